@@ -1,0 +1,366 @@
+//! Classify: what each token of a gcc driver command line means to solink.
+//!
+//! The classifier walks the tokens once, looks each option up in
+//! [`table::TABLE`], and records the facts the rest of the pipeline needs:
+//! the libraries and where they sit, the `-L` directories, the output, and
+//! whether this is a shared link at all. Tokens keep their exact bytes; the
+//! rewrite step re-emits every token it does not change from here.
+
+pub mod respfile;
+mod table;
+
+use std::ffi::{OsStr, OsString};
+use std::ops::Range;
+use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
+
+pub use respfile::Group;
+use table::{Opt, Value};
+
+use crate::Error;
+
+/// How a library is asked for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LibName {
+    /// `-lNAME`: ld looks for `libNAME.so`, then `libNAME.a`.
+    Name(OsString),
+    /// `-l:FILE`: ld looks for exactly `FILE`.
+    Verbatim(OsString),
+}
+
+impl LibName {
+    fn from_value(value: &[u8]) -> LibName {
+        match value.strip_prefix(b":") {
+            Some(file) => LibName::Verbatim(OsStr::from_bytes(file).to_owned()),
+            None => LibName::Name(OsStr::from_bytes(value).to_owned()),
+        }
+    }
+
+    /// The canonical spelling, `-lNAME` or `-l:FILE`, for messages.
+    pub fn display(&self) -> String {
+        match self {
+            LibName::Name(n) => format!("-l{}", n.to_string_lossy()),
+            LibName::Verbatim(f) => format!("-l:{}", f.to_string_lossy()),
+        }
+    }
+}
+
+/// One piece of linker arguments: piece `index` of argument `arg`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Piece {
+    pub arg: usize,
+    pub index: usize,
+}
+
+/// Where a library reference sits on the command line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Site {
+    /// A driver option (`-lNAME` or `-l NAME`) that is argument `arg`.
+    Driver { arg: usize },
+    /// Linker pieces (`-Wl,-lNAME`, `-Wl,-l,NAME`, `-Xlinker -lNAME`).
+    Linker { first: Piece, last: Piece },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LibRef {
+    pub name: LibName,
+    pub site: Site,
+    /// The user put it in a static region (`-Wl,-Bstatic ... -Wl,-Bdynamic`).
+    pub static_region: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkerForm {
+    /// `-Wl,a,b`: the pieces were split at commas.
+    Wl,
+    /// `-Xlinker a`: one piece.
+    Xlinker,
+}
+
+/// One argument: a token, or an option and its separate value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Arg {
+    /// The argument's tokens, as indices into [`Command::tokens`].
+    pub span: Range<usize>,
+    /// Set for `-Wl,` and `-Xlinker`: the linker arguments it carries.
+    pub linker: Option<(LinkerForm, Vec<OsString>)>,
+}
+
+/// A classified command line.
+#[derive(Debug, Default)]
+pub struct Command {
+    /// Every token, with `@file`s expanded.
+    pub tokens: Vec<OsString>,
+    /// The top-level `@file`s and the tokens each expanded to.
+    pub groups: Vec<Group>,
+    /// Every response file read.
+    pub response_files: Vec<PathBuf>,
+    pub args: Vec<Arg>,
+    pub libs: Vec<LibRef>,
+    /// Every `-L` directory, in command-line order, `-Wl,-L` included.
+    pub lib_dirs: Vec<PathBuf>,
+    pub output: Option<PathBuf>,
+    pub shared: bool,
+    pub stops_before_link: bool,
+    /// `-static`: the driver links every library statically.
+    pub all_static: bool,
+    /// The options that change the target or sysroot, to ask the driver with.
+    pub target_flags: Vec<OsString>,
+    /// Archives given by path (`libx.a`, `/p/libx.a`).
+    pub direct_archives: Vec<PathBuf>,
+    /// The first option that wanted a value and found the end of the command.
+    pub missing_value: Option<OsString>,
+}
+
+impl Command {
+    /// Only links that produce a shared object are rewritten.
+    pub fn is_shared_link(&self) -> bool {
+        self.shared && !self.stops_before_link
+    }
+
+    pub fn arg_tokens(&self, arg: &Arg) -> &[OsString] {
+        &self.tokens[arg.span.clone()]
+    }
+}
+
+/// File name endings that gcc takes as input files.
+const INPUT_EXTENSIONS: &[&[u8]] = &[
+    b".a", b".c", b".c++", b".cc", b".cp", b".cpp", b".cxx", b".C", b".CPP", b".f", b".f90", b".F",
+    b".F90", b".h", b".hpp", b".i", b".ii", b".la", b".ld", b".lds", b".lo", b".m", b".mm", b".o",
+    b".obj", b".s", b".S", b".so", b".sx",
+];
+
+/// Whether a token names an input file by its ending (`.o`, `.so.1`, ...).
+pub fn looks_like_input(token: &OsStr) -> bool {
+    let t = token.as_bytes();
+    INPUT_EXTENSIONS.iter().any(|ext| t.ends_with(ext)) || t.windows(4).any(|w| w == b".so.")
+}
+
+/// The launcher form's test on the first argument: not an option, not a
+/// response file, not an input file. (It must also be an executable.)
+pub fn could_be_driver(token: &OsStr) -> bool {
+    let t = token.as_bytes();
+    !t.is_empty() && t[0] != b'-' && t[0] != b'@' && !looks_like_input(token)
+}
+
+/// Expands `@file`s and classifies every token.
+pub fn classify(argv: Vec<OsString>) -> Result<Command, Error> {
+    let expanded = respfile::expand(argv)?;
+    let mut cmd = Command {
+        tokens: expanded.tokens,
+        groups: expanded.groups,
+        response_files: expanded.files,
+        ..Command::default()
+    };
+    let mut state = LinkState::default();
+    let mut i = 0;
+    while i < cmd.tokens.len() {
+        let start = i;
+        let linker = classify_one(&mut cmd, &mut state, &mut i);
+        i += 1;
+        cmd.args.push(Arg { span: start..i, linker });
+    }
+    Ok(cmd)
+}
+
+/// Whether libraries are linked statically at this point of the command.
+#[derive(Default)]
+struct LinkState {
+    static_now: bool,
+    pushed: Vec<bool>,
+    /// A linker option waiting for its value in the next piece.
+    pending: Option<(Pending, Piece)>,
+}
+
+#[derive(Clone, Copy)]
+enum Pending {
+    LibDir,
+    Lib,
+}
+
+/// Classifies the token at `*i`, advancing `*i` past a separate value.
+fn classify_one(
+    cmd: &mut Command,
+    state: &mut LinkState,
+    i: &mut usize,
+) -> Option<(LinkerForm, Vec<OsString>)> {
+    let arg_index = cmd.args.len();
+    let token = cmd.tokens[*i].as_bytes();
+    if token.len() < 2 || token[0] != b'-' {
+        if token.ends_with(b".a") {
+            cmd.direct_archives.push(PathBuf::from(OsStr::from_bytes(token)));
+        }
+        return None;
+    }
+    let (row, value) = table::lookup(token)?;
+    let value: Vec<u8> = match value {
+        Value::None => Vec::new(),
+        Value::Inline(v) => v.to_vec(),
+        Value::NextToken if *i + 1 < cmd.tokens.len() => {
+            *i += 1;
+            cmd.tokens[*i].as_bytes().to_vec()
+        }
+        Value::NextToken => {
+            cmd.missing_value.get_or_insert_with(|| OsStr::from_bytes(token).to_owned());
+            return None;
+        }
+    };
+    let value_os = || OsStr::from_bytes(&value).to_owned();
+    match row.opt {
+        Opt::Output => cmd.output = Some(value_os().into()),
+        Opt::LibDir => cmd.lib_dirs.push(value_os().into()),
+        Opt::Lib => cmd.libs.push(LibRef {
+            name: LibName::from_value(&value),
+            site: Site::Driver { arg: arg_index },
+            static_region: state.static_now,
+        }),
+        Opt::Wl => {
+            let pieces: Vec<OsString> =
+                value.split(|&c| c == b',').map(|p| OsStr::from_bytes(p).to_owned()).collect();
+            linker_pieces(cmd, state, arg_index, &pieces);
+            return Some((LinkerForm::Wl, pieces));
+        }
+        Opt::Xlinker => {
+            let pieces = vec![value_os()];
+            linker_pieces(cmd, state, arg_index, &pieces);
+            return Some((LinkerForm::Xlinker, pieces));
+        }
+        Opt::Sysroot | Opt::Target => {
+            let start = cmd.args.last().map_or(0, |a| a.span.end);
+            cmd.target_flags.extend_from_slice(&cmd.tokens[start..=*i]);
+        }
+        Opt::Shared => cmd.shared = true,
+        Opt::Static => cmd.all_static = true,
+        Opt::StopsBeforeLink => cmd.stops_before_link = true,
+        Opt::NoStdlib | Opt::NoDefaultLibs | Opt::PassThrough => {}
+    }
+    None
+}
+
+/// Reads linker arguments (ld's syntax) for `-L`, `-l` and the options that
+/// switch between static and dynamic search.
+fn linker_pieces(cmd: &mut Command, state: &mut LinkState, arg: usize, pieces: &[OsString]) {
+    for (index, piece) in pieces.iter().enumerate() {
+        let here = Piece { arg, index };
+        let p = piece.as_bytes();
+        if let Some((pending, first)) = state.pending.take() {
+            match pending {
+                Pending::LibDir => cmd.lib_dirs.push(piece.into()),
+                Pending::Lib => cmd.libs.push(LibRef {
+                    name: LibName::from_value(p),
+                    site: Site::Linker { first, last: here },
+                    static_region: state.static_now,
+                }),
+            }
+            continue;
+        }
+        let joined = |spelling: &[u8]| p.strip_prefix(spelling).filter(|v| !v.is_empty());
+        if p == b"-L" || p == b"--library-path" {
+            state.pending = Some((Pending::LibDir, here));
+        } else if p == b"-l" || p == b"--library" {
+            state.pending = Some((Pending::Lib, here));
+        } else if let Some(dir) = joined(b"--library-path=").or_else(|| joined(b"-L")) {
+            cmd.lib_dirs.push(OsStr::from_bytes(dir).into());
+        } else if let Some(name) = joined(b"--library=").or_else(|| joined(b"-l")) {
+            cmd.libs.push(LibRef {
+                name: LibName::from_value(name),
+                site: Site::Linker { first: here, last: here },
+                static_region: state.static_now,
+            });
+        } else {
+            match p {
+                b"-Bstatic" | b"-dn" | b"-non_shared" | b"-static" => state.static_now = true,
+                b"-Bdynamic" | b"-dy" | b"-call_shared" => state.static_now = false,
+                b"--push-state" => state.pushed.push(state.static_now),
+                b"--pop-state" => state.static_now = state.pushed.pop().unwrap_or(false),
+                _ => {}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn os(v: &[&str]) -> Vec<OsString> {
+        v.iter().map(OsString::from).collect()
+    }
+
+    fn libs(args: &[&str]) -> Vec<(String, bool)> {
+        let cmd = classify(os(args)).unwrap();
+        cmd.libs.iter().map(|l| (l.name.display(), l.static_region)).collect()
+    }
+
+    fn check_libs(args: &[&str], expected: &[(&str, bool)]) {
+        let want: Vec<(String, bool)> = expected.iter().map(|(n, s)| (n.to_string(), *s)).collect();
+        assert_eq!(libs(args), want, "libraries of {args:?}");
+    }
+
+    #[test]
+    fn library_spellings() {
+        check_libs(&["-lfoo"], &[("-lfoo", false)]);
+        check_libs(&["-l", "foo"], &[("-lfoo", false)]);
+        check_libs(&["-l:libfoo.a"], &[("-l:libfoo.a", false)]);
+        check_libs(&["-Wl,-lfoo"], &[("-lfoo", false)]);
+        check_libs(&["-Wl,-l,foo"], &[("-lfoo", false)]);
+        check_libs(&["-Wl,--library=foo"], &[("-lfoo", false)]);
+        check_libs(&["-Xlinker", "-lfoo"], &[("-lfoo", false)]);
+        check_libs(&["-Xlinker", "-l", "-Xlinker", "foo"], &[("-lfoo", false)]);
+        check_libs(&["-o", "-lnot"], &[]);
+    }
+
+    #[test]
+    fn static_regions() {
+        check_libs(
+            &["-la", "-Wl,-Bstatic", "-lb", "-Wl,-Bdynamic", "-lc"],
+            &[("-la", false), ("-lb", true), ("-lc", false)],
+        );
+        check_libs(
+            &["-Wl,--push-state,-Bstatic", "-la", "-Wl,--pop-state", "-lb"],
+            &[("-la", true), ("-lb", false)],
+        );
+        check_libs(&["-Xlinker", "-Bstatic", "-la"], &[("-la", true)]);
+    }
+
+    #[test]
+    fn lib_dirs_in_command_line_order() {
+        let cmd = classify(os(&["-L/a", "-Wl,-L/b", "-L", "/c", "-Wl,-L,/d", "-Xlinker", "--library-path=/e"]))
+            .unwrap();
+        let want: Vec<PathBuf> = ["/a", "/b", "/c", "/d", "/e"].iter().map(PathBuf::from).collect();
+        assert_eq!(cmd.lib_dirs, want);
+    }
+
+    fn mode(args: &[&str]) -> bool {
+        classify(os(args)).unwrap().is_shared_link()
+    }
+
+    #[test]
+    fn which_invocations_are_shared_links() {
+        assert!(mode(&["-shared", "-o", "x.so", "a.o"]));
+        assert!(!mode(&["-o", "x", "a.o"]));
+        assert!(!mode(&["-shared-libgcc", "-o", "x", "a.o"]));
+        for stop in ["-c", "-S", "-E", "-M", "-MM", "-fsyntax-only", "-print-search-dirs", "-dumpmachine", "--version", "-###"] {
+            assert!(!mode(&["-shared", stop, "a.c"]), "{stop} stops before linking");
+        }
+        assert!(mode(&["-shared", "-MD", "-dumpbase", "x", "a.c"]));
+    }
+
+    #[test]
+    fn facts() {
+        let cmd = classify(os(&["-m32", "--sysroot", "/s", "-shared", "-o", "libx.so", "a.o", "b.a", "-x", "c.a"]))
+            .unwrap();
+        assert_eq!(cmd.output, Some(PathBuf::from("libx.so")));
+        assert_eq!(cmd.target_flags, os(&["-m32", "--sysroot", "/s"]));
+        assert_eq!(cmd.direct_archives, [PathBuf::from("b.a")]);
+        assert_eq!(cmd.missing_value, None);
+        assert_eq!(cmd.args.len(), 7);
+    }
+
+    #[test]
+    fn missing_values_are_recorded() {
+        let cmd = classify(os(&["-shared", "a.o", "-l"])).unwrap();
+        assert_eq!(cmd.missing_value, Some(OsString::from("-l")));
+        assert_eq!(cmd.args.len(), 3);
+    }
+}

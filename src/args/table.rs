@@ -1,0 +1,215 @@
+//! The gcc driver options solink has to understand, as one sorted table.
+//!
+//! A row exists only when solink must know the option: its value may be a
+//! separate token (so that value is never mistaken for an input file), or it
+//! changes what solink does. Everything else passes through untouched.
+
+/// How an option is spelled and takes its value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Form {
+    /// Exactly the spelling: `-shared`.
+    Flag,
+    /// `-Lvalue` or `-L value`.
+    JoinedOrSeparate,
+    /// Only `-Xlinker value`.
+    Separate,
+    /// Only `-Wl,value`: whatever follows the spelling.
+    Joined,
+    /// `--sysroot=value` or `--sysroot value`.
+    EqualsOrSeparate,
+    /// Any token that starts with the spelling: `-print-search-dirs`.
+    Prefix,
+}
+
+/// What an option means to solink.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Opt {
+    Output,
+    LibDir,
+    Lib,
+    /// `-Wl,a,b`: linker arguments split at commas.
+    Wl,
+    /// `-Xlinker a`: one linker argument.
+    Xlinker,
+    /// Changes where the driver's system libraries live (`--sysroot`).
+    Sysroot,
+    /// Changes the link target (`-m32`, `--target=`); asked of the driver too.
+    Target,
+    Shared,
+    Static,
+    NoStdlib,
+    NoDefaultLibs,
+    /// The driver stops before linking (`-c`, `-E`, `-print-*`, ...).
+    StopsBeforeLink,
+    /// Not solink's business, but it may take a separate value.
+    PassThrough,
+}
+
+pub struct Row {
+    pub spelling: &'static str,
+    pub form: Form,
+    pub opt: Opt,
+}
+
+const fn row(spelling: &'static str, form: Form, opt: Opt) -> Row {
+    Row { spelling, form, opt }
+}
+
+use Form::*;
+use Opt::*;
+
+/// Sorted by spelling, byte-wise (a unit test checks).
+pub static TABLE: &[Row] = &[
+    row("-###", Flag, StopsBeforeLink),
+    row("--help", Flag, StopsBeforeLink),
+    row("--param", EqualsOrSeparate, PassThrough),
+    row("--sysroot", EqualsOrSeparate, Sysroot),
+    row("--target", EqualsOrSeparate, Target),
+    row("--version", Flag, StopsBeforeLink),
+    row("-B", JoinedOrSeparate, PassThrough),
+    row("-E", Flag, StopsBeforeLink),
+    row("-I", JoinedOrSeparate, PassThrough),
+    row("-L", JoinedOrSeparate, LibDir),
+    row("-M", Flag, StopsBeforeLink),
+    row("-MF", JoinedOrSeparate, PassThrough),
+    row("-MM", Flag, StopsBeforeLink),
+    row("-MQ", JoinedOrSeparate, PassThrough),
+    row("-MT", JoinedOrSeparate, PassThrough),
+    row("-S", Flag, StopsBeforeLink),
+    row("-T", JoinedOrSeparate, PassThrough),
+    row("-Wl,", Joined, Wl),
+    row("-Xassembler", Separate, PassThrough),
+    row("-Xclang", Separate, PassThrough),
+    row("-Xlinker", Separate, Xlinker),
+    row("-Xpreprocessor", Separate, PassThrough),
+    row("-aux-info", Separate, PassThrough),
+    row("-c", Flag, StopsBeforeLink),
+    // gcc 11+: -dumpbase/-dumpdir take a value and do not stop the link;
+    // the other -dump* options print something and exit.
+    row("-dumpbase", Separate, PassThrough),
+    row("-dumpbase-ext", Separate, PassThrough),
+    row("-dumpdir", Separate, PassThrough),
+    row("-dumpfullversion", Flag, StopsBeforeLink),
+    row("-dumpmachine", Flag, StopsBeforeLink),
+    row("-dumpspecs", Flag, StopsBeforeLink),
+    row("-dumpversion", Flag, StopsBeforeLink),
+    row("-fsyntax-only", Flag, StopsBeforeLink),
+    row("-idirafter", JoinedOrSeparate, PassThrough),
+    row("-imacros", JoinedOrSeparate, PassThrough),
+    row("-imultilib", JoinedOrSeparate, PassThrough),
+    row("-include", JoinedOrSeparate, PassThrough),
+    row("-iprefix", JoinedOrSeparate, PassThrough),
+    row("-iquote", JoinedOrSeparate, PassThrough),
+    row("-isysroot", JoinedOrSeparate, PassThrough),
+    row("-isystem", JoinedOrSeparate, PassThrough),
+    row("-iwithprefix", JoinedOrSeparate, PassThrough),
+    row("-iwithprefixbefore", JoinedOrSeparate, PassThrough),
+    row("-l", JoinedOrSeparate, Lib),
+    row("-m32", Flag, Target),
+    row("-m64", Flag, Target),
+    row("-mx32", Flag, Target),
+    row("-nodefaultlibs", Flag, NoDefaultLibs),
+    row("-nostdlib", Flag, NoStdlib),
+    row("-o", JoinedOrSeparate, Output),
+    row("-print-", Prefix, StopsBeforeLink),
+    row("-shared", Flag, Shared),
+    row("-static", Flag, Static),
+    // clang's spelling of --target.
+    row("-target", Separate, Target),
+    row("-u", JoinedOrSeparate, PassThrough),
+    // A flag, not `-u ndef`.
+    row("-undef", Flag, PassThrough),
+    row("-x", JoinedOrSeparate, PassThrough),
+    row("-z", JoinedOrSeparate, PassThrough),
+];
+
+/// Where a matched option's value is.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Value<'a> {
+    /// A flag: no value.
+    None,
+    /// In the same token, after the spelling (and `=`).
+    Inline(&'a [u8]),
+    /// In the next token.
+    NextToken,
+}
+
+/// Finds the row for a token, the longest spelling that matches, and where
+/// its value is.
+pub fn lookup(token: &[u8]) -> Option<(&'static Row, Value<'_>)> {
+    let mut best: Option<(&'static Row, Value<'_>)> = None;
+    for row in TABLE {
+        let Some(rest) = token.strip_prefix(row.spelling.as_bytes()) else {
+            continue;
+        };
+        let value = match (row.form, rest) {
+            (Flag, []) => Value::None,
+            (Separate | JoinedOrSeparate | EqualsOrSeparate, []) => Value::NextToken,
+            (JoinedOrSeparate | Joined | Prefix, _) => Value::Inline(rest),
+            (EqualsOrSeparate, [b'=', value @ ..]) => Value::Inline(value),
+            _ => continue,
+        };
+        if best.as_ref().map_or(true, |(b, _)| b.spelling.len() < row.spelling.len()) {
+            best = Some((row, value));
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_sorted_and_unique() {
+        for pair in TABLE.windows(2) {
+            assert!(
+                pair[0].spelling.as_bytes() < pair[1].spelling.as_bytes(),
+                "{:?} must sort before {:?}",
+                pair[1].spelling,
+                pair[0].spelling
+            );
+        }
+    }
+
+    fn check(token: &str, expected: Option<(&str, Option<&str>)>) {
+        let got = lookup(token.as_bytes()).map(|(row, value)| {
+            let value = match value {
+                Value::None => Some(""),
+                Value::Inline(v) => Some(std::str::from_utf8(v).unwrap()),
+                Value::NextToken => None,
+            };
+            (row.spelling, value)
+        });
+        assert_eq!(got, expected, "looking up {token:?}");
+    }
+
+    #[test]
+    fn lookup_cases() {
+        check("-lfoo", Some(("-l", Some("foo"))));
+        check("-l", Some(("-l", None)));
+        check("-l:libx.a", Some(("-l", Some(":libx.a"))));
+        check("-L/x", Some(("-L", Some("/x"))));
+        check("-o", Some(("-o", None)));
+        check("-shared", Some(("-shared", Some(""))));
+        check("-shared-libgcc", None);
+        check("-static-libgcc", None);
+        check("-static", Some(("-static", Some(""))));
+        check("-MF", Some(("-MF", None)));
+        check("-MD", None);
+        check("-M", Some(("-M", Some(""))));
+        check("-undef", Some(("-undef", Some(""))));
+        check("-uentry", Some(("-u", Some("entry"))));
+        check("--sysroot=/s", Some(("--sysroot", Some("/s"))));
+        check("--sysroot", Some(("--sysroot", None)));
+        check("--sysrootx", None);
+        check("-Wl,-L,/x", Some(("-Wl,", Some("-L,/x"))));
+        check("-Xlinker", Some(("-Xlinker", None)));
+        check("-Xlinkerx", None);
+        check("-print-search-dirs", Some(("-print-", Some("search-dirs"))));
+        check("-dumpbase", Some(("-dumpbase", None)));
+        check("-dumpmachine", Some(("-dumpmachine", Some(""))));
+        check("-O2", None);
+        check("-fPIC", None);
+    }
+}

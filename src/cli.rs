@@ -1,0 +1,262 @@
+//! solink's own options, from the command line and the environment.
+//!
+//! Only solink's options go through clap. They must come first; the first
+//! token that is not one of them (or `--`) starts the gcc command line,
+//! which clap never sees, so a gcc option can never be taken for one of
+//! solink's or rejected as unknown.
+
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
+
+use clap::{ArgAction, CommandFactory, Parser};
+
+use crate::{Env, Error};
+
+#[derive(Parser, Debug, Default)]
+#[command(
+    name = "solink",
+    version,
+    about = "A drop-in for `gcc -shared` that embeds the static archives a shared library links against.",
+    override_usage = "solink [OPTIONS] [--] ARGS...\n       solink [OPTIONS] DRIVER ARGS...",
+    after_help = "Every option also has an environment variable (see docs/usage.md); \
+                  an option on the command line wins over its variable.",
+    disable_help_flag = true,
+    disable_version_flag = true
+)]
+struct Cli {
+    /// Search DIR first for libNAME.a (repeatable, in order) [env: SOLINK_LIBSDIR]
+    #[arg(long, value_name = "DIR")]
+    libsdir: Vec<PathBuf>,
+    /// Search DIR/test/lib after the -L directories [env: WORKSPACE_FOLDER]
+    #[arg(long, value_name = "DIR")]
+    workspace: Option<PathBuf>,
+    /// Do not search the driver's system library directories [env: SOLINK_NO_SYSTEM_DIRS=1]
+    #[arg(long)]
+    no_system_dirs: bool,
+    /// The real compiler driver, possibly with arguments ("ccache gcc") [env: SOLINK_CC]
+    #[arg(long, value_name = "PROGRAM")]
+    cc: Option<OsString>,
+    /// Print the final command as one shell-quoted line and run nothing [env: SOLINK_DRY_RUN=1]
+    #[arg(long)]
+    dry_run: bool,
+    /// Explain every library decision on stderr [env: SOLINK_EXPLAIN=1]
+    #[arg(long)]
+    explain: bool,
+    /// Print help
+    #[arg(long, action = ArgAction::Help)]
+    help: Option<bool>,
+    /// Print version
+    #[arg(long, action = ArgAction::Version)]
+    version: Option<bool>,
+}
+
+/// solink's settings, with the environment already folded in.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Options {
+    pub libsdir: Vec<PathBuf>,
+    pub workspace: Option<PathBuf>,
+    pub no_system_dirs: bool,
+    /// `--cc` or `SOLINK_CC`, split into program and arguments.
+    pub cc: Option<Vec<OsString>>,
+    /// The driver was named on solink's command line (`--cc`), so the
+    /// launcher form does not apply.
+    pub cc_on_command_line: bool,
+    pub dry_run: bool,
+    pub explain: bool,
+}
+
+/// What solink was asked to do.
+#[derive(Debug)]
+pub enum Parsed {
+    /// `--help` or `--version`: the text to print on stdout.
+    Info(String),
+    /// Link (or pass through): solink's options and the driver's arguments.
+    Run(Options, Vec<OsString>),
+}
+
+/// Splits argv (without the program name) into solink's options and the
+/// rest, and folds in the environment.
+pub fn parse(argv: Vec<OsString>, env: &Env) -> Result<Parsed, Error> {
+    let split = own_options_len(&argv);
+    let mut rest = argv;
+    let mut own: Vec<OsString> = rest.drain(..split).collect();
+    if rest.first().is_some_and(|t| t == "--") {
+        rest.remove(0);
+    }
+    own.insert(0, "solink".into());
+    let cli = match Cli::try_parse_from(own) {
+        Ok(cli) => cli,
+        Err(e) => match e.kind() {
+            clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                return Ok(Parsed::Info(e.render().to_string()))
+            }
+            _ => return Err(Error::Usage { message: first_line(&e.render().to_string()) }),
+        },
+    };
+    let options = Options {
+        libsdir: if cli.libsdir.is_empty() {
+            env.get("SOLINK_LIBSDIR").map(split_dir_list).unwrap_or_default()
+        } else {
+            cli.libsdir
+        },
+        workspace: cli
+            .workspace
+            .or_else(|| env.get("WORKSPACE_FOLDER").filter(|v| !v.is_empty()).map(PathBuf::from)),
+        no_system_dirs: cli.no_system_dirs || env_flag(env, "SOLINK_NO_SYSTEM_DIRS")?,
+        cc_on_command_line: cli.cc.is_some(),
+        cc: match cli.cc.as_deref().or_else(|| env.get("SOLINK_CC").filter(|v| !v.is_empty())) {
+            Some(cc) => Some(split_command(cc)?),
+            None => None,
+        },
+        dry_run: cli.dry_run || env_flag(env, "SOLINK_DRY_RUN")?,
+        explain: cli.explain || env_flag(env, "SOLINK_EXPLAIN")?,
+    };
+    Ok(Parsed::Run(options, rest))
+}
+
+/// How many leading tokens are solink's own options (with their values).
+fn own_options_len(argv: &[OsString]) -> usize {
+    let cmd = Cli::command();
+    let mut i = 0;
+    while i < argv.len() {
+        let Some(long) = argv[i].as_bytes().strip_prefix(b"--") else {
+            break;
+        };
+        let (name, inline_value) = match long.iter().position(|&c| c == b'=') {
+            Some(eq) => (&long[..eq], true),
+            None => (long, false),
+        };
+        let Some(arg) = cmd.get_arguments().find(|a| a.get_long().map(str::as_bytes) == Some(name))
+        else {
+            break;
+        };
+        let takes_value = arg.get_action().takes_values();
+        i += if takes_value && !inline_value { 2 } else { 1 };
+    }
+    i.min(argv.len())
+}
+
+/// `SOLINK_LIBSDIR` is a list separated by `:` or whitespace.
+fn split_dir_list(value: &OsStr) -> Vec<PathBuf> {
+    value
+        .as_bytes()
+        .split(|c| *c == b':' || c.is_ascii_whitespace())
+        .filter(|d| !d.is_empty())
+        .map(|d| PathBuf::from(OsStr::from_bytes(d)))
+        .collect()
+}
+
+/// `--cc "ccache gcc"`: a program and its arguments, split as a shell would.
+fn split_command(value: &OsStr) -> Result<Vec<OsString>, Error> {
+    // A value that is not UTF-8 cannot be split by shell-words; it can only
+    // be a program path, so take it whole.
+    let Some(text) = value.to_str() else {
+        return Ok(vec![value.to_owned()]);
+    };
+    let words = shell_words::split(text).map_err(|e| Error::Usage {
+        message: format!("cannot split the driver command {text:?}: {e}; check its quoting"),
+    })?;
+    if words.is_empty() {
+        return Err(Error::Usage { message: "the driver command given by --cc/SOLINK_CC is empty".into() });
+    }
+    Ok(words.into_iter().map(OsString::from).collect())
+}
+
+/// A boolean variable: unset, empty or `0`/`false`/`no`/`off` is off;
+/// `1`/`true`/`yes`/`on` is on; anything else is a mistake worth naming.
+fn env_flag(env: &Env, name: &str) -> Result<bool, Error> {
+    let Some(value) = env.get(name) else { return Ok(false) };
+    match value.to_string_lossy().to_ascii_lowercase().as_str() {
+        "" | "0" | "false" | "no" | "off" => Ok(false),
+        "1" | "true" | "yes" | "on" => Ok(true),
+        other => Err(Error::Usage { message: format!("{name}={other} is not a boolean; set it to 1 or 0") }),
+    }
+}
+
+fn first_line(rendered: &str) -> String {
+    let line = rendered.lines().next().unwrap_or_default();
+    line.strip_prefix("error: ").unwrap_or(line).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn os(v: &[&str]) -> Vec<OsString> {
+        v.iter().map(OsString::from).collect()
+    }
+
+    fn env(vars: &[(&str, &str)]) -> Env {
+        Env::new(vars.iter().map(|(k, v)| (OsString::from(k), OsString::from(v))))
+    }
+
+    fn run(argv: &[&str], vars: &[(&str, &str)]) -> (Options, Vec<OsString>) {
+        match parse(os(argv), &env(vars)).unwrap() {
+            Parsed::Run(o, rest) => (o, rest),
+            Parsed::Info(text) => panic!("unexpected info: {text}"),
+        }
+    }
+
+    #[test]
+    fn own_options_stop_at_the_first_foreign_token() {
+        let (o, rest) = run(&["--libsdir", "/a", "--libsdir=/b", "--explain", "-shared", "--explain"], &[]);
+        assert_eq!(o.libsdir, [PathBuf::from("/a"), PathBuf::from("/b")]);
+        assert!(o.explain);
+        assert_eq!(rest, os(&["-shared", "--explain"]));
+    }
+
+    #[test]
+    fn double_dash_ends_own_options() {
+        let (o, rest) = run(&["--dry-run", "--", "--version"], &[]);
+        assert!(o.dry_run);
+        assert_eq!(rest, os(&["--version"]));
+    }
+
+    #[test]
+    fn gcc_long_options_are_not_ours() {
+        let (_, rest) = run(&["--sysroot=/s", "-shared"], &[]);
+        assert_eq!(rest, os(&["--sysroot=/s", "-shared"]));
+    }
+
+    #[test]
+    fn environment_fills_in_and_command_line_wins() {
+        let vars = [
+            ("SOLINK_LIBSDIR", "/x:/y /z"),
+            ("WORKSPACE_FOLDER", "/ws"),
+            ("SOLINK_CC", "ccache 'my gcc'"),
+            ("SOLINK_DRY_RUN", "1"),
+            ("SOLINK_NO_SYSTEM_DIRS", "yes"),
+        ];
+        let (o, _) = run(&[], &vars);
+        assert_eq!(o.libsdir, ["/x", "/y", "/z"].map(PathBuf::from));
+        assert_eq!(o.workspace, Some(PathBuf::from("/ws")));
+        assert_eq!(o.cc, Some(os(&["ccache", "my gcc"])));
+        assert!(!o.cc_on_command_line);
+        assert!(o.dry_run && o.no_system_dirs && !o.explain);
+
+        let (o, _) = run(&["--libsdir", "/cli", "--cc", "clang", "--workspace", "/w2"], &vars);
+        assert_eq!(o.libsdir, [PathBuf::from("/cli")]);
+        assert_eq!(o.cc, Some(os(&["clang"])));
+        assert!(o.cc_on_command_line);
+        assert_eq!(o.workspace, Some(PathBuf::from("/w2")));
+    }
+
+    #[test]
+    fn bad_boolean_is_a_usage_error() {
+        let err = parse(vec![], &env(&[("SOLINK_EXPLAIN", "maybe")])).unwrap_err();
+        assert!(matches!(err, Error::Usage { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn missing_option_value_is_a_usage_error() {
+        let err = parse(os(&["--libsdir"]), &env(&[])).unwrap_err();
+        assert!(matches!(err, Error::Usage { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn help_and_version_are_info() {
+        assert!(matches!(parse(os(&["--help"]), &env(&[])).unwrap(), Parsed::Info(t) if t.contains("--libsdir")));
+        assert!(matches!(parse(os(&["--version"]), &env(&[])).unwrap(), Parsed::Info(t) if t.contains("solink")));
+    }
+}

@@ -1,0 +1,71 @@
+//! solink's own refusals. Each names its culprit and says what to do; the
+//! binary prints it as one `solink: ...` line and exits with status 2.
+
+use std::ffi::OsString;
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+#[derive(Debug)]
+pub enum Error {
+    /// solink's own options or variables are wrong.
+    Usage { message: String },
+    /// An `@file` names itself, directly or through others.
+    ResponseFileLoop { file: OsString },
+    /// An option that takes a value ended the command.
+    MissingValue { option: OsString },
+    /// A direct `.a` argument names no file.
+    ArchiveNotFound { path: PathBuf },
+    DriverNotFound { name: OsString },
+    DriverNotExecutable { path: PathBuf },
+    DriverExec { driver: OsString, source: io::Error },
+    Output { source: io::Error },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Usage { message } => write!(f, "{message}"),
+            Error::ResponseFileLoop { file } => write!(
+                f,
+                "response file {} includes itself; remove the loop from it",
+                file.to_string_lossy()
+            ),
+            Error::MissingValue { option } => write!(
+                f,
+                "{} at the end of the command needs a value; complete the command",
+                option.to_string_lossy()
+            ),
+            Error::ArchiveNotFound { path } => write!(
+                f,
+                "archive {} does not exist; build it first or fix the path",
+                path.display()
+            ),
+            Error::DriverNotFound { name } => write!(
+                f,
+                "cannot find the compiler driver {} on PATH; set --cc or SOLINK_CC to the real compiler",
+                name.to_string_lossy()
+            ),
+            Error::DriverNotExecutable { path } => write!(
+                f,
+                "{} is not an executable file; set --cc or SOLINK_CC to the real compiler",
+                path.display()
+            ),
+            Error::DriverExec { driver, source } => write!(
+                f,
+                "cannot run {}: {source}; check --cc, SOLINK_CC and PATH",
+                driver.to_string_lossy()
+            ),
+            Error::Output { source } => write!(f, "cannot write to stdout: {source}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::DriverExec { source, .. } | Error::Output { source } => Some(source),
+            _ => None,
+        }
+    }
+}

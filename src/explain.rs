@@ -1,0 +1,92 @@
+//! Renders decisions and commands for people.
+
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStrExt;
+
+use crate::args::Command;
+use crate::resolve::{archive_file_name, Decision, Outcome, Reason};
+use crate::args::LibName;
+
+/// One line per library decision: token, outcome, archive, stage, reason.
+pub fn decision_line(cmd: &Command, d: &Decision) -> String {
+    let lib = &cmd.libs[d.lib];
+    let token = lib.name.display();
+    let file = match &lib.name {
+        LibName::Name(n) => archive_file_name(n).to_string_lossy().into_owned(),
+        LibName::Verbatim(f) => f.to_string_lossy().into_owned(),
+    };
+    let outcome = match &d.outcome {
+        Outcome::Embed(path) => format!("embed {}", path.display()),
+        Outcome::Keep if d.reason == Reason::StaticRegion => "as given".to_string(),
+        Outcome::Keep => "dynamic".to_string(),
+        Outcome::Drop => "dropped".to_string(),
+    };
+    let stage = match &d.found {
+        Some(found) => format!(" ({})", found.stage),
+        None => String::new(),
+    };
+    let reason = match &d.reason {
+        Reason::FirstArchive => format!("the first {file} in the search order"),
+        Reason::NotFound => format!("no {file} in the search order"),
+        Reason::RuntimeLibrary => "a C/C++ runtime library, never embedded".to_string(),
+        Reason::StaticRegion => "the user made this region static; the linker picks the archive".to_string(),
+        Reason::SelfReference => {
+            let out = cmd.output.as_deref().map(|o| o.display().to_string()).unwrap_or_default();
+            format!("the output {out} is this library")
+        }
+        Reason::NotAnArchiveName => format!("{file} is not an archive name"),
+        Reason::CommaInPath => format!(
+            "found {}, but a path with a comma cannot go inside -Wl,",
+            d.found.as_ref().map(|f| f.path.display().to_string()).unwrap_or_default()
+        ),
+    };
+    format!("solink: {token}: {outcome}{stage}: {reason}")
+}
+
+/// A command as one line that a POSIX shell reads back as the same words.
+pub fn quote_command(words: &[OsString]) -> Vec<u8> {
+    let mut line = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        if i > 0 {
+            line.push(b' ');
+        }
+        match w.to_str() {
+            Some(text) => line.extend_from_slice(shell_words::quote(text).as_bytes()),
+            // shell-words only handles text; bytes that are not UTF-8 are
+            // still fine inside single quotes.
+            None => {
+                line.push(b'\'');
+                for &c in w.as_bytes() {
+                    if c == b'\'' {
+                        line.extend_from_slice(b"'\\''");
+                    } else {
+                        line.push(c);
+                    }
+                }
+                line.push(b'\'');
+            }
+        }
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::ffi::OsStringExt;
+
+    #[test]
+    fn quoted_commands_split_back() {
+        let words: Vec<OsString> =
+            ["cc", "-shared", "a b.o", "it's", "$HOME", "#x", ""].iter().map(OsString::from).collect();
+        let line = String::from_utf8(quote_command(&words)).unwrap();
+        let back: Vec<OsString> = shell_words::split(&line).unwrap().into_iter().map(OsString::from).collect();
+        assert_eq!(back, words);
+    }
+
+    #[test]
+    fn non_utf8_is_single_quoted() {
+        let words = vec![OsString::from_vec(b"a\xff'b".to_vec())];
+        assert_eq!(quote_command(&words), b"'a\xff'\\''b'");
+    }
+}

@@ -1,0 +1,135 @@
+//! solink: a drop-in for `gcc -shared` that embeds the static archives a
+//! shared library links against.
+//!
+//! The pipeline is **classify → resolve → rewrite → run**:
+//! [`args::classify`] reads the gcc command line, [`resolve::resolve`]
+//! decides each `-lNAME`, [`rewrite::rewrite`] builds the final argv, and
+//! [`exec`] execs the real driver. The library never reads the process
+//! environment or argv itself: [`run`] gets both as arguments.
+
+pub mod args;
+pub mod cli;
+mod error;
+pub mod exec;
+pub mod explain;
+pub mod resolve;
+pub mod rewrite;
+pub mod search;
+
+use std::collections::HashMap;
+use std::ffi::{OsStr, OsString};
+use std::io::Write;
+use std::path::PathBuf;
+
+pub use error::Error;
+
+use args::Command;
+use cli::{Options, Parsed};
+use exec::Driver;
+use search::SearchPath;
+
+/// The environment variables solink may read, handed in by the caller.
+#[derive(Clone, Debug, Default)]
+pub struct Env {
+    vars: HashMap<OsString, OsString>,
+}
+
+impl Env {
+    pub fn new(vars: impl IntoIterator<Item = (OsString, OsString)>) -> Env {
+        Env { vars: vars.into_iter().collect() }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&OsStr> {
+        self.vars.get(OsStr::new(name)).map(OsString::as_os_str)
+    }
+}
+
+/// Runs solink with `argv` (program name first) and `env`. On success the
+/// driver replaces this process, so this returns only for `--dry-run`,
+/// `--help`, `--version`, or an error.
+pub fn run(argv: Vec<OsString>, env: &Env) -> anyhow::Result<u8> {
+    let (options, args) = match cli::parse(argv.into_iter().skip(1).collect(), env)? {
+        Parsed::Info(text) => {
+            print!("{text}");
+            return Ok(0);
+        }
+        Parsed::Run(options, args) => (options, args),
+    };
+    let (driver_words, args) = choose_driver(&options, args, env);
+    let cmd = args::classify(args.clone())?;
+    let final_args = if cmd.is_shared_link() {
+        link_args(&options, &cmd, &driver_words, env)?
+    } else {
+        if options.explain {
+            eprintln!("solink: not a shared link (no -shared, or it stops before linking); passing it through");
+        }
+        args
+    };
+    let mut command_line = driver_words.clone();
+    command_line.extend(final_args.iter().cloned());
+    if options.explain {
+        let mut line = b"solink: command: ".to_vec();
+        line.extend(explain::quote_command(&command_line));
+        line.push(b'\n');
+        // Explain output is best effort: a closed stderr must not stop the link.
+        let _ = std::io::stderr().write_all(&line);
+    }
+    if options.dry_run {
+        let mut line = explain::quote_command(&command_line);
+        line.push(b'\n');
+        std::io::stdout().write_all(&line).map_err(|source| Error::Output { source })?;
+        return Ok(0);
+    }
+    let driver = Driver::find(&driver_words, env.get("PATH"))?;
+    Err(driver.exec(&final_args).into())
+}
+
+/// The driver comes from `--cc` on the command line, else the launcher form
+/// (`solink DRIVER ARGS...`), else `SOLINK_CC`, else `cc`.
+fn choose_driver(options: &Options, mut args: Vec<OsString>, env: &Env) -> (Vec<OsString>, Vec<OsString>) {
+    if let (Some(cc), true) = (&options.cc, options.cc_on_command_line) {
+        return (cc.clone(), args);
+    }
+    if let Some(first) = args.first() {
+        if args::could_be_driver(first) && exec::find_program(first, env.get("PATH")).is_some() {
+            let driver = args.remove(0);
+            return (vec![driver], args);
+        }
+    }
+    (options.cc.clone().unwrap_or_else(|| vec!["cc".into()]), args)
+}
+
+/// Classified, resolved and rewritten arguments of a shared link.
+fn link_args(
+    options: &Options,
+    cmd: &Command,
+    driver_words: &[OsString],
+    env: &Env,
+) -> Result<Vec<OsString>, Error> {
+    if let Some(option) = &cmd.missing_value {
+        return Err(Error::MissingValue { option: option.clone() });
+    }
+    if let Some(path) = cmd.direct_archives.iter().find(|p| !p.exists()) {
+        return Err(Error::ArchiveNotFound { path: path.clone() });
+    }
+    let system: Option<Box<dyn FnOnce() -> Vec<PathBuf>>> = (!options.no_system_dirs).then(|| {
+        Box::new(move || {
+            Driver::find(driver_words, env.get("PATH"))
+                .ok()
+                .and_then(|d| d.print_search_dirs(&cmd.target_flags))
+                .and_then(|out| search::parse_print_search_dirs(&out))
+                .unwrap_or_else(search::fallback_system_dirs)
+        }) as Box<dyn FnOnce() -> Vec<PathBuf>>
+    });
+    let mut search = SearchPath::new(&options.libsdir, &cmd.lib_dirs, options.workspace.as_deref(), system);
+    let decisions = resolve::resolve(cmd, &mut search);
+    if options.explain {
+        for archive in &cmd.direct_archives {
+            eprintln!("solink: {}: embed as given: an archive named on the command line", archive.display());
+        }
+        for d in &decisions {
+            eprintln!("{}", explain::decision_line(cmd, d));
+        }
+    }
+    Ok(rewrite::rewrite(cmd, &decisions))
+}

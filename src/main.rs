@@ -1,0 +1,12 @@
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let env = solink::Env::new(std::env::vars_os());
+    match solink::run(std::env::args_os().collect(), &env) {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            eprintln!("solink: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,246 @@
+//! The ordered search path for `libNAME.a`.
+//!
+//! The seed's order: (1) LIBSDIR entries, (2) every `-L` directory in
+//! command-line order, (3) `WORKSPACE/test/lib`, (4) the driver's system
+//! library directories. The system directories cost a process start to
+//! learn, so they are asked for only when a lookup first reaches stage 4.
+
+use std::collections::HashMap;
+use std::ffi::{OsStr, OsString};
+use std::fmt;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Stage {
+    LibsDir,
+    LDir,
+    Workspace,
+    System,
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Stage::LibsDir => "stage 1, LIBSDIR",
+            Stage::LDir => "stage 2, -L",
+            Stage::Workspace => "stage 3, WORKSPACE_FOLDER/test/lib",
+            Stage::System => "stage 4, system",
+        })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Found {
+    pub path: PathBuf,
+    pub stage: Stage,
+}
+
+/// Where the system directories come from.
+enum System<'a> {
+    Skipped,
+    NotAsked(Box<dyn FnOnce() -> Vec<PathBuf> + 'a>),
+    Dirs(Vec<PathBuf>),
+}
+
+pub struct SearchPath<'a> {
+    dirs: Vec<(PathBuf, Stage)>,
+    system: System<'a>,
+    memo: HashMap<OsString, Option<Found>>,
+}
+
+impl<'a> SearchPath<'a> {
+    /// Stages 1 to 3; `system` is called at most once, when a lookup first
+    /// gets past them (`None` skips stage 4).
+    pub fn new(
+        libsdir: &[PathBuf],
+        lib_dirs: &[PathBuf],
+        workspace: Option<&Path>,
+        system: Option<Box<dyn FnOnce() -> Vec<PathBuf> + 'a>>,
+    ) -> SearchPath<'a> {
+        let mut dirs: Vec<(PathBuf, Stage)> = Vec::new();
+        dirs.extend(libsdir.iter().map(|d| (d.clone(), Stage::LibsDir)));
+        dirs.extend(lib_dirs.iter().map(|d| (d.clone(), Stage::LDir)));
+        dirs.extend(workspace.map(|w| (w.join("test/lib"), Stage::Workspace)));
+        let system = match system {
+            Some(ask) => System::NotAsked(ask),
+            None => System::Skipped,
+        };
+        SearchPath { dirs, system, memo: HashMap::new() }
+    }
+
+    /// The first directory, in search order, that holds a regular file
+    /// named `file` (symlinks followed).
+    pub fn find(&mut self, file: &OsStr) -> Option<Found> {
+        if let Some(found) = self.memo.get(file) {
+            return found.clone();
+        }
+        let found = self.find_uncached(file);
+        self.memo.insert(file.to_owned(), found.clone());
+        found
+    }
+
+    fn find_uncached(&mut self, file: &OsStr) -> Option<Found> {
+        let hit = |dir: &Path| Some(dir.join(file)).filter(|p| p.is_file());
+        for (dir, stage) in &self.dirs {
+            if let Some(path) = hit(dir) {
+                return Some(Found { path, stage: *stage });
+            }
+        }
+        self.system_dirs().iter().find_map(|dir| hit(dir).map(|path| Found { path, stage: Stage::System }))
+    }
+
+    fn system_dirs(&mut self) -> &[PathBuf] {
+        if let System::NotAsked(_) = self.system {
+            let System::NotAsked(ask) = std::mem::replace(&mut self.system, System::Skipped) else {
+                unreachable!()
+            };
+            self.system = System::Dirs(ask());
+        }
+        match &self.system {
+            System::Dirs(dirs) => dirs,
+            _ => &[],
+        }
+    }
+
+    /// Whether the system directories were asked for (for tests and explain).
+    pub fn asked_system(&self) -> bool {
+        matches!(self.system, System::Dirs(_))
+    }
+}
+
+/// Parses the `libraries: =/a:/b` line of `gcc -print-search-dirs` (clang
+/// prints the same line). Directories that do not exist are dropped and the
+/// rest are made canonical and unique, so `.../12/../../../x86_64-linux-gnu/`
+/// shows as `/usr/lib/x86_64-linux-gnu`.
+pub fn parse_print_search_dirs(output: &[u8]) -> Option<Vec<PathBuf>> {
+    let line = output.split(|&c| c == b'\n').find_map(|l| l.strip_prefix(b"libraries: "))?;
+    // A leading `=` means "relative to the sysroot"; gcc has already
+    // prefixed the sysroot in what it prints.
+    let line = line.strip_prefix(b"=").unwrap_or(line);
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    for entry in line.split(|&c| c == b':').filter(|e| !e.is_empty()) {
+        if let Ok(dir) = Path::new(OsStr::from_bytes(entry)).canonicalize() {
+            if dir.is_dir() && !dirs.contains(&dir) {
+                dirs.push(dir);
+            }
+        }
+    }
+    Some(dirs)
+}
+
+/// Used only when the driver cannot say where its libraries are.
+pub fn fallback_system_dirs() -> Vec<PathBuf> {
+    let multiarch = format!("{}-linux-gnu", std::env::consts::ARCH);
+    [
+        "/usr/local/lib".to_string(),
+        format!("/lib/{multiarch}"),
+        format!("/usr/lib/{multiarch}"),
+        "/lib64".into(),
+        "/usr/lib64".into(),
+        "/lib".into(),
+        "/usr/lib".into(),
+    ]
+    .into_iter()
+    .map(PathBuf::from)
+    .filter(|d| d.is_dir())
+    .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+    use std::fs;
+
+    struct Tree(tempfile::TempDir);
+
+    impl Tree {
+        fn new(files: &[&str]) -> Tree {
+            let t = Tree(tempfile::tempdir().unwrap());
+            for f in files {
+                let p = t.0.path().join(f);
+                fs::create_dir_all(p.parent().unwrap()).unwrap();
+                fs::write(p, "").unwrap();
+            }
+            t
+        }
+        fn p(&self, rel: &str) -> PathBuf {
+            self.0.path().join(rel)
+        }
+    }
+
+    fn check(t: &Tree, file: &str, expected: Option<(&str, Stage)>) {
+        let asked = Cell::new(0);
+        let system = vec![t.p("sys")];
+        let mut s = SearchPath::new(
+            &[t.p("libsdir")],
+            &[t.p("L1"), t.p("L2")],
+            Some(&t.p("ws")),
+            Some(Box::new(|| {
+                asked.set(asked.get() + 1);
+                system
+            })),
+        );
+        let got = s.find(OsStr::new(file));
+        let want = expected.map(|(rel, stage)| Found { path: t.p(rel), stage });
+        assert_eq!(got, want, "searching {file}");
+        assert_eq!(s.find(OsStr::new(file)), want, "memoized answer for {file}");
+        assert_eq!(asked.get(), u32::from(s.asked_system()));
+    }
+
+    #[test]
+    fn search_order() {
+        let t = Tree::new(&[
+            "libsdir/liba.a",
+            "L1/liba.a",
+            "L1/libb.a",
+            "L2/libb.a",
+            "L2/libc.a",
+            "ws/test/lib/libc.a",
+            "ws/test/lib/libd.a",
+            "sys/libd.a",
+            "sys/libe.a",
+            "L1/libf.so",
+            "sys/libf.a",
+        ]);
+        check(&t, "liba.a", Some(("libsdir/liba.a", Stage::LibsDir)));
+        check(&t, "libb.a", Some(("L1/libb.a", Stage::LDir)));
+        check(&t, "libc.a", Some(("L2/libc.a", Stage::LDir)));
+        check(&t, "libd.a", Some(("ws/test/lib/libd.a", Stage::Workspace)));
+        check(&t, "libe.a", Some(("sys/libe.a", Stage::System)));
+        // Only .a counts: a .so in an earlier directory does not stop the search.
+        check(&t, "libf.a", Some(("sys/libf.a", Stage::System)));
+        check(&t, "libnone.a", None);
+    }
+
+    #[test]
+    fn system_dirs_are_asked_only_when_reached() {
+        let t = Tree::new(&["L1/liba.a"]);
+        let mut s = SearchPath::new(&[], &[t.p("L1")], None, Some(Box::new(|| panic!("asked"))));
+        assert!(s.find(OsStr::new("liba.a")).is_some());
+        assert!(!s.asked_system());
+    }
+
+    #[test]
+    fn a_directory_named_like_an_archive_is_not_one() {
+        let t = Tree::new(&["L1/liba.a/x"]);
+        let mut s = SearchPath::new(&[], &[t.p("L1")], None, None);
+        assert_eq!(s.find(OsStr::new("liba.a")), None);
+    }
+
+    #[test]
+    fn parses_gcc_output() {
+        let t = Tree::new(&["a/x", "b/x"]);
+        let out = format!(
+            "install: /usr/lib/gcc/x/12/\nprograms: =/nope\nlibraries: ={}:{}/../b/:/does/not/exist:{}\n",
+            t.p("a").display(),
+            t.p("a").display(),
+            t.p("a").display()
+        );
+        let dirs = parse_print_search_dirs(out.as_bytes()).unwrap();
+        let canon = |r: &str| t.p(r).canonicalize().unwrap();
+        assert_eq!(dirs, [canon("a"), canon("b")]);
+        assert_eq!(parse_print_search_dirs(b"garbage"), None);
+    }
+}
