@@ -91,21 +91,33 @@ pub fn parse(argv: Vec<OsString>, env: &Env) -> Result<Parsed, Error> {
             clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
                 return Ok(Parsed::Info(e.render().to_string()))
             }
-            _ => return Err(Error::Usage { message: first_line(&e.render().to_string()) }),
+            _ => {
+                return Err(Error::Usage {
+                    message: first_line(&e.render().to_string()),
+                })
+            }
         },
     };
     let options = Options {
         libsdir: if cli.libsdir.is_empty() {
-            env.get("SOLINK_LIBSDIR").map(split_dir_list).unwrap_or_default()
+            env.get("SOLINK_LIBSDIR")
+                .map(split_dir_list)
+                .unwrap_or_default()
         } else {
             cli.libsdir
         },
-        workspace: cli
-            .workspace
-            .or_else(|| env.get("WORKSPACE_FOLDER").filter(|v| !v.is_empty()).map(PathBuf::from)),
+        workspace: cli.workspace.or_else(|| {
+            env.get("WORKSPACE_FOLDER")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        }),
         no_system_dirs: cli.no_system_dirs || env_flag(env, "SOLINK_NO_SYSTEM_DIRS")?,
         cc_on_command_line: cli.cc.is_some(),
-        cc: match cli.cc.as_deref().or_else(|| env.get("SOLINK_CC").filter(|v| !v.is_empty())) {
+        cc: match cli
+            .cc
+            .as_deref()
+            .or_else(|| env.get("SOLINK_CC").filter(|v| !v.is_empty()))
+        {
             Some(cc) => Some(split_command(cc)?),
             None => None,
         },
@@ -127,7 +139,9 @@ fn own_options_len(argv: &[OsString]) -> usize {
             Some(eq) => (&long[..eq], true),
             None => (long, false),
         };
-        let Some(arg) = cmd.get_arguments().find(|a| a.get_long().map(str::as_bytes) == Some(name))
+        let Some(arg) = cmd
+            .get_arguments()
+            .find(|a| a.get_long().map(str::as_bytes) == Some(name))
         else {
             break;
         };
@@ -158,7 +172,9 @@ fn split_command(value: &OsStr) -> Result<Vec<OsString>, Error> {
         message: format!("cannot split the driver command {text:?}: {e}; check its quoting"),
     })?;
     if words.is_empty() {
-        return Err(Error::Usage { message: "the driver command given by --cc/SOLINK_CC is empty".into() });
+        return Err(Error::Usage {
+            message: "the driver command given by --cc/SOLINK_CC is empty".into(),
+        });
     }
     Ok(words.into_iter().map(OsString::from).collect())
 }
@@ -166,11 +182,15 @@ fn split_command(value: &OsStr) -> Result<Vec<OsString>, Error> {
 /// A boolean variable: unset, empty or `0`/`false`/`no`/`off` is off;
 /// `1`/`true`/`yes`/`on` is on; anything else is a mistake worth naming.
 fn env_flag(env: &Env, name: &str) -> Result<bool, Error> {
-    let Some(value) = env.get(name) else { return Ok(false) };
+    let Some(value) = env.get(name) else {
+        return Ok(false);
+    };
     match value.to_string_lossy().to_ascii_lowercase().as_str() {
         "" | "0" | "false" | "no" | "off" => Ok(false),
         "1" | "true" | "yes" | "on" => Ok(true),
-        other => Err(Error::Usage { message: format!("{name}={other} is not a boolean; set it to 1 or 0") }),
+        other => Err(Error::Usage {
+            message: format!("{name}={other} is not a boolean; set it to 1 or 0"),
+        }),
     }
 }
 
@@ -188,7 +208,10 @@ mod tests {
     }
 
     fn env(vars: &[(&str, &str)]) -> Env {
-        Env::new(vars.iter().map(|(k, v)| (OsString::from(k), OsString::from(v))))
+        Env::new(
+            vars.iter()
+                .map(|(k, v)| (OsString::from(k), OsString::from(v))),
+        )
     }
 
     fn run(argv: &[&str], vars: &[(&str, &str)]) -> (Options, Vec<OsString>) {
@@ -200,7 +223,17 @@ mod tests {
 
     #[test]
     fn own_options_stop_at_the_first_foreign_token() {
-        let (o, rest) = run(&["--libsdir", "/a", "--libsdir=/b", "--explain", "-shared", "--explain"], &[]);
+        let (o, rest) = run(
+            &[
+                "--libsdir",
+                "/a",
+                "--libsdir=/b",
+                "--explain",
+                "-shared",
+                "--explain",
+            ],
+            &[],
+        );
         assert_eq!(o.libsdir, [PathBuf::from("/a"), PathBuf::from("/b")]);
         assert!(o.explain);
         assert_eq!(rest, os(&["-shared", "--explain"]));
@@ -235,7 +268,10 @@ mod tests {
         assert!(!o.cc_on_command_line);
         assert!(o.dry_run && o.no_system_dirs && !o.explain);
 
-        let (o, _) = run(&["--libsdir", "/cli", "--cc", "clang", "--workspace", "/w2"], &vars);
+        let (o, _) = run(
+            &["--libsdir", "/cli", "--cc", "clang", "--workspace", "/w2"],
+            &vars,
+        );
         assert_eq!(o.libsdir, [PathBuf::from("/cli")]);
         assert_eq!(o.cc, Some(os(&["clang"])));
         assert!(o.cc_on_command_line);
@@ -256,7 +292,11 @@ mod tests {
 
     #[test]
     fn help_and_version_are_info() {
-        assert!(matches!(parse(os(&["--help"]), &env(&[])).unwrap(), Parsed::Info(t) if t.contains("--libsdir")));
-        assert!(matches!(parse(os(&["--version"]), &env(&[])).unwrap(), Parsed::Info(t) if t.contains("solink")));
+        assert!(
+            matches!(parse(os(&["--help"]), &env(&[])).unwrap(), Parsed::Info(t) if t.contains("--libsdir"))
+        );
+        assert!(
+            matches!(parse(os(&["--version"]), &env(&[])).unwrap(), Parsed::Info(t) if t.contains("solink"))
+        );
     }
 }

@@ -9,17 +9,34 @@ use std::path::PathBuf;
 #[derive(Debug)]
 pub enum Error {
     /// solink's own options or variables are wrong.
-    Usage { message: String },
+    Usage {
+        message: String,
+    },
     /// An `@file` names itself, directly or through others.
-    ResponseFileLoop { file: OsString },
+    ResponseFileLoop {
+        file: OsString,
+    },
     /// An option that takes a value ended the command.
-    MissingValue { option: OsString },
+    MissingValue {
+        option: OsString,
+    },
     /// A direct `.a` argument names no file.
-    ArchiveNotFound { path: PathBuf },
-    DriverNotFound { name: OsString },
-    DriverNotExecutable { path: PathBuf },
-    DriverExec { driver: OsString, source: io::Error },
-    Output { source: io::Error },
+    ArchiveNotFound {
+        path: PathBuf,
+    },
+    DriverNotFound {
+        name: OsString,
+    },
+    DriverNotExecutable {
+        path: PathBuf,
+    },
+    DriverExec {
+        driver: OsString,
+        source: io::Error,
+    },
+    Output {
+        source: io::Error,
+    },
 }
 
 impl fmt::Display for Error {

@@ -33,9 +33,14 @@ impl Driver {
             }
             path
         } else {
-            find_program(name, path_var).ok_or_else(|| Error::DriverNotFound { name: name.clone() })?
+            find_program(name, path_var)
+                .ok_or_else(|| Error::DriverNotFound { name: name.clone() })?
         };
-        Ok(Driver { name: name.clone(), path, args: args.to_vec() })
+        Ok(Driver {
+            name: name.clone(),
+            path,
+            args: args.to_vec(),
+        })
     }
 
     fn command(&self) -> Command {
@@ -61,7 +66,10 @@ impl Driver {
     /// Replaces this process with the driver. Returns only on failure.
     pub fn exec(&self, args: &[OsString]) -> Error {
         let source = self.command().args(args).exec();
-        Error::DriverExec { driver: self.name.clone(), source }
+        Error::DriverExec {
+            driver: self.name.clone(),
+            source,
+        }
     }
 }
 
@@ -81,5 +89,6 @@ fn has_slash(name: &OsStr) -> bool {
 }
 
 fn is_executable(path: &Path) -> bool {
-    path.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    path.metadata()
+        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }

@@ -4,8 +4,8 @@ use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 
 use crate::args::Command;
-use crate::resolve::{archive_file_name, Decision, Outcome, Reason};
 use crate::args::LibName;
+use crate::resolve::{archive_file_name, Decision, Outcome, Reason};
 
 /// One line per library decision: token, outcome, archive, stage, reason.
 pub fn decision_line(cmd: &Command, d: &Decision) -> String {
@@ -29,15 +29,24 @@ pub fn decision_line(cmd: &Command, d: &Decision) -> String {
         Reason::FirstArchive => format!("the first {file} in the search order"),
         Reason::NotFound => format!("no {file} in the search order"),
         Reason::RuntimeLibrary => "a C/C++ runtime library, never embedded".to_string(),
-        Reason::StaticRegion => "the user made this region static; the linker picks the archive".to_string(),
+        Reason::StaticRegion => {
+            "the user made this region static; the linker picks the archive".to_string()
+        }
         Reason::SelfReference => {
-            let out = cmd.output.as_deref().map(|o| o.display().to_string()).unwrap_or_default();
+            let out = cmd
+                .output
+                .as_deref()
+                .map(|o| o.display().to_string())
+                .unwrap_or_default();
             format!("the output {out} is this library")
         }
         Reason::NotAnArchiveName => format!("{file} is not an archive name"),
         Reason::CommaInPath => format!(
             "found {}, but a path with a comma cannot go inside -Wl,",
-            d.found.as_ref().map(|f| f.path.display().to_string()).unwrap_or_default()
+            d.found
+                .as_ref()
+                .map(|f| f.path.display().to_string())
+                .unwrap_or_default()
         ),
     };
     format!("solink: {token}: {outcome}{stage}: {reason}")
@@ -77,10 +86,16 @@ mod tests {
 
     #[test]
     fn quoted_commands_split_back() {
-        let words: Vec<OsString> =
-            ["cc", "-shared", "a b.o", "it's", "$HOME", "#x", ""].iter().map(OsString::from).collect();
+        let words: Vec<OsString> = ["cc", "-shared", "a b.o", "it's", "$HOME", "#x", ""]
+            .iter()
+            .map(OsString::from)
+            .collect();
         let line = String::from_utf8(quote_command(&words)).unwrap();
-        let back: Vec<OsString> = shell_words::split(&line).unwrap().into_iter().map(OsString::from).collect();
+        let back: Vec<OsString> = shell_words::split(&line)
+            .unwrap()
+            .into_iter()
+            .map(OsString::from)
+            .collect();
         assert_eq!(back, words);
     }
 

@@ -36,7 +36,9 @@ pub struct Env {
 
 impl Env {
     pub fn new(vars: impl IntoIterator<Item = (OsString, OsString)>) -> Env {
-        Env { vars: vars.into_iter().collect() }
+        Env {
+            vars: vars.into_iter().collect(),
+        }
     }
 
     pub fn get(&self, name: &str) -> Option<&OsStr> {
@@ -77,7 +79,9 @@ pub fn run(argv: Vec<OsString>, env: &Env) -> anyhow::Result<u8> {
     if options.dry_run {
         let mut line = explain::quote_command(&command_line);
         line.push(b'\n');
-        std::io::stdout().write_all(&line).map_err(|source| Error::Output { source })?;
+        std::io::stdout()
+            .write_all(&line)
+            .map_err(|source| Error::Output { source })?;
         return Ok(0);
     }
     let driver = Driver::find(&driver_words, env.get("PATH"))?;
@@ -86,7 +90,11 @@ pub fn run(argv: Vec<OsString>, env: &Env) -> anyhow::Result<u8> {
 
 /// The driver comes from `--cc` on the command line, else the launcher form
 /// (`solink DRIVER ARGS...`), else `SOLINK_CC`, else `cc`.
-fn choose_driver(options: &Options, mut args: Vec<OsString>, env: &Env) -> (Vec<OsString>, Vec<OsString>) {
+fn choose_driver(
+    options: &Options,
+    mut args: Vec<OsString>,
+    env: &Env,
+) -> (Vec<OsString>, Vec<OsString>) {
     if let (Some(cc), true) = (&options.cc, options.cc_on_command_line) {
         return (cc.clone(), args);
     }
@@ -96,7 +104,10 @@ fn choose_driver(options: &Options, mut args: Vec<OsString>, env: &Env) -> (Vec<
             return (vec![driver], args);
         }
     }
-    (options.cc.clone().unwrap_or_else(|| vec!["cc".into()]), args)
+    (
+        options.cc.clone().unwrap_or_else(|| vec!["cc".into()]),
+        args,
+    )
 }
 
 /// Classified, resolved and rewritten arguments of a shared link.
@@ -107,7 +118,9 @@ fn link_args(
     env: &Env,
 ) -> Result<Vec<OsString>, Error> {
     if let Some(option) = &cmd.missing_value {
-        return Err(Error::MissingValue { option: option.clone() });
+        return Err(Error::MissingValue {
+            option: option.clone(),
+        });
     }
     if let Some(path) = cmd.direct_archives.iter().find(|p| !p.exists()) {
         return Err(Error::ArchiveNotFound { path: path.clone() });
@@ -121,11 +134,19 @@ fn link_args(
                 .unwrap_or_else(search::fallback_system_dirs)
         }) as Box<dyn FnOnce() -> Vec<PathBuf>>
     });
-    let mut search = SearchPath::new(&options.libsdir, &cmd.lib_dirs, options.workspace.as_deref(), system);
+    let mut search = SearchPath::new(
+        &options.libsdir,
+        &cmd.lib_dirs,
+        options.workspace.as_deref(),
+        system,
+    );
     let decisions = resolve::resolve(cmd, &mut search);
     if options.explain {
         for archive in &cmd.direct_archives {
-            eprintln!("solink: {}: embed as given: an archive named on the command line", archive.display());
+            eprintln!(
+                "solink: {}: embed as given: an archive named on the command line",
+                archive.display()
+            );
         }
         for d in &decisions {
             eprintln!("{}", explain::decision_line(cmd, d));

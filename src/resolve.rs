@@ -15,9 +15,33 @@ use crate::search::{Found, SearchPath};
 /// script over non-PIC objects), and a second copy of a runtime inside a
 /// shared object breaks programs that load it.
 pub const RUNTIME_LIBS: &[&str] = &[
-    "BrokenLocale", "anl", "asan", "atomic", "c", "c++", "c++abi", "crypt", "dl", "gcc", "gcc_eh",
-    "gcc_s", "gomp", "hwasan", "lsan", "m", "mvec", "nsl", "pthread", "quadmath", "resolv", "rt",
-    "stdc++", "supc++", "tsan", "ubsan", "util",
+    "BrokenLocale",
+    "anl",
+    "asan",
+    "atomic",
+    "c",
+    "c++",
+    "c++abi",
+    "crypt",
+    "dl",
+    "gcc",
+    "gcc_eh",
+    "gcc_s",
+    "gomp",
+    "hwasan",
+    "lsan",
+    "m",
+    "mvec",
+    "nsl",
+    "pthread",
+    "quadmath",
+    "resolv",
+    "rt",
+    "stdc++",
+    "supc++",
+    "tsan",
+    "ubsan",
+    "util",
 ];
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,7 +90,12 @@ pub fn resolve(cmd: &Command, search: &mut SearchPath) -> Vec<Decision> {
         .iter()
         .enumerate()
         .map(|(lib, r)| {
-            let decide = |outcome, reason, found| Decision { lib, outcome, reason, found };
+            let decide = |outcome, reason, found| Decision {
+                lib,
+                outcome,
+                reason,
+                found,
+            };
             let file = match &r.name {
                 LibName::Name(name) if Some(name.as_os_str()) == self_name.as_deref() => {
                     return decide(Outcome::Drop, Reason::SelfReference, None)
@@ -79,7 +108,9 @@ pub fn resolve(cmd: &Command, search: &mut SearchPath) -> Vec<Decision> {
                 }
                 LibName::Name(name) => archive_file_name(name),
                 LibName::Verbatim(file) if file.as_bytes().ends_with(b".a") => file.clone(),
-                LibName::Verbatim(_) => return decide(Outcome::Keep, Reason::NotAnArchiveName, None),
+                LibName::Verbatim(_) => {
+                    return decide(Outcome::Keep, Reason::NotAnArchiveName, None)
+                }
             };
             let Some(found) = search.find(&file) else {
                 return decide(Outcome::Keep, Reason::NotFound, None);
@@ -87,7 +118,11 @@ pub fn resolve(cmd: &Command, search: &mut SearchPath) -> Vec<Decision> {
             if inside_wl(cmd, &r.site) && found.path.as_os_str().as_bytes().contains(&b',') {
                 return decide(Outcome::Keep, Reason::CommaInPath, Some(found));
             }
-            decide(Outcome::Embed(found.path.clone()), Reason::FirstArchive, Some(found))
+            decide(
+                Outcome::Embed(found.path.clone()),
+                Reason::FirstArchive,
+                Some(found),
+            )
         })
         .collect()
 }
@@ -130,7 +165,11 @@ mod tests {
     use std::path::Path;
 
     fn check_self(output: &str, expected: Option<&str>) {
-        assert_eq!(self_library_name(Path::new(output)), expected.map(OsString::from), "{output}");
+        assert_eq!(
+            self_library_name(Path::new(output)),
+            expected.map(OsString::from),
+            "{output}"
+        );
     }
 
     #[test]
@@ -149,13 +188,25 @@ mod tests {
             std::fs::write(dir.path().join(f), "").unwrap();
         }
         let args = [
-            "-shared", "-o", "libcalc.so", "-la", "-lm", "-lnone", "-lcalc", "-l:libv.a", "-l:libv.so",
-            "-Wl,-Bstatic", "-ls", "-Wl,-Bdynamic",
+            "-shared",
+            "-o",
+            "libcalc.so",
+            "-la",
+            "-lm",
+            "-lnone",
+            "-lcalc",
+            "-l:libv.a",
+            "-l:libv.so",
+            "-Wl,-Bstatic",
+            "-ls",
+            "-Wl,-Bdynamic",
         ];
         let cmd = classify(args.iter().map(OsString::from).collect()).unwrap();
         let mut search = SearchPath::new(&[], &[dir.path().to_path_buf()], None, None);
-        let got: Vec<(Outcome, Reason)> =
-            resolve(&cmd, &mut search).into_iter().map(|d| (d.outcome, d.reason)).collect();
+        let got: Vec<(Outcome, Reason)> = resolve(&cmd, &mut search)
+            .into_iter()
+            .map(|d| (d.outcome, d.reason))
+            .collect();
         let embed = |f: &str| Outcome::Embed(dir.path().join(f));
         assert_eq!(
             got,
@@ -180,8 +231,11 @@ mod tests {
         std::fs::create_dir(&odd).unwrap();
         std::fs::write(odd.join("libx.a"), "").unwrap();
         let cmd = classify(vec!["-shared".into(), "-Wl,-lx".into(), "-lx".into()]).unwrap();
-        let mut search = SearchPath::new(&[], &[odd.clone()], None, None);
-        let got: Vec<Reason> = resolve(&cmd, &mut search).into_iter().map(|d| d.reason).collect();
+        let mut search = SearchPath::new(&[], std::slice::from_ref(&odd), None, None);
+        let got: Vec<Reason> = resolve(&cmd, &mut search)
+            .into_iter()
+            .map(|d| d.reason)
+            .collect();
         assert_eq!(got, [Reason::CommaInPath, Reason::FirstArchive]);
     }
 }

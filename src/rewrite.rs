@@ -45,7 +45,11 @@ pub fn rewrite(cmd: &Command, decisions: &[Decision]) -> Vec<OsString> {
         .map(|i| emit_arg(cmd, i, arg_edits.get(&i), &piece_edits))
         .collect();
     let mut out = Vec::with_capacity(cmd.tokens.len());
-    let mut groups = cmd.groups.iter().filter(|g| intact(cmd, g, &emitted)).peekable();
+    let mut groups = cmd
+        .groups
+        .iter()
+        .filter(|g| intact(cmd, g, &emitted))
+        .peekable();
     let mut skip_until = 0;
     for (i, arg) in cmd.args.iter().enumerate() {
         while let Some(g) = groups.next_if(|g| g.span.start <= arg.span.start) {
@@ -68,7 +72,9 @@ pub fn rewrite(cmd: &Command, decisions: &[Decision]) -> Vec<OsString> {
 fn pieces_between(cmd: &Command, first: Piece, last: Piece) -> Vec<Piece> {
     let mut out = Vec::new();
     for arg in first.arg..=last.arg {
-        let Some((_, pieces)) = &cmd.args[arg].linker else { continue };
+        let Some((_, pieces)) = &cmd.args[arg].linker else {
+            continue;
+        };
         for index in 0..pieces.len() {
             let p = Piece { arg, index };
             if p > first && p <= last {
@@ -97,17 +103,19 @@ fn emit_arg(
     let kept: Vec<&OsString> = pieces
         .iter()
         .enumerate()
-        .filter_map(|(index, piece)| match piece_edits.get(&Piece { arg: i, index }) {
-            None => Some(piece),
-            Some(Edit::Replace(path)) => {
-                changed = true;
-                Some(path)
-            }
-            Some(Edit::Remove) => {
-                changed = true;
-                None
-            }
-        })
+        .filter_map(
+            |(index, piece)| match piece_edits.get(&Piece { arg: i, index }) {
+                None => Some(piece),
+                Some(Edit::Replace(path)) => {
+                    changed = true;
+                    Some(path)
+                }
+                Some(Edit::Remove) => {
+                    changed = true;
+                    None
+                }
+            },
+        )
         .collect();
     if !changed {
         return None;
@@ -129,7 +137,11 @@ fn emit_arg(
 /// A group can be emitted as its `@file` token when the arguments inside it
 /// are exactly its tokens and none of them changed.
 fn intact(cmd: &Command, g: &crate::args::Group, emitted: &[Option<Vec<OsString>>]) -> bool {
-    let inside = cmd.args.iter().enumerate().filter(|(_, a)| a.span.start < g.span.end && a.span.end > g.span.start);
+    let inside = cmd
+        .args
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.span.start < g.span.end && a.span.end > g.span.start);
     let mut covered = g.span.start;
     for (i, a) in inside {
         if a.span.start < g.span.start || a.span.end > g.span.end || emitted[i].is_some() {
@@ -169,10 +181,19 @@ mod tests {
                 } else {
                     Outcome::Keep
                 };
-                Decision { lib, outcome, reason: Reason::FirstArchive, found: None }
+                Decision {
+                    lib,
+                    outcome,
+                    reason: Reason::FirstArchive,
+                    found: None,
+                }
             })
             .collect();
-        assert_eq!(rewrite(&cmd, &decisions), os(expected), "rewriting {args:?}");
+        assert_eq!(
+            rewrite(&cmd, &decisions),
+            os(expected),
+            "rewriting {args:?}"
+        );
     }
 
     #[test]
@@ -181,15 +202,42 @@ mod tests {
             &["-shared", "-o", "libcalc.so", "calc.o", "-lcalcbase", "-lm"],
             &["calcbase"],
             &[],
-            &["-shared", "-o", "libcalc.so", "calc.o", "/A/libcalcbase.a", "-lm"],
+            &[
+                "-shared",
+                "-o",
+                "libcalc.so",
+                "calc.o",
+                "/A/libcalcbase.a",
+                "-lm",
+            ],
         );
-        check(&["-l", "x", "-L", "d", "-ly"], &["x"], &[], &["/A/libx.a", "-L", "d", "-ly"]);
+        check(
+            &["-l", "x", "-L", "d", "-ly"],
+            &["x"],
+            &[],
+            &["/A/libx.a", "-L", "d", "-ly"],
+        );
         check(&["-lcalc", "-lx"], &[], &["calc"], &["-lx"]);
         check(&["-Wl,-lx,-ly"], &["x"], &[], &["-Wl,/A/libx.a,-ly"]);
-        check(&["-Wl,-l,x,-z,defs"], &["x"], &[], &["-Wl,/A/libx.a,-z,defs"]);
+        check(
+            &["-Wl,-l,x,-z,defs"],
+            &["x"],
+            &[],
+            &["-Wl,/A/libx.a,-z,defs"],
+        );
         check(&["-Wl,-lx"], &[], &["x"], &[]);
-        check(&["-Xlinker", "-lx", "-c"], &["x"], &[], &["-Xlinker", "/A/libx.a", "-c"]);
-        check(&["-Xlinker", "-l", "-Xlinker", "x"], &["x"], &[], &["-Xlinker", "/A/libx.a"]);
+        check(
+            &["-Xlinker", "-lx", "-c"],
+            &["x"],
+            &[],
+            &["-Xlinker", "/A/libx.a", "-c"],
+        );
+        check(
+            &["-Xlinker", "-l", "-Xlinker", "x"],
+            &["x"],
+            &[],
+            &["-Xlinker", "/A/libx.a"],
+        );
         check(&["a.o", "-lz"], &[], &[], &["a.o", "-lz"]);
     }
 
@@ -204,7 +252,12 @@ mod tests {
         std::fs::write(&empty, "").unwrap();
         let at = |p: &std::path::Path| format!("@{}", p.display());
         let (k, c, e) = (at(&keep), at(&change), at(&empty));
-        check(&["-shared", &k, &c, &e, "z.o"], &["x"], &[], &["-shared", &k, "/A/libx.a", "-ly", &e, "z.o"]);
+        check(
+            &["-shared", &k, &c, &e, "z.o"],
+            &["x"],
+            &[],
+            &["-shared", &k, "/A/libx.a", "-ly", &e, "z.o"],
+        );
         check(&[&e], &[], &[], &[&e]);
     }
 }

@@ -52,7 +52,11 @@ pub struct Row {
 }
 
 const fn row(spelling: &'static str, form: Form, opt: Opt) -> Row {
-    Row { spelling, form, opt }
+    Row {
+        spelling,
+        form,
+        opt,
+    }
 }
 
 use Form::*;
@@ -149,7 +153,10 @@ pub fn lookup(token: &[u8]) -> Option<(&'static Row, Value<'_>)> {
             (EqualsOrSeparate, [b'=', value @ ..]) => Value::Inline(value),
             _ => continue,
         };
-        if best.as_ref().map_or(true, |(b, _)| b.spelling.len() < row.spelling.len()) {
+        if best
+            .as_ref()
+            .map_or(true, |(b, _)| b.spelling.len() < row.spelling.len())
+        {
             best = Some((row, value));
         }
     }

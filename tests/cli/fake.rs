@@ -1,0 +1,318 @@
+//! Exact argv, exit codes and signals, checked with a fake driver.
+
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStringExt;
+use std::os::unix::process::ExitStatusExt;
+
+use crate::util::{os, tiny_archive, Dir};
+
+/// A workspace with `prod/calc/lib/libcalcbase.a` and a fake driver.
+fn workspace() -> (Dir, String) {
+    let dir = Dir::new();
+    tiny_archive(&dir.path("ws/prod/calc/lib/libcalcbase.a"));
+    let fake = dir.fake_driver().display().to_string();
+    (dir, fake)
+}
+
+#[test]
+fn seed_example_1_rewrites_in_place() {
+    let (dir, fake) = workspace();
+    let lib = dir.path("ws/prod/calc/lib");
+    dir.solink()
+        .args([
+            "--cc",
+            &fake,
+            "--libsdir",
+            lib.to_str().unwrap(),
+            "--no-system-dirs",
+        ])
+        .args([
+            "-shared",
+            "-o",
+            "libcalc.so",
+            "obj/calc.o",
+            "-lcalcbase",
+            "-lm",
+        ])
+        .ok();
+    let archive = lib.join("libcalcbase.a").display().to_string();
+    assert_eq!(
+        dir.fake_argv(),
+        os(&["-shared", "-o", "libcalc.so", "obj/calc.o", &archive, "-lm"])
+    );
+}
+
+#[test]
+fn dry_run_prints_one_shell_quoted_line_and_runs_nothing() {
+    let (dir, fake) = workspace();
+    let lib = dir.path("ws/prod/calc/lib");
+    let stdout = dir
+        .solink()
+        .env("SOLINK_DRY_RUN", "1")
+        .env("SOLINK_LIBSDIR", &lib)
+        .env("SOLINK_CC", &fake)
+        .args([
+            "-shared",
+            "-o",
+            "lib calc.so",
+            "calc.o",
+            "-lcalcbase",
+            "-lm",
+        ])
+        .ok();
+    let archive = lib.join("libcalcbase.a");
+    assert_eq!(
+        stdout,
+        format!(
+            "{fake} -shared -o 'lib calc.so' calc.o {} -lm\n",
+            archive.display()
+        )
+    );
+    assert!(!dir.path("fakecc.log").exists(), "the driver must not run");
+}
+
+#[test]
+fn compile_only_and_executable_links_pass_through_byte_for_byte() {
+    let (dir, fake) = workspace();
+    let lib = dir.path("ws/prod/calc/lib");
+    let odd = OsString::from_vec(b"-DNAME=\xff\xfe".to_vec());
+    for mode in [
+        &["-shared", "-c"][..],
+        &["-o", "app"][..],
+        &["-shared", "-E"][..],
+    ] {
+        let mut args: Vec<OsString> = mode.iter().map(OsString::from).collect();
+        args.extend([
+            odd.clone(),
+            "calc.c".into(),
+            "-lcalcbase".into(),
+            "-L".into(),
+            "x".into(),
+        ]);
+        dir.solink()
+            .env("SOLINK_LIBSDIR", &lib)
+            .args(["--cc", &fake])
+            .args(&args)
+            .ok();
+        assert_eq!(dir.fake_argv(), args, "mode {mode:?}");
+    }
+}
+
+#[test]
+fn non_utf8_bytes_survive_a_rewrite() {
+    let (dir, fake) = workspace();
+    let lib = dir.path("ws/prod/calc/lib");
+    let odd = OsString::from_vec(b"obj/\xff.o".to_vec());
+    dir.solink()
+        .args(["--cc", &fake, "--libsdir", lib.to_str().unwrap(), "-shared"])
+        .args([odd.clone(), "-lcalcbase".into()])
+        .ok();
+    assert_eq!(
+        dir.fake_argv(),
+        vec!["-shared".into(), odd, lib.join("libcalcbase.a").into()]
+    );
+}
+
+#[test]
+fn driver_exit_status_passes_through() {
+    let (dir, fake) = workspace();
+    let out = dir
+        .solink()
+        .env("FAKECC_EXIT", "3")
+        .args(["--cc", &fake, "-shared", "a.o"])
+        .output();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        out.stderr.is_empty(),
+        "solink adds nothing: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn driver_death_by_signal_shows_as_such() {
+    let (dir, fake) = workspace();
+    let out = dir
+        .solink()
+        .env("FAKECC_SIGNAL", "SEGV")
+        .args(["--cc", &fake, "-shared", "a.o"])
+        .output();
+    assert_eq!(out.status.signal(), Some(11), "{:?}", out.status);
+    // And from a shell, as make sees it.
+    let mut shell = dir.solink();
+    shell.cmd = std::process::Command::new("sh");
+    let stdout = shell
+        .env("FAKECC_SIGNAL", "SEGV")
+        .args([
+            "-c",
+            &format!(
+                "'{}' --cc '{fake}' -shared a.o; echo $?",
+                crate::util::SOLINK
+            ),
+        ])
+        .ok();
+    assert_eq!(stdout.trim(), "139");
+}
+
+#[test]
+fn launcher_form_takes_the_driver_from_the_command_line() {
+    let (dir, fake) = workspace();
+    let lib = dir.path("ws/prod/calc/lib");
+    dir.solink()
+        .env("SOLINK_LIBSDIR", &lib)
+        .env("SOLINK_CC", "/nonexistent/cc")
+        .args([&fake, "-shared", "-o", "libx.so", "x.o", "-lcalcbase"])
+        .ok();
+    let archive = lib.join("libcalcbase.a").display().to_string();
+    assert_eq!(
+        dir.fake_argv(),
+        os(&["-shared", "-o", "libx.so", "x.o", &archive])
+    );
+}
+
+#[test]
+fn driver_command_may_carry_arguments() {
+    let (dir, fake) = workspace();
+    dir.solink()
+        .env("SOLINK_CC", format!("'{fake}' --first 'two words'"))
+        .args(["-shared", "a.o"])
+        .ok();
+    assert_eq!(
+        dir.fake_argv(),
+        os(&["--first", "two words", "-shared", "a.o"])
+    );
+}
+
+#[test]
+fn explain_shows_every_decision_then_the_command() {
+    let (dir, fake) = workspace();
+    tiny_archive(&dir.path("sys/libsysonly.a"));
+    let lib = dir.path("ws/prod/calc/lib");
+    let out = dir
+        .solink()
+        .env("FAKECC_LIBDIRS", dir.path("sys"))
+        .args([
+            "--explain",
+            "--cc",
+            &fake,
+            "--libsdir",
+            lib.to_str().unwrap(),
+        ])
+        .args([
+            "-shared",
+            "-o",
+            "libcalc.so",
+            "calc.o",
+            "-lcalcbase",
+            "-lm",
+            "-lnowhere",
+            "-lcalc",
+            "-lsysonly",
+        ])
+        .output();
+    assert!(out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let lines: Vec<&str> = stderr.lines().collect();
+    let archive = lib.join("libcalcbase.a");
+    let sys = dir.path("sys").canonicalize().unwrap().join("libsysonly.a");
+    assert_eq!(
+        lines,
+        [
+            format!(
+                "solink: -lcalcbase: embed {} (stage 1, LIBSDIR): the first libcalcbase.a in the search order",
+                archive.display()
+            ),
+            "solink: -lm: dynamic: a C/C++ runtime library, never embedded".to_string(),
+            "solink: -lnowhere: dynamic: no libnowhere.a in the search order".to_string(),
+            "solink: -lcalc: dropped: the output libcalc.so is this library".to_string(),
+            format!(
+                "solink: -lsysonly: embed {} (stage 4, system): the first libsysonly.a in the search order",
+                sys.display()
+            ),
+            format!(
+                "solink: command: {fake} -shared -o libcalc.so calc.o {} -lm -lnowhere {}",
+                archive.display(),
+                sys.display()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn no_system_dirs_skips_stage_4() {
+    let (dir, fake) = workspace();
+    tiny_archive(&dir.path("sys/libsysonly.a"));
+    dir.solink()
+        .env("FAKECC_LIBDIRS", dir.path("sys"))
+        .env("SOLINK_NO_SYSTEM_DIRS", "1")
+        .args(["--cc", &fake, "-shared", "a.o", "-lsysonly"])
+        .ok();
+    assert_eq!(dir.fake_argv(), os(&["-shared", "a.o", "-lsysonly"]));
+}
+
+#[test]
+fn user_static_regions_are_left_alone() {
+    let (dir, fake) = workspace();
+    let lib = dir.path("ws/prod/calc/lib");
+    let args = [
+        "-shared",
+        "a.o",
+        "-Wl,-Bstatic",
+        "-lcalcbase",
+        "-Wl,-Bdynamic",
+    ];
+    dir.solink()
+        .env("SOLINK_LIBSDIR", &lib)
+        .args(["--cc", &fake])
+        .args(args)
+        .ok();
+    assert_eq!(dir.fake_argv(), os(&args));
+}
+
+#[test]
+fn libraries_inside_response_files_are_rewritten() {
+    let (dir, fake) = workspace();
+    let lib = dir.path("ws/prod/calc/lib");
+    dir.write("link.rsp", "-lcalcbase -lm");
+    dir.write("objs.rsp", "'a b.o' c.o");
+    dir.solink()
+        .env("SOLINK_LIBSDIR", &lib)
+        .args(["--cc", &fake, "-shared", "@objs.rsp", "@link.rsp"])
+        .ok();
+    let archive = lib.join("libcalcbase.a").display().to_string();
+    assert_eq!(
+        dir.fake_argv(),
+        os(&["-shared", "@objs.rsp", &archive, "-lm"])
+    );
+}
+
+#[test]
+fn missing_direct_archive_is_refused_before_the_link() {
+    let (dir, fake) = workspace();
+    let msg = dir
+        .solink()
+        .args(["--cc", &fake, "-shared", "-o", "x.so", "a.o", "nothere.a"])
+        .refused();
+    assert!(msg.contains("nothere.a"), "{msg}");
+    assert!(!dir.path("fakecc.log").exists());
+}
+
+#[test]
+fn option_missing_its_value_is_refused() {
+    let (dir, fake) = workspace();
+    let msg = dir
+        .solink()
+        .args(["--cc", &fake, "-shared", "a.o", "-l"])
+        .refused();
+    assert!(msg.contains("-l at the end"), "{msg}");
+}
+
+#[test]
+fn unknown_driver_is_refused() {
+    let dir = Dir::new();
+    let msg = dir
+        .solink()
+        .args(["--cc", "no-such-compiler-solink", "-shared", "a.o"])
+        .refused();
+    assert!(msg.contains("no-such-compiler-solink"), "{msg}");
+}

@@ -1,0 +1,10 @@
+//! solink's command-line tests: one integration binary.
+//!
+//! - `fake`: a fake driver that records its argv, for exact-argv, exit-code
+//!   and signal checks.
+//! - `real`: the machine's gcc and ld build, link, load and run.
+
+mod elf;
+mod fake;
+mod real;
+mod util;

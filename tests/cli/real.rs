@@ -1,0 +1,297 @@
+//! The seed's workspace, built with the machine's gcc, linked through
+//! solink, read with `object`, and run.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::elf::Elf;
+use crate::util::{fixtures, sh, Dir};
+
+const PROD_OUTPUT: &str = "calc_sum(2, 3) = 5\ncalc_hypot(3, 4) = 5\n";
+/// The test/lib copy of libcalcbase.a adds 1000, so the output shows which
+/// archive a link embedded.
+const TEST_OUTPUT: &str = "calc_sum(2, 3) = 1005\ncalc_hypot(3, 4) = 5\n";
+
+/// The seed's calc workspace, compiled: `ws/prod/calc/lib/libcalcbase.a`,
+/// `ws/test/lib/libcalcbase.a` (the variant), `obj/calc.o` and `obj/main.o`.
+struct Calc {
+    dir: Dir,
+}
+
+fn gcc(dir: &Path, args: &[&str]) {
+    sh(Command::new("gcc").current_dir(dir).args(args));
+}
+
+impl Calc {
+    fn new() -> Calc {
+        let dir = Dir::new();
+        let src = fixtures().join("workspace/prod/calc");
+        let base = src.join("libsrc/calcbase");
+        let calc = src.join("libsrc/calc");
+        let s = |p: PathBuf| p.display().to_string();
+        let inc_base = format!("-I{}", base.display());
+        let inc_calc = format!("-I{}", calc.display());
+        dir.mkdir("obj");
+        let archive = |out: &str, extra: &[&str]| {
+            let obj = dir.path("obj/calcbase-tmp.o");
+            let mut args = vec!["-fPIC", "-c", "-o", obj.to_str().unwrap()];
+            args.extend(extra);
+            let c = s(base.join("calcbase.c"));
+            args.push(&c);
+            gcc(dir.root(), &args);
+            let out = dir.path(out);
+            std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+            sh(Command::new("ar").arg("rcs").arg(&out).arg(&obj));
+            std::fs::remove_file(obj).unwrap();
+        };
+        archive("ws/prod/calc/lib/libcalcbase.a", &[]);
+        archive("ws/test/lib/libcalcbase.a", &["-DCALCBASE_OFFSET=1000"]);
+        gcc(
+            dir.root(),
+            &[
+                "-fPIC",
+                "-c",
+                &inc_base,
+                "-o",
+                "obj/calc.o",
+                &s(calc.join("calc.c")),
+            ],
+        );
+        gcc(
+            dir.root(),
+            &[
+                "-c",
+                &inc_calc,
+                "-o",
+                "obj/main.o",
+                &s(src.join("app/main.c")),
+            ],
+        );
+        Calc { dir }
+    }
+
+    fn path(&self, rel: &str) -> String {
+        self.dir.path(rel).display().to_string()
+    }
+
+    /// Links `out/libcalc.so` through solink (with gcc as the driver).
+    fn link(&self, solink_args: &[&str], gcc_args: &[&str]) -> Elf {
+        self.dir.mkdir("out");
+        self.dir
+            .solink()
+            .args(["--cc", "gcc"])
+            .args(solink_args)
+            .args(["-shared", "-o", "out/libcalc.so", "obj/calc.o"])
+            .args(gcc_args)
+            .ok();
+        Elf::open(&self.dir.path("out/libcalc.so"))
+    }
+
+    /// Links the program against libcalc.so alone and runs it.
+    fn run_app(&self) -> String {
+        let out = self.path("out");
+        gcc(
+            self.dir.root(),
+            &[
+                "-o",
+                "out/app",
+                "obj/main.o",
+                &format!("-L{out}"),
+                "-lcalc",
+                &format!("-Wl,-rpath,{out}"),
+            ],
+        );
+        sh(&mut Command::new(self.dir.path("out/app")))
+    }
+}
+
+/// The archive was embedded and libm stayed dynamic.
+fn assert_embedded(so: &Elf) {
+    assert!(
+        so.defines("calcbase_add"),
+        "calcbase_add is defined inside the .so"
+    );
+    assert!(so.defines("calcbase_square"));
+    assert!(
+        so.needed().contains(&"libm.so.6".to_string()),
+        "needed: {:?}",
+        so.needed()
+    );
+    assert!(so.imports("sqrt"), "sqrt comes from libm");
+}
+
+#[test]
+fn seed_example_1_libsdir() {
+    let calc = Calc::new();
+    let so = calc.link(
+        &["--libsdir", &calc.path("ws/prod/calc/lib")],
+        &["-lcalcbase", "-lm"],
+    );
+    assert_embedded(&so);
+    assert_eq!(calc.run_app(), PROD_OUTPUT);
+}
+
+#[test]
+fn seed_example_2_l_option() {
+    let calc = Calc::new();
+    let so = calc.link(
+        &[],
+        &[
+            &format!("-L{}", calc.path("ws/test/lib")),
+            "-lcalcbase",
+            "-lm",
+        ],
+    );
+    assert_embedded(&so);
+    assert_eq!(calc.run_app(), TEST_OUTPUT);
+}
+
+#[test]
+fn seed_example_3_direct_archive() {
+    let calc = Calc::new();
+    let so = calc.link(&[], &["ws/prod/calc/lib/libcalcbase.a", "-lm"]);
+    assert_embedded(&so);
+    assert_eq!(calc.run_app(), PROD_OUTPUT);
+}
+
+#[test]
+fn seed_example_4_mixed() {
+    let calc = Calc::new();
+    let extra = fixtures().join("extra");
+    gcc(
+        calc.dir.root(),
+        &[
+            "-fPIC",
+            "-c",
+            "-o",
+            "obj/usecustom.o",
+            extra.join("usecustom.c").to_str().unwrap(),
+        ],
+    );
+    gcc(
+        calc.dir.root(),
+        &[
+            "-fPIC",
+            "-c",
+            "-o",
+            "obj/custom.o",
+            extra.join("custom.c").to_str().unwrap(),
+        ],
+    );
+    calc.dir.mkdir("custom/path");
+    sh(Command::new("ar").current_dir(calc.dir.root()).args([
+        "rcs",
+        "custom/path/libcustom.a",
+        "obj/custom.o",
+    ]));
+    std::fs::copy(
+        calc.dir.path("ws/prod/calc/lib/libcalcbase.a"),
+        calc.dir.path("libbase.a"),
+    )
+    .unwrap();
+    let so = calc.link(
+        &[],
+        &[
+            "obj/usecustom.o",
+            "libbase.a",
+            &format!("-L{}", calc.path("custom/path")),
+            "-lcustom",
+            "-lpthread",
+            "-Wl,-rpath,/opt/lib",
+            "-lm",
+        ],
+    );
+    assert_embedded(&so);
+    assert!(so.defines("custom_answer"), "-lcustom was embedded");
+    assert!(
+        so.runpath().iter().any(|p| p.contains("/opt/lib")),
+        "runpath: {:?}",
+        so.runpath()
+    );
+    assert_eq!(calc.run_app(), PROD_OUTPUT);
+}
+
+#[test]
+fn libsdir_comes_before_l_dirs() {
+    let calc = Calc::new();
+    let so = calc.link(
+        &["--libsdir", &calc.path("ws/prod/calc/lib")],
+        &[
+            &format!("-L{}", calc.path("ws/test/lib")),
+            "-lcalcbase",
+            "-lm",
+        ],
+    );
+    assert_embedded(&so);
+    assert_eq!(calc.run_app(), PROD_OUTPUT);
+}
+
+#[test]
+fn l_dirs_come_before_workspace_test_lib() {
+    let calc = Calc::new();
+    let so = calc.link(
+        &["--workspace", &calc.path("ws")],
+        &[
+            &format!("-L{}", calc.path("ws/prod/calc/lib")),
+            "-lcalcbase",
+            "-lm",
+        ],
+    );
+    assert_embedded(&so);
+    assert_eq!(calc.run_app(), PROD_OUTPUT);
+}
+
+#[test]
+fn workspace_test_lib_is_searched() {
+    let calc = Calc::new();
+    let so = calc.link(&["--workspace", &calc.path("ws")], &["-lcalcbase", "-lm"]);
+    assert_embedded(&so);
+    assert_eq!(calc.run_app(), TEST_OUTPUT);
+}
+
+#[test]
+fn shared_only_library_stays_dynamic() {
+    let calc = Calc::new();
+    let extra = fixtures().join("extra");
+    calc.dir.mkdir("shlib");
+    gcc(
+        calc.dir.root(),
+        &[
+            "-shared",
+            "-fPIC",
+            "-o",
+            "shlib/libshonly.so",
+            extra.join("shonly.c").to_str().unwrap(),
+        ],
+    );
+    gcc(
+        calc.dir.root(),
+        &[
+            "-fPIC",
+            "-c",
+            "-o",
+            "obj/useshonly.o",
+            extra.join("useshonly.c").to_str().unwrap(),
+        ],
+    );
+    let so = calc.link(
+        &["--libsdir", &calc.path("ws/prod/calc/lib")],
+        &[
+            "obj/useshonly.o",
+            "-lcalcbase",
+            &format!("-L{}", calc.path("shlib")),
+            "-lshonly",
+            "-lm",
+        ],
+    );
+    assert_embedded(&so);
+    assert!(
+        so.needed().contains(&"libshonly.so".to_string()),
+        "needed: {:?}",
+        so.needed()
+    );
+    assert!(
+        so.imports("shonly_value"),
+        "shonly_value stays in libshonly.so"
+    );
+}
