@@ -7,6 +7,7 @@
 //! [`exec`] execs the real driver. The library never reads the process
 //! environment or argv itself: [`run`] gets both as arguments.
 
+pub mod archive;
 pub mod args;
 pub mod cli;
 mod error;

@@ -1,0 +1,10 @@
+//! Prints solink's verdict on each file named: `cargo run --example inspect -- FILE...`.
+fn main() {
+    for path in std::env::args_os().skip(1) {
+        let path = std::path::PathBuf::from(path);
+        match solink::archive::inspect(&path) {
+            Ok(v) => println!("{}: {v:?}", path.display()),
+            Err(e) => println!("{}: {e}", path.display()),
+        }
+    }
+}

@@ -1,0 +1,215 @@
+//! What a candidate `libNAME.a` really is: an ar archive (GNU, BSD or
+//! thin), a lone object file, a GNU ld script, an empty archive, or not an
+//! archive at all, and whether its objects can go into a shared object.
+//!
+//! Archives are mapped, not read, so a 120 MB archive is never held in
+//! memory at once; each member is scanned in place and the scan stops at the
+//! first problem.
+
+pub mod pic;
+pub mod script;
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use object::read::archive::ArchiveFile;
+
+pub use pic::{ElfId, Finding};
+
+/// The verdict on one file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// An archive (or a lone object file) whose objects were scanned.
+    Objects {
+        /// Class and machine of the first ELF member.
+        id: Option<ElfId>,
+        members: usize,
+        thin: bool,
+        /// The first reason it cannot go into a shared object.
+        problem: Option<Problem>,
+    },
+    /// An archive with no members (glibc's libdl.a and libpthread.a).
+    Empty,
+    /// A GNU ld script: its inputs.
+    Script(Vec<script::Input>),
+    /// Neither an archive, an object, nor a script.
+    NotArchive,
+    /// An archive that cannot be read to the end (truncated, corrupt).
+    Damaged(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub member: String,
+    pub kind: ProblemKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProblemKind {
+    Finding(Finding),
+    NotElf,
+    NotRelocatable,
+    Damaged(String),
+    /// A member for another target than the first member.
+    Mixed(ElfId),
+    /// A thin archive's member file cannot be read.
+    MissingMember(PathBuf),
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let m = &self.member;
+        match &self.kind {
+            ProblemKind::Finding(Finding::NotPic { reloc, symbol: Some(s) }) => write!(f, "{m}: {reloc} against {s}"),
+            ProblemKind::Finding(Finding::NotPic { reloc, symbol: None }) => write!(f, "{m}: {reloc}"),
+            ProblemKind::Finding(Finding::Versioned { symbol }) => {
+                write!(f, "{m}: defines the versioned symbol {symbol}, which needs a version script")
+            }
+            ProblemKind::NotElf => write!(f, "{m}: not an ELF object"),
+            ProblemKind::NotRelocatable => write!(f, "{m}: an ELF file that is not a relocatable object"),
+            ProblemKind::Damaged(e) => write!(f, "{m}: damaged ({e})"),
+            ProblemKind::Mixed(id) => write!(f, "{m}: built for {id}, unlike the members before it"),
+            ProblemKind::MissingMember(p) => write!(f, "{m}: the thin archive's member {} cannot be read", p.display()),
+        }
+    }
+}
+
+impl Verdict {
+    /// Whether GNU ld can link the whole file into a shared object for
+    /// `target` (what `-Wl,--whole-archive FILE` would do). Scripts depend
+    /// on their inputs, so they answer `None`.
+    pub fn links_into_shared_object(&self, target: ElfId) -> Option<bool> {
+        match self {
+            Verdict::Objects { id, problem, .. } => Some(problem.is_none() && id.map_or(true, |id| id == target)),
+            Verdict::Empty => Some(true),
+            Verdict::Script(_) => None,
+            Verdict::NotArchive | Verdict::Damaged(_) => Some(false),
+        }
+    }
+}
+
+/// Inspects the file at `path` (symlinks followed).
+pub fn inspect(path: &Path) -> std::io::Result<Verdict> {
+    let file = File::open(path)?;
+    if file.metadata()?.len() == 0 {
+        return Ok(Verdict::Damaged("an empty file".into()));
+    }
+    // SAFETY: the map is read-only and private to this process. If another
+    // process truncates the file while it is mapped, reading past the new
+    // end faults; archives are not rewritten in place by ar or ld (they are
+    // replaced), so that is a risk solink shares with ld itself.
+    let map = unsafe { memmap2::Mmap::map(&file)? };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    Ok(inspect_bytes(&map, dir))
+}
+
+/// Inspects file contents; `dir` is where a thin archive's members and a
+/// script's relative inputs are looked for.
+pub fn inspect_bytes(data: &[u8], dir: &Path) -> Verdict {
+    if data.starts_with(b"!<arch>\n") || data.starts_with(b"!<thin>\n") {
+        return inspect_archive(data, dir);
+    }
+    if pic::elf_id(data).is_some() {
+        // glibc's libmcheck.a is a lone object file named like an archive;
+        // ld takes it as one.
+        let mut objects = Objects::default();
+        objects.add("(the file itself)", Ok(data));
+        return objects.into_verdict(false);
+    }
+    if script::looks_like_script(data) {
+        return Verdict::Script(script::inputs(data, dir));
+    }
+    Verdict::NotArchive
+}
+
+fn inspect_archive(data: &[u8], dir: &Path) -> Verdict {
+    let archive = match ArchiveFile::parse(data) {
+        Ok(a) => a,
+        Err(e) => return Verdict::Damaged(e.to_string()),
+    };
+    let thin = archive.is_thin();
+    let mut objects = Objects::default();
+    for member in archive.members() {
+        let member = match member {
+            Ok(m) => m,
+            Err(e) => return Verdict::Damaged(e.to_string()),
+        };
+        let name = String::from_utf8_lossy(member.name()).into_owned();
+        if thin {
+            let path = dir.join(std::ffi::OsStr::new(std::str::from_utf8(member.name()).unwrap_or("")));
+            match std::fs::read(&path) {
+                Ok(bytes) => objects.add(&name, Ok(&bytes)),
+                Err(_) => objects.add(&name, Err(ProblemKind::MissingMember(path))),
+            }
+        } else {
+            match member.data(data) {
+                Ok(bytes) => objects.add(&name, Ok(bytes)),
+                Err(e) => return Verdict::Damaged(e.to_string()),
+            }
+        }
+        if objects.problem.is_some() {
+            // The first problem decides; the rest need not be read.
+            break;
+        }
+    }
+    if objects.members == 0 {
+        return Verdict::Empty;
+    }
+    objects.into_verdict(thin)
+}
+
+#[derive(Default)]
+struct Objects {
+    id: Option<ElfId>,
+    members: usize,
+    problem: Option<Problem>,
+    /// (member, relocation, symbol): judged once every member is read.
+    preemptible_refs: Vec<(String, &'static str, String)>,
+    non_default: std::collections::HashSet<String>,
+}
+
+impl Objects {
+    fn add(&mut self, name: &str, data: Result<&[u8], ProblemKind>) {
+        self.members += 1;
+        let scanned = data.and_then(|d| {
+            pic::scan(d).map_err(|e| match e {
+                pic::ScanError::NotElf => ProblemKind::NotElf,
+                pic::ScanError::NotRelocatable => ProblemKind::NotRelocatable,
+                pic::ScanError::Damaged(e) => ProblemKind::Damaged(e),
+            })
+        });
+        let kind = match scanned {
+            Ok(scan) => {
+                let id = scan.id.expect("a scanned ELF object has an id");
+                self.non_default.extend(scan.non_default);
+                self.preemptible_refs
+                    .extend(scan.preemptible_refs.into_iter().map(|(r, s)| (name.to_string(), r, s)));
+                if *self.id.get_or_insert(id) != id {
+                    Some(ProblemKind::Mixed(id))
+                } else {
+                    scan.finding.map(ProblemKind::Finding)
+                }
+            }
+            Err(kind) => Some(kind),
+        };
+        if let (Some(kind), None) = (kind, &self.problem) {
+            self.problem = Some(Problem { member: name.to_string(), kind });
+        }
+    }
+
+    fn into_verdict(mut self, thin: bool) -> Verdict {
+        if self.problem.is_none() {
+            let non_default = &self.non_default;
+            self.problem = self.preemptible_refs.iter().find(|(_, _, s)| !non_default.contains(s)).map(
+                |(member, reloc, symbol)| Problem {
+                    member: member.clone(),
+                    kind: ProblemKind::Finding(Finding::NotPic {
+                        reloc: reloc.to_string(),
+                        symbol: Some(symbol.clone()),
+                    }),
+                },
+            );
+        }
+        Verdict::Objects { id: self.id, members: self.members, thin, problem: self.problem }
+    }
+}

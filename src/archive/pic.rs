@@ -1,0 +1,241 @@
+//! Whether one ELF relocatable object can be linked into a shared object.
+//!
+//! A relocation in an allocated section that a shared object cannot carry
+//! makes the object "not PIC": GNU ld then fails with "relocation ... can not
+//! be used when making a shared object; recompile with -fPIC". Relocations
+//! in sections that are not loaded (debug info) are resolved at link time and
+//! do not count.
+
+use object::elf;
+use object::read::elf::{FileHeader, Rel, Rela, SectionHeader, Sym};
+use object::{Endianness, FileKind};
+
+/// An ELF file's class and machine: what ld checks before "skipping
+/// incompatible".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ElfId {
+    pub class64: bool,
+    pub machine: u16,
+}
+
+impl std::fmt::Display for ElfId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let machine = match self.machine {
+            elf::EM_X86_64 => "x86-64".to_string(),
+            elf::EM_386 => "i386".to_string(),
+            elf::EM_AARCH64 => "aarch64".to_string(),
+            elf::EM_ARM => "arm".to_string(),
+            elf::EM_RISCV => "riscv".to_string(),
+            m => format!("machine {m}"),
+        };
+        write!(f, "ELF{} {machine}", if self.class64 { 64 } else { 32 })
+    }
+}
+
+/// Why an object cannot go into a shared object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Finding {
+    /// A relocation a shared object cannot take.
+    NotPic { reloc: String, symbol: Option<String> },
+    /// A definition with a version (`foo@VER`, from `.symver`): ld needs a
+    /// version script for it ("version node not found").
+    Versioned { symbol: String },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ScanError {
+    NotElf,
+    /// ELF, but not a relocatable object (a shared object or executable).
+    NotRelocatable,
+    Damaged(String),
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Scan {
+    pub id: Option<ElfId>,
+    /// The first problem found that needs no other object to judge.
+    pub finding: Option<Finding>,
+    /// PC-relative relocations against global symbols of default
+    /// visibility here: (relocation, symbol). They are a problem only if no
+    /// other object of the archive gives the symbol a non-default
+    /// visibility, since ld merges visibilities and the most constraining
+    /// one wins (OpenSSL's `OPENSSL_ia32cap_P` is hidden that way).
+    pub preemptible_refs: Vec<(&'static str, String)>,
+    /// Symbols this object gives a non-default visibility.
+    pub non_default: Vec<String>,
+}
+
+/// Reads an ELF header only: class and machine.
+pub fn elf_id(data: &[u8]) -> Option<ElfId> {
+    match FileKind::parse(data).ok()? {
+        FileKind::Elf32 => header_id::<elf::FileHeader32<Endianness>>(data),
+        FileKind::Elf64 => header_id::<elf::FileHeader64<Endianness>>(data),
+        _ => None,
+    }
+}
+
+fn header_id<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> Option<ElfId> {
+    let header = E::parse(data).ok()?;
+    let endian = header.endian().ok()?;
+    Some(ElfId { class64: header.is_class_64(), machine: header.e_machine(endian) })
+}
+
+/// Scans one object file.
+pub fn scan(data: &[u8]) -> Result<Scan, ScanError> {
+    match FileKind::parse(data) {
+        Ok(FileKind::Elf32) => scan_elf::<elf::FileHeader32<Endianness>>(data),
+        Ok(FileKind::Elf64) => scan_elf::<elf::FileHeader64<Endianness>>(data),
+        _ => Err(ScanError::NotElf),
+    }
+}
+
+fn damaged(e: object::read::Error) -> ScanError {
+    ScanError::Damaged(e.to_string())
+}
+
+fn scan_elf<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> Result<Scan, ScanError> {
+    let header = E::parse(data).map_err(damaged)?;
+    let endian = header.endian().map_err(damaged)?;
+    let id = ElfId { class64: header.is_class_64(), machine: header.e_machine(endian) };
+    let mut scan = Scan { id: Some(id), ..Scan::default() };
+    if header.e_type(endian) != elf::ET_REL {
+        return Err(ScanError::NotRelocatable);
+    }
+    let sections = header.sections(endian, data).map_err(damaged)?;
+    let symbols = sections.symbols(endian, data, elf::SHT_SYMTAB).map_err(damaged)?;
+    let name_of = |sym: &E::Sym| {
+        symbols.symbol_name(endian, sym).map(|n| String::from_utf8_lossy(n).into_owned()).ok()
+    };
+
+    for sym in symbols.iter() {
+        let global = matches!(sym.st_bind(), elf::STB_GLOBAL | elf::STB_WEAK);
+        if !global {
+            continue;
+        }
+        if !sym.is_undefined(endian) {
+            if let Some(name) = name_of(sym).filter(|n| n.contains('@')) {
+                scan.finding = Some(Finding::Versioned { symbol: name });
+                return Ok(scan);
+            }
+        }
+        if sym.st_visibility() != elf::STV_DEFAULT {
+            scan.non_default.extend(name_of(sym));
+        }
+    }
+
+    let Some(rules) = Rules::for_machine(id.machine) else {
+        return Ok(scan);
+    };
+    for section in sections.iter() {
+        let relocs: Vec<(u32, u32)> = match section.sh_type(endian) {
+            elf::SHT_RELA => section
+                .rela(endian, data)
+                .map_err(damaged)?
+                .map(|(r, _)| r.iter().map(|r| (r.r_type(endian, false), r.r_sym(endian, false))).collect())
+                .unwrap_or_default(),
+            elf::SHT_REL => section
+                .rel(endian, data)
+                .map_err(damaged)?
+                .map(|(r, _)| r.iter().map(|r| (r.r_type(endian), r.r_sym(endian))).collect())
+                .unwrap_or_default(),
+            _ => continue,
+        };
+        let target = sections.section(object::SectionIndex(section.sh_info(endian) as usize));
+        let alloc = target.is_ok_and(|t| t.sh_flags(endian).into() & u64::from(elf::SHF_ALLOC) != 0);
+        if !alloc {
+            continue;
+        }
+        for (r_type, r_sym) in relocs {
+            let sym = if r_sym == 0 { None } else { symbols.symbol(object::SymbolIndex(r_sym as usize)).ok() };
+            let preemptible = sym.is_some_and(|s| {
+                matches!(s.st_bind(), elf::STB_GLOBAL | elf::STB_WEAK)
+                    && s.st_visibility() == elf::STV_DEFAULT
+                    && s.st_type() != elf::STT_SECTION
+            });
+            if let Some((_, reloc)) = rules.always_bad.iter().find(|(t, _)| *t == r_type) {
+                let symbol = sym.and_then(name_of).filter(|n| !n.is_empty());
+                scan.finding = Some(Finding::NotPic { reloc: reloc.to_string(), symbol });
+                return Ok(scan);
+            }
+            if let Some((_, reloc)) = rules.bad_if_preemptible.iter().find(|(t, _)| *t == r_type && preemptible) {
+                if let Some(name) = sym.and_then(name_of) {
+                    if !scan.preemptible_refs.iter().any(|(_, s)| *s == name) {
+                        scan.preemptible_refs.push((reloc, name));
+                    }
+                }
+            }
+        }
+    }
+    Ok(scan)
+}
+
+/// The relocation types a shared object cannot take, per machine.
+struct Rules {
+    always_bad: &'static [(u32, &'static str)],
+    bad_if_preemptible: &'static [(u32, &'static str)],
+}
+
+macro_rules! relocs {
+    ($($name:ident),* $(,)?) => { &[$((elf::$name, stringify!($name))),*] };
+}
+
+impl Rules {
+    /// Machines without rules are not checked (taken as PIC).
+    fn for_machine(machine: u16) -> Option<Rules> {
+        match machine {
+            elf::EM_X86_64 => Some(Rules {
+                // Absolute 32-bit addresses and local-exec TLS.
+                always_bad: relocs![R_X86_64_32, R_X86_64_32S, R_X86_64_16, R_X86_64_8, R_X86_64_TPOFF32],
+                // PC-relative to a symbol that may be preempted: what objects
+                // compiled as PIE contain.
+                bad_if_preemptible: relocs![R_X86_64_PC32, R_X86_64_PC16, R_X86_64_PC8, R_X86_64_PC64],
+            }),
+            elf::EM_AARCH64 => Some(Rules {
+                always_bad: relocs![
+                    R_AARCH64_ABS32,
+                    R_AARCH64_ABS16,
+                    R_AARCH64_MOVW_UABS_G0,
+                    R_AARCH64_MOVW_UABS_G0_NC,
+                    R_AARCH64_MOVW_UABS_G1,
+                    R_AARCH64_MOVW_UABS_G1_NC,
+                    R_AARCH64_MOVW_UABS_G2,
+                    R_AARCH64_MOVW_UABS_G2_NC,
+                    R_AARCH64_MOVW_UABS_G3,
+                    R_AARCH64_TLSLE_MOVW_TPREL_G2,
+                    R_AARCH64_TLSLE_MOVW_TPREL_G1,
+                    R_AARCH64_TLSLE_MOVW_TPREL_G1_NC,
+                    R_AARCH64_TLSLE_MOVW_TPREL_G0,
+                    R_AARCH64_TLSLE_MOVW_TPREL_G0_NC,
+                    R_AARCH64_TLSLE_ADD_TPREL_HI12,
+                    R_AARCH64_TLSLE_ADD_TPREL_LO12,
+                    R_AARCH64_TLSLE_ADD_TPREL_LO12_NC,
+                    R_AARCH64_TLSLE_LDST8_TPREL_LO12,
+                    R_AARCH64_TLSLE_LDST8_TPREL_LO12_NC,
+                    R_AARCH64_TLSLE_LDST16_TPREL_LO12,
+                    R_AARCH64_TLSLE_LDST16_TPREL_LO12_NC,
+                    R_AARCH64_TLSLE_LDST32_TPREL_LO12,
+                    R_AARCH64_TLSLE_LDST32_TPREL_LO12_NC,
+                    R_AARCH64_TLSLE_LDST64_TPREL_LO12,
+                    R_AARCH64_TLSLE_LDST64_TPREL_LO12_NC,
+                    R_AARCH64_TLSLE_LDST128_TPREL_LO12,
+                    R_AARCH64_TLSLE_LDST128_TPREL_LO12_NC,
+                ],
+                // "relocation R_AARCH64_ADR_PREL_PG_HI21 against symbol `x'
+                // which may bind externally can not be used when making a
+                // shared object".
+                bad_if_preemptible: relocs![
+                    R_AARCH64_ADR_PREL_LO21,
+                    R_AARCH64_ADR_PREL_PG_HI21,
+                    R_AARCH64_ADR_PREL_PG_HI21_NC,
+                    R_AARCH64_ADD_ABS_LO12_NC,
+                    R_AARCH64_LDST8_ABS_LO12_NC,
+                    R_AARCH64_LDST16_ABS_LO12_NC,
+                    R_AARCH64_LDST32_ABS_LO12_NC,
+                    R_AARCH64_LDST64_ABS_LO12_NC,
+                    R_AARCH64_LDST128_ABS_LO12_NC,
+                ],
+            }),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! The oracle: for every `lib*.a` in gcc's system library directories,
+//! solink's verdict must agree with GNU ld linking the whole archive into a
+//! shared object:
+//!
+//!     gcc -shared -o t.so t.o -Wl,--whole-archive LIB -Wl,--no-whole-archive
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+
+use solink::archive::{self, script, ElfId, Verdict};
+
+fn system_archives() -> Vec<PathBuf> {
+    let out = Command::new("gcc").arg("-print-search-dirs").output().expect("gcc runs");
+    let dirs = solink::search::parse_print_search_dirs(&out.stdout).expect("gcc prints its libraries");
+    let mut archives: Vec<PathBuf> = dirs
+        .iter()
+        .filter_map(|d| std::fs::read_dir(d).ok())
+        .flatten()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy();
+            name.starts_with("lib") && name.ends_with(".a") && p.is_file()
+        })
+        .filter_map(|p| p.canonicalize().ok())
+        .collect();
+    archives.sort();
+    archives.dedup();
+    archives
+}
+
+/// solink's prediction, following linker scripts to their inputs.
+fn predicts_success(path: &Path, target: ElfId, depth: usize) -> bool {
+    let verdict = archive::inspect(path).expect("readable");
+    match verdict.links_into_shared_object(target) {
+        Some(ok) => ok,
+        None => {
+            let Verdict::Script(inputs) = verdict else { unreachable!() };
+            depth < 8
+                && inputs.iter().all(|i| match i {
+                    script::Input::File(f) => f.is_file() && predicts_success(f, target, depth + 1),
+                    script::Input::Lib(_) => false,
+                })
+        }
+    }
+}
+
+fn ld_links(dir: &Path, lib: &Path, n: usize) -> (bool, String) {
+    let out = Command::new("gcc")
+        .current_dir(dir)
+        .args(["-shared", "-o", &format!("t{n}.so"), "t.o", "-Wl,--whole-archive"])
+        .arg(lib)
+        .arg("-Wl,--no-whole-archive")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    let first = err.lines().find(|l| l.contains("error") || l.contains("can not") || l.contains("not found"));
+    (out.status.success(), first.unwrap_or("").to_string())
+}
+
+#[test]
+fn verdicts_agree_with_gnu_ld_on_every_system_archive() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("t.c"), "int t_main(void) { return 0; }\n").unwrap();
+    assert!(Command::new("gcc")
+        .current_dir(dir.path())
+        .args(["-fPIC", "-c", "t.c"])
+        .status()
+        .unwrap()
+        .success());
+    let target = archive::pic::elf_id(&std::fs::read(dir.path().join("t.o")).unwrap()).unwrap();
+    let archives = system_archives();
+    assert!(!archives.is_empty(), "gcc's library directories hold archives (libgcc.a at least)");
+
+    let queue = Mutex::new(archives.iter().enumerate());
+    let results = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| loop {
+                let Some((n, lib)) = queue.lock().unwrap().next() else { break };
+                let predicted = predicts_success(lib, target, 0);
+                let (linked, why) = ld_links(dir.path(), lib, n);
+                results.lock().unwrap().push((lib.clone(), predicted, linked, why));
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap();
+    results.sort();
+    let mut disagreements = Vec::new();
+    for (lib, predicted, linked, why) in &results {
+        let mark = if predicted == linked { "agree" } else { "DISAGREE" };
+        println!("{mark:9} ld={} solink={} {} {why}", linked, predicted, lib.display());
+        if predicted != linked {
+            disagreements.push(lib.display().to_string());
+        }
+    }
+    let linked = results.iter().filter(|r| r.2).count();
+    println!("{} archives, {linked} link whole into a shared object", results.len());
+    assert!(disagreements.is_empty(), "solink disagrees with ld on: {disagreements:?}");
+}
