@@ -11,6 +11,7 @@ use std::path::PathBuf;
 
 use clap::{ArgAction, CommandFactory, Parser};
 
+use crate::rewrite::Select;
 use crate::{Env, Error};
 
 #[derive(Parser, Debug, Default)]
@@ -43,6 +44,30 @@ struct Cli {
     /// Explain every library decision on stderr [env: SOLINK_EXPLAIN=1]
     #[arg(long)]
     explain: bool,
+    /// Embed libNAME.a even if it is a runtime library or not PIC (repeatable) [env: SOLINK_EMBED]
+    #[arg(long, value_name = "NAME")]
+    embed: Vec<OsString>,
+    /// Keep -lNAME dynamic (repeatable) [env: SOLINK_NO_EMBED]
+    #[arg(long, value_name = "NAME")]
+    no_embed: Vec<OsString>,
+    /// Make every fallback and warning an error, before the link [env: SOLINK_STRICT=1]
+    #[arg(long)]
+    strict: bool,
+    /// Do not add the dependencies of embedded archives [env: SOLINK_NO_DEPS=1]
+    #[arg(long)]
+    no_deps: bool,
+    /// Do not group two or more embedded archives [env: SOLINK_NO_GROUP=1]
+    #[arg(long)]
+    no_group: bool,
+    /// Link embedded archives (all, or NAME) whole [env: SOLINK_WHOLE_ARCHIVE=1|NAMES]
+    #[arg(long, value_name = "NAME", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    whole_archive: Vec<OsString>,
+    /// Hide embedded archives' symbols (all, or NAME) from the dynamic symbol table [env: SOLINK_HIDE=1|NAMES]
+    #[arg(long, value_name = "NAME", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    hide: Vec<OsString>,
+    /// Add -Wl,-rpath for libraries that stay dynamic outside the system dirs [env: SOLINK_RPATH_DYNAMIC=1]
+    #[arg(long)]
+    rpath_dynamic: bool,
     /// Print help
     #[arg(long, action = ArgAction::Help)]
     help: Option<bool>,
@@ -64,6 +89,14 @@ pub struct Options {
     pub cc_on_command_line: bool,
     pub dry_run: bool,
     pub explain: bool,
+    pub embed: Vec<OsString>,
+    pub no_embed: Vec<OsString>,
+    pub strict: bool,
+    pub no_deps: bool,
+    pub no_group: bool,
+    pub whole_archive: Select,
+    pub hide: Select,
+    pub rpath_dynamic: bool,
 }
 
 /// What solink was asked to do.
@@ -123,6 +156,14 @@ pub fn parse(argv: Vec<OsString>, env: &Env) -> Result<Parsed, Error> {
         },
         dry_run: cli.dry_run || env_flag(env, "SOLINK_DRY_RUN")?,
         explain: cli.explain || env_flag(env, "SOLINK_EXPLAIN")?,
+        embed: names_or_env(cli.embed, env, "SOLINK_EMBED"),
+        no_embed: names_or_env(cli.no_embed, env, "SOLINK_NO_EMBED"),
+        strict: cli.strict || env_flag(env, "SOLINK_STRICT")?,
+        no_deps: cli.no_deps || env_flag(env, "SOLINK_NO_DEPS")?,
+        no_group: cli.no_group || env_flag(env, "SOLINK_NO_GROUP")?,
+        whole_archive: select(cli.whole_archive, env, "SOLINK_WHOLE_ARCHIVE"),
+        hide: select(cli.hide, env, "SOLINK_HIDE"),
+        rpath_dynamic: cli.rpath_dynamic || env_flag(env, "SOLINK_RPATH_DYNAMIC")?,
     };
     Ok(Parsed::Run(options, rest))
 }
@@ -145,8 +186,12 @@ fn own_options_len(argv: &[OsString]) -> usize {
         else {
             break;
         };
-        let takes_value = arg.get_action().takes_values();
-        i += if takes_value && !inline_value { 2 } else { 1 };
+        let separate_value = arg.get_action().takes_values() && !arg.is_require_equals_set();
+        i += if separate_value && !inline_value {
+            2
+        } else {
+            1
+        };
     }
     i.min(argv.len())
 }
@@ -159,6 +204,51 @@ fn split_dir_list(value: &OsStr) -> Vec<PathBuf> {
         .filter(|d| !d.is_empty())
         .map(|d| PathBuf::from(OsStr::from_bytes(d)))
         .collect()
+}
+
+/// A list of names from the command line, else from a variable (separated
+/// by `:`, `,` or whitespace).
+fn names_or_env(cli: Vec<OsString>, env: &Env, name: &str) -> Vec<OsString> {
+    if !cli.is_empty() {
+        return cli;
+    }
+    env.get(name)
+        .map(|v| {
+            v.as_bytes()
+                .split(|c| matches!(c, b':' | b',') || c.is_ascii_whitespace())
+                .filter(|n| !n.is_empty())
+                .map(|n| OsStr::from_bytes(n).to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `--whole-archive` (all) or `--whole-archive=NAME`; the variable takes
+/// `1`/`all` or a list of names.
+fn select(cli: Vec<OsString>, env: &Env, name: &str) -> Select {
+    let from_env = cli.is_empty();
+    let values = if from_env {
+        match env
+            .get(name)
+            .map(|v| v.to_string_lossy().to_ascii_lowercase())
+        {
+            None => return Select::None,
+            Some(v) if matches!(v.as_str(), "" | "0" | "false" | "no" | "off") => {
+                return Select::None
+            }
+            Some(v) if matches!(v.as_str(), "1" | "true" | "yes" | "on" | "all") => {
+                return Select::All
+            }
+            Some(_) => names_or_env(Vec::new(), env, name),
+        }
+    } else {
+        cli
+    };
+    if values.iter().any(|v| v.is_empty()) {
+        Select::All
+    } else {
+        Select::Names(values)
+    }
 }
 
 /// `--cc "ccache gcc"`: a program and its arguments, split as a shell would.
@@ -276,6 +366,37 @@ mod tests {
         assert_eq!(o.cc, Some(os(&["clang"])));
         assert!(o.cc_on_command_line);
         assert_eq!(o.workspace, Some(PathBuf::from("/w2")));
+    }
+
+    #[test]
+    fn embedding_options() {
+        let (o, rest) = run(
+            &[
+                "--embed",
+                "m",
+                "--whole-archive",
+                "--hide=x",
+                "--hide=y",
+                "--no-embed=z",
+                "-shared",
+            ],
+            &[],
+        );
+        assert_eq!(o.embed, os(&["m"]));
+        assert_eq!(o.no_embed, os(&["z"]));
+        assert_eq!(o.whole_archive, Select::All);
+        assert_eq!(o.hide, Select::Names(os(&["x", "y"])));
+        assert_eq!(rest, os(&["-shared"]));
+
+        let vars = [
+            ("SOLINK_WHOLE_ARCHIVE", "a:b"),
+            ("SOLINK_HIDE", "1"),
+            ("SOLINK_NO_EMBED", "p q"),
+        ];
+        let (o, _) = run(&[], &vars);
+        assert_eq!(o.whole_archive, Select::Names(os(&["a", "b"])));
+        assert_eq!(o.hide, Select::All);
+        assert_eq!(o.no_embed, os(&["p", "q"]));
     }
 
     #[test]

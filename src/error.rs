@@ -37,6 +37,10 @@ pub enum Error {
     Output {
         source: io::Error,
     },
+    /// `--strict` and a warning.
+    Strict {
+        message: String,
+    },
 }
 
 impl fmt::Display for Error {
@@ -74,6 +78,7 @@ impl fmt::Display for Error {
                 driver.to_string_lossy()
             ),
             Error::Output { source } => write!(f, "cannot write to stdout: {source}"),
+            Error::Strict { message } => write!(f, "{message} (an error with --strict)"),
         }
     }
 }

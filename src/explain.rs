@@ -3,30 +3,47 @@
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 
-use crate::args::Command;
-use crate::args::LibName;
-use crate::resolve::{archive_file_name, Decision, Outcome, Reason};
+use crate::args::{Command, LibName};
+use crate::resolve::{archive_file_name, Decision, Outcome, Reason, Resolver, Subject};
 
 /// One line per library decision: token, outcome, archive, stage, reason.
 pub fn decision_line(cmd: &Command, d: &Decision) -> String {
-    let lib = &cmd.libs[d.lib];
-    let token = lib.name.display();
-    let file = match &lib.name {
-        LibName::Name(n) => archive_file_name(n).to_string_lossy().into_owned(),
+    let lib = Resolver::subject_name(cmd, d);
+    let mut token = lib.display();
+    if let Subject::Dep { of, via, .. } = &d.subject {
+        token = format!("{token} (dependency of {of}, from {})", via.display());
+    }
+    let file = match lib {
+        LibName::Name(n) => archive_file_name(n.as_os_str())
+            .to_string_lossy()
+            .into_owned(),
         LibName::Verbatim(f) => f.to_string_lossy().into_owned(),
     };
     let outcome = match &d.outcome {
         Outcome::Embed(path) => format!("embed {}", path.display()),
         Outcome::Keep if d.reason == Reason::StaticRegion => "as given".to_string(),
         Outcome::Keep => "dynamic".to_string(),
+        Outcome::Add(t) => format!("dynamic {}", t.to_string_lossy()),
         Outcome::Drop => "dropped".to_string(),
     };
     let stage = match &d.found {
+        Some(found) if !matches!(d.outcome, Outcome::Embed(_)) => {
+            format!(" ({} at {})", found.stage, found.path.display())
+        }
         Some(found) => format!(" ({})", found.stage),
         None => String::new(),
     };
     let reason = match &d.reason {
-        Reason::FirstArchive => format!("the first {file} in the search order"),
+        Reason::FirstArchive => {
+            format!("the first {file} in the search order; position-independent")
+        }
+        Reason::ScriptOverArchives(archives) => {
+            let list: Vec<String> = archives.iter().map(|a| a.display().to_string()).collect();
+            format!(
+                "a linker script over position-independent archives: {}",
+                list.join(", ")
+            )
+        }
         Reason::NotFound => format!("no {file} in the search order"),
         Reason::RuntimeLibrary => "a C/C++ runtime library, never embedded".to_string(),
         Reason::StaticRegion => {
@@ -41,15 +58,34 @@ pub fn decision_line(cmd: &Command, d: &Decision) -> String {
             format!("the output {out} is this library")
         }
         Reason::NotAnArchiveName => format!("{file} is not an archive name"),
-        Reason::CommaInPath => format!(
-            "found {}, but a path with a comma cannot go inside -Wl,",
-            d.found
-                .as_ref()
-                .map(|f| f.path.display().to_string())
-                .unwrap_or_default()
-        ),
+        Reason::CommaInPath => "a path with a comma cannot go inside -Wl,".to_string(),
+        Reason::UserEmbed => "--embed asked for it".to_string(),
+        Reason::UserNoEmbed => "--no-embed asked for it".to_string(),
+        Reason::NotPic {
+            problem,
+            shared: Some(so),
+        } => {
+            format!(
+                "not position-independent ({problem}); the shared {} serves instead",
+                so.display()
+            )
+        }
+        Reason::NotPic {
+            problem,
+            shared: None,
+        } => {
+            format!("not position-independent ({problem}) and no shared twin; embedded as ld would link it")
+        }
+        Reason::Empty => "an empty archive: nothing to embed".to_string(),
+        Reason::Unreadable(what) => what.clone(),
+        Reason::UnsafeScript(why) => format!("a linker script over {why}"),
     };
-    format!("solink: {token}: {outcome}{stage}: {reason}")
+    let mut line = format!("solink: {token}: {outcome}{stage}: {reason}");
+    for note in &d.notes {
+        line.push_str("; ");
+        line.push_str(note);
+    }
+    line
 }
 
 /// A command as one line that a POSIX shell reads back as the same words.

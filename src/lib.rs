@@ -9,7 +9,9 @@
 
 pub mod archive;
 pub mod args;
+pub mod cache;
 pub mod cli;
+pub mod deps;
 mod error;
 pub mod exec;
 pub mod explain;
@@ -135,13 +137,33 @@ fn link_args(
                 .unwrap_or_else(search::fallback_system_dirs)
         }) as Box<dyn FnOnce() -> Vec<PathBuf>>
     });
-    let mut search = SearchPath::new(
+    let search = SearchPath::new(
         &options.libsdir,
         &cmd.lib_dirs,
         options.workspace.as_deref(),
         system,
     );
-    let decisions = resolve::resolve(cmd, &mut search);
+    let policy = resolve::Policy {
+        embed: options.embed.clone(),
+        no_embed: options.no_embed.clone(),
+        no_deps: options.no_deps,
+        pkg_config_path: env
+            .get("PKG_CONFIG_PATH")
+            .map(|p| std::env::split_paths(p).collect())
+            .unwrap_or_default(),
+    };
+    let cache = cache::Cache::new(
+        env.get("XDG_CACHE_HOME").map(std::path::Path::new),
+        env.get("HOME").map(std::path::Path::new),
+    );
+    let mut resolver = resolve::Resolver::new(search, policy, resolve::link_target(cmd), cache);
+    let decisions = resolver.resolve(cmd);
+    let rpaths = if options.rpath_dynamic {
+        resolver.rpath_dirs(cmd, &decisions)
+    } else {
+        Vec::new()
+    };
+
     if options.explain {
         for archive in &cmd.direct_archives {
             eprintln!(
@@ -153,5 +175,19 @@ fn link_args(
             eprintln!("{}", explain::decision_line(cmd, d));
         }
     }
-    Ok(rewrite::rewrite(cmd, &decisions))
+    for warning in decisions.iter().filter_map(|d| d.warning.as_ref()) {
+        if options.strict {
+            return Err(Error::Strict {
+                message: warning.clone(),
+            });
+        }
+        eprintln!("solink: {warning}");
+    }
+    let shape = rewrite::Shape {
+        group: !options.no_group,
+        whole_archive: options.whole_archive.clone(),
+        hide: options.hide.clone(),
+        rpaths,
+    };
+    Ok(rewrite::rewrite(cmd, &decisions, &shape))
 }

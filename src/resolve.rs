@@ -1,19 +1,26 @@
-//! Resolve: one decision per library reference, with its reason.
+//! Resolve: one decision per library, with its reason.
 //!
-//! Decisions are plain data. Printing them is `explain`'s job and applying
-//! them is `rewrite`'s.
+//! For each `-lNAME` the first compatible `libNAME.a` in search order is
+//! inspected, and embedded only where that is safe: position-independent,
+//! not a C or C++ runtime, and with its own dependencies added back.
+//! Everything else stays dynamic. Decisions are plain data; printing them
+//! is `explain`'s job and applying them is `rewrite`'s.
 
+use std::collections::{HashMap, HashSet};
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use crate::archive::{self, script, ElfId, Verdict};
 use crate::args::{Command, LibName, LinkerForm, Site};
-use crate::search::{Found, SearchPath};
+use crate::cache::Cache;
+use crate::deps::{self, Dep};
+use crate::search::{Found, SearchPath, Stage};
 
-/// The C and C++ toolchain runtimes. They are never embedded: glibc's
-/// archives are not position-independent (its libm.a is even a linker
-/// script over non-PIC objects), and a second copy of a runtime inside a
-/// shared object breaks programs that load it.
+/// The C and C++ toolchain runtimes. They are never embedded (unless
+/// `--embed` asks): glibc's archives are not position-independent (its
+/// libm.a is even a linker script over non-PIC objects), and a second copy
+/// of a runtime inside a shared object breaks programs that load it.
 pub const RUNTIME_LIBS: &[&str] = &[
     "BrokenLocale",
     "anl",
@@ -46,22 +53,26 @@ pub const RUNTIME_LIBS: &[&str] = &[
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
-    /// Replace the reference with this archive's path.
+    /// Replace the reference with this file (an archive, or a linker
+    /// script over archives).
     Embed(PathBuf),
-    /// Leave the reference exactly as given (the linker decides, dynamically
-    /// unless the user made the region static).
+    /// Leave the reference exactly as given.
     Keep,
     /// Remove the reference.
     Drop,
+    /// For an added dependency that stays dynamic: the token to add.
+    Add(OsString),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Reason {
-    /// The first `libNAME.a` in search order.
+    /// The first compatible `libNAME.a` in search order, and it is PIC.
     FirstArchive,
-    /// No `libNAME.a` in any search directory.
+    /// A linker script whose archives are all PIC.
+    ScriptOverArchives(Vec<PathBuf>),
+    /// No compatible `libNAME.a` in any search directory.
     NotFound,
-    /// A C or C++ runtime library; never embedded.
+    /// A C or C++ runtime library.
     RuntimeLibrary,
     /// After `-Wl,-Bstatic` (or with `-static`): the user already chose.
     StaticRegion,
@@ -71,60 +82,509 @@ pub enum Reason {
     NotAnArchiveName,
     /// The archive's path contains a comma and cannot go inside `-Wl,`.
     CommaInPath,
+    /// `--embed NAME`.
+    UserEmbed,
+    /// `--no-embed NAME`.
+    UserNoEmbed,
+    /// Not position-independent (or otherwise unfit for a shared object).
+    /// With a shared twin it stays dynamic; without one it is embedded anyway,
+    /// as ld itself would link the archive.
+    NotPic {
+        problem: String,
+        shared: Option<PathBuf>,
+    },
+    /// An archive with no members: nothing to embed.
+    Empty,
+    /// The file is not an archive, or is damaged.
+    Unreadable(String),
+    /// A linker script over something that cannot be embedded.
+    UnsafeScript(String),
+}
+
+/// Which library a decision is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Subject {
+    /// `cmd.libs[index]`.
+    Ref(usize),
+    /// A dependency added after an embedded archive.
+    Dep {
+        lib: LibName,
+        of: String,
+        via: PathBuf,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Decision {
-    /// Index into [`Command::libs`].
-    pub lib: usize,
+    pub subject: Subject,
     pub outcome: Outcome,
     pub reason: Reason,
-    /// Where the archive was found, when it was.
+    /// Where the file was found, when it was.
     pub found: Option<Found>,
+    /// Other things worth explaining (incompatible archives skipped, a
+    /// `_pic` variant preferred).
+    pub notes: Vec<String>,
+    /// A line to print even without `--explain`; an error with `--strict`.
+    pub warning: Option<String>,
 }
 
-/// Decides every library reference of a shared link.
-pub fn resolve(cmd: &Command, search: &mut SearchPath) -> Vec<Decision> {
-    let self_name = cmd.output.as_deref().and_then(self_library_name);
-    cmd.libs
-        .iter()
-        .enumerate()
-        .map(|(lib, r)| {
-            let decide = |outcome, reason, found| Decision {
-                lib,
-                outcome,
-                reason,
-                found,
-            };
-            let file = match &r.name {
-                LibName::Name(name) if Some(name.as_os_str()) == self_name.as_deref() => {
-                    return decide(Outcome::Drop, Reason::SelfReference, None)
+impl Decision {
+    fn new(subject: Subject, outcome: Outcome, reason: Reason) -> Decision {
+        Decision {
+            subject,
+            outcome,
+            reason,
+            found: None,
+            notes: Vec::new(),
+            warning: None,
+        }
+    }
+}
+
+/// The user's choices that shape decisions.
+#[derive(Clone, Debug, Default)]
+pub struct Policy {
+    pub embed: Vec<OsString>,
+    pub no_embed: Vec<OsString>,
+    pub no_deps: bool,
+    /// `PKG_CONFIG_PATH`.
+    pub pkg_config_path: Vec<PathBuf>,
+}
+
+pub struct Resolver<'a> {
+    pub search: SearchPath<'a>,
+    policy: Policy,
+    target: ElfId,
+    cache: Option<Cache>,
+    verdicts: HashMap<PathBuf, Verdict>,
+}
+
+impl<'a> Resolver<'a> {
+    pub fn new(
+        search: SearchPath<'a>,
+        policy: Policy,
+        target: ElfId,
+        cache: Option<Cache>,
+    ) -> Resolver<'a> {
+        Resolver {
+            search,
+            policy,
+            target,
+            cache,
+            verdicts: HashMap::new(),
+        }
+    }
+
+    /// The name a decision is about (`NAME` of `-lNAME`, or `FILE` of `-l:FILE`).
+    pub fn subject_name<'c>(cmd: &'c Command, d: &'c Decision) -> &'c LibName {
+        match &d.subject {
+            Subject::Ref(i) => &cmd.libs[*i].name,
+            Subject::Dep { lib, .. } => lib,
+        }
+    }
+
+    /// Decides every library reference of a shared link, then the
+    /// dependencies of what was embedded.
+    pub fn resolve(&mut self, cmd: &Command) -> Vec<Decision> {
+        let self_name = cmd.output.as_deref().and_then(self_library_name);
+        let mut decisions = Vec::new();
+        let mut seen: HashSet<LibName> = HashSet::new();
+        for (index, r) in cmd.libs.iter().enumerate() {
+            let subject = Subject::Ref(index);
+            let d = match &r.name {
+                LibName::Name(n) if Some(n.as_os_str()) == self_name.as_deref() => {
+                    Decision::new(subject, Outcome::Drop, Reason::SelfReference)
                 }
                 _ if r.static_region || cmd.all_static => {
-                    return decide(Outcome::Keep, Reason::StaticRegion, None)
+                    Decision::new(subject, Outcome::Keep, Reason::StaticRegion)
                 }
-                LibName::Name(name) if is_runtime(name) => {
-                    return decide(Outcome::Keep, Reason::RuntimeLibrary, None)
-                }
-                LibName::Name(name) => archive_file_name(name),
-                LibName::Verbatim(file) if file.as_bytes().ends_with(b".a") => file.clone(),
-                LibName::Verbatim(_) => {
-                    return decide(Outcome::Keep, Reason::NotAnArchiveName, None)
+                name => {
+                    let mut d = self.decide(subject, name);
+                    if let (Outcome::Embed(path), true) = (&d.outcome, inside_wl(cmd, &r.site)) {
+                        if path.as_os_str().as_bytes().contains(&b',') {
+                            d.outcome = Outcome::Keep;
+                            d.reason = Reason::CommaInPath;
+                        }
+                    }
+                    d
                 }
             };
-            let Some(found) = search.find(&file) else {
-                return decide(Outcome::Keep, Reason::NotFound, None);
-            };
-            if inside_wl(cmd, &r.site) && found.path.as_os_str().as_bytes().contains(&b',') {
-                return decide(Outcome::Keep, Reason::CommaInPath, Some(found));
+            seen.insert(r.name.clone());
+            decisions.push(d);
+        }
+        if !self.policy.no_deps {
+            let mut i = 0;
+            while i < decisions.len() {
+                let deps = self.dependencies_of(cmd, &decisions[i]);
+                for d in deps {
+                    let Subject::Dep { lib, .. } = &d.subject else {
+                        unreachable!()
+                    };
+                    if seen.insert(lib.clone()) {
+                        decisions.push(d);
+                    }
+                }
+                i += 1;
             }
-            decide(
-                Outcome::Embed(found.path.clone()),
-                Reason::FirstArchive,
-                Some(found),
-            )
-        })
-        .collect()
+        }
+        decisions
+    }
+
+    /// The rules for one library that is not a self-reference or in a
+    /// static region.
+    fn decide(&mut self, subject: Subject, name: &LibName) -> Decision {
+        let forced = matches!(name, LibName::Name(n) if self.policy.embed.iter().any(|e| e == n));
+        let file = match name {
+            LibName::Name(n) if self.policy.no_embed.iter().any(|e| e == n) => {
+                return Decision::new(subject, Outcome::Keep, Reason::UserNoEmbed)
+            }
+            LibName::Name(n) if is_runtime(n) && !forced => {
+                return Decision::new(subject, Outcome::Keep, Reason::RuntimeLibrary)
+            }
+            LibName::Name(n) => archive_file_name(n),
+            LibName::Verbatim(f) if f.as_bytes().ends_with(b".a") => f.clone(),
+            LibName::Verbatim(_) => {
+                return Decision::new(subject, Outcome::Keep, Reason::NotAnArchiveName)
+            }
+        };
+        let mut notes = Vec::new();
+        let Some(mut found) = self.find_compatible(&file, &mut notes) else {
+            let mut d = Decision::new(subject, Outcome::Keep, Reason::NotFound);
+            d.notes = notes;
+            return d;
+        };
+        if let LibName::Name(n) = name {
+            if let Some(pic) = self.pic_variant(&found, n) {
+                notes.push(format!(
+                    "prefers {} over {}",
+                    pic.path.display(),
+                    found.path.display()
+                ));
+                found = pic;
+            }
+        }
+        let verdict = self.verdict(&found.path);
+        let (outcome, reason, warning) = if forced {
+            (Outcome::Embed(found.path.clone()), Reason::UserEmbed, None)
+        } else {
+            self.judge(name, &found, &verdict)
+        };
+        Decision {
+            subject,
+            outcome,
+            reason,
+            found: Some(found),
+            notes,
+            warning,
+        }
+    }
+
+    fn judge(
+        &mut self,
+        name: &LibName,
+        found: &Found,
+        verdict: &Verdict,
+    ) -> (Outcome, Reason, Option<String>) {
+        let path = &found.path;
+        let unsafe_problem = match verdict {
+            Verdict::Empty => return (Outcome::Keep, Reason::Empty, None),
+            Verdict::NotArchive | Verdict::Damaged(_) => {
+                let what = match verdict {
+                    Verdict::Damaged(e) => format!("damaged ({e})"),
+                    _ => "not an archive".to_string(),
+                };
+                let warning = format!(
+                    "{} is {what}; linking {} dynamically. Rebuild or remove it.",
+                    path.display(),
+                    name.display()
+                );
+                return (Outcome::Keep, Reason::Unreadable(what), Some(warning));
+            }
+            Verdict::Script(inputs) => match self.judge_script(inputs) {
+                Ok(archives) => {
+                    return (
+                        Outcome::Embed(path.clone()),
+                        Reason::ScriptOverArchives(archives),
+                        None,
+                    )
+                }
+                Err(why) => {
+                    let warning = format!(
+                        "{} is a linker script over {why}; linking {} dynamically.",
+                        path.display(),
+                        name.display()
+                    );
+                    return (Outcome::Keep, Reason::UnsafeScript(why), Some(warning));
+                }
+            },
+            Verdict::Objects { problem: None, .. } => {
+                return (Outcome::Embed(path.clone()), Reason::FirstArchive, None)
+            }
+            Verdict::Objects {
+                problem: Some(p), ..
+            } => p.to_string(),
+        };
+        let shared = match name {
+            LibName::Name(n) => {
+                let so = shared_file_name(n);
+                self.search
+                    .find_where(&so, true, &mut |_| true)
+                    .map(|f| f.path)
+            }
+            LibName::Verbatim(_) => None,
+        };
+        let fix = "Rebuild it with -fPIC (CMake: POSITION_INDEPENDENT_CODE ON; autotools: --with-pic) to embed it.";
+        let (outcome, doing) = match &shared {
+            Some(_) => (
+                Outcome::Keep,
+                format!("linking {} dynamically", name.display()),
+            ),
+            None => (
+                Outcome::Embed(path.clone()),
+                "embedding it anyway, as ld would link it".to_string(),
+            ),
+        };
+        let warning = format!(
+            "{} is not position-independent ({unsafe_problem}); {doing}. {fix}",
+            path.display()
+        );
+        (
+            outcome,
+            Reason::NotPic {
+                problem: unsafe_problem,
+                shared,
+            },
+            Some(warning),
+        )
+    }
+
+    /// A script is safe when every input is a compatible PIC archive (or
+    /// empty). Returns the archives, or why not.
+    fn judge_script(&mut self, inputs: &[script::Input]) -> Result<Vec<PathBuf>, String> {
+        let mut archives = Vec::new();
+        for input in inputs {
+            let file = match input {
+                script::Input::File(f) => f,
+                script::Input::Lib(l) => return Err(format!("-l{}", l.to_string_lossy())),
+            };
+            if !file.is_file() {
+                return Err(format!("{}, which does not exist", file.display()));
+            }
+            match self.verdict(file) {
+                Verdict::Objects {
+                    problem: None, id, ..
+                } if id.map_or(true, |id| id == self.target) => {}
+                Verdict::Empty => {}
+                Verdict::Objects {
+                    problem: Some(p), ..
+                } => {
+                    return Err(format!(
+                        "{}, which is not position-independent ({p})",
+                        file.display()
+                    ))
+                }
+                _ => return Err(format!("{}, which cannot be embedded", file.display())),
+            }
+            archives.push(file.clone());
+        }
+        Ok(archives)
+    }
+
+    /// The first `file` in search order whose objects suit the target;
+    /// archives for another target are skipped, as ld skips them.
+    fn find_compatible(&mut self, file: &OsStr, notes: &mut Vec<String>) -> Option<Found> {
+        let target = self.target;
+        let mut skipped = Vec::new();
+        let verdicts = &mut self.verdicts;
+        let cache = &self.cache;
+        let found = self.search.find_where(file, true, &mut |f| {
+            let v = verdict_of(verdicts, cache.as_ref(), &f.path);
+            match v {
+                Verdict::Objects { id: Some(id), .. } if id != target => {
+                    skipped.push(format!("skipped incompatible {} ({id})", f.path.display()));
+                    false
+                }
+                _ => true,
+            }
+        });
+        notes.extend(skipped);
+        found
+    }
+
+    /// Debian's `libNAME_pic.a` beside `libNAME.a`, when it really is PIC.
+    fn pic_variant(&mut self, found: &Found, name: &OsStr) -> Option<Found> {
+        let mut file = OsString::from("lib");
+        file.push(name);
+        file.push("_pic.a");
+        let path = found.path.parent()?.join(file);
+        if !path.is_file() {
+            return None;
+        }
+        match self.verdict(&path) {
+            Verdict::Objects {
+                problem: None, id, ..
+            } if id.map_or(true, |id| id == self.target) => Some(Found {
+                path,
+                stage: found.stage,
+            }),
+            _ => None,
+        }
+    }
+
+    fn verdict(&mut self, path: &Path) -> Verdict {
+        verdict_of(&mut self.verdicts, self.cache.as_ref(), path)
+    }
+
+    /// Decisions for what an embedded library needs.
+    fn dependencies_of(&mut self, cmd: &Command, d: &Decision) -> Vec<Decision> {
+        let (Outcome::Embed(_), Some(found)) = (&d.outcome, &d.found) else {
+            return Vec::new();
+        };
+        let name = match &d.subject {
+            Subject::Ref(i) => cmd.libs[*i].name.clone(),
+            Subject::Dep { lib, .. } => lib.clone(),
+        };
+        let LibName::Name(name) = name else {
+            return Vec::new();
+        };
+        let Some((deps, via)) = self.find_deps(&name, found) else {
+            return Vec::new();
+        };
+        let of = format!("-l{}", name.to_string_lossy());
+        deps.into_iter()
+            .map(|dep| {
+                let subject = Subject::Dep {
+                    lib: dep.lib.clone(),
+                    of: of.clone(),
+                    via: via.clone(),
+                };
+                let mut d = self.decide(subject, &dep.lib);
+                if d.outcome == Outcome::Keep {
+                    d.outcome = Outcome::Add(self.dynamic_token(&dep));
+                }
+                d
+            })
+            .collect()
+    }
+
+    /// pkg-config data when there is a `.pc` for the library, else the
+    /// `DT_NEEDED` list of its shared twin.
+    fn find_deps(&mut self, name: &OsStr, found: &Found) -> Option<(Vec<Dep>, PathBuf)> {
+        let pc_dirs = self.pc_dirs(found);
+        let find_pc = |pkg: &str| {
+            pc_dirs
+                .iter()
+                .map(|d| d.join(format!("{pkg}.pc")))
+                .find(|p| p.is_file())
+        };
+        let name_str = name.to_string_lossy();
+        if let Some(pc) = find_pc(&name_str).or_else(|| find_pc(&format!("lib{name_str}"))) {
+            return Some((deps::from_pkg_config(&pc, &name_str, &find_pc), pc));
+        }
+        let so = self
+            .search
+            .find_where(&shared_file_name(name), true, &mut |_| true)?;
+        Some((deps::from_shared_object(&so.path)?, so.path))
+    }
+
+    /// Where the `.pc` of an archive may be: `PKG_CONFIG_PATH`, then beside
+    /// the archive, then (for system archives) the system's pkgconfig dirs.
+    fn pc_dirs(&self, found: &Found) -> Vec<PathBuf> {
+        let mut dirs = self.policy.pkg_config_path.clone();
+        if let Some(dir) = found.path.parent() {
+            dirs.push(dir.join("pkgconfig"));
+            dirs.push(dir.join("../share/pkgconfig"));
+        }
+        if found.stage == Stage::System {
+            dirs.extend(
+                [
+                    "/usr/share/pkgconfig",
+                    "/usr/lib/pkgconfig",
+                    "/usr/local/lib/pkgconfig",
+                ]
+                .map(PathBuf::from),
+            );
+        }
+        dirs
+    }
+
+    /// `-lNAME` when the development link `libNAME.so` is there (or for a
+    /// runtime library), else the exact runtime file: `-l:libacl.so.1`.
+    fn dynamic_token(&mut self, dep: &Dep) -> OsString {
+        match (&dep.lib, &dep.runtime_file) {
+            (LibName::Name(n), Some(file)) if !is_runtime(n) => {
+                let dev = self
+                    .search
+                    .find_where(&shared_file_name(n), true, &mut |_| true);
+                if dev.is_some() {
+                    lib_token(n)
+                } else {
+                    let mut t = OsString::from("-l:");
+                    t.push(file);
+                    t
+                }
+            }
+            (LibName::Name(n), _) => lib_token(n),
+            (LibName::Verbatim(f), _) => {
+                let mut t = OsString::from("-l:");
+                t.push(f);
+                t
+            }
+        }
+    }
+
+    /// Directories of libraries that stayed dynamic and were found as
+    /// `libNAME.so` outside the system dirs (`--rpath-dynamic`).
+    pub fn rpath_dirs(&mut self, cmd: &Command, decisions: &[Decision]) -> Vec<PathBuf> {
+        let mut dirs: Vec<PathBuf> = Vec::new();
+        for d in decisions {
+            if matches!(d.outcome, Outcome::Embed(_) | Outcome::Drop) {
+                continue;
+            }
+            let lib = match &d.subject {
+                Subject::Ref(i) => &cmd.libs[*i].name,
+                Subject::Dep { lib, .. } => lib,
+            };
+            let LibName::Name(n) = lib else { continue };
+            if let Some(found) = self
+                .search
+                .find_where(&shared_file_name(n), false, &mut |_| true)
+            {
+                let dir = found
+                    .path
+                    .parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default();
+                let dir = dir.canonicalize().unwrap_or(dir);
+                if !dirs.contains(&dir) {
+                    dirs.push(dir);
+                }
+            }
+        }
+        dirs
+    }
+}
+
+fn verdict_of(
+    verdicts: &mut HashMap<PathBuf, Verdict>,
+    cache: Option<&Cache>,
+    path: &Path,
+) -> Verdict {
+    if let Some(v) = verdicts.get(path) {
+        return v.clone();
+    }
+    let v = match cache.and_then(|c| c.get(path)) {
+        Some(v) => v,
+        None => {
+            let v = archive::inspect(path).unwrap_or_else(|e| Verdict::Damaged(e.to_string()));
+            if let Some(c) = cache {
+                c.put(path, &v);
+            }
+            v
+        }
+    };
+    verdicts.insert(path.to_path_buf(), v.clone());
+    v
 }
 
 pub fn is_runtime(name: &OsStr) -> bool {
@@ -139,8 +599,22 @@ pub fn archive_file_name(name: &OsStr) -> OsString {
     file
 }
 
+/// `libNAME.so`.
+fn shared_file_name(name: &OsStr) -> OsString {
+    let mut file = OsString::from("lib");
+    file.push(name);
+    file.push(".so");
+    file
+}
+
+fn lib_token(name: &OsStr) -> OsString {
+    let mut t = OsString::from("-l");
+    t.push(name);
+    t
+}
+
 /// `NAME` when the output is `libNAME.so` or `libNAME.so.X...`.
-fn self_library_name(output: &std::path::Path) -> Option<OsString> {
+fn self_library_name(output: &Path) -> Option<OsString> {
     let base = output.file_name()?.as_bytes();
     let stem = base.strip_prefix(b"lib")?;
     let at = stem.windows(3).position(|w| w == b".so")?;
@@ -157,12 +631,65 @@ fn inside_wl(cmd: &Command, site: &Site) -> bool {
     }
 }
 
+/// The link's target: the class and machine of its first ELF input object,
+/// or else the host's, adjusted by `-m32`/`-mx32`.
+pub fn link_target(cmd: &Command) -> ElfId {
+    for arg in &cmd.args {
+        let tokens = cmd.arg_tokens(arg);
+        if tokens.len() != 1 || arg.linker.is_some() {
+            continue;
+        }
+        let t = tokens[0].as_bytes();
+        if t.ends_with(b".o") || t.ends_with(b".lo") || t.ends_with(b".obj") {
+            let mut head = [0u8; 64];
+            if let Ok(mut f) = std::fs::File::open(OsStr::from_bytes(t)) {
+                use std::io::Read;
+                if f.read_exact(&mut head).is_ok() {
+                    if let Some(id) = archive::pic::elf_id(&head) {
+                        return id;
+                    }
+                }
+            }
+        }
+    }
+    let host = host_target();
+    let flags: Vec<&[u8]> = cmd.target_flags.iter().map(|f| f.as_bytes()).collect();
+    if flags.contains(&&b"-m32"[..]) && host.machine == object::elf::EM_X86_64 {
+        return ElfId {
+            class64: false,
+            machine: object::elf::EM_386,
+        };
+    }
+    if flags.contains(&&b"-mx32"[..]) {
+        return ElfId {
+            class64: false,
+            machine: host.machine,
+        };
+    }
+    host
+}
+
+fn host_target() -> ElfId {
+    use object::elf::*;
+    let machine = match std::env::consts::ARCH {
+        "x86_64" => EM_X86_64,
+        "x86" => EM_386,
+        "aarch64" => EM_AARCH64,
+        "arm" => EM_ARM,
+        "riscv64" => EM_RISCV,
+        "powerpc64" => EM_PPC64,
+        "s390x" => EM_S390,
+        _ => EM_NONE,
+    };
+    ElfId {
+        class64: cfg!(target_pointer_width = "64"),
+        machine,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::args::classify;
-    use crate::search::Stage;
-    use std::path::Path;
 
     fn check_self(output: &str, expected: Option<&str>) {
         assert_eq!(
@@ -179,63 +706,5 @@ mod tests {
         check_self("libcalc.sox", None);
         check_self("calc.so", None);
         check_self("libcalc.a", None);
-    }
-
-    #[test]
-    fn decisions() {
-        let dir = tempfile::tempdir().unwrap();
-        for f in ["liba.a", "libm.a", "libs.a", "libv.a", "libcalc.a"] {
-            std::fs::write(dir.path().join(f), "").unwrap();
-        }
-        let args = [
-            "-shared",
-            "-o",
-            "libcalc.so",
-            "-la",
-            "-lm",
-            "-lnone",
-            "-lcalc",
-            "-l:libv.a",
-            "-l:libv.so",
-            "-Wl,-Bstatic",
-            "-ls",
-            "-Wl,-Bdynamic",
-        ];
-        let cmd = classify(args.iter().map(OsString::from).collect()).unwrap();
-        let mut search = SearchPath::new(&[], &[dir.path().to_path_buf()], None, None);
-        let got: Vec<(Outcome, Reason)> = resolve(&cmd, &mut search)
-            .into_iter()
-            .map(|d| (d.outcome, d.reason))
-            .collect();
-        let embed = |f: &str| Outcome::Embed(dir.path().join(f));
-        assert_eq!(
-            got,
-            [
-                (embed("liba.a"), Reason::FirstArchive),
-                (Outcome::Keep, Reason::RuntimeLibrary),
-                (Outcome::Keep, Reason::NotFound),
-                (Outcome::Drop, Reason::SelfReference),
-                (embed("libv.a"), Reason::FirstArchive),
-                (Outcome::Keep, Reason::NotAnArchiveName),
-                (Outcome::Keep, Reason::StaticRegion),
-            ]
-        );
-        let first = resolve(&cmd, &mut search).remove(0);
-        assert_eq!(first.found.map(|f| f.stage), Some(Stage::LDir));
-    }
-
-    #[test]
-    fn comma_paths_stay_out_of_wl() {
-        let dir = tempfile::tempdir().unwrap();
-        let odd = dir.path().join("a,b");
-        std::fs::create_dir(&odd).unwrap();
-        std::fs::write(odd.join("libx.a"), "").unwrap();
-        let cmd = classify(vec!["-shared".into(), "-Wl,-lx".into(), "-lx".into()]).unwrap();
-        let mut search = SearchPath::new(&[], std::slice::from_ref(&odd), None, None);
-        let got: Vec<Reason> = resolve(&cmd, &mut search)
-            .into_iter()
-            .map(|d| d.reason)
-            .collect();
-        assert_eq!(got, [Reason::CommaInPath, Reason::FirstArchive]);
     }
 }

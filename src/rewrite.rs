@@ -2,54 +2,143 @@
 //! to the final argument list.
 //!
 //! Every token that no decision touches is emitted as given, in place. An
-//! `@file` whose contents are untouched is emitted as the `@file` token; one
-//! with a rewritten library inside is emitted expanded.
+//! embedded archive replaces its `-lNAME`; the dependencies it needs follow
+//! the last embedded archive; two or more embedded archives are grouped so
+//! that their order cannot matter. An `@file` whose contents are untouched
+//! is emitted as the `@file` token; one with a rewritten library inside is
+//! emitted expanded.
 
 use std::collections::HashMap;
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::PathBuf;
 
-use crate::args::{Command, LinkerForm, Piece, Site};
-use crate::resolve::{Decision, Outcome};
+use crate::args::{Command, Group, LibName, LinkerForm, Piece, Site};
+use crate::resolve::{Decision, Outcome, Reason, Subject};
+
+/// Which embedded libraries an option applies to.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Select {
+    #[default]
+    None,
+    All,
+    Names(Vec<OsString>),
+}
+
+impl Select {
+    pub fn wants(&self, name: &OsStr) -> bool {
+        match self {
+            Select::None => false,
+            Select::All => true,
+            Select::Names(names) => names.iter().any(|n| n == name),
+        }
+    }
+}
+
+/// Options that shape the link around the embedded archives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Shape {
+    /// Enclose two or more embedded archives in `--start-group`/`--end-group`.
+    pub group: bool,
+    pub whole_archive: Select,
+    pub hide: Select,
+    /// `-Wl,-rpath,DIR` for each.
+    pub rpaths: Vec<PathBuf>,
+}
+
+impl Default for Shape {
+    fn default() -> Shape {
+        Shape {
+            group: true,
+            whole_archive: Select::None,
+            hide: Select::None,
+            rpaths: Vec::new(),
+        }
+    }
+}
 
 #[derive(Clone, Debug)]
 enum Edit {
-    Replace(OsString),
+    Replace(Vec<OsString>),
     Remove,
 }
 
+fn lib_name(lib: &LibName) -> &OsStr {
+    match lib {
+        LibName::Name(n) | LibName::Verbatim(n) => n,
+    }
+}
+
 /// The final arguments (without the driver).
-pub fn rewrite(cmd: &Command, decisions: &[Decision]) -> Vec<OsString> {
+pub fn rewrite(cmd: &Command, decisions: &[Decision], shape: &Shape) -> Vec<OsString> {
     let mut arg_edits: HashMap<usize, Edit> = HashMap::new();
     let mut piece_edits: HashMap<Piece, Edit> = HashMap::new();
+    let mut embedded_args: Vec<usize> = Vec::new();
+    let mut dep_archives: Vec<OsString> = Vec::new();
+    let mut dep_dynamic: Vec<OsString> = Vec::new();
+    let mut hidden: Vec<OsString> = Vec::new();
+
     for d in decisions {
-        let edit = match &d.outcome {
-            Outcome::Keep => continue,
-            Outcome::Embed(path) => Edit::Replace(path.clone().into_os_string()),
-            Outcome::Drop => Edit::Remove,
+        let (lib, site) = match &d.subject {
+            Subject::Ref(i) => (&cmd.libs[*i].name, Some(&cmd.libs[*i].site)),
+            Subject::Dep { lib, .. } => (lib, None),
         };
-        match &cmd.libs[d.lib].site {
-            Site::Driver { arg } => {
-                arg_edits.insert(*arg, edit);
+        let whole = shape.whole_archive.wants(lib_name(lib));
+        if let Outcome::Embed(path) = &d.outcome {
+            if shape.hide.wants(lib_name(lib)) {
+                hidden.extend(archive_basenames(d, path));
             }
-            Site::Linker { first, last } => {
-                piece_edits.insert(*first, edit);
-                for p in pieces_between(cmd, *first, *last) {
-                    piece_edits.insert(p, Edit::Remove);
-                }
+        }
+        match (&d.outcome, site) {
+            (Outcome::Keep, _) => {}
+            (Outcome::Add(token), None) => dep_dynamic.push(token.clone()),
+            (Outcome::Embed(path), None) => dep_archives.extend(wrap(path, whole, false)),
+            (Outcome::Embed(path), Some(Site::Driver { arg })) => {
+                arg_edits.insert(*arg, Edit::Replace(wrap(path, whole, false)));
+                embedded_args.push(*arg);
             }
+            (Outcome::Embed(path), Some(Site::Linker { first, last })) => {
+                piece_edits.insert(*first, Edit::Replace(wrap(path, whole, true)));
+                remove_pieces(cmd, *first, *last, &mut piece_edits);
+                embedded_args.push(first.arg);
+            }
+            (Outcome::Drop, Some(Site::Driver { arg })) => {
+                arg_edits.insert(*arg, Edit::Remove);
+            }
+            (Outcome::Drop, Some(Site::Linker { first, last })) => {
+                piece_edits.insert(*first, Edit::Remove);
+                remove_pieces(cmd, *first, *last, &mut piece_edits);
+            }
+            (Outcome::Drop | Outcome::Add(_), _) => {}
         }
     }
 
-    let emitted: Vec<Option<Vec<OsString>>> = (0..cmd.args.len())
+    let mut emitted: Vec<Option<Vec<OsString>>> = (0..cmd.args.len())
         .map(|i| emit_arg(cmd, i, arg_edits.get(&i), &piece_edits))
         .collect();
-    let mut out = Vec::with_capacity(cmd.tokens.len());
-    let mut groups = cmd
+    let embedded_count = embedded_args.len() + decisions.iter().filter(|d| is_dep_embed(d)).count();
+    if let (Some(&first), Some(&last)) = (embedded_args.iter().min(), embedded_args.iter().max()) {
+        let grouped = shape.group && embedded_count >= 2;
+        if grouped {
+            let tokens =
+                emitted[first].get_or_insert_with(|| cmd.arg_tokens(&cmd.args[first]).to_vec());
+            tokens.insert(0, "-Wl,--start-group".into());
+        }
+        let tokens = emitted[last].get_or_insert_with(|| cmd.arg_tokens(&cmd.args[last]).to_vec());
+        tokens.extend(dep_archives);
+        if grouped {
+            tokens.push("-Wl,--end-group".into());
+        }
+        tokens.extend(dep_dynamic);
+    }
+
+    let mut out = Vec::with_capacity(cmd.tokens.len() + 4);
+    let intact_groups: Vec<&Group> = cmd
         .groups
         .iter()
         .filter(|g| intact(cmd, g, &emitted))
-        .peekable();
+        .collect();
+    let mut groups = intact_groups.into_iter().peekable();
     let mut skip_until = 0;
     for (i, arg) in cmd.args.iter().enumerate() {
         while let Some(g) = groups.next_if(|g| g.span.start <= arg.span.start) {
@@ -59,18 +148,75 @@ pub fn rewrite(cmd: &Command, decisions: &[Decision]) -> Vec<OsString> {
         if arg.span.start < skip_until {
             continue;
         }
-        match &emitted[i] {
-            Some(tokens) => out.extend(tokens.iter().cloned()),
+        match emitted[i].take() {
+            Some(tokens) => out.extend(tokens),
             None => out.extend(cmd.arg_tokens(arg).iter().cloned()),
         }
     }
     out.extend(groups.map(|g| g.token.clone()));
+    for base in hidden {
+        let mut t = OsString::from("-Wl,--exclude-libs,");
+        t.push(base);
+        out.push(t);
+    }
+    for dir in &shape.rpaths {
+        out.extend(linker_option("-rpath", dir.as_os_str()));
+    }
     out
 }
 
-/// Pieces after `first` up to and including `last`.
-fn pieces_between(cmd: &Command, first: Piece, last: Piece) -> Vec<Piece> {
-    let mut out = Vec::new();
+fn is_dep_embed(d: &Decision) -> bool {
+    matches!(
+        (&d.subject, &d.outcome),
+        (Subject::Dep { .. }, Outcome::Embed(_))
+    )
+}
+
+/// The archive names `--exclude-libs` needs: the archive's own, or for a
+/// linker script, those of the archives it names.
+fn archive_basenames(d: &Decision, path: &std::path::Path) -> Vec<OsString> {
+    let paths: Vec<&std::path::Path> = match &d.reason {
+        Reason::ScriptOverArchives(archives) => archives.iter().map(PathBuf::as_path).collect(),
+        _ => vec![path],
+    };
+    paths
+        .iter()
+        .filter_map(|p| p.file_name().map(OsStr::to_os_string))
+        .collect()
+}
+
+/// An archive path, wrapped in `--whole-archive` when asked; `pieces` for
+/// the inside of `-Wl,`/`-Xlinker`.
+fn wrap(path: &std::path::Path, whole: bool, pieces: bool) -> Vec<OsString> {
+    let path = path.as_os_str().to_os_string();
+    match (whole, pieces) {
+        (false, _) => vec![path],
+        (true, false) => vec![
+            "-Wl,--whole-archive".into(),
+            path,
+            "-Wl,--no-whole-archive".into(),
+        ],
+        (true, true) => vec!["--whole-archive".into(), path, "--no-whole-archive".into()],
+    }
+}
+
+/// `-Wl,OPT,VALUE`, or `-Xlinker` pairs when VALUE holds a comma.
+fn linker_option(opt: &str, value: &OsStr) -> Vec<OsString> {
+    if value.as_bytes().contains(&b',') {
+        return vec![
+            "-Xlinker".into(),
+            opt.into(),
+            "-Xlinker".into(),
+            value.to_owned(),
+        ];
+    }
+    let mut t = OsString::from(format!("-Wl,{opt},"));
+    t.push(value);
+    vec![t]
+}
+
+/// Pieces after `first` up to and including `last` are removed.
+fn remove_pieces(cmd: &Command, first: Piece, last: Piece, edits: &mut HashMap<Piece, Edit>) {
     for arg in first.arg..=last.arg {
         let Some((_, pieces)) = &cmd.args[arg].linker else {
             continue;
@@ -78,11 +224,10 @@ fn pieces_between(cmd: &Command, first: Piece, last: Piece) -> Vec<Piece> {
         for index in 0..pieces.len() {
             let p = Piece { arg, index };
             if p > first && p <= last {
-                out.push(p);
+                edits.insert(p, Edit::Remove);
             }
         }
     }
-    out
 }
 
 /// The tokens for argument `i` when an edit touches it; `None` when it is
@@ -94,49 +239,44 @@ fn emit_arg(
     piece_edits: &HashMap<Piece, Edit>,
 ) -> Option<Vec<OsString>> {
     match edit {
-        Some(Edit::Replace(path)) => return Some(vec![path.clone()]),
+        Some(Edit::Replace(tokens)) => return Some(tokens.clone()),
         Some(Edit::Remove) => return Some(vec![]),
         None => {}
     }
     let (form, pieces) = cmd.args[i].linker.as_ref()?;
     let mut changed = false;
-    let kept: Vec<&OsString> = pieces
-        .iter()
-        .enumerate()
-        .filter_map(
-            |(index, piece)| match piece_edits.get(&Piece { arg: i, index }) {
-                None => Some(piece),
-                Some(Edit::Replace(path)) => {
-                    changed = true;
-                    Some(path)
-                }
-                Some(Edit::Remove) => {
-                    changed = true;
-                    None
-                }
-            },
-        )
-        .collect();
+    let mut kept: Vec<OsString> = Vec::new();
+    for (index, piece) in pieces.iter().enumerate() {
+        match piece_edits.get(&Piece { arg: i, index }) {
+            None => kept.push(piece.clone()),
+            Some(Edit::Replace(new)) => {
+                changed = true;
+                kept.extend(new.iter().cloned());
+            }
+            Some(Edit::Remove) => changed = true,
+        }
+    }
     if !changed {
         return None;
     }
-    if kept.is_empty() {
-        return Some(vec![]);
-    }
     Some(match form {
+        _ if kept.is_empty() => vec![],
         LinkerForm::Wl => {
-            let mut token = b"-Wl,".to_vec();
             let joined: Vec<&[u8]> = kept.iter().map(|p| p.as_bytes()).collect();
+            let mut token = b"-Wl,".to_vec();
             token.extend(joined.join(&b','));
             vec![OsString::from_vec(token)]
         }
-        LinkerForm::Xlinker => vec![cmd.tokens[cmd.args[i].span.start].clone(), kept[0].clone()],
+        LinkerForm::Xlinker => kept
+            .into_iter()
+            .flat_map(|p| [OsString::from("-Xlinker"), p])
+            .collect(),
     })
 }
 
 /// A group can be emitted as its `@file` token when the arguments inside it
 /// are exactly its tokens and none of them changed.
-fn intact(cmd: &Command, g: &crate::args::Group, emitted: &[Option<Vec<OsString>>]) -> bool {
+fn intact(cmd: &Command, g: &Group, emitted: &[Option<Vec<OsString>>]) -> bool {
     let inside = cmd
         .args
         .iter()
@@ -156,44 +296,72 @@ fn intact(cmd: &Command, g: &crate::args::Group, emitted: &[Option<Vec<OsString>
 mod tests {
     use super::*;
     use crate::args::classify;
-    use crate::resolve::Reason;
-    use std::path::PathBuf;
 
     fn os(v: &[&str]) -> Vec<OsString> {
         v.iter().map(OsString::from).collect()
     }
 
+    fn decision(subject: Subject, outcome: Outcome) -> Decision {
+        Decision {
+            subject,
+            outcome,
+            reason: Reason::FirstArchive,
+            found: None,
+            notes: vec![],
+            warning: None,
+        }
+    }
+
     /// Rewrites `args`, embedding each library named in `embed` as
-    /// `/A/libNAME.a` and dropping those in `drop`.
-    fn check(args: &[&str], embed: &[&str], drop: &[&str], expected: &[&str]) {
+    /// `/A/libNAME.a`, dropping those in `drop`, then adding `deps`
+    /// (`/path` embeds, anything else is a dynamic token).
+    fn check_shaped(
+        args: &[&str],
+        embed: &[&str],
+        drop: &[&str],
+        deps: &[&str],
+        shape: &Shape,
+        expected: &[&str],
+    ) {
         let cmd = classify(os(args)).unwrap();
-        let decisions: Vec<Decision> = cmd
+        let mut decisions: Vec<Decision> = cmd
             .libs
             .iter()
             .enumerate()
             .map(|(lib, r)| {
-                let name = r.name.display();
-                let name = name.trim_start_matches("-l");
-                let outcome = if embed.contains(&name) {
+                let name = lib_name(&r.name).to_string_lossy().into_owned();
+                let outcome = if embed.contains(&name.as_str()) {
                     Outcome::Embed(PathBuf::from(format!("/A/lib{name}.a")))
-                } else if drop.contains(&name) {
+                } else if drop.contains(&name.as_str()) {
                     Outcome::Drop
                 } else {
                     Outcome::Keep
                 };
-                Decision {
-                    lib,
-                    outcome,
-                    reason: Reason::FirstArchive,
-                    found: None,
-                }
+                decision(Subject::Ref(lib), outcome)
             })
             .collect();
+        for dep in deps {
+            let outcome = if dep.starts_with('/') {
+                Outcome::Embed(PathBuf::from(dep))
+            } else {
+                Outcome::Add(dep.into())
+            };
+            let subject = Subject::Dep {
+                lib: LibName::Name("d".into()),
+                of: "-lx".into(),
+                via: PathBuf::new(),
+            };
+            decisions.push(decision(subject, outcome));
+        }
         assert_eq!(
-            rewrite(&cmd, &decisions),
+            rewrite(&cmd, &decisions, shape),
             os(expected),
             "rewriting {args:?}"
         );
+    }
+
+    fn check(args: &[&str], embed: &[&str], drop: &[&str], expected: &[&str]) {
+        check_shaped(args, embed, drop, &[], &Shape::default(), expected);
     }
 
     #[test]
@@ -239,6 +407,89 @@ mod tests {
             &["-Xlinker", "/A/libx.a"],
         );
         check(&["a.o", "-lz"], &[], &[], &["a.o", "-lz"]);
+    }
+
+    #[test]
+    fn two_embedded_archives_are_grouped() {
+        check(
+            &["a.o", "-lx", "-lm", "-ly", "b.o"],
+            &["x", "y"],
+            &[],
+            &[
+                "a.o",
+                "-Wl,--start-group",
+                "/A/libx.a",
+                "-lm",
+                "/A/liby.a",
+                "-Wl,--end-group",
+                "b.o",
+            ],
+        );
+        let no_group = Shape {
+            group: false,
+            ..Shape::default()
+        };
+        check_shaped(
+            &["-lx", "-ly"],
+            &["x", "y"],
+            &[],
+            &[],
+            &no_group,
+            &["/A/libx.a", "/A/liby.a"],
+        );
+    }
+
+    #[test]
+    fn dependencies_follow_the_last_embedded_archive() {
+        check_shaped(
+            &["a.o", "-lssl", "b.o"],
+            &["ssl"],
+            &[],
+            &["/S/libcrypto.a", "-ldl", "-l:libacl.so.1"],
+            &Shape::default(),
+            &[
+                "a.o",
+                "-Wl,--start-group",
+                "/A/libssl.a",
+                "/S/libcrypto.a",
+                "-Wl,--end-group",
+                "-ldl",
+                "-l:libacl.so.1",
+                "b.o",
+            ],
+        );
+    }
+
+    #[test]
+    fn whole_archive_hide_and_rpath() {
+        let shape = Shape {
+            group: true,
+            whole_archive: Select::Names(vec!["x".into()]),
+            hide: Select::All,
+            rpaths: vec![PathBuf::from("/opt/cuda"), PathBuf::from("/odd,dir")],
+        };
+        check_shaped(
+            &["-lx", "-Wl,-ly"],
+            &["x", "y"],
+            &[],
+            &[],
+            &shape,
+            &[
+                "-Wl,--start-group",
+                "-Wl,--whole-archive",
+                "/A/libx.a",
+                "-Wl,--no-whole-archive",
+                "-Wl,/A/liby.a",
+                "-Wl,--end-group",
+                "-Wl,--exclude-libs,libx.a",
+                "-Wl,--exclude-libs,liby.a",
+                "-Wl,-rpath,/opt/cuda",
+                "-Xlinker",
+                "-rpath",
+                "-Xlinker",
+                "/odd,dir",
+            ],
+        );
     }
 
     #[test]

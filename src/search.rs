@@ -115,6 +115,36 @@ impl<'a> SearchPath<'a> {
         }
     }
 
+    /// Walks the search order for files named `file`, calling `accept` on
+    /// each that exists, and returns the first it accepts. With `system`
+    /// false the walk stops before stage 4 (and never asks the driver).
+    pub fn find_where(
+        &mut self,
+        file: &OsStr,
+        system: bool,
+        accept: &mut dyn FnMut(&Found) -> bool,
+    ) -> Option<Found> {
+        let mut check = |dir: &Path, stage: Stage| {
+            let path = dir.join(file);
+            if !path.is_file() {
+                return None;
+            }
+            let found = Found { path, stage };
+            accept(&found).then_some(found)
+        };
+        for (dir, stage) in &self.dirs {
+            if let Some(found) = check(dir, *stage) {
+                return Some(found);
+            }
+        }
+        if !system {
+            return None;
+        }
+        self.system_dirs()
+            .iter()
+            .find_map(|dir| check(dir, Stage::System))
+    }
+
     /// Whether the system directories were asked for (for tests and explain).
     pub fn asked_system(&self) -> bool {
         matches!(self.system, System::Dirs(_))

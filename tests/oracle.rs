@@ -11,8 +11,12 @@ use std::sync::Mutex;
 use solink::archive::{self, script, ElfId, Verdict};
 
 fn system_archives() -> Vec<PathBuf> {
-    let out = Command::new("gcc").arg("-print-search-dirs").output().expect("gcc runs");
-    let dirs = solink::search::parse_print_search_dirs(&out.stdout).expect("gcc prints its libraries");
+    let out = Command::new("gcc")
+        .arg("-print-search-dirs")
+        .output()
+        .expect("gcc runs");
+    let dirs =
+        solink::search::parse_print_search_dirs(&out.stdout).expect("gcc prints its libraries");
     let mut archives: Vec<PathBuf> = dirs
         .iter()
         .filter_map(|d| std::fs::read_dir(d).ok())
@@ -35,7 +39,9 @@ fn predicts_success(path: &Path, target: ElfId, depth: usize) -> bool {
     match verdict.links_into_shared_object(target) {
         Some(ok) => ok,
         None => {
-            let Verdict::Script(inputs) = verdict else { unreachable!() };
+            let Verdict::Script(inputs) = verdict else {
+                unreachable!()
+            };
             depth < 8
                 && inputs.iter().all(|i| match i {
                     script::Input::File(f) => f.is_file() && predicts_success(f, target, depth + 1),
@@ -48,13 +54,21 @@ fn predicts_success(path: &Path, target: ElfId, depth: usize) -> bool {
 fn ld_links(dir: &Path, lib: &Path, n: usize) -> (bool, String) {
     let out = Command::new("gcc")
         .current_dir(dir)
-        .args(["-shared", "-o", &format!("t{n}.so"), "t.o", "-Wl,--whole-archive"])
+        .args([
+            "-shared",
+            "-o",
+            &format!("t{n}.so"),
+            "t.o",
+            "-Wl,--whole-archive",
+        ])
         .arg(lib)
         .arg("-Wl,--no-whole-archive")
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
-    let first = err.lines().find(|l| l.contains("error") || l.contains("can not") || l.contains("not found"));
+    let first = err
+        .lines()
+        .find(|l| l.contains("error") || l.contains("can not") || l.contains("not found"));
     (out.status.success(), first.unwrap_or("").to_string())
 }
 
@@ -70,17 +84,25 @@ fn verdicts_agree_with_gnu_ld_on_every_system_archive() {
         .success());
     let target = archive::pic::elf_id(&std::fs::read(dir.path().join("t.o")).unwrap()).unwrap();
     let archives = system_archives();
-    assert!(!archives.is_empty(), "gcc's library directories hold archives (libgcc.a at least)");
+    assert!(
+        !archives.is_empty(),
+        "gcc's library directories hold archives (libgcc.a at least)"
+    );
 
     let queue = Mutex::new(archives.iter().enumerate());
     let results = Mutex::new(Vec::new());
     std::thread::scope(|s| {
         for _ in 0..4 {
             s.spawn(|| loop {
-                let Some((n, lib)) = queue.lock().unwrap().next() else { break };
+                let Some((n, lib)) = queue.lock().unwrap().next() else {
+                    break;
+                };
                 let predicted = predicts_success(lib, target, 0);
                 let (linked, why) = ld_links(dir.path(), lib, n);
-                results.lock().unwrap().push((lib.clone(), predicted, linked, why));
+                results
+                    .lock()
+                    .unwrap()
+                    .push((lib.clone(), predicted, linked, why));
             });
         }
     });
@@ -88,13 +110,28 @@ fn verdicts_agree_with_gnu_ld_on_every_system_archive() {
     results.sort();
     let mut disagreements = Vec::new();
     for (lib, predicted, linked, why) in &results {
-        let mark = if predicted == linked { "agree" } else { "DISAGREE" };
-        println!("{mark:9} ld={} solink={} {} {why}", linked, predicted, lib.display());
+        let mark = if predicted == linked {
+            "agree"
+        } else {
+            "DISAGREE"
+        };
+        println!(
+            "{mark:9} ld={} solink={} {} {why}",
+            linked,
+            predicted,
+            lib.display()
+        );
         if predicted != linked {
             disagreements.push(lib.display().to_string());
         }
     }
     let linked = results.iter().filter(|r| r.2).count();
-    println!("{} archives, {linked} link whole into a shared object", results.len());
-    assert!(disagreements.is_empty(), "solink disagrees with ld on: {disagreements:?}");
+    println!(
+        "{} archives, {linked} link whole into a shared object",
+        results.len()
+    );
+    assert!(
+        disagreements.is_empty(),
+        "solink disagrees with ld on: {disagreements:?}"
+    );
 }

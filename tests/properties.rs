@@ -4,9 +4,10 @@ use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 
 use proptest::prelude::*;
+use solink::archive::ElfId;
 use solink::args::classify;
-use solink::resolve::{resolve, Outcome};
-use solink::rewrite::rewrite;
+use solink::resolve::{Outcome, Policy, Resolver};
+use solink::rewrite::{rewrite, Shape};
 use solink::search::SearchPath;
 
 /// Tokens that exercise the classifier: the table's options, linker
@@ -52,10 +53,11 @@ proptest! {
     #[test]
     fn nothing_to_resolve_gives_back_the_input(argv in proptest::collection::vec(token(), 0..24)) {
         let cmd = classify(argv.clone()).unwrap();
-        let mut search = SearchPath::new(&[], &[], None, None);
-        let decisions = resolve(&cmd, &mut search);
+        let search = SearchPath::new(&[], &[], None, None);
+        let target = ElfId { class64: true, machine: 62 };
+        let decisions = Resolver::new(search, Policy::default(), target, None).resolve(&cmd);
         // A self-reference (`-o libx.so ... -lx`) is a deliberate change.
         prop_assume!(decisions.iter().all(|d| d.outcome == Outcome::Keep));
-        prop_assert_eq!(rewrite(&cmd, &decisions), argv);
+        prop_assert_eq!(rewrite(&cmd, &decisions, &Shape::default()), argv);
     }
 }

@@ -60,16 +60,33 @@ impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let m = &self.member;
         match &self.kind {
-            ProblemKind::Finding(Finding::NotPic { reloc, symbol: Some(s) }) => write!(f, "{m}: {reloc} against {s}"),
-            ProblemKind::Finding(Finding::NotPic { reloc, symbol: None }) => write!(f, "{m}: {reloc}"),
+            ProblemKind::Finding(Finding::NotPic {
+                reloc,
+                symbol: Some(s),
+            }) => write!(f, "{m}: {reloc} against {s}"),
+            ProblemKind::Finding(Finding::NotPic {
+                reloc,
+                symbol: None,
+            }) => write!(f, "{m}: {reloc}"),
             ProblemKind::Finding(Finding::Versioned { symbol }) => {
-                write!(f, "{m}: defines the versioned symbol {symbol}, which needs a version script")
+                write!(
+                    f,
+                    "{m}: defines the versioned symbol {symbol}, which needs a version script"
+                )
             }
             ProblemKind::NotElf => write!(f, "{m}: not an ELF object"),
-            ProblemKind::NotRelocatable => write!(f, "{m}: an ELF file that is not a relocatable object"),
+            ProblemKind::NotRelocatable => {
+                write!(f, "{m}: an ELF file that is not a relocatable object")
+            }
             ProblemKind::Damaged(e) => write!(f, "{m}: damaged ({e})"),
-            ProblemKind::Mixed(id) => write!(f, "{m}: built for {id}, unlike the members before it"),
-            ProblemKind::MissingMember(p) => write!(f, "{m}: the thin archive's member {} cannot be read", p.display()),
+            ProblemKind::Mixed(id) => {
+                write!(f, "{m}: built for {id}, unlike the members before it")
+            }
+            ProblemKind::MissingMember(p) => write!(
+                f,
+                "{m}: the thin archive's member {} cannot be read",
+                p.display()
+            ),
         }
     }
 }
@@ -80,7 +97,9 @@ impl Verdict {
     /// on their inputs, so they answer `None`.
     pub fn links_into_shared_object(&self, target: ElfId) -> Option<bool> {
         match self {
-            Verdict::Objects { id, problem, .. } => Some(problem.is_none() && id.map_or(true, |id| id == target)),
+            Verdict::Objects { id, problem, .. } => {
+                Some(problem.is_none() && id.map_or(true, |id| id == target))
+            }
             Verdict::Empty => Some(true),
             Verdict::Script(_) => None,
             Verdict::NotArchive | Verdict::Damaged(_) => Some(false),
@@ -136,7 +155,9 @@ fn inspect_archive(data: &[u8], dir: &Path) -> Verdict {
         };
         let name = String::from_utf8_lossy(member.name()).into_owned();
         if thin {
-            let path = dir.join(std::ffi::OsStr::new(std::str::from_utf8(member.name()).unwrap_or("")));
+            let path = dir.join(std::ffi::OsStr::new(
+                std::str::from_utf8(member.name()).unwrap_or(""),
+            ));
             match std::fs::read(&path) {
                 Ok(bytes) => objects.add(&name, Ok(&bytes)),
                 Err(_) => objects.add(&name, Err(ProblemKind::MissingMember(path))),
@@ -182,8 +203,11 @@ impl Objects {
             Ok(scan) => {
                 let id = scan.id.expect("a scanned ELF object has an id");
                 self.non_default.extend(scan.non_default);
-                self.preemptible_refs
-                    .extend(scan.preemptible_refs.into_iter().map(|(r, s)| (name.to_string(), r, s)));
+                self.preemptible_refs.extend(
+                    scan.preemptible_refs
+                        .into_iter()
+                        .map(|(r, s)| (name.to_string(), r, s)),
+                );
                 if *self.id.get_or_insert(id) != id {
                     Some(ProblemKind::Mixed(id))
                 } else {
@@ -193,23 +217,33 @@ impl Objects {
             Err(kind) => Some(kind),
         };
         if let (Some(kind), None) = (kind, &self.problem) {
-            self.problem = Some(Problem { member: name.to_string(), kind });
+            self.problem = Some(Problem {
+                member: name.to_string(),
+                kind,
+            });
         }
     }
 
     fn into_verdict(mut self, thin: bool) -> Verdict {
         if self.problem.is_none() {
             let non_default = &self.non_default;
-            self.problem = self.preemptible_refs.iter().find(|(_, _, s)| !non_default.contains(s)).map(
-                |(member, reloc, symbol)| Problem {
+            self.problem = self
+                .preemptible_refs
+                .iter()
+                .find(|(_, _, s)| !non_default.contains(s))
+                .map(|(member, reloc, symbol)| Problem {
                     member: member.clone(),
                     kind: ProblemKind::Finding(Finding::NotPic {
                         reloc: reloc.to_string(),
                         symbol: Some(symbol.clone()),
                     }),
-                },
-            );
+                });
         }
-        Verdict::Objects { id: self.id, members: self.members, thin, problem: self.problem }
+        Verdict::Objects {
+            id: self.id,
+            members: self.members,
+            thin,
+            problem: self.problem,
+        }
     }
 }

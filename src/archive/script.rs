@@ -18,8 +18,7 @@ pub enum Input {
 /// Whether `data` looks like a linker script rather than a binary file.
 pub fn looks_like_script(data: &[u8]) -> bool {
     let head = &data[..data.len().min(4096)];
-    !head.contains(&0)
-        && (find_word(head, b"GROUP") || find_word(head, b"INPUT"))
+    !head.contains(&0) && (find_word(head, b"GROUP") || find_word(head, b"INPUT"))
 }
 
 fn find_word(hay: &[u8], word: &[u8]) -> bool {
@@ -57,7 +56,11 @@ pub fn inputs(data: &[u8], script_dir: &Path) -> Vec<Input> {
                     Some(name) => Input::Lib(OsString::from_vec(name.to_vec())),
                     None => {
                         let p = PathBuf::from(OsString::from_vec(t.to_vec()));
-                        Input::File(if p.is_absolute() { p } else { script_dir.join(p) })
+                        Input::File(if p.is_absolute() {
+                            p
+                        } else {
+                            script_dir.join(p)
+                        })
                     }
                 };
                 inputs.push(input);

@@ -20,7 +20,7 @@ use table::{Opt, Value};
 use crate::Error;
 
 /// How a library is asked for.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum LibName {
     /// `-lNAME`: ld looks for `libNAME.so`, then `libNAME.a`.
     Name(OsString),

@@ -5,6 +5,7 @@
 //! - `real`: the machine's gcc and ld build, link, load and run.
 
 mod elf;
+mod embedding;
 mod fake;
 mod real;
 mod util;

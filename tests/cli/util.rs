@@ -117,6 +117,11 @@ impl TestCommand {
         self
     }
 
+    pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Self {
+        self.cmd.arg(arg);
+        self
+    }
+
     pub fn env(mut self, key: &str, value: impl AsRef<OsStr>) -> Self {
         self.cmd.env(key, value);
         self
@@ -196,4 +201,29 @@ pub fn tiny_archive(dest: &Path) {
     });
     fs::create_dir_all(dest.parent().unwrap()).unwrap();
     fs::copy(built, dest).unwrap();
+}
+
+/// Compares `actual` with `tests/golden/NAME`. With `SOLINK_BLESS=1` the
+/// file is rewritten instead (review the diff before committing it).
+pub fn assert_golden(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
+    if std::env::var_os("SOLINK_BLESS").is_some_and(|v| v == "1") {
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; run with SOLINK_BLESS=1 to create it",
+            path.display()
+        )
+    });
+    assert_eq!(
+        actual,
+        expected,
+        "golden file {} differs (SOLINK_BLESS=1 refreshes it)",
+        path.display()
+    );
 }

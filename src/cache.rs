@@ -1,0 +1,277 @@
+//! A cache of archive verdicts, keyed by (device, inode, size, mtime).
+//!
+//! Each entry is one small file under `$XDG_CACHE_HOME/solink/v1` (or
+//! `~/.cache/solink/v1`), written to a temporary file in the same directory
+//! and renamed into place, so concurrent links (`make -j`) never see half an
+//! entry. An entry ends with a checksum of its bytes; a torn or garbage
+//! entry is ignored and recomputed. A directory that is missing and cannot
+//! be made, or is read-only, turns the cache off. Correctness never depends
+//! on it: a miss only costs a scan.
+
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+use crate::archive::pic::ElfId;
+use crate::archive::{Finding, Problem, ProblemKind, Verdict};
+
+const FORMAT: &str = "solink-verdict 1";
+
+pub struct Cache {
+    dir: PathBuf,
+}
+
+impl Cache {
+    /// The cache under `XDG_CACHE_HOME`, else `HOME/.cache`.
+    pub fn new(xdg_cache_home: Option<&Path>, home: Option<&Path>) -> Option<Cache> {
+        let base = match (xdg_cache_home, home) {
+            (Some(x), _) if x.is_absolute() => x.to_path_buf(),
+            (_, Some(h)) if h.is_absolute() => h.join(".cache"),
+            _ => return None,
+        };
+        Some(Cache {
+            dir: base.join("solink/v1"),
+        })
+    }
+
+    fn key(path: &Path) -> Option<String> {
+        let m = path.metadata().ok()?;
+        Some(format!(
+            "{:x}-{:x}-{:x}-{:x}.{:x}",
+            m.dev(),
+            m.ino(),
+            m.size(),
+            m.mtime(),
+            m.mtime_nsec()
+        ))
+    }
+
+    pub fn get(&self, path: &Path) -> Option<Verdict> {
+        let text = fs::read_to_string(self.dir.join(Self::key(path)?)).ok()?;
+        decode(&text)
+    }
+
+    /// Stores a verdict; any failure just leaves the cache without it.
+    pub fn put(&self, path: &Path, verdict: &Verdict) {
+        let (Some(key), Some(text)) = (Self::key(path), encode(verdict)) else {
+            return;
+        };
+        let _ = self.write(&key, &text);
+    }
+
+    fn write(&self, key: &str, text: &str) -> std::io::Result<()> {
+        fs::create_dir_all(&self.dir)?;
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".tmp-")
+            .tempfile_in(&self.dir)?;
+        tmp.write_all(text.as_bytes())?;
+        tmp.persist(self.dir.join(key)).map_err(|e| e.error)?;
+        Ok(())
+    }
+}
+
+/// FNV-1a, enough to tell a torn or garbage entry from a whole one.
+fn checksum(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
+}
+
+/// Names may hold any byte; tabs and newlines separate fields here.
+fn clean(s: &str) -> String {
+    s.replace(['\t', '\n', '\r'], " ")
+}
+
+/// Scripts are not cached: reading one costs less than a cache lookup.
+fn encode(v: &Verdict) -> Option<String> {
+    let body = match v {
+        Verdict::Empty => "empty".to_string(),
+        Verdict::NotArchive => "notarchive".to_string(),
+        Verdict::Damaged(e) => format!("damaged\t{}", clean(e)),
+        Verdict::Script(_) => return None,
+        Verdict::Objects {
+            id,
+            members,
+            thin,
+            problem,
+        } => {
+            let id = id.map_or("-\t-".to_string(), |i| {
+                format!("{}\t{}", u8::from(i.class64), i.machine)
+            });
+            let mut s = format!("objects\t{id}\t{members}\t{}", u8::from(*thin));
+            if let Some(p) = problem {
+                let kind = match &p.kind {
+                    ProblemKind::Finding(Finding::NotPic { reloc, symbol }) => {
+                        format!(
+                            "notpic\t{}\t{}",
+                            clean(reloc),
+                            symbol.as_deref().map(clean).unwrap_or_default()
+                        )
+                    }
+                    ProblemKind::Finding(Finding::Versioned { symbol }) => {
+                        format!("versioned\t{}", clean(symbol))
+                    }
+                    // The rest are rare and cheap to find again.
+                    _ => return None,
+                };
+                s.push_str(&format!("\n{}\t{kind}", clean(&p.member)));
+            }
+            s
+        }
+    };
+    let text = format!("{FORMAT}\n{body}\n");
+    Some(format!("{text}{:016x}\n", checksum(&text)))
+}
+
+fn decode(text: &str) -> Option<Verdict> {
+    let (content, sum) = text.strip_suffix('\n')?.rsplit_once('\n')?;
+    let content = format!("{content}\n");
+    if u64::from_str_radix(sum, 16).ok()? != checksum(&content) {
+        return None;
+    }
+    let mut lines = content.lines();
+    if lines.next()? != FORMAT {
+        return None;
+    }
+    let fields: Vec<&str> = lines.next()?.split('\t').collect();
+    let verdict = match fields.as_slice() {
+        ["empty"] => Verdict::Empty,
+        ["notarchive"] => Verdict::NotArchive,
+        ["damaged", e] => Verdict::Damaged(e.to_string()),
+        ["objects", class, machine, members, thin] => {
+            let id = match (*class, *machine) {
+                ("-", "-") => None,
+                (c, m) => Some(ElfId {
+                    class64: c == "1",
+                    machine: m.parse().ok()?,
+                }),
+            };
+            let problem = match lines.next() {
+                None => None,
+                Some(line) => {
+                    let f: Vec<&str> = line.split('\t').collect();
+                    let finding = match f.as_slice() {
+                        [_, "notpic", reloc, symbol] => Finding::NotPic {
+                            reloc: reloc.to_string(),
+                            symbol: Some(symbol.to_string()).filter(|s| !s.is_empty()),
+                        },
+                        [_, "versioned", symbol] => Finding::Versioned {
+                            symbol: symbol.to_string(),
+                        },
+                        _ => return None,
+                    };
+                    Some(Problem {
+                        member: f[0].to_string(),
+                        kind: ProblemKind::Finding(finding),
+                    })
+                }
+            };
+            Verdict::Objects {
+                id,
+                members: members.parse().ok()?,
+                thin: *thin == "1",
+                problem,
+            }
+        }
+        _ => return None,
+    };
+    Some(verdict)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdicts() -> Vec<Verdict> {
+        let id = Some(ElfId {
+            class64: true,
+            machine: 62,
+        });
+        vec![
+            Verdict::Empty,
+            Verdict::NotArchive,
+            Verdict::Damaged("truncated".into()),
+            Verdict::Objects {
+                id,
+                members: 3,
+                thin: false,
+                problem: None,
+            },
+            Verdict::Objects {
+                id: None,
+                members: 1,
+                thin: true,
+                problem: None,
+            },
+            Verdict::Objects {
+                id,
+                members: 2,
+                thin: false,
+                problem: Some(Problem {
+                    member: "a b.o".into(),
+                    kind: ProblemKind::Finding(Finding::NotPic {
+                        reloc: "R_X86_64_32".into(),
+                        symbol: None,
+                    }),
+                }),
+            },
+            Verdict::Objects {
+                id,
+                members: 2,
+                thin: false,
+                problem: Some(Problem {
+                    member: "v.o".into(),
+                    kind: ProblemKind::Finding(Finding::Versioned {
+                        symbol: "f@V1".into(),
+                    }),
+                }),
+            },
+        ]
+    }
+
+    #[test]
+    fn entries_round_trip() {
+        for v in verdicts() {
+            assert_eq!(decode(&encode(&v).unwrap()), Some(v.clone()), "{v:?}");
+        }
+    }
+
+    #[test]
+    fn torn_or_garbage_entries_are_ignored() {
+        for v in verdicts() {
+            let text = encode(&v).unwrap();
+            for cut in 0..text.len() {
+                assert_eq!(decode(&text[..cut]), None, "{v:?} cut at {cut}");
+            }
+            let flipped = text
+                .replacen("objects", "objectz", 1)
+                .replacen("empty", "emptz", 1);
+            if flipped != text {
+                assert_eq!(decode(&flipped), None);
+            }
+        }
+        assert_eq!(decode("garbage"), None);
+        assert_eq!(decode(""), None);
+    }
+
+    #[test]
+    fn stores_and_finds_by_file_identity() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::new(Some(&dir.path().join("c")), None).unwrap();
+        let file = dir.path().join("libx.a");
+        fs::write(&file, "x").unwrap();
+        assert_eq!(cache.get(&file), None);
+        cache.put(&file, &Verdict::Empty);
+        assert_eq!(cache.get(&file), Some(Verdict::Empty));
+        fs::write(&file, "xy").unwrap();
+        assert_eq!(cache.get(&file), None, "a changed file is a new key");
+    }
+
+    #[test]
+    fn unwritable_cache_is_off_not_an_error() {
+        let cache = Cache::new(Some(Path::new("/proc/solink-no-such-dir")), None).unwrap();
+        cache.put(Path::new("/etc/hostname"), &Verdict::Empty);
+        assert_eq!(cache.get(Path::new("/etc/hostname")), None);
+    }
+}

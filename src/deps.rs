@@ -1,0 +1,257 @@
+//! What an embedded archive needs that its shared twin would have brought:
+//! pkg-config's `Libs.private`/`Requires.private`, or else the `DT_NEEDED`
+//! list of `libNAME.so`.
+
+use std::collections::{HashMap, HashSet};
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use object::read::elf::{Dyn, ElfFile64, FileHeader};
+use object::{elf, Endianness};
+
+use crate::archive::script;
+use crate::args::LibName;
+
+/// One library an archive depends on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dep {
+    pub lib: LibName,
+    /// For a `DT_NEEDED` entry, the runtime file (`libacl.so.1`), to link
+    /// as `-l:libacl.so.1` when the development link `libacl.so` is missing.
+    pub runtime_file: Option<OsString>,
+}
+
+impl Dep {
+    fn name(name: &str) -> Dep {
+        Dep {
+            lib: LibName::Name(name.into()),
+            runtime_file: None,
+        }
+    }
+}
+
+/// The `-lNAME`s a package needs when linked statically: its own
+/// `Libs.private`, and for every package in `Requires`/`Requires.private`,
+/// recursively, that package's `Libs` and `Libs.private`. `find` maps a
+/// package name to its `.pc` file.
+pub fn from_pkg_config(
+    pc: &Path,
+    own_name: &str,
+    find: &dyn Fn(&str) -> Option<PathBuf>,
+) -> Vec<Dep> {
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    walk_pc(pc, true, find, &mut seen, &mut out, 0);
+    out.retain(|d| d.lib != LibName::Name(own_name.into()));
+    let mut unique = Vec::new();
+    for d in out {
+        if !unique.contains(&d) {
+            unique.push(d);
+        }
+    }
+    unique
+}
+
+fn walk_pc(
+    pc: &Path,
+    root: bool,
+    find: &dyn Fn(&str) -> Option<PathBuf>,
+    seen: &mut HashSet<PathBuf>,
+    out: &mut Vec<Dep>,
+    depth: usize,
+) {
+    if depth > 32 || !seen.insert(pc.to_path_buf()) {
+        return;
+    }
+    let Ok(text) = std::fs::read_to_string(pc) else {
+        return;
+    };
+    let fields = parse_pc(&text, pc.parent().unwrap_or(Path::new(".")));
+    let mut libs_fields = vec!["Libs.private"];
+    if !root {
+        libs_fields.insert(0, "Libs");
+    }
+    for field in libs_fields {
+        let value = fields.get(field).map(String::as_str).unwrap_or("");
+        for word in shell_words::split(value).unwrap_or_default() {
+            if let Some(name) = word.strip_prefix("-l").filter(|n| !n.is_empty()) {
+                out.push(match name.strip_prefix(':') {
+                    Some(file) => Dep {
+                        lib: LibName::Verbatim(file.into()),
+                        runtime_file: None,
+                    },
+                    None => Dep::name(name),
+                });
+            }
+        }
+    }
+    for field in ["Requires", "Requires.private"] {
+        for pkg in required_packages(fields.get(field).map(String::as_str).unwrap_or("")) {
+            if let Some(dep_pc) = find(&pkg) {
+                walk_pc(&dep_pc, false, find, seen, out, depth + 1);
+            }
+        }
+    }
+}
+
+/// `libcrypto >= 3.0, zlib` gives `libcrypto` and `zlib`.
+fn required_packages(value: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut skip_version = false;
+    for word in value
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|w| !w.is_empty())
+    {
+        if matches!(word, "=" | "<" | ">" | "<=" | ">=" | "!=") {
+            skip_version = true;
+        } else if skip_version {
+            skip_version = false;
+        } else {
+            out.push(word.to_string());
+        }
+    }
+    out
+}
+
+/// The fields of a `.pc` file, with `${variables}` expanded.
+fn parse_pc(text: &str, pcfiledir: &Path) -> HashMap<String, String> {
+    let mut vars: HashMap<String, String> = HashMap::new();
+    vars.insert("pcfiledir".into(), pcfiledir.display().to_string());
+    let mut fields = HashMap::new();
+    for line in text.lines() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        let split = line.find([':', '=']).map(|i| (i, line.as_bytes()[i]));
+        match split {
+            Some((i, b'=')) if !line[..i].contains(char::is_whitespace) => {
+                let value = expand(line[i + 1..].trim(), &vars);
+                vars.insert(line[..i].to_string(), value);
+            }
+            Some((i, _)) => {
+                fields.insert(
+                    line[..i].trim().to_string(),
+                    expand(line[i + 1..].trim(), &vars),
+                );
+            }
+            None => {}
+        }
+    }
+    fields
+}
+
+fn expand(value: &str, vars: &HashMap<String, String>) -> String {
+    let mut out = String::new();
+    let mut rest = value;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        match rest[start..].find('}') {
+            Some(end) => {
+                let name = &rest[start + 2..start + end];
+                out.push_str(vars.get(name).map(String::as_str).unwrap_or(""));
+                rest = &rest[start + end + 1..];
+            }
+            None => {
+                rest = &rest[start..];
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The `DT_NEEDED` names of a shared object, as libraries to link. A
+/// linker script (Debian's `libncurses.so` is `INPUT(libncurses.so.6
+/// -ltinfo)`) is followed to its inputs.
+pub fn from_shared_object(so: &Path) -> Option<Vec<Dep>> {
+    let data = std::fs::read(so).ok()?;
+    if script::looks_like_script(&data) {
+        let mut deps = Vec::new();
+        for input in script::inputs(&data, so.parent()?) {
+            match input {
+                script::Input::Lib(name) => deps.push(Dep {
+                    lib: LibName::Name(name),
+                    runtime_file: None,
+                }),
+                script::Input::File(f) => deps.extend(from_shared_object(&f).unwrap_or_default()),
+            }
+        }
+        return Some(deps);
+    }
+    let names = needed(&data)?;
+    Some(names.iter().filter_map(|n| dep_for_needed(n)).collect())
+}
+
+fn needed(data: &[u8]) -> Option<Vec<String>> {
+    let file = ElfFile64::<Endianness>::parse(data).ok()?;
+    let endian = file.endian();
+    let sections = file.elf_header().sections(endian, data).ok()?;
+    let (entries, link) = sections.dynamic(endian, data).ok()??;
+    let strings = sections.strings(endian, data, link).ok()?;
+    Some(
+        entries
+            .iter()
+            .filter(|d| d.tag32(endian) == Some(elf::DT_NEEDED))
+            .filter_map(|d| d.string(endian, strings).ok())
+            .map(|s| String::from_utf8_lossy(s).into_owned())
+            .collect(),
+    )
+}
+
+/// `libcrypto.so.3` gives `crypto`; the dynamic loader gives nothing.
+fn dep_for_needed(needed: &str) -> Option<Dep> {
+    if needed.starts_with("ld-linux") || needed.starts_with("ld64.so") {
+        return None;
+    }
+    let stem = needed.strip_prefix("lib")?;
+    let name = &stem[..stem.find(".so")?];
+    Some(Dep {
+        lib: LibName::Name(name.into()),
+        runtime_file: Some(needed.into()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pkg_config_private_libraries_recursively() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(
+            d.join("libssl.pc"),
+            "prefix=/usr\nlibdir=${prefix}/lib\nName: OpenSSL-libssl\nLibs: -L${libdir} -lssl\nRequires.private: libcrypto >= 3.0\n",
+        )
+        .unwrap();
+        std::fs::write(d.join("libcrypto.pc"), "libdir=/usr/lib\nLibs: -L${libdir} -lcrypto\nLibs.private: -ldl -pthread -l:libz.so.1\n")
+            .unwrap();
+        let find = |name: &str| Some(d.join(format!("{name}.pc"))).filter(|p| p.exists());
+        let deps = from_pkg_config(&d.join("libssl.pc"), "ssl", &find);
+        let verbatim = Dep {
+            lib: LibName::Verbatim("libz.so.1".into()),
+            runtime_file: None,
+        };
+        assert_eq!(deps, [Dep::name("crypto"), Dep::name("dl"), verbatim]);
+    }
+
+    #[test]
+    fn needed_names_to_libraries() {
+        let needed = |name: &str, file: &str| Dep {
+            lib: LibName::Name(name.into()),
+            runtime_file: Some(file.into()),
+        };
+        assert_eq!(
+            dep_for_needed("libcrypto.so.3"),
+            Some(needed("crypto", "libcrypto.so.3"))
+        );
+        assert_eq!(
+            dep_for_needed("libacl.so.1"),
+            Some(needed("acl", "libacl.so.1"))
+        );
+        assert_eq!(dep_for_needed("ld-linux-x86-64.so.2"), None);
+        assert_eq!(
+            required_packages("a >= 1.0, b,c < 2 d"),
+            ["a", "b", "c", "d"]
+        );
+    }
+}

@@ -1,0 +1,529 @@
+//! Safe embedding: each kind of archive, built at test time with gcc and
+//! ar, judged by solink, and linked where that is safe.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use solink::archive::{self, ElfId, Finding, ProblemKind, Verdict};
+
+use crate::elf::Elf;
+use crate::util::{fixtures, sh, Dir};
+
+/// Compiles `fixtures/archives/SRC` (or `fixtures/llama/SRC`) with `flags`
+/// into `dir/REL` as an archive (`ar ARFLAGS`).
+fn archive(dir: &Dir, fixture: &str, flags: &[&str], rel: &str, arflags: &str) -> PathBuf {
+    let src = fixtures().join(fixture);
+    let stem = src.file_stem().unwrap().to_string_lossy().to_string();
+    let obj = dir.path(&format!("obj/{}/{stem}.o", rel.replace('/', "_")));
+    std::fs::create_dir_all(obj.parent().unwrap()).unwrap();
+    sh(Command::new("gcc")
+        .args(flags)
+        .arg("-O2")
+        .arg("-c")
+        .arg(&src)
+        .arg("-o")
+        .arg(&obj));
+    let out = dir.path(rel);
+    std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+    let _ = std::fs::remove_file(&out);
+    sh(Command::new("ar").arg(arflags).arg(&out).arg(&obj));
+    out
+}
+
+fn pic(dir: &Dir, rel: &str) -> PathBuf {
+    archive(dir, "archives/answer.c", &["-fPIC"], rel, "rcs")
+}
+
+fn not_pic(dir: &Dir, rel: &str) -> PathBuf {
+    archive(dir, "archives/answer.c", &["-fno-pic"], rel, "rcs")
+}
+
+/// A shared library built from `fixtures/archives/answer.c`, with `extra`.
+fn shared(dir: &Dir, rel: &str, extra: &[&str]) -> PathBuf {
+    let out = dir.path(rel);
+    std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+    sh(Command::new("gcc")
+        .args(["-shared", "-fPIC", "-o"])
+        .arg(&out)
+        .arg(fixtures().join("archives/answer.c"))
+        .args(extra));
+    out
+}
+
+const X86_64: ElfId = ElfId {
+    class64: true,
+    machine: object::elf::EM_X86_64,
+};
+
+fn problem(path: &Path) -> Option<(String, Option<String>)> {
+    match archive::inspect(path).unwrap() {
+        Verdict::Objects { problem: None, .. } => None,
+        Verdict::Objects {
+            problem: Some(p), ..
+        } => match p.kind {
+            ProblemKind::Finding(Finding::NotPic { reloc, symbol }) => Some((reloc, symbol)),
+            other => panic!("unexpected problem {other:?}"),
+        },
+        other => panic!("{}: not objects: {other:?}", path.display()),
+    }
+}
+
+#[test]
+fn verdicts_for_each_kind_of_archive() {
+    let dir = Dir::new();
+    let a = pic(&dir, "libpic.a");
+    assert_eq!(problem(&a), None);
+    let a = not_pic(&dir, "libnopic.a");
+    assert_eq!(
+        problem(&a),
+        Some(("R_X86_64_32".into(), Some("answer_value".into())))
+    );
+    let a = archive(&dir, "archives/answer.c", &["-fPIE"], "libpie.a", "rcs");
+    assert_eq!(
+        problem(&a),
+        Some(("R_X86_64_PC32".into(), Some("answer_value".into())))
+    );
+    let a = archive(&dir, "archives/tls.c", &["-fno-pic"], "libtls.a", "rcs");
+    assert_eq!(
+        problem(&a),
+        Some(("R_X86_64_TPOFF32".into(), Some("tls_counter".into())))
+    );
+
+    let thin = archive(&dir, "archives/answer.c", &["-fPIC"], "libthin.a", "rcsT");
+    assert!(matches!(
+        archive::inspect(&thin).unwrap(),
+        Verdict::Objects {
+            thin: true,
+            problem: None,
+            id: Some(X86_64),
+            members: 1
+        }
+    ));
+
+    let empty = dir.write("libempty.a", "!<arch>\n");
+    assert_eq!(archive::inspect(&empty).unwrap(), Verdict::Empty);
+
+    let script = dir.write(
+        "libscript.a",
+        format!(
+            "/* GNU ld script */\nGROUP ( {} )\n",
+            dir.path("libpic.a").display()
+        ),
+    );
+    assert_eq!(
+        archive::inspect(&script).unwrap(),
+        Verdict::Script(vec![archive::script::Input::File(dir.path("libpic.a"))])
+    );
+
+    let garbage = dir.write("libgarbage.a", "this is not an archive\n");
+    assert_eq!(archive::inspect(&garbage).unwrap(), Verdict::NotArchive);
+
+    let whole = std::fs::read(dir.path("libpic.a")).unwrap();
+    let truncated = dir.write("libtruncated.a", &whole[..whole.len() / 2]);
+    assert!(matches!(
+        archive::inspect(&truncated).unwrap(),
+        Verdict::Damaged(_)
+    ));
+}
+
+#[test]
+fn verdict_for_a_32_bit_archive() {
+    let dir = Dir::new();
+    let probe = Command::new("gcc")
+        .args(["-m32", "-x", "c", "-c", "-o"])
+        .arg(dir.path("p.o"))
+        .arg("/dev/null")
+        .status();
+    if !probe.is_ok_and(|s| s.success()) {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "gcc -m32 must work in CI (gcc-multilib)"
+        );
+        eprintln!("SKIP: gcc -m32 does not work here");
+        return;
+    }
+    let a = archive(
+        &dir,
+        "archives/answer.c",
+        &["-m32", "-fPIC"],
+        "lib32.a",
+        "rcs",
+    );
+    let Verdict::Objects { id: Some(id), .. } = archive::inspect(&a).unwrap() else {
+        panic!()
+    };
+    assert_eq!(
+        id,
+        ElfId {
+            class64: false,
+            machine: object::elf::EM_386
+        }
+    );
+}
+
+/// `solink --dry-run --explain --cc gcc ARGS`: (stdout, stderr).
+fn dry_run(dir: &Dir, args: &[&str]) -> (String, String) {
+    let out = dir
+        .solink()
+        .args(["--dry-run", "--explain", "--cc", "gcc"])
+        .args(args)
+        .output();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "solink failed: {stderr}");
+    (String::from_utf8_lossy(&out.stdout).into_owned(), stderr)
+}
+
+/// The final command of a dry run, as words.
+fn words(stdout: &str) -> Vec<String> {
+    shell_words::split(stdout.trim()).unwrap()
+}
+
+fn a_o(dir: &Dir) -> String {
+    let o = dir.path("a.o");
+    sh(Command::new("gcc")
+        .args(["-fPIC", "-c", "-o"])
+        .arg(&o)
+        .arg(fixtures().join("extra/custom.c")));
+    o.display().to_string()
+}
+
+#[test]
+fn not_pic_with_a_shared_twin_stays_dynamic_and_says_why() {
+    let dir = Dir::new();
+    not_pic(&dir, "L/libanswer.a");
+    shared(&dir, "L/libanswer.so", &[]);
+    let l = format!("-L{}", dir.path("L").display());
+    let (stdout, stderr) = dry_run(&dir, &["-shared", "-o", "x.so", &a_o(&dir), &l, "-lanswer"]);
+    assert!(words(&stdout).contains(&"-lanswer".to_string()), "{stdout}");
+    let warning = stderr
+        .lines()
+        .find(|l| l.contains("not position-independent") && !l.contains("-lanswer:"))
+        .unwrap();
+    let expected = format!(
+        "solink: {} is not position-independent (answer.o: R_X86_64_32 against answer_value); \
+         linking -lanswer dynamically. Rebuild it with -fPIC",
+        dir.path("L/libanswer.a").display()
+    );
+    assert!(warning.starts_with(&expected), "{warning}");
+    assert!(
+        warning.contains("POSITION_INDEPENDENT_CODE ON") && warning.contains("--with-pic"),
+        "{warning}"
+    );
+}
+
+#[test]
+fn not_pic_without_a_shared_twin_is_embedded_with_a_warning() {
+    let dir = Dir::new();
+    let a = not_pic(&dir, "L/libanswer.a");
+    let l = format!("-L{}", dir.path("L").display());
+    let (stdout, stderr) = dry_run(&dir, &["-shared", "-o", "x.so", &a_o(&dir), &l, "-lanswer"]);
+    assert!(
+        words(&stdout).contains(&a.display().to_string()),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("embedding it anyway, as ld would link it"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn strict_turns_the_warning_into_a_refusal() {
+    let dir = Dir::new();
+    not_pic(&dir, "L/libanswer.a");
+    let l = format!("-L{}", dir.path("L").display());
+    let msg = dir
+        .solink()
+        .env("SOLINK_STRICT", "1")
+        .args([
+            "--cc",
+            "gcc",
+            "-shared",
+            "-o",
+            "x.so",
+            &a_o(&dir),
+            &l,
+            "-lanswer",
+        ])
+        .refused();
+    assert!(
+        msg.contains("not position-independent") && msg.contains("--strict"),
+        "{msg}"
+    );
+    assert!(!dir.path("x.so").exists(), "the linker never ran");
+}
+
+#[test]
+fn debian_pic_variant_is_preferred() {
+    let dir = Dir::new();
+    not_pic(&dir, "L/libanswer.a");
+    let pic_variant = pic(&dir, "L/libanswer_pic.a");
+    let l = format!("-L{}", dir.path("L").display());
+    let (stdout, stderr) = dry_run(&dir, &["-shared", "-o", "x.so", &a_o(&dir), &l, "-lanswer"]);
+    assert!(
+        words(&stdout).contains(&pic_variant.display().to_string()),
+        "{stdout}"
+    );
+    assert!(stderr.contains("prefers"), "{stderr}");
+}
+
+#[test]
+fn user_overrides() {
+    let dir = Dir::new();
+    pic(&dir, "L/libanswer.a");
+    let m = pic(&dir, "L/libm.a");
+    let l = format!("-L{}", dir.path("L").display());
+    let (stdout, stderr) = dry_run(
+        &dir,
+        &[
+            "--no-embed",
+            "answer",
+            "--embed",
+            "m",
+            "-shared",
+            "-o",
+            "x.so",
+            &l,
+            "-lanswer",
+            "-lm",
+        ],
+    );
+    let w = words(&stdout);
+    assert!(
+        w.contains(&"-lanswer".to_string()) && w.contains(&m.display().to_string()),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("-lanswer: dynamic: --no-embed asked for it"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--embed asked for it"), "{stderr}");
+}
+
+#[test]
+fn incompatible_archives_are_skipped_and_the_search_goes_on() {
+    let dir = Dir::new();
+    let probe = Command::new("gcc")
+        .args(["-m32", "-x", "c", "-c", "-o"])
+        .arg(dir.path("p.o"))
+        .arg("/dev/null")
+        .status();
+    if !probe.is_ok_and(|s| s.success()) {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "gcc -m32 must work in CI (gcc-multilib)"
+        );
+        eprintln!("SKIP: gcc -m32 does not work here");
+        return;
+    }
+    archive(
+        &dir,
+        "archives/answer.c",
+        &["-m32", "-fPIC"],
+        "L32/libanswer.a",
+        "rcs",
+    );
+    let good = pic(&dir, "L64/libanswer.a");
+    let (l32, l64) = (
+        format!("-L{}", dir.path("L32").display()),
+        format!("-L{}", dir.path("L64").display()),
+    );
+    let (stdout, stderr) = dry_run(
+        &dir,
+        &["-shared", "-o", "x.so", &a_o(&dir), &l32, &l64, "-lanswer"],
+    );
+    assert!(
+        words(&stdout).contains(&good.display().to_string()),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("skipped incompatible") && stderr.contains("ELF32 i386"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn empty_archives_and_scripts() {
+    let dir = Dir::new();
+    dir.write("L/libempty.a", "!<arch>\n");
+    let inner = pic(&dir, "L/libinner.a");
+    let script = dir.write(
+        "L/libscripted.a",
+        format!("GROUP ( {} )\n", inner.display()),
+    );
+    let l = format!("-L{}", dir.path("L").display());
+    let (stdout, stderr) = dry_run(
+        &dir,
+        &["-shared", "-o", "x.so", &l, "-lempty", "-lscripted"],
+    );
+    let w = words(&stdout);
+    assert!(
+        w.contains(&"-lempty".to_string()) && w.contains(&script.display().to_string()),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("an empty archive: nothing to embed"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("a linker script over position-independent archives"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn dependencies_from_pkg_config() {
+    let dir = Dir::new();
+    let answer = pic(&dir, "L/libanswer.a");
+    let helper = archive(&dir, "extra/shonly.c", &["-fPIC"], "L/libhelper.a", "rcs");
+    dir.write("L/pkgconfig/answer.pc", "libdir=${pcfiledir}/..\nName: answer\nLibs: -L${libdir} -lanswer\nLibs.private: -lhelper -lm\n");
+    let l = format!("-L{}", dir.path("L").display());
+    let (stdout, stderr) = dry_run(&dir, &["-shared", "-o", "x.so", &l, "-lanswer"]);
+    let w = words(&stdout);
+    let tail: Vec<&str> = w[w.len() - 5..].iter().map(String::as_str).collect();
+    let (a, h) = (answer.display().to_string(), helper.display().to_string());
+    assert_eq!(
+        tail,
+        ["-Wl,--start-group", &a, &h, "-Wl,--end-group", "-lm"],
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("-lhelper (dependency of -lanswer, from"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn dependencies_from_the_shared_twins_needed_list() {
+    let dir = Dir::new();
+    let custom = fixtures().join("extra/custom.c");
+    // libneed: only the runtime file libneed.so.1 exists, no libneed.so.
+    dir.mkdir("R");
+    sh(Command::new("gcc")
+        .args(["-shared", "-fPIC", "-Wl,-soname,libneed.so.1", "-o"])
+        .arg(dir.path("R/libneed.so.1"))
+        .arg(&custom));
+    std::fs::copy(dir.path("R/libneed.so.1"), dir.path("R/libneed.so")).unwrap();
+    let answer = pic(&dir, "L/libanswer.a");
+    let r = format!("-L{}", dir.path("R").display());
+    shared(
+        &dir,
+        "L/libanswer.so",
+        &[&r, "-Wl,--no-as-needed", "-lneed"],
+    );
+    std::fs::remove_file(dir.path("R/libneed.so")).unwrap();
+    let l = format!("-L{}", dir.path("L").display());
+    let (stdout, stderr) = dry_run(&dir, &["-shared", "-o", "x.so", &l, &r, "-lanswer"]);
+    let w = words(&stdout);
+    assert!(w.contains(&answer.display().to_string()), "{stdout}");
+    assert!(w.contains(&"-l:libneed.so.1".to_string()), "{stdout}");
+    assert!(
+        w.contains(&"-lc".to_string()),
+        "libc.so.6 becomes a harmless -lc: {stdout}"
+    );
+    assert!(!w.iter().any(|t| t.contains("ld-linux")), "{stdout}");
+    assert!(stderr.contains("dependency of -lanswer"), "{stderr}");
+
+    let (stdout, _) = dry_run(
+        &dir,
+        &["--no-deps", "-shared", "-o", "x.so", &l, &r, "-lanswer"],
+    );
+    assert!(
+        !words(&stdout).contains(&"-l:libneed.so.1".to_string()),
+        "--no-deps: {stdout}"
+    );
+}
+
+/// The seed's deployment: llama.cpp-shaped archives embedded, a CUDA-like
+/// runtime kept dynamic with an rpath, loaded by dlopen with no
+/// LD_LIBRARY_PATH.
+#[test]
+fn llama_shaped_stack_embeds_archives_and_keeps_the_runtime_dynamic() {
+    let dir = Dir::new();
+    archive(
+        &dir,
+        "llama/ggml_base.c",
+        &["-fPIC"],
+        "static/libggml-base.a",
+        "rcs",
+    );
+    archive(
+        &dir,
+        "llama/ggml_cpu.c",
+        &["-fPIC"],
+        "static/libggml-cpu.a",
+        "rcs",
+    );
+    archive(
+        &dir,
+        "llama/llama.c",
+        &["-fPIC"],
+        "static/libllama.a",
+        "rcs",
+    );
+    dir.mkdir("cuda/lib");
+    sh(Command::new("gcc")
+        .args(["-shared", "-fPIC", "-o"])
+        .arg(dir.path("cuda/lib/libfakecudart.so"))
+        .arg(fixtures().join("llama/fakecudart.c")));
+    let adapter_o = dir.path("obj/adapter.o");
+    sh(Command::new("gcc")
+        .args(["-fPIC", "-c", "-o"])
+        .arg(&adapter_o)
+        .arg(fixtures().join("llama/adapter.c")));
+    let out = dir
+        .solink()
+        .args([
+            "--explain",
+            "--rpath-dynamic",
+            "--cc",
+            "gcc",
+            "-shared",
+            "-o",
+            "adapter.so",
+        ])
+        .arg(&adapter_o)
+        .arg(format!("-L{}", dir.path("static").display()))
+        .arg(format!("-L{}", dir.path("cuda/lib").display()))
+        .args(["-lllama", "-lggml-cpu", "-lggml-base", "-lfakecudart"])
+        .output();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("-Wl,--start-group"), "{stderr}");
+
+    let so = Elf::open(&dir.path("adapter.so"));
+    for f in [
+        "llama_eval",
+        "ggml_base_dispatch",
+        "ggml_cpu_backend_compute",
+        "ggml_base_scale",
+    ] {
+        assert!(so.defines(f), "{f} is embedded");
+    }
+    assert!(
+        so.imports("fakecuda_device_count"),
+        "the runtime stays dynamic"
+    );
+    assert!(
+        so.needed().contains(&"libfakecudart.so".to_string()),
+        "{:?}",
+        so.needed()
+    );
+    let cuda = dir
+        .path("cuda/lib")
+        .canonicalize()
+        .unwrap()
+        .display()
+        .to_string();
+    assert!(so.runpath().contains(&cuda), "runpath {:?}", so.runpath());
+
+    sh(Command::new("gcc")
+        .arg("-o")
+        .arg(dir.path("loader"))
+        .arg(fixtures().join("llama/loader.c"))
+        .arg("-ldl"));
+    let stdout = sh(Command::new(dir.path("loader"))
+        .arg(dir.path("adapter.so"))
+        .env_remove("LD_LIBRARY_PATH"));
+    assert_eq!(stdout, "adapter_eval(5) = 162\n");
+}
