@@ -79,6 +79,7 @@ pub fn decision_line(cmd: &Command, d: &Decision) -> String {
         Reason::Empty => "an empty archive: nothing to embed".to_string(),
         Reason::Unreadable(what) => what.clone(),
         Reason::UnsafeScript(why) => format!("a linker script over {why}"),
+        Reason::IncompleteDeps { missing } => format!("it needs {missing}, which cannot be found"),
     };
     let mut line = format!("solink: {token}: {outcome}{stage}: {reason}");
     for note in &d.notes {

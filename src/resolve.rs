@@ -99,6 +99,8 @@ pub enum Reason {
     Unreadable(String),
     /// A linker script over something that cannot be embedded.
     UnsafeScript(String),
+    /// A dependency of the archive cannot be found.
+    IncompleteDeps { missing: String },
 }
 
 /// Which library a decision is about.
@@ -213,19 +215,26 @@ impl<'a> Resolver<'a> {
             decisions.push(d);
         }
         if !self.policy.no_deps {
-            let mut i = 0;
-            while i < decisions.len() {
-                let deps = self.dependencies_of(cmd, &decisions[i]);
-                for d in deps {
-                    let Subject::Dep { lib, .. } = &d.subject else {
-                        unreachable!()
-                    };
-                    if seen.insert(lib.clone()) {
-                        decisions.push(d);
+            let mut committed: HashSet<LibName> = cmd.libs.iter().map(|r| r.name.clone()).collect();
+            let mut added = Vec::new();
+            for d in decisions.iter_mut() {
+                let (Outcome::Embed(_), Some(found), Subject::Ref(i)) =
+                    (&d.outcome, d.found.clone(), &d.subject)
+                else {
+                    continue;
+                };
+                let name = cmd.libs[*i].name.clone();
+                match self.complete(&name, &found, &committed, 0) {
+                    Ok(deps) => {
+                        for dep in deps {
+                            committed.insert(Self::subject_name(cmd, &dep).clone());
+                            added.push(dep);
+                        }
                     }
+                    Err(missing) => self.incomplete(d, &name, &missing),
                 }
-                i += 1;
             }
+            decisions.extend(added);
         }
         decisions
     }
@@ -435,36 +444,93 @@ impl<'a> Resolver<'a> {
         verdict_of(&mut self.verdicts, self.cache.as_ref(), path)
     }
 
-    /// Decisions for what an embedded library needs.
-    fn dependencies_of(&mut self, cmd: &Command, d: &Decision) -> Vec<Decision> {
-        let (Outcome::Embed(_), Some(found)) = (&d.outcome, &d.found) else {
-            return Vec::new();
+    /// Decisions for everything an embedded library needs, recursively:
+    /// each dependency is embedded when that is safe (and its own needs
+    /// can be met) and added dynamically otherwise. `Err` names a
+    /// dependency that can be found neither way.
+    fn complete(
+        &mut self,
+        name: &LibName,
+        found: &Found,
+        seen: &HashSet<LibName>,
+        depth: usize,
+    ) -> Result<Vec<Decision>, String> {
+        let LibName::Name(n) = name else {
+            return Ok(Vec::new());
         };
-        let name = match &d.subject {
-            Subject::Ref(i) => cmd.libs[*i].name.clone(),
-            Subject::Dep { lib, .. } => lib.clone(),
+        if depth > 16 {
+            return Ok(Vec::new());
+        }
+        let Some((deps, via)) = self.find_deps(n, found) else {
+            return Ok(Vec::new());
         };
-        let LibName::Name(name) = name else {
-            return Vec::new();
-        };
-        let Some((deps, via)) = self.find_deps(&name, found) else {
-            return Vec::new();
-        };
-        let of = format!("-l{}", name.to_string_lossy());
-        deps.into_iter()
-            .map(|dep| {
-                let subject = Subject::Dep {
-                    lib: dep.lib.clone(),
-                    of: of.clone(),
-                    via: via.clone(),
-                };
-                let mut d = self.decide(subject, &dep.lib);
-                if d.outcome == Outcome::Keep {
-                    d.outcome = Outcome::Add(self.dynamic_token(&dep));
+        let of = name.display();
+        let mut seen = seen.clone();
+        seen.insert(name.clone());
+        let mut out = Vec::new();
+        for dep in deps {
+            if !seen.insert(dep.lib.clone()) {
+                continue;
+            }
+            let subject = Subject::Dep {
+                lib: dep.lib.clone(),
+                of: of.clone(),
+                via: via.clone(),
+            };
+            let mut d = self.decide(subject, &dep.lib);
+            let mut sub = Vec::new();
+            if let (Outcome::Embed(_), Some(dep_found)) = (&d.outcome, d.found.clone()) {
+                match self.complete(&dep.lib, &dep_found, &seen, depth + 1) {
+                    Ok(more) => sub = more,
+                    Err(missing) => {
+                        let token = self.dynamic_token(&dep).ok_or_else(|| missing.clone())?;
+                        d.outcome = Outcome::Add(token);
+                        d.reason = Reason::IncompleteDeps { missing };
+                    }
                 }
-                d
-            })
-            .collect()
+            }
+            if matches!(d.outcome, Outcome::Keep) {
+                d.outcome =
+                    Outcome::Add(self.dynamic_token(&dep).ok_or_else(|| dep.lib.display())?);
+            }
+            for s in &sub {
+                if let Subject::Dep { lib, .. } = &s.subject {
+                    seen.insert(lib.clone());
+                }
+            }
+            out.push(d);
+            out.extend(sub);
+        }
+        Ok(out)
+    }
+
+    /// An embedded archive whose dependencies cannot all be found: with a
+    /// shared twin it stays dynamic; without one it stays embedded, as ld
+    /// would link it, with a warning.
+    fn incomplete(&mut self, d: &mut Decision, name: &LibName, missing: &str) {
+        let archive = d
+            .found
+            .as_ref()
+            .map(|f| f.path.display().to_string())
+            .unwrap_or_default();
+        let shared = match name {
+            LibName::Name(n) => self
+                .search
+                .find_where(&shared_file_name(n), true, &mut |_| true),
+            LibName::Verbatim(_) => None,
+        };
+        let doing = if shared.is_some() {
+            d.outcome = Outcome::Keep;
+            format!("linking {} dynamically", name.display())
+        } else {
+            "embedding it anyway; the link may leave symbols undefined".to_string()
+        };
+        d.reason = Reason::IncompleteDeps {
+            missing: missing.to_string(),
+        };
+        d.warning = Some(format!(
+            "{archive} needs {missing}, which cannot be found; {doing}."
+        ));
     }
 
     /// pkg-config data when there is a `.pc` for the library, else the
@@ -478,13 +544,32 @@ impl<'a> Resolver<'a> {
                 .find(|p| p.is_file())
         };
         let name_str = name.to_string_lossy();
-        if let Some(pc) = find_pc(&name_str).or_else(|| find_pc(&format!("lib{name_str}"))) {
-            return Some((deps::from_pkg_config(&pc, &name_str, &find_pc), pc));
-        }
+        let pc = find_pc(&name_str).or_else(|| find_pc(&format!("lib{name_str}")));
+        let pc_deps = pc
+            .as_ref()
+            .map(|pc| deps::from_pkg_config(pc, &name_str, &find_pc));
         let so = self
             .search
-            .find_where(&shared_file_name(name), true, &mut |_| true)?;
-        Some((deps::from_shared_object(&so.path)?, so.path))
+            .find_where(&shared_file_name(name), true, &mut |_| true);
+        let needed = so
+            .as_ref()
+            .and_then(|so| deps::from_shared_object(&so.path));
+        // pkg-config knows static-only needs (libbrotlicommon); the shared
+        // twin's DT_NEEDED is what the library really used (libbrotlienc.pc
+        // forgets -lm) and names the runtime file (libgssapi_krb5.so.2).
+        let mut deps = pc_deps.clone().unwrap_or_default();
+        for n in needed.clone().unwrap_or_default() {
+            match deps.iter_mut().find(|d| d.lib == n.lib) {
+                Some(d) => d.runtime_file = d.runtime_file.take().or(n.runtime_file),
+                None => deps.push(n),
+            }
+        }
+        let via = match (pc, so) {
+            (Some(pc), _) => pc,
+            (None, Some(so)) if needed.is_some() => so.path,
+            _ => return None,
+        };
+        Some((deps, via))
     }
 
     /// Where the `.pc` of an archive may be: `PKG_CONFIG_PATH`, then beside
@@ -508,28 +593,35 @@ impl<'a> Resolver<'a> {
         dirs
     }
 
-    /// `-lNAME` when the development link `libNAME.so` is there (or for a
-    /// runtime library), else the exact runtime file: `-l:libacl.so.1`.
-    fn dynamic_token(&mut self, dep: &Dep) -> OsString {
-        match (&dep.lib, &dep.runtime_file) {
-            (LibName::Name(n), Some(file)) if !is_runtime(n) => {
-                let dev = self
+    /// How an added dependency links dynamically: `-lNAME` when
+    /// `libNAME.so` is in the search path (or for a runtime library), else
+    /// the exact runtime file (`-l:libacl.so.1`) when that is. `None` when
+    /// neither is: adding it would break the link.
+    fn dynamic_token(&mut self, dep: &Dep) -> Option<OsString> {
+        let verbatim = |file: &OsStr| {
+            let mut t = OsString::from("-l:");
+            t.push(file);
+            t
+        };
+        match &dep.lib {
+            LibName::Name(n) if is_runtime(n) => Some(lib_token(n)),
+            LibName::Name(n) => {
+                if self
                     .search
-                    .find_where(&shared_file_name(n), true, &mut |_| true);
-                if dev.is_some() {
-                    lib_token(n)
-                } else {
-                    let mut t = OsString::from("-l:");
-                    t.push(file);
-                    t
+                    .find_where(&shared_file_name(n), true, &mut |_| true)
+                    .is_some()
+                {
+                    return Some(lib_token(n));
                 }
+                let file = dep.runtime_file.as_ref()?;
+                self.search
+                    .find_where(file, true, &mut |_| true)
+                    .map(|_| verbatim(file))
             }
-            (LibName::Name(n), _) => lib_token(n),
-            (LibName::Verbatim(f), _) => {
-                let mut t = OsString::from("-l:");
-                t.push(f);
-                t
-            }
+            LibName::Verbatim(f) => self
+                .search
+                .find_where(f, true, &mut |_| true)
+                .map(|_| verbatim(f)),
         }
     }
 

@@ -4,34 +4,13 @@
 //!
 //!     gcc -shared -o t.so t.o -Wl,--whole-archive LIB -Wl,--no-whole-archive
 
-use std::path::{Path, PathBuf};
+#[path = "support/system.rs"]
+mod system;
+
+use std::path::Path;
 use std::process::Command;
-use std::sync::Mutex;
 
 use solink::archive::{self, script, ElfId, Verdict};
-
-fn system_archives() -> Vec<PathBuf> {
-    let out = Command::new("gcc")
-        .arg("-print-search-dirs")
-        .output()
-        .expect("gcc runs");
-    let dirs =
-        solink::search::parse_print_search_dirs(&out.stdout).expect("gcc prints its libraries");
-    let mut archives: Vec<PathBuf> = dirs
-        .iter()
-        .filter_map(|d| std::fs::read_dir(d).ok())
-        .flatten()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            let name = p.file_name().unwrap().to_string_lossy();
-            name.starts_with("lib") && name.ends_with(".a") && p.is_file()
-        })
-        .filter_map(|p| p.canonicalize().ok())
-        .collect();
-    archives.sort();
-    archives.dedup();
-    archives
-}
 
 /// solink's prediction, following linker scripts to their inputs.
 fn predicts_success(path: &Path, target: ElfId, depth: usize) -> bool {
@@ -83,31 +62,17 @@ fn verdicts_agree_with_gnu_ld_on_every_system_archive() {
         .unwrap()
         .success());
     let target = archive::pic::elf_id(&std::fs::read(dir.path().join("t.o")).unwrap()).unwrap();
-    let archives = system_archives();
+    let archives = system::system_archives();
     assert!(
         !archives.is_empty(),
         "gcc's library directories hold archives (libgcc.a at least)"
     );
 
-    let queue = Mutex::new(archives.iter().enumerate());
-    let results = Mutex::new(Vec::new());
-    std::thread::scope(|s| {
-        for _ in 0..4 {
-            s.spawn(|| loop {
-                let Some((n, lib)) = queue.lock().unwrap().next() else {
-                    break;
-                };
-                let predicted = predicts_success(lib, target, 0);
-                let (linked, why) = ld_links(dir.path(), lib, n);
-                results
-                    .lock()
-                    .unwrap()
-                    .push((lib.clone(), predicted, linked, why));
-            });
-        }
+    let results = system::parallel(&archives, |n, lib| {
+        let predicted = predicts_success(lib, target, 0);
+        let (linked, why) = ld_links(dir.path(), lib, n);
+        (lib.clone(), predicted, linked, why)
     });
-    let mut results = results.into_inner().unwrap();
-    results.sort();
     let mut disagreements = Vec::new();
     for (lib, predicted, linked, why) in &results {
         let mark = if predicted == linked {
