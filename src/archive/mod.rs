@@ -247,3 +247,61 @@ impl Objects {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A BSD-format archive (long names as `#1/LEN` with the name before
+    /// the data), built by hand since GNU ar does not write them.
+    fn bsd_archive(name: &str, data: &[u8]) -> Vec<u8> {
+        let mut out = b"!<arch>\n".to_vec();
+        let header = format!(
+            "{:<16}{:<12}{:<6}{:<6}{:<8}{:<10}`\n",
+            format!("#1/{}", name.len()),
+            0,
+            0,
+            0,
+            644,
+            name.len() + data.len()
+        );
+        out.extend_from_slice(header.as_bytes());
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(data);
+        if out.len() % 2 == 1 {
+            out.push(b'\n');
+        }
+        out
+    }
+
+    #[test]
+    fn bsd_archives_are_read() {
+        let bytes = bsd_archive("a_long_member_name.o", b"not an object at all");
+        let verdict = inspect_bytes(&bytes, Path::new("."));
+        let Verdict::Objects {
+            members: 1,
+            problem: Some(p),
+            ..
+        } = verdict
+        else {
+            panic!("{verdict:?}")
+        };
+        assert_eq!(p.member, "a_long_member_name.o");
+        assert_eq!(p.kind, ProblemKind::NotElf);
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        for bytes in [
+            &b""[..],
+            b"!<arch>\n",
+            b"!<arch>\nxx",
+            b"!<thin>\n/    ",
+            b"\x7fELF\x02\x01",
+            b"GROUP ( ",
+        ] {
+            let _ = inspect_bytes(bytes, Path::new("."));
+        }
+        assert_eq!(inspect_bytes(b"!<arch>\n", Path::new(".")), Verdict::Empty);
+    }
+}

@@ -527,3 +527,50 @@ fn llama_shaped_stack_embeds_archives_and_keeps_the_runtime_dynamic() {
         .env_remove("LD_LIBRARY_PATH"));
     assert_eq!(stdout, "adapter_eval(5) = 162\n");
 }
+
+#[test]
+fn whole_archive_and_hide_shape_the_shared_object() {
+    let dir = Dir::new();
+    pic(&dir, "L/libanswer.a");
+    let helper = archive(&dir, "extra/shonly.c", &["-fPIC"], "L/libhelper.a", "rcs");
+    let l = format!("-L{}", dir.path("L").display());
+    let uses = dir.write(
+        "uses.c",
+        "int answer(void);\nint use_answer(void) { return answer(); }\n",
+    );
+    sh(Command::new("gcc")
+        .args(["-fPIC", "-c", "-o"])
+        .arg(dir.path("uses.o"))
+        .arg(&uses));
+    let link = |extra: &[&str], out: &str| {
+        dir.solink()
+            .args(["--cc", "gcc"])
+            .args(extra)
+            .args(["-shared", "-o", out, "uses.o", &l, "-lanswer", "-lhelper"])
+            .ok();
+        Elf::open(&dir.path(out))
+    };
+    let plain = link(&[], "plain.so");
+    assert!(plain.defines("answer"), "embedded and exported");
+    assert!(
+        !plain.defines("shonly_value"),
+        "an unused member is not pulled in"
+    );
+
+    let whole = link(&["--whole-archive=helper"], "whole.so");
+    assert!(
+        whole.defines("shonly_value"),
+        "--whole-archive keeps every member of {}",
+        helper.display()
+    );
+
+    let hidden = link(&["--hide"], "hidden.so");
+    assert!(
+        !hidden.defines("answer"),
+        "--hide keeps embedded symbols out of .dynsym"
+    );
+    assert!(
+        hidden.defines("use_answer"),
+        "the library's own symbols stay"
+    );
+}
