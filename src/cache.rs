@@ -1,7 +1,7 @@
 //! A cache of archive verdicts, keyed by (device, inode, size, mtime).
 //!
-//! Each entry is one small file under `$XDG_CACHE_HOME/solink/v1` (or
-//! `~/.cache/solink/v1`), written to a temporary file in the same directory
+//! Each entry is one small file under `$XDG_CACHE_HOME/solink/v1-VERSION`
+//! (or `~/.cache/solink/v1-VERSION`), written to a temporary file in the same directory
 //! and renamed into place, so concurrent links (`make -j`) never see half an
 //! entry. An entry ends with a checksum of its bytes; a torn or garbage
 //! entry is ignored and recomputed. A directory that is missing and cannot
@@ -30,8 +30,10 @@ impl Cache {
             (_, Some(h)) if h.is_absolute() => h.join(".cache"),
             _ => return None,
         };
+        // Verdicts depend on solink's rules, so each version keeps its own.
+        let version = concat!("v1-", env!("CARGO_PKG_VERSION"));
         Some(Cache {
-            dir: base.join("solink/v1"),
+            dir: base.join("solink").join(version),
         })
     }
 

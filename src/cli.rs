@@ -65,6 +65,12 @@ struct Cli {
     /// Hide embedded archives' symbols (all, or NAME) from the dynamic symbol table [env: SOLINK_HIDE=1|NAMES]
     #[arg(long, value_name = "NAME", num_args = 0..=1, require_equals = true, default_missing_value = "")]
     hide: Vec<OsString>,
+    /// Write a make rule: the output depends on every archive embedded [env: SOLINK_DEPFILE]
+    #[arg(long, value_name = "FILE")]
+    depfile: Option<PathBuf>,
+    /// Print the archives that would be embedded, one absolute path per line; run nothing
+    #[arg(long)]
+    print_resolved: bool,
     /// Add -Wl,-rpath for libraries that stay dynamic outside the system dirs [env: SOLINK_RPATH_DYNAMIC=1]
     #[arg(long)]
     rpath_dynamic: bool,
@@ -97,6 +103,8 @@ pub struct Options {
     pub whole_archive: Select,
     pub hide: Select,
     pub rpath_dynamic: bool,
+    pub depfile: Option<PathBuf>,
+    pub print_resolved: bool,
 }
 
 /// What solink was asked to do.
@@ -164,6 +172,12 @@ pub fn parse(argv: Vec<OsString>, env: &Env) -> Result<Parsed, Error> {
         whole_archive: select(cli.whole_archive, env, "SOLINK_WHOLE_ARCHIVE"),
         hide: select(cli.hide, env, "SOLINK_HIDE"),
         rpath_dynamic: cli.rpath_dynamic || env_flag(env, "SOLINK_RPATH_DYNAMIC")?,
+        depfile: cli.depfile.or_else(|| {
+            env.get("SOLINK_DEPFILE")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        }),
+        print_resolved: cli.print_resolved,
     };
     Ok(Parsed::Run(options, rest))
 }

@@ -37,6 +37,11 @@ pub enum Error {
     Output {
         source: io::Error,
     },
+    /// The depfile cannot be written.
+    Depfile {
+        path: PathBuf,
+        source: io::Error,
+    },
     /// `--strict` and a warning.
     Strict {
         message: String,
@@ -78,6 +83,11 @@ impl fmt::Display for Error {
                 driver.to_string_lossy()
             ),
             Error::Output { source } => write!(f, "cannot write to stdout: {source}"),
+            Error::Depfile { path, source } => write!(
+                f,
+                "cannot write the depfile {}: {source}; check that its directory exists and is writable",
+                path.display()
+            ),
             Error::Strict { message } => write!(f, "{message} (an error with --strict)"),
         }
     }
@@ -86,7 +96,9 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::DriverExec { source, .. } | Error::Output { source } => Some(source),
+            Error::DriverExec { source, .. }
+            | Error::Output { source }
+            | Error::Depfile { source, .. } => Some(source),
             _ => None,
         }
     }

@@ -11,6 +11,7 @@ pub mod archive;
 pub mod args;
 pub mod cache;
 pub mod cli;
+pub mod depfile;
 pub mod deps;
 mod error;
 pub mod exec;
@@ -62,14 +63,29 @@ pub fn run(argv: Vec<OsString>, env: &Env) -> anyhow::Result<u8> {
     };
     let (driver_words, args) = choose_driver(&options, args, env);
     let cmd = args::classify(args.clone())?;
-    let final_args = if cmd.is_shared_link() {
+    let (final_args, embedded) = if cmd.is_shared_link() {
         link_args(&options, &cmd, &driver_words, env)?
     } else {
         if options.explain {
             eprintln!("solink: not a shared link (no -shared, or it stops before linking); passing it through");
         }
-        args
+        (args, Vec::new())
     };
+    if options.print_resolved {
+        let mut out = Vec::new();
+        for path in &embedded {
+            out.extend_from_slice(path.as_os_str().as_encoded_bytes());
+            out.push(b'\n');
+        }
+        std::io::stdout()
+            .write_all(&out)
+            .map_err(|source| Error::Output { source })?;
+        return Ok(0);
+    }
+    if let (Some(path), true) = (&options.depfile, cmd.is_shared_link()) {
+        let target = cmd.output.clone().unwrap_or_else(|| PathBuf::from("a.out"));
+        depfile::write(path, &depfile::render(&target, &embedded))?;
+    }
     let mut command_line = driver_words.clone();
     command_line.extend(final_args.iter().cloned());
     if options.explain {
@@ -113,13 +129,13 @@ fn choose_driver(
     )
 }
 
-/// Classified, resolved and rewritten arguments of a shared link.
+/// The rewritten arguments of a shared link, and the files it embeds.
 fn link_args(
     options: &Options,
     cmd: &Command,
     driver_words: &[OsString],
     env: &Env,
-) -> Result<Vec<OsString>, Error> {
+) -> Result<(Vec<OsString>, Vec<PathBuf>), Error> {
     if let Some(option) = &cmd.missing_value {
         return Err(Error::MissingValue {
             option: option.clone(),
@@ -189,5 +205,8 @@ fn link_args(
         hide: options.hide.clone(),
         rpaths,
     };
-    Ok(rewrite::rewrite(cmd, &decisions, &shape))
+    Ok((
+        rewrite::rewrite(cmd, &decisions, &shape),
+        resolve::embedded_files(cmd, &decisions),
+    ))
 }

@@ -679,6 +679,30 @@ fn verdict_of(
     v
 }
 
+/// Every file the link embeds: archives given by path, substituted and
+/// added archives, and linker scripts with the archives they name. Absolute,
+/// in command order, without repeats. This is what `--depfile` and
+/// `--print-resolved` list.
+pub fn embedded_files(cmd: &Command, decisions: &[Decision]) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = cmd.direct_archives.clone();
+    for d in decisions {
+        if let Outcome::Embed(path) = &d.outcome {
+            files.push(path.clone());
+            if let Reason::ScriptOverArchives(archives) = &d.reason {
+                files.extend(archives.iter().cloned());
+            }
+        }
+    }
+    let mut out: Vec<PathBuf> = Vec::new();
+    for f in files {
+        let f = std::path::absolute(&f).unwrap_or(f);
+        if !out.contains(&f) {
+            out.push(f);
+        }
+    }
+    out
+}
+
 pub fn is_runtime(name: &OsStr) -> bool {
     RUNTIME_LIBS.iter().any(|r| OsStr::new(r) == name)
 }

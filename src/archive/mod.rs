@@ -189,9 +189,29 @@ struct Objects {
     non_default: std::collections::HashSet<String>,
 }
 
+/// Member data aligned for ELF parsing. An ar archive aligns members to
+/// two bytes only, and `object` reads ELF headers in place, so it needs
+/// 8-byte alignment; a misaligned member is copied once into `buffer`.
+fn aligned<'a>(data: &'a [u8], buffer: &'a mut Vec<u64>) -> &'a [u8] {
+    if data.as_ptr() as usize % 8 == 0 {
+        return data;
+    }
+    buffer.clear();
+    buffer.resize(data.len().div_ceil(8), 0);
+    // SAFETY: u64 has no padding and every byte pattern is a valid u64; the
+    // byte view covers the buffer's own memory, borrowed mutably once.
+    let bytes = unsafe {
+        std::slice::from_raw_parts_mut(buffer.as_mut_ptr().cast::<u8>(), buffer.len() * 8)
+    };
+    bytes[..data.len()].copy_from_slice(data);
+    &bytes[..data.len()]
+}
+
 impl Objects {
     fn add(&mut self, name: &str, data: Result<&[u8], ProblemKind>) {
         self.members += 1;
+        let mut buffer = Vec::new();
+        let data = data.map(|d| aligned(d, &mut buffer));
         let scanned = data.and_then(|d| {
             pic::scan(d).map_err(|e| match e {
                 pic::ScanError::NotElf => ProblemKind::NotElf,
