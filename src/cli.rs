@@ -113,7 +113,7 @@ pub enum Parsed {
     /// `--help` or `--version`: the text to print on stdout.
     Info(String),
     /// Link (or pass through): solink's options and the driver's arguments.
-    Run(Options, Vec<OsString>),
+    Run(Box<Options>, Vec<OsString>),
 }
 
 /// Splits argv (without the program name) into solink's options and the
@@ -179,7 +179,7 @@ pub fn parse(argv: Vec<OsString>, env: &Env) -> Result<Parsed, Error> {
         }),
         print_resolved: cli.print_resolved,
     };
-    Ok(Parsed::Run(options, rest))
+    Ok(Parsed::Run(Box::new(options), rest))
 }
 
 /// How many leading tokens are solink's own options (with their values).
@@ -320,7 +320,7 @@ mod tests {
 
     fn run(argv: &[&str], vars: &[(&str, &str)]) -> (Options, Vec<OsString>) {
         match parse(os(argv), &env(vars)).unwrap() {
-            Parsed::Run(o, rest) => (o, rest),
+            Parsed::Run(o, rest) => (*o, rest),
             Parsed::Info(text) => panic!("unexpected info: {text}"),
         }
     }

@@ -7,5 +7,6 @@
 mod elf;
 mod embedding;
 mod fake;
+mod make;
 mod real;
 mod util;
