@@ -32,21 +32,12 @@ impl Cache {
         };
         // Verdicts depend on solink's rules, so each version keeps its own.
         let version = concat!("v1-", env!("CARGO_PKG_VERSION"));
-        Some(Cache {
-            dir: base.join("solink").join(version),
-        })
+        Some(Cache { dir: base.join("solink").join(version) })
     }
 
     fn key(path: &Path) -> Option<String> {
         let m = path.metadata().ok()?;
-        Some(format!(
-            "{:x}-{:x}-{:x}-{:x}.{:x}",
-            m.dev(),
-            m.ino(),
-            m.size(),
-            m.mtime(),
-            m.mtime_nsec()
-        ))
+        Some(format!("{:x}-{:x}-{:x}-{:x}.{:x}", m.dev(), m.ino(), m.size(), m.mtime(), m.mtime_nsec()))
     }
 
     pub fn get(&self, path: &Path) -> Option<Verdict> {
@@ -64,9 +55,7 @@ impl Cache {
 
     fn write(&self, key: &str, text: &str) -> std::io::Result<()> {
         fs::create_dir_all(&self.dir)?;
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".tmp-")
-            .tempfile_in(&self.dir)?;
+        let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(&self.dir)?;
         tmp.write_all(text.as_bytes())?;
         tmp.persist(self.dir.join(key)).map_err(|e| e.error)?;
         Ok(())
@@ -75,9 +64,7 @@ impl Cache {
 
 /// FNV-1a, enough to tell a torn or garbage entry from a whole one.
 fn checksum(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-    })
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
 }
 
 /// Names may hold any byte; tabs and newlines separate fields here.
@@ -92,15 +79,8 @@ fn encode(v: &Verdict) -> Option<String> {
         Verdict::NotArchive => "notarchive".to_string(),
         Verdict::Damaged(e) => format!("damaged\t{}", clean(e)),
         Verdict::Script(_) => return None,
-        Verdict::Objects {
-            id,
-            members,
-            thin,
-            problem,
-        } => {
-            let id = id.map_or("-\t-".to_string(), |i| {
-                format!("{}\t{}", u8::from(i.class64), i.machine)
-            });
+        Verdict::Objects { id, members, thin, problem } => {
+            let id = id.map_or("-\t-".to_string(), |i| format!("{}\t{}", u8::from(i.class64), i.machine));
             let mut s = format!("objects\t{id}\t{members}\t{}", u8::from(*thin));
             if let Some(p) = problem {
                 let kind = match &p.kind {
@@ -144,10 +124,7 @@ fn decode(text: &str) -> Option<Verdict> {
         ["objects", class, machine, members, thin] => {
             let id = match (*class, *machine) {
                 ("-", "-") => None,
-                (c, m) => Some(ElfId {
-                    class64: c == "1",
-                    machine: m.parse().ok()?,
-                }),
+                (c, m) => Some(ElfId { class64: c == "1", machine: m.parse().ok()? }),
             };
             let problem = match lines.next() {
                 None => None,
@@ -158,23 +135,13 @@ fn decode(text: &str) -> Option<Verdict> {
                             reloc: reloc.to_string(),
                             symbol: Some(symbol.to_string()).filter(|s| !s.is_empty()),
                         },
-                        [_, "versioned", symbol] => Finding::Versioned {
-                            symbol: symbol.to_string(),
-                        },
+                        [_, "versioned", symbol] => Finding::Versioned { symbol: symbol.to_string() },
                         _ => return None,
                     };
-                    Some(Problem {
-                        member: f[0].to_string(),
-                        kind: ProblemKind::Finding(finding),
-                    })
+                    Some(Problem { member: f[0].to_string(), kind: ProblemKind::Finding(finding) })
                 }
             };
-            Verdict::Objects {
-                id,
-                members: members.parse().ok()?,
-                thin: *thin == "1",
-                problem,
-            }
+            Verdict::Objects { id, members: members.parse().ok()?, thin: *thin == "1", problem }
         }
         _ => return None,
     };
@@ -186,36 +153,20 @@ mod tests {
     use super::*;
 
     fn verdicts() -> Vec<Verdict> {
-        let id = Some(ElfId {
-            class64: true,
-            machine: 62,
-        });
+        let id = Some(ElfId { class64: true, machine: 62 });
         vec![
             Verdict::Empty,
             Verdict::NotArchive,
             Verdict::Damaged("truncated".into()),
-            Verdict::Objects {
-                id,
-                members: 3,
-                thin: false,
-                problem: None,
-            },
-            Verdict::Objects {
-                id: None,
-                members: 1,
-                thin: true,
-                problem: None,
-            },
+            Verdict::Objects { id, members: 3, thin: false, problem: None },
+            Verdict::Objects { id: None, members: 1, thin: true, problem: None },
             Verdict::Objects {
                 id,
                 members: 2,
                 thin: false,
                 problem: Some(Problem {
                     member: "a b.o".into(),
-                    kind: ProblemKind::Finding(Finding::NotPic {
-                        reloc: "R_X86_64_32".into(),
-                        symbol: None,
-                    }),
+                    kind: ProblemKind::Finding(Finding::NotPic { reloc: "R_X86_64_32".into(), symbol: None }),
                 }),
             },
             Verdict::Objects {
@@ -224,9 +175,7 @@ mod tests {
                 thin: false,
                 problem: Some(Problem {
                     member: "v.o".into(),
-                    kind: ProblemKind::Finding(Finding::Versioned {
-                        symbol: "f@V1".into(),
-                    }),
+                    kind: ProblemKind::Finding(Finding::Versioned { symbol: "f@V1".into() }),
                 }),
             },
         ]
@@ -246,9 +195,7 @@ mod tests {
             for cut in 0..text.len() {
                 assert_eq!(decode(&text[..cut]), None, "{v:?} cut at {cut}");
             }
-            let flipped = text
-                .replacen("objects", "objectz", 1)
-                .replacen("empty", "emptz", 1);
+            let flipped = text.replacen("objects", "objectz", 1).replacen("empty", "emptz", 1);
             if flipped != text {
                 assert_eq!(decode(&flipped), None);
             }

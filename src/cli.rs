@@ -132,33 +132,21 @@ pub fn parse(argv: Vec<OsString>, env: &Env) -> Result<Parsed, Error> {
             clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
                 return Ok(Parsed::Info(e.render().to_string()))
             }
-            _ => {
-                return Err(Error::Usage {
-                    message: first_line(&e.render().to_string()),
-                })
-            }
+            _ => return Err(Error::Usage { message: first_line(&e.render().to_string()) }),
         },
     };
     let options = Options {
         libsdir: if cli.libsdir.is_empty() {
-            env.get("SOLINK_LIBSDIR")
-                .map(split_dir_list)
-                .unwrap_or_default()
+            env.get("SOLINK_LIBSDIR").map(split_dir_list).unwrap_or_default()
         } else {
             cli.libsdir
         },
-        workspace: cli.workspace.or_else(|| {
-            env.get("WORKSPACE_FOLDER")
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from)
-        }),
+        workspace: cli
+            .workspace
+            .or_else(|| env.get("WORKSPACE_FOLDER").filter(|v| !v.is_empty()).map(PathBuf::from)),
         no_system_dirs: cli.no_system_dirs || env_flag(env, "SOLINK_NO_SYSTEM_DIRS")?,
         cc_on_command_line: cli.cc.is_some(),
-        cc: match cli
-            .cc
-            .as_deref()
-            .or_else(|| env.get("SOLINK_CC").filter(|v| !v.is_empty()))
-        {
+        cc: match cli.cc.as_deref().or_else(|| env.get("SOLINK_CC").filter(|v| !v.is_empty())) {
             Some(cc) => Some(split_command(cc)?),
             None => None,
         },
@@ -172,14 +160,20 @@ pub fn parse(argv: Vec<OsString>, env: &Env) -> Result<Parsed, Error> {
         whole_archive: select(cli.whole_archive, env, "SOLINK_WHOLE_ARCHIVE"),
         hide: select(cli.hide, env, "SOLINK_HIDE"),
         rpath_dynamic: cli.rpath_dynamic || env_flag(env, "SOLINK_RPATH_DYNAMIC")?,
-        depfile: cli.depfile.or_else(|| {
-            env.get("SOLINK_DEPFILE")
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from)
-        }),
+        depfile: cli
+            .depfile
+            .or_else(|| env.get("SOLINK_DEPFILE").filter(|v| !v.is_empty()).map(PathBuf::from)),
         print_resolved: cli.print_resolved,
     };
     Ok(Parsed::Run(Box::new(options), rest))
+}
+
+/// solink's settings from the environment alone (a masquerading solink).
+pub fn from_env(env: &Env) -> Result<Options, Error> {
+    match parse(Vec::new(), env)? {
+        Parsed::Run(options, _) => Ok(*options),
+        Parsed::Info(_) => unreachable!("no arguments ask for no help"),
+    }
 }
 
 /// How many leading tokens are solink's own options (with their values).
@@ -194,18 +188,11 @@ fn own_options_len(argv: &[OsString]) -> usize {
             Some(eq) => (&long[..eq], true),
             None => (long, false),
         };
-        let Some(arg) = cmd
-            .get_arguments()
-            .find(|a| a.get_long().map(str::as_bytes) == Some(name))
-        else {
+        let Some(arg) = cmd.get_arguments().find(|a| a.get_long().map(str::as_bytes) == Some(name)) else {
             break;
         };
         let separate_value = arg.get_action().takes_values() && !arg.is_require_equals_set();
-        i += if separate_value && !inline_value {
-            2
-        } else {
-            1
-        };
+        i += if separate_value && !inline_value { 2 } else { 1 };
     }
     i.min(argv.len())
 }
@@ -242,17 +229,10 @@ fn names_or_env(cli: Vec<OsString>, env: &Env, name: &str) -> Vec<OsString> {
 fn select(cli: Vec<OsString>, env: &Env, name: &str) -> Select {
     let from_env = cli.is_empty();
     let values = if from_env {
-        match env
-            .get(name)
-            .map(|v| v.to_string_lossy().to_ascii_lowercase())
-        {
+        match env.get(name).map(|v| v.to_string_lossy().to_ascii_lowercase()) {
             None => return Select::None,
-            Some(v) if matches!(v.as_str(), "" | "0" | "false" | "no" | "off") => {
-                return Select::None
-            }
-            Some(v) if matches!(v.as_str(), "1" | "true" | "yes" | "on" | "all") => {
-                return Select::All
-            }
+            Some(v) if matches!(v.as_str(), "" | "0" | "false" | "no" | "off") => return Select::None,
+            Some(v) if matches!(v.as_str(), "1" | "true" | "yes" | "on" | "all") => return Select::All,
             Some(_) => names_or_env(Vec::new(), env, name),
         }
     } else {
@@ -276,9 +256,7 @@ fn split_command(value: &OsStr) -> Result<Vec<OsString>, Error> {
         message: format!("cannot split the driver command {text:?}: {e}; check its quoting"),
     })?;
     if words.is_empty() {
-        return Err(Error::Usage {
-            message: "the driver command given by --cc/SOLINK_CC is empty".into(),
-        });
+        return Err(Error::Usage { message: "the driver command given by --cc/SOLINK_CC is empty".into() });
     }
     Ok(words.into_iter().map(OsString::from).collect())
 }
@@ -292,9 +270,7 @@ fn env_flag(env: &Env, name: &str) -> Result<bool, Error> {
     match value.to_string_lossy().to_ascii_lowercase().as_str() {
         "" | "0" | "false" | "no" | "off" => Ok(false),
         "1" | "true" | "yes" | "on" => Ok(true),
-        other => Err(Error::Usage {
-            message: format!("{name}={other} is not a boolean; set it to 1 or 0"),
-        }),
+        other => Err(Error::Usage { message: format!("{name}={other} is not a boolean; set it to 1 or 0") }),
     }
 }
 
@@ -312,10 +288,7 @@ mod tests {
     }
 
     fn env(vars: &[(&str, &str)]) -> Env {
-        Env::new(
-            vars.iter()
-                .map(|(k, v)| (OsString::from(k), OsString::from(v))),
-        )
+        Env::new(vars.iter().map(|(k, v)| (OsString::from(k), OsString::from(v))))
     }
 
     fn run(argv: &[&str], vars: &[(&str, &str)]) -> (Options, Vec<OsString>) {
@@ -327,17 +300,7 @@ mod tests {
 
     #[test]
     fn own_options_stop_at_the_first_foreign_token() {
-        let (o, rest) = run(
-            &[
-                "--libsdir",
-                "/a",
-                "--libsdir=/b",
-                "--explain",
-                "-shared",
-                "--explain",
-            ],
-            &[],
-        );
+        let (o, rest) = run(&["--libsdir", "/a", "--libsdir=/b", "--explain", "-shared", "--explain"], &[]);
         assert_eq!(o.libsdir, [PathBuf::from("/a"), PathBuf::from("/b")]);
         assert!(o.explain);
         assert_eq!(rest, os(&["-shared", "--explain"]));
@@ -372,10 +335,7 @@ mod tests {
         assert!(!o.cc_on_command_line);
         assert!(o.dry_run && o.no_system_dirs && !o.explain);
 
-        let (o, _) = run(
-            &["--libsdir", "/cli", "--cc", "clang", "--workspace", "/w2"],
-            &vars,
-        );
+        let (o, _) = run(&["--libsdir", "/cli", "--cc", "clang", "--workspace", "/w2"], &vars);
         assert_eq!(o.libsdir, [PathBuf::from("/cli")]);
         assert_eq!(o.cc, Some(os(&["clang"])));
         assert!(o.cc_on_command_line);
@@ -384,29 +344,15 @@ mod tests {
 
     #[test]
     fn embedding_options() {
-        let (o, rest) = run(
-            &[
-                "--embed",
-                "m",
-                "--whole-archive",
-                "--hide=x",
-                "--hide=y",
-                "--no-embed=z",
-                "-shared",
-            ],
-            &[],
-        );
+        let (o, rest) =
+            run(&["--embed", "m", "--whole-archive", "--hide=x", "--hide=y", "--no-embed=z", "-shared"], &[]);
         assert_eq!(o.embed, os(&["m"]));
         assert_eq!(o.no_embed, os(&["z"]));
         assert_eq!(o.whole_archive, Select::All);
         assert_eq!(o.hide, Select::Names(os(&["x", "y"])));
         assert_eq!(rest, os(&["-shared"]));
 
-        let vars = [
-            ("SOLINK_WHOLE_ARCHIVE", "a:b"),
-            ("SOLINK_HIDE", "1"),
-            ("SOLINK_NO_EMBED", "p q"),
-        ];
+        let vars = [("SOLINK_WHOLE_ARCHIVE", "a:b"), ("SOLINK_HIDE", "1"), ("SOLINK_NO_EMBED", "p q")];
         let (o, _) = run(&[], &vars);
         assert_eq!(o.whole_archive, Select::Names(os(&["a", "b"])));
         assert_eq!(o.hide, Select::All);

@@ -45,18 +45,12 @@ pub fn escape(path: &Path) -> String {
 /// Writes the depfile atomically: a temporary file in the same directory,
 /// renamed into place. Fails before the link when that is not possible.
 pub fn write(path: &Path, text: &str) -> Result<(), Error> {
-    let fail = |source: std::io::Error| Error::Depfile {
-        path: path.to_path_buf(),
-        source,
-    };
+    let fail = |source: std::io::Error| Error::Depfile { path: path.to_path_buf(), source };
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".solink-dep")
-        .tempfile_in(dir)
-        .map_err(fail)?;
+    let mut tmp = tempfile::Builder::new().prefix(".solink-dep").tempfile_in(dir).map_err(fail)?;
     tmp.write_all(text.as_bytes()).map_err(fail)?;
     tmp.persist(path).map_err(|e| fail(e.error))?;
     Ok(())
@@ -77,7 +71,10 @@ mod tests {
             Path::new("out/libcalc.so"),
             &[PathBuf::from("/l/libcalcbase.a"), PathBuf::from("/l/x y.a")],
         );
-        assert_eq!(text, "out/libcalc.so: \\\n /l/libcalcbase.a \\\n /l/x\\ y.a\n\n/l/libcalcbase.a:\n\n/l/x\\ y.a:\n");
+        assert_eq!(
+            text,
+            "out/libcalc.so: \\\n /l/libcalcbase.a \\\n /l/x\\ y.a\n\n/l/libcalcbase.a:\n\n/l/x\\ y.a:\n"
+        );
         assert_eq!(render(Path::new("a.so"), &[]), "a.so:\n");
     }
 
@@ -87,11 +84,7 @@ mod tests {
         let path = dir.path().join("x.d");
         write(&path, "x:\n").unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "x:\n");
-        assert_eq!(
-            std::fs::read_dir(dir.path()).unwrap().count(),
-            1,
-            "no temporary file is left"
-        );
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file is left");
         let err = write(&dir.path().join("missing/x.d"), "x:\n").unwrap_err();
         assert!(matches!(err, Error::Depfile { .. }), "{err:?}");
     }

@@ -23,10 +23,7 @@ pub struct Dep {
 
 impl Dep {
     fn name(name: &str) -> Dep {
-        Dep {
-            lib: LibName::Name(name.into()),
-            runtime_file: None,
-        }
+        Dep { lib: LibName::Name(name.into()), runtime_file: None }
     }
 }
 
@@ -34,11 +31,7 @@ impl Dep {
 /// `Libs.private`, and for every package in `Requires`/`Requires.private`,
 /// recursively, that package's `Libs` and `Libs.private`. `find` maps a
 /// package name to its `.pc` file.
-pub fn from_pkg_config(
-    pc: &Path,
-    own_name: &str,
-    find: &dyn Fn(&str) -> Option<PathBuf>,
-) -> Vec<Dep> {
+pub fn from_pkg_config(pc: &Path, own_name: &str, find: &dyn Fn(&str) -> Option<PathBuf>) -> Vec<Dep> {
     let mut out = Vec::new();
     let mut seen = HashSet::new();
     walk_pc(pc, true, find, &mut seen, &mut out, 0);
@@ -76,10 +69,7 @@ fn walk_pc(
         for word in shell_words::split(value).unwrap_or_default() {
             if let Some(name) = word.strip_prefix("-l").filter(|n| !n.is_empty()) {
                 out.push(match name.strip_prefix(':') {
-                    Some(file) => Dep {
-                        lib: LibName::Verbatim(file.into()),
-                        runtime_file: None,
-                    },
+                    Some(file) => Dep { lib: LibName::Verbatim(file.into()), runtime_file: None },
                     None => Dep::name(name),
                 });
             }
@@ -98,10 +88,7 @@ fn walk_pc(
 fn required_packages(value: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut skip_version = false;
-    for word in value
-        .split(|c: char| c == ',' || c.is_whitespace())
-        .filter(|w| !w.is_empty())
-    {
+    for word in value.split(|c: char| c == ',' || c.is_whitespace()).filter(|w| !w.is_empty()) {
         if matches!(word, "=" | "<" | ">" | "<=" | ">=" | "!=") {
             skip_version = true;
         } else if skip_version {
@@ -127,10 +114,7 @@ fn parse_pc(text: &str, pcfiledir: &Path) -> HashMap<String, String> {
                 vars.insert(line[..i].to_string(), value);
             }
             Some((i, _)) => {
-                fields.insert(
-                    line[..i].trim().to_string(),
-                    expand(line[i + 1..].trim(), &vars),
-                );
+                fields.insert(line[..i].trim().to_string(), expand(line[i + 1..].trim(), &vars));
             }
             None => {}
         }
@@ -168,10 +152,7 @@ pub fn from_shared_object(so: &Path) -> Option<Vec<Dep>> {
         let mut deps = Vec::new();
         for input in script::inputs(&data, so.parent()?) {
             match input {
-                script::Input::Lib(name) => deps.push(Dep {
-                    lib: LibName::Name(name),
-                    runtime_file: None,
-                }),
+                script::Input::Lib(name) => deps.push(Dep { lib: LibName::Name(name), runtime_file: None }),
                 script::Input::File(f) => deps.extend(from_shared_object(&f).unwrap_or_default()),
             }
         }
@@ -204,10 +185,7 @@ fn dep_for_needed(needed: &str) -> Option<Dep> {
     }
     let stem = needed.strip_prefix("lib")?;
     let name = &stem[..stem.find(".so")?];
-    Some(Dep {
-        lib: LibName::Name(name.into()),
-        runtime_file: Some(needed.into()),
-    })
+    Some(Dep { lib: LibName::Name(name.into()), runtime_file: Some(needed.into()) })
 }
 
 #[cfg(test)]
@@ -223,35 +201,24 @@ mod tests {
             "prefix=/usr\nlibdir=${prefix}/lib\nName: OpenSSL-libssl\nLibs: -L${libdir} -lssl\nRequires.private: libcrypto >= 3.0\n",
         )
         .unwrap();
-        std::fs::write(d.join("libcrypto.pc"), "libdir=/usr/lib\nLibs: -L${libdir} -lcrypto\nLibs.private: -ldl -pthread -l:libz.so.1\n")
-            .unwrap();
+        std::fs::write(
+            d.join("libcrypto.pc"),
+            "libdir=/usr/lib\nLibs: -L${libdir} -lcrypto\nLibs.private: -ldl -pthread -l:libz.so.1\n",
+        )
+        .unwrap();
         let find = |name: &str| Some(d.join(format!("{name}.pc"))).filter(|p| p.exists());
         let deps = from_pkg_config(&d.join("libssl.pc"), "ssl", &find);
-        let verbatim = Dep {
-            lib: LibName::Verbatim("libz.so.1".into()),
-            runtime_file: None,
-        };
+        let verbatim = Dep { lib: LibName::Verbatim("libz.so.1".into()), runtime_file: None };
         assert_eq!(deps, [Dep::name("crypto"), Dep::name("dl"), verbatim]);
     }
 
     #[test]
     fn needed_names_to_libraries() {
-        let needed = |name: &str, file: &str| Dep {
-            lib: LibName::Name(name.into()),
-            runtime_file: Some(file.into()),
-        };
-        assert_eq!(
-            dep_for_needed("libcrypto.so.3"),
-            Some(needed("crypto", "libcrypto.so.3"))
-        );
-        assert_eq!(
-            dep_for_needed("libacl.so.1"),
-            Some(needed("acl", "libacl.so.1"))
-        );
+        let needed =
+            |name: &str, file: &str| Dep { lib: LibName::Name(name.into()), runtime_file: Some(file.into()) };
+        assert_eq!(dep_for_needed("libcrypto.so.3"), Some(needed("crypto", "libcrypto.so.3")));
+        assert_eq!(dep_for_needed("libacl.so.1"), Some(needed("acl", "libacl.so.1")));
         assert_eq!(dep_for_needed("ld-linux-x86-64.so.2"), None);
-        assert_eq!(
-            required_packages("a >= 1.0, b,c < 2 d"),
-            ["a", "b", "c", "d"]
-        );
+        assert_eq!(required_packages("a >= 1.0, b,c < 2 d"), ["a", "b", "c", "d"]);
     }
 }

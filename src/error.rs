@@ -37,6 +37,12 @@ pub enum Error {
     Output {
         source: io::Error,
     },
+    /// The driver is solink itself, or solink is calling solink.
+    Recursion,
+    /// The response file for a long command cannot be written.
+    ResponseFile {
+        source: io::Error,
+    },
     /// The depfile cannot be written.
     Depfile {
         path: PathBuf,
@@ -52,21 +58,17 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Usage { message } => write!(f, "{message}"),
-            Error::ResponseFileLoop { file } => write!(
-                f,
-                "response file {} includes itself; remove the loop from it",
-                file.to_string_lossy()
-            ),
+            Error::ResponseFileLoop { file } => {
+                write!(f, "response file {} includes itself; remove the loop from it", file.to_string_lossy())
+            }
             Error::MissingValue { option } => write!(
                 f,
                 "{} at the end of the command needs a value; complete the command",
                 option.to_string_lossy()
             ),
-            Error::ArchiveNotFound { path } => write!(
-                f,
-                "archive {} does not exist; build it first or fix the path",
-                path.display()
-            ),
+            Error::ArchiveNotFound { path } => {
+                write!(f, "archive {} does not exist; build it first or fix the path", path.display())
+            }
             Error::DriverNotFound { name } => write!(
                 f,
                 "cannot find the compiler driver {} on PATH; set --cc or SOLINK_CC to the real compiler",
@@ -77,12 +79,16 @@ impl fmt::Display for Error {
                 "{} is not an executable file; set --cc or SOLINK_CC to the real compiler",
                 path.display()
             ),
-            Error::DriverExec { driver, source } => write!(
-                f,
-                "cannot run {}: {source}; check --cc, SOLINK_CC and PATH",
-                driver.to_string_lossy()
-            ),
+            Error::DriverExec { driver, source } => {
+                write!(f, "cannot run {}: {source}; check --cc, SOLINK_CC and PATH", driver.to_string_lossy())
+            }
             Error::Output { source } => write!(f, "cannot write to stdout: {source}"),
+            Error::Recursion => {
+                write!(f, "the real compiler resolves to solink itself (check SOLINK_CC and PATH)")
+            }
+            Error::ResponseFile { source } => {
+                write!(f, "cannot write a response file for a long command: {source}; check TMPDIR")
+            }
             Error::Depfile { path, source } => write!(
                 f,
                 "cannot write the depfile {}: {source}; check that its directory exists and is writable",
@@ -96,9 +102,9 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::DriverExec { source, .. }
-            | Error::Output { source }
-            | Error::Depfile { source, .. } => Some(source),
+            Error::DriverExec { source, .. } | Error::Output { source } | Error::Depfile { source, .. } => {
+                Some(source)
+            }
             _ => None,
         }
     }

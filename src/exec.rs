@@ -1,27 +1,47 @@
-//! Run: the only module that starts processes. It finds the real driver,
-//! asks it for its library directories, and execs it.
+//! Run: the only module that starts processes. It finds the real driver
+//! (never solink itself), asks it for its library directories, and execs
+//! it; a command too long for exec goes through a response file instead.
 
 use std::ffi::{OsStr, OsString};
+use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
-use std::os::unix::process::CommandExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::Error;
+use crate::args::respfile;
+use crate::{Env, Error};
+
+/// How many solinks may stand in one chain of processes. Two is legitimate
+/// (ccache calling a masquerading solink); a third means a loop.
+const MAX_DEPTH: u32 = 2;
+const DEPTH_VAR: &str = "SOLINK_DEPTH";
 
 /// The real compiler driver: a program and the arguments that come with it
 /// (`--cc "ccache gcc"` gives `ccache` and `[gcc]`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Driver {
-    /// The program as named, used as argv[0].
+    /// The program as named.
     pub name: OsString,
     pub path: PathBuf,
     pub args: Vec<OsString>,
+    depth: u32,
+}
+
+/// The depth this solink runs at, from the environment; refuses a loop.
+pub fn check_depth(env: &Env) -> Result<u32, Error> {
+    let depth = env.get(DEPTH_VAR).and_then(|v| v.to_str()?.parse().ok()).unwrap_or(0);
+    if depth >= MAX_DEPTH {
+        return Err(Error::Recursion);
+    }
+    Ok(depth)
 }
 
 impl Driver {
-    /// Finds `words[0]` on PATH (or as a path, when it has a slash).
-    pub fn find(words: &[OsString], path_var: Option<&OsStr>) -> Result<Driver, Error> {
+    /// Finds `words[0]` on PATH (or as a path, when it has a slash),
+    /// skipping every candidate that is solink itself, as ccache does.
+    pub fn find(words: &[OsString], env: &Env) -> Result<Driver, Error> {
         let (name, args) = words.split_first().expect("a driver command has a program");
         let path = if has_slash(name) {
             let path = PathBuf::from(name);
@@ -31,31 +51,43 @@ impl Driver {
             if !is_executable(&path) {
                 return Err(Error::DriverNotExecutable { path });
             }
+            if is_self(&path, env) {
+                return Err(Error::Recursion);
+            }
             path
         } else {
-            find_program(name, path_var)
-                .ok_or_else(|| Error::DriverNotFound { name: name.clone() })?
+            let mut skipped_self = false;
+            let found = candidates(name, env.get("PATH")).find(|c| {
+                let me = is_self(c, env);
+                skipped_self |= me;
+                !me
+            });
+            match found {
+                Some(path) => path,
+                None if skipped_self => return Err(Error::Recursion),
+                None => return Err(Error::DriverNotFound { name: name.clone() }),
+            }
         };
-        Ok(Driver {
-            name: name.clone(),
-            path,
-            args: args.to_vec(),
-        })
+        let depth = env.get(DEPTH_VAR).and_then(|v| v.to_str()?.parse().ok()).unwrap_or(0);
+        Ok(Driver { name: name.clone(), path, args: args.to_vec(), depth })
     }
 
+    /// argv[0] is the driver's full path, as ccache does it: gcc finds its
+    /// own installation from argv[0], and a bare `gcc` would lead it to
+    /// the masquerading solink's directory.
     fn command(&self) -> Command {
         let mut cmd = Command::new(&self.path);
-        cmd.arg0(&self.name).args(&self.args);
+        cmd.args(&self.args).env(DEPTH_VAR, (self.depth + 1).to_string());
         cmd
     }
 
-    /// `DRIVER [target flags] -print-search-dirs`, or `None` when the driver
-    /// cannot answer.
-    pub fn print_search_dirs(&self, target_flags: &[OsString]) -> Option<Vec<u8>> {
+    /// `DRIVER [target flags] -print-search-dirs` (or `ld --verbose`), or
+    /// `None` when the driver cannot answer.
+    pub fn ask(&self, flags: &[OsString], question: &str) -> Option<Vec<u8>> {
         let out = self
             .command()
-            .args(target_flags)
-            .arg("-print-search-dirs")
+            .args(flags)
+            .arg(question)
             .stdin(Stdio::null())
             .stderr(Stdio::null())
             .output()
@@ -63,32 +95,114 @@ impl Driver {
         out.status.success().then_some(out.stdout)
     }
 
-    /// Replaces this process with the driver. Returns only on failure.
-    pub fn exec(&self, args: &[OsString]) -> Error {
-        let source = self.command().args(args).exec();
-        Error::DriverExec {
-            driver: self.name.clone(),
-            source,
+    /// Runs the driver with `args`: by exec (this process becomes the
+    /// driver) when the command fits the system's limits, else through a
+    /// response file. Returns the exit status only in the second case.
+    pub fn run(&self, args: &[OsString], env: &Env) -> Result<u8, Error> {
+        if fits_exec(self, args, env) {
+            let source = self.command().args(args).exec();
+            return Err(Error::DriverExec { driver: self.name.clone(), source });
         }
+        self.run_with_response_file(args, env)
+    }
+
+    /// Spawns the driver with `@FILE` and waits. SIGTERM and SIGHUP are
+    /// forwarded to it; SIGINT reaches it through the process group, so
+    /// solink only waits. The file is removed on every path out of here.
+    fn run_with_response_file(&self, args: &[OsString], env: &Env) -> Result<u8, Error> {
+        let fail = |source: std::io::Error| Error::ResponseFile { source };
+        let dir =
+            env.get("TMPDIR").filter(|d| Path::new(d).is_dir()).map(PathBuf::from).unwrap_or("/tmp".into());
+        let mut file =
+            tempfile::Builder::new().prefix("solink-").suffix(".rsp").tempfile_in(dir).map_err(fail)?;
+        file.write_all(&respfile::quote(args)).map_err(fail)?;
+        file.flush().map_err(fail)?;
+        let mut at = OsString::from("@");
+        at.push(file.path());
+
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+        let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT]).map_err(fail)?;
+        let mut child = match self.command().arg(&at).spawn() {
+            Ok(c) => c,
+            Err(source) => return Err(Error::DriverExec { driver: self.name.clone(), source }),
+        };
+        let pid = child.id() as libc::pid_t;
+        let handle = signals.handle();
+        let forwarder = std::thread::spawn(move || {
+            for sig in signals.forever() {
+                if sig != SIGINT {
+                    // SAFETY: kill(2) with a pid this process spawned and has
+                    // not yet reaped, so the pid cannot have been reused.
+                    unsafe { libc::kill(pid, sig) };
+                }
+            }
+        });
+        let status = child.wait();
+        handle.close();
+        let _ = forwarder.join();
+        drop(file);
+        let status = status.map_err(|source| Error::DriverExec { driver: self.name.clone(), source })?;
+        Ok(match (status.code(), status.signal()) {
+            (Some(code), _) => code as u8,
+            (None, Some(sig)) => (128 + sig) as u8,
+            _ => 1,
+        })
     }
 }
 
-/// The first executable named `name` in the directories of `path_var`.
-pub fn find_program(name: &OsStr, path_var: Option<&OsStr>) -> Option<PathBuf> {
+/// Whether exec can take the command: the total of arguments and
+/// environment under `ARG_MAX`, and each argument under Linux's
+/// `MAX_ARG_STRLEN` (32 pages).
+fn fits_exec(driver: &Driver, args: &[OsString], env: &Env) -> bool {
+    const MAX_ARG_STRLEN: usize = 32 * 4096;
+    // SAFETY: sysconf has no preconditions.
+    let arg_max = unsafe { libc::sysconf(libc::_SC_ARG_MAX) };
+    let arg_max = if arg_max > 0 { arg_max as usize } else { 128 * 1024 };
+    let ptr = std::mem::size_of::<usize>();
+    let words = std::iter::once(driver.name.as_os_str())
+        .chain(driver.args.iter().map(OsString::as_os_str))
+        .chain(args.iter().map(OsString::as_os_str));
+    let mut total = 0;
+    for w in words {
+        if w.len() + 1 > MAX_ARG_STRLEN {
+            return false;
+        }
+        total += w.len() + 1 + ptr;
+    }
+    total += env.size() + 64;
+    // Headroom for the auxiliary vector and the path of the program.
+    total + 4096 < arg_max
+}
+
+/// The executables named `name` in the directories of `path_var`, in order.
+fn candidates<'a>(name: &'a OsStr, path_var: Option<&'a OsStr>) -> impl Iterator<Item = PathBuf> + 'a {
+    path_var
+        .into_iter()
+        .flat_map(std::env::split_paths)
+        .map(move |dir| dir.join(name))
+        .filter(|c| is_executable(c))
+}
+
+/// The first executable named `name` on PATH that is not solink itself.
+pub fn find_program(name: &OsStr, env: &Env) -> Option<PathBuf> {
     if has_slash(name) {
         return Some(PathBuf::from(name)).filter(|p| is_executable(p));
     }
-    std::env::split_paths(path_var?)
-        .map(|dir| dir.join(name))
-        .find(|candidate| is_executable(candidate))
+    candidates(name, env.get("PATH")).find(|c| !is_self(c, env))
+}
+
+/// Whether `path` is this very solink (canonical paths compared).
+fn is_self(path: &Path, env: &Env) -> bool {
+    match (&env.self_exe, path.canonicalize()) {
+        (Some(me), Ok(p)) => *me == p,
+        _ => false,
+    }
 }
 
 fn has_slash(name: &OsStr) -> bool {
-    use std::os::unix::ffi::OsStrExt;
     name.as_bytes().contains(&b'/')
 }
 
 fn is_executable(path: &Path) -> bool {
-    path.metadata()
-        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    path.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }

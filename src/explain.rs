@@ -14,9 +14,7 @@ pub fn decision_line(cmd: &Command, d: &Decision) -> String {
         token = format!("{token} (dependency of {of}, from {})", via.display());
     }
     let file = match lib {
-        LibName::Name(n) => archive_file_name(n.as_os_str())
-            .to_string_lossy()
-            .into_owned(),
+        LibName::Name(n) => archive_file_name(n.as_os_str()).to_string_lossy().into_owned(),
         LibName::Verbatim(f) => f.to_string_lossy().into_owned(),
     };
     let outcome = match &d.outcome {
@@ -39,41 +37,23 @@ pub fn decision_line(cmd: &Command, d: &Decision) -> String {
         }
         Reason::ScriptOverArchives(archives) => {
             let list: Vec<String> = archives.iter().map(|a| a.display().to_string()).collect();
-            format!(
-                "a linker script over position-independent archives: {}",
-                list.join(", ")
-            )
+            format!("a linker script over position-independent archives: {}", list.join(", "))
         }
         Reason::NotFound => format!("no {file} in the search order"),
         Reason::RuntimeLibrary => "a C/C++ runtime library, never embedded".to_string(),
-        Reason::StaticRegion => {
-            "the user made this region static; the linker picks the archive".to_string()
-        }
+        Reason::StaticRegion => "the user made this region static; the linker picks the archive".to_string(),
         Reason::SelfReference => {
-            let out = cmd
-                .output
-                .as_deref()
-                .map(|o| o.display().to_string())
-                .unwrap_or_default();
+            let out = cmd.output.as_deref().map(|o| o.display().to_string()).unwrap_or_default();
             format!("the output {out} is this library")
         }
         Reason::NotAnArchiveName => format!("{file} is not an archive name"),
         Reason::CommaInPath => "a path with a comma cannot go inside -Wl,".to_string(),
         Reason::UserEmbed => "--embed asked for it".to_string(),
         Reason::UserNoEmbed => "--no-embed asked for it".to_string(),
-        Reason::NotPic {
-            problem,
-            shared: Some(so),
-        } => {
-            format!(
-                "not position-independent ({problem}); the shared {} serves instead",
-                so.display()
-            )
+        Reason::NotPic { problem, shared: Some(so) } => {
+            format!("not position-independent ({problem}); the shared {} serves instead", so.display())
         }
-        Reason::NotPic {
-            problem,
-            shared: None,
-        } => {
+        Reason::NotPic { problem, shared: None } => {
             format!("not position-independent ({problem}) and no shared twin; embedded as ld would link it")
         }
         Reason::Empty => "an empty archive: nothing to embed".to_string(),
@@ -123,16 +103,11 @@ mod tests {
 
     #[test]
     fn quoted_commands_split_back() {
-        let words: Vec<OsString> = ["cc", "-shared", "a b.o", "it's", "$HOME", "#x", ""]
-            .iter()
-            .map(OsString::from)
-            .collect();
+        let words: Vec<OsString> =
+            ["cc", "-shared", "a b.o", "it's", "$HOME", "#x", ""].iter().map(OsString::from).collect();
         let line = String::from_utf8(quote_command(&words)).unwrap();
-        let back: Vec<OsString> = shell_words::split(&line)
-            .unwrap()
-            .into_iter()
-            .map(OsString::from)
-            .collect();
+        let back: Vec<OsString> =
+            shell_words::split(&line).unwrap().into_iter().map(OsString::from).collect();
         assert_eq!(back, words);
     }
 

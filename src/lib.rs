@@ -32,17 +32,28 @@ use cli::{Options, Parsed};
 use exec::Driver;
 use search::SearchPath;
 
-/// The environment variables solink may read, handed in by the caller.
+/// The environment variables solink may read, handed in by the caller,
+/// and where solink's own executable is (to never run itself as the driver).
 #[derive(Clone, Debug, Default)]
 pub struct Env {
     vars: HashMap<OsString, OsString>,
+    /// The canonical path of this executable.
+    pub self_exe: Option<PathBuf>,
 }
 
 impl Env {
     pub fn new(vars: impl IntoIterator<Item = (OsString, OsString)>) -> Env {
-        Env {
-            vars: vars.into_iter().collect(),
-        }
+        Env { vars: vars.into_iter().collect(), self_exe: None }
+    }
+
+    pub fn with_self_exe(mut self, exe: Option<PathBuf>) -> Env {
+        self.self_exe = exe.and_then(|e| e.canonicalize().ok());
+        self
+    }
+
+    /// The bytes the environment takes in a new process's memory.
+    pub fn size(&self) -> usize {
+        self.vars.iter().map(|(k, v)| k.len() + v.len() + 2 + std::mem::size_of::<usize>()).sum()
     }
 
     pub fn get(&self, name: &str) -> Option<&OsStr> {
@@ -51,23 +62,39 @@ impl Env {
 }
 
 /// Runs solink with `argv` (program name first) and `env`. On success the
-/// driver replaces this process, so this returns only for `--dry-run`,
-/// `--help`, `--version`, or an error.
+/// driver usually replaces this process, so this returns only for
+/// `--dry-run`, `--help`, `--version`, a command run through a response
+/// file (with the driver's status), or an error.
 pub fn run(argv: Vec<OsString>, env: &Env) -> anyhow::Result<u8> {
-    let (options, args) = match cli::parse(argv.into_iter().skip(1).collect(), env)? {
-        Parsed::Info(text) => {
-            print!("{text}");
-            return Ok(0);
-        }
-        Parsed::Run(options, args) => (options, args),
+    exec::check_depth(env)?;
+    let mut argv = argv.into_iter();
+    let program = argv.next().unwrap_or_default();
+    let rest: Vec<OsString> = argv.collect();
+    let masquerade = masquerade_name(&program);
+    let (options, args) = match &masquerade {
+        // A command line that belongs to gcc: solink's options come only
+        // from the environment.
+        Some(_) => (cli::from_env(env)?, rest),
+        None => match cli::parse(rest, env)? {
+            Parsed::Info(text) => {
+                print!("{text}");
+                return Ok(0);
+            }
+            Parsed::Run(options, args) => (*options, args),
+        },
     };
-    let (driver_words, args) = choose_driver(&options, args, env);
+    let (driver_words, args) = match (&masquerade, &options.cc) {
+        (Some(name), None) => (vec![name.clone()], args),
+        _ => choose_driver(&options, args, env),
+    };
     let cmd = args::classify(args.clone())?;
     let (final_args, embedded) = if cmd.is_shared_link() {
         link_args(&options, &cmd, &driver_words, env)?
     } else {
         if options.explain {
-            eprintln!("solink: not a shared link (no -shared, or it stops before linking); passing it through");
+            eprintln!(
+                "solink: not a shared link (no -shared, or it stops before linking); passing it through"
+            );
         }
         (args, Vec::new())
     };
@@ -77,9 +104,7 @@ pub fn run(argv: Vec<OsString>, env: &Env) -> anyhow::Result<u8> {
             out.extend_from_slice(path.as_os_str().as_encoded_bytes());
             out.push(b'\n');
         }
-        std::io::stdout()
-            .write_all(&out)
-            .map_err(|source| Error::Output { source })?;
+        std::io::stdout().write_all(&out).map_err(|source| Error::Output { source })?;
         return Ok(0);
     }
     if let (Some(path), true) = (&options.depfile, cmd.is_shared_link()) {
@@ -98,35 +123,37 @@ pub fn run(argv: Vec<OsString>, env: &Env) -> anyhow::Result<u8> {
     if options.dry_run {
         let mut line = explain::quote_command(&command_line);
         line.push(b'\n');
-        std::io::stdout()
-            .write_all(&line)
-            .map_err(|source| Error::Output { source })?;
+        std::io::stdout().write_all(&line).map_err(|source| Error::Output { source })?;
         return Ok(0);
     }
-    let driver = Driver::find(&driver_words, env.get("PATH"))?;
-    Err(driver.exec(&final_args).into())
+    let driver = Driver::find(&driver_words, env)?;
+    Ok(driver.run(&final_args, env)?)
+}
+
+/// The compiler a symlink named `cc`, `gcc`, `g++`, `c++`, `clang`,
+/// `clang++` or `TRIPLE-gcc` (and `TRIPLE-g++`) stands for.
+fn masquerade_name(program: &OsStr) -> Option<OsString> {
+    let base = std::path::Path::new(program).file_name()?;
+    let b = base.as_encoded_bytes();
+    let known = [&b"cc"[..], b"gcc", b"g++", b"c++", b"clang", b"clang++"].contains(&b)
+        || b.ends_with(b"-gcc")
+        || b.ends_with(b"-g++");
+    known.then(|| base.to_os_string())
 }
 
 /// The driver comes from `--cc` on the command line, else the launcher form
 /// (`solink DRIVER ARGS...`), else `SOLINK_CC`, else `cc`.
-fn choose_driver(
-    options: &Options,
-    mut args: Vec<OsString>,
-    env: &Env,
-) -> (Vec<OsString>, Vec<OsString>) {
+fn choose_driver(options: &Options, mut args: Vec<OsString>, env: &Env) -> (Vec<OsString>, Vec<OsString>) {
     if let (Some(cc), true) = (&options.cc, options.cc_on_command_line) {
         return (cc.clone(), args);
     }
     if let Some(first) = args.first() {
-        if args::could_be_driver(first) && exec::find_program(first, env.get("PATH")).is_some() {
+        if args::could_be_driver(first) && exec::find_program(first, env).is_some() {
             let driver = args.remove(0);
             return (vec![driver], args);
         }
     }
-    (
-        options.cc.clone().unwrap_or_else(|| vec!["cc".into()]),
-        args,
-    )
+    (options.cc.clone().unwrap_or_else(|| vec!["cc".into()]), args)
 }
 
 /// The rewritten arguments of a shared link, and the files it embeds.
@@ -137,28 +164,21 @@ fn link_args(
     env: &Env,
 ) -> Result<(Vec<OsString>, Vec<PathBuf>), Error> {
     if let Some(option) = &cmd.missing_value {
-        return Err(Error::MissingValue {
-            option: option.clone(),
-        });
+        return Err(Error::MissingValue { option: option.clone() });
     }
     if let Some(path) = cmd.direct_archives.iter().find(|p| !p.exists()) {
         return Err(Error::ArchiveNotFound { path: path.clone() });
     }
     let system: Option<Box<dyn FnOnce() -> Vec<PathBuf>>> = (!options.no_system_dirs).then(|| {
         Box::new(move || {
-            Driver::find(driver_words, env.get("PATH"))
+            Driver::find(driver_words, env)
                 .ok()
-                .and_then(|d| d.print_search_dirs(&cmd.target_flags))
+                .and_then(|d| d.ask(&cmd.target_flags, "-print-search-dirs"))
                 .and_then(|out| search::parse_print_search_dirs(&out))
                 .unwrap_or_else(search::fallback_system_dirs)
         }) as Box<dyn FnOnce() -> Vec<PathBuf>>
     });
-    let search = SearchPath::new(
-        &options.libsdir,
-        &cmd.lib_dirs,
-        options.workspace.as_deref(),
-        system,
-    );
+    let search = SearchPath::new(&options.libsdir, &cmd.lib_dirs, options.workspace.as_deref(), system);
     let policy = resolve::Policy {
         embed: options.embed.clone(),
         no_embed: options.no_embed.clone(),
@@ -174,18 +194,11 @@ fn link_args(
     );
     let mut resolver = resolve::Resolver::new(search, policy, resolve::link_target(cmd), cache);
     let decisions = resolver.resolve(cmd);
-    let rpaths = if options.rpath_dynamic {
-        resolver.rpath_dirs(cmd, &decisions)
-    } else {
-        Vec::new()
-    };
+    let rpaths = if options.rpath_dynamic { resolver.rpath_dirs(cmd, &decisions) } else { Vec::new() };
 
     if options.explain {
         for archive in &cmd.direct_archives {
-            eprintln!(
-                "solink: {}: embed as given: an archive named on the command line",
-                archive.display()
-            );
+            eprintln!("solink: {}: embed as given: an archive named on the command line", archive.display());
         }
         for d in &decisions {
             eprintln!("{}", explain::decision_line(cmd, d));
@@ -193,9 +206,7 @@ fn link_args(
     }
     for warning in decisions.iter().filter_map(|d| d.warning.as_ref()) {
         if options.strict {
-            return Err(Error::Strict {
-                message: warning.clone(),
-            });
+            return Err(Error::Strict { message: warning.clone() });
         }
         eprintln!("solink: {warning}");
     }
@@ -205,8 +216,5 @@ fn link_args(
         hide: options.hide.clone(),
         rpaths,
     };
-    Ok((
-        rewrite::rewrite(cmd, &decisions, &shape),
-        resolve::embedded_files(cmd, &decisions),
-    ))
+    Ok((rewrite::rewrite(cmd, &decisions, &shape), resolve::embedded_files(cmd, &decisions)))
 }

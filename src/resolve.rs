@@ -89,10 +89,7 @@ pub enum Reason {
     /// Not position-independent (or otherwise unfit for a shared object).
     /// With a shared twin it stays dynamic; without one it is embedded anyway,
     /// as ld itself would link the archive.
-    NotPic {
-        problem: String,
-        shared: Option<PathBuf>,
-    },
+    NotPic { problem: String, shared: Option<PathBuf> },
     /// An archive with no members: nothing to embed.
     Empty,
     /// The file is not an archive, or is damaged.
@@ -109,11 +106,7 @@ pub enum Subject {
     /// `cmd.libs[index]`.
     Ref(usize),
     /// A dependency added after an embedded archive.
-    Dep {
-        lib: LibName,
-        of: String,
-        via: PathBuf,
-    },
+    Dep { lib: LibName, of: String, via: PathBuf },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -132,14 +125,7 @@ pub struct Decision {
 
 impl Decision {
     fn new(subject: Subject, outcome: Outcome, reason: Reason) -> Decision {
-        Decision {
-            subject,
-            outcome,
-            reason,
-            found: None,
-            notes: Vec::new(),
-            warning: None,
-        }
+        Decision { subject, outcome, reason, found: None, notes: Vec::new(), warning: None }
     }
 }
 
@@ -162,19 +148,8 @@ pub struct Resolver<'a> {
 }
 
 impl<'a> Resolver<'a> {
-    pub fn new(
-        search: SearchPath<'a>,
-        policy: Policy,
-        target: ElfId,
-        cache: Option<Cache>,
-    ) -> Resolver<'a> {
-        Resolver {
-            search,
-            policy,
-            target,
-            cache,
-            verdicts: HashMap::new(),
-        }
+    pub fn new(search: SearchPath<'a>, policy: Policy, target: ElfId, cache: Option<Cache>) -> Resolver<'a> {
+        Resolver { search, policy, target, cache, verdicts: HashMap::new() }
     }
 
     /// The name a decision is about (`NAME` of `-lNAME`, or `FILE` of `-l:FILE`).
@@ -252,9 +227,7 @@ impl<'a> Resolver<'a> {
             }
             LibName::Name(n) => archive_file_name(n),
             LibName::Verbatim(f) if f.as_bytes().ends_with(b".a") => f.clone(),
-            LibName::Verbatim(_) => {
-                return Decision::new(subject, Outcome::Keep, Reason::NotAnArchiveName)
-            }
+            LibName::Verbatim(_) => return Decision::new(subject, Outcome::Keep, Reason::NotAnArchiveName),
         };
         let mut notes = Vec::new();
         let Some(mut found) = self.find_compatible(&file, &mut notes) else {
@@ -264,11 +237,7 @@ impl<'a> Resolver<'a> {
         };
         if let LibName::Name(n) = name {
             if let Some(pic) = self.pic_variant(&found, n) {
-                notes.push(format!(
-                    "prefers {} over {}",
-                    pic.path.display(),
-                    found.path.display()
-                ));
+                notes.push(format!("prefers {} over {}", pic.path.display(), found.path.display()));
                 found = pic;
             }
         }
@@ -278,14 +247,7 @@ impl<'a> Resolver<'a> {
         } else {
             self.judge(name, &found, &verdict)
         };
-        Decision {
-            subject,
-            outcome,
-            reason,
-            found: Some(found),
-            notes,
-            warning,
-        }
+        Decision { subject, outcome, reason, found: Some(found), notes, warning }
     }
 
     fn judge(
@@ -311,11 +273,7 @@ impl<'a> Resolver<'a> {
             }
             Verdict::Script(inputs) => match self.judge_script(inputs) {
                 Ok(archives) => {
-                    return (
-                        Outcome::Embed(path.clone()),
-                        Reason::ScriptOverArchives(archives),
-                        None,
-                    )
+                    return (Outcome::Embed(path.clone()), Reason::ScriptOverArchives(archives), None)
                 }
                 Err(why) => {
                     let warning = format!(
@@ -329,42 +287,24 @@ impl<'a> Resolver<'a> {
             Verdict::Objects { problem: None, .. } => {
                 return (Outcome::Embed(path.clone()), Reason::FirstArchive, None)
             }
-            Verdict::Objects {
-                problem: Some(p), ..
-            } => p.to_string(),
+            Verdict::Objects { problem: Some(p), .. } => p.to_string(),
         };
         let shared = match name {
             LibName::Name(n) => {
                 let so = shared_file_name(n);
-                self.search
-                    .find_where(&so, true, &mut |_| true)
-                    .map(|f| f.path)
+                self.search.find_where(&so, true, &mut |_| true).map(|f| f.path)
             }
             LibName::Verbatim(_) => None,
         };
-        let fix = "Rebuild it with -fPIC (CMake: POSITION_INDEPENDENT_CODE ON; autotools: --with-pic) to embed it.";
+        let fix =
+            "Rebuild it with -fPIC (CMake: POSITION_INDEPENDENT_CODE ON; autotools: --with-pic) to embed it.";
         let (outcome, doing) = match &shared {
-            Some(_) => (
-                Outcome::Keep,
-                format!("linking {} dynamically", name.display()),
-            ),
-            None => (
-                Outcome::Embed(path.clone()),
-                "embedding it anyway, as ld would link it".to_string(),
-            ),
+            Some(_) => (Outcome::Keep, format!("linking {} dynamically", name.display())),
+            None => (Outcome::Embed(path.clone()), "embedding it anyway, as ld would link it".to_string()),
         };
-        let warning = format!(
-            "{} is not position-independent ({unsafe_problem}); {doing}. {fix}",
-            path.display()
-        );
-        (
-            outcome,
-            Reason::NotPic {
-                problem: unsafe_problem,
-                shared,
-            },
-            Some(warning),
-        )
+        let warning =
+            format!("{} is not position-independent ({unsafe_problem}); {doing}. {fix}", path.display());
+        (outcome, Reason::NotPic { problem: unsafe_problem, shared }, Some(warning))
     }
 
     /// A script is safe when every input is a compatible PIC archive (or
@@ -380,17 +320,10 @@ impl<'a> Resolver<'a> {
                 return Err(format!("{}, which does not exist", file.display()));
             }
             match self.verdict(file) {
-                Verdict::Objects {
-                    problem: None, id, ..
-                } if id.map_or(true, |id| id == self.target) => {}
+                Verdict::Objects { problem: None, id, .. } if id.map_or(true, |id| id == self.target) => {}
                 Verdict::Empty => {}
-                Verdict::Objects {
-                    problem: Some(p), ..
-                } => {
-                    return Err(format!(
-                        "{}, which is not position-independent ({p})",
-                        file.display()
-                    ))
+                Verdict::Objects { problem: Some(p), .. } => {
+                    return Err(format!("{}, which is not position-independent ({p})", file.display()))
                 }
                 _ => return Err(format!("{}, which cannot be embedded", file.display())),
             }
@@ -430,12 +363,9 @@ impl<'a> Resolver<'a> {
             return None;
         }
         match self.verdict(&path) {
-            Verdict::Objects {
-                problem: None, id, ..
-            } if id.map_or(true, |id| id == self.target) => Some(Found {
-                path,
-                stage: found.stage,
-            }),
+            Verdict::Objects { problem: None, id, .. } if id.map_or(true, |id| id == self.target) => {
+                Some(Found { path, stage: found.stage })
+            }
             _ => None,
         }
     }
@@ -472,11 +402,7 @@ impl<'a> Resolver<'a> {
             if !seen.insert(dep.lib.clone()) {
                 continue;
             }
-            let subject = Subject::Dep {
-                lib: dep.lib.clone(),
-                of: of.clone(),
-                via: via.clone(),
-            };
+            let subject = Subject::Dep { lib: dep.lib.clone(), of: of.clone(), via: via.clone() };
             let mut d = self.decide(subject, &dep.lib);
             let mut sub = Vec::new();
             if let (Outcome::Embed(_), Some(dep_found)) = (&d.outcome, d.found.clone()) {
@@ -490,8 +416,7 @@ impl<'a> Resolver<'a> {
                 }
             }
             if matches!(d.outcome, Outcome::Keep) {
-                d.outcome =
-                    Outcome::Add(self.dynamic_token(&dep).ok_or_else(|| dep.lib.display())?);
+                d.outcome = Outcome::Add(self.dynamic_token(&dep).ok_or_else(|| dep.lib.display())?);
             }
             for s in &sub {
                 if let Subject::Dep { lib, .. } = &s.subject {
@@ -508,15 +433,9 @@ impl<'a> Resolver<'a> {
     /// shared twin it stays dynamic; without one it stays embedded, as ld
     /// would link it, with a warning.
     fn incomplete(&mut self, d: &mut Decision, name: &LibName, missing: &str) {
-        let archive = d
-            .found
-            .as_ref()
-            .map(|f| f.path.display().to_string())
-            .unwrap_or_default();
+        let archive = d.found.as_ref().map(|f| f.path.display().to_string()).unwrap_or_default();
         let shared = match name {
-            LibName::Name(n) => self
-                .search
-                .find_where(&shared_file_name(n), true, &mut |_| true),
+            LibName::Name(n) => self.search.find_where(&shared_file_name(n), true, &mut |_| true),
             LibName::Verbatim(_) => None,
         };
         let doing = if shared.is_some() {
@@ -525,35 +444,20 @@ impl<'a> Resolver<'a> {
         } else {
             "embedding it anyway; the link may leave symbols undefined".to_string()
         };
-        d.reason = Reason::IncompleteDeps {
-            missing: missing.to_string(),
-        };
-        d.warning = Some(format!(
-            "{archive} needs {missing}, which cannot be found; {doing}."
-        ));
+        d.reason = Reason::IncompleteDeps { missing: missing.to_string() };
+        d.warning = Some(format!("{archive} needs {missing}, which cannot be found; {doing}."));
     }
 
     /// pkg-config data when there is a `.pc` for the library, else the
     /// `DT_NEEDED` list of its shared twin.
     fn find_deps(&mut self, name: &OsStr, found: &Found) -> Option<(Vec<Dep>, PathBuf)> {
         let pc_dirs = self.pc_dirs(found);
-        let find_pc = |pkg: &str| {
-            pc_dirs
-                .iter()
-                .map(|d| d.join(format!("{pkg}.pc")))
-                .find(|p| p.is_file())
-        };
+        let find_pc = |pkg: &str| pc_dirs.iter().map(|d| d.join(format!("{pkg}.pc"))).find(|p| p.is_file());
         let name_str = name.to_string_lossy();
         let pc = find_pc(&name_str).or_else(|| find_pc(&format!("lib{name_str}")));
-        let pc_deps = pc
-            .as_ref()
-            .map(|pc| deps::from_pkg_config(pc, &name_str, &find_pc));
-        let so = self
-            .search
-            .find_where(&shared_file_name(name), true, &mut |_| true);
-        let needed = so
-            .as_ref()
-            .and_then(|so| deps::from_shared_object(&so.path));
+        let pc_deps = pc.as_ref().map(|pc| deps::from_pkg_config(pc, &name_str, &find_pc));
+        let so = self.search.find_where(&shared_file_name(name), true, &mut |_| true);
+        let needed = so.as_ref().and_then(|so| deps::from_shared_object(&so.path));
         // pkg-config knows static-only needs (libbrotlicommon); the shared
         // twin's DT_NEEDED is what the library really used (libbrotlienc.pc
         // forgets -lm) and names the runtime file (libgssapi_krb5.so.2).
@@ -582,12 +486,7 @@ impl<'a> Resolver<'a> {
         }
         if found.stage == Stage::System {
             dirs.extend(
-                [
-                    "/usr/share/pkgconfig",
-                    "/usr/lib/pkgconfig",
-                    "/usr/local/lib/pkgconfig",
-                ]
-                .map(PathBuf::from),
+                ["/usr/share/pkgconfig", "/usr/lib/pkgconfig", "/usr/local/lib/pkgconfig"].map(PathBuf::from),
             );
         }
         dirs
@@ -606,22 +505,13 @@ impl<'a> Resolver<'a> {
         match &dep.lib {
             LibName::Name(n) if is_runtime(n) => Some(lib_token(n)),
             LibName::Name(n) => {
-                if self
-                    .search
-                    .find_where(&shared_file_name(n), true, &mut |_| true)
-                    .is_some()
-                {
+                if self.search.find_where(&shared_file_name(n), true, &mut |_| true).is_some() {
                     return Some(lib_token(n));
                 }
                 let file = dep.runtime_file.as_ref()?;
-                self.search
-                    .find_where(file, true, &mut |_| true)
-                    .map(|_| verbatim(file))
+                self.search.find_where(file, true, &mut |_| true).map(|_| verbatim(file))
             }
-            LibName::Verbatim(f) => self
-                .search
-                .find_where(f, true, &mut |_| true)
-                .map(|_| verbatim(f)),
+            LibName::Verbatim(f) => self.search.find_where(f, true, &mut |_| true).map(|_| verbatim(f)),
         }
     }
 
@@ -638,15 +528,8 @@ impl<'a> Resolver<'a> {
                 Subject::Dep { lib, .. } => lib,
             };
             let LibName::Name(n) = lib else { continue };
-            if let Some(found) = self
-                .search
-                .find_where(&shared_file_name(n), false, &mut |_| true)
-            {
-                let dir = found
-                    .path
-                    .parent()
-                    .map(Path::to_path_buf)
-                    .unwrap_or_default();
+            if let Some(found) = self.search.find_where(&shared_file_name(n), false, &mut |_| true) {
+                let dir = found.path.parent().map(Path::to_path_buf).unwrap_or_default();
                 let dir = dir.canonicalize().unwrap_or(dir);
                 if !dirs.contains(&dir) {
                     dirs.push(dir);
@@ -657,11 +540,7 @@ impl<'a> Resolver<'a> {
     }
 }
 
-fn verdict_of(
-    verdicts: &mut HashMap<PathBuf, Verdict>,
-    cache: Option<&Cache>,
-    path: &Path,
-) -> Verdict {
+fn verdict_of(verdicts: &mut HashMap<PathBuf, Verdict>, cache: Option<&Cache>, path: &Path) -> Verdict {
     if let Some(v) = verdicts.get(path) {
         return v.clone();
     }
@@ -771,16 +650,10 @@ pub fn link_target(cmd: &Command) -> ElfId {
     let host = host_target();
     let flags: Vec<&[u8]> = cmd.target_flags.iter().map(|f| f.as_bytes()).collect();
     if flags.contains(&&b"-m32"[..]) && host.machine == object::elf::EM_X86_64 {
-        return ElfId {
-            class64: false,
-            machine: object::elf::EM_386,
-        };
+        return ElfId { class64: false, machine: object::elf::EM_386 };
     }
     if flags.contains(&&b"-mx32"[..]) {
-        return ElfId {
-            class64: false,
-            machine: host.machine,
-        };
+        return ElfId { class64: false, machine: host.machine };
     }
     host
 }
@@ -797,10 +670,7 @@ fn host_target() -> ElfId {
         "s390x" => EM_S390,
         _ => EM_NONE,
     };
-    ElfId {
-        class64: cfg!(target_pointer_width = "64"),
-        machine,
-    }
+    ElfId { class64: cfg!(target_pointer_width = "64"), machine }
 }
 
 #[cfg(test)]
@@ -808,11 +678,7 @@ mod tests {
     use super::*;
 
     fn check_self(output: &str, expected: Option<&str>) {
-        assert_eq!(
-            self_library_name(Path::new(output)),
-            expected.map(OsString::from),
-            "{output}"
-        );
+        assert_eq!(self_library_name(Path::new(output)), expected.map(OsString::from), "{output}");
     }
 
     #[test]

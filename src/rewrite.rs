@@ -48,12 +48,7 @@ pub struct Shape {
 
 impl Default for Shape {
     fn default() -> Shape {
-        Shape {
-            group: true,
-            whole_archive: Select::None,
-            hide: Select::None,
-            rpaths: Vec::new(),
-        }
+        Shape { group: true, whole_archive: Select::None, hide: Select::None, rpaths: Vec::new() }
     }
 }
 
@@ -113,15 +108,13 @@ pub fn rewrite(cmd: &Command, decisions: &[Decision], shape: &Shape) -> Vec<OsSt
         }
     }
 
-    let mut emitted: Vec<Option<Vec<OsString>>> = (0..cmd.args.len())
-        .map(|i| emit_arg(cmd, i, arg_edits.get(&i), &piece_edits))
-        .collect();
+    let mut emitted: Vec<Option<Vec<OsString>>> =
+        (0..cmd.args.len()).map(|i| emit_arg(cmd, i, arg_edits.get(&i), &piece_edits)).collect();
     let embedded_count = embedded_args.len() + decisions.iter().filter(|d| is_dep_embed(d)).count();
     if let (Some(&first), Some(&last)) = (embedded_args.iter().min(), embedded_args.iter().max()) {
         let grouped = shape.group && embedded_count >= 2;
         if grouped {
-            let tokens =
-                emitted[first].get_or_insert_with(|| cmd.arg_tokens(&cmd.args[first]).to_vec());
+            let tokens = emitted[first].get_or_insert_with(|| cmd.arg_tokens(&cmd.args[first]).to_vec());
             tokens.insert(0, "-Wl,--start-group".into());
         }
         let tokens = emitted[last].get_or_insert_with(|| cmd.arg_tokens(&cmd.args[last]).to_vec());
@@ -133,11 +126,7 @@ pub fn rewrite(cmd: &Command, decisions: &[Decision], shape: &Shape) -> Vec<OsSt
     }
 
     let mut out = Vec::with_capacity(cmd.tokens.len() + 4);
-    let intact_groups: Vec<&Group> = cmd
-        .groups
-        .iter()
-        .filter(|g| intact(cmd, g, &emitted))
-        .collect();
+    let intact_groups: Vec<&Group> = cmd.groups.iter().filter(|g| intact(cmd, g, &emitted)).collect();
     let mut groups = intact_groups.into_iter().peekable();
     let mut skip_until = 0;
     for (i, arg) in cmd.args.iter().enumerate() {
@@ -166,10 +155,7 @@ pub fn rewrite(cmd: &Command, decisions: &[Decision], shape: &Shape) -> Vec<OsSt
 }
 
 fn is_dep_embed(d: &Decision) -> bool {
-    matches!(
-        (&d.subject, &d.outcome),
-        (Subject::Dep { .. }, Outcome::Embed(_))
-    )
+    matches!((&d.subject, &d.outcome), (Subject::Dep { .. }, Outcome::Embed(_)))
 }
 
 /// The archive names `--exclude-libs` needs: the archive's own, or for a
@@ -179,10 +165,7 @@ fn archive_basenames(d: &Decision, path: &std::path::Path) -> Vec<OsString> {
         Reason::ScriptOverArchives(archives) => archives.iter().map(PathBuf::as_path).collect(),
         _ => vec![path],
     };
-    paths
-        .iter()
-        .filter_map(|p| p.file_name().map(OsStr::to_os_string))
-        .collect()
+    paths.iter().filter_map(|p| p.file_name().map(OsStr::to_os_string)).collect()
 }
 
 /// An archive path, wrapped in `--whole-archive` when asked; `pieces` for
@@ -191,11 +174,7 @@ fn wrap(path: &std::path::Path, whole: bool, pieces: bool) -> Vec<OsString> {
     let path = path.as_os_str().to_os_string();
     match (whole, pieces) {
         (false, _) => vec![path],
-        (true, false) => vec![
-            "-Wl,--whole-archive".into(),
-            path,
-            "-Wl,--no-whole-archive".into(),
-        ],
+        (true, false) => vec!["-Wl,--whole-archive".into(), path, "-Wl,--no-whole-archive".into()],
         (true, true) => vec!["--whole-archive".into(), path, "--no-whole-archive".into()],
     }
 }
@@ -203,12 +182,7 @@ fn wrap(path: &std::path::Path, whole: bool, pieces: bool) -> Vec<OsString> {
 /// `-Wl,OPT,VALUE`, or `-Xlinker` pairs when VALUE holds a comma.
 fn linker_option(opt: &str, value: &OsStr) -> Vec<OsString> {
     if value.as_bytes().contains(&b',') {
-        return vec![
-            "-Xlinker".into(),
-            opt.into(),
-            "-Xlinker".into(),
-            value.to_owned(),
-        ];
+        return vec!["-Xlinker".into(), opt.into(), "-Xlinker".into(), value.to_owned()];
     }
     let mut t = OsString::from(format!("-Wl,{opt},"));
     t.push(value);
@@ -267,21 +241,15 @@ fn emit_arg(
             token.extend(joined.join(&b','));
             vec![OsString::from_vec(token)]
         }
-        LinkerForm::Xlinker => kept
-            .into_iter()
-            .flat_map(|p| [OsString::from("-Xlinker"), p])
-            .collect(),
+        LinkerForm::Xlinker => kept.into_iter().flat_map(|p| [OsString::from("-Xlinker"), p]).collect(),
     })
 }
 
 /// A group can be emitted as its `@file` token when the arguments inside it
 /// are exactly its tokens and none of them changed.
 fn intact(cmd: &Command, g: &Group, emitted: &[Option<Vec<OsString>>]) -> bool {
-    let inside = cmd
-        .args
-        .iter()
-        .enumerate()
-        .filter(|(_, a)| a.span.start < g.span.end && a.span.end > g.span.start);
+    let inside =
+        cmd.args.iter().enumerate().filter(|(_, a)| a.span.start < g.span.end && a.span.end > g.span.start);
     let mut covered = g.span.start;
     for (i, a) in inside {
         if a.span.start < g.span.start || a.span.end > g.span.end || emitted[i].is_some() {
@@ -302,14 +270,7 @@ mod tests {
     }
 
     fn decision(subject: Subject, outcome: Outcome) -> Decision {
-        Decision {
-            subject,
-            outcome,
-            reason: Reason::FirstArchive,
-            found: None,
-            notes: vec![],
-            warning: None,
-        }
+        Decision { subject, outcome, reason: Reason::FirstArchive, found: None, notes: vec![], warning: None }
     }
 
     /// Rewrites `args`, embedding each library named in `embed` as
@@ -346,18 +307,11 @@ mod tests {
             } else {
                 Outcome::Add(dep.into())
             };
-            let subject = Subject::Dep {
-                lib: LibName::Name("d".into()),
-                of: "-lx".into(),
-                via: PathBuf::new(),
-            };
+            let subject =
+                Subject::Dep { lib: LibName::Name("d".into()), of: "-lx".into(), via: PathBuf::new() };
             decisions.push(decision(subject, outcome));
         }
-        assert_eq!(
-            rewrite(&cmd, &decisions, shape),
-            os(expected),
-            "rewriting {args:?}"
-        );
+        assert_eq!(rewrite(&cmd, &decisions, shape), os(expected), "rewriting {args:?}");
     }
 
     fn check(args: &[&str], embed: &[&str], drop: &[&str], expected: &[&str]) {
@@ -370,42 +324,15 @@ mod tests {
             &["-shared", "-o", "libcalc.so", "calc.o", "-lcalcbase", "-lm"],
             &["calcbase"],
             &[],
-            &[
-                "-shared",
-                "-o",
-                "libcalc.so",
-                "calc.o",
-                "/A/libcalcbase.a",
-                "-lm",
-            ],
+            &["-shared", "-o", "libcalc.so", "calc.o", "/A/libcalcbase.a", "-lm"],
         );
-        check(
-            &["-l", "x", "-L", "d", "-ly"],
-            &["x"],
-            &[],
-            &["/A/libx.a", "-L", "d", "-ly"],
-        );
+        check(&["-l", "x", "-L", "d", "-ly"], &["x"], &[], &["/A/libx.a", "-L", "d", "-ly"]);
         check(&["-lcalc", "-lx"], &[], &["calc"], &["-lx"]);
         check(&["-Wl,-lx,-ly"], &["x"], &[], &["-Wl,/A/libx.a,-ly"]);
-        check(
-            &["-Wl,-l,x,-z,defs"],
-            &["x"],
-            &[],
-            &["-Wl,/A/libx.a,-z,defs"],
-        );
+        check(&["-Wl,-l,x,-z,defs"], &["x"], &[], &["-Wl,/A/libx.a,-z,defs"]);
         check(&["-Wl,-lx"], &[], &["x"], &[]);
-        check(
-            &["-Xlinker", "-lx", "-c"],
-            &["x"],
-            &[],
-            &["-Xlinker", "/A/libx.a", "-c"],
-        );
-        check(
-            &["-Xlinker", "-l", "-Xlinker", "x"],
-            &["x"],
-            &[],
-            &["-Xlinker", "/A/libx.a"],
-        );
+        check(&["-Xlinker", "-lx", "-c"], &["x"], &[], &["-Xlinker", "/A/libx.a", "-c"]);
+        check(&["-Xlinker", "-l", "-Xlinker", "x"], &["x"], &[], &["-Xlinker", "/A/libx.a"]);
         check(&["a.o", "-lz"], &[], &[], &["a.o", "-lz"]);
     }
 
@@ -415,28 +342,10 @@ mod tests {
             &["a.o", "-lx", "-lm", "-ly", "b.o"],
             &["x", "y"],
             &[],
-            &[
-                "a.o",
-                "-Wl,--start-group",
-                "/A/libx.a",
-                "-lm",
-                "/A/liby.a",
-                "-Wl,--end-group",
-                "b.o",
-            ],
+            &["a.o", "-Wl,--start-group", "/A/libx.a", "-lm", "/A/liby.a", "-Wl,--end-group", "b.o"],
         );
-        let no_group = Shape {
-            group: false,
-            ..Shape::default()
-        };
-        check_shaped(
-            &["-lx", "-ly"],
-            &["x", "y"],
-            &[],
-            &[],
-            &no_group,
-            &["/A/libx.a", "/A/liby.a"],
-        );
+        let no_group = Shape { group: false, ..Shape::default() };
+        check_shaped(&["-lx", "-ly"], &["x", "y"], &[], &[], &no_group, &["/A/libx.a", "/A/liby.a"]);
     }
 
     #[test]
@@ -503,12 +412,7 @@ mod tests {
         std::fs::write(&empty, "").unwrap();
         let at = |p: &std::path::Path| format!("@{}", p.display());
         let (k, c, e) = (at(&keep), at(&change), at(&empty));
-        check(
-            &["-shared", &k, &c, &e, "z.o"],
-            &["x"],
-            &[],
-            &["-shared", &k, "/A/libx.a", "-ly", &e, "z.o"],
-        );
+        check(&["-shared", &k, &c, &e, "z.o"], &["x"], &[], &["-shared", &k, "/A/libx.a", "-ly", &e, "z.o"]);
         check(&[&e], &[], &[], &[&e]);
     }
 }

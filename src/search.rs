@@ -66,11 +66,7 @@ impl<'a> SearchPath<'a> {
             Some(ask) => System::NotAsked(ask),
             None => System::Skipped,
         };
-        SearchPath {
-            dirs,
-            system,
-            memo: HashMap::new(),
-        }
+        SearchPath { dirs, system, memo: HashMap::new() }
     }
 
     /// The first directory, in search order, that holds a regular file
@@ -88,18 +84,10 @@ impl<'a> SearchPath<'a> {
         let hit = |dir: &Path| Some(dir.join(file)).filter(|p| p.is_file());
         for (dir, stage) in &self.dirs {
             if let Some(path) = hit(dir) {
-                return Some(Found {
-                    path,
-                    stage: *stage,
-                });
+                return Some(Found { path, stage: *stage });
             }
         }
-        self.system_dirs().iter().find_map(|dir| {
-            hit(dir).map(|path| Found {
-                path,
-                stage: Stage::System,
-            })
-        })
+        self.system_dirs().iter().find_map(|dir| hit(dir).map(|path| Found { path, stage: Stage::System }))
     }
 
     fn system_dirs(&mut self) -> &[PathBuf] {
@@ -140,9 +128,7 @@ impl<'a> SearchPath<'a> {
         if !system {
             return None;
         }
-        self.system_dirs()
-            .iter()
-            .find_map(|dir| check(dir, Stage::System))
+        self.system_dirs().iter().find_map(|dir| check(dir, Stage::System))
     }
 
     /// Whether the system directories were asked for (for tests and explain).
@@ -156,9 +142,7 @@ impl<'a> SearchPath<'a> {
 /// rest are made canonical and unique, so `.../12/../../../x86_64-linux-gnu/`
 /// shows as `/usr/lib/x86_64-linux-gnu`.
 pub fn parse_print_search_dirs(output: &[u8]) -> Option<Vec<PathBuf>> {
-    let line = output
-        .split(|&c| c == b'\n')
-        .find_map(|l| l.strip_prefix(b"libraries: "))?;
+    let line = output.split(|&c| c == b'\n').find_map(|l| l.strip_prefix(b"libraries: "))?;
     // A leading `=` means "relative to the sysroot"; gcc has already
     // prefixed the sysroot in what it prints.
     let line = line.strip_prefix(b"=").unwrap_or(line);
@@ -227,10 +211,7 @@ mod tests {
             })),
         );
         let got = s.find(OsStr::new(file));
-        let want = expected.map(|(rel, stage)| Found {
-            path: t.p(rel),
-            stage,
-        });
+        let want = expected.map(|(rel, stage)| Found { path: t.p(rel), stage });
         assert_eq!(got, want, "searching {file}");
         assert_eq!(s.find(OsStr::new(file)), want, "memoized answer for {file}");
         assert_eq!(asked.get(), u32::from(s.asked_system()));

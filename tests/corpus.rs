@@ -24,10 +24,7 @@ int main(int argc, char **argv) {
 /// The shared twin of `libNAME.a`: `libNAME.so` in any system directory,
 /// followed through a linker script to the real ELF file.
 fn shared_twin(name: &str, dirs: &[PathBuf]) -> Option<PathBuf> {
-    let so = dirs
-        .iter()
-        .map(|d| d.join(format!("lib{name}.so")))
-        .find(|p| p.exists())?;
+    let so = dirs.iter().map(|d| d.join(format!("lib{name}.so"))).find(|p| p.exists())?;
     real_elf(&so, 0)
 }
 
@@ -40,14 +37,12 @@ fn real_elf(path: &Path, depth: usize) -> Option<PathBuf> {
         return None;
     }
     let dir = path.parent()?;
-    solink::archive::script::inputs(&data, dir)
-        .into_iter()
-        .find_map(|i| match i {
-            solink::archive::script::Input::File(f) if f.to_string_lossy().contains(".so") => {
-                real_elf(&f, depth + 1)
-            }
-            _ => None,
-        })
+    solink::archive::script::inputs(&data, dir).into_iter().find_map(|i| match i {
+        solink::archive::script::Input::File(f) if f.to_string_lossy().contains(".so") => {
+            real_elf(&f, depth + 1)
+        }
+        _ => None,
+    })
 }
 
 /// A function the shared object exports.
@@ -65,18 +60,11 @@ fn exported_function(so: &Path) -> Option<String> {
 }
 
 fn gcc(dir: &Path, args: &[&str]) -> bool {
-    Command::new("gcc")
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .is_ok_and(|o| o.status.success())
+    Command::new("gcc").current_dir(dir).args(args).output().is_ok_and(|o| o.status.success())
 }
 
 fn loads(dir: &Path, so: &str) -> bool {
-    Command::new(dir.join("loader"))
-        .arg(dir.join(so))
-        .output()
-        .is_ok_and(|o| o.status.success())
+    Command::new(dir.join("loader")).arg(dir.join(so)).output().is_ok_and(|o| o.status.success())
 }
 
 #[derive(Debug)]
@@ -99,10 +87,7 @@ fn wherever_dynamic_linking_loads_solinks_result_loads_too() {
             Some((name, function))
         })
         .collect();
-    assert!(
-        !candidates.is_empty(),
-        "the machine has archives with shared twins"
-    );
+    assert!(!candidates.is_empty(), "the machine has archives with shared twins");
 
     let root = tempfile::tempdir().unwrap();
     std::fs::write(root.path().join("loader.c"), LOADER).unwrap();
@@ -113,40 +98,21 @@ fn wherever_dynamic_linking_loads_solinks_result_loads_too() {
         let dir = root.path().join(format!("c{n}"));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::copy(root.path().join("loader"), dir.join("loader")).unwrap();
-        let src = format!(
-            "extern char {function}[];\nvoid *t_ref(void) {{ return (void *){function}; }}\n"
-        );
+        let src = format!("extern char {function}[];\nvoid *t_ref(void) {{ return (void *){function}; }}\n");
         std::fs::write(dir.join("t.c"), src).unwrap();
         assert!(gcc(&dir, &["-fPIC", "-c", "t.c"]));
         let lib = format!("-l{name}");
-        let dynamic_loads =
-            gcc(&dir, &["-shared", "-o", "dyn.so", "t.o", &lib]) && loads(&dir, "dyn.so");
+        let dynamic_loads = gcc(&dir, &["-shared", "-o", "dyn.so", "t.o", &lib]) && loads(&dir, "dyn.so");
         let out = Command::new(solink)
             .current_dir(&dir)
             .env("XDG_CACHE_HOME", root.path().join("cache"))
-            .args([
-                "--explain",
-                "--cc",
-                "gcc",
-                "-shared",
-                "-o",
-                "sol.so",
-                "t.o",
-                &lib,
-            ])
+            .args(["--explain", "--cc", "gcc", "-shared", "-o", "sol.so", "t.o", &lib])
             .output()
             .unwrap();
         let explain = String::from_utf8_lossy(&out.stderr);
-        let embedded = explain
-            .lines()
-            .any(|l| l.starts_with(&format!("solink: {lib}: embed")));
+        let embedded = explain.lines().any(|l| l.starts_with(&format!("solink: {lib}: embed")));
         let solink_loads = out.status.success() && loads(&dir, "sol.so");
-        Case {
-            name: name.clone(),
-            dynamic_loads,
-            solink_loads,
-            embedded,
-        }
+        Case { name: name.clone(), dynamic_loads, solink_loads, embedded }
     });
 
     let mut worse = Vec::new();
@@ -160,13 +126,7 @@ fn wherever_dynamic_linking_loads_solinks_result_loads_too() {
         }
     }
     let dynamic = cases.iter().filter(|c| c.dynamic_loads).count();
-    let embedded = cases
-        .iter()
-        .filter(|c| c.dynamic_loads && c.embedded)
-        .count();
+    let embedded = cases.iter().filter(|c| c.dynamic_loads && c.embedded).count();
     println!("{} archives with a shared twin; {dynamic} load when linked dynamically; {embedded} of those were embedded by solink", cases.len());
-    assert!(
-        worse.is_empty(),
-        "solink did worse than dynamic linking for: {worse:?}"
-    );
+    assert!(worse.is_empty(), "solink did worse than dynamic linking for: {worse:?}");
 }

@@ -18,9 +18,7 @@ fn predicts_success(path: &Path, target: ElfId, depth: usize) -> bool {
     match verdict.links_into_shared_object(target) {
         Some(ok) => ok,
         None => {
-            let Verdict::Script(inputs) = verdict else {
-                unreachable!()
-            };
+            let Verdict::Script(inputs) = verdict else { unreachable!() };
             depth < 8
                 && inputs.iter().all(|i| match i {
                     script::Input::File(f) => f.is_file() && predicts_success(f, target, depth + 1),
@@ -33,21 +31,13 @@ fn predicts_success(path: &Path, target: ElfId, depth: usize) -> bool {
 fn ld_links(dir: &Path, lib: &Path, n: usize) -> (bool, String) {
     let out = Command::new("gcc")
         .current_dir(dir)
-        .args([
-            "-shared",
-            "-o",
-            &format!("t{n}.so"),
-            "t.o",
-            "-Wl,--whole-archive",
-        ])
+        .args(["-shared", "-o", &format!("t{n}.so"), "t.o", "-Wl,--whole-archive"])
         .arg(lib)
         .arg("-Wl,--no-whole-archive")
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
-    let first = err
-        .lines()
-        .find(|l| l.contains("error") || l.contains("can not") || l.contains("not found"));
+    let first = err.lines().find(|l| l.contains("error") || l.contains("can not") || l.contains("not found"));
     (out.status.success(), first.unwrap_or("").to_string())
 }
 
@@ -63,10 +53,7 @@ fn verdicts_agree_with_gnu_ld_on_every_system_archive() {
         .success());
     let target = archive::pic::elf_id(&std::fs::read(dir.path().join("t.o")).unwrap()).unwrap();
     let archives = system::system_archives();
-    assert!(
-        !archives.is_empty(),
-        "gcc's library directories hold archives (libgcc.a at least)"
-    );
+    assert!(!archives.is_empty(), "gcc's library directories hold archives (libgcc.a at least)");
 
     let results = system::parallel(&archives, |n, lib| {
         let predicted = predicts_success(lib, target, 0);
@@ -75,28 +62,13 @@ fn verdicts_agree_with_gnu_ld_on_every_system_archive() {
     });
     let mut disagreements = Vec::new();
     for (lib, predicted, linked, why) in &results {
-        let mark = if predicted == linked {
-            "agree"
-        } else {
-            "DISAGREE"
-        };
-        println!(
-            "{mark:9} ld={} solink={} {} {why}",
-            linked,
-            predicted,
-            lib.display()
-        );
+        let mark = if predicted == linked { "agree" } else { "DISAGREE" };
+        println!("{mark:9} ld={} solink={} {} {why}", linked, predicted, lib.display());
         if predicted != linked {
             disagreements.push(lib.display().to_string());
         }
     }
     let linked = results.iter().filter(|r| r.2).count();
-    println!(
-        "{} archives, {linked} link whole into a shared object",
-        results.len()
-    );
-    assert!(
-        disagreements.is_empty(),
-        "solink disagrees with ld on: {disagreements:?}"
-    );
+    println!("{} archives, {linked} link whole into a shared object", results.len());
+    assert!(disagreements.is_empty(), "solink disagrees with ld on: {disagreements:?}");
 }

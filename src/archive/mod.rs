@@ -60,19 +60,12 @@ impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let m = &self.member;
         match &self.kind {
-            ProblemKind::Finding(Finding::NotPic {
-                reloc,
-                symbol: Some(s),
-            }) => write!(f, "{m}: {reloc} against {s}"),
-            ProblemKind::Finding(Finding::NotPic {
-                reloc,
-                symbol: None,
-            }) => write!(f, "{m}: {reloc}"),
+            ProblemKind::Finding(Finding::NotPic { reloc, symbol: Some(s) }) => {
+                write!(f, "{m}: {reloc} against {s}")
+            }
+            ProblemKind::Finding(Finding::NotPic { reloc, symbol: None }) => write!(f, "{m}: {reloc}"),
             ProblemKind::Finding(Finding::Versioned { symbol }) => {
-                write!(
-                    f,
-                    "{m}: defines the versioned symbol {symbol}, which needs a version script"
-                )
+                write!(f, "{m}: defines the versioned symbol {symbol}, which needs a version script")
             }
             ProblemKind::NotElf => write!(f, "{m}: not an ELF object"),
             ProblemKind::NotRelocatable => {
@@ -82,11 +75,9 @@ impl std::fmt::Display for Problem {
             ProblemKind::Mixed(id) => {
                 write!(f, "{m}: built for {id}, unlike the members before it")
             }
-            ProblemKind::MissingMember(p) => write!(
-                f,
-                "{m}: the thin archive's member {} cannot be read",
-                p.display()
-            ),
+            ProblemKind::MissingMember(p) => {
+                write!(f, "{m}: the thin archive's member {} cannot be read", p.display())
+            }
         }
     }
 }
@@ -155,9 +146,7 @@ fn inspect_archive(data: &[u8], dir: &Path) -> Verdict {
         };
         let name = String::from_utf8_lossy(member.name()).into_owned();
         if thin {
-            let path = dir.join(std::ffi::OsStr::new(
-                std::str::from_utf8(member.name()).unwrap_or(""),
-            ));
+            let path = dir.join(std::ffi::OsStr::new(std::str::from_utf8(member.name()).unwrap_or("")));
             match std::fs::read(&path) {
                 Ok(bytes) => objects.add(&name, Ok(&bytes)),
                 Err(_) => objects.add(&name, Err(ProblemKind::MissingMember(path))),
@@ -200,9 +189,7 @@ fn aligned<'a>(data: &'a [u8], buffer: &'a mut Vec<u64>) -> &'a [u8] {
     buffer.resize(data.len().div_ceil(8), 0);
     // SAFETY: u64 has no padding and every byte pattern is a valid u64; the
     // byte view covers the buffer's own memory, borrowed mutably once.
-    let bytes = unsafe {
-        std::slice::from_raw_parts_mut(buffer.as_mut_ptr().cast::<u8>(), buffer.len() * 8)
-    };
+    let bytes = unsafe { std::slice::from_raw_parts_mut(buffer.as_mut_ptr().cast::<u8>(), buffer.len() * 8) };
     bytes[..data.len()].copy_from_slice(data);
     &bytes[..data.len()]
 }
@@ -223,11 +210,8 @@ impl Objects {
             Ok(scan) => {
                 let id = scan.id.expect("a scanned ELF object has an id");
                 self.non_default.extend(scan.non_default);
-                self.preemptible_refs.extend(
-                    scan.preemptible_refs
-                        .into_iter()
-                        .map(|(r, s)| (name.to_string(), r, s)),
-                );
+                self.preemptible_refs
+                    .extend(scan.preemptible_refs.into_iter().map(|(r, s)| (name.to_string(), r, s)));
                 if *self.id.get_or_insert(id) != id {
                     Some(ProblemKind::Mixed(id))
                 } else {
@@ -237,34 +221,24 @@ impl Objects {
             Err(kind) => Some(kind),
         };
         if let (Some(kind), None) = (kind, &self.problem) {
-            self.problem = Some(Problem {
-                member: name.to_string(),
-                kind,
-            });
+            self.problem = Some(Problem { member: name.to_string(), kind });
         }
     }
 
     fn into_verdict(mut self, thin: bool) -> Verdict {
         if self.problem.is_none() {
             let non_default = &self.non_default;
-            self.problem = self
-                .preemptible_refs
-                .iter()
-                .find(|(_, _, s)| !non_default.contains(s))
-                .map(|(member, reloc, symbol)| Problem {
+            self.problem = self.preemptible_refs.iter().find(|(_, _, s)| !non_default.contains(s)).map(
+                |(member, reloc, symbol)| Problem {
                     member: member.clone(),
                     kind: ProblemKind::Finding(Finding::NotPic {
                         reloc: reloc.to_string(),
                         symbol: Some(symbol.clone()),
                     }),
-                });
+                },
+            );
         }
-        Verdict::Objects {
-            id: self.id,
-            members: self.members,
-            thin,
-            problem: self.problem,
-        }
+        Verdict::Objects { id: self.id, members: self.members, thin, problem: self.problem }
     }
 }
 
@@ -298,28 +272,16 @@ mod tests {
     fn bsd_archives_are_read() {
         let bytes = bsd_archive("a_long_member_name.o", b"not an object at all");
         let verdict = inspect_bytes(&bytes, Path::new("."));
-        let Verdict::Objects {
-            members: 1,
-            problem: Some(p),
-            ..
-        } = verdict
-        else {
-            panic!("{verdict:?}")
-        };
+        let Verdict::Objects { members: 1, problem: Some(p), .. } = verdict else { panic!("{verdict:?}") };
         assert_eq!(p.member, "a_long_member_name.o");
         assert_eq!(p.kind, ProblemKind::NotElf);
     }
 
     #[test]
     fn garbage_never_panics() {
-        for bytes in [
-            &b""[..],
-            b"!<arch>\n",
-            b"!<arch>\nxx",
-            b"!<thin>\n/    ",
-            b"\x7fELF\x02\x01",
-            b"GROUP ( ",
-        ] {
+        for bytes in
+            [&b""[..], b"!<arch>\n", b"!<arch>\nxx", b"!<thin>\n/    ", b"\x7fELF\x02\x01", b"GROUP ( "]
+        {
             let _ = inspect_bytes(bytes, Path::new("."));
         }
         assert_eq!(inspect_bytes(b"!<arch>\n", Path::new(".")), Verdict::Empty);

@@ -36,10 +36,7 @@ impl std::fmt::Display for ElfId {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Finding {
     /// A relocation a shared object cannot take.
-    NotPic {
-        reloc: String,
-        symbol: Option<String>,
-    },
+    NotPic { reloc: String, symbol: Option<String> },
     /// A definition with a version (`foo@VER`, from `.symver`): ld needs a
     /// version script for it ("version node not found").
     Versioned { symbol: String },
@@ -80,10 +77,7 @@ pub fn elf_id(data: &[u8]) -> Option<ElfId> {
 fn header_id<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> Option<ElfId> {
     let header = E::parse(data).ok()?;
     let endian = header.endian().ok()?;
-    Some(ElfId {
-        class64: header.is_class_64(),
-        machine: header.e_machine(endian),
-    })
+    Some(ElfId { class64: header.is_class_64(), machine: header.e_machine(endian) })
 }
 
 /// Scans one object file.
@@ -102,27 +96,15 @@ fn damaged(e: object::read::Error) -> ScanError {
 fn scan_elf<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> Result<Scan, ScanError> {
     let header = E::parse(data).map_err(damaged)?;
     let endian = header.endian().map_err(damaged)?;
-    let id = ElfId {
-        class64: header.is_class_64(),
-        machine: header.e_machine(endian),
-    };
-    let mut scan = Scan {
-        id: Some(id),
-        ..Scan::default()
-    };
+    let id = ElfId { class64: header.is_class_64(), machine: header.e_machine(endian) };
+    let mut scan = Scan { id: Some(id), ..Scan::default() };
     if header.e_type(endian) != elf::ET_REL {
         return Err(ScanError::NotRelocatable);
     }
     let sections = header.sections(endian, data).map_err(damaged)?;
-    let symbols = sections
-        .symbols(endian, data, elf::SHT_SYMTAB)
-        .map_err(damaged)?;
-    let name_of = |sym: &E::Sym| {
-        symbols
-            .symbol_name(endian, sym)
-            .map(|n| String::from_utf8_lossy(n).into_owned())
-            .ok()
-    };
+    let symbols = sections.symbols(endian, data, elf::SHT_SYMTAB).map_err(damaged)?;
+    let name_of =
+        |sym: &E::Sym| symbols.symbol_name(endian, sym).map(|n| String::from_utf8_lossy(n).into_owned()).ok();
 
     for sym in symbols.iter() {
         let global = matches!(sym.st_bind(), elf::STB_GLOBAL | elf::STB_WEAK);
@@ -148,35 +130,23 @@ fn scan_elf<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> Result<Scan, Sca
             elf::SHT_RELA => section
                 .rela(endian, data)
                 .map_err(damaged)?
-                .map(|(r, _)| {
-                    r.iter()
-                        .map(|r| (r.r_type(endian, false), r.r_sym(endian, false)))
-                        .collect()
-                })
+                .map(|(r, _)| r.iter().map(|r| (r.r_type(endian, false), r.r_sym(endian, false))).collect())
                 .unwrap_or_default(),
             elf::SHT_REL => section
                 .rel(endian, data)
                 .map_err(damaged)?
-                .map(|(r, _)| {
-                    r.iter()
-                        .map(|r| (r.r_type(endian), r.r_sym(endian)))
-                        .collect()
-                })
+                .map(|(r, _)| r.iter().map(|r| (r.r_type(endian), r.r_sym(endian))).collect())
                 .unwrap_or_default(),
             _ => continue,
         };
         let target = sections.section(object::SectionIndex(section.sh_info(endian) as usize));
-        let alloc =
-            target.is_ok_and(|t| t.sh_flags(endian).into() & u64::from(elf::SHF_ALLOC) != 0);
+        let alloc = target.is_ok_and(|t| t.sh_flags(endian).into() & u64::from(elf::SHF_ALLOC) != 0);
         if !alloc {
             continue;
         }
         for (r_type, r_sym) in relocs {
-            let sym = if r_sym == 0 {
-                None
-            } else {
-                symbols.symbol(object::SymbolIndex(r_sym as usize)).ok()
-            };
+            let sym =
+                if r_sym == 0 { None } else { symbols.symbol(object::SymbolIndex(r_sym as usize)).ok() };
             let preemptible = sym.is_some_and(|s| {
                 matches!(s.st_bind(), elf::STB_GLOBAL | elf::STB_WEAK)
                     && s.st_visibility() == elf::STV_DEFAULT
@@ -184,16 +154,11 @@ fn scan_elf<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> Result<Scan, Sca
             });
             if let Some((_, reloc)) = rules.always_bad.iter().find(|(t, _)| *t == r_type) {
                 let symbol = sym.and_then(name_of).filter(|n| !n.is_empty());
-                scan.finding = Some(Finding::NotPic {
-                    reloc: reloc.to_string(),
-                    symbol,
-                });
+                scan.finding = Some(Finding::NotPic { reloc: reloc.to_string(), symbol });
                 return Ok(scan);
             }
-            if let Some((_, reloc)) = rules
-                .bad_if_preemptible
-                .iter()
-                .find(|(t, _)| *t == r_type && preemptible)
+            if let Some((_, reloc)) =
+                rules.bad_if_preemptible.iter().find(|(t, _)| *t == r_type && preemptible)
             {
                 if let Some(name) = sym.and_then(name_of) {
                     if !scan.preemptible_refs.iter().any(|(_, s)| *s == name) {
@@ -222,21 +187,10 @@ impl Rules {
         match machine {
             elf::EM_X86_64 => Some(Rules {
                 // Absolute 32-bit addresses and local-exec TLS.
-                always_bad: relocs![
-                    R_X86_64_32,
-                    R_X86_64_32S,
-                    R_X86_64_16,
-                    R_X86_64_8,
-                    R_X86_64_TPOFF32
-                ],
+                always_bad: relocs![R_X86_64_32, R_X86_64_32S, R_X86_64_16, R_X86_64_8, R_X86_64_TPOFF32],
                 // PC-relative to a symbol that may be preempted: what objects
                 // compiled as PIE contain.
-                bad_if_preemptible: relocs![
-                    R_X86_64_PC32,
-                    R_X86_64_PC16,
-                    R_X86_64_PC8,
-                    R_X86_64_PC64
-                ],
+                bad_if_preemptible: relocs![R_X86_64_PC32, R_X86_64_PC16, R_X86_64_PC8, R_X86_64_PC64],
             }),
             elf::EM_AARCH64 => Some(Rules {
                 always_bad: relocs![

@@ -56,11 +56,7 @@ pub fn inputs(data: &[u8], script_dir: &Path) -> Vec<Input> {
                     Some(name) => Input::Lib(OsString::from_vec(name.to_vec())),
                     None => {
                         let p = PathBuf::from(OsString::from_vec(t.to_vec()));
-                        Input::File(if p.is_absolute() {
-                            p
-                        } else {
-                            script_dir.join(p)
-                        })
+                        Input::File(if p.is_absolute() { p } else { script_dir.join(p) })
                     }
                 };
                 inputs.push(input);

@@ -125,9 +125,9 @@ impl Command {
 
 /// File name endings that gcc takes as input files.
 const INPUT_EXTENSIONS: &[&[u8]] = &[
-    b".a", b".c", b".c++", b".cc", b".cp", b".cpp", b".cxx", b".C", b".CPP", b".f", b".f90", b".F",
-    b".F90", b".h", b".hpp", b".i", b".ii", b".la", b".ld", b".lds", b".lo", b".m", b".mm", b".o",
-    b".obj", b".s", b".S", b".so", b".sx",
+    b".a", b".c", b".c++", b".cc", b".cp", b".cpp", b".cxx", b".C", b".CPP", b".f", b".f90", b".F", b".F90",
+    b".h", b".hpp", b".i", b".ii", b".la", b".ld", b".lds", b".lo", b".m", b".mm", b".o", b".obj", b".s",
+    b".S", b".so", b".sx",
 ];
 
 /// Whether a token names an input file by its ending (`.o`, `.so.1`, ...).
@@ -158,10 +158,7 @@ pub fn classify(argv: Vec<OsString>) -> Result<Command, Error> {
         let start = i;
         let linker = classify_one(&mut cmd, &mut state, &mut i);
         i += 1;
-        cmd.args.push(Arg {
-            span: start..i,
-            linker,
-        });
+        cmd.args.push(Arg { span: start..i, linker });
     }
     Ok(cmd)
 }
@@ -191,8 +188,7 @@ fn classify_one(
     let token = cmd.tokens[*i].as_bytes();
     if token.len() < 2 || token[0] != b'-' {
         if token.ends_with(b".a") {
-            cmd.direct_archives
-                .push(PathBuf::from(OsStr::from_bytes(token)));
+            cmd.direct_archives.push(PathBuf::from(OsStr::from_bytes(token)));
         }
         return None;
     }
@@ -205,8 +201,7 @@ fn classify_one(
             cmd.tokens[*i].as_bytes().to_vec()
         }
         Value::NextToken => {
-            cmd.missing_value
-                .get_or_insert_with(|| OsStr::from_bytes(token).to_owned());
+            cmd.missing_value.get_or_insert_with(|| OsStr::from_bytes(token).to_owned());
             return None;
         }
     };
@@ -220,10 +215,8 @@ fn classify_one(
             static_region: state.static_now,
         }),
         Opt::Wl => {
-            let pieces: Vec<OsString> = value
-                .split(|&c| c == b',')
-                .map(|p| OsStr::from_bytes(p).to_owned())
-                .collect();
+            let pieces: Vec<OsString> =
+                value.split(|&c| c == b',').map(|p| OsStr::from_bytes(p).to_owned()).collect();
             linker_pieces(cmd, state, arg_index, &pieces);
             return Some((LinkerForm::Wl, pieces));
         }
@@ -271,10 +264,7 @@ fn linker_pieces(cmd: &mut Command, state: &mut LinkState, arg: usize, pieces: &
         } else if let Some(name) = joined(b"--library=").or_else(|| joined(b"-l")) {
             cmd.libs.push(LibRef {
                 name: LibName::from_value(name),
-                site: Site::Linker {
-                    first: here,
-                    last: here,
-                },
+                site: Site::Linker { first: here, last: here },
                 static_region: state.static_now,
             });
         } else {
@@ -299,10 +289,7 @@ mod tests {
 
     fn libs(args: &[&str]) -> Vec<(String, bool)> {
         let cmd = classify(os(args)).unwrap();
-        cmd.libs
-            .iter()
-            .map(|l| (l.name.display(), l.static_region))
-            .collect()
+        cmd.libs.iter().map(|l| (l.name.display(), l.static_region)).collect()
     }
 
     fn check_libs(args: &[&str], expected: &[(&str, bool)]) {
@@ -338,20 +325,10 @@ mod tests {
 
     #[test]
     fn lib_dirs_in_command_line_order() {
-        let cmd = classify(os(&[
-            "-L/a",
-            "-Wl,-L/b",
-            "-L",
-            "/c",
-            "-Wl,-L,/d",
-            "-Xlinker",
-            "--library-path=/e",
-        ]))
-        .unwrap();
-        let want: Vec<PathBuf> = ["/a", "/b", "/c", "/d", "/e"]
-            .iter()
-            .map(PathBuf::from)
-            .collect();
+        let cmd =
+            classify(os(&["-L/a", "-Wl,-L/b", "-L", "/c", "-Wl,-L,/d", "-Xlinker", "--library-path=/e"]))
+                .unwrap();
+        let want: Vec<PathBuf> = ["/a", "/b", "/c", "/d", "/e"].iter().map(PathBuf::from).collect();
         assert_eq!(cmd.lib_dirs, want);
     }
 
@@ -376,29 +353,16 @@ mod tests {
             "--version",
             "-###",
         ] {
-            assert!(
-                !mode(&["-shared", stop, "a.c"]),
-                "{stop} stops before linking"
-            );
+            assert!(!mode(&["-shared", stop, "a.c"]), "{stop} stops before linking");
         }
         assert!(mode(&["-shared", "-MD", "-dumpbase", "x", "a.c"]));
     }
 
     #[test]
     fn facts() {
-        let cmd = classify(os(&[
-            "-m32",
-            "--sysroot",
-            "/s",
-            "-shared",
-            "-o",
-            "libx.so",
-            "a.o",
-            "b.a",
-            "-x",
-            "c.a",
-        ]))
-        .unwrap();
+        let cmd =
+            classify(os(&["-m32", "--sysroot", "/s", "-shared", "-o", "libx.so", "a.o", "b.a", "-x", "c.a"]))
+                .unwrap();
         assert_eq!(cmd.output, Some(PathBuf::from("libx.so")));
         assert_eq!(cmd.target_flags, os(&["-m32", "--sysroot", "/s"]));
         assert_eq!(cmd.direct_archives, [PathBuf::from("b.a")]);

@@ -75,9 +75,7 @@ fn expand_file(
     // so `@./a` inside `a` is caught too.
     let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
     if stack.contains(&canonical) {
-        return Err(Error::ResponseFileLoop {
-            file: token.to_owned(),
-        });
+        return Err(Error::ResponseFileLoop { file: token.to_owned() });
     }
     out.files.push(path.to_path_buf());
     stack.push(canonical);
@@ -194,27 +192,16 @@ mod tests {
 
     #[test]
     fn quote_round_trips() {
-        let args: Vec<OsString> = [
-            "",
-            "a b",
-            "it's",
-            "\"q\"",
-            "back\\slash",
-            "tab\there",
-            "new\nline",
-        ]
-        .iter()
-        .map(OsString::from)
-        .collect();
+        let args: Vec<OsString> = ["", "a b", "it's", "\"q\"", "back\\slash", "tab\there", "new\nline"]
+            .iter()
+            .map(OsString::from)
+            .collect();
         assert_eq!(parse(&quote(&args)), args);
     }
 
     #[test]
     fn unreadable_file_stays_literal() {
-        let argv = vec![
-            OsString::from("@/nonexistent/solink-test"),
-            OsString::from("-c"),
-        ];
+        let argv = vec![OsString::from("@/nonexistent/solink-test"), OsString::from("-c")];
         let got = expand(argv.clone()).unwrap();
         assert_eq!(got.tokens, argv);
         assert!(got.groups.is_empty());
@@ -230,13 +217,7 @@ mod tests {
         let outer_token = OsString::from(format!("@{}", outer.display()));
         let got = expand(vec!["x.o".into(), outer_token.clone(), "-lz".into()]).unwrap();
         assert_eq!(got.tokens, ["x.o", "-la", "-lb", "c d", "-lz"]);
-        assert_eq!(
-            got.groups,
-            [Group {
-                token: outer_token,
-                span: 1..4
-            }]
-        );
+        assert_eq!(got.groups, [Group { token: outer_token, span: 1..4 }]);
         assert_eq!(got.files, [outer, inner]);
     }
 

@@ -52,11 +52,7 @@ pub struct Row {
 }
 
 const fn row(spelling: &'static str, form: Form, opt: Opt) -> Row {
-    Row {
-        spelling,
-        form,
-        opt,
-    }
+    Row { spelling, form, opt }
 }
 
 use Form::*;
@@ -153,10 +149,7 @@ pub fn lookup(token: &[u8]) -> Option<(&'static Row, Value<'_>)> {
             (EqualsOrSeparate, [b'=', value @ ..]) => Value::Inline(value),
             _ => continue,
         };
-        if best
-            .as_ref()
-            .map_or(true, |(b, _)| b.spelling.len() < row.spelling.len())
-        {
+        if best.as_ref().map_or(true, |(b, _)| b.spelling.len() < row.spelling.len()) {
             best = Some((row, value));
         }
     }

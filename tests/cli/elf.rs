@@ -12,23 +12,19 @@ pub struct Elf {
 
 impl Elf {
     pub fn open(path: &Path) -> Elf {
-        Elf {
-            data: std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
-        }
+        Elf { data: std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())) }
     }
 
     /// Whether the dynamic symbol table defines `name`.
     pub fn defines(&self, name: &str) -> bool {
         let file = object::File::parse(&*self.data).unwrap();
-        file.dynamic_symbols()
-            .any(|s| s.name() == Ok(name) && !s.is_undefined())
+        file.dynamic_symbols().any(|s| s.name() == Ok(name) && !s.is_undefined())
     }
 
     /// Whether the dynamic symbol table needs `name` from elsewhere.
     pub fn imports(&self, name: &str) -> bool {
         let file = object::File::parse(&*self.data).unwrap();
-        file.dynamic_symbols()
-            .any(|s| s.name() == Ok(name) && s.is_undefined())
+        file.dynamic_symbols().any(|s| s.name() == Ok(name) && s.is_undefined())
     }
 
     /// The strings of one dynamic tag (DT_NEEDED, DT_RUNPATH, ...).

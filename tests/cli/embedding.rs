@@ -16,13 +16,7 @@ fn archive(dir: &Dir, fixture: &str, flags: &[&str], rel: &str, arflags: &str) -
     let stem = src.file_stem().unwrap().to_string_lossy().to_string();
     let obj = dir.path(&format!("obj/{}/{stem}.o", rel.replace('/', "_")));
     std::fs::create_dir_all(obj.parent().unwrap()).unwrap();
-    sh(Command::new("gcc")
-        .args(flags)
-        .arg("-O2")
-        .arg("-c")
-        .arg(&src)
-        .arg("-o")
-        .arg(&obj));
+    sh(Command::new("gcc").args(flags).arg("-O2").arg("-c").arg(&src).arg("-o").arg(&obj));
     let out = dir.path(rel);
     std::fs::create_dir_all(out.parent().unwrap()).unwrap();
     let _ = std::fs::remove_file(&out);
@@ -50,17 +44,12 @@ fn shared(dir: &Dir, rel: &str, extra: &[&str]) -> PathBuf {
     out
 }
 
-const X86_64: ElfId = ElfId {
-    class64: true,
-    machine: object::elf::EM_X86_64,
-};
+const X86_64: ElfId = ElfId { class64: true, machine: object::elf::EM_X86_64 };
 
 fn problem(path: &Path) -> Option<(String, Option<String>)> {
     match archive::inspect(path).unwrap() {
         Verdict::Objects { problem: None, .. } => None,
-        Verdict::Objects {
-            problem: Some(p), ..
-        } => match p.kind {
+        Verdict::Objects { problem: Some(p), .. } => match p.kind {
             ProblemKind::Finding(Finding::NotPic { reloc, symbol }) => Some((reloc, symbol)),
             other => panic!("unexpected problem {other:?}"),
         },
@@ -74,42 +63,23 @@ fn verdicts_for_each_kind_of_archive() {
     let a = pic(&dir, "libpic.a");
     assert_eq!(problem(&a), None);
     let a = not_pic(&dir, "libnopic.a");
-    assert_eq!(
-        problem(&a),
-        Some(("R_X86_64_32".into(), Some("answer_value".into())))
-    );
+    assert_eq!(problem(&a), Some(("R_X86_64_32".into(), Some("answer_value".into()))));
     let a = archive(&dir, "archives/answer.c", &["-fPIE"], "libpie.a", "rcs");
-    assert_eq!(
-        problem(&a),
-        Some(("R_X86_64_PC32".into(), Some("answer_value".into())))
-    );
+    assert_eq!(problem(&a), Some(("R_X86_64_PC32".into(), Some("answer_value".into()))));
     let a = archive(&dir, "archives/tls.c", &["-fno-pic"], "libtls.a", "rcs");
-    assert_eq!(
-        problem(&a),
-        Some(("R_X86_64_TPOFF32".into(), Some("tls_counter".into())))
-    );
+    assert_eq!(problem(&a), Some(("R_X86_64_TPOFF32".into(), Some("tls_counter".into()))));
 
     let thin = archive(&dir, "archives/answer.c", &["-fPIC"], "libthin.a", "rcsT");
     assert!(matches!(
         archive::inspect(&thin).unwrap(),
-        Verdict::Objects {
-            thin: true,
-            problem: None,
-            id: Some(X86_64),
-            members: 1
-        }
+        Verdict::Objects { thin: true, problem: None, id: Some(X86_64), members: 1 }
     ));
 
     let empty = dir.write("libempty.a", "!<arch>\n");
     assert_eq!(archive::inspect(&empty).unwrap(), Verdict::Empty);
 
-    let script = dir.write(
-        "libscript.a",
-        format!(
-            "/* GNU ld script */\nGROUP ( {} )\n",
-            dir.path("libpic.a").display()
-        ),
-    );
+    let script = dir
+        .write("libscript.a", format!("/* GNU ld script */\nGROUP ( {} )\n", dir.path("libpic.a").display()));
     assert_eq!(
         archive::inspect(&script).unwrap(),
         Verdict::Script(vec![archive::script::Input::File(dir.path("libpic.a"))])
@@ -120,10 +90,7 @@ fn verdicts_for_each_kind_of_archive() {
 
     let whole = std::fs::read(dir.path("libpic.a")).unwrap();
     let truncated = dir.write("libtruncated.a", &whole[..whole.len() / 2]);
-    assert!(matches!(
-        archive::inspect(&truncated).unwrap(),
-        Verdict::Damaged(_)
-    ));
+    assert!(matches!(archive::inspect(&truncated).unwrap(), Verdict::Damaged(_)));
 }
 
 #[test]
@@ -135,39 +102,18 @@ fn verdict_for_a_32_bit_archive() {
         .arg("/dev/null")
         .status();
     if !probe.is_ok_and(|s| s.success()) {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "gcc -m32 must work in CI (gcc-multilib)"
-        );
+        assert!(std::env::var_os("CI").is_none(), "gcc -m32 must work in CI (gcc-multilib)");
         eprintln!("SKIP: gcc -m32 does not work here");
         return;
     }
-    let a = archive(
-        &dir,
-        "archives/answer.c",
-        &["-m32", "-fPIC"],
-        "lib32.a",
-        "rcs",
-    );
-    let Verdict::Objects { id: Some(id), .. } = archive::inspect(&a).unwrap() else {
-        panic!()
-    };
-    assert_eq!(
-        id,
-        ElfId {
-            class64: false,
-            machine: object::elf::EM_386
-        }
-    );
+    let a = archive(&dir, "archives/answer.c", &["-m32", "-fPIC"], "lib32.a", "rcs");
+    let Verdict::Objects { id: Some(id), .. } = archive::inspect(&a).unwrap() else { panic!() };
+    assert_eq!(id, ElfId { class64: false, machine: object::elf::EM_386 });
 }
 
 /// `solink --dry-run --explain --cc gcc ARGS`: (stdout, stderr).
 fn dry_run(dir: &Dir, args: &[&str]) -> (String, String) {
-    let out = dir
-        .solink()
-        .args(["--dry-run", "--explain", "--cc", "gcc"])
-        .args(args)
-        .output();
+    let out = dir.solink().args(["--dry-run", "--explain", "--cc", "gcc"]).args(args).output();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "solink failed: {stderr}");
     (String::from_utf8_lossy(&out.stdout).into_owned(), stderr)
@@ -180,10 +126,7 @@ fn words(stdout: &str) -> Vec<String> {
 
 fn a_o(dir: &Dir) -> String {
     let o = dir.path("a.o");
-    sh(Command::new("gcc")
-        .args(["-fPIC", "-c", "-o"])
-        .arg(&o)
-        .arg(fixtures().join("extra/custom.c")));
+    sh(Command::new("gcc").args(["-fPIC", "-c", "-o"]).arg(&o).arg(fixtures().join("extra/custom.c")));
     o.display().to_string()
 }
 
@@ -195,20 +138,15 @@ fn not_pic_with_a_shared_twin_stays_dynamic_and_says_why() {
     let l = format!("-L{}", dir.path("L").display());
     let (stdout, stderr) = dry_run(&dir, &["-shared", "-o", "x.so", &a_o(&dir), &l, "-lanswer"]);
     assert!(words(&stdout).contains(&"-lanswer".to_string()), "{stdout}");
-    let warning = stderr
-        .lines()
-        .find(|l| l.contains("not position-independent") && !l.contains("-lanswer:"))
-        .unwrap();
+    let warning =
+        stderr.lines().find(|l| l.contains("not position-independent") && !l.contains("-lanswer:")).unwrap();
     let expected = format!(
         "solink: {} is not position-independent (answer.o: R_X86_64_32 against answer_value); \
          linking -lanswer dynamically. Rebuild it with -fPIC",
         dir.path("L/libanswer.a").display()
     );
     assert!(warning.starts_with(&expected), "{warning}");
-    assert!(
-        warning.contains("POSITION_INDEPENDENT_CODE ON") && warning.contains("--with-pic"),
-        "{warning}"
-    );
+    assert!(warning.contains("POSITION_INDEPENDENT_CODE ON") && warning.contains("--with-pic"), "{warning}");
 }
 
 #[test]
@@ -217,14 +155,8 @@ fn not_pic_without_a_shared_twin_is_embedded_with_a_warning() {
     let a = not_pic(&dir, "L/libanswer.a");
     let l = format!("-L{}", dir.path("L").display());
     let (stdout, stderr) = dry_run(&dir, &["-shared", "-o", "x.so", &a_o(&dir), &l, "-lanswer"]);
-    assert!(
-        words(&stdout).contains(&a.display().to_string()),
-        "{stdout}"
-    );
-    assert!(
-        stderr.contains("embedding it anyway, as ld would link it"),
-        "{stderr}"
-    );
+    assert!(words(&stdout).contains(&a.display().to_string()), "{stdout}");
+    assert!(stderr.contains("embedding it anyway, as ld would link it"), "{stderr}");
 }
 
 #[test]
@@ -235,21 +167,9 @@ fn strict_turns_the_warning_into_a_refusal() {
     let msg = dir
         .solink()
         .env("SOLINK_STRICT", "1")
-        .args([
-            "--cc",
-            "gcc",
-            "-shared",
-            "-o",
-            "x.so",
-            &a_o(&dir),
-            &l,
-            "-lanswer",
-        ])
+        .args(["--cc", "gcc", "-shared", "-o", "x.so", &a_o(&dir), &l, "-lanswer"])
         .refused();
-    assert!(
-        msg.contains("not position-independent") && msg.contains("--strict"),
-        "{msg}"
-    );
+    assert!(msg.contains("not position-independent") && msg.contains("--strict"), "{msg}");
     assert!(!dir.path("x.so").exists(), "the linker never ran");
 }
 
@@ -260,10 +180,7 @@ fn debian_pic_variant_is_preferred() {
     let pic_variant = pic(&dir, "L/libanswer_pic.a");
     let l = format!("-L{}", dir.path("L").display());
     let (stdout, stderr) = dry_run(&dir, &["-shared", "-o", "x.so", &a_o(&dir), &l, "-lanswer"]);
-    assert!(
-        words(&stdout).contains(&pic_variant.display().to_string()),
-        "{stdout}"
-    );
+    assert!(words(&stdout).contains(&pic_variant.display().to_string()), "{stdout}");
     assert!(stderr.contains("prefers"), "{stderr}");
 }
 
@@ -275,28 +192,11 @@ fn user_overrides() {
     let l = format!("-L{}", dir.path("L").display());
     let (stdout, stderr) = dry_run(
         &dir,
-        &[
-            "--no-embed",
-            "answer",
-            "--embed",
-            "m",
-            "-shared",
-            "-o",
-            "x.so",
-            &l,
-            "-lanswer",
-            "-lm",
-        ],
+        &["--no-embed", "answer", "--embed", "m", "-shared", "-o", "x.so", &l, "-lanswer", "-lm"],
     );
     let w = words(&stdout);
-    assert!(
-        w.contains(&"-lanswer".to_string()) && w.contains(&m.display().to_string()),
-        "{stdout}"
-    );
-    assert!(
-        stderr.contains("-lanswer: dynamic: --no-embed asked for it"),
-        "{stderr}"
-    );
+    assert!(w.contains(&"-lanswer".to_string()) && w.contains(&m.display().to_string()), "{stdout}");
+    assert!(stderr.contains("-lanswer: dynamic: --no-embed asked for it"), "{stderr}");
     assert!(stderr.contains("--embed asked for it"), "{stderr}");
 }
 
@@ -309,37 +209,16 @@ fn incompatible_archives_are_skipped_and_the_search_goes_on() {
         .arg("/dev/null")
         .status();
     if !probe.is_ok_and(|s| s.success()) {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "gcc -m32 must work in CI (gcc-multilib)"
-        );
+        assert!(std::env::var_os("CI").is_none(), "gcc -m32 must work in CI (gcc-multilib)");
         eprintln!("SKIP: gcc -m32 does not work here");
         return;
     }
-    archive(
-        &dir,
-        "archives/answer.c",
-        &["-m32", "-fPIC"],
-        "L32/libanswer.a",
-        "rcs",
-    );
+    archive(&dir, "archives/answer.c", &["-m32", "-fPIC"], "L32/libanswer.a", "rcs");
     let good = pic(&dir, "L64/libanswer.a");
-    let (l32, l64) = (
-        format!("-L{}", dir.path("L32").display()),
-        format!("-L{}", dir.path("L64").display()),
-    );
-    let (stdout, stderr) = dry_run(
-        &dir,
-        &["-shared", "-o", "x.so", &a_o(&dir), &l32, &l64, "-lanswer"],
-    );
-    assert!(
-        words(&stdout).contains(&good.display().to_string()),
-        "{stdout}"
-    );
-    assert!(
-        stderr.contains("skipped incompatible") && stderr.contains("ELF32 i386"),
-        "{stderr}"
-    );
+    let (l32, l64) = (format!("-L{}", dir.path("L32").display()), format!("-L{}", dir.path("L64").display()));
+    let (stdout, stderr) = dry_run(&dir, &["-shared", "-o", "x.so", &a_o(&dir), &l32, &l64, "-lanswer"]);
+    assert!(words(&stdout).contains(&good.display().to_string()), "{stdout}");
+    assert!(stderr.contains("skipped incompatible") && stderr.contains("ELF32 i386"), "{stderr}");
 }
 
 #[test]
@@ -347,28 +226,13 @@ fn empty_archives_and_scripts() {
     let dir = Dir::new();
     dir.write("L/libempty.a", "!<arch>\n");
     let inner = pic(&dir, "L/libinner.a");
-    let script = dir.write(
-        "L/libscripted.a",
-        format!("GROUP ( {} )\n", inner.display()),
-    );
+    let script = dir.write("L/libscripted.a", format!("GROUP ( {} )\n", inner.display()));
     let l = format!("-L{}", dir.path("L").display());
-    let (stdout, stderr) = dry_run(
-        &dir,
-        &["-shared", "-o", "x.so", &l, "-lempty", "-lscripted"],
-    );
+    let (stdout, stderr) = dry_run(&dir, &["-shared", "-o", "x.so", &l, "-lempty", "-lscripted"]);
     let w = words(&stdout);
-    assert!(
-        w.contains(&"-lempty".to_string()) && w.contains(&script.display().to_string()),
-        "{stdout}"
-    );
-    assert!(
-        stderr.contains("an empty archive: nothing to embed"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("a linker script over position-independent archives"),
-        "{stderr}"
-    );
+    assert!(w.contains(&"-lempty".to_string()) && w.contains(&script.display().to_string()), "{stdout}");
+    assert!(stderr.contains("an empty archive: nothing to embed"), "{stderr}");
+    assert!(stderr.contains("a linker script over position-independent archives"), "{stderr}");
 }
 
 #[test]
@@ -376,21 +240,17 @@ fn dependencies_from_pkg_config() {
     let dir = Dir::new();
     let answer = pic(&dir, "L/libanswer.a");
     let helper = archive(&dir, "extra/shonly.c", &["-fPIC"], "L/libhelper.a", "rcs");
-    dir.write("L/pkgconfig/answer.pc", "libdir=${pcfiledir}/..\nName: answer\nLibs: -L${libdir} -lanswer\nLibs.private: -lhelper -lm\n");
+    dir.write(
+        "L/pkgconfig/answer.pc",
+        "libdir=${pcfiledir}/..\nName: answer\nLibs: -L${libdir} -lanswer\nLibs.private: -lhelper -lm\n",
+    );
     let l = format!("-L{}", dir.path("L").display());
     let (stdout, stderr) = dry_run(&dir, &["-shared", "-o", "x.so", &l, "-lanswer"]);
     let w = words(&stdout);
     let tail: Vec<&str> = w[w.len() - 5..].iter().map(String::as_str).collect();
     let (a, h) = (answer.display().to_string(), helper.display().to_string());
-    assert_eq!(
-        tail,
-        ["-Wl,--start-group", &a, &h, "-Wl,--end-group", "-lm"],
-        "{stdout}"
-    );
-    assert!(
-        stderr.contains("-lhelper (dependency of -lanswer, from"),
-        "{stderr}"
-    );
+    assert_eq!(tail, ["-Wl,--start-group", &a, &h, "-Wl,--end-group", "-lm"], "{stdout}");
+    assert!(stderr.contains("-lhelper (dependency of -lanswer, from"), "{stderr}");
 }
 
 #[test]
@@ -406,32 +266,19 @@ fn dependencies_from_the_shared_twins_needed_list() {
     std::fs::copy(dir.path("R/libneed.so.1"), dir.path("R/libneed.so")).unwrap();
     let answer = pic(&dir, "L/libanswer.a");
     let r = format!("-L{}", dir.path("R").display());
-    shared(
-        &dir,
-        "L/libanswer.so",
-        &[&r, "-Wl,--no-as-needed", "-lneed"],
-    );
+    shared(&dir, "L/libanswer.so", &[&r, "-Wl,--no-as-needed", "-lneed"]);
     std::fs::remove_file(dir.path("R/libneed.so")).unwrap();
     let l = format!("-L{}", dir.path("L").display());
     let (stdout, stderr) = dry_run(&dir, &["-shared", "-o", "x.so", &l, &r, "-lanswer"]);
     let w = words(&stdout);
     assert!(w.contains(&answer.display().to_string()), "{stdout}");
     assert!(w.contains(&"-l:libneed.so.1".to_string()), "{stdout}");
-    assert!(
-        w.contains(&"-lc".to_string()),
-        "libc.so.6 becomes a harmless -lc: {stdout}"
-    );
+    assert!(w.contains(&"-lc".to_string()), "libc.so.6 becomes a harmless -lc: {stdout}");
     assert!(!w.iter().any(|t| t.contains("ld-linux")), "{stdout}");
     assert!(stderr.contains("dependency of -lanswer"), "{stderr}");
 
-    let (stdout, _) = dry_run(
-        &dir,
-        &["--no-deps", "-shared", "-o", "x.so", &l, &r, "-lanswer"],
-    );
-    assert!(
-        !words(&stdout).contains(&"-l:libneed.so.1".to_string()),
-        "--no-deps: {stdout}"
-    );
+    let (stdout, _) = dry_run(&dir, &["--no-deps", "-shared", "-o", "x.so", &l, &r, "-lanswer"]);
+    assert!(!words(&stdout).contains(&"-l:libneed.so.1".to_string()), "--no-deps: {stdout}");
 }
 
 /// The seed's deployment: llama.cpp-shaped archives embedded, a CUDA-like
@@ -440,27 +287,9 @@ fn dependencies_from_the_shared_twins_needed_list() {
 #[test]
 fn llama_shaped_stack_embeds_archives_and_keeps_the_runtime_dynamic() {
     let dir = Dir::new();
-    archive(
-        &dir,
-        "llama/ggml_base.c",
-        &["-fPIC"],
-        "static/libggml-base.a",
-        "rcs",
-    );
-    archive(
-        &dir,
-        "llama/ggml_cpu.c",
-        &["-fPIC"],
-        "static/libggml-cpu.a",
-        "rcs",
-    );
-    archive(
-        &dir,
-        "llama/llama.c",
-        &["-fPIC"],
-        "static/libllama.a",
-        "rcs",
-    );
+    archive(&dir, "llama/ggml_base.c", &["-fPIC"], "static/libggml-base.a", "rcs");
+    archive(&dir, "llama/ggml_cpu.c", &["-fPIC"], "static/libggml-cpu.a", "rcs");
+    archive(&dir, "llama/llama.c", &["-fPIC"], "static/libllama.a", "rcs");
     dir.mkdir("cuda/lib");
     sh(Command::new("gcc")
         .args(["-shared", "-fPIC", "-o"])
@@ -473,15 +302,7 @@ fn llama_shaped_stack_embeds_archives_and_keeps_the_runtime_dynamic() {
         .arg(fixtures().join("llama/adapter.c")));
     let out = dir
         .solink()
-        .args([
-            "--explain",
-            "--rpath-dynamic",
-            "--cc",
-            "gcc",
-            "-shared",
-            "-o",
-            "adapter.so",
-        ])
+        .args(["--explain", "--rpath-dynamic", "--cc", "gcc", "-shared", "-o", "adapter.so"])
         .arg(&adapter_o)
         .arg(format!("-L{}", dir.path("static").display()))
         .arg(format!("-L{}", dir.path("cuda/lib").display()))
@@ -492,29 +313,12 @@ fn llama_shaped_stack_embeds_archives_and_keeps_the_runtime_dynamic() {
     assert!(stderr.contains("-Wl,--start-group"), "{stderr}");
 
     let so = Elf::open(&dir.path("adapter.so"));
-    for f in [
-        "llama_eval",
-        "ggml_base_dispatch",
-        "ggml_cpu_backend_compute",
-        "ggml_base_scale",
-    ] {
+    for f in ["llama_eval", "ggml_base_dispatch", "ggml_cpu_backend_compute", "ggml_base_scale"] {
         assert!(so.defines(f), "{f} is embedded");
     }
-    assert!(
-        so.imports("fakecuda_device_count"),
-        "the runtime stays dynamic"
-    );
-    assert!(
-        so.needed().contains(&"libfakecudart.so".to_string()),
-        "{:?}",
-        so.needed()
-    );
-    let cuda = dir
-        .path("cuda/lib")
-        .canonicalize()
-        .unwrap()
-        .display()
-        .to_string();
+    assert!(so.imports("fakecuda_device_count"), "the runtime stays dynamic");
+    assert!(so.needed().contains(&"libfakecudart.so".to_string()), "{:?}", so.needed());
+    let cuda = dir.path("cuda/lib").canonicalize().unwrap().display().to_string();
     assert!(so.runpath().contains(&cuda), "runpath {:?}", so.runpath());
 
     sh(Command::new("gcc")
@@ -522,9 +326,8 @@ fn llama_shaped_stack_embeds_archives_and_keeps_the_runtime_dynamic() {
         .arg(dir.path("loader"))
         .arg(fixtures().join("llama/loader.c"))
         .arg("-ldl"));
-    let stdout = sh(Command::new(dir.path("loader"))
-        .arg(dir.path("adapter.so"))
-        .env_remove("LD_LIBRARY_PATH"));
+    let stdout =
+        sh(Command::new(dir.path("loader")).arg(dir.path("adapter.so")).env_remove("LD_LIBRARY_PATH"));
     assert_eq!(stdout, "adapter_eval(5) = 162\n");
 }
 
@@ -534,14 +337,8 @@ fn whole_archive_and_hide_shape_the_shared_object() {
     pic(&dir, "L/libanswer.a");
     let helper = archive(&dir, "extra/shonly.c", &["-fPIC"], "L/libhelper.a", "rcs");
     let l = format!("-L{}", dir.path("L").display());
-    let uses = dir.write(
-        "uses.c",
-        "int answer(void);\nint use_answer(void) { return answer(); }\n",
-    );
-    sh(Command::new("gcc")
-        .args(["-fPIC", "-c", "-o"])
-        .arg(dir.path("uses.o"))
-        .arg(&uses));
+    let uses = dir.write("uses.c", "int answer(void);\nint use_answer(void) { return answer(); }\n");
+    sh(Command::new("gcc").args(["-fPIC", "-c", "-o"]).arg(dir.path("uses.o")).arg(&uses));
     let link = |extra: &[&str], out: &str| {
         dir.solink()
             .args(["--cc", "gcc"])
@@ -552,27 +349,14 @@ fn whole_archive_and_hide_shape_the_shared_object() {
     };
     let plain = link(&[], "plain.so");
     assert!(plain.defines("answer"), "embedded and exported");
-    assert!(
-        !plain.defines("shonly_value"),
-        "an unused member is not pulled in"
-    );
+    assert!(!plain.defines("shonly_value"), "an unused member is not pulled in");
 
     let whole = link(&["--whole-archive=helper"], "whole.so");
-    assert!(
-        whole.defines("shonly_value"),
-        "--whole-archive keeps every member of {}",
-        helper.display()
-    );
+    assert!(whole.defines("shonly_value"), "--whole-archive keeps every member of {}", helper.display());
 
     let hidden = link(&["--hide"], "hidden.so");
-    assert!(
-        !hidden.defines("answer"),
-        "--hide keeps embedded symbols out of .dynsym"
-    );
-    assert!(
-        hidden.defines("use_answer"),
-        "the library's own symbols stay"
-    );
+    assert!(!hidden.defines("answer"), "--hide keeps embedded symbols out of .dynsym");
+    assert!(hidden.defines("use_answer"), "the library's own symbols stay");
 }
 
 /// Regression: a member at an offset that is not 8-byte aligned (one member

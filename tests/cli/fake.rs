@@ -19,27 +19,11 @@ fn seed_example_1_rewrites_in_place() {
     let (dir, fake) = workspace();
     let lib = dir.path("ws/prod/calc/lib");
     dir.solink()
-        .args([
-            "--cc",
-            &fake,
-            "--libsdir",
-            lib.to_str().unwrap(),
-            "--no-system-dirs",
-        ])
-        .args([
-            "-shared",
-            "-o",
-            "libcalc.so",
-            "obj/calc.o",
-            "-lcalcbase",
-            "-lm",
-        ])
+        .args(["--cc", &fake, "--libsdir", lib.to_str().unwrap(), "--no-system-dirs"])
+        .args(["-shared", "-o", "libcalc.so", "obj/calc.o", "-lcalcbase", "-lm"])
         .ok();
     let archive = lib.join("libcalcbase.a").display().to_string();
-    assert_eq!(
-        dir.fake_argv(),
-        os(&["-shared", "-o", "libcalc.so", "obj/calc.o", &archive, "-lm"])
-    );
+    assert_eq!(dir.fake_argv(), os(&["-shared", "-o", "libcalc.so", "obj/calc.o", &archive, "-lm"]));
 }
 
 #[test]
@@ -51,23 +35,10 @@ fn dry_run_prints_one_shell_quoted_line_and_runs_nothing() {
         .env("SOLINK_DRY_RUN", "1")
         .env("SOLINK_LIBSDIR", &lib)
         .env("SOLINK_CC", &fake)
-        .args([
-            "-shared",
-            "-o",
-            "lib calc.so",
-            "calc.o",
-            "-lcalcbase",
-            "-lm",
-        ])
+        .args(["-shared", "-o", "lib calc.so", "calc.o", "-lcalcbase", "-lm"])
         .ok();
     let archive = lib.join("libcalcbase.a");
-    assert_eq!(
-        stdout,
-        format!(
-            "{fake} -shared -o 'lib calc.so' calc.o {} -lm\n",
-            archive.display()
-        )
-    );
+    assert_eq!(stdout, format!("{fake} -shared -o 'lib calc.so' calc.o {} -lm\n", archive.display()));
     assert!(!dir.path("fakecc.log").exists(), "the driver must not run");
 }
 
@@ -76,24 +47,10 @@ fn compile_only_and_executable_links_pass_through_byte_for_byte() {
     let (dir, fake) = workspace();
     let lib = dir.path("ws/prod/calc/lib");
     let odd = OsString::from_vec(b"-DNAME=\xff\xfe".to_vec());
-    for mode in [
-        &["-shared", "-c"][..],
-        &["-o", "app"][..],
-        &["-shared", "-E"][..],
-    ] {
+    for mode in [&["-shared", "-c"][..], &["-o", "app"][..], &["-shared", "-E"][..]] {
         let mut args: Vec<OsString> = mode.iter().map(OsString::from).collect();
-        args.extend([
-            odd.clone(),
-            "calc.c".into(),
-            "-lcalcbase".into(),
-            "-L".into(),
-            "x".into(),
-        ]);
-        dir.solink()
-            .env("SOLINK_LIBSDIR", &lib)
-            .args(["--cc", &fake])
-            .args(&args)
-            .ok();
+        args.extend([odd.clone(), "calc.c".into(), "-lcalcbase".into(), "-L".into(), "x".into()]);
+        dir.solink().env("SOLINK_LIBSDIR", &lib).args(["--cc", &fake]).args(&args).ok();
         assert_eq!(dir.fake_argv(), args, "mode {mode:?}");
     }
 }
@@ -107,49 +64,28 @@ fn non_utf8_bytes_survive_a_rewrite() {
         .args(["--cc", &fake, "--libsdir", lib.to_str().unwrap(), "-shared"])
         .args([odd.clone(), "-lcalcbase".into()])
         .ok();
-    assert_eq!(
-        dir.fake_argv(),
-        vec!["-shared".into(), odd, lib.join("libcalcbase.a").into()]
-    );
+    assert_eq!(dir.fake_argv(), vec!["-shared".into(), odd, lib.join("libcalcbase.a").into()]);
 }
 
 #[test]
 fn driver_exit_status_passes_through() {
     let (dir, fake) = workspace();
-    let out = dir
-        .solink()
-        .env("FAKECC_EXIT", "3")
-        .args(["--cc", &fake, "-shared", "a.o"])
-        .output();
+    let out = dir.solink().env("FAKECC_EXIT", "3").args(["--cc", &fake, "-shared", "a.o"]).output();
     assert_eq!(out.status.code(), Some(3));
-    assert!(
-        out.stderr.is_empty(),
-        "solink adds nothing: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.stderr.is_empty(), "solink adds nothing: {}", String::from_utf8_lossy(&out.stderr));
 }
 
 #[test]
 fn driver_death_by_signal_shows_as_such() {
     let (dir, fake) = workspace();
-    let out = dir
-        .solink()
-        .env("FAKECC_SIGNAL", "SEGV")
-        .args(["--cc", &fake, "-shared", "a.o"])
-        .output();
+    let out = dir.solink().env("FAKECC_SIGNAL", "SEGV").args(["--cc", &fake, "-shared", "a.o"]).output();
     assert_eq!(out.status.signal(), Some(11), "{:?}", out.status);
     // And from a shell, as make sees it.
     let mut shell = dir.solink();
     shell.cmd = std::process::Command::new("sh");
     let stdout = shell
         .env("FAKECC_SIGNAL", "SEGV")
-        .args([
-            "-c",
-            &format!(
-                "'{}' --cc '{fake}' -shared a.o; echo $?",
-                crate::util::SOLINK
-            ),
-        ])
+        .args(["-c", &format!("'{}' --cc '{fake}' -shared a.o; echo $?", crate::util::SOLINK)])
         .ok();
     assert_eq!(stdout.trim(), "139");
 }
@@ -164,23 +100,14 @@ fn launcher_form_takes_the_driver_from_the_command_line() {
         .args([&fake, "-shared", "-o", "libx.so", "x.o", "-lcalcbase"])
         .ok();
     let archive = lib.join("libcalcbase.a").display().to_string();
-    assert_eq!(
-        dir.fake_argv(),
-        os(&["-shared", "-o", "libx.so", "x.o", &archive])
-    );
+    assert_eq!(dir.fake_argv(), os(&["-shared", "-o", "libx.so", "x.o", &archive]));
 }
 
 #[test]
 fn driver_command_may_carry_arguments() {
     let (dir, fake) = workspace();
-    dir.solink()
-        .env("SOLINK_CC", format!("'{fake}' --first 'two words'"))
-        .args(["-shared", "a.o"])
-        .ok();
-    assert_eq!(
-        dir.fake_argv(),
-        os(&["--first", "two words", "-shared", "a.o"])
-    );
+    dir.solink().env("SOLINK_CC", format!("'{fake}' --first 'two words'")).args(["-shared", "a.o"]).ok();
+    assert_eq!(dir.fake_argv(), os(&["--first", "two words", "-shared", "a.o"]));
 }
 
 #[test]
@@ -191,13 +118,7 @@ fn explain_shows_every_decision_then_the_command() {
     let out = dir
         .solink()
         .env("FAKECC_LIBDIRS", dir.path("sys"))
-        .args([
-            "--explain",
-            "--cc",
-            &fake,
-            "--libsdir",
-            lib.to_str().unwrap(),
-        ])
+        .args(["--explain", "--cc", &fake, "--libsdir", lib.to_str().unwrap()])
         .args([
             "-shared",
             "-o",
@@ -214,9 +135,7 @@ fn explain_shows_every_decision_then_the_command() {
     let stderr = String::from_utf8(out.stderr).unwrap();
     let root = dir.root().display().to_string();
     let canonical_root = dir.root().canonicalize().unwrap().display().to_string();
-    let stderr = stderr
-        .replace(&canonical_root, "$TMP")
-        .replace(&root, "$TMP");
+    let stderr = stderr.replace(&canonical_root, "$TMP").replace(&root, "$TMP");
     assert_golden("explain_seed.txt", &stderr);
 }
 
@@ -236,18 +155,8 @@ fn no_system_dirs_skips_stage_4() {
 fn user_static_regions_are_left_alone() {
     let (dir, fake) = workspace();
     let lib = dir.path("ws/prod/calc/lib");
-    let args = [
-        "-shared",
-        "a.o",
-        "-Wl,-Bstatic",
-        "-lcalcbase",
-        "-Wl,-Bdynamic",
-    ];
-    dir.solink()
-        .env("SOLINK_LIBSDIR", &lib)
-        .args(["--cc", &fake])
-        .args(args)
-        .ok();
+    let args = ["-shared", "a.o", "-Wl,-Bstatic", "-lcalcbase", "-Wl,-Bdynamic"];
+    dir.solink().env("SOLINK_LIBSDIR", &lib).args(["--cc", &fake]).args(args).ok();
     assert_eq!(dir.fake_argv(), os(&args));
 }
 
@@ -257,24 +166,15 @@ fn libraries_inside_response_files_are_rewritten() {
     let lib = dir.path("ws/prod/calc/lib");
     dir.write("link.rsp", "-lcalcbase -lm");
     dir.write("objs.rsp", "'a b.o' c.o");
-    dir.solink()
-        .env("SOLINK_LIBSDIR", &lib)
-        .args(["--cc", &fake, "-shared", "@objs.rsp", "@link.rsp"])
-        .ok();
+    dir.solink().env("SOLINK_LIBSDIR", &lib).args(["--cc", &fake, "-shared", "@objs.rsp", "@link.rsp"]).ok();
     let archive = lib.join("libcalcbase.a").display().to_string();
-    assert_eq!(
-        dir.fake_argv(),
-        os(&["-shared", "@objs.rsp", &archive, "-lm"])
-    );
+    assert_eq!(dir.fake_argv(), os(&["-shared", "@objs.rsp", &archive, "-lm"]));
 }
 
 #[test]
 fn missing_direct_archive_is_refused_before_the_link() {
     let (dir, fake) = workspace();
-    let msg = dir
-        .solink()
-        .args(["--cc", &fake, "-shared", "-o", "x.so", "a.o", "nothere.a"])
-        .refused();
+    let msg = dir.solink().args(["--cc", &fake, "-shared", "-o", "x.so", "a.o", "nothere.a"]).refused();
     assert!(msg.contains("nothere.a"), "{msg}");
     assert!(!dir.path("fakecc.log").exists());
 }
@@ -282,19 +182,13 @@ fn missing_direct_archive_is_refused_before_the_link() {
 #[test]
 fn option_missing_its_value_is_refused() {
     let (dir, fake) = workspace();
-    let msg = dir
-        .solink()
-        .args(["--cc", &fake, "-shared", "a.o", "-l"])
-        .refused();
+    let msg = dir.solink().args(["--cc", &fake, "-shared", "a.o", "-l"]).refused();
     assert!(msg.contains("-l at the end"), "{msg}");
 }
 
 #[test]
 fn unknown_driver_is_refused() {
     let dir = Dir::new();
-    let msg = dir
-        .solink()
-        .args(["--cc", "no-such-compiler-solink", "-shared", "a.o"])
-        .refused();
+    let msg = dir.solink().args(["--cc", "no-such-compiler-solink", "-shared", "a.o"]).refused();
     assert!(msg.contains("no-such-compiler-solink"), "{msg}");
 }

@@ -17,9 +17,7 @@ impl Workspace {
         let src = fixtures().join("workspace");
         for entry in walkdir::WalkDir::new(&src) {
             let entry = entry.unwrap();
-            let dest = dir
-                .path("ws")
-                .join(entry.path().strip_prefix(&src).unwrap());
+            let dest = dir.path("ws").join(entry.path().strip_prefix(&src).unwrap());
             if entry.file_type().is_dir() {
                 std::fs::create_dir_all(&dest).unwrap();
             } else {
@@ -63,9 +61,7 @@ impl Workspace {
     }
 
     fn app_output(&self) -> String {
-        let out = Command::new(self.out("prod/calc/bin/app"))
-            .output()
-            .unwrap();
+        let out = Command::new(self.out("prod/calc/bin/app")).output().unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 }
@@ -78,8 +74,7 @@ fn mtime(p: &Path) -> SystemTime {
 /// whatever the file system's time resolution.
 fn touch_later(p: &Path) {
     let f = std::fs::File::options().append(true).open(p).unwrap();
-    f.set_modified(SystemTime::now() + Duration::from_secs(5))
-        .unwrap();
+    f.set_modified(SystemTime::now() + Duration::from_secs(5)).unwrap();
 }
 
 fn links(stdout: &str) -> usize {
@@ -91,10 +86,7 @@ fn first_build_then_a_second_run_relinks_nothing() {
     let ws = Workspace::new();
     let first = ws.make(&[]);
     assert_eq!(links(&first), 1, "{first}");
-    assert_eq!(
-        ws.app_output(),
-        "calc_sum(2, 3) = 5\ncalc_hypot(3, 4) = 5\n"
-    );
+    assert_eq!(ws.app_output(), "calc_sum(2, 3) = 5\ncalc_hypot(3, 4) = 5\n");
     let linked_at = mtime(&ws.so());
     let second = ws.make(&[]);
     assert_eq!(links(&second), 0, "{second}");
@@ -112,10 +104,7 @@ fn a_touched_archive_relinks_libcalc_and_only_that() {
     let again = ws.make(&[]);
     assert_eq!(links(&again), 1, "{again}");
     assert!(!again.contains("calcbase.c"), "nothing recompiles: {again}");
-    assert!(
-        !again.contains("main.c"),
-        "the program does not relink: {again}"
-    );
+    assert!(!again.contains("main.c"), "the program does not relink: {again}");
     assert_ne!(mtime(&ws.so()), so_at);
     assert_eq!(mtime(&ws.out("prod/calc/bin/app")), app_at);
 }
@@ -126,19 +115,11 @@ fn a_changed_source_rebuilds_the_archive_and_relinks() {
     ws.make(&[]);
     let src = ws.dir.path("ws/prod/calc/libsrc/calcbase/calcbase.c");
     let text = std::fs::read_to_string(&src).unwrap();
-    std::fs::write(
-        &src,
-        text.replace("#define CALCBASE_OFFSET 0", "#define CALCBASE_OFFSET 100"),
-    )
-    .unwrap();
+    std::fs::write(&src, text.replace("#define CALCBASE_OFFSET 0", "#define CALCBASE_OFFSET 100")).unwrap();
     touch_later(&src);
     let again = ws.make(&[]);
     assert_eq!(links(&again), 1, "{again}");
-    assert_eq!(
-        ws.app_output(),
-        "calc_sum(2, 3) = 105\ncalc_hypot(3, 4) = 5\n",
-        "the new archive is inside"
-    );
+    assert_eq!(ws.app_output(), "calc_sum(2, 3) = 105\ncalc_hypot(3, 4) = 5\n", "the new archive is inside");
 }
 
 #[test]
@@ -150,11 +131,7 @@ fn a_deleted_archive_rebuilt_by_its_directory_still_works() {
     // its phony rule keeps make from stopping.
     let calc_alone = Command::new("make")
         .current_dir(ws.dir.path("ws/prod/calc/libsrc/calc"))
-        .args([
-            "-n",
-            &format!("O={}", ws.dir.path("out").display()),
-            &format!("SOLINK={SOLINK}"),
-        ])
+        .args(["-n", &format!("O={}", ws.dir.path("out").display()), &format!("SOLINK={SOLINK}")])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&calc_alone.stderr);
@@ -162,10 +139,7 @@ fn a_deleted_archive_rebuilt_by_its_directory_still_works() {
     ws.make(&["calcbase"]);
     let again = ws.make(&[]);
     assert_eq!(links(&again), 1, "{again}");
-    assert_eq!(
-        ws.app_output(),
-        "calc_sum(2, 3) = 5\ncalc_hypot(3, 4) = 5\n"
-    );
+    assert_eq!(ws.app_output(), "calc_sum(2, 3) = 5\ncalc_hypot(3, 4) = 5\n");
 }
 
 #[test]
@@ -173,10 +147,7 @@ fn parallel_builds_from_clean_work_every_time() {
     for _ in 0..3 {
         let ws = Workspace::new();
         ws.make(&["-j8"]);
-        assert_eq!(
-            ws.app_output(),
-            "calc_sum(2, 3) = 5\ncalc_hypot(3, 4) = 5\n"
-        );
+        assert_eq!(ws.app_output(), "calc_sum(2, 3) = 5\ncalc_hypot(3, 4) = 5\n");
     }
 }
 
@@ -187,15 +158,7 @@ fn depfile_with_a_space_in_a_directory_name() {
     tiny_archive(&dir.path("direct $dir/libdirect.a"));
     dir.mkdir("out dir");
     dir.solink()
-        .args([
-            "--dry-run",
-            "--cc",
-            "cc",
-            "--libsdir",
-            "my libs",
-            "--depfile",
-            "out dir/libcalc.so.d",
-        ])
+        .args(["--dry-run", "--cc", "cc", "--libsdir", "my libs", "--depfile", "out dir/libcalc.so.d"])
         .args([
             "-shared",
             "-o",
@@ -219,23 +182,11 @@ fn print_resolved_lists_absolute_paths_and_runs_nothing() {
     tiny_archive(&dir.path("libdirect.a"));
     let stdout = dir
         .solink()
-        .args([
-            "--print-resolved",
-            "--cc",
-            "/nonexistent/cc",
-            "--libsdir",
-            "lib",
-            "-shared",
-            "-o",
-            "x.so",
-        ])
+        .args(["--print-resolved", "--cc", "/nonexistent/cc", "--libsdir", "lib", "-shared", "-o", "x.so"])
         .args(["libdirect.a", "-lcalcbase", "-lm"])
         .ok();
-    let want = format!(
-        "{}\n{}\n",
-        dir.path("libdirect.a").display(),
-        dir.path("lib/libcalcbase.a").display()
-    );
+    let want =
+        format!("{}\n{}\n", dir.path("libdirect.a").display(), dir.path("lib/libcalcbase.a").display());
     assert_eq!(stdout, want);
 }
 
@@ -245,16 +196,7 @@ fn unwritable_depfile_is_refused_before_the_link() {
     let fake = dir.fake_driver().display().to_string();
     let msg = dir
         .solink()
-        .args([
-            "--cc",
-            &fake,
-            "--depfile",
-            "no/such/dir/x.d",
-            "-shared",
-            "-o",
-            "x.so",
-            "a.o",
-        ])
+        .args(["--cc", &fake, "--depfile", "no/such/dir/x.d", "-shared", "-o", "x.so", "a.o"])
         .refused();
     assert!(msg.contains("no/such/dir/x.d"), "{msg}");
     assert!(!dir.path("fakecc.log").exists(), "the driver never ran");
@@ -274,19 +216,12 @@ fn makefile_example_runs_and_a_second_run_is_a_no_op() {
             .output()
             .unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(
-            out.status.success(),
-            "{stdout}{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
         stdout
     };
     let first = run();
     assert!(first.contains("calc_sum(2, 3) = 5"), "{first}");
-    assert!(
-        first.contains("libcalcbase.a"),
-        "shows what was embedded: {first}"
-    );
+    assert!(first.contains("libcalcbase.a"), "shows what was embedded: {first}");
     let second = run();
     assert_eq!(links(&second), 0, "{second}");
 }

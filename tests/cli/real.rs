@@ -46,27 +46,8 @@ impl Calc {
         };
         archive("ws/prod/calc/lib/libcalcbase.a", &[]);
         archive("ws/test/lib/libcalcbase.a", &["-DCALCBASE_OFFSET=1000"]);
-        gcc(
-            dir.root(),
-            &[
-                "-fPIC",
-                "-c",
-                &inc_base,
-                "-o",
-                "obj/calc.o",
-                &s(calc.join("calc.c")),
-            ],
-        );
-        gcc(
-            dir.root(),
-            &[
-                "-c",
-                &inc_calc,
-                "-o",
-                "obj/main.o",
-                &s(src.join("app/main.c")),
-            ],
-        );
+        gcc(dir.root(), &["-fPIC", "-c", &inc_base, "-o", "obj/calc.o", &s(calc.join("calc.c"))]);
+        gcc(dir.root(), &["-c", &inc_calc, "-o", "obj/main.o", &s(src.join("app/main.c"))]);
         Calc { dir }
     }
 
@@ -92,14 +73,7 @@ impl Calc {
         let out = self.path("out");
         gcc(
             self.dir.root(),
-            &[
-                "-o",
-                "out/app",
-                "obj/main.o",
-                &format!("-L{out}"),
-                "-lcalc",
-                &format!("-Wl,-rpath,{out}"),
-            ],
+            &["-o", "out/app", "obj/main.o", &format!("-L{out}"), "-lcalc", &format!("-Wl,-rpath,{out}")],
         );
         sh(&mut Command::new(self.dir.path("out/app")))
     }
@@ -107,26 +81,16 @@ impl Calc {
 
 /// The archive was embedded and libm stayed dynamic.
 fn assert_embedded(so: &Elf) {
-    assert!(
-        so.defines("calcbase_add"),
-        "calcbase_add is defined inside the .so"
-    );
+    assert!(so.defines("calcbase_add"), "calcbase_add is defined inside the .so");
     assert!(so.defines("calcbase_square"));
-    assert!(
-        so.needed().contains(&"libm.so.6".to_string()),
-        "needed: {:?}",
-        so.needed()
-    );
+    assert!(so.needed().contains(&"libm.so.6".to_string()), "needed: {:?}", so.needed());
     assert!(so.imports("sqrt"), "sqrt comes from libm");
 }
 
 #[test]
 fn seed_example_1_libsdir() {
     let calc = Calc::new();
-    let so = calc.link(
-        &["--libsdir", &calc.path("ws/prod/calc/lib")],
-        &["-lcalcbase", "-lm"],
-    );
+    let so = calc.link(&["--libsdir", &calc.path("ws/prod/calc/lib")], &["-lcalcbase", "-lm"]);
     assert_embedded(&so);
     assert_eq!(calc.run_app(), PROD_OUTPUT);
 }
@@ -134,14 +98,7 @@ fn seed_example_1_libsdir() {
 #[test]
 fn seed_example_2_l_option() {
     let calc = Calc::new();
-    let so = calc.link(
-        &[],
-        &[
-            &format!("-L{}", calc.path("ws/test/lib")),
-            "-lcalcbase",
-            "-lm",
-        ],
-    );
+    let so = calc.link(&[], &[&format!("-L{}", calc.path("ws/test/lib")), "-lcalcbase", "-lm"]);
     assert_embedded(&so);
     assert_eq!(calc.run_app(), TEST_OUTPUT);
 }
@@ -160,35 +117,16 @@ fn seed_example_4_mixed() {
     let extra = fixtures().join("extra");
     gcc(
         calc.dir.root(),
-        &[
-            "-fPIC",
-            "-c",
-            "-o",
-            "obj/usecustom.o",
-            extra.join("usecustom.c").to_str().unwrap(),
-        ],
+        &["-fPIC", "-c", "-o", "obj/usecustom.o", extra.join("usecustom.c").to_str().unwrap()],
     );
-    gcc(
-        calc.dir.root(),
-        &[
-            "-fPIC",
-            "-c",
-            "-o",
-            "obj/custom.o",
-            extra.join("custom.c").to_str().unwrap(),
-        ],
-    );
+    gcc(calc.dir.root(), &["-fPIC", "-c", "-o", "obj/custom.o", extra.join("custom.c").to_str().unwrap()]);
     calc.dir.mkdir("custom/path");
     sh(Command::new("ar").current_dir(calc.dir.root()).args([
         "rcs",
         "custom/path/libcustom.a",
         "obj/custom.o",
     ]));
-    std::fs::copy(
-        calc.dir.path("ws/prod/calc/lib/libcalcbase.a"),
-        calc.dir.path("libbase.a"),
-    )
-    .unwrap();
+    std::fs::copy(calc.dir.path("ws/prod/calc/lib/libcalcbase.a"), calc.dir.path("libbase.a")).unwrap();
     let so = calc.link(
         &[],
         &[
@@ -203,11 +141,7 @@ fn seed_example_4_mixed() {
     );
     assert_embedded(&so);
     assert!(so.defines("custom_answer"), "-lcustom was embedded");
-    assert!(
-        so.runpath().iter().any(|p| p.contains("/opt/lib")),
-        "runpath: {:?}",
-        so.runpath()
-    );
+    assert!(so.runpath().iter().any(|p| p.contains("/opt/lib")), "runpath: {:?}", so.runpath());
     assert_eq!(calc.run_app(), PROD_OUTPUT);
 }
 
@@ -216,11 +150,7 @@ fn libsdir_comes_before_l_dirs() {
     let calc = Calc::new();
     let so = calc.link(
         &["--libsdir", &calc.path("ws/prod/calc/lib")],
-        &[
-            &format!("-L{}", calc.path("ws/test/lib")),
-            "-lcalcbase",
-            "-lm",
-        ],
+        &[&format!("-L{}", calc.path("ws/test/lib")), "-lcalcbase", "-lm"],
     );
     assert_embedded(&so);
     assert_eq!(calc.run_app(), PROD_OUTPUT);
@@ -231,11 +161,7 @@ fn l_dirs_come_before_workspace_test_lib() {
     let calc = Calc::new();
     let so = calc.link(
         &["--workspace", &calc.path("ws")],
-        &[
-            &format!("-L{}", calc.path("ws/prod/calc/lib")),
-            "-lcalcbase",
-            "-lm",
-        ],
+        &[&format!("-L{}", calc.path("ws/prod/calc/lib")), "-lcalcbase", "-lm"],
     );
     assert_embedded(&so);
     assert_eq!(calc.run_app(), PROD_OUTPUT);
@@ -256,42 +182,17 @@ fn shared_only_library_stays_dynamic() {
     calc.dir.mkdir("shlib");
     gcc(
         calc.dir.root(),
-        &[
-            "-shared",
-            "-fPIC",
-            "-o",
-            "shlib/libshonly.so",
-            extra.join("shonly.c").to_str().unwrap(),
-        ],
+        &["-shared", "-fPIC", "-o", "shlib/libshonly.so", extra.join("shonly.c").to_str().unwrap()],
     );
     gcc(
         calc.dir.root(),
-        &[
-            "-fPIC",
-            "-c",
-            "-o",
-            "obj/useshonly.o",
-            extra.join("useshonly.c").to_str().unwrap(),
-        ],
+        &["-fPIC", "-c", "-o", "obj/useshonly.o", extra.join("useshonly.c").to_str().unwrap()],
     );
     let so = calc.link(
         &["--libsdir", &calc.path("ws/prod/calc/lib")],
-        &[
-            "obj/useshonly.o",
-            "-lcalcbase",
-            &format!("-L{}", calc.path("shlib")),
-            "-lshonly",
-            "-lm",
-        ],
+        &["obj/useshonly.o", "-lcalcbase", &format!("-L{}", calc.path("shlib")), "-lshonly", "-lm"],
     );
     assert_embedded(&so);
-    assert!(
-        so.needed().contains(&"libshonly.so".to_string()),
-        "needed: {:?}",
-        so.needed()
-    );
-    assert!(
-        so.imports("shonly_value"),
-        "shonly_value stays in libshonly.so"
-    );
+    assert!(so.needed().contains(&"libshonly.so".to_string()), "needed: {:?}", so.needed());
+    assert!(so.imports("shonly_value"), "shonly_value stays in libshonly.so");
 }

@@ -23,12 +23,7 @@ pub struct Dir {
 
 impl Dir {
     pub fn new() -> Dir {
-        Dir {
-            tmp: tempfile::Builder::new()
-                .prefix("solink-test")
-                .tempdir()
-                .unwrap(),
-        }
+        Dir { tmp: tempfile::Builder::new().prefix("solink-test").tempdir().unwrap() }
     }
 
     pub fn root(&self) -> &Path {
@@ -71,9 +66,12 @@ for a in "$@"; do
   if [ "$a" = -print-search-dirs ]; then echo "libraries: =$FAKECC_LIBDIRS"; exit 0; fi
 done
 for a in "$@"; do printf '%s\0' "$a"; done > '{}'
+for a in "$@"; do case "$a" in @*) cp "${{a#@}}" '{}.rsp';; esac; done
+[ -n "$FAKECC_SLEEP" ] && sleep "$FAKECC_SLEEP"
 [ -n "$FAKECC_SIGNAL" ] && kill -"$FAKECC_SIGNAL" $$
 exit "${{FAKECC_EXIT:-0}}"
 "#,
+                log.display(),
                 log.display()
             ),
         )
@@ -82,10 +80,8 @@ exit "${{FAKECC_EXIT:-0}}"
     /// What the fake driver was last called with.
     pub fn fake_argv(&self) -> Vec<OsString> {
         let bytes = fs::read(self.path("fakecc.log")).expect("the fake driver ran");
-        let mut args: Vec<OsString> = bytes
-            .split(|&c| c == 0)
-            .map(|a| OsString::from_vec(a.to_vec()))
-            .collect();
+        let mut args: Vec<OsString> =
+            bytes.split(|&c| c == 0).map(|a| OsString::from_vec(a.to_vec())).collect();
         args.pop(); // after the last NUL
         args
     }
@@ -148,12 +144,7 @@ impl TestCommand {
     pub fn refused(self) -> String {
         let out = self.output();
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert_eq!(
-            out.status.code(),
-            Some(2),
-            "expected a refusal, got {:?}: {stderr}",
-            out.status
-        );
+        assert_eq!(out.status.code(), Some(2), "expected a refusal, got {:?}: {stderr}", out.status);
         assert!(stderr.starts_with("solink: "), "message: {stderr}");
         assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
         stderr
@@ -166,9 +157,7 @@ pub fn os(v: &[&str]) -> Vec<OsString> {
 
 /// Runs a command and asserts success; returns stdout.
 pub fn sh(cmd: &mut Command) -> String {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
     assert!(
         out.status.success(),
         "{cmd:?} failed: {:?}\n{}{}",
@@ -185,18 +174,10 @@ pub fn tiny_archive(dest: &Path) {
     use std::sync::OnceLock;
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     let built = BUILT.get_or_init(|| {
-        let dir = tempfile::Builder::new()
-            .prefix("solink-tiny")
-            .tempdir()
-            .unwrap()
-            .keep();
+        let dir = tempfile::Builder::new().prefix("solink-tiny").tempdir().unwrap().keep();
         fs::write(dir.join("tiny.c"), "int tiny_answer(void) { return 42; }\n").unwrap();
-        sh(Command::new("gcc")
-            .current_dir(&dir)
-            .args(["-fPIC", "-c", "tiny.c", "-o", "tiny.o"]));
-        sh(Command::new("ar")
-            .current_dir(&dir)
-            .args(["rcs", "libtiny.a", "tiny.o"]));
+        sh(Command::new("gcc").current_dir(&dir).args(["-fPIC", "-c", "tiny.c", "-o", "tiny.o"]));
+        sh(Command::new("ar").current_dir(&dir).args(["rcs", "libtiny.a", "tiny.o"]));
         dir.join("libtiny.a")
     });
     fs::create_dir_all(dest.parent().unwrap()).unwrap();
@@ -206,24 +187,13 @@ pub fn tiny_archive(dest: &Path) {
 /// Compares `actual` with `tests/golden/NAME`. With `SOLINK_BLESS=1` the
 /// file is rewritten instead (review the diff before committing it).
 pub fn assert_golden(name: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/golden")
-        .join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name);
     if std::env::var_os("SOLINK_BLESS").is_some_and(|v| v == "1") {
         fs::create_dir_all(path.parent().unwrap()).unwrap();
         fs::write(&path, actual).unwrap();
         return;
     }
-    let expected = fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e}; run with SOLINK_BLESS=1 to create it",
-            path.display()
-        )
-    });
-    assert_eq!(
-        actual,
-        expected,
-        "golden file {} differs (SOLINK_BLESS=1 refreshes it)",
-        path.display()
-    );
+    let expected = fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}; run with SOLINK_BLESS=1 to create it", path.display()));
+    assert_eq!(actual, expected, "golden file {} differs (SOLINK_BLESS=1 refreshes it)", path.display());
 }
