@@ -87,7 +87,8 @@ pub fn run(argv: Vec<OsString>, env: &Env) -> anyhow::Result<u8> {
         (Some(name), None) => (vec![name.clone()], args),
         _ => choose_driver(&options, args, env),
     };
-    let cmd = args::classify(args.clone())?;
+    let syntax = args::Syntax::of_driver(&driver_words[0]);
+    let cmd = args::classify_as(args.clone(), syntax)?;
     let (final_args, embedded) = if cmd.is_shared_link() {
         link_args(&options, &cmd, &driver_words, env)?
     } else {
@@ -171,11 +172,16 @@ fn link_args(
     }
     let system: Option<Box<dyn FnOnce() -> Vec<PathBuf>>> = (!options.no_system_dirs).then(|| {
         Box::new(move || {
-            Driver::find(driver_words, env)
-                .ok()
-                .and_then(|d| d.ask(&cmd.target_flags, "-print-search-dirs"))
-                .and_then(|out| search::parse_print_search_dirs(&out))
-                .unwrap_or_else(search::fallback_system_dirs)
+            let driver = Driver::find(driver_words, env).ok();
+            let dirs = match cmd.syntax {
+                args::Syntax::Gcc => driver
+                    .and_then(|d| d.ask(&cmd.target_flags, "-print-search-dirs"))
+                    .and_then(|out| search::parse_print_search_dirs(&out)),
+                args::Syntax::Ld => driver
+                    .and_then(|d| d.ask(&cmd.target_flags, "--verbose"))
+                    .and_then(|out| search::parse_ld_verbose(&out)),
+            };
+            dirs.unwrap_or_else(search::fallback_system_dirs)
         }) as Box<dyn FnOnce() -> Vec<PathBuf>>
     });
     let search = SearchPath::new(&options.libsdir, &cmd.lib_dirs, options.workspace.as_deref(), system);

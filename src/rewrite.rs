@@ -13,7 +13,7 @@ use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
 
-use crate::args::{Command, Group, LibName, LinkerForm, Piece, Site};
+use crate::args::{Command, Group, LibName, LinkerForm, Piece, Site, Syntax};
 use crate::resolve::{Decision, Outcome, Reason, Subject};
 
 /// Which embedded libraries an option applies to.
@@ -87,13 +87,13 @@ pub fn rewrite(cmd: &Command, decisions: &[Decision], shape: &Shape) -> Vec<OsSt
         match (&d.outcome, site) {
             (Outcome::Keep, _) => {}
             (Outcome::Add(token), None) => dep_dynamic.push(token.clone()),
-            (Outcome::Embed(path), None) => dep_archives.extend(wrap(path, whole, false)),
+            (Outcome::Embed(path), None) => dep_archives.extend(wrap(path, whole, cmd.syntax, false)),
             (Outcome::Embed(path), Some(Site::Driver { arg })) => {
-                arg_edits.insert(*arg, Edit::Replace(wrap(path, whole, false)));
+                arg_edits.insert(*arg, Edit::Replace(wrap(path, whole, cmd.syntax, false)));
                 embedded_args.push(*arg);
             }
             (Outcome::Embed(path), Some(Site::Linker { first, last })) => {
-                piece_edits.insert(*first, Edit::Replace(wrap(path, whole, true)));
+                piece_edits.insert(*first, Edit::Replace(wrap(path, whole, cmd.syntax, true)));
                 remove_pieces(cmd, *first, *last, &mut piece_edits);
                 embedded_args.push(first.arg);
             }
@@ -115,12 +115,12 @@ pub fn rewrite(cmd: &Command, decisions: &[Decision], shape: &Shape) -> Vec<OsSt
         let grouped = shape.group && embedded_count >= 2;
         if grouped {
             let tokens = emitted[first].get_or_insert_with(|| cmd.arg_tokens(&cmd.args[first]).to_vec());
-            tokens.insert(0, "-Wl,--start-group".into());
+            tokens.insert(0, linker_flag(cmd.syntax, "--start-group"));
         }
         let tokens = emitted[last].get_or_insert_with(|| cmd.arg_tokens(&cmd.args[last]).to_vec());
         tokens.extend(dep_archives);
         if grouped {
-            tokens.push("-Wl,--end-group".into());
+            tokens.push(linker_flag(cmd.syntax, "--end-group"));
         }
         tokens.extend(dep_dynamic);
     }
@@ -144,14 +144,20 @@ pub fn rewrite(cmd: &Command, decisions: &[Decision], shape: &Shape) -> Vec<OsSt
     }
     out.extend(groups.map(|g| g.token.clone()));
     for base in hidden {
-        let mut t = OsString::from("-Wl,--exclude-libs,");
-        t.push(base);
-        out.push(t);
+        out.extend(linker_option(cmd.syntax, "--exclude-libs", &base));
     }
     for dir in &shape.rpaths {
-        out.extend(linker_option("-rpath", dir.as_os_str()));
+        out.extend(linker_option(cmd.syntax, "-rpath", dir.as_os_str()));
     }
     out
+}
+
+/// A linker flag as the driver takes it: `-Wl,FLAG`, or `FLAG` for ld.
+fn linker_flag(syntax: Syntax, flag: &str) -> OsString {
+    match syntax {
+        Syntax::Gcc => format!("-Wl,{flag}").into(),
+        Syntax::Ld => flag.into(),
+    }
 }
 
 fn is_dep_embed(d: &Decision) -> bool {
@@ -170,17 +176,23 @@ fn archive_basenames(d: &Decision, path: &std::path::Path) -> Vec<OsString> {
 
 /// An archive path, wrapped in `--whole-archive` when asked; `pieces` for
 /// the inside of `-Wl,`/`-Xlinker`.
-fn wrap(path: &std::path::Path, whole: bool, pieces: bool) -> Vec<OsString> {
+fn wrap(path: &std::path::Path, whole: bool, syntax: Syntax, pieces: bool) -> Vec<OsString> {
     let path = path.as_os_str().to_os_string();
     match (whole, pieces) {
         (false, _) => vec![path],
-        (true, false) => vec!["-Wl,--whole-archive".into(), path, "-Wl,--no-whole-archive".into()],
+        (true, false) => {
+            vec![linker_flag(syntax, "--whole-archive"), path, linker_flag(syntax, "--no-whole-archive")]
+        }
         (true, true) => vec!["--whole-archive".into(), path, "--no-whole-archive".into()],
     }
 }
 
-/// `-Wl,OPT,VALUE`, or `-Xlinker` pairs when VALUE holds a comma.
-fn linker_option(opt: &str, value: &OsStr) -> Vec<OsString> {
+/// `-Wl,OPT,VALUE` (or `-Xlinker` pairs when VALUE holds a comma); `OPT
+/// VALUE` for ld.
+fn linker_option(syntax: Syntax, opt: &str, value: &OsStr) -> Vec<OsString> {
+    if syntax == Syntax::Ld {
+        return vec![opt.into(), value.to_owned()];
+    }
     if value.as_bytes().contains(&b',') {
         return vec!["-Xlinker".into(), opt.into(), "-Xlinker".into(), value.to_owned()];
     }
@@ -399,6 +411,37 @@ mod tests {
                 "/odd,dir",
             ],
         );
+    }
+
+    #[test]
+    fn ld_syntax_needs_no_wl() {
+        let cmd = crate::args::classify_as(os(&["-shared", "-lx", "-ly"]), Syntax::Ld).unwrap();
+        let decisions: Vec<Decision> = (0..2)
+            .map(|i| {
+                let path = PathBuf::from(if i == 0 { "/A/libx.a" } else { "/A/liby.a" });
+                decision(Subject::Ref(i), Outcome::Embed(path))
+            })
+            .collect();
+        let shape = Shape {
+            whole_archive: Select::Names(vec!["y".into()]),
+            hide: Select::Names(vec!["x".into()]),
+            rpaths: vec![PathBuf::from("/r")],
+            ..Shape::default()
+        };
+        let want = [
+            "-shared",
+            "--start-group",
+            "/A/libx.a",
+            "--whole-archive",
+            "/A/liby.a",
+            "--no-whole-archive",
+            "--end-group",
+            "--exclude-libs",
+            "libx.a",
+            "-rpath",
+            "/r",
+        ];
+        assert_eq!(rewrite(&cmd, &decisions, &shape), os(&want));
     }
 
     #[test]

@@ -157,6 +157,27 @@ pub fn parse_print_search_dirs(output: &[u8]) -> Option<Vec<PathBuf>> {
     Some(dirs)
 }
 
+/// Parses the `SEARCH_DIR("=/usr/lib")` entries of `ld --verbose` (GNU ld
+/// and gold). `None` when there are none (lld and mold print no script).
+pub fn parse_ld_verbose(output: &[u8]) -> Option<Vec<PathBuf>> {
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    let marker = b"SEARCH_DIR(\"";
+    let mut rest = output;
+    while let Some(at) = rest.windows(marker.len()).position(|w| w == marker) {
+        rest = &rest[at + marker.len()..];
+        let Some(end) = rest.iter().position(|&c| c == b'"') else { break };
+        let entry = &rest[..end];
+        let entry = entry.strip_prefix(b"=").unwrap_or(entry);
+        if let Ok(dir) = Path::new(OsStr::from_bytes(entry)).canonicalize() {
+            if dir.is_dir() && !dirs.contains(&dir) {
+                dirs.push(dir);
+            }
+        }
+        rest = &rest[end..];
+    }
+    (!dirs.is_empty()).then_some(dirs)
+}
+
 /// Used only when the driver cannot say where its libraries are.
 pub fn fallback_system_dirs() -> Vec<PathBuf> {
     let multiarch = format!("{}-linux-gnu", std::env::consts::ARCH);
@@ -255,6 +276,18 @@ mod tests {
         let t = Tree::new(&["L1/liba.a/x"]);
         let mut s = SearchPath::new(&[], &[t.p("L1")], None, None);
         assert_eq!(s.find(OsStr::new("liba.a")), None);
+    }
+
+    #[test]
+    fn parses_ld_verbose() {
+        let t = Tree::new(&["a/x"]);
+        let out = format!(
+            "GNU ld\nSEARCH_DIR(\"={}\"); SEARCH_DIR(\"=/does/not/exist\"); SEARCH_DIR(\"{}\");\n",
+            t.p("a").display(),
+            t.p("a").display()
+        );
+        assert_eq!(parse_ld_verbose(out.as_bytes()), Some(vec![t.p("a").canonicalize().unwrap()]));
+        assert_eq!(parse_ld_verbose(b"LLD 14.0.6"), None);
     }
 
     #[test]

@@ -86,9 +86,38 @@ pub struct Arg {
     pub linker: Option<(LinkerForm, Vec<OsString>)>,
 }
 
+/// Whose command-line syntax the arguments are in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Syntax {
+    /// A compiler driver: gcc, clang, g++, clang++.
+    #[default]
+    Gcc,
+    /// A linker called directly: ld, ld.bfd, ld.gold, ld.lld, mold.
+    Ld,
+}
+
+impl Syntax {
+    /// ld's syntax when the driver is a linker, by its name.
+    pub fn of_driver(program: &OsStr) -> Syntax {
+        let base = std::path::Path::new(program).file_name().map(OsStr::as_bytes).unwrap_or_default();
+        let linker = base == b"ld"
+            || base.starts_with(b"ld.")
+            || base.ends_with(b"-ld")
+            || base.windows(4).any(|w| w == b"-ld.")
+            || base == b"mold"
+            || base == b"lld";
+        if linker {
+            Syntax::Ld
+        } else {
+            Syntax::Gcc
+        }
+    }
+}
+
 /// A classified command line.
 #[derive(Debug, Default)]
 pub struct Command {
+    pub syntax: Syntax,
     /// Every token, with `@file`s expanded.
     pub tokens: Vec<OsString>,
     /// The top-level `@file`s and the tokens each expanded to.
@@ -143,10 +172,16 @@ pub fn could_be_driver(token: &OsStr) -> bool {
     !t.is_empty() && t[0] != b'-' && t[0] != b'@' && !looks_like_input(token)
 }
 
-/// Expands `@file`s and classifies every token.
+/// Expands `@file`s and classifies every token (gcc's syntax).
 pub fn classify(argv: Vec<OsString>) -> Result<Command, Error> {
+    classify_as(argv, Syntax::Gcc)
+}
+
+/// Expands `@file`s and classifies every token in the given syntax.
+pub fn classify_as(argv: Vec<OsString>, syntax: Syntax) -> Result<Command, Error> {
     let expanded = respfile::expand(argv)?;
     let mut cmd = Command {
+        syntax,
         tokens: expanded.tokens,
         groups: expanded.groups,
         response_files: expanded.files,
@@ -192,7 +227,11 @@ fn classify_one(
         }
         return None;
     }
-    let (row, value) = table::lookup(token)?;
+    let table = match cmd.syntax {
+        Syntax::Gcc => table::TABLE,
+        Syntax::Ld => table::LD_TABLE,
+    };
+    let (row, value) = table::lookup(table, token)?;
     let value: Vec<u8> = match value {
         Value::None => Vec::new(),
         Value::Inline(v) => v.to_vec(),
@@ -232,6 +271,10 @@ fn classify_one(
         Opt::Shared => cmd.shared = true,
         Opt::Static => cmd.all_static = true,
         Opt::StopsBeforeLink => cmd.stops_before_link = true,
+        Opt::LinkStatic => state.static_now = true,
+        Opt::LinkDynamic => state.static_now = false,
+        Opt::PushState => state.pushed.push(state.static_now),
+        Opt::PopState => state.static_now = state.pushed.pop().unwrap_or(false),
         Opt::NoStdlib | Opt::NoDefaultLibs | Opt::PassThrough => {}
     }
     None
@@ -356,6 +399,64 @@ mod tests {
             assert!(!mode(&["-shared", stop, "a.c"]), "{stop} stops before linking");
         }
         assert!(mode(&["-shared", "-MD", "-dumpbase", "x", "a.c"]));
+    }
+
+    fn ld(args: &[&str]) -> Command {
+        classify_as(os(args), Syntax::Ld).unwrap()
+    }
+
+    #[test]
+    fn ld_syntax() {
+        let cmd = ld(&[
+            "-shared",
+            "-o",
+            "x.so",
+            "a.o",
+            "-L..",
+            "-L",
+            "/d",
+            "--library-path=/e",
+            "-lfoo",
+            "-l",
+            "bar",
+            "--library=baz",
+            "-Bstatic",
+            "-lst",
+            "-Bdynamic",
+            "-soname",
+            "libx.so.1",
+            "-rpath",
+            "/r",
+            "b.a",
+        ]);
+        assert!(cmd.is_shared_link());
+        assert_eq!(cmd.output, Some(PathBuf::from("x.so")));
+        assert_eq!(cmd.lib_dirs, ["..", "/d", "/e"].map(PathBuf::from));
+        let libs: Vec<(String, bool)> =
+            cmd.libs.iter().map(|l| (l.name.display(), l.static_region)).collect();
+        let want = [("-lfoo", false), ("-lbar", false), ("-lbaz", false), ("-lst", true)];
+        assert_eq!(libs, want.map(|(n, s)| (n.to_string(), s)));
+        assert_eq!(cmd.direct_archives, [PathBuf::from("b.a")]);
+        assert!(!ld(&["-r", "-o", "x.o", "a.o"]).is_shared_link());
+        assert!(ld(&["-Bshareable", "a.o"]).is_shared_link());
+    }
+
+    #[test]
+    fn linkers_are_told_by_name() {
+        for name in [
+            "ld",
+            "/usr/bin/ld.bfd",
+            "ld.gold",
+            "ld.lld",
+            "mold",
+            "x86_64-linux-gnu-ld",
+            "aarch64-linux-gnu-ld.bfd",
+        ] {
+            assert_eq!(Syntax::of_driver(OsStr::new(name)), Syntax::Ld, "{name}");
+        }
+        for name in ["gcc", "clang", "g++", "x86_64-linux-gnu-gcc", "old", "ldd"] {
+            assert_eq!(Syntax::of_driver(OsStr::new(name)), Syntax::Gcc, "{name}");
+        }
     }
 
     #[test]

@@ -43,6 +43,12 @@ pub enum Opt {
     StopsBeforeLink,
     /// Not solink's business, but it may take a separate value.
     PassThrough,
+    /// ld's own syntax: `-Bstatic` and its synonyms.
+    LinkStatic,
+    /// ld's own syntax: `-Bdynamic` and its synonyms.
+    LinkDynamic,
+    PushState,
+    PopState,
 }
 
 pub struct Row {
@@ -123,6 +129,50 @@ pub static TABLE: &[Row] = &[
     row("-z", JoinedOrSeparate, PassThrough),
 ];
 
+/// ld's options, for when the driver is ld itself (`ld`, `ld.bfd`,
+/// `ld.gold`, `ld.lld`, `mold`). Sorted by spelling, byte-wise.
+pub static LD_TABLE: &[Row] = &[
+    row("--dynamic-list", EqualsOrSeparate, PassThrough),
+    row("--exclude-libs", EqualsOrSeparate, PassThrough),
+    row("--help", Flag, StopsBeforeLink),
+    row("--library", EqualsOrSeparate, Lib),
+    row("--library-path", EqualsOrSeparate, LibDir),
+    row("--output", EqualsOrSeparate, Output),
+    row("--pop-state", Flag, PopState),
+    row("--push-state", Flag, PushState),
+    row("--rpath", EqualsOrSeparate, PassThrough),
+    row("--rpath-link", EqualsOrSeparate, PassThrough),
+    row("--soname", EqualsOrSeparate, PassThrough),
+    row("--sysroot", EqualsOrSeparate, Sysroot),
+    row("--version", Flag, StopsBeforeLink),
+    row("--version-script", EqualsOrSeparate, PassThrough),
+    row("-Bdynamic", Flag, LinkDynamic),
+    row("-Bshareable", Flag, Shared),
+    row("-Bstatic", Flag, LinkStatic),
+    row("-L", JoinedOrSeparate, LibDir),
+    row("-Map", Separate, PassThrough),
+    row("-T", JoinedOrSeparate, PassThrough),
+    row("-call_shared", Flag, LinkDynamic),
+    row("-dn", Flag, LinkStatic),
+    row("-dy", Flag, LinkDynamic),
+    row("-e", JoinedOrSeparate, PassThrough),
+    row("-h", JoinedOrSeparate, PassThrough),
+    row("-l", JoinedOrSeparate, Lib),
+    row("-m", JoinedOrSeparate, Target),
+    row("-non_shared", Flag, LinkStatic),
+    row("-o", JoinedOrSeparate, Output),
+    // A relocatable link: not a shared object, so not rewritten.
+    row("-r", Flag, StopsBeforeLink),
+    row("-rpath", Separate, PassThrough),
+    row("-rpath-link", Separate, PassThrough),
+    row("-shared", Flag, Shared),
+    row("-soname", Separate, PassThrough),
+    row("-static", Flag, LinkStatic),
+    row("-u", JoinedOrSeparate, PassThrough),
+    row("-y", JoinedOrSeparate, PassThrough),
+    row("-z", JoinedOrSeparate, PassThrough),
+];
+
 /// Where a matched option's value is.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Value<'a> {
@@ -136,9 +186,9 @@ pub enum Value<'a> {
 
 /// Finds the row for a token, the longest spelling that matches, and where
 /// its value is.
-pub fn lookup(token: &[u8]) -> Option<(&'static Row, Value<'_>)> {
-    let mut best: Option<(&'static Row, Value<'_>)> = None;
-    for row in TABLE {
+pub fn lookup<'t>(table: &'static [Row], token: &'t [u8]) -> Option<(&'static Row, Value<'t>)> {
+    let mut best: Option<(&'static Row, Value<'t>)> = None;
+    for row in table {
         let Some(rest) = token.strip_prefix(row.spelling.as_bytes()) else {
             continue;
         };
@@ -161,8 +211,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn table_is_sorted_and_unique() {
-        for pair in TABLE.windows(2) {
+    fn tables_are_sorted_and_unique() {
+        for pair in TABLE.windows(2).chain(LD_TABLE.windows(2)) {
             assert!(
                 pair[0].spelling.as_bytes() < pair[1].spelling.as_bytes(),
                 "{:?} must sort before {:?}",
@@ -173,7 +223,7 @@ mod tests {
     }
 
     fn check(token: &str, expected: Option<(&str, Option<&str>)>) {
-        let got = lookup(token.as_bytes()).map(|(row, value)| {
+        let got = lookup(TABLE, token.as_bytes()).map(|(row, value)| {
             let value = match value {
                 Value::None => Some(""),
                 Value::Inline(v) => Some(std::str::from_utf8(v).unwrap()),

@@ -10,4 +10,5 @@ mod embedding;
 mod fake;
 mod make;
 mod real;
+mod toolchains;
 mod util;

@@ -7,23 +7,23 @@ use std::process::Command;
 use crate::elf::Elf;
 use crate::util::{fixtures, sh, Dir};
 
-const PROD_OUTPUT: &str = "calc_sum(2, 3) = 5\ncalc_hypot(3, 4) = 5\n";
+pub(crate) const PROD_OUTPUT: &str = "calc_sum(2, 3) = 5\ncalc_hypot(3, 4) = 5\n";
 /// The test/lib copy of libcalcbase.a adds 1000, so the output shows which
 /// archive a link embedded.
 const TEST_OUTPUT: &str = "calc_sum(2, 3) = 1005\ncalc_hypot(3, 4) = 5\n";
 
 /// The seed's calc workspace, compiled: `ws/prod/calc/lib/libcalcbase.a`,
 /// `ws/test/lib/libcalcbase.a` (the variant), `obj/calc.o` and `obj/main.o`.
-struct Calc {
-    dir: Dir,
+pub(crate) struct Calc {
+    pub(crate) dir: Dir,
 }
 
-fn gcc(dir: &Path, args: &[&str]) {
+pub(crate) fn gcc(dir: &Path, args: &[&str]) {
     sh(Command::new("gcc").current_dir(dir).args(args));
 }
 
 impl Calc {
-    fn new() -> Calc {
+    pub(crate) fn new() -> Calc {
         let dir = Dir::new();
         let src = fixtures().join("workspace/prod/calc");
         let base = src.join("libsrc/calcbase");
@@ -51,25 +51,28 @@ impl Calc {
         Calc { dir }
     }
 
-    fn path(&self, rel: &str) -> String {
+    pub(crate) fn path(&self, rel: &str) -> String {
         self.dir.path(rel).display().to_string()
     }
 
     /// Links `out/libcalc.so` through solink (with gcc as the driver).
     fn link(&self, solink_args: &[&str], gcc_args: &[&str]) -> Elf {
+        let mut words = vec!["--cc", "gcc"];
+        words.extend(solink_args);
+        self.link_with(&words, gcc_args)
+    }
+
+    /// Links `out/libcalc.so` as `solink FIRST... -shared -o out/libcalc.so
+    /// obj/calc.o REST...`: FIRST holds solink's options and, in the
+    /// launcher form, the driver.
+    pub(crate) fn link_with(&self, first: &[&str], rest: &[&str]) -> Elf {
         self.dir.mkdir("out");
-        self.dir
-            .solink()
-            .args(["--cc", "gcc"])
-            .args(solink_args)
-            .args(["-shared", "-o", "out/libcalc.so", "obj/calc.o"])
-            .args(gcc_args)
-            .ok();
+        self.dir.solink().args(first).args(["-shared", "-o", "out/libcalc.so", "obj/calc.o"]).args(rest).ok();
         Elf::open(&self.dir.path("out/libcalc.so"))
     }
 
     /// Links the program against libcalc.so alone and runs it.
-    fn run_app(&self) -> String {
+    pub(crate) fn run_app(&self) -> String {
         let out = self.path("out");
         gcc(
             self.dir.root(),
@@ -80,7 +83,7 @@ impl Calc {
 }
 
 /// The archive was embedded and libm stayed dynamic.
-fn assert_embedded(so: &Elf) {
+pub(crate) fn assert_embedded(so: &Elf) {
     assert!(so.defines("calcbase_add"), "calcbase_add is defined inside the .so");
     assert!(so.defines("calcbase_square"));
     assert!(so.needed().contains(&"libm.so.6".to_string()), "needed: {:?}", so.needed());
