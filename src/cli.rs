@@ -74,6 +74,15 @@ struct Cli {
     /// Add -Wl,-rpath for libraries that stay dynamic outside the system dirs [env: SOLINK_RPATH_DYNAMIC=1]
     #[arg(long)]
     rpath_dynamic: bool,
+    /// With --explain: text lines, or one line of JSON for tools [env: SOLINK_FORMAT]
+    #[arg(long, value_name = "FORMAT", value_parser = ["text", "json"])]
+    format: Option<String>,
+    /// Print a completion script for SHELL (bash, zsh, fish, elvish, powershell) and exit
+    #[arg(long, value_name = "SHELL")]
+    completions: Option<clap_complete::Shell>,
+    /// Print the man page (roff) and exit
+    #[arg(long)]
+    man: bool,
     /// Print help
     #[arg(long, action = ArgAction::Help)]
     help: Option<bool>,
@@ -105,6 +114,7 @@ pub struct Options {
     pub rpath_dynamic: bool,
     pub depfile: Option<PathBuf>,
     pub print_resolved: bool,
+    pub json: bool,
 }
 
 /// What solink was asked to do.
@@ -135,6 +145,16 @@ pub fn parse(argv: Vec<OsString>, env: &Env) -> Result<Parsed, Error> {
             _ => return Err(Error::Usage { message: first_line(&e.render().to_string()) }),
         },
     };
+    if let Some(shell) = cli.completions {
+        let mut out = Vec::new();
+        clap_complete::generate(shell, &mut Cli::command(), "solink", &mut out);
+        return Ok(Parsed::Info(String::from_utf8_lossy(&out).into_owned()));
+    }
+    if cli.man {
+        let mut out = Vec::new();
+        clap_mangen::Man::new(Cli::command()).render(&mut out).map_err(|e| Error::Output { source: e })?;
+        return Ok(Parsed::Info(String::from_utf8_lossy(&out).into_owned()));
+    }
     let options = Options {
         libsdir: if cli.libsdir.is_empty() {
             env.get("SOLINK_LIBSDIR").map(split_dir_list).unwrap_or_default()
@@ -164,6 +184,17 @@ pub fn parse(argv: Vec<OsString>, env: &Env) -> Result<Parsed, Error> {
             .depfile
             .or_else(|| env.get("SOLINK_DEPFILE").filter(|v| !v.is_empty()).map(PathBuf::from)),
         print_resolved: cli.print_resolved,
+        json: match cli.format.or_else(|| env.get("SOLINK_FORMAT").map(|v| v.to_string_lossy().into_owned()))
+        {
+            None => false,
+            Some(f) if f == "text" || f.is_empty() => false,
+            Some(f) if f == "json" => true,
+            Some(f) => {
+                return Err(Error::Usage {
+                    message: format!("SOLINK_FORMAT={f} is not a format; use text or json"),
+                })
+            }
+        },
     };
     Ok(Parsed::Run(Box::new(options), rest))
 }
@@ -369,6 +400,14 @@ mod tests {
     fn missing_option_value_is_a_usage_error() {
         let err = parse(os(&["--libsdir"]), &env(&[])).unwrap_err();
         assert!(matches!(err, Error::Usage { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn completions_and_man_page_come_from_the_clap_definitions() {
+        let Parsed::Info(bash) = parse(os(&["--completions", "bash"]), &env(&[])).unwrap() else { panic!() };
+        assert!(bash.contains("--libsdir") && bash.contains("complete"), "{bash}");
+        let Parsed::Info(man) = parse(os(&["--man"]), &env(&[])).unwrap() else { panic!() };
+        assert!(man.contains(".TH solink") && man.contains("libsdir"), "{man}");
     }
 
     #[test]

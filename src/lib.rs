@@ -89,16 +89,16 @@ pub fn run(argv: Vec<OsString>, env: &Env) -> anyhow::Result<u8> {
     };
     let syntax = args::Syntax::of_driver(&driver_words[0]);
     let cmd = args::classify_as(args.clone(), syntax)?;
-    let (final_args, embedded) = if cmd.is_shared_link() {
+    let (final_args, decisions) = if cmd.is_shared_link() {
         link_args(&options, &cmd, &driver_words, env)?
     } else {
-        if options.explain {
-            eprintln!(
-                "solink: not a shared link (no -shared, or it stops before linking); passing it through"
-            );
-        }
         (args, Vec::new())
     };
+    let embedded = resolve::embedded_files(&cmd, &decisions);
+    let warnings: Vec<&String> = decisions.iter().filter_map(|d| d.warning.as_ref()).collect();
+    if let (true, Some(first)) = (options.strict, warnings.first()) {
+        return Err(Error::Strict { message: (*first).clone() }.into());
+    }
     if options.print_resolved {
         let mut out = Vec::new();
         for path in &embedded {
@@ -114,13 +114,7 @@ pub fn run(argv: Vec<OsString>, env: &Env) -> anyhow::Result<u8> {
     }
     let mut command_line = driver_words.clone();
     command_line.extend(final_args.iter().cloned());
-    if options.explain {
-        let mut line = b"solink: command: ".to_vec();
-        line.extend(explain::quote_command(&command_line));
-        line.push(b'\n');
-        // Explain output is best effort: a closed stderr must not stop the link.
-        let _ = std::io::stderr().write_all(&line);
-    }
+    report(&options, &cmd, &decisions, &command_line, env);
     if options.dry_run {
         let mut line = explain::quote_command(&command_line);
         line.push(b'\n');
@@ -157,13 +151,13 @@ fn choose_driver(options: &Options, mut args: Vec<OsString>, env: &Env) -> (Vec<
     (options.cc.clone().unwrap_or_else(|| vec!["cc".into()]), args)
 }
 
-/// The rewritten arguments of a shared link, and the files it embeds.
+/// The rewritten arguments of a shared link, and the decisions behind them.
 fn link_args(
     options: &Options,
     cmd: &Command,
     driver_words: &[OsString],
     env: &Env,
-) -> Result<(Vec<OsString>, Vec<PathBuf>), Error> {
+) -> Result<(Vec<OsString>, Vec<resolve::Decision>), Error> {
     if let Some(option) = &cmd.missing_value {
         return Err(Error::MissingValue { option: option.clone() });
     }
@@ -202,25 +196,57 @@ fn link_args(
     let decisions = resolver.resolve(cmd);
     let rpaths = if options.rpath_dynamic { resolver.rpath_dirs(cmd, &decisions) } else { Vec::new() };
 
-    if options.explain {
-        for archive in &cmd.direct_archives {
-            eprintln!("solink: {}: embed as given: an archive named on the command line", archive.display());
-        }
-        for d in &decisions {
-            eprintln!("{}", explain::decision_line(cmd, d));
-        }
-    }
-    for warning in decisions.iter().filter_map(|d| d.warning.as_ref()) {
-        if options.strict {
-            return Err(Error::Strict { message: warning.clone() });
-        }
-        eprintln!("solink: {warning}");
-    }
     let shape = rewrite::Shape {
         group: !options.no_group,
         whole_archive: options.whole_archive.clone(),
         hide: options.hide.clone(),
         rpaths,
     };
-    Ok((rewrite::rewrite(cmd, &decisions, &shape), resolve::embedded_files(cmd, &decisions)))
+    Ok((rewrite::rewrite(cmd, &decisions, &shape), decisions))
+}
+
+/// Explain output (text or JSON) and warnings, on stderr. Best effort: a
+/// closed stderr must not stop the link.
+fn report(
+    options: &Options,
+    cmd: &Command,
+    decisions: &[resolve::Decision],
+    command: &[OsString],
+    env: &Env,
+) {
+    use std::io::IsTerminal;
+    let mut err = std::io::stderr().lock();
+    if options.explain && options.json {
+        let _ = writeln!(err, "{}", explain::json(cmd, decisions, command));
+        return;
+    }
+    let colour = err.is_terminal() && env.get("NO_COLOR").map_or(true, |v| v.is_empty());
+    let prefix = if colour { "\x1b[1;33msolink:\x1b[0m" } else { "solink:" };
+    if options.explain {
+        if !cmd.is_shared_link() {
+            let _ = writeln!(
+                err,
+                "solink: not a shared link (no -shared, or it stops before linking); passing it through"
+            );
+        }
+        for archive in &cmd.direct_archives {
+            let _ = writeln!(
+                err,
+                "solink: {}: embed as given: an archive named on the command line",
+                archive.display()
+            );
+        }
+        for d in decisions {
+            let _ = writeln!(err, "{}", explain::decision_line(cmd, d));
+        }
+    }
+    for warning in decisions.iter().filter_map(|d| d.warning.as_ref()) {
+        let _ = writeln!(err, "{prefix} {warning}");
+    }
+    if options.explain {
+        let mut line = b"solink: command: ".to_vec();
+        line.extend(explain::quote_command(command));
+        line.push(b'\n');
+        let _ = err.write_all(&line);
+    }
 }

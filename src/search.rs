@@ -19,6 +19,18 @@ pub enum Stage {
     System,
 }
 
+impl Stage {
+    /// 1 to 4, as the seed numbers them.
+    pub fn number(self) -> u8 {
+        match self {
+            Stage::LibsDir => 1,
+            Stage::LDir => 2,
+            Stage::Workspace => 3,
+            Stage::System => 4,
+        }
+    }
+}
+
 impl fmt::Display for Stage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

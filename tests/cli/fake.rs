@@ -192,3 +192,44 @@ fn unknown_driver_is_refused() {
     let msg = dir.solink().args(["--cc", "no-such-compiler-solink", "-shared", "a.o"]).refused();
     assert!(msg.contains("no-such-compiler-solink"), "{msg}");
 }
+
+#[test]
+fn explain_as_json_for_tools() {
+    let (dir, fake) = workspace();
+    let lib = dir.path("ws/prod/calc/lib");
+    let out = dir
+        .solink()
+        .env("SOLINK_FORMAT", "json")
+        .args(["--explain", "--no-system-dirs", "--cc", &fake, "--libsdir", lib.to_str().unwrap()])
+        .args(["-shared", "-o", "libcalc.so", "calc.o", "-lcalcbase", "-lm", "-lcalc"])
+        .output();
+    assert!(out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "one line of JSON: {stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stderr).unwrap();
+    assert_eq!(v["schema"], 1);
+    assert_eq!(v["shared_link"], true);
+    let d = &v["decisions"];
+    assert_eq!(d[0]["library"], "-lcalcbase");
+    assert_eq!(d[0]["outcome"], "embed");
+    assert_eq!(d[0]["stage"], 1);
+    assert_eq!(d[0]["reason"], "first-archive");
+    assert_eq!(d[0]["path"], lib.join("libcalcbase.a").display().to_string());
+    assert_eq!(d[1]["reason"], "runtime-library");
+    assert_eq!(d[1]["outcome"], "dynamic");
+    assert_eq!(d[2]["outcome"], "dropped");
+    assert_eq!(d[2]["reason"], "self-reference");
+    let command: Vec<&str> = v["command"].as_array().unwrap().iter().map(|w| w.as_str().unwrap()).collect();
+    let archive = lib.join("libcalcbase.a").display().to_string();
+    assert_eq!(command, [fake.as_str(), "-shared", "-o", "libcalc.so", "calc.o", &archive, "-lm"]);
+}
+
+#[test]
+fn no_colour_when_stderr_is_not_a_terminal() {
+    let (dir, fake) = workspace();
+    dir.write("L/libbad.a", "garbage");
+    let out = dir.solink().args(["--cc", &fake, "-shared", "a.o", "-LL", "-lbad"]).output();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.starts_with("solink: "), "{stderr}");
+    assert!(!stderr.contains('\x1b'), "no escape codes in a pipe: {stderr:?}");
+}
