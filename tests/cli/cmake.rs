@@ -37,19 +37,25 @@ fn build(defines: &[String], env: &[(&str, String)]) {
     assert!(so.defines("calcbase_add"), "libcalc.so embeds calcbase:\n{log}");
     assert!(so.needed().contains(&"libm.so.6".to_string()));
     assert_eq!(sh(&mut Command::new(build.join("app"))), PROD_OUTPUT);
+    let greeter = Elf::open(&build.join("libgreeter.so"));
+    assert!(greeter.needed().iter().any(|n| n.starts_with("libstdc++")), "{:?}", greeter.needed());
+    assert_eq!(sh(&mut Command::new(build.join("greet"))), "greeter_length() = 12\n");
 }
 
 #[test]
 fn as_the_linker_launcher() {
     if have("cmake") {
-        build(&[format!("-DCMAKE_C_LINKER_LAUNCHER={SOLINK}")], &[]);
+        build(
+            &[format!("-DCMAKE_C_LINKER_LAUNCHER={SOLINK}"), format!("-DCMAKE_CXX_LINKER_LAUNCHER={SOLINK}")],
+            &[("SOLINK_EXPLAIN", "1".to_string())],
+        );
     }
 }
 
 #[test]
 fn as_the_compiler_in_the_launcher_form() {
     if have("cmake") {
-        build(&[], &[("CC", format!("{SOLINK} gcc"))]);
+        build(&[], &[("CC", format!("{SOLINK} gcc")), ("CXX", format!("{SOLINK} g++"))]);
     }
 }
 
@@ -58,7 +64,9 @@ fn as_the_compiler_through_a_masquerading_symlink() {
     if have("cmake") {
         let dir = tempfile::tempdir().unwrap();
         symlink(SOLINK, dir.path().join("gcc")).unwrap();
+        symlink(SOLINK, dir.path().join("g++")).unwrap();
         let path = format!("{}:{}", dir.path().display(), std::env::var("PATH").unwrap());
-        build(&[], &[("CC", dir.path().join("gcc").display().to_string()), ("PATH", path)]);
+        let (cc, cxx) = (dir.path().join("gcc"), dir.path().join("g++"));
+        build(&[], &[("CC", cc.display().to_string()), ("CXX", cxx.display().to_string()), ("PATH", path)]);
     }
 }
