@@ -18,6 +18,7 @@ use crate::archive::{Finding, Problem, ProblemKind, Verdict};
 
 const FORMAT: &str = "solink-verdict 1";
 
+#[derive(Clone, Debug)]
 pub struct Cache {
     dir: PathBuf,
 }
@@ -45,6 +46,33 @@ impl Cache {
         decode(&text)
     }
 
+    /// The lines stored under `key` (any text without NUL), if whole.
+    pub fn get_lines(&self, key: &str) -> Option<Vec<String>> {
+        let text = fs::read_to_string(self.dir.join(blob_name(key))).ok()?;
+        let (content, sum) = text.strip_suffix('\n')?.rsplit_once('\n')?;
+        let content = format!("{content}\n");
+        if u64::from_str_radix(sum, 16).ok()? != checksum(&content) {
+            return None;
+        }
+        let mut lines = content.lines();
+        // The key itself is stored too, so a hash collision is a miss.
+        if lines.next()? != key.replace('\n', " ") {
+            return None;
+        }
+        Some(lines.map(str::to_string).collect())
+    }
+
+    /// Stores lines under `key`; lines must not contain newlines.
+    pub fn put_lines(&self, key: &str, lines: &[String]) {
+        let mut text = format!("{}\n", key.replace('\n', " "));
+        for l in lines {
+            text.push_str(l);
+            text.push('\n');
+        }
+        let text = format!("{text}{:016x}\n", checksum(&text));
+        let _ = self.write(&blob_name(key), &text);
+    }
+
     /// Stores a verdict; any failure just leaves the cache without it.
     pub fn put(&self, path: &Path, verdict: &Verdict) {
         let (Some(key), Some(text)) = (Self::key(path), encode(verdict)) else {
@@ -60,6 +88,10 @@ impl Cache {
         tmp.persist(self.dir.join(key)).map_err(|e| e.error)?;
         Ok(())
     }
+}
+
+fn blob_name(key: &str) -> String {
+    format!("blob-{:016x}", checksum(key))
 }
 
 /// FNV-1a, enough to tell a torn or garbage entry from a whole one.
@@ -215,6 +247,20 @@ mod tests {
         assert_eq!(cache.get(&file), Some(Verdict::Empty));
         fs::write(&file, "xy").unwrap();
         assert_eq!(cache.get(&file), None, "a changed file is a new key");
+    }
+
+    #[test]
+    fn lines_round_trip_under_their_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::new(Some(dir.path()), None).unwrap();
+        assert_eq!(cache.get_lines("k1"), None);
+        cache.put_lines("k1", &["/usr/lib".into(), "/lib".into()]);
+        assert_eq!(cache.get_lines("k1"), Some(vec!["/usr/lib".to_string(), "/lib".to_string()]));
+        assert_eq!(cache.get_lines("k2"), None);
+        let file = cache.dir.join(blob_name("k1"));
+        let text = fs::read_to_string(&file).unwrap();
+        fs::write(&file, &text[..text.len() - 3]).unwrap();
+        assert_eq!(cache.get_lines("k1"), None, "a torn entry is a miss");
     }
 
     #[test]

@@ -191,10 +191,12 @@ pub fn find_program(name: &OsStr, env: &Env) -> Option<PathBuf> {
     candidates(name, env.get("PATH")).find(|c| !is_self(c, env))
 }
 
-/// Whether `path` is this very solink (canonical paths compared).
+/// Whether `path` is this very solink, under any name or symlink (same
+/// device and inode, which is what canonical paths would compare).
 fn is_self(path: &Path, env: &Env) -> bool {
-    match (&env.self_exe, path.canonicalize()) {
-        (Some(me), Ok(p)) => *me == p,
+    use std::os::unix::fs::MetadataExt;
+    match (env.self_id, path.metadata()) {
+        (Some(me), Ok(m)) => me == (m.dev(), m.ino()),
         _ => false,
     }
 }

@@ -37,17 +37,19 @@ use search::SearchPath;
 #[derive(Clone, Debug, Default)]
 pub struct Env {
     vars: HashMap<OsString, OsString>,
-    /// The canonical path of this executable.
-    pub self_exe: Option<PathBuf>,
+    /// This executable's identity (device, inode), to recognise it under
+    /// any name or symlink.
+    pub self_id: Option<(u64, u64)>,
 }
 
 impl Env {
     pub fn new(vars: impl IntoIterator<Item = (OsString, OsString)>) -> Env {
-        Env { vars: vars.into_iter().collect(), self_exe: None }
+        Env { vars: vars.into_iter().collect(), self_id: None }
     }
 
     pub fn with_self_exe(mut self, exe: Option<PathBuf>) -> Env {
-        self.self_exe = exe.and_then(|e| e.canonicalize().ok());
+        use std::os::unix::fs::MetadataExt;
+        self.self_id = exe.and_then(|e| e.metadata().ok()).map(|m| (m.dev(), m.ino()));
         self
     }
 
@@ -89,11 +91,12 @@ pub fn run(argv: Vec<OsString>, env: &Env) -> anyhow::Result<u8> {
     };
     let syntax = args::Syntax::of_driver(&driver_words[0]);
     let cmd = args::classify_as(args.clone(), syntax)?;
-    let (final_args, decisions) = if cmd.is_shared_link() {
-        link_args(&options, &cmd, &driver_words, env)?
-    } else {
-        (args, Vec::new())
-    };
+    // Found at most once: for the system dirs (if a lookup reaches them)
+    // and for the exec.
+    let driver = std::cell::OnceCell::new();
+    let find_driver = || driver.get_or_init(|| Driver::find(&driver_words, env).ok()).as_ref();
+    let (final_args, decisions) =
+        if cmd.is_shared_link() { link_args(&options, &cmd, &find_driver, env)? } else { (args, Vec::new()) };
     let embedded = resolve::embedded_files(&cmd, &decisions);
     let warnings: Vec<&String> = decisions.iter().filter_map(|d| d.warning.as_ref()).collect();
     if let (true, Some(first)) = (options.strict, warnings.first()) {
@@ -121,7 +124,11 @@ pub fn run(argv: Vec<OsString>, env: &Env) -> anyhow::Result<u8> {
         std::io::stdout().write_all(&line).map_err(|source| Error::Output { source })?;
         return Ok(0);
     }
-    let driver = Driver::find(&driver_words, env)?;
+    let driver = match find_driver() {
+        Some(d) => d,
+        // Not found: look again, for the error that says why.
+        None => &Driver::find(&driver_words, env)?,
+    };
     Ok(driver.run(&final_args, env)?)
 }
 
@@ -152,10 +159,10 @@ fn choose_driver(options: &Options, mut args: Vec<OsString>, env: &Env) -> (Vec<
 }
 
 /// The rewritten arguments of a shared link, and the decisions behind them.
-fn link_args(
+fn link_args<'d>(
     options: &Options,
     cmd: &Command,
-    driver_words: &[OsString],
+    find_driver: &dyn Fn() -> Option<&'d Driver>,
     env: &Env,
 ) -> Result<(Vec<OsString>, Vec<resolve::Decision>), Error> {
     if let Some(option) = &cmd.missing_value {
@@ -164,19 +171,14 @@ fn link_args(
     if let Some(path) = cmd.direct_archives.iter().find(|p| !p.exists()) {
         return Err(Error::ArchiveNotFound { path: path.clone() });
     }
+    let cache = cache::Cache::new(
+        env.get("XDG_CACHE_HOME").map(std::path::Path::new),
+        env.get("HOME").map(std::path::Path::new),
+    );
+    let system_cache = cache.clone();
     let system: Option<Box<dyn FnOnce() -> Vec<PathBuf>>> = (!options.no_system_dirs).then(|| {
-        Box::new(move || {
-            let driver = Driver::find(driver_words, env).ok();
-            let dirs = match cmd.syntax {
-                args::Syntax::Gcc => driver
-                    .and_then(|d| d.ask(&cmd.target_flags, "-print-search-dirs"))
-                    .and_then(|out| search::parse_print_search_dirs(&out)),
-                args::Syntax::Ld => driver
-                    .and_then(|d| d.ask(&cmd.target_flags, "--verbose"))
-                    .and_then(|out| search::parse_ld_verbose(&out)),
-            };
-            dirs.unwrap_or_else(search::fallback_system_dirs)
-        }) as Box<dyn FnOnce() -> Vec<PathBuf>>
+        Box::new(move || system_dirs(cmd, find_driver(), system_cache.as_ref()))
+            as Box<dyn FnOnce() -> Vec<PathBuf>>
     });
     let search = SearchPath::new(&options.libsdir, &cmd.lib_dirs, options.workspace.as_deref(), system);
     let policy = resolve::Policy {
@@ -188,10 +190,6 @@ fn link_args(
             .map(|p| std::env::split_paths(p).collect())
             .unwrap_or_default(),
     };
-    let cache = cache::Cache::new(
-        env.get("XDG_CACHE_HOME").map(std::path::Path::new),
-        env.get("HOME").map(std::path::Path::new),
-    );
     let mut resolver = resolve::Resolver::new(search, policy, resolve::link_target(cmd), cache);
     let decisions = resolver.resolve(cmd);
     let rpaths = if options.rpath_dynamic { resolver.rpath_dirs(cmd, &decisions) } else { Vec::new() };
@@ -203,6 +201,59 @@ fn link_args(
         rpaths,
     };
     Ok((rewrite::rewrite(cmd, &decisions, &shape), decisions))
+}
+
+/// The driver's library directories (search stage 4): asked of the driver
+/// once and cached per driver, keyed by its path, size and mtime, the
+/// target flags and the question, so a warm link starts no process but the
+/// driver itself.
+fn system_dirs(cmd: &Command, driver: Option<&Driver>, cache: Option<&cache::Cache>) -> Vec<PathBuf> {
+    let Some(driver) = driver else {
+        return search::fallback_system_dirs();
+    };
+    let question = match cmd.syntax {
+        args::Syntax::Gcc => "-print-search-dirs",
+        args::Syntax::Ld => "--verbose",
+    };
+    let key = driver.path.metadata().ok().and_then(|m| {
+        use std::os::unix::fs::MetadataExt;
+        let mut words = vec![driver.path.as_os_str().to_str()?.to_string()];
+        words.extend(
+            driver
+                .args
+                .iter()
+                .chain(&cmd.target_flags)
+                .map(|w| w.to_str().map(str::to_string))
+                .collect::<Option<Vec<_>>>()?,
+        );
+        Some(format!(
+            "dirs {} {} {}.{} {question} {}",
+            m.size(),
+            m.ino(),
+            m.mtime(),
+            m.mtime_nsec(),
+            words.join("\u{1f}")
+        ))
+    });
+    if let (Some(cache), Some(key)) = (cache, &key) {
+        if let Some(lines) = cache.get_lines(key) {
+            return lines.into_iter().map(PathBuf::from).collect();
+        }
+    }
+    // A driver that cannot answer (lld and mold print no SEARCH_DIR) gets
+    // the built-in list, and that answer is cached too.
+    let dirs = driver
+        .ask(&cmd.target_flags, question)
+        .and_then(|out| match cmd.syntax {
+            args::Syntax::Gcc => search::parse_print_search_dirs(&out),
+            args::Syntax::Ld => search::parse_ld_verbose(&out),
+        })
+        .unwrap_or_else(search::fallback_system_dirs);
+    let lines: Option<Vec<String>> = dirs.iter().map(|d| d.to_str().map(str::to_string)).collect();
+    if let (Some(cache), Some(key), Some(lines)) = (cache, &key, lines) {
+        cache.put_lines(key, &lines);
+    }
+    dirs
 }
 
 /// Explain output (text or JSON) and warnings, on stderr. Best effort: a

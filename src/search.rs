@@ -5,7 +5,7 @@
 //! library directories. The system directories cost a process start to
 //! learn, so they are asked for only when a lookup first reaches stage 4.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::os::unix::ffi::OsStrExt;
@@ -52,11 +52,56 @@ pub struct Found {
 enum System<'a> {
     Skipped,
     NotAsked(Box<dyn FnOnce() -> Vec<PathBuf> + 'a>),
-    Dirs(Vec<PathBuf>),
+    Asked,
+}
+
+/// After this many lookups in one directory, it is listed once and looked
+/// up in memory from then on.
+const PROBES_BEFORE_LISTING: u32 = 8;
+
+/// One search directory. The cost model: a lookup is one `stat` while a
+/// directory has seen few lookups (a small link touches a few names in
+/// directories that may hold thousands of files, like
+/// /usr/lib/x86_64-linux-gnu, where a listing costs more than a few stats);
+/// once it has seen `PROBES_BEFORE_LISTING`, it is read once with
+/// `readdir` and every further miss is a hash lookup. A hit is always
+/// confirmed with one `stat` (it must be a regular file, symlinks followed).
+struct Dir {
+    path: PathBuf,
+    stage: Stage,
+    probes: u32,
+    /// The directory's entries, once listed; `None` inside when it cannot
+    /// be listed (then lookups stay stats: a directory may be searchable
+    /// without being readable).
+    listing: Option<Option<HashSet<OsString>>>,
+}
+
+impl Dir {
+    fn new(path: PathBuf, stage: Stage) -> Dir {
+        Dir { path, stage, probes: 0, listing: None }
+    }
+
+    fn lookup(&mut self, file: &OsStr) -> Option<PathBuf> {
+        self.probes += 1;
+        if self.listing.is_none() && self.probes > PROBES_BEFORE_LISTING {
+            self.listing = Some(list(&self.path));
+        }
+        if let Some(Some(names)) = &self.listing {
+            if !names.contains(file) {
+                return None;
+            }
+        }
+        Some(self.path.join(file)).filter(|p| p.is_file())
+    }
+}
+
+fn list(dir: &Path) -> Option<HashSet<OsString>> {
+    let entries = std::fs::read_dir(dir).ok()?;
+    Some(entries.filter_map(|e| e.ok().map(|e| e.file_name())).collect())
 }
 
 pub struct SearchPath<'a> {
-    dirs: Vec<(PathBuf, Stage)>,
+    dirs: Vec<Dir>,
     system: System<'a>,
     memo: HashMap<OsString, Option<Found>>,
 }
@@ -70,10 +115,10 @@ impl<'a> SearchPath<'a> {
         workspace: Option<&Path>,
         system: Option<Box<dyn FnOnce() -> Vec<PathBuf> + 'a>>,
     ) -> SearchPath<'a> {
-        let mut dirs: Vec<(PathBuf, Stage)> = Vec::new();
-        dirs.extend(libsdir.iter().map(|d| (d.clone(), Stage::LibsDir)));
-        dirs.extend(lib_dirs.iter().map(|d| (d.clone(), Stage::LDir)));
-        dirs.extend(workspace.map(|w| (w.join("test/lib"), Stage::Workspace)));
+        let mut dirs: Vec<Dir> = Vec::new();
+        dirs.extend(libsdir.iter().map(|d| Dir::new(d.clone(), Stage::LibsDir)));
+        dirs.extend(lib_dirs.iter().map(|d| Dir::new(d.clone(), Stage::LDir)));
+        dirs.extend(workspace.map(|w| Dir::new(w.join("test/lib"), Stage::Workspace)));
         let system = match system {
             Some(ask) => System::NotAsked(ask),
             None => System::Skipped,
@@ -87,31 +132,17 @@ impl<'a> SearchPath<'a> {
         if let Some(found) = self.memo.get(file) {
             return found.clone();
         }
-        let found = self.find_uncached(file);
+        let found = self.find_where(file, true, &mut |_| true);
         self.memo.insert(file.to_owned(), found.clone());
         found
     }
 
-    fn find_uncached(&mut self, file: &OsStr) -> Option<Found> {
-        let hit = |dir: &Path| Some(dir.join(file)).filter(|p| p.is_file());
-        for (dir, stage) in &self.dirs {
-            if let Some(path) = hit(dir) {
-                return Some(Found { path, stage: *stage });
-            }
-        }
-        self.system_dirs().iter().find_map(|dir| hit(dir).map(|path| Found { path, stage: Stage::System }))
-    }
-
-    fn system_dirs(&mut self) -> &[PathBuf] {
+    fn ask_system(&mut self) {
         if let System::NotAsked(_) = self.system {
-            let System::NotAsked(ask) = std::mem::replace(&mut self.system, System::Skipped) else {
+            let System::NotAsked(ask) = std::mem::replace(&mut self.system, System::Asked) else {
                 unreachable!()
             };
-            self.system = System::Dirs(ask());
-        }
-        match &self.system {
-            System::Dirs(dirs) => dirs,
-            _ => &[],
+            self.dirs.extend(ask().into_iter().map(|d| Dir::new(d, Stage::System)));
         }
     }
 
@@ -124,28 +155,28 @@ impl<'a> SearchPath<'a> {
         system: bool,
         accept: &mut dyn FnMut(&Found) -> bool,
     ) -> Option<Found> {
-        let mut check = |dir: &Path, stage: Stage| {
-            let path = dir.join(file);
-            if !path.is_file() {
-                return None;
+        let mut index = 0;
+        loop {
+            if index == self.dirs.len() || self.dirs[index].stage == Stage::System {
+                if !system {
+                    return None;
+                }
+                self.ask_system();
             }
-            let found = Found { path, stage };
-            accept(&found).then_some(found)
-        };
-        for (dir, stage) in &self.dirs {
-            if let Some(found) = check(dir, *stage) {
-                return Some(found);
+            let dir = self.dirs.get_mut(index)?;
+            if let Some(path) = dir.lookup(file) {
+                let found = Found { path, stage: dir.stage };
+                if accept(&found) {
+                    return Some(found);
+                }
             }
+            index += 1;
         }
-        if !system {
-            return None;
-        }
-        self.system_dirs().iter().find_map(|dir| check(dir, Stage::System))
     }
 
     /// Whether the system directories were asked for (for tests and explain).
     pub fn asked_system(&self) -> bool {
-        matches!(self.system, System::Dirs(_))
+        matches!(self.system, System::Asked)
     }
 }
 
@@ -273,6 +304,26 @@ mod tests {
         // Only .a counts: a .so in an earlier directory does not stop the search.
         check(&t, "libf.a", Some(("sys/libf.a", Stage::System)));
         check(&t, "libnone.a", None);
+    }
+
+    #[test]
+    fn many_lookups_list_a_directory_once_and_agree_with_stat() {
+        let files: Vec<String> = (0..40).map(|i| format!("L1/lib{i}.a")).collect();
+        let refs: Vec<&str> = files.iter().map(String::as_str).collect();
+        let t = Tree::new(&refs);
+        std::fs::create_dir(t.p("L1/libdir.a")).unwrap();
+        let mut s = SearchPath::new(&[], &[t.p("L1")], None, None);
+        for i in 0..80 {
+            let name = format!("lib{i}.a");
+            let want = (i < 40).then(|| Found { path: t.p(&format!("L1/{name}")), stage: Stage::LDir });
+            assert_eq!(s.find_where(OsStr::new(&name), false, &mut |_| true), want, "{name}");
+        }
+        assert!(matches!(s.dirs[0].listing, Some(Some(_))), "listed after many lookups");
+        assert_eq!(
+            s.find_where(OsStr::new("libdir.a"), false, &mut |_| true),
+            None,
+            "a directory is not a file"
+        );
     }
 
     #[test]

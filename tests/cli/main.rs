@@ -4,6 +4,7 @@
 //!   and signal checks.
 //! - `real`: the machine's gcc and ld build, link, load and run.
 
+mod budget;
 mod cmake;
 mod dropin;
 mod elf;

@@ -1,0 +1,65 @@
+//! A regression guard that does not time anything: with a warm cache, the
+//! seed's example 1 costs one exec (the driver), no other process, no
+//! directory listing, and a bounded number of file-system calls. Counted
+//! with strace.
+
+use std::process::Command;
+
+use crate::toolchains::have;
+use crate::util::{tiny_archive, Dir, SOLINK};
+
+const FILE_CALLS: &[&str] =
+    &["open", "openat", "stat", "lstat", "newfstatat", "statx", "access", "readlink", "readlinkat", "getdents64"];
+
+/// The syscalls solink makes before it becomes the driver.
+fn syscalls_before_exec(dir: &Dir) -> Vec<String> {
+    let log = dir.path("strace.log");
+    let status = Command::new("strace")
+        .current_dir(dir.root())
+        .env("XDG_CACHE_HOME", dir.path("cache"))
+        // cargo's test environment points the loader at its own dirs.
+        .env_remove("LD_LIBRARY_PATH")
+        .args(["-qq", "-e", "trace=%process,%file,%desc", "-o"])
+        .arg(&log)
+        .arg(SOLINK)
+        .args(["--cc", "gcc", "--libsdir", "ws/prod/calc/lib", "-shared", "-o", "libcalc.so", "calc.o"])
+        .args(["-lcalcbase", "-lm"])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let text = std::fs::read_to_string(log).unwrap();
+    let mut execs = 0;
+    let mut calls = Vec::new();
+    for line in text.lines() {
+        let name = line.split('(').next().unwrap_or("").to_string();
+        if name == "execve" {
+            execs += 1;
+            if execs == 2 {
+                return calls;
+            }
+            continue;
+        }
+        calls.push(name);
+    }
+    panic!("solink never exec'd the driver:\n{text}");
+}
+
+#[test]
+fn a_warm_link_is_one_exec_and_a_bounded_number_of_file_calls() {
+    if !have("strace") {
+        return;
+    }
+    let dir = Dir::new();
+    tiny_archive(&dir.path("ws/prod/calc/lib/libcalcbase.a"));
+    let c = dir.write("calc.c", "int tiny_answer(void);\nint calc(void) { return tiny_answer(); }\n");
+    crate::util::sh(Command::new("gcc").current_dir(dir.root()).args(["-fPIC", "-c"]).arg(c));
+    let cold = syscalls_before_exec(&dir);
+    assert!(cold.iter().any(|c| c.starts_with("clone") || c == "vfork"), "the cold run asks gcc: {cold:?}");
+    let warm = syscalls_before_exec(&dir);
+    let processes: Vec<&String> =
+        warm.iter().filter(|c| c.starts_with("clone") || c.ends_with("fork") || c.starts_with("exec")).collect();
+    assert!(processes.is_empty(), "no process but the driver: {processes:?}");
+    assert!(!warm.iter().any(|c| c == "getdents64"), "no directory is listed for a small link");
+    let file_calls = warm.iter().filter(|c| FILE_CALLS.contains(&c.as_str())).count();
+    assert!(file_calls <= 60, "{file_calls} file-system calls before the exec: {warm:?}");
+}
