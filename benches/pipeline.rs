@@ -1,0 +1,95 @@
+//! In-process benchmarks of the pipeline: classification, resolution at
+//! several scales, and archive inspection (cold and cached).
+//!
+//!     cargo bench --bench pipeline
+//!
+//! Whole-process comparisons (solink against gcc by hand, ccache and
+//! libtool) are in scripts/bench.sh; the figures are in docs/performance.md.
+
+#[path = "../examples/genbench.rs"]
+#[allow(dead_code)]
+mod genbench;
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use divan::counter::BytesCount;
+use divan::Bencher;
+use solink::archive::ElfId;
+use solink::resolve::{Policy, Resolver};
+use solink::search::SearchPath;
+
+fn main() {
+    divan::main();
+}
+
+const X86_64: ElfId = ElfId { class64: true, machine: object::elf::EM_X86_64 };
+
+fn root() -> &'static Path {
+    static ROOT: OnceLock<PathBuf> = OnceLock::new();
+    ROOT.get_or_init(|| tempfile::Builder::new().prefix("solink-bench").tempdir().unwrap().keep())
+}
+
+/// A 1,000-token shared link: objects, -L dirs, libraries, -Wl options.
+#[divan::bench]
+fn classify_1000_tokens(bencher: Bencher) {
+    let mut argv: Vec<OsString> = vec!["-shared".into(), "-o".into(), "libx.so".into()];
+    for i in 0..250 {
+        argv.extend(
+            [format!("obj/f{i}.o"), format!("-L/d{i}"), format!("-lx{i}"), format!("-Wl,-rpath,/r{i}")]
+                .map(OsString::from),
+        );
+    }
+    bencher.bench(|| solink::args::classify(divan::black_box(argv.clone())).unwrap());
+}
+
+/// (libs, dirs, archives) as the curve names them.
+const SCALES: &[(usize, usize, usize)] =
+    &[(10, 10, 20), (100, 64, 200), (1000, 64, 2000), (5000, 256, 10000)];
+
+fn scale_tree(libs: usize, dirs: usize, archives: usize) -> (PathBuf, Vec<OsString>) {
+    let dir = root().join(format!("scale-{libs}x{dirs}"));
+    let args = genbench::scale(&dir, libs, dirs, archives);
+    (dir, args.into_iter().map(OsString::from).collect())
+}
+
+/// Resolution of `libs` names over `dirs` directories (about half of the
+/// names missing), with the verdict cache warm, no system directories.
+#[divan::bench(args = SCALES)]
+fn resolve(bencher: Bencher, &(libs, dirs, archives): &(usize, usize, usize)) {
+    let (dir, argv) = scale_tree(libs, dirs, archives);
+    let cache_dir = dir.join("cache");
+    let cmd = solink::args::classify(argv).unwrap();
+    let run = || {
+        let search = SearchPath::new(&[], &cmd.lib_dirs, None, None);
+        let cache = solink::cache::Cache::new(Some(&cache_dir), None);
+        Resolver::new(search, Policy::default(), X86_64, cache).resolve(&cmd)
+    };
+    run(); // warms the cache
+    bencher.bench(run);
+}
+
+fn big_archive() -> &'static Path {
+    static BIG: OnceLock<PathBuf> = OnceLock::new();
+    BIG.get_or_init(|| genbench::big(&root().join("big"), 100))
+}
+
+/// A 100 MB archive of PIC objects, inspected from scratch.
+#[divan::bench(sample_count = 20)]
+fn inspect_100mb_cold(bencher: Bencher) {
+    let path = big_archive();
+    let size = std::fs::metadata(path).unwrap().len();
+    bencher
+        .counter(BytesCount::new(size))
+        .bench(|| solink::archive::inspect(divan::black_box(path)).unwrap());
+}
+
+/// The same archive's verdict, read from the cache.
+#[divan::bench]
+fn inspect_cached(bencher: Bencher) {
+    let path = big_archive();
+    let cache = solink::cache::Cache::new(Some(&root().join("verdicts")), None).unwrap();
+    cache.put(path, &solink::archive::inspect(path).unwrap());
+    bencher.bench(|| cache.get(divan::black_box(path)).unwrap());
+}
