@@ -8,8 +8,24 @@ use std::path::{Path, PathBuf};
 use crate::Error;
 
 /// `TARGET: PREREQS...` and then one empty rule per prerequisite, as
-/// `gcc -MP` writes, so a deleted archive does not stop make.
-pub fn render(target: &Path, prereqs: &[PathBuf]) -> String {
+/// `gcc -MP` writes, so a deleted archive does not stop make. A path with a
+/// newline cannot be written in a make rule at all.
+pub fn render(target: &Path, prereqs: &[PathBuf]) -> Result<String, Error> {
+    if let Some(p) = std::iter::once(target).chain(prereqs.iter().map(PathBuf::as_path)).find(|p| {
+        use std::os::unix::ffi::OsStrExt;
+        p.as_os_str().as_bytes().contains(&b'\n')
+    }) {
+        return Err(Error::Usage {
+            message: format!(
+                "{:?} has a newline in its name, which a make rule cannot hold; rename it or drop --depfile",
+                p
+            ),
+        });
+    }
+    Ok(render_rule(target, prereqs))
+}
+
+fn render_rule(target: &Path, prereqs: &[PathBuf]) -> String {
     let mut out = escape(target);
     out.push(':');
     for p in prereqs {
@@ -70,12 +86,14 @@ mod tests {
         let text = render(
             Path::new("out/libcalc.so"),
             &[PathBuf::from("/l/libcalcbase.a"), PathBuf::from("/l/x y.a")],
-        );
+        )
+        .unwrap();
         assert_eq!(
             text,
             "out/libcalc.so: \\\n /l/libcalcbase.a \\\n /l/x\\ y.a\n\n/l/libcalcbase.a:\n\n/l/x\\ y.a:\n"
         );
-        assert_eq!(render(Path::new("a.so"), &[]), "a.so:\n");
+        assert_eq!(render(Path::new("a.so"), &[]).unwrap(), "a.so:\n");
+        assert!(render(Path::new("a.so"), &[PathBuf::from("/x\ny.a")]).is_err());
     }
 
     #[test]

@@ -113,7 +113,7 @@ pub fn run(argv: Vec<OsString>, env: &Env) -> anyhow::Result<u8> {
     }
     if let (Some(path), true) = (&options.depfile, cmd.is_shared_link()) {
         let target = cmd.output.clone().unwrap_or_else(|| PathBuf::from("a.out"));
-        depfile::write(path, &depfile::render(&target, &embedded))?;
+        depfile::write(path, &depfile::render(&target, &embedded)?)?;
     }
     let mut command_line = driver_words.clone();
     command_line.extend(final_args.iter().cloned());

@@ -302,8 +302,12 @@ impl<'a> Resolver<'a> {
             Some(_) => (Outcome::Keep, format!("linking {} dynamically", name.display())),
             None => (Outcome::Embed(path.clone()), "embedding it anyway, as ld would link it".to_string()),
         };
-        let warning =
-            format!("{} is not position-independent ({unsafe_problem}); {doing}. {fix}", path.display());
+        let not_pic = matches!(verdict, Verdict::Objects { problem: Some(p), .. } if p.is_not_pic());
+        let warning = if not_pic {
+            format!("{} is not position-independent ({unsafe_problem}); {doing}. {fix}", path.display())
+        } else {
+            format!("{} cannot go into a shared object ({unsafe_problem}); {doing}.", path.display())
+        };
         (outcome, Reason::NotPic { problem: unsafe_problem, shared }, Some(warning))
     }
 

@@ -200,6 +200,24 @@ pub fn parse_print_search_dirs(output: &[u8]) -> Option<Vec<PathBuf>> {
     Some(dirs)
 }
 
+/// Notes for `--explain` on search directories that cannot serve: missing,
+/// not a directory, or unreadable. They are skipped, never an error: ld
+/// ignores a bad `-L` too.
+pub fn dir_notes(dirs: &[(PathBuf, Stage)]) -> Vec<String> {
+    let mut notes = Vec::new();
+    for (dir, stage) in dirs {
+        let problem = match std::fs::metadata(dir) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => "does not exist",
+            Err(_) => "cannot be reached",
+            Ok(m) if !m.is_dir() => "is not a directory",
+            Ok(_) if std::fs::read_dir(dir).is_err() => "cannot be read",
+            Ok(_) => continue,
+        };
+        notes.push(format!("the search directory {} ({stage}) {problem}; skipped", dir.display()));
+    }
+    notes
+}
+
 /// Parses the `SEARCH_DIR("=/usr/lib")` entries of `ld --verbose` (GNU ld
 /// and gold). `None` when there are none (lld and mold print no script).
 pub fn parse_ld_verbose(output: &[u8]) -> Option<Vec<PathBuf>> {

@@ -56,6 +56,13 @@ pub enum ProblemKind {
     MissingMember(PathBuf),
 }
 
+impl Problem {
+    /// A relocation problem, which rebuilding with -fPIC fixes.
+    pub fn is_not_pic(&self) -> bool {
+        matches!(self.kind, ProblemKind::Finding(Finding::NotPic { .. }))
+    }
+}
+
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let m = &self.member;

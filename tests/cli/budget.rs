@@ -8,8 +8,18 @@ use std::process::Command;
 use crate::toolchains::have;
 use crate::util::{tiny_archive, Dir, SOLINK};
 
-const FILE_CALLS: &[&str] =
-    &["open", "openat", "stat", "lstat", "newfstatat", "statx", "access", "readlink", "readlinkat", "getdents64"];
+const FILE_CALLS: &[&str] = &[
+    "open",
+    "openat",
+    "stat",
+    "lstat",
+    "newfstatat",
+    "statx",
+    "access",
+    "readlink",
+    "readlinkat",
+    "getdents64",
+];
 
 /// The syscalls solink makes before it becomes the driver.
 fn syscalls_before_exec(dir: &Dir) -> Vec<String> {
@@ -56,8 +66,10 @@ fn a_warm_link_is_one_exec_and_a_bounded_number_of_file_calls() {
     let cold = syscalls_before_exec(&dir);
     assert!(cold.iter().any(|c| c.starts_with("clone") || c == "vfork"), "the cold run asks gcc: {cold:?}");
     let warm = syscalls_before_exec(&dir);
-    let processes: Vec<&String> =
-        warm.iter().filter(|c| c.starts_with("clone") || c.ends_with("fork") || c.starts_with("exec")).collect();
+    let processes: Vec<&String> = warm
+        .iter()
+        .filter(|c| c.starts_with("clone") || c.ends_with("fork") || c.starts_with("exec"))
+        .collect();
     assert!(processes.is_empty(), "no process but the driver: {processes:?}");
     assert!(!warm.iter().any(|c| c == "getdents64"), "no directory is listed for a small link");
     let file_calls = warm.iter().filter(|c| FILE_CALLS.contains(&c.as_str())).count();
