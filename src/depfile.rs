@@ -61,7 +61,14 @@ pub fn escape(path: &Path) -> String {
 /// Writes the depfile atomically: a temporary file in the same directory,
 /// renamed into place. Fails before the link when that is not possible.
 pub fn write(path: &Path, text: &str) -> Result<(), Error> {
-    let fail = |source: std::io::Error| Error::Depfile { path: path.to_path_buf(), source };
+    // The temporary file's name is not the user's business: keep only the
+    // cause.
+    let fail = |e: std::io::Error| Error::Depfile {
+        path: path.to_path_buf(),
+        source: e
+            .raw_os_error()
+            .map_or_else(|| std::io::Error::from(e.kind()), std::io::Error::from_raw_os_error),
+    };
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),

@@ -99,13 +99,6 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Error::DriverExec { source, .. } | Error::Output { source } | Error::Depfile { source, .. } => {
-                Some(source)
-            }
-            _ => None,
-        }
-    }
-}
+/// Messages carry their cause already (anyhow's `{:#}` would print it
+/// twice otherwise).
+impl std::error::Error for Error {}

@@ -280,6 +280,15 @@ fn report(
                 "solink: not a shared link (no -shared, or it stops before linking); passing it through"
             );
         }
+        if cmd.is_shared_link() {
+            let mut dirs: Vec<(PathBuf, search::Stage)> =
+                options.libsdir.iter().map(|d| (d.clone(), search::Stage::LibsDir)).collect();
+            dirs.extend(cmd.lib_dirs.iter().map(|d| (d.clone(), search::Stage::LDir)));
+            dirs.extend(options.workspace.iter().map(|w| (w.join("test/lib"), search::Stage::Workspace)));
+            for note in search::dir_notes(&dirs) {
+                let _ = writeln!(err, "solink: note: {note}");
+            }
+        }
         for archive in &cmd.direct_archives {
             let _ = writeln!(
                 err,

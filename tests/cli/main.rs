@@ -9,6 +9,7 @@ mod cmake;
 mod dropin;
 mod elf;
 mod embedding;
+mod errors;
 mod fake;
 mod make;
 mod real;

@@ -1,0 +1,308 @@
+//! The catalogue of bad inputs (docs/errors.md): one test per row. A
+//! refusal is one `solink: ` line, exit status 2, and an output file left
+//! as it was; everything else returns the driver's own status.
+
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStringExt;
+use std::os::unix::fs::symlink;
+use std::time::Duration;
+
+use crate::util::{os, tiny_archive, Dir, SOLINK};
+
+/// A directory with a fake driver and an old `out.so` that a refusal must
+/// leave alone.
+fn setup() -> (Dir, String) {
+    let dir = Dir::new();
+    let fake = dir.fake_driver().display().to_string();
+    dir.write("out.so", "old");
+    (dir, fake)
+}
+
+fn refused(dir: &Dir, fake: &str, args: &[&str], expected: &str) {
+    let msg = dir.solink().args(["--cc", fake]).args(args).refused();
+    assert_eq!(msg, format!("solink: {expected}\n"));
+    assert_eq!(std::fs::read_to_string(dir.path("out.so")).unwrap(), "old", "output untouched");
+    assert!(!dir.path("fakecc.log").exists(), "the driver never ran");
+}
+
+/// Runs with --explain; returns (exit code, stderr, driver argv).
+fn linked(dir: &Dir, fake: &str, args: &[&str]) -> (Option<i32>, String, Vec<OsString>) {
+    let out = dir.solink().env("FAKECC_EXIT", "7").args(["--explain", "--cc", fake]).args(args).output();
+    (out.status.code(), String::from_utf8(out.stderr).unwrap(), dir.fake_argv())
+}
+
+#[test]
+fn missing_values_at_the_end() {
+    let (dir, fake) = setup();
+    for opt in ["-l", "-o", "-L"] {
+        refused(
+            &dir,
+            &fake,
+            &["-shared", "-o", "out.so", "a.o", opt],
+            &format!("{opt} at the end of the command needs a value; complete the command"),
+        );
+    }
+}
+
+#[test]
+fn direct_archive_that_does_not_exist() {
+    let (dir, fake) = setup();
+    refused(
+        &dir,
+        &fake,
+        &["-shared", "-o", "out.so", "a.o", "nothere.a"],
+        "archive nothere.a does not exist; build it first or fix the path",
+    );
+}
+
+#[test]
+fn garbage_truncated_and_non_elf_archives_stay_dynamic_with_a_warning() {
+    let (dir, fake) = setup();
+    dir.write("L/libgarbage.a", "this is not an archive\n");
+    tiny_archive(&dir.path("L/libwhole.a"));
+    let whole = std::fs::read(dir.path("L/libwhole.a")).unwrap();
+    dir.write("L/libtruncated.a", &whole[..whole.len() / 2]);
+    // A well-formed archive whose only member is text.
+    dir.write(
+        "L/libtext.a",
+        b"!<arch>\nnotes.txt/      0           0     0     644     6         `\nhello\n\n",
+    );
+    dir.write("L/libtext.so", "");
+    let (code, stderr, argv) =
+        linked(&dir, &fake, &["-shared", "a.o", "-LL", "-lgarbage", "-ltruncated", "-ltext"]);
+    assert_eq!(code, Some(7), "the driver's status");
+    assert_eq!(argv, os(&["-shared", "a.o", "-LL", "-lgarbage", "-ltruncated", "-ltext"]));
+    assert!(
+        stderr.contains(
+            "solink: L/libgarbage.a is not an archive; linking -lgarbage dynamically. Rebuild or remove it."
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("solink: L/libtruncated.a is damaged ("), "{stderr}");
+    assert!(stderr.contains(
+        "solink: L/libtext.a cannot go into a shared object (notes.txt: not an ELF object); linking -ltext dynamically."
+    ), "{stderr}");
+}
+
+#[test]
+fn linker_script_naming_missing_files() {
+    let (dir, fake) = setup();
+    dir.write("L/libscript.a", "GROUP ( /nonexistent/libinner.a )\n");
+    let (code, stderr, argv) = linked(&dir, &fake, &["-shared", "a.o", "-LL", "-lscript"]);
+    assert_eq!(code, Some(7));
+    assert_eq!(argv, os(&["-shared", "a.o", "-LL", "-lscript"]));
+    assert!(stderr.contains(
+        "solink: L/libscript.a is a linker script over /nonexistent/libinner.a, which does not exist; linking -lscript dynamically."
+    ), "{stderr}");
+}
+
+#[test]
+fn empty_archive() {
+    let (dir, fake) = setup();
+    dir.write("L/libempty.a", "!<arch>\n");
+    let (code, stderr, argv) = linked(&dir, &fake, &["-shared", "a.o", "-LL", "-lempty"]);
+    assert_eq!(code, Some(7));
+    assert_eq!(argv, os(&["-shared", "a.o", "-LL", "-lempty"]));
+    assert!(stderr.contains("an empty archive: nothing to embed"), "{stderr}");
+}
+
+#[test]
+fn symlink_loop_and_dangling_symlink_named_like_archives() {
+    let (dir, fake) = setup();
+    dir.mkdir("L");
+    symlink("libloop.a", dir.path("L/libloop.a")).unwrap();
+    symlink("/nonexistent/libx.a", dir.path("L/libdangling.a")).unwrap();
+    let (code, stderr, argv) =
+        linked(&dir, &fake, &["-shared", "a.o", "-LL", "-lloop", "-ldangling", "--no-system-dirs-is-gcc's"]);
+    assert_eq!(code, Some(7));
+    assert_eq!(argv, os(&["-shared", "a.o", "-LL", "-lloop", "-ldangling", "--no-system-dirs-is-gcc's"]));
+    assert!(stderr.contains("solink: -lloop: dynamic: no libloop.a in the search order"), "{stderr}");
+    assert!(stderr.contains("solink: -ldangling: dynamic: no libdangling.a in the search order"), "{stderr}");
+}
+
+#[test]
+fn search_directories_that_cannot_serve_are_noted_not_errors() {
+    let (dir, fake) = setup();
+    dir.write("afile", "x");
+    let (code, stderr, _) = linked(&dir, &fake, &["--libsdir", "nodir", "-shared", "a.o", "-Lafile", "-lx"]);
+    assert_eq!(code, Some(7));
+    assert!(
+        stderr
+            .contains("solink: note: the search directory nodir (stage 1, LIBSDIR) does not exist; skipped"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("solink: note: the search directory afile (stage 2, -L) is not a directory; skipped"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn unreadable_search_directory_is_noted() {
+    // Root reads any directory, so this row can only be checked as another user.
+    if unsafe { libc::geteuid() } == 0 {
+        eprintln!("SKIP: running as root, every directory is readable");
+        return;
+    }
+    let (dir, fake) = setup();
+    let locked = dir.mkdir("locked");
+    std::fs::set_permissions(&locked, std::os::unix::fs::PermissionsExt::from_mode(0o000)).unwrap();
+    let (_, stderr, _) = linked(&dir, &fake, &["-shared", "a.o", "-Llocked", "-lx"]);
+    std::fs::set_permissions(&locked, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    assert!(stderr.contains("cannot be read; skipped"), "{stderr}");
+}
+
+#[test]
+fn odd_bytes_in_paths_reach_the_driver_exactly() {
+    let (dir, fake) = setup();
+    let odd = OsString::from_vec(b"lib \xff 'q\" $d #h\nnl".to_vec());
+    let libdir = dir.root().join(&odd);
+    tiny_archive(&libdir.join("libodd.a"));
+    let mut l = OsString::from("-L");
+    l.push(&libdir);
+    let out = dir
+        .solink()
+        .args(["--cc", &fake])
+        .args([OsString::from("-shared"), l.clone(), "-lodd".into()])
+        .output();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(dir.fake_argv(), vec!["-shared".into(), l.clone(), libdir.join("libodd.a").into_os_string()]);
+    // A make rule cannot hold a newline: --depfile refuses before the link.
+    std::fs::remove_file(dir.path("fakecc.log")).unwrap();
+    let msg = dir
+        .solink()
+        .args(["--cc", &fake, "--depfile", "out.so.d"])
+        .args([OsString::from("-shared"), "-o".into(), "out.so".into(), l, "-lodd".into()])
+        .refused();
+    assert!(msg.contains("newline"), "{msg}");
+}
+
+#[test]
+fn response_file_that_does_not_exist_stays_literal() {
+    let (dir, fake) = setup();
+    let (code, _, argv) = linked(&dir, &fake, &["-shared", "a.o", "@missing.rsp"]);
+    assert_eq!(code, Some(7));
+    assert_eq!(argv, os(&["-shared", "a.o", "@missing.rsp"]));
+}
+
+#[test]
+fn response_file_that_includes_itself() {
+    let (dir, fake) = setup();
+    dir.write("self.rsp", "-lx @self.rsp");
+    refused(
+        &dir,
+        &fake,
+        &["-shared", "-o", "out.so", "@self.rsp"],
+        "response file @self.rsp includes itself; remove the loop from it",
+    );
+}
+
+#[test]
+fn a_10_mb_response_file_and_100_000_arguments() {
+    let (dir, fake) = setup();
+    tiny_archive(&dir.path("L/libbig.a"));
+    // 100,000 arguments, 10 MB: long object names, one library to rewrite.
+    let name = "o".repeat(100);
+    let mut text = String::new();
+    for i in 0..100_000 {
+        text.push_str(&format!("{name}{i}.o\n"));
+    }
+    text.push_str("-lbig\n");
+    assert!(text.len() > 10_000_000);
+    dir.write("big.rsp", &text);
+    let out = dir
+        .solink()
+        .env("TMPDIR", dir.mkdir("tmp"))
+        .args(["--cc", &fake, "-shared", "-LL", "@big.rsp"])
+        .output();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let argv = dir.fake_argv();
+    assert_eq!(argv.len(), 1, "too long for exec: one @file");
+    let args = solink::args::respfile::parse(&std::fs::read(dir.path("fakecc.log.rsp")).unwrap());
+    assert_eq!(args.len(), 2 + 100_000 + 1);
+    assert_eq!(args[2], OsString::from(format!("{name}0.o")));
+    assert_eq!(args.last().unwrap(), "L/libbig.a");
+    assert_eq!(std::fs::read_dir(dir.path("tmp")).unwrap().count(), 0, "the response file is removed");
+}
+
+#[test]
+fn driver_not_found_or_not_executable() {
+    let (dir, fake) = setup();
+    let _ = fake;
+    let msg = dir.solink().args(["--cc", "no-such-cc-anywhere", "-shared", "-o", "out.so", "a.o"]).refused();
+    assert_eq!(
+        msg,
+        "solink: cannot find the compiler driver no-such-cc-anywhere on PATH; set --cc or SOLINK_CC to the real compiler\n"
+    );
+    let plain = dir.write("notexec", "#!/bin/sh\n");
+    let msg = dir.solink().arg("--cc").arg(&plain).args(["-shared", "-o", "out.so", "a.o"]).refused();
+    assert_eq!(
+        msg,
+        format!(
+            "solink: {} is not an executable file; set --cc or SOLINK_CC to the real compiler\n",
+            plain.display()
+        )
+    );
+    assert_eq!(std::fs::read_to_string(dir.path("out.so")).unwrap(), "old");
+}
+
+#[test]
+fn driver_resolving_to_solink_itself() {
+    let (dir, _) = setup();
+    let msg = dir.solink().args(["--cc", SOLINK, "-shared", "-o", "out.so", "a.o"]).refused();
+    assert_eq!(msg, "solink: the real compiler resolves to solink itself (check SOLINK_CC and PATH)\n");
+}
+
+#[test]
+fn depfile_location_that_cannot_be_written() {
+    let (dir, fake) = setup();
+    let msg = dir
+        .solink()
+        .args(["--cc", &fake, "--depfile", "no/dir/out.so.d", "-shared", "-o", "out.so", "a.o"])
+        .refused();
+    assert!(msg.starts_with("solink: cannot write the depfile no/dir/out.so.d: "), "{msg}");
+    assert!(msg.ends_with("; check that its directory exists and is writable\n"), "{msg}");
+}
+
+#[test]
+fn cache_that_cannot_be_written_changes_nothing() {
+    let (dir, fake) = setup();
+    tiny_archive(&dir.path("L/libx.a"));
+    let args = ["--dry-run", "--cc", &fake, "-shared", "a.o", "-LL", "-lx"];
+    let with_cache = dir.solink().args(args).ok();
+    // /proc refuses new directories: the cache is off, the answer the same.
+    let unwritable = dir.solink().env("XDG_CACHE_HOME", "/proc/solink-cache").args(args).ok();
+    let no_home = dir.solink().env_remove("HOME").env_remove("XDG_CACHE_HOME").args(args).ok();
+    assert_eq!(with_cache, unwritable);
+    assert_eq!(with_cache, no_home);
+    assert!(with_cache.contains("libx.a"));
+}
+
+#[test]
+fn sigint_to_the_process_group_during_a_spawned_link() {
+    let (dir, fake) = setup();
+    tiny_archive(&dir.path("L/libbig.a"));
+    let mut text = String::new();
+    for i in 0..30_000 {
+        text.push_str(&format!("{}{i}.o\n", "o".repeat(100)));
+    }
+    text.push_str("-lbig\n");
+    dir.write("big.rsp", &text);
+    let tmp = dir.mkdir("tmp");
+    let mut cmd = dir.solink().env("TMPDIR", &tmp).env("FAKECC_SLEEP", "30").cmd;
+    cmd.args(["--cc", &fake, "-shared", "-LL", "@big.rsp"]);
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    let mut child = cmd.spawn().unwrap();
+    for _ in 0..200 {
+        if dir.path("fakecc.log.rsp").exists() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    assert!(dir.path("fakecc.log.rsp").exists(), "the driver started");
+    // SAFETY: kill(2) on the process group of a child this test spawned.
+    unsafe { libc::kill(-(child.id() as libc::pid_t), libc::SIGINT) };
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(128 + 2), "{status:?}");
+    assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0, "no temp file is left behind");
+}
