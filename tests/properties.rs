@@ -1,14 +1,19 @@
-//! Property tests over the classify → resolve → rewrite pipeline.
+//! Property tests over the classify → resolve → rewrite pipeline and the
+//! response-file format.
 
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use proptest::prelude::*;
 use solink::archive::ElfId;
-use solink::args::classify;
-use solink::resolve::{Outcome, Policy, Resolver};
+use solink::args::{classify, respfile, Site};
+use solink::resolve::{Decision, Outcome, Policy, Reason, Resolver, Subject};
 use solink::rewrite::{rewrite, Shape};
 use solink::search::SearchPath;
+
+const X86_64: ElfId = ElfId { class64: true, machine: 62 };
 
 /// Tokens that exercise the classifier: the table's options, linker
 /// arguments, response-file syntax, and arbitrary bytes.
@@ -34,6 +39,9 @@ fn token() -> impl Strategy<Value = OsString> {
         Just("@/nonexistent/solink-rsp"),
         Just("a.o"),
         Just("libx.so"),
+        Just("-la"),
+        Just("-lb"),
+        Just("-lc"),
     ]
     .prop_map(OsString::from);
     prop_oneof![
@@ -45,19 +53,113 @@ fn token() -> impl Strategy<Value = OsString> {
     ]
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2000))]
+fn argv() -> impl Strategy<Value = Vec<OsString>> {
+    proptest::collection::vec(token(), 0..24)
+}
 
-    /// With nothing to resolve, classify and re-emit gives back the input,
+fn keep_all(n: usize) -> Vec<Decision> {
+    (0..n)
+        .map(|i| Decision {
+            subject: Subject::Ref(i),
+            outcome: Outcome::Keep,
+            reason: Reason::NotFound,
+            found: None,
+            notes: vec![],
+            warning: None,
+        })
+        .collect()
+}
+
+/// A directory holding PIC archives `liba.a` and `libb.a` (built once with
+/// gcc and ar); `c` and others are missing.
+fn archives() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::Builder::new().prefix("solink-prop").tempdir().unwrap().keep();
+        std::fs::write(dir.join("t.c"), "int t(void) { return 1; }\n").unwrap();
+        let ok = |c: &mut std::process::Command| assert!(c.current_dir(&dir).status().unwrap().success());
+        ok(std::process::Command::new("gcc").args(["-fPIC", "-c", "t.c"]));
+        ok(std::process::Command::new("ar").args(["rcs", "liba.a", "t.o"]));
+        std::fs::copy(dir.join("liba.a"), dir.join("libb.a")).unwrap();
+        dir
+    })
+}
+
+/// The pipeline as solink runs it, with `archives()` as the only search
+/// directory and no system directories.
+fn pipeline(argv: Vec<OsString>) -> Vec<OsString> {
+    let cmd = classify(argv).unwrap();
+    let search = SearchPath::new(&[archives().to_path_buf()], &cmd.lib_dirs, None, None);
+    let decisions = Resolver::new(search, Policy::default(), X86_64, None).resolve(&cmd);
+    rewrite(&cmd, &decisions, &Shape::default())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    /// With no substitutions, classify and re-emit gives back the input,
     /// byte for byte.
     #[test]
-    fn nothing_to_resolve_gives_back_the_input(argv in proptest::collection::vec(token(), 0..24)) {
+    fn nothing_substituted_gives_back_the_input(argv in argv()) {
         let cmd = classify(argv.clone()).unwrap();
+        prop_assert_eq!(rewrite(&cmd, &keep_all(cmd.libs.len()), &Shape::default()), argv.clone());
+        // And through the resolver, where nothing is found.
         let search = SearchPath::new(&[], &[], None, None);
-        let target = ElfId { class64: true, machine: 62 };
-        let decisions = Resolver::new(search, Policy::default(), target, None).resolve(&cmd);
-        // A self-reference (`-o libx.so ... -lx`) is a deliberate change.
+        let decisions = Resolver::new(search, Policy::default(), X86_64, None).resolve(&cmd);
         prop_assume!(decisions.iter().all(|d| d.outcome == Outcome::Keep));
         prop_assert_eq!(rewrite(&cmd, &decisions, &Shape::default()), argv);
+    }
+
+    /// A rewrite never drops, duplicates or reorders a token that is not a
+    /// library.
+    #[test]
+    fn other_tokens_keep_their_order(argv in argv(), embed in proptest::collection::vec(any::<bool>(), 24)) {
+        let cmd = classify(argv.clone()).unwrap();
+        prop_assume!(cmd.groups.is_empty());
+        prop_assume!(cmd.libs.iter().all(|l| matches!(l.site, Site::Driver { .. })));
+        let decisions: Vec<Decision> = keep_all(cmd.libs.len())
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut d)| {
+                // Every library changes (embedded or dropped), so the
+                // tokens left to compare are exactly the others.
+                d.outcome = if embed[i % embed.len()] {
+                    Outcome::Embed(PathBuf::from(format!("/EMBEDDED/{i}.a")))
+                } else {
+                    Outcome::Drop
+                };
+                d
+            })
+            .collect();
+        let lib_tokens: Vec<usize> = cmd
+            .libs
+            .iter()
+            .flat_map(|l| match l.site { Site::Driver { arg } => cmd.args[arg].span.clone(), _ => 0..0 })
+            .collect();
+        let expected: Vec<&OsString> =
+            argv.iter().enumerate().filter(|(i, _)| !lib_tokens.contains(i)).map(|(_, t)| t).collect();
+        let out = rewrite(&cmd, &decisions, &Shape::default());
+        let inserted = |t: &&OsString| {
+            let b = t.as_encoded_bytes();
+            b.starts_with(b"/EMBEDDED/") || b == b"-Wl,--start-group" || b == b"-Wl,--end-group"
+        };
+        let actual: Vec<&OsString> = out.iter().filter(|t| !inserted(t)).collect();
+        prop_assert_eq!(actual, expected);
+    }
+
+    /// Feeding solink's own rewritten command back gives the same command.
+    #[test]
+    fn rewriting_is_idempotent(argv in argv()) {
+        let once = pipeline(argv);
+        let twice = pipeline(once.clone());
+        prop_assert_eq!(twice, once);
+    }
+
+    /// Any arguments, quoted into a response file and read back, are the
+    /// same arguments.
+    #[test]
+    fn response_files_round_trip(args in proptest::collection::vec(proptest::collection::vec(1u8..=255, 0..20), 0..20)) {
+        let args: Vec<OsString> = args.into_iter().map(OsString::from_vec).collect();
+        prop_assert_eq!(respfile::parse(&respfile::quote(&args)), args);
     }
 }

@@ -13,5 +13,6 @@ mod errors;
 mod fake;
 mod make;
 mod real;
+mod reliability;
 mod toolchains;
 mod util;
