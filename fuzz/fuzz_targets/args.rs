@@ -1,0 +1,34 @@
+//! The argument and response-file parser: arbitrary bytes are read as a
+//! response file, the words classified (gcc's and ld's syntax) and
+//! re-emitted with nothing to resolve, which must give them back exactly;
+//! quoting them and reading them back must too.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use solink::args::{classify_as, respfile, Syntax};
+use solink::resolve::{Decision, Outcome, Reason, Subject};
+use solink::rewrite::{rewrite, Shape};
+
+fuzz_target!(|data: &[u8]| {
+    let words = respfile::parse(data);
+    assert_eq!(respfile::parse(&respfile::quote(&words)), words);
+    // Words naming response files would read the file system; leave them
+    // to the unit tests.
+    if words.iter().any(|w| w.as_encoded_bytes().first() == Some(&b'@')) {
+        return;
+    }
+    for syntax in [Syntax::Gcc, Syntax::Ld] {
+        let cmd = classify_as(words.clone(), syntax).expect("no response files, no errors");
+        let keep: Vec<Decision> = (0..cmd.libs.len())
+            .map(|i| Decision {
+                subject: Subject::Ref(i),
+                outcome: Outcome::Keep,
+                reason: Reason::NotFound,
+                found: None,
+                notes: Vec::new(),
+                warning: None,
+            })
+            .collect();
+        assert_eq!(rewrite(&cmd, &keep, &Shape::default()), words);
+    }
+});
