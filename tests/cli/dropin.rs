@@ -3,7 +3,6 @@
 
 use std::os::unix::fs::symlink;
 use std::process::Command;
-use std::time::Duration;
 
 use crate::elf::Elf;
 use crate::util::{os, sh, tiny_archive, Dir, SOLINK};
@@ -174,14 +173,7 @@ fn sigterm_reaches_the_driver_and_the_response_file_is_removed() {
     cmd.args(["--no-deps", "--cc"]).arg(&fake).arg("--libsdir").arg(&libdir);
     cmd.args(["-shared", "-o", "x.so", "a.o", "@libs.rsp"]);
     let mut child = cmd.spawn().unwrap();
-    // Wait until the driver runs (it has copied the response file).
-    for _ in 0..200 {
-        if dir.path("fakecc.log.rsp").exists() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(25));
-    }
-    assert!(dir.path("fakecc.log.rsp").exists(), "the driver started");
+    dir.wait_for_fake_driver();
     // SAFETY: kill(2) on a child this test spawned and has not reaped.
     unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
     let status = child.wait().unwrap();

@@ -93,17 +93,25 @@ fn verdicts_for_each_kind_of_archive() {
     assert!(matches!(archive::inspect(&truncated).unwrap(), Verdict::Damaged(_)));
 }
 
-#[test]
-fn verdict_for_a_32_bit_archive() {
-    let dir = Dir::new();
+/// Whether gcc can compile 32-bit code here; in CI it must.
+fn gcc_m32_works(dir: &Dir) -> bool {
     let probe = Command::new("gcc")
         .args(["-m32", "-x", "c", "-c", "-o"])
         .arg(dir.path("p.o"))
         .arg("/dev/null")
         .status();
-    if !probe.is_ok_and(|s| s.success()) {
+    let ok = probe.is_ok_and(|s| s.success());
+    if !ok {
         assert!(std::env::var_os("CI").is_none(), "gcc -m32 must work in CI (gcc-multilib)");
         eprintln!("SKIP: gcc -m32 does not work here");
+    }
+    ok
+}
+
+#[test]
+fn verdict_for_a_32_bit_archive() {
+    let dir = Dir::new();
+    if !gcc_m32_works(&dir) {
         return;
     }
     let a = archive(&dir, "archives/answer.c", &["-m32", "-fPIC"], "lib32.a", "rcs");
@@ -203,14 +211,7 @@ fn user_overrides() {
 #[test]
 fn incompatible_archives_are_skipped_and_the_search_goes_on() {
     let dir = Dir::new();
-    let probe = Command::new("gcc")
-        .args(["-m32", "-x", "c", "-c", "-o"])
-        .arg(dir.path("p.o"))
-        .arg("/dev/null")
-        .status();
-    if !probe.is_ok_and(|s| s.success()) {
-        assert!(std::env::var_os("CI").is_none(), "gcc -m32 must work in CI (gcc-multilib)");
-        eprintln!("SKIP: gcc -m32 does not work here");
+    if !gcc_m32_works(&dir) {
         return;
     }
     archive(&dir, "archives/answer.c", &["-m32", "-fPIC"], "L32/libanswer.a", "rcs");

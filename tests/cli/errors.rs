@@ -5,7 +5,6 @@
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 use std::os::unix::fs::symlink;
-use std::time::Duration;
 
 use crate::util::{os, tiny_archive, Dir, SOLINK};
 
@@ -293,13 +292,7 @@ fn sigint_to_the_process_group_during_a_spawned_link() {
     cmd.args(["--cc", &fake, "-shared", "-LL", "@big.rsp"]);
     std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
     let mut child = cmd.spawn().unwrap();
-    for _ in 0..200 {
-        if dir.path("fakecc.log.rsp").exists() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(25));
-    }
-    assert!(dir.path("fakecc.log.rsp").exists(), "the driver started");
+    dir.wait_for_fake_driver();
     // SAFETY: kill(2) on the process group of a child this test spawned.
     unsafe { libc::kill(-(child.id() as libc::pid_t), libc::SIGINT) };
     let status = child.wait().unwrap();

@@ -77,6 +77,19 @@ exit "${{FAKECC_EXIT:-0}}"
         )
     }
 
+    /// Waits (up to 60 s, for a loaded machine) until the fake driver has started with a response
+    /// file, and asserts that it has.
+    pub fn wait_for_fake_driver(&self) {
+        let copy = self.path("fakecc.log.rsp");
+        for _ in 0..2400 {
+            if copy.exists() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+        panic!("the fake driver did not start");
+    }
+
     /// What the fake driver was last called with.
     pub fn fake_argv(&self) -> Vec<OsString> {
         let bytes = fs::read(self.path("fakecc.log")).expect("the fake driver ran");
