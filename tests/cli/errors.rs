@@ -5,6 +5,7 @@
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 use std::os::unix::fs::symlink;
+use std::process::Command;
 
 use crate::util::{os, tiny_archive, Dir, SOLINK};
 
@@ -138,17 +139,27 @@ fn search_directories_that_cannot_serve_are_noted_not_errors() {
 
 #[test]
 fn unreadable_search_directory_is_noted() {
-    // Root reads any directory, so this row can only be checked as another user.
-    if unsafe { libc::geteuid() } == 0 {
-        eprintln!("SKIP: running as root, every directory is readable");
-        return;
-    }
-    let (dir, fake) = setup();
+    use std::os::unix::fs::PermissionsExt;
+    let (dir, _) = setup();
     let locked = dir.mkdir("locked");
-    std::fs::set_permissions(&locked, std::os::unix::fs::PermissionsExt::from_mode(0o000)).unwrap();
-    let (_, stderr, _) = linked(&dir, &fake, &["-shared", "a.o", "-Llocked", "-lx"]);
-    std::fs::set_permissions(&locked, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    assert!(stderr.contains("cannot be read; skipped"), "{stderr}");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    // Root reads any directory, so as root solink runs as nobody (setpriv,
+    // from util-linux), with the test directory open to it.
+    let mut cmd = dir.solink();
+    if unsafe { libc::geteuid() } == 0 {
+        std::fs::set_permissions(dir.root(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        cmd.cmd = Command::new("setpriv");
+        cmd.cmd.current_dir(dir.root()).args(["--reuid=65534", "--regid=65534", "--clear-groups", SOLINK]);
+    }
+    let out =
+        cmd.args(["--dry-run", "--explain", "--cc", "cc", "-shared", "a.o", "-Llocked", "-lx"]).output();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("solink: note: the search directory locked (stage 2, -L) cannot be read; skipped"),
+        "{stderr}"
+    );
 }
 
 #[test]
