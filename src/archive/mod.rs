@@ -182,7 +182,7 @@ struct Objects {
     problem: Option<Problem>,
     /// (member, relocation, symbol): judged once every member is read.
     preemptible_refs: Vec<(String, &'static str, String)>,
-    non_default: std::collections::HashSet<String>,
+    bound_locally: std::collections::HashSet<String>,
 }
 
 /// Member data aligned for ELF parsing. An ar archive aligns members to
@@ -216,7 +216,7 @@ impl Objects {
         let kind = match scanned {
             Ok(scan) => {
                 let id = scan.id.expect("a scanned ELF object has an id");
-                self.non_default.extend(scan.non_default);
+                self.bound_locally.extend(scan.bound_locally);
                 self.preemptible_refs
                     .extend(scan.preemptible_refs.into_iter().map(|(r, s)| (name.to_string(), r, s)));
                 if *self.id.get_or_insert(id) != id {
@@ -234,8 +234,8 @@ impl Objects {
 
     fn into_verdict(mut self, thin: bool) -> Verdict {
         if self.problem.is_none() {
-            let non_default = &self.non_default;
-            self.problem = self.preemptible_refs.iter().find(|(_, _, s)| !non_default.contains(s)).map(
+            let bound_locally = &self.bound_locally;
+            self.problem = self.preemptible_refs.iter().find(|(_, _, s)| !bound_locally.contains(s)).map(
                 |(member, reloc, symbol)| Problem {
                     member: member.clone(),
                     kind: ProblemKind::Finding(Finding::NotPic {

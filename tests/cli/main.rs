@@ -6,6 +6,7 @@
 
 mod budget;
 mod cmake;
+mod cross;
 mod dropin;
 mod elf;
 mod embedding;
