@@ -5,7 +5,10 @@ use std::process::Command;
 use std::time::Duration;
 
 use crate::elf::Elf;
-use crate::util::{sh, tiny_archive, Dir, SOLINK};
+use crate::util::{sh, tiny_archive, Dir};
+
+/// The link every test here makes: `use.o` against `lib/libtiny.a`.
+const LINK: [&str; 7] = ["--cc", "gcc", "--libsdir", "lib", "-shared", "use.o", "-ltiny"];
 
 /// A directory with `lib/libtiny.a` and `use.o` that calls into it.
 fn linkable() -> Dir {
@@ -22,17 +25,7 @@ fn thirty_two_links_at_once_with_a_cold_cache() {
     let children: Vec<_> = (0..32)
         .map(|i| {
             let mut cmd = dir.solink().cmd;
-            cmd.args([
-                "--cc",
-                "gcc",
-                "--libsdir",
-                "lib",
-                "-shared",
-                "-o",
-                &format!("out{i}.so"),
-                "use.o",
-                "-ltiny",
-            ]);
+            cmd.args(LINK).args(["-o", &format!("out{i}.so")]);
             cmd.spawn().unwrap()
         })
         .collect();
@@ -84,31 +77,15 @@ fn same_inputs_same_command_and_the_same_bytes_anywhere() {
         if !env_home {
             cmd = cmd.env_remove("HOME").env_remove("XDG_CACHE_HOME");
         }
-        cmd.args(["--cc", "gcc", "--libsdir", "lib", "-shared", "-o", "out.so", "use.o", "-ltiny"]).ok();
+        cmd.args(LINK).args(["-o", "out.so"]).ok();
         std::fs::read(dir.path("out.so")).unwrap()
     };
     let first = link(&a, true);
     assert_eq!(link(&a, true), first, "run to run");
     assert_eq!(link(&b, true), first, "directory to directory");
     assert_eq!(link(&a, false), first, "no HOME, no cache");
-    let dry = |dir: &Dir| {
-        dir.solink()
-            .args([
-                "--dry-run",
-                "--cc",
-                "gcc",
-                "--libsdir",
-                "lib",
-                "-shared",
-                "-o",
-                "out.so",
-                "use.o",
-                "-ltiny",
-            ])
-            .ok()
-    };
+    let dry = |dir: &Dir| dir.solink().arg("--dry-run").args(LINK).args(["-o", "out.so"]).ok();
     assert_eq!(dry(&a), dry(&a), "--dry-run is stable");
     assert_eq!(dry(&a), dry(&b), "and the same in another directory (relative paths)");
     assert!(!dry(&a).contains("/tmp"), "no temporary path in the command: {}", dry(&a));
-    let _ = SOLINK;
 }
