@@ -10,13 +10,16 @@
 
 use std::fs;
 use std::io::Write;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use crate::archive::pic::ElfId;
 use crate::archive::{Finding, Problem, ProblemKind, Verdict};
+use crate::fsx::FileId;
 
 const FORMAT: &str = "solink-verdict 1";
+
+/// No entry is larger than this; anything bigger is not one of ours.
+const MAX_ENTRY: u64 = 1 << 20;
 
 #[derive(Clone, Debug)]
 pub struct Cache {
@@ -36,19 +39,20 @@ impl Cache {
         Some(Cache { dir: base.join("solink").join(version) })
     }
 
-    fn key(path: &Path) -> Option<String> {
-        let m = path.metadata().ok()?;
-        Some(format!("{:x}-{:x}-{:x}-{:x}.{:x}", m.dev(), m.ino(), m.size(), m.mtime(), m.mtime_nsec()))
+    /// The verdict stored for the file version `id`, if whole.
+    pub fn get(&self, id: &FileId) -> Option<Verdict> {
+        decode(&self.read(&id.key())?)
     }
 
-    pub fn get(&self, path: &Path) -> Option<Verdict> {
-        let text = fs::read_to_string(self.dir.join(Self::key(path)?)).ok()?;
-        decode(&text)
+    /// A cache entry's text. Entries are opened as hostile files: a FIFO
+    /// or a huge file planted in the cache directory is a miss, not a hang.
+    fn read(&self, name: &str) -> Option<String> {
+        String::from_utf8(crate::fsx::read_regular(&self.dir.join(name), MAX_ENTRY).ok()?).ok()
     }
 
     /// The lines stored under `key` (any text without NUL), if whole.
     pub fn get_lines(&self, key: &str) -> Option<Vec<String>> {
-        let text = fs::read_to_string(self.dir.join(blob_name(key))).ok()?;
+        let text = self.read(&blob_name(key))?;
         let (content, sum) = text.strip_suffix('\n')?.rsplit_once('\n')?;
         let content = format!("{content}\n");
         if u64::from_str_radix(sum, 16).ok()? != checksum(&content) {
@@ -73,12 +77,14 @@ impl Cache {
         let _ = self.write(&blob_name(key), &text);
     }
 
-    /// Stores a verdict; any failure just leaves the cache without it.
-    pub fn put(&self, path: &Path, verdict: &Verdict) {
-        let (Some(key), Some(text)) = (Self::key(path), encode(verdict)) else {
-            return;
-        };
-        let _ = self.write(&key, &text);
+    /// Stores the verdict on the file version `id`, which must be the
+    /// `fstat` of the descriptor the verdict was computed from (never a
+    /// fresh `stat` of the path, which may name another file by now). Any
+    /// failure just leaves the cache without it.
+    pub fn put(&self, id: &FileId, verdict: &Verdict) {
+        if let Some(text) = encode(verdict) {
+            let _ = self.write(&id.key(), &text);
+        }
     }
 
     fn write(&self, key: &str, text: &str) -> std::io::Result<()> {
@@ -111,6 +117,9 @@ fn encode(v: &Verdict) -> Option<String> {
         Verdict::NotArchive => "notarchive".to_string(),
         Verdict::Damaged(e) => format!("damaged\t{}", clean(e)),
         Verdict::Script(_) => return None,
+        // A thin archive's verdict depends on its member files, which its
+        // own identity does not cover: it is never cached.
+        Verdict::Objects { thin: true, .. } => return None,
         Verdict::Objects { id, members, thin, problem } => {
             let id = id.map_or("-\t-".to_string(), |i| format!("{}\t{}", u8::from(i.class64), i.machine));
             let mut s = format!("objects\t{id}\t{members}\t{}", u8::from(*thin));
@@ -191,7 +200,7 @@ mod tests {
             Verdict::NotArchive,
             Verdict::Damaged("truncated".into()),
             Verdict::Objects { id, members: 3, thin: false, problem: None },
-            Verdict::Objects { id: None, members: 1, thin: true, problem: None },
+            Verdict::Objects { id: None, members: 1, thin: false, problem: None },
             Verdict::Objects {
                 id,
                 members: 2,
@@ -241,12 +250,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache = Cache::new(Some(&dir.path().join("c")), None).unwrap();
         let file = dir.path().join("libx.a");
+        let id = |p: &Path| crate::fsx::open_regular(p).unwrap().1;
         fs::write(&file, "x").unwrap();
-        assert_eq!(cache.get(&file), None);
-        cache.put(&file, &Verdict::Empty);
-        assert_eq!(cache.get(&file), Some(Verdict::Empty));
+        assert_eq!(cache.get(&id(&file)), None);
+        cache.put(&id(&file), &Verdict::Empty);
+        assert_eq!(cache.get(&id(&file)), Some(Verdict::Empty));
         fs::write(&file, "xy").unwrap();
-        assert_eq!(cache.get(&file), None, "a changed file is a new key");
+        assert_eq!(cache.get(&id(&file)), None, "a changed file is a new key");
     }
 
     #[test]
@@ -266,7 +276,8 @@ mod tests {
     #[test]
     fn unwritable_cache_is_off_not_an_error() {
         let cache = Cache::new(Some(Path::new("/proc/solink-no-such-dir")), None).unwrap();
-        cache.put(Path::new("/etc/hostname"), &Verdict::Empty);
-        assert_eq!(cache.get(Path::new("/etc/hostname")), None);
+        let (_, id) = crate::fsx::open_regular(Path::new("/etc/hostname")).unwrap();
+        cache.put(&id, &Verdict::Empty);
+        assert_eq!(cache.get(&id), None);
     }
 }

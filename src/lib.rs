@@ -16,6 +16,7 @@ pub mod deps;
 mod error;
 pub mod exec;
 pub mod explain;
+pub mod fsx;
 pub mod resolve;
 pub mod rewrite;
 pub mod search;

@@ -544,19 +544,29 @@ impl<'a> Resolver<'a> {
     }
 }
 
+/// The verdict on the file at `path`: from this run's memo, else from the
+/// cache under the identity of the descriptor opened here, else by
+/// inspecting that same descriptor. What cannot be opened or read (a
+/// directory, a FIFO, EACCES, EIO) is judged damaged for this run only and
+/// never cached, so it cannot outlive its cause.
 fn verdict_of(verdicts: &mut HashMap<PathBuf, Verdict>, cache: Option<&Cache>, path: &Path) -> Verdict {
     if let Some(v) = verdicts.get(path) {
         return v.clone();
     }
-    let v = match cache.and_then(|c| c.get(path)) {
-        Some(v) => v,
-        None => {
-            let v = archive::inspect(path).unwrap_or_else(|e| Verdict::Damaged(e.to_string()));
-            if let Some(c) = cache {
-                c.put(path, &v);
-            }
-            v
-        }
+    let v = match crate::fsx::open_regular(path) {
+        Err(e) => Verdict::Damaged(e.to_string()),
+        Ok((file, id)) => match cache.and_then(|c| c.get(&id)) {
+            Some(v) => v,
+            None => match archive::inspect_open(&file, path) {
+                Ok(v) => {
+                    if let Some(c) = cache {
+                        c.put(&id, &v);
+                    }
+                    v
+                }
+                Err(e) => Verdict::Damaged(e.to_string()),
+            },
+        },
     };
     verdicts.insert(path.to_path_buf(), v.clone());
     v

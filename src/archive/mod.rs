@@ -107,7 +107,14 @@ impl Verdict {
 
 /// Inspects the file at `path` (symlinks followed).
 pub fn inspect(path: &Path) -> std::io::Result<Verdict> {
-    let file = File::open(path)?;
+    let (file, _) = crate::fsx::open_regular(path)?;
+    inspect_open(&file, path)
+}
+
+/// Inspects a file already opened with [`crate::fsx::open_regular`]: the
+/// verdict describes exactly the bytes behind that descriptor, which is
+/// what a cache entry keyed by its `fstat` needs.
+pub fn inspect_open(file: &File, path: &Path) -> std::io::Result<Verdict> {
     if file.metadata()?.len() == 0 {
         return Ok(Verdict::Damaged("an empty file".into()));
     }
@@ -115,7 +122,7 @@ pub fn inspect(path: &Path) -> std::io::Result<Verdict> {
     // process truncates the file while it is mapped, reading past the new
     // end faults; archives are not rewritten in place by ar or ld (they are
     // replaced), so that is a risk solink shares with ld itself.
-    let map = unsafe { memmap2::Mmap::map(&file)? };
+    let map = unsafe { memmap2::Mmap::map(file)? };
     let dir = path.parent().unwrap_or(Path::new("."));
     Ok(inspect_bytes(&map, dir))
 }
