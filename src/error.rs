@@ -52,6 +52,13 @@ pub enum Error {
     Strict {
         message: String,
     },
+    /// A cache management option with no cache directory to act on.
+    NoCacheDir,
+    /// `--clear-cache` could not remove the cache.
+    CacheClear {
+        path: PathBuf,
+        source: io::Error,
+    },
 }
 
 impl fmt::Display for Error {
@@ -95,6 +102,13 @@ impl fmt::Display for Error {
                 path.display()
             ),
             Error::Strict { message } => write!(f, "{message} (an error with --strict)"),
+            Error::NoCacheDir => write!(
+                f,
+                "there is no cache directory: set SOLINK_CACHE_DIR (or --cache-dir), XDG_CACHE_HOME or HOME"
+            ),
+            Error::CacheClear { path, source } => {
+                write!(f, "cannot clear the cache at {}: {source}; remove it by hand", path.display())
+            }
         }
     }
 }

@@ -84,6 +84,7 @@ pub fn run(argv: Vec<OsString>, env: &Env) -> anyhow::Result<u8> {
                 return Ok(0);
             }
             Parsed::Run(options, args) => (*options, args),
+            Parsed::Manage(what, options) => return manage(what, &options, env),
         },
     };
     let (driver_words, args) = match (&masquerade, &options.cc) {
@@ -133,6 +134,29 @@ pub fn run(argv: Vec<OsString>, env: &Env) -> anyhow::Result<u8> {
     Ok(driver.run(&final_args, env)?)
 }
 
+/// Where the cache lives for these options and this environment.
+fn cache_root(options: &Options, env: &Env) -> Option<PathBuf> {
+    let path = |name| env.get(name).map(std::path::Path::new);
+    cache::root(options.cache_dir.as_deref(), path("XDG_CACHE_HOME"), path("HOME"))
+}
+
+/// `--clear-cache` and `--show-cache`.
+fn manage(what: cli::Manage, options: &Options, env: &Env) -> anyhow::Result<u8> {
+    let root = cache_root(options, env).ok_or(Error::NoCacheDir)?;
+    let text = match what {
+        cli::Manage::ClearCache => {
+            cache::clear(&root).map_err(|source| Error::CacheClear { path: root.clone(), source })?;
+            format!("cleared the cache at {}\n", root.display())
+        }
+        cli::Manage::ShowCache => {
+            let (entries, bytes) = cache::usage(&root);
+            format!("cache directory: {}\nentries: {entries}\nsize: {bytes} bytes\n", root.display())
+        }
+    };
+    std::io::stdout().write_all(text.as_bytes()).map_err(|source| Error::Output { source })?;
+    Ok(0)
+}
+
 /// The compiler a symlink named `cc`, `gcc`, `g++`, `c++`, `clang`,
 /// `clang++` or `TRIPLE-gcc` (and `TRIPLE-g++`) stands for.
 fn masquerade_name(program: &OsStr) -> Option<OsString> {
@@ -172,10 +196,8 @@ fn link_args<'d>(
     if let Some(path) = cmd.direct_archives.iter().find(|p| !p.exists()) {
         return Err(Error::ArchiveNotFound { path: path.clone() });
     }
-    let cache = cache::Cache::new(
-        env.get("XDG_CACHE_HOME").map(std::path::Path::new),
-        env.get("HOME").map(std::path::Path::new),
-    );
+    let cache =
+        if options.no_cache { None } else { cache_root(options, env).map(|r| cache::Cache::in_root(&r)) };
     let system_cache = cache.clone();
     let system: Option<Box<dyn FnOnce() -> Vec<PathBuf>>> = (!options.no_system_dirs).then(|| {
         Box::new(move || system_dirs(cmd, find_driver(), system_cache.as_ref()))
