@@ -1,8 +1,8 @@
 //! Classify: what each token of a gcc driver command line means to solink.
 //!
 //! The classifier walks the tokens once, looks each option up in
-//! [`table::TABLE`] (and the linker arguments of `-Wl,`/`-Xlinker` in
-//! [`table::LD_TABLE`]), and records the facts the rest of the pipeline needs:
+//! `table::TABLE` (and the linker arguments of `-Wl,`/`-Xlinker` in
+//! `table::LD_TABLE`), and records the facts the rest of the pipeline needs:
 //! the libraries and where they sit, the `-L` directories, the output, and
 //! whether this is a shared link at all. Tokens keep their exact bytes; the
 //! rewrite step re-emits every token it does not change from here.
@@ -298,7 +298,7 @@ fn classify_one(
     None
 }
 
-/// Reads linker arguments in ld's syntax, looked up in [`table::LD_TABLE`]
+/// Reads linker arguments in ld's syntax, looked up in `table::LD_TABLE`
 /// as when ld is the driver, for `-L`, `-l` and the options that switch
 /// between static and dynamic search. Any other option's separate value is
 /// skipped, as ld reads it (`-Wl,-soname,-lx` names no library).
