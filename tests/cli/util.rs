@@ -245,3 +245,30 @@ pub fn assert_golden(name: &str, actual: &str) {
         .unwrap_or_else(|e| panic!("{}: {e}; run with SOLINK_BLESS=1 to create it", path.display()));
     assert_eq!(actual, expected, "golden file {} differs (SOLINK_BLESS=1 refreshes it)", path.display());
 }
+
+/// `program` runs another program with what the command had: the clean
+/// environment plus what the test added, the directory and the arguments.
+#[test]
+fn program_keeps_the_clean_environment() {
+    let dir = Dir::new();
+    let stdout = dir.solink().env("SOLINK_TEST_ADDED", "1").program("sh").args(["-c", "env; pwd -P"]).ok();
+    let root = dir.root().canonicalize().unwrap().display().to_string();
+    assert!(stdout.lines().any(|l| l == "SOLINK_TEST_ADDED=1"), "{stdout}");
+    assert!(stdout.lines().any(|l| l == format!("HOME={}", dir.path("home").display())), "{stdout}");
+    assert_eq!(stdout.lines().last(), Some(root.as_str()), "run in the test directory");
+    // Nothing else from the test's own environment (cargo's CARGO_*,
+    // LD_LIBRARY_PATH, USER...): only what the shell sets itself.
+    let ours = ["PATH", "HOME", "XDG_CACHE_HOME", "SOLINK_TEST_ADDED", "PWD", "OLDPWD", "SHLVL", "_"];
+    let names: Vec<&str> = stdout.lines().filter_map(|l| l.split_once('=')).map(|(k, _)| k).collect();
+    assert!(names.iter().all(|n| ours.contains(n)), "{names:?}");
+}
+
+/// A missing tool is a skip locally and a failure in CI.
+#[test]
+fn a_skip_is_a_failure_in_ci() {
+    use crate::support::tools::skip_unless_in;
+    assert!(skip_unless_in(true, "present", true));
+    assert!(!skip_unless_in(false, "a test tool not installed", false));
+    let in_ci = std::panic::catch_unwind(|| skip_unless_in(false, "a test tool not installed", true));
+    assert!(in_ci.is_err(), "CI set: the skip panics");
+}

@@ -63,11 +63,17 @@ pub fn require_tool(name: &str) -> bool {
 /// panics with `CI` set.
 #[track_caller]
 pub fn skip_unless(available: bool, what: &str) -> bool {
+    skip_unless_in(available, what, in_ci())
+}
+
+/// [`skip_unless`] with `ci` given rather than read (for its own test).
+#[track_caller]
+pub fn skip_unless_in(available: bool, what: &str, ci: bool) -> bool {
     if available {
         return true;
     }
     let test = std::thread::current().name().unwrap_or("a test").to_string();
-    assert!(!in_ci(), "{test}: {what}, and CI is set: a skipped test is a failed test there");
+    assert!(!ci, "{test}: {what}, and CI is set: a skipped test is a failed test there");
     // libtest captures `eprintln!` and shows it only for a failing test; a
     // write to the stderr handle itself is not captured, so the skip shows
     // in every run, next to the `ok` that would otherwise look like a pass.
