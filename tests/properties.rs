@@ -6,6 +6,9 @@ use std::os::unix::ffi::OsStringExt;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+#[path = "support/mod.rs"]
+mod support;
+
 use proptest::prelude::*;
 use solink::archive::ElfId;
 use solink::args::{classify, respfile, Site};
@@ -70,17 +73,14 @@ fn keep_all(n: usize) -> Vec<Decision> {
         .collect()
 }
 
-/// A directory holding PIC archives `liba.a` and `libb.a` (built once with
-/// gcc and ar); `c` and others are missing.
+/// A directory holding PIC archives `liba.a` and `libb.a` (the tiny
+/// archive, built once); `c` and others are missing.
 fn archives() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let dir = tempfile::Builder::new().prefix("solink-prop").tempdir().unwrap().keep();
-        std::fs::write(dir.join("t.c"), "int t(void) { return 1; }\n").unwrap();
-        let ok = |c: &mut std::process::Command| assert!(c.current_dir(&dir).status().unwrap().success());
-        ok(std::process::Command::new("gcc").args(["-fPIC", "-c", "t.c"]));
-        ok(std::process::Command::new("ar").args(["rcs", "liba.a", "t.o"]));
-        std::fs::copy(dir.join("liba.a"), dir.join("libb.a")).unwrap();
+        support::fixtures::tiny_archive(&dir.join("liba.a"));
+        support::fixtures::tiny_archive(&dir.join("libb.a"));
         dir
     })
 }

@@ -81,9 +81,8 @@ fn driver_death_by_signal_shows_as_such() {
     let out = dir.solink().env("FAKECC_SIGNAL", "SEGV").args(["--cc", &fake, "-shared", "a.o"]).output();
     assert_eq!(out.status.signal(), Some(11), "{:?}", out.status);
     // And from a shell, as make sees it.
-    let mut shell = dir.solink();
-    shell.cmd = std::process::Command::new("sh");
-    let stdout = shell
+    let stdout = dir
+        .command("sh")
         .env("FAKECC_SIGNAL", "SEGV")
         .args(["-c", &format!("'{}' --cc '{fake}' -shared a.o; echo $?", crate::util::SOLINK)])
         .ok();
