@@ -30,8 +30,18 @@ pub struct Driver {
 }
 
 /// The depth this solink runs at, from the environment; refuses a loop.
+/// Unset or empty is depth 0. Anything but a few decimal digits is refused
+/// by name rather than read as 0: a guard that garbage switches off is no
+/// guard (`-1`, `abc`, `+1`, ` 1` and a number past `u32` all count as garbage).
 pub fn check_depth(env: &Env) -> Result<u32, Error> {
-    let depth = env.get(DEPTH_VAR).and_then(|v| v.to_str()?.parse().ok()).unwrap_or(0);
+    let depth = match env.get(DEPTH_VAR).filter(|v| !v.is_empty()) {
+        None => 0,
+        Some(v) => v
+            .to_str()
+            .filter(|s| s.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|s| s.parse::<u32>().ok())
+            .ok_or_else(|| Error::BadDepth { value: v.to_os_string() })?,
+    };
     if depth >= MAX_DEPTH {
         return Err(Error::Recursion);
     }
@@ -68,7 +78,7 @@ impl Driver {
                 None => return Err(Error::DriverNotFound { name: name.clone() }),
             }
         };
-        let depth = env.get(DEPTH_VAR).and_then(|v| v.to_str()?.parse().ok()).unwrap_or(0);
+        let depth = check_depth(env)?;
         Ok(Driver { name: name.clone(), path, args: args.to_vec(), depth })
     }
 

@@ -20,6 +20,7 @@ pub mod fsx;
 pub mod resolve;
 pub mod rewrite;
 pub mod search;
+pub mod text;
 
 use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
