@@ -81,7 +81,7 @@ pub fn run(argv: Vec<OsString>, env: &Env) -> anyhow::Result<u8> {
         Some(_) => (cli::from_env(env)?, rest),
         None => match cli::parse(rest, env)? {
             Parsed::Info(text) => {
-                print!("{text}");
+                print_out(text.as_bytes())?;
                 return Ok(0);
             }
             Parsed::Run(options, args) => (*options, args),
@@ -110,7 +110,7 @@ pub fn run(argv: Vec<OsString>, env: &Env) -> anyhow::Result<u8> {
             out.extend_from_slice(path.as_os_str().as_encoded_bytes());
             out.push(b'\n');
         }
-        std::io::stdout().write_all(&out).map_err(|source| Error::Output { source })?;
+        print_out(&out)?;
         return Ok(0);
     }
     if let (Some(path), true) = (&options.depfile, cmd.is_shared_link()) {
@@ -123,7 +123,7 @@ pub fn run(argv: Vec<OsString>, env: &Env) -> anyhow::Result<u8> {
     if options.dry_run {
         let mut line = explain::quote_command(&command_line);
         line.push(b'\n');
-        std::io::stdout().write_all(&line).map_err(|source| Error::Output { source })?;
+        print_out(&line)?;
         return Ok(0);
     }
     let driver = match find_driver() {
@@ -132,6 +132,13 @@ pub fn run(argv: Vec<OsString>, env: &Env) -> anyhow::Result<u8> {
         None => &Driver::find(&driver_words, env)?,
     };
     Ok(driver.run(&final_args, env)?)
+}
+
+/// Writes all of `bytes` to stdout and flushes them (`print!` panics on a
+/// full disk, and with `no_main` nothing flushes stdout at exit).
+fn print_out(bytes: &[u8]) -> Result<(), Error> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes).and_then(|()| out.flush()).map_err(|source| Error::Output { source })
 }
 
 /// The compiler a symlink named `cc`, `gcc`, `g++`, `c++`, `clang`,

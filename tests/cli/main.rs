@@ -17,3 +17,4 @@ mod real;
 mod reliability;
 mod toolchains;
 mod util;
+mod writes;
