@@ -285,3 +285,29 @@ fn under_nohup_a_hangup_does_not_end_a_spawned_link() {
     assert_eq!(status.code(), Some(3), "the driver ran to its end: {status:?}");
     assert!(tmp_is_empty(&dir), "the response file is removed");
 }
+
+/// The point of dying by the signal: bash stops a script on Ctrl-C only
+/// when its child died by SIGINT (an exit status of 130 means the child
+/// handled it, and the script goes on).
+#[test]
+fn ctrl_c_during_a_spawned_link_stops_the_calling_script() {
+    if !have("bash") {
+        return;
+    }
+    let dir = Dir::new();
+    let link = spawned_link(&dir, &[("FAKECC_SLEEP", "20")]);
+    let mut cmd = Command::new("bash");
+    cmd.current_dir(dir.root()).env_clear();
+    cmd.envs(link.get_envs().filter_map(|(k, v)| Some((k, v?))));
+    cmd.args(["-c", "\"$@\"; echo the script went on", "bash"]).arg(link.get_program()).args(link.get_args());
+    cmd.stdout(Stdio::piped()).process_group(0);
+    let child = cmd.spawn().unwrap();
+    dir.wait_for_fake_driver();
+    // SAFETY: kill(2) on the process group of a child this test spawned,
+    // as a terminal's Ctrl-C does.
+    unsafe { libc::kill(-(child.id() as libc::pid_t), libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "", "bash stopped");
+    assert_eq!(out.status.signal(), Some(libc::SIGINT), "{:?}", out.status);
+    assert!(tmp_is_empty(&dir), "the response file is removed");
+}
