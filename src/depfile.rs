@@ -129,7 +129,9 @@ fn write_through(path: &Path, text: &[u8]) -> std::io::Result<()> {
         .create(true)
         .truncate(true)
         .mode(0o666)
-        .custom_flags(libc::O_CLOEXEC)
+        // A terminal named as the depfile must not become solink's
+        // controlling terminal.
+        .custom_flags(libc::O_CLOEXEC | libc::O_NOCTTY)
         .open(path)?;
     file.write_all(text)
 }
