@@ -6,6 +6,8 @@ use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
+use crate::text::shown;
+
 #[derive(Debug)]
 pub enum Error {
     /// solink's own options or variables are wrong.
@@ -59,6 +61,11 @@ pub enum Error {
         path: PathBuf,
         source: io::Error,
     },
+    /// `SOLINK_DEPTH` (solink's recursion guard) holds something other than
+    /// a small number.
+    BadDepth {
+        value: OsString,
+    },
 }
 
 impl fmt::Display for Error {
@@ -66,28 +73,28 @@ impl fmt::Display for Error {
         match self {
             Error::Usage { message } => write!(f, "{message}"),
             Error::ResponseFileLoop { file } => {
-                write!(f, "response file {} includes itself; remove the loop from it", file.to_string_lossy())
+                write!(f, "response file {} includes itself; remove the loop from it", shown(file))
             }
             Error::MissingValue { option } => write!(
                 f,
                 "{} at the end of the command needs a value; complete the command",
-                option.to_string_lossy()
+                shown(option)
             ),
             Error::ArchiveNotFound { path } => {
-                write!(f, "archive {} does not exist; build it first or fix the path", path.display())
+                write!(f, "archive {} does not exist; build it first or fix the path", shown(path))
             }
             Error::DriverNotFound { name } => write!(
                 f,
                 "cannot find the compiler driver {} on PATH; set --cc or SOLINK_CC to the real compiler",
-                name.to_string_lossy()
+                shown(name)
             ),
             Error::DriverNotExecutable { path } => write!(
                 f,
                 "{} is not an executable file; set --cc or SOLINK_CC to the real compiler",
-                path.display()
+                shown(path)
             ),
             Error::DriverExec { driver, source } => {
-                write!(f, "cannot run {}: {source}; check --cc, SOLINK_CC and PATH", driver.to_string_lossy())
+                write!(f, "cannot run {}: {source}; check --cc, SOLINK_CC and PATH", shown(driver))
             }
             Error::Output { source } => write!(f, "cannot write to stdout: {source}"),
             Error::Recursion => {
@@ -99,7 +106,7 @@ impl fmt::Display for Error {
             Error::Depfile { path, source } => write!(
                 f,
                 "cannot write the depfile {}: {source}; check that its directory exists and is writable",
-                path.display()
+                shown(path)
             ),
             Error::Strict { message } => write!(f, "{message} (an error with --strict)"),
             Error::NoCacheDir => write!(
@@ -107,8 +114,13 @@ impl fmt::Display for Error {
                 "there is no cache directory: set SOLINK_CACHE_DIR (or --cache-dir), XDG_CACHE_HOME or HOME"
             ),
             Error::CacheClear { path, source } => {
-                write!(f, "cannot clear the cache at {}: {source}; remove it by hand", path.display())
+                write!(f, "cannot clear the cache at {}: {source}; remove it by hand", shown(path))
             }
+            Error::BadDepth { value } => write!(
+                f,
+                "SOLINK_DEPTH={} is not a number; unset it (solink sets it for the driver it runs, to stop loops)",
+                shown(value)
+            ),
         }
     }
 }

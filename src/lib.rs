@@ -20,6 +20,7 @@ pub mod fsx;
 pub mod resolve;
 pub mod rewrite;
 pub mod search;
+pub mod text;
 
 use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
@@ -80,7 +81,7 @@ pub fn run(argv: Vec<OsString>, env: &Env) -> anyhow::Result<u8> {
         Some(_) => (cli::from_env(env)?, rest),
         None => match cli::parse(rest, env)? {
             Parsed::Info(text) => {
-                print!("{text}");
+                print_out(text.as_bytes())?;
                 return Ok(0);
             }
             Parsed::Run(options, args) => (*options, args),
@@ -110,7 +111,7 @@ pub fn run(argv: Vec<OsString>, env: &Env) -> anyhow::Result<u8> {
             out.extend_from_slice(path.as_os_str().as_encoded_bytes());
             out.push(b'\n');
         }
-        std::io::stdout().write_all(&out).map_err(|source| Error::Output { source })?;
+        print_out(&out)?;
         return Ok(0);
     }
     if let (Some(path), true) = (&options.depfile, cmd.is_shared_link()) {
@@ -123,7 +124,7 @@ pub fn run(argv: Vec<OsString>, env: &Env) -> anyhow::Result<u8> {
     if options.dry_run {
         let mut line = explain::quote_command(&command_line);
         line.push(b'\n');
-        std::io::stdout().write_all(&line).map_err(|source| Error::Output { source })?;
+        print_out(&line)?;
         return Ok(0);
     }
     let driver = match find_driver() {
@@ -153,8 +154,15 @@ fn manage(what: cli::Manage, options: &Options, env: &Env) -> anyhow::Result<u8>
             format!("cache directory: {}\nentries: {entries}\nsize: {bytes} bytes\n", root.display())
         }
     };
-    std::io::stdout().write_all(text.as_bytes()).map_err(|source| Error::Output { source })?;
+    print_out(text.as_bytes())?;
     Ok(0)
+}
+
+/// Writes all of `bytes` to stdout and flushes them (`print!` panics on a
+/// full disk, and with `no_main` nothing flushes stdout at exit).
+fn print_out(bytes: &[u8]) -> Result<(), Error> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes).and_then(|()| out.flush()).map_err(|source| Error::Output { source })
 }
 
 /// The compiler a symlink named `cc`, `gcc`, `g++`, `c++`, `clang`,

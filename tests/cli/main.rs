@@ -21,3 +21,4 @@ mod reliability;
 mod support;
 mod toolchains;
 mod util;
+mod writes;
