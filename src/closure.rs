@@ -33,11 +33,15 @@
 //! library's dynamic symbols in its symbol table when it reads the library
 //! and resolves later references against them, and for a shared output it
 //! checks undefined symbols only at the end (`-z defs`), so a library read
-//! before the reference still satisfies it (tests/closure.rs checks this
-//! claim against the real ld, with `-lm` before the objects). This holds
-//! without `--as-needed`, which Debian's gcc does not pass; under
-//! `--as-needed` a library that nothing has referenced yet when ld reads it
-//! is dropped again.
+//! before the reference still satisfies it. That holds only for a library
+//! read under `--no-as-needed`. Under `--as-needed` (ld manual: a library
+//! is needed only if it "satisfies a non-weak undefined symbol reference
+//! from a regular object file" when it is read) a library that satisfies
+//! no strong reference *at that point* is dropped again, and its symbols
+//! resolve nothing, before or after. This machine's gcc passes
+//! `--as-needed` to every link (`gcc -dumpspecs`: `%{!fsanitize=*:--as-needed}`),
+//! so `gcc -shared -lm m.o` leaves `cos` undefined; tests/closure.rs checks
+//! both forms against the real ld. Hence [`Needed`].
 //!
 //! Not modelled: undefined references *from shared libraries* (ld pulls
 //! archive members for them too), `--whole-archive`, `--undefined`/`-u`,
@@ -52,9 +56,19 @@ use crate::symbols::{ArchiveSyms, Def, Name, ObjectSyms, Ref, SharedSyms};
 pub enum Input<'a> {
     Object(&'a ObjectSyms),
     Archive(&'a ArchiveSyms),
-    Shared(&'a SharedSyms),
+    Shared(&'a SharedSyms, Needed),
     GroupStart,
     GroupEnd,
+}
+
+/// How ld was told to treat a shared library where it sits on the line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Needed {
+    /// `--no-as-needed` (ld's default): always part of the link.
+    Always,
+    /// `--as-needed`: part of the link only if it defines a symbol that is
+    /// strongly undefined when ld reads it.
+    AsNeeded,
 }
 
 /// Where a reference comes from: an input (by position), and for an
@@ -159,10 +173,16 @@ impl<'a> State<'a> {
         }
     }
 
-    fn add_shared(&mut self, s: &'a SharedSyms) {
+    /// Adds a shared library's exports; whether the library is kept.
+    fn add_shared(&mut self, s: &'a SharedSyms, needed: Needed) -> bool {
+        let wanted = |n: &Name| self.symbols.get(&n[..]) == Some(&Status::Undefined(Ref::Strong));
+        if needed == Needed::AsNeeded && !s.exports.iter().any(wanted) {
+            return false;
+        }
         for name in &s.exports {
             self.define(name, false);
         }
+        true
     }
 
     /// The status of an index entry's name; for `foo@@VER` never seen,
@@ -242,6 +262,7 @@ pub fn closure(inputs: &[Input<'_>], grouped: bool) -> Closure {
         .collect();
 
     let mut state = State::default();
+    let mut kept = Vec::new();
     // The start of each open group: positions into `inputs`.
     let mut groups: Vec<usize> = Vec::new();
     for (pos, input) in inputs.iter().enumerate() {
@@ -250,7 +271,11 @@ pub fn closure(inputs: &[Input<'_>], grouped: bool) -> Closure {
         }
         match *input {
             Input::Object(o) => state.add_object(o),
-            Input::Shared(s) => state.add_shared(s),
+            Input::Shared(s, needed) => {
+                if state.add_shared(s, needed) {
+                    kept.push(s);
+                }
+            }
             Input::Archive(a) => {
                 state.scan(pos, a, &indexes[pos]);
             }
@@ -268,18 +293,16 @@ pub fn closure(inputs: &[Input<'_>], grouped: bool) -> Closure {
         }
     }
 
-    // Every shared library of the link defines its exports for the final
-    // check, wherever it sits on the line (see the module comment).
+    // Every shared library the link keeps defines its exports for the
+    // final check, wherever it sits on the line (see the module comment).
     let mut defined: HashSet<&[u8]> = state
         .symbols
         .iter()
         .filter(|(_, s)| matches!(s, Status::Defined | Status::Common))
         .map(|(n, _)| *n)
         .collect();
-    for input in inputs {
-        if let Input::Shared(s) = input {
-            defined.extend(s.exports.iter().map(|n| &n[..]));
-        }
+    for s in kept {
+        defined.extend(s.exports.iter().map(|n| &n[..]));
     }
     let missing = |o: &ObjectSyms| -> Vec<Name> {
         let mut names: Vec<Name> = o
@@ -356,12 +379,13 @@ mod tests {
     ///   data `v`, weak `w`, common `c`, needing `b` strongly and `x` weakly;
     /// - `liba.a{a.o: a -b; b.o: b}`: an archive, indexed by its members'
     ///   definitions; `liba.a!{...}` has no index;
-    /// - `libm.so: cos sin`: a shared library's exports;
+    /// - `libm.so: cos sin`: a shared library's exports; `libm.so?: ...`
+    ///   is read under `--as-needed`;
     /// - `(` and `)`: a group.
     enum Owned {
         Object(ObjectSyms),
         Archive(String, ArchiveSyms),
-        Shared(SharedSyms),
+        Shared(SharedSyms, Needed),
         Start,
         End,
     }
@@ -403,10 +427,9 @@ mod tests {
             }
             _ if spec.contains(".so") => {
                 let o = object(spec);
-                Owned::Shared(SharedSyms {
-                    exports: o.defined.into_iter().map(|(n, _)| n).collect(),
-                    ..SharedSyms::default()
-                })
+                let needed = if o.name.ends_with('?') { Needed::AsNeeded } else { Needed::Always };
+                let exports = o.defined.into_iter().map(|(n, _)| n).collect();
+                Owned::Shared(SharedSyms { exports, ..SharedSyms::default() }, needed)
             }
             _ => Owned::Object(object(spec)),
         }
@@ -421,7 +444,7 @@ mod tests {
             .map(|o| match o {
                 Owned::Object(o) => Input::Object(o),
                 Owned::Archive(_, a) => Input::Archive(a),
-                Owned::Shared(s) => Input::Shared(s),
+                Owned::Shared(s, needed) => Input::Shared(s, *needed),
                 Owned::Start => Input::GroupStart,
                 Owned::End => Input::GroupEnd,
             })
@@ -534,6 +557,18 @@ mod tests {
         // A shared library anywhere on the line defines what a pulled member needs.
         check(&["libm.so: cos", "t.o: -f", "libf.a{f.o: f -cos}"], false, "pulled libf.a(f.o)");
         check(&["t.o: -f", "libf.a{f.o: f -cos}", "libm.so: cos"], false, "pulled libf.a(f.o)");
+        // Under --as-needed a library is kept only if it defines what is strongly undefined when
+        // ld reads it: read first, it resolves nothing, even what a later member needs.
+        check(
+            &["libm.so?: cos", "t.o: -f", "libf.a{f.o: f -cos}"],
+            false,
+            "pulled libf.a(f.o); missing libf.a(f.o): cos",
+        );
+        check(&["t.o: -f", "libf.a{f.o: f -cos}", "libm.so?: cos"], false, "pulled libf.a(f.o)");
+        // A weak reference does not make it needed.
+        check(&["t.o: ~cos", "libm.so?: cos", "u.o: -cos"], false, "missing u.o: cos");
+        // Once kept, it defines all its symbols, for later references too.
+        check(&["t.o: -sin", "libm.so?: cos sin", "u.o: -cos"], false, "");
         // A symbol in no input is missing, named with the member that needs it.
         check(
             &["t.o: -f", "libf.a{f.o: f -nowhere -cos}"],

@@ -396,6 +396,14 @@ fn expand_into(path: &Path, dirs: &[PathBuf], depth: usize, out: &mut Vec<Expand
     }
     for input in inputs {
         let file = match input {
+            // A relative name ld cannot open as given it looks for in its
+            // library search path (ld manual, "INPUT(file, ...)"): gcc's
+            // libgcc_s.so says `GROUP ( libgcc_s.so.1 -lgcc )` and the file
+            // is in another directory. The script parser has made the name
+            // relative to the script's directory.
+            ScriptInput::File(f) if !f.exists() => {
+                f.file_name().and_then(|n| dirs.iter().map(|d| d.join(n)).find(|p| p.is_file())).unwrap_or(f)
+            }
             ScriptInput::File(f) => f,
             ScriptInput::Lib(name) => find_lib(&name, dirs).ok_or_else(|| {
                 invalid(format!("{}: cannot find -l{}", path.display(), name.to_string_lossy()))
