@@ -546,7 +546,11 @@ fn escape(out: &mut String, bytes: &[u8]) {
     }
 }
 
-fn unescape(text: &str) -> Option<Vec<u8>> {
+fn unescape(text: &str) -> Option<Name> {
+    // Almost every name is plain: copied at once.
+    if !text.contains('\\') {
+        return Some(text.as_bytes().into());
+    }
     let b = text.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -560,7 +564,7 @@ fn unescape(text: &str) -> Option<Vec<u8>> {
             i += 1;
         }
     }
-    Some(out)
+    Some(out.into())
 }
 
 fn line(out: &mut String, tag: &str, bytes: &[u8]) {
@@ -642,36 +646,34 @@ pub fn decode(text: &str) -> Option<Digest> {
             shared.id = Some(ElfId { class64: class == "1", machine: machine.parse().ok()? });
             continue;
         }
-        let (tag, value) = l.rsplit_once(' ')?;
+        let (tag, value) = l.split_once(' ')?;
+        if tag == "I" {
+            let (member, value) = value.split_once(' ')?;
+            let member: u32 = member.parse().ok()?;
+            if member as usize >= objects.len() {
+                return None;
+            }
+            index.push((unescape(value)?, member));
+            continue;
+        }
         let bytes = unescape(value)?;
         let current = objects.last_mut();
         match (tag, current) {
             ("member" | "member+ctors", _) => objects.push(ObjectSyms {
-                name: String::from_utf8(bytes).ok()?,
+                name: String::from_utf8(bytes.into()).ok()?,
                 ctors: tag == "member+ctors",
                 ..ObjectSyms::default()
             }),
-            ("D" | "F" | "W" | "C", Some(o)) => {
-                let d = match tag {
-                    "D" => Def::Data,
-                    "F" => Def::Func,
-                    "W" => Def::Weak,
-                    _ => Def::Common,
-                };
-                o.defined.push((bytes.into(), d));
-            }
-            ("U", Some(o)) => o.undefined.push((bytes.into(), Ref::Strong)),
-            ("u", Some(o)) => o.undefined.push((bytes.into(), Ref::Weak)),
-            ("soname", _) => shared.soname = Some(String::from_utf8(bytes).ok()?),
-            ("E", _) => shared.exports.push(bytes.into()),
-            ("H", _) => shared.hidden.push(bytes.into()),
-            (t, _) => {
-                let member: u32 = t.strip_prefix("I ")?.parse().ok()?;
-                if member as usize >= objects.len() {
-                    return None;
-                }
-                index.push((bytes.into(), member));
-            }
+            ("D", Some(o)) => o.defined.push((bytes, Def::Data)),
+            ("F", Some(o)) => o.defined.push((bytes, Def::Func)),
+            ("W", Some(o)) => o.defined.push((bytes, Def::Weak)),
+            ("C", Some(o)) => o.defined.push((bytes, Def::Common)),
+            ("U", Some(o)) => o.undefined.push((bytes, Ref::Strong)),
+            ("u", Some(o)) => o.undefined.push((bytes, Ref::Weak)),
+            ("soname", _) => shared.soname = Some(String::from_utf8(bytes.into()).ok()?),
+            ("E", _) => shared.exports.push(bytes),
+            ("H", _) => shared.hidden.push(bytes),
+            _ => return None,
         }
     }
     match kind {
