@@ -51,7 +51,7 @@ const MAX_DEPTH: usize = 8;
 const MAX_EXPANDED: usize = 256;
 
 /// How a global symbol is defined.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Def {
     /// A strong definition that is not a function (data, TLS, IFUNC, no
     /// type). Only these make ld pull a member for a *common* symbol.
@@ -64,7 +64,7 @@ pub enum Def {
 }
 
 /// How a symbol is referenced while undefined.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Ref {
     Strong,
     /// A weak reference: resolves to 0 if nothing defines it, and never
@@ -334,9 +334,15 @@ fn shared<E: FileHeader<Endian = Endianness>>(
             // VER_NDX_LOCAL: bound locally, not exported.
             continue;
         }
+        let version = versions.version(index).ok().flatten();
+        // ld gives each version node an absolute symbol of its own name
+        // (`VERS_1`); it names the version, it is not an interface.
+        if version.is_some_and(|v| v.name() == n) && sym.st_shndx(endian) == elf::SHN_ABS {
+            continue;
+        }
         if !index.is_hidden() {
             out.exports.push(Name::from(n));
-        } else if let Ok(Some(v)) = versions.version(index) {
+        } else if let Some(v) = version {
             let mut hidden = n.to_vec();
             hidden.push(b'@');
             hidden.extend_from_slice(v.name());

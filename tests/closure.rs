@@ -316,3 +316,181 @@ fn groups_match_gnu_ld() {
     assert_eq!(markers, ld, "closure with --start-group (left) against GNU ld (right)");
     assert_eq!(implicit, ld, "closure with grouped archives (left) against GNU ld (right)");
 }
+
+fn names(list: &[symbols::Name]) -> BTreeSet<String> {
+    list.iter().map(|n| String::from_utf8_lossy(n).into_owned()).collect()
+}
+
+const KINDS: &str = "int strong_fn(void) { return 1; }
+int strong_data = 3;
+__attribute__((weak)) int weak_fn(void) { return 2; }
+int common_var;
+extern int need(void);
+extern int maybe(void) __attribute__((weak));
+int use(void) { return need() + (maybe ? maybe() : 0) + common_var; }
+__attribute__((constructor)) static void at_load(void) { strong_data = 4; }
+";
+
+#[test]
+fn symbols_of_objects_and_archives_built_by_gcc_and_ar() {
+    use solink::symbols::{Def, Ref};
+    if !toolchain() {
+        return;
+    }
+    let lab = Lab::new();
+    lab.object("k", KINDS, &["-fcommon"]);
+    lab.object("plain", "int plain(void) { return 0; }\n", &[]);
+    let Digest::Object(k) = symbols::read(&lab.path().join("k.o")).unwrap().1 else { panic!("an object") };
+    let defined: BTreeSet<(String, Def)> =
+        k.defined.iter().map(|(n, d)| (String::from_utf8_lossy(n).into_owned(), *d)).collect();
+    let expected = [
+        ("common_var", Def::Common),
+        ("strong_data", Def::Data),
+        ("strong_fn", Def::Func),
+        ("use", Def::Func),
+        ("weak_fn", Def::Weak),
+    ];
+    assert_eq!(defined, expected.iter().map(|(n, d)| (n.to_string(), *d)).collect());
+    let undefined: BTreeSet<(String, Ref)> =
+        k.undefined.iter().map(|(n, r)| (String::from_utf8_lossy(n).into_owned(), *r)).collect();
+    // gcc's x86-64 code names the GOT, which ld defines (closure knows).
+    let expected = [("_GLOBAL_OFFSET_TABLE_", Ref::Strong), ("maybe", Ref::Weak), ("need", Ref::Strong)];
+    assert_eq!(undefined, expected.iter().map(|(n, r)| (n.to_string(), *r)).collect());
+    assert!(k.ctors, "a constructor is .init_array contents");
+
+    // With the index ar writes, without one (ar S), and thin.
+    lab.archive("libk.a", &["k", "plain"]);
+    let Digest::Archive(a) = symbols::read(&lab.path().join("libk.a")).unwrap().1 else {
+        panic!("an archive")
+    };
+    assert_eq!(
+        a.members.iter().map(|m| (m.name.as_str(), m.ctors)).collect::<Vec<_>>(),
+        [("k.o", true), ("plain.o", false)]
+    );
+    let index: BTreeSet<(String, u32)> =
+        a.index.iter().flatten().map(|(n, m)| (String::from_utf8_lossy(n).into_owned(), *m)).collect();
+    assert!(index.contains(&("strong_fn".into(), 0)) && index.contains(&("plain".into(), 1)), "{index:?}");
+    assert!(!index.iter().any(|(n, _)| n == "need"), "undefined symbols are not in the index");
+    let text = symbols::encode(&Digest::Archive(a.clone())).unwrap();
+    assert_eq!(symbols::decode(&text), Some(Digest::Archive(a.clone())));
+
+    let ar = |flags: &str, lib: &str| {
+        let ok =
+            Command::new("ar").current_dir(lab.path()).args([flags, lib, "k.o", "plain.o"]).status().unwrap();
+        assert!(ok.success());
+    };
+    ar("rcS", "libnoindex.a");
+    let Digest::Archive(n) = symbols::read(&lab.path().join("libnoindex.a")).unwrap().1 else { panic!() };
+    assert_eq!((n.index.is_none(), n.members.len()), (true, 2));
+    // ld refuses it, which is why the closure reports such archives.
+    lab.object("tp", "int plain(void);\nint tp(void) { return plain(); }\n", &[]);
+    let out = Command::new("gcc")
+        .current_dir(lab.path())
+        .args(["-shared", "-o", "x.so", "tp.o", "libnoindex.a"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("no index"));
+    let c = closure::closure(&[Input::Object(&symbols::ObjectSyms::default()), Input::Archive(&n)], false);
+    assert_eq!(c.unindexed, [1]);
+
+    ar("rcsT", "libthin.a");
+    let Digest::Archive(t) = symbols::read(&lab.path().join("libthin.a")).unwrap().1 else { panic!() };
+    assert!(t.thin);
+    assert_eq!(t.members, a.members, "a thin archive's members are read from their files");
+    assert_eq!(
+        symbols::encode(&Digest::Archive(t)),
+        None,
+        "and its digest is not cached by its own identity"
+    );
+}
+
+#[test]
+fn shared_libraries_with_versions_and_scripts() {
+    if !toolchain() {
+        return;
+    }
+    let lab = Lab::new();
+    // f@VERS_1 (hidden, the old ABI) and f@@VERS_2 (the default).
+    std::fs::write(
+        lab.path().join("v.map"),
+        "VERS_1 { global: f; g; local: *; };\nVERS_2 { global: f; } VERS_1;\n",
+    )
+    .unwrap();
+    lab.object(
+        "v",
+        "__asm__(\".symver f_old, f@VERS_1\");\n__asm__(\".symver f_new, f@@VERS_2\");\n\
+         int f_old(void) { return 1; }\nint f_new(void) { return 2; }\nint g(void) { return 3; }\n",
+        &[],
+    );
+    let out = Command::new("gcc")
+        .current_dir(lab.path())
+        .args(["-shared", "-o", "libv.so.2", "v.o", "-Wl,--version-script=v.map", "-Wl,-soname,libv.so.2"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let Digest::Shared(v) = symbols::read(&lab.path().join("libv.so.2")).unwrap().1 else { panic!("shared") };
+    assert_eq!(names(&v.exports), set(&["f", "g"]));
+    assert_eq!(names(&v.hidden), set(&["f@VERS_1"]));
+    assert_eq!(v.soname.as_deref(), Some("libv.so.2"));
+
+    // glibc's libc.so is a GROUP over libc.so.6, libc_nonshared.a and the
+    // dynamic loader (AS_NEEDED).
+    let libc = Command::new("gcc").arg("-print-file-name=libc.so").output().unwrap();
+    let libc = PathBuf::from(String::from_utf8(libc.stdout).unwrap().trim());
+    let expanded = symbols::expand(&libc, &system::system_dirs()).unwrap();
+    let shape: Vec<String> = expanded
+        .iter()
+        .map(|e| match e {
+            Expanded::GroupStart => "(".into(),
+            Expanded::GroupEnd => ")".into(),
+            Expanded::File(_, _, Digest::Shared(s)) => s.soname.clone().unwrap_or_default(),
+            Expanded::File(p, _, _) => p.file_name().unwrap().to_string_lossy().into_owned(),
+        })
+        .collect();
+    assert_eq!(shape, ["(", "libc.so.6", "libc_nonshared.a", "ld-linux-x86-64.so.2", ")"]);
+    let Expanded::File(_, _, Digest::Shared(c)) = &expanded[1] else { unreachable!() };
+    let (exports, hidden) = (names(&c.exports), names(&c.hidden));
+    assert!(exports.contains("printf") && exports.contains("memcpy"));
+    assert!(hidden.contains("memcpy@GLIBC_2.2.5") && !exports.contains("memcpy@GLIBC_2.2.5"));
+}
+
+#[test]
+fn providers_of_missing_symbols() {
+    if !toolchain() {
+        return;
+    }
+    let lab = Lab::new();
+    // Only the versioned file, as NVIDIA's wheels ship libcudart.so.12.
+    lab.object("ov", "int onlyver_fn(void) { return 12; }\n", &[]);
+    let out = Command::new("gcc")
+        .current_dir(lab.path())
+        .args(["-shared", "-o", "libonlyver.so.12", "ov.o", "-Wl,-soname,libonlyver.so.12"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let target = solink::archive::pic::elf_id(&std::fs::read(lab.path().join("ov.o")).unwrap()).unwrap();
+    // gcc's own directory, where libgomp.so is.
+    let gomp = Command::new("gcc").arg("-print-file-name=libgomp.so").output().unwrap();
+    let gomp = PathBuf::from(String::from_utf8(gomp.stdout).unwrap().trim());
+    if !gomp.is_absolute() {
+        assert!(std::env::var_os("CI").is_none(), "libgomp must be installed in CI");
+        eprintln!("skipped: gcc has no libgomp.so");
+        return;
+    }
+    let dirs = [lab.path().to_path_buf(), gomp.parent().unwrap().to_path_buf()];
+    let missing: Vec<symbols::Name> =
+        ["onlyver_fn", "omp_get_thread_num", "GOMP_parallel", "no_such_symbol_anywhere"]
+            .map(|s| s.as_bytes().into())
+            .to_vec();
+    let (found, left) = symbols::providers(&dirs, &missing, target);
+    let found: Vec<(String, BTreeSet<String>)> =
+        found.iter().map(|p| (p.token.to_string_lossy().into_owned(), names(&p.symbols))).collect();
+    assert_eq!(
+        found,
+        [
+            ("-l:libonlyver.so.12".to_string(), set(&["onlyver_fn"])),
+            ("-lgomp".to_string(), set(&["GOMP_parallel", "omp_get_thread_num"]))
+        ]
+    );
+    assert_eq!(names(&left), set(&["no_such_symbol_anywhere"]));
+}
