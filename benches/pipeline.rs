@@ -146,3 +146,19 @@ fn symbols_cached(bencher: Bencher, name: &str) {
         (id, solink::symbols::decode(divan::black_box(&text)).unwrap())
     });
 }
+
+fn driver_dirs() -> Vec<PathBuf> {
+    let out = std::process::Command::new("gcc").arg("-print-search-dirs").output().unwrap();
+    solink::search::parse_print_search_dirs(&out.stdout).unwrap()
+}
+
+/// Looking for the providers of missing symbols in gcc's library
+/// directories, uncached: `omp_get_thread_num` (libgomp, in gcc's own
+/// directory, searched first) and a symbol no library has, which reads the
+/// dynamic symbols of every shared library there.
+#[divan::bench(args = ["omp_get_thread_num", "no_such_symbol_anywhere"], sample_count = 5)]
+fn providers(bencher: Bencher, symbol: &str) {
+    let dirs = driver_dirs();
+    let missing: Vec<solink::symbols::Name> = vec![symbol.as_bytes().into()];
+    bencher.bench(|| solink::symbols::providers(&dirs, divan::black_box(&missing), X86_64));
+}

@@ -423,11 +423,27 @@ fn expand_into(path: &Path, dirs: &[PathBuf], depth: usize, out: &mut Vec<Expand
     Ok(())
 }
 
-/// Whether a script's inputs are a `GROUP` (rather than `INPUT`). Read
-/// again, bounded: the script parser keeps only the inputs.
+/// Whether a script's inputs are a `GROUP` (rather than `INPUT`): the first
+/// of the two words outside comments. Read again, bounded: the script
+/// parser keeps only the inputs.
 fn is_group(path: &Path) -> io::Result<bool> {
     let data = fsx::read_regular(path, MAX_SCRIPT)?;
-    Ok(data.windows(5).any(|w| w == b"GROUP"))
+    let mut rest = &data[..];
+    let mut text = Vec::with_capacity(data.len());
+    while let Some(start) = rest.windows(2).position(|w| w == b"/*") {
+        text.extend_from_slice(&rest[..start]);
+        text.push(b' ');
+        match rest[start + 2..].windows(2).position(|w| w == b"*/") {
+            Some(end) => rest = &rest[start + 2 + end + 2..],
+            None => rest = &[],
+        }
+    }
+    text.extend_from_slice(rest);
+    let at = |word: &[u8]| text.windows(word.len()).position(|w| w == word);
+    Ok(match (at(b"GROUP"), at(b"INPUT")) {
+        (Some(g), Some(i)) => g < i,
+        (g, _) => g.is_some(),
+    })
 }
 
 fn find_lib(name: &OsStr, dirs: &[PathBuf]) -> Option<PathBuf> {
@@ -757,6 +773,20 @@ mod tests {
         }
         assert_eq!(token_for(dir.path(), OsStr::new("libgomp.so.1")), "-lgomp");
         assert_eq!(token_for(dir.path(), OsStr::new("libcudart.so.12")), "-l:libcudart.so.12");
+    }
+
+    #[test]
+    fn a_group_is_told_from_an_input_outside_comments() {
+        let dir = tempfile::tempdir().unwrap();
+        let check = |text: &str, expected: bool| {
+            let path = dir.path().join("script");
+            std::fs::write(&path, text).unwrap();
+            assert_eq!(is_group(&path).unwrap(), expected, "{text}");
+        };
+        check("/* GNU ld script */\nGROUP ( libc.so.6 libc_nonshared.a )", true);
+        check("/* not a GROUP */ INPUT(libncurses.so.6 -ltinfo)", false);
+        check("INPUT(a.so) GROUP(b.a)", false);
+        check("/* unterminated GROUP", false);
     }
 
     #[test]
