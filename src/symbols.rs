@@ -649,12 +649,15 @@ pub fn encode(d: &Digest) -> Option<String> {
         }
         Digest::Script(_) => unreachable!("scripts are not cacheable"),
     }
+    // A torn entry must not read as a digest with fewer symbols.
+    out.push_str("end\n");
     Some(out)
 }
 
 /// A digest read back from [`encode`]'s text; `None` for anything else.
 pub fn decode(text: &str) -> Option<Digest> {
-    let mut lines = text.lines();
+    let body = text.strip_suffix("end\n")?;
+    let mut lines = body.lines();
     if lines.next()? != FORMAT {
         return None;
     }
@@ -755,12 +758,38 @@ mod tests {
     }
 
     #[test]
+    fn torn_or_altered_entries_never_panic() {
+        let d = Digest::Archive(ArchiveSyms {
+            index: Some(vec![(n("a"), 0)]),
+            members: vec![ObjectSyms {
+                name: "a.o".into(),
+                defined: vec![(n("a"), Def::Func)],
+                ..Default::default()
+            }],
+            thin: false,
+        });
+        let text = encode(&d).unwrap();
+        for cut in 0..text.len() {
+            assert_eq!(decode(&text[..cut]), None, "a torn entry is not a digest");
+        }
+        for (i, c) in text.char_indices() {
+            for bad in [' ', '\\', '\n', 'I', '9'] {
+                let mut t = text.clone();
+                t.replace_range(i..i + c.len_utf8(), &bad.to_string());
+                let _ = decode(&t);
+            }
+        }
+    }
+
+    #[test]
     fn what_is_not_one_of_ours_does_not_decode() {
         assert_eq!(decode(""), None);
-        assert_eq!(decode("solink-symbols 1\nobject\n"), None, "an object needs its member line");
-        assert_eq!(decode("solink-symbols 1\narchive indexed\nI 3 a\n"), None, "index past the members");
-        assert_eq!(decode("solink-symbols 1\nshared\nE \\zz\n"), None, "bad escape");
-        assert_eq!(decode("solink-symbols 2\nshared\n"), None);
+        assert_eq!(decode("solink-symbols 1\nobject\nend\n"), None, "an object needs its member line");
+        assert_eq!(decode("solink-symbols 1\narchive indexed\nI 3 a\nend\n"), None, "index past the members");
+        assert_eq!(decode("solink-symbols 1\nshared\nE \\zz\nend\n"), None, "bad escape");
+        assert_eq!(decode("solink-symbols 2\nshared\nend\n"), None);
+        assert_eq!(decode("solink-symbols 1\nshared\nE a\n"), None, "no end line");
+        assert!(decode("solink-symbols 1\nshared\nE a\nend\n").is_some());
         let thin = Digest::Archive(ArchiveSyms { thin: true, ..ArchiveSyms::default() });
         assert_eq!(encode(&thin), None, "a thin archive's digest depends on other files");
     }

@@ -247,6 +247,10 @@ fn lab() -> Lab {
     lab.archive("libm_user.a", &["m", "n"]);
     lab.object("tm", "double m(double);\ndouble tm(double x) { return m(x); }\n", &[]);
     lab.object("tn", "int n(void);\nint tn(void) { return n(); }\n", &[]);
+    // An archive that defines a libm function itself.
+    lab.object("mycbrt", "double cbrt(double x) { return x; }\n", &[]);
+    lab.archive("libmycbrt.a", &["mycbrt"]);
+    lab.object("tb", "double cbrt(double);\ndouble tb(double x) { return cbrt(x); }\n", &[]);
     // A common symbol pulls a member that defines it as data.
     lab.object("tc", "int shared_counter;\nint tc(void) { return shared_counter; }\n", &["-fcommon"]);
     lab.object("counter", "int shared_counter = 5;\nint counter_extra(void) { return 7; }\n", &[]);
@@ -290,6 +294,13 @@ fn closure_matches_gnu_ld_member_by_member() {
     assert_eq!(ld.undefined, set(&[]));
     let ld = lab.agree(&["-Wl,--as-needed", "-lm", "tm.o", "libm_user.a"], &["libm_user.a"]);
     assert_eq!(ld.undefined, set(&["cos"]));
+
+    // A shared library read before an archive defines the symbol, so the
+    // archive contributes nothing; read after it, the member is pulled.
+    let ld = lab.agree(&["tb.o", "-lm", "libmycbrt.a"], &["libmycbrt.a"]);
+    assert_eq!(ld.unused, set(&["libmycbrt.a"]));
+    let ld = lab.agree(&["tb.o", "libmycbrt.a", "-lm"], &["libmycbrt.a"]);
+    assert_eq!(ld.pulled, set(&["libmycbrt.a(mycbrt.o)"]));
 
     // A symbol in no library.
     let ld = lab.agree(&["tn.o", "libm_user.a", "-lm"], &["libm_user.a"]);
