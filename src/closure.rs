@@ -43,8 +43,14 @@
 //! so `gcc -shared -lm m.o` leaves `cos` undefined; tests/closure.rs checks
 //! both forms against the real ld. Hence [`Needed`].
 //!
-//! Not modelled: undefined references *from shared libraries* (ld pulls
-//! archive members for them too), `--whole-archive`, `--undefined`/`-u`,
+//! A shared library's own strong undefined symbols (imports) pull archive
+//! members too, when the library is part of the link (tests/closure.rs:
+//! `-lfoo libbar.a` pulls bar.o for libfoo.so's `bar`). They never make an
+//! `--as-needed` library needed here (ld counts them only for a library
+//! that is in no other library's `DT_NEEDED`), and they are not the
+//! link's to resolve (`-z defs` is about regular objects).
+//!
+//! Not modelled: `--whole-archive`, `--undefined`/`-u`,
 //! symbol wrapping (`--wrap`), and LTO plugin objects.
 
 use std::collections::{HashMap, HashSet};
@@ -128,6 +134,8 @@ enum Status {
     Defined,
     Common,
     Undefined(Ref),
+    /// Undefined only by shared libraries.
+    Imported,
 }
 
 #[derive(Default)]
@@ -169,6 +177,11 @@ impl<'a> State<'a> {
                 Some(Status::Undefined(Ref::Weak)) | None => {
                     self.symbols.insert(name, Status::Undefined(*r));
                 }
+                Some(Status::Imported) => {
+                    if *r == Ref::Strong {
+                        self.symbols.insert(name, Status::Undefined(Ref::Strong));
+                    }
+                }
             }
         }
     }
@@ -181,6 +194,9 @@ impl<'a> State<'a> {
         }
         for name in &s.exports {
             self.define(name, false);
+        }
+        for name in &s.imports {
+            self.symbols.entry(name).or_insert(Status::Imported);
         }
         true
     }
@@ -212,7 +228,7 @@ impl<'a> State<'a> {
                     continue;
                 }
                 let want = match self.status_of(name) {
-                    Some(Status::Undefined(Ref::Strong)) => true,
+                    Some(Status::Undefined(Ref::Strong) | Status::Imported) => true,
                     Some(Status::Common) => {
                         a.members[m].defined.iter().any(|(n, d)| &n[..] == name && *d == Def::Data)
                     }
@@ -379,8 +395,8 @@ mod tests {
     ///   data `v`, weak `w`, common `c`, needing `b` strongly and `x` weakly;
     /// - `liba.a{a.o: a -b; b.o: b}`: an archive, indexed by its members'
     ///   definitions; `liba.a!{...}` has no index;
-    /// - `libm.so: cos sin`: a shared library's exports; `libm.so?: ...`
-    ///   is read under `--as-needed`;
+    /// - `libm.so: cos sin -imp`: a shared library's exports and imports;
+    ///   `libm.so?: ...` is read under `--as-needed`;
     /// - `(` and `)`: a group.
     enum Owned {
         Object(ObjectSyms),
@@ -429,7 +445,8 @@ mod tests {
                 let o = object(spec);
                 let needed = if o.name.ends_with('?') { Needed::AsNeeded } else { Needed::Always };
                 let exports = o.defined.into_iter().map(|(n, _)| n).collect();
-                Owned::Shared(SharedSyms { exports, ..SharedSyms::default() }, needed)
+                let imports = o.undefined.into_iter().map(|(n, _)| n).collect();
+                Owned::Shared(SharedSyms { exports, imports, ..SharedSyms::default() }, needed)
             }
             _ => Owned::Object(object(spec)),
         }
@@ -539,6 +556,17 @@ mod tests {
         check(&["t.o: -cos", "libm.so: cos", "libcos.a{cos.o: cos}"], false, "unused libcos.a");
         // ...but one read later does not stop the pull.
         check(&["t.o: -cos", "libcos.a{cos.o: cos}", "libm.so: cos"], false, "pulled libcos.a(cos.o)");
+        // A shared library's import pulls a member; a later object's strong reference is still
+        // the link's to resolve, its weak one is not.
+        check(
+            &["t.o: -foo", "libfoo.so: foo -bar", "libbar.a{bar.o: bar; baz.o: baz}"],
+            false,
+            "pulled libbar.a(bar.o)",
+        );
+        check(&["libfoo.so: foo -bar", "t.o: ~bar", "libbar.a{bar.o: bar}"], false, "pulled libbar.a(bar.o)");
+        check(&["libfoo.so: foo -bar", "t.o: -bar"], false, "missing t.o: bar");
+        // An --as-needed library nothing needs brings no imports.
+        check(&["libfoo.so?: foo -bar", "libbar.a{bar.o: bar}"], false, "unused libbar.a");
         // A common symbol pulls a member with a strong data definition of it, not a function.
         check(&["t.o: %c", "libc1.a{c.o: =c}"], false, "pulled libc1.a(c.o)");
         check(&["t.o: %c", "libc1.a{c.o: c}"], false, "unused libc1.a");

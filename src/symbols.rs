@@ -106,6 +106,9 @@ pub struct SharedSyms {
     /// Non-default versions, as `foo@VER`: they satisfy only references
     /// to exactly that version (objects built against an older library).
     pub hidden: Vec<Name>,
+    /// Its strong undefined dynamic symbols: ld pulls archive members for
+    /// them too (a weak one pulls nothing, as in an object).
+    pub imports: Vec<Name>,
 }
 
 /// The symbol facts of one file.
@@ -312,9 +315,17 @@ fn shared<E: FileHeader<Endian = Endianness>>(
         ..SharedSyms::default()
     };
     for (i, sym) in symbols.iter().enumerate() {
-        if sym.is_undefined(endian)
-            || !matches!(sym.st_bind(), elf::STB_GLOBAL | elf::STB_WEAK | elf::STB_GNU_UNIQUE)
-        {
+        if !matches!(sym.st_bind(), elf::STB_GLOBAL | elf::STB_WEAK | elf::STB_GNU_UNIQUE) {
+            continue;
+        }
+        if sym.is_undefined(endian) {
+            if sym.st_bind() == elf::STB_GLOBAL {
+                if let Ok(n) = symbols.symbol_name(endian, sym) {
+                    if !n.is_empty() {
+                        out.imports.push(Name::from(n));
+                    }
+                }
+            }
             continue;
         }
         // Only default and protected symbols are visible in .dynsym.
@@ -646,6 +657,9 @@ pub fn encode(d: &Digest) -> Option<String> {
             for n in &s.hidden {
                 line(&mut out, "H", n);
             }
+            for n in &s.imports {
+                line(&mut out, "N", n);
+            }
         }
         Digest::Script(_) => unreachable!("scripts are not cacheable"),
     }
@@ -698,6 +712,7 @@ pub fn decode(text: &str) -> Option<Digest> {
             ("soname", _) => shared.soname = Some(String::from_utf8(bytes.into()).ok()?),
             ("E", _) => shared.exports.push(bytes),
             ("H", _) => shared.hidden.push(bytes),
+            ("N", _) => shared.imports.push(bytes),
             _ => return None,
         }
     }
@@ -748,6 +763,7 @@ mod tests {
             soname: Some("libc.so.6".into()),
             exports: vec![n("printf"), n("memcpy")],
             hidden: vec![n("memcpy@GLIBC_2.2.5")],
+            imports: vec![n("_dl_find_object")],
         });
         let no_index =
             Digest::Archive(ArchiveSyms { index: None, members: vec![member("x.o", false)], thin: false });

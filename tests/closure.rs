@@ -251,6 +251,14 @@ fn lab() -> Lab {
     lab.object("mycbrt", "double cbrt(double x) { return x; }\n", &[]);
     lab.archive("libmycbrt.a", &["mycbrt"]);
     lab.object("tb", "double cbrt(double);\ndouble tb(double x) { return cbrt(x); }\n", &[]);
+    // A shared library that needs a symbol an archive defines.
+    lab.object("foo", "int bar(void);\nint foo(void) { return bar(); }\n", &[]);
+    lab.object("bar", "int bar(void) { return 5; }\n", &[]);
+    lab.archive("libbar.a", &["bar"]);
+    let ok =
+        Command::new("gcc").current_dir(lab.path()).args(["-shared", "-o", "libfoo.so", "foo.o"]).status();
+    assert!(ok.unwrap().success());
+    lab.object("tf", "int foo(void);\nint tf(void) { return foo(); }\n", &[]);
     // A common symbol pulls a member that defines it as data.
     lab.object("tc", "int shared_counter;\nint tc(void) { return shared_counter; }\n", &["-fcommon"]);
     lab.object("counter", "int shared_counter = 5;\nint counter_extra(void) { return 7; }\n", &[]);
@@ -301,6 +309,15 @@ fn closure_matches_gnu_ld_member_by_member() {
     assert_eq!(ld.unused, set(&["libmycbrt.a"]));
     let ld = lab.agree(&["tb.o", "libmycbrt.a", "-lm"], &["libmycbrt.a"]);
     assert_eq!(ld.pulled, set(&["libmycbrt.a(mycbrt.o)"]));
+
+    // libfoo.so's own undefined bar pulls bar.o, whether the library is
+    // read --as-needed (and needed by tf.o) or not.
+    for items in
+        [&["tf.o", "libfoo.so", "libbar.a"][..], &["tf.o", "-Wl,--no-as-needed", "libfoo.so", "libbar.a"]]
+    {
+        let ld = lab.agree(items, &["libbar.a"]);
+        assert_eq!(ld.pulled, set(&["libbar.a(bar.o)"]), "{items:?}");
+    }
 
     // A symbol in no library.
     let ld = lab.agree(&["tn.o", "libm_user.a", "-lm"], &["libm_user.a"]);
