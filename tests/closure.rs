@@ -13,9 +13,10 @@
 #[allow(dead_code)] // only system_dirs is used here
 mod system;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::{Mutex, OnceLock};
 
 use solink::closure::{self, Input, Needed};
 use solink::symbols::{self, Digest, Expanded};
@@ -74,22 +75,20 @@ impl Lab {
             .current_dir(self.path())
             .args(["-shared", "-o", "out.so"])
             .args(items)
-            .args(["-Wl,-t,-t", "-Wl,-z,defs"])
+            .args(["-Wl,-t,-t", "-Wl,-z,defs", "-Wl,--no-demangle"])
             .output()
             .unwrap();
         let text =
             format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
         let mut outcome = Outcome::default();
         for line in text.lines() {
-            if let Some(rest) = line.strip_prefix('(') {
-                if let Some((archive, member)) = rest.split_once(')') {
-                    if !archive.starts_with('/') {
-                        outcome.pulled.insert(format!("{archive}({member})"));
-                    }
-                }
-            }
+            // An error line may start with `(.text+0x12)` too, so it is told first.
             if let Some((_, name)) = line.split_once("undefined reference to `") {
                 outcome.undefined.insert(name.trim_end_matches('\'').to_string());
+            } else if let Some((archive, member)) = line.strip_prefix('(').and_then(|l| l.split_once(')')) {
+                if !archive.starts_with('/') {
+                    outcome.pulled.insert(format!("{archive}({member})"));
+                }
             }
         }
         assert_eq!(
@@ -100,74 +99,22 @@ impl Lab {
         outcome
     }
 
-    /// What the closure predicts for `items`, framed by what gcc adds to a
-    /// shared link (`gcc -### -shared`): crti.o crtbeginS.o ITEMS -lgcc
-    /// -lgcc_s -lc -lgcc -lgcc_s crtendS.o crtn.o.
+    /// What the closure predicts for `items` (paths relative to the lab).
     fn predict(&self, items: &[&str], grouped: bool) -> Outcome {
-        let dirs = system::system_dirs();
-        let file = |name: &str| {
-            let out = Command::new("gcc").arg(format!("-print-file-name={name}")).output().unwrap();
-            PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
-        };
-        // Each expanded file with the --as-needed state ld reads it under.
-        let mut line: Vec<(Expanded, Needed)> = Vec::new();
-        let add = |line: &mut Vec<(Expanded, Needed)>, path: PathBuf, needed: Needed| {
-            line.extend(symbols::expand(&path, &dirs).unwrap().into_iter().map(|e| (e, needed)))
-        };
-        let mut mode = driver_as_needed();
-        add(&mut line, file("crti.o"), mode);
-        add(&mut line, file("crtbeginS.o"), mode);
-        for item in items {
-            match *item {
-                "-Wl,--start-group" => line.push((Expanded::GroupStart, mode)),
-                "-Wl,--end-group" => line.push((Expanded::GroupEnd, mode)),
-                "-Wl,--as-needed" => mode = Needed::AsNeeded,
-                "-Wl,--no-as-needed" => mode = Needed::Always,
-                lib if lib.starts_with("-l") => add(&mut line, file(&format!("lib{}.so", &lib[2..])), mode),
-                f => add(&mut line, self.path().join(f), mode),
-            }
-        }
-        // -lgcc --push-state --as-needed -lgcc_s --pop-state -lc, twice.
-        for (name, needed) in [
-            ("libgcc.a", mode),
-            ("libgcc_s.so", Needed::AsNeeded),
-            ("libc.so", mode),
-            ("libgcc.a", mode),
-            ("libgcc_s.so", Needed::AsNeeded),
-            ("crtendS.o", mode),
-            ("crtn.o", mode),
-        ] {
-            add(&mut line, file(name), needed);
-        }
-        let inputs: Vec<Input> = line
-            .iter()
-            .map(|(e, needed)| match e {
-                Expanded::File(_, _, Digest::Object(o)) => Input::Object(o),
-                Expanded::File(_, _, Digest::Archive(a)) => Input::Archive(a),
-                Expanded::File(_, _, Digest::Shared(s)) => Input::Shared(s, *needed),
-                Expanded::File(p, _, Digest::Script(_)) => panic!("{} was not expanded", p.display()),
-                Expanded::GroupStart => Input::GroupStart,
-                Expanded::GroupEnd => Input::GroupEnd,
-            })
-            .collect();
-        let c = closure::closure(&inputs, grouped);
-        let ours = |pos: usize| match &line[pos].0 {
-            Expanded::File(p, _, Digest::Archive(a)) if p.starts_with(self.path()) => {
-                Some((p.file_name().unwrap().to_string_lossy().into_owned(), a))
-            }
-            _ => None,
-        };
-        let mut outcome = Outcome::default();
-        for (pos, members) in &c.pulled {
-            if let Some((name, a)) = ours(*pos) {
-                outcome.pulled.extend(members.iter().map(|&m| format!("{name}({})", a.members[m].name)));
-            }
-        }
-        for (_, names) in &c.unresolved {
-            outcome.undefined.extend(names.iter().map(|n| String::from_utf8_lossy(n).into_owned()));
-        }
-        outcome.unused = c.unused.iter().filter_map(|&p| ours(p).map(|(n, _)| n)).collect();
-        outcome
+        let items: Vec<String> =
+            items
+                .iter()
+                .map(|i| {
+                    if i.starts_with('-') {
+                        i.to_string()
+                    } else {
+                        self.path().join(i).display().to_string()
+                    }
+                })
+                .collect();
+        let items: Vec<&str> = items.iter().map(String::as_str).collect();
+        let ours = |p: &Path| p.starts_with(self.path());
+        predict(None, &items, grouped, &ours)
     }
 
     /// The closure and ld agree on `items`; returns ld's outcome, with the
@@ -185,10 +132,115 @@ impl Lab {
     }
 }
 
+/// What the closure predicts for `items` (absolute paths, `-lNAME`, and
+/// `-Wl,` group and as-needed switches), framed by what gcc adds to a
+/// shared link (`gcc -### -shared`): crti.o crtbeginS.o ITEMS -lgcc -lgcc_s
+/// -lc -lgcc -lgcc_s crtendS.o crtn.o. `undefined` is ld's `-u SYMBOL`,
+/// entered before any input. Pulled members are named `libx.a(m.o)` for
+/// the archives `report` accepts.
+fn predict(
+    undefined: Option<&str>,
+    items: &[&str],
+    grouped: bool,
+    report: &dyn Fn(&Path) -> bool,
+) -> Outcome {
+    let dirs = driver_dirs();
+    // Each expanded file with the --as-needed state ld reads it under.
+    let mut line: Vec<(Expanded, Needed)> = Vec::new();
+    let add = |line: &mut Vec<(Expanded, Needed)>, path: PathBuf, needed: Needed| {
+        line.extend(symbols::expand(&path, &dirs).unwrap().into_iter().map(|e| (e, needed)))
+    };
+    let mut mode = driver_as_needed();
+    add(&mut line, file("crti.o"), mode);
+    add(&mut line, file("crtbeginS.o"), mode);
+    for item in items {
+        match *item {
+            "-Wl,--start-group" => line.push((Expanded::GroupStart, mode)),
+            "-Wl,--end-group" => line.push((Expanded::GroupEnd, mode)),
+            "-Wl,--as-needed" => mode = Needed::AsNeeded,
+            "-Wl,--no-as-needed" => mode = Needed::Always,
+            lib if lib.starts_with("-l") => add(&mut line, file(&format!("lib{}.so", &lib[2..])), mode),
+            f => add(&mut line, PathBuf::from(f), mode),
+        }
+    }
+    // -lgcc --push-state --as-needed -lgcc_s --pop-state -lc, twice.
+    for (name, needed) in [
+        ("libgcc.a", mode),
+        ("libgcc_s.so", Needed::AsNeeded),
+        ("libc.so", mode),
+        ("libgcc.a", mode),
+        ("libgcc_s.so", Needed::AsNeeded),
+        ("crtendS.o", mode),
+        ("crtn.o", mode),
+    ] {
+        add(&mut line, file(name), needed);
+    }
+    let forced = undefined.map(|u| symbols::ObjectSyms {
+        name: "-u".into(),
+        undefined: vec![(u.as_bytes().into(), symbols::Ref::Strong)],
+        ..Default::default()
+    });
+    let inputs: Vec<Input> = forced
+        .iter()
+        .map(Input::Object)
+        .chain(line.iter().map(|(e, needed)| match e {
+            Expanded::File(_, _, Digest::Object(o)) => Input::Object(o),
+            Expanded::File(_, _, Digest::Archive(a)) => Input::Archive(a),
+            Expanded::File(_, _, Digest::Shared(s)) => Input::Shared(s, *needed),
+            Expanded::File(p, _, Digest::Script(_)) => panic!("{} was not expanded", p.display()),
+            Expanded::GroupStart => Input::GroupStart,
+            Expanded::GroupEnd => Input::GroupEnd,
+        }))
+        .collect();
+    let c = closure::closure(&inputs, grouped);
+    let offset = usize::from(forced.is_some());
+    let archive = |pos: usize| match &line[pos - offset].0 {
+        Expanded::File(p, _, Digest::Archive(a)) if report(p) => {
+            Some((p.file_name().unwrap().to_string_lossy().into_owned(), a))
+        }
+        _ => None,
+    };
+    let mut outcome = Outcome::default();
+    for (pos, members) in &c.pulled {
+        if let Some((name, a)) = archive(*pos) {
+            outcome.pulled.extend(members.iter().map(|&m| format!("{name}({})", a.members[m].name)));
+        }
+    }
+    for (_, names) in &c.unresolved {
+        outcome.undefined.extend(names.iter().map(|n| String::from_utf8_lossy(n).into_owned()));
+    }
+    outcome.unused = c.unused.iter().filter_map(|&p| archive(p).map(|(n, _)| n)).collect();
+    outcome
+}
+
+/// gcc's library directories, asked once.
+fn driver_dirs() -> &'static [PathBuf] {
+    static DIRS: OnceLock<Vec<PathBuf>> = OnceLock::new();
+    DIRS.get_or_init(system::system_dirs)
+}
+
+/// `gcc -print-file-name=NAME`, asked once per name.
+fn file(name: &str) -> PathBuf {
+    static FILES: OnceLock<Mutex<HashMap<String, PathBuf>>> = OnceLock::new();
+    let files = FILES.get_or_init(Mutex::default);
+    if let Some(p) = files.lock().unwrap().get(name) {
+        return p.clone();
+    }
+    let out = Command::new("gcc").arg(format!("-print-file-name={name}")).output().unwrap();
+    let path = PathBuf::from(String::from_utf8(out.stdout).unwrap().trim());
+    files.lock().unwrap().insert(name.to_string(), path.clone());
+    path
+}
+
 /// Whether gcc passes `--as-needed` to every link (this machine's gcc
 /// does: `%{!fsanitize=*:--as-needed}` in its specs), seen in `gcc -###`
 /// as an `--as-needed` before the output name.
 fn driver_as_needed() -> Needed {
+    static NEEDED: OnceLock<Needed> = OnceLock::new();
+    *NEEDED.get_or_init(ask_driver_as_needed)
+}
+
+fn ask_driver_as_needed() -> Needed {
     let out = Command::new("gcc").args(["-###", "-shared", "-o", "x.so", "x.o"]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stderr);
     let link = text.lines().last().unwrap_or("");
@@ -465,7 +517,7 @@ fn shared_libraries_with_versions_and_scripts() {
     // dynamic loader (AS_NEEDED).
     let libc = Command::new("gcc").arg("-print-file-name=libc.so").output().unwrap();
     let libc = PathBuf::from(String::from_utf8(libc.stdout).unwrap().trim());
-    let expanded = symbols::expand(&libc, &system::system_dirs()).unwrap();
+    let expanded = symbols::expand(&libc, driver_dirs()).unwrap();
     let shape: Vec<String> = expanded
         .iter()
         .map(|e| match e {
@@ -521,4 +573,88 @@ fn providers_of_missing_symbols() {
         ]
     );
     assert_eq!(names(&left), set(&["no_such_symbol_anywhere"]));
+}
+
+/// ld on a system archive: `gcc -shared -Wl,-u,SYMBOL ARCHIVE`. Returns the
+/// members pulled from every archive, and the undefined symbols when those
+/// are ld's only errors (a non-PIC archive fails on relocations first).
+fn ld_system(
+    dir: &Path,
+    n: usize,
+    symbol: &str,
+    archive: &Path,
+) -> (BTreeSet<String>, Option<BTreeSet<String>>) {
+    let out = Command::new("gcc")
+        .current_dir(dir)
+        .args(["-shared", "-o", &format!("t{n}.so"), &format!("-Wl,-u,{symbol}")])
+        .arg(archive)
+        .args(["-Wl,-t,-t", "-Wl,-z,defs", "-Wl,--no-demangle"])
+        .output()
+        .unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let mut pulled = BTreeSet::new();
+    let mut undefined = BTreeSet::new();
+    let mut other_errors = false;
+    for line in text.lines() {
+        // An error line may start with `(.text+0x12)` too, so it is told first.
+        if let Some((_, name)) = line.split_once("undefined reference to `") {
+            undefined.insert(name.trim_end_matches('\'').to_string());
+        } else if let Some((path, member)) = line.strip_prefix('(').and_then(|l| l.split_once(')')) {
+            let name = Path::new(path).file_name().unwrap().to_string_lossy().into_owned();
+            pulled.insert(format!("{name}({member})"));
+        } else if line.contains("ld:") && !line.contains("in function") && !line.contains("warning:") {
+            other_errors = true;
+        }
+    }
+    (pulled, (!other_errors).then_some(undefined))
+}
+
+#[test]
+fn closure_matches_gnu_ld_on_every_system_archive() {
+    if !toolchain() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let dirs = driver_dirs();
+    let archives = system::system_archives();
+    let results = system::parallel(&archives, |n, archive| {
+        // A symbol from the middle of the (first) archive's index.
+        let expanded = symbols::expand(archive, dirs).ok()?;
+        let symbol = expanded.iter().find_map(|e| match e {
+            Expanded::File(_, _, Digest::Archive(a)) => {
+                let index: Vec<&symbols::Name> =
+                    a.index.iter().flatten().map(|(n, _)| n).filter(|n| !n.contains(&b'@')).collect();
+                index.get(index.len() / 2).map(|n| String::from_utf8_lossy(n).into_owned())
+            }
+            _ => None,
+        })?;
+        let (pulled, undefined) = ld_system(dir.path(), n, &symbol, archive);
+        let predicted = predict(Some(&symbol), &[archive.to_str().unwrap()], false, &|_| true);
+        let mut wrong = Vec::new();
+        if predicted.pulled != pulled {
+            let extra: Vec<_> = predicted.pulled.difference(&pulled).collect();
+            let missing: Vec<_> = pulled.difference(&predicted.pulled).collect();
+            wrong.push(format!("pulled: closure also {extra:?}, ld also {missing:?}"));
+        }
+        if let Some(undefined) = &undefined {
+            if predicted.undefined != *undefined {
+                wrong.push(format!("undefined: closure {:?}, ld {undefined:?}", predicted.undefined));
+            }
+        }
+        Some((archive.display().to_string(), symbol, undefined.is_some(), wrong))
+    });
+    let compared: Vec<_> = results.into_iter().flatten().collect();
+    let with_undefined = compared.iter().filter(|r| r.2).count();
+    println!(
+        "compared {} system archives with ld ({} of them on undefined symbols too)",
+        compared.len(),
+        with_undefined
+    );
+    let wrong: Vec<String> = compared
+        .iter()
+        .filter(|r| !r.3.is_empty())
+        .map(|(a, s, _, w)| format!("{a} (-u {s}): {}", w.join("; ")))
+        .collect();
+    assert!(compared.len() > 10, "gcc's directories hold system archives with an index");
+    assert!(wrong.is_empty(), "closure and ld differ on {} archives:\n{}", wrong.len(), wrong.join("\n"));
 }
