@@ -148,7 +148,7 @@ fn predict(
     // Each expanded file with the --as-needed state ld reads it under.
     let mut line: Vec<(Expanded, Needed)> = Vec::new();
     let add = |line: &mut Vec<(Expanded, Needed)>, path: PathBuf, needed: Needed| {
-        line.extend(symbols::expand(&path, &dirs).unwrap().into_iter().map(|e| (e, needed)))
+        line.extend(symbols::expand(&path, dirs).unwrap().into_iter().map(|e| (e, needed)))
     };
     let mut mode = driver_as_needed();
     add(&mut line, file("crti.o"), mode);
