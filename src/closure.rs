@@ -27,6 +27,10 @@
 //! - A default-version index entry `foo@@VER` also serves references to
 //!   `foo` (bfd looks the name up with one `@`, then with none).
 //!
+//! tests/closure.rs holds these rules to GNU ld 2.40 (`ld -t -t` for the
+//! members, `-z defs` for what is left undefined) on small archives built
+//! for each rule, and on every `lib*.a` in gcc's directories.
+//!
 //! What counts as *defined in the final link* for the unresolved check is
 //! wider than what pulls members: every object, every pulled member, and
 //! every shared library on the line, wherever it sits. ld enters a shared

@@ -16,7 +16,8 @@
 //! - **Shared objects**: the dynamic symbols they export, split by symbol
 //!   version as the ELF gABI's versioning (Sun/GNU extension) binds them: an
 //!   unversioned reference binds to an unversioned or a *default* (`@@VER`)
-//!   definition, never to a hidden (`@VER`) one.
+//!   definition, never to a hidden (`@VER`) one. Their strong undefined
+//!   dynamic symbols are kept too: ld pulls archive members for them.
 //! - **GNU ld scripts** (glibc's `libc.so`): their inputs; [`expand`] follows
 //!   them to the files they name.
 
