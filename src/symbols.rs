@@ -387,7 +387,7 @@ pub enum Expanded {
 }
 
 /// Reads `path` and, if it is a GNU ld script, the files it names,
-/// recursively (at most [`MAX_DEPTH`] scripts deep and [`MAX_EXPANDED`]
+/// recursively (at most 8 scripts deep and 256
 /// files). A script's `-lNAME` is looked for as `libNAME.so`, then
 /// `libNAME.a`, in `dirs`, as ld searches its library path for it. A
 /// `GROUP` is returned between group markers; `INPUT` and `AS_NEEDED`
