@@ -549,7 +549,10 @@ fn memmem(hay: &[u8], needle: &[u8]) -> bool {
 /// `-lNAME` when `libNAME.so` is in `dir`, else `-l:FILE`.
 fn token_for(dir: &Path, file: &OsStr) -> OsString {
     let b = file.as_bytes();
-    let stem_end = b.windows(3).position(|w| w == b".so").unwrap_or(b.len());
+    // The `.so` that ends the name or starts its version (`libx.sodium.so.1`).
+    let stem_end = (3..b.len())
+        .find(|&i| b[i..].starts_with(b".so") && (b.len() == i + 3 || b[i + 3] == b'.'))
+        .unwrap_or(b.len());
     let name = &b[3..stem_end];
     let mut dev = b"lib".to_vec();
     dev.extend_from_slice(name);
@@ -814,11 +817,14 @@ mod tests {
     #[test]
     fn tokens_for_providers() {
         let dir = tempfile::tempdir().unwrap();
-        for f in ["libgomp.so", "libgomp.so.1", "libcudart.so.12"] {
+        for f in ["libgomp.so", "libgomp.so.1", "libcudart.so.12", "libx.sodium.so.1"] {
             std::fs::write(dir.path().join(f), "").unwrap();
         }
         assert_eq!(token_for(dir.path(), OsStr::new("libgomp.so.1")), "-lgomp");
         assert_eq!(token_for(dir.path(), OsStr::new("libcudart.so.12")), "-l:libcudart.so.12");
+        assert_eq!(token_for(dir.path(), OsStr::new("libx.sodium.so.1")), "-l:libx.sodium.so.1");
+        std::fs::write(dir.path().join("libx.sodium.so"), "").unwrap();
+        assert_eq!(token_for(dir.path(), OsStr::new("libx.sodium.so.1")), "-lx.sodium");
     }
 
     #[test]
