@@ -11,6 +11,7 @@ pub mod archive;
 pub mod args;
 pub mod cache;
 pub mod cli;
+pub mod closure;
 pub mod depfile;
 pub mod deps;
 mod error;
@@ -20,6 +21,7 @@ pub mod fsx;
 pub mod resolve;
 pub mod rewrite;
 pub mod search;
+pub mod symbols;
 pub mod text;
 
 use std::collections::HashMap;
