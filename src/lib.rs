@@ -20,6 +20,7 @@ pub mod fsx;
 pub mod resolve;
 pub mod rewrite;
 pub mod search;
+pub mod sysdirs;
 
 use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
@@ -32,6 +33,7 @@ use args::Command;
 use cli::{Options, Parsed};
 use exec::Driver;
 use search::SearchPath;
+use sysdirs::SystemDirs;
 
 /// The environment variables solink may read, handed in by the caller,
 /// and where solink's own executable is (to never run itself as the driver).
@@ -92,12 +94,15 @@ pub fn run(argv: Vec<OsString>, env: &Env) -> anyhow::Result<u8> {
     };
     let syntax = args::Syntax::of_driver(&driver_words[0]);
     let cmd = args::classify_as(args.clone(), syntax)?;
-    // Found at most once: for the system dirs (if a lookup reaches them)
-    // and for the exec.
-    let driver = std::cell::OnceCell::new();
-    let find_driver = || driver.get_or_init(|| Driver::find(&driver_words, env).ok()).as_ref();
-    let (final_args, decisions) =
-        if cmd.is_shared_link() { link_args(&options, &cmd, &find_driver, env)? } else { (args, Vec::new()) };
+    // Found once, up front (a PATH walk, no process): the system dirs are
+    // asked of it, and it is what runs. Not found is an error only when it
+    // must run: `--dry-run` and `--print-resolved` work without it.
+    let driver = Driver::find(&driver_words, env);
+    let (final_args, decisions) = if cmd.is_shared_link() {
+        link_args(&options, &cmd, driver.as_ref().ok(), env)?
+    } else {
+        (args, Vec::new())
+    };
     let embedded = resolve::embedded_files(&cmd, &decisions);
     let warnings: Vec<&String> = decisions.iter().filter_map(|d| d.warning.as_ref()).collect();
     if let (true, Some(first)) = (options.strict, warnings.first()) {
@@ -125,12 +130,7 @@ pub fn run(argv: Vec<OsString>, env: &Env) -> anyhow::Result<u8> {
         std::io::stdout().write_all(&line).map_err(|source| Error::Output { source })?;
         return Ok(0);
     }
-    let driver = match find_driver() {
-        Some(d) => d,
-        // Not found: look again, for the error that says why.
-        None => &Driver::find(&driver_words, env)?,
-    };
-    Ok(driver.run(&final_args, env)?)
+    Ok(driver?.run(&final_args, env)?)
 }
 
 /// The compiler a symlink named `cc`, `gcc`, `g++`, `c++`, `clang`,
@@ -160,10 +160,10 @@ fn choose_driver(options: &Options, mut args: Vec<OsString>, env: &Env) -> (Vec<
 }
 
 /// The rewritten arguments of a shared link, and the decisions behind them.
-fn link_args<'d>(
+fn link_args(
     options: &Options,
     cmd: &Command,
-    find_driver: &dyn Fn() -> Option<&'d Driver>,
+    driver: Option<&Driver>,
     env: &Env,
 ) -> Result<(Vec<OsString>, Vec<resolve::Decision>), Error> {
     if let Some(option) = &cmd.missing_value {
@@ -176,11 +176,13 @@ fn link_args<'d>(
         env.get("XDG_CACHE_HOME").map(std::path::Path::new),
         env.get("HOME").map(std::path::Path::new),
     );
-    let system_cache = cache.clone();
-    let system: Option<Box<dyn FnOnce() -> Vec<PathBuf>>> = (!options.no_system_dirs).then(|| {
-        Box::new(move || system_dirs(cmd, find_driver(), system_cache.as_ref()))
-            as Box<dyn FnOnce() -> Vec<PathBuf>>
-    });
+    let system = match driver {
+        _ if options.no_system_dirs => None,
+        Some(driver) => {
+            Some(SystemDirs::of_driver(driver, cmd.syntax, &cmd.target_flags, env, cache.clone()))
+        }
+        None => Some(SystemDirs::listed(search::fallback_system_dirs())),
+    };
     let search = SearchPath::new(&options.libsdir, &cmd.lib_dirs, options.workspace.as_deref(), system);
     let policy = resolve::Policy {
         embed: options.embed.clone(),
@@ -202,59 +204,6 @@ fn link_args<'d>(
         rpaths,
     };
     Ok((rewrite::rewrite(cmd, &decisions, &shape), decisions))
-}
-
-/// The driver's library directories (search stage 4): asked of the driver
-/// once and cached per driver, keyed by its path, size and mtime, the
-/// target flags and the question, so a warm link starts no process but the
-/// driver itself.
-fn system_dirs(cmd: &Command, driver: Option<&Driver>, cache: Option<&cache::Cache>) -> Vec<PathBuf> {
-    let Some(driver) = driver else {
-        return search::fallback_system_dirs();
-    };
-    let question = match cmd.syntax {
-        args::Syntax::Gcc => "-print-search-dirs",
-        args::Syntax::Ld => "--verbose",
-    };
-    let key = driver.path.metadata().ok().and_then(|m| {
-        use std::os::unix::fs::MetadataExt;
-        let mut words = vec![driver.path.as_os_str().to_str()?.to_string()];
-        words.extend(
-            driver
-                .args
-                .iter()
-                .chain(&cmd.target_flags)
-                .map(|w| w.to_str().map(str::to_string))
-                .collect::<Option<Vec<_>>>()?,
-        );
-        Some(format!(
-            "dirs {} {} {}.{} {question} {}",
-            m.size(),
-            m.ino(),
-            m.mtime(),
-            m.mtime_nsec(),
-            words.join("\u{1f}")
-        ))
-    });
-    if let (Some(cache), Some(key)) = (cache, &key) {
-        if let Some(lines) = cache.get_lines(key) {
-            return lines.into_iter().map(PathBuf::from).collect();
-        }
-    }
-    // A driver that cannot answer (lld and mold print no SEARCH_DIR) gets
-    // the built-in list, and that answer is cached too.
-    let dirs = driver
-        .ask(&cmd.target_flags, question)
-        .and_then(|out| match cmd.syntax {
-            args::Syntax::Gcc => search::parse_print_search_dirs(&out),
-            args::Syntax::Ld => search::parse_ld_verbose(&out),
-        })
-        .unwrap_or_else(search::fallback_system_dirs);
-    let lines: Option<Vec<String>> = dirs.iter().map(|d| d.to_str().map(str::to_string)).collect();
-    if let (Some(cache), Some(key), Some(lines)) = (cache, &key, lines) {
-        cache.put_lines(key, &lines);
-    }
-    dirs
 }
 
 /// Explain output (text or JSON) and warnings, on stderr. Best effort: a

@@ -15,7 +15,7 @@ use crate::archive::{self, script, ElfId, Verdict};
 use crate::args::{Command, LibName, LinkerForm, Site};
 use crate::cache::Cache;
 use crate::deps::{self, Dep};
-use crate::search::{Found, SearchPath, Stage};
+use crate::search::{Found, Reach, SearchPath, Stage};
 
 /// The C and C++ toolchain runtimes. They are never embedded (unless
 /// `--embed` asks): glibc's archives are not position-independent (its
@@ -292,7 +292,7 @@ impl<'a> Resolver<'a> {
         let shared = match name {
             LibName::Name(n) => {
                 let so = shared_file_name(n);
-                self.search.find_where(&so, true, &mut |_| true).map(|f| f.path)
+                self.search.find(&so).map(|f| f.path)
             }
             LibName::Verbatim(_) => None,
         };
@@ -343,7 +343,7 @@ impl<'a> Resolver<'a> {
         let mut skipped = Vec::new();
         let verdicts = &mut self.verdicts;
         let cache = &self.cache;
-        let found = self.search.find_where(file, true, &mut |f| {
+        let found = self.search.find_where(file, Reach::All, &mut |f| {
             let v = verdict_of(verdicts, cache.as_ref(), &f.path);
             match v {
                 Verdict::Objects { id: Some(id), .. } if id != target => {
@@ -439,7 +439,7 @@ impl<'a> Resolver<'a> {
     fn incomplete(&mut self, d: &mut Decision, name: &LibName, missing: &str) {
         let archive = d.found.as_ref().map(|f| f.path.display().to_string()).unwrap_or_default();
         let shared = match name {
-            LibName::Name(n) => self.search.find_where(&shared_file_name(n), true, &mut |_| true),
+            LibName::Name(n) => self.search.find(&shared_file_name(n)),
             LibName::Verbatim(_) => None,
         };
         let doing = if shared.is_some() {
@@ -460,7 +460,7 @@ impl<'a> Resolver<'a> {
         let name_str = name.to_string_lossy();
         let pc = find_pc(&name_str).or_else(|| find_pc(&format!("lib{name_str}")));
         let pc_deps = pc.as_ref().map(|pc| deps::from_pkg_config(pc, &name_str, &find_pc));
-        let so = self.search.find_where(&shared_file_name(name), true, &mut |_| true);
+        let so = self.search.find(&shared_file_name(name));
         let needed = so.as_ref().and_then(|so| deps::from_shared_object(&so.path));
         // pkg-config knows static-only needs (libbrotlicommon); the shared
         // twin's DT_NEEDED is what the library really used (libbrotlienc.pc
@@ -509,13 +509,13 @@ impl<'a> Resolver<'a> {
         match &dep.lib {
             LibName::Name(n) if is_runtime(n) => Some(lib_token(n)),
             LibName::Name(n) => {
-                if self.search.find_where(&shared_file_name(n), true, &mut |_| true).is_some() {
+                if self.search.find(&shared_file_name(n)).is_some() {
                     return Some(lib_token(n));
                 }
                 let file = dep.runtime_file.as_ref()?;
-                self.search.find_where(file, true, &mut |_| true).map(|_| verbatim(file))
+                self.search.find(file).map(|_| verbatim(file))
             }
-            LibName::Verbatim(f) => self.search.find_where(f, true, &mut |_| true).map(|_| verbatim(f)),
+            LibName::Verbatim(f) => self.search.find(f).map(|_| verbatim(f)),
         }
     }
 
@@ -532,7 +532,9 @@ impl<'a> Resolver<'a> {
                 Subject::Dep { lib, .. } => lib,
             };
             let LibName::Name(n) = lib else { continue };
-            if let Some(found) = self.search.find_where(&shared_file_name(n), false, &mut |_| true) {
+            if let Some(found) =
+                self.search.find_where(&shared_file_name(n), Reach::BeforeSystem, &mut |_| true)
+            {
                 let dir = found.path.parent().map(Path::to_path_buf).unwrap_or_default();
                 let dir = dir.canonicalize().unwrap_or(dir);
                 if !dirs.contains(&dir) {
