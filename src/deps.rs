@@ -12,6 +12,8 @@ use object::{elf, Endianness};
 use crate::archive::script;
 use crate::args::LibName;
 
+pub mod complete;
+
 /// One library an archive depends on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Dep {
@@ -186,6 +188,29 @@ fn dep_for_needed(needed: &str) -> Option<Dep> {
     let stem = needed.strip_prefix("lib")?;
     let name = &stem[..stem.find(".so")?];
     Some(Dep { lib: LibName::Name(name.into()), runtime_file: Some(needed.into()) })
+}
+
+/// pkg-config's list with the shared twin's `DT_NEEDED` merged in: one
+/// entry per library, in first-seen order. pkg-config knows static-only
+/// needs (libbrotlicommon); the twin's `DT_NEEDED` is what the library
+/// really used (libbrotlienc.pc forgets -lm) and names the runtime file
+/// (libgssapi_krb5.so.2), which fills in pkg-config's entry.
+pub fn merge(pc: Vec<Dep>, needed: Vec<Dep>) -> Vec<Dep> {
+    let mut deps = pc;
+    let mut at: HashMap<LibName, usize> = HashMap::new();
+    for (i, d) in deps.iter().enumerate() {
+        at.entry(d.lib.clone()).or_insert(i);
+    }
+    for n in needed {
+        match at.get(&n.lib) {
+            Some(&i) => deps[i].runtime_file = deps[i].runtime_file.take().or(n.runtime_file),
+            None => {
+                at.insert(n.lib.clone(), deps.len());
+                deps.push(n);
+            }
+        }
+    }
+    deps
 }
 
 #[cfg(test)]

@@ -48,9 +48,9 @@ pub enum Error {
         path: PathBuf,
         source: io::Error,
     },
-    /// `--strict` and a warning.
+    /// `--strict` and warnings: each, already in words.
     Strict {
-        message: String,
+        warnings: Vec<String>,
     },
 }
 
@@ -94,7 +94,14 @@ impl fmt::Display for Error {
                 "cannot write the depfile {}: {source}; check that its directory exists and is writable",
                 path.display()
             ),
-            Error::Strict { message } => write!(f, "{message} (an error with --strict)"),
+            // One `solink: ` line per warning; the binary prefixes the first.
+            Error::Strict { warnings } => {
+                for (i, w) in warnings.iter().enumerate() {
+                    let sep = if i == 0 { "" } else { "\nsolink: " };
+                    write!(f, "{sep}{w} (an error with --strict)")?;
+                }
+                Ok(())
+            }
         }
     }
 }

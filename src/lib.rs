@@ -11,12 +11,15 @@ pub mod archive;
 pub mod args;
 pub mod cache;
 pub mod cli;
+pub mod decision;
 pub mod depfile;
 pub mod deps;
 mod error;
 pub mod exec;
 pub mod explain;
 pub mod fsx;
+pub mod policy;
+pub mod probe;
 pub mod resolve;
 pub mod rewrite;
 pub mod search;
@@ -103,14 +106,17 @@ pub fn run(argv: Vec<OsString>, env: &Env) -> anyhow::Result<u8> {
     } else {
         (args, Vec::new())
     };
-    let embedded = resolve::embedded_files(&cmd, &decisions);
-    let warnings: Vec<&String> = decisions.iter().filter_map(|d| d.warning.as_ref()).collect();
-    if let (true, Some(first)) = (options.strict, warnings.first()) {
-        return Err(Error::Strict { message: (*first).clone() }.into());
+    if options.strict {
+        // Every warning, not just the first: a build log should show them all.
+        let lines: Vec<String> =
+            decisions.iter().filter_map(|d| d.warning.as_ref()).map(explain::warning).collect();
+        if !lines.is_empty() {
+            return Err(Error::Strict { warnings: lines }.into());
+        }
     }
     if options.print_resolved {
         let mut out = Vec::new();
-        for path in &embedded {
+        for path in &resolve::embedded_files(&cmd, &decisions) {
             out.extend_from_slice(path.as_os_str().as_encoded_bytes());
             out.push(b'\n');
         }
@@ -119,6 +125,7 @@ pub fn run(argv: Vec<OsString>, env: &Env) -> anyhow::Result<u8> {
     }
     if let (Some(path), true) = (&options.depfile, cmd.is_shared_link()) {
         let target = cmd.output.clone().unwrap_or_else(|| PathBuf::from("a.out"));
+        let embedded = resolve::embedded_files(&cmd, &decisions);
         depfile::write(path, &depfile::render(&target, &embedded)?)?;
     }
     let mut command_line = driver_words.clone();
@@ -193,9 +200,9 @@ fn link_args(
             .map(|p| std::env::split_paths(p).collect())
             .unwrap_or_default(),
     };
-    let mut resolver = resolve::Resolver::new(search, policy, resolve::link_target(cmd), cache);
+    let mut resolver = resolve::Resolver::new(search, policy, archive::target::link_target(cmd), cache);
     let decisions = resolver.resolve(cmd);
-    let rpaths = if options.rpath_dynamic { resolver.rpath_dirs(cmd, &decisions) } else { Vec::new() };
+    let rpaths = if options.rpath_dynamic { resolver.rpath_dirs(&decisions) } else { Vec::new() };
 
     let shape = rewrite::Shape {
         group: !options.no_group,
@@ -251,7 +258,7 @@ fn report(
         }
     }
     for warning in decisions.iter().filter_map(|d| d.warning.as_ref()) {
-        let _ = writeln!(err, "{prefix} {warning}");
+        let _ = writeln!(err, "{prefix} {}", explain::warning(warning));
     }
     if options.explain {
         let mut line = b"solink: command: ".to_vec();

@@ -14,7 +14,7 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
 
 use crate::args::{Command, Group, LibName, LinkerForm, Piece, Site, Syntax};
-use crate::resolve::{Decision, Outcome, Reason, Subject};
+use crate::decision::{Decision, Outcome, Subject};
 
 /// Which embedded libraries an option applies to.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -74,26 +74,31 @@ pub fn rewrite(cmd: &Command, decisions: &[Decision], shape: &Shape) -> Vec<OsSt
     let mut hidden: Vec<OsString> = Vec::new();
 
     for d in decisions {
-        let (lib, site) = match &d.subject {
-            Subject::Ref(i) => (&cmd.libs[*i].name, Some(&cmd.libs[*i].site)),
-            Subject::Dep { lib, .. } => (lib, None),
+        let site = match &d.subject {
+            Subject::Ref { site } => Some(site),
+            Subject::Dep { .. } => None,
         };
-        let whole = shape.whole_archive.wants(lib_name(lib));
-        if let Outcome::Embed(path) = &d.outcome {
-            if shape.hide.wants(lib_name(lib)) {
-                hidden.extend(archive_basenames(d, path));
+        let members = match shape.whole_archive.wants(lib_name(&d.lib)) {
+            true => Members::All,
+            false => Members::Needed,
+        };
+        if let Outcome::Embed { archives, .. } = &d.outcome {
+            if shape.hide.wants(lib_name(&d.lib)) {
+                hidden.extend(archives.iter().filter_map(|p| p.file_name().map(OsStr::to_os_string)));
             }
         }
         match (&d.outcome, site) {
             (Outcome::Keep, _) => {}
-            (Outcome::Add(token), None) => dep_dynamic.push(token.clone()),
-            (Outcome::Embed(path), None) => dep_archives.extend(wrap(path, whole, cmd.syntax, false)),
-            (Outcome::Embed(path), Some(Site::Driver { arg })) => {
-                arg_edits.insert(*arg, Edit::Replace(wrap(path, whole, cmd.syntax, false)));
+            (Outcome::Add { token }, None) => dep_dynamic.push(token.clone()),
+            (Outcome::Embed { file, .. }, None) => {
+                dep_archives.extend(wrap(file, members, Form::Args(cmd.syntax)))
+            }
+            (Outcome::Embed { file, .. }, Some(Site::Driver { arg })) => {
+                arg_edits.insert(*arg, Edit::Replace(wrap(file, members, Form::Args(cmd.syntax))));
                 embedded_args.push(*arg);
             }
-            (Outcome::Embed(path), Some(Site::Linker { first, last })) => {
-                piece_edits.insert(*first, Edit::Replace(wrap(path, whole, cmd.syntax, true)));
+            (Outcome::Embed { file, .. }, Some(Site::Linker { first, last })) => {
+                piece_edits.insert(*first, Edit::Replace(wrap(file, members, Form::Pieces)));
                 remove_pieces(cmd, *first, *last, &mut piece_edits);
                 embedded_args.push(first.arg);
             }
@@ -104,7 +109,7 @@ pub fn rewrite(cmd: &Command, decisions: &[Decision], shape: &Shape) -> Vec<OsSt
                 piece_edits.insert(*first, Edit::Remove);
                 remove_pieces(cmd, *first, *last, &mut piece_edits);
             }
-            (Outcome::Drop | Outcome::Add(_), _) => {}
+            (Outcome::Drop | Outcome::Add { .. }, _) => {}
         }
     }
 
@@ -161,29 +166,37 @@ fn linker_flag(syntax: Syntax, flag: &str) -> OsString {
 }
 
 fn is_dep_embed(d: &Decision) -> bool {
-    matches!((&d.subject, &d.outcome), (Subject::Dep { .. }, Outcome::Embed(_)))
+    matches!((&d.subject, &d.outcome), (Subject::Dep { .. }, Outcome::Embed { .. }))
 }
 
-/// The archive names `--exclude-libs` needs: the archive's own, or for a
-/// linker script, those of the archives it names.
-fn archive_basenames(d: &Decision, path: &std::path::Path) -> Vec<OsString> {
-    let paths: Vec<&std::path::Path> = match &d.reason {
-        Reason::ScriptOverArchives(archives) => archives.iter().map(PathBuf::as_path).collect(),
-        _ => vec![path],
-    };
-    paths.iter().filter_map(|p| p.file_name().map(OsStr::to_os_string)).collect()
+/// Which members of an archive ld takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Members {
+    /// Those that define a needed symbol (ld's default).
+    Needed,
+    /// All of them (`--whole-archive`).
+    All,
 }
 
-/// An archive path, wrapped in `--whole-archive` when asked; `pieces` for
-/// the inside of `-Wl,`/`-Xlinker`.
-fn wrap(path: &std::path::Path, whole: bool, syntax: Syntax, pieces: bool) -> Vec<OsString> {
+/// Where the tokens go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Form {
+    /// Driver arguments (`-Wl,FLAG` for gcc, `FLAG` for ld).
+    Args(Syntax),
+    /// Linker pieces inside `-Wl,`/`-Xlinker`: bare flags.
+    Pieces,
+}
+
+/// An archive path, wrapped in `--whole-archive` when all its members are
+/// wanted.
+fn wrap(path: &std::path::Path, members: Members, form: Form) -> Vec<OsString> {
     let path = path.as_os_str().to_os_string();
-    match (whole, pieces) {
-        (false, _) => vec![path],
-        (true, false) => {
+    match (members, form) {
+        (Members::Needed, _) => vec![path],
+        (Members::All, Form::Args(syntax)) => {
             vec![linker_flag(syntax, "--whole-archive"), path, linker_flag(syntax, "--no-whole-archive")]
         }
-        (true, true) => vec!["--whole-archive".into(), path, "--no-whole-archive".into()],
+        (Members::All, Form::Pieces) => vec!["--whole-archive".into(), path, "--no-whole-archive".into()],
     }
 }
 
@@ -281,8 +294,8 @@ mod tests {
         v.iter().map(OsString::from).collect()
     }
 
-    fn decision(subject: Subject, outcome: Outcome) -> Decision {
-        Decision { subject, outcome, reason: Reason::FirstArchive, found: None, notes: vec![], warning: None }
+    fn decision(lib: LibName, subject: Subject, outcome: Outcome) -> Decision {
+        Decision::new(lib, subject, outcome, crate::decision::Reason::FirstArchive)
     }
 
     /// Rewrites `args`, embedding each library named in `embed` as
@@ -300,28 +313,26 @@ mod tests {
         let mut decisions: Vec<Decision> = cmd
             .libs
             .iter()
-            .enumerate()
-            .map(|(lib, r)| {
+            .map(|r| {
                 let name = lib_name(&r.name).to_string_lossy().into_owned();
                 let outcome = if embed.contains(&name.as_str()) {
-                    Outcome::Embed(PathBuf::from(format!("/A/lib{name}.a")))
+                    Outcome::embed(PathBuf::from(format!("/A/lib{name}.a")))
                 } else if drop.contains(&name.as_str()) {
                     Outcome::Drop
                 } else {
                     Outcome::Keep
                 };
-                decision(Subject::Ref(lib), outcome)
+                decision(r.name.clone(), Subject::Ref { site: r.site.clone() }, outcome)
             })
             .collect();
         for dep in deps {
             let outcome = if dep.starts_with('/') {
-                Outcome::Embed(PathBuf::from(dep))
+                Outcome::embed(PathBuf::from(dep))
             } else {
-                Outcome::Add(dep.into())
+                Outcome::Add { token: dep.into() }
             };
-            let subject =
-                Subject::Dep { lib: LibName::Name("d".into()), of: "-lx".into(), via: PathBuf::new() };
-            decisions.push(decision(subject, outcome));
+            let subject = Subject::Dep { of: LibName::Name("x".into()), via: PathBuf::new() };
+            decisions.push(decision(LibName::Name("d".into()), subject, outcome));
         }
         assert_eq!(rewrite(&cmd, &decisions, shape), os(expected), "rewriting {args:?}");
     }
@@ -419,7 +430,8 @@ mod tests {
         let decisions: Vec<Decision> = (0..2)
             .map(|i| {
                 let path = PathBuf::from(if i == 0 { "/A/libx.a" } else { "/A/liby.a" });
-                decision(Subject::Ref(i), Outcome::Embed(path))
+                let r = &cmd.libs[i];
+                decision(r.name.clone(), Subject::Ref { site: r.site.clone() }, Outcome::embed(path))
             })
             .collect();
         let shape = Shape {
