@@ -15,12 +15,7 @@ pub fn render(target: &Path, prereqs: &[PathBuf]) -> Result<String, Error> {
         use std::os::unix::ffi::OsStrExt;
         p.as_os_str().as_bytes().contains(&b'\n')
     }) {
-        return Err(Error::Usage {
-            message: format!(
-                "{:?} has a newline in its name, which a make rule cannot hold; rename it or drop --depfile",
-                p
-            ),
-        });
+        return Err(Error::DepfileNewline { path: p.to_path_buf() });
     }
     Ok(render_rule(target, prereqs))
 }

@@ -15,7 +15,7 @@ use crate::args::LibName;
 pub mod complete;
 
 /// One library an archive depends on.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Dep {
     pub lib: LibName,
     /// For a `DT_NEEDED` entry, the runtime file (`libacl.so.1`), to link
@@ -38,13 +38,9 @@ pub fn from_pkg_config(pc: &Path, own_name: &str, find: &dyn Fn(&str) -> Option<
     let mut seen = HashSet::new();
     walk_pc(pc, true, find, &mut seen, &mut out, 0);
     out.retain(|d| d.lib != LibName::Name(own_name.into()));
-    let mut unique = Vec::new();
-    for d in out {
-        if !unique.contains(&d) {
-            unique.push(d);
-        }
-    }
-    unique
+    let mut unique = HashSet::new();
+    out.retain(|d| unique.insert(d.clone()));
+    out
 }
 
 fn walk_pc(

@@ -8,9 +8,12 @@ use std::path::PathBuf;
 
 #[derive(Debug)]
 pub enum Error {
-    /// solink's own options or variables are wrong.
-    Usage {
-        message: String,
+    /// solink's own options or variables are wrong; the `Usage` names which.
+    Usage(Usage),
+    /// A path the depfile must list has a newline, which a make rule cannot
+    /// hold.
+    DepfileNewline {
+        path: PathBuf,
     },
     /// An `@file` names itself, directly or through others.
     ResponseFileLoop {
@@ -57,7 +60,11 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Usage { message } => write!(f, "{message}"),
+            Error::Usage(usage) => write!(f, "{usage}"),
+            Error::DepfileNewline { path } => write!(
+                f,
+                "{path:?} has a newline in its name, which a make rule cannot hold; rename it or drop --depfile"
+            ),
             Error::ResponseFileLoop { file } => {
                 write!(f, "response file {} includes itself; remove the loop from it", file.to_string_lossy())
             }
@@ -106,6 +113,67 @@ impl fmt::Display for Error {
     }
 }
 
+/// Which of solink's own settings is wrong.
+#[derive(Debug)]
+pub enum Usage {
+    /// clap's complaint about solink's own command-line options (its first
+    /// line, which names the option).
+    Options { message: String },
+    /// A boolean variable (`SOLINK_STRICT=maybe`).
+    NotABoolean { variable: String, value: String },
+    /// `SOLINK_FORMAT` (or `--format`) is neither text nor json.
+    UnknownFormat { value: String },
+    /// `--cc`/`SOLINK_CC` cannot be split into words.
+    DriverQuoting { command: String, reason: String },
+    /// `--cc`/`SOLINK_CC` holds no word.
+    EmptyDriver,
+}
+
+impl fmt::Display for Usage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Usage::Options { message } => write!(f, "{message}"),
+            Usage::NotABoolean { variable, value } => {
+                write!(f, "{variable}={value} is not a boolean; set it to 1 or 0")
+            }
+            Usage::UnknownFormat { value } => {
+                write!(f, "SOLINK_FORMAT={value} is not a format; use text or json")
+            }
+            Usage::DriverQuoting { command, reason } => {
+                write!(f, "cannot split the driver command {command:?}: {reason}; check its quoting")
+            }
+            Usage::EmptyDriver => write!(f, "the driver command given by --cc/SOLINK_CC is empty"),
+        }
+    }
+}
+
 /// Messages carry their cause already (anyhow's `{:#}` would print it
 /// twice otherwise).
 impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each refusal that used to share `Usage { message }` names its culprit.
+    #[test]
+    fn each_usage_error_names_its_culprit() {
+        let cases = [
+            (
+                Usage::NotABoolean { variable: "SOLINK_STRICT".into(), value: "maybe".into() },
+                "SOLINK_STRICT=maybe",
+            ),
+            (Usage::UnknownFormat { value: "xml".into() }, "SOLINK_FORMAT=xml"),
+            (Usage::DriverQuoting { command: "gcc '".into(), reason: "missing quote".into() }, "\"gcc '\""),
+            (Usage::EmptyDriver, "--cc/SOLINK_CC"),
+            (Usage::Options { message: "unexpected argument '--bogus'".into() }, "--bogus"),
+        ];
+        for (usage, culprit) in cases {
+            let text = Error::Usage(usage).to_string();
+            assert!(text.contains(culprit), "{text}");
+            assert_eq!(text.lines().count(), 1, "{text}");
+        }
+        let text = Error::DepfileNewline { path: PathBuf::from("a\nb.a") }.to_string();
+        assert!(text.contains("\"a\\nb.a\"") && text.lines().count() == 1, "{text}");
+    }
+}

@@ -30,7 +30,7 @@ use std::ffi::{OsStr, OsString};
 use std::io::Write;
 use std::path::PathBuf;
 
-pub use error::Error;
+pub use error::{Error, Usage};
 
 use args::Command;
 use cli::{Options, Parsed};
