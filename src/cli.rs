@@ -127,7 +127,9 @@ pub enum Parsed {
 }
 
 /// Splits argv (without the program name) into solink's options and the
-/// rest, and folds in the environment.
+/// rest, and folds in the environment. (Long because it is one flat
+/// struct literal: a line per option, each with its variable's fallback;
+/// splitting it would scatter the option table.)
 pub fn parse(argv: Vec<OsString>, env: &Env) -> Result<Parsed, Error> {
     // Most links name no option of solink's (the environment carries
     // them): then clap is not even built, which saves a tenth of a

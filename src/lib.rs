@@ -106,27 +106,8 @@ pub fn run(argv: Vec<OsString>, env: &Env) -> anyhow::Result<u8> {
     } else {
         (args, Vec::new())
     };
-    if options.strict {
-        // Every warning, not just the first: a build log should show them all.
-        let lines: Vec<String> =
-            decisions.iter().filter_map(|d| d.warning.as_ref()).map(explain::warning).collect();
-        if !lines.is_empty() {
-            return Err(Error::Strict { warnings: lines }.into());
-        }
-    }
-    if options.print_resolved {
-        let mut out = Vec::new();
-        for path in &resolve::embedded_files(&cmd, &decisions) {
-            out.extend_from_slice(path.as_os_str().as_encoded_bytes());
-            out.push(b'\n');
-        }
-        std::io::stdout().write_all(&out).map_err(|source| Error::Output { source })?;
-        return Ok(0);
-    }
-    if let (Some(path), true) = (&options.depfile, cmd.is_shared_link()) {
-        let target = cmd.output.clone().unwrap_or_else(|| PathBuf::from("a.out"));
-        let embedded = resolve::embedded_files(&cmd, &decisions);
-        depfile::write(path, &depfile::render(&target, &embedded)?)?;
+    if let Some(status) = before_link(&options, &cmd, &decisions)? {
+        return Ok(status);
     }
     let mut command_line = driver_words.clone();
     command_line.extend(final_args.iter().cloned());
@@ -138,6 +119,40 @@ pub fn run(argv: Vec<OsString>, env: &Env) -> anyhow::Result<u8> {
         return Ok(0);
     }
     Ok(driver?.run(&final_args, env)?)
+}
+
+/// What comes between the decisions and the link: `--strict` refuses on
+/// any warning, `--print-resolved` prints the embedded files and stops
+/// (`Some(0)`), `--depfile` writes them. The embedded files are computed
+/// only for those two options.
+fn before_link(
+    options: &Options,
+    cmd: &Command,
+    decisions: &[resolve::Decision],
+) -> Result<Option<u8>, Error> {
+    if options.strict {
+        // Every warning, not just the first: a build log should show them all.
+        let lines: Vec<String> =
+            decisions.iter().filter_map(|d| d.warning.as_ref()).map(explain::warning).collect();
+        if !lines.is_empty() {
+            return Err(Error::Strict { warnings: lines });
+        }
+    }
+    if options.print_resolved {
+        let mut out = Vec::new();
+        for path in &resolve::embedded_files(cmd, decisions) {
+            out.extend_from_slice(path.as_os_str().as_encoded_bytes());
+            out.push(b'\n');
+        }
+        std::io::stdout().write_all(&out).map_err(|source| Error::Output { source })?;
+        return Ok(Some(0));
+    }
+    if let (Some(path), true) = (&options.depfile, cmd.is_shared_link()) {
+        let target = cmd.output.clone().unwrap_or_else(|| PathBuf::from("a.out"));
+        let embedded = resolve::embedded_files(cmd, decisions);
+        depfile::write(path, &depfile::render(&target, &embedded)?)?;
+    }
+    Ok(None)
 }
 
 /// The compiler a symlink named `cc`, `gcc`, `g++`, `c++`, `clang`,

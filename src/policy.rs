@@ -404,6 +404,7 @@ mod tests {
         assert_eq!((d.outcome, d.reason, d.warning.is_some()), expected, "{facts:?}");
     }
 
+    /// A table, a line per rule (long by design: one rule, one line).
     #[test]
     fn verdict_rules() {
         let none = policy(&[], &[]);

@@ -7,6 +7,27 @@
 //! that their order cannot matter. An `@file` whose contents are untouched
 //! is emitted as the `@file` token; one with a rewritten library inside is
 //! emitted expanded.
+//!
+//! ## The index model
+//! `args::classify` leaves three coordinates, all into the one `Command`:
+//! - `Command::tokens` is the argv with every `@file` expanded; an `Arg` is
+//!   one argument (`-o x`, `-lz`, `-Wl,a,b`) and `Arg::span` is the range of
+//!   its tokens. A `Group` (a top-level `@file`) spans tokens the same way.
+//! - `Arg::linker` holds the pieces a `-Wl,`/`-Xlinker` argument carries
+//!   (`-Wl,-l,z` has the pieces `-l` and `z`); a `Piece { arg, index }` is
+//!   one of them. `-Xlinker -l -Xlinker z` is two args, so one library's
+//!   pieces may span args: `Site::Linker { first, last }`.
+//! - A decision's `Site` says where its library sits: `Site::Driver { arg }`
+//!   (a whole argument) or `Site::Linker` (pieces).
+//!
+//! The rewrite happens in two steps, so no index is used after its text
+//! changed: [`plan`] turns the decisions into a `Plan` of edits keyed by
+//! those coordinates (replace or remove an argument or a piece, plus what
+//! goes after the last embedded archive), and [`apply`] walks the arguments
+//! once, emitting each one as given or as edited, and each untouched group
+//! as its `@file`. An edit is kept as a plan rather than applied at once
+//! because one argument can carry several libraries (`-Wl,-la,-lb`): its
+//! pieces are re-joined only after every decision has been seen.
 
 use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
@@ -66,13 +87,27 @@ fn lib_name(lib: &LibName) -> &OsStr {
 
 /// The final arguments (without the driver).
 pub fn rewrite(cmd: &Command, decisions: &[Decision], shape: &Shape) -> Vec<OsString> {
-    let mut arg_edits: HashMap<usize, Edit> = HashMap::new();
-    let mut piece_edits: HashMap<Piece, Edit> = HashMap::new();
-    let mut embedded_args: Vec<usize> = Vec::new();
-    let mut dep_archives: Vec<OsString> = Vec::new();
-    let mut dep_dynamic: Vec<OsString> = Vec::new();
-    let mut hidden: Vec<OsString> = Vec::new();
+    apply(cmd, plan(cmd, decisions, shape), shape)
+}
 
+/// Every edit the decisions make, by the coordinates of the index model.
+#[derive(Debug, Default)]
+struct Plan {
+    arg_edits: HashMap<usize, Edit>,
+    piece_edits: HashMap<Piece, Edit>,
+    /// The arguments that now hold an embedded archive.
+    embedded_args: Vec<usize>,
+    /// Added dependencies: archives, and dynamic tokens.
+    dep_archives: Vec<OsString>,
+    dep_dynamic: Vec<OsString>,
+    /// How many archives are embedded in all (references and dependencies).
+    embedded_count: usize,
+    /// Archive names for `--exclude-libs`.
+    hidden: Vec<OsString>,
+}
+
+fn plan(cmd: &Command, decisions: &[Decision], shape: &Shape) -> Plan {
+    let mut plan = Plan::default();
     for d in decisions {
         let site = match &d.subject {
             Subject::Ref { site } => Some(site),
@@ -83,51 +118,57 @@ pub fn rewrite(cmd: &Command, decisions: &[Decision], shape: &Shape) -> Vec<OsSt
             false => Members::Needed,
         };
         if let Outcome::Embed { archives, .. } = &d.outcome {
+            plan.embedded_count += 1;
             if shape.hide.wants(lib_name(&d.lib)) {
-                hidden.extend(archives.iter().filter_map(|p| p.file_name().map(OsStr::to_os_string)));
+                plan.hidden.extend(archives.iter().filter_map(|p| p.file_name().map(OsStr::to_os_string)));
             }
         }
         match (&d.outcome, site) {
             (Outcome::Keep, _) => {}
-            (Outcome::Add { token }, None) => dep_dynamic.push(token.clone()),
+            (Outcome::Add { token }, None) => plan.dep_dynamic.push(token.clone()),
             (Outcome::Embed { file, .. }, None) => {
-                dep_archives.extend(wrap(file, members, Form::Args(cmd.syntax)))
+                plan.dep_archives.extend(wrap(file, members, Form::Args(cmd.syntax)))
             }
             (Outcome::Embed { file, .. }, Some(Site::Driver { arg })) => {
-                arg_edits.insert(*arg, Edit::Replace(wrap(file, members, Form::Args(cmd.syntax))));
-                embedded_args.push(*arg);
+                plan.arg_edits.insert(*arg, Edit::Replace(wrap(file, members, Form::Args(cmd.syntax))));
+                plan.embedded_args.push(*arg);
             }
             (Outcome::Embed { file, .. }, Some(Site::Linker { first, last })) => {
-                piece_edits.insert(*first, Edit::Replace(wrap(file, members, Form::Pieces)));
-                remove_pieces(cmd, *first, *last, &mut piece_edits);
-                embedded_args.push(first.arg);
+                plan.piece_edits.insert(*first, Edit::Replace(wrap(file, members, Form::Pieces)));
+                remove_pieces(cmd, *first, *last, &mut plan.piece_edits);
+                plan.embedded_args.push(first.arg);
             }
             (Outcome::Drop, Some(Site::Driver { arg })) => {
-                arg_edits.insert(*arg, Edit::Remove);
+                plan.arg_edits.insert(*arg, Edit::Remove);
             }
             (Outcome::Drop, Some(Site::Linker { first, last })) => {
-                piece_edits.insert(*first, Edit::Remove);
-                remove_pieces(cmd, *first, *last, &mut piece_edits);
+                plan.piece_edits.insert(*first, Edit::Remove);
+                remove_pieces(cmd, *first, *last, &mut plan.piece_edits);
             }
             (Outcome::Drop | Outcome::Add { .. }, _) => {}
         }
     }
+    plan
+}
 
+/// The arguments with the plan's edits: the group around the embedded
+/// archives, the dependencies after the last, untouched `@file`s as given,
+/// then `--exclude-libs` and `-rpath` at the end.
+fn apply(cmd: &Command, plan: Plan, shape: &Shape) -> Vec<OsString> {
     let mut emitted: Vec<Option<Vec<OsString>>> =
-        (0..cmd.args.len()).map(|i| emit_arg(cmd, i, arg_edits.get(&i), &piece_edits)).collect();
-    let embedded_count = embedded_args.len() + decisions.iter().filter(|d| is_dep_embed(d)).count();
-    if let (Some(&first), Some(&last)) = (embedded_args.iter().min(), embedded_args.iter().max()) {
-        let grouped = shape.group && embedded_count >= 2;
+        (0..cmd.args.len()).map(|i| emit_arg(cmd, i, plan.arg_edits.get(&i), &plan.piece_edits)).collect();
+    if let (Some(&first), Some(&last)) = (plan.embedded_args.iter().min(), plan.embedded_args.iter().max()) {
+        let grouped = shape.group && plan.embedded_count >= 2;
         if grouped {
             let tokens = emitted[first].get_or_insert_with(|| cmd.arg_tokens(&cmd.args[first]).to_vec());
             tokens.insert(0, linker_flag(cmd.syntax, "--start-group"));
         }
         let tokens = emitted[last].get_or_insert_with(|| cmd.arg_tokens(&cmd.args[last]).to_vec());
-        tokens.extend(dep_archives);
+        tokens.extend(plan.dep_archives);
         if grouped {
             tokens.push(linker_flag(cmd.syntax, "--end-group"));
         }
-        tokens.extend(dep_dynamic);
+        tokens.extend(plan.dep_dynamic);
     }
 
     let mut out = Vec::with_capacity(cmd.tokens.len() + 4);
@@ -148,7 +189,7 @@ pub fn rewrite(cmd: &Command, decisions: &[Decision], shape: &Shape) -> Vec<OsSt
         }
     }
     out.extend(groups.map(|g| g.token.clone()));
-    for base in hidden {
+    for base in plan.hidden {
         out.extend(linker_option(cmd.syntax, "--exclude-libs", &base));
     }
     for dir in &shape.rpaths {
@@ -163,10 +204,6 @@ fn linker_flag(syntax: Syntax, flag: &str) -> OsString {
         Syntax::Gcc => format!("-Wl,{flag}").into(),
         Syntax::Ld => flag.into(),
     }
-}
-
-fn is_dep_embed(d: &Decision) -> bool {
-    matches!((&d.subject, &d.outcome), (Subject::Dep { .. }, Outcome::Embed { .. }))
 }
 
 /// Which members of an archive ld takes.
