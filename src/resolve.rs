@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use crate::archive::ElfId;
 use crate::args::{Command, LibName, LibRef, LinkerForm, Site};
 use crate::cache::Cache;
-use crate::deps::complete::complete;
+use crate::deps::complete::{complete, Placed};
 use crate::policy::{self, Place, Search};
 use crate::probe::Probe;
 use crate::search::SearchPath;
@@ -58,18 +58,14 @@ impl<'a> Resolver<'a> {
     /// once; a reference whose dependencies cannot all be found is decided
     /// again by the policy (`policy::incomplete`).
     fn complete_all(&mut self, cmd: &Command, decisions: &mut [Decision]) -> Vec<Decision> {
-        let mut placed: HashSet<LibName> = cmd.libs.iter().map(|r| r.name.clone()).collect();
+        let mut placed = Placed::new(cmd.libs.iter().map(|r| r.name.clone()));
         let mut added = Vec::new();
         for d in decisions.iter_mut() {
             let (Outcome::Embed { .. }, Some(found)) = (&d.outcome, d.found.clone()) else {
                 continue;
             };
-            let mut below = placed.clone();
-            match complete(self, &d.lib.clone(), &found, &mut below, 0) {
-                Ok(deps) => {
-                    placed = below;
-                    added.extend(deps);
-                }
+            match complete(self, &d.lib.clone(), &found, &mut placed, 0) {
+                Ok(deps) => added.extend(deps),
                 Err(missing) => {
                     let shared = match &d.lib {
                         LibName::Name(n) => self.probe.shared_twin(n),
