@@ -2,7 +2,7 @@
 //! shared library links against.
 //!
 //! The pipeline is **classify → resolve → rewrite → run**:
-//! [`args::classify`] reads the gcc command line, [`resolve::resolve`]
+//! [`args::classify`] reads the gcc command line, [`resolve::Resolver::resolve`]
 //! decides each `-lNAME`, [`rewrite::rewrite`] builds the final argv, and
 //! [`exec`] execs the real driver. The library never reads the process
 //! environment or argv itself: [`run`] gets both as arguments.

@@ -21,9 +21,9 @@
 //!   (a whole argument) or `Site::Linker` (pieces).
 //!
 //! The rewrite happens in two steps, so no index is used after its text
-//! changed: [`plan`] turns the decisions into a `Plan` of edits keyed by
+//! changed: `plan` turns the decisions into a `Plan` of edits keyed by
 //! those coordinates (replace or remove an argument or a piece, plus what
-//! goes after the last embedded archive), and [`apply`] walks the arguments
+//! goes after the last embedded archive), and `apply` walks the arguments
 //! once, emitting each one as given or as edited, and each untouched group
 //! as its `@file`. An edit is kept as a plan rather than applied at once
 //! because one argument can carry several libraries (`-Wl,-la,-lb`): its
