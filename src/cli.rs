@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use clap::{ArgAction, CommandFactory, Parser};
 
 use crate::rewrite::Select;
-use crate::{Env, Error};
+use crate::{Env, Error, Usage};
 
 #[derive(Parser, Debug, Default)]
 #[command(
@@ -152,7 +152,9 @@ pub enum Parsed {
 }
 
 /// Splits argv (without the program name) into solink's options and the
-/// rest, and folds in the environment.
+/// rest, and folds in the environment. (Long because it is one flat
+/// struct literal: a line per option, each with its variable's fallback;
+/// splitting it would scatter the option table.)
 pub fn parse(argv: Vec<OsString>, env: &Env) -> Result<Parsed, Error> {
     // Most links name no option of solink's (the environment carries
     // them): then clap is not even built, which saves a tenth of a
@@ -178,7 +180,7 @@ pub fn parse(argv: Vec<OsString>, env: &Env) -> Result<Parsed, Error> {
             clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
                 return Ok(Parsed::Info(e.render().to_string()))
             }
-            _ => return Err(Error::Usage { message: first_line(&e.render().to_string()) }),
+            _ => return Err(Error::Usage(Usage::Options { message: first_line(&e.render().to_string()) })),
         },
     };
     if let Some(shell) = cli.completions {
@@ -229,11 +231,7 @@ pub fn parse(argv: Vec<OsString>, env: &Env) -> Result<Parsed, Error> {
             None => false,
             Some(f) if f == "text" || f.is_empty() => false,
             Some(f) if f == "json" => true,
-            Some(f) => {
-                return Err(Error::Usage {
-                    message: format!("SOLINK_FORMAT={f} is not a format; use text or json"),
-                })
-            }
+            Some(f) => return Err(Error::Usage(Usage::UnknownFormat { value: f })),
         },
     };
     if cli.clear_cache {
@@ -328,11 +326,11 @@ fn split_command(value: &OsStr) -> Result<Vec<OsString>, Error> {
     let Some(text) = value.to_str() else {
         return Ok(vec![value.to_owned()]);
     };
-    let words = shell_words::split(text).map_err(|e| Error::Usage {
-        message: format!("cannot split the driver command {text:?}: {e}; check its quoting"),
+    let words = shell_words::split(text).map_err(|e| {
+        Error::Usage(Usage::DriverQuoting { command: text.to_string(), reason: e.to_string() })
     })?;
     if words.is_empty() {
-        return Err(Error::Usage { message: "the driver command given by --cc/SOLINK_CC is empty".into() });
+        return Err(Error::Usage(Usage::EmptyDriver));
     }
     Ok(words.into_iter().map(OsString::from).collect())
 }
@@ -346,7 +344,9 @@ fn env_flag(env: &Env, name: &str) -> Result<bool, Error> {
     match value.to_string_lossy().to_ascii_lowercase().as_str() {
         "" | "0" | "false" | "no" | "off" => Ok(false),
         "1" | "true" | "yes" | "on" => Ok(true),
-        other => Err(Error::Usage { message: format!("{name}={other} is not a boolean; set it to 1 or 0") }),
+        other => {
+            Err(Error::Usage(Usage::NotABoolean { variable: name.to_string(), value: other.to_string() }))
+        }
     }
 }
 

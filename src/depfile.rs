@@ -8,7 +8,6 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use crate::text::shown;
 use crate::Error;
 
 /// `TARGET: PREREQS...` and then one empty rule per prerequisite, as
@@ -21,12 +20,7 @@ pub fn render(target: &Path, prereqs: &[PathBuf]) -> Result<Vec<u8>, Error> {
         .chain(prereqs.iter().map(PathBuf::as_path))
         .find(|p| p.as_os_str().as_bytes().contains(&b'\n'))
     {
-        return Err(Error::Usage {
-            message: format!(
-                "\"{}\" has a newline in its name, which a make rule cannot hold; rename it or drop --depfile",
-                shown(p)
-            ),
-        });
+        return Err(Error::DepfileNewline { path: p.to_path_buf() });
     }
     Ok(render_rule(target, prereqs))
 }

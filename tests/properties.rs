@@ -60,15 +60,16 @@ fn argv() -> impl Strategy<Value = Vec<OsString>> {
     proptest::collection::vec(token(), 0..24)
 }
 
-fn keep_all(n: usize) -> Vec<Decision> {
-    (0..n)
-        .map(|i| Decision {
-            subject: Subject::Ref(i),
-            outcome: Outcome::Keep,
-            reason: Reason::NotFound,
-            found: None,
-            notes: vec![],
-            warning: None,
+fn keep_all(cmd: &solink::args::Command) -> Vec<Decision> {
+    cmd.libs
+        .iter()
+        .map(|r| {
+            Decision::new(
+                r.name.clone(),
+                Subject::Ref { site: r.site.clone() },
+                Outcome::Keep,
+                Reason::NotFound,
+            )
         })
         .collect()
 }
@@ -102,7 +103,7 @@ proptest! {
     #[test]
     fn nothing_substituted_gives_back_the_input(argv in argv()) {
         let cmd = classify(argv.clone()).unwrap();
-        prop_assert_eq!(rewrite(&cmd, &keep_all(cmd.libs.len()), &Shape::default()), argv.clone());
+        prop_assert_eq!(rewrite(&cmd, &keep_all(&cmd), &Shape::default()), argv.clone());
         // And through the resolver, where nothing is found.
         let search = SearchPath::new(&[], &[], None, None);
         let decisions = Resolver::new(search, Policy::default(), X86_64, None).resolve(&cmd);
@@ -117,14 +118,14 @@ proptest! {
         let cmd = classify(argv.clone()).unwrap();
         prop_assume!(cmd.groups.is_empty());
         prop_assume!(cmd.libs.iter().all(|l| matches!(l.site, Site::Driver { .. })));
-        let decisions: Vec<Decision> = keep_all(cmd.libs.len())
+        let decisions: Vec<Decision> = keep_all(&cmd)
             .into_iter()
             .enumerate()
             .map(|(i, mut d)| {
                 // Every library changes (embedded or dropped), so the
                 // tokens left to compare are exactly the others.
                 d.outcome = if embed[i % embed.len()] {
-                    Outcome::Embed(PathBuf::from(format!("/EMBEDDED/{i}.a")))
+                    Outcome::embed(PathBuf::from(format!("/EMBEDDED/{i}.a")))
                 } else {
                     Outcome::Drop
                 };

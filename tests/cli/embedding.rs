@@ -159,6 +159,29 @@ fn strict_turns_the_warning_into_a_refusal() {
     assert!(!dir.path("x.so").exists(), "the linker never ran");
 }
 
+/// `--strict` reported only the first warning; a build log must show all.
+#[test]
+fn strict_reports_every_warning_then_refuses() {
+    let dir = Dir::new();
+    not_pic(&dir, "L/libanswer.a");
+    std::fs::copy(dir.path("L/libanswer.a"), dir.path("L/libsecond.a")).unwrap();
+    let l = format!("-L{}", dir.path("L").display());
+    let out = dir
+        .solink()
+        .env("SOLINK_STRICT", "1")
+        .args(["--cc", "gcc", "-shared", "-o", "x.so", &a_o(&dir), &l, "-lanswer", "-lsecond"])
+        .output();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{stderr}");
+    for (line, lib) in lines.iter().zip(["libanswer.a", "libsecond.a"]) {
+        assert!(line.starts_with("solink: ") && line.contains(lib), "{line}");
+        assert!(line.ends_with("(an error with --strict)"), "{line}");
+    }
+    assert!(!dir.path("x.so").exists(), "the linker never ran");
+}
+
 #[test]
 fn debian_pic_variant_is_preferred() {
     let dir = Dir::new();
