@@ -11,6 +11,7 @@ use std::path::PathBuf;
 
 use clap::{ArgAction, CommandFactory, Parser};
 
+use crate::policy::RpathForm;
 use crate::rewrite::Select;
 use crate::{Env, Error, Usage};
 
@@ -71,9 +72,9 @@ struct Cli {
     /// Print the archives that would be embedded, one absolute path per line; run nothing
     #[arg(long)]
     print_resolved: bool,
-    /// Add -Wl,-rpath for libraries that stay dynamic outside the system dirs [env: SOLINK_RPATH_DYNAMIC=1]
-    #[arg(long)]
-    rpath_dynamic: bool,
+    /// Add -Wl,-rpath for libraries that stay dynamic in a -L dir (absolute, or $ORIGIN-relative with =origin) [env: SOLINK_RPATH_DYNAMIC=1|origin]
+    #[arg(long, value_name = "FORM", num_args = 0..=1, require_equals = true, default_missing_value = "absolute", value_parser = ["absolute", "origin"])]
+    rpath_dynamic: Option<String>,
     /// With --explain: text lines, or one line of JSON for tools [env: SOLINK_FORMAT]
     #[arg(long, value_name = "FORMAT", value_parser = ["text", "json"])]
     format: Option<String>,
@@ -123,7 +124,8 @@ pub struct Options {
     pub no_group: bool,
     pub whole_archive: Select,
     pub hide: Select,
-    pub rpath_dynamic: bool,
+    /// `--rpath-dynamic[=FORM]`: `None` when off.
+    pub rpath_dynamic: Option<RpathForm>,
     pub depfile: Option<PathBuf>,
     pub print_resolved: bool,
     pub json: bool,
@@ -217,7 +219,10 @@ pub fn parse(argv: Vec<OsString>, env: &Env) -> Result<Parsed, Error> {
         no_group: cli.no_group || env_flag(env, "SOLINK_NO_GROUP")?,
         whole_archive: select(cli.whole_archive, env, "SOLINK_WHOLE_ARCHIVE"),
         hide: select(cli.hide, env, "SOLINK_HIDE"),
-        rpath_dynamic: cli.rpath_dynamic || env_flag(env, "SOLINK_RPATH_DYNAMIC")?,
+        rpath_dynamic: match cli.rpath_dynamic {
+            Some(form) => rpath_form(&form),
+            None => rpath_from_env(env)?,
+        },
         depfile: cli
             .depfile
             .or_else(|| env.get("SOLINK_DEPFILE").filter(|v| !v.is_empty()).map(PathBuf::from)),
@@ -350,6 +355,22 @@ fn env_flag(env: &Env, name: &str) -> Result<bool, Error> {
     }
 }
 
+fn rpath_form(value: &str) -> Option<RpathForm> {
+    match value {
+        "origin" => Some(RpathForm::Origin),
+        _ => Some(RpathForm::Absolute),
+    }
+}
+
+/// `SOLINK_RPATH_DYNAMIC`: a boolean, or `origin` (or `absolute`) for the form.
+fn rpath_from_env(env: &Env) -> Result<Option<RpathForm>, Error> {
+    let name = "SOLINK_RPATH_DYNAMIC";
+    match env.get(name).map(|v| v.to_string_lossy().to_ascii_lowercase()) {
+        Some(v) if v == "origin" || v == "absolute" => Ok(rpath_form(&v)),
+        _ => Ok(env_flag(env, name)?.then_some(RpathForm::Absolute)),
+    }
+}
+
 fn first_line(rendered: &str) -> String {
     let line = rendered.lines().next().unwrap_or_default();
     line.strip_prefix("error: ").unwrap_or(line).to_string()
@@ -434,6 +455,17 @@ mod tests {
         assert_eq!(o.whole_archive, Select::Names(os(&["a", "b"])));
         assert_eq!(o.hide, Select::All);
         assert_eq!(o.no_embed, os(&["p", "q"]));
+    }
+
+    #[test]
+    fn rpath_forms() {
+        assert_eq!(run(&[], &[]).0.rpath_dynamic, None);
+        assert_eq!(run(&["--rpath-dynamic"], &[]).0.rpath_dynamic, Some(RpathForm::Absolute));
+        assert_eq!(run(&["--rpath-dynamic=origin"], &[]).0.rpath_dynamic, Some(RpathForm::Origin));
+        assert_eq!(run(&[], &[("SOLINK_RPATH_DYNAMIC", "1")]).0.rpath_dynamic, Some(RpathForm::Absolute));
+        assert_eq!(run(&[], &[("SOLINK_RPATH_DYNAMIC", "origin")]).0.rpath_dynamic, Some(RpathForm::Origin));
+        assert_eq!(run(&[], &[("SOLINK_RPATH_DYNAMIC", "0")]).0.rpath_dynamic, None);
+        assert!(parse(vec![], &env(&[("SOLINK_RPATH_DYNAMIC", "relative")])).is_err());
     }
 
     #[test]

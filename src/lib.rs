@@ -159,6 +159,17 @@ fn before_link(
     Ok(None)
 }
 
+/// The output's directory, canonical (for `--rpath-dynamic=origin`); the
+/// current directory when the output names none.
+fn output_dir(cmd: &Command) -> PathBuf {
+    let out = cmd.output.clone().unwrap_or_else(|| PathBuf::from("a.out"));
+    let dir = match out.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    dir.canonicalize().unwrap_or_else(|_| std::path::absolute(&dir).unwrap_or(dir))
+}
+
 /// Where the cache lives for these options and this environment.
 fn cache_root(options: &Options, env: &Env) -> Option<PathBuf> {
     let path = |name| env.get(name).map(std::path::Path::new);
@@ -249,7 +260,10 @@ fn link_args(
     };
     let mut resolver = resolve::Resolver::new(search, policy, archive::target::link_target(cmd), cache);
     let decisions = resolver.resolve(cmd);
-    let rpaths = if options.rpath_dynamic { resolver.rpath_dirs(&decisions) } else { Vec::new() };
+    let rpaths = match options.rpath_dynamic {
+        Some(form) => resolver.rpath_dirs(&decisions, form, &output_dir(cmd)),
+        None => Vec::new(),
+    };
 
     let shape = rewrite::Shape {
         group: !options.no_group,

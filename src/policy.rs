@@ -14,6 +14,7 @@ use crate::args::LibName;
 use crate::decision::{Decision, Outcome, Reason, ScriptProblem, Subject, Unreadable, Warning};
 use crate::deps::Dep;
 use crate::probe::{Candidate, DynFacts, LibFacts, ScriptInput};
+use crate::search::{Found, Stage};
 
 /// The C and C++ toolchain runtimes. They are never embedded (unless
 /// `--embed` asks): glibc's archives are not position-independent (its
@@ -237,6 +238,73 @@ pub fn dynamic_token(dep: &Dep, facts: DynFacts) -> Option<OsString> {
     }
 }
 
+/// How `--rpath-dynamic` writes a directory.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RpathForm {
+    /// The directory's canonical path.
+    #[default]
+    Absolute,
+    /// `$ORIGIN/` and the path from the output's directory, for a tree that
+    /// is deployed as a whole wherever it lands.
+    Origin,
+}
+
+/// The library a decision leaves dynamic, as ld will look it up: the
+/// reference as given, or the token of an added dependency (`-l:FILE`
+/// when only a versioned file exists). `None` for what is embedded or
+/// dropped.
+pub fn dynamic_lib(d: &Decision) -> Option<LibName> {
+    match &d.outcome {
+        Outcome::Keep => Some(d.lib.clone()),
+        Outcome::Add { token } => {
+            let value = token.as_bytes().strip_prefix(b"-l")?;
+            Some(match value.strip_prefix(b":") {
+                Some(file) => LibName::Verbatim(OsStr::from_bytes(file).to_owned()),
+                None => LibName::Name(OsStr::from_bytes(value).to_owned()),
+            })
+        }
+        Outcome::Embed { .. } | Outcome::Drop => None,
+    }
+}
+
+/// The run-time search path entry for a dynamic library ld found at
+/// `found` (in canonical directory `dir`), or none:
+/// - only where ld itself found it, in a `-L` directory: the system
+///   directories are the dynamic loader's own, and LIBSDIR and the
+///   workspace are solink's stages, which ld never searches;
+/// - only for a shared object: an archive ld picks is linked in;
+/// - never a `stubs` directory: CUDA's `lib64/stubs/libcuda.so` exists to
+///   link against, and must not be found at run time instead of the
+///   driver's real `libcuda.so.1`.
+pub fn rpath_entry(found: &Found, dir: &Path, form: RpathForm, output_dir: &Path) -> Option<PathBuf> {
+    if found.stage != Stage::LDir || found.path.as_os_str().as_bytes().ends_with(b".a") {
+        return None;
+    }
+    if dir.file_name().is_some_and(|n| n == "stubs") {
+        return None;
+    }
+    Some(match form {
+        RpathForm::Absolute => dir.to_path_buf(),
+        RpathForm::Origin => Path::new("$ORIGIN").join(relative_path(output_dir, dir)),
+    })
+}
+
+/// The path from directory `from` to `to`, both canonical: `..` for each
+/// component of `from` past their common prefix, then the rest of `to`.
+pub fn relative_path(from: &Path, to: &Path) -> PathBuf {
+    let from: Vec<_> = from.components().collect();
+    let to: Vec<_> = to.components().collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut out = PathBuf::new();
+    for _ in common..from.len() {
+        out.push("..");
+    }
+    for c in &to[common..] {
+        out.push(c);
+    }
+    out
+}
+
 pub fn is_runtime(name: &OsStr) -> bool {
     RUNTIME_LIBS.iter().any(|r| OsStr::new(r) == name)
 }
@@ -304,6 +372,46 @@ pub fn self_library_name(output: &Path) -> Option<OsString> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn check_rpath(path: &str, stage: Stage, form: RpathForm, expected: Option<&str>) {
+        let found = Found { path: PathBuf::from(path), stage };
+        let dir = Path::new(path).parent().unwrap();
+        let got = rpath_entry(&found, dir, form, Path::new("/w/out/lib"));
+        assert_eq!(got, expected.map(PathBuf::from), "{path} ({stage}, {form:?})");
+    }
+
+    #[test]
+    fn rpath_rules() {
+        use RpathForm::*;
+        check_rpath("/opt/cuda/lib64/libcudart.so.12", Stage::LDir, Absolute, Some("/opt/cuda/lib64"));
+        check_rpath("/opt/cuda/lib64/libcudart.so", Stage::LDir, Absolute, Some("/opt/cuda/lib64"));
+        check_rpath("/opt/cuda/lib64/stubs/libcuda.so", Stage::LDir, Absolute, None);
+        check_rpath("/usr/lib/x86_64-linux-gnu/libz.so", Stage::System, Absolute, None);
+        check_rpath("/p/libsdir/libfoo.so", Stage::LibsDir, Absolute, None);
+        check_rpath("/w/test/lib/libfoo.so", Stage::Workspace, Absolute, None);
+        check_rpath("/opt/x/libx.a", Stage::LDir, Absolute, None);
+        check_rpath("/w/cuda/lib64/libcudart.so.12", Stage::LDir, Origin, Some("$ORIGIN/../../cuda/lib64"));
+        check_rpath("/w/out/lib/libsib.so", Stage::LDir, Origin, Some("$ORIGIN"));
+        check_rpath("/w/out/lib/sub/libsub.so", Stage::LDir, Origin, Some("$ORIGIN/sub"));
+    }
+
+    #[test]
+    fn dynamic_libraries_as_ld_looks_them_up() {
+        let d = |outcome| {
+            Decision::new(
+                LibName::Name("acl".into()),
+                Subject::Dep { of: LibName::Name("x".into()), via: PathBuf::new() },
+                outcome,
+                Reason::NotFound,
+            )
+        };
+        assert_eq!(dynamic_lib(&d(Outcome::Keep)), Some(LibName::Name("acl".into())));
+        let add = |t: &str| d(Outcome::Add { token: t.into() });
+        assert_eq!(dynamic_lib(&add("-l:libacl.so.1")), Some(LibName::Verbatim("libacl.so.1".into())));
+        assert_eq!(dynamic_lib(&add("-lacl")), Some(LibName::Name("acl".into())));
+        assert_eq!(dynamic_lib(&d(Outcome::Drop)), None);
+        assert_eq!(dynamic_lib(&d(Outcome::embed(PathBuf::from("/l/libacl.a")))), None);
+    }
     use crate::archive::{Problem, ProblemKind};
     use crate::args::Site;
     use crate::decision::Note;

@@ -207,13 +207,13 @@ impl<'a> Probe<'a> {
         }
     }
 
-    /// The directory of `libNAME.so` outside the system dirs, canonical
-    /// (`--rpath-dynamic`).
-    pub fn rpath_dir(&mut self, name: &OsStr) -> Option<PathBuf> {
-        let so = policy::shared_file_name(name);
-        let found = self.search.find_where(&so, Reach::BeforeSystem, &mut |_| true)?;
+    /// Where ld itself finds a library that stays dynamic
+    /// (`--rpath-dynamic`): the file, and its directory made canonical.
+    pub fn ld_pick(&mut self, lib: &LibName) -> Option<(Found, PathBuf)> {
+        let found = self.search.ld_pick(lib)?;
         let dir = found.path.parent().map(Path::to_path_buf).unwrap_or_default();
-        Some(dir.canonicalize().unwrap_or(dir))
+        let dir = dir.canonicalize().unwrap_or(dir);
+        Some((found, dir))
     }
 }
 

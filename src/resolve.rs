@@ -6,7 +6,7 @@
 //! job and applying them is `rewrite`'s.
 
 use std::collections::HashSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::archive::ElfId;
 use crate::args::{Command, LibName, LibRef, LinkerForm, Site};
@@ -17,7 +17,7 @@ use crate::probe::Probe;
 use crate::search::SearchPath;
 
 pub use crate::decision::{Decision, Note, Outcome, Reason, ScriptProblem, Subject, Unreadable, Warning};
-pub use crate::policy::{archive_file_name, is_runtime, Policy, RUNTIME_LIBS};
+pub use crate::policy::{archive_file_name, is_runtime, Policy, RpathForm, RUNTIME_LIBS};
 
 pub struct Resolver<'a> {
     pub(crate) probe: Probe<'a>,
@@ -89,20 +89,22 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    /// Directories of libraries that stayed dynamic and were found as
-    /// `libNAME.so` outside the system dirs (`--rpath-dynamic`), in order,
-    /// each once.
-    pub fn rpath_dirs(&mut self, decisions: &[Decision]) -> Vec<PathBuf> {
+    /// `--rpath-dynamic`: the run-time search path entries for libraries
+    /// that stay dynamic, in order, each once (`policy::rpath_entry` says
+    /// which). `output_dir` is the output's directory, canonical, for the
+    /// `$ORIGIN` form.
+    pub fn rpath_dirs(&mut self, decisions: &[Decision], form: RpathForm, output_dir: &Path) -> Vec<PathBuf> {
         let mut seen = HashSet::new();
         let mut dirs = Vec::new();
         for d in decisions {
-            if matches!(d.outcome, Outcome::Embed { .. } | Outcome::Drop) {
+            let Some(lib) = policy::dynamic_lib(d) else { continue };
+            if matches!(&lib, LibName::Name(n) if policy::is_runtime(n)) {
                 continue;
             }
-            let LibName::Name(n) = &d.lib else { continue };
-            if let Some(dir) = self.probe.rpath_dir(n) {
-                if seen.insert(dir.clone()) {
-                    dirs.push(dir);
+            let Some((found, dir)) = self.probe.ld_pick(&lib) else { continue };
+            if let Some(entry) = policy::rpath_entry(&found, &dir, form, output_dir) {
+                if seen.insert(entry.clone()) {
+                    dirs.push(entry);
                 }
             }
         }

@@ -11,6 +11,8 @@ use std::fmt;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
+use crate::args::LibName;
+
 use crate::sysdirs::SystemDirs;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -180,6 +182,39 @@ impl<'a> SearchPath<'a> {
                 let found = Found { path, stage: dir.stage };
                 if accept(&found) {
                     return Some(found);
+                }
+            }
+            index += 1;
+        }
+    }
+
+    /// What ld itself links for a dynamic `-lNAME` or `-l:FILE`: ld
+    /// searches the `-L` directories and then its own (stage 4), never
+    /// LIBSDIR or the workspace, and in each directory takes `libNAME.so`
+    /// before `libNAME.a` (GNU ld manual, `-l namespec`). The first
+    /// directory holding either decides.
+    pub fn ld_pick(&mut self, lib: &LibName) -> Option<Found> {
+        let names: Vec<OsString> = match lib {
+            LibName::Name(n) => [".so", ".a"]
+                .iter()
+                .map(|ext| {
+                    let mut f = OsString::from("lib");
+                    f.push(n);
+                    f.push(ext);
+                    f
+                })
+                .collect(),
+            LibName::Verbatim(f) => vec![f.clone()],
+        };
+        let mut index = 0;
+        loop {
+            if index == self.dirs.len() || self.dirs[index].stage == Stage::System {
+                self.ask_system();
+            }
+            let dir = self.dirs.get_mut(index)?;
+            if matches!(dir.stage, Stage::LDir | Stage::System) {
+                if let Some(path) = names.iter().find_map(|n| dir.lookup(n)) {
+                    return Some(Found { path, stage: dir.stage });
                 }
             }
             index += 1;

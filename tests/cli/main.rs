@@ -17,6 +17,7 @@ mod fake;
 mod make;
 mod real;
 mod reliability;
+mod rpath;
 #[path = "../support/mod.rs"]
 mod support;
 mod toolchains;
