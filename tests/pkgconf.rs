@@ -1,0 +1,101 @@
+//! solink's `.pc` reader against the real pkgconf: for every package
+//! `pkgconf --list-all` knows, `pkgconfig::static_libs` must print exactly
+//! what `pkgconf --static --libs NAME` prints, byte for byte (pkgconf's own
+//! quoting included), or fail where pkgconf fails. A difference is allowed
+//! only by a named *rule* below, each a documented departure from pkgconf;
+//! never by a package name.
+
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::process::{Command, Output};
+
+use solink::pkgconfig::{render, static_libs, Config, PcError};
+
+/// A documented way in which solink's answer may differ from pkgconf's.
+struct Rule {
+    name: &'static str,
+    applies: fn(pkgconf: &Output, ours: &Result<Vec<u8>, PcError>) -> bool,
+}
+
+const RULES: &[Rule] = &[
+    Rule {
+        // solink reads the names in Requires and ignores version constraints:
+        // it embeds what is installed, and ld reports a real mismatch.
+        name: "version constraints in Requires are not checked",
+        applies: |pkgconf, ours| {
+            !pkgconf.status.success()
+                && String::from_utf8_lossy(&pkgconf.stderr).contains("could not be satisfied")
+                && ours.is_ok()
+        },
+    },
+    Rule {
+        // pkgconf skips a `.pc` it cannot parse (a missing Name, Version or
+        // Description) and warns; solink reports it as an error.
+        name: "an invalid .pc file is an error, not a skipped file",
+        applies: |_, ours| matches!(ours, Err(PcError::Invalid { .. })),
+    },
+];
+
+fn pkgconf(args: &[&OsStr]) -> Option<Output> {
+    Command::new("pkgconf").args(args).output().ok()
+}
+
+#[test]
+fn static_libs_match_pkgconf_on_every_package_of_the_machine() {
+    let Some(list) = pkgconf(&[OsStr::new("--list-all")]) else {
+        assert!(std::env::var_os("CI").is_none(), "pkgconf must be installed in CI");
+        eprintln!("SKIP: pkgconf is not installed");
+        return;
+    };
+    let names: Vec<&[u8]> = list
+        .stdout
+        .split(|&b| b == b'\n')
+        .filter_map(|l| l.split(|&b| b == b' ').next())
+        .filter(|n| !n.is_empty())
+        .collect();
+    assert!(!names.is_empty(), "pkgconf --list-all printed no package");
+    // The same environment for both: the test's own PKG_CONFIG_* variables.
+    let config = Config::from_env(&solink::Env::new(std::env::vars_os()));
+    let mut compared = 0;
+    let mut allowed: Vec<(&str, String)> = Vec::new();
+    let mut mismatches = Vec::new();
+    for name in names {
+        let name = OsStr::from_bytes(name);
+        let theirs = pkgconf(&[OsStr::new("--static"), OsStr::new("--libs"), name]).expect("pkgconf runs");
+        let ours = static_libs(&config, name).map(|f| render(&f));
+        compared += 1;
+        let same = match (&ours, theirs.status.success()) {
+            (Ok(text), true) => text.trim_ascii_end() == theirs.stdout.trim_ascii_end(),
+            (Err(_), false) => true,
+            _ => false,
+        };
+        if same {
+            continue;
+        }
+        if let Some(rule) = RULES.iter().find(|r| (r.applies)(&theirs, &ours)) {
+            allowed.push((rule.name, name.to_string_lossy().into_owned()));
+            continue;
+        }
+        mismatches.push(format!(
+            "{}:\n  pkgconf: {} {}\n  solink:  {}",
+            name.to_string_lossy(),
+            String::from_utf8_lossy(theirs.stdout.trim_ascii_end()),
+            String::from_utf8_lossy(theirs.stderr.trim_ascii_end()),
+            match &ours {
+                Ok(t) => String::from_utf8_lossy(t.trim_ascii_end()).into_owned(),
+                Err(e) => format!("error: {e}"),
+            }
+        ));
+    }
+    eprintln!("compared {compared} packages with pkgconf; {} differ by a documented rule", allowed.len());
+    for (rule, name) in &allowed {
+        eprintln!("  {name}: {rule}");
+    }
+    assert!(
+        mismatches.is_empty(),
+        "{} packages differ from pkgconf:\n{}",
+        mismatches.len(),
+        mismatches.join("\n")
+    );
+    assert!(compared > 0);
+}
