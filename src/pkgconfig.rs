@@ -36,9 +36,9 @@ pub const FILE_CAP: u64 = 1 << 20;
 /// Nested expansions of one value (a stored value is expanded again each time
 /// it is referenced, `tuple.c`; pkgconf has no bound and can overflow its stack).
 const MAX_NESTING: usize = 64;
-/// Variable look-ups while reading one file: bounds expansions whose output
-/// stays small while the number of references doubles.
-const MAX_LOOKUPS: usize = 200_000;
+/// Bytes scanned by expansions while reading one file: bounds expansions
+/// whose output stays small while the number of references doubles.
+const MAX_WORK: usize = 8 << 20;
 /// Packages visited in one walk. pkgconf walks a package once per path to it
 /// (`pkg.c`, `pkgconf_pkg_walk_list` only stops cycles), so a graph of shared
 /// dependencies can be exponential.
@@ -380,7 +380,7 @@ pub struct Package {
     /// `Requires.private` and `Requires.internal`.
     pub requires_private: Vec<Vec<u8>>,
     /// The variables, expanded.
-    pub vars: Vec<(Vec<u8>, Vec<u8>)>,
+    pub vars: HashMap<Vec<u8>, Vec<u8>>,
 }
 
 fn is_space(b: u8) -> bool {
@@ -651,7 +651,7 @@ impl Client<'_> {
 /// Expansion of `${var}` for one file (`tuple.c`, pkgconf_tuple_parse).
 struct Expander<'a, 'c> {
     client: &'a Client<'c>,
-    lookups: usize,
+    work: usize,
 }
 
 struct Overflow;
@@ -659,11 +659,12 @@ struct Overflow;
 impl Expander<'_, '_> {
     fn expand(
         &mut self,
-        vars: &[(Vec<u8>, Vec<u8>)],
+        vars: &HashMap<Vec<u8>, Vec<u8>>,
         value: &[u8],
         depth: usize,
     ) -> Result<Vec<u8>, Overflow> {
-        if depth > MAX_NESTING {
+        self.work += value.len() + 1;
+        if depth > MAX_NESTING || self.work > MAX_WORK {
             return Err(Overflow);
         }
         let cfg = self.client.config;
@@ -682,13 +683,9 @@ impl Expander<'_, '_> {
                 let start = i + 2;
                 let end = value[start..].iter().position(|&b| b == b'}').map_or(value.len(), |p| start + p);
                 let name = &value[start..end];
-                self.lookups += 1;
-                if self.lookups > MAX_LOOKUPS {
-                    return Err(Overflow);
-                }
                 if let Some(g) = self.client.global(name) {
                     buf.extend_from_slice(&g);
-                } else if let Some((_, v)) = vars.iter().find(|(k, _)| k == name) {
+                } else if let Some(v) = vars.get(name) {
                     // A stored value is already expanded, and is expanded again.
                     let v = self.expand(vars, v, depth + 1)?;
                     buf.extend_from_slice(&v);
@@ -719,7 +716,7 @@ impl Expander<'_, '_> {
 }
 
 /// `fragment.c`, pkgconf_fragment_add: one word of a field into `list`.
-fn fragment_add(client: &Client, list: &mut Vec<Fragment>, word: &[u8]) {
+fn fragment_add(client: &Client, list: &mut FragList, word: &[u8]) {
     if word.is_empty() {
         return;
     }
@@ -727,17 +724,71 @@ fn fragment_add(client: &Client, list: &mut Vec<Fragment>, word: &[u8]) {
         list.push(Fragment::typed(word[1], client.munge(&word[2..])));
         return;
     }
-    if let Some(parent) = list.last() {
+    if let Some(parent) = list.items.last() {
         if parent.kind.is_none() && is_unmergeable(&parent.data) {
-            let mut parent = list.pop().expect("a last element");
+            let mut parent = list.pop();
             parent.data.push(b' ');
             parent.data.extend(client.munge(word));
             parent.merged = true;
-            fragment_copy(list, &parent, false);
+            fragment_copy(list, parent, false);
             return;
         }
     }
     list.push(Fragment::special(word.to_vec()));
+}
+
+/// A fragment list with a count of each fragment's fingerprint, so that the
+/// look-ups pkgconf does by scanning the list cost nothing when the answer
+/// is "absent" (a hostile `.pc` with 300,000 words would otherwise be
+/// quadratic). The fingerprint is O(1) to take, even for a merged fragment
+/// that grows with every word.
+#[derive(Default)]
+struct FragList {
+    items: Vec<Fragment>,
+    count: HashMap<Fingerprint, usize>,
+}
+
+type Fingerprint = (Option<u8>, usize, Vec<u8>, Vec<u8>);
+
+fn fingerprint(f: &Fragment) -> Fingerprint {
+    let n = f.data.len();
+    (f.kind, n, f.data[..n.min(32)].to_vec(), f.data[n.saturating_sub(32)..].to_vec())
+}
+
+impl FragList {
+    fn push(&mut self, f: Fragment) {
+        *self.count.entry(fingerprint(&f)).or_default() += 1;
+        self.items.push(f);
+    }
+
+    fn forget(&mut self, f: &Fragment) {
+        let key = fingerprint(f);
+        if let Some(n) = self.count.get_mut(&key) {
+            *n -= 1;
+            if *n == 0 {
+                self.count.remove(&key);
+            }
+        }
+    }
+
+    fn pop(&mut self) -> Fragment {
+        let f = self.items.pop().expect("a last element");
+        self.forget(&f);
+        f
+    }
+
+    fn remove(&mut self, at: usize) {
+        let f = self.items.remove(at);
+        self.forget(&f);
+    }
+
+    /// `fragment.c`, pkgconf_fragment_lookup: the last equal fragment.
+    fn lookup(&self, base: &Fragment) -> Option<usize> {
+        if !self.count.contains_key(&fingerprint(base)) {
+            return None;
+        }
+        self.items.iter().rposition(|f| f.kind == base.kind && f.data == base.data)
+    }
 }
 
 /// `fragment.c`, pkgconf_fragment_copy: appends `base`, de-duplicating as
@@ -745,29 +796,30 @@ fn fragment_add(client: &Client, list: &mut Vec<Fragment>, word: &[u8]) {
 /// already present moves to the end (the earlier one is deleted when it sits
 /// after a `-l`/`-L`/`-I` or a fragment of its kind); a public `-L`/`-I`/`-F`
 /// already present is not added again; private fragments are always added.
-fn fragment_copy(list: &mut Vec<Fragment>, base: &Fragment, private: bool) {
+fn fragment_copy(list: &mut FragList, base: Fragment, private: bool) {
     let can_merge_back = match base.kind {
         Some(b'l') => !private,
         Some(b'F' | b'L' | b'I') => false,
         _ => true,
     };
-    let lookup = |list: &[Fragment]| list.iter().rposition(|f| f.kind == base.kind && f.data == base.data);
-    let exists = if can_merge_back && !private && is_unmergeable(&base.data) { lookup(list) } else { None };
+    let exists =
+        if can_merge_back && !private && is_unmergeable(&base.data) { list.lookup(&base) } else { None };
     if let Some(at) = exists {
-        let should_merge = match at.checked_sub(1).map(|p| &list[p]) {
+        let items = &list.items;
+        let should_merge = match at.checked_sub(1).map(|p| &items[p]) {
             None => true,
             Some(parent) => match parent.kind {
                 Some(b'l' | b'L' | b'I') => true,
-                _ => list[at].kind.is_none() || parent.kind == list[at].kind,
+                _ => items[at].kind.is_none() || parent.kind == items[at].kind,
             },
         };
         if should_merge {
             list.remove(at);
         }
-    } else if !private && !can_merge_back && lookup(list).is_some() {
+    } else if !private && !can_merge_back && list.lookup(&base).is_some() {
         return;
     }
-    list.push(base.clone());
+    list.push(base);
 }
 
 /// `dependency.c`, pkgconf_dependency_parse_str: the package names of a
@@ -832,8 +884,8 @@ fn parse_with(client: &mut Client, data: &[u8], path: &Path) -> Result<Package, 
         filedir.push(b);
     }
     let expansion = |line: usize| PcError::Expansion { path: path.to_path_buf(), line };
-    let v = Expander { client, lookups: 0 }.expand(&[], &filedir, 0).map_err(|_| expansion(0))?;
-    pkg.vars.push((b"pcfiledir".to_vec(), v));
+    let v = Expander { client, work: 0 }.expand(&HashMap::new(), &filedir, 0).map_err(|_| expansion(0))?;
+    pkg.vars.insert(b"pcfiledir".to_vec(), v);
     // A file outside the sysroot turns the sysroot off (pkgconf issue 213).
     if let Some(s) = &client.sysroot {
         if !dir.starts_with(s) {
@@ -841,15 +893,17 @@ fn parse_with(client: &mut Client, data: &[u8], path: &Path) -> Result<Package, 
         }
     }
     let client = &*client;
-    let mut ex = Expander { client, lookups: 0 };
+    let mut ex = Expander { client, work: 0 };
+    let mut libs = FragList::default();
+    let mut libs_private = FragList::default();
     for (lineno, line) in logical_lines(data).iter().enumerate() {
         let lineno = lineno + 1;
         let Some((key, op, value)) = split_line(line) else { continue };
         match op {
             b'=' => {
-                pkg.vars.retain(|(k, _)| k != key);
+                pkg.vars.remove(key);
                 let v = ex.expand(&pkg.vars, &dequote(value), 0).map_err(|_| expansion(lineno))?;
-                pkg.vars.push((key.to_vec(), v));
+                pkg.vars.insert(key.to_vec(), v);
             }
             b':' => {
                 let field = key.to_ascii_lowercase();
@@ -866,7 +920,7 @@ fn parse_with(client: &mut Client, data: &[u8], path: &Path) -> Result<Package, 
                             line: lineno,
                             field: String::from_utf8_lossy(key).into_owned(),
                         })?;
-                        let list = if field == b"libs" { &mut pkg.libs } else { &mut pkg.libs_private };
+                        let list = if field == b"libs" { &mut libs } else { &mut libs_private };
                         for w in words {
                             fragment_add(client, list, &w);
                         }
@@ -881,6 +935,8 @@ fn parse_with(client: &mut Client, data: &[u8], path: &Path) -> Result<Package, 
             _ => {}
         }
     }
+    pkg.libs = libs.items;
+    pkg.libs_private = libs_private.items;
     // pkg.c, pkgconf_pkg_validate.
     for (field, value) in [("Name", &pkg.name), ("Description", &pkg.description), ("Version", &pkg.version)]
     {
@@ -959,7 +1015,7 @@ impl Walk<'_> {
         &mut self,
         parent: &[u8],
         deps: &[Vec<u8>],
-        out: &mut Vec<Fragment>,
+        out: &mut FragList,
         depth: usize,
         seen: &mut Vec<*const Package>,
     ) -> Result<(), PcError> {
@@ -991,7 +1047,7 @@ impl Walk<'_> {
         &mut self,
         name: &[u8],
         pkg: &Package,
-        out: &mut Vec<Fragment>,
+        out: &mut FragList,
         depth: usize,
         seen: &mut Vec<*const Package>,
     ) -> Result<(), PcError> {
@@ -1003,10 +1059,10 @@ impl Walk<'_> {
             return Err(PcError::TooManyVisits { package: self.root.clone() });
         }
         for f in &pkg.libs {
-            fragment_copy(out, f, self.iter_private);
+            fragment_copy(out, f.clone(), self.iter_private);
         }
         for f in &pkg.libs_private {
-            fragment_copy(out, f, true);
+            fragment_copy(out, f.clone(), true);
         }
         self.walk_list(name, &pkg.requires, out, depth, seen)?;
         self.iter_private = true;
@@ -1029,21 +1085,21 @@ pub fn static_libs(config: &Config, name: &OsStr) -> Result<Vec<Fragment>, PcErr
         iter_private: false,
         root: name.to_os_string(),
     };
-    let mut unfiltered = Vec::new();
+    let mut unfiltered = FragList::default();
     // The query is the `Requires` of a virtual "world" package (cli/main.c).
     walk.walk_list(b"", &[name.as_bytes().to_vec()], &mut unfiltered, MAX_DEPTH, &mut Vec::new())?;
     // cli/main.c, filter_libs: system directories go; every fragment is
     // copied as private, so nothing more is de-duplicated.
-    let mut out = Vec::new();
-    for f in unfiltered {
+    let mut out = FragList::default();
+    for f in unfiltered.items {
         let system = matches!(f.kind, Some(b'L'))
             && !config.keep_system_libs
             && config.system_libdirs.iter().any(|d| *d == normpath(&f.data));
         if !system {
-            fragment_copy(&mut out, &f, true);
+            fragment_copy(&mut out, f, true);
         }
     }
-    Ok(out)
+    Ok(out.items)
 }
 
 #[cfg(test)]
@@ -1147,6 +1203,49 @@ mod tests {
         let err = libs_in(&[("x.pc", text.as_bytes())], "x", |_| {}).unwrap_err();
         assert!(matches!(err, PcError::Expansion { line: 17, .. }), "{err}");
         assert!(start.elapsed() < std::time::Duration::from_secs(2));
+    }
+
+    #[test]
+    fn a_megabyte_of_hostile_pc_is_linear() {
+        // Many variables, many distinct fragments, many merged words, and
+        // references that multiply while expanding to nothing: each would be
+        // quadratic or exponential with list scans or unbounded expansion.
+        // (Lines stay under pkgconf's 65,533-byte line buffer.)
+        let mut text = pc("");
+        for i in 0..20_000 {
+            text.extend(format!("v{i}=x\n").into_bytes());
+        }
+        for line in 0..4 {
+            text.extend(b"Libs:");
+            for i in 0..5000 {
+                text.extend(format!(" -l{line}_{i}").into_bytes());
+            }
+            text.extend(b"\n");
+        }
+        text.extend(b"Libs: -pthread\n");
+        for _ in 0..2 {
+            text.extend(b"Libs:");
+            text.extend(b" x".repeat(30_000));
+            text.extend(b"\n");
+        }
+        text.extend(b"e=\nd=$\n");
+        text.extend(format!("y1={}\n", "${d}{e}".repeat(8000)).into_bytes());
+        for i in 2..7 {
+            text.extend(format!("y{i}={}\n", format!("${{d}}{{y{}}}", i - 1).repeat(7000)).into_bytes());
+        }
+        text.extend(b"Libs.private: ${y6}\n");
+        assert!(text.len() < FILE_CAP as usize);
+        let start = std::time::Instant::now();
+        let err = parse(&text, Path::new("/x.pc"), &Config::default()).unwrap_err();
+        assert!(matches!(err, PcError::Expansion { .. }), "{err}");
+        // Without the expanding line, it parses.
+        let cut = text.windows(3).position(|w| w == b"\ne=").unwrap() + 1;
+        let pkg = parse(&text[..cut], Path::new("/x.pc"), &Config::default()).unwrap();
+        assert_eq!(pkg.libs.len(), 20_001);
+        assert_eq!(pkg.libs[20_000].words().len(), 60_001);
+        assert_eq!(pkg.vars.len(), 20_001);
+        // Linear: 0.2 s in release, about 3 s in a debug build; quadratic would take minutes.
+        assert!(start.elapsed() < std::time::Duration::from_secs(20), "{:?}", start.elapsed());
     }
 
     #[test]
