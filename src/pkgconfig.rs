@@ -59,6 +59,8 @@ pub enum PcError {
     Expansion { path: PathBuf, line: usize },
     /// A required package is not in the search path.
     Missing { package: OsString, required_by: Option<OsString> },
+    /// A required package's version does not satisfy the requirement.
+    Version { package: OsString, wanted: String, found: String },
     /// The `Requires` graph is too large to walk.
     TooManyVisits { package: OsString },
 }
@@ -88,6 +90,11 @@ impl fmt::Display for PcError {
             PcError::Missing { package, required_by: None } => {
                 write!(f, "package {} is not in the pkg-config search path", package.to_string_lossy())
             }
+            PcError::Version { package, wanted, found } => write!(
+                f,
+                "package {} is version {found}; {wanted} is required",
+                package.to_string_lossy()
+            ),
             PcError::TooManyVisits { package } => write!(
                 f,
                 "the Requires graph of {} has more than {MAX_VISITS} paths; not walked",
@@ -375,10 +382,10 @@ pub struct Package {
     pub description: Option<Vec<u8>>,
     pub libs: Vec<Fragment>,
     pub libs_private: Vec<Fragment>,
-    /// `Requires`: package names (version constraints are kept out).
-    pub requires: Vec<Vec<u8>>,
+    /// `Requires`.
+    pub requires: Vec<Requirement>,
     /// `Requires.private` and `Requires.internal`.
-    pub requires_private: Vec<Vec<u8>>,
+    pub requires_private: Vec<Requirement>,
     /// The variables, expanded.
     pub vars: HashMap<Vec<u8>, Vec<u8>>,
 }
@@ -611,9 +618,8 @@ fn is_special(s: &[u8]) -> bool {
     s.first() != Some(&b'-') || s.starts_with(b"-lib:") || is_unmergeable(s)
 }
 
-/// The state pkgconf's client keeps while it reads files: the sysroot (which
-/// reading a file outside it turns off, `pkg.c`, pkgconf_pkg_new_from_file)
-/// and the global variables.
+/// The state pkgconf's client keeps while it reads files: the sysroot and
+/// the global variables.
 struct Client<'c> {
     config: &'c Config,
     sysroot: Option<Vec<u8>>,
@@ -822,56 +828,267 @@ fn fragment_copy(list: &mut FragList, base: Fragment, private: bool) {
     list.push(base);
 }
 
-/// `dependency.c`, pkgconf_dependency_parse_str: the package names of a
-/// `Requires` value (`a >= 1.0, b c`), version constraints left out.
-fn parse_requires(value: &[u8]) -> Vec<Vec<u8>> {
-    let is_sep = |b: u8| b == b',' || is_space(b);
-    let is_op = |b: u8| matches!(b, b'<' | b'>' | b'!' | b'=');
-    let mut names = Vec::new();
-    let mut i = 0;
-    let n = value.len();
-    while i < n {
-        while i < n && is_sep(value[i]) {
-            i += 1;
-        }
-        if i >= n {
-            break;
-        }
-        let start = i;
-        while i < n && !is_sep(value[i]) {
-            i += 1;
-        }
-        names.push(value[start..i].to_vec());
-        // An operator after blanks: skip it and the version after it.
-        let mut j = i;
-        while j < n && is_space(value[j]) {
-            j += 1;
-        }
-        if j < n && is_op(value[j]) {
-            while j < n && is_op(value[j]) {
-                j += 1;
-            }
-            while j < n && is_space(value[j]) {
-                j += 1;
-            }
-            while j < n && !is_sep(value[j]) {
-                j += 1;
-            }
-            i = j;
+/// A version comparison in `Requires` (`pkg.c`, pkgconf_pkg_comparator_names).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cmp {
+    Any,
+    Lt,
+    Le,
+    Eq,
+    Ne,
+    Ge,
+    Gt,
+}
+
+impl Cmp {
+    /// An unknown operator compares as "any", as in pkgconf.
+    fn from_name(name: &[u8]) -> Cmp {
+        match name {
+            b"<" => Cmp::Lt,
+            b"<=" => Cmp::Le,
+            b"=" => Cmp::Eq,
+            b"!=" => Cmp::Ne,
+            b">=" => Cmp::Ge,
+            b">" => Cmp::Gt,
+            _ => Cmp::Any,
         }
     }
-    names
+
+    fn name(self) -> &'static str {
+        match self {
+            Cmp::Any => "(any)",
+            Cmp::Lt => "<",
+            Cmp::Le => "<=",
+            Cmp::Eq => "=",
+            Cmp::Ne => "!=",
+            Cmp::Ge => ">=",
+            Cmp::Gt => ">",
+        }
+    }
+
+    /// Whether a package of version `have` satisfies `self want`.
+    fn holds(self, have: Option<&[u8]>, want: Option<&[u8]>) -> bool {
+        let c = || compare_versions(have, want);
+        match self {
+            Cmp::Any => true,
+            Cmp::Lt => c() < 0,
+            Cmp::Le => c() <= 0,
+            Cmp::Eq => c() == 0,
+            Cmp::Ne => c() != 0,
+            Cmp::Ge => c() >= 0,
+            Cmp::Gt => c() > 0,
+        }
+    }
+}
+
+/// One package a `Requires` field names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Requirement {
+    pub name: Vec<u8>,
+    pub cmp: Cmp,
+    pub version: Option<Vec<u8>>,
+    /// From `Requires.internal`.
+    pub internal: bool,
+}
+
+/// `pkg.c`, pkgconf_compare_version: rpm's version comparison (runs of
+/// digits compare as numbers, runs of letters as strings, `~` sorts first).
+fn compare_versions(a: Option<&[u8]>, b: Option<&[u8]>) -> i32 {
+    let (Some(a), Some(b)) = (a, b) else {
+        return if a.is_none() { -1 } else { 1 };
+    };
+    let cut = |v: &[u8]| v[..v.iter().position(|&c| c == 0).unwrap_or(v.len())].to_vec();
+    let (a, b) = (cut(a), cut(b));
+    if a.eq_ignore_ascii_case(&b) {
+        return 0;
+    }
+    let (mut i, mut j) = (0, 0);
+    let at = |v: &[u8], k: usize| v.get(k).copied().unwrap_or(0);
+    while at(&a, i) != 0 || at(&b, j) != 0 {
+        while at(&a, i) != 0 && !at(&a, i).is_ascii_alphanumeric() && at(&a, i) != b'~' {
+            i += 1;
+        }
+        while at(&b, j) != 0 && !at(&b, j).is_ascii_alphanumeric() && at(&b, j) != b'~' {
+            j += 1;
+        }
+        if at(&a, i) == b'~' || at(&b, j) == b'~' {
+            if at(&a, i) != b'~' {
+                return 1;
+            }
+            if at(&b, j) != b'~' {
+                return -1;
+            }
+            i += 1;
+            j += 1;
+            continue;
+        }
+        if at(&a, i) == 0 || at(&b, j) == 0 {
+            break;
+        }
+        let isnum = at(&a, i).is_ascii_digit();
+        let class = |c: u8| if isnum { c.is_ascii_digit() } else { c.is_ascii_alphabetic() };
+        let (mut ei, mut ej) = (i, j);
+        while at(&a, ei) != 0 && class(at(&a, ei)) {
+            ei += 1;
+        }
+        while at(&b, ej) != 0 && class(at(&b, ej)) {
+            ej += 1;
+        }
+        if ej == j {
+            return if isnum { 1 } else { -1 };
+        }
+        let (mut one, mut two) = (&a[i..ei], &b[j..ej]);
+        if isnum {
+            while one.first() == Some(&b'0') {
+                one = &one[1..];
+            }
+            while two.first() == Some(&b'0') {
+                two = &two[1..];
+            }
+            if one.len() != two.len() {
+                return if one.len() > two.len() { 1 } else { -1 };
+            }
+        }
+        match one.cmp(two) {
+            std::cmp::Ordering::Less => return -1,
+            std::cmp::Ordering::Greater => return 1,
+            std::cmp::Ordering::Equal => {}
+        }
+        i = ei;
+        j = ej;
+    }
+    match (at(&a, i), at(&b, j)) {
+        (0, 0) => 0,
+        (0, _) => -1,
+        _ => 1,
+    }
+}
+
+/// `dependency.c`, add_or_replace_dependency_node: of a package named in
+/// both `Requires.private` and `Requires.internal`, the plain one is kept.
+fn add_requirement(list: &mut Vec<Requirement>, req: Requirement) {
+    if let Some(at) = list.iter().position(|r| r.name == req.name && r.internal != req.internal) {
+        if req.internal {
+            return;
+        }
+        list.remove(at);
+    }
+    list.push(req);
+}
+
+/// `dependency.c`, pkgconf_dependency_parse_str, state for state: the
+/// packages of a `Requires` value (`a >= 1.0, b c`). Its quirks are kept: an
+/// operator must follow a blank (`a>=1` is a package named `a>=1`), the
+/// character right after an operator is skipped, and a trailing operator
+/// with no version drops the package.
+fn parse_requires(value: &[u8], internal: bool, list: &mut Vec<Requirement>) {
+    #[derive(PartialEq)]
+    enum State {
+        Outside,
+        Name,
+        BeforeOp,
+        InOp,
+        AfterOp,
+        Version,
+    }
+    let is_sep = |b: u8| b == b',' || is_space(b);
+    let is_op = |b: u8| matches!(b, b'<' | b'>' | b'!' | b'=');
+    let mut buf = value[..value.iter().position(|&c| c == 0).unwrap_or(value.len())].to_vec();
+    buf.push(b' ');
+    let n = buf.len();
+    let mut state = State::Outside;
+    let mut cmp = Cmp::Any;
+    let mut cmpname = Vec::new();
+    let mut start = 0;
+    let mut package = 0..0;
+    let mut vstart = 0;
+    let mut ptr = 0;
+    while ptr < n {
+        let c = buf[ptr];
+        match state {
+            State::Outside => {
+                if !is_sep(c) {
+                    state = State::Name;
+                }
+            }
+            State::Name => {
+                if is_space(c) {
+                    let mut k = ptr;
+                    while k < n && is_space(buf[k]) {
+                        k += 1;
+                    }
+                    state = if k < n && !is_sep(buf[k]) && is_op(buf[k]) {
+                        State::BeforeOp
+                    } else {
+                        State::Outside
+                    };
+                } else if is_sep(c) {
+                    state = State::Outside;
+                } else if ptr + 1 == n {
+                    ptr += 1;
+                    state = State::Outside;
+                }
+                if state != State::Name && start != ptr {
+                    let mut k = start;
+                    while k < ptr && is_sep(buf[k]) {
+                        k += 1;
+                    }
+                    package = k..ptr;
+                    start = ptr;
+                }
+                if state == State::Outside {
+                    let name = buf[package.clone()].to_vec();
+                    add_requirement(list, Requirement { name, cmp, version: None, internal });
+                    cmp = Cmp::Any;
+                    package = 0..0;
+                }
+            }
+            State::BeforeOp => {
+                if is_op(c) {
+                    state = State::InOp;
+                    cmpname.push(c);
+                }
+            }
+            State::InOp => {
+                if !is_op(c) {
+                    state = State::AfterOp;
+                    cmp = Cmp::from_name(&cmpname);
+                } else {
+                    cmpname.push(c);
+                }
+            }
+            State::AfterOp => {
+                if !is_space(c) {
+                    vstart = ptr;
+                    state = State::Version;
+                }
+            }
+            State::Version => {
+                if is_sep(c) || ptr + 1 == n {
+                    let version = Some(buf[vstart..ptr].to_vec()).filter(|v| !v.is_empty());
+                    let name = buf[package.clone()].to_vec();
+                    add_requirement(list, Requirement { name, cmp, version, internal });
+                    state = State::Outside;
+                    cmp = Cmp::Any;
+                    cmpname.clear();
+                    package = 0..0;
+                    start = ptr;
+                }
+            }
+        }
+        ptr += 1;
+    }
 }
 
 /// Parses the text of a `.pc` file found at `path` (`pkg.c`,
 /// pkgconf_pkg_new_from_file) with the default configuration. For tests and
 /// fuzzing.
 pub fn parse(data: &[u8], path: &Path, config: &Config) -> Result<Package, PcError> {
-    let mut client = Client { config, sysroot: config.sysroot.clone() };
-    parse_with(&mut client, data, path)
+    let client = Client { config, sysroot: config.sysroot.clone() };
+    parse_with(&client, data, path)
 }
 
-fn parse_with(client: &mut Client, data: &[u8], path: &Path) -> Result<Package, PcError> {
+fn parse_with(client: &Client, data: &[u8], path: &Path) -> Result<Package, PcError> {
     let mut pkg = Package { path: path.to_path_buf(), ..Package::default() };
     let dir = path.parent().map_or(&b""[..], |d| d.as_os_str().as_bytes());
     // `pcfiledir`, with spaces escaped (pkg.c, convert_path_to_value) and
@@ -886,13 +1103,11 @@ fn parse_with(client: &mut Client, data: &[u8], path: &Path) -> Result<Package, 
     let expansion = |line: usize| PcError::Expansion { path: path.to_path_buf(), line };
     let v = Expander { client, work: 0 }.expand(&HashMap::new(), &filedir, 0).map_err(|_| expansion(0))?;
     pkg.vars.insert(b"pcfiledir".to_vec(), v);
-    // A file outside the sysroot turns the sysroot off (pkgconf issue 213).
-    if let Some(s) = &client.sysroot {
-        if !dir.starts_with(s) {
-            client.sysroot = None;
-        }
-    }
-    let client = &*client;
+    // The 1.8.1 tag turns the sysroot off for a file outside it (pkgconf
+    // issue 213), but Debian's pkgconf 1.8.1-1 does not: it only defines a
+    // package-local `pc_sysrootdir` that the global one shadows. solink
+    // follows the binary (tests/pkgconf.rs checks it with a .pc outside the
+    // sysroot on PKG_CONFIG_PATH).
     let mut ex = Expander { client, work: 0 };
     let mut libs = FragList::default();
     let mut libs_private = FragList::default();
@@ -925,9 +1140,12 @@ fn parse_with(client: &mut Client, data: &[u8], path: &Path) -> Result<Package, 
                             fragment_add(client, list, &w);
                         }
                     }
-                    b"requires" => pkg.requires.extend(parse_requires(&expanded(&mut ex)?)),
-                    b"requires.private" | b"requires.internal" => {
-                        pkg.requires_private.extend(parse_requires(&expanded(&mut ex)?))
+                    b"requires" => parse_requires(&expanded(&mut ex)?, false, &mut pkg.requires),
+                    b"requires.private" => {
+                        parse_requires(&expanded(&mut ex)?, false, &mut pkg.requires_private)
+                    }
+                    b"requires.internal" => {
+                        parse_requires(&expanded(&mut ex)?, true, &mut pkg.requires_private)
                     }
                     _ => {}
                 }
@@ -981,7 +1199,9 @@ impl Walk<'_> {
             }
         }
         if name == b"pkg-config" || name == b"pkgconf" {
-            return Ok(Some(Package { name: Some(name.to_vec()), ..Package::default() }));
+            // pkgconf's built-in virtual packages, at its own version.
+            let version = Some(b"1.8.1".to_vec());
+            return Ok(Some(Package { name: Some(name.to_vec()), version, ..Package::default() }));
         }
         for dir in self.dirs.clone() {
             let mut candidates = Vec::new();
@@ -1007,19 +1227,20 @@ impl Walk<'_> {
     fn load(&mut self, path: &Path) -> Result<Package, PcError> {
         let data = crate::fsx::read_regular(path, FILE_CAP)
             .map_err(|source| PcError::Read { path: path.to_path_buf(), source })?;
-        parse_with(&mut self.client, &data, path)
+        parse_with(&self.client, &data, path)
     }
 
     /// `pkg.c`, pkgconf_pkg_walk_list.
     fn walk_list(
         &mut self,
         parent: &[u8],
-        deps: &[Vec<u8>],
+        deps: &[Requirement],
         out: &mut FragList,
         depth: usize,
         seen: &mut Vec<*const Package>,
     ) -> Result<(), PcError> {
-        for dep in deps {
+        for req in deps {
+            let dep = &req.name;
             if dep.is_empty() {
                 continue;
             }
@@ -1029,6 +1250,18 @@ impl Walk<'_> {
                     required_by: (!parent.is_empty()).then(|| OsString::from_vec(parent.to_vec())),
                 });
             };
+            // pkg.c, pkgconf_pkg_verify_dependency.
+            if !req.cmp.holds(pkg.version.as_deref(), req.version.as_deref()) {
+                return Err(PcError::Version {
+                    package: OsString::from_vec(dep.clone()),
+                    wanted: format!(
+                        "{} {}",
+                        req.cmp.name(),
+                        String::from_utf8_lossy(req.version.as_deref().unwrap_or(b""))
+                    ),
+                    found: String::from_utf8_lossy(pkg.version.as_deref().unwrap_or(b"")).into_owned(),
+                });
+            }
             let id = Rc::as_ptr(&pkg);
             if seen.contains(&id) {
                 continue;
@@ -1087,7 +1320,8 @@ pub fn static_libs(config: &Config, name: &OsStr) -> Result<Vec<Fragment>, PcErr
     };
     let mut unfiltered = FragList::default();
     // The query is the `Requires` of a virtual "world" package (cli/main.c).
-    walk.walk_list(b"", &[name.as_bytes().to_vec()], &mut unfiltered, MAX_DEPTH, &mut Vec::new())?;
+    let query = Requirement { name: name.as_bytes().to_vec(), cmp: Cmp::Any, version: None, internal: false };
+    walk.walk_list(b"", &[query], &mut unfiltered, MAX_DEPTH, &mut Vec::new())?;
     // cli/main.c, filter_libs: system directories go; every fragment is
     // copied as private, so nothing more is de-duplicated.
     let mut out = FragList::default();
@@ -1179,6 +1413,11 @@ mod tests {
             ("d.pc", &pc("Libs: -ld -lc\n")),
         ];
         assert_eq!(libs_in(files, "a", |_| {}).unwrap(), "-la -lpa -lb -lc -ld -lc");
+        let mut files = files.to_vec();
+        let newer = pc("Requires: b >= 1.0\n");
+        files[0].1 = &newer;
+        // pkgconf: 'b' has version '1', required version is '>= 1.0'.
+        assert!(matches!(libs_in(&files, "a", |_| {}).unwrap_err(), PcError::Version { .. }));
         let err = libs_in(&[("a.pc", &pc("Requires: nope\n"))], "a", |_| {}).unwrap_err();
         assert!(matches!(&err, PcError::Missing { package, .. } if package == "nope"), "{err}");
         assert!(matches!(libs_in(&[], "a", |_| {}).unwrap_err(), PcError::Missing { required_by: None, .. }));
@@ -1293,10 +1532,12 @@ mod tests {
         let mut want = d.clone();
         want.extend(b"/opt/lib");
         assert_eq!(frags[1], Fragment::typed(b'L', want));
-        // A sysroot the file is not under is turned off.
+        // A sysroot the file is not under still applies (Debian's pkgconf
+        // prints -L/elsewhere/usr/lib -L/elsewhere/opt/lib -lx).
         let config = Config { sysroot: Some(b"/elsewhere".to_vec()), ..config };
         let frags = static_libs(&config, OsStr::new("x")).unwrap();
-        assert_eq!(frags[0], Fragment::typed(b'L', b"/opt/lib".to_vec()));
+        assert_eq!(frags[0], Fragment::typed(b'L', b"/elsewhere/usr/lib".to_vec()));
+        assert_eq!(frags[1], Fragment::typed(b'L', b"/elsewhere/opt/lib".to_vec()));
     }
 
     #[test]
@@ -1359,6 +1600,52 @@ mod tests {
                 Meaning::Other(os("-Xother")),
             ]
         );
+    }
+
+    #[test]
+    fn requires_parse_as_pkgconf_does() {
+        let check = |value: &str, want: &[(&str, Cmp, Option<&str>)]| {
+            let mut list = Vec::new();
+            parse_requires(value.as_bytes(), false, &mut list);
+            let got: Vec<(String, Cmp, Option<String>)> = list
+                .iter()
+                .map(|r| {
+                    let v = r.version.as_ref().map(|v| String::from_utf8_lossy(v).into_owned());
+                    (String::from_utf8_lossy(&r.name).into_owned(), r.cmp, v)
+                })
+                .collect();
+            let want: Vec<(String, Cmp, Option<String>)> =
+                want.iter().map(|(n, c, v)| (n.to_string(), *c, v.map(str::to_string))).collect();
+            assert_eq!(got, want, "{value:?}");
+        };
+        check("a", &[("a", Cmp::Any, None)]);
+        check("a, b c", &[("a", Cmp::Any, None), ("b", Cmp::Any, None), ("c", Cmp::Any, None)]);
+        check("a >= 1.2, b", &[("a", Cmp::Ge, Some("1.2")), ("b", Cmp::Any, None)]);
+        check("a>=1.2", &[("a>=1.2", Cmp::Any, None)]);
+        check("a >=1.2", &[("a", Cmp::Ge, Some(".2"))]);
+        check("a != 3 b < 2", &[("a", Cmp::Ne, Some("3")), ("b", Cmp::Lt, Some("2"))]);
+        check("a >=", &[]);
+        check("a ~~ 1", &[("a", Cmp::Any, None), ("~~", Cmp::Any, None), ("1", Cmp::Any, None)]);
+        check("  ,, ", &[]);
+    }
+
+    #[test]
+    fn versions_compare_as_rpm_does() {
+        let cases: &[(&str, &str, i32)] = &[
+            ("1.0", "1.0", 0),
+            ("1", "1.0", -1),
+            ("1.10", "1.9", 1),
+            ("1.0a", "1.0", 1),
+            ("1.0~rc1", "1.0", -1),
+            ("2.66", "2.66.0", -1),
+            ("1.2.3", "1.2.03", 0),
+            ("a", "1", -1),
+            ("1", "a", 1),
+            ("1.0B", "1.0b", 0),
+        ];
+        for (a, b, want) in cases {
+            assert_eq!(compare_versions(Some(a.as_bytes()), Some(b.as_bytes())), *want, "{a} vs {b}");
+        }
     }
 
     #[test]

@@ -18,24 +18,12 @@ struct Rule {
     applies: fn(pkgconf: &Output, ours: &Result<Vec<u8>, PcError>) -> bool,
 }
 
-const RULES: &[Rule] = &[
-    Rule {
-        // solink reads the names in Requires and ignores version constraints:
-        // it embeds what is installed, and ld reports a real mismatch.
-        name: "version constraints in Requires are not checked",
-        applies: |pkgconf, ours| {
-            !pkgconf.status.success()
-                && String::from_utf8_lossy(&pkgconf.stderr).contains("could not be satisfied")
-                && ours.is_ok()
-        },
-    },
-    Rule {
-        // pkgconf skips a `.pc` it cannot parse (a missing Name, Version or
-        // Description) and warns; solink reports it as an error.
-        name: "an invalid .pc file is an error, not a skipped file",
-        applies: |_, ours| matches!(ours, Err(PcError::Invalid { .. })),
-    },
-];
+const RULES: &[Rule] = &[Rule {
+    // pkgconf skips a `.pc` it cannot parse (a missing Name, Version or
+    // Description) and warns; solink reports it as an error.
+    name: "an invalid .pc file is an error, not a skipped file",
+    applies: |_, ours| matches!(ours, Err(PcError::Invalid { .. })),
+}];
 
 /// The machine's search directories (Debian's pkgconf personality).
 const DIRS: [&str; 3] = ["/usr/lib/x86_64-linux-gnu/pkgconfig", "/usr/lib/pkgconfig", "/usr/share/pkgconfig"];
@@ -45,13 +33,20 @@ const DIRS: [&str; 3] = ["/usr/lib/x86_64-linux-gnu/pkgconfig", "/usr/lib/pkgcon
 /// and absolute variables get the sysroot prefixed and are no longer system
 /// directories), the system `-L` directories kept, the search path replaced
 /// and reordered.
-fn variants(sysroot: &Path) -> Vec<Vec<(String, String)>> {
+fn variants(sysroot: &Path, outside: &Path) -> Vec<Vec<(String, String)>> {
     let s = sysroot.display().to_string();
+    let outside = outside.display().to_string();
     let in_sysroot: Vec<String> = DIRS.iter().map(|d| format!("{s}{d}")).collect();
     let owned = |v: &[(&str, &str)]| v.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     vec![
         Vec::new(),
-        owned(&[("PKG_CONFIG_SYSROOT_DIR", &s), ("PKG_CONFIG_LIBDIR", &in_sysroot.join(":"))]),
+        // With a .pc outside the sysroot first in the search path: Debian's
+        // pkgconf still applies the sysroot to it.
+        owned(&[
+            ("PKG_CONFIG_SYSROOT_DIR", &s),
+            ("PKG_CONFIG_LIBDIR", &in_sysroot.join(":")),
+            ("PKG_CONFIG_PATH", &outside),
+        ]),
         owned(&[("PKG_CONFIG_ALLOW_SYSTEM_LIBS", "1")]),
         owned(&[("PKG_CONFIG_LIBDIR", &[DIRS[2], DIRS[0], DIRS[1]].join(":"))]),
     ]
@@ -82,7 +77,7 @@ fn static_libs_match_pkgconf_on_every_package_of_the_machine() {
         eprintln!("SKIP: pkgconf is not installed");
         return;
     };
-    let names: Vec<&[u8]> = list
+    let mut names: Vec<&[u8]> = list
         .stdout
         .split(|&b| b == b'\n')
         .filter_map(|l| l.split(|&b| b == b' ').next())
@@ -91,7 +86,15 @@ fn static_libs_match_pkgconf_on_every_package_of_the_machine() {
     assert!(!names.is_empty(), "pkgconf --list-all printed no package");
     let sysroot = tempfile::tempdir().unwrap();
     fill_sysroot(sysroot.path());
-    let variants = variants(sysroot.path());
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(
+        outside.path().join("solink-outside.pc"),
+        "prefix=/usr\nlibdir=${prefix}/lib/x86_64-linux-gnu\nName: o\nDescription: o\nVersion: 1\n\
+         Requires: zlib\nLibs: -L${libdir} -L/opt/o -loutside\n",
+    )
+    .unwrap();
+    names.push(b"solink-outside");
+    let variants = variants(sysroot.path(), outside.path());
     let mut compared = 0;
     let mut allowed: Vec<(&str, String)> = Vec::new();
     let mut mismatches = Vec::new();

@@ -28,7 +28,12 @@ fuzz_target!(|data: &[u8]| {
                     assert!(v.len() < 65535);
                 }
             }
-            Err(PcError::Read { .. } | PcError::Missing { .. } | PcError::TooManyVisits { .. }) => {
+            Err(
+                PcError::Read { .. }
+                | PcError::Missing { .. }
+                | PcError::Version { .. }
+                | PcError::TooManyVisits { .. },
+            ) => {
                 unreachable!("parse reads no file and walks no package")
             }
             Err(_) => {}
