@@ -8,7 +8,10 @@
 //! sysroot), `argvsplit.c` (a value split into words), `fragment.c` (what a
 //! word is, merging and de-duplication), `pkg.c` (the search, the walk of
 //! `Requires`/`Requires.private`), `client.c`/`path.c` (the search
-//! directories) and `cli/main.c` (the system `-L` filter). Where solink
+//! directories) and `cli/main.c` (the system `-L` filter). Where Debian's
+//! pkgconf 1.8.1-1 binary behaves otherwise than that tag's source (a `.pc`
+//! outside the sysroot), solink follows the binary: `tests/pkgconf.rs`
+//! compares the two on every package of the machine. Where solink
 //! departs from pkgconf it is to refuse instead of misbehaving: a file that
 //! cannot be read, a value that would pass pkgconf's 64 KiB buffer (pkgconf
 //! truncates it with a warning; forty doubling variables cost it nothing but
