@@ -1217,9 +1217,10 @@ impl Walk<'_> {
             n.extend_from_slice(b".pc");
             candidates.push(dir.join(OsStr::from_bytes(&n)));
             for c in candidates {
-                // pkgconf tries fopen; anything that exists is read (and an
-                // unreadable one is solink's error, not a silent skip).
-                if std::fs::symlink_metadata(&c).is_ok() {
+                // pkgconf tries fopen, so a dangling symlink is passed over;
+                // anything else that exists is read (and one that cannot be
+                // is solink's error, where pkgconf skips it in silence).
+                if std::fs::metadata(&c).is_ok() {
                     return self.load(&c).map(Some);
                 }
             }
@@ -1562,6 +1563,11 @@ mod tests {
         let config = Config { path: Vec::new(), ..config };
         assert_eq!(words(&config), ["-lun"]);
         assert_eq!(words(&Config { no_uninstalled: true, ..config.clone() }), ["-lfrom_a"]);
+        // A dangling symlink is passed over, as pkgconf's fopen fails on it.
+        std::os::unix::fs::symlink("/nonexistent", b.path().join("y.pc")).unwrap();
+        std::fs::write(a.path().join("y.pc"), pc("Libs: -ly_a\n")).unwrap();
+        let config = Config { path: vec![bytes(b.path())], ..config };
+        assert_eq!(static_libs(&config, OsStr::new("y")).unwrap()[0].words(), ["-ly_a"]);
         // PKG_CONFIG_LIBDIR set but empty: nothing is searched.
         let env = Env::new([("PKG_CONFIG_LIBDIR".into(), "".into())]);
         assert!(Config::from_env(&env).search_dirs().is_empty());
