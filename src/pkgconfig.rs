@@ -389,6 +389,9 @@ pub struct Package {
     pub requires: Vec<Requirement>,
     /// `Requires.private` and `Requires.internal`.
     pub requires_private: Vec<Requirement>,
+    /// `Provides`, and the package itself (`= Version`), which pkgconf
+    /// consults when no `.pc` has a required name.
+    pub provides: Vec<Requirement>,
     /// The variables, expanded.
     pub vars: HashMap<Vec<u8>, Vec<u8>>,
 }
@@ -967,6 +970,53 @@ fn compare_versions(a: Option<&[u8]>, b: Option<&[u8]>) -> i32 {
     }
 }
 
+/// `pkg.c`, pkgconf_pkg_scan_provides_vercmp and its table of rules: whether
+/// a provider (`Provides: name OP version`) satisfies a requirement. pkgconf's
+/// table is kept as it is, including that a `Provides` entry without a version
+/// satisfies nothing.
+fn provides_match(dep: &Requirement, provider: &Requirement) -> bool {
+    use Cmp::*;
+    let (d, p) = (dep.cmp, provider.cmp);
+    // None in the table: no check; Some(Any) stands for comparator_none.
+    let rule = match (d, p) {
+        (_, Any) => Some(None),
+        (Lt | Gt | Le | Ge | Eq, Lt | Gt | Le | Ge) => Some(Some(p)),
+        (Eq, Eq | Ne) => Some(Some(p)),
+        (Ne, Lt) => Some(Some(Ge)),
+        (Ne, Gt) => Some(Some(Le)),
+        (Ne, Le) => Some(Some(Gt)),
+        (Ne, Ge) => Some(Some(Lt)),
+        (Ne, Eq) => Some(Some(Ne)),
+        (Ne, Ne) => Some(Some(Eq)),
+        _ => None,
+    };
+    let depcmp = match (d, p) {
+        (Any | Eq | Ne, Any) => Some(None),
+        (Lt, Gt | Ge | Eq) => Some(Some(Lt)),
+        (Lt, Ne) => Some(Some(Ge)),
+        (Gt, Lt | Le | Eq) => Some(Some(Gt)),
+        (Gt, Ne) => Some(Some(Le)),
+        (Le, Gt | Ge | Eq) => Some(Some(Le)),
+        (Le, Ne) => Some(Some(Gt)),
+        (Ge, Lt | Le | Eq) => Some(Some(Ge)),
+        (Ge, Ne) => Some(Some(Lt)),
+        _ => None,
+    };
+    let check = |f: Option<Cmp>, a: Option<&[u8]>, b: Option<&[u8]>| f.is_some_and(|c| c.holds(a, b));
+    let (dv, pv) = (dep.version.as_deref(), provider.version.as_deref());
+    if let Some(f) = depcmp {
+        if !check(f, pv, dv) {
+            return false;
+        }
+    }
+    if let Some(f) = rule {
+        if !check(f, dv, pv) {
+            return false;
+        }
+    }
+    true
+}
+
 /// `dependency.c`, add_or_replace_dependency_node: of a package named in
 /// both `Requires.private` and `Requires.internal`, the plain one is kept.
 fn add_requirement(list: &mut Vec<Requirement>, req: Requirement) {
@@ -1150,6 +1200,7 @@ fn parse_with(client: &Client, data: &[u8], path: &Path) -> Result<Package, PcEr
                     b"requires.internal" => {
                         parse_requires(&expanded(&mut ex)?, true, &mut pkg.requires_private)
                     }
+                    b"provides" => parse_requires(&expanded(&mut ex)?, false, &mut pkg.provides),
                     _ => {}
                 }
             }
@@ -1165,6 +1216,13 @@ fn parse_with(client: &Client, data: &[u8], path: &Path) -> Result<Package, PcEr
             return Err(PcError::Invalid { path: path.to_path_buf(), field });
         }
     }
+    // The module id: the file name up to its last dot.
+    let file = path.file_name().map_or(&b""[..], |f| f.as_bytes());
+    let id = file[..file.iter().rposition(|&b| b == b'.').unwrap_or(file.len())].to_vec();
+    add_requirement(
+        &mut pkg.provides,
+        Requirement { name: id, cmp: Cmp::Eq, version: pkg.version.clone(), internal: false },
+    );
     Ok(pkg)
 }
 
@@ -1234,6 +1292,29 @@ impl Walk<'_> {
         parse_with(&self.client, &data, path)
     }
 
+    /// `pkg.c`, pkgconf_scan_all: the first `.pc` of the search directories,
+    /// in directory order, whose `Provides` satisfy `req`. Files that cannot
+    /// be read or parsed are passed over, as pkgconf passes them over: they
+    /// are not the package asked for.
+    fn scan_providers(&mut self, req: &Requirement) -> Option<Package> {
+        for dir in self.dirs.clone() {
+            let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+            for e in entries.flatten() {
+                let path = e.path();
+                if !path.as_os_str().as_bytes().ends_with(b".pc") {
+                    continue;
+                }
+                let Ok(pkg) = self.load(&path) else { continue };
+                if let Some(p) = pkg.provides.iter().find(|p| p.name == req.name) {
+                    if provides_match(req, p) {
+                        return Some(pkg);
+                    }
+                }
+            }
+        }
+        None
+    }
+
     /// `pkg.c`, pkgconf_pkg_walk_list.
     fn walk_list(
         &mut self,
@@ -1248,14 +1329,22 @@ impl Walk<'_> {
             if dep.is_empty() {
                 continue;
             }
-            let Some(pkg) = self.find(dep)? else {
-                return Err(PcError::Missing {
-                    package: OsString::from_vec(dep.clone()),
-                    required_by: (!parent.is_empty()).then(|| OsString::from_vec(parent.to_vec())),
-                });
+            let (pkg, provider) = match self.find(dep)? {
+                Some(pkg) => (pkg, false),
+                // pkg.c, pkgconf_pkg_scan_providers: a package whose
+                // Provides match stands in, its version already checked.
+                None => match self.scan_providers(req) {
+                    Some(pkg) => (Rc::new(pkg), true),
+                    None => {
+                        return Err(PcError::Missing {
+                            package: OsString::from_vec(dep.clone()),
+                            required_by: (!parent.is_empty()).then(|| OsString::from_vec(parent.to_vec())),
+                        })
+                    }
+                },
             };
             // pkg.c, pkgconf_pkg_verify_dependency.
-            if !req.cmp.holds(pkg.version.as_deref(), req.version.as_deref()) {
+            if !provider && !req.cmp.holds(pkg.version.as_deref(), req.version.as_deref()) {
                 return Err(PcError::Version {
                     package: OsString::from_vec(dep.clone()),
                     wanted: format!(
@@ -1425,6 +1514,33 @@ mod tests {
         let err = libs_in(&[("a.pc", &pc("Requires: nope\n"))], "a", |_| {}).unwrap_err();
         assert!(matches!(&err, PcError::Missing { package, .. } if package == "nope"), "{err}");
         assert!(matches!(libs_in(&[], "a", |_| {}).unwrap_err(), PcError::Missing { required_by: None, .. }));
+    }
+
+    #[test]
+    fn a_missing_package_is_looked_for_in_provides() {
+        // Checked against pkgconf 1.8.1: `Requires: virt` finds p.pc through
+        // `Provides: virt = 2`, but not through a `Provides: virt` without a
+        // version; `virt >= 3` is not satisfied by `= 2`.
+        let cases: &[(&str, &str, Option<&str>)] = &[
+            ("virt", "virt = 2", Some("-lp")),
+            ("virt", "virt", None),
+            ("virt >= 1", "virt = 2", Some("-lp")),
+            ("virt >= 3", "virt = 2", None),
+            ("virt < 3", "virt >= 2", Some("-lp")),
+        ];
+        for (requires, provides, want) in cases {
+            let files: &[(&str, &[u8])] = &[
+                ("a.pc", &pc(&format!("Requires: {requires}\nLibs: -la\n"))),
+                ("p.pc", &pc(&format!("Provides: {provides}\nLibs: -lp\n"))),
+            ];
+            let got = libs_in(files, "a", |_| {});
+            match want {
+                Some(w) => assert_eq!(got.unwrap(), format!("-la {w}"), "{requires} / {provides}"),
+                None => {
+                    assert!(matches!(got, Err(PcError::Missing { .. })), "{requires} / {provides}: {got:?}")
+                }
+            }
+        }
     }
 
     #[test]
