@@ -1166,6 +1166,8 @@ fn parse_with(client: &Client, data: &[u8], path: &Path) -> Result<Package, PcEr
     let mut libs_private = FragList::default();
     for (lineno, line) in logical_lines(data).iter().enumerate() {
         let lineno = lineno + 1;
+        // pkgconf keeps the line as a C string: a NUL byte ends it.
+        let line = &line[..line.iter().position(|&b| b == 0).unwrap_or(line.len())];
         let Some((key, op, value)) = split_line(line) else { continue };
         match op {
             b'=' => {
@@ -1490,6 +1492,8 @@ mod tests {
             ("Libs: -la\r\nLibs.private: -lb\r\n", "-la -lb"),
             ("libs: -lx\n", "-lx"),
             ("Libs: -L//opt//lib\n", "-L/opt/lib"),
+            // A NUL byte ends the line, not the file.
+            ("Libs: -la\0 -lb\nLibs.private: -lc\n", "-la -lc"),
         ];
         for (body, want) in cases {
             let got = libs_in(&[("x.pc", &pc(body))], "x", |_| {}).unwrap();
