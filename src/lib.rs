@@ -19,6 +19,7 @@ mod error;
 pub mod exec;
 pub mod explain;
 pub mod fsx;
+pub mod pkgconfig;
 pub mod policy;
 pub mod probe;
 pub mod resolve;
