@@ -122,9 +122,23 @@ pub enum Warning {
     /// Unfit for a shared object: dynamic when there is a `shared` twin,
     /// else embedded anyway.
     Unfit { archive: PathBuf, lib: LibName, problem: Problem, shared: bool },
+    /// The `.pc` file of an embedded archive cannot be read or walked: its
+    /// dependencies come from the shared twin alone, if there is one.
+    PkgConfig { pc: PathBuf, lib: LibName, error: String },
     /// A dependency that cannot be found: dynamic when there is a `shared`
     /// twin, else embedded anyway.
     IncompleteDeps { archive: PathBuf, lib: LibName, missing: LibName, shared: bool },
+}
+
+/// A flag an embedded archive's `.pc` file requires beside its libraries
+/// (`Libs: -lpsx -Wl,-wrap,pthread_create`): what pkg-config would have put
+/// on the command line travels with the archive.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Flag {
+    /// Linker arguments (`-Wl,a,b` gives `a` and `b`).
+    Linker(Vec<OsString>),
+    /// A driver option (`-rdynamic`); dropped when the driver is a linker.
+    Driver(OsString),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -138,10 +152,23 @@ pub struct Decision {
     pub found: Option<Found>,
     pub notes: Vec<Note>,
     pub warning: Option<Warning>,
+    /// For an embedded archive: the flags its `.pc` (`flags_from`) requires.
+    pub flags: Vec<Flag>,
+    pub flags_from: Option<PathBuf>,
 }
 
 impl Decision {
     pub fn new(lib: LibName, subject: Subject, outcome: Outcome, reason: Reason) -> Decision {
-        Decision { lib, subject, outcome, reason, found: None, notes: Vec::new(), warning: None }
+        Decision {
+            lib,
+            subject,
+            outcome,
+            reason,
+            found: None,
+            notes: Vec::new(),
+            warning: None,
+            flags: Vec::new(),
+            flags_from: None,
+        }
     }
 }

@@ -1,16 +1,18 @@
 //! What an embedded archive needs that its shared twin would have brought:
-//! pkg-config's `Libs.private`/`Requires.private`, or else the `DT_NEEDED`
-//! list of `libNAME.so`.
+//! what `pkgconf --static --libs` says (read by `crate::pkgconfig`), and the
+//! `DT_NEEDED` list of `libNAME.so`.
 
 use std::collections::{HashMap, HashSet};
-use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+use std::ffi::{OsStr, OsString};
+use std::path::Path;
 
 use object::read::elf::{Dyn, ElfFile64, FileHeader};
 use object::{elf, Endianness};
 
 use crate::archive::script;
 use crate::args::LibName;
+use crate::decision::Flag;
+use crate::pkgconfig::{Fragment, Meaning};
 
 pub mod complete;
 
@@ -23,122 +25,47 @@ pub struct Dep {
     pub runtime_file: Option<OsString>,
 }
 
+#[cfg(test)]
 impl Dep {
     fn name(name: &str) -> Dep {
         Dep { lib: LibName::Name(name.into()), runtime_file: None }
     }
 }
 
-/// The `-lNAME`s a package needs when linked statically: its own
-/// `Libs.private`, and for every package in `Requires`/`Requires.private`,
-/// recursively, that package's `Libs` and `Libs.private`. `find` maps a
-/// package name to its `.pc` file.
-pub fn from_pkg_config(pc: &Path, own_name: &str, find: &dyn Fn(&str) -> Option<PathBuf>) -> Vec<Dep> {
-    let mut out = Vec::new();
-    let mut seen = HashSet::new();
-    walk_pc(pc, true, find, &mut seen, &mut out, 0);
-    out.retain(|d| d.lib != LibName::Name(own_name.into()));
-    let mut unique = HashSet::new();
-    out.retain(|d| unique.insert(d.clone()));
-    out
-}
-
-fn walk_pc(
-    pc: &Path,
-    root: bool,
-    find: &dyn Fn(&str) -> Option<PathBuf>,
-    seen: &mut HashSet<PathBuf>,
-    out: &mut Vec<Dep>,
-    depth: usize,
-) {
-    if depth > 32 || !seen.insert(pc.to_path_buf()) {
-        return;
-    }
-    let Ok(text) = std::fs::read_to_string(pc) else {
-        return;
-    };
-    let fields = parse_pc(&text, pc.parent().unwrap_or(Path::new(".")));
-    let mut libs_fields = vec!["Libs.private"];
-    if !root {
-        libs_fields.insert(0, "Libs");
-    }
-    for field in libs_fields {
-        let value = fields.get(field).map(String::as_str).unwrap_or("");
-        for word in shell_words::split(value).unwrap_or_default() {
-            if let Some(name) = word.strip_prefix("-l").filter(|n| !n.is_empty()) {
-                out.push(match name.strip_prefix(':') {
-                    Some(file) => Dep { lib: LibName::Verbatim(file.into()), runtime_file: None },
-                    None => Dep::name(name),
-                });
+/// What `pkgconf --static --libs` says a package needs, split into the
+/// libraries (each decided like any other) and the flags that travel with
+/// the embedded archive. Flags that stand for a library become it, as the
+/// driver would make them (`-pthread` is `-lpthread`, `-fopenmp` is
+/// `-lgomp`); the package's own `-lNAME` is the archive itself.
+pub fn from_fragments(frags: &[Fragment], own_name: &OsStr) -> (Vec<Dep>, Vec<Flag>) {
+    let mut deps = Vec::new();
+    let mut flags = Vec::new();
+    let mut seen_deps = HashSet::new();
+    let mut seen_flags = HashSet::new();
+    for meaning in frags.iter().flat_map(Fragment::meanings) {
+        let dep = |lib| Some(Dep { lib, runtime_file: None });
+        let (dep, flag) = match meaning {
+            Meaning::Lib(n) if n == own_name => (None, None),
+            Meaning::Lib(n) => (dep(LibName::Name(n)), None),
+            Meaning::LibFile(f) => (dep(LibName::Verbatim(f)), None),
+            Meaning::Pthread => (dep(LibName::Name("pthread".into())), None),
+            Meaning::OpenMp => (dep(LibName::Name("gomp".into())), None),
+            Meaning::LibDir(d) => {
+                let mut w = OsString::from("-L");
+                w.push(d);
+                (None, Some(Flag::Linker(vec![w])))
             }
+            Meaning::Linker(args) => (None, Some(Flag::Linker(args))),
+            Meaning::Other(w) => (None, Some(Flag::Driver(w))),
+        };
+        if let Some(d) = dep.filter(|d| seen_deps.insert(d.clone())) {
+            deps.push(d);
+        }
+        if let Some(f) = flag.filter(|f| seen_flags.insert(f.clone())) {
+            flags.push(f);
         }
     }
-    for field in ["Requires", "Requires.private"] {
-        for pkg in required_packages(fields.get(field).map(String::as_str).unwrap_or("")) {
-            if let Some(dep_pc) = find(&pkg) {
-                walk_pc(&dep_pc, false, find, seen, out, depth + 1);
-            }
-        }
-    }
-}
-
-/// `libcrypto >= 3.0, zlib` gives `libcrypto` and `zlib`.
-fn required_packages(value: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut skip_version = false;
-    for word in value.split(|c: char| c == ',' || c.is_whitespace()).filter(|w| !w.is_empty()) {
-        if matches!(word, "=" | "<" | ">" | "<=" | ">=" | "!=") {
-            skip_version = true;
-        } else if skip_version {
-            skip_version = false;
-        } else {
-            out.push(word.to_string());
-        }
-    }
-    out
-}
-
-/// The fields of a `.pc` file, with `${variables}` expanded.
-fn parse_pc(text: &str, pcfiledir: &Path) -> HashMap<String, String> {
-    let mut vars: HashMap<String, String> = HashMap::new();
-    vars.insert("pcfiledir".into(), pcfiledir.display().to_string());
-    let mut fields = HashMap::new();
-    for line in text.lines() {
-        let line = line.split('#').next().unwrap_or("").trim();
-        let split = line.find([':', '=']).map(|i| (i, line.as_bytes()[i]));
-        match split {
-            Some((i, b'=')) if !line[..i].contains(char::is_whitespace) => {
-                let value = expand(line[i + 1..].trim(), &vars);
-                vars.insert(line[..i].to_string(), value);
-            }
-            Some((i, _)) => {
-                fields.insert(line[..i].trim().to_string(), expand(line[i + 1..].trim(), &vars));
-            }
-            None => {}
-        }
-    }
-    fields
-}
-
-fn expand(value: &str, vars: &HashMap<String, String>) -> String {
-    let mut out = String::new();
-    let mut rest = value;
-    while let Some(start) = rest.find("${") {
-        out.push_str(&rest[..start]);
-        match rest[start..].find('}') {
-            Some(end) => {
-                let name = &rest[start + 2..start + end];
-                out.push_str(vars.get(name).map(String::as_str).unwrap_or(""));
-                rest = &rest[start + end + 1..];
-            }
-            None => {
-                rest = &rest[start..];
-                break;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
+    (deps, flags)
 }
 
 /// The `DT_NEEDED` names of a shared object, as libraries to link. A
@@ -214,23 +141,39 @@ mod tests {
     use super::*;
 
     #[test]
-    fn pkg_config_private_libraries_recursively() {
+    fn fragments_to_dependencies_and_flags() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         std::fs::write(
-            d.join("libssl.pc"),
-            "prefix=/usr\nlibdir=${prefix}/lib\nName: OpenSSL-libssl\nLibs: -L${libdir} -lssl\nRequires.private: libcrypto >= 3.0\n",
+            d.join("libpsx.pc"),
+            "libdir=/usr/lib\nName: psx\nDescription: d\nVersion: 1\n\
+             Libs: -L${libdir} -lpsx -lpthread -Wl,-wrap,pthread_create\nRequires.private: libz\n",
         )
         .unwrap();
         std::fs::write(
-            d.join("libcrypto.pc"),
-            "libdir=/usr/lib\nLibs: -L${libdir} -lcrypto\nLibs.private: -ldl -pthread -l:libz.so.1\n",
+            d.join("libz.pc"),
+            "Name: z\nDescription: d\nVersion: 1\nLibs: -L/opt/z/lib -lz -pthread\nLibs.private: -fopenmp -l:libq.so.1 -rdynamic\n",
         )
         .unwrap();
-        let find = |name: &str| Some(d.join(format!("{name}.pc"))).filter(|p| p.exists());
-        let deps = from_pkg_config(&d.join("libssl.pc"), "ssl", &find);
-        let verbatim = Dep { lib: LibName::Verbatim("libz.so.1".into()), runtime_file: None };
-        assert_eq!(deps, [Dep::name("crypto"), Dep::name("dl"), verbatim]);
+        let config = crate::pkgconfig::Config {
+            path: vec![d.as_os_str().as_encoded_bytes().to_vec()],
+            libdir: Some(Vec::new()),
+            ..Default::default()
+        };
+        let frags = crate::pkgconfig::static_libs(&config, OsStr::new("libpsx")).unwrap();
+        let (deps, flags) = from_fragments(&frags, OsStr::new("psx"));
+        let lib = |n: &str| Dep::name(n);
+        let verbatim = Dep { lib: LibName::Verbatim("libq.so.1".into()), runtime_file: None };
+        assert_eq!(deps, [lib("pthread"), lib("z"), lib("gomp"), verbatim]);
+        let linker = |w: &[&str]| Flag::Linker(w.iter().map(OsString::from).collect());
+        assert_eq!(
+            flags,
+            [
+                linker(&["-wrap", "pthread_create"]),
+                linker(&["-L/opt/z/lib"]),
+                Flag::Driver("-rdynamic".into())
+            ]
+        );
     }
 
     #[test]
@@ -240,6 +183,5 @@ mod tests {
         assert_eq!(dep_for_needed("libcrypto.so.3"), Some(needed("crypto", "libcrypto.so.3")));
         assert_eq!(dep_for_needed("libacl.so.1"), Some(needed("acl", "libacl.so.1")));
         assert_eq!(dep_for_needed("ld-linux-x86-64.so.2"), None);
-        assert_eq!(required_packages("a >= 1.0, b,c < 2 d"), ["a", "b", "c", "d"]);
     }
 }

@@ -4,7 +4,7 @@ use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 
 use crate::args::{Command, LibName};
-use crate::decision::{Decision, Note, Outcome, Reason, ScriptProblem, Subject, Unreadable, Warning};
+use crate::decision::{Decision, Flag, Note, Outcome, Reason, ScriptProblem, Subject, Unreadable, Warning};
 use crate::policy::archive_file_name;
 
 /// One line per library decision: token, outcome, archive, stage, reason.
@@ -29,6 +29,9 @@ pub fn decision_line(cmd: &Command, d: &Decision) -> String {
     for note in &d.notes {
         line.push_str("; ");
         line.push_str(&note_text(note));
+    }
+    if let (false, Some(pc)) = (d.flags.is_empty(), &d.flags_from) {
+        line.push_str(&format!("; with {} from {}", flags_text(&d.flags), pc.display()));
     }
     line
 }
@@ -79,7 +82,28 @@ pub fn warning(w: &Warning) -> String {
             };
             format!("{} needs {}, which cannot be found; {doing}.", archive.display(), missing.display())
         }
+        Warning::PkgConfig { pc, lib, error } => format!(
+            "{} (for {}) cannot be read: {}; its dependencies come from the shared twin alone. Fix or remove it.",
+            crate::text::shown(pc),
+            lib.display(),
+            crate::text::shown(error)
+        ),
     }
+}
+
+/// Flags as they are added to the command, for people.
+fn flags_text(flags: &[Flag]) -> String {
+    let words: Vec<String> = flags
+        .iter()
+        .map(|f| match f {
+            Flag::Linker(args) => {
+                let args: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+                format!("-Wl,{}", args.join(","))
+            }
+            Flag::Driver(w) => w.to_string_lossy().into_owned(),
+        })
+        .collect();
+    words.join(" ")
 }
 
 fn unreadable_text(what: &Unreadable) -> String {
@@ -212,6 +236,7 @@ pub fn json(cmd: &Command, decisions: &[Decision], command: &[OsString]) -> Stri
                 "via": via,
                 "notes": notes,
                 "warning": d.warning.as_ref().map(warning),
+                "flags": if d.flags.is_empty() { Value::Null } else { Value::String(flags_text(&d.flags)) },
             })
         })
         .collect();

@@ -254,10 +254,7 @@ fn link_args(
         embed: options.embed.clone(),
         no_embed: options.no_embed.clone(),
         no_deps: options.no_deps,
-        pkg_config_path: env
-            .get("PKG_CONFIG_PATH")
-            .map(|p| std::env::split_paths(p).collect())
-            .unwrap_or_default(),
+        pkg_config: pkgconfig::Config::from_env(env),
     };
     let mut resolver = resolve::Resolver::new(search, policy, archive::target::link_target(cmd), cache);
     let decisions = resolver.resolve(cmd);

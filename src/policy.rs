@@ -56,8 +56,9 @@ pub struct Policy {
     pub embed: Vec<OsString>,
     pub no_embed: Vec<OsString>,
     pub no_deps: bool,
-    /// `PKG_CONFIG_PATH` (a probe input: where `.pc` files are looked for).
-    pub pkg_config_path: Vec<PathBuf>,
+    /// pkgconf's settings (a probe input: where `.pc` files are looked for
+    /// and how they are read).
+    pub pkg_config: crate::pkgconfig::Config,
 }
 
 impl Policy {
@@ -122,7 +123,11 @@ pub fn judge(lib: &LibName, subject: Subject, facts: LibFacts, policy: &Policy, 
     } else {
         by_verdict(lib, &c, target)
     };
-    Decision { lib: lib.clone(), subject, outcome, reason, found: Some(c.found), notes, warning }
+    let mut d = Decision::new(lib.clone(), subject, outcome, reason);
+    d.found = Some(c.found);
+    d.notes = notes;
+    d.warning = warning;
+    d
 }
 
 /// Rule 7: the verdict on the archive found decides.

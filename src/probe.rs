@@ -14,13 +14,15 @@
 
 use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use crate::archive::{self, script, ElfId, Verdict};
 use crate::args::LibName;
 use crate::cache::Cache;
-use crate::decision::Note;
+use crate::decision::{Flag, Note};
 use crate::deps::{self, Dep};
+use crate::pkgconfig;
 use crate::policy;
 use crate::search::{Found, Reach, SearchPath, Stage};
 
@@ -52,6 +54,18 @@ pub enum ScriptInput {
     File(PathBuf, Verdict),
 }
 
+/// What an embedded archive needs, and the file that says so.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DepFacts {
+    pub deps: Vec<Dep>,
+    /// What its `.pc` requires beside libraries (`-Wl,--wrap=...`).
+    pub flags: Vec<Flag>,
+    /// The `.pc` when there is one, else the shared twin.
+    pub via: PathBuf,
+    /// Why the `.pc` could not be read or walked.
+    pub pc_error: Option<String>,
+}
+
 /// How a dependency that stays dynamic could be linked.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct DynFacts {
@@ -66,8 +80,8 @@ pub struct Probe<'a> {
     target: ElfId,
     cache: Option<Cache>,
     verdicts: HashMap<PathBuf, Verdict>,
-    /// `PKG_CONFIG_PATH`.
-    pkg_config_path: Vec<PathBuf>,
+    /// pkgconf's settings from the environment (`PKG_CONFIG_PATH`, ...).
+    pkg_config: pkgconfig::Config,
 }
 
 impl<'a> Probe<'a> {
@@ -75,9 +89,9 @@ impl<'a> Probe<'a> {
         search: SearchPath<'a>,
         target: ElfId,
         cache: Option<Cache>,
-        pkg_config_path: Vec<PathBuf>,
+        pkg_config: pkgconfig::Config,
     ) -> Probe<'a> {
-        Probe { search, target, cache, verdicts: HashMap::new(), pkg_config_path }
+        Probe { search, target, cache, verdicts: HashMap::new(), pkg_config }
     }
 
     pub fn target(&self) -> ElfId {
@@ -156,30 +170,68 @@ impl<'a> Probe<'a> {
         verdict_of(&mut self.verdicts, self.cache.as_ref(), path)
     }
 
-    /// What an embedded archive needs: pkg-config data when there is a
-    /// `.pc` for the library, and the `DT_NEEDED` list of its shared twin,
-    /// merged; with the file that says so. `None` when neither exists.
-    pub fn deps(&mut self, name: &OsStr, found: &Found) -> Option<(Vec<Dep>, PathBuf)> {
+    /// What an embedded archive needs: what `pkgconf --static --libs` says
+    /// when there is a `.pc` for the library (libraries and flags), and the
+    /// `DT_NEEDED` list of its shared twin, merged; with the file that says
+    /// so. `None` when neither exists.
+    pub fn deps(&mut self, name: &OsStr, found: &Found) -> Option<DepFacts> {
         let pc_dirs = self.pc_dirs(found);
-        let find_pc = |pkg: &str| pc_dirs.iter().map(|d| d.join(format!("{pkg}.pc"))).find(|p| p.is_file());
-        let name_str = name.to_string_lossy();
-        let pc = find_pc(&name_str).or_else(|| find_pc(&format!("lib{name_str}")));
-        let pc_deps = pc.as_ref().map(|pc| deps::from_pkg_config(pc, &name_str, &find_pc));
+        let mut lib_name = OsString::from("lib");
+        lib_name.push(name);
+        let pc = [name, lib_name.as_os_str()].iter().find_map(|pkg| {
+            let mut file = pkg.to_os_string();
+            file.push(".pc");
+            pc_dirs.iter().map(|d| d.join(&file)).find(|p| p.is_file())
+        });
+        let (pc_deps, mut flags, pc_error) = match &pc {
+            Some(pc) => self.pkg_config(pc, name),
+            None => (Vec::new(), Vec::new(), None),
+        };
+        // The package's own `-L${libdir}` is where the archive was found:
+        // the embedded archive needs no search directory.
+        let own_dir = found.path.parent().and_then(|d| d.canonicalize().ok());
+        flags.retain(|f| match (f, &own_dir) {
+            (Flag::Linker(words), Some(own)) if words.len() == 1 => !words[0]
+                .as_bytes()
+                .strip_prefix(b"-L")
+                .and_then(|d| Path::new(OsStr::from_bytes(d)).canonicalize().ok())
+                .is_some_and(|d| &d == own),
+            _ => true,
+        });
         let so = self.search.find(&policy::shared_file_name(name));
         let needed = so.as_ref().and_then(|so| deps::from_shared_object(&so.path));
-        let deps = deps::merge(pc_deps.unwrap_or_default(), needed.clone().unwrap_or_default());
+        let deps = deps::merge(pc_deps, needed.clone().unwrap_or_default());
         let via = match (pc, so) {
             (Some(pc), _) => pc,
             (None, Some(so)) if needed.is_some() => so.path,
             _ => return None,
         };
-        Some((deps, via))
+        Some(DepFacts { deps, flags, via, pc_error })
+    }
+
+    /// `pkgconf --static --libs` for the package of `pc`, found first (its
+    /// directory goes before `PKG_CONFIG_PATH`, so the name resolves to this
+    /// very file); the packages it requires are found as pkgconf finds them.
+    fn pkg_config(&self, pc: &Path, name: &OsStr) -> (Vec<Dep>, Vec<Flag>, Option<String>) {
+        let mut config = self.pkg_config.clone();
+        if let Some(dir) = pc.parent() {
+            config.path.insert(0, dir.as_os_str().as_bytes().to_vec());
+        }
+        let package = pc.file_stem().unwrap_or_default();
+        match pkgconfig::static_libs(&config, package) {
+            Ok(frags) => {
+                let (deps, flags) = deps::from_fragments(&frags, name);
+                (deps, flags, None)
+            }
+            Err(e) => (Vec::new(), Vec::new(), Some(e.to_string())),
+        }
     }
 
     /// Where the `.pc` of an archive may be: `PKG_CONFIG_PATH`, then beside
     /// the archive, then (for system archives) the system's pkgconfig dirs.
     fn pc_dirs(&self, found: &Found) -> Vec<PathBuf> {
-        let mut dirs = self.pkg_config_path.clone();
+        let mut dirs: Vec<PathBuf> =
+            self.pkg_config.path.iter().map(|p| PathBuf::from(OsStr::from_bytes(p))).collect();
         if let Some(dir) = found.path.parent() {
             dirs.push(dir.join("pkgconfig"));
             dirs.push(dir.join("../share/pkgconfig"));

@@ -26,7 +26,7 @@ pub struct Resolver<'a> {
 
 impl<'a> Resolver<'a> {
     pub fn new(search: SearchPath<'a>, policy: Policy, target: ElfId, cache: Option<Cache>) -> Resolver<'a> {
-        let probe = Probe::new(search, target, cache, policy.pkg_config_path.clone());
+        let probe = Probe::new(search, target, cache, policy.pkg_config.clone());
         Resolver { probe, policy }
     }
 
@@ -65,7 +65,10 @@ impl<'a> Resolver<'a> {
                 continue;
             };
             match complete(self, &d.lib.clone(), &found, &mut placed, 0) {
-                Ok(deps) => added.extend(deps),
+                Ok(mut c) => {
+                    c.settle(d);
+                    added.extend(c.decisions);
+                }
                 Err(missing) => {
                     let shared = match &d.lib {
                         LibName::Name(n) => self.probe.shared_twin(n),

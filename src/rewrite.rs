@@ -35,7 +35,7 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
 
 use crate::args::{Command, Group, LibName, LinkerForm, Piece, Site, Syntax};
-use crate::decision::{Decision, Outcome, Subject};
+use crate::decision::{Decision, Flag, Outcome, Subject};
 
 /// Which embedded libraries an option applies to.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -104,6 +104,9 @@ struct Plan {
     embedded_count: usize,
     /// Archive names for `--exclude-libs`.
     hidden: Vec<OsString>,
+    /// What embedded archives' `.pc` files require beside libraries, each once.
+    flags: Vec<OsString>,
+    seen_flags: std::collections::HashSet<OsString>,
 }
 
 fn plan(cmd: &Command, decisions: &[Decision], shape: &Shape) -> Plan {
@@ -118,6 +121,13 @@ fn plan(cmd: &Command, decisions: &[Decision], shape: &Shape) -> Plan {
             false => Members::Needed,
         };
         if let Outcome::Embed { archives, .. } = &d.outcome {
+            for flag in &d.flags {
+                for word in flag_words(flag, cmd.syntax) {
+                    if plan.seen_flags.insert(word.clone()) {
+                        plan.flags.push(word);
+                    }
+                }
+            }
             plan.embedded_count += 1;
             if shape.hide.wants(lib_name(&d.lib)) {
                 plan.hidden.extend(archives.iter().filter_map(|p| p.file_name().map(OsStr::to_os_string)));
@@ -169,6 +179,7 @@ fn apply(cmd: &Command, plan: Plan, shape: &Shape) -> Vec<OsString> {
             tokens.push(linker_flag(cmd.syntax, "--end-group"));
         }
         tokens.extend(plan.dep_dynamic);
+        tokens.extend(plan.flags);
     }
 
     let mut out = Vec::with_capacity(cmd.tokens.len() + 4);
@@ -239,6 +250,28 @@ fn wrap(path: &std::path::Path, members: Members, form: Form) -> Vec<OsString> {
 
 /// `-Wl,OPT,VALUE` (or `-Xlinker` pairs when VALUE holds a comma); `OPT
 /// VALUE` for ld.
+/// A `.pc` flag as the driver takes it: linker arguments inside `-Wl,`
+/// (or one `-Xlinker` each when one holds a comma), bare for ld; a driver
+/// option as it is, and not at all for ld, which would not know it.
+fn flag_words(flag: &Flag, syntax: Syntax) -> Vec<OsString> {
+    match (flag, syntax) {
+        (Flag::Linker(args), Syntax::Ld) => args.clone(),
+        (Flag::Linker(args), Syntax::Gcc) if args.iter().any(|a| a.as_bytes().contains(&b',')) => {
+            args.iter().flat_map(|a| [OsString::from("-Xlinker"), a.clone()]).collect()
+        }
+        (Flag::Linker(args), Syntax::Gcc) => {
+            let mut w = OsString::from("-Wl");
+            for a in args {
+                w.push(",");
+                w.push(a);
+            }
+            vec![w]
+        }
+        (Flag::Driver(word), Syntax::Gcc) => vec![word.clone()],
+        (Flag::Driver(_), Syntax::Ld) => Vec::new(),
+    }
+}
+
 fn linker_option(syntax: Syntax, opt: &str, value: &OsStr) -> Vec<OsString> {
     if syntax == Syntax::Ld {
         return vec![opt.into(), value.to_owned()];

@@ -5,8 +5,11 @@
 use std::collections::HashSet;
 
 use crate::args::LibName;
-use crate::decision::{Decision, Outcome, Reason, Subject};
+use std::path::PathBuf;
+
+use crate::decision::{Decision, Flag, Outcome, Reason, Subject, Warning};
 use crate::policy;
+use crate::probe::DepFacts;
 use crate::resolve::Resolver;
 use crate::search::Found;
 
@@ -51,6 +54,31 @@ impl Placed {
     }
 }
 
+/// What completing one embedded library gives.
+#[derive(Debug, Default)]
+pub struct Completion {
+    /// Decisions for the libraries it needs (and theirs, recursively).
+    pub decisions: Vec<Decision>,
+    /// What its `.pc` requires beside libraries, and that `.pc`.
+    pub flags: Vec<Flag>,
+    pub flags_from: Option<PathBuf>,
+    /// Its `.pc` could not be read or walked: the file and why.
+    pub pc_error: Option<(PathBuf, String)>,
+}
+
+impl Completion {
+    /// Puts what the completion says about the library itself on its
+    /// decision: the flags, and a warning for a `.pc` that cannot be read
+    /// (unless the decision already warns).
+    pub fn settle(&mut self, d: &mut Decision) {
+        d.flags = std::mem::take(&mut self.flags);
+        d.flags_from = self.flags_from.take();
+        if let (Some((pc, error)), None) = (self.pc_error.take(), &d.warning) {
+            d.warning = Some(Warning::PkgConfig { pc, lib: d.lib.clone(), error });
+        }
+    }
+}
+
 /// Decisions for everything `name` (embedded, found at `found`) needs:
 /// each dependency is embedded when that is safe (and its own needs can be
 /// met) and added dynamically otherwise. On `Ok`, `placed` holds what was
@@ -62,7 +90,7 @@ pub fn complete(
     found: &Found,
     placed: &mut Placed,
     depth: usize,
-) -> Result<Vec<Decision>, LibName> {
+) -> Result<Completion, LibName> {
     let mark = placed.mark();
     let result = walk(r, name, found, placed, depth);
     if result.is_err() {
@@ -77,15 +105,15 @@ fn walk(
     found: &Found,
     placed: &mut Placed,
     depth: usize,
-) -> Result<Vec<Decision>, LibName> {
+) -> Result<Completion, LibName> {
     let LibName::Name(n) = name else {
-        return Ok(Vec::new());
+        return Ok(Completion::default());
     };
     if depth > MAX_DEPTH {
-        return Ok(Vec::new());
+        return Ok(Completion::default());
     }
-    let Some((deps, via)) = r.probe.deps(n, found) else {
-        return Ok(Vec::new());
+    let Some(DepFacts { deps, flags, via, pc_error }) = r.probe.deps(n, found) else {
+        return Ok(Completion::default());
     };
     placed.insert(name);
     let mut out = Vec::new();
@@ -100,7 +128,10 @@ fn walk(
             // The walk below places libraries only if it succeeds as a
             // whole: on `Err` its decisions are dropped, and so are its marks.
             match complete(r, &dep.lib, &dep_found, placed, depth + 1) {
-                Ok(more) => sub = more,
+                Ok(mut more) => {
+                    more.settle(&mut d);
+                    sub = more.decisions;
+                }
                 Err(missing) => {
                     let facts = r.probe.dynamic(&dep);
                     let token = policy::dynamic_token(&dep, facts).ok_or_else(|| missing.clone())?;
@@ -117,7 +148,9 @@ fn walk(
         out.push(d);
         out.extend(sub);
     }
-    Ok(out)
+    let pc_error = pc_error.map(|e| (via.clone(), e));
+    let flags_from = (!flags.is_empty()).then(|| via.clone());
+    Ok(Completion { decisions: out, flags, flags_from, pc_error })
 }
 
 #[cfg(test)]

@@ -1,0 +1,83 @@
+//! What an embedded archive's `.pc` requires beside libraries travels with
+//! it: the `--wrap` fixture (as libpsx.pc does it) linked through solink
+//! loads with `RTLD_NOW` and returns its value; `--explain` names the flag
+//! and the `.pc` it came from.
+
+#[path = "support/verified.rs"]
+mod verified;
+
+use std::process::Command;
+
+use verified::{Verified, WRAP};
+
+const SOLINK: &str = env!("CARGO_BIN_EXE_solink");
+
+#[test]
+fn a_wrap_flag_from_the_pc_file_travels_with_the_embedded_archive() {
+    let v = Verified::new();
+    v.archive(&WRAP);
+    let entry = v.entry(WRAP.entry);
+    let out = Command::new(SOLINK)
+        .current_dir(v.dir.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("SOLINK_NO_CACHE", "1")
+        .env("PKG_CONFIG_PATH", v.lib_dir())
+        .args(["--explain", "--cc", "gcc", "-shared", "-o", "wrap.so"])
+        .arg(&entry)
+        .arg(format!("-L{}", v.lib_dir().display()))
+        .arg("-lwrapfix")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let pc = v.lib_dir().join("wrapfix.pc");
+    assert!(
+        stderr.contains(&format!("-lwrapfix: embed {}", v.lib_dir().join("libwrapfix.a").display())),
+        "{stderr}"
+    );
+    assert!(stderr.contains(&format!("with -Wl,--wrap=wrapfix_target from {}", pc.display())), "{stderr}");
+    assert!(stderr.contains("-Wl,--wrap=wrapfix_target"), "the command has the flag: {stderr}");
+    assert_eq!(v.load(&v.path("wrap.so")), Ok(WRAP.value));
+}
+
+/// A `.pc` that cannot be walked (forty doubling variables: an allocation
+/// failure once) is a warning that names it, never a silent empty list;
+/// `--strict` refuses.
+#[test]
+fn a_pc_file_that_cannot_be_read_is_a_warning() {
+    let v = Verified::new();
+    v.archive(&WRAP);
+    let mut bomb = String::from("v0=xx\n");
+    for i in 1..40 {
+        bomb.push_str(&format!("v{i}=${{v{}}}${{v{}}}\n", i - 1, i - 1));
+    }
+    bomb.push_str("Name: wrapfix\nDescription: d\nVersion: 1\nLibs: -lwrapfix ${v39}\n");
+    std::fs::write(v.lib_dir().join("wrapfix.pc"), bomb).unwrap();
+    let run = |strict: bool| {
+        let mut cmd = Command::new(SOLINK);
+        cmd.current_dir(v.dir.path())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("SOLINK_NO_CACHE", "1")
+            .env("PKG_CONFIG_PATH", v.lib_dir());
+        if strict {
+            cmd.arg("--strict");
+        }
+        cmd.args(["--dry-run", "--cc", "gcc", "-shared", "-o", "x.so", "x.o"])
+            .arg(format!("-L{}", v.lib_dir().display()))
+            .arg("-lwrapfix");
+        cmd.output().unwrap()
+    };
+    let out = run(false);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let pc = v.lib_dir().join("wrapfix.pc");
+    assert!(
+        stderr.starts_with(&format!("solink: {} (for -lwrapfix) cannot be read: ", pc.display())),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    let strict = run(true);
+    assert_eq!(strict.status.code(), Some(2), "{}", String::from_utf8_lossy(&strict.stderr));
+}
