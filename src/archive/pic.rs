@@ -131,6 +131,12 @@ fn scan_elf<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> Result<Scan, Sca
     let Some(rules) = rules else {
         return Ok(scan);
     };
+    // Each preemptible symbol is reported once however many relocations
+    // name it. The check is by symbol index, in a bitmap as long as the
+    // symbol table, so the scan stays linear in the object's size: a
+    // `-fPIE` object with 100,000 external references took 23 s when each
+    // new name was compared with every name before it (issue 12 §5).
+    let mut reported = vec![false; symbols.len()];
     for section in sections.iter() {
         let relocs: Vec<(u32, u32)> = match section.sh_type(endian) {
             elf::SHT_RELA => section
@@ -166,8 +172,10 @@ fn scan_elf<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> Result<Scan, Sca
             if let Some((_, reloc)) =
                 rules.bad_if_preemptible.iter().find(|(t, _)| *t == r_type && preemptible)
             {
-                if let Some(name) = sym.and_then(name_of) {
-                    if !scan.preemptible_refs.iter().any(|(_, s)| *s == name) {
+                let index = r_sym as usize;
+                if reported.get(index) == Some(&false) {
+                    reported[index] = true;
+                    if let Some(name) = sym.and_then(name_of) {
                         scan.preemptible_refs.push((reloc, name));
                     }
                 }
