@@ -68,19 +68,49 @@ pub struct Scan {
     pub bound_locally: Vec<String>,
 }
 
-/// Reads an ELF header only: class and machine.
-pub fn elf_id(data: &[u8]) -> Option<ElfId> {
-    match FileKind::parse(data).ok()? {
-        FileKind::Elf32 => header_id::<elf::FileHeader32<Endianness>>(data),
-        FileKind::Elf64 => header_id::<elf::FileHeader64<Endianness>>(data),
-        _ => None,
-    }
+/// The first 64 bytes (an ELF64 header; an ELF32 one is 52) in 8-byte-
+/// aligned memory: `object` reads headers in place and needs that
+/// alignment, which an ar member (aligned to 2) or a stack buffer lacks.
+#[repr(C, align(8))]
+struct Head([u8; 64]);
+
+fn with_header<T>(data: &[u8], f: impl FnOnce(&[u8]) -> T) -> T {
+    let mut head = Head([0; 64]);
+    let len = data.len().min(64);
+    head.0[..len].copy_from_slice(&data[..len]);
+    f(&head.0[..len])
 }
 
-fn header_id<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> Option<ElfId> {
-    let header = E::parse(data).ok()?;
-    let endian = header.endian().ok()?;
-    Some(ElfId { class64: header.is_class_64(), machine: header.e_machine(endian) })
+/// Reads an ELF header only: class and machine, and whether it is a
+/// relocatable object. Works on data at any alignment.
+fn header(data: &[u8]) -> Result<(ElfId, bool), ScanError> {
+    with_header(data, |head| match FileKind::parse(head) {
+        Ok(FileKind::Elf32) => header_of::<elf::FileHeader32<Endianness>>(head),
+        Ok(FileKind::Elf64) => header_of::<elf::FileHeader64<Endianness>>(head),
+        _ => Err(ScanError::NotElf),
+    })
+}
+
+fn header_of<E: FileHeader<Endian = Endianness>>(head: &[u8]) -> Result<(ElfId, bool), ScanError> {
+    let header = E::parse(head).map_err(damaged)?;
+    let endian = header.endian().map_err(damaged)?;
+    let id = ElfId { class64: header.is_class_64(), machine: header.e_machine(endian) };
+    Ok((id, header.e_type(endian) == elf::ET_REL))
+}
+
+/// Reads an ELF header only: class and machine.
+pub fn elf_id(data: &[u8]) -> Option<ElfId> {
+    header(data).ok().map(|(id, _)| id)
+}
+
+/// Judges the ELF header alone: whether `data` is an ELF relocatable
+/// object, before anything copies or parses the rest of it, so a member
+/// that is not one is judged without touching its body, however large.
+pub fn precheck(data: &[u8]) -> Result<ElfId, ScanError> {
+    match header(data)? {
+        (id, true) => Ok(id),
+        (_, false) => Err(ScanError::NotRelocatable),
+    }
 }
 
 /// Scans one object file.
