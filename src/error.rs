@@ -52,6 +52,18 @@ pub enum Error {
     Strict {
         message: String,
     },
+    /// More `@file` arguments than gcc expands: libiberty's `expandargv`
+    /// stops at its 2000th ("too many @-files encountered").
+    TooManyResponseFiles {
+        /// The command-line `@file` that led there.
+        file: OsString,
+        limit: usize,
+    },
+    /// `@file`s larger in all than solink reads.
+    ResponseFilesTooLarge {
+        file: OsString,
+        cap: u64,
+    },
 }
 
 impl fmt::Display for Error {
@@ -95,6 +107,17 @@ impl fmt::Display for Error {
                 path.display()
             ),
             Error::Strict { message } => write!(f, "{message} (an error with --strict)"),
+            Error::TooManyResponseFiles { file, limit } => write!(
+                f,
+                "response file {} leads to {limit} @-files, where gcc stops (too many @-files encountered); include each file once",
+                file.to_string_lossy()
+            ),
+            Error::ResponseFilesTooLarge { file, cap } => write!(
+                f,
+                "response file {} and the files it includes are larger than {} MiB in all; split the link or check the file",
+                file.to_string_lossy(),
+                cap >> 20
+            ),
         }
     }
 }
