@@ -12,6 +12,7 @@ mod elf;
 mod embedding;
 mod errors;
 mod fake;
+mod hostile;
 mod make;
 mod real;
 mod reliability;
