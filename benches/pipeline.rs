@@ -99,6 +99,70 @@ fn inspect_cached(bencher: Bencher) {
     });
 }
 
+/// The largest archive of the machine (`ls -S /usr/lib/x86_64-linux-gnu/*.a
+/// | head -1`) and glibc's shared library: the inputs whose symbol tables
+/// the closure check reads.
+fn symbol_inputs() -> Vec<PathBuf> {
+    let dir = Path::new("/usr/lib/x86_64-linux-gnu");
+    let mut archives: Vec<(u64, PathBuf)> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "a"))
+        .filter_map(|p| Some((std::fs::metadata(&p).ok()?.len(), p)))
+        .collect();
+    archives.sort();
+    let mut inputs: Vec<PathBuf> = archives.into_iter().rev().take(1).map(|(_, p)| p).collect();
+    inputs.dedup();
+    // `ls -S` does not follow symlinks, so it names libicudata.a (31 MB)
+    // first; libopenblas.a, a symlink to a 58 MB file, is bigger.
+    inputs.extend(
+        [dir.join("libicudata.a"), dir.join("libcrypto.a"), dir.join("libc.so.6")]
+            .into_iter()
+            .filter(|p| p.is_file()),
+    );
+    inputs
+}
+
+fn symbol_input_names() -> Vec<String> {
+    symbol_inputs().iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect()
+}
+
+/// Reading a file's symbol digest from scratch (page cache warm).
+#[divan::bench(args = symbol_input_names(), sample_count = 20)]
+fn symbols_read(bencher: Bencher, name: &str) {
+    let path = symbol_inputs().into_iter().find(|p| p.file_name().unwrap() == name).unwrap();
+    bencher.bench(|| solink::symbols::read(divan::black_box(&path)).unwrap());
+}
+
+/// The same digest as a cache hit: an open and fstat for the key, and the
+/// entry's text decoded.
+#[divan::bench(args = symbol_input_names(), sample_count = 20)]
+fn symbols_cached(bencher: Bencher, name: &str) {
+    let path = symbol_inputs().into_iter().find(|p| p.file_name().unwrap() == name).unwrap();
+    let text = solink::symbols::encode(&solink::symbols::read(&path).unwrap().1).unwrap();
+    bencher.bench(|| {
+        let (_, id) = solink::fsx::open_regular(divan::black_box(&path)).unwrap();
+        (id, solink::symbols::decode(divan::black_box(&text)).unwrap())
+    });
+}
+
+fn driver_dirs() -> Vec<PathBuf> {
+    let out = std::process::Command::new("gcc").arg("-print-search-dirs").output().unwrap();
+    solink::search::parse_print_search_dirs(&out.stdout).unwrap()
+}
+
+/// Looking for the providers of missing symbols in gcc's library
+/// directories, uncached: `omp_get_thread_num` (libgomp, in gcc's own
+/// directory, searched first) and a symbol no library has, which reads the
+/// dynamic symbols of every shared library there.
+#[divan::bench(args = ["omp_get_thread_num", "no_such_symbol_anywhere"], sample_count = 5)]
+fn providers(bencher: Bencher, symbol: &str) {
+    let dirs = driver_dirs();
+    let missing: Vec<solink::symbols::Name> = vec![symbol.as_bytes().into()];
+    bencher.bench(|| solink::symbols::providers(&dirs, divan::black_box(&missing), X86_64));
+}
+
 /// A `-fPIE` object with 100,000 PC-relative references to undefined
 /// globals (`movl eN(%rip), %eax`: `R_X86_64_PC32` against `eN`), assembled
 /// once with gcc. Issue 12 §5: its scan took 23 s while it was quadratic in

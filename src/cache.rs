@@ -26,17 +26,57 @@ pub struct Cache {
     dir: PathBuf,
 }
 
+/// This version's directory inside the cache root. Verdicts depend on
+/// solink's rules, so each version keeps its own, and removes the others'.
+const VERSION_DIR: &str = concat!("v1-", env!("CARGO_PKG_VERSION"));
+
+/// Where solink's cache lives, as ccache finds its own: the directory given
+/// (`--cache-dir`, `SOLINK_CACHE_DIR`), else `XDG_CACHE_HOME/solink`, else
+/// `HOME/.cache/solink`. `None` when there is nowhere absolute to put it.
+pub fn root(explicit: Option<&Path>, xdg_cache_home: Option<&Path>, home: Option<&Path>) -> Option<PathBuf> {
+    match (explicit, xdg_cache_home, home) {
+        (Some(dir), _, _) => std::path::absolute(dir).ok(),
+        (_, Some(x), _) if x.is_absolute() => Some(x.join("solink")),
+        (_, _, Some(h)) if h.is_absolute() => Some(h.join(".cache").join("solink")),
+        _ => None,
+    }
+}
+
+/// Removes everything solink keeps under `root` (every version's entries).
+/// A root that does not exist is already clear.
+pub fn clear(root: &Path) -> std::io::Result<()> {
+    match fs::remove_dir_all(root) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        other => other,
+    }
+}
+
+/// The number of entries under `root` and their total size in bytes.
+pub fn usage(root: &Path) -> (u64, u64) {
+    let mut entries = 0;
+    let mut bytes = 0;
+    for version in fs::read_dir(root).into_iter().flatten().flatten() {
+        for entry in fs::read_dir(version.path()).into_iter().flatten().flatten() {
+            if let Ok(m) = entry.metadata() {
+                if m.is_file() {
+                    entries += 1;
+                    bytes += m.len();
+                }
+            }
+        }
+    }
+    (entries, bytes)
+}
+
 impl Cache {
     /// The cache under `XDG_CACHE_HOME`, else `HOME/.cache`.
     pub fn new(xdg_cache_home: Option<&Path>, home: Option<&Path>) -> Option<Cache> {
-        let base = match (xdg_cache_home, home) {
-            (Some(x), _) if x.is_absolute() => x.to_path_buf(),
-            (_, Some(h)) if h.is_absolute() => h.join(".cache"),
-            _ => return None,
-        };
-        // Verdicts depend on solink's rules, so each version keeps its own.
-        let version = concat!("v1-", env!("CARGO_PKG_VERSION"));
-        Some(Cache { dir: base.join("solink").join(version) })
+        root(None, xdg_cache_home, home).map(|r| Cache::in_root(&r))
+    }
+
+    /// The cache of this version of solink under `root`.
+    pub fn in_root(root: &Path) -> Cache {
+        Cache { dir: root.join(VERSION_DIR) }
     }
 
     /// The verdict stored for the file version `id`, if whole.
@@ -88,11 +128,30 @@ impl Cache {
     }
 
     fn write(&self, key: &str, text: &str) -> std::io::Result<()> {
-        fs::create_dir_all(&self.dir)?;
+        if !self.dir.is_dir() {
+            fs::create_dir_all(&self.dir)?;
+            self.remove_other_versions();
+        }
         let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(&self.dir)?;
         tmp.write_all(text.as_bytes())?;
         tmp.persist(self.dir.join(key)).map_err(|e| e.error)?;
         Ok(())
+    }
+}
+
+impl Cache {
+    /// Removes the directories earlier (or later) versions of solink left
+    /// beside this one: their entries can never be read by this version.
+    /// Done once, when this version's directory is made.
+    fn remove_other_versions(&self) {
+        let (Some(root), Some(mine)) = (self.dir.parent(), self.dir.file_name()) else { return };
+        for entry in fs::read_dir(root).into_iter().flatten().flatten() {
+            let name = entry.file_name();
+            let ours = name.to_str().is_some_and(|n| n.starts_with('v') && n.contains('-'));
+            if ours && name != mine && entry.file_type().is_ok_and(|t| t.is_dir()) {
+                let _ = fs::remove_dir_all(entry.path());
+            }
+        }
     }
 }
 
@@ -271,6 +330,36 @@ mod tests {
         let text = fs::read_to_string(&file).unwrap();
         fs::write(&file, &text[..text.len() - 3]).unwrap();
         assert_eq!(cache.get_lines("k1"), None, "a torn entry is a miss");
+    }
+
+    #[test]
+    fn other_versions_are_removed_and_clear_empties_the_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("solink");
+        fs::create_dir_all(root.join("v1-0.0.1")).unwrap();
+        fs::write(root.join("v1-0.0.1/old"), "x").unwrap();
+        fs::write(root.join("notes.txt"), "a user's file is left alone").unwrap();
+        let cache = Cache::in_root(&root);
+        cache.put_lines("k", &["a".into()]);
+        assert!(!root.join("v1-0.0.1").exists(), "an old version's directory is removed");
+        assert!(root.join("notes.txt").exists());
+        assert_eq!(usage(&root).0, 1);
+        clear(&root).unwrap();
+        assert!(!root.exists());
+        clear(&root).unwrap();
+        assert_eq!(usage(&root), (0, 0));
+    }
+
+    #[test]
+    fn the_root_follows_ccache_precedence() {
+        let p = |s: &str| Some(PathBuf::from(s));
+        let r = |e: Option<&str>, x: Option<&str>, h: Option<&str>| {
+            root(e.map(Path::new), x.map(Path::new), h.map(Path::new))
+        };
+        assert_eq!(r(Some("/c"), Some("/x"), Some("/h")), p("/c"));
+        assert_eq!(r(None, Some("/x"), Some("/h")), p("/x/solink"));
+        assert_eq!(r(None, Some("rel"), Some("/h")), p("/h/.cache/solink"));
+        assert_eq!(r(None, None, None), None);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use clap::{ArgAction, CommandFactory, Parser};
 
 use crate::rewrite::Select;
-use crate::{Env, Error};
+use crate::{Env, Error, Usage};
 
 #[derive(Parser, Debug, Default)]
 #[command(
@@ -77,6 +77,18 @@ struct Cli {
     /// With --explain: text lines, or one line of JSON for tools [env: SOLINK_FORMAT]
     #[arg(long, value_name = "FORMAT", value_parser = ["text", "json"])]
     format: Option<String>,
+    /// Keep the verdict cache in DIR (default: $XDG_CACHE_HOME/solink, ~/.cache/solink) [env: SOLINK_CACHE_DIR]
+    #[arg(long, value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Use no cache: inspect every archive afresh [env: SOLINK_NO_CACHE=1]
+    #[arg(long)]
+    no_cache: bool,
+    /// Remove everything in the cache directory and exit
+    #[arg(long)]
+    clear_cache: bool,
+    /// Print the cache directory, its entries and its size, and exit
+    #[arg(long)]
+    show_cache: bool,
     /// Print a completion script for SHELL (bash, zsh, fish, elvish, powershell) and exit
     #[arg(long, value_name = "SHELL")]
     completions: Option<clap_complete::Shell>,
@@ -115,6 +127,17 @@ pub struct Options {
     pub depfile: Option<PathBuf>,
     pub print_resolved: bool,
     pub json: bool,
+    /// `--cache-dir` or `SOLINK_CACHE_DIR`.
+    pub cache_dir: Option<PathBuf>,
+    pub no_cache: bool,
+}
+
+/// solink's management options: they act on solink itself and exit, as
+/// ccache's `--clear` and `--show-stats` do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Manage {
+    ClearCache,
+    ShowCache,
 }
 
 /// What solink was asked to do.
@@ -124,10 +147,14 @@ pub enum Parsed {
     Info(String),
     /// Link (or pass through): solink's options and the driver's arguments.
     Run(Box<Options>, Vec<OsString>),
+    /// A management option, with the settings it needs.
+    Manage(Manage, Box<Options>),
 }
 
 /// Splits argv (without the program name) into solink's options and the
-/// rest, and folds in the environment.
+/// rest, and folds in the environment. (Long because it is one flat
+/// struct literal: a line per option, each with its variable's fallback;
+/// splitting it would scatter the option table.)
 pub fn parse(argv: Vec<OsString>, env: &Env) -> Result<Parsed, Error> {
     // Most links name no option of solink's (the environment carries
     // them): then clap is not even built, which saves a tenth of a
@@ -153,7 +180,7 @@ pub fn parse(argv: Vec<OsString>, env: &Env) -> Result<Parsed, Error> {
             clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
                 return Ok(Parsed::Info(e.render().to_string()))
             }
-            _ => return Err(Error::Usage { message: first_line(&e.render().to_string()) }),
+            _ => return Err(Error::Usage(Usage::Options { message: first_line(&e.render().to_string()) })),
         },
     };
     if let Some(shell) = cli.completions {
@@ -195,18 +222,24 @@ pub fn parse(argv: Vec<OsString>, env: &Env) -> Result<Parsed, Error> {
             .depfile
             .or_else(|| env.get("SOLINK_DEPFILE").filter(|v| !v.is_empty()).map(PathBuf::from)),
         print_resolved: cli.print_resolved,
+        cache_dir: cli
+            .cache_dir
+            .or_else(|| env.get("SOLINK_CACHE_DIR").filter(|v| !v.is_empty()).map(PathBuf::from)),
+        no_cache: cli.no_cache || env_flag(env, "SOLINK_NO_CACHE")?,
         json: match cli.format.or_else(|| env.get("SOLINK_FORMAT").map(|v| v.to_string_lossy().into_owned()))
         {
             None => false,
             Some(f) if f == "text" || f.is_empty() => false,
             Some(f) if f == "json" => true,
-            Some(f) => {
-                return Err(Error::Usage {
-                    message: format!("SOLINK_FORMAT={f} is not a format; use text or json"),
-                })
-            }
+            Some(f) => return Err(Error::Usage(Usage::UnknownFormat { value: f })),
         },
     };
+    if cli.clear_cache {
+        return Ok(Parsed::Manage(Manage::ClearCache, Box::new(options)));
+    }
+    if cli.show_cache {
+        return Ok(Parsed::Manage(Manage::ShowCache, Box::new(options)));
+    }
     Ok(Parsed::Run(Box::new(options), rest))
 }
 
@@ -214,7 +247,7 @@ pub fn parse(argv: Vec<OsString>, env: &Env) -> Result<Parsed, Error> {
 pub fn from_env(env: &Env) -> Result<Options, Error> {
     match parse(Vec::new(), env)? {
         Parsed::Run(options, _) => Ok(*options),
-        Parsed::Info(_) => unreachable!("no arguments ask for no help"),
+        Parsed::Info(_) | Parsed::Manage(..) => unreachable!("no arguments ask for no help"),
     }
 }
 
@@ -293,11 +326,11 @@ fn split_command(value: &OsStr) -> Result<Vec<OsString>, Error> {
     let Some(text) = value.to_str() else {
         return Ok(vec![value.to_owned()]);
     };
-    let words = shell_words::split(text).map_err(|e| Error::Usage {
-        message: format!("cannot split the driver command {text:?}: {e}; check its quoting"),
+    let words = shell_words::split(text).map_err(|e| {
+        Error::Usage(Usage::DriverQuoting { command: text.to_string(), reason: e.to_string() })
     })?;
     if words.is_empty() {
-        return Err(Error::Usage { message: "the driver command given by --cc/SOLINK_CC is empty".into() });
+        return Err(Error::Usage(Usage::EmptyDriver));
     }
     Ok(words.into_iter().map(OsString::from).collect())
 }
@@ -311,7 +344,9 @@ fn env_flag(env: &Env, name: &str) -> Result<bool, Error> {
     match value.to_string_lossy().to_ascii_lowercase().as_str() {
         "" | "0" | "false" | "no" | "off" => Ok(false),
         "1" | "true" | "yes" | "on" => Ok(true),
-        other => Err(Error::Usage { message: format!("{name}={other} is not a boolean; set it to 1 or 0") }),
+        other => {
+            Err(Error::Usage(Usage::NotABoolean { variable: name.to_string(), value: other.to_string() }))
+        }
     }
 }
 
@@ -336,6 +371,7 @@ mod tests {
         match parse(os(argv), &env(vars)).unwrap() {
             Parsed::Run(o, rest) => (*o, rest),
             Parsed::Info(text) => panic!("unexpected info: {text}"),
+            Parsed::Manage(m, _) => panic!("unexpected {m:?}"),
         }
     }
 
@@ -398,6 +434,26 @@ mod tests {
         assert_eq!(o.whole_archive, Select::Names(os(&["a", "b"])));
         assert_eq!(o.hide, Select::All);
         assert_eq!(o.no_embed, os(&["p", "q"]));
+    }
+
+    #[test]
+    fn cache_options() {
+        let (o, _) = run(&["--no-cache", "--cache-dir", "/c"], &[]);
+        assert!(o.no_cache);
+        assert_eq!(o.cache_dir, Some(PathBuf::from("/c")));
+        let (o, _) = run(&[], &[("SOLINK_NO_CACHE", "1"), ("SOLINK_CACHE_DIR", "/e")]);
+        assert!(o.no_cache);
+        assert_eq!(o.cache_dir, Some(PathBuf::from("/e")));
+        let Parsed::Manage(Manage::ClearCache, o) =
+            parse(os(&["--clear-cache"]), &env(&[("SOLINK_CACHE_DIR", "/e")])).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(o.cache_dir, Some(PathBuf::from("/e")));
+        assert!(matches!(
+            parse(os(&["--show-cache"]), &env(&[])).unwrap(),
+            Parsed::Manage(Manage::ShowCache, _)
+        ));
     }
 
     #[test]

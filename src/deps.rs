@@ -13,8 +13,10 @@ use object::{elf, Endianness};
 use crate::archive::script;
 use crate::args::LibName;
 
+pub mod complete;
+
 /// One library an archive depends on.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Dep {
     pub lib: LibName,
     /// For a `DT_NEEDED` entry, the runtime file (`libacl.so.1`), to link
@@ -37,13 +39,9 @@ pub fn from_pkg_config(pc: &Path, own_name: &str, find: &dyn Fn(&str) -> Option<
     let mut seen = HashSet::new();
     walk_pc(pc, true, find, &mut seen, &mut out, 0);
     out.retain(|d| d.lib != LibName::Name(own_name.into()));
-    let mut unique = Vec::new();
-    for d in out {
-        if !unique.contains(&d) {
-            unique.push(d);
-        }
-    }
-    unique
+    let mut unique = HashSet::new();
+    out.retain(|d| unique.insert(d.clone()));
+    out
 }
 
 fn walk_pc(
@@ -239,6 +237,29 @@ fn dep_for_needed(needed: &[u8]) -> Option<Dep> {
         Some(name) => Dep { lib: LibName::Name(OsString::from_vec(name.to_vec())), runtime_file: Some(file) },
         None => Dep { lib: LibName::Verbatim(file), runtime_file: None },
     })
+}
+
+/// pkg-config's list with the shared twin's `DT_NEEDED` merged in: one
+/// entry per library, in first-seen order. pkg-config knows static-only
+/// needs (libbrotlicommon); the twin's `DT_NEEDED` is what the library
+/// really used (libbrotlienc.pc forgets -lm) and names the runtime file
+/// (libgssapi_krb5.so.2), which fills in pkg-config's entry.
+pub fn merge(pc: Vec<Dep>, needed: Vec<Dep>) -> Vec<Dep> {
+    let mut deps = pc;
+    let mut at: HashMap<LibName, usize> = HashMap::new();
+    for (i, d) in deps.iter().enumerate() {
+        at.entry(d.lib.clone()).or_insert(i);
+    }
+    for n in needed {
+        match at.get(&n.lib) {
+            Some(&i) => deps[i].runtime_file = deps[i].runtime_file.take().or(n.runtime_file),
+            None => {
+                at.insert(n.lib.clone(), deps.len());
+                deps.push(n);
+            }
+        }
+    }
+    deps
 }
 
 #[cfg(test)]

@@ -6,11 +6,16 @@ use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
+use crate::text::shown;
+
 #[derive(Debug)]
 pub enum Error {
-    /// solink's own options or variables are wrong.
-    Usage {
-        message: String,
+    /// solink's own options or variables are wrong; the `Usage` names which.
+    Usage(Usage),
+    /// A path the depfile must list has a newline, which a make rule cannot
+    /// hold.
+    DepfileNewline {
+        path: PathBuf,
     },
     /// An `@file` names itself, directly or through others.
     ResponseFileLoop {
@@ -48,9 +53,21 @@ pub enum Error {
         path: PathBuf,
         source: io::Error,
     },
-    /// `--strict` and a warning.
+    /// `--strict` and warnings: each, already in words.
     Strict {
-        message: String,
+        warnings: Vec<String>,
+    },
+    /// A cache management option with no cache directory to act on.
+    NoCacheDir,
+    /// `--clear-cache` could not remove the cache.
+    CacheClear {
+        path: PathBuf,
+        source: io::Error,
+    },
+    /// `SOLINK_DEPTH` (solink's recursion guard) holds something other than
+    /// a small number.
+    BadDepth {
+        value: OsString,
     },
     /// More `@file` arguments than gcc expands: libiberty's `expandargv`
     /// stops at its 2000th ("too many @-files encountered").
@@ -69,30 +86,35 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Usage { message } => write!(f, "{message}"),
+            Error::Usage(usage) => write!(f, "{usage}"),
+            Error::DepfileNewline { path } => write!(
+                f,
+                "\"{}\" has a newline in its name, which a make rule cannot hold; rename it or drop --depfile",
+                shown(path)
+            ),
             Error::ResponseFileLoop { file } => {
-                write!(f, "response file {} includes itself; remove the loop from it", file.to_string_lossy())
+                write!(f, "response file {} includes itself; remove the loop from it", shown(file))
             }
             Error::MissingValue { option } => write!(
                 f,
                 "{} at the end of the command needs a value; complete the command",
-                option.to_string_lossy()
+                shown(option)
             ),
             Error::ArchiveNotFound { path } => {
-                write!(f, "archive {} does not exist; build it first or fix the path", path.display())
+                write!(f, "archive {} does not exist; build it first or fix the path", shown(path))
             }
             Error::DriverNotFound { name } => write!(
                 f,
                 "cannot find the compiler driver {} on PATH; set --cc or SOLINK_CC to the real compiler",
-                name.to_string_lossy()
+                shown(name)
             ),
             Error::DriverNotExecutable { path } => write!(
                 f,
                 "{} is not an executable file; set --cc or SOLINK_CC to the real compiler",
-                path.display()
+                shown(path)
             ),
             Error::DriverExec { driver, source } => {
-                write!(f, "cannot run {}: {source}; check --cc, SOLINK_CC and PATH", driver.to_string_lossy())
+                write!(f, "cannot run {}: {source}; check --cc, SOLINK_CC and PATH", shown(driver))
             }
             Error::Output { source } => write!(f, "cannot write to stdout: {source}"),
             Error::Recursion => {
@@ -104,20 +126,73 @@ impl fmt::Display for Error {
             Error::Depfile { path, source } => write!(
                 f,
                 "cannot write the depfile {}: {source}; check that its directory exists and is writable",
-                path.display()
+                shown(path)
             ),
-            Error::Strict { message } => write!(f, "{message} (an error with --strict)"),
+            Error::NoCacheDir => write!(
+                f,
+                "there is no cache directory: set SOLINK_CACHE_DIR (or --cache-dir), XDG_CACHE_HOME or HOME"
+            ),
+            Error::CacheClear { path, source } => {
+                write!(f, "cannot clear the cache at {}: {source}; remove it by hand", shown(path))
+            }
+            Error::BadDepth { value } => write!(
+                f,
+                "SOLINK_DEPTH={} is not a number; unset it (solink sets it for the driver it runs, to stop loops)",
+                shown(value)
+            ),
             Error::TooManyResponseFiles { file, limit } => write!(
                 f,
                 "response file {} leads to {limit} @-files, where gcc stops (too many @-files encountered); include each file once",
-                file.to_string_lossy()
+                shown(file)
             ),
             Error::ResponseFilesTooLarge { file, cap } => write!(
                 f,
                 "response file {} and the files it includes are larger than {} MiB in all; split the link or check the file",
-                file.to_string_lossy(),
+                shown(file),
                 cap >> 20
             ),
+            // One `solink: ` line per warning; the binary prefixes the first.
+            Error::Strict { warnings } => {
+                for (i, w) in warnings.iter().enumerate() {
+                    let sep = if i == 0 { "" } else { "\nsolink: " };
+                    write!(f, "{sep}{w} (an error with --strict)")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Which of solink's own settings is wrong.
+#[derive(Debug)]
+pub enum Usage {
+    /// clap's complaint about solink's own command-line options (its first
+    /// line, which names the option).
+    Options { message: String },
+    /// A boolean variable (`SOLINK_STRICT=maybe`).
+    NotABoolean { variable: String, value: String },
+    /// `SOLINK_FORMAT` (or `--format`) is neither text nor json.
+    UnknownFormat { value: String },
+    /// `--cc`/`SOLINK_CC` cannot be split into words.
+    DriverQuoting { command: String, reason: String },
+    /// `--cc`/`SOLINK_CC` holds no word.
+    EmptyDriver,
+}
+
+impl fmt::Display for Usage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Usage::Options { message } => write!(f, "{message}"),
+            Usage::NotABoolean { variable, value } => {
+                write!(f, "{variable}={value} is not a boolean; set it to 1 or 0")
+            }
+            Usage::UnknownFormat { value } => {
+                write!(f, "SOLINK_FORMAT={value} is not a format; use text or json")
+            }
+            Usage::DriverQuoting { command, reason } => {
+                write!(f, "cannot split the driver command {command:?}: {reason}; check its quoting")
+            }
+            Usage::EmptyDriver => write!(f, "the driver command given by --cc/SOLINK_CC is empty"),
         }
     }
 }
@@ -125,3 +200,30 @@ impl fmt::Display for Error {
 /// Messages carry their cause already (anyhow's `{:#}` would print it
 /// twice otherwise).
 impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each refusal that used to share `Usage { message }` names its culprit.
+    #[test]
+    fn each_usage_error_names_its_culprit() {
+        let cases = [
+            (
+                Usage::NotABoolean { variable: "SOLINK_STRICT".into(), value: "maybe".into() },
+                "SOLINK_STRICT=maybe",
+            ),
+            (Usage::UnknownFormat { value: "xml".into() }, "SOLINK_FORMAT=xml"),
+            (Usage::DriverQuoting { command: "gcc '".into(), reason: "missing quote".into() }, "\"gcc '\""),
+            (Usage::EmptyDriver, "--cc/SOLINK_CC"),
+            (Usage::Options { message: "unexpected argument '--bogus'".into() }, "--bogus"),
+        ];
+        for (usage, culprit) in cases {
+            let text = Error::Usage(usage).to_string();
+            assert!(text.contains(culprit), "{text}");
+            assert_eq!(text.lines().count(), 1, "{text}");
+        }
+        let text = Error::DepfileNewline { path: PathBuf::from("a\nb.a") }.to_string();
+        assert!(text.contains("\"a\\nb.a\"") && text.lines().count() == 1, "{text}");
+    }
+}

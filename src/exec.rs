@@ -30,8 +30,18 @@ pub struct Driver {
 }
 
 /// The depth this solink runs at, from the environment; refuses a loop.
+/// Unset or empty is depth 0. Anything but a few decimal digits is refused
+/// by name rather than read as 0: a guard that garbage switches off is no
+/// guard (`-1`, `abc`, `+1`, ` 1` and a number past `u32` all count as garbage).
 pub fn check_depth(env: &Env) -> Result<u32, Error> {
-    let depth = env.get(DEPTH_VAR).and_then(|v| v.to_str()?.parse().ok()).unwrap_or(0);
+    let depth = match env.get(DEPTH_VAR).filter(|v| !v.is_empty()) {
+        None => 0,
+        Some(v) => v
+            .to_str()
+            .filter(|s| s.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|s| s.parse::<u32>().ok())
+            .ok_or_else(|| Error::BadDepth { value: v.to_os_string() })?,
+    };
     if depth >= MAX_DEPTH {
         return Err(Error::Recursion);
     }
@@ -68,7 +78,7 @@ impl Driver {
                 None => return Err(Error::DriverNotFound { name: name.clone() }),
             }
         };
-        let depth = env.get(DEPTH_VAR).and_then(|v| v.to_str()?.parse().ok()).unwrap_or(0);
+        let depth = check_depth(env)?;
         Ok(Driver { name: name.clone(), path, args: args.to_vec(), depth })
     }
 
@@ -106,11 +116,22 @@ impl Driver {
         self.run_with_response_file(args, env)
     }
 
-    /// Spawns the driver with `@FILE` and waits. SIGTERM and SIGHUP are
-    /// forwarded to it; SIGINT reaches it through the process group, so
-    /// solink only waits. The file is removed on every path out of here.
+    /// Spawns the driver with `@FILE` and waits, standing in for the driver
+    /// as exec would have: every signal in [`FORWARDED`] that solink was not
+    /// told to ignore is passed on to the driver, the response file is
+    /// removed on every path out of here, and a driver killed by a signal
+    /// kills solink by the same signal ([`die_by`]).
     fn run_with_response_file(&self, args: &[OsString], env: &Env) -> Result<u8, Error> {
         let fail = |source: std::io::Error| Error::ResponseFile { source };
+        // Caught before the response file exists, so no forwarded signal
+        // can end solink between its creation and its removal. A signal
+        // solink inherited as ignored (SIGHUP under nohup, SIGINT and
+        // SIGQUIT in a non-interactive shell's `&` job) is left ignored:
+        // catching it would turn a hangup into the end of the link, and the
+        // driver would inherit the default action instead of the ignore
+        // (exec resets a caught signal, and keeps an ignored one).
+        let caught: Vec<libc::c_int> = FORWARDED.iter().copied().filter(|&sig| !is_ignored(sig)).collect();
+        let mut signals = signal_hook::iterator::Signals::new(&caught).map_err(fail)?;
         let dir =
             env.get("TMPDIR").filter(|d| Path::new(d).is_dir()).map(PathBuf::from).unwrap_or("/tmp".into());
         let mut file =
@@ -120,8 +141,6 @@ impl Driver {
         let mut at = OsString::from("@");
         at.push(file.path());
 
-        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-        let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT]).map_err(fail)?;
         let mut child = match self.command().arg(&at).spawn() {
             Ok(c) => c,
             Err(source) => return Err(Error::DriverExec { driver: self.name.clone(), source }),
@@ -130,23 +149,99 @@ impl Driver {
         let handle = signals.handle();
         let forwarder = std::thread::spawn(move || {
             for sig in signals.forever() {
-                if sig != SIGINT {
-                    // SAFETY: kill(2) with a pid this process spawned and has
-                    // not yet reaped, so the pid cannot have been reused.
-                    unsafe { libc::kill(pid, sig) };
-                }
+                // SAFETY: kill(2) on a child that is not reaped until this
+                // thread has been joined (see `wait_exited`), so the pid
+                // cannot have been reused.
+                unsafe { libc::kill(pid, sig) };
             }
         });
-        let status = child.wait();
+        // Wait for the driver to end but leave it a zombie, stop the
+        // forwarder, and only then reap it.
+        let exited = wait_exited(pid);
         handle.close();
         let _ = forwarder.join();
+        let status = exited.and_then(|()| child.wait());
         drop(file);
         let status = status.map_err(|source| Error::DriverExec { driver: self.name.clone(), source })?;
+        if let Some(sig) = status.signal() {
+            die_by(sig);
+        }
         Ok(match (status.code(), status.signal()) {
             (Some(code), _) => code as u8,
             (None, Some(sig)) => (128 + sig) as u8,
             _ => 1,
         })
+    }
+}
+
+/// The signals solink passes on to a driver it spawned: every signal whose
+/// default action ends a process and that someone outside would send to
+/// end a link (a terminal, `kill`, `timeout`, a batch system, a build
+/// tool's supervisor). SIGINT and SIGQUIT are in: from a terminal they reach
+/// the driver through the process group anyway, and a second copy of a
+/// pending signal is merged into the first, but `kill -INT` aimed at solink
+/// alone must reach the driver too. Left out: SIGPIPE, which the kernel
+/// sends to the process that wrote to a closed pipe (solink writes nothing
+/// while it waits, and the driver gets its own); SIGXCPU, SIGXFSZ,
+/// SIGVTALRM and SIGPROF, which report solink's own limits and timers; and
+/// the faults (SIGSEGV, SIGBUS, ...), which are not sent but raised.
+const FORWARDED: [libc::c_int; 7] =
+    [libc::SIGHUP, libc::SIGINT, libc::SIGQUIT, libc::SIGTERM, libc::SIGUSR1, libc::SIGUSR2, libc::SIGALRM];
+
+/// Whether `sig` is ignored (SIG_IGN) in this process.
+fn is_ignored(sig: libc::c_int) -> bool {
+    // SAFETY: sigaction(2) with no new action only reads the current one
+    // into a zeroed struct of the right type.
+    unsafe {
+        let mut old: libc::sigaction = std::mem::zeroed();
+        libc::sigaction(sig, std::ptr::null(), &mut old) == 0 && old.sa_sigaction == libc::SIG_IGN
+    }
+}
+
+/// Waits until the child `pid` has ended without reaping it (waitid's
+/// WNOWAIT), so its pid stays reserved while signals may still be sent.
+fn wait_exited(pid: libc::pid_t) -> std::io::Result<()> {
+    loop {
+        // SAFETY: waitid(2) on our own child, into a zeroed siginfo_t.
+        let rc = unsafe {
+            let mut info: libc::siginfo_t = std::mem::zeroed();
+            libc::waitid(libc::P_PID, pid as libc::id_t, &mut info, libc::WEXITED | libc::WNOWAIT)
+        };
+        if rc == 0 {
+            return Ok(());
+        }
+        let err = std::io::Error::last_os_error();
+        if err.kind() != std::io::ErrorKind::Interrupted {
+            return Err(err);
+        }
+    }
+}
+
+/// Ends solink by `sig`, the signal that ended the driver, as exec would
+/// have: a shell then stops a script on Ctrl-C (bash ends a loop only when
+/// its child died by SIGINT, not when it exited 130) and reports
+/// "Terminated" or "Segmentation fault" as it would without solink. The
+/// response file is already removed. No core file: the driver wrote its
+/// own, and solink's would only overwrite it. Returns only if the signal
+/// did not end the process (it should not happen; the caller then exits
+/// 128+N).
+fn die_by(sig: libc::c_int) {
+    // SAFETY: plain libc calls on local, initialised values. The
+    // forwarding thread is joined, so nothing else handles signals.
+    unsafe {
+        let mut core: libc::rlimit = std::mem::zeroed();
+        if libc::getrlimit(libc::RLIMIT_CORE, &mut core) == 0 {
+            core.rlim_cur = 0;
+            libc::setrlimit(libc::RLIMIT_CORE, &core);
+        }
+        let mut dfl: libc::sigaction = std::mem::zeroed();
+        dfl.sa_sigaction = libc::SIG_DFL;
+        libc::sigaction(sig, &dfl, std::ptr::null_mut());
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, sig);
+        libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+        libc::raise(sig);
     }
 }
 

@@ -4,22 +4,22 @@ use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 
 use crate::args::{Command, LibName};
-use crate::resolve::{archive_file_name, Decision, Outcome, Reason, Resolver, Subject};
+use crate::decision::{Decision, Note, Outcome, Reason, ScriptProblem, Subject, Unreadable, Warning};
+use crate::policy::archive_file_name;
 
 /// One line per library decision: token, outcome, archive, stage, reason.
 pub fn decision_line(cmd: &Command, d: &Decision) -> String {
-    let lib = Resolver::subject_name(cmd, d);
-    let mut token = lib.display();
-    if let Subject::Dep { of, via, .. } = &d.subject {
-        token = format!("{token} (dependency of {of}, from {})", via.display());
+    let mut token = d.lib.display();
+    if let Subject::Dep { of, via } = &d.subject {
+        token = format!("{token} (dependency of {}, from {})", of.display(), via.display());
     }
     let outcome = match &d.outcome {
-        Outcome::Embed(path) => format!("embed {}", path.display()),
-        Outcome::Add(t) => format!("dynamic {}", t.to_string_lossy()),
+        Outcome::Embed { file, .. } => format!("embed {}", file.display()),
+        Outcome::Add { token } => format!("dynamic {}", token.to_string_lossy()),
         _ => outcome_word(d).replace('-', " "),
     };
     let stage = match &d.found {
-        Some(found) if !matches!(d.outcome, Outcome::Embed(_)) => {
+        Some(found) if !matches!(d.outcome, Outcome::Embed { .. }) => {
             format!(" ({} at {})", found.stage, found.path.display())
         }
         Some(found) => format!(" ({})", found.stage),
@@ -28,18 +28,88 @@ pub fn decision_line(cmd: &Command, d: &Decision) -> String {
     let mut line = format!("solink: {token}: {outcome}{stage}: {}", reason_text(cmd, d));
     for note in &d.notes {
         line.push_str("; ");
-        line.push_str(note);
+        line.push_str(&note_text(note));
     }
     line
+}
+
+fn note_text(note: &Note) -> String {
+    match note {
+        Note::SkippedIncompatible { path, id } => format!("skipped incompatible {} ({id})", path.display()),
+        Note::PrefersPic { pic, over } => format!("prefers {} over {}", pic.display(), over.display()),
+    }
+}
+
+/// The advice for an archive that is not position-independent; only real
+/// relocation problems get it (a versioned symbol or a damaged member is
+/// not fixed by -fPIC).
+const FIX_PIC: &str =
+    "Rebuild it with -fPIC (CMake: POSITION_INDEPENDENT_CODE ON; autotools: --with-pic) to embed it.";
+
+/// A warning in words, without the `solink:` prefix.
+pub fn warning(w: &Warning) -> String {
+    match w {
+        Warning::Unreadable { archive, lib, what } => format!(
+            "{} is {}; linking {} dynamically. Rebuild or remove it.",
+            archive.display(),
+            unreadable_text(what),
+            lib.display()
+        ),
+        Warning::UnsafeScript { archive, lib, why } => format!(
+            "{} is a linker script over {}; linking {} dynamically.",
+            archive.display(),
+            script_problem_text(why),
+            lib.display()
+        ),
+        Warning::Unfit { archive, lib, problem, shared } => {
+            let doing = match shared {
+                true => format!("linking {} dynamically", lib.display()),
+                false => "embedding it anyway, as ld would link it".to_string(),
+            };
+            if problem.is_not_pic() {
+                format!("{} is not position-independent ({problem}); {doing}. {FIX_PIC}", archive.display())
+            } else {
+                format!("{} cannot go into a shared object ({problem}); {doing}.", archive.display())
+            }
+        }
+        Warning::IncompleteDeps { archive, lib, missing, shared } => {
+            let doing = match shared {
+                true => format!("linking {} dynamically", lib.display()),
+                false => "embedding it anyway; the link may leave symbols undefined".to_string(),
+            };
+            format!("{} needs {}, which cannot be found; {doing}.", archive.display(), missing.display())
+        }
+    }
+}
+
+fn unreadable_text(what: &Unreadable) -> String {
+    match what {
+        Unreadable::NotArchive => "not an archive".to_string(),
+        Unreadable::Damaged(e) => format!("damaged ({e})"),
+    }
+}
+
+fn script_problem_text(why: &ScriptProblem) -> String {
+    match why {
+        ScriptProblem::Lib(l) => format!("-l{}", l.to_string_lossy()),
+        ScriptProblem::Missing(f) => format!("{}, which does not exist", f.display()),
+        ScriptProblem::Unfit { file, problem } if problem.is_not_pic() => {
+            format!("{}, which is not position-independent ({problem})", file.display())
+        }
+        ScriptProblem::Unfit { file, problem } => {
+            format!("{}, which cannot go into a shared object ({problem})", file.display())
+        }
+        ScriptProblem::NotEmbeddable(f) => format!("{}, which cannot be embedded", f.display()),
+    }
 }
 
 /// The outcome as one word (the JSON `outcome` field).
 fn outcome_word(d: &Decision) -> &'static str {
     match &d.outcome {
-        Outcome::Embed(_) => "embed",
+        Outcome::Embed { .. } => "embed",
         Outcome::Keep if d.reason == Reason::StaticRegion => "as-given",
         Outcome::Keep => "dynamic",
-        Outcome::Add(_) => "added",
+        Outcome::Add { .. } => "added",
         Outcome::Drop => "dropped",
     }
 }
@@ -48,7 +118,7 @@ fn outcome_word(d: &Decision) -> &'static str {
 fn reason_code(r: &Reason) -> &'static str {
     match r {
         Reason::FirstArchive => "first-archive",
-        Reason::ScriptOverArchives(_) => "script-over-archives",
+        Reason::ScriptOverArchives => "script-over-archives",
         Reason::NotFound => "not-found",
         Reason::RuntimeLibrary => "runtime-library",
         Reason::StaticRegion => "static-region",
@@ -57,6 +127,7 @@ fn reason_code(r: &Reason) -> &'static str {
         Reason::CommaInPath => "comma-in-path",
         Reason::UserEmbed => "user-embed",
         Reason::UserNoEmbed => "user-no-embed",
+        // Kept as "not-pic" for every unfitness: the JSON schema is stable.
         Reason::NotPic { .. } => "not-pic",
         Reason::Empty => "empty",
         Reason::Unreadable(_) => "unreadable",
@@ -67,13 +138,17 @@ fn reason_code(r: &Reason) -> &'static str {
 
 /// The reason in words.
 fn reason_text(cmd: &Command, d: &Decision) -> String {
-    let file = match Resolver::subject_name(cmd, d) {
+    let file = match &d.lib {
         LibName::Name(n) => archive_file_name(n.as_os_str()).to_string_lossy().into_owned(),
         LibName::Verbatim(f) => f.to_string_lossy().into_owned(),
     };
     match &d.reason {
         Reason::FirstArchive => format!("the first {file} in the search order; position-independent"),
-        Reason::ScriptOverArchives(archives) => {
+        Reason::ScriptOverArchives => {
+            let archives = match &d.outcome {
+                Outcome::Embed { archives, .. } => archives.as_slice(),
+                _ => &[],
+            };
             let list: Vec<String> = archives.iter().map(|a| a.display().to_string()).collect();
             format!("a linker script over position-independent archives: {}", list.join(", "))
         }
@@ -88,16 +163,22 @@ fn reason_text(cmd: &Command, d: &Decision) -> String {
         Reason::CommaInPath => "a path with a comma cannot go inside -Wl,".to_string(),
         Reason::UserEmbed => "--embed asked for it".to_string(),
         Reason::UserNoEmbed => "--no-embed asked for it".to_string(),
-        Reason::NotPic { problem, shared: Some(so) } => {
-            format!("not position-independent ({problem}); the shared {} serves instead", so.display())
-        }
-        Reason::NotPic { problem, shared: None } => {
-            format!("not position-independent ({problem}) and no shared twin; embedded as ld would link it")
+        Reason::NotPic { problem, shared } => {
+            let what = match problem.is_not_pic() {
+                true => "not position-independent",
+                false => "unfit for a shared object",
+            };
+            match shared {
+                Some(so) => format!("{what} ({problem}); the shared {} serves instead", so.display()),
+                None => format!("{what} ({problem}) and no shared twin; embedded as ld would link it"),
+            }
         }
         Reason::Empty => "an empty archive: nothing to embed".to_string(),
-        Reason::Unreadable(what) => what.clone(),
-        Reason::UnsafeScript(why) => format!("a linker script over {why}"),
-        Reason::IncompleteDeps { missing } => format!("it needs {missing}, which cannot be found"),
+        Reason::Unreadable(what) => unreadable_text(what),
+        Reason::UnsafeScript(why) => format!("a linker script over {}", script_problem_text(why)),
+        Reason::IncompleteDeps { missing } => {
+            format!("it needs {}, which cannot be found", missing.display())
+        }
     }
 }
 
@@ -114,22 +195,23 @@ pub fn json(cmd: &Command, decisions: &[Decision], command: &[OsString]) -> Stri
         .iter()
         .map(|d| {
             let (dependency_of, via) = match &d.subject {
-                Subject::Dep { of, via, .. } => (Value::String(of.clone()), lossy(via)),
-                Subject::Ref(_) => (Value::Null, Value::Null),
+                Subject::Dep { of, via } => (Value::String(of.display()), lossy(via)),
+                Subject::Ref { .. } => (Value::Null, Value::Null),
             };
+            let notes: Vec<String> = d.notes.iter().map(note_text).collect();
             json!({
-                "library": Resolver::subject_name(cmd, d).display(),
+                "library": d.lib.display(),
                 "outcome": outcome_word(d),
-                "path": match &d.outcome { Outcome::Embed(p) => lossy(p), _ => Value::Null },
-                "added": match &d.outcome { Outcome::Add(t) => Value::String(t.to_string_lossy().into_owned()), _ => Value::Null },
+                "path": match &d.outcome { Outcome::Embed { file, .. } => lossy(file), _ => Value::Null },
+                "added": match &d.outcome { Outcome::Add { token } => Value::String(token.to_string_lossy().into_owned()), _ => Value::Null },
                 "found": d.found.as_ref().map(|f| lossy(&f.path)),
                 "stage": d.found.as_ref().map(|f| f.stage.number()),
                 "reason": reason_code(&d.reason),
                 "detail": reason_text(cmd, d),
                 "dependency_of": dependency_of,
                 "via": via,
-                "notes": d.notes,
-                "warning": d.warning,
+                "notes": notes,
+                "warning": d.warning.as_ref().map(warning),
             })
         })
         .collect();
@@ -185,6 +267,47 @@ mod tests {
         let back: Vec<OsString> =
             shell_words::split(&line).unwrap().into_iter().map(OsString::from).collect();
         assert_eq!(back, words);
+    }
+
+    use crate::archive::{Finding, Problem, ProblemKind};
+    use std::path::PathBuf;
+
+    fn problem(kind: ProblemKind) -> Problem {
+        Problem { member: "m.o".into(), kind }
+    }
+
+    /// Issue 12 §4: only a relocation problem is "not position-independent"
+    /// and gets the -fPIC advice; a versioned symbol or a member that is not
+    /// ELF names its own cause, in the warning, the script message and the
+    /// explain reason alike.
+    #[test]
+    fn every_message_names_the_real_cause() {
+        let reloc =
+            problem(ProblemKind::Finding(Finding::NotPic { reloc: "R_X86_64_32".into(), symbol: None }));
+        let versioned = problem(ProblemKind::Finding(Finding::Versioned { symbol: "f@V1".into() }));
+        let not_elf = problem(ProblemKind::NotElf);
+        let damaged = problem(ProblemKind::Damaged("truncated".into()));
+        let lib = LibName::Name("z".into());
+        let archive = PathBuf::from("/L/libz.a");
+        for (p, pic) in [(reloc, true), (versioned, false), (not_elf, false), (damaged, false)] {
+            let w = warning(&Warning::Unfit {
+                archive: archive.clone(),
+                lib: lib.clone(),
+                problem: p.clone(),
+                shared: true,
+            });
+            assert_eq!(w.contains("not position-independent"), pic, "{w}");
+            assert_eq!(w.contains("-fPIC"), pic, "{w}");
+            assert!(w.contains(&p.to_string()), "{w}");
+            let s = script_problem_text(&ScriptProblem::Unfit { file: archive.clone(), problem: p.clone() });
+            assert_eq!(s.contains("not position-independent"), pic, "{s}");
+            let cmd = crate::args::classify(vec!["-shared".into(), "-lz".into()]).unwrap();
+            let subject = Subject::Dep { of: lib.clone(), via: PathBuf::new() };
+            let reason = Reason::NotPic { problem: p.clone(), shared: None };
+            let d = Decision::new(lib.clone(), subject, Outcome::Keep, reason);
+            let r = reason_text(&cmd, &d);
+            assert_eq!(r.contains("not position-independent"), pic, "{r}");
+        }
     }
 
     #[test]

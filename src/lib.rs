@@ -2,7 +2,7 @@
 //! shared library links against.
 //!
 //! The pipeline is **classify → resolve → rewrite → run**:
-//! [`args::classify`] reads the gcc command line, [`resolve::resolve`]
+//! [`args::classify`] reads the gcc command line, [`resolve::Resolver::resolve`]
 //! decides each `-lNAME`, [`rewrite::rewrite`] builds the final argv, and
 //! [`exec`] execs the real driver. The library never reads the process
 //! environment or argv itself: [`run`] gets both as arguments.
@@ -11,27 +11,35 @@ pub mod archive;
 pub mod args;
 pub mod cache;
 pub mod cli;
+pub mod closure;
+pub mod decision;
 pub mod depfile;
 pub mod deps;
 mod error;
 pub mod exec;
 pub mod explain;
 pub mod fsx;
+pub mod policy;
+pub mod probe;
 pub mod resolve;
 pub mod rewrite;
 pub mod search;
+pub mod symbols;
+pub mod sysdirs;
+pub mod text;
 
 use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
 use std::io::Write;
 use std::path::PathBuf;
 
-pub use error::Error;
+pub use error::{Error, Usage};
 
 use args::Command;
 use cli::{Options, Parsed};
 use exec::Driver;
 use search::SearchPath;
+use sysdirs::SystemDirs;
 
 /// The environment variables solink may read, handed in by the caller,
 /// and where solink's own executable is (to never run itself as the driver).
@@ -80,10 +88,11 @@ pub fn run(argv: Vec<OsString>, env: &Env) -> anyhow::Result<u8> {
         Some(_) => (cli::from_env(env)?, rest),
         None => match cli::parse(rest, env)? {
             Parsed::Info(text) => {
-                print!("{text}");
+                print_out(text.as_bytes())?;
                 return Ok(0);
             }
             Parsed::Run(options, args) => (*options, args),
+            Parsed::Manage(what, options) => return manage(what, &options, env),
         },
     };
     let (driver_words, args) = match (&masquerade, &options.cc) {
@@ -92,29 +101,17 @@ pub fn run(argv: Vec<OsString>, env: &Env) -> anyhow::Result<u8> {
     };
     let syntax = args::Syntax::of_driver(&driver_words[0]);
     let cmd = args::classify_as(args.clone(), syntax)?;
-    // Found at most once: for the system dirs (if a lookup reaches them)
-    // and for the exec.
-    let driver = std::cell::OnceCell::new();
-    let find_driver = || driver.get_or_init(|| Driver::find(&driver_words, env).ok()).as_ref();
-    let (final_args, decisions) =
-        if cmd.is_shared_link() { link_args(&options, &cmd, &find_driver, env)? } else { (args, Vec::new()) };
-    let embedded = resolve::embedded_files(&cmd, &decisions);
-    let warnings: Vec<&String> = decisions.iter().filter_map(|d| d.warning.as_ref()).collect();
-    if let (true, Some(first)) = (options.strict, warnings.first()) {
-        return Err(Error::Strict { message: (*first).clone() }.into());
-    }
-    if options.print_resolved {
-        let mut out = Vec::new();
-        for path in &embedded {
-            out.extend_from_slice(path.as_os_str().as_encoded_bytes());
-            out.push(b'\n');
-        }
-        std::io::stdout().write_all(&out).map_err(|source| Error::Output { source })?;
-        return Ok(0);
-    }
-    if let (Some(path), true) = (&options.depfile, cmd.is_shared_link()) {
-        let target = cmd.output.clone().unwrap_or_else(|| PathBuf::from("a.out"));
-        depfile::write(path, &depfile::render(&target, &embedded)?)?;
+    // Found once, up front (a PATH walk, no process): the system dirs are
+    // asked of it, and it is what runs. Not found is an error only when it
+    // must run: `--dry-run` and `--print-resolved` work without it.
+    let driver = Driver::find(&driver_words, env);
+    let (final_args, decisions) = if cmd.is_shared_link() {
+        link_args(&options, &cmd, driver.as_ref().ok(), env)?
+    } else {
+        (args, Vec::new())
+    };
+    if let Some(status) = before_link(&options, &cmd, &decisions)? {
+        return Ok(status);
     }
     let mut command_line = driver_words.clone();
     command_line.extend(final_args.iter().cloned());
@@ -122,15 +119,74 @@ pub fn run(argv: Vec<OsString>, env: &Env) -> anyhow::Result<u8> {
     if options.dry_run {
         let mut line = explain::quote_command(&command_line);
         line.push(b'\n');
-        std::io::stdout().write_all(&line).map_err(|source| Error::Output { source })?;
+        print_out(&line)?;
         return Ok(0);
     }
-    let driver = match find_driver() {
-        Some(d) => d,
-        // Not found: look again, for the error that says why.
-        None => &Driver::find(&driver_words, env)?,
+    Ok(driver?.run(&final_args, env)?)
+}
+
+/// What comes between the decisions and the link: `--strict` refuses on
+/// any warning, `--print-resolved` prints the embedded files and stops
+/// (`Some(0)`), `--depfile` writes them. The embedded files are computed
+/// only for those two options.
+fn before_link(
+    options: &Options,
+    cmd: &Command,
+    decisions: &[resolve::Decision],
+) -> Result<Option<u8>, Error> {
+    if options.strict {
+        // Every warning, not just the first: a build log should show them all.
+        let lines: Vec<String> =
+            decisions.iter().filter_map(|d| d.warning.as_ref()).map(explain::warning).collect();
+        if !lines.is_empty() {
+            return Err(Error::Strict { warnings: lines });
+        }
+    }
+    if options.print_resolved {
+        let mut out = Vec::new();
+        for path in &resolve::embedded_files(cmd, decisions) {
+            out.extend_from_slice(path.as_os_str().as_encoded_bytes());
+            out.push(b'\n');
+        }
+        print_out(&out)?;
+        return Ok(Some(0));
+    }
+    if let (Some(path), true) = (&options.depfile, cmd.is_shared_link()) {
+        let target = cmd.output.clone().unwrap_or_else(|| PathBuf::from("a.out"));
+        let embedded = resolve::embedded_files(cmd, decisions);
+        depfile::write(path, &depfile::render(&target, &embedded)?)?;
+    }
+    Ok(None)
+}
+
+/// Where the cache lives for these options and this environment.
+fn cache_root(options: &Options, env: &Env) -> Option<PathBuf> {
+    let path = |name| env.get(name).map(std::path::Path::new);
+    cache::root(options.cache_dir.as_deref(), path("XDG_CACHE_HOME"), path("HOME"))
+}
+
+/// `--clear-cache` and `--show-cache`.
+fn manage(what: cli::Manage, options: &Options, env: &Env) -> anyhow::Result<u8> {
+    let root = cache_root(options, env).ok_or(Error::NoCacheDir)?;
+    let text = match what {
+        cli::Manage::ClearCache => {
+            cache::clear(&root).map_err(|source| Error::CacheClear { path: root.clone(), source })?;
+            format!("cleared the cache at {}\n", root.display())
+        }
+        cli::Manage::ShowCache => {
+            let (entries, bytes) = cache::usage(&root);
+            format!("cache directory: {}\nentries: {entries}\nsize: {bytes} bytes\n", root.display())
+        }
     };
-    Ok(driver.run(&final_args, env)?)
+    print_out(text.as_bytes())?;
+    Ok(0)
+}
+
+/// Writes all of `bytes` to stdout and flushes them (`print!` panics on a
+/// full disk, and with `no_main` nothing flushes stdout at exit).
+fn print_out(bytes: &[u8]) -> Result<(), Error> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes).and_then(|()| out.flush()).map_err(|source| Error::Output { source })
 }
 
 /// The compiler a symlink named `cc`, `gcc`, `g++`, `c++`, `clang`,
@@ -160,10 +216,10 @@ fn choose_driver(options: &Options, mut args: Vec<OsString>, env: &Env) -> (Vec<
 }
 
 /// The rewritten arguments of a shared link, and the decisions behind them.
-fn link_args<'d>(
+fn link_args(
     options: &Options,
     cmd: &Command,
-    find_driver: &dyn Fn() -> Option<&'d Driver>,
+    driver: Option<&Driver>,
     env: &Env,
 ) -> Result<(Vec<OsString>, Vec<resolve::Decision>), Error> {
     if let Some(option) = &cmd.missing_value {
@@ -172,15 +228,15 @@ fn link_args<'d>(
     if let Some(path) = cmd.direct_archives.iter().find(|p| !p.exists()) {
         return Err(Error::ArchiveNotFound { path: path.clone() });
     }
-    let cache = cache::Cache::new(
-        env.get("XDG_CACHE_HOME").map(std::path::Path::new),
-        env.get("HOME").map(std::path::Path::new),
-    );
-    let system_cache = cache.clone();
-    let system: Option<Box<dyn FnOnce() -> Vec<PathBuf>>> = (!options.no_system_dirs).then(|| {
-        Box::new(move || system_dirs(cmd, find_driver(), system_cache.as_ref()))
-            as Box<dyn FnOnce() -> Vec<PathBuf>>
-    });
+    let cache =
+        if options.no_cache { None } else { cache_root(options, env).map(|r| cache::Cache::in_root(&r)) };
+    let system = match driver {
+        _ if options.no_system_dirs => None,
+        Some(driver) => {
+            Some(SystemDirs::of_driver(driver, cmd.syntax, &cmd.target_flags, env, cache.clone()))
+        }
+        None => Some(SystemDirs::listed(search::fallback_system_dirs())),
+    };
     let search = SearchPath::new(&options.libsdir, &cmd.lib_dirs, options.workspace.as_deref(), system);
     let policy = resolve::Policy {
         embed: options.embed.clone(),
@@ -191,9 +247,9 @@ fn link_args<'d>(
             .map(|p| std::env::split_paths(p).collect())
             .unwrap_or_default(),
     };
-    let mut resolver = resolve::Resolver::new(search, policy, resolve::link_target(cmd), cache);
+    let mut resolver = resolve::Resolver::new(search, policy, archive::target::link_target(cmd), cache);
     let decisions = resolver.resolve(cmd);
-    let rpaths = if options.rpath_dynamic { resolver.rpath_dirs(cmd, &decisions) } else { Vec::new() };
+    let rpaths = if options.rpath_dynamic { resolver.rpath_dirs(&decisions) } else { Vec::new() };
 
     let shape = rewrite::Shape {
         group: !options.no_group,
@@ -202,59 +258,6 @@ fn link_args<'d>(
         rpaths,
     };
     Ok((rewrite::rewrite(cmd, &decisions, &shape), decisions))
-}
-
-/// The driver's library directories (search stage 4): asked of the driver
-/// once and cached per driver, keyed by its path, size and mtime, the
-/// target flags and the question, so a warm link starts no process but the
-/// driver itself.
-fn system_dirs(cmd: &Command, driver: Option<&Driver>, cache: Option<&cache::Cache>) -> Vec<PathBuf> {
-    let Some(driver) = driver else {
-        return search::fallback_system_dirs();
-    };
-    let question = match cmd.syntax {
-        args::Syntax::Gcc => "-print-search-dirs",
-        args::Syntax::Ld => "--verbose",
-    };
-    let key = driver.path.metadata().ok().and_then(|m| {
-        use std::os::unix::fs::MetadataExt;
-        let mut words = vec![driver.path.as_os_str().to_str()?.to_string()];
-        words.extend(
-            driver
-                .args
-                .iter()
-                .chain(&cmd.target_flags)
-                .map(|w| w.to_str().map(str::to_string))
-                .collect::<Option<Vec<_>>>()?,
-        );
-        Some(format!(
-            "dirs {} {} {}.{} {question} {}",
-            m.size(),
-            m.ino(),
-            m.mtime(),
-            m.mtime_nsec(),
-            words.join("\u{1f}")
-        ))
-    });
-    if let (Some(cache), Some(key)) = (cache, &key) {
-        if let Some(lines) = cache.get_lines(key) {
-            return lines.into_iter().map(PathBuf::from).collect();
-        }
-    }
-    // A driver that cannot answer (lld and mold print no SEARCH_DIR) gets
-    // the built-in list, and that answer is cached too.
-    let dirs = driver
-        .ask(&cmd.target_flags, question)
-        .and_then(|out| match cmd.syntax {
-            args::Syntax::Gcc => search::parse_print_search_dirs(&out),
-            args::Syntax::Ld => search::parse_ld_verbose(&out),
-        })
-        .unwrap_or_else(search::fallback_system_dirs);
-    let lines: Option<Vec<String>> = dirs.iter().map(|d| d.to_str().map(str::to_string)).collect();
-    if let (Some(cache), Some(key), Some(lines)) = (cache, &key, lines) {
-        cache.put_lines(key, &lines);
-    }
-    dirs
 }
 
 /// Explain output (text or JSON) and warnings, on stderr. Best effort: a
@@ -302,7 +305,7 @@ fn report(
         }
     }
     for warning in decisions.iter().filter_map(|d| d.warning.as_ref()) {
-        let _ = writeln!(err, "{prefix} {warning}");
+        let _ = writeln!(err, "{prefix} {}", explain::warning(warning));
     }
     if options.explain {
         let mut line = b"solink: command: ".to_vec();

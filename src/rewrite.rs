@@ -7,6 +7,27 @@
 //! that their order cannot matter. An `@file` whose contents are untouched
 //! is emitted as the `@file` token; one with a rewritten library inside is
 //! emitted expanded.
+//!
+//! ## The index model
+//! `args::classify` leaves three coordinates, all into the one `Command`:
+//! - `Command::tokens` is the argv with every `@file` expanded; an `Arg` is
+//!   one argument (`-o x`, `-lz`, `-Wl,a,b`) and `Arg::span` is the range of
+//!   its tokens. A `Group` (a top-level `@file`) spans tokens the same way.
+//! - `Arg::linker` holds the pieces a `-Wl,`/`-Xlinker` argument carries
+//!   (`-Wl,-l,z` has the pieces `-l` and `z`); a `Piece { arg, index }` is
+//!   one of them. `-Xlinker -l -Xlinker z` is two args, so one library's
+//!   pieces may span args: `Site::Linker { first, last }`.
+//! - A decision's `Site` says where its library sits: `Site::Driver { arg }`
+//!   (a whole argument) or `Site::Linker` (pieces).
+//!
+//! The rewrite happens in two steps, so no index is used after its text
+//! changed: `plan` turns the decisions into a `Plan` of edits keyed by
+//! those coordinates (replace or remove an argument or a piece, plus what
+//! goes after the last embedded archive), and `apply` walks the arguments
+//! once, emitting each one as given or as edited, and each untouched group
+//! as its `@file`. An edit is kept as a plan rather than applied at once
+//! because one argument can carry several libraries (`-Wl,-la,-lb`): its
+//! pieces are re-joined only after every decision has been seen.
 
 use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
@@ -14,7 +35,7 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
 
 use crate::args::{Command, Group, LibName, LinkerForm, Piece, Site, Syntax};
-use crate::resolve::{Decision, Outcome, Reason, Subject};
+use crate::decision::{Decision, Outcome, Subject};
 
 /// Which embedded libraries an option applies to.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -66,63 +87,88 @@ fn lib_name(lib: &LibName) -> &OsStr {
 
 /// The final arguments (without the driver).
 pub fn rewrite(cmd: &Command, decisions: &[Decision], shape: &Shape) -> Vec<OsString> {
-    let mut arg_edits: HashMap<usize, Edit> = HashMap::new();
-    let mut piece_edits: HashMap<Piece, Edit> = HashMap::new();
-    let mut embedded_args: Vec<usize> = Vec::new();
-    let mut dep_archives: Vec<OsString> = Vec::new();
-    let mut dep_dynamic: Vec<OsString> = Vec::new();
-    let mut hidden: Vec<OsString> = Vec::new();
+    apply(cmd, plan(cmd, decisions, shape), shape)
+}
 
+/// Every edit the decisions make, by the coordinates of the index model.
+#[derive(Debug, Default)]
+struct Plan {
+    arg_edits: HashMap<usize, Edit>,
+    piece_edits: HashMap<Piece, Edit>,
+    /// The arguments that now hold an embedded archive.
+    embedded_args: Vec<usize>,
+    /// Added dependencies: archives, and dynamic tokens.
+    dep_archives: Vec<OsString>,
+    dep_dynamic: Vec<OsString>,
+    /// How many archives are embedded in all (references and dependencies).
+    embedded_count: usize,
+    /// Archive names for `--exclude-libs`.
+    hidden: Vec<OsString>,
+}
+
+fn plan(cmd: &Command, decisions: &[Decision], shape: &Shape) -> Plan {
+    let mut plan = Plan::default();
     for d in decisions {
-        let (lib, site) = match &d.subject {
-            Subject::Ref(i) => (&cmd.libs[*i].name, Some(&cmd.libs[*i].site)),
-            Subject::Dep { lib, .. } => (lib, None),
+        let site = match &d.subject {
+            Subject::Ref { site } => Some(site),
+            Subject::Dep { .. } => None,
         };
-        let whole = shape.whole_archive.wants(lib_name(lib));
-        if let Outcome::Embed(path) = &d.outcome {
-            if shape.hide.wants(lib_name(lib)) {
-                hidden.extend(archive_basenames(d, path));
+        let members = match shape.whole_archive.wants(lib_name(&d.lib)) {
+            true => Members::All,
+            false => Members::Needed,
+        };
+        if let Outcome::Embed { archives, .. } = &d.outcome {
+            plan.embedded_count += 1;
+            if shape.hide.wants(lib_name(&d.lib)) {
+                plan.hidden.extend(archives.iter().filter_map(|p| p.file_name().map(OsStr::to_os_string)));
             }
         }
         match (&d.outcome, site) {
             (Outcome::Keep, _) => {}
-            (Outcome::Add(token), None) => dep_dynamic.push(token.clone()),
-            (Outcome::Embed(path), None) => dep_archives.extend(wrap(path, whole, cmd.syntax, false)),
-            (Outcome::Embed(path), Some(Site::Driver { arg })) => {
-                arg_edits.insert(*arg, Edit::Replace(wrap(path, whole, cmd.syntax, false)));
-                embedded_args.push(*arg);
+            (Outcome::Add { token }, None) => plan.dep_dynamic.push(token.clone()),
+            (Outcome::Embed { file, .. }, None) => {
+                plan.dep_archives.extend(wrap(file, members, Form::Args(cmd.syntax)))
             }
-            (Outcome::Embed(path), Some(Site::Linker { first, last })) => {
-                piece_edits.insert(*first, Edit::Replace(wrap(path, whole, cmd.syntax, true)));
-                remove_pieces(cmd, *first, *last, &mut piece_edits);
-                embedded_args.push(first.arg);
+            (Outcome::Embed { file, .. }, Some(Site::Driver { arg })) => {
+                plan.arg_edits.insert(*arg, Edit::Replace(wrap(file, members, Form::Args(cmd.syntax))));
+                plan.embedded_args.push(*arg);
+            }
+            (Outcome::Embed { file, .. }, Some(Site::Linker { first, last })) => {
+                plan.piece_edits.insert(*first, Edit::Replace(wrap(file, members, Form::Pieces)));
+                remove_pieces(cmd, *first, *last, &mut plan.piece_edits);
+                plan.embedded_args.push(first.arg);
             }
             (Outcome::Drop, Some(Site::Driver { arg })) => {
-                arg_edits.insert(*arg, Edit::Remove);
+                plan.arg_edits.insert(*arg, Edit::Remove);
             }
             (Outcome::Drop, Some(Site::Linker { first, last })) => {
-                piece_edits.insert(*first, Edit::Remove);
-                remove_pieces(cmd, *first, *last, &mut piece_edits);
+                plan.piece_edits.insert(*first, Edit::Remove);
+                remove_pieces(cmd, *first, *last, &mut plan.piece_edits);
             }
-            (Outcome::Drop | Outcome::Add(_), _) => {}
+            (Outcome::Drop | Outcome::Add { .. }, _) => {}
         }
     }
+    plan
+}
 
+/// The arguments with the plan's edits: the group around the embedded
+/// archives, the dependencies after the last, untouched `@file`s as given,
+/// then `--exclude-libs` and `-rpath` at the end.
+fn apply(cmd: &Command, plan: Plan, shape: &Shape) -> Vec<OsString> {
     let mut emitted: Vec<Option<Vec<OsString>>> =
-        (0..cmd.args.len()).map(|i| emit_arg(cmd, i, arg_edits.get(&i), &piece_edits)).collect();
-    let embedded_count = embedded_args.len() + decisions.iter().filter(|d| is_dep_embed(d)).count();
-    if let (Some(&first), Some(&last)) = (embedded_args.iter().min(), embedded_args.iter().max()) {
-        let grouped = shape.group && embedded_count >= 2;
+        (0..cmd.args.len()).map(|i| emit_arg(cmd, i, plan.arg_edits.get(&i), &plan.piece_edits)).collect();
+    if let (Some(&first), Some(&last)) = (plan.embedded_args.iter().min(), plan.embedded_args.iter().max()) {
+        let grouped = shape.group && plan.embedded_count >= 2;
         if grouped {
             let tokens = emitted[first].get_or_insert_with(|| cmd.arg_tokens(&cmd.args[first]).to_vec());
             tokens.insert(0, linker_flag(cmd.syntax, "--start-group"));
         }
         let tokens = emitted[last].get_or_insert_with(|| cmd.arg_tokens(&cmd.args[last]).to_vec());
-        tokens.extend(dep_archives);
+        tokens.extend(plan.dep_archives);
         if grouped {
             tokens.push(linker_flag(cmd.syntax, "--end-group"));
         }
-        tokens.extend(dep_dynamic);
+        tokens.extend(plan.dep_dynamic);
     }
 
     let mut out = Vec::with_capacity(cmd.tokens.len() + 4);
@@ -143,7 +189,7 @@ pub fn rewrite(cmd: &Command, decisions: &[Decision], shape: &Shape) -> Vec<OsSt
         }
     }
     out.extend(groups.map(|g| g.token.clone()));
-    for base in hidden {
+    for base in plan.hidden {
         out.extend(linker_option(cmd.syntax, "--exclude-libs", &base));
     }
     for dir in &shape.rpaths {
@@ -160,30 +206,34 @@ fn linker_flag(syntax: Syntax, flag: &str) -> OsString {
     }
 }
 
-fn is_dep_embed(d: &Decision) -> bool {
-    matches!((&d.subject, &d.outcome), (Subject::Dep { .. }, Outcome::Embed(_)))
+/// Which members of an archive ld takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Members {
+    /// Those that define a needed symbol (ld's default).
+    Needed,
+    /// All of them (`--whole-archive`).
+    All,
 }
 
-/// The archive names `--exclude-libs` needs: the archive's own, or for a
-/// linker script, those of the archives it names.
-fn archive_basenames(d: &Decision, path: &std::path::Path) -> Vec<OsString> {
-    let paths: Vec<&std::path::Path> = match &d.reason {
-        Reason::ScriptOverArchives(archives) => archives.iter().map(PathBuf::as_path).collect(),
-        _ => vec![path],
-    };
-    paths.iter().filter_map(|p| p.file_name().map(OsStr::to_os_string)).collect()
+/// Where the tokens go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Form {
+    /// Driver arguments (`-Wl,FLAG` for gcc, `FLAG` for ld).
+    Args(Syntax),
+    /// Linker pieces inside `-Wl,`/`-Xlinker`: bare flags.
+    Pieces,
 }
 
-/// An archive path, wrapped in `--whole-archive` when asked; `pieces` for
-/// the inside of `-Wl,`/`-Xlinker`.
-fn wrap(path: &std::path::Path, whole: bool, syntax: Syntax, pieces: bool) -> Vec<OsString> {
+/// An archive path, wrapped in `--whole-archive` when all its members are
+/// wanted.
+fn wrap(path: &std::path::Path, members: Members, form: Form) -> Vec<OsString> {
     let path = path.as_os_str().to_os_string();
-    match (whole, pieces) {
-        (false, _) => vec![path],
-        (true, false) => {
+    match (members, form) {
+        (Members::Needed, _) => vec![path],
+        (Members::All, Form::Args(syntax)) => {
             vec![linker_flag(syntax, "--whole-archive"), path, linker_flag(syntax, "--no-whole-archive")]
         }
-        (true, true) => vec!["--whole-archive".into(), path, "--no-whole-archive".into()],
+        (Members::All, Form::Pieces) => vec!["--whole-archive".into(), path, "--no-whole-archive".into()],
     }
 }
 
@@ -281,8 +331,8 @@ mod tests {
         v.iter().map(OsString::from).collect()
     }
 
-    fn decision(subject: Subject, outcome: Outcome) -> Decision {
-        Decision { subject, outcome, reason: Reason::FirstArchive, found: None, notes: vec![], warning: None }
+    fn decision(lib: LibName, subject: Subject, outcome: Outcome) -> Decision {
+        Decision::new(lib, subject, outcome, crate::decision::Reason::FirstArchive)
     }
 
     /// Rewrites `args`, embedding each library named in `embed` as
@@ -300,28 +350,26 @@ mod tests {
         let mut decisions: Vec<Decision> = cmd
             .libs
             .iter()
-            .enumerate()
-            .map(|(lib, r)| {
+            .map(|r| {
                 let name = lib_name(&r.name).to_string_lossy().into_owned();
                 let outcome = if embed.contains(&name.as_str()) {
-                    Outcome::Embed(PathBuf::from(format!("/A/lib{name}.a")))
+                    Outcome::embed(PathBuf::from(format!("/A/lib{name}.a")))
                 } else if drop.contains(&name.as_str()) {
                     Outcome::Drop
                 } else {
                     Outcome::Keep
                 };
-                decision(Subject::Ref(lib), outcome)
+                decision(r.name.clone(), Subject::Ref { site: r.site.clone() }, outcome)
             })
             .collect();
         for dep in deps {
             let outcome = if dep.starts_with('/') {
-                Outcome::Embed(PathBuf::from(dep))
+                Outcome::embed(PathBuf::from(dep))
             } else {
-                Outcome::Add(dep.into())
+                Outcome::Add { token: dep.into() }
             };
-            let subject =
-                Subject::Dep { lib: LibName::Name("d".into()), of: "-lx".into(), via: PathBuf::new() };
-            decisions.push(decision(subject, outcome));
+            let subject = Subject::Dep { of: LibName::Name("x".into()), via: PathBuf::new() };
+            decisions.push(decision(LibName::Name("d".into()), subject, outcome));
         }
         assert_eq!(rewrite(&cmd, &decisions, shape), os(expected), "rewriting {args:?}");
     }
@@ -419,7 +467,8 @@ mod tests {
         let decisions: Vec<Decision> = (0..2)
             .map(|i| {
                 let path = PathBuf::from(if i == 0 { "/A/libx.a" } else { "/A/liby.a" });
-                decision(Subject::Ref(i), Outcome::Embed(path))
+                let r = &cmd.libs[i];
+                decision(r.name.clone(), Subject::Ref { site: r.site.clone() }, Outcome::embed(path))
             })
             .collect();
         let shape = Shape {

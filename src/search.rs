@@ -11,6 +11,8 @@ use std::fmt;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
+use crate::sysdirs::SystemDirs;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Stage {
     LibsDir,
@@ -51,8 +53,17 @@ pub struct Found {
 /// Where the system directories come from.
 enum System<'a> {
     Skipped,
-    NotAsked(Box<dyn FnOnce() -> Vec<PathBuf> + 'a>),
+    NotAsked(SystemDirs<'a>),
     Asked,
+}
+
+/// Whether a walk may reach stage 4 (and so ask the driver).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reach {
+    /// Every stage, the system directories included.
+    All,
+    /// Stages 1 to 3 only: the walk never asks the driver.
+    BeforeSystem,
 }
 
 /// After this many lookups in one directory, it is listed once and looked
@@ -107,13 +118,13 @@ pub struct SearchPath<'a> {
 }
 
 impl<'a> SearchPath<'a> {
-    /// Stages 1 to 3; `system` is called at most once, when a lookup first
+    /// Stages 1 to 3; `system` is asked at most once, when a lookup first
     /// gets past them (`None` skips stage 4).
     pub fn new(
         libsdir: &[PathBuf],
         lib_dirs: &[PathBuf],
         workspace: Option<&Path>,
-        system: Option<Box<dyn FnOnce() -> Vec<PathBuf> + 'a>>,
+        system: Option<SystemDirs<'a>>,
     ) -> SearchPath<'a> {
         let mut dirs: Vec<Dir> = Vec::new();
         dirs.extend(libsdir.iter().map(|d| Dir::new(d.clone(), Stage::LibsDir)));
@@ -132,7 +143,7 @@ impl<'a> SearchPath<'a> {
         if let Some(found) = self.memo.get(file) {
             return found.clone();
         }
-        let found = self.find_where(file, true, &mut |_| true);
+        let found = self.find_where(file, Reach::All, &mut |_| true);
         self.memo.insert(file.to_owned(), found.clone());
         found
     }
@@ -142,23 +153,24 @@ impl<'a> SearchPath<'a> {
             let System::NotAsked(ask) = std::mem::replace(&mut self.system, System::Asked) else {
                 unreachable!()
             };
-            self.dirs.extend(ask().into_iter().map(|d| Dir::new(d, Stage::System)));
+            self.dirs.extend(ask.dirs().into_iter().map(|d| Dir::new(d, Stage::System)));
         }
     }
 
     /// Walks the search order for files named `file`, calling `accept` on
-    /// each that exists, and returns the first it accepts. With `system`
-    /// false the walk stops before stage 4 (and never asks the driver).
+    /// each that exists, and returns the first it accepts. With
+    /// `Reach::BeforeSystem` the walk stops before stage 4 (and never asks
+    /// the driver).
     pub fn find_where(
         &mut self,
         file: &OsStr,
-        system: bool,
+        reach: Reach,
         accept: &mut dyn FnMut(&Found) -> bool,
     ) -> Option<Found> {
         let mut index = 0;
         loop {
             if index == self.dirs.len() || self.dirs[index].stage == Stage::System {
-                if !system {
+                if reach == Reach::BeforeSystem {
                     return None;
                 }
                 self.ask_system();
@@ -185,19 +197,27 @@ impl<'a> SearchPath<'a> {
 /// rest are made canonical and unique, so `.../12/../../../x86_64-linux-gnu/`
 /// shows as `/usr/lib/x86_64-linux-gnu`.
 pub fn parse_print_search_dirs(output: &[u8]) -> Option<Vec<PathBuf>> {
+    listed_print_search_dirs(output).map(|dirs| existing_canonical(&dirs))
+}
+
+/// Every directory of the `libraries:` line, as printed, missing ones
+/// included (the system-dirs cache keeps them: they may exist later).
+pub fn listed_print_search_dirs(output: &[u8]) -> Option<Vec<PathBuf>> {
     let line = output.split(|&c| c == b'\n').find_map(|l| l.strip_prefix(b"libraries: "))?;
     // A leading `=` means "relative to the sysroot"; gcc has already
     // prefixed the sysroot in what it prints.
     let line = line.strip_prefix(b"=").unwrap_or(line);
-    let mut dirs: Vec<PathBuf> = Vec::new();
-    for entry in line.split(|&c| c == b':').filter(|e| !e.is_empty()) {
-        if let Ok(dir) = Path::new(OsStr::from_bytes(entry)).canonicalize() {
-            if dir.is_dir() && !dirs.contains(&dir) {
-                dirs.push(dir);
-            }
-        }
-    }
-    Some(dirs)
+    let entries = line.split(|&c| c == b':').filter(|e| !e.is_empty());
+    Some(entries.map(|e| PathBuf::from(OsStr::from_bytes(e))).collect())
+}
+
+/// The directories that exist, canonical, in order, without repeats.
+fn existing_canonical(dirs: &[PathBuf]) -> Vec<PathBuf> {
+    let mut seen = HashSet::new();
+    dirs.iter()
+        .filter_map(|d| d.canonicalize().ok())
+        .filter(|d| d.is_dir() && seen.insert(d.clone()))
+        .collect()
 }
 
 /// Notes for `--explain` on search directories that cannot serve: missing,
@@ -221,6 +241,13 @@ pub fn dir_notes(dirs: &[(PathBuf, Stage)]) -> Vec<String> {
 /// Parses the `SEARCH_DIR("=/usr/lib")` entries of `ld --verbose` (GNU ld
 /// and gold). `None` when there are none (lld and mold print no script).
 pub fn parse_ld_verbose(output: &[u8]) -> Option<Vec<PathBuf>> {
+    let dirs = existing_canonical(&listed_ld_verbose(output)?);
+    (!dirs.is_empty()).then_some(dirs)
+}
+
+/// Every `SEARCH_DIR` of `ld --verbose`, as printed, missing ones included.
+/// `None` when there are none.
+pub fn listed_ld_verbose(output: &[u8]) -> Option<Vec<PathBuf>> {
     let mut dirs: Vec<PathBuf> = Vec::new();
     let marker = b"SEARCH_DIR(\"";
     let mut rest = output;
@@ -229,11 +256,7 @@ pub fn parse_ld_verbose(output: &[u8]) -> Option<Vec<PathBuf>> {
         let Some(end) = rest.iter().position(|&c| c == b'"') else { break };
         let entry = &rest[..end];
         let entry = entry.strip_prefix(b"=").unwrap_or(entry);
-        if let Ok(dir) = Path::new(OsStr::from_bytes(entry)).canonicalize() {
-            if dir.is_dir() && !dirs.contains(&dir) {
-                dirs.push(dir);
-            }
-        }
+        dirs.push(PathBuf::from(OsStr::from_bytes(entry)));
         rest = &rest[end..];
     }
     (!dirs.is_empty()).then_some(dirs)
@@ -260,7 +283,6 @@ pub fn fallback_system_dirs() -> Vec<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::cell::Cell;
     use std::fs;
 
     struct Tree(tempfile::TempDir);
@@ -281,22 +303,16 @@ mod tests {
     }
 
     fn check(t: &Tree, file: &str, expected: Option<(&str, Stage)>) {
-        let asked = Cell::new(0);
-        let system = vec![t.p("sys")];
-        let mut s = SearchPath::new(
-            &[t.p("libsdir")],
-            &[t.p("L1"), t.p("L2")],
-            Some(&t.p("ws")),
-            Some(Box::new(|| {
-                asked.set(asked.get() + 1);
-                system
-            })),
-        );
+        let system = SystemDirs::listed(vec![t.p("sys")]);
+        let mut s =
+            SearchPath::new(&[t.p("libsdir")], &[t.p("L1"), t.p("L2")], Some(&t.p("ws")), Some(system));
         let got = s.find(OsStr::new(file));
         let want = expected.map(|(rel, stage)| Found { path: t.p(rel), stage });
         assert_eq!(got, want, "searching {file}");
         assert_eq!(s.find(OsStr::new(file)), want, "memoized answer for {file}");
-        assert_eq!(asked.get(), u32::from(s.asked_system()));
+        // Asked exactly when the walk got past stage 3.
+        let reached_system = expected.map_or(true, |(_, stage)| stage == Stage::System);
+        assert_eq!(s.asked_system(), reached_system, "system dirs asked for {file}");
     }
 
     #[test]
@@ -334,11 +350,11 @@ mod tests {
         for i in 0..80 {
             let name = format!("lib{i}.a");
             let want = (i < 40).then(|| Found { path: t.p(&format!("L1/{name}")), stage: Stage::LDir });
-            assert_eq!(s.find_where(OsStr::new(&name), false, &mut |_| true), want, "{name}");
+            assert_eq!(s.find_where(OsStr::new(&name), Reach::BeforeSystem, &mut |_| true), want, "{name}");
         }
         assert!(matches!(s.dirs[0].listing, Some(Some(_))), "listed after many lookups");
         assert_eq!(
-            s.find_where(OsStr::new("libdir.a"), false, &mut |_| true),
+            s.find_where(OsStr::new("libdir.a"), Reach::BeforeSystem, &mut |_| true),
             None,
             "a directory is not a file"
         );
@@ -347,7 +363,7 @@ mod tests {
     #[test]
     fn system_dirs_are_asked_only_when_reached() {
         let t = Tree::new(&["L1/liba.a"]);
-        let mut s = SearchPath::new(&[], &[t.p("L1")], None, Some(Box::new(|| panic!("asked"))));
+        let mut s = SearchPath::new(&[], &[t.p("L1")], None, Some(SystemDirs::listed(vec![t.p("sys")])));
         assert!(s.find(OsStr::new("liba.a")).is_some());
         assert!(!s.asked_system());
     }

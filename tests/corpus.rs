@@ -3,13 +3,15 @@
 //! once through solink, and `dlopen` both with `RTLD_NOW`. Wherever plain
 //! dynamic linking loads, solink's result must load too.
 
-#[path = "support/system.rs"]
-mod system;
+#[path = "support/mod.rs"]
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use object::{Object, ObjectSymbol, SymbolKind};
+use support::system;
+use support::tools::{gcc_in, succeeds};
 
 const LOADER: &str = r#"
 #include <dlfcn.h>
@@ -59,12 +61,8 @@ fn exported_function(so: &Path) -> Option<String> {
     names.into_iter().next()
 }
 
-fn gcc(dir: &Path, args: &[&str]) -> bool {
-    Command::new("gcc").current_dir(dir).args(args).output().is_ok_and(|o| o.status.success())
-}
-
 fn loads(dir: &Path, so: &str) -> bool {
-    Command::new(dir.join("loader")).arg(dir.join(so)).output().is_ok_and(|o| o.status.success())
+    succeeds(Command::new(dir.join("loader")).arg(dir.join(so)))
 }
 
 #[derive(Debug)]
@@ -91,7 +89,7 @@ fn wherever_dynamic_linking_loads_solinks_result_loads_too() {
 
     let root = tempfile::tempdir().unwrap();
     std::fs::write(root.path().join("loader.c"), LOADER).unwrap();
-    assert!(gcc(root.path(), &["-o", "loader", "loader.c", "-ldl"]));
+    assert!(succeeds(gcc_in(root.path()).args(["-o", "loader", "loader.c", "-ldl"])));
     let solink = env!("CARGO_BIN_EXE_solink");
 
     let cases = system::parallel(&candidates, |n, (name, function)| {
@@ -100,9 +98,10 @@ fn wherever_dynamic_linking_loads_solinks_result_loads_too() {
         std::fs::copy(root.path().join("loader"), dir.join("loader")).unwrap();
         let src = format!("extern char {function}[];\nvoid *t_ref(void) {{ return (void *){function}; }}\n");
         std::fs::write(dir.join("t.c"), src).unwrap();
-        assert!(gcc(&dir, &["-fPIC", "-c", "t.c"]));
+        assert!(succeeds(gcc_in(&dir).args(["-fPIC", "-c", "t.c"])));
         let lib = format!("-l{name}");
-        let dynamic_loads = gcc(&dir, &["-shared", "-o", "dyn.so", "t.o", &lib]) && loads(&dir, "dyn.so");
+        let dynamic_loads =
+            succeeds(gcc_in(&dir).args(["-shared", "-o", "dyn.so", "t.o", &lib])) && loads(&dir, "dyn.so");
         let out = Command::new(solink)
             .current_dir(&dir)
             .env("XDG_CACHE_HOME", root.path().join("cache"))

@@ -4,13 +4,14 @@
 //!
 //!     gcc -shared -o t.so t.o -Wl,--whole-archive LIB -Wl,--no-whole-archive
 
-#[path = "support/system.rs"]
-mod system;
+#[path = "support/mod.rs"]
+mod support;
 
 use std::path::Path;
-use std::process::Command;
 
 use solink::archive::{self, script, ElfId, Verdict};
+use support::system;
+use support::tools::{gcc, gcc_in};
 
 /// solink's prediction, following linker scripts to their inputs.
 fn predicts_success(path: &Path, target: ElfId, depth: usize) -> bool {
@@ -29,8 +30,7 @@ fn predicts_success(path: &Path, target: ElfId, depth: usize) -> bool {
 }
 
 fn ld_links(dir: &Path, lib: &Path, n: usize) -> (bool, String) {
-    let out = Command::new("gcc")
-        .current_dir(dir)
+    let out = gcc_in(dir)
         .args(["-shared", "-o", &format!("t{n}.so"), "t.o", "-Wl,--whole-archive"])
         .arg(lib)
         .arg("-Wl,--no-whole-archive")
@@ -45,12 +45,7 @@ fn ld_links(dir: &Path, lib: &Path, n: usize) -> (bool, String) {
 fn verdicts_agree_with_gnu_ld_on_every_system_archive() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("t.c"), "int t_main(void) { return 0; }\n").unwrap();
-    assert!(Command::new("gcc")
-        .current_dir(dir.path())
-        .args(["-fPIC", "-c", "t.c"])
-        .status()
-        .unwrap()
-        .success());
+    gcc(dir.path(), &["-fPIC", "-c", "t.c"]);
     let target = archive::pic::elf_id(&std::fs::read(dir.path().join("t.o")).unwrap()).unwrap();
     let archives = system::system_archives();
     assert!(!archives.is_empty(), "gcc's library directories hold archives (libgcc.a at least)");

@@ -6,6 +6,9 @@ use std::os::unix::ffi::OsStringExt;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+#[path = "support/mod.rs"]
+mod support;
+
 use proptest::prelude::*;
 use solink::archive::ElfId;
 use solink::args::{classify, respfile, Site};
@@ -57,30 +60,28 @@ fn argv() -> impl Strategy<Value = Vec<OsString>> {
     proptest::collection::vec(token(), 0..24)
 }
 
-fn keep_all(n: usize) -> Vec<Decision> {
-    (0..n)
-        .map(|i| Decision {
-            subject: Subject::Ref(i),
-            outcome: Outcome::Keep,
-            reason: Reason::NotFound,
-            found: None,
-            notes: vec![],
-            warning: None,
+fn keep_all(cmd: &solink::args::Command) -> Vec<Decision> {
+    cmd.libs
+        .iter()
+        .map(|r| {
+            Decision::new(
+                r.name.clone(),
+                Subject::Ref { site: r.site.clone() },
+                Outcome::Keep,
+                Reason::NotFound,
+            )
         })
         .collect()
 }
 
-/// A directory holding PIC archives `liba.a` and `libb.a` (built once with
-/// gcc and ar); `c` and others are missing.
+/// A directory holding PIC archives `liba.a` and `libb.a` (the tiny
+/// archive, built once); `c` and others are missing.
 fn archives() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let dir = tempfile::Builder::new().prefix("solink-prop").tempdir().unwrap().keep();
-        std::fs::write(dir.join("t.c"), "int t(void) { return 1; }\n").unwrap();
-        let ok = |c: &mut std::process::Command| assert!(c.current_dir(&dir).status().unwrap().success());
-        ok(std::process::Command::new("gcc").args(["-fPIC", "-c", "t.c"]));
-        ok(std::process::Command::new("ar").args(["rcs", "liba.a", "t.o"]));
-        std::fs::copy(dir.join("liba.a"), dir.join("libb.a")).unwrap();
+        support::fixtures::tiny_archive(&dir.join("liba.a"));
+        support::fixtures::tiny_archive(&dir.join("libb.a"));
         dir
     })
 }
@@ -102,7 +103,7 @@ proptest! {
     #[test]
     fn nothing_substituted_gives_back_the_input(argv in argv()) {
         let cmd = classify(argv.clone()).unwrap();
-        prop_assert_eq!(rewrite(&cmd, &keep_all(cmd.libs.len()), &Shape::default()), argv.clone());
+        prop_assert_eq!(rewrite(&cmd, &keep_all(&cmd), &Shape::default()), argv.clone());
         // And through the resolver, where nothing is found.
         let search = SearchPath::new(&[], &[], None, None);
         let decisions = Resolver::new(search, Policy::default(), X86_64, None).resolve(&cmd);
@@ -117,14 +118,14 @@ proptest! {
         let cmd = classify(argv.clone()).unwrap();
         prop_assume!(cmd.groups.is_empty());
         prop_assume!(cmd.libs.iter().all(|l| matches!(l.site, Site::Driver { .. })));
-        let decisions: Vec<Decision> = keep_all(cmd.libs.len())
+        let decisions: Vec<Decision> = keep_all(&cmd)
             .into_iter()
             .enumerate()
             .map(|(i, mut d)| {
                 // Every library changes (embedded or dropped), so the
                 // tokens left to compare are exactly the others.
                 d.outcome = if embed[i % embed.len()] {
-                    Outcome::Embed(PathBuf::from(format!("/EMBEDDED/{i}.a")))
+                    Outcome::embed(PathBuf::from(format!("/EMBEDDED/{i}.a")))
                 } else {
                     Outcome::Drop
                 };

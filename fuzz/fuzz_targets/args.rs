@@ -19,15 +19,10 @@ fuzz_target!(|data: &[u8]| {
     }
     for syntax in [Syntax::Gcc, Syntax::Ld] {
         let cmd = classify_as(words.clone(), syntax).expect("no response files, no errors");
-        let keep: Vec<Decision> = (0..cmd.libs.len())
-            .map(|i| Decision {
-                subject: Subject::Ref(i),
-                outcome: Outcome::Keep,
-                reason: Reason::NotFound,
-                found: None,
-                notes: Vec::new(),
-                warning: None,
-            })
+        let keep: Vec<Decision> = cmd
+            .libs
+            .iter()
+            .map(|r| Decision::new(r.name.clone(), Subject::Ref { site: r.site.clone() }, Outcome::Keep, Reason::NotFound))
             .collect();
         assert_eq!(rewrite(&cmd, &keep, &Shape::default()), words);
     }

@@ -8,6 +8,7 @@
 
 pub mod pic;
 pub mod script;
+pub mod target;
 
 use std::ffi::OsStr;
 use std::fs::File;

@@ -1,7 +1,8 @@
 //! Classify: what each token of a gcc driver command line means to solink.
 //!
 //! The classifier walks the tokens once, looks each option up in
-//! [`table::TABLE`], and records the facts the rest of the pipeline needs:
+//! `table::TABLE` (and the linker arguments of `-Wl,`/`-Xlinker` in
+//! `table::LD_TABLE`), and records the facts the rest of the pipeline needs:
 //! the libraries and where they sit, the `-L` directories, the output, and
 //! whether this is a shared link at all. Tokens keep their exact bytes; the
 //! rewrite step re-emits every token it does not change from here.
@@ -207,10 +208,30 @@ struct LinkState {
     pending: Option<(Pending, Piece)>,
 }
 
+impl LinkState {
+    /// ld's `-Bstatic`/`-Bdynamic` (and synonyms) and `--push-state`/
+    /// `--pop-state`, the same whether ld is the driver or `-Wl,` carries
+    /// them. An unmatched `--pop-state` goes back to ld's default, dynamic.
+    fn apply(&mut self, opt: Opt) {
+        match opt {
+            Opt::LinkStatic => self.static_now = true,
+            Opt::LinkDynamic => self.static_now = false,
+            Opt::PushState => self.pushed.push(self.static_now),
+            Opt::PopState => self.static_now = self.pushed.pop().unwrap_or(false),
+            _ => {}
+        }
+    }
+}
+
+/// What the next linker piece is, after an option that takes its value
+/// separately (`-Wl,-l,NAME`, `-Xlinker -rpath -Xlinker DIR`).
 #[derive(Clone, Copy)]
 enum Pending {
     LibDir,
     Lib,
+    /// Another option's value (`-soname X`, `-z now`): never a library,
+    /// whatever it looks like, as ld reads it.
+    Value,
 }
 
 /// Classifies the token at `*i`, advancing `*i` past a separate value.
@@ -271,17 +292,16 @@ fn classify_one(
         Opt::Shared => cmd.shared = true,
         Opt::Static => cmd.all_static = true,
         Opt::StopsBeforeLink => cmd.stops_before_link = true,
-        Opt::LinkStatic => state.static_now = true,
-        Opt::LinkDynamic => state.static_now = false,
-        Opt::PushState => state.pushed.push(state.static_now),
-        Opt::PopState => state.static_now = state.pushed.pop().unwrap_or(false),
+        Opt::LinkStatic | Opt::LinkDynamic | Opt::PushState | Opt::PopState => state.apply(row.opt),
         Opt::NoStdlib | Opt::NoDefaultLibs | Opt::PassThrough => {}
     }
     None
 }
 
-/// Reads linker arguments (ld's syntax) for `-L`, `-l` and the options that
-/// switch between static and dynamic search.
+/// Reads linker arguments in ld's syntax, looked up in `table::LD_TABLE`
+/// as when ld is the driver, for `-L`, `-l` and the options that switch
+/// between static and dynamic search. Any other option's separate value is
+/// skipped, as ld reads it (`-Wl,-soname,-lx` names no library).
 fn linker_pieces(cmd: &mut Command, state: &mut LinkState, arg: usize, pieces: &[OsString]) {
     for (index, piece) in pieces.iter().enumerate() {
         let here = Piece { arg, index };
@@ -294,30 +314,39 @@ fn linker_pieces(cmd: &mut Command, state: &mut LinkState, arg: usize, pieces: &
                     site: Site::Linker { first, last: here },
                     static_region: state.static_now,
                 }),
+                Pending::Value => {}
             }
             continue;
         }
-        let joined = |spelling: &[u8]| p.strip_prefix(spelling).filter(|v| !v.is_empty());
-        if p == b"-L" || p == b"--library-path" {
-            state.pending = Some((Pending::LibDir, here));
-        } else if p == b"-l" || p == b"--library" {
-            state.pending = Some((Pending::Lib, here));
-        } else if let Some(dir) = joined(b"--library-path=").or_else(|| joined(b"-L")) {
-            cmd.lib_dirs.push(OsStr::from_bytes(dir).into());
-        } else if let Some(name) = joined(b"--library=").or_else(|| joined(b"-l")) {
-            cmd.libs.push(LibRef {
-                name: LibName::from_value(name),
+        let Some((row, value)) = table::lookup(table::LD_TABLE, p) else {
+            continue;
+        };
+        let inline = match value {
+            Value::NextToken => {
+                let pending = match row.opt {
+                    Opt::LibDir => Pending::LibDir,
+                    Opt::Lib => Pending::Lib,
+                    _ => Pending::Value,
+                };
+                state.pending = Some((pending, here));
+                continue;
+            }
+            Value::Inline(v) => v,
+            Value::None => &[],
+        };
+        match row.opt {
+            // `--library-path=` and `--library=` with nothing after name
+            // nothing; ld refuses them itself.
+            Opt::LibDir if !inline.is_empty() => cmd.lib_dirs.push(OsStr::from_bytes(inline).into()),
+            Opt::Lib if !inline.is_empty() => cmd.libs.push(LibRef {
+                name: LibName::from_value(inline),
                 site: Site::Linker { first: here, last: here },
                 static_region: state.static_now,
-            });
-        } else {
-            match p {
-                b"-Bstatic" | b"-dn" | b"-non_shared" | b"-static" => state.static_now = true,
-                b"-Bdynamic" | b"-dy" | b"-call_shared" => state.static_now = false,
-                b"--push-state" => state.pushed.push(state.static_now),
-                b"--pop-state" => state.static_now = state.pushed.pop().unwrap_or(false),
-                _ => {}
-            }
+            }),
+            // The driver's own options decide the output, the target and
+            // whether the link is shared; passed to ld behind its back they
+            // are not solink's business.
+            _ => state.apply(row.opt),
         }
     }
 }
@@ -364,6 +393,63 @@ mod tests {
             &[("-la", true), ("-lb", false)],
         );
         check_libs(&["-Xlinker", "-Bstatic", "-la"], &[("-la", true)]);
+    }
+
+    /// Every spelling of ld's that `-Wl,` pieces are read for, one line each
+    /// (ld(1): `-Bstatic`, `-dn`, `-non_shared`, `-static`; `-Bdynamic`,
+    /// `-dy`, `-call_shared`; `--push-state`, `--pop-state`; `-l`/`--library`;
+    /// `-L`/`--library-path`).
+    #[test]
+    fn ld_spellings_in_linker_pieces() {
+        for on in ["-Bstatic", "-dn", "-non_shared", "-static"] {
+            check_libs(&[&format!("-Wl,{on}"), "-la"], &[("-la", true)]);
+            check_libs(&["-Xlinker", on, "-la"], &[("-la", true)]);
+            check_libs(&[&format!("-Wl,{on},-la")], &[("-la", true)]);
+        }
+        for off in ["-Bdynamic", "-dy", "-call_shared"] {
+            check_libs(&["-Wl,-Bstatic", &format!("-Wl,{off}"), "-la"], &[("-la", false)]);
+            check_libs(&["-Wl,-Bstatic", "-Xlinker", off, "-la"], &[("-la", false)]);
+        }
+        check_libs(
+            &["-Wl,-Bstatic,--push-state,-Bdynamic", "-la", "-Wl,--pop-state", "-lb"],
+            &[("-la", false), ("-lb", true)],
+        );
+        // An unmatched --pop-state goes back to ld's default, dynamic.
+        check_libs(&["-Wl,-Bstatic,--pop-state", "-la"], &[("-la", false)]);
+        check_libs(&["-Wl,-la"], &[("-la", false)]);
+        check_libs(&["-Wl,-l,a"], &[("-la", false)]);
+        check_libs(&["-Wl,-l:liba.a"], &[("-l:liba.a", false)]);
+        check_libs(&["-Wl,--library=a"], &[("-la", false)]);
+        check_libs(&["-Wl,--library,a"], &[("-la", false)]);
+        check_libs(&["-Xlinker", "--library", "-Xlinker", "a"], &[("-la", false)]);
+        // Empty values name nothing.
+        check_libs(&["-Wl,--library=", "-Wl,--library-path="], &[]);
+        // Look-alikes that are not ld's library options.
+        check_libs(&["-Wl,-Bsymbolic,--as-needed,-lb"], &[("-lb", false)]);
+        check_libs(&["-Wl,-Bstaticx", "-la"], &[("-la", false)]);
+    }
+
+    /// A linker option's separate value is never a library or a switch,
+    /// however it is spelled, in the same `-Wl,` or the next `-Xlinker`.
+    #[test]
+    fn linker_option_values_are_skipped() {
+        check_libs(&["-Wl,-soname,-lx"], &[]);
+        check_libs(&["-Wl,-rpath,-Bstatic", "-la"], &[("-la", false)]);
+        check_libs(&["-Wl,-z,-lx,-ly"], &[("-ly", false)]);
+        check_libs(&["-Xlinker", "-rpath", "-Xlinker", "-lx", "-Xlinker", "-ly"], &[("-ly", false)]);
+        check_libs(&["-Wl,-rpath", "-Wl,-lx", "-Wl,-ly"], &[("-ly", false)]);
+        check_libs(&["-Wl,--rpath=/r,-ly"], &[("-ly", false)]);
+        check_libs(&["-Wl,-znow,-ly"], &[("-ly", false)]);
+        check_libs(&["-Wl,-o,-lx,-T,-ly,-e,-lz,-u,-lw", "-lv"], &[("-lv", false)]);
+        let cmd = classify(os(&[
+            "-Wl,-rpath-link,-L/no,--library-path,/yes",
+            "-Xlinker",
+            "-L",
+            "-Xlinker",
+            "/too",
+        ]))
+        .unwrap();
+        assert_eq!(cmd.lib_dirs, ["/yes", "/too"].map(PathBuf::from));
     }
 
     #[test]

@@ -1,8 +1,11 @@
-//! The gcc driver options solink has to understand, as one sorted table.
+//! The gcc driver options solink has to understand, as one sorted table,
+//! and ld's, as another (sccache's `ArgsInfo` tables in `compiler/gcc.rs`).
 //!
 //! A row exists only when solink must know the option: its value may be a
 //! separate token (so that value is never mistaken for an input file), or it
 //! changes what solink does. Everything else passes through untouched.
+//! Rows are found by binary search ([`lookup`]), which is why each table is
+//! sorted; a unit test keeps them so.
 
 /// How an option is spelled and takes its value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -130,7 +133,8 @@ pub static TABLE: &[Row] = &[
 ];
 
 /// ld's options, for when the driver is ld itself (`ld`, `ld.bfd`,
-/// `ld.gold`, `ld.lld`, `mold`). Sorted by spelling, byte-wise.
+/// `ld.gold`, `ld.lld`, `mold`), and for the linker arguments a gcc command
+/// passes in `-Wl,` and `-Xlinker`. Sorted by spelling, byte-wise.
 pub static LD_TABLE: &[Row] = &[
     row("--dynamic-list", EqualsOrSeparate, PassThrough),
     row("--exclude-libs", EqualsOrSeparate, PassThrough),
@@ -185,25 +189,49 @@ pub enum Value<'a> {
 }
 
 /// Finds the row for a token, the longest spelling that matches, and where
-/// its value is.
+/// its value is, by binary search over the sorted table.
+///
+/// As in sccache's `ArgsInfo` search, a spelling matches when it is a
+/// prefix of the token and its form accepts the rest (`-lfoo` is `-l`
+/// joined with `foo`; `-shared-libgcc` is not `-shared`). Every spelling
+/// that is a prefix of the token sorts at or before the token, and every
+/// entry between such a prefix and the token starts with that prefix. So
+/// the search takes the last entry that sorts at or before the key: if it
+/// is a prefix whose form accepts the rest, it is the longest match; if not,
+/// any shorter match is a prefix of what that entry and the key have in
+/// common, which becomes the new key, over the entries before it. The key
+/// gets shorter on every step, so a lookup costs at most a binary search
+/// per byte of the token, and in practice one or two.
 pub fn lookup<'t>(table: &'static [Row], token: &'t [u8]) -> Option<(&'static Row, Value<'t>)> {
-    let mut best: Option<(&'static Row, Value<'t>)> = None;
-    for row in table {
-        let Some(rest) = token.strip_prefix(row.spelling.as_bytes()) else {
-            continue;
-        };
-        let value = match (row.form, rest) {
-            (Flag, []) => Value::None,
-            (Separate | JoinedOrSeparate | EqualsOrSeparate, []) => Value::NextToken,
-            (JoinedOrSeparate | Joined | Prefix, _) => Value::Inline(rest),
-            (EqualsOrSeparate, [b'=', value @ ..]) => Value::Inline(value),
-            _ => continue,
-        };
-        if best.as_ref().map_or(true, |(b, _)| b.spelling.len() < row.spelling.len()) {
-            best = Some((row, value));
+    let mut end = table.len();
+    let mut key = token;
+    loop {
+        end = table[..end].partition_point(|row| row.spelling.as_bytes() <= key).checked_sub(1)?;
+        let row = &table[end];
+        let spelling = row.spelling.as_bytes();
+        if let Some(rest) = token.strip_prefix(spelling) {
+            if let Some(value) = value_of(row.form, rest) {
+                return Some((row, value));
+            }
+            // `-shared` in `-shared-libgcc`: only a shorter prefix can match.
+            key = &spelling[..spelling.len() - 1];
+        } else {
+            let common = spelling.iter().zip(key).take_while(|(a, b)| a == b).count();
+            key = &key[..common];
         }
     }
-    best
+}
+
+/// Where the value of an option of this form is, when the token continues
+/// with `rest` after the spelling; `None` when the form does not allow it.
+fn value_of(form: Form, rest: &[u8]) -> Option<Value<'_>> {
+    match (form, rest) {
+        (Flag, []) => Some(Value::None),
+        (Separate | JoinedOrSeparate | EqualsOrSeparate, []) => Some(Value::NextToken),
+        (JoinedOrSeparate | Joined | Prefix, _) => Some(Value::Inline(rest)),
+        (EqualsOrSeparate, [b'=', value @ ..]) => Some(Value::Inline(value)),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -222,8 +250,52 @@ mod tests {
         }
     }
 
+    /// The obvious lookup: every row, the longest accepted spelling wins.
+    fn lookup_linear(table: &'static [Row], token: &[u8]) -> Option<&'static str> {
+        table
+            .iter()
+            .filter(|row| {
+                token
+                    .strip_prefix(row.spelling.as_bytes())
+                    .and_then(|rest| value_of(row.form, rest))
+                    .is_some()
+            })
+            .max_by_key(|row| row.spelling.len())
+            .map(|row| row.spelling)
+    }
+
+    /// The binary search finds what a scan of every row finds, for each
+    /// spelling, its neighbours in sort order, and what a token may add.
+    #[test]
+    fn binary_search_agrees_with_a_scan() {
+        for table in [TABLE, LD_TABLE] {
+            let mut tokens: Vec<Vec<u8>> = vec![b"".to_vec(), b"-".to_vec(), b"--".to_vec(), b"~".to_vec()];
+            for row in table {
+                let s = row.spelling.as_bytes();
+                for end in 0..=s.len() {
+                    tokens.push(s[..end].to_vec());
+                }
+                for tail in [&b"x"[..], b"=v", b"-", b"a", b"\xff", b"!", b"~", b"Z"] {
+                    tokens.push([s, tail].concat());
+                }
+            }
+            for token in &tokens {
+                let got = lookup(table, token).map(|(row, _)| row.spelling);
+                assert_eq!(got, lookup_linear(table, token), "{:?}", String::from_utf8_lossy(token));
+            }
+        }
+    }
+
     fn check(token: &str, expected: Option<(&str, Option<&str>)>) {
-        let got = lookup(TABLE, token.as_bytes()).map(|(row, value)| {
+        check_in(TABLE, token, expected);
+    }
+
+    fn check_ld(token: &str, expected: Option<(&str, Option<&str>)>) {
+        check_in(LD_TABLE, token, expected);
+    }
+
+    fn check_in(table: &'static [Row], token: &str, expected: Option<(&str, Option<&str>)>) {
+        let got = lookup(table, token.as_bytes()).map(|(row, value)| {
             let value = match value {
                 Value::None => Some(""),
                 Value::Inline(v) => Some(std::str::from_utf8(v).unwrap()),
@@ -261,5 +333,50 @@ mod tests {
         check("-dumpmachine", Some(("-dumpmachine", Some(""))));
         check("-O2", None);
         check("-fPIC", None);
+        // A prefix whose form rejects the rest (`-dumpbase` takes no joined
+        // value) sends the search on to shorter prefixes; none fits here.
+        check("-dumpbase-ext", Some(("-dumpbase-ext", None)));
+        check("-dumpbase-extx", None);
+        check("-MFdeps.d", Some(("-MF", Some("deps.d"))));
+        check("-Mx", None);
+        check("-isystem/usr/x", Some(("-isystem", Some("/usr/x"))));
+        check("-iwithprefixbeforex", Some(("-iwithprefixbefore", Some("x"))));
+        check("-iwithprefixx", Some(("-iwithprefix", Some("x"))));
+        check("-Xlinkerx", None);
+        check("", None);
+        check("-", None);
+    }
+
+    /// ld's spellings, as `-Wl,` pieces and ld as the driver use them.
+    #[test]
+    fn ld_lookup_cases() {
+        check_ld("-lfoo", Some(("-l", Some("foo"))));
+        check_ld("-l", Some(("-l", None)));
+        check_ld("--library=foo", Some(("--library", Some("foo"))));
+        check_ld("--library", Some(("--library", None)));
+        check_ld("--library-path=/x", Some(("--library-path", Some("/x"))));
+        check_ld("--library-path", Some(("--library-path", None)));
+        check_ld("-L/x", Some(("-L", Some("/x"))));
+        check_ld("-Bstatic", Some(("-Bstatic", Some(""))));
+        check_ld("-Bstaticx", None);
+        check_ld("-Bsymbolic", None);
+        check_ld("-dn", Some(("-dn", Some(""))));
+        check_ld("-non_shared", Some(("-non_shared", Some(""))));
+        check_ld("-static", Some(("-static", Some(""))));
+        check_ld("-Bdynamic", Some(("-Bdynamic", Some(""))));
+        check_ld("-dy", Some(("-dy", Some(""))));
+        check_ld("-call_shared", Some(("-call_shared", Some(""))));
+        check_ld("--push-state", Some(("--push-state", Some(""))));
+        check_ld("--pop-state", Some(("--pop-state", Some(""))));
+        check_ld("-rpath", Some(("-rpath", None)));
+        check_ld("-rpath-link", Some(("-rpath-link", None)));
+        check_ld("-rpath=/x", None);
+        check_ld("--rpath=/x", Some(("--rpath", Some("/x"))));
+        check_ld("-soname", Some(("-soname", None)));
+        check_ld("-z", Some(("-z", None)));
+        check_ld("-znow", Some(("-z", Some("now"))));
+        check_ld("-export-dynamic", Some(("-e", Some("xport-dynamic"))));
+        check_ld("--as-needed", None);
+        check_ld("--whole-archive", None);
     }
 }

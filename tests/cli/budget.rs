@@ -3,10 +3,7 @@
 //! directory listing, and a bounded number of file-system calls. Counted
 //! with strace.
 
-use std::process::Command;
-
-use crate::toolchains::have;
-use crate::util::{tiny_archive, Dir, SOLINK};
+use crate::util::{require_tool, tiny_archive, tiny_user, Dir, SOLINK};
 
 const FILE_CALLS: &[&str] = &[
     "open",
@@ -24,19 +21,15 @@ const FILE_CALLS: &[&str] = &[
 /// The syscalls solink makes before it becomes the driver.
 fn syscalls_before_exec(dir: &Dir) -> Vec<String> {
     let log = dir.path("strace.log");
-    let status = Command::new("strace")
-        .current_dir(dir.root())
-        .env("XDG_CACHE_HOME", dir.path("cache"))
-        // cargo's test environment points the loader at its own dirs.
-        .env_remove("LD_LIBRARY_PATH")
+    // The clean environment: nothing from cargo's (LD_LIBRARY_PATH points
+    // the loader at its own dirs) and the cache in the test directory.
+    dir.command("strace")
         .args(["-qq", "-e", "trace=%process,%file,%desc", "-o"])
         .arg(&log)
         .arg(SOLINK)
         .args(["--cc", "gcc", "--libsdir", "ws/prod/calc/lib", "-shared", "-o", "libcalc.so", "calc.o"])
         .args(["-lcalcbase", "-lm"])
-        .status()
-        .unwrap();
-    assert!(status.success());
+        .ok();
     let text = std::fs::read_to_string(log).unwrap();
     let mut execs = 0;
     let mut calls = Vec::new();
@@ -56,13 +49,12 @@ fn syscalls_before_exec(dir: &Dir) -> Vec<String> {
 
 #[test]
 fn a_warm_link_is_one_exec_and_a_bounded_number_of_file_calls() {
-    if !have("strace") {
+    if !require_tool("strace") {
         return;
     }
     let dir = Dir::new();
     tiny_archive(&dir.path("ws/prod/calc/lib/libcalcbase.a"));
-    let c = dir.write("calc.c", "int tiny_answer(void);\nint calc(void) { return tiny_answer(); }\n");
-    crate::util::sh(Command::new("gcc").current_dir(dir.root()).args(["-fPIC", "-c"]).arg(c));
+    tiny_user(&dir.path("calc.o"));
     let cold = syscalls_before_exec(&dir);
     assert!(cold.iter().any(|c| c.starts_with("clone") || c == "vfork"), "the cold run asks gcc: {cold:?}");
     let warm = syscalls_before_exec(&dir);

@@ -6,8 +6,7 @@ use std::process::Command;
 
 use crate::elf::Elf;
 use crate::real::{Calc, PROD_OUTPUT};
-use crate::toolchains::have;
-use crate::util::{fixtures, sh, SOLINK};
+use crate::util::{fixtures, require_tool, sh, SOLINK};
 
 /// Configures and builds fixtures/cmake with `defines` and `env`; checks
 /// that libcalc.so embeds calcbase and the program runs.
@@ -17,7 +16,7 @@ fn build(defines: &[String], env: &[(&str, String)]) {
     let mut configure = Command::new("cmake");
     configure
         .arg("-S")
-        .arg(fixtures().join("cmake"))
+        .arg(fixtures::path("cmake"))
         .arg("-B")
         .arg(&build)
         .arg(format!("-DCALCBASE_DIR={}", calc.path("ws/prod/calc/lib")))
@@ -44,29 +43,32 @@ fn build(defines: &[String], env: &[(&str, String)]) {
 
 #[test]
 fn as_the_linker_launcher() {
-    if have("cmake") {
-        build(
-            &[format!("-DCMAKE_C_LINKER_LAUNCHER={SOLINK}"), format!("-DCMAKE_CXX_LINKER_LAUNCHER={SOLINK}")],
-            &[("SOLINK_EXPLAIN", "1".to_string())],
-        );
+    if !require_tool("cmake") {
+        return;
     }
+    build(
+        &[format!("-DCMAKE_C_LINKER_LAUNCHER={SOLINK}"), format!("-DCMAKE_CXX_LINKER_LAUNCHER={SOLINK}")],
+        &[("SOLINK_EXPLAIN", "1".to_string())],
+    );
 }
 
 #[test]
 fn as_the_compiler_in_the_launcher_form() {
-    if have("cmake") {
-        build(&[], &[("CC", format!("{SOLINK} gcc")), ("CXX", format!("{SOLINK} g++"))]);
+    if !require_tool("cmake") {
+        return;
     }
+    build(&[], &[("CC", format!("{SOLINK} gcc")), ("CXX", format!("{SOLINK} g++"))]);
 }
 
 #[test]
 fn as_the_compiler_through_a_masquerading_symlink() {
-    if have("cmake") {
-        let dir = tempfile::tempdir().unwrap();
-        symlink(SOLINK, dir.path().join("gcc")).unwrap();
-        symlink(SOLINK, dir.path().join("g++")).unwrap();
-        let path = format!("{}:{}", dir.path().display(), std::env::var("PATH").unwrap());
-        let (cc, cxx) = (dir.path().join("gcc"), dir.path().join("g++"));
-        build(&[], &[("CC", cc.display().to_string()), ("CXX", cxx.display().to_string()), ("PATH", path)]);
+    if !require_tool("cmake") {
+        return;
     }
+    let dir = tempfile::tempdir().unwrap();
+    symlink(SOLINK, dir.path().join("gcc")).unwrap();
+    symlink(SOLINK, dir.path().join("g++")).unwrap();
+    let path = format!("{}:{}", dir.path().display(), std::env::var("PATH").unwrap());
+    let (cc, cxx) = (dir.path().join("gcc"), dir.path().join("g++"));
+    build(&[], &[("CC", cc.display().to_string()), ("CXX", cxx.display().to_string()), ("PATH", path)]);
 }

@@ -8,29 +8,23 @@ use object::Object;
 use solink::archive;
 
 use crate::elf::Elf;
-use crate::toolchains::have;
-use crate::util::{fixtures, sh, Dir};
+use crate::util::{fixtures, require_tool, sh, Dir};
 
 const CROSS: &str = "aarch64-linux-gnu-gcc";
 
 /// Builds `fixtures/archives/SRC` with `flags` for `compiler` into
 /// `dir/REL` (an archive).
 fn build(dir: &Dir, compiler: &str, src: &str, flags: &[&str], rel: &str) -> std::path::PathBuf {
-    let obj = dir.path(&format!("{}.o", rel.replace('/', "_")));
-    sh(Command::new(compiler)
-        .args(flags)
-        .args(["-O2", "-c", "-o"])
-        .arg(&obj)
-        .arg(fixtures().join("archives").join(src)));
-    let out = dir.path(rel);
-    std::fs::create_dir_all(out.parent().unwrap()).unwrap();
-    sh(Command::new("ar").arg("rcs").arg(&out).arg(&obj));
-    out
+    fixtures::compile(&format!("archives/{src}"))
+        .with(compiler)
+        .flags(flags)
+        .flags(["-O2"])
+        .archive(&dir.path(rel))
 }
 
 #[test]
 fn aarch64_verdicts_agree_with_the_cross_linker() {
-    if !have(CROSS) {
+    if !require_tool(CROSS) {
         return;
     }
     let dir = Dir::new();
@@ -69,7 +63,7 @@ fn aarch64_verdicts_agree_with_the_cross_linker() {
 
 #[test]
 fn a_cross_compiler_skips_archives_for_another_machine() {
-    if !have(CROSS) {
+    if !require_tool(CROSS) {
         return;
     }
     let dir = Dir::new();

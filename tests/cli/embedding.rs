@@ -7,21 +7,12 @@ use std::process::Command;
 use solink::archive::{self, ElfId, Finding, ProblemKind, Verdict};
 
 use crate::elf::Elf;
-use crate::util::{fixtures, sh, Dir};
+use crate::util::{fixtures, sh, skip_unless, Dir};
 
-/// Compiles `fixtures/archives/SRC` (or `fixtures/llama/SRC`) with `flags`
-/// into `dir/REL` as an archive (`ar ARFLAGS`).
+/// Compiles `fixtures/FIXTURE` with `flags` and `-O2` into `dir/REL` as an
+/// archive (`ar ARFLAGS`).
 fn archive(dir: &Dir, fixture: &str, flags: &[&str], rel: &str, arflags: &str) -> PathBuf {
-    let src = fixtures().join(fixture);
-    let stem = src.file_stem().unwrap().to_string_lossy().to_string();
-    let obj = dir.path(&format!("obj/{}/{stem}.o", rel.replace('/', "_")));
-    std::fs::create_dir_all(obj.parent().unwrap()).unwrap();
-    sh(Command::new("gcc").args(flags).arg("-O2").arg("-c").arg(&src).arg("-o").arg(&obj));
-    let out = dir.path(rel);
-    std::fs::create_dir_all(out.parent().unwrap()).unwrap();
-    let _ = std::fs::remove_file(&out);
-    sh(Command::new("ar").arg(arflags).arg(&out).arg(&obj));
-    out
+    fixtures::compile(fixture).flags(flags).flags(["-O2"]).archive_with(arflags, &dir.path(rel))
 }
 
 fn pic(dir: &Dir, rel: &str) -> PathBuf {
@@ -34,14 +25,7 @@ fn not_pic(dir: &Dir, rel: &str) -> PathBuf {
 
 /// A shared library built from `fixtures/archives/answer.c`, with `extra`.
 fn shared(dir: &Dir, rel: &str, extra: &[&str]) -> PathBuf {
-    let out = dir.path(rel);
-    std::fs::create_dir_all(out.parent().unwrap()).unwrap();
-    sh(Command::new("gcc")
-        .args(["-shared", "-fPIC", "-o"])
-        .arg(&out)
-        .arg(fixtures().join("archives/answer.c"))
-        .args(extra));
-    out
+    fixtures::compile("archives/answer.c").flags(["-shared", "-fPIC"]).flags(extra).link(&dir.path(rel))
 }
 
 const X86_64: ElfId = ElfId { class64: true, machine: object::elf::EM_X86_64 };
@@ -93,22 +77,15 @@ fn verdicts_for_each_kind_of_archive() {
     assert!(matches!(archive::inspect(&truncated).unwrap(), Verdict::Damaged(_)));
 }
 
-/// Whether gcc can compile 32-bit code here; in CI it must.
+/// Whether gcc can compile 32-bit code here; in CI it must (Debian's gcc
+/// is multilib-enabled).
 fn gcc_m32_works(dir: &Dir) -> bool {
     let probe = Command::new("gcc")
         .args(["-m32", "-x", "c", "-c", "-o"])
         .arg(dir.path("p.o"))
         .arg("/dev/null")
         .status();
-    let ok = probe.is_ok_and(|s| s.success());
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "gcc -m32 -c must work in CI (Debian's gcc is multilib-enabled)"
-        );
-        eprintln!("SKIP: gcc -m32 does not work here");
-    }
-    ok
+    skip_unless(probe.is_ok_and(|s| s.success()), "gcc -m32 cannot compile here")
 }
 
 #[test]
@@ -136,9 +113,7 @@ fn words(stdout: &str) -> Vec<String> {
 }
 
 fn a_o(dir: &Dir) -> String {
-    let o = dir.path("a.o");
-    sh(Command::new("gcc").args(["-fPIC", "-c", "-o"]).arg(&o).arg(fixtures().join("extra/custom.c")));
-    o.display().to_string()
+    fixtures::compile("extra/custom.c").flags(["-fPIC"]).object(&dir.path("a.o")).display().to_string()
 }
 
 #[test]
@@ -181,6 +156,29 @@ fn strict_turns_the_warning_into_a_refusal() {
         .args(["--cc", "gcc", "-shared", "-o", "x.so", &a_o(&dir), &l, "-lanswer"])
         .refused();
     assert!(msg.contains("not position-independent") && msg.contains("--strict"), "{msg}");
+    assert!(!dir.path("x.so").exists(), "the linker never ran");
+}
+
+/// `--strict` reported only the first warning; a build log must show all.
+#[test]
+fn strict_reports_every_warning_then_refuses() {
+    let dir = Dir::new();
+    not_pic(&dir, "L/libanswer.a");
+    std::fs::copy(dir.path("L/libanswer.a"), dir.path("L/libsecond.a")).unwrap();
+    let l = format!("-L{}", dir.path("L").display());
+    let out = dir
+        .solink()
+        .env("SOLINK_STRICT", "1")
+        .args(["--cc", "gcc", "-shared", "-o", "x.so", &a_o(&dir), &l, "-lanswer", "-lsecond"])
+        .output();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{stderr}");
+    for (line, lib) in lines.iter().zip(["libanswer.a", "libsecond.a"]) {
+        assert!(line.starts_with("solink: ") && line.contains(lib), "{line}");
+        assert!(line.ends_with("(an error with --strict)"), "{line}");
+    }
     assert!(!dir.path("x.so").exists(), "the linker never ran");
 }
 
@@ -260,13 +258,10 @@ fn dependencies_from_pkg_config() {
 #[test]
 fn dependencies_from_the_shared_twins_needed_list() {
     let dir = Dir::new();
-    let custom = fixtures().join("extra/custom.c");
     // libneed: only the runtime file libneed.so.1 exists, no libneed.so.
-    dir.mkdir("R");
-    sh(Command::new("gcc")
-        .args(["-shared", "-fPIC", "-Wl,-soname,libneed.so.1", "-o"])
-        .arg(dir.path("R/libneed.so.1"))
-        .arg(&custom));
+    fixtures::compile("extra/custom.c")
+        .flags(["-shared", "-fPIC", "-Wl,-soname,libneed.so.1"])
+        .link(&dir.path("R/libneed.so.1"));
     std::fs::copy(dir.path("R/libneed.so.1"), dir.path("R/libneed.so")).unwrap();
     let answer = pic(&dir, "L/libanswer.a");
     let r = format!("-L{}", dir.path("R").display());
@@ -291,19 +286,8 @@ fn dependencies_from_the_shared_twins_needed_list() {
 #[test]
 fn llama_shaped_stack_embeds_archives_and_keeps_the_runtime_dynamic() {
     let dir = Dir::new();
-    archive(&dir, "llama/ggml_base.c", &["-fPIC"], "static/libggml-base.a", "rcs");
-    archive(&dir, "llama/ggml_cpu.c", &["-fPIC"], "static/libggml-cpu.a", "rcs");
-    archive(&dir, "llama/llama.c", &["-fPIC"], "static/libllama.a", "rcs");
-    dir.mkdir("cuda/lib");
-    sh(Command::new("gcc")
-        .args(["-shared", "-fPIC", "-o"])
-        .arg(dir.path("cuda/lib/libfakecudart.so"))
-        .arg(fixtures().join("llama/fakecudart.c")));
+    fixtures::llama_stack(dir.root());
     let adapter_o = dir.path("obj/adapter.o");
-    sh(Command::new("gcc")
-        .args(["-fPIC", "-c", "-o"])
-        .arg(&adapter_o)
-        .arg(fixtures().join("llama/adapter.c")));
     let out = dir
         .solink()
         .args(["--explain", "--rpath-dynamic", "--cc", "gcc", "-shared", "-o", "adapter.so"])
@@ -325,11 +309,6 @@ fn llama_shaped_stack_embeds_archives_and_keeps_the_runtime_dynamic() {
     let cuda = dir.path("cuda/lib").canonicalize().unwrap().display().to_string();
     assert!(so.runpath().contains(&cuda), "runpath {:?}", so.runpath());
 
-    sh(Command::new("gcc")
-        .arg("-o")
-        .arg(dir.path("loader"))
-        .arg(fixtures().join("llama/loader.c"))
-        .arg("-ldl"));
     let stdout =
         sh(Command::new(dir.path("loader")).arg(dir.path("adapter.so")).env_remove("LD_LIBRARY_PATH"));
     assert_eq!(stdout, "adapter_eval(5) = 162\n");

@@ -81,9 +81,8 @@ fn driver_death_by_signal_shows_as_such() {
     let out = dir.solink().env("FAKECC_SIGNAL", "SEGV").args(["--cc", &fake, "-shared", "a.o"]).output();
     assert_eq!(out.status.signal(), Some(11), "{:?}", out.status);
     // And from a shell, as make sees it.
-    let mut shell = dir.solink();
-    shell.cmd = std::process::Command::new("sh");
-    let stdout = shell
+    let stdout = dir
+        .command("sh")
         .env("FAKECC_SIGNAL", "SEGV")
         .args(["-c", &format!("'{}' --cc '{fake}' -shared a.o; echo $?", crate::util::SOLINK)])
         .ok();
@@ -232,4 +231,61 @@ fn no_colour_when_stderr_is_not_a_terminal() {
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.starts_with("solink: "), "{stderr}");
     assert!(!stderr.contains('\x1b'), "no escape codes in a pipe: {stderr:?}");
+}
+
+/// A fake driver that, like gcc, puts `$LIBRARY_PATH` in front of its
+/// library dirs when asked `-print-search-dirs`, and records its argv.
+fn library_path_driver(dir: &Dir) -> String {
+    let log = dir.path("fakecc.log");
+    let script = format!(
+        r#"#!/bin/sh
+for a in "$@"; do
+  if [ "$a" = -print-search-dirs ]; then echo "libraries: =$LIBRARY_PATH:$FAKECC_LIBDIRS"; exit 0; fi
+done
+for a in "$@"; do printf '%s\0' "$a"; done > '{}'
+"#,
+        log.display()
+    );
+    dir.executable("bin/libpathcc", &script).display().to_string()
+}
+
+/// Regression (issue 12 §1): the cached driver dirs ignored LIBRARY_PATH,
+/// so a run after one with `LIBRARY_PATH=D` still embedded D's archive.
+#[test]
+fn library_path_is_part_of_the_system_dirs_cache_key() {
+    let dir = Dir::new();
+    let fake = library_path_driver(&dir);
+    tiny_archive(&dir.path("d/libx.a"));
+    let archive = dir.path("d/libx.a").canonicalize().unwrap().display().to_string();
+    let link = |library_path: Option<&str>| {
+        let mut cmd = dir.solink().env("FAKECC_LIBDIRS", dir.path("sys")).args(["--cc", &fake]);
+        if let Some(p) = library_path {
+            cmd = cmd.env("LIBRARY_PATH", p);
+        }
+        cmd.args(["-shared", "a.o", "-lx"]).ok();
+        dir.fake_argv()
+    };
+    let d = dir.path("d").display().to_string();
+    assert_eq!(link(Some(&d)), os(&["-shared", "a.o", &archive]), "found through LIBRARY_PATH");
+    assert_eq!(link(None), os(&["-shared", "a.o", "-lx"]), "without it, after a run with it");
+    assert_eq!(link(Some(&d)), os(&["-shared", "a.o", &archive]), "with it again, after a run without");
+}
+
+/// A library dir the driver names that does not exist yet is searched once
+/// it does: the cached list keeps it.
+#[test]
+fn a_system_dir_made_after_the_first_run_is_searched() {
+    let dir = Dir::new();
+    let fake = library_path_driver(&dir);
+    let link = || {
+        dir.solink()
+            .env("FAKECC_LIBDIRS", dir.path("later"))
+            .args(["--cc", &fake, "-shared", "a.o", "-lx"])
+            .ok();
+        dir.fake_argv()
+    };
+    assert_eq!(link(), os(&["-shared", "a.o", "-lx"]), "nothing to find yet");
+    tiny_archive(&dir.path("later/libx.a"));
+    let archive = dir.path("later/libx.a").canonicalize().unwrap().display().to_string();
+    assert_eq!(link(), os(&["-shared", "a.o", &archive]), "found once the dir exists");
 }

@@ -3,6 +3,8 @@
 //! - `fake`: a fake driver that records its argv, for exact-argv, exit-code
 //!   and signal checks.
 //! - `real`: the machine's gcc and ld build, link, load and run.
+//! - `util`: the `Dir`/`TestCommand` builder, and the helpers of
+//!   `tests/support/` that every test binary shares.
 
 mod budget;
 mod cmake;
@@ -16,5 +18,8 @@ mod hostile;
 mod make;
 mod real;
 mod reliability;
+#[path = "../support/mod.rs"]
+mod support;
 mod toolchains;
 mod util;
+mod writes;

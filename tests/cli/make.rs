@@ -14,7 +14,7 @@ struct Workspace {
 impl Workspace {
     fn new() -> Workspace {
         let dir = Dir::new();
-        let src = fixtures().join("workspace");
+        let src = fixtures::path("workspace");
         for entry in walkdir::WalkDir::new(&src) {
             let entry = entry.unwrap();
             let dest = dir.path("ws").join(entry.path().strip_prefix(&src).unwrap());

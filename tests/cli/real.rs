@@ -1,11 +1,11 @@
 //! The seed's workspace, built with the machine's gcc, linked through
 //! solink, read with `object`, and run.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use crate::elf::Elf;
-use crate::util::{fixtures, sh, Dir};
+use crate::util::{fixtures, gcc, sh, Dir};
 
 pub(crate) const PROD_OUTPUT: &str = "calc_sum(2, 3) = 5\ncalc_hypot(3, 4) = 5\n";
 /// The test/lib copy of libcalcbase.a adds 1000, so the output shows which
@@ -18,34 +18,20 @@ pub(crate) struct Calc {
     pub(crate) dir: Dir,
 }
 
-pub(crate) fn gcc(dir: &Path, args: &[&str]) {
-    sh(Command::new("gcc").current_dir(dir).args(args));
-}
-
 impl Calc {
     pub(crate) fn new() -> Calc {
         let dir = Dir::new();
-        let src = fixtures().join("workspace/prod/calc");
+        let src = fixtures::path("workspace/prod/calc");
         let base = src.join("libsrc/calcbase");
         let calc = src.join("libsrc/calc");
         let s = |p: PathBuf| p.display().to_string();
         let inc_base = format!("-I{}", base.display());
         let inc_calc = format!("-I{}", calc.display());
         dir.mkdir("obj");
-        let archive = |out: &str, extra: &[&str]| {
-            let obj = dir.path("obj/calcbase-tmp.o");
-            let mut args = vec!["-fPIC", "-c", "-o", obj.to_str().unwrap()];
-            args.extend(extra);
-            let c = s(base.join("calcbase.c"));
-            args.push(&c);
-            gcc(dir.root(), &args);
-            let out = dir.path(out);
-            std::fs::create_dir_all(out.parent().unwrap()).unwrap();
-            sh(Command::new("ar").arg("rcs").arg(&out).arg(&obj));
-            std::fs::remove_file(obj).unwrap();
-        };
-        archive("ws/prod/calc/lib/libcalcbase.a", &[]);
-        archive("ws/test/lib/libcalcbase.a", &["-DCALCBASE_OFFSET=1000"]);
+        let calcbase =
+            || fixtures::compile("workspace/prod/calc/libsrc/calcbase/calcbase.c").flags(["-fPIC"]);
+        calcbase().archive(&dir.path("ws/prod/calc/lib/libcalcbase.a"));
+        calcbase().flags(["-DCALCBASE_OFFSET=1000"]).archive(&dir.path("ws/test/lib/libcalcbase.a"));
         gcc(dir.root(), &["-fPIC", "-c", &inc_base, "-o", "obj/calc.o", &s(calc.join("calc.c"))]);
         gcc(dir.root(), &["-c", &inc_calc, "-o", "obj/main.o", &s(src.join("app/main.c"))]);
         Calc { dir }
@@ -117,18 +103,8 @@ fn seed_example_3_direct_archive() {
 #[test]
 fn seed_example_4_mixed() {
     let calc = Calc::new();
-    let extra = fixtures().join("extra");
-    gcc(
-        calc.dir.root(),
-        &["-fPIC", "-c", "-o", "obj/usecustom.o", extra.join("usecustom.c").to_str().unwrap()],
-    );
-    gcc(calc.dir.root(), &["-fPIC", "-c", "-o", "obj/custom.o", extra.join("custom.c").to_str().unwrap()]);
-    calc.dir.mkdir("custom/path");
-    sh(Command::new("ar").current_dir(calc.dir.root()).args([
-        "rcs",
-        "custom/path/libcustom.a",
-        "obj/custom.o",
-    ]));
+    fixtures::compile("extra/usecustom.c").flags(["-fPIC"]).object(&calc.dir.path("obj/usecustom.o"));
+    fixtures::compile("extra/custom.c").flags(["-fPIC"]).archive(&calc.dir.path("custom/path/libcustom.a"));
     std::fs::copy(calc.dir.path("ws/prod/calc/lib/libcalcbase.a"), calc.dir.path("libbase.a")).unwrap();
     let so = calc.link(
         &[],
@@ -181,16 +157,10 @@ fn workspace_test_lib_is_searched() {
 #[test]
 fn shared_only_library_stays_dynamic() {
     let calc = Calc::new();
-    let extra = fixtures().join("extra");
-    calc.dir.mkdir("shlib");
-    gcc(
-        calc.dir.root(),
-        &["-shared", "-fPIC", "-o", "shlib/libshonly.so", extra.join("shonly.c").to_str().unwrap()],
-    );
-    gcc(
-        calc.dir.root(),
-        &["-fPIC", "-c", "-o", "obj/useshonly.o", extra.join("useshonly.c").to_str().unwrap()],
-    );
+    fixtures::compile("extra/shonly.c")
+        .flags(["-shared", "-fPIC"])
+        .link(&calc.dir.path("shlib/libshonly.so"));
+    fixtures::compile("extra/useshonly.c").flags(["-fPIC"]).object(&calc.dir.path("obj/useshonly.o"));
     let so = calc.link(
         &["--libsdir", &calc.path("ws/prod/calc/lib")],
         &["obj/useshonly.o", "-lcalcbase", &format!("-L{}", calc.path("shlib")), "-lshonly", "-lm"],

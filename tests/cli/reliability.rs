@@ -5,7 +5,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use crate::elf::Elf;
-use crate::util::{sh, tiny_archive, Dir};
+use crate::util::{sh, tiny_archive, tiny_user, Dir};
 
 /// The link every test here makes: `use.o` against `lib/libtiny.a`.
 const LINK: [&str; 7] = ["--cc", "gcc", "--libsdir", "lib", "-shared", "use.o", "-ltiny"];
@@ -14,21 +14,15 @@ const LINK: [&str; 7] = ["--cc", "gcc", "--libsdir", "lib", "-shared", "use.o", 
 fn linkable() -> Dir {
     let dir = Dir::new();
     tiny_archive(&dir.path("lib/libtiny.a"));
-    let c = dir.write("use.c", "int tiny_answer(void);\nint use_tiny(void) { return tiny_answer(); }\n");
-    sh(Command::new("gcc").current_dir(dir.root()).args(["-fPIC", "-c", "-o", "use.o"]).arg(c));
+    tiny_user(&dir.path("use.o"));
     dir
 }
 
 #[test]
 fn thirty_two_links_at_once_with_a_cold_cache() {
     let dir = linkable();
-    let children: Vec<_> = (0..32)
-        .map(|i| {
-            let mut cmd = dir.solink().cmd;
-            cmd.args(LINK).args(["-o", &format!("out{i}.so")]);
-            cmd.spawn().unwrap()
-        })
-        .collect();
+    let children: Vec<_> =
+        (0..32).map(|i| dir.solink().args(LINK).args(["-o", &format!("out{i}.so")]).spawn()).collect();
     for (i, mut child) in children.into_iter().enumerate() {
         assert!(child.wait().unwrap().success(), "link {i}");
         assert!(Elf::open(&dir.path(&format!("out{i}.so"))).defines("tiny_answer"), "link {i} embedded");
@@ -51,7 +45,7 @@ fn cache_writers_killed_mid_write_never_change_the_answer() {
     assert!(truth.contains("libbig.a") && truth.contains("libtiny.a"), "{truth}");
     for round in 0..60u64 {
         let _ = std::fs::remove_dir_all(dir.path("cache"));
-        let mut child = dir.solink().args(args).cmd.spawn().unwrap();
+        let mut child = dir.solink().args(args).spawn();
         std::thread::sleep(Duration::from_micros(round * 50));
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();

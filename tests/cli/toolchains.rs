@@ -1,22 +1,13 @@
 //! Other drivers and linkers: clang, g++, clang++, lld, mold, and ld
 //! called directly. Each links, loads and runs. A missing tool skips the
-//! test, except in CI (`CI` set), where .ci/run installs them all.
+//! test (`require_tool`), except in CI (`CI` set), where .ci/run installs
+//! them all.
 
 use std::process::Command;
 
 use crate::elf::Elf;
-use crate::real::{assert_embedded, gcc, Calc, PROD_OUTPUT};
-use crate::util::{fixtures, sh, Dir};
-
-/// Whether `tool` runs; in CI a missing tool is a failure, not a skip.
-pub(crate) fn have(tool: &str) -> bool {
-    let ok = Command::new(tool).arg("--version").output().is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(std::env::var_os("CI").is_none(), "{tool} must be installed in CI (.ci/run installs it)");
-        eprintln!("SKIP: {tool} is not installed");
-    }
-    ok
-}
+use crate::real::{assert_embedded, Calc, PROD_OUTPUT};
+use crate::util::{fixtures, gcc, require_tool, sh, Dir};
 
 fn calc_through(first: &[&str], rest: &[&str]) {
     let calc = Calc::new();
@@ -30,16 +21,17 @@ fn calc_through(first: &[&str], rest: &[&str]) {
 
 #[test]
 fn clang_as_the_driver() {
-    if have("clang") {
-        calc_through(&["clang"], &[]);
-        calc_through(&["--cc", "clang"], &["--target=x86_64-linux-gnu"]);
+    if !require_tool("clang") {
+        return;
     }
+    calc_through(&["clang"], &[]);
+    calc_through(&["--cc", "clang"], &["--target=x86_64-linux-gnu"]);
 }
 
 #[test]
 fn gcc_with_lld_and_mold() {
     for (tool, flag) in [("ld.lld", "-fuse-ld=lld"), ("mold", "-fuse-ld=mold")] {
-        if have(tool) {
+        if require_tool(tool) {
             calc_through(&["gcc"], &[flag]);
         }
     }
@@ -52,7 +44,7 @@ fn ld_itself_as_the_linker() {
     let libm = sh(Command::new("gcc").arg("-print-file-name=libm.so"));
     let libm_dir = format!("-L{}", std::path::Path::new(libm.trim()).parent().unwrap().display());
     for ld in ["ld", "ld.bfd", "ld.gold", "ld.lld", "mold"] {
-        if have(ld) {
+        if require_tool(ld) {
             calc_through(&[ld], &[&libm_dir]);
             calc_through(&["--cc", ld], &[&libm_dir, "-Bstatic", "-Bdynamic"]);
         }
@@ -64,44 +56,25 @@ fn ld_itself_as_the_linker() {
 #[test]
 fn groups_and_exclude_libs_work_with_every_linker() {
     let mut linkers = vec![("gcc", vec![])];
-    if have("ld.lld") {
+    if require_tool("ld.lld") {
         linkers.push(("gcc", vec!["-fuse-ld=lld"]));
     }
-    if have("mold") {
+    if require_tool("mold") {
         linkers.push(("gcc", vec!["-fuse-ld=mold"]));
     }
-    if have("clang") {
+    if require_tool("clang") {
         linkers.push(("clang", vec![]));
     }
     let dir = Dir::new();
-    for (name, src) in [("ggml-base", "ggml_base.c"), ("ggml-cpu", "ggml_cpu.c"), ("llama", "llama.c")] {
-        let obj = dir.path(&format!("{name}.o"));
-        sh(Command::new("gcc").args(["-fPIC", "-c", "-o"]).arg(&obj).arg(fixtures().join("llama").join(src)));
-        dir.mkdir("static");
-        sh(Command::new("ar").arg("rcs").arg(dir.path(&format!("static/lib{name}.a"))).arg(&obj));
-    }
-    dir.mkdir("cuda");
-    sh(Command::new("gcc")
-        .args(["-shared", "-fPIC", "-o"])
-        .arg(dir.path("cuda/libfakecudart.so"))
-        .arg(fixtures().join("llama/fakecudart.c")));
-    sh(Command::new("gcc")
-        .args(["-fPIC", "-c", "-o"])
-        .arg(dir.path("adapter.o"))
-        .arg(fixtures().join("llama/adapter.c")));
-    sh(Command::new("gcc")
-        .arg("-o")
-        .arg(dir.path("loader"))
-        .arg(fixtures().join("llama/loader.c"))
-        .arg("-ldl"));
+    fixtures::llama_stack(dir.root());
     for (n, (driver, flags)) in linkers.iter().enumerate() {
         let so = format!("adapter{n}.so");
         dir.solink()
             .args(["--hide", "--rpath-dynamic", driver])
             .args(flags)
-            .args(["-shared", "-o", &so, "adapter.o"])
+            .args(["-shared", "-o", &so, "obj/adapter.o"])
             .arg(format!("-L{}", dir.path("static").display()))
-            .arg(format!("-L{}", dir.path("cuda").display()))
+            .arg(format!("-L{}", dir.path("cuda/lib").display()))
             .args(["-lllama", "-lggml-cpu", "-lggml-base", "-lfakecudart"])
             .ok();
         let elf = Elf::open(&dir.path(&so));
@@ -116,18 +89,13 @@ fn groups_and_exclude_libs_work_with_every_linker() {
 #[test]
 fn cxx_libraries_with_g_plus_plus_and_clang_plus_plus() {
     for cxx in ["g++", "clang++"] {
-        if !have(cxx) {
+        if !require_tool(cxx) {
             continue;
         }
         let dir = Dir::new();
-        let src = fixtures().join("cxx");
-        sh(Command::new(cxx).args(["-fPIC", "-c", "-o"]).arg(dir.path("words.o")).arg(src.join("words.cpp")));
-        dir.mkdir("lib");
-        sh(Command::new("ar").arg("rcs").arg(dir.path("lib/libwords.a")).arg(dir.path("words.o")));
-        sh(Command::new(cxx)
-            .args(["-fPIC", "-c", "-o"])
-            .arg(dir.path("greeter.o"))
-            .arg(src.join("greeter.cpp")));
+        let src = fixtures::path("cxx");
+        fixtures::compile("cxx/words.cpp").with(cxx).flags(["-fPIC"]).archive(&dir.path("lib/libwords.a"));
+        fixtures::compile("cxx/greeter.cpp").with(cxx).flags(["-fPIC"]).object(&dir.path("greeter.o"));
         dir.solink()
             .args([cxx, "-shared", "-o", "libgreeter.so", "greeter.o", "-Llib", "-lwords", "-lstdc++"])
             .ok();

@@ -1,5 +1,9 @@
 //! A small builder for solink test runs, in the spirit of ripgrep's `Dir`
-//! and `TestCommand`: each test gets its own temporary directory.
+//! and `TestCommand`: each test gets its own temporary directory, and every
+//! program a test runs through it gets the same clean environment.
+//!
+//! The helpers every test binary shares live in `tests/support/` and are
+//! re-exported here, so a CLI test imports from one place.
 
 #![allow(dead_code)]
 
@@ -8,13 +12,18 @@ use std::fs;
 use std::os::unix::ffi::OsStringExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
+
+// `fixtures` is both the module (`fixtures::compile(..)`) and, in the value
+// namespace, the function below that older tests call as `fixtures()`.
+pub use crate::support::fixtures::{self, tiny_archive, tiny_user};
+pub use crate::support::tools::{gcc, os, require_tool, sh, skip_unless};
 
 pub const SOLINK: &str = env!("CARGO_BIN_EXE_solink");
 
-/// The repository's fixtures.
+/// The repository's fixtures (`fixtures::root()`).
 pub fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+    fixtures::root()
 }
 
 pub struct Dir {
@@ -102,7 +111,14 @@ exit "${{FAKECC_EXIT:-0}}"
     /// A solink command run in this directory, with a clean environment:
     /// no SOLINK_* or WORKSPACE_FOLDER from the outside.
     pub fn solink(&self) -> TestCommand {
-        let mut cmd = Command::new(SOLINK);
+        self.command(SOLINK)
+    }
+
+    /// Any program (a masquerading symlink, `sh`, `strace`) run as
+    /// [`Dir::solink`] runs solink: in this directory, with only `PATH` from
+    /// the outside, and `HOME` and `XDG_CACHE_HOME` inside the directory.
+    pub fn command(&self, program: impl AsRef<OsStr>) -> TestCommand {
+        let mut cmd = Command::new(program);
         cmd.current_dir(self.root());
         cmd.env_clear();
         cmd.env("PATH", std::env::var_os("PATH").unwrap_or_default());
@@ -112,11 +128,58 @@ exit "${{FAKECC_EXIT:-0}}"
     }
 }
 
+/// A command being built. Every one starts from [`Dir::command`]'s clean
+/// environment; use the methods rather than replacing `cmd`, which would
+/// lose it.
 pub struct TestCommand {
     pub cmd: Command,
 }
 
 impl TestCommand {
+    /// Runs `program` instead, with everything set so far: the clean
+    /// environment and what was added to it, the directory and the
+    /// arguments. Call it before `stdin` or `process_group`, which a
+    /// `Command` cannot report back.
+    pub fn program(self, program: impl AsRef<OsStr>) -> Self {
+        let mut cmd = Command::new(program);
+        // The environment `get_envs` reports is what was set on top of
+        // `env_clear`, which every TestCommand starts with.
+        cmd.env_clear();
+        for (key, value) in self.cmd.get_envs() {
+            match value {
+                Some(value) => cmd.env(key, value),
+                None => cmd.env_remove(key),
+            };
+        }
+        cmd.args(self.cmd.get_args());
+        if let Some(dir) = self.cmd.get_current_dir() {
+            cmd.current_dir(dir);
+        }
+        TestCommand { cmd }
+    }
+
+    pub fn current_dir(mut self, dir: impl AsRef<Path>) -> Self {
+        self.cmd.current_dir(dir);
+        self
+    }
+
+    pub fn stdin(mut self, stdin: impl Into<Stdio>) -> Self {
+        self.cmd.stdin(stdin);
+        self
+    }
+
+    /// Starts it in process group `pgid` (0: a new group of its own), for
+    /// signals sent to the group as a terminal sends them.
+    pub fn process_group(mut self, pgid: i32) -> Self {
+        std::os::unix::process::CommandExt::process_group(&mut self.cmd, pgid);
+        self
+    }
+
+    /// Starts it without waiting, stdin, stdout and stderr inherited.
+    pub fn spawn(mut self) -> Child {
+        self.cmd.spawn().unwrap_or_else(|e| panic!("cannot start {:?}: {e}", self.cmd))
+    }
+
     pub fn args<I, S>(mut self, args: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -131,12 +194,12 @@ impl TestCommand {
         self
     }
 
-    pub fn env_remove(mut self, key: &str) -> Self {
+    pub fn env_remove(mut self, key: impl AsRef<OsStr>) -> Self {
         self.cmd.env_remove(key);
         self
     }
 
-    pub fn env(mut self, key: &str, value: impl AsRef<OsStr>) -> Self {
+    pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
         self.cmd.env(key, value);
         self
     }
@@ -169,39 +232,6 @@ impl TestCommand {
     }
 }
 
-pub fn os(v: &[&str]) -> Vec<OsString> {
-    v.iter().map(OsString::from).collect()
-}
-
-/// Runs a command and asserts success; returns stdout.
-pub fn sh(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {:?}\n{}{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// A real, position-independent archive with one member, built once per
-/// test run with the machine's gcc and ar, copied to `dest`.
-pub fn tiny_archive(dest: &Path) {
-    use std::sync::OnceLock;
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    let built = BUILT.get_or_init(|| {
-        let dir = tempfile::Builder::new().prefix("solink-tiny").tempdir().unwrap().keep();
-        fs::write(dir.join("tiny.c"), "int tiny_answer(void) { return 42; }\n").unwrap();
-        sh(Command::new("gcc").current_dir(&dir).args(["-fPIC", "-c", "tiny.c", "-o", "tiny.o"]));
-        sh(Command::new("ar").current_dir(&dir).args(["rcs", "libtiny.a", "tiny.o"]));
-        dir.join("libtiny.a")
-    });
-    fs::create_dir_all(dest.parent().unwrap()).unwrap();
-    fs::copy(built, dest).unwrap();
-}
-
 /// Compares `actual` with `tests/golden/NAME`. With `SOLINK_BLESS=1` the
 /// file is rewritten instead (review the diff before committing it).
 pub fn assert_golden(name: &str, actual: &str) {
@@ -214,4 +244,31 @@ pub fn assert_golden(name: &str, actual: &str) {
     let expected = fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("{}: {e}; run with SOLINK_BLESS=1 to create it", path.display()));
     assert_eq!(actual, expected, "golden file {} differs (SOLINK_BLESS=1 refreshes it)", path.display());
+}
+
+/// `program` runs another program with what the command had: the clean
+/// environment plus what the test added, the directory and the arguments.
+#[test]
+fn program_keeps_the_clean_environment() {
+    let dir = Dir::new();
+    let stdout = dir.solink().env("SOLINK_TEST_ADDED", "1").program("sh").args(["-c", "env; pwd -P"]).ok();
+    let root = dir.root().canonicalize().unwrap().display().to_string();
+    assert!(stdout.lines().any(|l| l == "SOLINK_TEST_ADDED=1"), "{stdout}");
+    assert!(stdout.lines().any(|l| l == format!("HOME={}", dir.path("home").display())), "{stdout}");
+    assert_eq!(stdout.lines().last(), Some(root.as_str()), "run in the test directory");
+    // Nothing else from the test's own environment (cargo's CARGO_*,
+    // LD_LIBRARY_PATH, USER...): only what the shell sets itself.
+    let ours = ["PATH", "HOME", "XDG_CACHE_HOME", "SOLINK_TEST_ADDED", "PWD", "OLDPWD", "SHLVL", "_"];
+    let names: Vec<&str> = stdout.lines().filter_map(|l| l.split_once('=')).map(|(k, _)| k).collect();
+    assert!(names.iter().all(|n| ours.contains(n)), "{names:?}");
+}
+
+/// A missing tool is a skip locally and a failure in CI.
+#[test]
+fn a_skip_is_a_failure_in_ci() {
+    use crate::support::tools::skip_unless_in;
+    assert!(skip_unless_in(true, "present", true));
+    assert!(!skip_unless_in(false, "no-such-tool not installed (the skip message testing itself)", false));
+    let in_ci = std::panic::catch_unwind(|| skip_unless_in(false, "a test tool not installed", true));
+    assert!(in_ci.is_err(), "CI set: the skip panics");
 }

@@ -1,0 +1,147 @@
+//! What resolution produces: one `Decision` per library, as plain data.
+//!
+//! A decision carries everything the later steps need (the library's name,
+//! where it sits on the command line, the files it embeds), so `rewrite` and
+//! `explain` never look anything up by index. Words for people are written
+//! only in `explain.rs`: reasons, notes and warnings here are typed.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use crate::archive::{ElfId, Problem};
+use crate::args::{LibName, Site};
+use crate::search::Found;
+
+/// Which library reference a decision is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Subject {
+    /// A reference on the command line, at `site`.
+    Ref { site: Site },
+    /// A dependency added after an embedded archive: `of` is the library
+    /// that needs it (as written, `-lssl`), `via` the file that says so (a
+    /// `.pc`, or a shared twin's `DT_NEEDED`).
+    Dep { of: LibName, via: PathBuf },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Replace the reference with `file` (an archive, or a linker script
+    /// over archives). `archives` are the archives it brings into the link:
+    /// `file` itself, or the script's inputs.
+    Embed { file: PathBuf, archives: Vec<PathBuf> },
+    /// Leave the reference exactly as given.
+    Keep,
+    /// Remove the reference.
+    Drop,
+    /// For an added dependency that stays dynamic: the token to add.
+    Add { token: OsString },
+}
+
+impl Outcome {
+    /// Embedding one archive.
+    pub fn embed(file: PathBuf) -> Outcome {
+        Outcome::Embed { archives: vec![file.clone()], file }
+    }
+}
+
+/// Why a library is not fit to read: the first line of its explanation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Unreadable {
+    NotArchive,
+    Damaged(String),
+}
+
+/// Why a linker script cannot be embedded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ScriptProblem {
+    /// It names a library (`-lNAME`), which would be searched again.
+    Lib(OsString),
+    /// It names a file that does not exist.
+    Missing(PathBuf),
+    /// It names an archive that cannot go into a shared object.
+    Unfit { file: PathBuf, problem: Problem },
+    /// It names something that is not a compatible archive.
+    NotEmbeddable(PathBuf),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reason {
+    /// The first compatible `libNAME.a` in search order, and it is PIC.
+    FirstArchive,
+    /// A linker script whose archives are all PIC (they are the outcome's
+    /// `archives`).
+    ScriptOverArchives,
+    /// No compatible `libNAME.a` in any search directory.
+    NotFound,
+    /// A C or C++ runtime library.
+    RuntimeLibrary,
+    /// After `-Wl,-Bstatic` (or with `-static`): the user already chose.
+    StaticRegion,
+    /// `-o libNAME.so` links `-lNAME`: the library itself.
+    SelfReference,
+    /// `-l:FILE` where FILE is not an archive.
+    NotAnArchiveName,
+    /// The archive's path contains a comma and cannot go inside `-Wl,`.
+    CommaInPath,
+    /// `--embed NAME`.
+    UserEmbed,
+    /// `--no-embed NAME`.
+    UserNoEmbed,
+    /// Unfit for a shared object: not position-independent, a versioned
+    /// definition, a member that is not a relocatable ELF object... With a
+    /// shared twin it stays dynamic; without one it is embedded anyway, as
+    /// ld itself would link the archive.
+    NotPic { problem: Problem, shared: Option<PathBuf> },
+    /// An archive with no members: nothing to embed.
+    Empty,
+    /// The file is not an archive, or is damaged.
+    Unreadable(Unreadable),
+    /// A linker script over something that cannot be embedded.
+    UnsafeScript(ScriptProblem),
+    /// A dependency of the archive cannot be found.
+    IncompleteDeps { missing: LibName },
+}
+
+/// Something worth explaining beside the decision.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Note {
+    /// An archive for another target, skipped as ld skips it.
+    SkippedIncompatible { path: PathBuf, id: ElfId },
+    /// Debian's `libNAME_pic.a` chosen over `libNAME.a`.
+    PrefersPic { pic: PathBuf, over: PathBuf },
+}
+
+/// A line printed even without `--explain`; an error with `--strict`.
+/// `archive` is the file found for `lib`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Warning {
+    /// Not an archive, or damaged: it stays dynamic.
+    Unreadable { archive: PathBuf, lib: LibName, what: Unreadable },
+    /// A linker script over something unsafe: it stays dynamic.
+    UnsafeScript { archive: PathBuf, lib: LibName, why: ScriptProblem },
+    /// Unfit for a shared object: dynamic when there is a `shared` twin,
+    /// else embedded anyway.
+    Unfit { archive: PathBuf, lib: LibName, problem: Problem, shared: bool },
+    /// A dependency that cannot be found: dynamic when there is a `shared`
+    /// twin, else embedded anyway.
+    IncompleteDeps { archive: PathBuf, lib: LibName, missing: LibName, shared: bool },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decision {
+    /// The library as written (`NAME` of `-lNAME`, `FILE` of `-l:FILE`).
+    pub lib: LibName,
+    pub subject: Subject,
+    pub outcome: Outcome,
+    pub reason: Reason,
+    /// Where the file was found, when it was.
+    pub found: Option<Found>,
+    pub notes: Vec<Note>,
+    pub warning: Option<Warning>,
+}
+
+impl Decision {
+    pub fn new(lib: LibName, subject: Subject, outcome: Outcome, reason: Reason) -> Decision {
+        Decision { lib, subject, outcome, reason, found: None, notes: Vec::new(), warning: None }
+    }
+}

@@ -1,0 +1,138 @@
+//! Dependency completion: the decisions for everything an embedded archive
+//! needs, recursively, through the same probe and policy as the libraries
+//! on the command line.
+
+use std::collections::HashSet;
+
+use crate::args::LibName;
+use crate::decision::{Decision, Outcome, Reason, Subject};
+use crate::policy;
+use crate::resolve::Resolver;
+use crate::search::Found;
+
+/// A chain of dependencies deeper than this is cut: real ones are a few
+/// levels deep (libssl -> libcrypto -> libz), and a cycle of `.pc` files
+/// must not recurse without end (the seen-set stops a plain cycle).
+const MAX_DEPTH: usize = 16;
+
+/// The libraries a walk has placed, so none is added twice and a cycle
+/// ends. A walk that fails places nothing: its marks are taken back, not
+/// kept in a copy (copying the set per embedded archive made 10,000
+/// libraries quadratic).
+pub struct Placed {
+    set: HashSet<LibName>,
+    /// What was inserted, in order, so a failed walk can be undone.
+    log: Vec<LibName>,
+}
+
+impl Placed {
+    pub fn new(libs: impl IntoIterator<Item = LibName>) -> Placed {
+        Placed { set: libs.into_iter().collect(), log: Vec::new() }
+    }
+
+    /// Marks `lib`; false when it was already placed.
+    fn insert(&mut self, lib: &LibName) -> bool {
+        let new = self.set.insert(lib.clone());
+        if new {
+            self.log.push(lib.clone());
+        }
+        new
+    }
+
+    fn mark(&self) -> usize {
+        self.log.len()
+    }
+
+    /// Takes back every insertion since `mark`.
+    fn undo(&mut self, mark: usize) {
+        for lib in self.log.drain(mark..) {
+            self.set.remove(&lib);
+        }
+    }
+}
+
+/// Decisions for everything `name` (embedded, found at `found`) needs:
+/// each dependency is embedded when that is safe (and its own needs can be
+/// met) and added dynamically otherwise. On `Ok`, `placed` holds what was
+/// placed; on `Err` (a dependency that can be found neither way, named)
+/// it is as it was.
+pub fn complete(
+    r: &mut Resolver<'_>,
+    name: &LibName,
+    found: &Found,
+    placed: &mut Placed,
+    depth: usize,
+) -> Result<Vec<Decision>, LibName> {
+    let mark = placed.mark();
+    let result = walk(r, name, found, placed, depth);
+    if result.is_err() {
+        placed.undo(mark);
+    }
+    result
+}
+
+fn walk(
+    r: &mut Resolver<'_>,
+    name: &LibName,
+    found: &Found,
+    placed: &mut Placed,
+    depth: usize,
+) -> Result<Vec<Decision>, LibName> {
+    let LibName::Name(n) = name else {
+        return Ok(Vec::new());
+    };
+    if depth > MAX_DEPTH {
+        return Ok(Vec::new());
+    }
+    let Some((deps, via)) = r.probe.deps(n, found) else {
+        return Ok(Vec::new());
+    };
+    placed.insert(name);
+    let mut out = Vec::new();
+    for dep in deps {
+        if !placed.insert(&dep.lib) {
+            continue;
+        }
+        let subject = Subject::Dep { of: name.clone(), via: via.clone() };
+        let mut d = r.decide(&dep.lib, subject, policy::Place::default());
+        let mut sub = Vec::new();
+        if let (Outcome::Embed { .. }, Some(dep_found)) = (&d.outcome, d.found.clone()) {
+            // The walk below places libraries only if it succeeds as a
+            // whole: on `Err` its decisions are dropped, and so are its marks.
+            match complete(r, &dep.lib, &dep_found, placed, depth + 1) {
+                Ok(more) => sub = more,
+                Err(missing) => {
+                    let facts = r.probe.dynamic(&dep);
+                    let token = policy::dynamic_token(&dep, facts).ok_or_else(|| missing.clone())?;
+                    d.outcome = Outcome::Add { token };
+                    d.reason = Reason::IncompleteDeps { missing };
+                }
+            }
+        }
+        if matches!(d.outcome, Outcome::Keep) {
+            let facts = r.probe.dynamic(&dep);
+            let token = policy::dynamic_token(&dep, facts).ok_or_else(|| dep.lib.clone())?;
+            d.outcome = Outcome::Add { token };
+        }
+        out.push(d);
+        out.extend(sub);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_walk_takes_back_its_marks() {
+        let lib = |n: &str| LibName::Name(n.into());
+        let mut placed = Placed::new([lib("a")]);
+        let mark = placed.mark();
+        assert!(placed.insert(&lib("b")) && placed.insert(&lib("c")));
+        assert!(!placed.insert(&lib("a")), "already placed");
+        placed.undo(mark);
+        assert!(!placed.set.contains(&lib("b")) && !placed.set.contains(&lib("c")));
+        assert!(placed.set.contains(&lib("a")), "what was there before stays");
+    }
+}

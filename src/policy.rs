@@ -1,0 +1,565 @@
+//! Policy: the embedding rules of docs/embedding.md, as pure functions.
+//!
+//! Nothing here reads a file, stats a path or touches the cache: the rules
+//! get the user's choices and the probe's facts (`probe::LibFacts`) and
+//! return decisions. So every rule is one line of a table test below, and a
+//! cache bug can change a fact but never a rule.
+
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use crate::archive::{ElfId, Verdict};
+use crate::args::LibName;
+use crate::decision::{Decision, Outcome, Reason, ScriptProblem, Subject, Unreadable, Warning};
+use crate::deps::Dep;
+use crate::probe::{Candidate, DynFacts, LibFacts, ScriptInput};
+
+/// The C and C++ toolchain runtimes. They are never embedded (unless
+/// `--embed` asks): glibc's archives are not position-independent (its
+/// libm.a is even a linker script over non-PIC objects), and a second copy
+/// of a runtime inside a shared object breaks programs that load it.
+pub const RUNTIME_LIBS: &[&str] = &[
+    "BrokenLocale",
+    "anl",
+    "asan",
+    "atomic",
+    "c",
+    "c++",
+    "c++abi",
+    "crypt",
+    "dl",
+    "gcc",
+    "gcc_eh",
+    "gcc_s",
+    "gomp",
+    "hwasan",
+    "lsan",
+    "m",
+    "mvec",
+    "nsl",
+    "pthread",
+    "quadmath",
+    "resolv",
+    "rt",
+    "stdc++",
+    "supc++",
+    "tsan",
+    "ubsan",
+    "util",
+];
+
+/// The user's choices that shape decisions.
+#[derive(Clone, Debug, Default)]
+pub struct Policy {
+    pub embed: Vec<OsString>,
+    pub no_embed: Vec<OsString>,
+    pub no_deps: bool,
+    /// `PKG_CONFIG_PATH` (a probe input: where `.pc` files are looked for).
+    pub pkg_config_path: Vec<PathBuf>,
+}
+
+impl Policy {
+    fn wants_embedded(&self, name: &OsStr) -> bool {
+        self.embed.iter().any(|e| e == name)
+    }
+
+    fn refuses_embedding(&self, name: &OsStr) -> bool {
+        self.no_embed.iter().any(|e| e == name)
+    }
+}
+
+/// Where a reference sits, as far as the rules care.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Place {
+    /// `-o libNAME.so` and this is `-lNAME`.
+    pub self_reference: bool,
+    /// After `-Wl,-Bstatic`, or with `-static`.
+    pub static_region: bool,
+}
+
+/// What to do before any search: look for this file, or it is decided.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Search {
+    File(OsString),
+    Decided(Outcome, Reason),
+}
+
+/// Rules 1 to 4 of docs/embedding.md, and `-l:FILE` naming no archive:
+/// the rules that need no search at all.
+pub fn before_search(lib: &LibName, place: Place, policy: &Policy) -> Search {
+    if place.self_reference {
+        return Search::Decided(Outcome::Drop, Reason::SelfReference);
+    }
+    if place.static_region {
+        return Search::Decided(Outcome::Keep, Reason::StaticRegion);
+    }
+    match lib {
+        LibName::Name(n) if policy.refuses_embedding(n) => {
+            Search::Decided(Outcome::Keep, Reason::UserNoEmbed)
+        }
+        LibName::Name(n) if is_runtime(n) && !policy.wants_embedded(n) => {
+            Search::Decided(Outcome::Keep, Reason::RuntimeLibrary)
+        }
+        LibName::Name(n) => Search::File(archive_file_name(n)),
+        LibName::Verbatim(f) if f.as_bytes().ends_with(b".a") => Search::File(f.clone()),
+        LibName::Verbatim(_) => Search::Decided(Outcome::Keep, Reason::NotAnArchiveName),
+    }
+}
+
+/// Rules 5 to 7: the decision on a library that was searched for.
+pub fn judge(lib: &LibName, subject: Subject, facts: LibFacts, policy: &Policy, target: ElfId) -> Decision {
+    let LibFacts { notes, candidate } = facts;
+    let Some(c) = candidate else {
+        let mut d = Decision::new(lib.clone(), subject, Outcome::Keep, Reason::NotFound);
+        d.notes = notes;
+        return d;
+    };
+    let forced = matches!(lib, LibName::Name(n) if policy.wants_embedded(n));
+    let (outcome, reason, warning) = if forced {
+        (Outcome::embed(c.found.path.clone()), Reason::UserEmbed, None)
+    } else {
+        by_verdict(lib, &c, target)
+    };
+    Decision { lib: lib.clone(), subject, outcome, reason, found: Some(c.found), notes, warning }
+}
+
+/// Rule 7: the verdict on the archive found decides.
+fn by_verdict(lib: &LibName, c: &Candidate, target: ElfId) -> (Outcome, Reason, Option<Warning>) {
+    let archive = c.found.path.clone();
+    let lib = lib.clone();
+    match &c.verdict {
+        Verdict::Empty => (Outcome::Keep, Reason::Empty, None),
+        Verdict::NotArchive | Verdict::Damaged(_) => {
+            let what = match &c.verdict {
+                Verdict::Damaged(e) => Unreadable::Damaged(e.clone()),
+                _ => Unreadable::NotArchive,
+            };
+            let warning = Warning::Unreadable { archive, lib, what: what.clone() };
+            (Outcome::Keep, Reason::Unreadable(what), Some(warning))
+        }
+        Verdict::Script(_) => match script_archives(&c.script, target) {
+            Ok(archives) => (Outcome::Embed { file: archive, archives }, Reason::ScriptOverArchives, None),
+            Err(why) => {
+                let warning = Warning::UnsafeScript { archive, lib, why: why.clone() };
+                (Outcome::Keep, Reason::UnsafeScript(why), Some(warning))
+            }
+        },
+        Verdict::Objects { problem: None, .. } => (Outcome::embed(archive), Reason::FirstArchive, None),
+        Verdict::Objects { problem: Some(p), .. } => {
+            let warning = Warning::Unfit {
+                archive: archive.clone(),
+                lib,
+                problem: p.clone(),
+                shared: c.shared.is_some(),
+            };
+            let outcome = match &c.shared {
+                Some(_) => Outcome::Keep,
+                // No twin: ld would link the archive itself.
+                None => Outcome::embed(archive),
+            };
+            (outcome, Reason::NotPic { problem: p.clone(), shared: c.shared.clone() }, Some(warning))
+        }
+    }
+}
+
+/// A script is safe when every input is a compatible PIC archive (or
+/// empty). The archives, or the first reason why not.
+fn script_archives(inputs: &[ScriptInput], target: ElfId) -> Result<Vec<PathBuf>, ScriptProblem> {
+    let mut archives = Vec::new();
+    for input in inputs {
+        match input {
+            ScriptInput::Lib(l) => return Err(ScriptProblem::Lib(l.clone())),
+            ScriptInput::Missing(f) => return Err(ScriptProblem::Missing(f.clone())),
+            ScriptInput::File(f, v) if fit_for(v, target) || *v == Verdict::Empty => archives.push(f.clone()),
+            ScriptInput::File(f, Verdict::Objects { problem: Some(p), .. }) => {
+                return Err(ScriptProblem::Unfit { file: f.clone(), problem: p.clone() })
+            }
+            ScriptInput::File(f, _) => return Err(ScriptProblem::NotEmbeddable(f.clone())),
+        }
+    }
+    Ok(archives)
+}
+
+/// ld's "skipping incompatible": the archive's target when it is another
+/// than the link's.
+pub fn incompatible(verdict: &Verdict, target: ElfId) -> Option<ElfId> {
+    match verdict {
+        Verdict::Objects { id: Some(id), .. } if *id != target => Some(*id),
+        _ => None,
+    }
+}
+
+/// Objects that can go into a shared object for `target`.
+pub fn fit_for(verdict: &Verdict, target: ElfId) -> bool {
+    matches!(verdict, Verdict::Objects { problem: None, id, .. } if id.map_or(true, |id| id == target))
+}
+
+/// Objects with a problem: whether they stay dynamic depends on a shared
+/// twin, so the probe looks for one.
+pub fn unfit(verdict: &Verdict) -> bool {
+    matches!(verdict, Verdict::Objects { problem: Some(_), .. })
+}
+
+/// A path with a comma cannot go inside `-Wl,` (ld would split it): the
+/// reference stays as given.
+pub fn comma_in_path(d: &mut Decision, inside_wl: bool) {
+    if let (Outcome::Embed { file, .. }, true) = (&d.outcome, inside_wl) {
+        if file.as_os_str().as_bytes().contains(&b',') {
+            d.outcome = Outcome::Keep;
+            d.reason = Reason::CommaInPath;
+        }
+    }
+}
+
+/// An embedded archive whose dependency `missing` cannot be found: with a
+/// `shared` twin it stays dynamic; without one it stays embedded, as ld
+/// would link it, with a warning.
+pub fn incomplete(d: &mut Decision, missing: LibName, shared: Option<PathBuf>) {
+    let archive = d.found.as_ref().map(|f| f.path.clone()).unwrap_or_default();
+    if shared.is_some() {
+        d.outcome = Outcome::Keep;
+    }
+    d.reason = Reason::IncompleteDeps { missing: missing.clone() };
+    d.warning =
+        Some(Warning::IncompleteDeps { archive, lib: d.lib.clone(), missing, shared: shared.is_some() });
+}
+
+/// How an added dependency links dynamically: `-lNAME` for a runtime
+/// library or when `libNAME.so` is in the search path, else the exact
+/// runtime file (`-l:libacl.so.1`) when that is. `None` when neither is:
+/// adding it would break the link.
+pub fn dynamic_token(dep: &Dep, facts: DynFacts) -> Option<OsString> {
+    match &dep.lib {
+        LibName::Name(n) if is_runtime(n) || facts.shared => Some(lib_token(n)),
+        LibName::Name(_) => dep.runtime_file.as_deref().filter(|_| facts.file).map(verbatim_token),
+        LibName::Verbatim(f) => facts.file.then(|| verbatim_token(f)),
+    }
+}
+
+pub fn is_runtime(name: &OsStr) -> bool {
+    RUNTIME_LIBS.iter().any(|r| OsStr::new(r) == name)
+}
+
+/// `libNAME.a`.
+pub fn archive_file_name(name: &OsStr) -> OsString {
+    let mut file = OsString::from("lib");
+    file.push(name);
+    file.push(".a");
+    file
+}
+
+/// `libNAME.so`.
+pub fn shared_file_name(name: &OsStr) -> OsString {
+    let mut file = OsString::from("lib");
+    file.push(name);
+    file.push(".so");
+    file
+}
+
+fn lib_token(name: &OsStr) -> OsString {
+    let mut t = OsString::from("-l");
+    t.push(name);
+    t
+}
+
+fn verbatim_token(file: &OsStr) -> OsString {
+    let mut t = OsString::from("-l:");
+    t.push(file);
+    t
+}
+
+/// `NAME` when the output is `libNAME.so` or `libNAME.so.X...`.
+pub fn self_library_name(output: &Path) -> Option<OsString> {
+    let base = output.file_name()?.as_bytes();
+    let stem = base.strip_prefix(b"lib")?;
+    let at = stem.windows(3).position(|w| w == b".so")?;
+    let rest = &stem[at + 3..];
+    (rest.is_empty() || rest.starts_with(b".")).then(|| OsStr::from_bytes(&stem[..at]).to_owned())
+}
+
+// The rules of docs/embedding.md and the table line(s) that test each:
+// [x] 1. self reference, dropped ............................ before_search_rules
+// [x] 2. static region, as given ............................ before_search_rules
+// [x] 3. --no-embed, dynamic ................................ before_search_rules
+// [x] 4. runtime, dynamic, not searched; --embed overrides .. before_search_rules
+// [x]    -l:FILE that is not an archive name ................ before_search_rules
+// [x] 5. first compatible archive (incompatible skipped) .... compatibility_rules
+// [x] 5. libNAME_pic.a preferred only when it is PIC ........ compatibility_rules (fit_for)
+// [x]    not found, dynamic ................................. verdict_rules
+// [x] 6. --embed: embedded whatever the verdict ............. verdict_rules
+// [x] 7. PIC: embedded ...................................... verdict_rules
+// [x] 7. unfit + shared twin: dynamic, warning .............. verdict_rules
+// [x] 7. unfit + no twin: embedded anyway, warning .......... verdict_rules
+// [x]    empty archive: dynamic, no warning ................. verdict_rules
+// [x]    not an archive / damaged: dynamic, warning ......... verdict_rules
+// [x]    script over PIC archives: embedded (the script) .... verdict_rules
+// [x]    script over -lNAME / a missing / unfit file: dynamic verdict_rules
+// [x]    comma in an embedded path inside -Wl,: as given .... comma_rules
+// [x]    deps: dependency found neither way -> None ......... dynamic_token_rules
+// [x]    deps: -lNAME (runtime or twin), else -l:FILE ....... dynamic_token_rules
+// [x]    deps missing + twin: dynamic; no twin: embedded .... incomplete_rules
+// [ ] 8. --strict: every warning is an error (lib.rs; tested by
+//        tests/cli/embedding.rs strict_* as it is about the exit, not a rule)
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::archive::{Problem, ProblemKind};
+    use crate::args::Site;
+    use crate::decision::Note;
+    use crate::search::{Found, Stage};
+
+    const X86_64: ElfId = ElfId { class64: true, machine: object::elf::EM_X86_64 };
+    const AARCH64: ElfId = ElfId { class64: true, machine: object::elf::EM_AARCH64 };
+
+    fn name(n: &str) -> LibName {
+        LibName::Name(n.into())
+    }
+
+    fn policy(embed: &[&str], no_embed: &[&str]) -> Policy {
+        Policy {
+            embed: embed.iter().map(OsString::from).collect(),
+            no_embed: no_embed.iter().map(OsString::from).collect(),
+            ..Policy::default()
+        }
+    }
+
+    fn check_before(lib: LibName, place: Place, policy: &Policy, expected: Search) {
+        assert_eq!(before_search(&lib, place, policy), expected, "{lib:?} {place:?}");
+    }
+
+    #[test]
+    fn before_search_rules() {
+        use Search::*;
+        let none = policy(&[], &[]);
+        let this = Place { self_reference: true, static_region: false };
+        let stat = Place { self_reference: false, static_region: true };
+        let free = Place::default();
+        check_before(name("calc"), this, &none, Decided(Outcome::Drop, Reason::SelfReference));
+        check_before(
+            name("calc"),
+            Place { static_region: true, ..this },
+            &none,
+            Decided(Outcome::Drop, Reason::SelfReference),
+        );
+        check_before(name("z"), stat, &none, Decided(Outcome::Keep, Reason::StaticRegion));
+        check_before(name("z"), stat, &policy(&["z"], &[]), Decided(Outcome::Keep, Reason::StaticRegion));
+        check_before(name("z"), free, &policy(&[], &["z"]), Decided(Outcome::Keep, Reason::UserNoEmbed));
+        check_before(name("z"), free, &policy(&["z"], &["z"]), Decided(Outcome::Keep, Reason::UserNoEmbed));
+        check_before(name("m"), free, &none, Decided(Outcome::Keep, Reason::RuntimeLibrary));
+        check_before(name("stdc++"), free, &none, Decided(Outcome::Keep, Reason::RuntimeLibrary));
+        check_before(name("m"), free, &policy(&["m"], &[]), File("libm.a".into()));
+        check_before(name("z"), free, &none, File("libz.a".into()));
+        check_before(LibName::Verbatim("libz.a".into()), free, &none, File("libz.a".into()));
+        check_before(
+            LibName::Verbatim("libz.so.1".into()),
+            free,
+            &none,
+            Decided(Outcome::Keep, Reason::NotAnArchiveName),
+        );
+    }
+
+    fn objects(id: ElfId, problem: Option<Problem>) -> Verdict {
+        Verdict::Objects { id: Some(id), members: 1, thin: false, problem }
+    }
+
+    fn not_pic() -> Problem {
+        use crate::archive::Finding;
+        Problem {
+            member: "a.o".into(),
+            kind: ProblemKind::Finding(Finding::NotPic { reloc: "R_X86_64_32".into(), symbol: None }),
+        }
+    }
+
+    #[test]
+    fn compatibility_rules() {
+        assert_eq!(incompatible(&objects(AARCH64, None), X86_64), Some(AARCH64));
+        assert_eq!(incompatible(&objects(X86_64, None), X86_64), None);
+        assert_eq!(incompatible(&Verdict::Empty, X86_64), None, "an empty archive suits any target");
+        assert_eq!(incompatible(&Verdict::NotArchive, X86_64), None, "judged later, not skipped");
+        assert!(fit_for(&objects(X86_64, None), X86_64));
+        assert!(
+            !fit_for(&objects(X86_64, Some(not_pic())), X86_64),
+            "a _pic.a that is not PIC is not preferred"
+        );
+        assert!(!fit_for(&objects(AARCH64, None), X86_64));
+        assert!(!fit_for(&Verdict::Empty, X86_64));
+        assert!(unfit(&objects(X86_64, Some(not_pic()))) && !unfit(&Verdict::Empty));
+    }
+
+    fn found(p: &str) -> Found {
+        Found { path: PathBuf::from(p), stage: Stage::LDir }
+    }
+
+    fn facts(verdict: Verdict, script: Vec<ScriptInput>, shared: Option<&str>) -> LibFacts {
+        let candidate =
+            Candidate { found: found("/L/libz.a"), verdict, script, shared: shared.map(PathBuf::from) };
+        LibFacts { notes: vec![], candidate: Some(candidate) }
+    }
+
+    /// `(outcome, reason, warns)` for `-lz` with these facts and choices.
+    fn check(facts: LibFacts, policy: &Policy, expected: (Outcome, Reason, bool)) {
+        let subject = Subject::Ref { site: Site::Driver { arg: 0 } };
+        let d = judge(&name("z"), subject, facts.clone(), policy, X86_64);
+        assert_eq!((d.outcome, d.reason, d.warning.is_some()), expected, "{facts:?}");
+    }
+
+    /// A table, a line per rule (long by design: one rule, one line).
+    #[test]
+    fn verdict_rules() {
+        let none = policy(&[], &[]);
+        let z = PathBuf::from("/L/libz.a");
+        let embed = || Outcome::embed(z.clone());
+        let bad = || objects(X86_64, Some(not_pic()));
+        let so = Some(PathBuf::from("/L/libz.so"));
+        let not_found = LibFacts { notes: vec![], candidate: None };
+        check(not_found, &none, (Outcome::Keep, Reason::NotFound, false));
+        check(facts(objects(X86_64, None), vec![], None), &none, (embed(), Reason::FirstArchive, false));
+        check(
+            facts(bad(), vec![], Some("/L/libz.so")),
+            &none,
+            (Outcome::Keep, Reason::NotPic { problem: not_pic(), shared: so }, true),
+        );
+        check(
+            facts(bad(), vec![], None),
+            &none,
+            (embed(), Reason::NotPic { problem: not_pic(), shared: None }, true),
+        );
+        check(
+            facts(bad(), vec![], Some("/L/libz.so")),
+            &policy(&["z"], &[]),
+            (embed(), Reason::UserEmbed, false),
+        );
+        check(
+            facts(Verdict::NotArchive, vec![], None),
+            &policy(&["z"], &[]),
+            (embed(), Reason::UserEmbed, false),
+        );
+        check(facts(Verdict::Empty, vec![], None), &none, (Outcome::Keep, Reason::Empty, false));
+        check(
+            facts(Verdict::NotArchive, vec![], None),
+            &none,
+            (Outcome::Keep, Reason::Unreadable(Unreadable::NotArchive), true),
+        );
+        check(
+            facts(Verdict::Damaged("x".into()), vec![], None),
+            &none,
+            (Outcome::Keep, Reason::Unreadable(Unreadable::Damaged("x".into())), true),
+        );
+        let script = Verdict::Script(vec![]);
+        let a = PathBuf::from("/L/a.a");
+        let good = vec![
+            ScriptInput::File(a.clone(), objects(X86_64, None)),
+            ScriptInput::File("/L/e.a".into(), Verdict::Empty),
+        ];
+        let over = Outcome::Embed { file: z.clone(), archives: vec![a.clone(), "/L/e.a".into()] };
+        check(facts(script.clone(), good, None), &none, (over, Reason::ScriptOverArchives, false));
+        let unsafe_script = |inputs, why| {
+            check(
+                facts(script.clone(), inputs, None),
+                &none,
+                (Outcome::Keep, Reason::UnsafeScript(why), true),
+            )
+        };
+        unsafe_script(vec![ScriptInput::Lib("m".into())], ScriptProblem::Lib("m".into()));
+        unsafe_script(vec![ScriptInput::Missing(a.clone())], ScriptProblem::Missing(a.clone()));
+        unsafe_script(
+            vec![ScriptInput::File(a.clone(), bad())],
+            ScriptProblem::Unfit { file: a.clone(), problem: not_pic() },
+        );
+        unsafe_script(
+            vec![ScriptInput::File(a.clone(), objects(AARCH64, None))],
+            ScriptProblem::NotEmbeddable(a.clone()),
+        );
+        unsafe_script(
+            vec![ScriptInput::File(a.clone(), Verdict::NotArchive)],
+            ScriptProblem::NotEmbeddable(a.clone()),
+        );
+    }
+
+    #[test]
+    fn notes_are_kept_whatever_the_outcome() {
+        let note = Note::SkippedIncompatible { path: "/A/libz.a".into(), id: AARCH64 };
+        let facts = LibFacts { notes: vec![note.clone()], candidate: None };
+        let d = judge(
+            &name("z"),
+            Subject::Ref { site: Site::Driver { arg: 0 } },
+            facts,
+            &Policy::default(),
+            X86_64,
+        );
+        assert_eq!(d.notes, [note]);
+    }
+
+    fn check_comma(file: &str, inside_wl: bool, expected: (Outcome, Reason)) {
+        let subject = Subject::Ref { site: Site::Driver { arg: 0 } };
+        let mut d = Decision::new(name("z"), subject, Outcome::embed(file.into()), Reason::FirstArchive);
+        comma_in_path(&mut d, inside_wl);
+        assert_eq!((d.outcome, d.reason), expected, "{file} {inside_wl}");
+    }
+
+    #[test]
+    fn comma_rules() {
+        check_comma("/a,b/libz.a", true, (Outcome::Keep, Reason::CommaInPath));
+        check_comma("/a,b/libz.a", false, (Outcome::embed("/a,b/libz.a".into()), Reason::FirstArchive));
+        check_comma("/ab/libz.a", true, (Outcome::embed("/ab/libz.a".into()), Reason::FirstArchive));
+    }
+
+    fn check_token(lib: LibName, runtime_file: Option<&str>, facts: DynFacts, expected: Option<&str>) {
+        let dep = Dep { lib, runtime_file: runtime_file.map(OsString::from) };
+        assert_eq!(dynamic_token(&dep, facts), expected.map(OsString::from), "{dep:?} {facts:?}");
+    }
+
+    #[test]
+    fn dynamic_token_rules() {
+        let nothing = DynFacts::default();
+        let twin = DynFacts { shared: true, file: false };
+        let file = DynFacts { shared: false, file: true };
+        check_token(name("m"), None, nothing, Some("-lm"));
+        check_token(name("crypto"), None, twin, Some("-lcrypto"));
+        check_token(name("acl"), Some("libacl.so.1"), file, Some("-l:libacl.so.1"));
+        check_token(name("acl"), Some("libacl.so.1"), nothing, None);
+        check_token(name("acl"), None, file, None);
+        check_token(LibName::Verbatim("libx.so.2".into()), None, file, Some("-l:libx.so.2"));
+        check_token(LibName::Verbatim("libx.so.2".into()), None, nothing, None);
+    }
+
+    #[test]
+    fn incomplete_rules() {
+        let subject = Subject::Ref { site: Site::Driver { arg: 0 } };
+        let embedded = || {
+            let mut d = Decision::new(
+                name("pq"),
+                subject.clone(),
+                Outcome::embed("/L/libpq.a".into()),
+                Reason::FirstArchive,
+            );
+            d.found = Some(found("/L/libpq.a"));
+            d
+        };
+        let missing = name("pgport");
+        let mut d = embedded();
+        incomplete(&mut d, missing.clone(), Some("/L/libpq.so".into()));
+        assert_eq!(
+            (d.outcome, d.reason),
+            (Outcome::Keep, Reason::IncompleteDeps { missing: missing.clone() })
+        );
+        assert!(matches!(d.warning, Some(Warning::IncompleteDeps { shared: true, .. })));
+        let mut d = embedded();
+        incomplete(&mut d, missing.clone(), None);
+        assert_eq!(d.outcome, Outcome::embed("/L/libpq.a".into()), "no twin: embedded, as ld would");
+        assert!(matches!(d.warning, Some(Warning::IncompleteDeps { shared: false, .. })));
+    }
+
+    #[test]
+    fn self_library_names() {
+        let check_self = |output: &str, expected: Option<&str>| {
+            assert_eq!(self_library_name(Path::new(output)), expected.map(OsString::from), "{output}");
+        };
+        check_self("libcalc.so", Some("calc"));
+        check_self("out/libcalc.so.1.2", Some("calc"));
+        check_self("libcalc.sox", None);
+        check_self("calc.so", None);
+        check_self("libcalc.a", None);
+    }
+}

@@ -1,0 +1,851 @@
+//! Symbol facts of link inputs: what each file defines and needs.
+//!
+//! The closure check ([`crate::closure`]) needs, for every input of a link,
+//! the symbols it defines and the symbols it leaves undefined. This module
+//! reads them with `object`, opening every file through [`crate::fsx`] and
+//! mapping it (never reading it whole), and keeps them as a small
+//! [`Digest`] per file that a cache can store (keyed by the [`FileId`] of
+//! the descriptor it was read from; see [`encode`] and [`decode`]).
+//!
+//! - **Archives**: the archive symbol index (ld consults only that: GNU ld
+//!   refuses an archive without one, "archive has no index; run ranlib to
+//!   add one"), and per member its global definitions (strong data, strong
+//!   functions, weak, common), its undefined references (strong, weak) and
+//!   whether it has `.init_array`/`.ctors` contents.
+//! - **Relocatable objects**: the same sets.
+//! - **Shared objects**: the dynamic symbols they export, split by symbol
+//!   version as the ELF gABI's versioning (Sun/GNU extension) binds them: an
+//!   unversioned reference binds to an unversioned or a *default* (`@@VER`)
+//!   definition, never to a hidden (`@VER`) one. Their strong undefined
+//!   dynamic symbols are kept too: ld pulls archive members for them.
+//! - **GNU ld scripts** (glibc's `libc.so`): their inputs; [`expand`] follows
+//!   them to the files they name.
+
+use std::collections::{BTreeMap, HashSet};
+use std::ffi::{OsStr, OsString};
+use std::io;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::{Path, PathBuf};
+
+use object::elf;
+use object::read::archive::ArchiveFile;
+use object::read::elf::{FileHeader, SectionHeader, Sym};
+use object::{Endianness, FileKind};
+
+use crate::archive::script::{self, Input as ScriptInput};
+use crate::archive::ElfId;
+use crate::fsx::{self, FileId};
+
+/// A symbol name: any bytes but NUL, as ELF string tables hold them.
+pub type Name = Box<[u8]>;
+
+/// No file larger than this is mapped (the largest system archives are
+/// tens of MB; ICU's libicudata.a is 31 MB).
+const MAX_FILE: u64 = 4 << 30;
+/// A thin archive's member file, read whole.
+const MAX_MEMBER: u64 = 1 << 30;
+/// A linker script.
+const MAX_SCRIPT: u64 = 1 << 20;
+/// How deep scripts may name scripts, and how many files one input may
+/// expand to (glibc's libc.so names three).
+const MAX_DEPTH: usize = 8;
+const MAX_EXPANDED: usize = 256;
+
+/// How a global symbol is defined.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Def {
+    /// A strong definition that is not a function (data, TLS, IFUNC, no
+    /// type). Only these make ld pull a member for a *common* symbol.
+    Data,
+    /// A strong `STT_FUNC` definition.
+    Func,
+    Weak,
+    /// A common symbol (`SHN_COMMON`, `-fcommon`).
+    Common,
+}
+
+/// How a symbol is referenced while undefined.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Ref {
+    Strong,
+    /// A weak reference: resolves to 0 if nothing defines it, and never
+    /// makes ld pull an archive member.
+    Weak,
+}
+
+/// One relocatable object: a file on the command line or an archive member.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ObjectSyms {
+    /// The member's name, or the file's name.
+    pub name: String,
+    pub defined: Vec<(Name, Def)>,
+    pub undefined: Vec<(Name, Ref)>,
+    /// Has non-empty `.init_array`/`.ctors` (or `.preinit_array`) contents:
+    /// code that runs at load time when the member is linked.
+    pub ctors: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ArchiveSyms {
+    /// The archive symbol index: (symbol, member number), in its order.
+    /// `None` when the archive has none (`ar S`, or `ar q` without `s`).
+    pub index: Option<Vec<(Name, u32)>>,
+    pub members: Vec<ObjectSyms>,
+    /// A thin archive: its members are other files, so its digest is not
+    /// described by the archive's own identity and must not be cached by it.
+    pub thin: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SharedSyms {
+    /// Class and machine, so a library for another target can be skipped.
+    pub id: Option<ElfId>,
+    pub soname: Option<String>,
+    /// Defined dynamic symbols an unversioned reference binds to:
+    /// unversioned ones and the default version (`foo@@VER`) of each.
+    pub exports: Vec<Name>,
+    /// Non-default versions, as `foo@VER`: they satisfy only references
+    /// to exactly that version (objects built against an older library).
+    pub hidden: Vec<Name>,
+    /// Its strong undefined dynamic symbols: ld pulls archive members for
+    /// them too (a weak one pulls nothing, as in an object).
+    pub imports: Vec<Name>,
+}
+
+/// The symbol facts of one file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Digest {
+    Object(ObjectSyms),
+    Archive(ArchiveSyms),
+    Shared(SharedSyms),
+    /// A GNU ld script: its inputs, as [`script::inputs`] reads them.
+    Script(Vec<ScriptInput>),
+}
+
+impl Digest {
+    /// Whether the digest describes exactly the bytes of the file it was
+    /// read from (and so may be cached under that file's [`FileId`]).
+    pub fn cacheable(&self) -> bool {
+        match self {
+            Digest::Archive(a) => !a.thin,
+            // Scripts name other files, and reading one costs less than a
+            // cache lookup.
+            Digest::Script(_) => false,
+            Digest::Object(_) | Digest::Shared(_) => true,
+        }
+    }
+}
+
+fn invalid(what: impl std::fmt::Display) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, what.to_string())
+}
+
+/// Reads the symbol facts of the file at `path` (symlinks followed), with
+/// the identity of the descriptor they were read from.
+pub fn read(path: &Path) -> io::Result<(FileId, Digest)> {
+    let (file, id) = fsx::open_regular(path)?;
+    if id.size > MAX_FILE {
+        return Err(invalid(format!("larger than {MAX_FILE} bytes")));
+    }
+    if id.size == 0 {
+        return Err(invalid("an empty file"));
+    }
+    // SAFETY: read-only and private; see archive::inspect_open on a file
+    // truncated while mapped (a risk shared with ld).
+    let map = unsafe { memmap2::Mmap::map(&file)? };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    Ok((id, digest_bytes(&map, &name, dir)?))
+}
+
+/// The digest of file contents; `dir` is where a thin archive's members
+/// and a script's relative inputs are.
+pub fn digest_bytes(data: &[u8], name: &str, dir: &Path) -> io::Result<Digest> {
+    if data.starts_with(b"!<arch>\n") || data.starts_with(b"!<thin>\n") {
+        return archive(data, dir).map(Digest::Archive);
+    }
+    match FileKind::parse(data) {
+        Ok(FileKind::Elf32) => return elf_file::<elf::FileHeader32<Endianness>>(data, name),
+        Ok(FileKind::Elf64) => return elf_file::<elf::FileHeader64<Endianness>>(data, name),
+        _ => {}
+    }
+    if data.len() as u64 <= MAX_SCRIPT && script::looks_like_script(data) {
+        return Ok(Digest::Script(script::inputs(data, dir)));
+    }
+    Err(invalid("neither an archive, an ELF file nor a linker script"))
+}
+
+fn archive(data: &[u8], dir: &Path) -> io::Result<ArchiveSyms> {
+    let archive = ArchiveFile::parse(data).map_err(invalid)?;
+    let thin = archive.is_thin();
+    let mut members = Vec::new();
+    // The index names members by the offset of their header; members are
+    // told apart by the offset of their data.
+    let mut by_data_offset = BTreeMap::new();
+    let mut buffer = Vec::new();
+    for member in archive.members() {
+        let member = member.map_err(invalid)?;
+        let name = String::from_utf8_lossy(member.name()).into_owned();
+        by_data_offset.insert(member.file_range().0, members.len() as u32);
+        let syms = if thin {
+            // A thin archive names its members relative to itself.
+            let path = dir.join(OsStr::from_bytes(member.name()));
+            let bytes = fsx::read_regular(&path, MAX_MEMBER)?;
+            member_syms(aligned(&bytes, &mut buffer), name)
+        } else {
+            member_syms(aligned(member.data(data).map_err(invalid)?, &mut buffer), name)
+        };
+        members.push(syms);
+    }
+    let index = match archive.symbols().map_err(invalid)? {
+        None => None,
+        Some(symbols) => {
+            let mut index = Vec::new();
+            let mut member_at = std::collections::HashMap::new();
+            for symbol in symbols {
+                let symbol = symbol.map_err(invalid)?;
+                let offset = symbol.offset().0;
+                let n = match member_at.get(&offset) {
+                    Some(&n) => n,
+                    None => {
+                        let m = archive.member(symbol.offset()).map_err(invalid)?;
+                        let n = *by_data_offset
+                            .get(&m.file_range().0)
+                            .ok_or_else(|| invalid("the archive index names no member"))?;
+                        member_at.insert(offset, n);
+                        n
+                    }
+                };
+                index.push((Name::from(symbol.name()), n));
+            }
+            // GNU ar writes an empty index for an archive of no symbols;
+            // that is an index all the same.
+            Some(index)
+        }
+    };
+    Ok(ArchiveSyms { index, members, thin })
+}
+
+/// A member that is not an ELF relocatable object (ld warns and skips it)
+/// contributes no symbols.
+fn member_syms(data: &[u8], name: String) -> ObjectSyms {
+    let digest = match FileKind::parse(data) {
+        Ok(FileKind::Elf32) => elf_file::<elf::FileHeader32<Endianness>>(data, &name),
+        Ok(FileKind::Elf64) => elf_file::<elf::FileHeader64<Endianness>>(data, &name),
+        _ => Err(invalid("not ELF")),
+    };
+    match digest {
+        Ok(Digest::Object(o)) => o,
+        _ => ObjectSyms { name, ..ObjectSyms::default() },
+    }
+}
+
+/// Member data aligned for ELF parsing (ar aligns members to two bytes).
+fn aligned<'a>(data: &'a [u8], buffer: &'a mut Vec<u64>) -> &'a [u8] {
+    if data.as_ptr() as usize % 8 == 0 {
+        return data;
+    }
+    buffer.clear();
+    buffer.resize(data.len().div_ceil(8), 0);
+    // SAFETY: u64 has no padding and any byte pattern is a valid u64; the
+    // byte view covers the buffer's own memory, borrowed mutably once.
+    let bytes = unsafe { std::slice::from_raw_parts_mut(buffer.as_mut_ptr().cast::<u8>(), buffer.len() * 8) };
+    bytes[..data.len()].copy_from_slice(data);
+    &bytes[..data.len()]
+}
+
+fn elf_file<E: FileHeader<Endian = Endianness>>(data: &[u8], name: &str) -> io::Result<Digest> {
+    let header = E::parse(data).map_err(invalid)?;
+    let endian = header.endian().map_err(invalid)?;
+    let sections = header.sections(endian, data).map_err(invalid)?;
+    match header.e_type(endian) {
+        elf::ET_REL => {
+            let symbols = sections.symbols(endian, data, elf::SHT_SYMTAB).map_err(invalid)?;
+            let mut object = ObjectSyms { name: name.to_string(), ..ObjectSyms::default() };
+            for sym in symbols.iter() {
+                let bind = sym.st_bind();
+                if !matches!(bind, elf::STB_GLOBAL | elf::STB_WEAK | elf::STB_GNU_UNIQUE) {
+                    continue;
+                }
+                let Ok(n) = symbols.symbol_name(endian, sym) else { continue };
+                if n.is_empty() {
+                    continue;
+                }
+                let n = Name::from(n);
+                if sym.is_undefined(endian) {
+                    let r = if bind == elf::STB_WEAK { Ref::Weak } else { Ref::Strong };
+                    object.undefined.push((n, r));
+                } else {
+                    let d = if sym.is_common(endian) {
+                        Def::Common
+                    } else if bind == elf::STB_WEAK {
+                        Def::Weak
+                    } else if sym.st_type() == elf::STT_FUNC {
+                        Def::Func
+                    } else {
+                        Def::Data
+                    };
+                    object.defined.push((n, d));
+                }
+            }
+            object.ctors = sections.iter().any(|s| {
+                let named = sections.section_name(endian, s).unwrap_or_default();
+                let init = matches!(s.sh_type(endian), elf::SHT_INIT_ARRAY | elf::SHT_PREINIT_ARRAY)
+                    || named == b".ctors"
+                    || named.starts_with(b".ctors.")
+                    || named.starts_with(b".init_array");
+                init && s.sh_size(endian).into() > 0
+            });
+            Ok(Digest::Object(object))
+        }
+        elf::ET_DYN => shared::<E>(header, endian, data, &sections),
+        _ => Err(invalid("an ELF file that is neither an object nor a shared library")),
+    }
+}
+
+fn shared<E: FileHeader<Endian = Endianness>>(
+    header: &E,
+    endian: Endianness,
+    data: &[u8],
+    sections: &object::read::elf::SectionTable<'_, E>,
+) -> io::Result<Digest> {
+    let symbols = sections.symbols(endian, data, elf::SHT_DYNSYM).map_err(invalid)?;
+    let versions = sections.versions(endian, data).map_err(invalid)?;
+    let mut out = SharedSyms {
+        id: Some(ElfId { class64: header.is_class_64(), machine: header.e_machine(endian) }),
+        ..SharedSyms::default()
+    };
+    for (i, sym) in symbols.iter().enumerate() {
+        if !matches!(sym.st_bind(), elf::STB_GLOBAL | elf::STB_WEAK | elf::STB_GNU_UNIQUE) {
+            continue;
+        }
+        if sym.is_undefined(endian) {
+            if sym.st_bind() == elf::STB_GLOBAL {
+                if let Ok(n) = symbols.symbol_name(endian, sym) {
+                    if !n.is_empty() {
+                        out.imports.push(Name::from(n));
+                    }
+                }
+            }
+            continue;
+        }
+        // Only default and protected symbols are visible in .dynsym.
+        if !matches!(sym.st_other() & 3, elf::STV_DEFAULT | elf::STV_PROTECTED) {
+            continue;
+        }
+        let Ok(n) = symbols.symbol_name(endian, sym) else { continue };
+        if n.is_empty() {
+            continue;
+        }
+        let Some(versions) = &versions else {
+            out.exports.push(Name::from(n));
+            continue;
+        };
+        let index = versions.version_index(endian, object::read::SymbolIndex(i));
+        if index.is_local() {
+            // VER_NDX_LOCAL: bound locally, not exported.
+            continue;
+        }
+        let version = versions.version(index).ok().flatten();
+        // ld gives each version node an absolute symbol of its own name
+        // (`VERS_1`); it names the version, it is not an interface.
+        if version.is_some_and(|v| v.name() == n) && sym.st_shndx(endian) == elf::SHN_ABS {
+            continue;
+        }
+        if !index.is_hidden() {
+            out.exports.push(Name::from(n));
+        } else if let Some(v) = version {
+            let mut hidden = n.to_vec();
+            hidden.push(b'@');
+            hidden.extend_from_slice(v.name());
+            out.hidden.push(hidden.into());
+        }
+    }
+    out.soname = soname(endian, data, sections);
+    Ok(Digest::Shared(out))
+}
+
+fn soname<E: FileHeader<Endian = Endianness>>(
+    endian: Endianness,
+    data: &[u8],
+    sections: &object::read::elf::SectionTable<'_, E>,
+) -> Option<String> {
+    use object::read::elf::Dyn;
+    let (entries, link) = sections.dynamic(endian, data).ok()??;
+    let strings = sections.strings(endian, data, link).ok()?;
+    let entry = entries.iter().find(|d| d.tag32(endian) == Some(elf::DT_SONAME))?;
+    Some(String::from_utf8_lossy(entry.string(endian, strings).ok()?).into_owned())
+}
+
+/// One input of a link after linker scripts are followed, in ld's order:
+/// a file with its digest, or the bounds of a script's `GROUP`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Expanded {
+    File(PathBuf, FileId, Digest),
+    GroupStart,
+    GroupEnd,
+}
+
+/// Reads `path` and, if it is a GNU ld script, the files it names,
+/// recursively (at most 8 scripts deep and 256
+/// files). A script's `-lNAME` is looked for as `libNAME.so`, then
+/// `libNAME.a`, in `dirs`, as ld searches its library path for it. A
+/// `GROUP` is returned between group markers; `INPUT` and `AS_NEEDED`
+/// inputs are plain inputs (an as-needed library still defines symbols;
+/// it only loses its `DT_NEEDED` entry when nothing uses it).
+pub fn expand(path: &Path, dirs: &[PathBuf]) -> io::Result<Vec<Expanded>> {
+    let mut out = Vec::new();
+    expand_into(path, dirs, 0, &mut out)?;
+    Ok(out)
+}
+
+fn expand_into(path: &Path, dirs: &[PathBuf], depth: usize, out: &mut Vec<Expanded>) -> io::Result<()> {
+    if depth > MAX_DEPTH || out.len() > MAX_EXPANDED {
+        return Err(invalid(format!("{}: linker scripts nested too deep", path.display())));
+    }
+    let (id, digest) = read(path)?;
+    let Digest::Script(inputs) = digest else {
+        out.push(Expanded::File(path.to_path_buf(), id, digest));
+        return Ok(());
+    };
+    let grouped = is_group(path)?;
+    if grouped {
+        out.push(Expanded::GroupStart);
+    }
+    for input in inputs {
+        let file = match input {
+            // A relative name ld cannot open as given it looks for in its
+            // library search path (ld manual, "INPUT(file, ...)"): gcc's
+            // libgcc_s.so says `GROUP ( libgcc_s.so.1 -lgcc )` and the file
+            // is in another directory. The script parser has made the name
+            // relative to the script's directory.
+            ScriptInput::File(f) if !f.exists() => {
+                f.file_name().and_then(|n| dirs.iter().map(|d| d.join(n)).find(|p| p.is_file())).unwrap_or(f)
+            }
+            ScriptInput::File(f) => f,
+            ScriptInput::Lib(name) => find_lib(&name, dirs).ok_or_else(|| {
+                invalid(format!("{}: cannot find -l{}", path.display(), name.to_string_lossy()))
+            })?,
+        };
+        expand_into(&file, dirs, depth + 1, out)?;
+    }
+    if grouped {
+        out.push(Expanded::GroupEnd);
+    }
+    Ok(())
+}
+
+/// Whether a script's inputs are a `GROUP` (rather than `INPUT`): the first
+/// of the two words outside comments. Read again, bounded: the script
+/// parser keeps only the inputs.
+fn is_group(path: &Path) -> io::Result<bool> {
+    let data = fsx::read_regular(path, MAX_SCRIPT)?;
+    let mut rest = &data[..];
+    let mut text = Vec::with_capacity(data.len());
+    while let Some(start) = rest.windows(2).position(|w| w == b"/*") {
+        text.extend_from_slice(&rest[..start]);
+        text.push(b' ');
+        match rest[start + 2..].windows(2).position(|w| w == b"*/") {
+            Some(end) => rest = &rest[start + 2 + end + 2..],
+            None => rest = &[],
+        }
+    }
+    text.extend_from_slice(rest);
+    let at = |word: &[u8]| text.windows(word.len()).position(|w| w == word);
+    Ok(match (at(b"GROUP"), at(b"INPUT")) {
+        (Some(g), Some(i)) => g < i,
+        (g, _) => g.is_some(),
+    })
+}
+
+fn find_lib(name: &OsStr, dirs: &[PathBuf]) -> Option<PathBuf> {
+    // `-l:FILE` names the file itself (ld's manual, "-l namespec").
+    if let Some(file) = name.as_bytes().strip_prefix(b":") {
+        return dirs.iter().map(|d| d.join(OsStr::from_bytes(file))).find(|p| p.is_file());
+    }
+    let lib = |ext: &str| {
+        let mut f = OsString::from("lib");
+        f.push(name);
+        f.push(ext);
+        f
+    };
+    dirs.iter().flat_map(|d| [d.join(lib(".so")), d.join(lib(".a"))]).find(|p| p.is_file())
+}
+
+/// A shared library that defines some of the symbols looked for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Provider {
+    /// What to add to the link: `-lNAME`, or `-l:FILE` when the directory
+    /// has only the versioned file (NVIDIA's wheels ship `libcudart.so.12`
+    /// and no `libcudart.so`).
+    pub token: OsString,
+    pub path: PathBuf,
+    /// The symbols it provides, in the order they were asked for.
+    pub symbols: Vec<Name>,
+}
+
+/// Which shared libraries in `dirs` (in order: the first directory, and in
+/// it the first file by name, wins) define the `missing` symbols, for a link
+/// for `target`. Each symbol is credited to one provider; the symbols no
+/// library defines are returned too. Libraries for another target are
+/// skipped, as ld skips them ("skipping incompatible").
+pub fn providers(dirs: &[PathBuf], missing: &[Name], target: ElfId) -> (Vec<Provider>, Vec<Name>) {
+    let mut left: Vec<Name> = missing.to_vec();
+    let mut out: Vec<Provider> = Vec::new();
+    let mut seen = HashSet::new();
+    for dir in dirs {
+        if left.is_empty() {
+            break;
+        }
+        let Ok(entries) = std::fs::read_dir(dir) else { continue };
+        let mut names: Vec<OsString> = entries
+            .filter_map(|e| e.ok().map(|e| e.file_name()))
+            .filter(|n| {
+                let b = n.as_bytes();
+                b.starts_with(b"lib") && (b.ends_with(b".so") || memmem(b, b".so."))
+            })
+            .collect();
+        // libNAME.so before libNAME.so.1: the development name is the one a
+        // `-l` token can use.
+        names.sort();
+        for file in &names {
+            if left.is_empty() {
+                break;
+            }
+            let path = dir.join(file);
+            let Ok(expanded) = expand(&path, std::slice::from_ref(dir)) else { continue };
+            let mut exports = HashSet::new();
+            let mut compatible = true;
+            for e in &expanded {
+                if let Expanded::File(p, id, Digest::Shared(s)) = e {
+                    if !seen.insert(*id) {
+                        continue;
+                    }
+                    let _ = p;
+                    if s.id.is_some_and(|i| i != target) {
+                        compatible = false;
+                    }
+                    exports.extend(s.exports.iter().map(|n| &n[..]));
+                }
+            }
+            if !compatible {
+                continue;
+            }
+            let found: Vec<Name> = left.iter().filter(|n| exports.contains(&n[..])).cloned().collect();
+            if found.is_empty() {
+                continue;
+            }
+            left.retain(|n| !found.contains(n));
+            out.push(Provider { token: token_for(dir, file), path, symbols: found });
+        }
+    }
+    (out, left)
+}
+
+fn memmem(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// `-lNAME` when `libNAME.so` is in `dir`, else `-l:FILE`.
+fn token_for(dir: &Path, file: &OsStr) -> OsString {
+    let b = file.as_bytes();
+    // The `.so` that ends the name or starts its version (`libx.sodium.so.1`).
+    let stem_end = (3..b.len())
+        .find(|&i| b[i..].starts_with(b".so") && (b.len() == i + 3 || b[i + 3] == b'.'))
+        .unwrap_or(b.len());
+    let name = &b[3..stem_end];
+    let mut dev = b"lib".to_vec();
+    dev.extend_from_slice(name);
+    dev.extend_from_slice(b".so");
+    let mut token = b"-l".to_vec();
+    if dir.join(OsStr::from_bytes(&dev)).exists() {
+        token.extend_from_slice(name);
+    } else {
+        token.push(b':');
+        token.extend_from_slice(b);
+    }
+    OsString::from_vec(token)
+}
+
+// ---- the cache's text form ------------------------------------------------
+
+const FORMAT: &str = "solink-symbols 1";
+
+/// Symbol names may hold any byte but NUL; in the text form every byte
+/// outside `!`..`~` and the backslash is written `\xx` (hex).
+fn escape(out: &mut String, bytes: &[u8]) {
+    for &b in bytes {
+        if b.is_ascii_graphic() && b != b'\\' {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("\\{b:02x}"));
+        }
+    }
+}
+
+fn unescape(text: &str) -> Option<Name> {
+    // Almost every name is plain: copied at once.
+    if !text.contains('\\') {
+        return Some(text.as_bytes().into());
+    }
+    let b = text.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' {
+            let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    Some(out.into())
+}
+
+fn line(out: &mut String, tag: &str, bytes: &[u8]) {
+    out.push_str(tag);
+    out.push(' ');
+    escape(out, bytes);
+    out.push('\n');
+}
+
+/// The text form of a digest, for the cache; `None` for one that must not
+/// be cached ([`Digest::cacheable`]).
+pub fn encode(d: &Digest) -> Option<String> {
+    if !d.cacheable() {
+        return None;
+    }
+    let mut out = format!("{FORMAT}\n");
+    let object = |out: &mut String, o: &ObjectSyms| {
+        line(out, if o.ctors { "member+ctors" } else { "member" }, o.name.as_bytes());
+        for (n, d) in &o.defined {
+            let tag = match d {
+                Def::Data => "D",
+                Def::Func => "F",
+                Def::Weak => "W",
+                Def::Common => "C",
+            };
+            line(out, tag, n);
+        }
+        for (n, r) in &o.undefined {
+            line(out, if *r == Ref::Strong { "U" } else { "u" }, n);
+        }
+    };
+    match d {
+        Digest::Object(o) => {
+            out.push_str("object\n");
+            object(&mut out, o);
+        }
+        Digest::Archive(a) => {
+            out.push_str(if a.index.is_some() { "archive indexed\n" } else { "archive\n" });
+            for m in &a.members {
+                object(&mut out, m);
+            }
+            for (n, m) in a.index.iter().flatten() {
+                line(&mut out, &format!("I {m}"), n);
+            }
+        }
+        Digest::Shared(s) => {
+            out.push_str("shared\n");
+            if let Some(id) = s.id {
+                out.push_str(&format!("id {} {}\n", u8::from(id.class64), id.machine));
+            }
+            if let Some(so) = &s.soname {
+                line(&mut out, "soname", so.as_bytes());
+            }
+            for n in &s.exports {
+                line(&mut out, "E", n);
+            }
+            for n in &s.hidden {
+                line(&mut out, "H", n);
+            }
+            for n in &s.imports {
+                line(&mut out, "N", n);
+            }
+        }
+        Digest::Script(_) => unreachable!("scripts are not cacheable"),
+    }
+    // A torn entry must not read as a digest with fewer symbols.
+    out.push_str("end\n");
+    Some(out)
+}
+
+/// A digest read back from [`encode`]'s text; `None` for anything else.
+pub fn decode(text: &str) -> Option<Digest> {
+    let body = text.strip_suffix("end\n")?;
+    let mut lines = body.lines();
+    if lines.next()? != FORMAT {
+        return None;
+    }
+    let kind = lines.next()?;
+    let mut objects: Vec<ObjectSyms> = Vec::new();
+    let mut index = Vec::new();
+    let mut shared = SharedSyms::default();
+    for l in lines {
+        if let Some(id) = l.strip_prefix("id ") {
+            let (class, machine) = id.split_once(' ')?;
+            shared.id = Some(ElfId { class64: class == "1", machine: machine.parse().ok()? });
+            continue;
+        }
+        let (tag, value) = l.split_once(' ')?;
+        if tag == "I" {
+            let (member, value) = value.split_once(' ')?;
+            let member: u32 = member.parse().ok()?;
+            if member as usize >= objects.len() {
+                return None;
+            }
+            index.push((unescape(value)?, member));
+            continue;
+        }
+        let bytes = unescape(value)?;
+        let current = objects.last_mut();
+        match (tag, current) {
+            ("member" | "member+ctors", _) => objects.push(ObjectSyms {
+                name: String::from_utf8(bytes.into()).ok()?,
+                ctors: tag == "member+ctors",
+                ..ObjectSyms::default()
+            }),
+            ("D", Some(o)) => o.defined.push((bytes, Def::Data)),
+            ("F", Some(o)) => o.defined.push((bytes, Def::Func)),
+            ("W", Some(o)) => o.defined.push((bytes, Def::Weak)),
+            ("C", Some(o)) => o.defined.push((bytes, Def::Common)),
+            ("U", Some(o)) => o.undefined.push((bytes, Ref::Strong)),
+            ("u", Some(o)) => o.undefined.push((bytes, Ref::Weak)),
+            ("soname", _) => shared.soname = Some(String::from_utf8(bytes.into()).ok()?),
+            ("E", _) => shared.exports.push(bytes),
+            ("H", _) => shared.hidden.push(bytes),
+            ("N", _) => shared.imports.push(bytes),
+            _ => return None,
+        }
+    }
+    match kind {
+        "object" if objects.len() == 1 => objects.pop().map(Digest::Object),
+        "archive" | "archive indexed" => Some(Digest::Archive(ArchiveSyms {
+            index: (kind == "archive indexed").then_some(index),
+            members: objects,
+            thin: false,
+        })),
+        "shared" if objects.is_empty() => Some(Digest::Shared(shared)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(s: &str) -> Name {
+        s.as_bytes().into()
+    }
+
+    #[test]
+    fn digests_round_trip_through_their_text_form() {
+        let member = |name: &str, ctors| ObjectSyms {
+            name: name.into(),
+            defined: vec![
+                (n("a"), Def::Func),
+                (n("v"), Def::Data),
+                (n("w"), Def::Weak),
+                (n("c"), Def::Common),
+            ],
+            undefined: vec![
+                (n("b"), Ref::Strong),
+                (n("opt"), Ref::Weak),
+                (b"odd \n\\\xff".to_vec().into(), Ref::Strong),
+            ],
+            ctors,
+        };
+        let archive = Digest::Archive(ArchiveSyms {
+            index: Some(vec![(n("a"), 0), (n("v"), 1)]),
+            members: vec![member("a.o", false), member("with space.o", true)],
+            thin: false,
+        });
+        let shared = Digest::Shared(SharedSyms {
+            id: Some(ElfId { class64: true, machine: elf::EM_X86_64 }),
+            soname: Some("libc.so.6".into()),
+            exports: vec![n("printf"), n("memcpy")],
+            hidden: vec![n("memcpy@GLIBC_2.2.5")],
+            imports: vec![n("_dl_find_object")],
+        });
+        let no_index =
+            Digest::Archive(ArchiveSyms { index: None, members: vec![member("x.o", false)], thin: false });
+        for d in [archive, shared, no_index, Digest::Object(member("t.o", true))] {
+            let text = encode(&d).unwrap();
+            assert_eq!(decode(&text), Some(d), "{text}");
+        }
+    }
+
+    #[test]
+    fn torn_or_altered_entries_never_panic() {
+        let d = Digest::Archive(ArchiveSyms {
+            index: Some(vec![(n("a"), 0)]),
+            members: vec![ObjectSyms {
+                name: "a.o".into(),
+                defined: vec![(n("a"), Def::Func)],
+                ..Default::default()
+            }],
+            thin: false,
+        });
+        let text = encode(&d).unwrap();
+        for cut in 0..text.len() {
+            assert_eq!(decode(&text[..cut]), None, "a torn entry is not a digest");
+        }
+        for (i, c) in text.char_indices() {
+            for bad in [' ', '\\', '\n', 'I', '9'] {
+                let mut t = text.clone();
+                t.replace_range(i..i + c.len_utf8(), &bad.to_string());
+                let _ = decode(&t);
+            }
+        }
+    }
+
+    #[test]
+    fn what_is_not_one_of_ours_does_not_decode() {
+        assert_eq!(decode(""), None);
+        assert_eq!(decode("solink-symbols 1\nobject\nend\n"), None, "an object needs its member line");
+        assert_eq!(decode("solink-symbols 1\narchive indexed\nI 3 a\nend\n"), None, "index past the members");
+        assert_eq!(decode("solink-symbols 1\nshared\nE \\zz\nend\n"), None, "bad escape");
+        assert_eq!(decode("solink-symbols 2\nshared\nend\n"), None);
+        assert_eq!(decode("solink-symbols 1\nshared\nE a\n"), None, "no end line");
+        assert!(decode("solink-symbols 1\nshared\nE a\nend\n").is_some());
+        let thin = Digest::Archive(ArchiveSyms { thin: true, ..ArchiveSyms::default() });
+        assert_eq!(encode(&thin), None, "a thin archive's digest depends on other files");
+    }
+
+    #[test]
+    fn tokens_for_providers() {
+        let dir = tempfile::tempdir().unwrap();
+        for f in ["libgomp.so", "libgomp.so.1", "libcudart.so.12", "libx.sodium.so.1"] {
+            std::fs::write(dir.path().join(f), "").unwrap();
+        }
+        assert_eq!(token_for(dir.path(), OsStr::new("libgomp.so.1")), "-lgomp");
+        assert_eq!(token_for(dir.path(), OsStr::new("libcudart.so.12")), "-l:libcudart.so.12");
+        assert_eq!(token_for(dir.path(), OsStr::new("libx.sodium.so.1")), "-l:libx.sodium.so.1");
+        std::fs::write(dir.path().join("libx.sodium.so"), "").unwrap();
+        assert_eq!(token_for(dir.path(), OsStr::new("libx.sodium.so.1")), "-lx.sodium");
+    }
+
+    #[test]
+    fn a_group_is_told_from_an_input_outside_comments() {
+        let dir = tempfile::tempdir().unwrap();
+        let check = |text: &str, expected: bool| {
+            let path = dir.path().join("script");
+            std::fs::write(&path, text).unwrap();
+            assert_eq!(is_group(&path).unwrap(), expected, "{text}");
+        };
+        check("/* GNU ld script */\nGROUP ( libc.so.6 libc_nonshared.a )", true);
+        check("/* not a GROUP */ INPUT(libncurses.so.6 -ltinfo)", false);
+        check("INPUT(a.so) GROUP(b.a)", false);
+        check("/* unterminated GROUP", false);
+    }
+
+    #[test]
+    fn garbage_is_an_error_never_a_panic() {
+        for bytes in [&b"!<arch>\nxx"[..], b"\x7fELF\x02\x01\x01", b"random", b"!<thin>\n/    "] {
+            let _ = digest_bytes(bytes, "x", Path::new("/nonexistent"));
+        }
+        assert!(digest_bytes(b"random", "x", Path::new(".")).is_err());
+    }
+}
