@@ -332,6 +332,9 @@ mod tests {
         std::fs::write(d.join("liba.so"), "INPUT(libb.so -la1)").unwrap();
         std::fs::write(d.join("libb.so"), "GROUP(liba.so -lb1)").unwrap();
         assert_eq!(from_shared_object(&d.join("liba.so")), Some(vec![Dep::name("b1"), Dep::name("a1")]));
+        // INCLUDE is followed the same way, so a script including itself ends too.
+        std::fs::write(d.join("libinc.so"), "INCLUDE libinc.so\nINPUT(-lq)").unwrap();
+        assert_eq!(from_shared_object(&d.join("libinc.so")), Some(vec![Dep::name("q")]));
         // A chain deeper than the limit stops there.
         for i in 0..40 {
             std::fs::write(d.join(format!("libc{i}.so")), format!("INPUT(libc{}.so -lc{i})", i + 1)).unwrap();
