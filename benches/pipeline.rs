@@ -162,3 +162,44 @@ fn providers(bencher: Bencher, symbol: &str) {
     let missing: Vec<solink::symbols::Name> = vec![symbol.as_bytes().into()];
     bencher.bench(|| solink::symbols::providers(&dirs, divan::black_box(&missing), X86_64));
 }
+
+/// A `-fPIE` object with 100,000 PC-relative references to undefined
+/// globals (`movl eN(%rip), %eax`: `R_X86_64_PC32` against `eN`), assembled
+/// once with gcc. Issue 12 §5: its scan took 23 s while it was quadratic in
+/// the number of distinct references; it must be linear in the object's size.
+fn many_refs_object() -> Option<&'static Path> {
+    static OBJ: OnceLock<Option<PathBuf>> = OnceLock::new();
+    OBJ.get_or_init(|| {
+        if std::env::consts::ARCH != "x86_64" {
+            eprintln!("skipping inspect_100k_external_refs: the generated assembly is x86-64");
+            return None;
+        }
+        let dir = root().join("refs");
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut asm = String::from(".text\n.globl f\nf:\n");
+        for i in 0..100_000 {
+            asm.push_str(&format!("movl e{i}(%rip), %eax\n"));
+        }
+        asm.push_str("ret\n");
+        std::fs::write(dir.join("refs.s"), asm).unwrap();
+        let status = std::process::Command::new("gcc")
+            .current_dir(&dir)
+            .args(["-fPIE", "-c", "refs.s", "-o", "refs.o"])
+            .status()
+            .ok()?;
+        status.success().then(|| dir.join("refs.o"))
+    })
+    .as_deref()
+}
+
+/// That object inspected from scratch (6 MB, 100,000 relocations).
+#[divan::bench(sample_count = 10)]
+fn inspect_100k_external_refs(bencher: Bencher) {
+    let Some(path) = many_refs_object() else { return };
+    let size = std::fs::metadata(path).unwrap().len();
+    bencher.counter(BytesCount::new(size)).bench(|| {
+        let v = solink::archive::inspect(divan::black_box(path)).unwrap();
+        assert!(matches!(v, solink::archive::Verdict::Objects { problem: Some(_), .. }), "{v:?}");
+        v
+    });
+}

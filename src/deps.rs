@@ -4,6 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStringExt;
 use std::path::Path;
 
 use object::read::elf::{Dyn, ElfFile64, FileHeader};
@@ -68,26 +69,59 @@ pub fn from_fragments(frags: &[Fragment], own_name: &OsStr) -> (Vec<Dep>, Vec<Fl
     (deps, flags)
 }
 
+/// How many linker scripts deep a shared twin may lead. Debian's go one
+/// deep (`libcurses.so` is `INPUT(libncurses.so.6 -ltinfo)`); a cycle is
+/// cut before this by the set of files already read.
+const MAX_SCRIPT_DEPTH: usize = 8;
+
 /// The `DT_NEEDED` names of a shared object, as libraries to link. A
 /// linker script (Debian's `libncurses.so` is `INPUT(libncurses.so.6
-/// -ltinfo)`) is followed to its inputs.
+/// -ltinfo)`) is followed to its inputs, each file once: `libfoo.so`
+/// containing `INPUT(libfoo.so)`, or two scripts naming each other,
+/// overflowed the stack before. Only regular files are read, and they are
+/// mapped, not read whole.
 pub fn from_shared_object(so: &Path) -> Option<Vec<Dep>> {
-    let data = std::fs::read(so).ok()?;
-    if script::looks_like_script(&data) {
-        let mut deps = Vec::new();
-        for input in script::inputs(&data, so.parent()?) {
-            match input {
-                script::Input::Lib(name) => deps.push(Dep { lib: LibName::Name(name), runtime_file: None }),
-                script::Input::File(f) => deps.extend(from_shared_object(&f).unwrap_or_default()),
-            }
-        }
-        return Some(deps);
-    }
-    let names = needed(&data)?;
-    Some(names.iter().filter_map(|n| dep_for_needed(n)).collect())
+    let mut deps = Vec::new();
+    shared_object_deps(so, &mut HashSet::new(), 0, &mut deps)?;
+    Some(deps)
 }
 
-fn needed(data: &[u8]) -> Option<Vec<String>> {
+/// Appends the needs of `so` to `deps`; `None` when it cannot be read or
+/// is neither ELF nor a script.
+fn shared_object_deps(
+    so: &Path,
+    seen: &mut HashSet<(u64, u64)>,
+    depth: usize,
+    deps: &mut Vec<Dep>,
+) -> Option<()> {
+    let (file, id) = crate::fsx::open_regular(so).ok()?;
+    if depth > MAX_SCRIPT_DEPTH || !seen.insert((id.dev, id.ino)) {
+        // Already read (a cycle, or a file two scripts share) or too deep:
+        // it adds nothing new.
+        return Some(());
+    }
+    if id.size == 0 {
+        return None;
+    }
+    // SAFETY: read-only and private; as for archives (archive::inspect_open),
+    // only a truncation by another process while it is mapped could fault.
+    let data = unsafe { memmap2::Mmap::map(&file) }.ok()?;
+    if let Some(names) = needed(&data) {
+        deps.extend(names.iter().filter_map(|n| dep_for_needed(n)));
+        return Some(());
+    }
+    for input in script::inputs(&data, so.parent()?) {
+        match input {
+            script::Input::Lib(name) => deps.push(Dep { lib: LibName::Name(name), runtime_file: None }),
+            script::Input::File(f) => {
+                let _ = shared_object_deps(&f, seen, depth + 1, deps);
+            }
+        }
+    }
+    script::looks_like_script(&data).then_some(())
+}
+
+fn needed(data: &[u8]) -> Option<Vec<Vec<u8>>> {
     let file = ElfFile64::<Endianness>::parse(data).ok()?;
     let endian = file.endian();
     let sections = file.elf_header().sections(endian, data).ok()?;
@@ -98,19 +132,38 @@ fn needed(data: &[u8]) -> Option<Vec<String>> {
             .iter()
             .filter(|d| d.tag32(endian) == Some(elf::DT_NEEDED))
             .filter_map(|d| d.string(endian, strings).ok())
-            .map(|s| String::from_utf8_lossy(s).into_owned())
+            .map(<[u8]>::to_vec)
             .collect(),
     )
 }
 
-/// `libcrypto.so.3` gives `crypto`; the dynamic loader gives nothing.
-fn dep_for_needed(needed: &str) -> Option<Dep> {
-    if needed.starts_with("ld-linux") || needed.starts_with("ld64.so") {
+/// The library a `DT_NEEDED` entry names, as a token ld accepts:
+///
+/// - `libNAME.so` or `libNAME.so.VERSION` gives `-lNAME` (with the runtime
+///   file kept, for `-l:libacl.so.1` when `libacl.so` is missing);
+/// - any other name (`lib.so`, which would give a bare `-l`; `foo.so.1`
+///   without `lib`; `libfoo` without `.so`) gives `-l:NAME`, which ld
+///   looks up as exactly that file (ld manual, `-l:filename`);
+/// - the dynamic loader (`ld-linux-x86-64.so.2`, `ld64.so.2`, `ld.so.1`,
+///   `ld-musl-*`) gives nothing: the driver links it already;
+/// - a name with a `/` (a library linked by path without a SONAME) gives
+///   nothing either: `-l:` searches directories and cannot take a path.
+fn dep_for_needed(needed: &[u8]) -> Option<Dep> {
+    let is_loader =
+        [&b"ld-linux"[..], b"ld64.so", b"ld.so", b"ld-musl"].iter().any(|p| needed.starts_with(p));
+    if needed.is_empty() || is_loader || needed.contains(&b'/') {
         return None;
     }
-    let stem = needed.strip_prefix("lib")?;
-    let name = &stem[..stem.find(".so")?];
-    Some(Dep { lib: LibName::Name(name.into()), runtime_file: Some(needed.into()) })
+    let file = OsString::from_vec(needed.to_vec());
+    let name = needed.strip_prefix(b"lib").and_then(|stem| {
+        let at = stem.windows(3).position(|w| w == b".so")?;
+        let rest = &stem[at + 3..];
+        (at > 0 && (rest.is_empty() || rest.starts_with(b"."))).then(|| &stem[..at])
+    });
+    Some(match name {
+        Some(name) => Dep { lib: LibName::Name(OsString::from_vec(name.to_vec())), runtime_file: Some(file) },
+        None => Dep { lib: LibName::Verbatim(file), runtime_file: None },
+    })
 }
 
 /// pkg-config's list with the shared twin's `DT_NEEDED` merged in: one
@@ -180,8 +233,63 @@ mod tests {
     fn needed_names_to_libraries() {
         let needed =
             |name: &str, file: &str| Dep { lib: LibName::Name(name.into()), runtime_file: Some(file.into()) };
+        let dep_for_needed = |n: &str| dep_for_needed(n.as_bytes());
         assert_eq!(dep_for_needed("libcrypto.so.3"), Some(needed("crypto", "libcrypto.so.3")));
         assert_eq!(dep_for_needed("libacl.so.1"), Some(needed("acl", "libacl.so.1")));
         assert_eq!(dep_for_needed("ld-linux-x86-64.so.2"), None);
+    }
+
+    #[test]
+    fn odd_needed_names_give_tokens_ld_accepts() {
+        let name =
+            |n: &str, f: &str| Some(Dep { lib: LibName::Name(n.into()), runtime_file: Some(f.into()) });
+        let verbatim = |f: &str| Some(Dep { lib: LibName::Verbatim(f.into()), runtime_file: None });
+        let check = |needed: &[u8], expected: Option<Dep>| assert_eq!(dep_for_needed(needed), expected);
+        // `lib.so` gave a bare `-l` before, which ld refuses.
+        check(b"lib.so", verbatim("lib.so"));
+        check(b"lib.so.1", verbatim("lib.so.1"));
+        check(b"libfoo.so", name("foo", "libfoo.so"));
+        check(b"libfoo-2.0.so.0.1", name("foo-2.0", "libfoo-2.0.so.0.1"));
+        check(b"foo.so.1", verbatim("foo.so.1"));
+        check(b"libfoo", verbatim("libfoo"));
+        check(b"libfoo.sox", verbatim("libfoo.sox"));
+        for loader in
+            ["ld-linux-x86-64.so.2", "ld-linux-aarch64.so.1", "ld64.so.2", "ld.so.1", "ld-musl-x86_64.so.1"]
+        {
+            check(loader.as_bytes(), None);
+        }
+        check(b"", None);
+        check(b"/opt/x/libfoo.so", None);
+        let odd = dep_for_needed(b"lib\xff.so.1").unwrap();
+        assert_eq!(odd.lib, LibName::Name(OsString::from_vec(vec![0xff])), "bytes kept, not U+FFFD");
+    }
+
+    #[test]
+    fn script_twins_that_name_themselves_or_each_other_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        // Each of these overflowed the stack (SIGSEGV) before the seen-set.
+        std::fs::write(d.join("libself.so"), "INPUT(libself.so -lm)").unwrap();
+        assert_eq!(from_shared_object(&d.join("libself.so")), Some(vec![Dep::name("m")]));
+        std::fs::write(d.join("liba.so"), "INPUT(libb.so -la1)").unwrap();
+        std::fs::write(d.join("libb.so"), "GROUP(liba.so -lb1)").unwrap();
+        assert_eq!(from_shared_object(&d.join("liba.so")), Some(vec![Dep::name("b1"), Dep::name("a1")]));
+        // INCLUDE is followed the same way, so a script including itself ends too.
+        std::fs::write(d.join("libinc.so"), "INCLUDE libinc.so\nINPUT(-lq)").unwrap();
+        assert_eq!(from_shared_object(&d.join("libinc.so")), Some(vec![Dep::name("q")]));
+        // A chain deeper than the limit stops there.
+        for i in 0..40 {
+            std::fs::write(d.join(format!("libc{i}.so")), format!("INPUT(libc{}.so -lc{i})", i + 1)).unwrap();
+        }
+        let deps = from_shared_object(&d.join("libc0.so")).unwrap();
+        assert_eq!(deps.len(), MAX_SCRIPT_DEPTH + 1);
+        // Text that is not a script, and a FIFO (which hung a read), give nothing.
+        std::fs::write(d.join("libtext.so"), "See INPUTS.md\n").unwrap();
+        assert_eq!(from_shared_object(&d.join("libtext.so")), None);
+        let fifo = d.join("libfifo.so");
+        let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        assert_eq!(from_shared_object(&fifo), None);
     }
 }

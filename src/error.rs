@@ -69,6 +69,18 @@ pub enum Error {
     BadDepth {
         value: OsString,
     },
+    /// More `@file` arguments than gcc expands: libiberty's `expandargv`
+    /// stops at its 2000th ("too many @-files encountered").
+    TooManyResponseFiles {
+        /// The command-line `@file` that led there.
+        file: OsString,
+        limit: usize,
+    },
+    /// `@file`s larger in all than solink reads.
+    ResponseFilesTooLarge {
+        file: OsString,
+        cap: u64,
+    },
 }
 
 impl fmt::Display for Error {
@@ -127,6 +139,17 @@ impl fmt::Display for Error {
                 f,
                 "SOLINK_DEPTH={} is not a number; unset it (solink sets it for the driver it runs, to stop loops)",
                 shown(value)
+            ),
+            Error::TooManyResponseFiles { file, limit } => write!(
+                f,
+                "response file {} leads to {limit} @-files, where gcc stops (too many @-files encountered); include each file once",
+                shown(file)
+            ),
+            Error::ResponseFilesTooLarge { file, cap } => write!(
+                f,
+                "response file {} and the files it includes are larger than {} MiB in all; split the link or check the file",
+                shown(file),
+                cap >> 20
             ),
             // One `solink: ` line per warning; the binary prefixes the first.
             Error::Strict { warnings } => {

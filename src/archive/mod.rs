@@ -10,7 +10,9 @@ pub mod pic;
 pub mod script;
 pub mod target;
 
+use std::ffi::OsStr;
 use std::fs::File;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use object::read::archive::ArchiveFile;
@@ -161,10 +163,10 @@ fn inspect_archive(data: &[u8], dir: &Path) -> Verdict {
         };
         let name = String::from_utf8_lossy(member.name()).into_owned();
         if thin {
-            let path = dir.join(std::ffi::OsStr::new(std::str::from_utf8(member.name()).unwrap_or("")));
-            match std::fs::read(&path) {
-                Ok(bytes) => objects.add(&name, Ok(&bytes)),
-                Err(_) => objects.add(&name, Err(ProblemKind::MissingMember(path))),
+            let path = dir.join(OsStr::from_bytes(member.name()));
+            match map_thin_member(&path, member.size()) {
+                Ok(map) => objects.add(&name, Ok(map.as_deref().unwrap_or_default())),
+                Err(kind) => objects.add(&name, Err(kind)),
             }
         } else {
             match member.data(data) {
@@ -181,6 +183,35 @@ fn inspect_archive(data: &[u8], dir: &Path) -> Verdict {
         return Verdict::Empty;
     }
     objects.into_verdict(thin)
+}
+
+/// A thin archive's member file, mapped. Only a regular file whose size is
+/// the one the archive's header gives is read: a FIFO named as a member
+/// would hang a read, `/dev/zero` would fill memory, and a file of another
+/// size is not the member the archive was built with (ld reads exactly the
+/// header's size from it). `None` is an empty member.
+fn map_thin_member(path: &Path, size: u64) -> Result<Option<memmap2::Mmap>, ProblemKind> {
+    let (file, id) = match crate::fsx::open_regular(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
+            return Err(ProblemKind::Damaged(format!("its file {} is not a regular file", path.display())))
+        }
+        Err(_) => return Err(ProblemKind::MissingMember(path.to_path_buf())),
+    };
+    if id.size != size {
+        return Err(ProblemKind::Damaged(format!(
+            "the archive says {size} bytes, but its file {} has {}",
+            path.display(),
+            id.size
+        )));
+    }
+    if size == 0 {
+        return Ok(None);
+    }
+    // SAFETY: as for the archive itself (see `inspect_open`): read-only,
+    // private, and only a truncation by another process could fault it.
+    let map = unsafe { memmap2::Mmap::map(&file) };
+    map.map(Some).map_err(|_| ProblemKind::MissingMember(path.to_path_buf()))
 }
 
 #[derive(Default)]
@@ -213,14 +244,17 @@ impl Objects {
     fn add(&mut self, name: &str, data: Result<&[u8], ProblemKind>) {
         self.members += 1;
         let mut buffer = Vec::new();
-        let data = data.map(|d| aligned(d, &mut buffer));
-        let scanned = data.and_then(|d| {
-            pic::scan(d).map_err(|e| match e {
-                pic::ScanError::NotElf => ProblemKind::NotElf,
-                pic::ScanError::NotRelocatable => ProblemKind::NotRelocatable,
-                pic::ScanError::Damaged(e) => ProblemKind::Damaged(e),
-            })
-        });
+        let kind_of = |e| match e {
+            pic::ScanError::NotElf => ProblemKind::NotElf,
+            pic::ScanError::NotRelocatable => ProblemKind::NotRelocatable,
+            pic::ScanError::Damaged(e) => ProblemKind::Damaged(e),
+        };
+        // The header is judged first, at any alignment: only an ELF
+        // relocatable object is copied to aligned memory and scanned, so a
+        // gigabyte member that is not one costs nothing.
+        let scanned = data
+            .and_then(|d| pic::precheck(d).map(|_| d).map_err(kind_of))
+            .and_then(|d| pic::scan(aligned(d, &mut buffer)).map_err(kind_of));
         let kind = match scanned {
             Ok(scan) => {
                 let id = scan.id.expect("a scanned ELF object has an id");
@@ -290,6 +324,64 @@ mod tests {
         let Verdict::Objects { members: 1, problem: Some(p), .. } = verdict else { panic!("{verdict:?}") };
         assert_eq!(p.member, "a_long_member_name.o");
         assert_eq!(p.kind, ProblemKind::NotElf);
+    }
+
+    /// A thin archive naming `m.o` (beside it) with `size` in its header.
+    fn thin_archive(size: usize) -> Vec<u8> {
+        let header = format!("{:<16}{:<12}{:<6}{:<6}{:<8}{:<10}`\n", "m.o/", 0, 0, 0, 644, size);
+        [&b"!<thin>\n"[..], header.as_bytes()].concat()
+    }
+
+    fn thin_problem(dir: &Path, size: usize) -> ProblemKind {
+        match inspect_bytes(&thin_archive(size), dir) {
+            Verdict::Objects { thin: true, problem: Some(p), .. } => p.kind,
+            v => panic!("{v:?}"),
+        }
+    }
+
+    #[test]
+    fn thin_members_are_read_only_when_regular_and_of_the_header_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let member = dir.path().join("m.o");
+        // Without the file-type check, reading a FIFO waits for a writer
+        // forever, and /dev/zero reads until memory runs out.
+        let c = std::ffi::CString::new(member.as_os_str().as_bytes()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let kind = thin_problem(dir.path(), 10);
+        assert!(matches!(&kind, ProblemKind::Damaged(e) if e.contains("not a regular file")), "{kind:?}");
+        std::fs::remove_file(&member).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", &member).unwrap();
+        let kind = thin_problem(dir.path(), 10);
+        assert!(matches!(&kind, ProblemKind::Damaged(e) if e.contains("not a regular file")), "{kind:?}");
+        std::fs::remove_file(&member).unwrap();
+        // A member file of another size than the header's is not the
+        // member the archive was built with.
+        std::fs::write(&member, b"0123456789abcdef").unwrap();
+        let kind = thin_problem(dir.path(), 10);
+        assert!(matches!(&kind, ProblemKind::Damaged(e) if e.contains("says 10 bytes")), "{kind:?}");
+        // The right size: read, and judged on its contents.
+        assert_eq!(thin_problem(dir.path(), 16), ProblemKind::NotElf);
+        std::fs::remove_file(&member).unwrap();
+        assert_eq!(thin_problem(dir.path(), 16), ProblemKind::MissingMember(member));
+    }
+
+    #[test]
+    fn a_member_is_judged_by_its_header_at_any_alignment() {
+        // An ELF header for a shared object (ET_DYN) at an odd address: it
+        // is judged without the member being copied to aligned memory.
+        let mut header = [0u8; 65];
+        header[1..5].copy_from_slice(b"\x7fELF");
+        header[5] = 2; // ELFCLASS64
+        header[6] = 1; // little-endian
+        header[7] = 1; // EV_CURRENT
+        header[17] = 3; // e_type = ET_DYN
+        header[19] = 62; // e_machine = EM_X86_64
+        assert_eq!(pic::precheck(&header[1..]), Err(pic::ScanError::NotRelocatable));
+        assert_eq!(pic::elf_id(&header[1..]), Some(ElfId { class64: true, machine: 62 }));
+        header[17] = 1; // ET_REL
+        assert_eq!(pic::precheck(&header[1..]), Ok(ElfId { class64: true, machine: 62 }));
+        assert_eq!(pic::precheck(b"\0not an ELF file at all"), Err(pic::ScanError::NotElf));
     }
 
     #[test]

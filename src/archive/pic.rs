@@ -68,19 +68,49 @@ pub struct Scan {
     pub bound_locally: Vec<String>,
 }
 
-/// Reads an ELF header only: class and machine.
-pub fn elf_id(data: &[u8]) -> Option<ElfId> {
-    match FileKind::parse(data).ok()? {
-        FileKind::Elf32 => header_id::<elf::FileHeader32<Endianness>>(data),
-        FileKind::Elf64 => header_id::<elf::FileHeader64<Endianness>>(data),
-        _ => None,
-    }
+/// The first 64 bytes (an ELF64 header; an ELF32 one is 52) in 8-byte-
+/// aligned memory: `object` reads headers in place and needs that
+/// alignment, which an ar member (aligned to 2) or a stack buffer lacks.
+#[repr(C, align(8))]
+struct Head([u8; 64]);
+
+fn with_header<T>(data: &[u8], f: impl FnOnce(&[u8]) -> T) -> T {
+    let mut head = Head([0; 64]);
+    let len = data.len().min(64);
+    head.0[..len].copy_from_slice(&data[..len]);
+    f(&head.0[..len])
 }
 
-fn header_id<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> Option<ElfId> {
-    let header = E::parse(data).ok()?;
-    let endian = header.endian().ok()?;
-    Some(ElfId { class64: header.is_class_64(), machine: header.e_machine(endian) })
+/// Reads an ELF header only: class and machine, and whether it is a
+/// relocatable object. Works on data at any alignment.
+fn header(data: &[u8]) -> Result<(ElfId, bool), ScanError> {
+    with_header(data, |head| match FileKind::parse(head) {
+        Ok(FileKind::Elf32) => header_of::<elf::FileHeader32<Endianness>>(head),
+        Ok(FileKind::Elf64) => header_of::<elf::FileHeader64<Endianness>>(head),
+        _ => Err(ScanError::NotElf),
+    })
+}
+
+fn header_of<E: FileHeader<Endian = Endianness>>(head: &[u8]) -> Result<(ElfId, bool), ScanError> {
+    let header = E::parse(head).map_err(damaged)?;
+    let endian = header.endian().map_err(damaged)?;
+    let id = ElfId { class64: header.is_class_64(), machine: header.e_machine(endian) };
+    Ok((id, header.e_type(endian) == elf::ET_REL))
+}
+
+/// Reads an ELF header only: class and machine.
+pub fn elf_id(data: &[u8]) -> Option<ElfId> {
+    header(data).ok().map(|(id, _)| id)
+}
+
+/// Judges the ELF header alone: whether `data` is an ELF relocatable
+/// object, before anything copies or parses the rest of it, so a member
+/// that is not one is judged without touching its body, however large.
+pub fn precheck(data: &[u8]) -> Result<ElfId, ScanError> {
+    match header(data)? {
+        (id, true) => Ok(id),
+        (_, false) => Err(ScanError::NotRelocatable),
+    }
 }
 
 /// Scans one object file.
@@ -131,6 +161,12 @@ fn scan_elf<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> Result<Scan, Sca
     let Some(rules) = rules else {
         return Ok(scan);
     };
+    // Each preemptible symbol is reported once however many relocations
+    // name it. The check is by symbol index, in a bitmap as long as the
+    // symbol table, so the scan stays linear in the object's size: a
+    // `-fPIE` object with 100,000 external references took 23 s when each
+    // new name was compared with every name before it (issue 12 §5).
+    let mut reported = vec![false; symbols.len()];
     for section in sections.iter() {
         let relocs: Vec<(u32, u32)> = match section.sh_type(endian) {
             elf::SHT_RELA => section
@@ -166,8 +202,10 @@ fn scan_elf<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> Result<Scan, Sca
             if let Some((_, reloc)) =
                 rules.bad_if_preemptible.iter().find(|(t, _)| *t == r_type && preemptible)
             {
-                if let Some(name) = sym.and_then(name_of) {
-                    if !scan.preemptible_refs.iter().any(|(_, s)| *s == name) {
+                let index = r_sym as usize;
+                if reported.get(index) == Some(&false) {
+                    reported[index] = true;
+                    if let Some(name) = sym.and_then(name_of) {
                         scan.preemptible_refs.push((reloc, name));
                     }
                 }

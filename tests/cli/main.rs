@@ -14,6 +14,7 @@ mod elf;
 mod embedding;
 mod errors;
 mod fake;
+mod hostile;
 mod make;
 mod real;
 mod reliability;
