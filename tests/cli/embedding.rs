@@ -244,7 +244,7 @@ fn dependencies_from_pkg_config() {
     let helper = archive(&dir, "extra/shonly.c", &["-fPIC"], "L/libhelper.a", "rcs");
     dir.write(
         "L/pkgconfig/answer.pc",
-        "libdir=${pcfiledir}/..\nName: answer\nLibs: -L${libdir} -lanswer\nLibs.private: -lhelper -lm\n",
+        "libdir=${pcfiledir}/..\nName: answer\nDescription: d\nVersion: 1\nLibs: -L${libdir} -lanswer\nLibs.private: -lhelper -lm\n",
     );
     let l = format!("-L{}", dir.path("L").display());
     let (stdout, stderr) = dry_run(&dir, &["-shared", "-o", "x.so", &l, "-lanswer"]);
