@@ -303,3 +303,20 @@ fn meson_setup_and_build_with_bare_cc_solink() {
         assert!(dir.path(&format!("proj/{build}/libt.so")).exists());
     }
 }
+
+#[test]
+fn an_unwritable_log_file_is_a_note_and_the_link_goes_on() {
+    let (dir, fake) = setup();
+    let log = dir.path("nodir/log");
+    let out =
+        solink(&dir).env("SOLINK_LOGFILE", &log).env("SOLINK_CC", &fake).args(["-shared", "a.o"]).output();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "solink: note: cannot write the log file {}: No such file or directory (os error 2)\n",
+            log.display()
+        )
+    );
+    assert_eq!(dir.fake_argv(), os(&["-shared", "a.o"]));
+}
