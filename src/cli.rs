@@ -143,6 +143,9 @@ pub struct Options {
     /// One-line notes for a person (near misses of solink's options), to
     /// print on stderr; they change nothing.
     pub notes: Vec<String>,
+    /// The settings given on the command line, as configuration keys and
+    /// values (`libsdir`, `/a:/b`), for `--show-config`.
+    pub command_line: Vec<(String, String)>,
 }
 
 /// solink's management options: they act on solink itself and exit, as
@@ -181,6 +184,7 @@ pub fn parse(argv: Vec<OsString>, env: &Env) -> Result<Parsed, Error> {
     let mut rest = argv;
     let mut own: Vec<OsString> = rest.drain(..split).collect();
     let last_own = own.last().cloned();
+    let command_line = settings_given(command.as_ref(), &own);
     if rest.first().is_some_and(|t| t == "--") {
         rest.remove(0);
     }
@@ -245,6 +249,7 @@ pub fn parse(argv: Vec<OsString>, env: &Env) -> Result<Parsed, Error> {
         no_cache: cli.no_cache || env_flag(env, "SOLINK_NO_CACHE")?,
         disable: env_flag(env, "SOLINK_DISABLE")?,
         notes: near_misses(last_own.as_deref(), &rest, env),
+        command_line,
         json: match cli.format.or_else(|| env.get("SOLINK_FORMAT").map(|v| v.to_string_lossy().into_owned()))
         {
             None => false,
@@ -306,6 +311,50 @@ fn own_options_len(cmd: &clap::Command, argv: &[OsString]) -> Result<usize, Erro
         i += if separate_value && !inline_value { 2 } else { 1 };
     }
     Ok(i.min(argv.len()))
+}
+
+/// solink's options in `own` that are settings, as (configuration key,
+/// value): `--libsdir /a --libsdir=/b` is `libsdir = /a:/b`, a flag is
+/// `true`, `--hide` alone is `1`. Management options are not settings.
+fn settings_given(cmd: Option<&clap::Command>, own: &[OsString]) -> Vec<(String, String)> {
+    let Some(cmd) = cmd else { return Vec::new() };
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut i = 0;
+    while i < own.len() {
+        let token = own[i].to_string_lossy();
+        i += 1;
+        let Some(long) = token.strip_prefix("--") else { continue };
+        let (name, inline) = match long.split_once('=') {
+            Some((n, v)) => (n, Some(v.to_string())),
+            None => (long, None),
+        };
+        let Some(arg) = cmd.get_arguments().find(|a| a.get_long() == Some(name)) else { continue };
+        let takes = arg.get_action().takes_values();
+        let value = match inline {
+            Some(v) => v,
+            None if takes && !arg.is_require_equals_set() => {
+                i += 1;
+                own.get(i - 1).map(|v| v.to_string_lossy().into_owned()).unwrap_or_default()
+            }
+            None if takes => "1".to_string(),
+            None => "true".to_string(),
+        };
+        let key = match name {
+            "workspace" => "workspace_folder".to_string(),
+            n => n.replace('-', "_"),
+        };
+        if !crate::config::is_key(&key) {
+            continue;
+        }
+        match out.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, v)) => {
+                v.push(':');
+                v.push_str(&value);
+            }
+            None => out.push((key, value)),
+        }
+    }
+    out
 }
 
 /// gcc's own options spelled with `--` (from gcc.cc's `option_map`, as
@@ -710,6 +759,18 @@ mod tests {
         let (o, _) = run(&["--libsdir=-odd", "--depfile", "-", "-shared"], &[]);
         assert_eq!(o.libsdir, [PathBuf::from("-odd")]);
         assert_eq!(o.depfile, Some(PathBuf::from("-")));
+    }
+
+    #[test]
+    fn settings_given_on_the_command_line_for_show_config() {
+        let argv =
+            ["--libsdir", "/a", "--libsdir=/b", "--explain", "--hide", "--workspace", "/w", "--show-config"];
+        let Parsed::Manage(Manage::ShowConfig, o) = parse(os(&argv), &env(&[])).unwrap() else { panic!() };
+        let got: Vec<(&str, &str)> = o.command_line.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(
+            got,
+            [("libsdir", "/a:/b"), ("explain", "true"), ("hide", "1"), ("workspace_folder", "/w")]
+        );
     }
 
     fn notes(argv: &[&str]) -> Vec<String> {

@@ -185,25 +185,39 @@ fn unknown_key(key: &str) -> String {
     )
 }
 
+/// Whether `key` is a configuration key.
+pub fn is_key(key: &str) -> bool {
+    SETTINGS.iter().any(|s| s.0 == key)
+}
+
 impl Config {
     /// Every effective setting with its origin, as `ccache -p` prints them:
-    /// `(environment) libsdir = /a:/b`. `cache_dir`'s default is the
+    /// `(environment) libsdir = /a:/b`. `command_line` holds the settings
+    /// given on the command line, which win; `cache_dir`'s default is the
     /// directory solink would use.
-    pub fn show(&self, version: &str, driver: &str, default_cache: Option<&Path>) -> String {
+    pub fn show(
+        &self,
+        version: &str,
+        driver: &str,
+        command_line: &[(String, String)],
+        default_cache: Option<&Path>,
+    ) -> String {
         let mut out = format!("solink {version}\ndriver: {driver}\n");
         for (path, present) in &self.files {
             let state = if *present { "read" } else { "absent" };
             out.push_str(&format!("config file: {} ({state})\n", path.display()));
         }
         for ((key, var, _, default), origin) in SETTINGS.iter().zip(&self.origins) {
-            let (label, value) = match origin {
-                Origin::Environment => ("environment".to_string(), self.value(var)),
-                Origin::File(p) => (p.display().to_string(), self.value(var)),
-                Origin::Default if *key == "cache_dir" => (
+            let given = command_line.iter().find(|(k, _)| k == key);
+            let (label, value) = match (given, origin) {
+                (Some((_, v)), _) => ("command line".to_string(), v.clone()),
+                (None, Origin::Environment) => ("environment".to_string(), self.value(var)),
+                (None, Origin::File(p)) => (p.display().to_string(), self.value(var)),
+                (None, Origin::Default) if *key == "cache_dir" => (
                     "default".to_string(),
                     default_cache.map(|p| p.display().to_string()).unwrap_or_default(),
                 ),
-                Origin::Default => ("default".to_string(), default.to_string()),
+                (None, Origin::Default) => ("default".to_string(), default.to_string()),
             };
             out.push_str(&format!("({label}) {key} = {value}\n"));
         }
@@ -317,7 +331,9 @@ mod tests {
         let nosys = dir.path().join("nosys.conf");
         let c = load(&env(&[("HOME", home), ("SOLINK_SYSTEM_CONFIG", nosys.to_str().unwrap())])).unwrap();
         assert_eq!(c.files, [(nosys, false), (dir.path().join(".config/solink/solink.conf"), false)]);
-        let shown = c.show("0.0.0", "/usr/bin/cc", Some(Path::new("/c")));
+        let given = [("strict".to_string(), "true".to_string())];
+        let shown = c.show("0.0.0", "/usr/bin/cc", &given, Some(Path::new("/c")));
+        assert!(shown.contains("(command line) strict = true\n"), "{shown}");
         assert!(shown.contains("(default) explain = false\n"), "{shown}");
         assert!(shown.contains("(default) cache_dir = /c\n"), "{shown}");
         assert!(shown.starts_with("solink 0.0.0\ndriver: /usr/bin/cc\n"), "{shown}");

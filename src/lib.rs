@@ -225,7 +225,12 @@ fn manage(what: cli::Manage, options: &Options, env: &Env, config: &config::Conf
             Ok(d) => d.path.display().to_string(),
             Err(e) => format!("none ({e})"),
         };
-        let text = config.show(env!("CARGO_PKG_VERSION"), &driver, cache_root(options, env).as_deref());
+        let text = config.show(
+            env!("CARGO_PKG_VERSION"),
+            &driver,
+            &options.command_line,
+            cache_root(options, env).as_deref(),
+        );
         print_out(text.as_bytes())?;
         return Ok(0);
     }

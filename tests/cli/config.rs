@@ -87,6 +87,11 @@ fn show_config_names_every_setting_its_origin_the_version_and_the_driver() {
     // One line per key, each a `(origin) key = value`.
     assert_eq!(lines.iter().filter(|l| l.starts_with('(')).count(), 20, "{stdout}");
     assert!(!dir.path("fakecc.log").exists(), "--show-config runs no driver");
+    // The command line wins, and says so.
+    let stdout =
+        solink(&dir).env("SOLINK_EXPLAIN", "1").args(["--libsdir", "/x", "--explain", "--show-config"]).ok();
+    assert!(stdout.lines().any(|l| l == "(command line) libsdir = /x"), "{stdout}");
+    assert!(stdout.lines().any(|l| l == "(command line) explain = true"), "{stdout}");
 }
 
 #[test]
