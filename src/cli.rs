@@ -477,8 +477,15 @@ fn near_misses(last_own: Option<&OsStr>, rest: &[OsString], env: &Env) -> Vec<St
             ));
         }
     }
+    // A token after -Xlinker (and its kin) is a value for another tool.
+    let is_value = |i: usize| {
+        i > 0 && matches!(rest[i - 1].as_bytes(), b"-Xlinker" | b"-Xassembler" | b"-Xpreprocessor" | b"-o")
+    };
     let candidates: Vec<OsString> = rest
         .iter()
+        .enumerate()
+        .filter(|(i, _)| !is_value(*i))
+        .map(|(_, t)| t)
         .filter(|t| t.len() > 2 && t.as_bytes().starts_with(b"--"))
         .filter(|t| {
             let long = &t.as_bytes()[2..];
@@ -809,5 +816,6 @@ mod tests {
         assert!(notes(&["--frobnicate-widgets", "-shared"]).is_empty());
         assert!(notes(&["--hide", "-shared"]).is_empty());
         assert!(notes(&["--hide", "x.o", "-shared"]).is_empty());
+        assert!(notes(&["-shared", "-Xlinker", "--exclude-lib"]).is_empty(), "a value for ld");
     }
 }

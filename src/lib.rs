@@ -147,12 +147,16 @@ fn run_configured(
         _ => choose_driver(&options, args, env),
     };
     if options.disable {
-        return pass_through(&driver_words, &args, env, log);
-    }
-    for note in &options.notes {
-        let _ = writeln!(std::io::stderr().lock(), "solink: note: {note}");
+        return pass_through(&options, &driver_words, &args, env, log);
     }
     let syntax = args::Syntax::of_driver(&driver_words[0]);
+    // Near misses are judged against gcc's options; ld has long options of
+    // its own (`--format`, `--trace`) that must not draw a note.
+    if syntax == args::Syntax::Gcc {
+        for note in &options.notes {
+            let _ = writeln!(std::io::stderr().lock(), "solink: note: {note}");
+        }
+    }
     let cmd = args::classify_as(args.clone(), syntax)?;
     // Found at most once: for the system dirs (if a lookup reaches them)
     // and for the exec.
@@ -200,14 +204,22 @@ fn run_configured(
 }
 
 /// `SOLINK_DISABLE=1`: the driver gets the arguments as they came, with no
-/// search, no inspection, no cache and no log record.
+/// search, no inspection, no cache and no log record. A dry run still runs
+/// nothing: it prints that unchanged command.
 fn pass_through(
+    options: &Options,
     driver_words: &[OsString],
     args: &[OsString],
     env: &Env,
     log: &mut logfile::Log,
 ) -> anyhow::Result<u8> {
     log.skip();
+    if options.dry_run {
+        let mut line = explain::quote_command(&[driver_words, args].concat());
+        line.push(b'\n');
+        print_out(&line)?;
+        return Ok(0);
+    }
     Ok(Driver::find(driver_words, env)?.run(args, env)?)
 }
 

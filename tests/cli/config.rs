@@ -215,6 +215,11 @@ fn disable_passes_everything_through_with_no_search_and_no_cache() {
     t().ok();
     assert_eq!(dir.fake_argv(), os(&args));
     solink(&dir).env("SOLINK_DISABLE", "sometimes").args(args).refused();
+    // A dry run still runs nothing, and shows the unchanged command.
+    fs::remove_file(dir.path("fakecc.log")).unwrap();
+    let stdout = solink(&dir).env("SOLINK_CC", &fake).args(["--dry-run", "-shared", "-ltiny"]).ok();
+    assert_eq!(stdout, format!("{fake} -shared -ltiny\n"));
+    assert!(!dir.path("fakecc.log").exists());
 }
 
 #[test]
@@ -242,6 +247,10 @@ fn near_misses_get_one_note_and_the_driver_gets_the_argv_as_is() {
         let passed = if args[0] == "--hide" { &args[1..] } else { args };
         assert_eq!(dir.fake_argv(), os(passed));
     }
+    // ld as the driver has long options of its own: no notes.
+    let ld = dir.executable("bin/ld", &format!("#!/bin/sh\nexec {fake} \"$@\"\n"));
+    let (_, stderr) = stderr_of(solink(&dir).arg(&ld).args(["--format=elf64-x86-64", "-shared", "a.o"]));
+    assert_eq!(stderr, "");
     // gcc's own long options are never near misses.
     let (_, stderr) = stderr_of(solink(&dir).env("SOLINK_CC", &fake).args([
         "--sysroot=/",
