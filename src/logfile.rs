@@ -68,7 +68,7 @@ impl Log {
     /// solink returned this status (a spawned driver's, or its own: a dry
     /// run, a management option).
     pub fn status(&mut self, code: u8) {
-        let path = if self.record.contains_key("spawned") { "spawn" } else { "status" };
+        let path = if self.record.remove("spawned").is_some() { "spawn" } else { "status" };
         self.finish(json!({ "path": path, "status": code }));
     }
 
