@@ -165,7 +165,7 @@ fn logfile_16_parallel_links_append_whole_lines() {
 }
 
 #[test]
-fn logfile_records_refusals_dry_runs_and_compiles() {
+fn logfile_records_refusals_dry_runs_compiles_and_spawned_links() {
     let (dir, fake) = setup();
     let log = dir.path("sub/log");
     fs::create_dir_all(dir.path("sub")).unwrap();
@@ -175,9 +175,28 @@ fn logfile_records_refusals_dry_runs_and_compiles() {
     // A config file can name the log file too.
     dir.write("home/.config/solink/solink.conf", format!("logfile = {}\n", log.display()));
     dir.solink().env("SOLINK_CC", &fake).env("SOLINK_SYSTEM_CONFIG", "/nonexistent").args(["-c", "a.c"]).ok();
+    // One argument past Linux's 128 KiB MAX_ARG_STRLEN, from a response
+    // file that a rewrite expands: spawned through a response file of its
+    // own, and the record carries the driver's status.
+    let huge = format!("-DX={}", "y".repeat(200_000));
+    dir.write("big.rsp", format!("{huge} -ltiny\n"));
+    let out = dir
+        .solink()
+        .env("SOLINK_CC", &fake)
+        .env("SOLINK_SYSTEM_CONFIG", "/nonexistent")
+        .env("SOLINK_LIBSDIR", dir.path("lib"))
+        .env("SOLINK_NO_SYSTEM_DIRS", "1")
+        .env("FAKECC_EXIT", "3")
+        .args(["-shared", "-o", "x.so", "a.o", "@big.rsp"])
+        .output();
+    assert_eq!(out.status.code(), Some(3));
     let records: Vec<serde_json::Value> =
         fs::read_to_string(&log).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert_eq!(records.len(), 3);
+    assert_eq!(records.len(), 4);
+    assert_eq!(records[3]["exit"], serde_json::json!({"path": "spawn", "status": 3}));
+    assert_eq!(records[3]["argv"][5], "@big.rsp");
+    assert_eq!(records[3]["command"][5].as_str().unwrap().len(), huge.len());
+    assert!(records[3].get("spawned").is_none());
     assert_eq!(records[0]["exit"]["path"], "refusal");
     assert!(records[0]["exit"]["message"].as_str().unwrap().contains("nothere.a does not exist"));
     assert_eq!(records[1]["exit"], serde_json::json!({"path": "status", "status": 0}));
