@@ -113,7 +113,7 @@ fn usage() -> String {
         "solink {}: a drop-in for `gcc -shared` that embeds the static archives a shared library links against\n\
          usage: solink [OPTIONS] [--] ARGS...\n\
          \x20      solink [OPTIONS] DRIVER ARGS...\n\
-         solink --solink-help lists its options, solink --show-config its settings; see also man solink\n",
+         solink --solink-help lists its options, --show-config its settings, --man prints the manual\n",
         env!("CARGO_PKG_VERSION")
     )
 }
