@@ -158,7 +158,8 @@ fn parse(path: &Path, text: &[u8]) -> Result<Vec<(usize, OsString)>, Error> {
             Kind::Format if !matches!(&*text, "" | "text" | "json") => {
                 Some("is not a format; use text or json")
             }
-            Kind::Command if text.is_empty() || shell_words::split(&text).is_err() => {
+            // Empty is unset, as `SOLINK_CC=` is.
+            Kind::Command if !text.is_empty() && shell_words::split(&text).map_or(true, |w| w.is_empty()) => {
                 Some("is not a command (check its quoting)")
             }
             _ => None,
@@ -273,6 +274,7 @@ mod tests {
         check("explain = maybe\n", Err("/c.conf:1: explain = maybe is not a boolean"));
         check("format = yaml\n", Err("/c.conf:1: format = yaml is not a format"));
         check("cc = 'gcc\n", Err("/c.conf:1: cc = 'gcc is not a command"));
+        check("cc =\n", Ok(&[("cc", "")]));
     }
 
     #[test]
