@@ -21,8 +21,13 @@ use crate::{Env, Error, Usage};
     version,
     about = "A drop-in for `gcc -shared` that embeds the static archives a shared library links against.",
     override_usage = "solink [OPTIONS] [--] ARGS...\n       solink [OPTIONS] DRIVER ARGS...",
-    after_help = "Every option also has an environment variable (see docs/usage.md); \
-                  an option on the command line wins over its variable.",
+    after_help = "Every option also has an environment variable and a key in the configuration file \
+                  (see docs/usage.md): the command line wins over the environment, which wins over \
+                  ~/.config/solink/solink.conf, which wins over /etc/solink.conf.\n\n\
+                  --version, --help, -v, -dumpversion and -dumpmachine are the compiler's: \
+                  `solink --version` prints the driver's version, so that a build system that \
+                  probes CC=solink sees the real compiler. solink's own version: --solink-version, \
+                  --show-config, or solink with no arguments.",
     disable_help_flag = true,
     disable_version_flag = true
 )]
@@ -96,12 +101,15 @@ struct Cli {
     /// Print the man page (roff) and exit
     #[arg(long)]
     man: bool,
-    /// Print help
+    /// Print every effective setting with its origin, solink's version and the driver, and exit
+    #[arg(long)]
+    show_config: bool,
+    /// Print solink's help (--help is the compiler's)
     #[arg(long, action = ArgAction::Help)]
-    help: Option<bool>,
-    /// Print version
+    solink_help: Option<bool>,
+    /// Print solink's version (--version is the compiler's)
     #[arg(long, action = ArgAction::Version)]
-    version: Option<bool>,
+    solink_version: Option<bool>,
 }
 
 /// solink's settings, with the environment already folded in.
@@ -132,6 +140,14 @@ pub struct Options {
     /// `--cache-dir` or `SOLINK_CACHE_DIR`.
     pub cache_dir: Option<PathBuf>,
     pub no_cache: bool,
+    /// `SOLINK_DISABLE`: pass everything through untouched.
+    pub disable: bool,
+    /// One-line notes for a person (near misses of solink's options), to
+    /// print on stderr; they change nothing.
+    pub notes: Vec<String>,
+    /// The settings given on the command line, as configuration keys and
+    /// values (`libsdir`, `/a:/b`), for `--show-config`.
+    pub command_line: Vec<(String, String)>,
 }
 
 /// solink's management options: they act on solink itself and exit, as
@@ -140,12 +156,14 @@ pub struct Options {
 pub enum Manage {
     ClearCache,
     ShowCache,
+    ShowConfig,
 }
 
 /// What solink was asked to do.
 #[derive(Debug)]
 pub enum Parsed {
-    /// `--help` or `--version`: the text to print on stdout.
+    /// `--solink-help`, `--solink-version`, `--man` or `--completions`: the
+    /// text to print on stdout.
     Info(String),
     /// Link (or pass through): solink's options and the driver's arguments.
     Run(Box<Options>, Vec<OsString>),
@@ -163,9 +181,14 @@ pub fn parse(argv: Vec<OsString>, env: &Env) -> Result<Parsed, Error> {
     // millisecond on every link.
     let starts_with_option = argv.first().is_some_and(|a| a.as_bytes().starts_with(b"--"));
     let command = starts_with_option.then(Cli::command);
-    let split = command.as_ref().map_or(0, |c| own_options_len(c, &argv));
+    let split = match &command {
+        Some(c) => own_options_len(c, &argv)?,
+        None => 0,
+    };
     let mut rest = argv;
     let mut own: Vec<OsString> = rest.drain(..split).collect();
+    let last_own = own.last().cloned();
+    let command_line = settings_given(command.as_ref(), &own);
     if rest.first().is_some_and(|t| t == "--") {
         rest.remove(0);
     }
@@ -231,6 +254,9 @@ pub fn parse(argv: Vec<OsString>, env: &Env) -> Result<Parsed, Error> {
             .cache_dir
             .or_else(|| env.get("SOLINK_CACHE_DIR").filter(|v| !v.is_empty()).map(PathBuf::from)),
         no_cache: cli.no_cache || env_flag(env, "SOLINK_NO_CACHE")?,
+        disable: env_flag(env, "SOLINK_DISABLE")?,
+        notes: near_misses(last_own.as_deref(), &rest, env),
+        command_line,
         json: match cli.format.or_else(|| env.get("SOLINK_FORMAT").map(|v| v.to_string_lossy().into_owned()))
         {
             None => false,
@@ -245,6 +271,9 @@ pub fn parse(argv: Vec<OsString>, env: &Env) -> Result<Parsed, Error> {
     if cli.show_cache {
         return Ok(Parsed::Manage(Manage::ShowCache, Box::new(options)));
     }
+    if cli.show_config {
+        return Ok(Parsed::Manage(Manage::ShowConfig, Box::new(options)));
+    }
     Ok(Parsed::Run(Box::new(options), rest))
 }
 
@@ -257,7 +286,10 @@ pub fn from_env(env: &Env) -> Result<Options, Error> {
 }
 
 /// How many leading tokens are solink's own options (with their values).
-fn own_options_len(cmd: &clap::Command, argv: &[OsString]) -> usize {
+/// An option whose separate value looks like a compiler option is refused
+/// by name (`--libsdir -shared`), rather than handed to clap, which would
+/// read `-shared` as short flags and complain about `-s`.
+fn own_options_len(cmd: &clap::Command, argv: &[OsString]) -> Result<usize, Error> {
     let mut i = 0;
     while i < argv.len() {
         let Some(long) = argv[i].as_bytes().strip_prefix(b"--") else {
@@ -271,9 +303,222 @@ fn own_options_len(cmd: &clap::Command, argv: &[OsString]) -> usize {
             break;
         };
         let separate_value = arg.get_action().takes_values() && !arg.is_require_equals_set();
+        if separate_value && !inline_value {
+            if let Some(got) = argv.get(i + 1).filter(|v| v.len() > 1 && v.as_bytes().starts_with(b"-")) {
+                return Err(Error::OptionNeedsValue {
+                    option: format!("--{}", String::from_utf8_lossy(name)),
+                    got: got.clone(),
+                });
+            }
+        }
         i += if separate_value && !inline_value { 2 } else { 1 };
     }
-    i.min(argv.len())
+    Ok(i.min(argv.len()))
+}
+
+/// solink's options in `own` that are settings, as (configuration key,
+/// value): `--libsdir /a --libsdir=/b` is `libsdir = /a:/b`, a flag is
+/// `true`, `--hide` alone is `1`. Management options are not settings.
+fn settings_given(cmd: Option<&clap::Command>, own: &[OsString]) -> Vec<(String, String)> {
+    let Some(cmd) = cmd else { return Vec::new() };
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut i = 0;
+    while i < own.len() {
+        let token = own[i].to_string_lossy();
+        i += 1;
+        let Some(long) = token.strip_prefix("--") else { continue };
+        let (name, inline) = match long.split_once('=') {
+            Some((n, v)) => (n, Some(v.to_string())),
+            None => (long, None),
+        };
+        let Some(arg) = cmd.get_arguments().find(|a| a.get_long() == Some(name)) else { continue };
+        let takes = arg.get_action().takes_values();
+        let value = match inline {
+            Some(v) => v,
+            None if takes && !arg.is_require_equals_set() => {
+                i += 1;
+                own.get(i - 1).map(|v| v.to_string_lossy().into_owned()).unwrap_or_default()
+            }
+            None if takes => "1".to_string(),
+            None => "true".to_string(),
+        };
+        let key = match name {
+            "workspace" => "workspace_folder".to_string(),
+            n => n.replace('-', "_"),
+        };
+        if !crate::config::is_key(&key) {
+            continue;
+        }
+        match out.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, v)) => {
+                v.push(':');
+                v.push_str(&value);
+            }
+            None => out.push((key, value)),
+        }
+    }
+    out
+}
+
+/// gcc's own options spelled with `--` (from gcc.cc's `option_map`, as
+/// `strings $(which gcc)` lists them in gcc 12). gcc also takes a unique
+/// prefix of one (`--verb`), so a prefix of any of these is gcc's too.
+const GCC_LONG: &[&str] = &[
+    "all-warnings",
+    "ansi",
+    "assemble",
+    "assert",
+    "comments",
+    "comments-in-macros",
+    "compile",
+    "completion",
+    "coverage",
+    "debug",
+    "define-macro",
+    "dependencies",
+    "dump",
+    "dumpbase",
+    "dumpbase-ext",
+    "dumpdir",
+    "entry",
+    "extra-warnings",
+    "for-assembler",
+    "for-linker",
+    "force-link",
+    "help",
+    "imacros",
+    "include",
+    "include-barrier",
+    "include-directory",
+    "include-directory-after",
+    "include-prefix",
+    "include-with-prefix",
+    "include-with-prefix-after",
+    "include-with-prefix-before",
+    "jobserver-auth",
+    "language",
+    "library-directory",
+    "machine",
+    "no-canonical-prefixes",
+    "no-integrated-cpp",
+    "no-line-commands",
+    "no-standard-includes",
+    "no-standard-libraries",
+    "no-sysroot-suffix",
+    "no-warnings",
+    "optimize",
+    "output",
+    "output-pch",
+    "param",
+    "pass-exit-codes",
+    "pedantic",
+    "pedantic-errors",
+    "pie",
+    "pipe",
+    "prefix",
+    "preprocess",
+    "print-file-name",
+    "print-libgcc-file-name",
+    "print-missing-file-dependencies",
+    "print-multi-directory",
+    "print-multi-lib",
+    "print-multi-os-directory",
+    "print-multiarch",
+    "print-prog-name",
+    "print-search-dirs",
+    "print-sysroot",
+    "print-sysroot-headers-suffix",
+    "profile",
+    "save-temps",
+    "script",
+    "shared",
+    "specs",
+    "static",
+    "static-pie",
+    "std",
+    "symbolic",
+    "sysroot",
+    "target-help",
+    "time",
+    "trace-includes",
+    "traditional",
+    "traditional-cpp",
+    "trigraphs",
+    "undefine-macro",
+    "user-dependencies",
+    "verbose",
+    "version",
+    "write-dependencies",
+    "write-user-dependencies",
+];
+
+/// Whether `--NAME` is an option gcc takes: one of [`GCC_LONG`], a prefix of
+/// one, or one of its families (`--warn-X` is `-WX`, `--machine-X` is `-mX`).
+fn is_gcc_long(name: &[u8]) -> bool {
+    let name = String::from_utf8_lossy(name);
+    ["warn-", "machine-", "machine=", "param=", "help="].iter().any(|f| name.starts_with(f))
+        || GCC_LONG.iter().any(|o| o.starts_with(&*name))
+}
+
+/// One note per token that gcc would reject and that is a near miss of one
+/// of solink's options: `--libdir`, `--explian`, `--no-embedd`, or
+/// `--hide calcbase` (a name that only `--hide=NAME` takes). They are notes
+/// only: the token still goes to the compiler as it is.
+fn near_misses(last_own: Option<&OsStr>, rest: &[OsString], env: &Env) -> Vec<String> {
+    let mut notes = Vec::new();
+    // `--hide NAME` with a space: NAME is no driver and no file, only a
+    // mistake for `--hide=NAME`.
+    if let (Some(option @ ("--hide" | "--whole-archive")), Some(next)) =
+        (last_own.and_then(OsStr::to_str), rest.first())
+    {
+        let word = next.as_bytes();
+        let plain = !word.is_empty() && word.iter().all(|c| c.is_ascii_alphanumeric() || b"_+-".contains(c));
+        let is_file = || std::path::Path::new(next).exists();
+        if plain && !word.starts_with(b"-") && crate::exec::find_program(next, env).is_none() && !is_file() {
+            notes.push(format!(
+                "did you mean {option}={}? (passed to the compiler as is)",
+                String::from_utf8_lossy(word)
+            ));
+        }
+    }
+    // A token after -Xlinker (and its kin) is a value for another tool.
+    let is_value = |i: usize| {
+        i > 0 && matches!(rest[i - 1].as_bytes(), b"-Xlinker" | b"-Xassembler" | b"-Xpreprocessor" | b"-o")
+    };
+    let candidates: Vec<OsString> = rest
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !is_value(*i))
+        .map(|(_, t)| t)
+        .filter(|t| t.len() > 2 && t.as_bytes().starts_with(b"--"))
+        .filter(|t| {
+            let long = &t.as_bytes()[2..];
+            let name = long.split(|&c| c == b'=').next().unwrap_or_default();
+            !is_gcc_long(name)
+        })
+        .cloned()
+        .collect();
+    if candidates.is_empty() {
+        return notes;
+    }
+    let command = Cli::command();
+    let ours: Vec<&str> = command.get_arguments().filter_map(|a| a.get_long()).collect();
+    for token in candidates {
+        let long = String::from_utf8_lossy(&token.as_bytes()[2..]).into_owned();
+        let name = long.split('=').next().unwrap_or_default();
+        let best = ours.iter().map(|o| (strsim::damerau_levenshtein(name, o), *o)).min();
+        match best {
+            Some((0, o)) => notes.push(format!(
+                "--{o} is solink's option, but it comes after the compiler's arguments; \
+                 put it first (passed to the compiler as is)"
+            )),
+            Some((d, o)) if d <= 2 && d < name.len() / 2 + 1 => {
+                notes.push(format!("did you mean --{o}? (passed to the compiler as is)"))
+            }
+            _ => {}
+        }
+    }
+    notes
 }
 
 /// `SOLINK_LIBSDIR` is a list separated by `:` or whitespace.
@@ -346,12 +591,18 @@ fn env_flag(env: &Env, name: &str) -> Result<bool, Error> {
     let Some(value) = env.get(name) else {
         return Ok(false);
     };
-    match value.to_string_lossy().to_ascii_lowercase().as_str() {
-        "" | "0" | "false" | "no" | "off" => Ok(false),
-        "1" | "true" | "yes" | "on" => Ok(true),
-        other => {
-            Err(Error::Usage(Usage::NotABoolean { variable: name.to_string(), value: other.to_string() }))
-        }
+    let value = value.to_string_lossy();
+    parse_bool(&value).ok_or_else(|| {
+        Error::Usage(Usage::NotABoolean { variable: name.to_string(), value: value.to_ascii_lowercase() })
+    })
+}
+
+/// A boolean as variables and configuration files spell it, or `None`.
+pub(crate) fn parse_bool(value: &str) -> Option<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "" | "0" | "false" | "no" | "off" => Some(false),
+        "1" | "true" | "yes" | "on" => Some(true),
+        _ => None,
     }
 }
 
@@ -510,11 +761,92 @@ mod tests {
 
     #[test]
     fn help_and_version_are_info() {
+        // solink's own help and version, under names no compiler uses
+        // (`--help` and `--version` are the driver's: issue 14 section 5).
         assert!(
-            matches!(parse(os(&["--help"]), &env(&[])).unwrap(), Parsed::Info(t) if t.contains("--libsdir"))
+            matches!(parse(os(&["--solink-help"]), &env(&[])).unwrap(), Parsed::Info(t) if t.contains("--libsdir"))
         );
         assert!(
-            matches!(parse(os(&["--version"]), &env(&[])).unwrap(), Parsed::Info(t) if t.contains("solink"))
+            matches!(parse(os(&["--solink-version"]), &env(&[])).unwrap(), Parsed::Info(t) if t.contains("solink"))
         );
+    }
+
+    #[test]
+    fn version_and_help_are_the_compilers() {
+        for probe in ["--version", "--help", "--help=warnings", "-v", "-dumpversion", "-dumpmachine"] {
+            let (_, rest) = run(&[probe], &[]);
+            assert_eq!(rest, os(&[probe]));
+        }
+        let (o, rest) = run(&["--explain", "--version"], &[]);
+        assert!(o.explain);
+        assert_eq!(rest, os(&["--version"]));
+    }
+
+    #[test]
+    fn an_option_value_that_looks_like_an_option_is_refused_by_name() {
+        let err = parse(os(&["--libsdir", "-shared", "-o", "x.so"]), &env(&[])).unwrap_err();
+        assert!(
+            matches!(&err, Error::OptionNeedsValue { option, got } if option == "--libsdir" && got == "-shared"),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "--libsdir needs a value (got -shared, which looks like a compiler option); write --libsdir=VALUE"
+        );
+        // `=` takes anything, and `-` alone is a value (stdin).
+        let (o, _) = run(&["--libsdir=-odd", "--depfile", "-", "-shared"], &[]);
+        assert_eq!(o.libsdir, [PathBuf::from("-odd")]);
+        assert_eq!(o.depfile, Some(PathBuf::from("-")));
+    }
+
+    #[test]
+    fn settings_given_on_the_command_line_for_show_config() {
+        let argv =
+            ["--libsdir", "/a", "--libsdir=/b", "--explain", "--hide", "--workspace", "/w", "--show-config"];
+        let Parsed::Manage(Manage::ShowConfig, o) = parse(os(&argv), &env(&[])).unwrap() else { panic!() };
+        let got: Vec<(&str, &str)> = o.command_line.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(
+            got,
+            [("libsdir", "/a:/b"), ("explain", "true"), ("hide", "1"), ("workspace_folder", "/w")]
+        );
+    }
+
+    fn notes(argv: &[&str]) -> Vec<String> {
+        run(argv, &[("PATH", "/nonexistent")]).0.notes
+    }
+
+    #[test]
+    fn near_misses_get_one_note_each_and_change_nothing() {
+        let note = |o: &str| vec![format!("did you mean {o}? (passed to the compiler as is)")];
+        assert_eq!(notes(&["--libdir", "/x", "-shared"]), note("--libsdir"));
+        assert_eq!(notes(&["--explian", "-shared"]), note("--explain"));
+        assert_eq!(notes(&["--no-embedd=z", "-shared"]), note("--no-embed"));
+        assert_eq!(notes(&["--hide", "calcbase", "-shared"]), note("--hide=calcbase"));
+        assert_eq!(notes(&["--libsdir", "/a", "--strcit", "-shared"]), note("--strict"));
+        let (_, rest) = run(&["--libdir", "/x", "-shared"], &[]);
+        assert_eq!(rest, os(&["--libdir", "/x", "-shared"]));
+        assert_eq!(notes(&["-shared", "--explain"]).len(), 1);
+        // gcc's own long options, their prefixes and families never do.
+        for gcc in [
+            "--sysroot=/s",
+            "--param=x=1",
+            "--help",
+            "--version",
+            "--target-help",
+            "--print-search-dirs",
+            "--verb",
+            "--warn-all",
+            "--static",
+            "--shared",
+            "--specs=x",
+            "--entry=f",
+        ] {
+            assert_eq!(notes(&[gcc, "-shared"]), Vec::<String>::new(), "{gcc}");
+        }
+        // Far from everything: silence.
+        assert!(notes(&["--frobnicate-widgets", "-shared"]).is_empty());
+        assert!(notes(&["--hide", "-shared"]).is_empty());
+        assert!(notes(&["--hide", "x.o", "-shared"]).is_empty());
+        assert!(notes(&["-shared", "-Xlinker", "--exclude-lib"]).is_empty(), "a value for ld");
     }
 }

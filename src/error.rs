@@ -81,6 +81,25 @@ pub enum Error {
         file: OsString,
         cap: u64,
     },
+    /// A configuration file exists but cannot be read (or `SOLINK_CONFIG`
+    /// names one that does not exist).
+    ConfigRead {
+        path: PathBuf,
+        source: io::Error,
+    },
+    /// A line of a configuration file: not `key = value`, an unknown key, or
+    /// a value the key cannot take.
+    ConfigLine {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    /// One of solink's options that takes a value is followed by what looks
+    /// like a compiler option (`--libsdir -shared`).
+    OptionNeedsValue {
+        option: String,
+        got: OsString,
+    },
 }
 
 impl fmt::Display for Error {
@@ -150,6 +169,17 @@ impl fmt::Display for Error {
                 "response file {} and the files it includes are larger than {} MiB in all; split the link or check the file",
                 shown(file),
                 cap >> 20
+            ),
+            Error::ConfigRead { path, source } => write!(
+                f,
+                "cannot read the configuration file {}: {source}; fix it or point SOLINK_CONFIG elsewhere",
+                shown(path)
+            ),
+            Error::ConfigLine { path, line, message } => write!(f, "{}:{line}: {message}", shown(path)),
+            Error::OptionNeedsValue { option, got } => write!(
+                f,
+                "{option} needs a value (got {}, which looks like a compiler option); write {option}=VALUE",
+                shown(got)
             ),
             // One `solink: ` line per warning; the binary prefixes the first.
             Error::Strict { warnings } => {

@@ -105,6 +105,12 @@ impl Driver {
         out.status.success().then_some(out.stdout)
     }
 
+    /// Whether [`Driver::run`] will exec (rather than spawn through a
+    /// response file), so a caller can record the exec before it happens.
+    pub fn will_exec(&self, args: &[OsString], env: &Env) -> bool {
+        fits_exec(self, args, env)
+    }
+
     /// Runs the driver with `args`: by exec (this process becomes the
     /// driver) when the command fits the system's limits, else through a
     /// response file. Returns the exit status only in the second case.

@@ -12,6 +12,7 @@ pub mod args;
 pub mod cache;
 pub mod cli;
 pub mod closure;
+pub mod config;
 pub mod decision;
 pub mod depfile;
 pub mod deps;
@@ -19,6 +20,7 @@ mod error;
 pub mod exec;
 pub mod explain;
 pub mod fsx;
+pub mod logfile;
 pub mod pkgconfig;
 pub mod policy;
 pub mod probe;
@@ -50,11 +52,19 @@ pub struct Env {
     /// This executable's identity (device, inode), to recognise it under
     /// any name or symlink.
     pub self_id: Option<(u64, u64)>,
+    /// The working directory, for the log file's records (the binary reads
+    /// it; the library does not ask the process).
+    pub cwd: Option<PathBuf>,
 }
 
 impl Env {
     pub fn new(vars: impl IntoIterator<Item = (OsString, OsString)>) -> Env {
-        Env { vars: vars.into_iter().collect(), self_id: None }
+        Env { vars: vars.into_iter().collect(), self_id: None, cwd: None }
+    }
+
+    pub fn with_cwd(mut self, cwd: Option<PathBuf>) -> Env {
+        self.cwd = cwd;
+        self
     }
 
     pub fn with_self_exe(mut self, exe: Option<PathBuf>) -> Env {
@@ -75,9 +85,53 @@ impl Env {
 
 /// Runs solink with `argv` (program name first) and `env`. On success the
 /// driver usually replaces this process, so this returns only for
-/// `--dry-run`, `--help`, `--version`, a command run through a response
-/// file (with the driver's status), or an error.
+/// `--dry-run`, `--solink-help`, the management options, a command run
+/// through a response file (with the driver's status), or an error.
+///
+/// The configuration files are folded into `env` first, and with
+/// `SOLINK_LOGFILE` every way out is recorded there (an exec before it
+/// happens, since exec never returns).
 pub fn run(argv: Vec<OsString>, env: &Env) -> anyhow::Result<u8> {
+    let config = match config::load(env) {
+        Ok(config) => config,
+        Err(e) => {
+            logfile::Log::new(env, &argv).refusal(&e.to_string());
+            return Err(e.into());
+        }
+    };
+    let env = &config.env;
+    // `solink` alone: a short usage, as ccache does, rather than a bare
+    // `cc` that only says "no input files".
+    if argv.len() <= 1 && argv.first().and_then(|p| masquerade_name(p)).is_none() {
+        let _ = std::io::stderr().lock().write_all(usage().as_bytes());
+        return Ok(2);
+    }
+    let mut log = logfile::Log::new(env, &argv);
+    let result = run_configured(argv, env, &config, &mut log);
+    match &result {
+        Ok(code) => log.status(*code),
+        Err(e) => log.refusal(&format!("{e:#}")),
+    }
+    result
+}
+
+/// What `solink` with no arguments prints on stderr.
+fn usage() -> String {
+    format!(
+        "solink {}: a drop-in for `gcc -shared` that embeds the static archives a shared library links against\n\
+         usage: solink [OPTIONS] [--] ARGS...\n\
+         \x20      solink [OPTIONS] DRIVER ARGS...\n\
+         solink --solink-help lists its options, --show-config its settings, --man prints the manual\n",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+fn run_configured(
+    argv: Vec<OsString>,
+    env: &Env,
+    config: &config::Config,
+    log: &mut logfile::Log,
+) -> anyhow::Result<u8> {
     exec::check_depth(env)?;
     let mut argv = argv.into_iter();
     let program = argv.next().unwrap_or_default();
@@ -93,14 +147,24 @@ pub fn run(argv: Vec<OsString>, env: &Env) -> anyhow::Result<u8> {
                 return Ok(0);
             }
             Parsed::Run(options, args) => (*options, args),
-            Parsed::Manage(what, options) => return manage(what, &options, env),
+            Parsed::Manage(what, options) => return manage(what, &options, env, config),
         },
     };
     let (driver_words, args) = match (&masquerade, &options.cc) {
         (Some(name), None) => (vec![name.clone()], args),
         _ => choose_driver(&options, args, env),
     };
+    if options.disable {
+        return pass_through(&options, &driver_words, &args, env, log);
+    }
     let syntax = args::Syntax::of_driver(&driver_words[0]);
+    // Near misses are judged against gcc's options; ld has long options of
+    // its own (`--format`, `--trace`) that must not draw a note.
+    if syntax == args::Syntax::Gcc {
+        for note in &options.notes {
+            let _ = writeln!(std::io::stderr().lock(), "solink: note: {note}");
+        }
+    }
     let cmd = args::classify_as(args.clone(), syntax)?;
     // Found once, up front (a PATH walk, no process): the system dirs are
     // asked of it, and it is what runs. Not found is an error only when it
@@ -116,6 +180,9 @@ pub fn run(argv: Vec<OsString>, env: &Env) -> anyhow::Result<u8> {
     }
     let mut command_line = driver_words.clone();
     command_line.extend(final_args.iter().cloned());
+    if log.wanted() {
+        log.link(&explain::json(&cmd, &decisions, &command_line), &command_line);
+    }
     report(&options, &cmd, &decisions, &command_line, env);
     if options.dry_run {
         let mut line = explain::quote_command(&command_line);
@@ -123,7 +190,9 @@ pub fn run(argv: Vec<OsString>, env: &Env) -> anyhow::Result<u8> {
         print_out(&line)?;
         return Ok(0);
     }
-    Ok(driver?.run(&final_args, env)?)
+    let driver = driver?;
+    log.before_run(driver.will_exec(&final_args, env));
+    Ok(driver.run(&final_args, env)?)
 }
 
 /// What comes between the decisions and the link: `--strict` refuses on
@@ -171,14 +240,49 @@ fn output_dir(cmd: &Command) -> PathBuf {
     dir.canonicalize().unwrap_or_else(|_| std::path::absolute(&dir).unwrap_or(dir))
 }
 
+/// `SOLINK_DISABLE=1`: the driver gets the arguments as they came, with no
+/// search, no inspection, no cache and no log record. A dry run still runs
+/// nothing: it prints that unchanged command.
+fn pass_through(
+    options: &Options,
+    driver_words: &[OsString],
+    args: &[OsString],
+    env: &Env,
+    log: &mut logfile::Log,
+) -> anyhow::Result<u8> {
+    log.skip();
+    if options.dry_run {
+        let mut line = explain::quote_command(&[driver_words, args].concat());
+        line.push(b'\n');
+        print_out(&line)?;
+        return Ok(0);
+    }
+    Ok(Driver::find(driver_words, env)?.run(args, env)?)
+}
+
 /// Where the cache lives for these options and this environment.
 fn cache_root(options: &Options, env: &Env) -> Option<PathBuf> {
     let path = |name| env.get(name).map(std::path::Path::new);
     cache::root(options.cache_dir.as_deref(), path("XDG_CACHE_HOME"), path("HOME"))
 }
 
-/// `--clear-cache` and `--show-cache`.
-fn manage(what: cli::Manage, options: &Options, env: &Env) -> anyhow::Result<u8> {
+/// `--clear-cache`, `--show-cache` and `--show-config`.
+fn manage(what: cli::Manage, options: &Options, env: &Env, config: &config::Config) -> anyhow::Result<u8> {
+    if what == cli::Manage::ShowConfig {
+        let words = options.cc.clone().unwrap_or_else(|| vec!["cc".into()]);
+        let driver = match Driver::find(&words, env) {
+            Ok(d) => d.path.display().to_string(),
+            Err(e) => format!("none ({e})"),
+        };
+        let text = config.show(
+            env!("CARGO_PKG_VERSION"),
+            &driver,
+            &options.command_line,
+            cache_root(options, env).as_deref(),
+        );
+        print_out(text.as_bytes())?;
+        return Ok(0);
+    }
     let root = cache_root(options, env).ok_or(Error::NoCacheDir)?;
     let text = match what {
         cli::Manage::ClearCache => {
@@ -189,6 +293,7 @@ fn manage(what: cli::Manage, options: &Options, env: &Env) -> anyhow::Result<u8>
             let (entries, bytes) = cache::usage(&root);
             format!("cache directory: {}\nentries: {entries}\nsize: {bytes} bytes\n", root.display())
         }
+        cli::Manage::ShowConfig => unreachable!("handled above"),
     };
     print_out(text.as_bytes())?;
     Ok(0)

@@ -21,7 +21,9 @@ use std::io::Write;
 extern "C" fn main(_argc: c_int, _argv: *const *const std::ffi::c_char) -> c_int {
     std::panic::set_hook(Box::new(|info| say(&internal_error(info.payload(), info.location()))));
     guarded(|| {
-        let env = solink::Env::new(std::env::vars_os()).with_self_exe(std::env::current_exe().ok());
+        let env = solink::Env::new(std::env::vars_os())
+            .with_self_exe(std::env::current_exe().ok())
+            .with_cwd(std::env::current_dir().ok());
         match solink::run(std::env::args_os().collect(), &env) {
             Ok(code) => code.into(),
             Err(err) => {

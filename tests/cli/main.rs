@@ -8,6 +8,7 @@
 
 mod budget;
 mod cmake;
+mod config;
 mod cross;
 mod dropin;
 mod elf;

@@ -1,0 +1,350 @@
+//! Configuration files, as ccache has them (`ccache.conf(5)`): `key = value`
+//! lines, `#` comments and blank lines, one key per variable of solink's.
+//!
+//! Precedence is ccache's: the command line, then the environment, then the
+//! user's file, then the system's. The files are folded into a copy of the
+//! [`Env`] as values of the variables they stand for, filling in only
+//! variables the environment does not set, so everything after this reads
+//! one environment and the precedence cannot differ between options.
+//!
+//! Which files: the one `SOLINK_CONFIG` names, and no other (ccache's
+//! `CCACHE_CONFIGPATH`); else `$XDG_CONFIG_HOME/solink/solink.conf` (or
+//! `~/.config/solink/solink.conf`) over `/etc/solink.conf`. The system
+//! file's path can be moved with `SOLINK_SYSTEM_CONFIG`, for tests and for
+//! installations under another prefix.
+
+use std::ffi::OsString;
+use std::io;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use crate::{Env, Error};
+
+/// The largest configuration file solink reads. A real one is a few lines.
+const CAP: u64 = 64 * 1024;
+
+pub const SYSTEM_FILE: &str = "/etc/solink.conf";
+
+/// What a key's value must be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    /// `1`/`true`/`yes`/`on` or `0`/`false`/`no`/`off`.
+    Bool,
+    /// Any text (a path, a list of names or directories).
+    Text,
+    /// A command split as a shell would (`ccache gcc`).
+    Command,
+    /// `text` or `json`.
+    Format,
+    /// A boolean, or `origin`/`absolute` (`rpath_dynamic`).
+    Rpath,
+}
+
+/// Every setting that has a variable, sorted by key: the key, the variable,
+/// what the value must be, and the default shown by `--show-config`.
+const SETTINGS: &[(&str, &str, Kind, &str)] = &[
+    ("cache_dir", "SOLINK_CACHE_DIR", Kind::Text, ""),
+    ("cc", "SOLINK_CC", Kind::Command, "cc"),
+    ("depfile", "SOLINK_DEPFILE", Kind::Text, ""),
+    ("disable", "SOLINK_DISABLE", Kind::Bool, "false"),
+    ("dry_run", "SOLINK_DRY_RUN", Kind::Bool, "false"),
+    ("embed", "SOLINK_EMBED", Kind::Text, ""),
+    ("explain", "SOLINK_EXPLAIN", Kind::Bool, "false"),
+    ("format", "SOLINK_FORMAT", Kind::Format, "text"),
+    ("hide", "SOLINK_HIDE", Kind::Text, ""),
+    ("libsdir", "SOLINK_LIBSDIR", Kind::Text, ""),
+    ("logfile", "SOLINK_LOGFILE", Kind::Text, ""),
+    ("no_cache", "SOLINK_NO_CACHE", Kind::Bool, "false"),
+    ("no_deps", "SOLINK_NO_DEPS", Kind::Bool, "false"),
+    ("no_embed", "SOLINK_NO_EMBED", Kind::Text, ""),
+    ("no_group", "SOLINK_NO_GROUP", Kind::Bool, "false"),
+    ("no_system_dirs", "SOLINK_NO_SYSTEM_DIRS", Kind::Bool, "false"),
+    ("rpath_dynamic", "SOLINK_RPATH_DYNAMIC", Kind::Rpath, "false"),
+    ("strict", "SOLINK_STRICT", Kind::Bool, "false"),
+    ("whole_archive", "SOLINK_WHOLE_ARCHIVE", Kind::Text, ""),
+    ("workspace_folder", "WORKSPACE_FOLDER", Kind::Text, ""),
+];
+
+/// Where an effective setting comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    Environment,
+    File(PathBuf),
+    Default,
+}
+
+/// The environment with the configuration files folded in, and where each
+/// setting came from.
+#[derive(Debug)]
+pub struct Config {
+    /// What solink reads from here on.
+    pub env: Env,
+    /// Per key of [`SETTINGS`], in its order.
+    origins: Vec<Origin>,
+    /// The files consulted, and whether each was there.
+    files: Vec<(PathBuf, bool)>,
+}
+
+/// Reads the configuration files `env` points to and folds them in.
+pub fn load(env: &Env) -> Result<Config, Error> {
+    let nonempty = |name| env.get(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let (paths, required) = match nonempty("SOLINK_CONFIG") {
+        Some(only) => (vec![only], true),
+        None => {
+            let user = nonempty("XDG_CONFIG_HOME")
+                .or_else(|| nonempty("HOME").map(|h| h.join(".config")))
+                .map(|d| d.join("solink/solink.conf"));
+            let system = nonempty("SOLINK_SYSTEM_CONFIG").unwrap_or_else(|| PathBuf::from(SYSTEM_FILE));
+            // Lowest precedence first: a later file overrides an earlier one.
+            (std::iter::once(system).chain(user).collect(), false)
+        }
+    };
+    let mut from_files: Vec<Option<(OsString, PathBuf)>> = vec![None; SETTINGS.len()];
+    let mut files = Vec::new();
+    for path in paths {
+        let text = match crate::fsx::read_regular(&path, CAP) {
+            Ok(text) => text,
+            Err(e) if e.kind() == io::ErrorKind::NotFound && !required => {
+                files.push((path, false));
+                continue;
+            }
+            Err(source) => return Err(Error::ConfigRead { path, source }),
+        };
+        for (index, value) in parse(&path, &text)? {
+            from_files[index] = Some((value, path.clone()));
+        }
+        files.push((path, true));
+    }
+    let mut merged = env.clone();
+    let mut origins = Vec::with_capacity(SETTINGS.len());
+    for ((_, var, _, _), file) in SETTINGS.iter().zip(from_files) {
+        origins.push(if env.get(var).is_some() {
+            Origin::Environment
+        } else if let Some((value, path)) = file {
+            merged.vars.insert(OsString::from(var), value);
+            Origin::File(path)
+        } else {
+            Origin::Default
+        });
+    }
+    Ok(Config { env: merged, origins, files })
+}
+
+/// The settings of one file, as (index into [`SETTINGS`], value); the last
+/// line for a key wins, as in ccache.
+fn parse(path: &Path, text: &[u8]) -> Result<Vec<(usize, OsString)>, Error> {
+    let mut out = Vec::new();
+    for (n, raw) in text.split(|&c| c == b'\n').enumerate() {
+        let err = |message: String| Error::ConfigLine { path: path.to_owned(), line: n + 1, message };
+        let line = raw.trim_ascii();
+        if line.is_empty() || line.starts_with(b"#") {
+            continue;
+        }
+        let Some(eq) = line.iter().position(|&c| c == b'=') else {
+            return Err(err(format!(
+                "expected \"key = value\", got {}",
+                crate::text::shown(std::ffi::OsStr::from_bytes(line))
+            )));
+        };
+        let key = String::from_utf8_lossy(line[..eq].trim_ascii()).into_owned();
+        let value = std::ffi::OsStr::from_bytes(line[eq + 1..].trim_ascii()).to_owned();
+        let Some(index) = SETTINGS.iter().position(|s| s.0 == key) else {
+            return Err(err(unknown_key(&key)));
+        };
+        let (_, _, kind, _) = SETTINGS[index];
+        let text = value.to_string_lossy();
+        let bad = match kind {
+            Kind::Bool if crate::cli::parse_bool(&text).is_none() => {
+                Some("is not a boolean; use true or false")
+            }
+            Kind::Rpath
+                if crate::cli::parse_bool(&text).is_none() && !matches!(&*text, "origin" | "absolute") =>
+            {
+                Some("is not a boolean, origin or absolute")
+            }
+            Kind::Format if !matches!(&*text, "" | "text" | "json") => {
+                Some("is not a format; use text or json")
+            }
+            // Empty is unset, as `SOLINK_CC=` is.
+            Kind::Command if !text.is_empty() && shell_words::split(&text).map_or(true, |w| w.is_empty()) => {
+                Some("is not a command (check its quoting)")
+            }
+            _ => None,
+        };
+        if let Some(why) = bad {
+            return Err(err(format!("{key} = {text} {why}")));
+        }
+        out.push((index, value));
+    }
+    Ok(out)
+}
+
+/// The message for a key no setting has, with the nearest one if any.
+fn unknown_key(key: &str) -> String {
+    let near =
+        SETTINGS.iter().map(|s| (strsim::damerau_levenshtein(key, s.0), s.0)).filter(|(d, _)| *d <= 2).min();
+    let hint = match near {
+        Some((_, k)) => format!("did you mean {k}? "),
+        None => String::new(),
+    };
+    format!(
+        "unknown key {}; {hint}keys are solink's variables without SOLINK_, in lower case (see docs/usage.md)",
+        crate::text::shown(key)
+    )
+}
+
+/// Whether `key` is a configuration key.
+pub fn is_key(key: &str) -> bool {
+    SETTINGS.iter().any(|s| s.0 == key)
+}
+
+impl Config {
+    /// Every effective setting with its origin, as `ccache -p` prints them:
+    /// `(environment) libsdir = /a:/b`. `command_line` holds the settings
+    /// given on the command line, which win; `cache_dir`'s default is the
+    /// directory solink would use.
+    pub fn show(
+        &self,
+        version: &str,
+        driver: &str,
+        command_line: &[(String, String)],
+        default_cache: Option<&Path>,
+    ) -> String {
+        let mut out = format!("solink {version}\ndriver: {driver}\n");
+        for (path, present) in &self.files {
+            let state = if *present { "read" } else { "absent" };
+            out.push_str(&format!("config file: {} ({state})\n", path.display()));
+        }
+        for ((key, var, _, default), origin) in SETTINGS.iter().zip(&self.origins) {
+            let given = command_line.iter().find(|(k, _)| k == key);
+            let (label, value) = match (given, origin) {
+                (Some((_, v)), _) => ("command line".to_string(), v.clone()),
+                (None, Origin::Environment) => ("environment".to_string(), self.value(var)),
+                (None, Origin::File(p)) => (p.display().to_string(), self.value(var)),
+                (None, Origin::Default) if *key == "cache_dir" => (
+                    "default".to_string(),
+                    default_cache.map(|p| p.display().to_string()).unwrap_or_default(),
+                ),
+                (None, Origin::Default) => ("default".to_string(), default.to_string()),
+            };
+            out.push_str(&format!("({label}) {key} = {value}\n"));
+        }
+        out
+    }
+
+    fn value(&self, var: &str) -> String {
+        self.env.get(var).map(|v| v.to_string_lossy().into_owned()).unwrap_or_default()
+    }
+
+    /// Where `key` came from (for tests).
+    pub fn origin(&self, key: &str) -> Option<&Origin> {
+        SETTINGS.iter().position(|s| s.0 == key).map(|i| &self.origins[i])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(vars: &[(&str, &str)]) -> Env {
+        Env::new(vars.iter().map(|(k, v)| (OsString::from(k), OsString::from(v))))
+    }
+
+    fn check(text: &str, expected: Result<&[(&str, &str)], &str>) {
+        let got = parse(Path::new("/c.conf"), text.as_bytes());
+        match (got, expected) {
+            (Ok(pairs), Ok(want)) => {
+                let pairs: Vec<(&str, String)> =
+                    pairs.iter().map(|(i, v)| (SETTINGS[*i].0, v.to_string_lossy().into_owned())).collect();
+                let want: Vec<(&str, String)> = want.iter().map(|(k, v)| (*k, v.to_string())).collect();
+                assert_eq!(pairs, want, "{text:?}");
+            }
+            (Err(e), Err(want)) => assert!(e.to_string().contains(want), "{text:?}: {e}"),
+            (got, want) => panic!("{text:?}: got {got:?}, want {want:?}"),
+        }
+    }
+
+    #[test]
+    fn lines() {
+        check(
+            "# a comment\n\n  libsdir = /a:/b  \nexplain=1\n",
+            Ok(&[("libsdir", "/a:/b"), ("explain", "1")]),
+        );
+        check(
+            "cc = ccache gcc\nworkspace_folder = /ws",
+            Ok(&[("cc", "ccache gcc"), ("workspace_folder", "/ws")]),
+        );
+        check("format = json\r\n", Ok(&[("format", "json")]));
+        check("libsdir =\n", Ok(&[("libsdir", "")]));
+        check("explain\n", Err("/c.conf:1: expected \"key = value\", got explain"));
+        check("\n\nlibdir = /x\n", Err("/c.conf:3: unknown key libdir; did you mean libsdir?"));
+        check("explain = maybe\n", Err("/c.conf:1: explain = maybe is not a boolean"));
+        check("format = yaml\n", Err("/c.conf:1: format = yaml is not a format"));
+        check("cc = 'gcc\n", Err("/c.conf:1: cc = 'gcc is not a command"));
+        check("cc =\n", Ok(&[("cc", "")]));
+    }
+
+    #[test]
+    fn settings_are_sorted_and_cover_every_variable_once() {
+        assert!(SETTINGS.windows(2).all(|w| w[0].0 < w[1].0));
+        for (key, var, _, _) in SETTINGS {
+            if *var != "WORKSPACE_FOLDER" {
+                assert_eq!(format!("SOLINK_{}", key.to_uppercase()), *var);
+            }
+        }
+    }
+
+    #[test]
+    fn precedence_environment_user_system() {
+        let dir = tempfile::tempdir().unwrap();
+        let system = dir.path().join("system.conf");
+        std::fs::write(&system, "libsdir = /sys\nexplain = 1\nstrict = 1\n").unwrap();
+        std::fs::create_dir_all(dir.path().join("xdg/solink")).unwrap();
+        let user = dir.path().join("xdg/solink/solink.conf");
+        std::fs::write(&user, "libsdir = /user\nexplain = 0\n").unwrap();
+        let sys = system.to_str().unwrap();
+        let xdg = dir.path().join("xdg");
+        let e = env(&[
+            ("SOLINK_SYSTEM_CONFIG", sys),
+            ("XDG_CONFIG_HOME", xdg.to_str().unwrap()),
+            ("SOLINK_CC", "clang"),
+        ]);
+        let c = load(&e).unwrap();
+        assert_eq!(c.env.get("SOLINK_LIBSDIR").unwrap(), "/user");
+        assert_eq!(c.env.get("SOLINK_EXPLAIN").unwrap(), "0");
+        assert_eq!(c.env.get("SOLINK_STRICT").unwrap(), "1");
+        assert_eq!(c.env.get("SOLINK_CC").unwrap(), "clang");
+        assert_eq!(c.origin("libsdir"), Some(&Origin::File(user.clone())));
+        assert_eq!(c.origin("strict"), Some(&Origin::File(system.clone())));
+        assert_eq!(c.origin("cc"), Some(&Origin::Environment));
+        assert_eq!(c.origin("no_deps"), Some(&Origin::Default));
+
+        // SOLINK_CONFIG names the only file read.
+        let only = dir.path().join("only.conf");
+        std::fs::write(&only, "no_deps = yes\n").unwrap();
+        let mut vars = vec![("SOLINK_CONFIG", only.to_str().unwrap()), ("SOLINK_SYSTEM_CONFIG", sys)];
+        vars.push(("XDG_CONFIG_HOME", xdg.to_str().unwrap()));
+        let c = load(&env(&vars)).unwrap();
+        assert_eq!(c.env.get("SOLINK_NO_DEPS").unwrap(), "yes");
+        assert_eq!(c.env.get("SOLINK_LIBSDIR"), None);
+        // ... and must exist.
+        let missing = dir.path().join("missing.conf");
+        let err = load(&env(&[("SOLINK_CONFIG", missing.to_str().unwrap())])).unwrap_err();
+        assert!(matches!(err, Error::ConfigRead { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn absent_files_are_fine_and_home_is_the_fallback() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().to_str().unwrap();
+        let nosys = dir.path().join("nosys.conf");
+        let c = load(&env(&[("HOME", home), ("SOLINK_SYSTEM_CONFIG", nosys.to_str().unwrap())])).unwrap();
+        assert_eq!(c.files, [(nosys, false), (dir.path().join(".config/solink/solink.conf"), false)]);
+        let given = [("strict".to_string(), "true".to_string())];
+        let shown = c.show("0.0.0", "/usr/bin/cc", &given, Some(Path::new("/c")));
+        assert!(shown.contains("(command line) strict = true\n"), "{shown}");
+        assert!(shown.contains("(default) explain = false\n"), "{shown}");
+        assert!(shown.contains("(default) cache_dir = /c\n"), "{shown}");
+        assert!(shown.starts_with("solink 0.0.0\ndriver: /usr/bin/cc\n"), "{shown}");
+    }
+}

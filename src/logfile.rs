@@ -1,0 +1,182 @@
+//! `SOLINK_LOGFILE`: one JSON record per invocation, appended, for the
+//! user whose build system (CMake, ninja, cargo) hid solink's stderr, as
+//! ccache's `log_file` is.
+//!
+//! A record is one line written with one `write(2)` on a file opened with
+//! `O_APPEND`, so records from links running in parallel never interleave
+//! inside a line (POSIX: each append write is atomic with respect to the
+//! file offset; Linux writes a regular file's buffer whole under its lock).
+//! An exec never returns, so that record is written just before it.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::PathBuf;
+
+use serde_json::{json, Map, Value};
+
+use crate::Env;
+
+/// The record of this invocation, written once.
+#[derive(Debug)]
+pub struct Log {
+    path: Option<PathBuf>,
+    record: Map<String, Value>,
+    done: bool,
+}
+
+impl Log {
+    /// A record for `argv` (program name first), if `SOLINK_LOGFILE` names
+    /// a file; otherwise a log that writes nothing.
+    pub fn new(env: &Env, argv: &[OsString]) -> Log {
+        let path = env.get("SOLINK_LOGFILE").filter(|v| !v.is_empty()).map(PathBuf::from);
+        let mut record = Map::new();
+        if path.is_some() {
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+            record.insert("time".into(), Value::String(rfc3339(now)));
+            record.insert("pid".into(), json!(std::process::id()));
+            record.insert("cwd".into(), env.cwd.as_ref().map_or(Value::Null, |d| lossy(d.as_os_str())));
+            record.insert("argv".into(), Value::Array(argv.iter().map(|a| lossy(a)).collect()));
+            record.insert("version".into(), Value::String(env!("CARGO_PKG_VERSION").into()));
+        }
+        Log { path, record, done: false }
+    }
+
+    /// Whether a record will be written (so the caller can skip building
+    /// its parts).
+    pub fn wanted(&self) -> bool {
+        self.path.is_some() && !self.done
+    }
+
+    /// The decisions (the `--format json` object) and the final command.
+    pub fn link(&mut self, explain_json: &str, command: &[OsString]) {
+        let decisions = serde_json::from_str(explain_json).unwrap_or(Value::Null);
+        self.record.insert("decisions".into(), decisions);
+        self.record.insert("command".into(), Value::Array(command.iter().map(|a| lossy(a)).collect()));
+    }
+
+    /// Just before the driver runs: an exec is written now; a spawn is
+    /// written with the driver's status when it returns.
+    pub fn before_run(&mut self, exec: bool) {
+        if exec {
+            self.finish(json!({ "path": "exec" }));
+        } else {
+            self.record.insert("spawned".into(), Value::Bool(true));
+        }
+    }
+
+    /// solink returned this status (a spawned driver's, or its own: a dry
+    /// run, a management option).
+    pub fn status(&mut self, code: u8) {
+        let path = if self.record.remove("spawned").is_some() { "spawn" } else { "status" };
+        self.finish(json!({ "path": path, "status": code }));
+    }
+
+    /// solink refused, with this message.
+    pub fn refusal(&mut self, message: &str) {
+        self.finish(json!({ "path": "refusal", "message": message, "status": 2 }));
+    }
+
+    /// Nothing is to be written for this invocation (`SOLINK_DISABLE`).
+    pub fn skip(&mut self) {
+        self.done = true;
+    }
+
+    fn finish(&mut self, exit: Value) {
+        if !self.wanted() {
+            return;
+        }
+        self.done = true;
+        let Some(path) = &self.path else { return };
+        self.record.insert("exit".into(), exit);
+        let mut line = Value::Object(std::mem::take(&mut self.record)).to_string().into_bytes();
+        line.push(b'\n');
+        // O_NONBLOCK: a FIFO with no reader fails at once rather than
+        // hanging the build; O_NOCTTY: a terminal named here does not
+        // become solink's controlling terminal.
+        let written = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .custom_flags(libc::O_CLOEXEC | libc::O_NOCTTY | libc::O_NONBLOCK)
+            .open(path)
+            .and_then(|mut f| f.write(&line));
+        let problem = match written {
+            Ok(n) if n == line.len() => return,
+            Ok(n) => format!("only {n} of {} bytes written", line.len()),
+            Err(e) => e.to_string(),
+        };
+        // Best effort: the log must not stop the link.
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "solink: note: cannot write the log file {}: {problem}",
+            crate::text::shown(path)
+        );
+    }
+}
+
+fn lossy(s: &std::ffi::OsStr) -> Value {
+    Value::String(s.to_string_lossy().into_owned())
+}
+
+/// `2026-11-23T01:02:03.456Z` (UTC), from the time since the epoch.
+fn rfc3339(since_epoch: std::time::Duration) -> String {
+    let secs = since_epoch.as_secs();
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Howard Hinnant's civil_from_days, for days since 1970-01-01.
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        since_epoch.subsec_millis()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn times() {
+        assert_eq!(rfc3339(Duration::ZERO), "1970-01-01T00:00:00.000Z");
+        assert_eq!(rfc3339(Duration::from_millis(951_782_400_123)), "2000-02-29T00:00:00.123Z");
+        assert_eq!(rfc3339(Duration::from_secs(1_795_395_723)), "2026-11-23T01:02:03.000Z");
+    }
+
+    #[test]
+    fn one_record_per_invocation_whatever_the_way_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log");
+        let env = Env::new([(OsString::from("SOLINK_LOGFILE"), path.clone().into_os_string())])
+            .with_cwd(Some(PathBuf::from("/w")));
+        let argv = [OsString::from("solink"), OsString::from("-shared")];
+        let mut log = Log::new(&env, &argv);
+        log.link(r#"{"schema":1}"#, &[OsString::from("cc")]);
+        log.before_run(true);
+        log.status(0); // after an exec that failed: not a second record
+        let mut log = Log::new(&env, &argv);
+        log.refusal("no");
+        let mut log = Log::new(&env, &argv);
+        log.skip();
+        log.status(0);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let records: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(records.len(), 2, "{text}");
+        assert_eq!(records[0]["exit"], json!({"path": "exec"}));
+        assert_eq!(records[0]["cwd"], "/w");
+        assert_eq!(records[0]["argv"], json!(["solink", "-shared"]));
+        assert_eq!(records[0]["decisions"], json!({"schema": 1}));
+        assert_eq!(records[0]["command"], json!(["cc"]));
+        assert_eq!(records[1]["exit"], json!({"path": "refusal", "message": "no", "status": 2}));
+    }
+}
