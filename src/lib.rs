@@ -17,6 +17,7 @@ mod error;
 pub mod exec;
 pub mod explain;
 pub mod fsx;
+pub mod provenance;
 pub mod resolve;
 pub mod rewrite;
 pub mod search;
