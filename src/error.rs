@@ -61,6 +61,11 @@ pub enum Error {
         path: PathBuf,
         source: io::Error,
     },
+    /// `--audit` was given a file that does not exist or is not ELF.
+    Audit {
+        path: PathBuf,
+        problem: String,
+    },
     /// `SOLINK_DEPTH` (solink's recursion guard) holds something other than
     /// a small number.
     BadDepth {
@@ -116,6 +121,11 @@ impl fmt::Display for Error {
             Error::CacheClear { path, source } => {
                 write!(f, "cannot clear the cache at {}: {source}; remove it by hand", shown(path))
             }
+            Error::Audit { path, problem } => write!(
+                f,
+                "cannot audit {}: {problem}; name an executable or a shared object",
+                shown(path)
+            ),
             Error::BadDepth { value } => write!(
                 f,
                 "SOLINK_DEPTH={} is not a number; unset it (solink sets it for the driver it runs, to stop loops)",
