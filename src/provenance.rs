@@ -664,6 +664,26 @@ mod tests {
     }
 
     #[test]
+    fn a_damaged_note_object_is_an_error_never_a_panic() {
+        let entries = vec![entry("foo", false)];
+        let good = note_object(&entries, Target::of_id(X86_64)).unwrap();
+        for i in 0..good.len() {
+            for v in [0u8, 1, 0x7f, 0xff] {
+                let mut bad = good.clone();
+                bad[i] = v;
+                if let Ok(payloads) = payloads_in(&bad) {
+                    for p in payloads {
+                        let _ = decode(&p);
+                    }
+                }
+            }
+        }
+        for n in 0..good.len() {
+            let _ = payloads_in(&good[..n]);
+        }
+    }
+
+    #[test]
     fn a_path_is_never_written_as_a_file_name() {
         let mut e = entry("foo", false);
         e.file = "/home/me/libfoo.a".into();

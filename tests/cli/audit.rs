@@ -289,3 +289,42 @@ fn audit_cuts_cycles() {
     assert_eq!(out.matches("liby.so").count(), 1, "{out}");
     assert!(out.contains("libc.so.6"), "{out}");
 }
+
+/// DT_RPATH is inherited down the loader chain, DT_RUNPATH is not
+/// (ld.so(8)): the program's RPATH finds what its library needs, its
+/// RUNPATH does not. The real loader is the oracle: the program runs, or
+/// fails to load, exactly when --audit finds, or does not find, the need.
+#[test]
+fn rpath_is_inherited_and_runpath_is_not_as_ld_so_does() {
+    let dir = Dir::new();
+    dir.write("inner.c", "int inner(void) { return 7; }\n");
+    dir.write("outer.c", "int inner(void);\nint outer(void) { return inner(); }\n");
+    dir.write("main.c", "int outer(void);\nint main(void) { return outer() == 7 ? 0 : 1; }\n");
+    dir.mkdir("lib");
+    gcc(dir.root(), &["-shared", "-fPIC", "-o", "lib/libinner.so", "inner.c"]);
+    // libouter has no path of its own: only its loader's can find libinner.
+    gcc(dir.root(), &["-shared", "-fPIC", "-o", "lib/libouter.so", "outer.c", "-Llib", "-linner"]);
+    for (tags, inherited) in [("--disable-new-dtags", true), ("--enable-new-dtags", false)] {
+        let prog = format!("prog{inherited}");
+        gcc(
+            dir.root(),
+            &[
+                "main.c",
+                "-o",
+                &prog,
+                "-Llib",
+                "-louter",
+                &format!("-Wl,{tags},-rpath,$ORIGIN/lib,-rpath-link,lib"),
+            ],
+        );
+        let runs = Command::new(dir.path(&prog)).env_clear().output().unwrap().status.success();
+        assert_eq!(runs, inherited, "{tags}: the loader itself");
+        let (code, out, _) = audit(&dir, &[&prog]);
+        assert_eq!(code, Some(0), "{out}");
+        assert_eq!(!out.contains("libinner.so: not found"), inherited, "{tags}: {out}");
+        assert!(
+            out.contains(&format!("{} (needed by {prog})", dir.path("lib/libouter.so").display())),
+            "{out}"
+        );
+    }
+}
