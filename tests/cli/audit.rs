@@ -328,3 +328,53 @@ fn rpath_is_inherited_and_runpath_is_not_as_ld_so_does() {
         );
     }
 }
+
+/// The note object must not switch CET (x86) or BTI/PAC (aarch64) off: ld
+/// ANDs those properties over every input, and an input without them
+/// drops them. Start files are left out so that every other input has the
+/// property (Debian's crt files have none).
+#[test]
+fn the_note_keeps_cet_and_bti_properties() {
+    if !require_tool("readelf") {
+        return;
+    }
+    let dir = Dir::new();
+    dir.write("p.c", "int p(void) { return 1; }\n");
+    let cases = [
+        ("gcc", "readelf", "-fcf-protection", "x86 feature: IBT, SHSTK"),
+        (
+            "aarch64-linux-gnu-gcc",
+            "aarch64-linux-gnu-readelf",
+            "-mbranch-protection=standard",
+            "AArch64 feature: BTI, PAC",
+        ),
+    ];
+    for (cc, readelf, flag, property) in cases {
+        if cc != "gcc" && !require_tool(cc) {
+            continue;
+        }
+        let obj = format!("p-{cc}.o");
+        sh(Command::new(cc).current_dir(dir.root()).args(["-fPIC", flag, "-c", "p.c", "-o", &obj]));
+        let target = Target::of_object(&fs::read(dir.path(&obj)).unwrap()).unwrap();
+        let entry = Entry {
+            library: "p".into(),
+            file: "libp.a".into(),
+            digest: provenance::Digest([0; 32]),
+            members: vec![],
+            hidden: false,
+        };
+        let note = dir.write(&format!("note-{cc}.o"), provenance::note_object(&[entry], target).unwrap());
+        let link = |out: &str, extra: &[&std::path::Path]| {
+            sh(Command::new(cc)
+                .current_dir(dir.root())
+                .args(["-shared", "-nostartfiles", "-o", out, &obj])
+                .args(extra));
+            sh(Command::new(readelf).arg("-n").arg(dir.path(out)))
+        };
+        let plain = link(&format!("plain-{cc}.so"), &[]);
+        assert!(plain.contains(property), "{cc} {flag}: {plain}");
+        let noted = link(&format!("noted-{cc}.so"), &[&note]);
+        assert!(noted.contains(property), "{cc}: the note object dropped the property: {noted}");
+        assert!(noted.contains("solink"), "{noted}");
+    }
+}
