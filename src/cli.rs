@@ -95,6 +95,9 @@ struct Cli {
     /// Print the cache directory, its entries and its size, and exit
     #[arg(long)]
     show_cache: bool,
+    /// Print what each FILE... and its DT_NEEDED closure embed; exit 1 if an archive is embedded twice
+    #[arg(long)]
+    audit: bool,
     /// Print a completion script for SHELL (bash, zsh, fish, elvish, powershell) and exit
     #[arg(long, value_name = "SHELL")]
     completions: Option<clap_complete::Shell>,
@@ -152,11 +155,13 @@ pub struct Options {
 
 /// solink's management options: they act on solink itself and exit, as
 /// ccache's `--clear` and `--show-stats` do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Manage {
     ClearCache,
     ShowCache,
     ShowConfig,
+    /// `--audit FILE...`: the files are the arguments after solink's options.
+    Audit(Vec<PathBuf>),
 }
 
 /// What solink was asked to do.
@@ -273,6 +278,10 @@ pub fn parse(argv: Vec<OsString>, env: &Env) -> Result<Parsed, Error> {
     }
     if cli.show_config {
         return Ok(Parsed::Manage(Manage::ShowConfig, Box::new(options)));
+    }
+    if cli.audit {
+        let files = rest.into_iter().map(PathBuf::from).collect();
+        return Ok(Parsed::Manage(Manage::Audit(files), Box::new(options)));
     }
     Ok(Parsed::Run(Box::new(options), rest))
 }

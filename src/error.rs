@@ -64,6 +64,11 @@ pub enum Error {
         path: PathBuf,
         source: io::Error,
     },
+    /// `--audit` was given a file that does not exist or is not ELF.
+    Audit {
+        path: PathBuf,
+        problem: String,
+    },
     /// `SOLINK_DEPTH` (solink's recursion guard) holds something other than
     /// a small number.
     BadDepth {
@@ -154,6 +159,11 @@ impl fmt::Display for Error {
             Error::CacheClear { path, source } => {
                 write!(f, "cannot clear the cache at {}: {source}; remove it by hand", shown(path))
             }
+            Error::Audit { path, problem } => write!(
+                f,
+                "cannot audit {}: {problem}; name an executable or a shared object",
+                shown(path)
+            ),
             Error::BadDepth { value } => write!(
                 f,
                 "SOLINK_DEPTH={} is not a number; unset it (solink sets it for the driver it runs, to stop loops)",
@@ -207,6 +217,8 @@ pub enum Usage {
     DriverQuoting { command: String, reason: String },
     /// `--cc`/`SOLINK_CC` holds no word.
     EmptyDriver,
+    /// `--audit` names no file.
+    AuditWithoutFiles,
 }
 
 impl fmt::Display for Usage {
@@ -223,6 +235,7 @@ impl fmt::Display for Usage {
                 write!(f, "cannot split the driver command {command:?}: {reason}; check its quoting")
             }
             Usage::EmptyDriver => write!(f, "the driver command given by --cc/SOLINK_CC is empty"),
+            Usage::AuditWithoutFiles => write!(f, "--audit needs at least one file: solink --audit FILE..."),
         }
     }
 }

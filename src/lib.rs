@@ -9,6 +9,7 @@
 
 pub mod archive;
 pub mod args;
+pub mod audit;
 pub mod cache;
 pub mod cli;
 pub mod closure;
@@ -24,6 +25,7 @@ pub mod logfile;
 pub mod pkgconfig;
 pub mod policy;
 pub mod probe;
+pub mod provenance;
 pub mod resolve;
 pub mod rewrite;
 pub mod search;
@@ -266,7 +268,7 @@ fn cache_root(options: &Options, env: &Env) -> Option<PathBuf> {
     cache::root(options.cache_dir.as_deref(), path("XDG_CACHE_HOME"), path("HOME"))
 }
 
-/// `--clear-cache`, `--show-cache` and `--show-config`.
+/// `--clear-cache`, `--show-cache`, `--show-config` and `--audit`.
 fn manage(what: cli::Manage, options: &Options, env: &Env, config: &config::Config) -> anyhow::Result<u8> {
     if what == cli::Manage::ShowConfig {
         let words = options.cc.clone().unwrap_or_else(|| vec!["cc".into()]);
@@ -283,20 +285,35 @@ fn manage(what: cli::Manage, options: &Options, env: &Env, config: &config::Conf
         print_out(text.as_bytes())?;
         return Ok(0);
     }
-    let root = cache_root(options, env).ok_or(Error::NoCacheDir)?;
+    let root = || cache_root(options, env).ok_or(Error::NoCacheDir);
     let text = match what {
         cli::Manage::ClearCache => {
+            let root = root()?;
             cache::clear(&root).map_err(|source| Error::CacheClear { path: root.clone(), source })?;
             format!("cleared the cache at {}\n", root.display())
         }
         cli::Manage::ShowCache => {
+            let root = root()?;
             let (entries, bytes) = cache::usage(&root);
             format!("cache directory: {}\nentries: {entries}\nsize: {bytes} bytes\n", root.display())
         }
         cli::Manage::ShowConfig => unreachable!("handled above"),
+        cli::Manage::Audit(files) => return run_audit(&files, options, env),
     };
     print_out(text.as_bytes())?;
     Ok(0)
+}
+
+/// `--audit FILE...`: 1 when an archive is embedded twice in a closure,
+/// 0 when none is (docs/provenance.md).
+fn run_audit(files: &[PathBuf], options: &Options, env: &Env) -> anyhow::Result<u8> {
+    let audits = audit::audit(files, &audit::Loader::system(env))?;
+    let mut text = if options.json { audit::json(&audits).to_string() + "\n" } else { audit::text(&audits) };
+    if text.is_empty() {
+        text.push('\n');
+    }
+    print_out(text.as_bytes())?;
+    Ok(u8::from(audits.iter().any(|a| !a.duplicates.is_empty())))
 }
 
 /// Writes all of `bytes` to stdout and flushes them (`print!` panics on a

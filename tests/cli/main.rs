@@ -6,6 +6,7 @@
 //! - `util`: the `Dir`/`TestCommand` builder, and the helpers of
 //!   `tests/support/` that every test binary shares.
 
+mod audit;
 mod budget;
 mod cmake;
 mod config;

@@ -1,0 +1,719 @@
+//! `solink --audit FILE...`: which archives each object of a process
+//! embeds, and which are embedded twice (issue 13 §2).
+//!
+//! For each FILE (an executable or a shared object) the whole `DT_NEEDED`
+//! closure is found as glibc's dynamic loader finds it (`_dl_map_object`
+//! in elf/dl-load.c, ld.so(8) "Search order"), each object's
+//! `.note.solink` is read, and every archive that two or more objects of
+//! the closure embed is reported: two copies of one static library in one
+//! process run its constructors twice (exported) or keep two states
+//! (hidden). Most of a system carries no note; such objects embed nothing
+//! as far as solink knows, and are read without complaint.
+//!
+//! Facts, then policy: [`Loader`] holds what the search needs from the
+//! environment and `/etc/ld.so.conf`, [`closure`] walks the files, and
+//! [`duplicates`] is a pure function of the closure.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use object::elf;
+use object::read::elf::{Dyn, FileHeader};
+use object::{Endianness, FileKind};
+
+use crate::archive::ElfId;
+use crate::provenance::{self, Digest, Entry};
+use crate::{Env, Error};
+
+/// The most objects one closure may hold; a real process has a few
+/// hundred at most.
+const MAX_OBJECTS: usize = 4096;
+/// How many `ld.so.conf` files `include` may bring in, and how deep.
+const MAX_CONF_FILES: usize = 256;
+const MAX_CONF_DEPTH: usize = 8;
+const MAX_CONF_BYTES: u64 = 1 << 20;
+/// The most files mapped for one audit's ELF reads.
+const MAX_ELF: u64 = 16 << 30;
+
+/// What the loader's search needs besides the objects themselves.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Loader {
+    /// `LD_LIBRARY_PATH`, split.
+    pub library_path: Vec<PathBuf>,
+    /// The directories of `/etc/ld.so.conf` (and what it includes), which
+    /// `ldconfig` puts in `/etc/ld.so.cache`: searching them stands in for
+    /// the cache.
+    pub conf_dirs: Vec<PathBuf>,
+    /// The directories searched last, unless the requester was linked with
+    /// `-z nodeflib`: glibc's built-in `SYSTEM_DIRS`.
+    pub default_dirs: Vec<PathBuf>,
+}
+
+impl Loader {
+    /// The loader of this system for `env`: `LD_LIBRARY_PATH` from it,
+    /// `/etc/ld.so.conf`, and the default directories.
+    pub fn system(env: &Env) -> Loader {
+        Loader {
+            library_path: env.get("LD_LIBRARY_PATH").map(split_search_path).unwrap_or_default(),
+            conf_dirs: read_ld_so_conf(Path::new("/etc/ld.so.conf")),
+            default_dirs: ["/lib64", "/usr/lib64", "/lib", "/usr/lib"].iter().map(PathBuf::from).collect(),
+        }
+    }
+}
+
+/// A search path as ld.so splits one: on `:` and `;`, an empty entry being
+/// the current directory (ld.so(8), `LD_LIBRARY_PATH`).
+pub fn split_search_path(value: &OsStr) -> Vec<PathBuf> {
+    value
+        .as_bytes()
+        .split(|c| *c == b':' || *c == b';')
+        .map(|d| if d.is_empty() { PathBuf::from(".") } else { PathBuf::from(OsStr::from_bytes(d)) })
+        .collect()
+}
+
+/// The directories named in an `ld.so.conf` file, in order, following
+/// `include GLOB` lines (relative to the including file's directory, as
+/// ldconfig takes them) to a bounded depth and count. `hwcap` lines and
+/// comments are ignored; a file that cannot be read contributes nothing,
+/// as ldconfig skips it.
+pub fn read_ld_so_conf(path: &Path) -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    let mut files = 0;
+    conf_file(path, 0, &mut files, &mut dirs);
+    let mut seen = HashSet::new();
+    dirs.retain(|d| seen.insert(d.clone()));
+    dirs
+}
+
+fn conf_file(path: &Path, depth: usize, files: &mut usize, dirs: &mut Vec<PathBuf>) {
+    *files += 1;
+    if depth > MAX_CONF_DEPTH || *files > MAX_CONF_FILES {
+        return;
+    }
+    let Ok(text) = crate::fsx::read_regular(path, MAX_CONF_BYTES) else { return };
+    let base = path.parent().unwrap_or(Path::new("/"));
+    for line in text.split(|c| *c == b'\n') {
+        let line = line.split(|c| *c == b'#').next().unwrap_or_default();
+        let words: Vec<&[u8]> = line.split(|c| c.is_ascii_whitespace()).filter(|w| !w.is_empty()).collect();
+        match words.as_slice() {
+            [] => {}
+            [b"include", globs @ ..] => {
+                for glob in globs {
+                    for file in expand_glob(&base.join(OsStr::from_bytes(glob))) {
+                        conf_file(&file, depth + 1, files, dirs);
+                    }
+                }
+            }
+            [b"hwcap", ..] => {}
+            // One directory per line (ldconfig(8)), trailing slashes
+            // trimmed as ldconfig's `add_dir` trims them.
+            _ => {
+                let dir = line.trim_ascii();
+                let dir = &dir[..dir.iter().rposition(|c| *c != b'/').map_or(1, |i| i + 1).min(dir.len())];
+                if dir.starts_with(b"/") {
+                    dirs.push(PathBuf::from(OsStr::from_bytes(dir)));
+                }
+            }
+        }
+    }
+}
+
+/// The files a glob names, sorted (as glob(3) returns them). Only the last
+/// component may hold `*` and `?`, which is all `ld.so.conf` files use
+/// (`include /etc/ld.so.conf.d/*.conf`).
+fn expand_glob(pattern: &Path) -> Vec<PathBuf> {
+    let (Some(dir), Some(name)) = (pattern.parent(), pattern.file_name()) else { return Vec::new() };
+    let name = name.as_bytes();
+    if !name.iter().any(|c| matches!(c, b'*' | b'?')) {
+        return vec![pattern.to_path_buf()];
+    }
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.file_name())
+        .filter(|f| !f.as_bytes().starts_with(b".") && glob_match(name, f.as_bytes()))
+        .take(MAX_CONF_FILES)
+        .map(|f| dir.join(f))
+        .collect();
+    found.sort();
+    found
+}
+
+/// `*` and `?` matching, without recursion on the input's length beyond
+/// the pattern's stars (a pattern from a config file is short).
+fn glob_match(pattern: &[u8], name: &[u8]) -> bool {
+    match pattern.split_first() {
+        None => name.is_empty(),
+        Some((b'*', rest)) => (0..=name.len()).any(|i| glob_match(rest, &name[i..])),
+        Some((b'?', rest)) => !name.is_empty() && glob_match(rest, &name[1..]),
+        Some((c, rest)) => name.first() == Some(c) && glob_match(rest, &name[1..]),
+    }
+}
+
+/// What the loader and the audit need from one ELF file.
+#[derive(Clone, Debug, Default)]
+pub struct ElfFacts {
+    pub id: Option<ElfId>,
+    pub needed: Vec<Vec<u8>>,
+    pub soname: Option<Vec<u8>>,
+    pub rpath: Option<Vec<u8>>,
+    pub runpath: Option<Vec<u8>>,
+    /// `-z nodeflib`: no cache and no default directories for its needs.
+    pub nodeflib: bool,
+    pub entries: Vec<Entry>,
+    /// A solink note that could not be decoded (a newer format, damage).
+    pub note_error: Option<String>,
+}
+
+/// Reads the facts of the ELF file at `path`. `Err` says why it is not a
+/// readable ELF file.
+pub fn read_elf(path: &Path) -> Result<ElfFacts, String> {
+    let (file, id) = crate::fsx::open_regular(path).map_err(|e| e.to_string())?;
+    if id.size == 0 {
+        return Err("an empty file, not ELF".into());
+    }
+    if id.size > MAX_ELF {
+        return Err("too large to be read".into());
+    }
+    // SAFETY: a private read-only mapping of a regular file.
+    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| e.to_string())?;
+    let mut facts = match FileKind::parse(&*map) {
+        Ok(FileKind::Elf32) => dynamic::<elf::FileHeader32<Endianness>>(&map),
+        Ok(FileKind::Elf64) => dynamic::<elf::FileHeader64<Endianness>>(&map),
+        _ => Err("not an ELF file".into()),
+    }?;
+    match provenance::payloads_in(&map) {
+        Ok(payloads) => {
+            for payload in payloads {
+                match provenance::decode(&payload) {
+                    Ok(entries) => facts.entries.extend(entries),
+                    Err(e) => facts.note_error = Some(e.to_string()),
+                }
+            }
+        }
+        Err(e) => facts.note_error = Some(e.to_string()),
+    }
+    Ok(facts)
+}
+
+fn dynamic<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> Result<ElfFacts, String> {
+    let damaged = |e: object::read::Error| format!("a damaged ELF file ({e})");
+    let header = E::parse(data).map_err(damaged)?;
+    let endian = header.endian().map_err(damaged)?;
+    let mut facts = ElfFacts {
+        id: Some(ElfId { class64: header.is_class_64(), machine: header.e_machine(endian) }),
+        ..Default::default()
+    };
+    let sections = header.sections(endian, data).map_err(damaged)?;
+    // A file without section headers (sstrip) keeps PT_DYNAMIC only; it is
+    // read as having no dependencies, which the report shows.
+    let Some((entries, link)) = sections.dynamic(endian, data).map_err(damaged)? else {
+        return Ok(facts);
+    };
+    let strings = sections.strings(endian, data, link).map_err(damaged)?;
+    for d in entries {
+        let tag = d.tag32(endian);
+        if tag == Some(elf::DT_NULL) {
+            break;
+        }
+        if tag == Some(elf::DT_FLAGS_1) {
+            facts.nodeflib = d.d_val(endian).into() & u64::from(elf::DF_1_NODEFLIB) != 0;
+            continue;
+        }
+        if !d.is_string(endian) {
+            continue;
+        }
+        let value = d.string(endian, strings).map_err(damaged)?.to_vec();
+        match tag {
+            Some(elf::DT_NEEDED) => facts.needed.push(value),
+            Some(elf::DT_SONAME) => facts.soname = Some(value),
+            Some(elf::DT_RPATH) => facts.rpath = Some(value),
+            Some(elf::DT_RUNPATH) => facts.runpath = Some(value),
+            _ => {}
+        }
+    }
+    Ok(facts)
+}
+
+/// One object of a closure.
+#[derive(Clone, Debug)]
+pub struct Object {
+    /// The path it was found at (the FILE itself for the first).
+    pub path: PathBuf,
+    /// The object whose `DT_NEEDED` loaded it first (glibc's `l_loader`).
+    pub loader: Option<usize>,
+    pub facts: ElfFacts,
+}
+
+/// A FILE and everything the loader would load with it.
+#[derive(Clone, Debug)]
+pub struct Closure {
+    pub objects: Vec<Object>,
+    /// Needs no directory satisfies: (the object that needs it, the name).
+    pub missing: Vec<(usize, String)>,
+}
+
+/// Walks `file`'s `DT_NEEDED` closure breadth first, in glibc's load order.
+/// `Err` when `file` itself is not a readable ELF file.
+pub fn closure(file: &Path, loader: &Loader) -> Result<Closure, String> {
+    let facts = read_elf(file)?;
+    let target = facts.id;
+    let mut objects = vec![Object { path: file.to_path_buf(), loader: None, facts }];
+    let mut missing = Vec::new();
+    // Objects already loaded, by the names a later DT_NEEDED may use
+    // (`_dl_name_match_p`: the name it was asked by, and its soname) and
+    // by file identity (the same file under two paths is one object).
+    let mut by_name: HashMap<Vec<u8>, usize> = HashMap::new();
+    let mut by_file: HashMap<(u64, u64), usize> = HashMap::new();
+    remember(&objects[0], 0, None, &mut by_name, &mut by_file);
+    let mut queue = VecDeque::from([0]);
+    while let Some(i) = queue.pop_front() {
+        for name in objects[i].facts.needed.clone() {
+            if by_name.contains_key(&name) {
+                continue;
+            }
+            let Some((path, facts)) = find(&name, i, &objects, loader, target) else {
+                missing.push((i, String::from_utf8_lossy(&name).into_owned()));
+                continue;
+            };
+            let key = file_key(&path);
+            if let Some(&j) = key.as_ref().and_then(|k| by_file.get(k)) {
+                by_name.insert(name, j);
+                continue;
+            }
+            if objects.len() >= MAX_OBJECTS {
+                return Err(format!("its closure has more than {MAX_OBJECTS} objects"));
+            }
+            let j = objects.len();
+            objects.push(Object { path, loader: Some(i), facts });
+            remember(&objects[j], j, Some(name), &mut by_name, &mut by_file);
+            queue.push_back(j);
+        }
+    }
+    Ok(Closure { objects, missing })
+}
+
+fn remember(
+    o: &Object,
+    index: usize,
+    asked_as: Option<Vec<u8>>,
+    by_name: &mut HashMap<Vec<u8>, usize>,
+    by_file: &mut HashMap<(u64, u64), usize>,
+) {
+    if let Some(name) = asked_as {
+        by_name.entry(name).or_insert(index);
+    }
+    if let Some(soname) = &o.facts.soname {
+        by_name.entry(soname.clone()).or_insert(index);
+    }
+    if let Some(key) = file_key(&o.path) {
+        by_file.entry(key).or_insert(index);
+    }
+}
+
+fn file_key(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+/// Finds `name`, needed by object `requester`, in glibc's order: a name
+/// with a `/` is a path; otherwise the DT_RPATHs of the requester and of
+/// its loaders up to the first object (only while the requester has no
+/// DT_RUNPATH, and each only if that object has none), `LD_LIBRARY_PATH`,
+/// the requester's own DT_RUNPATH, the `ld.so.conf` directories, then the
+/// default ones (these two skipped under `-z nodeflib`). A file of another
+/// ELF class or machine is skipped, as ld.so skips it ("wrong ELF class").
+fn find(
+    name: &[u8],
+    requester: usize,
+    objects: &[Object],
+    loader: &Loader,
+    target: Option<ElfId>,
+) -> Option<(PathBuf, ElfFacts)> {
+    let try_path = |path: PathBuf| -> Option<(PathBuf, ElfFacts)> {
+        let facts = read_elf(&path).ok()?;
+        (facts.id == target).then_some((path, facts))
+    };
+    let req = &objects[requester];
+    if name.contains(&b'/') {
+        let expanded = expand_tokens(name, &origin(objects, requester))?;
+        return try_path(PathBuf::from(OsStr::from_bytes(&expanded)));
+    }
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    if req.facts.runpath.is_none() {
+        let mut at = Some(requester);
+        while let Some(k) = at {
+            let o = &objects[k];
+            if let (Some(rpath), None) = (&o.facts.rpath, &o.facts.runpath) {
+                dirs.extend(expand_path_list(rpath, &origin(objects, k)));
+            }
+            at = o.loader;
+        }
+    }
+    dirs.extend(loader.library_path.iter().cloned());
+    if let Some(runpath) = &req.facts.runpath {
+        dirs.extend(expand_path_list(runpath, &origin(objects, requester)));
+    }
+    if !req.facts.nodeflib {
+        dirs.extend(loader.conf_dirs.iter().cloned());
+        dirs.extend(loader.default_dirs.iter().cloned());
+    }
+    dirs.into_iter().find_map(|d| try_path(d.join(OsStr::from_bytes(name))))
+}
+
+/// The directory `$ORIGIN` stands for in object `k`: for the first object
+/// (the executable) its real path's directory, as glibc takes it from
+/// `/proc/self/exe`; for a library the directory of the path it was found
+/// at, made absolute but with symlinks kept (glibc's `_dl_new_object`).
+fn origin(objects: &[Object], k: usize) -> PathBuf {
+    let path = &objects[k].path;
+    let full = if k == 0 { std::fs::canonicalize(path).ok() } else { std::path::absolute(path).ok() };
+    full.and_then(|p| p.parent().map(Path::to_path_buf)).unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// A DT_RPATH or DT_RUNPATH split on `:` with `$ORIGIN` expanded. An entry
+/// with another token (`$LIB`, `$PLATFORM`) is left out: their values
+/// depend on how glibc was built, which solink cannot see without running
+/// it. An empty entry is the current directory, as ld.so reads it.
+fn expand_path_list(list: &[u8], origin: &Path) -> Vec<PathBuf> {
+    list.split(|c| *c == b':')
+        .filter_map(|d| {
+            if d.is_empty() {
+                return Some(PathBuf::from("."));
+            }
+            expand_tokens(d, origin).map(|e| PathBuf::from(OsStr::from_bytes(&e)))
+        })
+        .collect()
+}
+
+/// `$ORIGIN` and `${ORIGIN}` replaced by `origin`; `None` for any other
+/// `$` token (an entry the search then leaves out).
+fn expand_tokens(s: &[u8], origin: &Path) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while let Some(at) = rest.iter().position(|c| *c == b'$') {
+        out.extend_from_slice(&rest[..at]);
+        let after = &rest[at + 1..];
+        // glibc's `is_dst`: the bare form must end at a `/` or the end.
+        let bare_end = after.get(6).map_or(true, |c| *c == b'/');
+        let len = if after.starts_with(b"ORIGIN") && bare_end {
+            6
+        } else if after.starts_with(b"{ORIGIN}") {
+            8
+        } else {
+            return None;
+        };
+        out.extend_from_slice(origin.as_os_str().as_bytes());
+        rest = &after[len..];
+    }
+    out.extend_from_slice(rest);
+    Some(out)
+}
+
+/// One copy of an archive in one object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Copy {
+    /// Index of the object in the closure.
+    pub object: usize,
+    pub file: String,
+    pub digest: Digest,
+    /// Whether this copy's symbols are in the object's dynamic symbol table
+    /// (not `--hide`).
+    pub exports: bool,
+}
+
+/// An archive embedded in two or more objects of one closure.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Duplicate {
+    pub library: String,
+    /// Whether every copy has the same digest: the same archive twice. When
+    /// not, the copies are different builds of one library, which is worse
+    /// (two versions' code and data in one process).
+    pub same_digest: bool,
+    pub copies: Vec<Copy>,
+}
+
+/// Every archive that two or more objects of `c` embed. Two entries are
+/// the same archive when they have the same library name (whatever their
+/// digests: another build of libfoo is still libfoo, and its globals and
+/// constructors clash the same way) or the same digest (the same bytes
+/// under another name). Two entries in one object are one object's
+/// business (ld linked them both), not a duplicate across objects.
+pub fn duplicates(c: &Closure) -> Vec<Duplicate> {
+    let mut groups: Vec<Vec<(usize, &Entry)>> = Vec::new();
+    for (i, o) in c.objects.iter().enumerate() {
+        for e in &o.facts.entries {
+            match groups
+                .iter_mut()
+                .find(|g| g.iter().any(|(_, f)| f.library == e.library || f.digest == e.digest))
+            {
+                Some(g) => g.push((i, e)),
+                None => groups.push(vec![(i, e)]),
+            }
+        }
+    }
+    groups
+        .into_iter()
+        .filter(|g| g.iter().any(|(i, _)| *i != g[0].0))
+        .map(|g| Duplicate {
+            library: g[0].1.library.clone(),
+            same_digest: g.iter().all(|(_, e)| e.digest == g[0].1.digest),
+            copies: g
+                .iter()
+                .map(|(i, e)| Copy { object: *i, file: e.file.clone(), digest: e.digest, exports: !e.hidden })
+                .collect(),
+        })
+        .collect()
+}
+
+/// The audit of one FILE.
+#[derive(Clone, Debug)]
+pub struct Audit {
+    pub file: PathBuf,
+    pub closure: Closure,
+    pub duplicates: Vec<Duplicate>,
+}
+
+/// Audits every file; refuses (exit 2) at the first that does not exist or
+/// is not ELF, before printing anything.
+pub fn audit(files: &[PathBuf], loader: &Loader) -> Result<Vec<Audit>, Error> {
+    if files.is_empty() {
+        return Err(Error::Usage(crate::error::Usage::AuditWithoutFiles));
+    }
+    files
+        .iter()
+        .map(|f| {
+            let closure = closure(f, loader).map_err(|problem| Error::Audit { path: f.clone(), problem })?;
+            let duplicates = duplicates(&closure);
+            Ok(Audit { file: f.clone(), closure, duplicates })
+        })
+        .collect()
+}
+
+fn lossy(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+fn hidden_word(hidden: bool) -> &'static str {
+    if hidden {
+        "hidden"
+    } else {
+        "exported"
+    }
+}
+
+/// The audit for people.
+pub fn text(audits: &[Audit]) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    for a in audits {
+        let objects = &a.closure.objects;
+        let _ = writeln!(out, "{}: {} objects in its closure", lossy(&a.file), objects.len());
+        for o in objects {
+            let by =
+                o.loader.map(|l| format!(" (needed by {})", lossy(&objects[l].path))).unwrap_or_default();
+            let _ = writeln!(out, "  {}{by}", lossy(&o.path));
+            if let Some(e) = &o.facts.note_error {
+                let _ = writeln!(out, "    unreadable solink note: {e}");
+            }
+            for e in &o.facts.entries {
+                let _ = writeln!(
+                    out,
+                    "    embeds {} (-l{}) sha256:{} {}, {} members: {}",
+                    e.file,
+                    e.library,
+                    e.digest,
+                    hidden_word(e.hidden),
+                    e.members.len(),
+                    e.members.join(" ")
+                );
+            }
+        }
+        for (i, name) in &a.closure.missing {
+            let _ = writeln!(out, "  {name}: not found (needed by {})", lossy(&objects[*i].path));
+        }
+        for d in &a.duplicates {
+            let _ = writeln!(
+                out,
+                "  duplicate: -l{} is embedded in {} objects of this process ({}):",
+                d.library,
+                d.copies.len(),
+                if d.same_digest { "same digest" } else { "different digests: different builds" }
+            );
+            for c in &d.copies {
+                let how = if c.exports { "exports its symbols" } else { "symbols hidden: its own state" };
+                let _ = writeln!(out, "    {} ({}, {how})", lossy(&objects[c.object].path), c.file);
+            }
+        }
+        if a.duplicates.is_empty() {
+            let _ = writeln!(out, "  no archive is embedded twice");
+        }
+    }
+    out
+}
+
+/// The audit for tools: one JSON document.
+pub fn json(audits: &[Audit]) -> serde_json::Value {
+    use serde_json::json;
+    let files: Vec<_> = audits
+        .iter()
+        .map(|a| {
+            let objects = &a.closure.objects;
+            json!({
+                "file": lossy(&a.file),
+                "objects": objects.iter().map(|o| json!({
+                    "path": lossy(&o.path),
+                    "needed_by": o.loader.map(|l| lossy(&objects[l].path)),
+                    "note_error": o.facts.note_error,
+                    "embeds": o.facts.entries.iter().map(|e| json!({
+                        "library": e.library,
+                        "file": e.file,
+                        "sha256": e.digest.hex(),
+                        "members": e.members,
+                        "hidden": e.hidden,
+                    })).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+                "missing": a.closure.missing.iter().map(|(i, n)| json!({
+                    "name": n,
+                    "needed_by": lossy(&objects[*i].path),
+                })).collect::<Vec<_>>(),
+                "duplicates": a.duplicates.iter().map(|d| json!({
+                    "library": d.library,
+                    "same_digest": d.same_digest,
+                    "copies": d.copies.iter().map(|c| json!({
+                        "object": lossy(&objects[c.object].path),
+                        "file": c.file,
+                        "sha256": c.digest.hex(),
+                        "exports": c.exports,
+                    })).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({
+        "version": 1,
+        "duplicates_found": audits.iter().any(|a| !a.duplicates.is_empty()),
+        "files": files,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(library: &str, digest: u8, hidden: bool) -> Entry {
+        Entry {
+            library: library.into(),
+            file: format!("lib{library}.a"),
+            digest: Digest([digest; 32]),
+            members: vec!["m.o".into()],
+            hidden,
+        }
+    }
+
+    fn closure_of(entries: Vec<Vec<Entry>>) -> Closure {
+        Closure {
+            objects: entries
+                .into_iter()
+                .enumerate()
+                .map(|(i, entries)| Object {
+                    path: PathBuf::from(format!("o{i}")),
+                    loader: i.checked_sub(1),
+                    facts: ElfFacts { entries, ..Default::default() },
+                })
+                .collect(),
+            missing: Vec::new(),
+        }
+    }
+
+    /// `check(entries per object, expected (library, same digest, objects))`.
+    fn check(entries: Vec<Vec<Entry>>, expected: &[(&str, bool, &[usize])]) {
+        let got = duplicates(&closure_of(entries));
+        let got: Vec<(String, bool, Vec<usize>)> = got
+            .iter()
+            .map(|d| (d.library.clone(), d.same_digest, d.copies.iter().map(|c| c.object).collect()))
+            .collect();
+        let want: Vec<(String, bool, Vec<usize>)> =
+            expected.iter().map(|(l, s, o)| (l.to_string(), *s, o.to_vec())).collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn duplicate_rules() {
+        check(vec![vec![entry("foo", 1, false)], vec![entry("foo", 1, false)]], &[("foo", true, &[0, 1])]);
+        check(vec![vec![entry("foo", 1, false)], vec![entry("foo", 2, true)]], &[("foo", false, &[0, 1])]);
+        // The same bytes under another name are the same archive.
+        check(vec![vec![entry("foo", 1, false)], vec![entry("bar", 1, false)]], &[("foo", true, &[0, 1])]);
+        check(vec![vec![entry("foo", 1, false)], vec![entry("bar", 2, false)]], &[]);
+        check(vec![vec![entry("foo", 1, false), entry("foo", 1, false)], vec![]], &[]);
+        check(
+            vec![vec![], vec![entry("foo", 1, false)], vec![entry("foo", 1, true)]],
+            &[("foo", true, &[1, 2])],
+        );
+        check(
+            vec![
+                vec![entry("a", 1, false)],
+                vec![entry("b", 2, false), entry("a", 1, false)],
+                vec![entry("b", 2, false)],
+            ],
+            &[("a", true, &[0, 1]), ("b", true, &[1, 2])],
+        );
+    }
+
+    #[test]
+    fn exports_follow_hidden() {
+        let d = duplicates(&closure_of(vec![vec![entry("foo", 1, false)], vec![entry("foo", 1, true)]]));
+        assert_eq!(d[0].copies.iter().map(|c| c.exports).collect::<Vec<_>>(), [true, false]);
+    }
+
+    #[test]
+    fn origin_tokens() {
+        let o = Path::new("/opt/x/lib");
+        let e = |s: &str| expand_tokens(s.as_bytes(), o).map(|v| String::from_utf8(v).unwrap());
+        assert_eq!(e("$ORIGIN/../lib").as_deref(), Some("/opt/x/lib/../lib"));
+        assert_eq!(e("${ORIGIN}/a:b").as_deref(), Some("/opt/x/lib/a:b"));
+        assert_eq!(e("/usr/lib").as_deref(), Some("/usr/lib"));
+        assert_eq!(e("/usr/$LIB"), None);
+        assert_eq!(e("$ORIGINAL"), None, "not a token: glibc's is_dst wants a / or the end after it");
+        assert_eq!(
+            expand_path_list(b"$ORIGIN::/x:$PLATFORM/y", o),
+            [PathBuf::from("/opt/x/lib"), PathBuf::from("."), PathBuf::from("/x")]
+        );
+        assert_eq!(split_search_path(OsStr::new("/a;/b::/c")), ["/a", "/b", ".", "/c"].map(PathBuf::from));
+    }
+
+    #[test]
+    fn globs() {
+        assert!(glob_match(b"*.conf", b"libc.conf"));
+        assert!(glob_match(b"x?.conf", b"x1.conf"));
+        assert!(!glob_match(b"*.conf", b"libc.conf~"));
+        assert!(!glob_match(b"x?.conf", b"x.conf"));
+    }
+
+    #[test]
+    fn ld_so_conf_with_includes_is_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir(d.join("conf.d")).unwrap();
+        std::fs::write(
+            d.join("ld.so.conf"),
+            "# comment\ninclude conf.d/*.conf\n/opt/first # trailing\nhwcap 0 nosegneg\nrelative/ignored\n",
+        )
+        .unwrap();
+        std::fs::write(d.join("conf.d/b.conf"), "/b1\n  /b2//  \n/\n").unwrap();
+        std::fs::write(d.join("conf.d/a.conf"), "/a1\n/a2\n/opt/first\n").unwrap();
+        std::fs::write(d.join("conf.d/skip.txt"), "/never\n").unwrap();
+        // A file that includes itself stops at the depth bound.
+        std::fs::write(
+            d.join("conf.d/loop.conf"),
+            format!("include {}\n/loop\n", d.join("conf.d/loop.conf").display()),
+        )
+        .unwrap();
+        let dirs = read_ld_so_conf(&d.join("ld.so.conf"));
+        assert_eq!(dirs, ["/a1", "/a2", "/opt/first", "/b1", "/b2", "/", "/loop"].map(PathBuf::from));
+        assert!(read_ld_so_conf(&d.join("missing")).is_empty());
+    }
+}

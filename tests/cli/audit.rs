@@ -1,0 +1,380 @@
+//! The `.note.solink` record in real links, and `solink --audit` (issue 13
+//! §1 and §2). solink does not add the note to its links yet, so these
+//! tests link the note object in by hand, as solink will.
+
+use std::fs;
+use std::path::PathBuf;
+use std::process::Command;
+
+use solink::provenance::{self, Entry, Target};
+
+use crate::util::*;
+
+/// A registry that a constructor fills: every copy of `libfoo.a` whose
+/// constructor runs adds one.
+const FOO: &str = "int foo_count;\n\
+                   __attribute__((constructor)) static void foo_register(void) { foo_count++; }\n\
+                   int foo_get(void) { return foo_count; }\n";
+
+/// Builds `libfoo.a` and, for each name, `lib/libNAME.so` embedding it with
+/// a note saying so (hidden with `--exclude-libs` when asked), then `prog`,
+/// which needs every library through a `$ORIGIN/lib` runpath and prints
+/// each library's view of the registry.
+fn stack(dir: &Dir, libs: &[(&str, bool)]) -> PathBuf {
+    dir.write("foo.c", FOO);
+    gcc(dir.root(), &["-fPIC", "-c", "foo.c", "-o", "foo.o"]);
+    sh(Command::new("ar").current_dir(dir.root()).args(["rcs", "libfoo.a", "foo.o"]));
+    dir.mkdir("lib");
+    let mut main = String::from("#include <stdio.h>\n");
+    let mut calls = String::new();
+    for (name, hidden) in libs {
+        dir.write(
+            &format!("{name}.c"),
+            format!("int foo_get(void);\nint {name}_get(void) {{ return foo_get(); }}\n"),
+        );
+        gcc(dir.root(), &["-fPIC", "-c", &format!("{name}.c"), "-o", &format!("{name}.o")]);
+        let note = note_for(dir, &format!("{name}.o"), *hidden);
+        let mut args: Vec<String> = ["-shared", "-o", &format!("lib/lib{name}.so"), &format!("{name}.o")]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        args.push(note.to_string_lossy().into_owned());
+        args.extend(["-L.".into(), "-lfoo".into()]);
+        if *hidden {
+            args.push("-Wl,--exclude-libs,libfoo.a".into());
+        }
+        gcc(dir.root(), &args);
+        main.push_str(&format!("int {name}_get(void);\n"));
+        calls.push_str(&format!("  printf(\"{name}=%d\\n\", {name}_get());\n"));
+    }
+    dir.write("main.c", format!("{main}int main(void) {{\n{calls}  return 0;\n}}\n"));
+    let mut args: Vec<String> = vec!["main.c".into(), "-o".into(), "prog".into(), "-Llib".into()];
+    args.extend(libs.iter().map(|(n, _)| format!("-l{n}")));
+    args.push("-Wl,-rpath,$ORIGIN/lib".into());
+    gcc(dir.root(), &args);
+    dir.path("prog")
+}
+
+/// The note object for `libfoo.a` in this directory, built for the target
+/// of `object`, stored content-addressed under `cache/`.
+fn note_for(dir: &Dir, object: &str, hidden: bool) -> PathBuf {
+    let entry = Entry::for_archive("foo", &dir.path("libfoo.a"), vec!["foo.o".into()], hidden).unwrap();
+    let target = Target::of_object(&fs::read(dir.path(object)).unwrap()).unwrap();
+    let bytes = provenance::note_object(&[entry], target).unwrap();
+    provenance::store(&dir.path("cache"), &bytes).unwrap()
+}
+
+fn audit(dir: &Dir, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = dir.solink().arg("--audit").args(args).output();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_note_survives_strip_and_reads_back() {
+    if !require_tool("readelf") || !require_tool("strip") {
+        return;
+    }
+    let dir = Dir::new();
+    stack(&dir, &[("a", false)]);
+    let so = dir.path("lib/liba.so");
+    sh(Command::new("strip").arg(&so));
+    let notes = sh(Command::new("readelf").args(["-n"]).arg(&so));
+    assert!(notes.contains(".note.solink") && notes.contains("solink"), "{notes}");
+    let entries = provenance::read_notes(&so).unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!((entries[0].library.as_str(), entries[0].file.as_str()), ("foo", "libfoo.a"));
+    assert_eq!(entries[0].members, ["foo.o"]);
+    assert_eq!(entries[0].digest, provenance::Digest::of_file(&dir.path("libfoo.a")).unwrap());
+    // Allocated, so covered by the PT_NOTE segment the loader maps.
+    let segments = sh(Command::new("readelf").args(["-lW"]).arg(&so));
+    let note_line = segments.lines().find(|l| l.contains(".note.solink")).unwrap_or_default().to_string();
+    assert!(note_line.trim_start().starts_with("0"), "in a segment: {segments}");
+}
+
+#[test]
+fn a_link_with_the_note_changes_only_by_the_note() {
+    if !require_tool("readelf") {
+        return;
+    }
+    let dir = Dir::new();
+    stack(&dir, &[("a", false)]);
+    gcc(dir.root(), &["-shared", "-o", "plain.so", "a.o", "-L.", "-lfoo"]);
+    let sections = |so: &str| -> Vec<String> {
+        let out = sh(Command::new("readelf").args(["-SW", so]).current_dir(dir.root()));
+        out.lines()
+            .filter_map(|l| l.split(']').nth(1))
+            .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+            .filter(|n| n != ".note.solink")
+            .collect()
+    };
+    assert_eq!(sections("plain.so"), sections("lib/liba.so"), "no section but .note.solink is added");
+    let stack_flags = |so: &str| -> String {
+        let out = sh(Command::new("readelf").args(["-lW", so]).current_dir(dir.root()));
+        out.lines().find(|l| l.contains("GNU_STACK")).unwrap_or_default().to_string()
+    };
+    assert_eq!(stack_flags("plain.so"), stack_flags("lib/liba.so"), "the stack stays non-executable");
+    assert!(!stack_flags("plain.so").is_empty());
+    let plain = crate::elf::Elf::open(&dir.path("plain.so"));
+    let noted = crate::elf::Elf::open(&dir.path("lib/liba.so"));
+    assert_eq!(plain.needed(), noted.needed());
+    assert!(noted.defines("foo_get") && noted.defines("a_get"));
+}
+
+#[test]
+fn two_builds_in_different_directories_are_identical() {
+    let (one, two) = (Dir::new(), Dir::new());
+    stack(&one, &[("a", false)]);
+    stack(&two, &[("a", false)]);
+    let notes: Vec<Vec<u8>> = [&one, &two]
+        .iter()
+        .map(|d| {
+            fs::read(fs::read_dir(d.path("cache/notes")).unwrap().next().unwrap().unwrap().path()).unwrap()
+        })
+        .collect();
+    assert_eq!(notes[0], notes[1], "the note object has no path or time in it");
+    assert_eq!(
+        fs::read(one.path("lib/liba.so")).unwrap(),
+        fs::read(two.path("lib/liba.so")).unwrap(),
+        "the linked .so is byte-identical"
+    );
+}
+
+#[test]
+fn audit_flags_an_archive_embedded_in_two_libraries() {
+    let dir = Dir::new();
+    let prog = stack(&dir, &[("a", false), ("b", false)]);
+    // The double registration is real: both copies' constructors ran
+    // against the one exported registry.
+    let run = sh(&mut Command::new(&prog));
+    assert_eq!(run, "a=2\nb=2\n");
+    let (code, out, err) = audit(&dir, &["prog"]);
+    assert_eq!(code, Some(1), "{out}{err}");
+    assert!(err.is_empty(), "{err}");
+    let liba = dir.path("lib/liba.so");
+    let libb = dir.path("lib/libb.so");
+    assert!(out.contains("duplicate: -lfoo is embedded in 2 objects"), "{out}");
+    assert!(out.contains("same digest"), "{out}");
+    for lib in [&liba, &libb] {
+        assert!(out.contains(&format!("    {} (libfoo.a, exports its symbols)", lib.display())), "{out}");
+    }
+}
+
+#[test]
+fn audit_says_a_hidden_copy_keeps_its_own_state() {
+    let dir = Dir::new();
+    let prog = stack(&dir, &[("a", false), ("b", true)]);
+    // Two states: each copy counts only its own constructor.
+    assert_eq!(sh(&mut Command::new(&prog)), "a=1\nb=1\n");
+    let (code, out, _) = audit(&dir, &["prog"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains(&format!("{} (libfoo.a, exports its symbols)", dir.path("lib/liba.so").display())),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "{} (libfoo.a, symbols hidden: its own state)",
+            dir.path("lib/libb.so").display()
+        )),
+        "{out}"
+    );
+}
+
+#[test]
+fn audit_without_duplicates_exits_0() {
+    let dir = Dir::new();
+    stack(&dir, &[("a", false)]);
+    let (code, out, err) = audit(&dir, &["prog", "lib/liba.so"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    // The $ORIGIN runpath was followed to the library and its note read.
+    assert!(out.contains(&format!("  {} (needed by prog)", dir.path("lib/liba.so").display())), "{out}");
+    assert!(out.contains("embeds libfoo.a (-lfoo) sha256:"), "{out}");
+    assert!(out.contains("no archive is embedded twice"), "{out}");
+    // Objects with no note (libc) are read without complaint.
+    assert!(out.contains("libc.so.6"), "{out}");
+    assert!(!out.contains("unreadable"), "{out}");
+}
+
+#[test]
+fn audit_json_carries_the_same_facts() {
+    let dir = Dir::new();
+    stack(&dir, &[("a", false), ("b", true)]);
+    let out = dir.solink().args(["--audit", "--format", "json", "prog"]).output();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["duplicates_found"], true);
+    let file = &v["files"][0];
+    assert_eq!(file["file"], "prog");
+    let dup = &file["duplicates"][0];
+    assert_eq!(dup["library"], "foo");
+    assert_eq!(dup["same_digest"], true);
+    let digest = provenance::Digest::of_file(&dir.path("libfoo.a")).unwrap().hex();
+    let copies: Vec<(String, bool, String)> = dup["copies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["object"].as_str().unwrap().to_string(),
+                c["exports"].as_bool().unwrap(),
+                c["sha256"].to_string(),
+            )
+        })
+        .collect();
+    let q = format!("\"{digest}\"");
+    assert_eq!(
+        copies,
+        [
+            (dir.path("lib/liba.so").display().to_string(), true, q.clone()),
+            (dir.path("lib/libb.so").display().to_string(), false, q)
+        ]
+    );
+    let liba =
+        file["objects"].as_array().unwrap().iter().find(|o| o["path"].as_str().unwrap().ends_with("liba.so"));
+    assert_eq!(liba.unwrap()["embeds"][0]["members"], serde_json::json!(["foo.o"]));
+}
+
+#[test]
+fn audit_follows_ld_library_path_from_its_environment() {
+    let dir = Dir::new();
+    stack(&dir, &[("a", false), ("b", false)]);
+    // A program with no runpath finds the libraries only through
+    // LD_LIBRARY_PATH.
+    gcc(dir.root(), &["main.c", "-o", "bare", "-Llib", "-la", "-lb"]);
+    let (code, out, _) = audit(&dir, &["bare"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("liba.so: not found (needed by bare)"), "{out}");
+    let out = dir.solink().env("LD_LIBRARY_PATH", dir.path("lib")).args(["--audit", "bare"]).output();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn audit_refuses_a_missing_file_or_one_that_is_not_elf() {
+    let dir = Dir::new();
+    let line = dir.solink().args(["--audit", "nothing.so"]).refused();
+    assert!(line.contains("cannot audit nothing.so") && line.contains("No such file"), "{line}");
+    dir.write("notes.txt", "not ELF\n");
+    let line = dir.solink().args(["--audit", "notes.txt"]).refused();
+    assert!(line.contains("cannot audit notes.txt: not an ELF file"), "{line}");
+    let line = dir.solink().args(["--audit"]).refused();
+    assert!(line.contains("--audit needs at least one file"), "{line}");
+}
+
+#[test]
+fn audit_cuts_cycles() {
+    let dir = Dir::new();
+    // libx needs liby and liby needs libx, each through $ORIGIN.
+    dir.write("x.c", "int x(void) { return 1; }\n");
+    dir.write("y.c", "int y(void) { return 2; }\n");
+    gcc(dir.root(), &["-shared", "-fPIC", "-o", "liby.so", "y.c"]);
+    // --no-as-needed: neither uses the other, and some gcc configurations
+    // (Ubuntu's) pass --as-needed by default.
+    let link = |out: &str, src: &str, lib: &str| {
+        gcc(
+            dir.root(),
+            &["-shared", "-fPIC", "-o", out, src, "-L.", "-Wl,--no-as-needed", lib, "-Wl,-rpath,$ORIGIN"],
+        )
+    };
+    link("libx.so", "x.c", "-ly");
+    link("liby.so", "y.c", "-lx");
+    let (code, out, _) = audit(&dir, &["libx.so"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(crate::elf::Elf::open(&dir.path("liby.so")).needed().contains(&"libx.so".to_string()));
+    // libx, liby, libc and ld.so: liby's need of libx is libx itself again.
+    assert!(out.starts_with("libx.so: 4 objects in its closure\n"), "{out}");
+    assert_eq!(out.matches("liby.so").count(), 1, "{out}");
+    assert!(out.contains("libc.so.6"), "{out}");
+}
+
+/// DT_RPATH is inherited down the loader chain, DT_RUNPATH is not
+/// (ld.so(8)): the program's RPATH finds what its library needs, its
+/// RUNPATH does not. The real loader is the oracle: the program runs, or
+/// fails to load, exactly when --audit finds, or does not find, the need.
+#[test]
+fn rpath_is_inherited_and_runpath_is_not_as_ld_so_does() {
+    let dir = Dir::new();
+    dir.write("inner.c", "int inner(void) { return 7; }\n");
+    dir.write("outer.c", "int inner(void);\nint outer(void) { return inner(); }\n");
+    dir.write("main.c", "int outer(void);\nint main(void) { return outer() == 7 ? 0 : 1; }\n");
+    dir.mkdir("lib");
+    gcc(dir.root(), &["-shared", "-fPIC", "-o", "lib/libinner.so", "inner.c"]);
+    // libouter has no path of its own: only its loader's can find libinner.
+    gcc(dir.root(), &["-shared", "-fPIC", "-o", "lib/libouter.so", "outer.c", "-Llib", "-linner"]);
+    for (tags, inherited) in [("--disable-new-dtags", true), ("--enable-new-dtags", false)] {
+        let prog = format!("prog{inherited}");
+        gcc(
+            dir.root(),
+            &[
+                "main.c",
+                "-o",
+                &prog,
+                "-Llib",
+                "-louter",
+                &format!("-Wl,{tags},-rpath,$ORIGIN/lib,-rpath-link,lib"),
+            ],
+        );
+        let runs = Command::new(dir.path(&prog)).env_clear().output().unwrap().status.success();
+        assert_eq!(runs, inherited, "{tags}: the loader itself");
+        let (code, out, _) = audit(&dir, &[&prog]);
+        assert_eq!(code, Some(0), "{out}");
+        assert_eq!(!out.contains("libinner.so: not found"), inherited, "{tags}: {out}");
+        assert!(
+            out.contains(&format!("{} (needed by {prog})", dir.path("lib/libouter.so").display())),
+            "{out}"
+        );
+    }
+}
+
+/// The note object must not switch CET (x86) or BTI/PAC (aarch64) off: ld
+/// ANDs those properties over every input, and an input without them
+/// drops them. Start files are left out so that every other input has the
+/// property (Debian's crt files have none).
+#[test]
+fn the_note_keeps_cet_and_bti_properties() {
+    if !require_tool("readelf") {
+        return;
+    }
+    let dir = Dir::new();
+    dir.write("p.c", "int p(void) { return 1; }\n");
+    let cases = [
+        ("gcc", "readelf", "-fcf-protection", "x86 feature: IBT, SHSTK"),
+        (
+            "aarch64-linux-gnu-gcc",
+            "aarch64-linux-gnu-readelf",
+            "-mbranch-protection=standard",
+            "AArch64 feature: BTI, PAC",
+        ),
+    ];
+    for (cc, readelf, flag, property) in cases {
+        if cc != "gcc" && !require_tool(cc) {
+            continue;
+        }
+        let obj = format!("p-{cc}.o");
+        sh(Command::new(cc).current_dir(dir.root()).args(["-fPIC", flag, "-c", "p.c", "-o", &obj]));
+        let target = Target::of_object(&fs::read(dir.path(&obj)).unwrap()).unwrap();
+        let entry = Entry {
+            library: "p".into(),
+            file: "libp.a".into(),
+            digest: provenance::Digest([0; 32]),
+            members: vec![],
+            hidden: false,
+        };
+        let note = dir.write(&format!("note-{cc}.o"), provenance::note_object(&[entry], target).unwrap());
+        let link = |out: &str, extra: &[&std::path::Path]| {
+            sh(Command::new(cc)
+                .current_dir(dir.root())
+                .args(["-shared", "-nostartfiles", "-o", out, &obj])
+                .args(extra));
+            sh(Command::new(readelf).arg("-n").arg(dir.path(out)))
+        };
+        let plain = link(&format!("plain-{cc}.so"), &[]);
+        assert!(plain.contains(property), "{cc} {flag}: {plain}");
+        let noted = link(&format!("noted-{cc}.so"), &[&note]);
+        assert!(noted.contains(property), "{cc}: the note object dropped the property: {noted}");
+        assert!(noted.contains("solink"), "{noted}");
+    }
+}
