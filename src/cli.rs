@@ -59,6 +59,9 @@ struct Cli {
     /// Make every fallback and warning an error, before the link [env: SOLINK_STRICT=1]
     #[arg(long)]
     strict: bool,
+    /// The seed's literal rule: the first libNAME.a wins even behind a libNAME.so that ld finds first [env: SOLINK_ARCHIVE_FIRST=1]
+    #[arg(long)]
+    archive_first: bool,
     /// Do not add the dependencies of embedded archives [env: SOLINK_NO_DEPS=1]
     #[arg(long)]
     no_deps: bool,
@@ -132,6 +135,7 @@ pub struct Options {
     pub no_embed: Vec<OsString>,
     pub strict: bool,
     pub no_deps: bool,
+    pub archive_first: bool,
     pub no_group: bool,
     pub whole_archive: Select,
     pub hide: Select,
@@ -244,6 +248,7 @@ pub fn parse(argv: Vec<OsString>, env: &Env) -> Result<Parsed, Error> {
         no_embed: names_or_env(cli.no_embed, env, "SOLINK_NO_EMBED"),
         strict: cli.strict || env_flag(env, "SOLINK_STRICT")?,
         no_deps: cli.no_deps || env_flag(env, "SOLINK_NO_DEPS")?,
+        archive_first: cli.archive_first || env_flag(env, "SOLINK_ARCHIVE_FIRST")?,
         no_group: cli.no_group || env_flag(env, "SOLINK_NO_GROUP")?,
         whole_archive: select(cli.whole_archive, env, "SOLINK_WHOLE_ARCHIVE"),
         hide: select(cli.hide, env, "SOLINK_HIDE"),

@@ -43,6 +43,7 @@ enum Kind {
 /// Every setting that has a variable, sorted by key: the key, the variable,
 /// what the value must be, and the default shown by `--show-config`.
 const SETTINGS: &[(&str, &str, Kind, &str)] = &[
+    ("archive_first", "SOLINK_ARCHIVE_FIRST", Kind::Bool, "false"),
     ("cache_dir", "SOLINK_CACHE_DIR", Kind::Text, ""),
     ("cc", "SOLINK_CC", Kind::Command, "cc"),
     ("depfile", "SOLINK_DEPFILE", Kind::Text, ""),

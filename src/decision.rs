@@ -100,6 +100,17 @@ pub enum Reason {
     UnsafeScript(ScriptProblem),
     /// A dependency of the archive cannot be found.
     IncompleteDeps { missing: LibName },
+    /// ld would link `so` first: a `libNAME.so` in a directory ld searches
+    /// before the archive's (`-L`, then its own). The user's own shared
+    /// library must not be replaced by an older system archive.
+    Shadowed { so: PathBuf },
+    /// A dependency the driver links by itself, last, where it belongs
+    /// (`-lc`, `-lgcc_s`; `-lstdc++ -lm` for g++): adding it earlier would
+    /// reorder `DT_NEEDED`.
+    DriverLibrary,
+    /// A dependency the driver would link, left out because the command
+    /// says `-nostdlib` or `-nodefaultlibs`.
+    NoDefaultLibs,
 }
 
 /// Something worth explaining beside the decision.
@@ -109,6 +120,11 @@ pub enum Note {
     SkippedIncompatible { path: PathBuf, id: ElfId },
     /// Debian's `libNAME_pic.a` chosen over `libNAME.a`.
     PrefersPic { pic: PathBuf, over: PathBuf },
+    /// What would be a warning for one of the user's archives, about a
+    /// system archive: the distribution's archives are not the user's to
+    /// rebuild, so this is said under `--explain` only, and `--strict`
+    /// does not refuse on it.
+    System(Warning),
 }
 
 /// A line printed even without `--explain`; an error with `--strict`.

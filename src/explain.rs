@@ -40,6 +40,7 @@ fn note_text(note: &Note) -> String {
     match note {
         Note::SkippedIncompatible { path, id } => format!("skipped incompatible {} ({id})", path.display()),
         Note::PrefersPic { pic, over } => format!("prefers {} over {}", pic.display(), over.display()),
+        Note::System(w) => format!("note: {}", warning(w)),
     }
 }
 
@@ -157,6 +158,9 @@ fn reason_code(r: &Reason) -> &'static str {
         Reason::Unreadable(_) => "unreadable",
         Reason::UnsafeScript(_) => "unsafe-script",
         Reason::IncompleteDeps { .. } => "incomplete-deps",
+        Reason::Shadowed { .. } => "shadowed",
+        Reason::DriverLibrary => "driver-library",
+        Reason::NoDefaultLibs => "no-default-libs",
     }
 }
 
@@ -203,6 +207,12 @@ fn reason_text(cmd: &Command, d: &Decision) -> String {
         Reason::IncompleteDeps { missing } => {
             format!("it needs {}, which cannot be found", missing.display())
         }
+        Reason::Shadowed { so } => format!(
+            "ld links {} first, from a directory it searches before this {file}; linked dynamically as ld would (--archive-first embeds the archive)",
+            so.display()
+        ),
+        Reason::DriverLibrary => "the driver links it by itself, last; not added".to_string(),
+        Reason::NoDefaultLibs => "-nostdlib/-nodefaultlibs: left out as the command asks".to_string(),
     }
 }
 

@@ -173,7 +173,7 @@ fn run_configured(
     // must run: `--dry-run` and `--print-resolved` work without it.
     let driver = Driver::find(&driver_words, env);
     let (final_args, decisions) = if cmd.is_shared_link() {
-        link_args(&options, &cmd, driver.as_ref().ok(), env)?
+        link_args(&options, &cmd, (&driver_words[0], driver.as_ref().ok()), env)?
     } else {
         (args, Vec::new())
     };
@@ -353,7 +353,7 @@ fn choose_driver(options: &Options, mut args: Vec<OsString>, env: &Env) -> (Vec<
 fn link_args(
     options: &Options,
     cmd: &Command,
-    driver: Option<&Driver>,
+    (driver_name, driver): (&OsStr, Option<&Driver>),
     env: &Env,
 ) -> Result<(Vec<OsString>, Vec<resolve::Decision>), Error> {
     if let Some(option) = &cmd.missing_value {
@@ -377,6 +377,9 @@ fn link_args(
         no_embed: options.no_embed.clone(),
         no_deps: options.no_deps,
         pkg_config: pkgconfig::Config::from_env(env),
+        driver_libs: policy::driver_libraries(driver_name, cmd.syntax),
+        no_default_libs: cmd.no_default_libs,
+        archive_first: options.archive_first,
     };
     let mut resolver = resolve::Resolver::new(search, policy, archive::target::link_target(cmd), cache);
     let decisions = resolver.resolve(cmd);

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use crate::archive::{ElfId, Verdict};
 use crate::args::LibName;
-use crate::decision::{Decision, Outcome, Reason, ScriptProblem, Subject, Unreadable, Warning};
+use crate::decision::{Decision, Note, Outcome, Reason, ScriptProblem, Subject, Unreadable, Warning};
 use crate::deps::Dep;
 use crate::probe::{Candidate, DynFacts, LibFacts, ScriptInput};
 use crate::search::{Found, Stage};
@@ -59,6 +59,16 @@ pub struct Policy {
     /// pkgconf's settings (a probe input: where `.pc` files are looked for
     /// and how they are read).
     pub pkg_config: crate::pkgconfig::Config,
+    /// The libraries the driver links by itself (`c`, `gcc`, `gcc_s`, and
+    /// `stdc++`, `m` for a C++ driver; none for ld): never added as a
+    /// dependency.
+    pub driver_libs: Vec<OsString>,
+    /// `-nostdlib`/`-nodefaultlibs`: the driver adds none of them, and
+    /// solink adds none either.
+    pub no_default_libs: bool,
+    /// The seed's literal rule (`--archive-first`): the first `libNAME.a`
+    /// wins even behind a `libNAME.so` in a directory ld searches first.
+    pub archive_first: bool,
 }
 
 impl Policy {
@@ -118,16 +128,58 @@ pub fn judge(lib: &LibName, subject: Subject, facts: LibFacts, policy: &Policy, 
         return d;
     };
     let forced = matches!(lib, LibName::Name(n) if policy.wants_embedded(n));
-    let (outcome, reason, warning) = if forced {
-        (Outcome::embed(c.found.path.clone()), Reason::UserEmbed, None)
-    } else {
-        by_verdict(lib, &c, target)
+    let (outcome, reason, warning) = match &c.shadowed_by {
+        _ if forced => (Outcome::embed(c.found.path.clone()), Reason::UserEmbed, None),
+        Some(so) if !policy.archive_first => (Outcome::Keep, Reason::Shadowed { so: so.clone() }, None),
+        _ => by_verdict(lib, &c, target),
     };
     let mut d = Decision::new(lib.clone(), subject, outcome, reason);
     d.found = Some(c.found);
     d.notes = notes;
     d.warning = warning;
+    system_warning_to_note(&mut d);
     d
+}
+
+/// A warning about an archive found in the system directories becomes a
+/// note (`Note::System`): the distribution's archives are not the user's
+/// to rebuild, and a plain `-lz` on a machine with zlib1g-dev must not
+/// print "not position-independent" on every link or fail `--strict`.
+/// Warnings are for what the user's configuration points to: LIBSDIR,
+/// `-L` and the workspace.
+pub fn system_warning_to_note(d: &mut Decision) {
+    if d.found.as_ref().is_some_and(|f| f.stage == Stage::System) {
+        if let Some(w) = d.warning.take() {
+            d.notes.push(Note::System(w));
+        }
+    }
+}
+
+/// The libraries a compiler driver links by itself in a shared link (gcc's
+/// `link_gcc_c_sequence` and `libgcc` specs: `-lgcc -lgcc_s -lc`, and g++
+/// adds `-lstdc++ -lm`; clang's are the same on Linux). A linker called
+/// directly adds none.
+pub fn driver_libraries(driver: &OsStr, syntax: crate::args::Syntax) -> Vec<OsString> {
+    if syntax == crate::args::Syntax::Ld {
+        return Vec::new();
+    }
+    let base = Path::new(driver).file_name().unwrap_or(driver).as_bytes();
+    let cxx = base.ends_with(b"++") || base.windows(3).any(|w| w == b"++-");
+    let mut libs = vec!["c", "gcc", "gcc_s"];
+    if cxx {
+        libs.extend(["stdc++", "m"]);
+    }
+    libs.into_iter().map(OsString::from).collect()
+}
+
+/// A dependency the driver links by itself is not added (`DriverLibrary`),
+/// nor under `-nostdlib`/`-nodefaultlibs` (`NoDefaultLibs`).
+pub fn driver_library(lib: &LibName, policy: &Policy) -> Option<Reason> {
+    let LibName::Name(n) = lib else { return None };
+    if !policy.driver_libs.iter().any(|d| d == n) {
+        return None;
+    }
+    Some(if policy.no_default_libs { Reason::NoDefaultLibs } else { Reason::DriverLibrary })
 }
 
 /// Rule 7: the verdict on the archive found decides.
@@ -505,9 +557,96 @@ mod tests {
     }
 
     fn facts(verdict: Verdict, script: Vec<ScriptInput>, shared: Option<&str>) -> LibFacts {
-        let candidate =
-            Candidate { found: found("/L/libz.a"), verdict, script, shared: shared.map(PathBuf::from) };
+        let candidate = Candidate {
+            found: found("/L/libz.a"),
+            verdict,
+            script,
+            shared: shared.map(PathBuf::from),
+            shadowed_by: None,
+        };
         LibFacts { notes: vec![], candidate: Some(candidate) }
+    }
+
+    fn at(stage: Stage, shadowed_by: Option<&str>, facts: LibFacts) -> LibFacts {
+        let mut facts = facts;
+        let c = facts.candidate.as_mut().unwrap();
+        c.found.stage = stage;
+        c.shadowed_by = shadowed_by.map(PathBuf::from);
+        facts
+    }
+
+    #[test]
+    fn stock_distribution_rules() {
+        let none = policy(&[], &[]);
+        let pic = || objects(X86_64, None);
+        let bad = || objects(X86_64, Some(not_pic()));
+        let embed = || Outcome::embed(PathBuf::from("/L/libz.a"));
+        let mine = Some("/mine/libz.so");
+        let shadowed = || Reason::Shadowed { so: PathBuf::from("/mine/libz.so") };
+        // A system archive behind the user's own libz.so stays dynamic, as ld links it.
+        check(at(Stage::System, mine, facts(pic(), vec![], None)), &none, (Outcome::Keep, shadowed(), false));
+        check(at(Stage::LDir, mine, facts(pic(), vec![], None)), &none, (Outcome::Keep, shadowed(), false));
+        // --archive-first restores the seed's literal rule; --embed wins over both.
+        let mut literal = policy(&[], &[]);
+        literal.archive_first = true;
+        check(
+            at(Stage::System, mine, facts(pic(), vec![], None)),
+            &literal,
+            (embed(), Reason::FirstArchive, false),
+        );
+        check(
+            at(Stage::System, mine, facts(pic(), vec![], None)),
+            &policy(&["z"], &[]),
+            (embed(), Reason::UserEmbed, false),
+        );
+        // A system archive that cannot be embedded is a note, not a warning;
+        // the user's own (-L, LIBSDIR) still warns.
+        let so = Some(PathBuf::from("/L/libz.so"));
+        let unfit = || Reason::NotPic { problem: not_pic(), shared: so.clone() };
+        check(
+            at(Stage::System, None, facts(bad(), vec![], Some("/L/libz.so"))),
+            &none,
+            (Outcome::Keep, unfit(), false),
+        );
+        check(
+            at(Stage::LDir, None, facts(bad(), vec![], Some("/L/libz.so"))),
+            &none,
+            (Outcome::Keep, unfit(), true),
+        );
+        check(
+            at(Stage::LibsDir, None, facts(bad(), vec![], Some("/L/libz.so"))),
+            &none,
+            (Outcome::Keep, unfit(), true),
+        );
+        let subject = Subject::Ref { site: Site::Driver { arg: 0 } };
+        let d = judge(
+            &name("z"),
+            subject,
+            at(Stage::System, None, facts(bad(), vec![], Some("/L/libz.so"))),
+            &none,
+            X86_64,
+        );
+        assert!(matches!(d.notes.as_slice(), [Note::System(Warning::Unfit { .. })]), "{:?}", d.notes);
+    }
+
+    #[test]
+    fn driver_library_rules() {
+        use crate::args::Syntax;
+        let libs = |d: &str, s| driver_libraries(OsStr::new(d), s);
+        assert_eq!(libs("gcc", Syntax::Gcc), ["c", "gcc", "gcc_s"]);
+        assert_eq!(
+            libs("/usr/bin/x86_64-linux-gnu-g++-12", Syntax::Gcc),
+            ["c", "gcc", "gcc_s", "stdc++", "m"]
+        );
+        assert_eq!(libs("clang++", Syntax::Gcc), ["c", "gcc", "gcc_s", "stdc++", "m"]);
+        assert!(libs("ld.lld", Syntax::Ld).is_empty());
+        let mut p = policy(&[], &[]);
+        p.driver_libs = libs("gcc", Syntax::Gcc);
+        assert_eq!(driver_library(&name("c"), &p), Some(Reason::DriverLibrary));
+        assert_eq!(driver_library(&name("m"), &p), None, "a C driver does not add libm");
+        assert_eq!(driver_library(&LibName::Verbatim("libc.so.6".into()), &p), None);
+        p.no_default_libs = true;
+        assert_eq!(driver_library(&name("gcc_s"), &p), Some(Reason::NoDefaultLibs));
     }
 
     /// `(outcome, reason, warns)` for `-lz` with these facts and choices.

@@ -44,6 +44,10 @@ pub struct Candidate {
     /// `libNAME.so` anywhere in the search path; looked for only when the
     /// archive is unfit (it decides between dynamic and embedded anyway).
     pub shared: Option<PathBuf>,
+    /// For an archive found where ld itself searches (`-L` or the system
+    /// dirs): a `libNAME.so` in a directory ld searches before it, which ld
+    /// would link instead.
+    pub shadowed_by: Option<PathBuf>,
 }
 
 /// One input of a linker script, as found.
@@ -122,7 +126,13 @@ impl<'a> Probe<'a> {
             LibName::Name(n) if policy::unfit(&verdict) => self.shared_twin(n),
             _ => None,
         };
-        LibFacts { notes, candidate: Some(Candidate { found, verdict, script, shared }) }
+        let shadowed_by = match (lib, found.stage, found.path.parent()) {
+            (LibName::Name(n), Stage::LDir | Stage::System, Some(dir)) => {
+                self.search.ld_first_before(&policy::shared_file_name(n), dir)
+            }
+            _ => None,
+        };
+        LibFacts { notes, candidate: Some(Candidate { found, verdict, script, shared, shadowed_by }) }
     }
 
     /// The first `file` in search order whose objects suit the target;

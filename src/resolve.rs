@@ -51,6 +51,8 @@ impl<'a> Resolver<'a> {
             let added = self.complete_all(cmd, &mut decisions);
             decisions.extend(added);
         }
+        // Last, so every warning any step gave is judged the same way.
+        decisions.iter_mut().for_each(policy::system_warning_to_note);
         decisions
     }
 
@@ -79,6 +81,12 @@ impl<'a> Resolver<'a> {
             }
         }
         added
+    }
+
+    /// Why a dependency is not added: the driver links it by itself, or the
+    /// command said `-nostdlib`/`-nodefaultlibs`.
+    pub(crate) fn driver_library(&self, lib: &LibName) -> Option<Reason> {
+        policy::driver_library(lib, &self.policy)
     }
 
     /// One library: the rules that need no search, else probe and judge.

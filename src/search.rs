@@ -221,6 +221,28 @@ impl<'a> SearchPath<'a> {
         }
     }
 
+    /// The first `file` (a `libNAME.so`) in a directory ld searches (`-L`,
+    /// then its own) strictly before `dir`: what ld would link instead of
+    /// an archive found in `dir`. `None` when `dir` is not one of ld's.
+    pub fn ld_first_before(&mut self, file: &OsStr, dir: &Path) -> Option<PathBuf> {
+        let mut index = 0;
+        loop {
+            if index == self.dirs.len() || self.dirs[index].stage == Stage::System {
+                self.ask_system();
+            }
+            let d = self.dirs.get_mut(index)?;
+            if matches!(d.stage, Stage::LDir | Stage::System) {
+                if d.path == dir {
+                    return None;
+                }
+                if let Some(path) = d.lookup(file) {
+                    return Some(path);
+                }
+            }
+            index += 1;
+        }
+    }
+
     /// Whether the system directories were asked for (for tests and explain).
     pub fn asked_system(&self) -> bool {
         matches!(self.system, System::Asked)

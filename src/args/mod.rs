@@ -134,6 +134,9 @@ pub struct Command {
     pub stops_before_link: bool,
     /// `-static`: the driver links every library statically.
     pub all_static: bool,
+    /// `-nostdlib` or `-nodefaultlibs`: the driver adds none of its own
+    /// libraries (libc, libgcc, libstdc++), and solink adds none either.
+    pub no_default_libs: bool,
     /// The options that change the target or sysroot, to ask the driver with.
     pub target_flags: Vec<OsString>,
     /// Archives given by path (`libx.a`, `/p/libx.a`).
@@ -293,7 +296,8 @@ fn classify_one(
         Opt::Static => cmd.all_static = true,
         Opt::StopsBeforeLink => cmd.stops_before_link = true,
         Opt::LinkStatic | Opt::LinkDynamic | Opt::PushState | Opt::PopState => state.apply(row.opt),
-        Opt::NoStdlib | Opt::NoDefaultLibs | Opt::PassThrough => {}
+        Opt::NoStdlib | Opt::NoDefaultLibs => cmd.no_default_libs = true,
+        Opt::PassThrough => {}
     }
     None
 }

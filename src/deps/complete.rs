@@ -122,6 +122,10 @@ fn walk(
             continue;
         }
         let subject = Subject::Dep { of: name.clone(), via: via.clone() };
+        if let Some(reason) = r.driver_library(&dep.lib) {
+            out.push(Decision::new(dep.lib.clone(), subject, Outcome::Keep, reason));
+            continue;
+        }
         let mut d = r.decide(&dep.lib, subject, policy::Place::default());
         let mut sub = Vec::new();
         if let (Outcome::Embed { .. }, Some(dep_found)) = (&d.outcome, d.found.clone()) {

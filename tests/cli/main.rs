@@ -21,6 +21,7 @@ mod make;
 mod real;
 mod reliability;
 mod rpath;
+mod stock;
 #[path = "../support/mod.rs"]
 mod support;
 mod toolchains;
