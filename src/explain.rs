@@ -10,6 +10,11 @@ use crate::policy::archive_file_name;
 /// One line per library decision: token, outcome, archive, stage, reason.
 pub fn decision_line(cmd: &Command, d: &Decision) -> String {
     let mut token = d.lib.display();
+    if let (Outcome::Add { token }, Reason::Provides { .. }) = (&d.outcome, &d.reason) {
+        // Found by the symbols it defines: the member it serves is the
+        // whole story (issue 11: `-lgomp: added: provides ... needed by ...`).
+        return format!("solink: {}: added: {}", token.to_string_lossy(), reason_text(cmd, d));
+    }
     if let Subject::Dep { of, via } = &d.subject {
         token = format!("{token} (dependency of {}, from {})", of.display(), via.display());
     }
@@ -79,7 +84,29 @@ pub fn warning(w: &Warning) -> String {
             };
             format!("{} needs {}, which cannot be found; {doing}.", archive.display(), missing.display())
         }
+        Warning::Unresolved { archive, lib, symbols, more, needed_by, shared } => {
+            let doing = match shared {
+                true => format!("linking {} dynamically", lib.display()),
+                false => "embedding it anyway, as ld would link it; the result may not load".to_string(),
+            };
+            format!(
+                "{} leaves {} undefined (needed by {needed_by}) and no library of the link's search \
+                 dirs defines {}; {doing}.",
+                archive.display(),
+                symbol_list(symbols, *more),
+                if symbols.len() + more > 1 { "them" } else { "it" },
+            )
+        }
     }
+}
+
+/// `a, b, c and 4 more`.
+fn symbol_list(symbols: &[String], more: usize) -> String {
+    let mut text = symbols.join(", ");
+    if more > 0 {
+        text.push_str(&format!(" and {more} more"));
+    }
+    text
 }
 
 fn unreadable_text(what: &Unreadable) -> String {
@@ -107,7 +134,7 @@ fn script_problem_text(why: &ScriptProblem) -> String {
 fn outcome_word(d: &Decision) -> &'static str {
     match &d.outcome {
         Outcome::Embed { .. } => "embed",
-        Outcome::Keep if d.reason == Reason::StaticRegion => "as-given",
+        Outcome::Keep if matches!(d.reason, Reason::StaticRegion | Reason::Unused) => "as-given",
         Outcome::Keep => "dynamic",
         Outcome::Add { .. } => "added",
         Outcome::Drop => "dropped",
@@ -133,6 +160,9 @@ fn reason_code(r: &Reason) -> &'static str {
         Reason::Unreadable(_) => "unreadable",
         Reason::UnsafeScript(_) => "unsafe-script",
         Reason::IncompleteDeps { .. } => "incomplete-deps",
+        Reason::Unused => "unused",
+        Reason::Provides { .. } => "provides",
+        Reason::Unresolved { .. } => "unresolved",
     }
 }
 
@@ -179,6 +209,19 @@ fn reason_text(cmd: &Command, d: &Decision) -> String {
         Reason::IncompleteDeps { missing } => {
             format!("it needs {}, which cannot be found", missing.display())
         }
+        Reason::Unused => format!(
+            "{file} comes before every object that uses it, so ld takes nothing from it; left as given"
+        ),
+        Reason::Provides { symbols, more, needed_by } => {
+            format!("provides {} needed by {needed_by}", symbol_list(symbols, *more))
+        }
+        Reason::Unresolved { symbols, more, needed_by, shared } => {
+            let what = format!("{} needed by {needed_by} defined nowhere", symbol_list(symbols, *more));
+            match shared {
+                Some(so) => format!("{what}; the shared {} serves instead", so.display()),
+                None => format!("{what} and no shared twin; embedded as ld would link it"),
+            }
+        }
     }
 }
 
@@ -212,6 +255,20 @@ pub fn json(cmd: &Command, decisions: &[Decision], command: &[OsString]) -> Stri
                 "via": via,
                 "notes": notes,
                 "warning": d.warning.as_ref().map(warning),
+                // Added by the closure check: the symbols it provides (or,
+                // for an embedded archive, leaves unresolved) and the member
+                // that needs them; whether ld would take nothing from it.
+                "symbols": match &d.reason {
+                    Reason::Provides { symbols, .. } | Reason::Unresolved { symbols, .. } => json!(symbols),
+                    _ => Value::Null,
+                },
+                "needed_by": match &d.reason {
+                    Reason::Provides { needed_by, .. } | Reason::Unresolved { needed_by, .. } => {
+                        Value::String(needed_by.clone())
+                    }
+                    _ => Value::Null,
+                },
+                "unused": d.reason == Reason::Unused,
             })
         })
         .collect();

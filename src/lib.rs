@@ -106,7 +106,7 @@ pub fn run(argv: Vec<OsString>, env: &Env) -> anyhow::Result<u8> {
     // must run: `--dry-run` and `--print-resolved` work without it.
     let driver = Driver::find(&driver_words, env);
     let (final_args, decisions) = if cmd.is_shared_link() {
-        link_args(&options, &cmd, driver.as_ref().ok(), env)?
+        link_args(&options, &cmd, driver.as_ref().ok(), &driver_words[0], env)?
     } else {
         (args, Vec::new())
     };
@@ -220,6 +220,7 @@ fn link_args(
     options: &Options,
     cmd: &Command,
     driver: Option<&Driver>,
+    driver_name: &OsStr,
     env: &Env,
 ) -> Result<(Vec<OsString>, Vec<resolve::Decision>), Error> {
     if let Some(option) = &cmd.missing_value {
@@ -248,15 +249,19 @@ fn link_args(
             .unwrap_or_default(),
     };
     let mut resolver = resolve::Resolver::new(search, policy, archive::target::link_target(cmd), cache);
-    let decisions = resolver.resolve(cmd);
-    let rpaths = if options.rpath_dynamic { resolver.rpath_dirs(&decisions) } else { Vec::new() };
-
-    let shape = rewrite::Shape {
+    let mut decisions = resolver.resolve(cmd);
+    let mut shape = rewrite::Shape {
         group: !options.no_group,
         whole_archive: options.whole_archive.clone(),
         hide: options.hide.clone(),
-        rpaths,
+        rpaths: Vec::new(),
     };
+    // The closure check reads the link as rewritten, so it comes after
+    // the decisions and before the rpaths (which change no symbol).
+    resolver.verify(cmd, &mut decisions, &shape, driver_name);
+    if options.rpath_dynamic {
+        shape.rpaths = resolver.rpath_dirs(&decisions);
+    }
     Ok((rewrite::rewrite(cmd, &decisions, &shape), decisions))
 }
 

@@ -12,6 +12,8 @@
 //! system calls: the shared twin is looked for only when the archive is
 //! unfit, and dependencies only for an archive that is embedded.
 
+pub mod link;
+
 use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
@@ -68,6 +70,8 @@ pub struct Probe<'a> {
     verdicts: HashMap<PathBuf, Verdict>,
     /// `PKG_CONFIG_PATH`.
     pkg_config_path: Vec<PathBuf>,
+    /// The closure check's digests and ld's system dirs, for this run.
+    link: link::Memo,
 }
 
 impl<'a> Probe<'a> {
@@ -77,7 +81,14 @@ impl<'a> Probe<'a> {
         cache: Option<Cache>,
         pkg_config_path: Vec<PathBuf>,
     ) -> Probe<'a> {
-        Probe { search, target, cache, verdicts: HashMap::new(), pkg_config_path }
+        Probe {
+            search,
+            target,
+            cache,
+            verdicts: HashMap::new(),
+            pkg_config_path,
+            link: link::Memo::default(),
+        }
     }
 
     pub fn target(&self) -> ElfId {

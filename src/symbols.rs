@@ -440,7 +440,12 @@ fn expand_into(path: &Path, dirs: &[PathBuf], depth: usize, out: &mut Vec<Expand
 /// parser keeps only the inputs.
 fn is_group(path: &Path) -> io::Result<bool> {
     let data = fsx::read_regular(path, MAX_SCRIPT)?;
-    let mut rest = &data[..];
+    Ok(script_is_group(&data))
+}
+
+/// Whether a script's text puts its inputs in a `GROUP`.
+pub(crate) fn script_is_group(data: &[u8]) -> bool {
+    let mut rest = data;
     let mut text = Vec::with_capacity(data.len());
     while let Some(start) = rest.windows(2).position(|w| w == b"/*") {
         text.extend_from_slice(&rest[..start]);
@@ -452,10 +457,10 @@ fn is_group(path: &Path) -> io::Result<bool> {
     }
     text.extend_from_slice(rest);
     let at = |word: &[u8]| text.windows(word.len()).position(|w| w == word);
-    Ok(match (at(b"GROUP"), at(b"INPUT")) {
+    match (at(b"GROUP"), at(b"INPUT")) {
         (Some(g), Some(i)) => g < i,
         (g, _) => g.is_some(),
-    })
+    }
 }
 
 fn find_lib(name: &OsStr, dirs: &[PathBuf]) -> Option<PathBuf> {
