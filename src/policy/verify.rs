@@ -186,7 +186,13 @@ pub fn check(decisions: &[Decision], summary: &Summary) -> Vec<(usize, Finding)>
             continue;
         }
         if uses.iter().all(|u| !u.pulled) {
-            out.push((i, Finding::Unused));
+            // Only a reference on the command line is left as given: the
+            // user's --embed wins, and an added dependency that ld takes
+            // nothing from costs nothing (its .pc or twin says it belongs).
+            let asked = d.reason == Reason::UserEmbed || matches!(d.subject, Subject::Dep { .. });
+            if !asked {
+                out.push((i, Finding::Unused));
+            }
             continue;
         }
         let missing: Vec<(String, Vec<Name>)> = uses

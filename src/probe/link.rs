@@ -249,6 +249,12 @@ impl Probe<'_> {
     /// check cannot say).
     pub fn link_summary(&mut self, plan: &Plan) -> Option<Summary> {
         let dirs = self.ld_dirs(plan);
+        let quick = quick_key(plan, &dirs);
+        if let (Some(cache), Some(key)) = (&self.cache, &quick) {
+            if let Some(summary) = cache.get_lines(key).and_then(|l| decode(&l)) {
+                return Some(summary);
+            }
+        }
         let mut entries = Vec::new();
         let mut needed = Needed::Always;
         let mut whole = false;
@@ -268,15 +274,22 @@ impl Probe<'_> {
         let key = summary_key(&entries, &plan.wraps);
         let cacheable =
             !entries.iter().any(|e| matches!(e, Entry::File { kind: Kind::Archive { thin: true }, .. }));
+        let store = |cache: &crate::cache::Cache, summary: &Summary| {
+            cache.put_lines(&key, &encode(summary));
+            if let Some(quick) = &quick {
+                cache.put_lines(quick, &encode(summary));
+            }
+        };
         if let (Some(cache), true) = (&self.cache, cacheable) {
             if let Some(summary) = cache.get_lines(&key).and_then(|l| decode(&l)) {
+                store(cache, &summary);
                 return Some(summary);
             }
         }
         let facts = self.facts(&entries, &plan.wraps)?;
         let summary = crate::policy::verify::summarize(&facts);
         if let (Some(cache), true) = (&self.cache, cacheable) {
-            cache.put_lines(&key, &encode(&summary));
+            store(cache, &summary);
         }
         Some(summary)
     }
@@ -334,6 +347,61 @@ impl Probe<'_> {
         let dirs = self.ld_dirs(plan);
         symbols::providers(&dirs, missing, self.target)
     }
+}
+
+/// The key a warm link looks its result up by, with few system calls:
+/// the identity of every file the command names and of every library ld
+/// finds in a `-L` dir (each opened once), and for the libraries ld finds
+/// in the system dirs (libc, libgcc_s, libm...), the identity of those
+/// dirs: a package upgrade renames new files into place, which changes
+/// the dir. `None` when that cannot stand for the inputs (a linker script
+/// or a thin archive outside the system dirs, a file that cannot be
+/// opened): then only the full key (`summary_key`) is used.
+fn quick_key(plan: &Plan, dirs: &[PathBuf]) -> Option<String> {
+    let user_dirs = &dirs[..plan.lib_dirs.len().min(dirs.len())];
+    let mut key = format!("{FORMAT} quick");
+    let mut system = false;
+    let file = |key: &mut String, tag: &str, path: &Path| -> Option<()> {
+        let (mut f, id) = fsx::open_regular(path).ok()?;
+        let mut head = [0u8; 8];
+        let n = read_head(&mut f, &mut head)?;
+        // Only whole archives and ELF files: a script names other files.
+        if !(head[..n].starts_with(b"!<arch>\n") || head[..n].starts_with(b"\x7fELF")) {
+            return None;
+        }
+        key.push_str(&format!(" {tag}:{}:", id.key()));
+        escape(key, path.as_os_str().as_bytes());
+        Some(())
+    };
+    for item in &plan.items {
+        match item {
+            Item::File(path) => file(&mut key, "f", path)?,
+            Item::Lib { name, static_ } => match ld_find(name, *static_, user_dirs) {
+                Some(path) => file(&mut key, "l", &path)?,
+                None => {
+                    system = true;
+                    key.push_str(&format!(" s{}:", u8::from(*static_)));
+                    escape(&mut key, name.display().as_bytes());
+                }
+            },
+            Item::GroupStart => key.push_str(" ("),
+            Item::GroupEnd => key.push_str(" )"),
+            Item::AsNeeded(on) => key.push_str(if *on { " ?" } else { " !" }),
+            Item::Whole(on) => key.push_str(if *on { " w" } else { " -w" }),
+        }
+    }
+    if system {
+        for dir in &dirs[user_dirs.len()..] {
+            let id = FileId::of(&std::fs::metadata(dir).ok()?);
+            key.push_str(&format!(" d:{}:", id.key()));
+            escape(&mut key, dir.as_os_str().as_bytes());
+        }
+    }
+    for w in &plan.wraps {
+        key.push_str(" wrap:");
+        escape(&mut key, w);
+    }
+    Some(key)
 }
 
 /// The file ld picks for `name`: in each dir, `libNAME.so` (unless
