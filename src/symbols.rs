@@ -513,6 +513,7 @@ pub fn providers(dirs: &[PathBuf], missing: &[Name], target: ElfId) -> (Vec<Prov
         // libNAME.so before libNAME.so.1: the development name is the one a
         // `-l` token can use.
         names.sort();
+        names.retain(|n| !is_interposer(n.as_bytes()));
         for file in &names {
             if left.is_empty() {
                 break;
@@ -545,6 +546,27 @@ pub fn providers(dirs: &[PathBuf], missing: &[Name], target: ElfId) -> (Vec<Prov
         }
     }
     (out, left)
+}
+
+/// Runtimes that define other libraries' symbols to intercept them
+/// (gcc's sanitizers export `__cxa_throw`, `malloc`, `pthread_create`...;
+/// glibc's debugging preloads): never the provider of a missing symbol,
+/// and ASan refuses to load after libc anyway.
+const INTERPOSERS: &[&[u8]] = &[
+    b"asan",
+    b"hwasan",
+    b"lsan",
+    b"tsan",
+    b"ubsan",
+    b"memusage",
+    b"pcprofile",
+    b"c_malloc_debug",
+    b"SegFault",
+];
+
+fn is_interposer(file: &[u8]) -> bool {
+    let Some(rest) = file.strip_prefix(b"lib") else { return false };
+    INTERPOSERS.iter().any(|i| rest.strip_prefix(*i).is_some_and(|tail| tail.starts_with(b".so")))
 }
 
 fn memmem(hay: &[u8], needle: &[u8]) -> bool {

@@ -343,9 +343,35 @@ impl Probe<'_> {
     /// Which shared libraries of ld's search dirs define `missing`, and
     /// what none defines (a second probe round, only when something is
     /// missing).
+    ///
+    /// The answer is cached under the symbols asked for and the identity of
+    /// every dir searched (a library added, removed or replaced by rename
+    /// changes its dir), so a warm link with an added provider does not
+    /// read the shared libraries of the search dirs again.
     pub fn providers(&mut self, plan: &Plan, missing: &[Name]) -> (Vec<symbols::Provider>, Vec<Name>) {
         let dirs = self.ld_dirs(plan);
-        symbols::providers(&dirs, missing, self.target)
+        let mut key = format!("solink-providers 1 {}:{}", u8::from(self.target.class64), self.target.machine);
+        let mut keyed = true;
+        for dir in &dirs {
+            match std::fs::metadata(dir) {
+                Ok(m) => key.push_str(&format!(" d:{}:", FileId::of(&m).key())),
+                Err(_) => keyed = false,
+            }
+            escape(&mut key, dir.as_os_str().as_bytes());
+        }
+        for n in missing {
+            key.push(' ');
+            escape(&mut key, n);
+        }
+        let cache = self.cache.as_ref().filter(|_| keyed);
+        if let Some(found) = cache.and_then(|c| c.get_lines(&key)).and_then(|l| decode_providers(&l)) {
+            return found;
+        }
+        let found = symbols::providers(&dirs, missing, self.target);
+        if let Some(c) = cache {
+            c.put_lines(&key, &encode_providers(&found));
+        }
+        found
     }
 }
 
@@ -581,6 +607,53 @@ fn encode(s: &Summary) -> Vec<String> {
     lines
 }
 
+/// Providers as cache lines: `P TOKEN PATH SYM...` each, `L SYM...` for
+/// what none defines, `end` last.
+fn encode_providers((found, left): &(Vec<symbols::Provider>, Vec<Name>)) -> Vec<String> {
+    let mut lines = Vec::new();
+    for p in found {
+        let mut l = format!("P {} {}", esc(p.token.as_bytes()), esc(p.path.as_os_str().as_bytes()));
+        for n in &p.symbols {
+            l.push(' ');
+            escape(&mut l, n);
+        }
+        lines.push(l);
+    }
+    let mut l = String::from("L");
+    for n in left {
+        l.push(' ');
+        escape(&mut l, n);
+    }
+    lines.push(l);
+    lines.push("end".to_string());
+    lines
+}
+
+fn decode_providers(lines: &[String]) -> Option<(Vec<symbols::Provider>, Vec<Name>)> {
+    let (last, body) = lines.split_last()?;
+    if last != "end" {
+        return None;
+    }
+    let names = |words: std::str::Split<'_, char>| {
+        words.map(|w| unescape(w).map(Name::from)).collect::<Option<Vec<Name>>>()
+    };
+    let mut found = Vec::new();
+    let mut left = None;
+    for l in body {
+        let mut words = l.split(' ');
+        match words.next()? {
+            "P" => {
+                let token = OsStr::from_bytes(&unescape(words.next()?)?).to_owned();
+                let path = PathBuf::from(OsStr::from_bytes(&unescape(words.next()?)?));
+                found.push(symbols::Provider { token, path, symbols: names(words)? });
+            }
+            "L" => left = Some(names(words)?),
+            _ => return None,
+        }
+    }
+    Some((found, left?))
+}
+
 fn decode(lines: &[String]) -> Option<Summary> {
     let (last, body) = lines.split_last()?;
     if last != "end" {
@@ -693,5 +766,18 @@ mod tests {
         let mut torn = encode(&s);
         torn.pop();
         assert_eq!(decode(&torn), None, "a torn entry is a miss");
+    }
+
+    #[test]
+    fn providers_read_back() {
+        let p = symbols::Provider {
+            token: "-l:libcudart.so.12".into(),
+            path: "/c d/libcudart.so.12".into(),
+            symbols: vec![Name::from(&b"cudaMalloc"[..]), Name::from(&b"x y"[..])],
+        };
+        let found = (vec![p], vec![Name::from(&b"nowhere"[..])]);
+        assert_eq!(decode_providers(&encode_providers(&found)), Some(found.clone()));
+        let none = (Vec::new(), Vec::new());
+        assert_eq!(decode_providers(&encode_providers(&none)), Some(none));
     }
 }
