@@ -90,8 +90,8 @@ pub fn warning(w: &Warning) -> String {
                 false => "embedding it anyway, as ld would link it; the result may not load".to_string(),
             };
             format!(
-                "{} leaves {} undefined (needed by {needed_by}) and no library of the link's search \
-                 dirs defines {}; {doing}.",
+                "{} leaves {} undefined (needed by {needed_by}), and no library the link can add \
+                 defines {}; {doing}.",
                 archive.display(),
                 symbol_list(symbols, *more),
                 if symbols.len() + more > 1 { "them" } else { "it" },

@@ -134,6 +134,16 @@ impl<'a> Resolver<'a> {
                 searched.extend(to_search);
                 nowhere.extend(left);
                 for p in providers {
+                    // An archive's own shared twin is no provider: linking
+                    // both loads the library anyway, with two copies of
+                    // what was embedded. Its symbols count as provided by
+                    // nothing, so the library stays dynamic.
+                    if decisions.iter().any(|d| {
+                        matches!(d.outcome, Outcome::Embed { .. }) && verify::is_twin_token(&d.lib, &p.token)
+                    }) {
+                        nowhere.extend(p.symbols);
+                        continue;
+                    }
                     let added =
                         decisions.iter().any(|d| d.outcome == Outcome::Add { token: p.token.clone() });
                     let needer = findings.iter().find_map(|(i, f)| match f {

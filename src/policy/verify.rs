@@ -262,6 +262,12 @@ pub fn provider(
 
 use std::os::unix::ffi::OsStrExt;
 
+/// Whether a provider's `token` names `lib`'s own shared library.
+pub fn is_twin_token(lib: &crate::args::LibName, token: &std::ffi::OsStr) -> bool {
+    let crate::args::LibName::Name(n) = lib else { return false };
+    token.as_bytes().strip_prefix(b"-l") == Some(n.as_bytes())
+}
+
 /// Symbols no input and no library of the search dirs defines: with a
 /// `shared` twin the library stays dynamic; without one it is embedded
 /// anyway (ld would link the archive), with the same warning.
