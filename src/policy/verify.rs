@@ -231,9 +231,16 @@ pub fn unused(decisions: &mut Vec<Decision>, at: usize) {
 }
 
 /// Removes what was added after the embedded archives for `lib`, which
-/// no longer is embedded.
+/// no longer is embedded, and what was added for those, and so on.
 pub fn drop_added_for(decisions: &mut Vec<Decision>, lib: &crate::args::LibName) {
-    decisions.retain(|d| !matches!(&d.subject, Subject::Dep { of, .. } if of == lib));
+    let mut gone = vec![lib.clone()];
+    while let Some(lib) = gone.pop() {
+        let (dropped, kept): (Vec<Decision>, Vec<Decision>) = std::mem::take(decisions)
+            .into_iter()
+            .partition(|d| matches!(&d.subject, Subject::Dep { of, .. } if *of == lib));
+        *decisions = kept;
+        gone.extend(dropped.into_iter().map(|d| d.lib));
+    }
 }
 
 /// A shared library found to define symbols that `needed_by` leaves
@@ -407,8 +414,14 @@ mod tests {
             Outcome::Add { token: "-lm".into() },
             Reason::RuntimeLibrary,
         ));
+        ds.push(Decision::new(
+            LibName::Name("lzma".into()),
+            Subject::Dep { of: LibName::Name("m".into()), via: "/L/m.pc".into() },
+            Outcome::Add { token: "-llzma".into() },
+            Reason::FirstArchive,
+        ));
         unused(&mut ds, 0);
-        assert_eq!(ds.len(), 1, "what was added for an unused archive goes too");
+        assert_eq!(ds.len(), 1, "what was added for an unused archive goes too, and what was added for that");
         assert_eq!((&ds[0].outcome, &ds[0].reason), (&Outcome::Keep, &Reason::Unused));
 
         let names: Vec<Name> = ["a", "b", "c", "d", "e"].iter().map(|n| n.as_bytes().into()).collect();
