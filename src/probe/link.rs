@@ -227,6 +227,7 @@ enum Entry {
 pub struct Memo {
     digests: HashMap<FileId, Digest>,
     system: Option<Vec<PathBuf>>,
+    finder: Finder,
 }
 
 const MAX_SCRIPT: u64 = 1 << 20;
@@ -249,7 +250,7 @@ impl Probe<'_> {
     /// check cannot say).
     pub fn link_summary(&mut self, plan: &Plan) -> Option<Summary> {
         let dirs = self.ld_dirs(plan);
-        let quick = quick_key(plan, &dirs);
+        let quick = quick_key(plan, &dirs, &mut self.link.finder);
         if let (Some(cache), Some(key)) = (&self.cache, &quick) {
             if let Some(summary) = cache.get_lines(key).and_then(|l| decode(&l)) {
                 return Some(summary);
@@ -264,10 +265,12 @@ impl Probe<'_> {
                 Item::Whole(on) => whole = *on,
                 Item::GroupStart => entries.push(Entry::GroupStart),
                 Item::GroupEnd => entries.push(Entry::GroupEnd),
-                Item::File(path) => expand(path, &dirs, needed, whole, 0, &mut entries)?,
+                Item::File(path) => {
+                    expand(path, &dirs, &mut self.link.finder, needed, whole, 0, &mut entries)?
+                }
                 Item::Lib { name, static_ } => {
-                    let path = ld_find(name, *static_, &dirs)?;
-                    expand(&path, &dirs, needed, whole, 0, &mut entries)?;
+                    let path = ld_find(name, *static_, &dirs, &mut self.link.finder)?;
+                    expand(&path, &dirs, &mut self.link.finder, needed, whole, 0, &mut entries)?;
                 }
             }
         }
@@ -383,7 +386,7 @@ impl Probe<'_> {
 /// the dir. `None` when that cannot stand for the inputs (a linker script
 /// or a thin archive outside the system dirs, a file that cannot be
 /// opened): then only the full key (`summary_key`) is used.
-fn quick_key(plan: &Plan, dirs: &[PathBuf]) -> Option<String> {
+fn quick_key(plan: &Plan, dirs: &[PathBuf], finder: &mut Finder) -> Option<String> {
     let user_dirs = &dirs[..plan.lib_dirs.len().min(dirs.len())];
     let mut key = format!("{FORMAT} quick");
     let mut system = false;
@@ -402,7 +405,7 @@ fn quick_key(plan: &Plan, dirs: &[PathBuf]) -> Option<String> {
     for item in &plan.items {
         match item {
             Item::File(path) => file(&mut key, "f", path)?,
-            Item::Lib { name, static_ } => match ld_find(name, *static_, user_dirs) {
+            Item::Lib { name, static_ } => match ld_find(name, *static_, user_dirs, finder) {
                 Some(path) => file(&mut key, "l", &path)?,
                 None => {
                     system = true;
@@ -432,13 +435,49 @@ fn quick_key(plan: &Plan, dirs: &[PathBuf]) -> Option<String> {
 
 /// The file ld picks for `name`: in each dir, `libNAME.so` (unless
 /// static) then `libNAME.a`; `-l:FILE` exactly.
-fn ld_find(name: &LibName, static_: bool, dirs: &[PathBuf]) -> Option<PathBuf> {
+fn ld_find(name: &LibName, static_: bool, dirs: &[PathBuf], finder: &mut Finder) -> Option<PathBuf> {
     let files: Vec<OsString> = match name {
         LibName::Verbatim(f) => vec![f.clone()],
         LibName::Name(n) if static_ => vec![crate::policy::archive_file_name(n)],
         LibName::Name(n) => vec![crate::policy::shared_file_name(n), crate::policy::archive_file_name(n)],
     };
-    dirs.iter().flat_map(|d| files.iter().map(move |f| d.join(f))).find(|p| p.is_file())
+    dirs.iter().find_map(|d| files.iter().find_map(|f| finder.lookup(d, f)))
+}
+
+/// Looks files up in dirs: a `stat` each for a few lookups, and once a
+/// dir has had more than [`BUSY`] of them, one listing of it (as
+/// `search.rs` does: a link of a thousand `-l`s over 64 `-L` dirs would
+/// otherwise make a hundred thousand `stat`s, and a small link lists
+/// nothing).
+#[derive(Default)]
+pub struct Finder {
+    /// Per dir: lookups so far, and once listed, its names (`None`
+    /// when it could not be listed).
+    dirs: HashMap<PathBuf, (usize, Option<Listing>)>,
+}
+
+type Listing = Option<std::collections::HashSet<OsString>>;
+
+const BUSY: usize = 8;
+
+impl Finder {
+    fn lookup(&mut self, dir: &Path, file: &OsStr) -> Option<PathBuf> {
+        let (count, listing) = self.dirs.entry(dir.to_path_buf()).or_default();
+        *count += 1;
+        if listing.is_none() && *count > BUSY {
+            *listing = Some(
+                std::fs::read_dir(dir)
+                    .ok()
+                    .map(|e| e.filter_map(|e| e.ok().map(|e| e.file_name())).collect()),
+            );
+        }
+        if let Some(Some(names)) = listing {
+            if !names.contains(file) {
+                return None;
+            }
+        }
+        Some(dir.join(file)).filter(|p| p.is_file())
+    }
 }
 
 /// Opens `path`, identifies it and, for a linker script, follows its
@@ -447,6 +486,7 @@ fn ld_find(name: &LibName, static_: bool, dirs: &[PathBuf]) -> Option<PathBuf> {
 fn expand(
     path: &Path,
     dirs: &[PathBuf],
+    finder: &mut Finder,
     needed: Needed,
     whole: bool,
     depth: usize,
@@ -501,10 +541,10 @@ fn expand(
                     Some(f) => LibName::Verbatim(OsStr::from_bytes(f).to_owned()),
                     None => LibName::Name(name),
                 };
-                ld_find(&name, false, dirs)?
+                ld_find(&name, false, dirs, finder)?
             }
         };
-        expand(&file, dirs, needed, whole, depth + 1, out)?;
+        expand(&file, dirs, finder, needed, whole, depth + 1, out)?;
     }
     if grouped {
         out.push(Entry::GroupEnd);
