@@ -205,3 +205,34 @@ fn a_symbol_nobody_provides_without_a_twin_embeds_with_a_warning_and_strict_refu
     assert!(stderr.contains("noprov_helper"), "{stderr}");
     assert!(!v.path("strict.so").exists(), "refused before the link");
 }
+
+/// `--format json` carries the check's facts in new fields (schema 1 is
+/// unchanged: fields are only added).
+#[test]
+fn json_names_the_symbols_the_member_and_unused() {
+    let v = Verified::new();
+    v.archive(&OPENMP);
+    let (entry, l) = (entry(&v, &OPENMP), lib_dir(&v));
+    let json = |args: &[&str]| -> serde_json::Value {
+        let o = solink(&v, &["--format", "json", "--dry-run"], "gcc", "j.so", args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice(&o.stderr).expect("one line of JSON")
+    };
+    let doc = json(&[&entry, &l, "-lompfix"]);
+    assert_eq!(doc["schema"], 1);
+    let decisions = doc["decisions"].as_array().unwrap();
+    let gomp = decisions.iter().find(|d| d["added"] == "-lgomp").expect("-lgomp added");
+    assert_eq!(gomp["reason"], "provides");
+    assert_eq!(gomp["outcome"], "added");
+    assert_eq!(gomp["needed_by"], "libompfix.a(ompfix-ompfix.o)");
+    assert!(gomp["symbols"].as_array().is_some_and(|s| !s.is_empty()), "{gomp}");
+    let ompfix = decisions.iter().find(|d| d["library"] == "-lompfix").unwrap();
+    assert_eq!((ompfix["outcome"].clone(), ompfix["unused"].clone()), ("embed".into(), false.into()));
+
+    let doc = json(&[&l, "-lompfix", &entry]);
+    let ompfix = doc["decisions"].as_array().unwrap().iter().find(|d| d["library"] == "-lompfix").cloned();
+    let ompfix = ompfix.unwrap();
+    assert_eq!(ompfix["unused"], true, "{ompfix}");
+    assert_eq!(ompfix["reason"], "unused");
+    assert_eq!(ompfix["outcome"], "as-given");
+}
