@@ -5,6 +5,8 @@
 //! the C++ runtime), leave an archive nothing uses as given, and keep a
 //! library whose symbols nothing provides dynamic (or warn).
 
+#[path = "support/mod.rs"]
+mod support;
 #[path = "support/verified.rs"]
 mod verified;
 
@@ -235,4 +237,50 @@ fn json_names_the_symbols_the_member_and_unused() {
     assert_eq!(ompfix["unused"], true, "{ompfix}");
     assert_eq!(ompfix["reason"], "unused");
     assert_eq!(ompfix["outcome"], "as-given");
+}
+
+/// A warm link reads no symbol table: not libc.so.6, libgomp.so or the
+/// archive's digest; the check's answers come from the cache by the
+/// inputs' identities (counted with strace).
+#[test]
+fn a_warm_link_reads_no_symbol_table() {
+    if !support::tools::require_tool("strace") {
+        return;
+    }
+    let v = Verified::new();
+    v.archive(&OPENMP);
+    let (entry, l) = (entry(&v, &OPENMP), lib_dir(&v));
+    link(&v, "gcc", "cold.so", &[&entry, &l, "-lompfix"]);
+    let log = v.path("strace.log");
+    let out = Command::new("strace")
+        .current_dir(v.dir.path())
+        .args(["-f", "-qq", "-e", "trace=openat,execve", "-o"])
+        .arg(&log)
+        .arg(SOLINK)
+        .arg("--cache-dir")
+        .arg(v.path("cache"))
+        .args(["gcc", "-shared", "-o", "warm.so", &entry, &l, "-lompfix"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&log).unwrap();
+    // solink's own opens, before it runs the driver: every file it reads
+    // goes through fsx (O_NONBLOCK); the dynamic loader's opens of
+    // solink's own libraries do not.
+    let pid = text.split_whitespace().next().unwrap_or_default();
+    let before_driver: Vec<&str> = text
+        .lines()
+        .filter(|l| l.split_whitespace().next() == Some(pid))
+        .skip(1)
+        .take_while(|l| !l.contains("execve("))
+        .filter(|l| l.contains("openat(") && l.contains("O_NONBLOCK"))
+        .collect();
+    assert!(before_driver.iter().any(|l| l.contains("libompfix.a")), "{text}");
+    for read in ["libc.so.6", "libgomp.so", "/sym-"] {
+        assert!(
+            !before_driver.iter().any(|l| l.contains(read)),
+            "a warm link opened {read}: {before_driver:#?}"
+        );
+    }
+    assert_eq!(v.load(&v.path("warm.so")), Ok(OPENMP.value));
 }
