@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use crate::archive::pic::ElfId;
 use crate::archive::{Finding, Problem, ProblemKind, Verdict};
 use crate::fsx::FileId;
+use crate::symbols::{self, Digest};
 
 const FORMAT: &str = "solink-verdict 1";
 
@@ -127,6 +128,28 @@ impl Cache {
         }
     }
 
+    /// The symbol digest stored for the file version `id` (an archive's:
+    /// see `probe/link.rs`), if whole.
+    pub fn get_digest(&self, id: &FileId) -> Option<Digest> {
+        let data = crate::fsx::read_regular(&self.dir.join(digest_name(id)), MAX_DIGEST).ok()?;
+        let text = String::from_utf8(data).ok()?;
+        let (content, sum) = text.strip_suffix('\n')?.rsplit_once('\n')?;
+        let content = format!("{content}\n");
+        if u64::from_str_radix(sum, 16).ok()? != checksum(&content) {
+            return None;
+        }
+        symbols::decode(&content)
+    }
+
+    /// Stores the digest of the file version `id` (the `fstat` of the
+    /// descriptor it was read from), when it may be cached at all.
+    pub fn put_digest(&self, id: &FileId, digest: &Digest) {
+        if let Some(text) = symbols::encode(digest) {
+            let text = format!("{text}{:016x}\n", checksum(&text));
+            let _ = self.write(&digest_name(id), &text);
+        }
+    }
+
     fn write(&self, key: &str, text: &str) -> std::io::Result<()> {
         if !self.dir.is_dir() {
             fs::create_dir_all(&self.dir)?;
@@ -153,6 +176,14 @@ impl Cache {
             }
         }
     }
+}
+
+/// Symbol digests get their own cap: libopenblas.a's is 1.8 MB, and the
+/// largest system archives hold a few hundred thousand symbols.
+const MAX_DIGEST: u64 = 256 << 20;
+
+fn digest_name(id: &FileId) -> String {
+    format!("sym-{}", id.key())
 }
 
 fn blob_name(key: &str) -> String {

@@ -111,6 +111,16 @@ pub enum Reason {
     /// A dependency the driver would link, left out because the command
     /// says `-nostdlib` or `-nodefaultlibs`.
     NoDefaultLibs,
+    /// The archive sits before every object that uses it, so ld pulls no
+    /// member from it: the reference stays as given, as in the plain link.
+    Unused,
+    /// An added shared library that defines `symbols`, which `needed_by`
+    /// (an embedded member, `libx.a(m.o)`) leaves undefined.
+    Provides { symbols: Vec<String>, more: usize, needed_by: String },
+    /// Members of the embedded archive need `symbols` and nothing the link
+    /// has or any library of ld's search dirs defines them: with a
+    /// `shared` twin it stays dynamic, else it is embedded anyway.
+    Unresolved { symbols: Vec<String>, more: usize, needed_by: String, shared: Option<PathBuf> },
 }
 
 /// Something worth explaining beside the decision.
@@ -144,6 +154,16 @@ pub enum Warning {
     /// A dependency that cannot be found: dynamic when there is a `shared`
     /// twin, else embedded anyway.
     IncompleteDeps { archive: PathBuf, lib: LibName, missing: LibName, shared: bool },
+    /// Symbols an embedded member needs that nothing provides: dynamic
+    /// when there is a `shared` twin, else embedded anyway.
+    Unresolved {
+        archive: PathBuf,
+        lib: LibName,
+        symbols: Vec<String>,
+        more: usize,
+        needed_by: String,
+        shared: bool,
+    },
 }
 
 /// A flag an embedded archive's `.pc` file requires beside its libraries

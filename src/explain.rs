@@ -10,6 +10,11 @@ use crate::policy::archive_file_name;
 /// One line per library decision: token, outcome, archive, stage, reason.
 pub fn decision_line(cmd: &Command, d: &Decision) -> String {
     let mut token = d.lib.display();
+    if let (Outcome::Add { token }, Reason::Provides { .. }) = (&d.outcome, &d.reason) {
+        // Found by the symbols it defines: the member it serves is the
+        // whole story (issue 11: `-lgomp: added: provides ... needed by ...`).
+        return format!("solink: {}: added: {}", token.to_string_lossy(), reason_text(cmd, d));
+    }
     if let Subject::Dep { of, via } = &d.subject {
         token = format!("{token} (dependency of {}, from {})", of.display(), via.display());
     }
@@ -89,6 +94,19 @@ pub fn warning(w: &Warning) -> String {
             lib.display(),
             crate::text::shown(error)
         ),
+        Warning::Unresolved { archive, lib, symbols, more, needed_by, shared } => {
+            let doing = match shared {
+                true => format!("linking {} dynamically", lib.display()),
+                false => "embedding it anyway, as ld would link it; the result may not load".to_string(),
+            };
+            format!(
+                "{} leaves {} undefined (needed by {needed_by}), and no library the link can add \
+                 defines {}; {doing}.",
+                archive.display(),
+                symbol_list(symbols, *more),
+                if symbols.len() + more > 1 { "them" } else { "it" },
+            )
+        }
     }
 }
 
@@ -105,6 +123,15 @@ fn flags_text(flags: &[Flag]) -> String {
         })
         .collect();
     words.join(" ")
+}
+
+/// `a, b, c and 4 more`.
+fn symbol_list(symbols: &[String], more: usize) -> String {
+    let mut text = symbols.join(", ");
+    if more > 0 {
+        text.push_str(&format!(" and {more} more"));
+    }
+    text
 }
 
 fn unreadable_text(what: &Unreadable) -> String {
@@ -132,7 +159,7 @@ fn script_problem_text(why: &ScriptProblem) -> String {
 fn outcome_word(d: &Decision) -> &'static str {
     match &d.outcome {
         Outcome::Embed { .. } => "embed",
-        Outcome::Keep if d.reason == Reason::StaticRegion => "as-given",
+        Outcome::Keep if matches!(d.reason, Reason::StaticRegion | Reason::Unused) => "as-given",
         Outcome::Keep => "dynamic",
         Outcome::Add { .. } => "added",
         Outcome::Drop => "dropped",
@@ -161,6 +188,9 @@ fn reason_code(r: &Reason) -> &'static str {
         Reason::Shadowed { .. } => "shadowed",
         Reason::DriverLibrary => "driver-library",
         Reason::NoDefaultLibs => "no-default-libs",
+        Reason::Unused => "unused",
+        Reason::Provides { .. } => "provides",
+        Reason::Unresolved { .. } => "unresolved",
     }
 }
 
@@ -213,6 +243,19 @@ fn reason_text(cmd: &Command, d: &Decision) -> String {
         ),
         Reason::DriverLibrary => "the driver links it by itself, last; not added".to_string(),
         Reason::NoDefaultLibs => "-nostdlib/-nodefaultlibs: left out as the command asks".to_string(),
+        Reason::Unused => format!(
+            "{file} comes before every object that uses it, so ld takes nothing from it; left as given"
+        ),
+        Reason::Provides { symbols, more, needed_by } => {
+            format!("provides {} needed by {needed_by}", symbol_list(symbols, *more))
+        }
+        Reason::Unresolved { symbols, more, needed_by, shared } => {
+            let what = format!("{} needed by {needed_by} defined nowhere", symbol_list(symbols, *more));
+            match shared {
+                Some(so) => format!("{what}; the shared {} serves instead", so.display()),
+                None => format!("{what} and no shared twin; embedded as ld would link it"),
+            }
+        }
     }
 }
 
@@ -247,6 +290,20 @@ pub fn json(cmd: &Command, decisions: &[Decision], command: &[OsString]) -> Stri
                 "notes": notes,
                 "warning": d.warning.as_ref().map(warning),
                 "flags": if d.flags.is_empty() { Value::Null } else { Value::String(flags_text(&d.flags)) },
+                // Added by the closure check: the symbols it provides (or,
+                // for an embedded archive, leaves unresolved) and the member
+                // that needs them; whether ld would take nothing from it.
+                "symbols": match &d.reason {
+                    Reason::Provides { symbols, .. } | Reason::Unresolved { symbols, .. } => json!(symbols),
+                    _ => Value::Null,
+                },
+                "needed_by": match &d.reason {
+                    Reason::Provides { needed_by, .. } | Reason::Unresolved { needed_by, .. } => {
+                        Value::String(needed_by.clone())
+                    }
+                    _ => Value::Null,
+                },
+                "unused": d.reason == Reason::Unused,
             })
         })
         .collect();

@@ -382,18 +382,21 @@ fn link_args(
         archive_first: options.archive_first,
     };
     let mut resolver = resolve::Resolver::new(search, policy, archive::target::link_target(cmd), cache);
-    let decisions = resolver.resolve(cmd);
-    let rpaths = match options.rpath_dynamic {
-        Some(form) => resolver.rpath_dirs(&decisions, form, &output_dir(cmd)),
-        None => Vec::new(),
-    };
-
-    let shape = rewrite::Shape {
+    let mut decisions = resolver.resolve(cmd);
+    let mut shape = rewrite::Shape {
         group: !options.no_group,
         whole_archive: options.whole_archive.clone(),
         hide: options.hide.clone(),
-        rpaths,
+        rpaths: Vec::new(),
     };
+    // The closure check reads the link as rewritten, so it comes after
+    // the decisions and before the rpaths (which change no symbol).
+    resolver.verify(cmd, &mut decisions, &shape, driver_name);
+    // Last, so every warning any step gave (the check's too) is judged the same way.
+    decisions.iter_mut().for_each(policy::system_warning_to_note);
+    if let Some(form) = options.rpath_dynamic {
+        shape.rpaths = resolver.rpath_dirs(&decisions, form, &output_dir(cmd));
+    }
     Ok((rewrite::rewrite(cmd, &decisions, &shape), decisions))
 }
 

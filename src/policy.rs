@@ -5,6 +5,8 @@
 //! return decisions. So every rule is one line of a table test below, and a
 //! cache bug can change a fact but never a rule.
 
+pub mod verify;
+
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -424,6 +426,10 @@ pub fn self_library_name(output: &Path) -> Option<OsString> {
 // [x]    deps: dependency found neither way -> None ......... dynamic_token_rules
 // [x]    deps: -lNAME (runtime or twin), else -l:FILE ....... dynamic_token_rules
 // [x]    deps missing + twin: dynamic; no twin: embedded .... incomplete_rules
+// The closure check's rules (issue 11) are in policy/verify.rs, tested by
+// closure_rules (ld's extraction, groups, --as-needed, --wrap, whole
+// archives) and decision_rules (unused, provider, unresolved with and
+// without a twin).
 // [ ] 8. --strict: every warning is an error (lib.rs; tested by
 //        tests/cli/embedding.rs strict_* as it is about the exit, not a rule)
 #[cfg(test)]

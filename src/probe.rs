@@ -12,6 +12,8 @@
 //! system calls: the shared twin is looked for only when the archive is
 //! unfit, and dependencies only for an archive that is embedded.
 
+pub mod link;
+
 use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
@@ -89,6 +91,8 @@ pub struct Probe<'a> {
     /// Whether each `.pc` directory exists, asked once: 10,000 embedded
     /// archives in 64 directories look in the same few.
     pc_dir_exists: HashMap<PathBuf, bool>,
+    /// The closure check's digests and ld's system dirs, for this run.
+    link: link::Memo,
 }
 
 impl<'a> Probe<'a> {
@@ -98,7 +102,15 @@ impl<'a> Probe<'a> {
         cache: Option<Cache>,
         pkg_config: pkgconfig::Config,
     ) -> Probe<'a> {
-        Probe { search, target, cache, verdicts: HashMap::new(), pkg_config, pc_dir_exists: HashMap::new() }
+        Probe {
+            search,
+            target,
+            cache,
+            verdicts: HashMap::new(),
+            pkg_config,
+            pc_dir_exists: HashMap::new(),
+            link: link::Memo::default(),
+        }
     }
 
     pub fn target(&self) -> ElfId {

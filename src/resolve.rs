@@ -6,18 +6,26 @@
 //! job and applying them is `rewrite`'s.
 
 use std::collections::HashSet;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 use crate::archive::ElfId;
 use crate::args::{Command, LibName, LibRef, LinkerForm, Site};
 use crate::cache::Cache;
 use crate::deps::complete::{complete, Placed};
+use crate::policy::verify::{self, Finding};
 use crate::policy::{self, Place, Search};
-use crate::probe::Probe;
+use crate::probe::{link, Probe};
+use crate::rewrite::{self, Shape};
 use crate::search::SearchPath;
+use crate::symbols::Name;
 
 pub use crate::decision::{Decision, Note, Outcome, Reason, ScriptProblem, Subject, Unreadable, Warning};
 pub use crate::policy::{archive_file_name, is_runtime, Policy, RpathForm, RUNTIME_LIBS};
+
+/// Rounds of the closure check: each adds providers or turns a library
+/// dynamic, which settles in two or three on real links.
+const MAX_ROUNDS: usize = 6;
 
 pub struct Resolver<'a> {
     pub(crate) probe: Probe<'a>,
@@ -87,6 +95,137 @@ impl<'a> Resolver<'a> {
     /// command said `-nostdlib`/`-nodefaultlibs`.
     pub(crate) fn driver_library(&self, lib: &LibName) -> Option<Reason> {
         policy::driver_library(lib, &self.policy)
+    }
+
+    /// The closure check (issue 11, docs/embedding.md "The closure
+    /// check"), after completion: the link is rewritten, its inputs read
+    /// as ld will see them (`probe/link.rs`), and ld's member extraction
+    /// run over them (`policy/verify.rs`). An embedded archive ld takes
+    /// nothing from stays as given; symbols its pulled members leave
+    /// undefined are looked for among the shared libraries of ld's search
+    /// dirs, and each provider is added; what nothing provides keeps the
+    /// library dynamic when it has a shared twin, else it is embedded with
+    /// a warning. Rounds repeat until nothing changes: a library going
+    /// dynamic, or one added, changes what the link defines.
+    pub fn verify(&mut self, cmd: &Command, decisions: &mut Vec<Decision>, shape: &Shape, driver: &OsStr) {
+        if self.policy.no_deps {
+            return;
+        }
+        let mut searched: HashSet<Name> = HashSet::new();
+        let mut nowhere: HashSet<Name> = HashSet::new();
+        for _ in 0..MAX_ROUNDS {
+            if !decisions.iter().any(|d| matches!(d.outcome, Outcome::Embed { .. })) {
+                return;
+            }
+            let args = rewrite::rewrite(cmd, decisions, shape);
+            let Some(plan) = link::plan(&args, cmd.syntax, driver) else { return };
+            let Some(summary) = self.probe.link_summary(&plan) else { return };
+            let findings = verify::check(decisions, &summary);
+            if findings.is_empty() {
+                return;
+            }
+            let mut changed = false;
+            // Symbols seen missing before this round were searched for
+            // then: still missing, nothing will provide them.
+            let before = searched.clone();
+            let mut to_search: Vec<Name> = Vec::new();
+            for (_, f) in &findings {
+                if let Finding::Missing(list) = f {
+                    for (_, names) in list {
+                        for n in names {
+                            if !searched.contains(n) && !to_search.contains(n) {
+                                to_search.push(n.clone());
+                            }
+                        }
+                    }
+                }
+            }
+            if !to_search.is_empty() {
+                let (providers, left) = self.probe.providers(&plan, &to_search);
+                searched.extend(to_search);
+                nowhere.extend(left);
+                for p in providers {
+                    // An archive's own shared twin is no provider: linking
+                    // both loads the library anyway, with two copies of
+                    // what was embedded. Its symbols count as provided by
+                    // nothing, so the library stays dynamic.
+                    if decisions.iter().any(|d| {
+                        matches!(d.outcome, Outcome::Embed { .. }) && verify::is_twin_token(&d.lib, &p.token)
+                    }) {
+                        nowhere.extend(p.symbols);
+                        continue;
+                    }
+                    let added =
+                        decisions.iter().any(|d| d.outcome == Outcome::Add { token: p.token.clone() });
+                    let needer = findings.iter().find_map(|(i, f)| match f {
+                        Finding::Missing(list) => list
+                            .iter()
+                            .find(|(_, names)| names.contains(&p.symbols[0]))
+                            .map(|(member, _)| (*i, member.clone())),
+                        Finding::Unused => None,
+                    });
+                    if let (false, Some((i, member))) = (added, needer) {
+                        let d = verify::provider(&decisions[i], p.token, p.path, &p.symbols, member);
+                        decisions.push(d);
+                        changed = true;
+                    }
+                }
+            }
+            let mut gone = Vec::new();
+            for (i, f) in &findings {
+                match f {
+                    Finding::Unused => gone.push(decisions[*i].lib.clone()),
+                    Finding::Missing(list) => {
+                        let stuck: Vec<(&String, Vec<Name>)> = list
+                            .iter()
+                            .map(|(m, names)| {
+                                (
+                                    m,
+                                    names
+                                        .iter()
+                                        .filter(|n| nowhere.contains(*n) || before.contains(*n))
+                                        .cloned()
+                                        .collect(),
+                                )
+                            })
+                            .filter(|(_, names): &(&String, Vec<Name>)| !names.is_empty())
+                            .collect();
+                        let Some((member, _)) = stuck.first() else { continue };
+                        if matches!(decisions[*i].reason, Reason::Unresolved { .. }) {
+                            continue;
+                        }
+                        let mut names: Vec<Name> =
+                            stuck.iter().flat_map(|(_, n)| n.iter().cloned()).collect();
+                        names.dedup();
+                        let shared = match &decisions[*i].lib {
+                            LibName::Name(n) => self.probe.shared_twin(n),
+                            LibName::Verbatim(_) => None,
+                        };
+                        let member = (*member).clone();
+                        verify::unresolved(&mut decisions[*i], member, &names, shared);
+                        if decisions[*i].outcome == Outcome::Keep {
+                            gone.push(decisions[*i].lib.clone());
+                            changed = true;
+                        }
+                    }
+                }
+            }
+            for lib in gone {
+                if let Some(at) =
+                    decisions.iter().position(|d| d.lib == lib && matches!(d.subject, Subject::Ref { .. }))
+                {
+                    if matches!(decisions[at].outcome, Outcome::Embed { .. }) {
+                        verify::unused(decisions, at);
+                        changed = true;
+                    } else {
+                        verify::drop_added_for(decisions, &lib);
+                    }
+                }
+            }
+            if !changed {
+                return;
+            }
+        }
     }
 
     /// One library: the rules that need no search, else probe and judge.

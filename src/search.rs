@@ -243,6 +243,13 @@ impl<'a> SearchPath<'a> {
         }
     }
 
+    /// Stage 4's directories (asked now if they were not yet): the closure
+    /// check searches them as ld does.
+    pub fn system_dirs(&mut self) -> Vec<PathBuf> {
+        self.ask_system();
+        self.dirs.iter().filter(|d| d.stage == Stage::System).map(|d| d.path.clone()).collect()
+    }
+
     /// Whether the system directories were asked for (for tests and explain).
     pub fn asked_system(&self) -> bool {
         matches!(self.system, System::Asked)

@@ -440,7 +440,12 @@ fn expand_into(path: &Path, dirs: &[PathBuf], depth: usize, out: &mut Vec<Expand
 /// parser keeps only the inputs.
 fn is_group(path: &Path) -> io::Result<bool> {
     let data = fsx::read_regular(path, MAX_SCRIPT)?;
-    let mut rest = &data[..];
+    Ok(script_is_group(&data))
+}
+
+/// Whether a script's text puts its inputs in a `GROUP`.
+pub(crate) fn script_is_group(data: &[u8]) -> bool {
+    let mut rest = data;
     let mut text = Vec::with_capacity(data.len());
     while let Some(start) = rest.windows(2).position(|w| w == b"/*") {
         text.extend_from_slice(&rest[..start]);
@@ -452,10 +457,10 @@ fn is_group(path: &Path) -> io::Result<bool> {
     }
     text.extend_from_slice(rest);
     let at = |word: &[u8]| text.windows(word.len()).position(|w| w == word);
-    Ok(match (at(b"GROUP"), at(b"INPUT")) {
+    match (at(b"GROUP"), at(b"INPUT")) {
         (Some(g), Some(i)) => g < i,
         (g, _) => g.is_some(),
-    })
+    }
 }
 
 fn find_lib(name: &OsStr, dirs: &[PathBuf]) -> Option<PathBuf> {
@@ -508,6 +513,7 @@ pub fn providers(dirs: &[PathBuf], missing: &[Name], target: ElfId) -> (Vec<Prov
         // libNAME.so before libNAME.so.1: the development name is the one a
         // `-l` token can use.
         names.sort();
+        names.retain(|n| !is_interposer(n.as_bytes()));
         for file in &names {
             if left.is_empty() {
                 break;
@@ -540,6 +546,27 @@ pub fn providers(dirs: &[PathBuf], missing: &[Name], target: ElfId) -> (Vec<Prov
         }
     }
     (out, left)
+}
+
+/// Runtimes that define other libraries' symbols to intercept them
+/// (gcc's sanitizers export `__cxa_throw`, `malloc`, `pthread_create`...;
+/// glibc's debugging preloads): never the provider of a missing symbol,
+/// and ASan refuses to load after libc anyway.
+const INTERPOSERS: &[&[u8]] = &[
+    b"asan",
+    b"hwasan",
+    b"lsan",
+    b"tsan",
+    b"ubsan",
+    b"memusage",
+    b"pcprofile",
+    b"c_malloc_debug",
+    b"SegFault",
+];
+
+fn is_interposer(file: &[u8]) -> bool {
+    let Some(rest) = file.strip_prefix(b"lib") else { return false };
+    INTERPOSERS.iter().any(|i| rest.strip_prefix(*i).is_some_and(|tail| tail.starts_with(b".so")))
 }
 
 fn memmem(hay: &[u8], needle: &[u8]) -> bool {

@@ -112,8 +112,10 @@ fn words(stdout: &str) -> Vec<String> {
     shell_words::split(stdout.trim()).unwrap()
 }
 
+/// An object that calls `answer()`, so ld takes a member from the answer
+/// archive (one nothing uses contributes nothing and stays as given).
 fn a_o(dir: &Dir) -> String {
-    fixtures::compile("extra/custom.c").flags(["-fPIC"]).object(&dir.path("a.o")).display().to_string()
+    fixtures::compile("archives/useanswer.c").flags(["-fPIC"]).object(&dir.path("a.o")).display().to_string()
 }
 
 #[test]
@@ -164,12 +166,17 @@ fn strict_turns_the_warning_into_a_refusal() {
 fn strict_reports_every_warning_then_refuses() {
     let dir = Dir::new();
     not_pic(&dir, "L/libanswer.a");
-    std::fs::copy(dir.path("L/libanswer.a"), dir.path("L/libsecond.a")).unwrap();
+    // A second unfit archive that the link uses too (a copy of the first
+    // would contribute nothing after it, and stay as given without a word).
+    archive(&dir, "archives/tls.c", &["-fno-pic"], "L/libsecond.a", "rcs");
+    let uses_tls = dir.write("usetls.c", "int tls_next(void);\nint use_tls(void) { return tls_next(); }\n");
+    let uses_tls = fixtures::Compile::source(uses_tls).flags(["-fPIC"]).object(&dir.path("usetls.o"));
     let l = format!("-L{}", dir.path("L").display());
     let out = dir
         .solink()
         .env("SOLINK_STRICT", "1")
-        .args(["--cc", "gcc", "-shared", "-o", "x.so", &a_o(&dir), &l, "-lanswer", "-lsecond"])
+        .args(["--cc", "gcc", "-shared", "-o", "x.so", &a_o(&dir), uses_tls.to_str().unwrap(), &l])
+        .args(["-lanswer", "-lsecond"])
         .output();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8(out.stderr).unwrap();
@@ -247,7 +254,7 @@ fn dependencies_from_pkg_config() {
         "libdir=${pcfiledir}/..\nName: answer\nDescription: d\nVersion: 1\nLibs: -L${libdir} -lanswer\nLibs.private: -lhelper -lm\n",
     );
     let l = format!("-L{}", dir.path("L").display());
-    let (stdout, stderr) = dry_run(&dir, &["-shared", "-o", "x.so", &l, "-lanswer"]);
+    let (stdout, stderr) = dry_run(&dir, &["-shared", "-o", "x.so", &a_o(&dir), &l, "-lanswer"]);
     let w = words(&stdout);
     let tail: Vec<&str> = w[w.len() - 5..].iter().map(String::as_str).collect();
     let (a, h) = (answer.display().to_string(), helper.display().to_string());
@@ -268,7 +275,7 @@ fn dependencies_from_the_shared_twins_needed_list() {
     shared(&dir, "L/libanswer.so", &[&r, "-Wl,--no-as-needed", "-lneed"]);
     std::fs::remove_file(dir.path("R/libneed.so")).unwrap();
     let l = format!("-L{}", dir.path("L").display());
-    let (stdout, stderr) = dry_run(&dir, &["-shared", "-o", "x.so", &l, &r, "-lanswer"]);
+    let (stdout, stderr) = dry_run(&dir, &["-shared", "-o", "x.so", &a_o(&dir), &l, &r, "-lanswer"]);
     let w = words(&stdout);
     assert!(w.contains(&answer.display().to_string()), "{stdout}");
     assert!(w.contains(&"-l:libneed.so.1".to_string()), "{stdout}");

@@ -39,8 +39,12 @@ fn cache_writers_killed_mid_write_never_change_the_answer() {
         std::fs::copy(dir.path("use.o"), big.join(m)).unwrap();
     }
     sh(Command::new("ar").current_dir(&big).arg("rcS").arg("libbig.a").args(&members));
+    // calls.o calls use_tiny, so ld takes a member from libbig.a, and that
+    // member's call takes one from libtiny.a: both are used, so embedded.
+    let calls = dir.write("calls.c", "int use_tiny(void);\nint f(void) { return use_tiny(); }\n");
+    crate::util::fixtures::Compile::source(calls).flags(["-fPIC"]).object(&dir.path("calls.o"));
     let args =
-        ["--dry-run", "--cc", "gcc", "-shared", "-o", "x.so", "use.o", "-Lbig", "-lbig", "-Llib", "-ltiny"];
+        ["--dry-run", "--cc", "gcc", "-shared", "-o", "x.so", "calls.o", "-Lbig", "-lbig", "-Llib", "-ltiny"];
     let truth = dir.solink().env("XDG_CACHE_HOME", dir.path("truth-cache")).args(args).ok();
     assert!(truth.contains("libbig.a") && truth.contains("libtiny.a"), "{truth}");
     for round in 0..60u64 {

@@ -1,0 +1,445 @@
+//! The closure check's rules (issue 11), pure: from the symbol facts of
+//! the link as ld will see it after the rewrite, which embedded archives
+//! contribute nothing and what their pulled members leave undefined; and
+//! from that, the changes to the decisions.
+//!
+//! Where the rules come from:
+//! - ld's archive member extraction and what a shared link leaves
+//!   undefined are [`crate::closure`]'s (GNU ld manual, "-l namespec",
+//!   "--start-group"; bfd's `elf_link_add_archive_symbols`); a weak
+//!   undefined symbol needs nothing (ELF gABI, "Symbol Table": an unresolved
+//!   weak reference is zero); an unversioned reference binds to an
+//!   unversioned or default-version definition only (the GNU versioning
+//!   extension of the gABI), which [`crate::symbols`] already applies.
+//! - `--wrap=SYM` (GNU ld manual, "--wrap=symbol"): an undefined reference
+//!   to `SYM` resolves to `__wrap_SYM`, and one to `__real_SYM` to `SYM`.
+//!
+//! The probe gathers the facts and caches the [`Summary`]
+//! (`probe/link.rs`); the resolver runs these rules in rounds (facts,
+//! policy, facts, policy) until nothing changes.
+
+use std::path::{Path, PathBuf};
+
+use crate::closure::{self, Input, Needed};
+use crate::decision::{Decision, Outcome, Reason, Subject, Warning};
+use crate::symbols::{ArchiveSyms, Name, ObjectSyms, SharedSyms};
+
+/// The most symbols a reason or warning names; the rest are counted.
+pub const SHOWN_SYMBOLS: usize = 3;
+
+/// One input of the link with its symbol facts, in ld's order.
+#[derive(Clone, Debug)]
+pub enum Fact {
+    Object(ObjectSyms),
+    /// An archive by the path the command names it (or its script names
+    /// it); `whole` under `--whole-archive`, where every member is linked.
+    Archive {
+        path: PathBuf,
+        syms: ArchiveSyms,
+        whole: bool,
+    },
+    Shared(SharedSyms, Needed),
+    GroupStart,
+    GroupEnd,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct LinkFacts {
+    pub inputs: Vec<Fact>,
+    /// `--wrap` symbols.
+    pub wraps: Vec<Name>,
+}
+
+/// What the closure says about one archive of the link.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ArchiveUse {
+    pub path: PathBuf,
+    /// Whether ld pulls any member from it.
+    pub pulled: bool,
+    /// Pulled members (by name) and the strong undefined symbols nothing in
+    /// the final link defines, sorted.
+    pub missing: Vec<(String, Vec<Name>)>,
+}
+
+/// The closure's result, per archive of the link, in link order. This is
+/// what the probe caches: it is a function of the facts alone.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub archives: Vec<ArchiveUse>,
+}
+
+/// ld's `--wrap` on one object's undefined references.
+fn wrapped(o: &ObjectSyms, wraps: &[Name]) -> ObjectSyms {
+    let mut o = o.clone();
+    for (name, _) in &mut o.undefined {
+        if let Some(w) = wraps.iter().find(|w| w[..] == name[..]) {
+            *name = [&b"__wrap_"[..], w].concat().into();
+        } else if let Some(real) = name.strip_prefix(b"__real_") {
+            if wraps.iter().any(|w| w[..] == *real) {
+                *name = real.into();
+            }
+        }
+    }
+    o
+}
+
+/// Runs ld's member extraction over the facts and sums it up per archive.
+pub fn summarize(facts: &LinkFacts) -> Summary {
+    // --wrap rewrites references before anything is resolved; objects are
+    // copied only when the command wraps something.
+    let owned: Vec<Fact>;
+    let facts_in: &[Fact] = if facts.wraps.is_empty() {
+        &facts.inputs
+    } else {
+        owned = facts
+            .inputs
+            .iter()
+            .map(|f| match f {
+                Fact::Object(o) => Fact::Object(wrapped(o, &facts.wraps)),
+                Fact::Archive { path, syms, whole } => {
+                    let mut syms = syms.clone();
+                    syms.members = syms.members.iter().map(|m| wrapped(m, &facts.wraps)).collect();
+                    Fact::Archive { path: path.clone(), syms, whole: *whole }
+                }
+                other => other.clone(),
+            })
+            .collect();
+        &owned
+    };
+    // A whole archive is all of its members as objects (`closure` does not
+    // model --whole-archive); `whole_at[i]` says which archive and member
+    // input `i` stands for.
+    let mut inputs: Vec<Input<'_>> = Vec::new();
+    let mut source: Vec<(usize, Option<usize>)> = Vec::new();
+    for (i, f) in facts_in.iter().enumerate() {
+        match f {
+            Fact::Object(o) => {
+                inputs.push(Input::Object(o));
+                source.push((i, None));
+            }
+            Fact::Archive { syms, whole: true, .. } => {
+                for (m, member) in syms.members.iter().enumerate() {
+                    inputs.push(Input::Object(member));
+                    source.push((i, Some(m)));
+                }
+            }
+            Fact::Archive { syms, .. } => {
+                inputs.push(Input::Archive(syms));
+                source.push((i, None));
+            }
+            Fact::Shared(s, n) => {
+                inputs.push(Input::Shared(s, *n));
+                source.push((i, None));
+            }
+            Fact::GroupStart => {
+                inputs.push(Input::GroupStart);
+                source.push((i, None));
+            }
+            Fact::GroupEnd => {
+                inputs.push(Input::GroupEnd);
+                source.push((i, None));
+            }
+        }
+    }
+    let c = closure::closure(&inputs, false);
+    let mut out = Summary::default();
+    for (i, f) in facts_in.iter().enumerate() {
+        let Fact::Archive { path, syms, whole } = f else { continue };
+        let mut missing = Vec::new();
+        for (origin, names) in &c.unresolved {
+            let (fact, member) = match origin.member {
+                Some(m) => (source[origin.input].0, Some(m)),
+                None => source[origin.input],
+            };
+            if fact != i {
+                continue;
+            }
+            if let Some(m) = member {
+                missing.push((syms.members[m].name.clone(), names.clone()));
+            }
+        }
+        let pulled =
+            *whole || c.pulled.iter().any(|(pos, _)| source[*pos].0 == i && !syms.members.is_empty());
+        out.archives.push(ArchiveUse { path: path.clone(), pulled, missing });
+    }
+    out
+}
+
+/// What the check finds about one embedded decision.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Finding {
+    /// ld takes no member from any of its archives.
+    Unused,
+    /// Its members leave these symbols undefined: (member, symbols), where
+    /// a member is written `libx.a(m.o)`.
+    Missing(Vec<(String, Vec<Name>)>),
+}
+
+/// The finding for each embedded decision (by index) that has one.
+pub fn check(decisions: &[Decision], summary: &Summary) -> Vec<(usize, Finding)> {
+    let mut out = Vec::new();
+    for (i, d) in decisions.iter().enumerate() {
+        let Outcome::Embed { archives, .. } = &d.outcome else { continue };
+        let uses: Vec<&ArchiveUse> =
+            summary.archives.iter().filter(|u| archives.iter().any(|a| a == &u.path)).collect();
+        if uses.is_empty() {
+            continue;
+        }
+        if uses.iter().all(|u| !u.pulled) {
+            // Only a reference on the command line is left as given: the
+            // user's --embed wins, and an added dependency that ld takes
+            // nothing from costs nothing (its .pc or twin says it belongs).
+            let asked = d.reason == Reason::UserEmbed || matches!(d.subject, Subject::Dep { .. });
+            if !asked {
+                out.push((i, Finding::Unused));
+            }
+            continue;
+        }
+        let missing: Vec<(String, Vec<Name>)> = uses
+            .iter()
+            .flat_map(|u| u.missing.iter().map(move |(m, names)| (member_name(&u.path, m), names.clone())))
+            .collect();
+        if !missing.is_empty() {
+            out.push((i, Finding::Missing(missing)));
+        }
+    }
+    out
+}
+
+/// `libx.a(m.o)`, as ld names a member.
+fn member_name(archive: &Path, member: &str) -> String {
+    let file = archive.file_name().map_or_else(String::new, |f| f.to_string_lossy().into_owned());
+    format!("{file}({member})")
+}
+
+fn shown(names: &[Name]) -> (Vec<String>, usize) {
+    let text: Vec<String> =
+        names.iter().take(SHOWN_SYMBOLS).map(|n| String::from_utf8_lossy(n).into_owned()).collect();
+    (text, names.len().saturating_sub(SHOWN_SYMBOLS))
+}
+
+/// An embedded archive that contributes nothing: the reference stays as
+/// given (which is the plain link), never called embedded; what solink
+/// added for it goes too.
+pub fn unused(decisions: &mut Vec<Decision>, at: usize) {
+    let lib = decisions[at].lib.clone();
+    let d = &mut decisions[at];
+    d.outcome = Outcome::Keep;
+    d.reason = Reason::Unused;
+    d.warning = None;
+    drop_added_for(decisions, &lib);
+}
+
+/// Removes what was added after the embedded archives for `lib`, which
+/// no longer is embedded, and what was added for those, and so on.
+pub fn drop_added_for(decisions: &mut Vec<Decision>, lib: &crate::args::LibName) {
+    let mut gone = vec![lib.clone()];
+    while let Some(lib) = gone.pop() {
+        let (dropped, kept): (Vec<Decision>, Vec<Decision>) = std::mem::take(decisions)
+            .into_iter()
+            .partition(|d| matches!(&d.subject, Subject::Dep { of, .. } if *of == lib));
+        *decisions = kept;
+        gone.extend(dropped.into_iter().map(|d| d.lib));
+    }
+}
+
+/// A shared library found to define symbols that `needed_by` leaves
+/// undefined: a dependency added after the embedded archives.
+pub fn provider(
+    of: &Decision,
+    token: std::ffi::OsString,
+    path: PathBuf,
+    symbols: &[Name],
+    needed_by: String,
+) -> Decision {
+    let (symbols, more) = shown(symbols);
+    let lib = match token.as_encoded_bytes().strip_prefix(b"-l:") {
+        Some(f) => crate::args::LibName::Verbatim(std::ffi::OsStr::from_bytes(f).to_owned()),
+        None => {
+            crate::args::LibName::Name(std::ffi::OsStr::from_bytes(&token.as_encoded_bytes()[2..]).to_owned())
+        }
+    };
+    Decision::new(
+        lib,
+        Subject::Dep { of: of.lib.clone(), via: path },
+        Outcome::Add { token },
+        Reason::Provides { symbols, more, needed_by },
+    )
+}
+
+use std::os::unix::ffi::OsStrExt;
+
+/// Whether a provider's `token` names `lib`'s own shared library.
+pub fn is_twin_token(lib: &crate::args::LibName, token: &std::ffi::OsStr) -> bool {
+    let crate::args::LibName::Name(n) = lib else { return false };
+    token.as_bytes().strip_prefix(b"-l") == Some(n.as_bytes())
+}
+
+/// Symbols no input and no library of the search dirs defines: with a
+/// `shared` twin the library stays dynamic; without one it is embedded
+/// anyway (ld would link the archive), with the same warning.
+pub fn unresolved(d: &mut Decision, needed_by: String, symbols: &[Name], shared: Option<PathBuf>) {
+    let archive = d.found.as_ref().map(|f| f.path.clone()).unwrap_or_default();
+    let (names, more) = shown(symbols);
+    if shared.is_some() {
+        d.outcome = Outcome::Keep;
+    }
+    d.warning = Some(Warning::Unresolved {
+        archive,
+        lib: d.lib.clone(),
+        symbols: names.clone(),
+        more,
+        needed_by: needed_by.clone(),
+        shared: shared.is_some(),
+    });
+    d.reason = Reason::Unresolved { symbols: names, more, needed_by, shared };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::args::{LibName, Site};
+    use crate::symbols::{Def, Ref};
+
+    fn obj(name: &str, defs: &[&str], undefs: &[&str]) -> ObjectSyms {
+        let n = |s: &str| -> Name { s.as_bytes().into() };
+        ObjectSyms {
+            name: name.into(),
+            defined: defs.iter().map(|d| (n(d), Def::Func)).collect(),
+            undefined: undefs
+                .iter()
+                .map(|u| match u.strip_prefix('~') {
+                    Some(w) => (n(w), Ref::Weak),
+                    None => (n(u), Ref::Strong),
+                })
+                .collect(),
+            ctors: false,
+        }
+    }
+
+    fn archive(path: &str, members: Vec<ObjectSyms>) -> Fact {
+        let index = members
+            .iter()
+            .enumerate()
+            .flat_map(|(m, o)| o.defined.iter().map(move |(n, _)| (n.clone(), m as u32)))
+            .collect();
+        Fact::Archive {
+            path: path.into(),
+            syms: ArchiveSyms { index: Some(index), members, thin: false },
+            whole: false,
+        }
+    }
+
+    fn shared(exports: &[&str], needed: Needed) -> Fact {
+        let s = SharedSyms {
+            exports: exports.iter().map(|e| e.as_bytes().into()).collect(),
+            ..SharedSyms::default()
+        };
+        Fact::Shared(s, needed)
+    }
+
+    fn embedded(name: &str, path: &str) -> Decision {
+        Decision::new(
+            LibName::Name(name.into()),
+            Subject::Ref { site: Site::Driver { arg: 0 } },
+            Outcome::embed(path.into()),
+            Reason::FirstArchive,
+        )
+    }
+
+    fn check_facts(inputs: Vec<Fact>, wraps: &[&str], expected: Vec<(usize, Finding)>) {
+        let facts = LinkFacts { inputs, wraps: wraps.iter().map(|w| w.as_bytes().into()).collect() };
+        let decisions = vec![embedded("x", "/L/libx.a"), embedded("y", "/L/liby.a")];
+        let summary = summarize(&facts);
+        assert_eq!(check(&decisions, &summary), expected, "{summary:?}");
+    }
+
+    fn missing(member: &str, names: &[&str]) -> Finding {
+        Finding::Missing(vec![(member.into(), names.iter().map(|n| n.as_bytes().into()).collect())])
+    }
+
+    #[test]
+    fn closure_rules() {
+        let user = || Fact::Object(obj("t.o", &["f"], &["x"]));
+        let libx = |undef: &[&str]| archive("/L/libx.a", vec![obj("x.o", &["x"], undef)]);
+        let libc = || shared(&["malloc"], Needed::Always);
+        // Everything resolves: no finding.
+        check_facts(vec![user(), libx(&["malloc"]), libc()], &[], vec![]);
+        // Placed before its user: ld takes nothing from it.
+        check_facts(vec![libx(&[]), user(), libc()], &[], vec![(0, Finding::Unused)]);
+        // A strong reference nothing defines is missing, named by member.
+        check_facts(
+            vec![user(), libx(&["omp_get_thread_num"])],
+            &[],
+            vec![(0, missing("libx.a(x.o)", &["omp_get_thread_num"]))],
+        );
+        // A weak one is fine (the gABI: it resolves to zero).
+        check_facts(vec![user(), libx(&["~__gmon_start__"])], &[], vec![]);
+        // Members of two embedded archives find each other in a group.
+        let liby = || archive("/L/liby.a", vec![obj("y.o", &["y"], &["x"])]);
+        let usey = || Fact::Object(obj("t.o", &["f"], &["y"]));
+        check_facts(vec![usey(), Fact::GroupStart, libx(&[]), liby(), Fact::GroupEnd], &[], vec![]);
+        // Without the group, x comes too late for y's reference.
+        check_facts(
+            vec![usey(), libx(&[]), liby()],
+            &[],
+            vec![(0, Finding::Unused), (1, missing("liby.a(y.o)", &["x"]))],
+        );
+        // An --as-needed library that nothing needs yet when read defines nothing.
+        check_facts(
+            vec![shared(&["malloc"], Needed::AsNeeded), user(), libx(&["malloc"])],
+            &[],
+            vec![(0, missing("libx.a(x.o)", &["malloc"]))],
+        );
+        // --wrap: a reference to SYM needs __wrap_SYM; __real_SYM needs SYM.
+        let wrapx = || archive("/L/libx.a", vec![obj("x.o", &["x", "__wrap_open"], &["__real_open"])]);
+        let useopen = || Fact::Object(obj("t.o", &["f"], &["x", "open"]));
+        check_facts(vec![useopen(), wrapx(), shared(&["open"], Needed::Always)], &["open"], vec![]);
+        check_facts(vec![useopen(), wrapx()], &["open"], vec![(0, missing("libx.a(x.o)", &["open"]))]);
+        // A whole archive is linked whole, wherever it sits.
+        let whole = Fact::Archive {
+            path: "/L/libx.a".into(),
+            syms: ArchiveSyms { index: None, members: vec![obj("x.o", &["x"], &["z"])], thin: false },
+            whole: true,
+        };
+        check_facts(vec![whole, user()], &[], vec![(0, missing("libx.a(x.o)", &["z"]))]);
+    }
+
+    #[test]
+    fn decision_rules() {
+        let mut ds = vec![embedded("x", "/L/libx.a")];
+        ds.push(Decision::new(
+            LibName::Name("m".into()),
+            Subject::Dep { of: LibName::Name("x".into()), via: "/L/x.pc".into() },
+            Outcome::Add { token: "-lm".into() },
+            Reason::RuntimeLibrary,
+        ));
+        ds.push(Decision::new(
+            LibName::Name("lzma".into()),
+            Subject::Dep { of: LibName::Name("m".into()), via: "/L/m.pc".into() },
+            Outcome::Add { token: "-llzma".into() },
+            Reason::FirstArchive,
+        ));
+        unused(&mut ds, 0);
+        assert_eq!(ds.len(), 1, "what was added for an unused archive goes too, and what was added for that");
+        assert_eq!((&ds[0].outcome, &ds[0].reason), (&Outcome::Keep, &Reason::Unused));
+
+        let names: Vec<Name> = ["a", "b", "c", "d", "e"].iter().map(|n| n.as_bytes().into()).collect();
+        let p = provider(&ds[0], "-lgomp".into(), "/G/libgomp.so".into(), &names[..2], "libx.a(x.o)".into());
+        assert_eq!(p.lib, LibName::Name("gomp".into()));
+        assert_eq!(p.outcome, Outcome::Add { token: "-lgomp".into() });
+        let p =
+            provider(&ds[0], "-l:libcudart.so.12".into(), "/C/libcudart.so.12".into(), &names, "m".into());
+        assert_eq!(p.lib, LibName::Verbatim("libcudart.so.12".into()));
+        assert!(matches!(p.reason, Reason::Provides { ref symbols, more: 2, .. } if symbols.len() == 3));
+
+        let mut d = embedded("x", "/L/libx.a");
+        unresolved(&mut d, "libx.a(x.o)".into(), &names[..1], Some("/L/libx.so".into()));
+        assert_eq!(d.outcome, Outcome::Keep, "a twin serves instead");
+        assert!(matches!(d.warning, Some(Warning::Unresolved { shared: true, .. })));
+        let mut d = embedded("x", "/L/libx.a");
+        unresolved(&mut d, "libx.a(x.o)".into(), &names[..1], None);
+        assert_eq!(d.outcome, Outcome::embed("/L/libx.a".into()), "no twin: embedded, as ld would");
+        assert!(matches!(d.warning, Some(Warning::Unresolved { shared: false, .. })));
+    }
+}

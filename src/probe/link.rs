@@ -1,0 +1,823 @@
+//! The facts of the closure check: the link's inputs as ld will see them
+//! after the rewrite, each with its symbol facts, and the check's result,
+//! cached.
+//!
+//! [`plan`] reads the rewritten arguments (pure): objects, archives and
+//! shared objects by path, every `-l` (ld searches for it), group bounds,
+//! `--as-needed` state, `--whole-archive`, `--wrap`, and the driver's
+//! implicit libraries at the end. [`Probe::link_summary`] then finds the
+//! files the way ld does (each `-L` dir then the system dirs, `libNAME.so`
+//! before `libNAME.a` in each, the first dir wins; `-l:FILE` exactly; not
+//! solink's LIBSDIR or workspace, which ld never searches), follows linker
+//! scripts (glibc's `libc.so`), and identifies every file by the `fstat`
+//! of the descriptor it opened. The result of the check is cached under a
+//! key holding every input's identity and the command's structure, so a
+//! warm link opens its inputs but reads no symbol table; on a miss,
+//! archive digests come from the cache by identity (shared libraries are
+//! read again: decoding libc.so.6's digest costs as much as its `.dynsym`).
+
+use std::collections::HashMap;
+use std::ffi::{OsStr, OsString};
+use std::io::Read;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use crate::archive::script;
+use crate::args::{self, LibName, Site, Syntax};
+use crate::closure::Needed;
+use crate::fsx::{self, FileId};
+use crate::policy::verify::{ArchiveUse, Fact, LinkFacts, Summary};
+use crate::symbols::{self, Digest, Name};
+
+use super::Probe;
+
+/// One input of the link, before the files are found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Item {
+    File(PathBuf),
+    /// `-lNAME` or `-l:FILE`; `static_` after `-Bstatic` (only `.a`).
+    Lib {
+        name: LibName,
+        static_: bool,
+    },
+    GroupStart,
+    GroupEnd,
+    AsNeeded(bool),
+    Whole(bool),
+}
+
+/// The link as ld will see it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub items: Vec<Item>,
+    /// `-L` dirs, in order.
+    pub lib_dirs: Vec<PathBuf>,
+    pub wraps: Vec<Name>,
+}
+
+/// (argument, piece): where a linker piece sits.
+type PieceAt = (usize, usize);
+
+/// ld options whose value is a separate piece that is not an input.
+const TAKES_VALUE: &[&str] = &[
+    "-rpath",
+    "-rpath-link",
+    "--rpath-link",
+    "-soname",
+    "-h",
+    "-o",
+    "-T",
+    "--version-script",
+    "-L",
+    "-z",
+    "-e",
+    "--entry",
+    "--dynamic-linker",
+    "-Map",
+    "-u",
+    "--undefined",
+    "-y",
+    "--exclude-libs",
+    "--hash-style",
+    "-m",
+    "--sysroot",
+    "-plugin",
+    "-plugin-opt",
+];
+
+/// Reads the rewritten command (`args`, in `syntax`, run by `driver`).
+/// gcc and clang pass `--as-needed` to every link on this machine's
+/// Debian builds (`gcc -dumpspecs`: `%{!fsanitize=*:--as-needed}`); that is
+/// assumed for every gcc-syntax driver rather than asked (asking costs a
+/// process per link). For gcc and clang the implicit libraries come last:
+/// `-lgcc --as-needed -lgcc_s --no-as-needed -lc -lgcc` (gcc's
+/// `LIBGCC_SPEC`/`LIB_SPEC`), after `-lstdc++ -lm` for a C++ driver (by its
+/// name) and `-lgomp` for `-fopenmp`; none with `-nostdlib` or
+/// `-nodefaultlibs`, and none for ld itself.
+pub fn plan(args: &[OsString], syntax: Syntax, driver: &OsStr) -> Option<Plan> {
+    let cmd = args::classify_as(args.to_vec(), syntax).ok()?;
+    let mut driver_libs: HashMap<usize, (LibName, bool)> = HashMap::new();
+    let mut piece_libs: HashMap<PieceAt, (LibName, bool, PieceAt)> = HashMap::new();
+    for r in &cmd.libs {
+        match &r.site {
+            Site::Driver { arg } => {
+                driver_libs.insert(*arg, (r.name.clone(), r.static_region));
+            }
+            Site::Linker { first, last } => {
+                piece_libs.insert(
+                    (first.arg, first.index),
+                    (r.name.clone(), r.static_region, (last.arg, last.index)),
+                );
+            }
+        }
+    }
+    let mut plan = Plan { lib_dirs: cmd.lib_dirs.clone(), ..Plan::default() };
+    let gcc = syntax == Syntax::Gcc;
+    if gcc {
+        plan.items.push(Item::AsNeeded(true));
+    }
+    let (mut nodefault, mut openmp) = (false, false);
+    let mut skip_to: Option<PieceAt> = None;
+    let mut pending: Option<String> = None;
+    for (ai, arg) in cmd.args.iter().enumerate() {
+        if let Some((name, static_)) = driver_libs.get(&ai) {
+            plan.items.push(Item::Lib { name: name.clone(), static_: *static_ });
+            continue;
+        }
+        if let Some((_, pieces)) = &arg.linker {
+            for (pi, piece) in pieces.iter().enumerate() {
+                if let Some(end) = skip_to {
+                    if (ai, pi) <= end {
+                        continue;
+                    }
+                    skip_to = None;
+                }
+                if let Some((name, static_, last)) = piece_libs.get(&(ai, pi)) {
+                    plan.items.push(Item::Lib { name: name.clone(), static_: *static_ });
+                    skip_to = Some(*last);
+                    continue;
+                }
+                ld_piece(piece, &mut pending, &mut plan);
+            }
+            continue;
+        }
+        let tokens = cmd.arg_tokens(arg);
+        let first = tokens.first().map(|t| t.as_bytes()).unwrap_or_default();
+        match first {
+            b"-nostdlib" | b"-nodefaultlibs" if gcc => nodefault = true,
+            b"-fopenmp" if gcc => openmp = true,
+            _ if !gcc => {
+                for t in tokens {
+                    ld_piece(t, &mut pending, &mut plan);
+                }
+            }
+            _ if tokens.len() == 1 && !first.starts_with(b"-") && args::looks_like_input(&tokens[0]) => {
+                plan.items.push(Item::File(PathBuf::from(&tokens[0])));
+            }
+            _ => {}
+        }
+    }
+    if gcc && !nodefault {
+        let lib = |n: &str| Item::Lib { name: LibName::Name(n.into()), static_: false };
+        let base = Path::new(driver).file_name().map(OsStr::as_bytes).unwrap_or_default();
+        if openmp {
+            plan.items.push(lib("gomp"));
+        }
+        if base.windows(2).any(|w| w == b"++") {
+            plan.items.extend([lib("stdc++"), lib("m")]);
+        }
+        plan.items.extend([
+            lib("gcc"),
+            Item::AsNeeded(true),
+            lib("gcc_s"),
+            Item::AsNeeded(false),
+            lib("c"),
+            lib("gcc"),
+        ]);
+    }
+    Some(plan)
+}
+
+/// One ld argument that is not a library reference.
+fn ld_piece(piece: &OsStr, pending: &mut Option<String>, plan: &mut Plan) {
+    let p = piece.as_bytes();
+    if let Some(option) = pending.take() {
+        if option.ends_with("wrap") {
+            plan.wraps.push(p.into());
+        }
+        return;
+    }
+    let text = String::from_utf8_lossy(p);
+    match &*text {
+        "--start-group" | "-(" => plan.items.push(Item::GroupStart),
+        "--end-group" | "-)" => plan.items.push(Item::GroupEnd),
+        "--as-needed" => plan.items.push(Item::AsNeeded(true)),
+        "--no-as-needed" => plan.items.push(Item::AsNeeded(false)),
+        "--whole-archive" => plan.items.push(Item::Whole(true)),
+        "--no-whole-archive" => plan.items.push(Item::Whole(false)),
+        "--wrap" | "-wrap" => *pending = Some(text.into_owned()),
+        t if TAKES_VALUE.contains(&t) => *pending = Some(text.into_owned()),
+        t => {
+            if let Some(sym) = t.strip_prefix("--wrap=").or_else(|| t.strip_prefix("-wrap=")) {
+                plan.wraps.push(sym.as_bytes().into());
+            } else if !t.starts_with('-') && args::looks_like_input(piece) {
+                plan.items.push(Item::File(PathBuf::from(piece)));
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Object,
+    Archive { thin: bool },
+    Shared,
+}
+
+/// One file of the link after scripts are followed.
+#[derive(Clone, Debug)]
+enum Entry {
+    File { path: PathBuf, id: FileId, kind: Kind, needed: Needed, whole: bool },
+    GroupStart,
+    GroupEnd,
+}
+
+/// This run's digests, by identity: a check runs a few rounds.
+#[derive(Default)]
+pub struct Memo {
+    digests: HashMap<FileId, Digest>,
+    system: Option<Vec<PathBuf>>,
+    finder: Finder,
+}
+
+const MAX_SCRIPT: u64 = 1 << 20;
+const MAX_SCRIPT_DEPTH: usize = 8;
+const MAX_ENTRIES: usize = 100_000;
+
+impl Probe<'_> {
+    /// ld's search dirs for this link: its `-L` dirs, then the system dirs.
+    fn ld_dirs(&mut self, plan: &Plan) -> Vec<PathBuf> {
+        if self.link.system.is_none() {
+            self.link.system = Some(self.search.system_dirs());
+        }
+        let mut dirs = plan.lib_dirs.clone();
+        dirs.extend(self.link.system.iter().flatten().cloned());
+        dirs
+    }
+
+    /// The closure's result for the link `plan` describes; `None` when a
+    /// file cannot be found or read (ld would fail the link itself, or the
+    /// check cannot say).
+    pub fn link_summary(&mut self, plan: &Plan) -> Option<Summary> {
+        let dirs = self.ld_dirs(plan);
+        let quick = quick_key(plan, &dirs, &mut self.link.finder);
+        if let (Some(cache), Some(key)) = (&self.cache, &quick) {
+            if let Some(summary) = cache.get_lines(key).and_then(|l| decode(&l)) {
+                return Some(summary);
+            }
+        }
+        let mut entries = Vec::new();
+        let mut needed = Needed::Always;
+        let mut whole = false;
+        for item in &plan.items {
+            match item {
+                Item::AsNeeded(on) => needed = if *on { Needed::AsNeeded } else { Needed::Always },
+                Item::Whole(on) => whole = *on,
+                Item::GroupStart => entries.push(Entry::GroupStart),
+                Item::GroupEnd => entries.push(Entry::GroupEnd),
+                Item::File(path) => {
+                    expand(path, &dirs, &mut self.link.finder, needed, whole, 0, &mut entries)?
+                }
+                Item::Lib { name, static_ } => {
+                    let path = ld_find(name, *static_, &dirs, &mut self.link.finder)?;
+                    expand(&path, &dirs, &mut self.link.finder, needed, whole, 0, &mut entries)?;
+                }
+            }
+        }
+        let key = summary_key(&entries, &plan.wraps);
+        let cacheable =
+            !entries.iter().any(|e| matches!(e, Entry::File { kind: Kind::Archive { thin: true }, .. }));
+        let store = |cache: &crate::cache::Cache, summary: &Summary| {
+            cache.put_lines(&key, &encode(summary));
+            if let Some(quick) = &quick {
+                cache.put_lines(quick, &encode(summary));
+            }
+        };
+        if let (Some(cache), true) = (&self.cache, cacheable) {
+            if let Some(summary) = cache.get_lines(&key).and_then(|l| decode(&l)) {
+                store(cache, &summary);
+                return Some(summary);
+            }
+        }
+        let facts = self.facts(&entries, &plan.wraps)?;
+        let summary = crate::policy::verify::summarize(&facts);
+        if let (Some(cache), true) = (&self.cache, cacheable) {
+            store(cache, &summary);
+        }
+        Some(summary)
+    }
+
+    fn facts(&mut self, entries: &[Entry], wraps: &[Name]) -> Option<LinkFacts> {
+        let mut facts = LinkFacts { inputs: Vec::new(), wraps: wraps.to_vec() };
+        for e in entries {
+            let Entry::File { path, id, kind, needed, whole } = e else {
+                facts.inputs.push(if matches!(e, Entry::GroupStart) {
+                    Fact::GroupStart
+                } else {
+                    Fact::GroupEnd
+                });
+                continue;
+            };
+            let digest = self.digest(path, *id, *kind)?;
+            facts.inputs.push(match digest {
+                Digest::Object(o) => Fact::Object(o),
+                Digest::Archive(a) => Fact::Archive { path: path.clone(), syms: a, whole: *whole },
+                Digest::Shared(s) => Fact::Shared(s, *needed),
+                Digest::Script(_) => return None,
+            });
+        }
+        Some(facts)
+    }
+
+    /// A file's digest: from this run, else (an archive) from the cache by
+    /// identity, else read. A file that changed since it was identified is
+    /// read but not cached under the old identity.
+    fn digest(&mut self, path: &Path, id: FileId, kind: Kind) -> Option<Digest> {
+        if let Some(d) = self.link.digests.get(&id) {
+            return Some(d.clone());
+        }
+        let archive = matches!(kind, Kind::Archive { thin: false });
+        if let (Some(cache), true) = (&self.cache, archive) {
+            if let Some(d) = cache.get_digest(&id) {
+                self.link.digests.insert(id, d.clone());
+                return Some(d);
+            }
+        }
+        let (read_id, d) = symbols::read(path).ok()?;
+        if read_id == id {
+            if let (Some(cache), true) = (&self.cache, archive) {
+                cache.put_digest(&id, &d);
+            }
+            self.link.digests.insert(id, d.clone());
+        }
+        Some(d)
+    }
+
+    /// Which shared libraries of ld's search dirs define `missing`, and
+    /// what none defines (a second probe round, only when something is
+    /// missing).
+    ///
+    /// The answer is cached under the symbols asked for and the identity of
+    /// every dir searched (a library added, removed or replaced by rename
+    /// changes its dir), so a warm link with an added provider does not
+    /// read the shared libraries of the search dirs again.
+    pub fn providers(&mut self, plan: &Plan, missing: &[Name]) -> (Vec<symbols::Provider>, Vec<Name>) {
+        let dirs = self.ld_dirs(plan);
+        let mut key = format!("solink-providers 1 {}:{}", u8::from(self.target.class64), self.target.machine);
+        let mut keyed = true;
+        for dir in &dirs {
+            match std::fs::metadata(dir) {
+                Ok(m) => key.push_str(&format!(" d:{}:", FileId::of(&m).key())),
+                Err(_) => keyed = false,
+            }
+            escape(&mut key, dir.as_os_str().as_bytes());
+        }
+        for n in missing {
+            key.push(' ');
+            escape(&mut key, n);
+        }
+        let cache = self.cache.as_ref().filter(|_| keyed);
+        if let Some(found) = cache.and_then(|c| c.get_lines(&key)).and_then(|l| decode_providers(&l)) {
+            return found;
+        }
+        let found = symbols::providers(&dirs, missing, self.target);
+        if let Some(c) = cache {
+            c.put_lines(&key, &encode_providers(&found));
+        }
+        found
+    }
+}
+
+/// The key a warm link looks its result up by, with few system calls:
+/// the identity of every file the command names and of every library ld
+/// finds in a `-L` dir (each opened once), and for the libraries ld finds
+/// in the system dirs (libc, libgcc_s, libm...), the identity of those
+/// dirs: a package upgrade renames new files into place, which changes
+/// the dir. `None` when that cannot stand for the inputs (a linker script
+/// or a thin archive outside the system dirs, a file that cannot be
+/// opened): then only the full key (`summary_key`) is used.
+fn quick_key(plan: &Plan, dirs: &[PathBuf], finder: &mut Finder) -> Option<String> {
+    let user_dirs = &dirs[..plan.lib_dirs.len().min(dirs.len())];
+    let mut key = format!("{FORMAT} quick");
+    let mut system = false;
+    let file = |key: &mut String, tag: &str, path: &Path| -> Option<()> {
+        let (mut f, id) = fsx::open_regular(path).ok()?;
+        let mut head = [0u8; 8];
+        let n = read_head(&mut f, &mut head)?;
+        // Only whole archives and ELF files: a script names other files.
+        if !(head[..n].starts_with(b"!<arch>\n") || head[..n].starts_with(b"\x7fELF")) {
+            return None;
+        }
+        key.push_str(&format!(" {tag}:{}:", id.key()));
+        escape(key, path.as_os_str().as_bytes());
+        Some(())
+    };
+    for item in &plan.items {
+        match item {
+            Item::File(path) => file(&mut key, "f", path)?,
+            Item::Lib { name, static_ } => match ld_find(name, *static_, user_dirs, finder) {
+                Some(path) => file(&mut key, "l", &path)?,
+                None => {
+                    system = true;
+                    key.push_str(&format!(" s{}:", u8::from(*static_)));
+                    escape(&mut key, name.display().as_bytes());
+                }
+            },
+            Item::GroupStart => key.push_str(" ("),
+            Item::GroupEnd => key.push_str(" )"),
+            Item::AsNeeded(on) => key.push_str(if *on { " ?" } else { " !" }),
+            Item::Whole(on) => key.push_str(if *on { " w" } else { " -w" }),
+        }
+    }
+    if system {
+        for dir in &dirs[user_dirs.len()..] {
+            let id = FileId::of(&std::fs::metadata(dir).ok()?);
+            key.push_str(&format!(" d:{}:", id.key()));
+            escape(&mut key, dir.as_os_str().as_bytes());
+        }
+    }
+    for w in &plan.wraps {
+        key.push_str(" wrap:");
+        escape(&mut key, w);
+    }
+    Some(key)
+}
+
+/// The file ld picks for `name`: in each dir, `libNAME.so` (unless
+/// static) then `libNAME.a`; `-l:FILE` exactly.
+fn ld_find(name: &LibName, static_: bool, dirs: &[PathBuf], finder: &mut Finder) -> Option<PathBuf> {
+    let files: Vec<OsString> = match name {
+        LibName::Verbatim(f) => vec![f.clone()],
+        LibName::Name(n) if static_ => vec![crate::policy::archive_file_name(n)],
+        LibName::Name(n) => vec![crate::policy::shared_file_name(n), crate::policy::archive_file_name(n)],
+    };
+    dirs.iter().find_map(|d| files.iter().find_map(|f| finder.lookup(d, f)))
+}
+
+/// Looks files up in dirs: a `stat` each for a few lookups, and once a
+/// dir has had more than [`BUSY`] of them, one listing of it (as
+/// `search.rs` does: a link of a thousand `-l`s over 64 `-L` dirs would
+/// otherwise make a hundred thousand `stat`s, and a small link lists
+/// nothing).
+#[derive(Default)]
+pub struct Finder {
+    /// Per dir: lookups so far, and once listed, its names (`None`
+    /// when it could not be listed).
+    dirs: HashMap<PathBuf, (usize, Option<Listing>)>,
+}
+
+type Listing = Option<std::collections::HashSet<OsString>>;
+
+const BUSY: usize = 8;
+
+impl Finder {
+    fn lookup(&mut self, dir: &Path, file: &OsStr) -> Option<PathBuf> {
+        let (count, listing) = self.dirs.entry(dir.to_path_buf()).or_default();
+        *count += 1;
+        if listing.is_none() && *count > BUSY {
+            *listing = Some(
+                std::fs::read_dir(dir)
+                    .ok()
+                    .map(|e| e.filter_map(|e| e.ok().map(|e| e.file_name())).collect()),
+            );
+        }
+        if let Some(Some(names)) = listing {
+            if !names.contains(file) {
+                return None;
+            }
+        }
+        Some(dir.join(file)).filter(|p| p.is_file())
+    }
+}
+
+/// Opens `path`, identifies it and, for a linker script, follows its
+/// inputs (a relative name ld cannot open as given is looked for in its
+/// search dirs, as `symbols::expand` does).
+fn expand(
+    path: &Path,
+    dirs: &[PathBuf],
+    finder: &mut Finder,
+    needed: Needed,
+    whole: bool,
+    depth: usize,
+    out: &mut Vec<Entry>,
+) -> Option<()> {
+    if depth > MAX_SCRIPT_DEPTH || out.len() > MAX_ENTRIES {
+        return None;
+    }
+    let (mut file, id) = fsx::open_regular(path).ok()?;
+    let mut head = [0u8; 20];
+    let n = read_head(&mut file, &mut head)?;
+    let head = &head[..n];
+    let kind = if head.starts_with(b"!<arch>\n") {
+        Some(Kind::Archive { thin: false })
+    } else if head.starts_with(b"!<thin>\n") {
+        Some(Kind::Archive { thin: true })
+    } else if head.starts_with(b"\x7fELF") && n >= 18 {
+        let e_type = if head[5] == 2 {
+            u16::from_be_bytes([head[16], head[17]])
+        } else {
+            u16::from_le_bytes([head[16], head[17]])
+        };
+        match e_type {
+            object::elf::ET_REL => Some(Kind::Object),
+            object::elf::ET_DYN => Some(Kind::Shared),
+            _ => return None,
+        }
+    } else {
+        None
+    };
+    if let Some(kind) = kind {
+        out.push(Entry::File { path: path.to_path_buf(), id, kind, needed, whole });
+        return Some(());
+    }
+    let data = fsx::read_capped(file, id.size, MAX_SCRIPT).ok()?;
+    if !script::looks_like_script(&data) {
+        return None;
+    }
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let grouped = symbols::script_is_group(&data);
+    if grouped {
+        out.push(Entry::GroupStart);
+    }
+    for input in script::inputs(&data, dir) {
+        let file = match input {
+            script::Input::File(f) if !f.exists() => {
+                f.file_name().and_then(|n| dirs.iter().map(|d| d.join(n)).find(|p| p.is_file())).unwrap_or(f)
+            }
+            script::Input::File(f) => f,
+            script::Input::Lib(name) => {
+                let name = match name.as_bytes().strip_prefix(b":") {
+                    Some(f) => LibName::Verbatim(OsStr::from_bytes(f).to_owned()),
+                    None => LibName::Name(name),
+                };
+                ld_find(&name, false, dirs, finder)?
+            }
+        };
+        expand(&file, dirs, finder, needed, whole, depth + 1, out)?;
+    }
+    if grouped {
+        out.push(Entry::GroupEnd);
+    }
+    Some(())
+}
+
+fn read_head(file: &mut std::fs::File, buf: &mut [u8]) -> Option<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match file.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+    Some(n)
+}
+
+const FORMAT: &str = "solink-closure 1";
+
+/// The cache key: every file's kind, `--as-needed` state, whole-archive
+/// state, identity and path, the groups and the wraps, in order.
+fn summary_key(entries: &[Entry], wraps: &[Name]) -> String {
+    let mut key = String::from(FORMAT);
+    for e in entries {
+        match e {
+            Entry::GroupStart => key.push_str(" ("),
+            Entry::GroupEnd => key.push_str(" )"),
+            Entry::File { path, id, kind, needed, whole } => {
+                let k = match kind {
+                    Kind::Object => 'o',
+                    Kind::Archive { .. } => 'a',
+                    Kind::Shared => 's',
+                };
+                let n = if *needed == Needed::AsNeeded { '?' } else { '!' };
+                let w = if *whole { 'w' } else { '-' };
+                key.push_str(&format!(" {k}{n}{w}:{}:", id.key()));
+                escape(&mut key, path.as_os_str().as_bytes());
+            }
+        }
+    }
+    for w in wraps {
+        key.push_str(" wrap:");
+        escape(&mut key, w);
+    }
+    key
+}
+
+/// Every byte outside `!`..`~`, and the backslash, as `\xx`.
+fn escape(out: &mut String, bytes: &[u8]) {
+    for &b in bytes {
+        if b.is_ascii_graphic() && b != b'\\' {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("\\{b:02x}"));
+        }
+    }
+}
+
+fn unescape(text: &str) -> Option<Vec<u8>> {
+    let b = text.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' {
+            out.push(u8::from_str_radix(std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    Some(out)
+}
+
+fn esc(bytes: &[u8]) -> String {
+    let mut s = String::new();
+    escape(&mut s, bytes);
+    s
+}
+
+/// The summary as cache lines: `A PULLED PATH`, then `M MEMBER SYM...`
+/// for each of its members with missing symbols; `end` last.
+fn encode(s: &Summary) -> Vec<String> {
+    let mut lines = Vec::new();
+    for a in &s.archives {
+        lines.push(format!("A {} {}", u8::from(a.pulled), esc(a.path.as_os_str().as_bytes())));
+        for (member, names) in &a.missing {
+            let mut l = format!("M {}", esc(member.as_bytes()));
+            for n in names {
+                l.push(' ');
+                escape(&mut l, n);
+            }
+            lines.push(l);
+        }
+    }
+    lines.push("end".to_string());
+    lines
+}
+
+/// Providers as cache lines: `P TOKEN PATH SYM...` each, `L SYM...` for
+/// what none defines, `end` last.
+fn encode_providers((found, left): &(Vec<symbols::Provider>, Vec<Name>)) -> Vec<String> {
+    let mut lines = Vec::new();
+    for p in found {
+        let mut l = format!("P {} {}", esc(p.token.as_bytes()), esc(p.path.as_os_str().as_bytes()));
+        for n in &p.symbols {
+            l.push(' ');
+            escape(&mut l, n);
+        }
+        lines.push(l);
+    }
+    let mut l = String::from("L");
+    for n in left {
+        l.push(' ');
+        escape(&mut l, n);
+    }
+    lines.push(l);
+    lines.push("end".to_string());
+    lines
+}
+
+fn decode_providers(lines: &[String]) -> Option<(Vec<symbols::Provider>, Vec<Name>)> {
+    let (last, body) = lines.split_last()?;
+    if last != "end" {
+        return None;
+    }
+    let names = |words: std::str::Split<'_, char>| {
+        words.map(|w| unescape(w).map(Name::from)).collect::<Option<Vec<Name>>>()
+    };
+    let mut found = Vec::new();
+    let mut left = None;
+    for l in body {
+        let mut words = l.split(' ');
+        match words.next()? {
+            "P" => {
+                let token = OsStr::from_bytes(&unescape(words.next()?)?).to_owned();
+                let path = PathBuf::from(OsStr::from_bytes(&unescape(words.next()?)?));
+                found.push(symbols::Provider { token, path, symbols: names(words)? });
+            }
+            "L" => left = Some(names(words)?),
+            _ => return None,
+        }
+    }
+    Some((found, left?))
+}
+
+fn decode(lines: &[String]) -> Option<Summary> {
+    let (last, body) = lines.split_last()?;
+    if last != "end" {
+        return None;
+    }
+    let mut s = Summary::default();
+    for l in body {
+        let mut words = l.split(' ');
+        match words.next()? {
+            "A" => {
+                let pulled = words.next()? == "1";
+                let path = PathBuf::from(OsStr::from_bytes(&unescape(words.next()?)?));
+                s.archives.push(ArchiveUse { path, pulled, missing: Vec::new() });
+            }
+            "M" => {
+                let member = String::from_utf8(unescape(words.next()?)?).ok()?;
+                let names = words.map(|w| unescape(w).map(Name::from)).collect::<Option<Vec<Name>>>()?;
+                s.archives.last_mut()?.missing.push((member, names));
+            }
+            _ => return None,
+        }
+    }
+    Some(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn os(v: &[&str]) -> Vec<OsString> {
+        v.iter().map(OsString::from).collect()
+    }
+
+    fn lib(n: &str) -> Item {
+        Item::Lib { name: LibName::Name(n.into()), static_: false }
+    }
+
+    #[test]
+    fn the_plan_is_the_command_as_ld_reads_it() {
+        let args = os(&[
+            "-shared",
+            "-o",
+            "x.so",
+            "a.o",
+            "-Wl,--start-group",
+            "/L/libx.a",
+            "-lm",
+            "-Wl,--end-group",
+            "-Wl,--wrap=open,--no-as-needed",
+            "-Wl,-rpath,/r/lib.so",
+            "-L/d",
+            "b.so",
+            "-Xlinker",
+            "--wrap",
+            "-Xlinker",
+            "close",
+        ]);
+        let p = plan(&args, Syntax::Gcc, OsStr::new("g++")).unwrap();
+        let mut expected = vec![
+            Item::AsNeeded(true),
+            Item::File("a.o".into()),
+            Item::GroupStart,
+            Item::File("/L/libx.a".into()),
+            lib("m"),
+            Item::GroupEnd,
+            Item::AsNeeded(false),
+            Item::File("b.so".into()),
+        ];
+        expected.extend([lib("stdc++"), lib("m"), lib("gcc"), Item::AsNeeded(true), lib("gcc_s")]);
+        expected.extend([Item::AsNeeded(false), lib("c"), lib("gcc")]);
+        assert_eq!(p.items, expected);
+        assert_eq!(p.lib_dirs, [PathBuf::from("/d")]);
+        assert_eq!(p.wraps, [Name::from(&b"open"[..]), Name::from(&b"close"[..])]);
+
+        let p =
+            plan(&os(&["-shared", "-nostdlib", "-fopenmp", "a.o"]), Syntax::Gcc, OsStr::new("gcc")).unwrap();
+        assert_eq!(
+            p.items,
+            [Item::AsNeeded(true), Item::File("a.o".into())],
+            "-nostdlib: no implicit libraries"
+        );
+        let p = plan(&os(&["-shared", "-fopenmp", "a.o"]), Syntax::Gcc, OsStr::new("gcc")).unwrap();
+        assert_eq!(p.items[2], lib("gomp"), "-fopenmp stands for -lgomp");
+        let p = plan(
+            &os(&["-shared", "a.o", "--start-group", "-lx", "--end-group"]),
+            Syntax::Ld,
+            OsStr::new("ld"),
+        )
+        .unwrap();
+        assert_eq!(
+            p.items,
+            [Item::File("a.o".into()), Item::GroupStart, lib("x"), Item::GroupEnd],
+            "ld: nothing implicit"
+        );
+    }
+
+    #[test]
+    fn summaries_read_back() {
+        let s = Summary {
+            archives: vec![
+                ArchiveUse {
+                    path: "/a b/libx.a".into(),
+                    pulled: true,
+                    missing: vec![("m\\1.o".into(), vec![Name::from(&b"f\xff"[..])])],
+                },
+                ArchiveUse { path: "/L/liby.a".into(), pulled: false, missing: vec![] },
+            ],
+        };
+        assert_eq!(decode(&encode(&s)), Some(s.clone()));
+        let mut torn = encode(&s);
+        torn.pop();
+        assert_eq!(decode(&torn), None, "a torn entry is a miss");
+    }
+
+    #[test]
+    fn providers_read_back() {
+        let p = symbols::Provider {
+            token: "-l:libcudart.so.12".into(),
+            path: "/c d/libcudart.so.12".into(),
+            symbols: vec![Name::from(&b"cudaMalloc"[..]), Name::from(&b"x y"[..])],
+        };
+        let found = (vec![p], vec![Name::from(&b"nowhere"[..])]);
+        assert_eq!(decode_providers(&encode_providers(&found)), Some(found.clone()));
+        let none = (Vec::new(), Vec::new());
+        assert_eq!(decode_providers(&encode_providers(&none)), Some(none));
+    }
+}

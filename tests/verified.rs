@@ -1,0 +1,286 @@
+//! Verified embedding (issue 11), end to end: each fixture of
+//! `fixtures/verified/` is linked through solink with `-l` names only, the
+//! result is loaded with `dlopen(RTLD_NOW)` in a separate process and
+//! called. The closure check must add what the archive implies (libgomp,
+//! the C++ runtime), leave an archive nothing uses as given, and keep a
+//! library whose symbols nothing provides dynamic (or warn).
+
+#[path = "support/mod.rs"]
+mod support;
+#[path = "support/verified.rs"]
+mod verified;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use verified::{Fixture, Verified, CXX, GGML, OPENMP};
+
+const SOLINK: &str = env!("CARGO_BIN_EXE_solink");
+
+/// `solink --explain DRIVER -shared -o OUT ARGS` in the fixture's dir, with
+/// its cache there too.
+fn solink(v: &Verified, extra: &[&str], driver: &str, out: &str, args: &[&str]) -> Output {
+    Command::new(SOLINK)
+        .current_dir(v.dir.path())
+        .env_remove("SOLINK_STRICT")
+        .env_remove("SOLINK_LIBSDIR")
+        .arg("--explain")
+        .arg("--cache-dir")
+        .arg(v.path("cache"))
+        .args(extra)
+        .args([driver, "-shared", "-o", out])
+        .args(args)
+        .output()
+        .expect("solink runs")
+}
+
+/// A link that must succeed: its stderr (the explanation).
+fn link(v: &Verified, driver: &str, out: &str, args: &[&str]) -> String {
+    let o = solink(v, &[], driver, out, args);
+    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(o.status.success(), "solink {driver} {args:?} failed:\n{stderr}");
+    stderr
+}
+
+/// The final command solink ran (`solink: command: ...`), as words.
+fn command(explain: &str) -> Vec<String> {
+    let line = explain.lines().find_map(|l| l.strip_prefix("solink: command: ")).expect("a command line");
+    shell_words::split(line).unwrap()
+}
+
+fn entry(v: &Verified, f: &Fixture) -> String {
+    v.entry(f.entry).to_str().unwrap().to_string()
+}
+
+fn lib_dir(v: &Verified) -> String {
+    format!("-L{}", v.lib_dir().display())
+}
+
+#[test]
+fn an_openmp_archive_gets_libgomp_and_computes() {
+    let v = Verified::new();
+    v.archive(&OPENMP);
+    let (entry, l) = (entry(&v, &OPENMP), lib_dir(&v));
+    let explain = link(&v, "gcc", "omp.so", &[&entry, &l, "-lompfix"]);
+    assert!(explain.contains("-lompfix: embed"), "{explain}");
+    let added = explain.lines().find(|l| l.starts_with("solink: -lgomp: added: provides ")).expect(&explain);
+    assert!(added.contains("omp_get_thread_num") || added.contains("GOMP_parallel"), "{added}");
+    assert!(added.ends_with("needed by libompfix.a(ompfix-ompfix.o)"), "{added}");
+    assert!(command(&explain).contains(&"-lgomp".to_string()), "{explain}");
+    assert_eq!(v.load(&v.path("omp.so")), Ok(OPENMP.value));
+    // Warm: the same answer from the cache.
+    let warm = link(&v, "gcc", "omp2.so", &[&entry, &l, "-lompfix"]);
+    assert!(warm.contains("-lgomp: added: provides"), "{warm}");
+    assert_eq!(v.load(&v.path("omp2.so")), Ok(OPENMP.value));
+}
+
+#[test]
+fn a_cxx_archive_linked_by_gcc_gets_the_cxx_runtime() {
+    let v = Verified::new();
+    v.archive(&CXX);
+    let (entry, l) = (entry(&v, &CXX), lib_dir(&v));
+    let explain = link(&v, "gcc", "cxx.so", &[&entry, &l, "-lcxxfix"]);
+    assert!(explain.contains("-lcxxfix: embed"), "{explain}");
+    assert!(explain.contains("solink: -lstdc++: added: provides "), "{explain}");
+    assert!(!explain.contains("-lasan"), "a sanitizer runtime is never a provider: {explain}");
+    assert_eq!(v.load(&v.path("cxx.so")), Ok(CXX.value));
+}
+
+#[test]
+fn the_ggml_shaped_set_links_with_names_only_in_either_order_and_driver() {
+    let v = Verified::new();
+    for f in &GGML {
+        v.archive(f);
+    }
+    let (entry, l) = (entry(&v, &GGML[0]), lib_dir(&v));
+    let natural = ["-lllama", "-lggml", "-lggml-cpu", "-lggml-base"];
+    let reverse: Vec<&str> = natural.iter().rev().copied().collect();
+    for driver in ["g++", "gcc"] {
+        for (order, libs) in [("natural", &natural[..]), ("reverse", &reverse[..])] {
+            let out = format!("ggml-{driver}-{order}.so");
+            let mut args = vec![entry.as_str(), l.as_str()];
+            args.extend(libs);
+            let explain = link(&v, driver, &out, &args);
+            for lib in natural {
+                assert!(explain.contains(&format!("solink: {lib}: embed")), "{driver} {order}: {explain}");
+            }
+            assert!(explain.contains("solink: -lgomp: added: provides"), "{driver} {order}: {explain}");
+            if driver == "gcc" {
+                assert!(explain.contains("solink: -lstdc++: added: provides"), "{order}: {explain}");
+            }
+            assert_eq!(v.load(&v.path(&out)), Ok(GGML[0].value), "{driver} {order}: {explain}");
+        }
+    }
+}
+
+#[test]
+fn an_archive_before_its_user_is_left_as_given() {
+    let v = Verified::new();
+    v.archive(&OPENMP);
+    let (entry, l) = (entry(&v, &OPENMP), lib_dir(&v));
+    let args = [l.as_str(), "-lompfix", entry.as_str()];
+    let explain = link(&v, "gcc", "before.so", &args);
+    assert!(!explain.contains("-lompfix: embed"), "{explain}");
+    let line = explain.lines().find(|l| l.starts_with("solink: -lompfix:")).expect(&explain);
+    assert!(line.contains("ld takes nothing from it"), "{line}");
+    assert!(!explain.contains("added"), "nothing is added for it: {explain}");
+    let mut plain = vec!["gcc", "-shared", "-o", "before.so"];
+    plain.extend(args);
+    assert_eq!(command(&explain), plain, "the plain link");
+    // The plain link's result: ld took nothing, so f's callee is undefined.
+    let err = v.load(&v.path("before.so")).expect_err("nothing was linked in");
+    assert!(err.contains("ompfix_entry"), "{err}");
+}
+
+/// `lib/libnoprov.a`, whose member calls `noprov_helper`, which no library
+/// defines; with `twin`, `lib/libnoprov.so` as well, which defines it.
+fn noprov(v: &Verified, twin: bool) -> PathBuf {
+    let src = v.path("noprov.c");
+    std::fs::write(
+        &src,
+        "int noprov_helper(void);\nint noprov_entry(void) { return noprov_helper() + 1; }\n",
+    )
+    .unwrap();
+    let helper = v.path("helper.c");
+    std::fs::write(&helper, "int noprov_helper(void) { return 6; }\n").unwrap();
+    let obj = v.path("obj/noprov.o");
+    run(Command::new("gcc").args(["-c", "-fPIC", "-o"]).arg(&obj).arg(&src));
+    let archive = v.path("lib/libnoprov.a");
+    run(Command::new("ar").arg("rcs").arg(&archive).arg(&obj));
+    if twin {
+        run(Command::new("gcc")
+            .args(["-shared", "-fPIC", "-o"])
+            .arg(v.path("lib/libnoprov.so"))
+            .arg(&src)
+            .arg(&helper));
+    }
+    archive
+}
+
+fn run(cmd: &mut Command) {
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{cmd:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Loads `so` with the fixture's lib dir on the loader's path.
+fn load_with_lib_dir(v: &Verified, so: &Path) -> Result<i32, String> {
+    let out = Command::new(v.loader()).env("LD_LIBRARY_PATH", v.lib_dir()).arg(so).arg("f").output().unwrap();
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
+    }
+    String::from_utf8_lossy(&out.stdout).trim().parse().map_err(|e| format!("{e}"))
+}
+
+#[test]
+fn a_symbol_nobody_provides_keeps_a_library_with_a_twin_dynamic() {
+    let v = Verified::new();
+    noprov(&v, true);
+    let (entry, l) = (v.entry("noprov_entry"), lib_dir(&v));
+    let entry = entry.to_str().unwrap();
+    let explain = link(&v, "gcc", "twin.so", &[entry, &l, "-lnoprov"]);
+    assert!(!explain.contains("-lnoprov: embed"), "{explain}");
+    assert!(command(&explain).contains(&"-lnoprov".to_string()), "{explain}");
+    let warning = explain
+        .lines()
+        .find(|l| l.contains("leaves noprov_helper undefined"))
+        .unwrap_or_else(|| panic!("a warning naming the symbol: {explain}"));
+    assert!(warning.contains("needed by libnoprov.a(noprov.o)"), "{warning}");
+    assert!(warning.contains("linking -lnoprov dynamically"), "{warning}");
+    // Never worse than dynamic linking: it is dynamic linking.
+    assert_eq!(load_with_lib_dir(&v, &v.path("twin.so")), Ok(7));
+}
+
+#[test]
+fn a_symbol_nobody_provides_without_a_twin_embeds_with_a_warning_and_strict_refuses() {
+    let v = Verified::new();
+    let archive = noprov(&v, false);
+    let (entry, l) = (v.entry("noprov_entry"), lib_dir(&v));
+    let entry = entry.to_str().unwrap();
+    let explain = link(&v, "gcc", "alone.so", &[entry, &l, "-lnoprov"]);
+    assert!(command(&explain).contains(&archive.display().to_string()), "embedded as ld would: {explain}");
+    let warning = explain.lines().find(|l| l.contains("leaves noprov_helper undefined")).expect(&explain);
+    assert!(warning.contains("embedding it anyway"), "{warning}");
+
+    let strict = solink(&v, &["--strict"], "gcc", "strict.so", &[entry, &l, "-lnoprov"]);
+    assert_eq!(strict.status.code(), Some(2), "{}", String::from_utf8_lossy(&strict.stderr));
+    let stderr = String::from_utf8_lossy(&strict.stderr);
+    assert!(stderr.contains("noprov_helper"), "{stderr}");
+    assert!(!v.path("strict.so").exists(), "refused before the link");
+}
+
+/// `--format json` carries the check's facts in new fields (schema 1 is
+/// unchanged: fields are only added).
+#[test]
+fn json_names_the_symbols_the_member_and_unused() {
+    let v = Verified::new();
+    v.archive(&OPENMP);
+    let (entry, l) = (entry(&v, &OPENMP), lib_dir(&v));
+    let json = |args: &[&str]| -> serde_json::Value {
+        let o = solink(&v, &["--format", "json", "--dry-run"], "gcc", "j.so", args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice(&o.stderr).expect("one line of JSON")
+    };
+    let doc = json(&[&entry, &l, "-lompfix"]);
+    assert_eq!(doc["schema"], 1);
+    let decisions = doc["decisions"].as_array().unwrap();
+    let gomp = decisions.iter().find(|d| d["added"] == "-lgomp").expect("-lgomp added");
+    assert_eq!(gomp["reason"], "provides");
+    assert_eq!(gomp["outcome"], "added");
+    assert_eq!(gomp["needed_by"], "libompfix.a(ompfix-ompfix.o)");
+    assert!(gomp["symbols"].as_array().is_some_and(|s| !s.is_empty()), "{gomp}");
+    let ompfix = decisions.iter().find(|d| d["library"] == "-lompfix").unwrap();
+    assert_eq!((ompfix["outcome"].clone(), ompfix["unused"].clone()), ("embed".into(), false.into()));
+
+    let doc = json(&[&l, "-lompfix", &entry]);
+    let ompfix = doc["decisions"].as_array().unwrap().iter().find(|d| d["library"] == "-lompfix").cloned();
+    let ompfix = ompfix.unwrap();
+    assert_eq!(ompfix["unused"], true, "{ompfix}");
+    assert_eq!(ompfix["reason"], "unused");
+    assert_eq!(ompfix["outcome"], "as-given");
+}
+
+/// A warm link reads no symbol table: not libc.so.6, libgomp.so or the
+/// archive's digest; the check's answers come from the cache by the
+/// inputs' identities (counted with strace).
+#[test]
+fn a_warm_link_reads_no_symbol_table() {
+    if !support::tools::require_tool("strace") {
+        return;
+    }
+    let v = Verified::new();
+    v.archive(&OPENMP);
+    let (entry, l) = (entry(&v, &OPENMP), lib_dir(&v));
+    link(&v, "gcc", "cold.so", &[&entry, &l, "-lompfix"]);
+    let log = v.path("strace.log");
+    let out = Command::new("strace")
+        .current_dir(v.dir.path())
+        .args(["-f", "-qq", "-e", "trace=openat,execve", "-o"])
+        .arg(&log)
+        .arg(SOLINK)
+        .arg("--cache-dir")
+        .arg(v.path("cache"))
+        .args(["gcc", "-shared", "-o", "warm.so", &entry, &l, "-lompfix"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&log).unwrap();
+    // solink's own opens, before it runs the driver: every file it reads
+    // goes through fsx (O_NONBLOCK); the dynamic loader's opens of
+    // solink's own libraries do not.
+    let pid = text.split_whitespace().next().unwrap_or_default();
+    let before_driver: Vec<&str> = text
+        .lines()
+        .filter(|l| l.split_whitespace().next() == Some(pid))
+        .skip(1)
+        .take_while(|l| !l.contains("execve("))
+        .filter(|l| l.contains("openat(") && l.contains("O_NONBLOCK"))
+        .collect();
+    assert!(before_driver.iter().any(|l| l.contains("libompfix.a")), "{text}");
+    for read in ["libc.so.6", "libgomp.so", "/sym-"] {
+        assert!(
+            !before_driver.iter().any(|l| l.contains(read)),
+            "a warm link opened {read}: {before_driver:#?}"
+        );
+    }
+    assert_eq!(v.load(&v.path("warm.so")), Ok(OPENMP.value));
+}
