@@ -521,6 +521,10 @@ fn expand(
         out.push(Entry::File { path: path.to_path_buf(), id, kind, needed, whole });
         return Some(());
     }
+    // The script is read whole, from its first byte: the head is part of
+    // it (a `/* GNU ld script` comment starts there).
+    use std::io::Seek;
+    file.rewind().ok()?;
     let data = fsx::read_capped(file, id.size, MAX_SCRIPT).ok()?;
     if !script::looks_like_script(&data) {
         return None;
@@ -729,6 +733,42 @@ mod tests {
 
     fn lib(n: &str) -> Item {
         Item::Lib { name: LibName::Name(n.into()), static_: false }
+    }
+
+    /// Regression: a script was read from where its 20-byte head ended, so
+    /// gcc's `libgcc_s.so` (a `/* GNU ld script` comment first) no longer
+    /// parsed once scripts were parsed as a grammar, and the whole closure
+    /// check turned itself off without a word.
+    #[test]
+    fn a_script_is_read_from_its_first_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let elf = std::env::current_exe().unwrap();
+        std::fs::copy(&elf, dir.path().join("libx.so.1")).unwrap();
+        std::fs::write(
+            dir.path().join("libx.so"),
+            "/* GNU ld script\n   Use the shared library, but some functions are only in\n   the static library.  */\nGROUP ( libx.so.1 )\n",
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        let dirs = [dir.path().to_path_buf()];
+        let found = expand(
+            &dir.path().join("libx.so"),
+            &dirs,
+            &mut Finder::default(),
+            Needed::Always,
+            false,
+            0,
+            &mut out,
+        );
+        assert_eq!(found, Some(()), "the script is followed");
+        let files: Vec<&Path> = out
+            .iter()
+            .filter_map(|e| match e {
+                Entry::File { path, .. } => Some(path.as_path()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(files, [dir.path().join("libx.so.1").as_path()]);
     }
 
     #[test]
