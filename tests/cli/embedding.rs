@@ -237,7 +237,8 @@ fn empty_archives_and_scripts() {
     let inner = pic(&dir, "L/libinner.a");
     let script = dir.write("L/libscripted.a", format!("GROUP ( {} )\n", inner.display()));
     let l = format!("-L{}", dir.path("L").display());
-    let (stdout, stderr) = dry_run(&dir, &["-shared", "-o", "x.so", &l, "-lempty", "-lscripted"]);
+    // An object that uses the script's archive, or ld would take nothing from it.
+    let (stdout, stderr) = dry_run(&dir, &["-shared", "-o", "x.so", &a_o(&dir), &l, "-lempty", "-lscripted"]);
     let w = words(&stdout);
     assert!(w.contains(&"-lempty".to_string()) && w.contains(&script.display().to_string()), "{stdout}");
     assert!(stderr.contains("an empty archive: nothing to embed"), "{stderr}");
