@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::ffi::{OsStr, OsString};
-use std::os::unix::ffi::OsStringExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::Path;
 
 use object::read::elf::{Dyn, ElfFile64, FileHeader};
@@ -57,6 +57,14 @@ pub fn from_fragments(frags: &[Fragment], own_name: &OsStr) -> (Vec<Dep>, Vec<Fl
                 (None, Some(Flag::Linker(vec![w])))
             }
             Meaning::Linker(args) => (None, Some(Flag::Linker(args))),
+            // A word that is no option is an input file. An absolute path
+            // goes to the driver as it is; a bare name (norm.pc says
+            // `libprotokit.a`, which Debian does not ship) is looked for
+            // like `-l:NAME`, so one that cannot be found keeps the archive
+            // dynamic instead of breaking the link.
+            Meaning::Other(w) if !w.as_bytes().starts_with(b"-") && !Path::new(&w).is_absolute() => {
+                (dep(LibName::Verbatim(w)), None)
+            }
             Meaning::Other(w) => (None, Some(Flag::Driver(w))),
         };
         if let Some(d) = dep.filter(|d| seen_deps.insert(d.clone())) {
@@ -205,7 +213,7 @@ mod tests {
         .unwrap();
         std::fs::write(
             d.join("libz.pc"),
-            "Name: z\nDescription: d\nVersion: 1\nLibs: -L/opt/z/lib -lz -pthread\nLibs.private: -fopenmp -l:libq.so.1 -rdynamic\n",
+            "Name: z\nDescription: d\nVersion: 1\nLibs: -L/opt/z/lib -lz -pthread\nLibs.private: -fopenmp -l:libq.so.1 -rdynamic libextra.a /opt/z/lib/libabs.a\n",
         )
         .unwrap();
         let config = crate::pkgconfig::Config {
@@ -217,14 +225,16 @@ mod tests {
         let (deps, flags) = from_fragments(&frags, OsStr::new("psx"));
         let lib = |n: &str| Dep::name(n);
         let verbatim = Dep { lib: LibName::Verbatim("libq.so.1".into()), runtime_file: None };
-        assert_eq!(deps, [lib("pthread"), lib("z"), lib("gomp"), verbatim]);
+        let extra = Dep { lib: LibName::Verbatim("libextra.a".into()), runtime_file: None };
+        assert_eq!(deps, [lib("pthread"), lib("z"), lib("gomp"), verbatim, extra]);
         let linker = |w: &[&str]| Flag::Linker(w.iter().map(OsString::from).collect());
         assert_eq!(
             flags,
             [
                 linker(&["-wrap", "pthread_create"]),
                 linker(&["-L/opt/z/lib"]),
-                Flag::Driver("-rdynamic".into())
+                Flag::Driver("-rdynamic".into()),
+                Flag::Driver("/opt/z/lib/libabs.a".into())
             ]
         );
     }
