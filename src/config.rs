@@ -238,6 +238,7 @@ impl Config {
     }
 
     /// Where `key` came from (for tests).
+    #[cfg(test)]
     pub fn origin(&self, key: &str) -> Option<&Origin> {
         SETTINGS.iter().position(|s| s.0 == key).map(|i| &self.origins[i])
     }

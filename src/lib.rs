@@ -4,33 +4,33 @@
 //! The pipeline is **classify → resolve → rewrite → run**:
 //! [`args::classify`] reads the gcc command line, [`resolve::Resolver::resolve`]
 //! decides each `-lNAME`, [`rewrite::rewrite`] builds the final argv, and
-//! [`exec`] execs the real driver. The library never reads the process
+//! `exec` execs the real driver. The library never reads the process
 //! environment or argv itself: [`run`] gets both as arguments.
 
 pub mod archive;
 pub mod args;
-pub mod audit;
+pub(crate) mod audit;
 pub mod cache;
-pub mod cli;
+pub(crate) mod cli;
 pub mod closure;
-pub mod config;
-pub mod decision;
-pub mod depfile;
-pub mod deps;
+pub(crate) mod config;
+pub(crate) mod decision;
+pub(crate) mod depfile;
+pub(crate) mod deps;
 mod error;
-pub mod exec;
-pub mod explain;
+pub(crate) mod exec;
+pub(crate) mod explain;
 pub mod fsx;
-pub mod logfile;
+pub(crate) mod logfile;
 pub mod pkgconfig;
-pub mod policy;
-pub mod probe;
+pub(crate) mod policy;
+pub(crate) mod probe;
 pub mod provenance;
 pub mod resolve;
 pub mod rewrite;
 pub mod search;
 pub mod symbols;
-pub mod sysdirs;
+pub(crate) mod sysdirs;
 pub mod text;
 
 use std::collections::HashMap;
