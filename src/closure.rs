@@ -270,6 +270,7 @@ fn index_of(a: &ArchiveSyms) -> Vec<(&[u8], u32)> {
 /// ld's archive member extraction over `inputs`. With `grouped`, the
 /// archives from the first to the last are searched as one group, as
 /// solink's rewrite encloses the archives it embeds.
+// Long on purpose: ld's extraction loop (inputs, groups, rescans) as one state machine, as bfd has it.
 pub fn closure(inputs: &[Input<'_>], grouped: bool) -> Closure {
     let first = inputs.iter().position(|i| matches!(i, Input::Archive(_)));
     let last = inputs.iter().rposition(|i| matches!(i, Input::Archive(_)));

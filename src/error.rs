@@ -108,6 +108,7 @@ pub enum Error {
 }
 
 impl fmt::Display for Error {
+    // Long on purpose: one arm per error variant: each message in one place.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Usage(usage) => write!(f, "{usage}"),

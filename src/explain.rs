@@ -195,6 +195,7 @@ fn reason_code(r: &Reason) -> &'static str {
 }
 
 /// The reason in words.
+// Long on purpose: one arm per reason: each message in one place.
 fn reason_text(cmd: &Command, d: &Decision) -> String {
     let file = match &d.lib {
         LibName::Name(n) => archive_file_name(n.as_os_str()).to_string_lossy().into_owned(),

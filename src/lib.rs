@@ -128,6 +128,8 @@ fn usage() -> String {
     )
 }
 
+// Long on purpose: the pipeline's steps in order, each a call; splitting it would hide the order.
+
 fn run_configured(
     argv: Vec<OsString>,
     env: &Env,

@@ -899,6 +899,7 @@ pub struct Requirement {
 
 /// `pkg.c`, pkgconf_compare_version: rpm's version comparison (runs of
 /// digits compare as numbers, runs of letters as strings, `~` sorts first).
+// Long on purpose: rpmvercmp as pkgconf has it, kept in its shape so the two can be compared line by line.
 fn compare_versions(a: Option<&[u8]>, b: Option<&[u8]>) -> i32 {
     let (Some(a), Some(b)) = (a, b) else {
         return if a.is_none() { -1 } else { 1 };
@@ -1034,6 +1035,7 @@ fn add_requirement(list: &mut Vec<Requirement>, req: Requirement) {
 /// operator must follow a blank (`a>=1` is a package named `a>=1`), the
 /// character right after an operator is skipped, and a trailing operator
 /// with no version drops the package.
+// Long on purpose: pkgconf's Requires state machine (dependency.c), kept in its shape to compare.
 fn parse_requires(value: &[u8], internal: bool, list: &mut Vec<Requirement>) {
     #[derive(PartialEq)]
     enum State {
@@ -1140,6 +1142,8 @@ pub fn parse(data: &[u8], path: &Path, config: &Config) -> Result<Package, PcErr
     let client = Client { config, sysroot: config.sysroot.clone() };
     parse_with(&client, data, path)
 }
+
+// Long on purpose: pkgconf's parser.c loop over logical lines, kept in its shape to compare.
 
 fn parse_with(client: &Client, data: &[u8], path: &Path) -> Result<Package, PcError> {
     let mut pkg = Package { path: path.to_path_buf(), ..Package::default() };

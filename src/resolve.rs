@@ -124,108 +124,78 @@ impl<'a> Resolver<'a> {
             if findings.is_empty() {
                 return;
             }
-            let mut changed = false;
             // Symbols seen missing before this round were searched for
             // then: still missing, nothing will provide them.
             let before = searched.clone();
-            let mut to_search: Vec<Name> = Vec::new();
-            for (_, f) in &findings {
-                if let Finding::Missing(list) = f {
-                    for (_, names) in list {
-                        for n in names {
-                            if !searched.contains(n) && !to_search.contains(n) {
-                                to_search.push(n.clone());
-                            }
-                        }
-                    }
-                }
-            }
+            let to_search = missing_symbols(&findings, &searched);
+            let mut changed = false;
             if !to_search.is_empty() {
                 let (providers, left) = self.probe.providers(&plan, &to_search);
                 searched.extend(to_search);
                 nowhere.extend(left);
-                for p in providers {
-                    // An archive's own shared twin is no provider: linking
-                    // both loads the library anyway, with two copies of
-                    // what was embedded. Its symbols count as provided by
-                    // nothing, so the library stays dynamic.
-                    if decisions.iter().any(|d| {
-                        matches!(d.outcome, Outcome::Embed { .. }) && verify::is_twin_token(&d.lib, &p.token)
-                    }) {
-                        nowhere.extend(p.symbols);
-                        continue;
-                    }
-                    let added =
-                        decisions.iter().any(|d| d.outcome == Outcome::Add { token: p.token.clone() });
-                    let needer = findings.iter().find_map(|(i, f)| match f {
-                        Finding::Missing(list) => list
-                            .iter()
-                            .find(|(_, names)| names.contains(&p.symbols[0]))
-                            .map(|(member, _)| (*i, member.clone())),
-                        Finding::Unused => None,
-                    });
-                    if let (false, Some((i, member))) = (added, needer) {
-                        let d = verify::provider(&decisions[i], p.token, p.path, &p.symbols, member);
-                        decisions.push(d);
-                        changed = true;
-                    }
-                }
+                changed |= add_providers(decisions, &findings, providers, &mut nowhere);
             }
-            let mut gone = Vec::new();
-            for (i, f) in &findings {
-                match f {
-                    Finding::Unused => gone.push(decisions[*i].lib.clone()),
-                    Finding::Missing(list) => {
-                        let stuck: Vec<(&String, Vec<Name>)> = list
-                            .iter()
-                            .map(|(m, names)| {
-                                (
-                                    m,
-                                    names
-                                        .iter()
-                                        .filter(|n| nowhere.contains(*n) || before.contains(*n))
-                                        .cloned()
-                                        .collect(),
-                                )
-                            })
-                            .filter(|(_, names): &(&String, Vec<Name>)| !names.is_empty())
-                            .collect();
-                        let Some((member, _)) = stuck.first() else { continue };
-                        if matches!(decisions[*i].reason, Reason::Unresolved { .. }) {
-                            continue;
-                        }
-                        let mut names: Vec<Name> =
-                            stuck.iter().flat_map(|(_, n)| n.iter().cloned()).collect();
-                        names.dedup();
-                        let shared = match &decisions[*i].lib {
-                            LibName::Name(n) => self.probe.shared_twin(n),
-                            LibName::Verbatim(_) => None,
-                        };
-                        let member = (*member).clone();
-                        verify::unresolved(&mut decisions[*i], member, &names, shared);
-                        if decisions[*i].outcome == Outcome::Keep {
-                            gone.push(decisions[*i].lib.clone());
-                            changed = true;
-                        }
-                    }
-                }
-            }
-            for lib in gone {
-                if let Some(at) =
-                    decisions.iter().position(|d| d.lib == lib && matches!(d.subject, Subject::Ref { .. }))
-                {
-                    if matches!(decisions[at].outcome, Outcome::Embed { .. }) {
-                        verify::unused(decisions, at);
-                        changed = true;
-                    } else {
-                        verify::drop_added_for(decisions, &lib);
-                    }
-                }
-            }
+            let (settled, gone) = self.settle_unresolved(decisions, &findings, &nowhere, &before);
+            changed |= settled;
+            changed |= retire(decisions, gone);
             if !changed {
                 return;
             }
         }
+    }
+
+    /// For each embedded archive whose members still miss symbols that no
+    /// library provides: `verify::unresolved` decides (dynamic with a twin,
+    /// embedded with a warning without one). Returns whether anything
+    /// changed, and the libraries that go back to dynamic (or that ld
+    /// takes nothing from).
+    fn settle_unresolved(
+        &mut self,
+        decisions: &mut [Decision],
+        findings: &[(usize, Finding)],
+        nowhere: &HashSet<Name>,
+        before: &HashSet<Name>,
+    ) -> (bool, Vec<LibName>) {
+        let mut changed = false;
+        let mut gone = Vec::new();
+        for (i, f) in findings {
+            let list = match f {
+                Finding::Unused => {
+                    gone.push(decisions[*i].lib.clone());
+                    continue;
+                }
+                Finding::Missing(list) => list,
+            };
+            let stuck: Vec<(&String, Vec<Name>)> = list
+                .iter()
+                .map(|(m, names)| {
+                    let names = names
+                        .iter()
+                        .filter(|n| nowhere.contains(*n) || before.contains(*n))
+                        .cloned()
+                        .collect();
+                    (m, names)
+                })
+                .filter(|(_, names): &(&String, Vec<Name>)| !names.is_empty())
+                .collect();
+            let Some((member, _)) = stuck.first() else { continue };
+            if matches!(decisions[*i].reason, Reason::Unresolved { .. }) {
+                continue;
+            }
+            let mut names: Vec<Name> = stuck.iter().flat_map(|(_, n)| n.iter().cloned()).collect();
+            names.dedup();
+            let shared = match &decisions[*i].lib {
+                LibName::Name(n) => self.probe.shared_twin(n),
+                LibName::Verbatim(_) => None,
+            };
+            let member = (*member).clone();
+            verify::unresolved(&mut decisions[*i], member, &names, shared);
+            if decisions[*i].outcome == Outcome::Keep {
+                gone.push(decisions[*i].lib.clone());
+                changed = true;
+            }
+        }
+        (changed, gone)
     }
 
     /// One library: the rules that need no search, else probe and judge.
@@ -260,6 +230,80 @@ impl<'a> Resolver<'a> {
         }
         dirs
     }
+}
+
+/// The symbols the findings miss that were not searched for yet, each
+/// once, in order.
+fn missing_symbols(findings: &[(usize, Finding)], searched: &HashSet<Name>) -> Vec<Name> {
+    let mut seen: HashSet<&Name> = HashSet::new();
+    let mut out = Vec::new();
+    for (_, f) in findings {
+        if let Finding::Missing(list) = f {
+            for n in list.iter().flat_map(|(_, names)| names) {
+                if !searched.contains(n) && seen.insert(n) {
+                    out.push(n.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Adds each provider as a dynamic dependency of the first embedded
+/// archive that needs its symbols. Returns whether one was added.
+fn add_providers(
+    decisions: &mut Vec<Decision>,
+    findings: &[(usize, Finding)],
+    providers: Vec<crate::symbols::Provider>,
+    nowhere: &mut HashSet<Name>,
+) -> bool {
+    let mut changed = false;
+    for p in providers {
+        // An archive's own shared twin is no provider: linking both loads
+        // the library anyway, with two copies of what was embedded. Its
+        // symbols count as provided by nothing, so the library stays
+        // dynamic.
+        if decisions
+            .iter()
+            .any(|d| matches!(d.outcome, Outcome::Embed { .. }) && verify::is_twin_token(&d.lib, &p.token))
+        {
+            nowhere.extend(p.symbols);
+            continue;
+        }
+        let added = decisions.iter().any(|d| d.outcome == Outcome::Add { token: p.token.clone() });
+        let needer = findings.iter().find_map(|(i, f)| match f {
+            Finding::Missing(list) => list
+                .iter()
+                .find(|(_, names)| names.contains(&p.symbols[0]))
+                .map(|(member, _)| (*i, member.clone())),
+            Finding::Unused => None,
+        });
+        if let (false, Some((i, member))) = (added, needer) {
+            let d = verify::provider(&decisions[i], p.token, p.path, &p.symbols, member);
+            decisions.push(d);
+            changed = true;
+        }
+    }
+    changed
+}
+
+/// Takes the libraries in `gone` back to what the plain link does: an
+/// embedded reference stays as given (`verify::unused`), and what was
+/// added for it goes too. Returns whether anything changed.
+fn retire(decisions: &mut Vec<Decision>, gone: Vec<LibName>) -> bool {
+    let mut changed = false;
+    for lib in gone {
+        let at = decisions.iter().position(|d| d.lib == lib && matches!(d.subject, Subject::Ref { .. }));
+        if let Some(at) = at {
+            if matches!(decisions[at].outcome, Outcome::Embed { .. }) {
+                verify::unused(decisions, at);
+                changed = true;
+            } else {
+                verify::drop_added_for(decisions, &lib);
+            }
+        }
+    }
+    changed
 }
 
 /// Every file the link embeds: archives given by path, substituted and

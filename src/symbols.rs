@@ -303,6 +303,8 @@ fn elf_file<E: FileHeader<Endian = Endianness>>(data: &[u8], name: &str) -> io::
     }
 }
 
+// Long on purpose: one pass over a shared object's dynamic symbols and version sections.
+
 fn shared<E: FileHeader<Endian = Endianness>>(
     header: &E,
     endian: Endianness,

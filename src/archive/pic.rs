@@ -126,6 +126,8 @@ fn damaged(e: object::read::Error) -> ScanError {
     ScanError::Damaged(e.to_string())
 }
 
+// Long on purpose: one pass over the sections and their relocations; split, it would walk them twice.
+
 fn scan_elf<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> Result<Scan, ScanError> {
     let header = E::parse(data).map_err(damaged)?;
     let endian = header.endian().map_err(damaged)?;

@@ -238,6 +238,7 @@ enum Pending {
 }
 
 /// Classifies the token at `*i`, advancing `*i` past a separate value.
+// Long on purpose: one arm per meaning in the option table, which reads best as one match.
 fn classify_one(
     cmd: &mut Command,
     state: &mut LinkState,

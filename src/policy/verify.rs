@@ -84,6 +84,7 @@ fn wrapped(o: &ObjectSyms, wraps: &[Name]) -> ObjectSyms {
 }
 
 /// Runs ld's member extraction over the facts and sums it up per archive.
+// Long on purpose: one pass over ld's member extraction and its results per archive.
 pub fn summarize(facts: &LinkFacts) -> Summary {
     // --wrap rewrites references before anything is resolved; objects are
     // copied only when the command wraps something.

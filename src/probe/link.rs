@@ -94,6 +94,7 @@ const TAKES_VALUE: &[&str] = &[
 /// `LIBGCC_SPEC`/`LIB_SPEC`), after `-lstdc++ -lm` for a C++ driver (by its
 /// name) and `-lgomp` for `-fopenmp`; none with `-nostdlib` or
 /// `-nodefaultlibs`, and none for ld itself.
+// Long on purpose: one walk over the rewritten argv, as ld reads it (state: as-needed, whole-archive, groups).
 pub fn plan(args: &[OsString], syntax: Syntax, driver: &OsStr) -> Option<Plan> {
     let cmd = args::classify_as(args.to_vec(), syntax).ok()?;
     let mut driver_libs: HashMap<usize, (LibName, bool)> = HashMap::new();
@@ -483,6 +484,7 @@ impl Finder {
 /// Opens `path`, identifies it and, for a linker script, follows its
 /// inputs (a relative name ld cannot open as given is looked for in its
 /// search dirs, as `symbols::expand` does).
+// Long on purpose: opens, identifies and follows one input; scripts recurse here, bounded.
 fn expand(
     path: &Path,
     dirs: &[PathBuf],
