@@ -251,6 +251,17 @@ impl Probe<'_> {
     /// check cannot say).
     pub fn link_summary(&mut self, plan: &Plan) -> Option<Summary> {
         let dirs = self.ld_dirs(plan);
+        // Many `-l`s: index every dir once instead of looking each name up
+        // dir by dir. Every lookup below is over `dirs` or a prefix of it.
+        let libs = plan.items.iter().filter(|i| matches!(i, Item::Lib { .. })).count();
+        self.link.finder.index = (libs > MANY_LIBS).then(|| LdIndex::build(&dirs));
+        let summary = self.link_summary_in(plan, &dirs);
+        self.link.finder.index = None;
+        summary
+    }
+
+    fn link_summary_in(&mut self, plan: &Plan, dirs: &[PathBuf]) -> Option<Summary> {
+        let dirs = dirs.to_vec();
         let quick = quick_key(plan, &dirs, &mut self.link.finder);
         if let (Some(cache), Some(key)) = (&self.cache, &quick) {
             if let Some(summary) = cache.get_lines(key).and_then(|l| decode(&l)) {
@@ -442,7 +453,62 @@ fn ld_find(name: &LibName, static_: bool, dirs: &[PathBuf], finder: &mut Finder)
         LibName::Name(n) if static_ => vec![crate::policy::archive_file_name(n)],
         LibName::Name(n) => vec![crate::policy::shared_file_name(n), crate::policy::archive_file_name(n)],
     };
+    if let Some(index) = &finder.index {
+        return index.find(&files, dirs);
+    }
     dirs.iter().find_map(|d| files.iter().find_map(|f| finder.lookup(d, f)))
+}
+
+/// Where each file name is first found in ld's dirs: a link of ten
+/// thousand `-l`s over 64 `-L` dirs made 1.3 million per-dir lookups
+/// (each hashing the dir's path and the name); with this, one hash lookup
+/// per candidate name. Built from one listing of each dir.
+pub struct LdIndex {
+    dirs: Vec<PathBuf>,
+    /// File name: the first dir (index into `dirs`) that holds it.
+    first: HashMap<OsString, usize>,
+    /// Dirs that could not be listed: looked up with a `stat` each.
+    unlisted: Vec<usize>,
+}
+
+impl LdIndex {
+    pub fn build(dirs: &[PathBuf]) -> LdIndex {
+        let mut first = HashMap::new();
+        let mut unlisted = Vec::new();
+        for (i, dir) in dirs.iter().enumerate() {
+            match std::fs::read_dir(dir) {
+                Ok(entries) => {
+                    for e in entries.flatten() {
+                        first.entry(e.file_name()).or_insert(i);
+                    }
+                }
+                Err(_) => unlisted.push(i),
+            }
+        }
+        LdIndex { dirs: dirs.to_vec(), first, unlisted }
+    }
+
+    /// ld's pick among `files` (in preference order within one dir) over
+    /// `dirs`, which must be this index's dirs or a prefix of them.
+    fn find(&self, files: &[OsString], dirs: &[PathBuf]) -> Option<PathBuf> {
+        debug_assert!(self.dirs.starts_with(dirs));
+        let limit = dirs.len();
+        // The first dir holding any of the files; in it, the first file.
+        let mut best: Option<usize> = None;
+        for f in files {
+            if let Some(&i) = self.first.get(f) {
+                best = Some(best.map_or(i, |b| b.min(i)));
+            }
+        }
+        for &i in self.unlisted.iter().filter(|&&i| i < limit) {
+            if best.map_or(true, |b| i < b) && files.iter().any(|f| self.dirs[i].join(f).is_file()) {
+                best = Some(i);
+                break;
+            }
+        }
+        let dir = &self.dirs[best.filter(|&b| b < limit)?];
+        files.iter().map(|f| dir.join(f)).find(|p| p.is_file())
+    }
 }
 
 /// Looks files up in dirs: a `stat` each for a few lookups, and once a
@@ -455,11 +521,16 @@ pub struct Finder {
     /// Per dir: lookups so far, and once listed, its names (`None`
     /// when it could not be listed).
     dirs: HashMap<PathBuf, (usize, Option<Listing>)>,
+    /// For a link with many `-l`s: the index of the dirs of this summary.
+    index: Option<LdIndex>,
 }
 
 type Listing = Option<std::collections::HashSet<OsString>>;
 
 const BUSY: usize = 8;
+
+/// Past this many `-l`s a link's dirs are indexed whole ([`LdIndex`]).
+const MANY_LIBS: usize = 64;
 
 impl Finder {
     fn lookup(&mut self, dir: &Path, file: &OsStr) -> Option<PathBuf> {
