@@ -33,7 +33,7 @@ use object::read::elf::{FileHeader, SectionHeader, Sym};
 use object::{Endianness, FileKind};
 
 use crate::archive::script::{self, Input as ScriptInput};
-use crate::archive::ElfId;
+use crate::archive::{aligned, ElfId};
 use crate::fsx::{self, FileId};
 
 /// A symbol name: any bytes but NUL, as ELF string tables hold them.
@@ -238,20 +238,6 @@ fn member_syms(data: &[u8], name: String) -> ObjectSyms {
         Ok(Digest::Object(o)) => o,
         _ => ObjectSyms { name, ..ObjectSyms::default() },
     }
-}
-
-/// Member data aligned for ELF parsing (ar aligns members to two bytes).
-fn aligned<'a>(data: &'a [u8], buffer: &'a mut Vec<u64>) -> &'a [u8] {
-    if data.as_ptr() as usize % 8 == 0 {
-        return data;
-    }
-    buffer.clear();
-    buffer.resize(data.len().div_ceil(8), 0);
-    // SAFETY: u64 has no padding and any byte pattern is a valid u64; the
-    // byte view covers the buffer's own memory, borrowed mutably once.
-    let bytes = unsafe { std::slice::from_raw_parts_mut(buffer.as_mut_ptr().cast::<u8>(), buffer.len() * 8) };
-    bytes[..data.len()].copy_from_slice(data);
-    &bytes[..data.len()]
 }
 
 fn elf_file<E: FileHeader<Endian = Endianness>>(data: &[u8], name: &str) -> io::Result<Digest> {
@@ -602,7 +588,7 @@ const FORMAT: &str = "solink-symbols 1";
 
 /// Symbol names may hold any byte but NUL; in the text form every byte
 /// outside `!`..`~` and the backslash is written `\xx` (hex).
-fn escape(out: &mut String, bytes: &[u8]) {
+pub(crate) fn escape(out: &mut String, bytes: &[u8]) {
     for &b in bytes {
         if b.is_ascii_graphic() && b != b'\\' {
             out.push(b as char);
@@ -612,7 +598,7 @@ fn escape(out: &mut String, bytes: &[u8]) {
     }
 }
 
-fn unescape(text: &str) -> Option<Name> {
+pub(crate) fn unescape(text: &str) -> Option<Name> {
     // Almost every name is plain: copied at once.
     if !text.contains('\\') {
         return Some(text.as_bytes().into());

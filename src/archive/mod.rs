@@ -227,7 +227,7 @@ struct Objects {
 /// Member data aligned for ELF parsing. An ar archive aligns members to
 /// two bytes only, and `object` reads ELF headers in place, so it needs
 /// 8-byte alignment; a misaligned member is copied once into `buffer`.
-fn aligned<'a>(data: &'a [u8], buffer: &'a mut Vec<u64>) -> &'a [u8] {
+pub(crate) fn aligned<'a>(data: &'a [u8], buffer: &'a mut Vec<u64>) -> &'a [u8] {
     if data.as_ptr() as usize % 8 == 0 {
         return data;
     }

@@ -28,6 +28,7 @@ use crate::closure::Needed;
 use crate::fsx::{self, FileId};
 use crate::policy::verify::{ArchiveUse, Fact, LinkFacts, Summary};
 use crate::symbols::{self, Digest, Name};
+use crate::symbols::{escape, unescape};
 
 use super::Probe;
 
@@ -672,33 +673,6 @@ fn summary_key(entries: &[Entry], wraps: &[Name]) -> String {
     key
 }
 
-/// Every byte outside `!`..`~`, and the backslash, as `\xx`.
-fn escape(out: &mut String, bytes: &[u8]) {
-    for &b in bytes {
-        if b.is_ascii_graphic() && b != b'\\' {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("\\{b:02x}"));
-        }
-    }
-}
-
-fn unescape(text: &str) -> Option<Vec<u8>> {
-    let b = text.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'\\' {
-            out.push(u8::from_str_radix(std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    Some(out)
-}
-
 fn esc(bytes: &[u8]) -> String {
     let mut s = String::new();
     escape(&mut s, bytes);
@@ -752,7 +726,7 @@ fn decode_providers(lines: &[String]) -> Option<(Vec<symbols::Provider>, Vec<Nam
         return None;
     }
     let names = |words: std::str::Split<'_, char>| {
-        words.map(|w| unescape(w).map(Name::from)).collect::<Option<Vec<Name>>>()
+        words.map(unescape).collect::<Option<Vec<Name>>>()
     };
     let mut found = Vec::new();
     let mut left = None;
@@ -786,7 +760,7 @@ fn decode(lines: &[String]) -> Option<Summary> {
                 s.archives.push(ArchiveUse { path, pulled, missing: Vec::new() });
             }
             "M" => {
-                let member = String::from_utf8(unescape(words.next()?)?).ok()?;
+                let member = String::from_utf8(unescape(words.next()?)?.into_vec()).ok()?;
                 let names = words.map(|w| unescape(w).map(Name::from)).collect::<Option<Vec<Name>>>()?;
                 s.archives.last_mut()?.missing.push((member, names));
             }
