@@ -725,9 +725,7 @@ fn decode_providers(lines: &[String]) -> Option<(Vec<symbols::Provider>, Vec<Nam
     if last != "end" {
         return None;
     }
-    let names = |words: std::str::Split<'_, char>| {
-        words.map(unescape).collect::<Option<Vec<Name>>>()
-    };
+    let names = |words: std::str::Split<'_, char>| words.map(unescape).collect::<Option<Vec<Name>>>();
     let mut found = Vec::new();
     let mut left = None;
     for l in body {
@@ -761,7 +759,7 @@ fn decode(lines: &[String]) -> Option<Summary> {
             }
             "M" => {
                 let member = String::from_utf8(unescape(words.next()?)?.into_vec()).ok()?;
-                let names = words.map(|w| unescape(w).map(Name::from)).collect::<Option<Vec<Name>>>()?;
+                let names = words.map(unescape).collect::<Option<Vec<Name>>>()?;
                 s.archives.last_mut()?.missing.push((member, names));
             }
             _ => return None,
