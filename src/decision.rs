@@ -130,6 +130,10 @@ pub enum Note {
     SkippedIncompatible { path: PathBuf, id: ElfId },
     /// Debian's `libNAME_pic.a` chosen over `libNAME.a`.
     PrefersPic { pic: PathBuf, over: PathBuf },
+    /// The closure check could not run on this link: an input cannot be
+    /// found or read (ld will say which), so what the archive needs was
+    /// not verified.
+    Unchecked,
     /// What would be a warning for one of the user's archives, about a
     /// system archive: the distribution's archives are not the user's to
     /// rebuild, so this is said under `--explain` only, and `--strict`

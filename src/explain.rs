@@ -46,6 +46,10 @@ fn note_text(note: &Note) -> String {
         Note::SkippedIncompatible { path, id } => format!("skipped incompatible {} ({id})", path.display()),
         Note::PrefersPic { pic, over } => format!("prefers {} over {}", pic.display(), over.display()),
         Note::System(w) => format!("note: {}", warning(w)),
+        Note::Unchecked => {
+            "not verified: an input of the link cannot be found or read, so the closure check did not run"
+                .to_string()
+        }
     }
 }
 

@@ -118,8 +118,18 @@ impl<'a> Resolver<'a> {
                 return;
             }
             let args = rewrite::rewrite(cmd, decisions, shape);
-            let Some(plan) = link::plan(&args, cmd.syntax, driver) else { return };
-            let Some(summary) = self.probe.link_summary(&plan) else { return };
+            let summary = link::plan(&args, cmd.syntax, driver).and_then(|plan| {
+                let summary = self.probe.link_summary(&plan)?;
+                Some((plan, summary))
+            });
+            let Some((plan, summary)) = summary else {
+                // Said, never silent: an unchecked embedding is the guess
+                // this check replaces.
+                for d in decisions.iter_mut().filter(|d| matches!(d.outcome, Outcome::Embed { .. })) {
+                    d.notes.push(Note::Unchecked);
+                }
+                return;
+            };
             let findings = verify::check(decisions, &summary);
             if findings.is_empty() {
                 return;
