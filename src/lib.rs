@@ -22,6 +22,7 @@ pub mod exec;
 pub mod explain;
 pub mod fsx;
 pub mod logfile;
+pub mod man;
 pub mod pkgconfig;
 pub mod policy;
 pub mod probe;

@@ -1,0 +1,113 @@
+//! The manual and the first five minutes: the man page renders with every
+//! section, `install-man` puts it where man and bash look, and the README's
+//! 30-second example runs as written after `make -f Makefile.example`.
+
+use std::process::Command;
+
+use crate::support::tools::require_tool;
+use crate::util::{Dir, SOLINK};
+
+const SECTIONS: &[&str] = &[
+    "NAME",
+    "SYNOPSIS",
+    "DESCRIPTION",
+    "OPTIONS",
+    "ENVIRONMENT",
+    "EXIT STATUS",
+    "FILES",
+    "EXAMPLES",
+    "SEE ALSO",
+];
+
+fn make_example(dir: &Dir, args: &[String]) -> String {
+    let out = Command::new("make")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["-f", "Makefile.example"])
+        .args(args)
+        .arg(format!("SOLINK={SOLINK}"))
+        .env("XDG_CACHE_HOME", dir.path("cache"))
+        .env_remove("MAKEFLAGS")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    stdout
+}
+
+#[test]
+fn man_renders_every_section_without_warnings() {
+    if !require_tool("man") {
+        return;
+    }
+    let dir = Dir::new();
+    let page = dir.solink().arg("--man").ok();
+    let file = dir.write("solink.1", &page);
+    let out = Command::new("man")
+        .args(["-l", "--warnings"])
+        .arg(&file)
+        .env("MANWIDTH", "100")
+        .env("MANPAGER", "cat")
+        .env("PAGER", "cat")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let warnings = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{warnings}");
+    assert!(warnings.trim().is_empty(), "groff warns: {warnings}");
+    for section in SECTIONS {
+        assert!(text.lines().any(|l| l == *section), "man shows no {section}:\n{text}");
+    }
+    assert!(text.contains("solink [OPTIONS] [--] ARGS..."), "{text}");
+}
+
+#[test]
+fn install_man_puts_the_page_and_the_completion_under_prefix() {
+    if !require_tool("make") {
+        return;
+    }
+    let dir = Dir::new();
+    let prefix = dir.path("prefix");
+    make_example(&dir, &["install-man".into(), format!("PREFIX={}", prefix.display())]);
+    let page = std::fs::read_to_string(prefix.join("share/man/man1/solink.1")).unwrap();
+    assert_eq!(page, dir.solink().arg("--man").ok());
+    let completion =
+        std::fs::read_to_string(prefix.join("share/bash-completion/completions/solink")).unwrap();
+    assert!(completion.contains("complete") && completion.contains("--libsdir"), "{completion}");
+}
+
+/// The `sh` block under "In 30 seconds": the commands (`$ ` lines) and the
+/// output they print.
+fn readme_example() -> (Vec<String>, String) {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = &readme[readme.find("## In 30 seconds").expect("the README has its example")..];
+    let block = &section[section.find("```sh\n").unwrap() + 6..];
+    let block = &block[..block.find("```").unwrap()];
+    let commands = block.lines().filter_map(|l| l.strip_prefix("$ ")).map(str::to_owned).collect();
+    let output: String = block.lines().filter(|l| !l.starts_with("$ ")).map(|l| format!("{l}\n")).collect();
+    (commands, output)
+}
+
+#[test]
+fn readme_example_runs_as_written_after_the_main_job() {
+    if !require_tool("make") {
+        return;
+    }
+    let dir = Dir::new();
+    // The README's commands start at the repository root, where the main
+    // job leaves build/example: here the root is a scratch directory.
+    make_example(&dir, &[format!("O={}", dir.path("build/example").display())]);
+    let (commands, expected) = readme_example();
+    assert!(commands.len() >= 2, "{commands:?}");
+    let script = format!("set -e\nexec 2>&1\n{}\n", commands.join("\n"));
+    let out = Command::new("sh")
+        .args(["-c", &script])
+        .current_dir(dir.root())
+        .env("XDG_CACHE_HOME", dir.path("cache"))
+        .env_remove("SOLINK_CC")
+        .output()
+        .unwrap();
+    let actual = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{actual}");
+    assert_eq!(actual, expected);
+    assert!(dir.path("build/example/libcalc.so").exists(), "the example links libcalc.so");
+}
