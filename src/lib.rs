@@ -435,17 +435,23 @@ fn report(
                 archive.display()
             );
         }
+        // Each warning once, right after the decision it explains.
         for d in decisions {
             let _ = writeln!(err, "{}", explain::decision_line(cmd, d));
+            if let Some(warning) = &d.warning {
+                let _ = writeln!(err, "{prefix} {}", explain::warning(warning));
+            }
         }
-    }
-    for warning in decisions.iter().filter_map(|d| d.warning.as_ref()) {
-        let _ = writeln!(err, "{prefix} {}", explain::warning(warning));
-    }
-    if options.explain {
         let mut line = b"solink: command: ".to_vec();
         line.extend(explain::quote_command(command));
         line.push(b'\n');
         let _ = err.write_all(&line);
+        if cmd.is_shared_link() {
+            let _ = writeln!(err, "{}", explain::summary(cmd, decisions));
+        }
+        return;
+    }
+    for warning in decisions.iter().filter_map(|d| d.warning.as_ref()) {
+        let _ = writeln!(err, "{prefix} {}", explain::warning(warning));
     }
 }
