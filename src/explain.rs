@@ -244,9 +244,18 @@ pub fn summary(cmd: &Command, decisions: &[Decision]) -> String {
 }
 
 /// Every decision and the final command as one line of JSON, for tools.
-/// The schema is documented in docs/usage.md; `schema` changes only when a
-/// field changes meaning or goes away.
-pub fn json(cmd: &Command, decisions: &[Decision], command: &[OsString]) -> String {
+/// The schema is docs/explain.schema.json (described in docs/usage.md);
+/// `schema` changes only when a field changes meaning or goes away.
+/// What the JSON says besides the decisions: the driver as resolved on
+/// PATH (None when it was not found: `--dry-run` works without it) and the
+/// `note:` lines of the search (directories skipped, and why).
+#[derive(Debug, Default)]
+pub struct About {
+    pub driver: Option<std::path::PathBuf>,
+    pub notes: Vec<String>,
+}
+
+pub fn json(cmd: &Command, decisions: &[Decision], command: &[OsString], about: &About) -> String {
     use serde_json::{json, Value};
     let decisions: Vec<Value> = decisions
         .iter()
@@ -277,6 +286,9 @@ pub fn json(cmd: &Command, decisions: &[Decision], command: &[OsString]) -> Stri
     let command: Vec<String> = command.iter().map(|w| w.to_string_lossy().into_owned()).collect();
     json!({
         "schema": 1,
+        "version": env!("CARGO_PKG_VERSION"),
+        "driver": about.driver.as_deref().map(lossy),
+        "notes": about.notes,
         "shared_link": cmd.is_shared_link(),
         "decisions": decisions,
         "direct_archives": direct,

@@ -183,10 +183,14 @@ fn run_configured(
     }
     let mut command_line = driver_words.clone();
     command_line.extend(final_args.iter().cloned());
+    let about = explain::About {
+        driver: driver.as_ref().ok().map(|d| d.path.clone()),
+        notes: search_notes(&options, &cmd),
+    };
     if log.wanted() {
-        log.link(&explain::json(&cmd, &decisions, &command_line), &command_line);
+        log.link(&explain::json(&cmd, &decisions, &command_line, &about), &command_line);
     }
-    report(&options, &cmd, &decisions, &command_line, env);
+    report(&options, &cmd, &decisions, &command_line, &about, env);
     if options.dry_run {
         let mut line = explain::quote_command(&command_line);
         line.push(b'\n');
@@ -395,6 +399,18 @@ fn link_args(
     Ok((rewrite::rewrite(cmd, &decisions, &shape), decisions))
 }
 
+/// The search's notes (directories skipped, and why), for a shared link.
+fn search_notes(options: &Options, cmd: &Command) -> Vec<String> {
+    if !cmd.is_shared_link() {
+        return Vec::new();
+    }
+    let mut dirs: Vec<(PathBuf, search::Stage)> =
+        options.libsdir.iter().map(|d| (d.clone(), search::Stage::LibsDir)).collect();
+    dirs.extend(cmd.lib_dirs.iter().map(|d| (d.clone(), search::Stage::LDir)));
+    dirs.extend(options.workspace.iter().map(|w| (w.join("test/lib"), search::Stage::Workspace)));
+    search::dir_notes(&dirs)
+}
+
 /// Explain output (text or JSON) and warnings, on stderr. Best effort: a
 /// closed stderr must not stop the link.
 fn report(
@@ -402,12 +418,13 @@ fn report(
     cmd: &Command,
     decisions: &[resolve::Decision],
     command: &[OsString],
+    about: &explain::About,
     env: &Env,
 ) {
     use std::io::IsTerminal;
     let mut err = std::io::stderr().lock();
     if options.explain && options.json {
-        let _ = writeln!(err, "{}", explain::json(cmd, decisions, command));
+        let _ = writeln!(err, "{}", explain::json(cmd, decisions, command, about));
         return;
     }
     let colour = err.is_terminal() && env.get("NO_COLOR").map_or(true, |v| v.is_empty());
@@ -419,14 +436,8 @@ fn report(
                 "solink: not a shared link (no -shared, or it stops before linking); passing it through"
             );
         }
-        if cmd.is_shared_link() {
-            let mut dirs: Vec<(PathBuf, search::Stage)> =
-                options.libsdir.iter().map(|d| (d.clone(), search::Stage::LibsDir)).collect();
-            dirs.extend(cmd.lib_dirs.iter().map(|d| (d.clone(), search::Stage::LDir)));
-            dirs.extend(options.workspace.iter().map(|w| (w.join("test/lib"), search::Stage::Workspace)));
-            for note in search::dir_notes(&dirs) {
-                let _ = writeln!(err, "solink: note: {note}");
-            }
+        for note in &about.notes {
+            let _ = writeln!(err, "solink: note: {note}");
         }
         for archive in &cmd.direct_archives {
             let _ = writeln!(

@@ -5,7 +5,7 @@
 use std::process::Command;
 
 use crate::support::tools::require_tool;
-use crate::util::{Dir, SOLINK};
+use crate::util::{assert_explain_schema, Dir, SOLINK};
 
 const SECTIONS: &[&str] = &[
     "NAME",
@@ -110,4 +110,34 @@ fn readme_example_runs_as_written_after_the_main_job() {
     assert!(out.status.success(), "{actual}");
     assert_eq!(actual, expected);
     assert!(dir.path("build/example/libcalc.so").exists(), "the example links libcalc.so");
+}
+
+/// The schema is not vacuous: the line solink prints validates, and the
+/// same line with a wrong outcome, a missing field or a stage past 4 does
+/// not. With a search note, `notes` carries it.
+#[test]
+fn explain_json_validates_and_the_schema_rejects_what_is_wrong() {
+    let dir = Dir::new();
+    let fake = dir.fake_driver().display().to_string();
+    let out = dir
+        .solink()
+        .args(["--explain", "--format", "json", "--dry-run", "--no-system-dirs", "--cc", &fake])
+        .args(["--libsdir", "no/such/dir", "-shared", "-o", "x.so", "a.o", "-lm"])
+        .output();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_explain_schema(&v);
+    let notes = v["notes"].as_array().unwrap();
+    assert!(notes.len() == 1 && notes[0].as_str().unwrap().contains("no/such/dir"), "{v}");
+    let bad = |f: &dyn Fn(&mut serde_json::Value)| {
+        let mut w = v.clone();
+        f(&mut w);
+        std::panic::catch_unwind(|| assert_explain_schema(&w)).is_err()
+    };
+    assert!(bad(&|w| w["decisions"][0]["outcome"] = "kept".into()));
+    assert!(bad(&|w| w["decisions"][0]["stage"] = 5.into()));
+    assert!(bad(&|w| {
+        w.as_object_mut().unwrap().remove("version");
+    }));
+    assert!(bad(&|w| w["schema"] = 2.into()));
 }
