@@ -230,8 +230,13 @@ fn before_link(
     }
     if let (Some(path), true) = (&options.depfile, cmd.is_shared_link()) {
         let target = cmd.output.clone().unwrap_or_else(|| PathBuf::from("a.out"));
-        let embedded = resolve::embedded_files(cmd, decisions);
-        depfile::write(path, &depfile::render(&target, &embedded)?)?;
+        let mut prereqs = resolve::embedded_files(cmd, decisions);
+        for pc in depfile::pc_files(decisions) {
+            if !prereqs.contains(&pc) {
+                prereqs.push(pc);
+            }
+        }
+        depfile::write(&depfile::path_for(path, &target), &depfile::render(&target, &prereqs)?)?;
     }
     Ok(None)
 }

@@ -141,3 +141,53 @@ fn explain_json_validates_and_the_schema_rejects_what_is_wrong() {
     }));
     assert!(bad(&|w| w["schema"] = 2.into()));
 }
+
+/// `SOLINK_DEPFILE=auto`, exported once, gives every link its own
+/// `OUTPUT.d` (gcc -MMD's convention), and real make relinks exactly the
+/// library whose archive changed.
+#[test]
+fn depfile_auto_serves_a_whole_build_with_real_make() {
+    if !require_tool("make") {
+        return;
+    }
+    let dir = Dir::new();
+    crate::util::tiny_archive(&dir.path("L/libone.a"));
+    crate::util::tiny_archive(&dir.path("L/libtwo.a"));
+    dir.write("a.o", "");
+    // A driver that only creates its -o file: make needs the target to exist.
+    dir.executable(
+        "touchcc",
+        "#!/bin/sh\nwhile [ $# -gt 0 ]; do [ \"$1\" = -o ] && touch \"$2\"; shift; done\necho linked >&2\n",
+    );
+    dir.write(
+        "Makefile",
+        format!(
+            "export SOLINK_DEPFILE = auto\n\
+             all: out/libx.so out/liby.so\n\
+             out/libx.so: a.o\n\t{SOLINK} --cc ./touchcc -shared -o $@ a.o -LL -lone\n\
+             out/liby.so: a.o\n\t{SOLINK} --cc ./touchcc -shared -o $@ a.o -LL -ltwo\n\
+             -include $(wildcard out/*.so.d)\n"
+        ),
+    );
+    dir.mkdir("out");
+    let make = || {
+        let out = Command::new("make")
+            .current_dir(dir.root())
+            .env_remove("MAKEFLAGS")
+            .env("XDG_CACHE_HOME", dir.path("cache"))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{stderr}");
+        stderr.matches("linked").count()
+    };
+    assert_eq!(make(), 2);
+    let x = std::fs::read_to_string(dir.path("out/libx.so.d")).unwrap();
+    assert!(x.starts_with("out/libx.so:") && x.contains("libone.a") && !x.contains("libtwo.a"), "{x}");
+    assert!(dir.path("out/liby.so.d").exists());
+    assert!(!dir.path("auto").exists(), "auto is not a file name here");
+    assert_eq!(make(), 0, "nothing changed");
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    crate::util::tiny_archive(&dir.path("L/libtwo.a"));
+    assert_eq!(make(), 1, "only liby.so embeds libtwo.a");
+}
