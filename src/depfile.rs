@@ -46,6 +46,27 @@ pub fn pc_files(decisions: &[crate::decision::Decision]) -> Vec<PathBuf> {
     out
 }
 
+/// A thin archive (`ar T`) holds only the names of its members: ld reads
+/// the member files themselves, so a changed member changes the link and
+/// belongs in the depfile. Member names are relative to the archive's
+/// directory (binutils' ar). Anything else, or a thin archive that cannot be
+/// read, gives nothing: the archive itself is listed either way.
+pub fn thin_members(archive: &Path) -> Vec<PathBuf> {
+    use std::io::Read;
+    /// A thin archive holds headers only; ld's own archives of thousands
+    /// of members stay far below this.
+    const CAP: u64 = 64 << 20;
+    let Ok((mut file, _)) = crate::fsx::open_regular(archive) else { return Vec::new() };
+    let mut magic = [0u8; 8];
+    if file.read_exact(&mut magic).is_err() || &magic != b"!<thin>\n" {
+        return Vec::new();
+    }
+    let Ok(data) = crate::fsx::read_regular(archive, CAP) else { return Vec::new() };
+    let Ok(ar) = object::read::archive::ArchiveFile::parse(&*data) else { return Vec::new() };
+    let dir = archive.parent().unwrap_or(Path::new(""));
+    ar.members().filter_map(Result::ok).map(|m| dir.join(std::ffi::OsStr::from_bytes(m.name()))).collect()
+}
+
 /// `TARGET: PREREQS...` and then one empty rule per prerequisite, as
 /// `gcc -MP` writes, so a deleted archive does not stop make. A path with a
 /// newline cannot be written in a make rule at all. The rule is bytes, not

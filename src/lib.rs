@@ -231,7 +231,8 @@ fn before_link(
     if let (Some(path), true) = (&options.depfile, cmd.is_shared_link()) {
         let target = cmd.output.clone().unwrap_or_else(|| PathBuf::from("a.out"));
         let mut prereqs = resolve::embedded_files(cmd, decisions);
-        for pc in depfile::pc_files(decisions) {
+        let members: Vec<PathBuf> = prereqs.iter().flat_map(|a| depfile::thin_members(a)).collect();
+        for pc in members.into_iter().chain(depfile::pc_files(decisions)) {
             if !prereqs.contains(&pc) {
                 prereqs.push(pc);
             }

@@ -191,3 +191,52 @@ fn depfile_auto_serves_a_whole_build_with_real_make() {
     crate::util::tiny_archive(&dir.path("L/libtwo.a"));
     assert_eq!(make(), 1, "only liby.so embeds libtwo.a");
 }
+
+/// A thin archive's member files are what ld reads: the depfile lists them
+/// beside the archive, so editing a member relinks.
+#[test]
+fn depfile_lists_a_thin_archives_member_files() {
+    if !require_tool("ar") {
+        return;
+    }
+    let dir = Dir::new();
+    crate::util::tiny_archive(&dir.path("src/libtiny.a"));
+    let x = Command::new("ar").current_dir(dir.path("src")).args(["x", "libtiny.a"]).status().unwrap();
+    assert!(x.success());
+    let member = std::fs::read_dir(dir.path("src"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "o"))
+        .unwrap();
+    dir.mkdir("L");
+    let t = Command::new("ar")
+        .current_dir(dir.path("L"))
+        .args(["rcT", "libthin.a"])
+        .arg(&member)
+        .status()
+        .unwrap();
+    assert!(t.success());
+    let fake = dir.fake_driver().display().to_string();
+    dir.solink()
+        .args([
+            "--dry-run",
+            "--no-system-dirs",
+            "--cc",
+            &fake,
+            "--depfile=auto",
+            "-shared",
+            "-o",
+            "x.so",
+            "a.o",
+            "-LL",
+            "-lthin",
+        ])
+        .ok();
+    let d = std::fs::read_to_string(dir.path("x.so.d")).unwrap();
+    assert!(d.contains("libthin.a"), "{d}");
+    let member = member.display().to_string();
+    assert!(
+        d.lines().any(|l| l.trim_end_matches('\\').trim() == member),
+        "the member file {member} is a prerequisite: {d}"
+    );
+}
