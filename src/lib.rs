@@ -13,6 +13,7 @@ pub mod audit;
 pub mod cache;
 pub mod cli;
 pub mod closure;
+pub mod colour;
 pub mod config;
 pub mod decision;
 pub mod depfile;
@@ -433,8 +434,7 @@ fn report(
         let _ = writeln!(err, "{}", explain::json(cmd, decisions, command, about));
         return;
     }
-    let colour = err.is_terminal() && env.get("NO_COLOR").map_or(true, |v| v.is_empty());
-    let prefix = if colour { "\x1b[1;33msolink:\x1b[0m" } else { "solink:" };
+    let prefix = colour::warning_prefix(colour::choice(env, err.is_terminal()));
     if options.explain {
         if !cmd.is_shared_link() {
             let _ = writeln!(

@@ -65,7 +65,12 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
         "With COMPILER_PATH and GCC_EXEC_PREFIX: not read by solink itself, but they change the \
          driver's library directories, so they are part of the key those are cached under.",
     ),
-    ("NO_COLOR", "Set and not empty: warnings' solink: prefix is not coloured."),
+    ("NO_COLOR", "Set and not empty: no colour (it wins over CLICOLOR_FORCE)."),
+    (
+        "CLICOLOR_FORCE",
+        "Set and not 0: colour the solink: prefix of warnings even when stderr is not a terminal.",
+    ),
+    ("TERM", "dumb: no colour."),
 ];
 
 /// The roff of `solink --man`.

@@ -240,3 +240,27 @@ fn depfile_lists_a_thin_archives_member_files() {
         "the member file {member} is a prerequisite: {d}"
     );
 }
+
+/// Through a pipe, `CLICOLOR_FORCE=1` colours the warning's `solink:`
+/// prefix and nothing else; `NO_COLOR=1` wins over it; `TERM=dumb` alone
+/// keeps a pipe plain.
+#[test]
+fn colour_is_forced_by_clicolor_force_and_refused_by_no_color() {
+    let dir = Dir::new();
+    dir.write("L/libbad.a", "garbage");
+    let fake = dir.fake_driver().display().to_string();
+    let run = |vars: &[(&str, &str)]| {
+        let mut cmd = dir.solink().env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE");
+        for (k, v) in vars {
+            cmd = cmd.env(k, v);
+        }
+        let out = cmd.args(["--cc", &fake, "--no-system-dirs", "-shared", "a.o", "-LL", "-lbad"]).output();
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let forced = run(&[("CLICOLOR_FORCE", "1")]);
+    let plain = run(&[]);
+    assert!(plain.starts_with("solink: ") && !plain.contains('\x1b'), "{plain:?}");
+    assert_eq!(forced, plain.replacen("solink:", "\x1b[1m\x1b[33msolink:\x1b[0m", 1), "only the prefix");
+    assert_eq!(run(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]), plain);
+    assert_eq!(run(&[("TERM", "dumb")]), plain);
+}
