@@ -47,9 +47,12 @@ mod tests {
         Env::new(vars.iter().map(|(k, v)| (k.into(), v.into())))
     }
 
+    /// The variables, whether stderr is a terminal, and the choice.
+    type Case = (&'static [(&'static str, &'static str)], bool, ColorChoice);
+
     #[test]
     fn no_color_then_clicolor_force_then_term_then_the_terminal() {
-        let cases: &[(&[(&str, &str)], bool, ColorChoice)] = &[
+        let cases: &[Case] = &[
             (&[], true, ColorChoice::Always),
             (&[], false, ColorChoice::Never),
             (&[("NO_COLOR", "1")], true, ColorChoice::Never),
