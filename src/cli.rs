@@ -224,7 +224,7 @@ pub fn parse(argv: Vec<OsString>, env: &Env) -> Result<Parsed, Error> {
     }
     if cli.man {
         let mut out = Vec::new();
-        clap_mangen::Man::new(Cli::command()).render(&mut out).map_err(|e| Error::Output { source: e })?;
+        crate::man::render(Cli::command(), &mut out).map_err(|e| Error::Output { source: e })?;
         return Ok(Parsed::Info(String::from_utf8_lossy(&out).into_owned()));
     }
     let options = Options {
@@ -297,6 +297,12 @@ pub fn from_env(env: &Env) -> Result<Options, Error> {
         Parsed::Run(options, _) => Ok(*options),
         Parsed::Info(_) | Parsed::Manage(..) => unreachable!("no arguments ask for no help"),
     }
+}
+
+/// solink's own options as clap sees them, for the man page.
+#[cfg(test)]
+pub fn command() -> clap::Command {
+    Cli::command()
 }
 
 /// How many leading tokens are solink's own options (with their values).

@@ -66,6 +66,12 @@ const SETTINGS: &[(&str, &str, Kind, &str)] = &[
     ("workspace_folder", "WORKSPACE_FOLDER", Kind::Text, ""),
 ];
 
+/// The variables of the settings, for the man page's ENVIRONMENT.
+#[cfg(test)]
+pub fn variables() -> impl Iterator<Item = &'static str> {
+    SETTINGS.iter().map(|s| s.1)
+}
+
 /// Where an effective setting comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Origin {

@@ -10,6 +10,63 @@ use std::path::{Path, PathBuf};
 
 use crate::Error;
 
+/// `--depfile=auto` (or `SOLINK_DEPFILE=auto`): the depfile is `OUTPUT.d`
+/// next to the output, as gcc's `-MMD` names `x.d` after `-o x.o`, so one
+/// exported variable serves every link of a build. A file really named
+/// `auto` is `./auto`.
+pub fn path_for(option: &Path, target: &Path) -> PathBuf {
+    if option.as_os_str() == "auto" {
+        let mut name = target.as_os_str().to_owned();
+        name.push(".d");
+        PathBuf::from(name)
+    } else {
+        option.to_owned()
+    }
+}
+
+/// The `.pc` files whose data changed the link: those an embedded archive's
+/// flags came from (`flags_from`) and those its added dependencies were read
+/// from (`Subject::Dep { via }`, when `via` is a `.pc`, not a shared
+/// twin). Editing one changes the command, so the output depends on it.
+pub fn pc_files(decisions: &[crate::decision::Decision]) -> Vec<PathBuf> {
+    use crate::decision::Subject;
+    let mut out: Vec<PathBuf> = Vec::new();
+    for d in decisions {
+        let via = match &d.subject {
+            Subject::Dep { via, .. } if via.extension().is_some_and(|e| e == "pc") => Some(via),
+            _ => None,
+        };
+        for pc in via.into_iter().chain(d.flags_from.as_ref()) {
+            let pc = std::path::absolute(pc).unwrap_or_else(|_| pc.clone());
+            if !out.contains(&pc) {
+                out.push(pc);
+            }
+        }
+    }
+    out
+}
+
+/// A thin archive (`ar T`) holds only the names of its members: ld reads
+/// the member files themselves, so a changed member changes the link and
+/// belongs in the depfile. Member names are relative to the archive's
+/// directory (binutils' ar). Anything else, or a thin archive that cannot be
+/// read, gives nothing: the archive itself is listed either way.
+pub fn thin_members(archive: &Path) -> Vec<PathBuf> {
+    use std::io::Read;
+    /// A thin archive holds headers only; ld's own archives of thousands
+    /// of members stay far below this.
+    const CAP: u64 = 64 << 20;
+    let Ok((mut file, _)) = crate::fsx::open_regular(archive) else { return Vec::new() };
+    let mut magic = [0u8; 8];
+    if file.read_exact(&mut magic).is_err() || &magic != b"!<thin>\n" {
+        return Vec::new();
+    }
+    let Ok(data) = crate::fsx::read_regular(archive, CAP) else { return Vec::new() };
+    let Ok(ar) = object::read::archive::ArchiveFile::parse(&*data) else { return Vec::new() };
+    let dir = archive.parent().unwrap_or(Path::new(""));
+    ar.members().filter_map(Result::ok).map(|m| dir.join(std::ffi::OsStr::from_bytes(m.name()))).collect()
+}
+
 /// `TARGET: PREREQS...` and then one empty rule per prerequisite, as
 /// `gcc -MP` writes, so a deleted archive does not stop make. A path with a
 /// newline cannot be written in a make rule at all. The rule is bytes, not
@@ -148,6 +205,28 @@ fn write_atomically(path: &Path, text: &[u8]) -> std::io::Result<()> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn auto_is_the_output_with_d_appended() {
+        assert_eq!(super::path_for(Path::new("auto"), Path::new("x/libfoo.so")), Path::new("x/libfoo.so.d"));
+        assert_eq!(super::path_for(Path::new("./auto"), Path::new("x/libfoo.so")), Path::new("./auto"));
+        assert_eq!(super::path_for(Path::new("deps.d"), Path::new("libfoo.so")), Path::new("deps.d"));
+    }
+
+    #[test]
+    fn pc_files_are_the_flags_source_and_dependency_pcs_not_shared_twins() {
+        use crate::args::LibName;
+        use crate::decision::{Decision, Outcome, Reason, Subject};
+        let dep = |via: &str| {
+            let subject = Subject::Dep { of: LibName::Name("ssl".into()), via: via.into() };
+            Decision::new(LibName::Name("crypto".into()), subject, Outcome::Keep, Reason::RuntimeLibrary)
+        };
+        let mut embedded = dep("/pc/libssl.so");
+        embedded.flags_from = Some("/pc/ssl.pc".into());
+        let got =
+            super::pc_files(&[embedded, dep("/pc/openssl.pc"), dep("/pc/openssl.pc"), dep("/lib/libz.so.1")]);
+        assert_eq!(got, [PathBuf::from("/pc/ssl.pc"), PathBuf::from("/pc/openssl.pc")]);
+    }
+
     use super::*;
     use std::ffi::OsStr;
 

@@ -30,7 +30,13 @@ pub fn decision_line(cmd: &Command, d: &Decision) -> String {
         Some(found) => format!(" ({})", found.stage),
         None => String::new(),
     };
-    let mut line = format!("solink: {token}: {outcome}{stage}: {}", reason_text(cmd, d));
+    // A decision that warns is explained by its warning, printed on the
+    // next line: the reason here would say the same thing a second time.
+    let reason = match d.warning {
+        Some(_) => "see the warning that follows".to_string(),
+        None => reason_text(cmd, d),
+    };
+    let mut line = format!("solink: {token}: {outcome}{stage}: {reason}");
     for note in &d.notes {
         line.push_str("; ");
         line.push_str(&note_text(note));
@@ -79,7 +85,15 @@ pub fn warning(w: &Warning) -> String {
                 true => format!("linking {} dynamically", lib.display()),
                 false => "embedding it anyway, as ld would link it".to_string(),
             };
-            if problem.is_not_pic() {
+            if problem.is_not_pic() && !shared {
+                // It is embedded already: the advice is how to make that
+                // link clean, not how to get it embedded.
+                format!(
+                    "{} is not position-independent ({problem}); {doing}, and ld may refuse its relocations. {}",
+                    archive.display(),
+                    FIX_PIC.replace(" to embed it.", " so that it links cleanly.")
+                )
+            } else if problem.is_not_pic() {
                 format!("{} is not position-independent ({problem}); {doing}. {FIX_PIC}", archive.display())
             } else {
                 format!("{} cannot go into a shared object ({problem}); {doing}.", archive.display())
@@ -268,10 +282,38 @@ fn lossy(p: &std::path::Path) -> serde_json::Value {
     serde_json::Value::String(p.to_string_lossy().into_owned())
 }
 
+/// The last line of `--explain`: how many libraries were embedded (the
+/// archives named on the command line included), kept or added dynamic,
+/// taken as given in a static region, dropped, and how many warnings.
+/// Zero "as given" and "dropped" are left out; the rest are always there.
+pub fn summary(cmd: &Command, decisions: &[Decision]) -> String {
+    let count = |word: &str| decisions.iter().filter(|d| outcome_word(d) == word).count();
+    let embedded = count("embed") + cmd.direct_archives.len();
+    let dynamic = count("dynamic") + count("added");
+    let mut parts = vec![format!("{embedded} embedded"), format!("{dynamic} dynamic")];
+    for (n, word) in [(count("as-given"), "as given"), (count("dropped"), "dropped")] {
+        if n > 0 {
+            parts.push(format!("{n} {word}"));
+        }
+    }
+    let warnings = decisions.iter().filter(|d| d.warning.is_some()).count();
+    parts.push(format!("{warnings} warning{}", if warnings == 1 { "" } else { "s" }));
+    format!("solink: {}", parts.join(", "))
+}
+
 /// Every decision and the final command as one line of JSON, for tools.
-/// The schema is documented in docs/usage.md; `schema` changes only when a
-/// field changes meaning or goes away.
-pub fn json(cmd: &Command, decisions: &[Decision], command: &[OsString]) -> String {
+/// The schema is docs/explain.schema.json (described in docs/usage.md);
+/// `schema` changes only when a field changes meaning or goes away.
+/// What the JSON says besides the decisions: the driver as resolved on
+/// PATH (None when it was not found: `--dry-run` works without it) and the
+/// `note:` lines of the search (directories skipped, and why).
+#[derive(Debug, Default)]
+pub struct About {
+    pub driver: Option<std::path::PathBuf>,
+    pub notes: Vec<String>,
+}
+
+pub fn json(cmd: &Command, decisions: &[Decision], command: &[OsString], about: &About) -> String {
     use serde_json::{json, Value};
     let decisions: Vec<Value> = decisions
         .iter()
@@ -316,6 +358,9 @@ pub fn json(cmd: &Command, decisions: &[Decision], command: &[OsString]) -> Stri
     let command: Vec<String> = command.iter().map(|w| w.to_string_lossy().into_owned()).collect();
     json!({
         "schema": 1,
+        "version": env!("CARGO_PKG_VERSION"),
+        "driver": about.driver.as_deref().map(lossy),
+        "notes": about.notes,
         "shared_link": cmd.is_shared_link(),
         "decisions": decisions,
         "direct_archives": direct,
@@ -405,6 +450,51 @@ mod tests {
             let r = reason_text(&cmd, &d);
             assert_eq!(r.contains("not position-independent"), pic, "{r}");
         }
+    }
+
+    /// Issue 14 §3: a warned decision gives its reason once (in the
+    /// warning), the embedded-anyway warning does not tell the user to
+    /// rebuild "to embed it", and the summary counts every category.
+    #[test]
+    fn each_warning_once_without_contradiction_and_a_summary() {
+        let reloc =
+            problem(ProblemKind::Finding(Finding::NotPic { reloc: "R_X86_64_32".into(), symbol: None }));
+        let lib = LibName::Name("z".into());
+        let archive = PathBuf::from("/L/libz.a");
+        let cmd =
+            crate::args::classify(vec!["-shared".into(), "-lz".into(), "-lm".into(), "-lq".into()]).unwrap();
+        let dep = Subject::Dep { of: lib.clone(), via: PathBuf::new() };
+        let mut warned = Decision::new(
+            lib.clone(),
+            dep.clone(),
+            Outcome::Embed { file: archive.clone(), archives: vec![archive.clone()] },
+            Reason::NotPic { problem: reloc.clone(), shared: None },
+        );
+        let w = Warning::Unfit {
+            archive: archive.clone(),
+            lib: lib.clone(),
+            problem: reloc.clone(),
+            shared: false,
+        };
+        warned.warning = Some(w.clone());
+        let line = decision_line(&cmd, &warned);
+        let text = warning(&w);
+        assert!(!line.contains("position-independent"), "the reason is the warning's: {line}");
+        assert!(line.ends_with("see the warning that follows"), "{line}");
+        assert!(text.contains("embedding it anyway") && !text.contains("to embed it"), "{text}");
+        assert!(text.contains("-fPIC"), "{text}");
+        let twin = warning(&Warning::Unfit { archive, lib: lib.clone(), problem: reloc, shared: true });
+        assert!(twin.contains("dynamically") && twin.contains("to embed it"), "{twin}");
+
+        let keep =
+            Decision::new(LibName::Name("m".into()), dep.clone(), Outcome::Keep, Reason::RuntimeLibrary);
+        let drop = Decision::new(LibName::Name("q".into()), dep, Outcome::Drop, Reason::SelfReference);
+        assert_eq!(
+            summary(&cmd, &[warned.clone(), keep.clone(), drop]),
+            "solink: 1 embedded, 1 dynamic, 1 dropped, 1 warning"
+        );
+        warned.warning = None;
+        assert_eq!(summary(&cmd, &[warned, keep]), "solink: 1 embedded, 1 dynamic, 0 warnings");
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub(crate) mod audit;
 pub mod cache;
 pub(crate) mod cli;
 pub mod closure;
+pub(crate) mod colour;
 pub(crate) mod config;
 pub(crate) mod decision;
 pub(crate) mod depfile;
@@ -22,6 +23,7 @@ pub(crate) mod exec;
 pub(crate) mod explain;
 pub mod fsx;
 pub(crate) mod logfile;
+pub(crate) mod man;
 pub mod pkgconfig;
 pub(crate) mod policy;
 pub(crate) mod probe;
@@ -184,10 +186,14 @@ fn run_configured(
     }
     let mut command_line = driver_words.clone();
     command_line.extend(final_args.iter().cloned());
+    let about = explain::About {
+        driver: driver.as_ref().ok().map(|d| d.path.clone()),
+        notes: search_notes(&options, &cmd),
+    };
     if log.wanted() {
-        log.link(&explain::json(&cmd, &decisions, &command_line), &command_line);
+        log.link(&explain::json(&cmd, &decisions, &command_line, &about), &command_line);
     }
-    report(&options, &cmd, &decisions, &command_line, env);
+    report(&options, &cmd, &decisions, &command_line, &about, env);
     if options.dry_run {
         let mut line = explain::quote_command(&command_line);
         line.push(b'\n');
@@ -227,8 +233,14 @@ fn before_link(
     }
     if let (Some(path), true) = (&options.depfile, cmd.is_shared_link()) {
         let target = cmd.output.clone().unwrap_or_else(|| PathBuf::from("a.out"));
-        let embedded = resolve::embedded_files(cmd, decisions);
-        depfile::write(path, &depfile::render(&target, &embedded)?)?;
+        let mut prereqs = resolve::embedded_files(cmd, decisions);
+        let members: Vec<PathBuf> = prereqs.iter().flat_map(|a| depfile::thin_members(a)).collect();
+        for pc in members.into_iter().chain(depfile::pc_files(decisions)) {
+            if !prereqs.contains(&pc) {
+                prereqs.push(pc);
+            }
+        }
+        depfile::write(&depfile::path_for(path, &target), &depfile::render(&target, &prereqs)?)?;
     }
     Ok(None)
 }
@@ -402,6 +414,18 @@ fn link_args(
     Ok((rewrite::rewrite(cmd, &decisions, &shape), decisions))
 }
 
+/// The search's notes (directories skipped, and why), for a shared link.
+fn search_notes(options: &Options, cmd: &Command) -> Vec<String> {
+    if !cmd.is_shared_link() {
+        return Vec::new();
+    }
+    let mut dirs: Vec<(PathBuf, search::Stage)> =
+        options.libsdir.iter().map(|d| (d.clone(), search::Stage::LibsDir)).collect();
+    dirs.extend(cmd.lib_dirs.iter().map(|d| (d.clone(), search::Stage::LDir)));
+    dirs.extend(options.workspace.iter().map(|w| (w.join("test/lib"), search::Stage::Workspace)));
+    search::dir_notes(&dirs)
+}
+
 /// Explain output (text or JSON) and warnings, on stderr. Best effort: a
 /// closed stderr must not stop the link.
 fn report(
@@ -409,16 +433,16 @@ fn report(
     cmd: &Command,
     decisions: &[resolve::Decision],
     command: &[OsString],
+    about: &explain::About,
     env: &Env,
 ) {
     use std::io::IsTerminal;
     let mut err = std::io::stderr().lock();
     if options.explain && options.json {
-        let _ = writeln!(err, "{}", explain::json(cmd, decisions, command));
+        let _ = writeln!(err, "{}", explain::json(cmd, decisions, command, about));
         return;
     }
-    let colour = err.is_terminal() && env.get("NO_COLOR").map_or(true, |v| v.is_empty());
-    let prefix = if colour { "\x1b[1;33msolink:\x1b[0m" } else { "solink:" };
+    let prefix = colour::warning_prefix(colour::choice(env, err.is_terminal()));
     if options.explain {
         if !cmd.is_shared_link() {
             let _ = writeln!(
@@ -426,14 +450,8 @@ fn report(
                 "solink: not a shared link (no -shared, or it stops before linking); passing it through"
             );
         }
-        if cmd.is_shared_link() {
-            let mut dirs: Vec<(PathBuf, search::Stage)> =
-                options.libsdir.iter().map(|d| (d.clone(), search::Stage::LibsDir)).collect();
-            dirs.extend(cmd.lib_dirs.iter().map(|d| (d.clone(), search::Stage::LDir)));
-            dirs.extend(options.workspace.iter().map(|w| (w.join("test/lib"), search::Stage::Workspace)));
-            for note in search::dir_notes(&dirs) {
-                let _ = writeln!(err, "solink: note: {note}");
-            }
+        for note in &about.notes {
+            let _ = writeln!(err, "solink: note: {note}");
         }
         for archive in &cmd.direct_archives {
             let _ = writeln!(
@@ -442,17 +460,23 @@ fn report(
                 archive.display()
             );
         }
+        // Each warning once, right after the decision it explains.
         for d in decisions {
             let _ = writeln!(err, "{}", explain::decision_line(cmd, d));
+            if let Some(warning) = &d.warning {
+                let _ = writeln!(err, "{prefix} {}", explain::warning(warning));
+            }
         }
-    }
-    for warning in decisions.iter().filter_map(|d| d.warning.as_ref()) {
-        let _ = writeln!(err, "{prefix} {}", explain::warning(warning));
-    }
-    if options.explain {
         let mut line = b"solink: command: ".to_vec();
         line.extend(explain::quote_command(command));
         line.push(b'\n');
         let _ = err.write_all(&line);
+        if cmd.is_shared_link() {
+            let _ = writeln!(err, "{}", explain::summary(cmd, decisions));
+        }
+        return;
+    }
+    for warning in decisions.iter().filter_map(|d| d.warning.as_ref()) {
+        let _ = writeln!(err, "{prefix} {}", explain::warning(warning));
     }
 }

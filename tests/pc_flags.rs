@@ -81,3 +81,35 @@ fn a_pc_file_that_cannot_be_read_is_a_warning() {
     let strict = run(true);
     assert_eq!(strict.status.code(), Some(2), "{}", String::from_utf8_lossy(&strict.stderr));
 }
+
+/// The `.pc` whose flags changed the link is in the depfile: editing it
+/// changes the command, so make must relink. (`--depfile=auto`: the
+/// depfile is `wrap.so.d`, next to the output.)
+#[test]
+fn the_pc_file_that_gave_the_flags_is_in_the_depfile() {
+    let v = Verified::new();
+    v.archive(&WRAP);
+    let entry = v.entry(WRAP.entry);
+    let out = Command::new(SOLINK)
+        .current_dir(v.dir.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("SOLINK_NO_CACHE", "1")
+        .env("PKG_CONFIG_PATH", v.lib_dir())
+        .env("SOLINK_DEPFILE", "auto")
+        .args(["--dry-run", "--cc", "gcc", "-shared", "-o", "wrap.so"])
+        .arg(&entry)
+        .arg(format!("-L{}", v.lib_dir().display()))
+        .arg("-lwrapfix")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let d = std::fs::read_to_string(v.path("wrap.so.d")).unwrap();
+    let pc = std::fs::canonicalize(v.lib_dir().join("wrapfix.pc")).unwrap();
+    let listed: Vec<std::path::PathBuf> = d
+        .lines()
+        .map(|l| l.trim_end_matches('\\').trim().trim_end_matches(':'))
+        .filter_map(|p| std::fs::canonicalize(p).ok())
+        .collect();
+    assert!(listed.contains(&pc), "{} is not in the depfile:\n{d}", pc.display());
+}

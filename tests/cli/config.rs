@@ -6,7 +6,7 @@
 use std::fs;
 use std::process::Stdio;
 
-use crate::util::{os, require_tool, tiny_archive, Dir, TestCommand, SOLINK};
+use crate::util::{assert_explain_schema, os, require_tool, tiny_archive, Dir, TestCommand, SOLINK};
 
 /// A fake driver and `lib/libtiny.a`, a PIC archive that a link naming
 /// `-ltiny` with `SOLINK_LIBSDIR=lib` embeds.
@@ -160,6 +160,7 @@ fn logfile_16_parallel_links_append_whole_lines() {
         assert_eq!(r["command"][0], fake.as_str());
         assert_eq!(r["command"].as_array().unwrap().last().unwrap(), archive.as_str());
         assert_eq!(r["decisions"]["decisions"][0]["outcome"], "embed", "{r}");
+        assert_explain_schema(&r["decisions"]);
         assert!(r["time"].as_str().unwrap().ends_with('Z'));
     }
 }
@@ -194,6 +195,9 @@ fn logfile_records_refusals_dry_runs_compiles_and_spawned_links() {
         fs::read_to_string(&log).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(records.len(), 4);
     assert_eq!(records[3]["exit"], serde_json::json!({"path": "spawn", "status": 3}));
+    for r in records.iter().filter(|r| !r["decisions"].is_null()) {
+        assert_explain_schema(&r["decisions"]);
+    }
     assert_eq!(records[3]["argv"][5], "@big.rsp");
     assert_eq!(records[3]["command"][5].as_str().unwrap().len(), huge.len());
     assert!(records[3].get("spawned").is_none());

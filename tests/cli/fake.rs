@@ -4,7 +4,7 @@ use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 use std::os::unix::process::ExitStatusExt;
 
-use crate::util::{assert_golden, os, tiny_archive, Dir};
+use crate::util::{assert_explain_schema, assert_golden, os, tiny_archive, Dir};
 
 /// A workspace with `prod/calc/lib/libcalcbase.a` and a fake driver.
 fn workspace() -> (Dir, String) {
@@ -206,7 +206,11 @@ fn explain_as_json_for_tools() {
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(stderr.lines().count(), 1, "one line of JSON: {stderr}");
     let v: serde_json::Value = serde_json::from_str(&stderr).unwrap();
+    assert_explain_schema(&v);
     assert_eq!(v["schema"], 1);
+    assert_eq!(v["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(v["driver"], fake.as_str(), "the driver as resolved");
+    assert_eq!(v["notes"], serde_json::json!([]));
     assert_eq!(v["shared_link"], true);
     let d = &v["decisions"];
     assert_eq!(d[0]["library"], "-lcalcbase");

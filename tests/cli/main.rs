@@ -18,6 +18,7 @@ mod errors;
 mod fake;
 mod hostile;
 mod make;
+mod manual;
 mod real;
 mod reliability;
 mod rpath;

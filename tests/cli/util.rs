@@ -272,3 +272,26 @@ fn a_skip_is_a_failure_in_ci() {
     let in_ci = std::panic::catch_unwind(|| skip_unless_in(false, "a test tool not installed", true));
     assert!(in_ci.is_err(), "CI set: the skip panics");
 }
+
+/// Asserts `json` (an `--explain --format json` line, or a log record's
+/// `decisions`) is valid against docs/explain.schema.json, with boon: the
+/// schema is the contract tools read, so every JSON output a test sees is
+/// checked against it. No network: the schema is added as a resource and
+/// boon's metaschemas are built in.
+#[track_caller]
+pub fn assert_explain_schema(json: &serde_json::Value) {
+    use std::sync::OnceLock;
+    static SCHEMA: OnceLock<(boon::Schemas, boon::SchemaIndex)> = OnceLock::new();
+    let (schemas, index) = SCHEMA.get_or_init(|| {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/explain.schema.json");
+        let schema: serde_json::Value = serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
+        let mut schemas = boon::Schemas::new();
+        let mut compiler = boon::Compiler::new();
+        compiler.add_resource("file:///explain.schema.json", schema).unwrap();
+        let index = compiler.compile("file:///explain.schema.json", &mut schemas).unwrap();
+        (schemas, index)
+    });
+    if let Err(e) = schemas.validate(json, *index) {
+        panic!("not valid against docs/explain.schema.json: {e:#}\n{json}");
+    }
+}

@@ -1,0 +1,228 @@
+//! The man page: clap_mangen renders the title, name, description and
+//! options from the clap definitions in `cli.rs`; the sections a reader of
+//! a man page looks for (man-pages(7): SYNOPSIS, ENVIRONMENT, EXIT STATUS,
+//! FILES, EXAMPLES, SEE ALSO) are written here, in roff, because clap knows
+//! nothing of them. The page names only things that are installed with it:
+//! no repository paths, and in SEE ALSO only pages Debian ships.
+
+use std::io::{self, Write};
+
+/// Every variable solink reads, with what it does. The test below checks
+/// that each variable of the configuration's SETTINGS is here, so a new
+/// option cannot be left out of the page.
+pub const ENVIRONMENT: &[(&str, &str)] = &[
+    (
+        "SOLINK_LIBSDIR",
+        "Directories searched first for libNAME.a, separated by : , or whitespace (\\-\\-libsdir).",
+    ),
+    ("WORKSPACE_FOLDER", "DIR/test/lib is searched after the \\-L directories (\\-\\-workspace)."),
+    ("SOLINK_NO_SYSTEM_DIRS", "1: do not search the driver's own library directories."),
+    ("SOLINK_CC", "The real compiler driver, possibly with arguments (\"ccache gcc\"); default cc."),
+    ("SOLINK_DRY_RUN", "1: print the final command on stdout and run nothing."),
+    ("SOLINK_EXPLAIN", "1: explain every library decision on stderr."),
+    ("SOLINK_FORMAT", "text or json: the form of \\-\\-explain and \\-\\-audit output."),
+    ("SOLINK_EMBED", "Libraries to embed even if they are a runtime or not position\\-independent."),
+    ("SOLINK_NO_EMBED", "Libraries to keep dynamic."),
+    ("SOLINK_STRICT", "1: every fallback and warning is an error (exit status 2, before the link)."),
+    ("SOLINK_NO_DEPS", "1: do not add the dependencies of embedded archives."),
+    ("SOLINK_NO_GROUP", "1: do not wrap embedded archives in \\-\\-start\\-group/\\-\\-end\\-group."),
+    ("SOLINK_WHOLE_ARCHIVE", "1, or a list of names: link embedded archives whole."),
+    (
+        "SOLINK_HIDE",
+        "1, or a list of names: hide the symbols of embedded archives (\\-Wl,\\-\\-exclude\\-libs).",
+    ),
+    ("SOLINK_DEPFILE", "Write a make rule naming the archives, linker scripts and .pc files the link read."),
+    (
+        "SOLINK_RPATH_DYNAMIC",
+        "1 or origin: add \\-Wl,\\-rpath for libraries that stay dynamic in a \\-L directory.",
+    ),
+    ("SOLINK_CACHE_DIR", "The directory of the archive verdict cache."),
+    ("SOLINK_NO_CACHE", "1: inspect every archive afresh."),
+    (
+        "SOLINK_LOGFILE",
+        "Append one JSON record per invocation to this file (for build systems that hide stderr).",
+    ),
+    (
+        "SOLINK_DISABLE",
+        "1: pass everything through to the driver untouched, with no search and no inspection.",
+    ),
+    ("SOLINK_CONFIG", "The one configuration file to read, instead of the user's and the system's."),
+    ("SOLINK_SYSTEM_CONFIG", "The system configuration file, instead of /etc/solink.conf."),
+    ("SOLINK_DEPTH", "solink's recursion guard, set by solink itself for the driver it runs."),
+    ("PATH", "Where the driver is found."),
+    (
+        "PKG_CONFIG_PATH",
+        "Where the .pc files of embedded archives' dependencies are found, with PKG_CONFIG_LIBDIR, \
+         PKG_CONFIG_SYSROOT_DIR and the other variables pkgconf(1) reads.",
+    ),
+    ("XDG_CACHE_HOME", "The verdict cache is XDG_CACHE_HOME/solink (else HOME/.cache/solink)."),
+    (
+        "XDG_CONFIG_HOME",
+        "The user's configuration file is XDG_CONFIG_HOME/solink/solink.conf (else HOME/.config).",
+    ),
+    (
+        "LIBRARY_PATH",
+        "With COMPILER_PATH and GCC_EXEC_PREFIX: not read by solink itself, but they change the \
+         driver's library directories, so they are part of the key those are cached under.",
+    ),
+    ("NO_COLOR", "Set and not empty: no colour (it wins over CLICOLOR_FORCE)."),
+    (
+        "CLICOLOR_FORCE",
+        "Set and not 0: colour the solink: prefix of warnings even when stderr is not a terminal.",
+    ),
+    ("TERM", "dumb: no colour."),
+];
+
+/// The roff of `solink --man`.
+pub fn render(cmd: clap::Command, w: &mut dyn Write) -> io::Result<()> {
+    let man = clap_mangen::Man::new(cmd);
+    man.render_title(w)?;
+    man.render_name_section(w)?;
+    // clap_mangen's synopsis lists every option and leaves out ARGS, the
+    // part that matters: the two forms, bare and launcher.
+    w.write_all(SYNOPSIS.as_bytes())?;
+    man.render_description_section(w)?;
+    w.write_all(DESCRIPTION.as_bytes())?;
+    man.render_options_section(w)?;
+    w.write_all(b".SH ENVIRONMENT\n")?;
+    for (var, what) in ENVIRONMENT {
+        writeln!(w, ".TP\n\\fB{var}\\fR\n{}", what.replace('\'', "\\*(Aq"))?;
+    }
+    w.write_all(REST.as_bytes())?;
+    man.render_version_section(w)
+}
+
+const SYNOPSIS: &str = r#".SH SYNOPSIS
+\fBsolink\fR [\fIOPTIONS\fR] [\fB\-\-\fR] \fIARGS\fR...
+.br
+\fBsolink\fR [\fIOPTIONS\fR] \fIDRIVER\fR \fIARGS\fR...
+"#;
+
+const DESCRIPTION: &str = r#".PP
+ARGS is a gcc command line. In a shared link (\fB\-shared\fR), each \fB\-l\fR\fINAME\fR that has a
+lib\fINAME\fR.a in the search path (the \fB\-\-libsdir\fR directories, every \fB\-L\fR directory,
+WORKSPACE_FOLDER/test/lib, then the driver's own directories) is replaced by that archive when it
+can live in a shared object, with its own dependencies added; everything else reaches the driver
+byte for byte. Links that are not shared pass through untouched.
+.PP
+In the launcher form, DRIVER (gcc, clang, cc, ...) is the real compiler, as with ccache(1).
+\fB\-\-version\fR, \fB\-\-help\fR, \fB\-v\fR, \fB\-dumpversion\fR and \fB\-dumpmachine\fR are the
+driver's, so that a build system probing CC=solink sees the real compiler; solink's own are
+\fB\-\-solink\-version\fR and \fB\-\-solink\-help\fR.
+.PP
+Every option also has an environment variable and a key in the configuration file (the variable
+without SOLINK_, in lower case): the command line wins over the environment, which wins over the
+user's file, which wins over the system's.
+"#;
+
+const REST: &str = r#".SH EXIT STATUS
+The driver's own status: solink execs it.
+.PP
+solink's own refusals print one \fBsolink: ...\fR line on stderr and exit with 2: a bad option,
+variable or configuration line, a missing direct archive, a driver that cannot be found or run, a
+depfile that cannot be written, stdout that cannot be written, with \fB\-\-strict\fR any embedding
+warning, and \fBsolink\fR with no arguments (which prints its usage).
+.PP
+\fB\-\-audit\fR exits with 1 when an archive is embedded in two of the files, 0 when not.
+.SH FILES
+.TP
+\fI$XDG_CONFIG_HOME/solink/solink.conf\fR (\fI~/.config/solink/solink.conf\fR)
+The user's configuration: \fIkey\fR = \fIvalue\fR lines, # comments.
+.TP
+\fI/etc/solink.conf\fR
+The system configuration, read after the user's. \fBsolink \-\-show\-config\fR shows every
+effective setting and where it came from.
+.TP
+\fI$XDG_CACHE_HOME/solink\fR (\fI~/.cache/solink\fR)
+The archive verdict cache; \fB\-\-show\-cache\fR and \fB\-\-clear\-cache\fR manage it.
+.TP
+\fI$SOLINK_LOGFILE\fR
+One JSON record per invocation, when set.
+.TP
+\fIOUTPUT\fR.d
+The depfile, with \fB\-\-depfile\fR.
+.SH EXAMPLES
+The four rewrites of solink's specification, with WS the workspace:
+.PP
+.RS
+.nf
+solink \-\-libsdir WS/prod/calc/lib \-\- \-shared \-o libcalc.so calc.o \-lcalcbase \-lm
+  # runs: cc \-shared \-o libcalc.so calc.o WS/prod/calc/lib/libcalcbase.a \-lm
+solink \-shared \-o libcalc.so calc.o \-LWS/test/lib \-lcalcbase \-lm
+  # runs: cc \-shared \-o libcalc.so calc.o \-LWS/test/lib WS/test/lib/libcalcbase.a \-lm
+solink \-shared \-o libcalc.so calc.o libcalcbase.a \-lm
+  # runs the command unchanged
+solink \-shared \-o libx.so x.o libbase.a \-L/custom/path \-lcustom \-lpthread \-Wl,\-rpath,/opt/lib
+  # runs: cc ... libbase.a \-L/custom/path /custom/path/libcustom.a \-lpthread \-Wl,\-rpath,/opt/lib
+.fi
+.RE
+.PP
+Why each library was embedded or not:
+.PP
+.RS
+.nf
+solink \-\-explain \-\-libsdir lib \-\- \-shared \-o libcalc.so calc.o \-lcalcbase \-lm
+.fi
+.RE
+.PP
+CMake (3.21 or later), as the linker launcher:
+.PP
+.RS
+.nf
+cmake \-DCMAKE_C_LINKER_LAUNCHER=solink \-DCMAKE_CXX_LINKER_LAUNCHER=solink ..
+.fi
+.RE
+.PP
+make, with a depfile so that a rebuilt archive relinks the library:
+.PP
+.RS
+.nf
+lib$(TARGET).so: $(OBJS)
+	solink \-\-libsdir $(LIBSDIR) \-\-depfile $@.d \-shared \-o $@ $(OBJS) $(LIBS)
+\-include $(wildcard *.so.d)
+.fi
+.RE
+.SH SEE ALSO
+gcc(1), ld(1), pkgconf(1), ccache(1)
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page() -> String {
+        let mut out = Vec::new();
+        render(crate::cli::command(), &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn the_page_has_every_section_a_reader_looks_for() {
+        let page = page();
+        for section in [
+            "NAME",
+            "SYNOPSIS",
+            "DESCRIPTION",
+            "OPTIONS",
+            "ENVIRONMENT",
+            "EXIT STATUS",
+            "FILES",
+            "EXAMPLES",
+            "SEE ALSO",
+        ] {
+            assert!(page.contains(&format!("\n.SH {section}\n")), "no {section} section in:\n{page}");
+        }
+        assert!(page.contains("\\fIARGS\\fR"), "the synopsis shows ARGS");
+        // The page points to nothing that is not installed with it.
+        assert!(!page.contains("docs/"), "the page names a repository file");
+    }
+
+    #[test]
+    fn every_setting_variable_is_in_environment() {
+        let page = page();
+        let env = &page[page.find(".SH ENVIRONMENT").unwrap()..page.find(".SH EXIT STATUS").unwrap()];
+        for var in crate::config::variables() {
+            assert!(env.contains(&format!("\\fB{var}\\fR")), "{var} is not in ENVIRONMENT");
+        }
+    }
+}
