@@ -25,6 +25,10 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
     ("SOLINK_NO_EMBED", "Libraries to keep dynamic."),
     ("SOLINK_STRICT", "1: every fallback and warning is an error (exit status 2, before the link)."),
     ("SOLINK_NO_DEPS", "1: do not add the dependencies of embedded archives."),
+    (
+        "SOLINK_ARCHIVE_FIRST",
+        "1: the first libNAME.a wins even behind a libNAME.so that ld finds in an earlier directory.",
+    ),
     ("SOLINK_NO_GROUP", "1: do not wrap embedded archives in \\-\\-start\\-group/\\-\\-end\\-group."),
     ("SOLINK_WHOLE_ARCHIVE", "1, or a list of names: link embedded archives whole."),
     (
