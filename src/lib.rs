@@ -172,10 +172,10 @@ fn run_configured(
     // asked of it, and it is what runs. Not found is an error only when it
     // must run: `--dry-run` and `--print-resolved` work without it.
     let driver = Driver::find(&driver_words, env);
-    let (final_args, decisions) = if cmd.is_shared_link() {
+    let (mut final_args, decisions, entries) = if cmd.is_shared_link() {
         link_args(&options, &cmd, (&driver_words[0], driver.as_ref().ok()), env)?
     } else {
-        (args, Vec::new())
+        (args, Vec::new(), Vec::new())
     };
     if let Some(status) = before_link(&options, &cmd, &decisions)? {
         return Ok(status);
@@ -192,9 +192,74 @@ fn run_configured(
         print_out(&line)?;
         return Ok(0);
     }
+    // After the dry run and the printed command: the note object's path
+    // lies in the cache (or is temporary), and a command shown to a person
+    // or compared across directories must not depend on where that is;
+    // `--explain` names it on a line of its own.
+    let keep = add_note(&options, &cmd, &entries, &mut final_args, env);
     let driver = driver?;
-    log.before_run(driver.will_exec(&final_args, env));
-    Ok(driver.run(&final_args, env)?)
+    log.before_run(keep.is_none() && driver.will_exec(&final_args, env));
+    Ok(driver.run_keeping(&final_args, env, keep)?)
+}
+
+/// Issue 13 §1: when the link embeds archives, the `.note.solink` object
+/// that records them goes last on the command line (it defines and needs
+/// no symbol, so where it stands changes no member ld pulls). It is stored
+/// content-addressed in the cache directory, so the driver can be exec'd
+/// with nothing to clean up; with no cache (`--no-cache`, or none
+/// writable) it is a temporary file, returned so the driver is spawned and
+/// the file removed after. A link that embeds nothing gets nothing, so its
+/// output is the plain link's. A note that cannot be made is a warning,
+/// never the end of the link.
+fn add_note(
+    options: &Options,
+    cmd: &Command,
+    entries: &[provenance::Entry],
+    args: &mut Vec<OsString>,
+    env: &Env,
+) -> Option<tempfile::TempPath> {
+    if entries.is_empty() || options.print_resolved {
+        return None;
+    }
+    let mut err = std::io::stderr().lock();
+    let bytes = match provenance::note_object(entries, provenance::Target::of_link(cmd)) {
+        Ok(b) => b,
+        Err(e) => {
+            let _ = writeln!(err, "solink: warning: no provenance note in the output: {e}");
+            return None;
+        }
+    };
+    let stored = if options.no_cache { None } else { cache_root(options, env) }
+        .and_then(|root| provenance::store(&root, &bytes).ok());
+    let (path, keep) = match stored {
+        Some(path) => (path, None),
+        None => {
+            let dir = env
+                .get("TMPDIR")
+                .filter(|d| std::path::Path::new(d).is_dir())
+                .map(PathBuf::from)
+                .unwrap_or("/tmp".into());
+            let made = tempfile::Builder::new().prefix("solink-note-").suffix(".o").tempfile_in(dir);
+            match made.and_then(|mut f| f.write_all(&bytes).map(|()| f.into_temp_path())) {
+                Ok(p) => (p.to_path_buf(), Some(p)),
+                Err(e) => {
+                    let _ = writeln!(err, "solink: warning: no provenance note in the output: {e}");
+                    return None;
+                }
+            }
+        }
+    };
+    if options.explain && !options.json {
+        let files: Vec<&str> = entries.iter().map(|e| e.file.as_str()).collect();
+        let _ = writeln!(
+            err,
+            "solink: note: added {} recording what it embeds: {}",
+            provenance::SECTION,
+            files.join(" ")
+        );
+    }
+    args.push(path.into_os_string());
+    keep
 }
 
 /// What comes between the decisions and the link: `--strict` refuses on
@@ -349,13 +414,17 @@ fn choose_driver(options: &Options, mut args: Vec<OsString>, env: &Env) -> (Vec<
     (options.cc.clone().unwrap_or_else(|| vec!["cc".into()]), args)
 }
 
+/// The rewritten arguments of a shared link, the decisions behind them,
+/// and what the provenance note is to record.
+type LinkArgs = (Vec<OsString>, Vec<resolve::Decision>, Vec<provenance::Entry>);
+
 /// The rewritten arguments of a shared link, and the decisions behind them.
 fn link_args(
     options: &Options,
     cmd: &Command,
     (driver_name, driver): (&OsStr, Option<&Driver>),
     env: &Env,
-) -> Result<(Vec<OsString>, Vec<resolve::Decision>), Error> {
+) -> Result<LinkArgs, Error> {
     if let Some(option) = &cmd.missing_value {
         return Err(Error::MissingValue { option: option.clone() });
     }
@@ -397,7 +466,20 @@ fn link_args(
     if let Some(form) = options.rpath_dynamic {
         shape.rpaths = resolver.rpath_dirs(&decisions, form, &output_dir(cmd));
     }
-    Ok((rewrite::rewrite(cmd, &decisions, &shape), decisions))
+    // The note records what the closure check says ld pulls; without the
+    // check there is nothing true to record.
+    let entries = match resolver.summary() {
+        Some(summary) => {
+            let cache = if options.no_cache {
+                None
+            } else {
+                cache_root(options, env).map(|r| cache::Cache::in_root(&r))
+            };
+            provenance::link_entries(&decisions, summary, &shape.hide, cache.as_ref()).unwrap_or_default()
+        }
+        None => Vec::new(),
+    };
+    Ok((rewrite::rewrite(cmd, &decisions, &shape), decisions, entries))
 }
 
 /// Explain output (text or JSON) and warnings, on stderr. Best effort: a

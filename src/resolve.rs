@@ -30,12 +30,16 @@ const MAX_ROUNDS: usize = 6;
 pub struct Resolver<'a> {
     pub(crate) probe: Probe<'a>,
     policy: Policy,
+    /// The closure of the link as last rewritten, when the check ran and
+    /// its decisions stand: which members ld pulls from each archive, for
+    /// the provenance note and the constructors left behind.
+    summary: Option<verify::Summary>,
 }
 
 impl<'a> Resolver<'a> {
     pub fn new(search: SearchPath<'a>, policy: Policy, target: ElfId, cache: Option<Cache>) -> Resolver<'a> {
         let probe = Probe::new(search, target, cache, policy.pkg_config.clone());
-        Resolver { probe, policy }
+        Resolver { probe, policy, summary: None }
     }
 
     /// Decides every library reference of a shared link, then the
@@ -121,6 +125,7 @@ impl<'a> Resolver<'a> {
             let Some(plan) = link::plan(&args, cmd.syntax, driver) else { return };
             let Some(summary) = self.probe.link_summary(&plan) else { return };
             let findings = verify::check(decisions, &summary);
+            self.summary = Some(summary);
             if findings.is_empty() {
                 return;
             }
@@ -225,7 +230,14 @@ impl<'a> Resolver<'a> {
             if !changed {
                 return;
             }
+            self.summary = None;
         }
+    }
+
+    /// What the closure check found ld pulls from each archive of the
+    /// final link; `None` when the check did not run (or did not settle).
+    pub fn summary(&self) -> Option<&verify::Summary> {
+        self.summary.as_ref()
     }
 
     /// One library: the rules that need no search, else probe and judge.

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 use crate::closure::{self, Input, Needed};
 use crate::decision::{Decision, Outcome, Reason, Subject, Warning};
-use crate::symbols::{ArchiveSyms, Name, ObjectSyms, SharedSyms};
+use crate::symbols::{ArchiveSyms, Def, Name, ObjectSyms, SharedSyms};
 
 /// The most symbols a reason or warning names; the rest are counted.
 pub const SHOWN_SYMBOLS: usize = 3;
@@ -59,6 +59,13 @@ pub struct ArchiveUse {
     /// Pulled members (by name) and the strong undefined symbols nothing in
     /// the final link defines, sorted.
     pub missing: Vec<(String, Vec<Name>)>,
+    /// The members ld pulls in, in the order it pulls them (all of them
+    /// under `--whole-archive`): what the provenance note records.
+    pub members: Vec<String>,
+    /// Members with `.init_array`/`.ctors` contents that ld leaves out,
+    /// each with a global symbol it defines (strong first), if any: the
+    /// constructors a plain link silently drops (issue 13 §4).
+    pub ctors_left: Vec<(String, Option<Name>)>,
 }
 
 /// The closure's result, per archive of the link, in link order. This is
@@ -158,11 +165,35 @@ pub fn summarize(facts: &LinkFacts) -> Summary {
                 missing.push((syms.members[m].name.clone(), names.clone()));
             }
         }
-        let pulled =
-            *whole || c.pulled.iter().any(|(pos, _)| source[*pos].0 == i && !syms.members.is_empty());
-        out.archives.push(ArchiveUse { path: path.clone(), pulled, missing });
+        let taken: Vec<usize> = if *whole {
+            (0..syms.members.len()).collect()
+        } else {
+            c.pulled
+                .iter()
+                .filter(|(pos, _)| source[*pos].0 == i)
+                .flat_map(|(_, m)| m.iter().copied())
+                .collect()
+        };
+        let pulled = *whole || !taken.is_empty();
+        let members = taken.iter().map(|&m| syms.members[m].name.clone()).collect();
+        let ctors_left = syms
+            .members
+            .iter()
+            .enumerate()
+            .filter(|(m, o)| o.ctors && !taken.contains(m))
+            .map(|(_, o)| (o.name.clone(), anchor(o)))
+            .collect();
+        out.archives.push(ArchiveUse { path: path.clone(), pulled, missing, members, ctors_left });
     }
     out
+}
+
+/// A global symbol a member defines, to pull it in with `--undefined`:
+/// a strong one when there is one (a weak definition does not make ld
+/// pull a member for a common reference, and another object may win it).
+fn anchor(o: &ObjectSyms) -> Option<Name> {
+    let strong = o.defined.iter().find(|(_, d)| matches!(d, Def::Data | Def::Func));
+    strong.or_else(|| o.defined.first()).map(|(n, _)| n.clone())
 }
 
 /// What the check finds about one embedded decision.

@@ -18,6 +18,7 @@ mod errors;
 mod fake;
 mod hostile;
 mod make;
+mod provenance_links;
 mod real;
 mod reliability;
 mod rpath;
