@@ -175,7 +175,7 @@ fn run_configured(
     let (mut final_args, decisions, entries) = if cmd.is_shared_link() {
         link_args(&options, &cmd, (&driver_words[0], driver.as_ref().ok()), env)?
     } else {
-        (args, Vec::new(), Vec::new())
+        (args, Vec::new(), (Vec::new(), None))
     };
     if let Some(status) = before_link(&options, &cmd, &decisions)? {
         return Ok(status);
@@ -196,7 +196,7 @@ fn run_configured(
     // lies in the cache (or is temporary), and a command shown to a person
     // or compared across directories must not depend on where that is;
     // `--explain` names it on a line of its own.
-    let keep = add_note(&options, &cmd, &entries, &mut final_args, env);
+    let keep = add_note(&options, &entries, &mut final_args, env);
     let driver = driver?;
     log.before_run(keep.is_none() && driver.will_exec(&final_args, env));
     Ok(driver.run_keeping(&final_args, env, keep)?)
@@ -213,16 +213,16 @@ fn run_configured(
 /// never the end of the link.
 fn add_note(
     options: &Options,
-    cmd: &Command,
-    entries: &[provenance::Entry],
+    (entries, target): &(Vec<provenance::Entry>, Option<provenance::Target>),
     args: &mut Vec<OsString>,
     env: &Env,
 ) -> Option<tempfile::TempPath> {
+    let Some(target) = target else { return None };
     if entries.is_empty() || options.print_resolved {
         return None;
     }
     let mut err = std::io::stderr().lock();
-    let bytes = match provenance::note_object(entries, provenance::Target::of_link(cmd)) {
+    let bytes = match provenance::note_object(entries, *target) {
         Ok(b) => b,
         Err(e) => {
             let _ = writeln!(err, "solink: warning: no provenance note in the output: {e}");
@@ -416,7 +416,7 @@ fn choose_driver(options: &Options, mut args: Vec<OsString>, env: &Env) -> (Vec<
 
 /// The rewritten arguments of a shared link, the decisions behind them,
 /// and what the provenance note is to record.
-type LinkArgs = (Vec<OsString>, Vec<resolve::Decision>, Vec<provenance::Entry>);
+type LinkArgs = (Vec<OsString>, Vec<resolve::Decision>, (Vec<provenance::Entry>, Option<provenance::Target>));
 
 /// The rewritten arguments of a shared link, and the decisions behind them.
 fn link_args(
@@ -450,7 +450,8 @@ fn link_args(
         no_default_libs: cmd.no_default_libs,
         archive_first: options.archive_first,
     };
-    let mut resolver = resolve::Resolver::new(search, policy, archive::target::link_target(cmd), cache);
+    let target = archive::target::link_target(cmd);
+    let mut resolver = resolve::Resolver::new(search, policy, target, cache);
     let mut decisions = resolver.resolve(cmd);
     let mut shape = rewrite::Shape {
         group: !options.no_group,
@@ -475,11 +476,15 @@ fn link_args(
             } else {
                 cache_root(options, env).map(|r| cache::Cache::in_root(&r))
             };
-            provenance::link_entries(&decisions, summary, &shape.hide, cache.as_ref()).unwrap_or_default()
+            provenance::link_entries(&decisions, summary, &shape.hide, cache.as_ref(), |p| {
+                resolver.file_id(p)
+            })
+            .unwrap_or_default()
         }
         None => Vec::new(),
     };
-    Ok((rewrite::rewrite(cmd, &decisions, &shape), decisions, entries))
+    let note_target = (!entries.is_empty()).then(|| provenance::Target::of_link(cmd, target));
+    Ok((rewrite::rewrite(cmd, &decisions, &shape), decisions, (entries, note_target)))
 }
 
 /// Explain output (text or JSON) and warnings, on stderr. Best effort: a

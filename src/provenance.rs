@@ -68,10 +68,29 @@ impl Digest {
     /// identity (the `fstat` of the descriptor read), so a warm link
     /// hashes nothing.
     pub fn of_file_cached(path: &Path, cache: Option<&crate::cache::Cache>) -> io::Result<Digest> {
+        Digest::of_file_known(path, None, cache)
+    }
+
+    /// [`Digest::of_file_cached`] where the file's identity is already
+    /// known (the probe opened it to judge it): a warm lookup opens only
+    /// the cache entry. A digest computed here is stored under the
+    /// identity of the descriptor it was read from.
+    pub fn of_file_known(
+        path: &Path,
+        known: Option<crate::fsx::FileId>,
+        cache: Option<&crate::cache::Cache>,
+    ) -> io::Result<Digest> {
+        let lookup = |id: &crate::fsx::FileId| {
+            let hex = cache?.get_lines(&format!("sha256 {}", id.key()))?.first().cloned()?;
+            Digest::from_hex(&hex)
+        };
+        if let Some(d) = known.as_ref().and_then(lookup) {
+            return Ok(d);
+        }
         let (mut file, id) = crate::fsx::open_regular(path)?;
         let key = format!("sha256 {}", id.key());
-        if let Some(hex) = cache.and_then(|c| c.get_lines(&key)).and_then(|l| l.first().cloned()) {
-            if let Some(d) = Digest::from_hex(&hex) {
+        if known.is_none() {
+            if let Some(d) = lookup(&id) {
                 return Ok(d);
             }
         }
@@ -610,6 +629,7 @@ pub fn link_entries(
     summary: &crate::policy::verify::Summary,
     hide: &crate::rewrite::Select,
     cache: Option<&crate::cache::Cache>,
+    id_of: impl Fn(&Path) -> Option<crate::fsx::FileId>,
 ) -> io::Result<Vec<Entry>> {
     use crate::args::LibName;
     use crate::decision::Outcome;
@@ -630,7 +650,7 @@ pub fn link_entries(
             out.push(Entry {
                 library: library_name(&d.lib, &file),
                 file,
-                digest: Digest::of_file_cached(archive, cache)?,
+                digest: Digest::of_file_known(archive, id_of(archive), cache)?,
                 members: used.members.clone(),
                 hidden: hide.wants(name),
             });
@@ -655,9 +675,10 @@ impl Target {
     /// The target of a link: from its first input object when one can be
     /// read (its `e_flags`, which ld compares on ARM, RISC-V and MIPS),
     /// else the link's ELF identity, little-endian, no flags.
-    pub fn of_link(cmd: &crate::args::Command) -> Target {
+    /// `id` is `archive::target::link_target(cmd)`, which the caller has
+    /// already asked (it reads an object).
+    pub fn of_link(cmd: &crate::args::Command, id: ElfId) -> Target {
         use std::os::unix::ffi::OsStrExt;
-        let id = crate::archive::target::link_target(cmd);
         // x86 has no e_flags and one byte order: nothing more to read.
         if matches!(id.machine, elf::EM_X86_64 | elf::EM_386) {
             return Target::of_id(id);

@@ -240,6 +240,11 @@ impl<'a> Resolver<'a> {
         self.summary.as_ref()
     }
 
+    /// The identity a file had when this run judged it, if it did.
+    pub fn file_id(&self, path: &Path) -> Option<crate::fsx::FileId> {
+        self.probe.file_id(path)
+    }
+
     /// One library: the rules that need no search, else probe and judge.
     pub(crate) fn decide(&mut self, lib: &LibName, subject: Subject, place: Place) -> Decision {
         match policy::before_search(lib, place, &self.policy) {
