@@ -36,6 +36,7 @@ pub mod text;
 use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
 use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
 pub use error::{Error, Usage};
@@ -462,6 +463,16 @@ fn link_args(
     // The closure check reads the link as rewritten, so it comes after
     // the decisions and before the rpaths (which change no symbol).
     resolver.verify(cmd, &mut decisions, &shape, driver_name);
+    // Issue 13 §4: constructor members ld would leave out are pulled in
+    // with `--whole-archive=auto`, else named in a warning.
+    let auto = matches!(&options.whole_archive, rewrite::Select::Names(n) if n.iter().any(|x| x == "auto"));
+    let mut undefined = Vec::new();
+    if let Some(summary) = resolver.summary_mut() {
+        if auto {
+            undefined = policy::verify::pull_ctors(&decisions, summary).0;
+        }
+        policy::verify::ctors_left(&mut decisions, summary);
+    }
     // Last, so every warning any step gave (the check's too) is judged the same way.
     decisions.iter_mut().for_each(policy::system_warning_to_note);
     if let Some(form) = options.rpath_dynamic {
@@ -484,7 +495,19 @@ fn link_args(
         None => Vec::new(),
     };
     let note_target = (!entries.is_empty()).then(|| provenance::Target::of_link(cmd, target));
-    Ok((rewrite::rewrite(cmd, &decisions, &shape), decisions, (entries, note_target)))
+    let mut args = rewrite::rewrite(cmd, &decisions, &shape);
+    // `-u` is global in ld (its symbol is undefined from the start of the
+    // link), so where it stands does not matter; `-Xlinker` keeps a comma
+    // in a symbol name whole.
+    for sym in &undefined {
+        let mut word = OsString::from("--undefined=");
+        word.push(std::ffi::OsStr::from_bytes(sym));
+        if cmd.syntax != args::Syntax::Ld {
+            args.push("-Xlinker".into());
+        }
+        args.push(word);
+    }
+    Ok((args, decisions, (entries, note_target)))
 }
 
 /// Explain output (text or JSON) and warnings, on stderr. Best effort: a

@@ -240,6 +240,12 @@ impl<'a> Resolver<'a> {
         self.summary.as_ref()
     }
 
+    /// [`Resolver::summary`], to change: `--whole-archive=auto` adds the
+    /// constructor members it pulls in.
+    pub fn summary_mut(&mut self) -> Option<&mut verify::Summary> {
+        self.summary.as_mut()
+    }
+
     /// The identity a file had when this run judged it, if it did.
     pub fn file_id(&self, path: &Path) -> Option<crate::fsx::FileId> {
         self.probe.file_id(path)

@@ -161,3 +161,46 @@ fn explain_says_the_note_was_added() {
     let text = String::from_utf8_lossy(&err.stderr).into_owned();
     assert!(text.contains("added .note.solink recording what it embeds: libfoo.a"), "{text}");
 }
+
+/// `libplug.a`: `reg.o` holds the registry, `plugin.o` registers itself by
+/// a constructor and nothing references it, as plugins do.
+fn plugin_archive(dir: &Dir) {
+    dir.mkdir("l");
+    dir.write("reg.c", "int reg_count;\nint reg_get(void) { return reg_count; }\n");
+    dir.write(
+        "plugin.c",
+        "extern int reg_count;\nint plugin_anchor;\n\
+         __attribute__((constructor)) static void plugin_register(void) { reg_count++; }\n",
+    );
+    gcc(dir.root(), &["-fPIC", "-c", "reg.c", "plugin.c"]);
+    sh(Command::new("ar").current_dir(dir.root()).args(["rcs", "l/libplug.a", "reg.o", "plugin.o"]));
+    dir.write("p.c", "int reg_get(void);\nint p_get(void) { return reg_get(); }\n");
+    gcc(dir.root(), &["-fPIC", "-c", "p.c", "-o", "p.o"]);
+}
+
+#[test]
+fn a_constructor_member_left_out_is_named_and_whole_archive_auto_pulls_it_in() {
+    if !tools() {
+        return;
+    }
+    let dir = Dir::new();
+    plugin_archive(&dir);
+    dir.mkdir("lib");
+    let link = |extra: &[&str]| {
+        dir.solink()
+            .args(extra)
+            .args(["--", "gcc", "-shared", "-o", "lib/libp.so", "p.o", "-Ll", "-lplug"])
+            .output()
+    };
+    let plain = link(&[]);
+    let stderr = String::from_utf8_lossy(&plain.stderr).into_owned();
+    assert!(plain.status.success(), "{stderr}");
+    assert!(stderr.contains("(plugin.o)") && stderr.contains("--whole-archive=plug"), "{stderr}");
+    assert_eq!(run_prog(&dir, &["p"]), "p=0\n", "the plain link drops the registration");
+    let strict = link(&["--strict"]);
+    assert_eq!(strict.status.code(), Some(2), "--strict refuses a constructor left behind");
+    let auto = link(&["--whole-archive=auto"]);
+    let stderr = String::from_utf8_lossy(&auto.stderr).into_owned();
+    assert!(auto.status.success() && !stderr.contains("leaves out"), "{stderr}");
+    assert_eq!(run_prog(&dir, &["p"]), "p=1\n", "--whole-archive=auto pulls the plugin in");
+}
