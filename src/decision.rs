@@ -168,6 +168,10 @@ pub enum Warning {
         needed_by: String,
         shared: bool,
     },
+    /// Members with constructors (`.init_array`/`.ctors`) that ld leaves
+    /// out, because nothing references them: their self-registration
+    /// silently never happens (issue 13 §4).
+    CtorsLeft { archive: PathBuf, lib: LibName, members: Vec<String> },
 }
 
 /// A flag an embedded archive's `.pc` file requires beside its libraries

@@ -115,11 +115,24 @@ impl Driver {
     /// driver) when the command fits the system's limits, else through a
     /// response file. Returns the exit status only in the second case.
     pub fn run(&self, args: &[OsString], env: &Env) -> Result<u8, Error> {
-        if fits_exec(self, args, env) {
+        self.run_keeping(args, env, None)
+    }
+
+    /// [`Driver::run`] with a temporary file the link reads (the
+    /// provenance note object when no cache directory is writable): with
+    /// one, solink cannot exec, so it spawns through a response file and
+    /// removes both on every path out, as it does for a long command.
+    pub fn run_keeping(
+        &self,
+        args: &[OsString],
+        env: &Env,
+        keep: Option<tempfile::TempPath>,
+    ) -> Result<u8, Error> {
+        if keep.is_none() && fits_exec(self, args, env) {
             let source = self.command().args(args).exec();
             return Err(Error::DriverExec { driver: self.name.clone(), source });
         }
-        self.run_with_response_file(args, env)
+        self.run_with_response_file(args, env, keep)
     }
 
     /// Spawns the driver with `@FILE` and waits, standing in for the driver
@@ -127,7 +140,12 @@ impl Driver {
     /// told to ignore is passed on to the driver, the response file is
     /// removed on every path out of here, and a driver killed by a signal
     /// kills solink by the same signal ([`die_by`]).
-    fn run_with_response_file(&self, args: &[OsString], env: &Env) -> Result<u8, Error> {
+    fn run_with_response_file(
+        &self,
+        args: &[OsString],
+        env: &Env,
+        keep: Option<tempfile::TempPath>,
+    ) -> Result<u8, Error> {
         let fail = |source: std::io::Error| Error::ResponseFile { source };
         // Caught before the response file exists, so no forwarded signal
         // can end solink between its creation and its removal. A signal
@@ -168,6 +186,7 @@ impl Driver {
         let _ = forwarder.join();
         let status = exited.and_then(|()| child.wait());
         drop(file);
+        drop(keep);
         let status = status.map_err(|source| Error::DriverExec { driver: self.name.clone(), source })?;
         if let Some(sig) = status.signal() {
             die_by(sig);

@@ -125,6 +125,17 @@ pub fn warning(w: &Warning) -> String {
                 if symbols.len() + more > 1 { "them" } else { "it" },
             )
         }
+        Warning::CtorsLeft { archive, lib, members } => {
+            let (crate::args::LibName::Name(name) | crate::args::LibName::Verbatim(name)) = lib;
+            format!(
+                "{} has constructors in members ld leaves out ({}): nothing references them, so \
+                 what they register never is. Pull them in with --whole-archive=auto (just those \
+                 members) or --whole-archive={}.",
+                archive.display(),
+                members.join(", "),
+                name.to_string_lossy()
+            )
+        }
     }
 }
 

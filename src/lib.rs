@@ -38,6 +38,7 @@ pub mod text;
 use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
 use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
 pub use error::{Error, Usage};
@@ -176,10 +177,10 @@ fn run_configured(
     // asked of it, and it is what runs. Not found is an error only when it
     // must run: `--dry-run` and `--print-resolved` work without it.
     let driver = Driver::find(&driver_words, env);
-    let (final_args, decisions) = if cmd.is_shared_link() {
+    let (mut final_args, decisions, entries) = if cmd.is_shared_link() {
         link_args(&options, &cmd, (&driver_words[0], driver.as_ref().ok()), env)?
     } else {
-        (args, Vec::new())
+        (args, Vec::new(), (Vec::new(), None))
     };
     if let Some(status) = before_link(&options, &cmd, &decisions)? {
         return Ok(status);
@@ -200,9 +201,74 @@ fn run_configured(
         print_out(&line)?;
         return Ok(0);
     }
+    // After the dry run and the printed command: the note object's path
+    // lies in the cache (or is temporary), and a command shown to a person
+    // or compared across directories must not depend on where that is;
+    // `--explain` names it on a line of its own.
+    let keep = add_note(&options, &entries, &mut final_args, env);
     let driver = driver?;
-    log.before_run(driver.will_exec(&final_args, env));
-    Ok(driver.run(&final_args, env)?)
+    log.before_run(keep.is_none() && driver.will_exec(&final_args, env));
+    Ok(driver.run_keeping(&final_args, env, keep)?)
+}
+
+/// Issue 13 §1: when the link embeds archives, the `.note.solink` object
+/// that records them goes last on the command line (it defines and needs
+/// no symbol, so where it stands changes no member ld pulls). It is stored
+/// content-addressed in the cache directory, so the driver can be exec'd
+/// with nothing to clean up; with no cache (`--no-cache`, or none
+/// writable) it is a temporary file, returned so the driver is spawned and
+/// the file removed after. A link that embeds nothing gets nothing, so its
+/// output is the plain link's. A note that cannot be made is a warning,
+/// never the end of the link.
+fn add_note(
+    options: &Options,
+    (entries, target): &(Vec<provenance::Entry>, Option<provenance::Target>),
+    args: &mut Vec<OsString>,
+    env: &Env,
+) -> Option<tempfile::TempPath> {
+    let Some(target) = target else { return None };
+    if entries.is_empty() || options.print_resolved {
+        return None;
+    }
+    let mut err = std::io::stderr().lock();
+    let bytes = match provenance::note_object(entries, *target) {
+        Ok(b) => b,
+        Err(e) => {
+            let _ = writeln!(err, "solink: warning: no provenance note in the output: {e}");
+            return None;
+        }
+    };
+    let stored = if options.no_cache { None } else { cache_root(options, env) }
+        .and_then(|root| provenance::store(&root, &bytes).ok());
+    let (path, keep) = match stored {
+        Some(path) => (path, None),
+        None => {
+            let dir = env
+                .get("TMPDIR")
+                .filter(|d| std::path::Path::new(d).is_dir())
+                .map(PathBuf::from)
+                .unwrap_or("/tmp".into());
+            let made = tempfile::Builder::new().prefix("solink-note-").suffix(".o").tempfile_in(dir);
+            match made.and_then(|mut f| f.write_all(&bytes).map(|()| f.into_temp_path())) {
+                Ok(p) => (p.to_path_buf(), Some(p)),
+                Err(e) => {
+                    let _ = writeln!(err, "solink: warning: no provenance note in the output: {e}");
+                    return None;
+                }
+            }
+        }
+    };
+    if options.explain && !options.json {
+        let files: Vec<&str> = entries.iter().map(|e| e.file.as_str()).collect();
+        let _ = writeln!(
+            err,
+            "solink: note: added {} recording what it embeds: {}",
+            provenance::SECTION,
+            files.join(" ")
+        );
+    }
+    args.push(path.into_os_string());
+    keep
 }
 
 /// What comes between the decisions and the link: `--strict` refuses on
@@ -363,13 +429,17 @@ fn choose_driver(options: &Options, mut args: Vec<OsString>, env: &Env) -> (Vec<
     (options.cc.clone().unwrap_or_else(|| vec!["cc".into()]), args)
 }
 
+/// The rewritten arguments of a shared link, the decisions behind them,
+/// and what the provenance note is to record.
+type LinkArgs = (Vec<OsString>, Vec<resolve::Decision>, (Vec<provenance::Entry>, Option<provenance::Target>));
+
 /// The rewritten arguments of a shared link, and the decisions behind them.
 fn link_args(
     options: &Options,
     cmd: &Command,
     (driver_name, driver): (&OsStr, Option<&Driver>),
     env: &Env,
-) -> Result<(Vec<OsString>, Vec<resolve::Decision>), Error> {
+) -> Result<LinkArgs, Error> {
     if let Some(option) = &cmd.missing_value {
         return Err(Error::MissingValue { option: option.clone() });
     }
@@ -395,7 +465,8 @@ fn link_args(
         no_default_libs: cmd.no_default_libs,
         archive_first: options.archive_first,
     };
-    let mut resolver = resolve::Resolver::new(search, policy, archive::target::link_target(cmd), cache);
+    let target = archive::target::link_target(cmd);
+    let mut resolver = resolve::Resolver::new(search, policy, target, cache);
     let mut decisions = resolver.resolve(cmd);
     let mut shape = rewrite::Shape {
         group: !options.no_group,
@@ -406,12 +477,51 @@ fn link_args(
     // The closure check reads the link as rewritten, so it comes after
     // the decisions and before the rpaths (which change no symbol).
     resolver.verify(cmd, &mut decisions, &shape, driver_name);
+    // Issue 13 §4: constructor members ld would leave out are pulled in
+    // with `--whole-archive=auto`, else named in a warning.
+    let auto = matches!(&options.whole_archive, rewrite::Select::Names(n) if n.iter().any(|x| x == "auto"));
+    let mut undefined = Vec::new();
+    if let Some(summary) = resolver.summary_mut() {
+        if auto {
+            undefined = policy::verify::pull_ctors(&decisions, summary).0;
+        }
+        policy::verify::ctors_left(&mut decisions, summary);
+    }
     // Last, so every warning any step gave (the check's too) is judged the same way.
     decisions.iter_mut().for_each(policy::system_warning_to_note);
     if let Some(form) = options.rpath_dynamic {
         shape.rpaths = resolver.rpath_dirs(&decisions, form, &output_dir(cmd));
     }
-    Ok((rewrite::rewrite(cmd, &decisions, &shape), decisions))
+    // The note records what the closure check says ld pulls; without the
+    // check there is nothing true to record.
+    let entries = match resolver.summary() {
+        Some(summary) => {
+            let cache = if options.no_cache {
+                None
+            } else {
+                cache_root(options, env).map(|r| cache::Cache::in_root(&r))
+            };
+            provenance::link_entries(&decisions, summary, &shape.hide, cache.as_ref(), |p| {
+                resolver.file_id(p)
+            })
+            .unwrap_or_default()
+        }
+        None => Vec::new(),
+    };
+    let note_target = (!entries.is_empty()).then(|| provenance::Target::of_link(cmd, target));
+    let mut args = rewrite::rewrite(cmd, &decisions, &shape);
+    // `-u` is global in ld (its symbol is undefined from the start of the
+    // link), so where it stands does not matter; `-Xlinker` keeps a comma
+    // in a symbol name whole.
+    for sym in &undefined {
+        let mut word = OsString::from("--undefined=");
+        word.push(std::ffi::OsStr::from_bytes(sym));
+        if cmd.syntax != args::Syntax::Ld {
+            args.push("-Xlinker".into());
+        }
+        args.push(word);
+    }
+    Ok((args, decisions, (entries, note_target)))
 }
 
 /// The search's notes (directories skipped, and why), for a shared link.

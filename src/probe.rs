@@ -15,6 +15,8 @@
 pub mod link;
 
 use std::collections::HashMap;
+
+use crate::fsx::FileId;
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -86,6 +88,10 @@ pub struct Probe<'a> {
     target: ElfId,
     cache: Option<Cache>,
     verdicts: HashMap<PathBuf, Verdict>,
+    /// The identity each file judged had when it was opened, so the
+    /// provenance note finds an archive's cached digest without opening
+    /// it again.
+    ids: HashMap<PathBuf, FileId>,
     /// pkgconf's settings from the environment (`PKG_CONFIG_PATH`, ...).
     pkg_config: pkgconfig::Config,
     /// Whether each `.pc` directory exists, asked once: 10,000 embedded
@@ -107,6 +113,7 @@ impl<'a> Probe<'a> {
             target,
             cache,
             verdicts: HashMap::new(),
+            ids: HashMap::new(),
             pkg_config,
             pc_dir_exists: HashMap::new(),
             link: link::Memo::default(),
@@ -152,9 +159,10 @@ impl<'a> Probe<'a> {
     fn first_compatible(&mut self, file: &OsStr, notes: &mut Vec<Note>) -> Option<Found> {
         let target = self.target;
         let verdicts = &mut self.verdicts;
+        let ids = &mut self.ids;
         let cache = &self.cache;
         self.search.find_where(file, Reach::All, &mut |f| {
-            let v = verdict_of(verdicts, cache.as_ref(), &f.path);
+            let v = verdict_of(verdicts, ids, cache.as_ref(), &f.path);
             match policy::incompatible(&v, target) {
                 Some(id) => {
                     notes.push(Note::SkippedIncompatible { path: f.path.clone(), id });
@@ -192,7 +200,12 @@ impl<'a> Probe<'a> {
     }
 
     fn verdict(&mut self, path: &Path) -> Verdict {
-        verdict_of(&mut self.verdicts, self.cache.as_ref(), path)
+        verdict_of(&mut self.verdicts, &mut self.ids, self.cache.as_ref(), path)
+    }
+
+    /// The identity `path` had when this run judged it, if it did.
+    pub fn file_id(&self, path: &Path) -> Option<FileId> {
+        self.ids.get(path).copied()
     }
 
     /// What an embedded archive needs: what `pkgconf --static --libs` says
@@ -301,24 +314,32 @@ impl<'a> Probe<'a> {
 /// inspecting that same descriptor. What cannot be opened or read (a
 /// directory, a FIFO, EACCES, EIO) is judged damaged for this run only and
 /// never cached, so it cannot outlive its cause.
-fn verdict_of(verdicts: &mut HashMap<PathBuf, Verdict>, cache: Option<&Cache>, path: &Path) -> Verdict {
+fn verdict_of(
+    verdicts: &mut HashMap<PathBuf, Verdict>,
+    ids: &mut HashMap<PathBuf, FileId>,
+    cache: Option<&Cache>,
+    path: &Path,
+) -> Verdict {
     if let Some(v) = verdicts.get(path) {
         return v.clone();
     }
     let v = match crate::fsx::open_regular(path) {
         Err(e) => Verdict::Damaged(e.to_string()),
-        Ok((file, id)) => match cache.and_then(|c| c.get(&id)) {
-            Some(v) => v,
-            None => match archive::inspect_open(&file, path) {
-                Ok(v) => {
-                    if let Some(c) = cache {
-                        c.put(&id, &v);
+        Ok((file, id)) => {
+            ids.insert(path.to_path_buf(), id);
+            match cache.and_then(|c| c.get(&id)) {
+                Some(v) => v,
+                None => match archive::inspect_open(&file, path) {
+                    Ok(v) => {
+                        if let Some(c) = cache {
+                            c.put(&id, &v);
+                        }
+                        v
                     }
-                    v
-                }
-                Err(e) => Verdict::Damaged(e.to_string()),
-            },
-        },
+                    Err(e) => Verdict::Damaged(e.to_string()),
+                },
+            }
+        }
     };
     verdicts.insert(path.to_path_buf(), v.clone());
     v

@@ -61,7 +61,39 @@ impl Digest {
     /// The digest of a regular file, read in pieces (an archive can be
     /// 100 MB; it is never held in memory whole).
     pub fn of_file(path: &Path) -> io::Result<Digest> {
-        let (mut file, _) = crate::fsx::open_regular(path)?;
+        Digest::of_file_cached(path, None)
+    }
+
+    /// [`Digest::of_file`], kept in the verdict cache by the file's
+    /// identity (the `fstat` of the descriptor read), so a warm link
+    /// hashes nothing.
+    pub fn of_file_cached(path: &Path, cache: Option<&crate::cache::Cache>) -> io::Result<Digest> {
+        Digest::of_file_known(path, None, cache)
+    }
+
+    /// [`Digest::of_file_cached`] where the file's identity is already
+    /// known (the probe opened it to judge it): a warm lookup opens only
+    /// the cache entry. A digest computed here is stored under the
+    /// identity of the descriptor it was read from.
+    pub fn of_file_known(
+        path: &Path,
+        known: Option<crate::fsx::FileId>,
+        cache: Option<&crate::cache::Cache>,
+    ) -> io::Result<Digest> {
+        let lookup = |id: &crate::fsx::FileId| {
+            let hex = cache?.get_lines(&format!("sha256 {}", id.key()))?.first().cloned()?;
+            Digest::from_hex(&hex)
+        };
+        if let Some(d) = known.as_ref().and_then(lookup) {
+            return Ok(d);
+        }
+        let (mut file, id) = crate::fsx::open_regular(path)?;
+        let key = format!("sha256 {}", id.key());
+        if known.is_none() {
+            if let Some(d) = lookup(&id) {
+                return Ok(d);
+            }
+        }
         let mut hasher = Sha256::new();
         let mut buf = vec![0; 1 << 16];
         loop {
@@ -72,7 +104,23 @@ impl Digest {
                 Err(e) => return Err(e),
             }
         }
-        Ok(Digest(hasher.finalize().into()))
+        let digest = Digest(hasher.finalize().into());
+        if let Some(c) = cache {
+            c.put_lines(&key, &[digest.hex()]);
+        }
+        Ok(digest)
+    }
+
+    fn from_hex(hex: &str) -> Option<Digest> {
+        let b = hex.as_bytes();
+        if b.len() != 64 {
+            return None;
+        }
+        let mut out = [0u8; 32];
+        for (i, pair) in b.chunks(2).enumerate() {
+            out[i] = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
+        }
+        Some(Digest(out))
     }
 
     pub fn hex(&self) -> String {
@@ -459,7 +507,11 @@ fn property_note(pr_type: u32, target: Target) -> Vec<u8> {
 pub fn store(cache_root: &Path, bytes: &[u8]) -> io::Result<PathBuf> {
     let dir = cache_root.join("notes");
     let path = dir.join(format!("{}.o", Digest::of_bytes(bytes).hex()));
-    if crate::fsx::read_regular(&path, bytes.len() as u64).is_ok_and(|have| have == bytes) {
+    // One `stat`, not a read: the name is the digest of the bytes and an
+    // entry only ever appears whole (by rename), so a regular file of the
+    // right size under that name is the object (a warm link's budget of
+    // file calls is tests/cli/budget.rs's).
+    if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64) {
         return Ok(path);
     }
     std::fs::create_dir_all(&dir)?;
@@ -567,6 +619,91 @@ pub fn read_notes(path: &Path) -> Result<Vec<Entry>, ReadError> {
         entries.extend(decoded);
     }
     Ok(entries)
+}
+
+/// The note entries of a link: one per archive an embedding decision links
+/// that ld pulls a member from (per the closure check's summary), each once,
+/// in link order. `hide` is `--hide`: those archives' symbols are hidden.
+pub fn link_entries(
+    decisions: &[crate::decision::Decision],
+    summary: &crate::policy::verify::Summary,
+    hide: &crate::rewrite::Select,
+    cache: Option<&crate::cache::Cache>,
+    id_of: impl Fn(&Path) -> Option<crate::fsx::FileId>,
+) -> io::Result<Vec<Entry>> {
+    use crate::args::LibName;
+    use crate::decision::Outcome;
+    let mut out: Vec<Entry> = Vec::new();
+    let mut seen: Vec<&Path> = Vec::new();
+    for d in decisions {
+        let Outcome::Embed { archives, .. } = &d.outcome else { continue };
+        let (LibName::Name(name) | LibName::Verbatim(name)) = &d.lib;
+        for archive in archives {
+            let Some(used) = summary.archives.iter().find(|u| &u.path == archive && u.pulled) else {
+                continue;
+            };
+            if seen.contains(&archive.as_path()) {
+                continue;
+            }
+            seen.push(archive);
+            let file = archive.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            out.push(Entry {
+                library: library_name(&d.lib, &file),
+                file,
+                digest: Digest::of_file_known(archive, id_of(archive), cache)?,
+                members: used.members.clone(),
+                hidden: hide.wants(name),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// `foo` for `-lfoo`, and for `-l:libfoo.a` (or any archive named
+/// `libfoo.a`): the name another link would ask for it by.
+fn library_name(lib: &crate::args::LibName, file: &str) -> String {
+    match lib {
+        crate::args::LibName::Name(n) => n.to_string_lossy().into_owned(),
+        crate::args::LibName::Verbatim(_) => {
+            let stem = file.strip_suffix(".a").unwrap_or(file);
+            stem.strip_prefix("lib").unwrap_or(stem).to_string()
+        }
+    }
+}
+
+impl Target {
+    /// The target of a link: from its first input object when one can be
+    /// read (its `e_flags`, which ld compares on ARM, RISC-V and MIPS),
+    /// else the link's ELF identity, little-endian, no flags.
+    /// `id` is `archive::target::link_target(cmd)`, which the caller has
+    /// already asked (it reads an object).
+    pub fn of_link(cmd: &crate::args::Command, id: ElfId) -> Target {
+        use std::os::unix::ffi::OsStrExt;
+        // x86 has no e_flags and one byte order: nothing more to read.
+        if matches!(id.machine, elf::EM_X86_64 | elf::EM_386) {
+            return Target::of_id(id);
+        }
+        for arg in &cmd.args {
+            let tokens = cmd.arg_tokens(arg);
+            if tokens.len() != 1 || arg.linker.is_some() {
+                continue;
+            }
+            let t = tokens[0].as_bytes();
+            if !(t.ends_with(b".o") || t.ends_with(b".lo")) {
+                continue;
+            }
+            let Ok((file, _)) = crate::fsx::open_regular(Path::new(std::ffi::OsStr::from_bytes(t))) else {
+                continue;
+            };
+            let mut head = Vec::new();
+            if file.take(64).read_to_end(&mut head).is_ok() {
+                if let Some(target) = Target::of_object(&head) {
+                    return target;
+                }
+            }
+        }
+        Target::of_id(id)
+    }
 }
 
 #[cfg(test)]

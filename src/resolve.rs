@@ -30,12 +30,16 @@ const MAX_ROUNDS: usize = 6;
 pub struct Resolver<'a> {
     pub(crate) probe: Probe<'a>,
     policy: Policy,
+    /// The closure of the link as last rewritten, when the check ran and
+    /// its decisions stand: which members ld pulls from each archive, for
+    /// the provenance note and the constructors left behind.
+    summary: Option<verify::Summary>,
 }
 
 impl<'a> Resolver<'a> {
     pub fn new(search: SearchPath<'a>, policy: Policy, target: ElfId, cache: Option<Cache>) -> Resolver<'a> {
         let probe = Probe::new(search, target, cache, policy.pkg_config.clone());
-        Resolver { probe, policy }
+        Resolver { probe, policy, summary: None }
     }
 
     /// Decides every library reference of a shared link, then the
@@ -131,6 +135,7 @@ impl<'a> Resolver<'a> {
                 return;
             };
             let findings = verify::check(decisions, &summary);
+            self.summary = Some(summary);
             if findings.is_empty() {
                 return;
             }
@@ -151,6 +156,7 @@ impl<'a> Resolver<'a> {
             if !changed {
                 return;
             }
+            self.summary = None;
         }
     }
 
@@ -206,6 +212,23 @@ impl<'a> Resolver<'a> {
             }
         }
         (changed, gone)
+    }
+
+    /// What the closure check found ld pulls from each archive of the
+    /// final link; `None` when the check did not run (or did not settle).
+    pub fn summary(&self) -> Option<&verify::Summary> {
+        self.summary.as_ref()
+    }
+
+    /// [`Resolver::summary`], to change: `--whole-archive=auto` adds the
+    /// constructor members it pulls in.
+    pub fn summary_mut(&mut self) -> Option<&mut verify::Summary> {
+        self.summary.as_mut()
+    }
+
+    /// The identity a file had when this run judged it, if it did.
+    pub fn file_id(&self, path: &Path) -> Option<crate::fsx::FileId> {
+        self.probe.file_id(path)
     }
 
     /// One library: the rules that need no search, else probe and judge.

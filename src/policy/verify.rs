@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 use crate::closure::{self, Input, Needed};
 use crate::decision::{Decision, Outcome, Reason, Subject, Warning};
-use crate::symbols::{ArchiveSyms, Name, ObjectSyms, SharedSyms};
+use crate::symbols::{ArchiveSyms, Def, Name, ObjectSyms, SharedSyms};
 
 /// The most symbols a reason or warning names; the rest are counted.
 pub const SHOWN_SYMBOLS: usize = 3;
@@ -59,6 +59,13 @@ pub struct ArchiveUse {
     /// Pulled members (by name) and the strong undefined symbols nothing in
     /// the final link defines, sorted.
     pub missing: Vec<(String, Vec<Name>)>,
+    /// The members ld pulls in, in the order it pulls them (all of them
+    /// under `--whole-archive`): what the provenance note records.
+    pub members: Vec<String>,
+    /// Members with `.init_array`/`.ctors` contents that ld leaves out,
+    /// each with a global symbol it defines (strong first), if any: the
+    /// constructors a plain link silently drops (issue 13 §4).
+    pub ctors_left: Vec<(String, Option<Name>)>,
 }
 
 /// The closure's result, per archive of the link, in link order. This is
@@ -159,11 +166,35 @@ pub fn summarize(facts: &LinkFacts) -> Summary {
                 missing.push((syms.members[m].name.clone(), names.clone()));
             }
         }
-        let pulled =
-            *whole || c.pulled.iter().any(|(pos, _)| source[*pos].0 == i && !syms.members.is_empty());
-        out.archives.push(ArchiveUse { path: path.clone(), pulled, missing });
+        let taken: Vec<usize> = if *whole {
+            (0..syms.members.len()).collect()
+        } else {
+            c.pulled
+                .iter()
+                .filter(|(pos, _)| source[*pos].0 == i)
+                .flat_map(|(_, m)| m.iter().copied())
+                .collect()
+        };
+        let pulled = *whole || !taken.is_empty();
+        let members = taken.iter().map(|&m| syms.members[m].name.clone()).collect();
+        let ctors_left = syms
+            .members
+            .iter()
+            .enumerate()
+            .filter(|(m, o)| o.ctors && !taken.contains(m))
+            .map(|(_, o)| (o.name.clone(), anchor(o)))
+            .collect();
+        out.archives.push(ArchiveUse { path: path.clone(), pulled, missing, members, ctors_left });
     }
     out
+}
+
+/// A global symbol a member defines, to pull it in with `--undefined`:
+/// a strong one when there is one (a weak definition does not make ld
+/// pull a member for a common reference, and another object may win it).
+fn anchor(o: &ObjectSyms) -> Option<Name> {
+    let strong = o.defined.iter().find(|(_, d)| matches!(d, Def::Data | Def::Func));
+    strong.or_else(|| o.defined.first()).map(|(n, _)| n.clone())
 }
 
 /// What the check finds about one embedded decision.
@@ -294,6 +325,61 @@ pub fn unresolved(d: &mut Decision, needed_by: String, symbols: &[Name], shared:
         shared: shared.is_some(),
     });
     d.reason = Reason::Unresolved { symbols: names, more, needed_by, shared };
+}
+
+/// Issue 13 §4: each embedded decision whose archives have constructor
+/// members ld leaves out gets a warning naming them (a system archive's
+/// becomes a note with the others, by `system_warning_to_note`). A decision
+/// that already has a warning keeps it: it says something more urgent.
+pub fn ctors_left(decisions: &mut [Decision], summary: &Summary) {
+    for d in decisions.iter_mut() {
+        let Outcome::Embed { archives, .. } = &d.outcome else { continue };
+        if d.warning.is_some() {
+            continue;
+        }
+        for u in summary.archives.iter().filter(|u| archives.contains(&u.path) && u.pulled) {
+            if !u.ctors_left.is_empty() {
+                d.warning = Some(Warning::CtorsLeft {
+                    archive: u.path.clone(),
+                    lib: d.lib.clone(),
+                    members: u.ctors_left.iter().map(|(m, _)| m.clone()).collect(),
+                });
+                break;
+            }
+        }
+    }
+}
+
+/// `--whole-archive=auto`: the symbol to ask ld for (`--undefined=SYM`) for
+/// each constructor member it would leave out of an embedded archive, so it
+/// pulls exactly those members (GNU ld manual, "-u symbol": an undefined
+/// symbol forces archive members defining it to be linked). The summary
+/// is updated to say they are pulled. Members that define no global
+/// symbol cannot be asked for by name: they are returned, and stay out.
+pub fn pull_ctors(decisions: &[Decision], summary: &mut Summary) -> (Vec<Name>, Vec<String>) {
+    let mut symbols = Vec::new();
+    let mut unnamed = Vec::new();
+    for d in decisions {
+        let Outcome::Embed { archives, .. } = &d.outcome else { continue };
+        for u in summary.archives.iter_mut().filter(|u| archives.contains(&u.path)) {
+            for (member, anchor) in std::mem::take(&mut u.ctors_left) {
+                match anchor {
+                    Some(sym) => {
+                        if !symbols.contains(&sym) {
+                            symbols.push(sym);
+                        }
+                        u.members.push(member);
+                        u.pulled = true;
+                    }
+                    None => {
+                        unnamed.push(member.clone());
+                        u.ctors_left.push((member, None));
+                    }
+                }
+            }
+        }
+    }
+    (symbols, unnamed)
 }
 
 #[cfg(test)]
@@ -442,5 +528,56 @@ mod tests {
         unresolved(&mut d, "libx.a(x.o)".into(), &names[..1], None);
         assert_eq!(d.outcome, Outcome::embed("/L/libx.a".into()), "no twin: embedded, as ld would");
         assert!(matches!(d.warning, Some(Warning::Unresolved { shared: false, .. })));
+    }
+
+    /// An archive whose `reg.o` (with a constructor, defining `reg_anchor`)
+    /// nothing references, and `anon.o` (a constructor, no global symbol).
+    fn ctor_summary() -> Summary {
+        let mut reg = obj("reg.o", &["reg_anchor"], &[]);
+        reg.ctors = true;
+        let mut anon = obj("anon.o", &[], &[]);
+        anon.ctors = true;
+        let facts = LinkFacts {
+            inputs: vec![
+                Fact::Object(obj("a.o", &[], &["used"])),
+                archive("/L/libx.a", vec![obj("used.o", &["used"], &[]), reg, anon]),
+            ],
+            wraps: vec![],
+        };
+        summarize(&facts)
+    }
+
+    #[test]
+    fn constructors_left_behind_are_named_and_auto_pulls_the_named_ones() {
+        let mut summary = ctor_summary();
+        let u = &summary.archives[0];
+        assert_eq!(u.members, ["used.o"]);
+        assert_eq!(
+            u.ctors_left,
+            [("reg.o".to_string(), Some(Name::from(&b"reg_anchor"[..]))), ("anon.o".to_string(), None)]
+        );
+        let mut ds = vec![embedded("x", "/L/libx.a")];
+        ctors_left(&mut ds, &summary);
+        assert_eq!(
+            ds[0].warning,
+            Some(Warning::CtorsLeft {
+                archive: "/L/libx.a".into(),
+                lib: LibName::Name("x".into()),
+                members: vec!["reg.o".into(), "anon.o".into()],
+            })
+        );
+        // --whole-archive=auto: reg.o by its symbol; anon.o cannot be named.
+        let (syms, unnamed) = pull_ctors(&ds, &mut summary);
+        assert_eq!(syms, [Name::from(&b"reg_anchor"[..])]);
+        assert_eq!(unnamed, ["anon.o"]);
+        assert_eq!(summary.archives[0].members, ["used.o", "reg.o"]);
+        let mut ds = vec![embedded("x", "/L/libx.a")];
+        ctors_left(&mut ds, &summary);
+        assert!(matches!(&ds[0].warning, Some(Warning::CtorsLeft { members, .. }) if members == &["anon.o"]));
+        // An earlier warning is kept.
+        let mut ds = vec![embedded("x", "/L/libx.a")];
+        unresolved(&mut ds[0], "libx.a(x.o)".into(), &[Name::from(&b"f"[..])], None);
+        ctors_left(&mut ds, &ctor_summary());
+        assert!(matches!(ds[0].warning, Some(Warning::Unresolved { .. })));
     }
 }

@@ -684,7 +684,20 @@ fn esc(bytes: &[u8]) -> String {
 fn encode(s: &Summary) -> Vec<String> {
     let mut lines = Vec::new();
     for a in &s.archives {
-        lines.push(format!("A {} {}", u8::from(a.pulled), esc(a.path.as_os_str().as_bytes())));
+        // `U`, not the `A` of before members were recorded: an entry of
+        // that older shape is a miss, not a summary without members.
+        lines.push(format!("U {} {}", u8::from(a.pulled), esc(a.path.as_os_str().as_bytes())));
+        for member in &a.members {
+            lines.push(format!("T {}", esc(member.as_bytes())));
+        }
+        for (member, anchor) in &a.ctors_left {
+            let mut l = format!("C {}", esc(member.as_bytes()));
+            if let Some(n) = anchor {
+                l.push(' ');
+                escape(&mut l, n);
+            }
+            lines.push(l);
+        }
         for (member, names) in &a.missing {
             let mut l = format!("M {}", esc(member.as_bytes()));
             for n in names {
@@ -752,10 +765,28 @@ fn decode(lines: &[String]) -> Option<Summary> {
     for l in body {
         let mut words = l.split(' ');
         match words.next()? {
-            "A" => {
+            "U" => {
                 let pulled = words.next()? == "1";
                 let path = PathBuf::from(OsStr::from_bytes(&unescape(words.next()?)?));
-                s.archives.push(ArchiveUse { path, pulled, missing: Vec::new() });
+                s.archives.push(ArchiveUse {
+                    path,
+                    pulled,
+                    missing: Vec::new(),
+                    members: Vec::new(),
+                    ctors_left: Vec::new(),
+                });
+            }
+            "T" => {
+                let member = String::from_utf8(unescape(words.next()?)?.into_vec()).ok()?;
+                s.archives.last_mut()?.members.push(member);
+            }
+            "C" => {
+                let member = String::from_utf8(unescape(words.next()?)?.into_vec()).ok()?;
+                let anchor = match words.next() {
+                    Some(w) => Some(Name::from(unescape(w)?)),
+                    None => None,
+                };
+                s.archives.last_mut()?.ctors_left.push((member, anchor));
             }
             "M" => {
                 let member = String::from_utf8(unescape(words.next()?)?.into_vec()).ok()?;
@@ -883,8 +914,19 @@ mod tests {
                     path: "/a b/libx.a".into(),
                     pulled: true,
                     missing: vec![("m\\1.o".into(), vec![Name::from(&b"f\xff"[..])])],
+                    members: vec!["m\\1.o".into(), "n o.o".into()],
+                    ctors_left: vec![
+                        ("reg.o".into(), Some(Name::from(&b"reg_x"[..]))),
+                        ("r2.o".into(), None),
+                    ],
                 },
-                ArchiveUse { path: "/L/liby.a".into(), pulled: false, missing: vec![] },
+                ArchiveUse {
+                    path: "/L/liby.a".into(),
+                    pulled: false,
+                    missing: vec![],
+                    members: vec![],
+                    ctors_left: vec![],
+                },
             ],
         };
         assert_eq!(decode(&encode(&s)), Some(s.clone()));

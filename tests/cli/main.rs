@@ -19,6 +19,7 @@ mod fake;
 mod hostile;
 mod make;
 mod manual;
+mod provenance_links;
 mod real;
 mod reliability;
 mod rpath;

@@ -1,0 +1,206 @@
+//! Issue 13 wired into the link: every `.so` solink embeds archives into
+//! carries a `.note.solink` record, made by solink itself (real links,
+//! loaded and run).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::util::*;
+
+/// A registry that a constructor fills: every copy of `libfoo.a` whose
+/// constructor runs adds one.
+const FOO: &str = "int foo_count;\n\
+                   __attribute__((constructor)) static void foo_register(void) { foo_count++; }\n\
+                   int foo_get(void) { return foo_count; }\n";
+
+/// `libfoo.a` in `DIR/l`, from [`FOO`].
+fn foo_archive(dir: &Dir) {
+    dir.mkdir("l");
+    dir.write("foo.c", FOO);
+    gcc(dir.root(), &["-fPIC", "-c", "foo.c", "-o", "foo.o"]);
+    sh(Command::new("ar").current_dir(dir.root()).args(["rcs", "l/libfoo.a", "foo.o"]));
+}
+
+/// `lib/libNAME.so` linked by solink from `NAME.o` and `-lfoo` (plus
+/// `extra` solink options), which embeds `libfoo.a`.
+fn solink_lib(dir: &Dir, name: &str, extra: &[&str]) -> String {
+    dir.write(
+        &format!("{name}.c"),
+        format!("int foo_get(void);\nint {name}_get(void) {{ return foo_get(); }}\n"),
+    );
+    gcc(dir.root(), &["-fPIC", "-c", &format!("{name}.c"), "-o", &format!("{name}.o")]);
+    dir.mkdir("lib");
+    dir.solink()
+        .args(extra)
+        .args([
+            "--",
+            "gcc",
+            "-shared",
+            "-o",
+            &format!("lib/lib{name}.so"),
+            &format!("{name}.o"),
+            "-Ll",
+            "-lfoo",
+        ])
+        .ok()
+}
+
+/// `prog`, needing every library (by `$ORIGIN/lib`) and printing each one's
+/// view of the registry; its output.
+fn run_prog(dir: &Dir, libs: &[&str]) -> String {
+    let mut main = String::from("#include <stdio.h>\n");
+    let mut calls = String::new();
+    for name in libs {
+        main.push_str(&format!("int {name}_get(void);\n"));
+        calls.push_str(&format!("  printf(\"{name}=%d\\n\", {name}_get());\n"));
+    }
+    dir.write("main.c", format!("{main}int main(void) {{\n{calls}  return 0;\n}}\n"));
+    let mut args: Vec<String> = vec!["main.c".into(), "-o".into(), "prog".into(), "-Llib".into()];
+    args.extend(libs.iter().map(|n| format!("-l{n}")));
+    args.push("-Wl,-rpath,$ORIGIN/lib".into());
+    gcc(dir.root(), &args);
+    sh(&mut Command::new(dir.path("prog")))
+}
+
+fn readelf_notes(path: &Path) -> String {
+    sh(Command::new("readelf").arg("-n").arg(path))
+}
+
+fn audit(dir: &Dir) -> (Option<i32>, String) {
+    let out = dir.solink().args(["--audit", "prog"]).output();
+    (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn tools() -> bool {
+    require_tool("gcc") && require_tool("ar") && require_tool("readelf") && require_tool("strip")
+}
+
+#[test]
+fn two_libraries_embedding_foo_register_twice_and_audit_flags_them() {
+    if !tools() {
+        return;
+    }
+    let dir = Dir::new();
+    foo_archive(&dir);
+    solink_lib(&dir, "a", &[]);
+    solink_lib(&dir, "b", &[]);
+    for lib in ["lib/liba.so", "lib/libb.so"] {
+        let notes = readelf_notes(&dir.path(lib));
+        assert!(notes.contains(".note.solink") && notes.contains("solink"), "{lib}: {notes}");
+    }
+    // Exported: one set of data, both constructors ran.
+    assert_eq!(run_prog(&dir, &["a", "b"]), "a=2\nb=2\n");
+    let (code, text) = audit(&dir);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("liba.so") && text.contains("libb.so"), "{text}");
+}
+
+#[test]
+fn hidden_copies_keep_two_states_and_audit_flags_them() {
+    if !tools() {
+        return;
+    }
+    let dir = Dir::new();
+    foo_archive(&dir);
+    solink_lib(&dir, "a", &["--hide=foo"]);
+    solink_lib(&dir, "b", &["--hide=foo"]);
+    assert_eq!(run_prog(&dir, &["a", "b"]), "a=1\nb=1\n", "two copies, two states");
+    let (code, text) = audit(&dir);
+    assert_eq!(code, Some(1), "{text}");
+    let json = dir.solink().args(["--format", "json", "--audit", "prog"]).output();
+    let json = String::from_utf8_lossy(&json.stdout).into_owned();
+    assert!(json.contains("\"exports\":false"), "the note says the copies are hidden: {json}");
+}
+
+#[test]
+fn the_note_is_reproducible_kept_by_strip_and_absent_when_nothing_is_embedded() {
+    if !tools() {
+        return;
+    }
+    let one = Dir::new();
+    let two = Dir::new();
+    for dir in [&one, &two] {
+        foo_archive(dir);
+        solink_lib(dir, "a", &[]);
+    }
+    let bytes = |d: &Dir| fs::read(d.path("lib/liba.so")).unwrap();
+    assert!(bytes(&one) == bytes(&two), "two links in two directories differ");
+    // Without a cache the note is a temporary file, removed after the link.
+    let tmp = one.mkdir("tmp");
+    one.solink()
+        .env("TMPDIR", &tmp)
+        .args(["--no-cache", "--", "gcc", "-shared", "-o", "nocache.so", "a.o", "-Ll", "-lfoo"])
+        .ok();
+    assert!(fs::read(one.path("nocache.so")).unwrap() == bytes(&one), "--no-cache changes the output");
+    assert_eq!(fs::read_dir(&tmp).unwrap().count(), 0, "the temporary note object is left behind");
+    // strip keeps it (allocated), and readelf shows it.
+    sh(Command::new("strip").arg(one.path("lib/liba.so")).arg("-o").arg(one.path("stripped.so")));
+    assert!(readelf_notes(&one.path("stripped.so")).contains(".note.solink"));
+    // A link that embeds nothing is the plain link.
+    gcc(one.root(), &["-shared", "-o", "plain.so", "a.o"]);
+    one.solink().args(["--", "gcc", "-shared", "-o", "viasolink.so", "a.o"]).ok();
+    let plain: PathBuf = one.path("plain.so");
+    assert!(fs::read(plain).unwrap() == fs::read(one.path("viasolink.so")).unwrap());
+    assert!(!readelf_notes(&one.path("viasolink.so")).contains(".note.solink"));
+}
+
+#[test]
+fn explain_says_the_note_was_added() {
+    if !tools() {
+        return;
+    }
+    let dir = Dir::new();
+    foo_archive(&dir);
+    dir.write("a.c", "int foo_get(void);\nint a_get(void) { return foo_get(); }\n");
+    gcc(dir.root(), &["-fPIC", "-c", "a.c", "-o", "a.o"]);
+    let err = dir
+        .solink()
+        .args(["--explain", "--", "gcc", "-shared", "-o", "x.so", "a.o", "-Ll", "-lfoo"])
+        .output();
+    let text = String::from_utf8_lossy(&err.stderr).into_owned();
+    assert!(text.contains("added .note.solink recording what it embeds: libfoo.a"), "{text}");
+}
+
+/// `libplug.a`: `reg.o` holds the registry, `plugin.o` registers itself by
+/// a constructor and nothing references it, as plugins do.
+fn plugin_archive(dir: &Dir) {
+    dir.mkdir("l");
+    dir.write("reg.c", "int reg_count;\nint reg_get(void) { return reg_count; }\n");
+    dir.write(
+        "plugin.c",
+        "extern int reg_count;\nint plugin_anchor;\n\
+         __attribute__((constructor)) static void plugin_register(void) { reg_count++; }\n",
+    );
+    gcc(dir.root(), &["-fPIC", "-c", "reg.c", "plugin.c"]);
+    sh(Command::new("ar").current_dir(dir.root()).args(["rcs", "l/libplug.a", "reg.o", "plugin.o"]));
+    dir.write("p.c", "int reg_get(void);\nint p_get(void) { return reg_get(); }\n");
+    gcc(dir.root(), &["-fPIC", "-c", "p.c", "-o", "p.o"]);
+}
+
+#[test]
+fn a_constructor_member_left_out_is_named_and_whole_archive_auto_pulls_it_in() {
+    if !tools() {
+        return;
+    }
+    let dir = Dir::new();
+    plugin_archive(&dir);
+    dir.mkdir("lib");
+    let link = |extra: &[&str]| {
+        dir.solink()
+            .args(extra)
+            .args(["--", "gcc", "-shared", "-o", "lib/libp.so", "p.o", "-Ll", "-lplug"])
+            .output()
+    };
+    let plain = link(&[]);
+    let stderr = String::from_utf8_lossy(&plain.stderr).into_owned();
+    assert!(plain.status.success(), "{stderr}");
+    assert!(stderr.contains("(plugin.o)") && stderr.contains("--whole-archive=plug"), "{stderr}");
+    assert_eq!(run_prog(&dir, &["p"]), "p=0\n", "the plain link drops the registration");
+    let strict = link(&["--strict"]);
+    assert_eq!(strict.status.code(), Some(2), "--strict refuses a constructor left behind");
+    let auto = link(&["--whole-archive=auto"]);
+    let stderr = String::from_utf8_lossy(&auto.stderr).into_owned();
+    assert!(auto.status.success() && !stderr.contains("leaves out"), "{stderr}");
+    assert_eq!(run_prog(&dir, &["p"]), "p=1\n", "--whole-archive=auto pulls the plugin in");
+}
