@@ -322,6 +322,18 @@ pub fn summary(cmd: &Command, decisions: &[Decision]) -> String {
 pub struct About {
     pub driver: Option<std::path::PathBuf>,
     pub notes: Vec<String>,
+    /// The archive files the `.note.solink` added to the link records
+    /// (none when nothing is embedded).
+    pub recorded: Vec<String>,
+}
+
+/// The line that says the link carries a provenance note.
+pub fn recorded_line(files: &[String]) -> String {
+    format!(
+        "solink: note: adds {} to the output, recording what it embeds: {}",
+        crate::provenance::SECTION,
+        files.join(" ")
+    )
 }
 
 pub fn json(cmd: &Command, decisions: &[Decision], command: &[OsString], about: &About) -> String {
@@ -372,6 +384,7 @@ pub fn json(cmd: &Command, decisions: &[Decision], command: &[OsString], about: 
         "version": env!("CARGO_PKG_VERSION"),
         "driver": about.driver.as_deref().map(lossy),
         "notes": about.notes,
+        "recorded": about.recorded,
         "shared_link": cmd.is_shared_link(),
         "decisions": decisions,
         "direct_archives": direct,

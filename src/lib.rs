@@ -189,7 +189,13 @@ fn run_configured(
     command_line.extend(final_args.iter().cloned());
     let about = explain::About {
         driver: driver.as_ref().ok().map(|d| d.path.clone()),
-        notes: search_notes(&options, &cmd),
+        // Only asked for when someone reads them: each costs a stat and a
+        // directory open (tests/cli/budget.rs counts a plain link's calls).
+        notes: if options.explain || log.wanted() { search_notes(&options, &cmd) } else { Vec::new() },
+        recorded: match &entries {
+            (entries, Some(_)) if !options.print_resolved => entries.iter().map(|e| e.file.clone()).collect(),
+            _ => Vec::new(),
+        },
     };
     if log.wanted() {
         log.link(&explain::json(&cmd, &decisions, &command_line, &about), &command_line);
@@ -258,15 +264,6 @@ fn add_note(
             }
         }
     };
-    if options.explain && !options.json {
-        let files: Vec<&str> = entries.iter().map(|e| e.file.as_str()).collect();
-        let _ = writeln!(
-            err,
-            "solink: note: added {} recording what it embeds: {}",
-            provenance::SECTION,
-            files.join(" ")
-        );
-    }
     args.push(path.into_os_string());
     keep
 }
@@ -576,6 +573,9 @@ fn report(
             if let Some(warning) = &d.warning {
                 let _ = writeln!(err, "{prefix} {}", explain::warning(warning));
             }
+        }
+        if !about.recorded.is_empty() {
+            let _ = writeln!(err, "{}", explain::recorded_line(&about.recorded));
         }
         let mut line = b"solink: command: ".to_vec();
         line.extend(explain::quote_command(command));

@@ -159,7 +159,7 @@ fn explain_says_the_note_was_added() {
         .args(["--explain", "--", "gcc", "-shared", "-o", "x.so", "a.o", "-Ll", "-lfoo"])
         .output();
     let text = String::from_utf8_lossy(&err.stderr).into_owned();
-    assert!(text.contains("added .note.solink recording what it embeds: libfoo.a"), "{text}");
+    assert!(text.contains("adds .note.solink to the output, recording what it embeds: libfoo.a"), "{text}");
 }
 
 /// `libplug.a`: `reg.o` holds the registry, `plugin.o` registers itself by
