@@ -141,6 +141,9 @@ pub struct Command {
     pub target_flags: Vec<OsString>,
     /// Archives given by path (`libx.a`, `/p/libx.a`).
     pub direct_archives: Vec<PathBuf>,
+    /// Shared libraries given by path (`libx.so`, `/p/libx.so.1`), with
+    /// the index of their argument: where they stand among the `-l`s.
+    pub direct_shared: Vec<(usize, PathBuf)>,
     /// The first option that wanted a value and found the end of the command.
     pub missing_value: Option<OsString>,
 }
@@ -249,6 +252,8 @@ fn classify_one(
     if token.len() < 2 || token[0] != b'-' {
         if token.ends_with(b".a") {
             cmd.direct_archives.push(PathBuf::from(OsStr::from_bytes(token)));
+        } else if token.ends_with(b".so") || token.windows(4).any(|w| w == b".so.") {
+            cmd.direct_shared.push((arg_index, PathBuf::from(OsStr::from_bytes(token))));
         }
         return None;
     }
