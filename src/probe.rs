@@ -307,7 +307,7 @@ impl<'a> Probe<'a> {
     /// them keeps the warm path to a lookup. A file without a note, or one
     /// that cannot be read, carries nothing.
     pub fn carried_notes(&mut self, lib: &LibName) -> Option<(PathBuf, Vec<crate::provenance::Entry>)> {
-        let found = self.search.ld_pick(lib)?;
+        let found = self.search.ld_pick_in(lib, Reach::BeforeSystem)?;
         if found.stage != Stage::LDir || !is_shared_name(&found.path) {
             return None;
         }

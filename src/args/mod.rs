@@ -533,6 +533,8 @@ mod tests {
         let want = [("-lfoo", false), ("-lbar", false), ("-lbaz", false), ("-lst", true)];
         assert_eq!(libs, want.map(|(n, s)| (n.to_string(), s)));
         assert_eq!(cmd.direct_archives, [PathBuf::from("b.a")]);
+        // `-soname libx.so.1` is a value, not a shared library to read.
+        assert!(cmd.direct_shared.is_empty(), "{:?}", cmd.direct_shared);
         assert!(!ld(&["-r", "-o", "x.o", "a.o"]).is_shared_link());
         assert!(ld(&["-Bshareable", "a.o"]).is_shared_link());
     }

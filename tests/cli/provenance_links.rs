@@ -272,3 +272,17 @@ fn a_dependency_that_embeds_foo_hidden_is_embedded_again_with_a_warning() {
         String::from_utf8_lossy(&strict.stderr)
     );
 }
+
+#[test]
+fn a_shared_library_named_by_path_carries_foo_too() {
+    if !tools() || !require_tool("nm") {
+        return;
+    }
+    let dir = Dir::new();
+    foo_archive(&dir);
+    solink_lib(&dir, "a", &[]);
+    let out = link_b(&dir, &["-lfoo", "lib/liba.so"], &["--explain"]);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success() && stderr.contains("liba.so already embeds libfoo.a"), "{stderr}");
+    assert!(!defined(&dir.path("lib/libb.so")).contains("foo_get"), "libb.so embeds foo again");
+}
