@@ -121,6 +121,11 @@ pub enum Reason {
     /// has or any library of ld's search dirs defines them: with a
     /// `shared` twin it stays dynamic, else it is embedded anyway.
     Unresolved { symbols: Vec<String>, more: usize, needed_by: String, shared: Option<PathBuf> },
+    /// A shared library the link takes dynamically, `so`, already embeds
+    /// this very archive (`file`, same digest, per its `.note.solink`) with
+    /// its symbols exported: embedding it again would give the process two
+    /// copies of its state (issue 13 §3).
+    CarriedBy { so: PathBuf, file: String },
 }
 
 /// Something worth explaining beside the decision.
@@ -172,6 +177,10 @@ pub enum Warning {
     /// out, because nothing references them: their self-registration
     /// silently never happens (issue 13 §4).
     CtorsLeft { archive: PathBuf, lib: LibName, members: Vec<String> },
+    /// A shared library the link takes dynamically, `so`, embeds this very
+    /// archive but hides its symbols: the link cannot use that copy, so it
+    /// embeds its own, and the process holds two (issue 13 §3).
+    CarriedHidden { archive: PathBuf, lib: LibName, so: PathBuf },
 }
 
 /// A flag an embedded archive's `.pc` file requires beside its libraries

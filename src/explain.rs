@@ -125,6 +125,16 @@ pub fn warning(w: &Warning) -> String {
                 if symbols.len() + more > 1 { "them" } else { "it" },
             )
         }
+        Warning::CarriedHidden { archive, lib, so } => format!(
+            "{} already embeds {} with its symbols hidden, so this link cannot use that copy; \
+             embedding {} again gives this process two copies of its state. Export it from {} \
+             (drop --hide there), or --no-embed {}.",
+            so.display(),
+            archive.display(),
+            lib.display(),
+            so.display(),
+            lib.display()
+        ),
         Warning::CtorsLeft { archive, lib, members } => {
             let (crate::args::LibName::Name(name) | crate::args::LibName::Verbatim(name)) = lib;
             format!(
@@ -220,6 +230,7 @@ fn reason_code(r: &Reason) -> &'static str {
         Reason::Unused => "unused",
         Reason::Provides { .. } => "provides",
         Reason::Unresolved { .. } => "unresolved",
+        Reason::CarriedBy { .. } => "carried-by",
     }
 }
 
@@ -273,6 +284,10 @@ fn reason_text(cmd: &Command, d: &Decision) -> String {
         ),
         Reason::DriverLibrary => "the driver links it by itself, last; not added".to_string(),
         Reason::NoDefaultLibs => "-nostdlib/-nodefaultlibs: left out as the command asks".to_string(),
+        Reason::CarriedBy { so, file } => format!(
+            "{} already embeds {file} (same digest); linking it again would give this process two copies",
+            so.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| so.display().to_string())
+        ),
         Reason::Unused => format!(
             "{file} comes before every object that uses it, so ld takes nothing from it; left as given"
         ),

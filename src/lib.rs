@@ -473,6 +473,11 @@ fn link_args(
     };
     // The closure check reads the link as rewritten, so it comes after
     // the decisions and before the rpaths (which change no symbol).
+    // Issue 13 §3: what a dynamic dependency already embeds is not
+    // embedded again. Before the closure check, so the check reads the
+    // link without it, and so the reason given is this one (after it, with
+    // the dependency first, the check would call the archive unused).
+    resolver.carried(cmd, &mut decisions);
     resolver.verify(cmd, &mut decisions, &shape, driver_name);
     // Issue 13 §4: constructor members ld would leave out are pulled in
     // with `--whole-archive=auto`, else named in a warning.

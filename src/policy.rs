@@ -285,6 +285,61 @@ pub fn incomplete(d: &mut Decision, missing: LibName, shared: Option<PathBuf>) {
         Some(Warning::IncompleteDeps { archive, lib: d.lib.clone(), missing, shared: shared.is_some() });
 }
 
+/// A shared library the link takes dynamically, with the entries of its
+/// `.note.solink`.
+#[derive(Clone, Debug)]
+pub struct Carrier {
+    pub so: PathBuf,
+    pub entries: Vec<crate::provenance::Entry>,
+    /// Whether it comes after the reference judged on the command line.
+    pub after: bool,
+}
+
+/// Issue 13 §3, at link time: an embedded archive (`library`, content
+/// `digest`) that a shared library the link takes dynamically already
+/// embeds, per that library's `.note.solink` (`carriers`: each such
+/// library with its entries). Exported there: the reference stays as given,
+/// so ld resolves its symbols from that library as it does for any
+/// definition a `DT_NEEDED` library exports (and if `libNAME.so` exists ld
+/// links it instead, which is the plain link's choice), and there is one
+/// copy in the process; this is Bazel's `dynamic_deps`. Hidden there: that
+/// copy is unusable from here, so the archive is embedded and a warning
+/// says the process holds two. When the carrier comes after the reference,
+/// ld alone would pull the archive's members in at the reference (their
+/// symbols are still undefined there): the reference is dropped instead.
+/// Only a one-archive embedding is judged:
+/// the note records archives, not linker scripts. Returns whether the
+/// decision went back to dynamic.
+pub fn carried(
+    d: &mut Decision,
+    library: &str,
+    digest: &crate::provenance::Digest,
+    carriers: &[Carrier],
+) -> bool {
+    let Outcome::Embed { file, archives } = &d.outcome else { return false };
+    if archives.len() != 1 || &archives[0] != file {
+        return false;
+    }
+    let same = |e: &crate::provenance::Entry| e.library == library && &e.digest == digest;
+    // An exported copy anywhere wins over a hidden one elsewhere: it is
+    // the one ld can resolve against.
+    let exported =
+        carriers.iter().find_map(|c| c.entries.iter().find(|e| same(e) && !e.hidden).map(|e| (c, e)));
+    if let Some((c, e)) = exported {
+        d.outcome = if c.after { Outcome::Drop } else { Outcome::Keep };
+        d.reason = Reason::CarriedBy { so: c.so.clone(), file: e.file.clone() };
+        return true;
+    }
+    let hidden = carriers.iter().find(|c| c.entries.iter().any(|e| same(e) && e.hidden));
+    if let Some(Carrier { so, .. }) = hidden {
+        if d.warning.is_none() {
+            d.warning =
+                Some(Warning::CarriedHidden { archive: file.clone(), lib: d.lib.clone(), so: so.clone() });
+        }
+    }
+    false
+}
+
 /// How an added dependency links dynamically: `-lNAME` for a runtime
 /// library or when `libNAME.so` is in the search path, else the exact
 /// runtime file (`-l:libacl.so.1`) when that is. `None` when neither is:
@@ -819,5 +874,72 @@ mod tests {
         check_self("libcalc.sox", None);
         check_self("calc.so", None);
         check_self("libcalc.a", None);
+    }
+
+    #[test]
+    fn carried_by_a_dependency_table() {
+        use crate::provenance::{Digest, Entry};
+        let digest = Digest::of_bytes(b"libfoo.a bytes");
+        let other = Digest::of_bytes(b"another build of libfoo.a");
+        let entry = |library: &str, digest: Digest, hidden: bool| Entry {
+            library: library.to_string(),
+            file: format!("lib{library}.a"),
+            digest,
+            members: vec!["foo.o".to_string()],
+            hidden,
+        };
+        let so = PathBuf::from("/l/libbar.so");
+        let embedded = || {
+            Decision::new(
+                LibName::Name("foo".into()),
+                Subject::Ref { site: crate::args::Site::Driver { arg: 0 } },
+                Outcome::embed(PathBuf::from("/l/libfoo.a")),
+                Reason::FirstArchive,
+            )
+        };
+        // (entries of libbar.so, went dynamic, reason, hidden warning)
+        let cases: Vec<(Vec<Entry>, bool, Reason, bool)> = vec![
+            (vec![], false, Reason::FirstArchive, false),
+            (
+                vec![entry("foo", digest, false)],
+                true,
+                Reason::CarriedBy { so: so.clone(), file: "libfoo.a".into() },
+                false,
+            ),
+            (vec![entry("foo", digest, true)], false, Reason::FirstArchive, true),
+            // Another build of the same library is not the same copy.
+            (vec![entry("foo", other, false)], false, Reason::FirstArchive, false),
+            // The same bytes under another library name are another library.
+            (vec![entry("baz", digest, false)], false, Reason::FirstArchive, false),
+            (
+                vec![entry("foo", digest, true), entry("foo", digest, false)],
+                true,
+                Reason::CarriedBy { so: so.clone(), file: "libfoo.a".into() },
+                false,
+            ),
+        ];
+        for (entries, dynamic, reason, warned) in cases {
+            let mut d = embedded();
+            let carriers = vec![Carrier { so: so.clone(), entries: entries.clone(), after: false }];
+            assert_eq!(carried(&mut d, "foo", &digest, &carriers), dynamic, "{entries:?}");
+            assert_eq!(d.outcome == Outcome::Keep, dynamic, "{entries:?}");
+            // After the reference, ld would pull the archive in there: dropped.
+            let mut d2 = embedded();
+            let after = vec![Carrier { so: so.clone(), entries: entries.clone(), after: true }];
+            carried(&mut d2, "foo", &digest, &after);
+            assert_eq!(d2.outcome == Outcome::Drop, dynamic, "{entries:?}");
+            assert_eq!(d.reason, reason, "{entries:?}");
+            assert_eq!(
+                matches!(&d.warning, Some(Warning::CarriedHidden { so: s, .. }) if s == &so),
+                warned,
+                "{entries:?}"
+            );
+        }
+        // Only an embedding is judged.
+        let mut kept = embedded();
+        kept.outcome = Outcome::Keep;
+        let carriers = [Carrier { so: so.clone(), entries: vec![entry("foo", digest, false)], after: false }];
+        assert!(!carried(&mut kept, "foo", &digest, &carriers));
+        assert_eq!(kept.reason, Reason::FirstArchive);
     }
 }

@@ -301,12 +301,38 @@ impl<'a> Probe<'a> {
 
     /// Where ld itself finds a library that stays dynamic
     /// (`--rpath-dynamic`): the file, and its directory made canonical.
+    /// Issue 13 §3: the `.note.solink` entries of the shared library ld
+    /// links for `lib`, when it is one found in a `-L` directory. System
+    /// libraries carry no note (solink does not build them), and skipping
+    /// them keeps the warm path to a lookup. A file without a note, or one
+    /// that cannot be read, carries nothing.
+    pub fn carried_notes(&mut self, lib: &LibName) -> Option<(PathBuf, Vec<crate::provenance::Entry>)> {
+        let found = self.search.ld_pick_in(lib, Reach::BeforeSystem)?;
+        if found.stage != Stage::LDir || !is_shared_name(&found.path) {
+            return None;
+        }
+        let entries = crate::provenance::read_notes(&found.path).unwrap_or_default();
+        Some((found.path, entries))
+    }
+
+    /// The SHA-256 of an archive, from the cache when this run's identity
+    /// of it has one (the note's digests are computed the same way).
+    pub fn archive_digest(&self, path: &Path) -> Option<crate::provenance::Digest> {
+        crate::provenance::Digest::of_file_known(path, self.file_id(path), self.cache.as_ref()).ok()
+    }
+
     pub fn ld_pick(&mut self, lib: &LibName) -> Option<(Found, PathBuf)> {
         let found = self.search.ld_pick(lib)?;
         let dir = found.path.parent().map(Path::to_path_buf).unwrap_or_default();
         let dir = dir.canonicalize().unwrap_or(dir);
         Some((found, dir))
     }
+}
+
+/// `libx.so` or `libx.so.1`: a shared library by its name, as ld takes it.
+fn is_shared_name(path: &Path) -> bool {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    name.ends_with(".so") || name.contains(".so.")
 }
 
 /// The verdict on the file at `path`: from this run's memo, else from the

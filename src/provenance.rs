@@ -661,7 +661,7 @@ pub fn link_entries(
 
 /// `foo` for `-lfoo`, and for `-l:libfoo.a` (or any archive named
 /// `libfoo.a`): the name another link would ask for it by.
-fn library_name(lib: &crate::args::LibName, file: &str) -> String {
+pub fn library_name(lib: &crate::args::LibName, file: &str) -> String {
     match lib {
         crate::args::LibName::Name(n) => n.to_string_lossy().into_owned(),
         crate::args::LibName::Verbatim(_) => {

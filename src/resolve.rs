@@ -160,6 +160,65 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// Issue 13 §3, before the closure check: an embedded archive that a
+    /// shared library the link takes dynamically already embeds (its
+    /// `.note.solink` says so, same digest) is not embedded again
+    /// (`policy::carried`), and what was added for it goes too. Notes are
+    /// read only when something is embedded, and only of libraries in `-L`
+    /// directories or named by path. Returns whether anything changed.
+    pub fn carried(&mut self, cmd: &Command, decisions: &mut Vec<Decision>) -> bool {
+        if !decisions.iter().any(|d| matches!(d.outcome, Outcome::Embed { .. })) {
+            return false;
+        }
+        // (position on the command line, library, entries)
+        let mut carriers: Vec<(usize, PathBuf, Vec<crate::provenance::Entry>)> = Vec::new();
+        for d in decisions.iter() {
+            if !matches!(d.subject, Subject::Ref { .. }) || d.outcome != Outcome::Keep {
+                continue;
+            }
+            if let Some((so, entries)) = self.probe.carried_notes(&d.lib) {
+                if !entries.is_empty() {
+                    carriers.push((ref_position(&d.subject), so, entries));
+                }
+            }
+        }
+        for (at, path) in &cmd.direct_shared {
+            let entries = crate::provenance::read_notes(path).unwrap_or_default();
+            if !entries.is_empty() {
+                carriers.push((*at, path.clone(), entries));
+            }
+        }
+        if carriers.is_empty() {
+            return false;
+        }
+        let mut gone = Vec::new();
+        for d in decisions.iter_mut() {
+            if !matches!(d.subject, Subject::Ref { .. }) {
+                continue;
+            }
+            let Outcome::Embed { file, .. } = &d.outcome else { continue };
+            let file_name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let library = crate::provenance::library_name(&d.lib, &file_name);
+            let Some(digest) = self.probe.archive_digest(file) else { continue };
+            let at = ref_position(&d.subject);
+            let these: Vec<policy::Carrier> = carriers
+                .iter()
+                .map(|(pos, so, entries)| policy::Carrier {
+                    so: so.clone(),
+                    entries: entries.clone(),
+                    after: *pos > at,
+                })
+                .collect();
+            if policy::carried(d, &library, &digest, &these) {
+                gone.push(d.lib.clone());
+            }
+        }
+        for lib in &gone {
+            verify::drop_added_for(decisions, lib);
+        }
+        !gone.is_empty()
+    }
+
     /// For each embedded archive whose members still miss symbols that no
     /// library provides: `verify::unresolved` decides (dynamic with a twin,
     /// embedded with a warning without one). Returns whether anything
@@ -357,6 +416,15 @@ pub fn embedded_files(cmd: &Command, decisions: &[Decision]) -> Vec<PathBuf> {
         .map(|f| std::path::absolute(f).unwrap_or_else(|_| f.clone()))
         .filter(|f| seen.insert(f.clone()))
         .collect()
+}
+
+/// Where a reference stands on the command line: its argument's index.
+fn ref_position(subject: &Subject) -> usize {
+    match subject {
+        Subject::Ref { site: Site::Driver { arg } } => *arg,
+        Subject::Ref { site: Site::Linker { first, .. } } => first.arg,
+        _ => usize::MAX,
+    }
 }
 
 /// Whether a reference sits inside `-Wl,` (where a comma splits).

@@ -284,6 +284,13 @@ impl<'a> SearchPath<'a> {
     /// before `libNAME.a` (GNU ld manual, `-l namespec`). The first
     /// directory holding either decides.
     pub fn ld_pick(&mut self, lib: &LibName) -> Option<Found> {
+        self.ld_pick_in(lib, Reach::All)
+    }
+
+    /// [`SearchPath::ld_pick`] among the `-L` dirs alone (`BeforeSystem`):
+    /// never asks the driver nor looks in ld's own dirs, for a caller that
+    /// wants only the user's libraries.
+    pub fn ld_pick_in(&mut self, lib: &LibName, reach: Reach) -> Option<Found> {
         let names: Vec<OsString> = match lib {
             LibName::Name(n) => [".so", ".a"]
                 .iter()
@@ -298,7 +305,11 @@ impl<'a> SearchPath<'a> {
         };
         let mut index = 0;
         loop {
-            if index == self.dirs.len() || self.dirs[index].stage == Stage::System {
+            let at_system = index == self.dirs.len() || self.dirs[index].stage == Stage::System;
+            if at_system && reach == Reach::BeforeSystem {
+                return None;
+            }
+            if at_system {
                 self.ask_system();
             }
             let dir = self.dirs.get_mut(index)?;

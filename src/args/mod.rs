@@ -141,6 +141,9 @@ pub struct Command {
     pub target_flags: Vec<OsString>,
     /// Archives given by path (`libx.a`, `/p/libx.a`).
     pub direct_archives: Vec<PathBuf>,
+    /// Shared libraries given by path (`libx.so`, `/p/libx.so.1`), with
+    /// the index of their argument: where they stand among the `-l`s.
+    pub direct_shared: Vec<(usize, PathBuf)>,
     /// The first option that wanted a value and found the end of the command.
     pub missing_value: Option<OsString>,
 }
@@ -249,6 +252,8 @@ fn classify_one(
     if token.len() < 2 || token[0] != b'-' {
         if token.ends_with(b".a") {
             cmd.direct_archives.push(PathBuf::from(OsStr::from_bytes(token)));
+        } else if token.ends_with(b".so") || token.windows(4).any(|w| w == b".so.") {
+            cmd.direct_shared.push((arg_index, PathBuf::from(OsStr::from_bytes(token))));
         }
         return None;
     }
@@ -528,6 +533,8 @@ mod tests {
         let want = [("-lfoo", false), ("-lbar", false), ("-lbaz", false), ("-lst", true)];
         assert_eq!(libs, want.map(|(n, s)| (n.to_string(), s)));
         assert_eq!(cmd.direct_archives, [PathBuf::from("b.a")]);
+        // `-soname libx.so.1` is a value, not a shared library to read.
+        assert!(cmd.direct_shared.is_empty(), "{:?}", cmd.direct_shared);
         assert!(!ld(&["-r", "-o", "x.o", "a.o"]).is_shared_link());
         assert!(ld(&["-Bshareable", "a.o"]).is_shared_link());
     }

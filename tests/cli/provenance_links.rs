@@ -204,3 +204,85 @@ fn a_constructor_member_left_out_is_named_and_whole_archive_auto_pulls_it_in() {
     assert!(auto.status.success() && !stderr.contains("leaves out"), "{stderr}");
     assert_eq!(run_prog(&dir, &["p"]), "p=1\n", "--whole-archive=auto pulls the plugin in");
 }
+
+/// `lib/libb.so` from `b.c` (which uses foo) linked by solink with `libs`
+/// after `-Ll -Llib` (plus `extra` solink options); the output.
+fn link_b(dir: &Dir, libs: &[&str], extra: &[&str]) -> std::process::Output {
+    dir.write("b.c", "int foo_get(void);\nint b_get(void) { return foo_get(); }\n");
+    gcc(dir.root(), &["-fPIC", "-c", "b.c", "-o", "b.o"]);
+    dir.solink()
+        .args(extra)
+        .args(["--", "gcc", "-shared", "-o", "lib/libb.so", "b.o", "-Ll", "-Llib"])
+        .args(libs)
+        .output()
+}
+
+/// The symbols `path` defines, as `nm` lists them.
+fn defined(path: &Path) -> String {
+    sh(Command::new("nm").arg("--defined-only").arg(path))
+}
+
+#[test]
+fn a_dependency_that_embeds_foo_exported_carries_it_in_either_order() {
+    if !tools() || !require_tool("nm") {
+        return;
+    }
+    for libs in [["-lfoo", "-la"], ["-la", "-lfoo"]] {
+        let dir = Dir::new();
+        foo_archive(&dir);
+        solink_lib(&dir, "a", &[]);
+        assert!(defined(&dir.path("lib/liba.so")).contains("foo_get"), "liba.so embeds foo");
+        let out = link_b(&dir, &libs, &["--explain"]);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{libs:?}: {stderr}");
+        assert!(
+            stderr.contains(
+                "liba.so already embeds libfoo.a (same digest); linking it again would give this process two copies"
+            ),
+            "{libs:?}: {stderr}"
+        );
+        let b = defined(&dir.path("lib/libb.so"));
+        assert!(
+            !b.contains("foo_get") && !b.contains("foo_count"),
+            "{libs:?}: libb.so embeds foo again: {b}"
+        );
+        // One copy in the process: its constructor ran once.
+        assert_eq!(run_prog(&dir, &["a", "b"]), "a=1\nb=1\n", "{libs:?}");
+    }
+}
+
+#[test]
+fn a_dependency_that_embeds_foo_hidden_is_embedded_again_with_a_warning() {
+    if !tools() || !require_tool("nm") {
+        return;
+    }
+    let dir = Dir::new();
+    foo_archive(&dir);
+    solink_lib(&dir, "a", &["--hide=foo"]);
+    let out = link_b(&dir, &["-lfoo", "-la"], &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("liba.so already embeds") && stderr.contains("hidden"), "{stderr}");
+    assert!(defined(&dir.path("lib/libb.so")).contains("foo_get"), "libb.so embeds its own copy");
+    let strict = link_b(&dir, &["-lfoo", "-la"], &["--strict"]);
+    assert_eq!(
+        strict.status.code(),
+        Some(2),
+        "--strict refuses: {}",
+        String::from_utf8_lossy(&strict.stderr)
+    );
+}
+
+#[test]
+fn a_shared_library_named_by_path_carries_foo_too() {
+    if !tools() || !require_tool("nm") {
+        return;
+    }
+    let dir = Dir::new();
+    foo_archive(&dir);
+    solink_lib(&dir, "a", &[]);
+    let out = link_b(&dir, &["-lfoo", "lib/liba.so"], &["--explain"]);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success() && stderr.contains("liba.so already embeds libfoo.a"), "{stderr}");
+    assert!(!defined(&dir.path("lib/libb.so")).contains("foo_get"), "libb.so embeds foo again");
+}
