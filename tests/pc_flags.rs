@@ -12,17 +12,24 @@ use verified::{Verified, WRAP};
 
 const SOLINK: &str = env!("CARGO_BIN_EXE_solink");
 
+/// solink in the fixtures' directory, with a clean environment, no cache,
+/// and the fixtures' `.pc` files on `PKG_CONFIG_PATH`.
+fn solink(v: &Verified) -> Command {
+    let mut cmd = Command::new(SOLINK);
+    cmd.current_dir(v.dir.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("SOLINK_NO_CACHE", "1")
+        .env("PKG_CONFIG_PATH", v.lib_dir());
+    cmd
+}
+
 #[test]
 fn a_wrap_flag_from_the_pc_file_travels_with_the_embedded_archive() {
     let v = Verified::new();
     v.archive(&WRAP);
     let entry = v.entry(WRAP.entry);
-    let out = Command::new(SOLINK)
-        .current_dir(v.dir.path())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("SOLINK_NO_CACHE", "1")
-        .env("PKG_CONFIG_PATH", v.lib_dir())
+    let out = solink(&v)
         .args(["--explain", "--cc", "gcc", "-shared", "-o", "wrap.so"])
         .arg(&entry)
         .arg(format!("-L{}", v.lib_dir().display()))
@@ -55,12 +62,7 @@ fn a_pc_file_that_cannot_be_read_is_a_warning() {
     bomb.push_str("Name: wrapfix\nDescription: d\nVersion: 1\nLibs: -lwrapfix ${v39}\n");
     std::fs::write(v.lib_dir().join("wrapfix.pc"), bomb).unwrap();
     let run = |strict: bool| {
-        let mut cmd = Command::new(SOLINK);
-        cmd.current_dir(v.dir.path())
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("SOLINK_NO_CACHE", "1")
-            .env("PKG_CONFIG_PATH", v.lib_dir());
+        let mut cmd = solink(&v);
         if strict {
             cmd.arg("--strict");
         }
@@ -90,12 +92,7 @@ fn the_pc_file_that_gave_the_flags_is_in_the_depfile() {
     let v = Verified::new();
     v.archive(&WRAP);
     let entry = v.entry(WRAP.entry);
-    let out = Command::new(SOLINK)
-        .current_dir(v.dir.path())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("SOLINK_NO_CACHE", "1")
-        .env("PKG_CONFIG_PATH", v.lib_dir())
+    let out = solink(&v)
         .env("SOLINK_DEPFILE", "auto")
         .args(["--dry-run", "--cc", "gcc", "-shared", "-o", "wrap.so"])
         .arg(&entry)
