@@ -15,7 +15,7 @@ use crate::policy::RpathForm;
 use crate::rewrite::Select;
 use crate::{Env, Error, Usage};
 
-#[derive(Parser, Debug, Default)]
+#[derive(Parser, Debug, Default, PartialEq)]
 #[command(
     name = "solink",
     version,
@@ -185,36 +185,29 @@ pub enum Parsed {
 /// struct literal: a line per option, each with its variable's fallback;
 /// splitting it would scatter the option table.)
 pub fn parse(argv: Vec<OsString>, env: &Env) -> Result<Parsed, Error> {
-    // Most links name no option of solink's (the environment carries
-    // them): then clap is not even built, which saves a tenth of a
-    // millisecond on every link.
-    let starts_with_option = argv.first().is_some_and(|a| a.as_bytes().starts_with(b"--"));
-    let command = starts_with_option.then(Cli::command);
-    let split = match &command {
-        Some(c) => own_options_len(c, &argv)?,
-        None => 0,
-    };
+    let split = own_options_len(&argv)?;
     let mut rest = argv;
-    let mut own: Vec<OsString> = rest.drain(..split).collect();
+    let own: Vec<OsString> = rest.drain(..split).collect();
     let last_own = own.last().cloned();
-    let command_line = settings_given(command.as_ref(), &own);
+    let command_line = settings_given(&own);
     if rest.first().is_some_and(|t| t == "--") {
         rest.remove(0);
     }
-    own.insert(0, "solink".into());
-    let parsed = match command {
-        None => Ok(Cli::default()),
-        Some(c) => {
-            c.try_get_matches_from(own).and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m))
-        }
-    };
-    let cli = match parsed {
-        Ok(cli) => cli,
-        Err(e) => match e.kind() {
-            clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
-                return Ok(Parsed::Info(e.render().to_string()))
-            }
-            _ => return Err(Error::Usage(Usage::Options { message: first_line(&e.render().to_string()) })),
+    // clap is built only when the quick reading cannot vouch for its
+    // answer: its Command costs a sixth of a millisecond per link, most of
+    // solink's own time on a warm one (docs/performance.md).
+    let cli = match quick(&own) {
+        Some(cli) => cli,
+        None => match clap_parse(own) {
+            Ok(cli) => cli,
+            Err(e) => match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    return Ok(Parsed::Info(e.render().to_string()))
+                }
+                _ => {
+                    return Err(Error::Usage(Usage::Options { message: first_line(&e.render().to_string()) }))
+                }
+            },
         },
     };
     if let Some(shell) = cli.completions {
@@ -305,11 +298,154 @@ pub fn command() -> clap::Command {
     Cli::command()
 }
 
+/// solink's options as clap reads them: help, version, management options
+/// and every mistake, with clap's own message.
+fn clap_parse(own: Vec<OsString>) -> Result<Cli, clap::Error> {
+    let argv = std::iter::once(OsString::from("solink")).chain(own);
+    Cli::command()
+        .try_get_matches_from(argv)
+        .and_then(|mut m| <Cli as clap::FromArgMatches>::from_arg_matches_mut(&mut m))
+}
+
+/// How a long option of solink's takes its value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Takes {
+    /// A flag: `--explain`.
+    Nothing,
+    /// `--libsdir DIR` or `--libsdir=DIR`.
+    Value,
+    /// Optional, and only after `=`: `--hide` or `--hide=NAME`.
+    EqualsOnly,
+}
+
+/// Every long option of [`Cli`], sorted, with how it takes its value: what
+/// splitting the command line needs, without building clap's `Command`.
+/// `options_table_is_clap_s` holds it equal to the derive.
+const OPTIONS: &[(&str, Takes)] = &[
+    ("archive-first", Takes::Nothing),
+    ("audit", Takes::Nothing),
+    ("cache-dir", Takes::Value),
+    ("cc", Takes::Value),
+    ("clear-cache", Takes::Nothing),
+    ("completions", Takes::Value),
+    ("depfile", Takes::Value),
+    ("dry-run", Takes::Nothing),
+    ("embed", Takes::Value),
+    ("explain", Takes::Nothing),
+    ("format", Takes::Value),
+    ("hide", Takes::EqualsOnly),
+    ("libsdir", Takes::Value),
+    ("man", Takes::Nothing),
+    ("no-cache", Takes::Nothing),
+    ("no-deps", Takes::Nothing),
+    ("no-embed", Takes::Value),
+    ("no-group", Takes::Nothing),
+    ("no-system-dirs", Takes::Nothing),
+    ("print-resolved", Takes::Nothing),
+    ("rpath-dynamic", Takes::EqualsOnly),
+    ("show-cache", Takes::Nothing),
+    ("show-config", Takes::Nothing),
+    ("solink-help", Takes::Nothing),
+    ("solink-version", Takes::Nothing),
+    ("strict", Takes::Nothing),
+    ("whole-archive", Takes::EqualsOnly),
+    ("workspace", Takes::Value),
+];
+
+fn takes(name: &[u8]) -> Option<Takes> {
+    OPTIONS.binary_search_by(|(o, _)| o.as_bytes().cmp(name)).ok().map(|i| OPTIONS[i].1)
+}
+
+/// One of solink's options in `own`: its name and its value, if any.
+struct OwnOption<'a> {
+    name: &'a str,
+    value: Option<&'a OsStr>,
+}
+
+/// solink's options in `own` (already split off by [`own_options_len`]),
+/// one by one.
+fn own_options(own: &[OsString]) -> impl Iterator<Item = OwnOption<'_>> {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        let long = own.get(i)?.as_bytes().strip_prefix(b"--")?;
+        i += 1;
+        let (name, value) = match long.iter().position(|&c| c == b'=') {
+            Some(eq) => (&long[..eq], Some(OsStr::from_bytes(&long[eq + 1..]))),
+            None => (long, None),
+        };
+        let value = match (takes(name)?, value) {
+            (Takes::Value, None) => {
+                i += 1;
+                own.get(i - 1).map(OsString::as_os_str)
+            }
+            (_, value) => value,
+        };
+        Some(OwnOption { name: std::str::from_utf8(name).ok()?, value })
+    })
+}
+
+/// solink's options read without clap, for the forms a build uses; `None`
+/// for anything else (help, management options, a repeated option, an
+/// empty or odd value), which clap then reads and judges. Where this gives
+/// an answer it is clap's (`quick_reading_is_clap_s`, a property test).
+fn quick(own: &[OsString]) -> Option<Cli> {
+    let mut cli = Cli::default();
+    let mut seen = Vec::new();
+    for OwnOption { name, value } in own_options(own) {
+        if seen.contains(&name)
+            && !matches!(name, "libsdir" | "embed" | "no-embed" | "hide" | "whole-archive")
+        {
+            return None;
+        }
+        seen.push(name);
+        if value.is_some_and(|v| v.is_empty() || v.as_bytes().starts_with(b"-")) {
+            return None;
+        }
+        let text = || value.and_then(OsStr::to_str).map(str::to_string);
+        match (name, value) {
+            ("libsdir", Some(v)) => cli.libsdir.push(v.into()),
+            ("workspace", Some(v)) => cli.workspace = Some(v.into()),
+            ("cc", Some(v)) => cli.cc = Some(v.to_owned()),
+            ("embed", Some(v)) => cli.embed.push(v.to_owned()),
+            ("no-embed", Some(v)) => cli.no_embed.push(v.to_owned()),
+            ("depfile", Some(v)) => cli.depfile = Some(v.into()),
+            ("cache-dir", Some(v)) => cli.cache_dir = Some(v.into()),
+            ("format", Some(_)) => cli.format = Some(text().filter(|f| f == "text" || f == "json")?),
+            ("whole-archive", v) => cli.whole_archive.push(v.unwrap_or_default().to_owned()),
+            ("hide", v) => cli.hide.push(v.unwrap_or_default().to_owned()),
+            ("rpath-dynamic", None) => cli.rpath_dynamic = Some("absolute".to_string()),
+            ("rpath-dynamic", Some(_)) => {
+                cli.rpath_dynamic = Some(text().filter(|f| f == "absolute" || f == "origin")?)
+            }
+            (flag, None) => *flag_of(&mut cli, flag)? = true,
+            _ => return None,
+        }
+    }
+    Some(cli)
+}
+
+/// The field of a flag that only sets `true`; `None` for the flags that
+/// act (help, management options), which are clap's to read.
+fn flag_of<'a>(cli: &'a mut Cli, name: &str) -> Option<&'a mut bool> {
+    Some(match name {
+        "no-system-dirs" => &mut cli.no_system_dirs,
+        "dry-run" => &mut cli.dry_run,
+        "explain" => &mut cli.explain,
+        "strict" => &mut cli.strict,
+        "archive-first" => &mut cli.archive_first,
+        "no-deps" => &mut cli.no_deps,
+        "no-group" => &mut cli.no_group,
+        "print-resolved" => &mut cli.print_resolved,
+        "no-cache" => &mut cli.no_cache,
+        _ => return None,
+    })
+}
+
 /// How many leading tokens are solink's own options (with their values).
 /// An option whose separate value looks like a compiler option is refused
 /// by name (`--libsdir -shared`), rather than handed to clap, which would
 /// read `-shared` as short flags and complain about `-s`.
-fn own_options_len(cmd: &clap::Command, argv: &[OsString]) -> Result<usize, Error> {
+fn own_options_len(argv: &[OsString]) -> Result<usize, Error> {
     let mut i = 0;
     while i < argv.len() {
         let Some(long) = argv[i].as_bytes().strip_prefix(b"--") else {
@@ -319,11 +455,11 @@ fn own_options_len(cmd: &clap::Command, argv: &[OsString]) -> Result<usize, Erro
             Some(eq) => (&long[..eq], true),
             None => (long, false),
         };
-        let Some(arg) = cmd.get_arguments().find(|a| a.get_long().map(str::as_bytes) == Some(name)) else {
+        let Some(takes) = takes(name) else {
             break;
         };
-        let separate_value = arg.get_action().takes_values() && !arg.is_require_equals_set();
-        if separate_value && !inline_value {
+        let separate_value = takes == Takes::Value && !inline_value;
+        if separate_value {
             if let Some(got) = argv.get(i + 1).filter(|v| v.len() > 1 && v.as_bytes().starts_with(b"-")) {
                 return Err(Error::OptionNeedsValue {
                     option: format!("--{}", String::from_utf8_lossy(name)),
@@ -331,7 +467,7 @@ fn own_options_len(cmd: &clap::Command, argv: &[OsString]) -> Result<usize, Erro
                 });
             }
         }
-        i += if separate_value && !inline_value { 2 } else { 1 };
+        i += if separate_value { 2 } else { 1 };
     }
     Ok(i.min(argv.len()))
 }
@@ -339,28 +475,13 @@ fn own_options_len(cmd: &clap::Command, argv: &[OsString]) -> Result<usize, Erro
 /// solink's options in `own` that are settings, as (configuration key,
 /// value): `--libsdir /a --libsdir=/b` is `libsdir = /a:/b`, a flag is
 /// `true`, `--hide` alone is `1`. Management options are not settings.
-fn settings_given(cmd: Option<&clap::Command>, own: &[OsString]) -> Vec<(String, String)> {
-    let Some(cmd) = cmd else { return Vec::new() };
+fn settings_given(own: &[OsString]) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
-    let mut i = 0;
-    while i < own.len() {
-        let token = own[i].to_string_lossy();
-        i += 1;
-        let Some(long) = token.strip_prefix("--") else { continue };
-        let (name, inline) = match long.split_once('=') {
-            Some((n, v)) => (n, Some(v.to_string())),
-            None => (long, None),
-        };
-        let Some(arg) = cmd.get_arguments().find(|a| a.get_long() == Some(name)) else { continue };
-        let takes = arg.get_action().takes_values();
-        let value = match inline {
-            Some(v) => v,
-            None if takes && !arg.is_require_equals_set() => {
-                i += 1;
-                own.get(i - 1).map(|v| v.to_string_lossy().into_owned()).unwrap_or_default()
-            }
-            None if takes => "1".to_string(),
-            None => "true".to_string(),
+    for OwnOption { name, value } in own_options(own) {
+        let value = match (value, takes(name.as_bytes())) {
+            (Some(v), _) => v.to_string_lossy().into_owned(),
+            (None, Some(Takes::EqualsOnly)) => "1".to_string(),
+            (None, _) => "true".to_string(),
         };
         let key = match name {
             "workspace" => "workspace_folder".to_string(),
@@ -521,12 +642,10 @@ fn near_misses(last_own: Option<&OsStr>, rest: &[OsString], env: &Env) -> Vec<St
     if candidates.is_empty() {
         return notes;
     }
-    let command = Cli::command();
-    let ours: Vec<&str> = command.get_arguments().filter_map(|a| a.get_long()).collect();
     for token in candidates {
         let long = String::from_utf8_lossy(&token.as_bytes()[2..]).into_owned();
         let name = long.split('=').next().unwrap_or_default();
-        let best = ours.iter().map(|o| (strsim::damerau_levenshtein(name, o), *o)).min();
+        let best = OPTIONS.iter().map(|(o, _)| (strsim::damerau_levenshtein(name, o), *o)).min();
         match best {
             Some((0, o)) => notes.push(format!(
                 "--{o} is solink's option, but it comes after the compiler's arguments; \
@@ -868,5 +987,97 @@ mod tests {
         assert!(notes(&["--hide", "-shared"]).is_empty());
         assert!(notes(&["--hide", "x.o", "-shared"]).is_empty());
         assert!(notes(&["-shared", "-Xlinker", "--exclude-lib"]).is_empty(), "a value for ld");
+    }
+
+    #[test]
+    fn options_table_is_clap_s() {
+        let command = Cli::command();
+        let from_clap: Vec<(String, Takes)> = command
+            .get_arguments()
+            .filter_map(|a| {
+                let takes = match (a.get_action().takes_values(), a.is_require_equals_set()) {
+                    (false, _) => Takes::Nothing,
+                    (true, false) => Takes::Value,
+                    (true, true) => Takes::EqualsOnly,
+                };
+                Some((a.get_long()?.to_string(), takes))
+            })
+            .collect();
+        let mut sorted = from_clap.clone();
+        sorted.sort_by(|a, b| a.0.cmp(&b.0));
+        let table: Vec<(String, Takes)> = OPTIONS.iter().map(|(n, t)| (n.to_string(), *t)).collect();
+        assert_eq!(table, sorted, "OPTIONS must list Cli's long options, sorted, as clap declares them");
+    }
+
+    #[test]
+    fn the_forms_a_build_uses_are_read_without_clap() {
+        for argv in [
+            &["--libsdir", "lib", "--cc", "gcc"][..],
+            &["--libsdir=/a", "--libsdir", "/b", "--explain", "--dry-run", "--strict"],
+            &["--hide", "--whole-archive=calcbase", "--rpath-dynamic=origin", "--format", "json"],
+            &["--embed", "m", "--no-embed=z", "--depfile", "x.d", "--cache-dir", "/c", "--no-cache"],
+            &["--workspace", "/w", "--no-system-dirs", "--archive-first", "--no-deps", "--no-group"],
+            &[],
+        ] {
+            let own = os(argv);
+            let quick = quick(&own);
+            assert!(quick.is_some(), "{argv:?} went to clap");
+            assert_eq!(quick.unwrap(), clap_parse(own).unwrap(), "{argv:?}");
+        }
+        for argv in [&["--solink-help"][..], &["--show-config"], &["--man"], &["--explain", "--explain"]] {
+            assert!(quick(&os(argv)).is_none(), "{argv:?} must be clap's");
+        }
+    }
+
+    mod quick_reading {
+        use super::*;
+        use proptest::prelude::*;
+        use std::os::unix::ffi::OsStringExt;
+
+        /// A value as a build might write one, or an odd one.
+        fn value() -> impl Strategy<Value = OsString> {
+            prop_oneof![
+                Just(OsString::from("lib")),
+                Just(OsString::from("/a:/b")),
+                Just(OsString::from("")),
+                Just(OsString::from("-")),
+                Just(OsString::from("-x")),
+                Just(OsString::from("json")),
+                Just(OsString::from("text")),
+                Just(OsString::from("origin")),
+                Just(OsString::from("absolute")),
+                Just(OsString::from("ccache gcc")),
+                Just(OsString::from("bash")),
+                Just(OsString::from_vec(vec![b'd', 0xff])),
+            ]
+        }
+
+        /// One option of the table, in one of its spellings.
+        fn option() -> impl Strategy<Value = Vec<OsString>> {
+            (0..OPTIONS.len(), value(), any::<bool>()).prop_map(|(i, v, inline)| {
+                let (name, takes) = OPTIONS[i];
+                match (takes, inline) {
+                    (Takes::Nothing, false) => vec![format!("--{name}").into()],
+                    (Takes::EqualsOnly, false) => vec![format!("--{name}").into()],
+                    (Takes::Value, false) => vec![format!("--{name}").into(), v],
+                    (_, true) => {
+                        let mut t = OsString::from(format!("--{name}="));
+                        t.push(v);
+                        vec![t]
+                    }
+                }
+            })
+        }
+
+        proptest! {
+            /// Wherever the quick reading answers, clap answers the same.
+            #[test]
+            fn quick_reading_is_clap_s(options in proptest::collection::vec(option(), 0..6)) {
+                let own: Vec<OsString> = options.concat();
+                if let Some(cli) = quick(&own) {
+                    prop_assert_eq!(Some(cli), clap_parse(own.clone()).ok(), "{:?}", own);
+                }
+            }
+        }
     }
 }
