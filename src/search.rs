@@ -68,6 +68,21 @@ pub enum Reach {
     BeforeSystem,
 }
 
+/// What a walk does at a directory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Visit {
+    Look,
+    Skip,
+    /// The walk ends here, before looking.
+    Stop,
+}
+
+/// Whether ld itself searches `dir`: the `-L` dirs and its own, never
+/// LIBSDIR or the workspace.
+fn ld_searches(dir: &Dir) -> bool {
+    matches!(dir.stage, Stage::LDir | Stage::System)
+}
+
 /// After this many lookups in one directory, it is listed once and looked
 /// up in memory from then on.
 const PROBES_BEFORE_LISTING: u32 = 8;
@@ -153,6 +168,13 @@ impl Index {
         self.covered = dirs.len();
     }
 
+    /// Whether directory `i` may hold `file`: it is listed there, or `i`
+    /// could not be listed.
+    fn may_hold(&self, file: &OsStr, i: usize) -> bool {
+        let i = i as u32;
+        self.names.get(file).is_some_and(|dirs| dirs.contains(&i)) || self.unlisted.contains(&i)
+    }
+
     /// The directories that may hold `file`, in search order, from `from`.
     fn candidates(&self, file: &OsStr, from: usize) -> Vec<usize> {
         let listed = self.names.get(file).map(Vec::as_slice).unwrap_or_default();
@@ -216,66 +238,7 @@ impl<'a> SearchPath<'a> {
         reach: Reach,
         accept: &mut dyn FnMut(&Found) -> bool,
     ) -> Option<Found> {
-        self.walks += 1;
-        if self.index.is_none() && self.walks > WALKS_BEFORE_INDEX {
-            let mut index = Index::default();
-            index.extend(&self.dirs);
-            self.index = Some(index);
-        }
-        if self.index.is_some() {
-            return self.find_indexed(file, reach, accept);
-        }
-        let mut index = 0;
-        loop {
-            if index == self.dirs.len() || self.dirs[index].stage == Stage::System {
-                if reach == Reach::BeforeSystem {
-                    return None;
-                }
-                self.ask_system();
-            }
-            let dir = self.dirs.get_mut(index)?;
-            if let Some(path) = dir.lookup(file) {
-                let found = Found { path, stage: dir.stage };
-                if accept(&found) {
-                    return Some(found);
-                }
-            }
-            index += 1;
-        }
-    }
-
-    /// `find_where` over the index: the same walk, visiting only the
-    /// directories that hold `file` (each hit still confirmed with a
-    /// `stat`: it must be a regular file).
-    fn find_indexed(
-        &mut self,
-        file: &OsStr,
-        reach: Reach,
-        accept: &mut dyn FnMut(&Found) -> bool,
-    ) -> Option<Found> {
-        let mut from = 0;
-        loop {
-            let index = self.index.as_ref()?;
-            for i in index.candidates(file, from) {
-                let dir = &self.dirs[i];
-                if dir.stage == Stage::System && reach == Reach::BeforeSystem {
-                    return None;
-                }
-                let path = dir.path.join(file);
-                if path.is_file() {
-                    let found = Found { path, stage: dir.stage };
-                    if accept(&found) {
-                        return Some(found);
-                    }
-                }
-            }
-            // Past the last directory: stage 4, asked now if it was not.
-            if reach == Reach::BeforeSystem || !matches!(self.system, System::NotAsked(_)) {
-                return None;
-            }
-            from = self.dirs.len();
-            self.ask_system();
-        }
+        self.walk(&[file], reach, &|_| Visit::Look, accept)
     }
 
     /// What ld itself links for a dynamic `-lNAME` or `-l:FILE`: ld
@@ -303,44 +266,91 @@ impl<'a> SearchPath<'a> {
                 .collect(),
             LibName::Verbatim(f) => vec![f.clone()],
         };
-        let mut index = 0;
-        loop {
-            let at_system = index == self.dirs.len() || self.dirs[index].stage == Stage::System;
-            if at_system && reach == Reach::BeforeSystem {
-                return None;
-            }
-            if at_system {
-                self.ask_system();
-            }
-            let dir = self.dirs.get_mut(index)?;
-            if matches!(dir.stage, Stage::LDir | Stage::System) {
-                if let Some(path) = names.iter().find_map(|n| dir.lookup(n)) {
-                    return Some(Found { path, stage: dir.stage });
-                }
-            }
-            index += 1;
-        }
+        let names: Vec<&OsStr> = names.iter().map(OsString::as_os_str).collect();
+        self.walk(&names, reach, &|d| if ld_searches(d) { Visit::Look } else { Visit::Skip }, &mut |_| true)
     }
 
     /// The first `file` (a `libNAME.so`) in a directory ld searches (`-L`,
     /// then its own) strictly before `dir`: what ld would link instead of
     /// an archive found in `dir`. `None` when `dir` is not one of ld's.
     pub fn ld_first_before(&mut self, file: &OsStr, dir: &Path) -> Option<PathBuf> {
-        let mut index = 0;
+        let visit = |d: &Dir| match (ld_searches(d), same_dir(&d.path, dir)) {
+            (false, _) => Visit::Skip,
+            (true, true) => Visit::Stop,
+            (true, false) => Visit::Look,
+        };
+        self.walk(&[file], Reach::All, &visit, &mut |_| true).map(|f| f.path)
+    }
+
+    /// The one walk of the search order that every lookup above is: the
+    /// directories in order (stage 4 asked for when the walk reaches it,
+    /// unless `reach` stops before it), those `visit` looks in, and in
+    /// each the first of `files` that is a regular file; the first such
+    /// that `accept` takes. A directory `visit` calls `Stop` ends the walk.
+    /// Once the walks are many, the directories are indexed and the walk
+    /// visits only those that hold one of `files`, with the same answer
+    /// (`the_index_answers_as_the_walk_does`).
+    fn walk(
+        &mut self,
+        files: &[&OsStr],
+        reach: Reach,
+        visit: &dyn Fn(&Dir) -> Visit,
+        accept: &mut dyn FnMut(&Found) -> bool,
+    ) -> Option<Found> {
+        self.walks += 1;
+        if self.index.is_none() && self.walks > WALKS_BEFORE_INDEX {
+            let mut index = Index::default();
+            index.extend(&self.dirs);
+            self.index = Some(index);
+        }
+        let mut from = 0;
         loop {
-            if index == self.dirs.len() || self.dirs[index].stage == Stage::System {
-                self.ask_system();
-            }
-            let d = self.dirs.get_mut(index)?;
-            if matches!(d.stage, Stage::LDir | Stage::System) {
-                if same_dir(&d.path, dir) {
-                    return None;
+            let system_at =
+                self.dirs.iter().position(|d| d.stage == Stage::System).unwrap_or(self.dirs.len());
+            let end = if reach == Reach::BeforeSystem { system_at.max(from) } else { self.dirs.len() };
+            let stop = (from..end).find(|&i| visit(&self.dirs[i]) == Visit::Stop);
+            let until = stop.unwrap_or(end);
+            for i in self.may_hold(files, from, until) {
+                if visit(&self.dirs[i]) != Visit::Look {
+                    continue;
                 }
-                if let Some(path) = d.lookup(file) {
-                    return Some(path);
+                if let Some(path) = self.lookup_in(i, files) {
+                    let found = Found { path, stage: self.dirs[i].stage };
+                    if accept(&found) {
+                        return Some(found);
+                    }
                 }
             }
-            index += 1;
+            // Past the last directory: stage 4, asked now if it was not.
+            if stop.is_some() || reach == Reach::BeforeSystem || !matches!(self.system, System::NotAsked(_)) {
+                return None;
+            }
+            from = self.dirs.len();
+            self.ask_system();
+        }
+    }
+
+    /// The directories in `from..until` that may hold one of `files`, in
+    /// order: all of them until the dirs are indexed.
+    fn may_hold(&self, files: &[&OsStr], from: usize, until: usize) -> Vec<usize> {
+        let Some(index) = &self.index else {
+            return (from..until).collect();
+        };
+        let mut out: Vec<usize> =
+            files.iter().flat_map(|f| index.candidates(f, from)).filter(|&i| i < until).collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// The first of `files` in directory `i` that is a regular file.
+    fn lookup_in(&mut self, i: usize, files: &[&OsStr]) -> Option<PathBuf> {
+        match &self.index {
+            Some(index) => {
+                let dir = &self.dirs[i];
+                files.iter().filter(|f| index.may_hold(f, i)).map(|f| dir.path.join(f)).find(|p| p.is_file())
+            }
+            None => files.iter().find_map(|f| self.dirs[i].lookup(f)),
         }
     }
 
@@ -558,6 +568,8 @@ mod tests {
         let files: Vec<String> = (0..30)
             .flat_map(|i| [format!("L{}/lib{i}.a", i % 3), format!("L{}/lib{i}.a", (i + 1) % 3)])
             .chain((0..10).map(|i| format!("sys/libs{i}.a")))
+            .chain((0..30).step_by(4).map(|i| format!("L{}/lib{i}.so", i % 3)))
+            .chain((0..12).step_by(3).map(|i| format!("sys/libs{i}.so")))
             .collect();
         let refs: Vec<&str> = files.iter().map(String::as_str).collect();
         let t = Tree::new(&refs);
@@ -580,6 +592,16 @@ mod tests {
                 // A walk that rejects the first hit goes on to the next.
                 let mut first = true;
                 out.push(s.find_where(OsStr::new(q), Reach::All, &mut |_| !std::mem::take(&mut first)));
+                // ld's own walks: `.so` before `.a` in each dir, and the
+                // first `.so` before a given dir.
+                let name = LibName::Name(q.trim_start_matches("lib").trim_end_matches(".a").into());
+                out.push(s.ld_pick_in(&name, Reach::BeforeSystem));
+                out.push(s.ld_pick(&name));
+                for dir in dirs.iter().chain([&t.p("sys"), &t.p("elsewhere")]) {
+                    let so = q.replace(".a", ".so");
+                    let before = s.ld_first_before(OsStr::new(&so), dir);
+                    out.push(before.map(|path| Found { path, stage: Stage::System }));
+                }
             }
             (out, s.index.is_some())
         };
@@ -587,6 +609,20 @@ mod tests {
         let (indexed, was_indexed) = walk(true);
         assert!(!plain_indexed && was_indexed);
         assert_eq!(indexed, plain);
+    }
+
+    #[test]
+    fn ld_first_before_stops_at_the_dir_it_is_given() {
+        let t = Tree::new(&["L0/libx.so", "L1/libx.a", "L2/libx.so"]);
+        let mut s = SearchPath::new(&[t.p("W")], &[t.p("L0"), t.p("L1"), t.p("L2")], None, None);
+        let x = OsStr::new("libx.so");
+        assert_eq!(s.ld_first_before(x, &t.p("L0")), None, "nothing before the first -L dir");
+        assert_eq!(s.ld_first_before(x, &t.p("L1/")), Some(t.p("L0/libx.so")));
+        assert_eq!(s.ld_first_before(x, &t.p("L2")), Some(t.p("L0/libx.so")));
+        // LIBSDIR is not one of ld's: the whole of ld's search is before it.
+        assert_eq!(s.ld_first_before(x, &t.p("W")), Some(t.p("L0/libx.so")));
+        let lib = LibName::Name("x".into());
+        assert_eq!(s.ld_pick(&lib), Some(Found { path: t.p("L0/libx.so"), stage: Stage::LDir }));
     }
 
     #[test]
