@@ -8,6 +8,7 @@
 //! be made, or is read-only, turns the cache off. Correctness never depends
 //! on it: a miss only costs a scan.
 
+use std::collections::HashMap;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -93,7 +94,12 @@ impl Cache {
 
     /// The lines stored under `key` (any text without NUL), if whole.
     pub fn get_lines(&self, key: &str) -> Option<Vec<String>> {
-        let text = self.read(&blob_name(key))?;
+        self.get_lines_capped(key, MAX_ENTRY)
+    }
+
+    fn get_lines_capped(&self, key: &str, cap: u64) -> Option<Vec<String>> {
+        let data = crate::fsx::read_regular(&self.dir.join(blob_name(key)), cap).ok()?;
+        let text = String::from_utf8(data).ok()?;
         let (content, sum) = text.strip_suffix('\n')?.rsplit_once('\n')?;
         let content = format!("{content}\n");
         if u64::from_str_radix(sum, 16).ok()? != checksum(&content) {
@@ -125,6 +131,30 @@ impl Cache {
     pub fn put(&self, id: &FileId, verdict: &Verdict) {
         if let Some(text) = encode(verdict) {
             let _ = self.write(&id.key(), &text);
+        }
+    }
+
+    /// The verdicts in the pack stored under `key`, by file identity;
+    /// empty when there is none or it is not whole.
+    pub fn get_pack(&self, key: &str) -> HashMap<FileId, Verdict> {
+        self.get_lines_capped(&pack_name(key), MAX_PACK)
+            .and_then(|lines| decode_pack(&lines))
+            .unwrap_or_default()
+    }
+
+    /// Stores `entries` as one pack under `key`. Each identity must be the
+    /// `fstat` of the descriptor its verdict came from, as for [`Cache::put`];
+    /// verdicts that are never cached (scripts, thin archives) are left out.
+    pub fn put_pack(&self, key: &str, entries: &[(FileId, Verdict)]) {
+        let mut lines = Vec::new();
+        for (id, verdict) in entries {
+            let Some(body) = encode_body(verdict) else { continue };
+            let body: Vec<&str> = body.lines().collect();
+            lines.push(format!("@\t{}\t{}", id.key(), body.len()));
+            lines.extend(body.into_iter().map(str::to_string));
+        }
+        if lines.iter().map(|l| l.len() as u64 + 1).sum::<u64>() < MAX_PACK {
+            self.put_lines(&pack_name(key), &lines);
         }
     }
 
@@ -182,6 +212,35 @@ impl Cache {
 /// largest system archives hold a few hundred thousand symbols.
 const MAX_DIGEST: u64 = 256 << 20;
 
+/// A pack of verdicts holds at most this: 10,000 archives take 800 kB.
+const MAX_PACK: u64 = 64 << 20;
+
+fn pack_name(key: &str) -> String {
+    format!("verdict-pack 1 {key}")
+}
+
+/// A pack's lines: for each file, `@ ID N` and the `N` lines of its
+/// verdict. Anything out of shape makes the whole pack a miss.
+fn decode_pack(lines: &[String]) -> Option<HashMap<FileId, Verdict>> {
+    let mut out = HashMap::with_capacity(lines.len() / 2);
+    let mut it = lines.iter().map(String::as_str);
+    while let Some(head) = it.next() {
+        let (id, n) = head.strip_prefix("@\t")?.split_once('\t')?;
+        let n: usize = n.parse().ok()?;
+        let body: Vec<&str> = it.by_ref().take(n).collect();
+        if body.len() != n {
+            return None;
+        }
+        let mut body = body.into_iter();
+        let verdict = decode_body(&mut body)?;
+        if body.next().is_some() {
+            return None;
+        }
+        out.insert(FileId::parse_key(id)?, verdict);
+    }
+    Some(out)
+}
+
 fn digest_name(id: &FileId) -> String {
     format!("sym-{}", id.key())
 }
@@ -200,8 +259,20 @@ fn clean(s: &str) -> String {
     s.replace(['\t', '\n', '\r'], " ")
 }
 
+/// Whether a cache keeps `v` at all.
+pub fn keeps(v: &Verdict) -> bool {
+    encode_body(v).is_some()
+}
+
 /// Scripts are not cached: reading one costs less than a cache lookup.
 fn encode(v: &Verdict) -> Option<String> {
+    let text = format!("{FORMAT}\n{}\n", encode_body(v)?);
+    Some(format!("{text}{:016x}\n", checksum(&text)))
+}
+
+/// A verdict as one or two lines (objects, then the problem found), or
+/// `None` when it is not cached at all.
+fn encode_body(v: &Verdict) -> Option<String> {
     let body = match v {
         Verdict::Empty => "empty".to_string(),
         Verdict::NotArchive => "notarchive".to_string(),
@@ -233,8 +304,7 @@ fn encode(v: &Verdict) -> Option<String> {
             s
         }
     };
-    let text = format!("{FORMAT}\n{body}\n");
-    Some(format!("{text}{:016x}\n", checksum(&text)))
+    Some(body)
 }
 
 fn decode(text: &str) -> Option<Verdict> {
@@ -247,6 +317,13 @@ fn decode(text: &str) -> Option<Verdict> {
     if lines.next()? != FORMAT {
         return None;
     }
+    let verdict = decode_body(&mut lines)?;
+    // Nothing may follow the body.
+    lines.next().is_none().then_some(verdict)
+}
+
+/// The verdict in the lines [`encode_body`] wrote, taking only its own.
+fn decode_body<'a>(lines: &mut impl Iterator<Item = &'a str>) -> Option<Verdict> {
     let fields: Vec<&str> = lines.next()?.split('\t').collect();
     let verdict = match fields.as_slice() {
         ["empty"] => Verdict::Empty,
@@ -361,6 +438,33 @@ mod tests {
         let text = fs::read_to_string(&file).unwrap();
         fs::write(&file, &text[..text.len() - 3]).unwrap();
         assert_eq!(cache.get_lines("k1"), None, "a torn entry is a miss");
+    }
+
+    #[test]
+    fn packs_round_trip_and_a_torn_one_is_a_miss() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::new(Some(dir.path()), None).unwrap();
+        let id = |n: u64| FileId { dev: 1, ino: n, size: 2, mtime_ns: -3, ctime_ns: 4 };
+        let thin = Verdict::Objects { id: None, members: 1, thin: true, problem: None };
+        let mut entries: Vec<(FileId, Verdict)> =
+            verdicts().into_iter().enumerate().map(|(n, v)| (id(n as u64), v)).collect();
+        entries.push((id(99), thin));
+        assert!(cache.get_pack("p").is_empty());
+        cache.put_pack("p", &entries);
+        let got = cache.get_pack("p");
+        let kept: HashMap<FileId, Verdict> = entries.into_iter().filter(|(_, v)| keeps(v)).collect();
+        assert_eq!(got, kept, "every kept verdict, and no thin archive's");
+        assert!(!got.contains_key(&id(99)));
+        assert!(cache.get_pack("q").is_empty(), "another key");
+        let file = cache.dir.join(blob_name(&pack_name("p")));
+        let text = fs::read_to_string(&file).unwrap();
+        for cut in [1, text.len() / 2, text.len() - 2] {
+            fs::write(&file, &text[..cut]).unwrap();
+            assert!(cache.get_pack("p").is_empty(), "cut at {cut}");
+        }
+        // Whole, but out of shape: a count that overruns.
+        cache.put_lines(&pack_name("p"), &["@\t1-2-3-4-5\t3".into(), "empty".into()]);
+        assert!(cache.get_pack("p").is_empty());
     }
 
     #[test]

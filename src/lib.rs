@@ -464,6 +464,7 @@ fn link_args(
     };
     let target = archive::target::link_target(cmd);
     let mut resolver = resolve::Resolver::new(search, policy, target, cache);
+    resolver.probe.use_pack(pack_key(cmd, options, env));
     let mut decisions = resolver.resolve(cmd);
     let mut shape = rewrite::Shape {
         group: !options.no_group,
@@ -479,6 +480,7 @@ fn link_args(
     // the dependency first, the check would call the archive unused).
     resolver.carried(cmd, &mut decisions);
     resolver.verify(cmd, &mut decisions, &shape, driver_name);
+    resolver.probe.store_pack();
     // Issue 13 §4: constructor members ld would leave out are pulled in
     // with `--whole-archive=auto`, else named in a warning.
     let auto = matches!(&options.whole_archive, rewrite::Select::Names(n) if n.iter().any(|x| x == "auto"));
@@ -524,6 +526,28 @@ fn link_args(
         args.push(word);
     }
     Ok((args, decisions, (entries, note_target)))
+}
+
+/// The key of a link's pack of verdicts: a digest of where it runs and
+/// what it names. It only groups entries (each is checked against its
+/// file's identity), so two links with the same key cannot mislead each
+/// other; the same link finds its own pack again.
+fn pack_key(cmd: &Command, options: &Options, env: &Env) -> String {
+    use sha2::Digest;
+    let mut hasher = sha2::Sha256::new();
+    let mut add = |bytes: &[u8]| {
+        hasher.update((bytes.len() as u64).to_le_bytes());
+        hasher.update(bytes);
+    };
+    add(env.cwd.as_deref().unwrap_or(std::path::Path::new("")).as_os_str().as_bytes());
+    for dir in &options.libsdir {
+        add(dir.as_os_str().as_bytes());
+    }
+    add(options.workspace.as_deref().unwrap_or(std::path::Path::new("")).as_os_str().as_bytes());
+    for token in &cmd.tokens {
+        add(token.as_bytes());
+    }
+    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The search's notes (directories skipped, and why), for a shared link.

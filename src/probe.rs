@@ -87,11 +87,14 @@ pub struct Probe<'a> {
     search: SearchPath<'a>,
     target: ElfId,
     cache: Option<Cache>,
-    verdicts: HashMap<PathBuf, Verdict>,
+    /// Keyed by the path's bytes: `Path`'s own hash walks components, which
+    /// was 8% of a 10,000-archive link, and every path here is spelled by
+    /// the same walk.
+    verdicts: HashMap<OsString, Verdict>,
     /// The identity each file judged had when it was opened, so the
     /// provenance note finds an archive's cached digest without opening
     /// it again.
-    ids: HashMap<PathBuf, FileId>,
+    ids: HashMap<OsString, FileId>,
     /// pkgconf's settings from the environment (`PKG_CONFIG_PATH`, ...).
     pkg_config: pkgconfig::Config,
     /// Whether each `.pc` directory exists, asked once: 10,000 embedded
@@ -99,6 +102,8 @@ pub struct Probe<'a> {
     pc_dir_exists: HashMap<PathBuf, bool>,
     /// The closure check's digests and ld's system dirs, for this run.
     link: link::Memo,
+    /// This link's verdicts in one cache entry.
+    pack: Pack,
 }
 
 impl<'a> Probe<'a> {
@@ -117,6 +122,20 @@ impl<'a> Probe<'a> {
             pkg_config,
             pc_dir_exists: HashMap::new(),
             link: link::Memo::default(),
+            pack: Pack::default(),
+        }
+    }
+
+    /// Keeps this link's verdicts in one cache entry under `key` (a digest
+    /// of the link's command), read once and written when it changed.
+    pub fn use_pack(&mut self, key: String) {
+        self.pack.key = Some(key);
+    }
+
+    /// Writes the pack of this link's verdicts, when it changed.
+    pub fn store_pack(&mut self) {
+        if let Some(cache) = &self.cache {
+            self.pack.store(cache);
         }
     }
 
@@ -161,8 +180,9 @@ impl<'a> Probe<'a> {
         let verdicts = &mut self.verdicts;
         let ids = &mut self.ids;
         let cache = &self.cache;
+        let pack = &mut self.pack;
         self.search.find_where(file, Reach::All, &mut |f| {
-            let v = verdict_of(verdicts, ids, cache.as_ref(), &f.path);
+            let v = verdict_of(verdicts, ids, cache.as_ref(), pack, &f.path);
             match policy::incompatible(&v, target) {
                 Some(id) => {
                     notes.push(Note::SkippedIncompatible { path: f.path.clone(), id });
@@ -179,7 +199,7 @@ impl<'a> Probe<'a> {
         file.push(name);
         file.push("_pic.a");
         let path = found.path.parent()?.join(file);
-        if !path.is_file() {
+        if !self.search.is_file(&path) {
             return None;
         }
         let verdict = self.verdict(&path);
@@ -200,12 +220,12 @@ impl<'a> Probe<'a> {
     }
 
     fn verdict(&mut self, path: &Path) -> Verdict {
-        verdict_of(&mut self.verdicts, &mut self.ids, self.cache.as_ref(), path)
+        verdict_of(&mut self.verdicts, &mut self.ids, self.cache.as_ref(), &mut self.pack, path)
     }
 
     /// The identity `path` had when this run judged it, if it did.
     pub fn file_id(&self, path: &Path) -> Option<FileId> {
-        self.ids.get(path).copied()
+        self.ids.get(path.as_os_str()).copied()
     }
 
     /// What an embedded archive needs: what `pkgconf --static --libs` says
@@ -335,38 +355,98 @@ fn is_shared_name(path: &Path) -> bool {
     name.ends_with(".so") || name.contains(".so.")
 }
 
+/// One link's verdicts in one cache entry, so a warm link of many archives
+/// `stat`s each once instead of opening it and its own entry (issue 12
+/// §5: 10,000 `-l`s made 70,000 system calls). A verdict comes from the
+/// pack only for a file whose `stat` gives the identity it was stored
+/// under, and goes into it only with the `fstat` of the descriptor it was
+/// judged from, as with the per-file entries: the pack gives their answer.
+#[derive(Default)]
+struct Pack {
+    /// The cache key (a digest of the link's command), when packs are used.
+    key: Option<String>,
+    /// What the pack held, read at the first verdict asked for.
+    loaded: Option<HashMap<FileId, Verdict>>,
+    /// This run's verdicts that a cache keeps, by identity, each once.
+    used: Vec<(FileId, Verdict)>,
+    seen: std::collections::HashSet<FileId>,
+    /// Whether `used` holds one the pack did not.
+    changed: bool,
+}
+
+impl Pack {
+    fn lookup(&mut self, cache: &Cache, path: &Path) -> Option<(FileId, Verdict)> {
+        let key = self.key.as_ref()?;
+        let loaded = self.loaded.get_or_insert_with(|| cache.get_pack(key));
+        if loaded.is_empty() {
+            return None;
+        }
+        let meta = std::fs::metadata(path).ok().filter(std::fs::Metadata::is_file)?;
+        let id = FileId::of(&meta);
+        let verdict = loaded.get(&id)?.clone();
+        if self.seen.insert(id) {
+            self.used.push((id, verdict.clone()));
+        }
+        Some((id, verdict))
+    }
+
+    /// A verdict judged (or read from its own entry) this run.
+    fn record(&mut self, id: FileId, verdict: &Verdict) {
+        if self.key.is_some() && crate::cache::keeps(verdict) && self.seen.insert(id) {
+            self.used.push((id, verdict.clone()));
+            self.changed = true;
+        }
+    }
+
+    fn store(&mut self, cache: &Cache) {
+        if let (Some(key), true) = (&self.key, self.changed) {
+            cache.put_pack(key, &self.used);
+            self.changed = false;
+        }
+    }
+}
+
 /// The verdict on the file at `path`: from this run's memo, else from the
 /// cache under the identity of the descriptor opened here, else by
 /// inspecting that same descriptor. What cannot be opened or read (a
 /// directory, a FIFO, EACCES, EIO) is judged damaged for this run only and
 /// never cached, so it cannot outlive its cause.
 fn verdict_of(
-    verdicts: &mut HashMap<PathBuf, Verdict>,
-    ids: &mut HashMap<PathBuf, FileId>,
+    verdicts: &mut HashMap<OsString, Verdict>,
+    ids: &mut HashMap<OsString, FileId>,
     cache: Option<&Cache>,
+    pack: &mut Pack,
     path: &Path,
 ) -> Verdict {
-    if let Some(v) = verdicts.get(path) {
+    if let Some(v) = verdicts.get(path.as_os_str()) {
         return v.clone();
+    }
+    if let Some((id, v)) = cache.and_then(|c| pack.lookup(c, path)) {
+        ids.insert(path.as_os_str().to_owned(), id);
+        verdicts.insert(path.as_os_str().to_owned(), v.clone());
+        return v;
     }
     let v = match crate::fsx::open_regular(path) {
         Err(e) => Verdict::Damaged(e.to_string()),
         Ok((file, id)) => {
-            ids.insert(path.to_path_buf(), id);
-            match cache.and_then(|c| c.get(&id)) {
-                Some(v) => v,
-                None => match archive::inspect_open(&file, path) {
-                    Ok(v) => {
-                        if let Some(c) = cache {
-                            c.put(&id, &v);
-                        }
-                        v
+            ids.insert(path.as_os_str().to_owned(), id);
+            let judged = match cache.and_then(|c| c.get(&id)) {
+                Some(v) => Ok(v),
+                None => archive::inspect_open(&file, path).inspect(|v| {
+                    if let Some(c) = cache {
+                        c.put(&id, v);
                     }
-                    Err(e) => Verdict::Damaged(e.to_string()),
-                },
+                }),
+            };
+            match judged {
+                Ok(v) => {
+                    pack.record(id, &v);
+                    v
+                }
+                Err(e) => Verdict::Damaged(e.to_string()),
             }
         }
     };
-    verdicts.insert(path.to_path_buf(), v.clone());
+    verdicts.insert(path.as_os_str().to_owned(), v.clone());
     v
 }

@@ -68,13 +68,12 @@ pub enum Reach {
     BeforeSystem,
 }
 
-/// What a walk does at a directory.
+/// Which directories a walk looks in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Visit {
-    Look,
-    Skip,
-    /// The walk ends here, before looking.
-    Stop,
+enum Look {
+    Every,
+    /// Only those ld itself searches.
+    Ld,
 }
 
 /// Whether ld itself searches `dir`: the `-L` dirs and its own, never
@@ -135,6 +134,10 @@ pub struct SearchPath<'a> {
     /// Walks so far; past [`WALKS_BEFORE_INDEX`] the dirs are indexed.
     walks: u32,
     index: Option<Index>,
+    /// Where each directory given to `ld_first_before` stands among ld's
+    /// (`None`: not one of them), found once per directory: 10,000
+    /// archives in 64 dirs compare the same few.
+    stops: HashMap<OsString, Option<usize>>,
 }
 
 /// After this many walks, every directory is listed once into an
@@ -149,6 +152,8 @@ const WALKS_BEFORE_INDEX: u32 = 64;
 struct Index {
     names: HashMap<OsString, Vec<u32>>,
     unlisted: Vec<u32>,
+    /// Each listed directory's place, by its path as given.
+    by_dir: HashMap<OsString, u32>,
     /// The directories indexed: `dirs[..covered]`.
     covered: usize,
 }
@@ -161,6 +166,7 @@ impl Index {
                     for e in entries.flatten() {
                         self.names.entry(e.file_name()).or_default().push(i as u32);
                     }
+                    self.by_dir.entry(dir.path.as_os_str().to_owned()).or_insert(i as u32);
                 }
                 Err(_) => self.unlisted.push(i as u32),
             }
@@ -202,7 +208,7 @@ impl<'a> SearchPath<'a> {
             Some(ask) => System::NotAsked(ask),
             None => System::Skipped,
         };
-        SearchPath { dirs, system, memo: HashMap::new(), walks: 0, index: None }
+        SearchPath { dirs, system, memo: HashMap::new(), walks: 0, index: None, stops: HashMap::new() }
     }
 
     /// The first directory, in search order, that holds a regular file
@@ -222,6 +228,8 @@ impl<'a> SearchPath<'a> {
                 unreachable!()
             };
             self.dirs.extend(ask.dirs().into_iter().map(|d| Dir::new(d, Stage::System)));
+            // A directory not found before may be one of the new ones.
+            self.stops.clear();
             if let Some(index) = &mut self.index {
                 index.extend(&self.dirs);
             }
@@ -238,7 +246,7 @@ impl<'a> SearchPath<'a> {
         reach: Reach,
         accept: &mut dyn FnMut(&Found) -> bool,
     ) -> Option<Found> {
-        self.walk(&[file], reach, &|_| Visit::Look, accept)
+        self.walk(&[file], reach, Look::Every, None, accept)
     }
 
     /// What ld itself links for a dynamic `-lNAME` or `-l:FILE`: ld
@@ -267,34 +275,40 @@ impl<'a> SearchPath<'a> {
             LibName::Verbatim(f) => vec![f.clone()],
         };
         let names: Vec<&OsStr> = names.iter().map(OsString::as_os_str).collect();
-        self.walk(&names, reach, &|d| if ld_searches(d) { Visit::Look } else { Visit::Skip }, &mut |_| true)
+        self.walk(&names, reach, Look::Ld, None, &mut |_| true)
     }
 
     /// The first `file` (a `libNAME.so`) in a directory ld searches (`-L`,
     /// then its own) strictly before `dir`: what ld would link instead of
     /// an archive found in `dir`. `None` when `dir` is not one of ld's.
     pub fn ld_first_before(&mut self, file: &OsStr, dir: &Path) -> Option<PathBuf> {
-        let visit = |d: &Dir| match (ld_searches(d), same_dir(&d.path, dir)) {
-            (false, _) => Visit::Skip,
-            (true, true) => Visit::Stop,
-            (true, false) => Visit::Look,
-        };
-        self.walk(&[file], Reach::All, &visit, &mut |_| true).map(|f| f.path)
+        self.walk(&[file], Reach::All, Look::Ld, Some(dir), &mut |_| true).map(|f| f.path)
+    }
+
+    /// Where `dir` stands among the directories ld searches, if it is one.
+    fn stop_index(&mut self, dir: &Path) -> Option<usize> {
+        if let Some(&at) = self.stops.get(dir.as_os_str()) {
+            return at;
+        }
+        let at = self.dirs.iter().position(|d| ld_searches(d) && same_dir(&d.path, dir));
+        self.stops.insert(dir.as_os_str().to_owned(), at);
+        at
     }
 
     /// The one walk of the search order that every lookup above is: the
     /// directories in order (stage 4 asked for when the walk reaches it,
-    /// unless `reach` stops before it), those `visit` looks in, and in
-    /// each the first of `files` that is a regular file; the first such
-    /// that `accept` takes. A directory `visit` calls `Stop` ends the walk.
-    /// Once the walks are many, the directories are indexed and the walk
-    /// visits only those that hold one of `files`, with the same answer
-    /// (`the_index_answers_as_the_walk_does`).
+    /// unless `reach` stops before it), those `look` takes, and in each the
+    /// first of `files` that is a regular file; the first such that
+    /// `accept` takes. The walk ends at `stop`, a directory of ld's, when it
+    /// reaches it. Once the walks are many, the directories are indexed and
+    /// the walk visits only those that hold one of `files`, with the same
+    /// answer (`the_index_answers_as_the_walk_does`).
     fn walk(
         &mut self,
         files: &[&OsStr],
         reach: Reach,
-        visit: &dyn Fn(&Dir) -> Visit,
+        look: Look,
+        stop: Option<&Path>,
         accept: &mut dyn FnMut(&Found) -> bool,
     ) -> Option<Found> {
         self.walks += 1;
@@ -305,13 +319,18 @@ impl<'a> SearchPath<'a> {
         }
         let mut from = 0;
         loop {
-            let system_at =
-                self.dirs.iter().position(|d| d.stage == Stage::System).unwrap_or(self.dirs.len());
-            let end = if reach == Reach::BeforeSystem { system_at.max(from) } else { self.dirs.len() };
-            let stop = (from..end).find(|&i| visit(&self.dirs[i]) == Visit::Stop);
-            let until = stop.unwrap_or(end);
+            let end = match reach {
+                // Stage 4 comes last: the dirs before it are the rest.
+                Reach::BeforeSystem => {
+                    self.dirs.iter().rposition(|d| d.stage != Stage::System).map_or(0, |i| i + 1)
+                }
+                Reach::All => self.dirs.len(),
+            };
+            let stop_at = stop.and_then(|dir| self.stop_index(dir)).filter(|&i| i >= from);
+            let until = stop_at.map_or(end, |i| i.min(end));
             for i in self.may_hold(files, from, until) {
-                if visit(&self.dirs[i]) != Visit::Look {
+                let dir = &self.dirs[i];
+                if look == Look::Ld && !ld_searches(dir) {
                     continue;
                 }
                 if let Some(path) = self.lookup_in(i, files) {
@@ -322,7 +341,10 @@ impl<'a> SearchPath<'a> {
                 }
             }
             // Past the last directory: stage 4, asked now if it was not.
-            if stop.is_some() || reach == Reach::BeforeSystem || !matches!(self.system, System::NotAsked(_)) {
+            if stop_at.is_some()
+                || reach == Reach::BeforeSystem
+                || !matches!(self.system, System::NotAsked(_))
+            {
                 return None;
             }
             from = self.dirs.len();
@@ -352,6 +374,21 @@ impl<'a> SearchPath<'a> {
             }
             None => files.iter().find_map(|f| self.dirs[i].lookup(f)),
         }
+    }
+
+    /// Whether `path`, a file in one of the search dirs, is a regular
+    /// file: once the dirs are indexed, a name its directory's listing
+    /// lacks is not, without a `stat` (10,000 archives each looked for
+    /// their `_pic` variant with one).
+    pub fn is_file(&self, path: &Path) -> bool {
+        if let (Some(index), Some(dir), Some(name)) = (&self.index, path.parent(), path.file_name()) {
+            if let Some(&i) = index.by_dir.get(dir.as_os_str()) {
+                if !index.may_hold(name, i as usize) {
+                    return false;
+                }
+            }
+        }
+        path.is_file()
     }
 
     /// Stage 4's directories (asked now if they were not yet): the closure

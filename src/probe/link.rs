@@ -263,7 +263,14 @@ impl Probe<'_> {
 
     fn link_summary_in(&mut self, plan: &Plan, dirs: &[PathBuf]) -> Option<Summary> {
         let dirs = dirs.to_vec();
-        let quick = quick_key(plan, &dirs, &mut self.link.finder);
+        // The archives this run judged need no second open: a whole
+        // archive's verdict came from the descriptor its identity is of.
+        let (verdicts, ids) = (&self.verdicts, &self.ids);
+        let known = |p: &Path| match (verdicts.get(p.as_os_str()), ids.get(p.as_os_str())) {
+            (Some(crate::archive::Verdict::Objects { thin: false, .. }), Some(id)) => Some(*id),
+            _ => None,
+        };
+        let quick = quick_key(plan, &dirs, &mut self.link.finder, &known);
         if let (Some(cache), Some(key)) = (&self.cache, &quick) {
             if let Some(summary) = cache.get_lines(key).and_then(|l| decode(&l)) {
                 return Some(summary);
@@ -399,19 +406,34 @@ impl Probe<'_> {
 /// the dir. `None` when that cannot stand for the inputs (a linker script
 /// or a thin archive outside the system dirs, a file that cannot be
 /// opened): then only the full key (`summary_key`) is used.
-fn quick_key(plan: &Plan, dirs: &[PathBuf], finder: &mut Finder) -> Option<String> {
+fn quick_key(
+    plan: &Plan,
+    dirs: &[PathBuf],
+    finder: &mut Finder,
+    known: &dyn Fn(&Path) -> Option<FileId>,
+) -> Option<String> {
     let user_dirs = &dirs[..plan.lib_dirs.len().min(dirs.len())];
     let mut key = format!("{FORMAT} quick");
     let mut system = false;
     let file = |key: &mut String, tag: &str, path: &Path| -> Option<()> {
-        let (mut f, id) = fsx::open_regular(path).ok()?;
-        let mut head = [0u8; 8];
-        let n = read_head(&mut f, &mut head)?;
-        // Only whole archives and ELF files: a script names other files.
-        if !(head[..n].starts_with(b"!<arch>\n") || head[..n].starts_with(b"\x7fELF")) {
-            return None;
-        }
-        key.push_str(&format!(" {tag}:{}:", id.key()));
+        let id = match known(path) {
+            Some(id) => id,
+            None => {
+                let (mut f, id) = fsx::open_regular(path).ok()?;
+                let mut head = [0u8; 8];
+                let n = read_head(&mut f, &mut head)?;
+                // Only whole archives and ELF files: a script names other files.
+                if !(head[..n].starts_with(b"!<arch>\n") || head[..n].starts_with(b"\x7fELF")) {
+                    return None;
+                }
+                id
+            }
+        };
+        key.push(' ');
+        key.push_str(tag);
+        key.push(':');
+        id.push_key(key);
+        key.push(':');
         escape(key, path.as_os_str().as_bytes());
         Some(())
     };
