@@ -181,8 +181,8 @@ impl<'a> Probe<'a> {
         let ids = &mut self.ids;
         let cache = &self.cache;
         let pack = &mut self.pack;
-        self.search.find_where(file, Reach::All, &mut |f| {
-            let v = verdict_of(verdicts, ids, cache.as_ref(), pack, &f.path);
+        self.search.find_identified(file, Reach::All, &mut |f, id| {
+            let v = verdict_of(verdicts, ids, cache.as_ref(), pack, &f.path, Some(id));
             match policy::incompatible(&v, target) {
                 Some(id) => {
                     notes.push(Note::SkippedIncompatible { path: f.path.clone(), id });
@@ -220,7 +220,7 @@ impl<'a> Probe<'a> {
     }
 
     fn verdict(&mut self, path: &Path) -> Verdict {
-        verdict_of(&mut self.verdicts, &mut self.ids, self.cache.as_ref(), &mut self.pack, path)
+        verdict_of(&mut self.verdicts, &mut self.ids, self.cache.as_ref(), &mut self.pack, path, None)
     }
 
     /// The identity `path` had when this run judged it, if it did.
@@ -375,14 +375,18 @@ struct Pack {
 }
 
 impl Pack {
-    fn lookup(&mut self, cache: &Cache, path: &Path) -> Option<(FileId, Verdict)> {
+    /// The packed verdict of `path`, by the identity a `stat` gives now
+    /// (`seen`, when the search has just taken it).
+    fn lookup(&mut self, cache: &Cache, path: &Path, seen: Option<FileId>) -> Option<(FileId, Verdict)> {
         let key = self.key.as_ref()?;
         let loaded = self.loaded.get_or_insert_with(|| cache.get_pack(key));
         if loaded.is_empty() {
             return None;
         }
-        let meta = std::fs::metadata(path).ok().filter(std::fs::Metadata::is_file)?;
-        let id = FileId::of(&meta);
+        let id = match seen {
+            Some(id) => id,
+            None => FileId::of(&std::fs::metadata(path).ok().filter(std::fs::Metadata::is_file)?),
+        };
         let verdict = loaded.get(&id)?.clone();
         if self.seen.insert(id) {
             self.used.push((id, verdict.clone()));
@@ -417,11 +421,12 @@ fn verdict_of(
     cache: Option<&Cache>,
     pack: &mut Pack,
     path: &Path,
+    seen: Option<FileId>,
 ) -> Verdict {
     if let Some(v) = verdicts.get(path.as_os_str()) {
         return v.clone();
     }
-    if let Some((id, v)) = cache.and_then(|c| pack.lookup(c, path)) {
+    if let Some((id, v)) = cache.and_then(|c| pack.lookup(c, path, seen)) {
         ids.insert(path.as_os_str().to_owned(), id);
         verdicts.insert(path.as_os_str().to_owned(), v.clone());
         return v;

@@ -12,6 +12,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use crate::args::LibName;
+use crate::fsx::FileId;
 
 use crate::sysdirs::SystemDirs;
 
@@ -108,7 +109,7 @@ impl Dir {
         Dir { path, stage, probes: 0, listing: None }
     }
 
-    fn lookup(&mut self, file: &OsStr) -> Option<PathBuf> {
+    fn lookup(&mut self, file: &OsStr) -> Option<(PathBuf, FileId)> {
         self.probes += 1;
         if self.listing.is_none() && self.probes > PROBES_BEFORE_LISTING {
             self.listing = Some(list(&self.path));
@@ -118,8 +119,16 @@ impl Dir {
                 return None;
             }
         }
-        Some(self.path.join(file)).filter(|p| p.is_file())
+        regular(self.path.join(file))
     }
+}
+
+/// `path` with the identity its `stat` gives (symlinks followed), if it is
+/// a regular file: the walk's one `stat` of a hit, handed on so the verdict
+/// pack needs no second one.
+fn regular(path: PathBuf) -> Option<(PathBuf, FileId)> {
+    let meta = std::fs::metadata(&path).ok().filter(std::fs::Metadata::is_file)?;
+    Some((path, FileId::of(&meta)))
 }
 
 fn list(dir: &Path) -> Option<HashSet<OsString>> {
@@ -246,6 +255,17 @@ impl<'a> SearchPath<'a> {
         reach: Reach,
         accept: &mut dyn FnMut(&Found) -> bool,
     ) -> Option<Found> {
+        self.walk(&[file], reach, Look::Every, None, &mut |f, _| accept(f))
+    }
+
+    /// [`SearchPath::find_where`], with each hit's identity as the walk's
+    /// `stat` saw it.
+    pub fn find_identified(
+        &mut self,
+        file: &OsStr,
+        reach: Reach,
+        accept: &mut dyn FnMut(&Found, FileId) -> bool,
+    ) -> Option<Found> {
         self.walk(&[file], reach, Look::Every, None, accept)
     }
 
@@ -275,14 +295,14 @@ impl<'a> SearchPath<'a> {
             LibName::Verbatim(f) => vec![f.clone()],
         };
         let names: Vec<&OsStr> = names.iter().map(OsString::as_os_str).collect();
-        self.walk(&names, reach, Look::Ld, None, &mut |_| true)
+        self.walk(&names, reach, Look::Ld, None, &mut |_, _| true)
     }
 
     /// The first `file` (a `libNAME.so`) in a directory ld searches (`-L`,
     /// then its own) strictly before `dir`: what ld would link instead of
     /// an archive found in `dir`. `None` when `dir` is not one of ld's.
     pub fn ld_first_before(&mut self, file: &OsStr, dir: &Path) -> Option<PathBuf> {
-        self.walk(&[file], Reach::All, Look::Ld, Some(dir), &mut |_| true).map(|f| f.path)
+        self.walk(&[file], Reach::All, Look::Ld, Some(dir), &mut |_, _| true).map(|f| f.path)
     }
 
     /// Where `dir` stands among the directories ld searches, if it is one.
@@ -309,7 +329,7 @@ impl<'a> SearchPath<'a> {
         reach: Reach,
         look: Look,
         stop: Option<&Path>,
-        accept: &mut dyn FnMut(&Found) -> bool,
+        accept: &mut dyn FnMut(&Found, FileId) -> bool,
     ) -> Option<Found> {
         self.walks += 1;
         if self.index.is_none() && self.walks > WALKS_BEFORE_INDEX {
@@ -333,9 +353,9 @@ impl<'a> SearchPath<'a> {
                 if look == Look::Ld && !ld_searches(dir) {
                     continue;
                 }
-                if let Some(path) = self.lookup_in(i, files) {
+                if let Some((path, id)) = self.lookup_in(i, files) {
                     let found = Found { path, stage: self.dirs[i].stage };
-                    if accept(&found) {
+                    if accept(&found, id) {
                         return Some(found);
                     }
                 }
@@ -366,11 +386,11 @@ impl<'a> SearchPath<'a> {
     }
 
     /// The first of `files` in directory `i` that is a regular file.
-    fn lookup_in(&mut self, i: usize, files: &[&OsStr]) -> Option<PathBuf> {
+    fn lookup_in(&mut self, i: usize, files: &[&OsStr]) -> Option<(PathBuf, FileId)> {
         match &self.index {
             Some(index) => {
                 let dir = &self.dirs[i];
-                files.iter().filter(|f| index.may_hold(f, i)).map(|f| dir.path.join(f)).find(|p| p.is_file())
+                files.iter().filter(|f| index.may_hold(f, i)).find_map(|f| regular(dir.path.join(f)))
             }
             None => files.iter().find_map(|f| self.dirs[i].lookup(f)),
         }
