@@ -97,7 +97,7 @@ fn push_hex(out: &mut String, value: u128) {
             break;
         }
     }
-    out.extend(buf[at..].iter().map(|&b| b as char));
+    out.push_str(std::str::from_utf8(&buf[at..]).expect("hex digits are ASCII"));
 }
 
 /// The error for a path that exists but is not a regular file.
