@@ -163,29 +163,37 @@ impl<'a> Resolver<'a> {
     /// Issue 13 §3, before the closure check: an embedded archive that a
     /// shared library the link takes dynamically already embeds (its
     /// `.note.solink` says so, same digest) is not embedded again
-    /// (`policy::carried`), and what was added for it goes too. Notes are
+    /// (`policy::carried`), and what was added for it goes too. The shared
+    /// libraries the link takes: the command's `-l`s that stay dynamic, its
+    /// `.so`s named by path, and the dependencies solink added. Notes are
     /// read only when something is embedded, and only of libraries in `-L`
     /// directories or named by path. Returns whether anything changed.
     pub fn carried(&mut self, cmd: &Command, decisions: &mut Vec<Decision>) -> bool {
         if !decisions.iter().any(|d| matches!(d.outcome, Outcome::Embed { .. })) {
             return false;
         }
-        // (position on the command line, library, entries)
-        let mut carriers: Vec<(usize, PathBuf, Vec<crate::provenance::Entry>)> = Vec::new();
+        // (position on the command line, library, entries, the library a
+        // dependency was added for)
+        type Found = (usize, PathBuf, Vec<crate::provenance::Entry>, Option<LibName>);
+        let mut carriers: Vec<Found> = Vec::new();
         for d in decisions.iter() {
-            if !matches!(d.subject, Subject::Ref { .. }) || d.outcome != Outcome::Keep {
-                continue;
-            }
+            // The final link's dynamic libraries: the command's own, and
+            // the dependencies solink adds (after every reference).
+            let added_for = match (&d.subject, &d.outcome) {
+                (Subject::Ref { .. }, Outcome::Keep) => None,
+                (Subject::Dep { of, .. }, Outcome::Add { .. }) => Some(of.clone()),
+                _ => continue,
+            };
             if let Some((so, entries)) = self.probe.carried_notes(&d.lib) {
                 if !entries.is_empty() {
-                    carriers.push((ref_position(&d.subject), so, entries));
+                    carriers.push((ref_position(&d.subject), so, entries, added_for));
                 }
             }
         }
         for (at, path) in &cmd.direct_shared {
             let entries = crate::provenance::read_notes(path).unwrap_or_default();
             if !entries.is_empty() {
-                carriers.push((*at, path.clone(), entries));
+                carriers.push((*at, path.clone(), entries, None));
             }
         }
         if carriers.is_empty() {
@@ -201,9 +209,12 @@ impl<'a> Resolver<'a> {
             let library = crate::provenance::library_name(&d.lib, &file_name);
             let Some(digest) = self.probe.archive_digest(file) else { continue };
             let at = ref_position(&d.subject);
+            // A dependency added for this very library goes when it does
+            // (`drop_added_for`), so it cannot carry it.
             let these: Vec<policy::Carrier> = carriers
                 .iter()
-                .map(|(pos, so, entries)| policy::Carrier {
+                .filter(|(.., added_for)| added_for.as_ref() != Some(&d.lib))
+                .map(|(pos, so, entries, _)| policy::Carrier {
                     so: so.clone(),
                     entries: entries.clone(),
                     after: *pos > at,

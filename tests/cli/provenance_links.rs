@@ -286,3 +286,51 @@ fn a_shared_library_named_by_path_carries_foo_too() {
     assert!(out.status.success() && stderr.contains("liba.so already embeds libfoo.a"), "{stderr}");
     assert!(!defined(&dir.path("lib/libb.so")).contains("foo_get"), "libb.so embeds foo again");
 }
+
+#[test]
+fn a_dependency_solink_adds_carries_foo_too() {
+    if !tools() || !require_tool("nm") {
+        return;
+    }
+    let dir = Dir::new();
+    foo_archive(&dir);
+    solink_lib(&dir, "a", &[]);
+    // libbaz.a, whose .pc says it needs -la: solink adds -la to the link,
+    // and liba.so already embeds libfoo.a with its symbols exported.
+    dir.write("baz.c", "int baz_get(void) { return 7; }\n");
+    gcc(dir.root(), &["-fPIC", "-c", "baz.c", "-o", "baz.o"]);
+    sh(Command::new("ar").current_dir(dir.root()).args(["rcs", "l/libbaz.a", "baz.o"]));
+    dir.write(
+        "l/pkgconfig/baz.pc",
+        "libdir=${pcfiledir}/..\nName: baz\nDescription: t\nVersion: 1\nLibs: -L${libdir} -lbaz\nLibs.private: -la\n",
+    );
+    dir.write(
+        "b.c",
+        "int foo_get(void);\nint baz_get(void);\nint b_get(void) { return foo_get() * 10 + baz_get(); }\n",
+    );
+    gcc(dir.root(), &["-fPIC", "-c", "b.c", "-o", "b.o"]);
+    let out = dir
+        .solink()
+        .args([
+            "--explain",
+            "--",
+            "gcc",
+            "-shared",
+            "-o",
+            "lib/libb.so",
+            "b.o",
+            "-Ll",
+            "-Llib",
+            "-lfoo",
+            "-lbaz",
+        ])
+        .output();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("liba.so already embeds libfoo.a"), "{stderr}");
+    assert!(stderr.contains("-la (dependency of -lbaz, from l/pkgconfig/baz.pc): dynamic -la"), "{stderr}");
+    let b = defined(&dir.path("lib/libb.so"));
+    assert!(!b.contains("foo_get") && b.contains("baz_get"), "foo not embedded again, baz embedded: {b}");
+    // One copy of foo in the process, and b reaches it through liba.so.
+    assert_eq!(run_prog(&dir, &["a", "b"]), "a=1\nb=17\n");
+}
