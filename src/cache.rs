@@ -83,13 +83,13 @@ impl Cache {
 
     /// The verdict stored for the file version `id`, if whole.
     pub fn get(&self, id: &FileId) -> Option<Verdict> {
-        decode(&self.read(&id.key())?)
+        decode(&self.read(&id.key(), MAX_ENTRY)?)
     }
 
     /// A cache entry's text. Entries are opened as hostile files: a FIFO
     /// or a huge file planted in the cache directory is a miss, not a hang.
-    fn read(&self, name: &str) -> Option<String> {
-        String::from_utf8(crate::fsx::read_regular(&self.dir.join(name), MAX_ENTRY).ok()?).ok()
+    fn read(&self, name: &str, cap: u64) -> Option<String> {
+        String::from_utf8(crate::fsx::read_regular(&self.dir.join(name), cap).ok()?).ok()
     }
 
     /// The lines stored under `key` (any text without NUL), if whole.
@@ -98,14 +98,8 @@ impl Cache {
     }
 
     fn get_lines_capped(&self, key: &str, cap: u64) -> Option<Vec<String>> {
-        let data = crate::fsx::read_regular(&self.dir.join(blob_name(key)), cap).ok()?;
-        let text = String::from_utf8(data).ok()?;
-        let (content, sum) = text.strip_suffix('\n')?.rsplit_once('\n')?;
-        let content = format!("{content}\n");
-        if u64::from_str_radix(sum, 16).ok()? != checksum(&content) {
-            return None;
-        }
-        let mut lines = content.lines();
+        let text = self.read(&blob_name(key), cap)?;
+        let mut lines = checked(&text)?.lines();
         // The key itself is stored too, so a hash collision is a miss.
         if lines.next()? != key.replace('\n', " ") {
             return None;
@@ -161,14 +155,8 @@ impl Cache {
     /// The symbol digest stored for the file version `id` (an archive's:
     /// see `probe/link.rs`), if whole.
     pub fn get_digest(&self, id: &FileId) -> Option<Digest> {
-        let data = crate::fsx::read_regular(&self.dir.join(digest_name(id)), MAX_DIGEST).ok()?;
-        let text = String::from_utf8(data).ok()?;
-        let (content, sum) = text.strip_suffix('\n')?.rsplit_once('\n')?;
-        let content = format!("{content}\n");
-        if u64::from_str_radix(sum, 16).ok()? != checksum(&content) {
-            return None;
-        }
-        symbols::decode(&content)
+        let text = self.read(&digest_name(id), MAX_DIGEST)?;
+        symbols::decode(checked(&text)?)
     }
 
     /// Stores the digest of the file version `id` (the `fstat` of the
@@ -249,6 +237,14 @@ fn blob_name(key: &str) -> String {
     format!("blob-{:016x}", checksum(key))
 }
 
+/// An entry's content (with its last newline), when its last line is the
+/// checksum of it: a torn or garbage entry is `None`.
+fn checked(text: &str) -> Option<&str> {
+    let (content, sum) = text.strip_suffix('\n')?.rsplit_once('\n')?;
+    let content = &text[..content.len() + 1];
+    (u64::from_str_radix(sum, 16).ok()? == checksum(content)).then_some(content)
+}
+
 /// FNV-1a, enough to tell a torn or garbage entry from a whole one.
 fn checksum(text: &str) -> u64 {
     text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
@@ -308,12 +304,7 @@ fn encode_body(v: &Verdict) -> Option<String> {
 }
 
 fn decode(text: &str) -> Option<Verdict> {
-    let (content, sum) = text.strip_suffix('\n')?.rsplit_once('\n')?;
-    let content = format!("{content}\n");
-    if u64::from_str_radix(sum, 16).ok()? != checksum(&content) {
-        return None;
-    }
-    let mut lines = content.lines();
+    let mut lines = checked(text)?.lines();
     if lines.next()? != FORMAT {
         return None;
     }

@@ -547,7 +547,7 @@ fn pack_key(cmd: &Command, options: &Options, env: &Env) -> String {
     for token in &cmd.tokens {
         add(token.as_bytes());
     }
-    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    provenance::Digest(hasher.finalize().into()).hex()
 }
 
 /// The search's notes (directories skipped, and why), for a shared link.

@@ -376,14 +376,14 @@ struct Pack {
 
 impl Pack {
     /// The packed verdict of `path`, by the identity a `stat` gives now
-    /// (`seen`, when the search has just taken it).
-    fn lookup(&mut self, cache: &Cache, path: &Path, seen: Option<FileId>) -> Option<(FileId, Verdict)> {
+    /// (`stat`, when the search has just taken it).
+    fn lookup(&mut self, cache: &Cache, path: &Path, stat: Option<FileId>) -> Option<(FileId, Verdict)> {
         let key = self.key.as_ref()?;
         let loaded = self.loaded.get_or_insert_with(|| cache.get_pack(key));
         if loaded.is_empty() {
             return None;
         }
-        let id = match seen {
+        let id = match stat {
             Some(id) => id,
             None => FileId::of(&std::fs::metadata(path).ok().filter(std::fs::Metadata::is_file)?),
         };
@@ -421,12 +421,12 @@ fn verdict_of(
     cache: Option<&Cache>,
     pack: &mut Pack,
     path: &Path,
-    seen: Option<FileId>,
+    stat: Option<FileId>,
 ) -> Verdict {
     if let Some(v) = verdicts.get(path.as_os_str()) {
         return v.clone();
     }
-    if let Some((id, v)) = cache.and_then(|c| pack.lookup(c, path, seen)) {
+    if let Some((id, v)) = cache.and_then(|c| pack.lookup(c, path, stat)) {
         ids.insert(path.as_os_str().to_owned(), id);
         verdicts.insert(path.as_os_str().to_owned(), v.clone());
         return v;

@@ -189,15 +189,6 @@ impl Index {
         let i = i as u32;
         self.names.get(file).is_some_and(|dirs| dirs.contains(&i)) || self.unlisted.contains(&i)
     }
-
-    /// The directories that may hold `file`, in search order, from `from`.
-    fn candidates(&self, file: &OsStr, from: usize) -> Vec<usize> {
-        let listed = self.names.get(file).map(Vec::as_slice).unwrap_or_default();
-        let mut out: Vec<usize> =
-            listed.iter().chain(&self.unlisted).map(|&i| i as usize).filter(|&i| i >= from).collect();
-        out.sort_unstable();
-        out
-    }
 }
 
 impl<'a> SearchPath<'a> {
@@ -378,8 +369,12 @@ impl<'a> SearchPath<'a> {
         let Some(index) = &self.index else {
             return (from..until).collect();
         };
-        let mut out: Vec<usize> =
-            files.iter().flat_map(|f| index.candidates(f, from)).filter(|&i| i < until).collect();
+        let listed = files.iter().flat_map(|f| index.names.get(*f).map(Vec::as_slice).unwrap_or_default());
+        let mut out: Vec<usize> = listed
+            .chain(&index.unlisted)
+            .map(|&i| i as usize)
+            .filter(|i| (from..until).contains(i))
+            .collect();
         out.sort_unstable();
         out.dedup();
         out
