@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, SystemTime};
 
-use crate::util::{assert_golden, fixtures, tiny_archive, Dir, SOLINK};
+use crate::util::{assert_golden, fixtures, make_example, tiny_archive, Dir, SOLINK};
 
 struct Workspace {
     dir: Dir,
@@ -205,20 +205,7 @@ fn unwritable_depfile_is_refused_before_the_link() {
 #[test]
 fn makefile_example_runs_and_a_second_run_is_a_no_op() {
     let dir = Dir::new();
-    let run = || {
-        let out = Command::new("make")
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .args(["-f", "Makefile.example"])
-            .arg(format!("O={}", dir.path("example").display()))
-            .arg(format!("SOLINK={SOLINK}"))
-            .env("XDG_CACHE_HOME", dir.path("cache"))
-            .env_remove("MAKEFLAGS")
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
-        stdout
-    };
+    let run = || make_example(&dir, &[format!("O={}", dir.path("example").display())]);
     let first = run();
     assert!(first.contains("calc_sum(2, 3) = 5"), "{first}");
     assert!(first.contains("libcalcbase.a"), "shows what was embedded: {first}");

@@ -5,7 +5,7 @@
 use std::process::Command;
 
 use crate::support::tools::require_tool;
-use crate::util::{assert_explain_schema, Dir, SOLINK};
+use crate::util::{assert_explain_schema, make_example, Dir, SOLINK};
 
 const SECTIONS: &[&str] = &[
     "NAME",
@@ -18,21 +18,6 @@ const SECTIONS: &[&str] = &[
     "EXAMPLES",
     "SEE ALSO",
 ];
-
-fn make_example(dir: &Dir, args: &[String]) -> String {
-    let out = Command::new("make")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["-f", "Makefile.example"])
-        .args(args)
-        .arg(format!("SOLINK={SOLINK}"))
-        .env("XDG_CACHE_HOME", dir.path("cache"))
-        .env_remove("MAKEFLAGS")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
-    stdout
-}
 
 #[test]
 fn man_renders_every_section_without_warnings() {

@@ -295,3 +295,20 @@ pub fn assert_explain_schema(json: &serde_json::Value) {
         panic!("not valid against docs/explain.schema.json: {e:#}\n{json}");
     }
 }
+
+/// `make -f Makefile.example ARGS SOLINK=...` in the repository, with its
+/// cache in `dir` and no outer make's flags; the run must succeed. Its stdout.
+pub fn make_example(dir: &Dir, args: &[String]) -> String {
+    let out = Command::new("make")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["-f", "Makefile.example"])
+        .args(args)
+        .arg(format!("SOLINK={SOLINK}"))
+        .env("XDG_CACHE_HOME", dir.path("cache"))
+        .env_remove("MAKEFLAGS")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    stdout
+}
