@@ -6,7 +6,7 @@ use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 use std::os::unix::fs::symlink;
 
-use crate::util::{os, require_tool, tiny_archive, Dir, SOLINK};
+use crate::util::{os, require_tool, tiny_archive, write_big_link, Dir, SOLINK};
 
 /// A directory with a fake driver and an old `out.so` that a refusal must
 /// leave alone.
@@ -292,13 +292,7 @@ fn cache_that_cannot_be_written_changes_nothing() {
 #[test]
 fn sigint_to_the_process_group_during_a_spawned_link() {
     let (dir, fake) = setup();
-    tiny_archive(&dir.path("L/libbig.a"));
-    let mut text = String::new();
-    for i in 0..30_000 {
-        text.push_str(&format!("{}{i}.o\n", "o".repeat(100)));
-    }
-    text.push_str("-lbig\n");
-    dir.write("big.rsp", &text);
+    write_big_link(&dir);
     let tmp = dir.mkdir("tmp");
     let mut child = dir
         .solink()

@@ -312,3 +312,16 @@ pub fn make_example(dir: &Dir, args: &[String]) -> String {
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     stdout
 }
+
+/// `L/libbig.a` and `big.rsp`: 30,000 long object names and `-lbig`, a
+/// command too long for exec, so solink spawns the driver with a response
+/// file.
+pub fn write_big_link(dir: &Dir) {
+    tiny_archive(&dir.path("L/libbig.a"));
+    let mut text = String::new();
+    for i in 0..30_000 {
+        text.push_str(&format!("{}{i}.o\n", "o".repeat(100)));
+    }
+    text.push_str("-lbig\n");
+    dir.write("big.rsp", &text);
+}

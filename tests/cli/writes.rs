@@ -9,7 +9,7 @@ use std::os::unix::fs::{symlink, FileTypeExt, PermissionsExt};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Command, Stdio};
 
-use crate::util::{tiny_archive, Dir};
+use crate::util::{tiny_archive, write_big_link, Dir};
 
 /// Skips (or under `CI` fails) when `tool` is not on PATH.
 fn have(tool: &str) -> bool {
@@ -213,13 +213,7 @@ fn echoed_input_is_escaped_and_kept_short() {
 /// A shared link whose command is too long for exec, so solink spawns the
 /// fake driver with a response file in `tmp`.
 fn spawned_link(dir: &Dir, env: &[(&str, &str)]) -> Command {
-    tiny_archive(&dir.path("L/libbig.a"));
-    let mut text = String::new();
-    for i in 0..30_000 {
-        text.push_str(&format!("{}{i}.o\n", "o".repeat(100)));
-    }
-    text.push_str("-lbig\n");
-    dir.write("big.rsp", &text);
+    write_big_link(dir);
     let fake = dir.fake_driver();
     let mut t = dir.solink().env("TMPDIR", dir.mkdir("tmp"));
     for (k, v) in env {
