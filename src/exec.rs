@@ -1,6 +1,10 @@
 //! Run: the only module that starts processes. It finds the real driver
 //! (never solink itself), asks it for its library directories, and execs
 //! it; a command too long for exec goes through a response file instead.
+// Finding the driver happens on every run, direct-mode hit or not, and
+// the response file's directory is solink's own: nothing here is recorded
+// (clippy.toml).
+#![allow(clippy::disallowed_methods)]
 
 use std::ffi::{OsStr, OsString};
 use std::io::Write;
@@ -67,10 +71,10 @@ impl Driver {
             path
         } else {
             let mut skipped_self = false;
-            let found = candidates(name, env.get("PATH")).find(|c| {
-                let me = is_self(c, env);
+            let found = candidates(name, env.get("PATH")).find_map(|(c, meta)| {
+                let me = is_self_meta(&meta, env);
                 skipped_self |= me;
-                !me
+                (!me).then_some(c)
             });
             match found {
                 Some(path) => path,
@@ -295,12 +299,16 @@ fn fits_exec(driver: &Driver, args: &[OsString], env: &Env) -> bool {
 }
 
 /// The executables named `name` in the directories of `path_var`, in order.
-fn candidates<'a>(name: &'a OsStr, path_var: Option<&'a OsStr>) -> impl Iterator<Item = PathBuf> + 'a {
+/// Each executable `name` on PATH, with its `stat` (one per candidate).
+fn candidates<'a>(
+    name: &'a OsStr,
+    path_var: Option<&'a OsStr>,
+) -> impl Iterator<Item = (PathBuf, std::fs::Metadata)> + 'a {
     path_var
         .into_iter()
         .flat_map(std::env::split_paths)
         .map(move |dir| dir.join(name))
-        .filter(|c| is_executable(c))
+        .filter_map(|c| c.metadata().ok().filter(executable).map(|m| (c, m)))
 }
 
 /// The first executable named `name` on PATH that is not solink itself.
@@ -308,17 +316,19 @@ pub fn find_program(name: &OsStr, env: &Env) -> Option<PathBuf> {
     if has_slash(name) {
         return Some(PathBuf::from(name)).filter(|p| is_executable(p));
     }
-    candidates(name, env.get("PATH")).find(|c| !is_self(c, env))
+    candidates(name, env.get("PATH")).find(|(_, m)| !is_self_meta(m, env)).map(|(c, _)| c)
 }
 
 /// Whether `path` is this very solink, under any name or symlink (same
 /// device and inode, which is what canonical paths would compare).
 fn is_self(path: &Path, env: &Env) -> bool {
+    path.metadata().is_ok_and(|m| is_self_meta(&m, env))
+}
+
+/// [`is_self`] for a file already `stat`ed.
+fn is_self_meta(meta: &std::fs::Metadata, env: &Env) -> bool {
     use std::os::unix::fs::MetadataExt;
-    match (env.self_id, path.metadata()) {
-        (Some(me), Ok(m)) => me == (m.dev(), m.ino()),
-        _ => false,
-    }
+    env.self_id == Some((meta.dev(), meta.ino()))
 }
 
 fn has_slash(name: &OsStr) -> bool {
@@ -326,5 +336,9 @@ fn has_slash(name: &OsStr) -> bool {
 }
 
 fn is_executable(path: &Path) -> bool {
-    path.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    path.metadata().is_ok_and(|m| executable(&m))
+}
+
+fn executable(meta: &std::fs::Metadata) -> bool {
+    meta.is_file() && meta.permissions().mode() & 0o111 != 0
 }
