@@ -5,6 +5,9 @@
 //!
 //! Whole-process comparisons (solink against gcc by hand, ccache and
 //! libtool) are in scripts/bench.sh; the figures are in docs/performance.md.
+// Tests read and stat files freely: only the library's questions must go
+// through fsx (clippy.toml).
+#![allow(clippy::disallowed_methods)]
 
 #[path = "../examples/genbench.rs"]
 #[allow(dead_code)]

@@ -8,6 +8,9 @@
 //! writes DIR/args.rsp: a shared link naming LIBS libraries, about half of
 //! which exist. `big` makes DIR/libbig.a, an archive of PIC objects of at
 //! least MEGABYTES MB.
+// Tests read and stat files freely: only the library's questions must go
+// through fsx (clippy.toml).
+#![allow(clippy::disallowed_methods)]
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

@@ -614,6 +614,8 @@ fn near_misses(last_own: Option<&OsStr>, rest: &[OsString], env: &Env) -> Vec<St
     {
         let word = next.as_bytes();
         let plain = !word.is_empty() && word.iter().all(|c| c.is_ascii_alphanumeric() || b"_+-".contains(c));
+        // A note only, printed before any answer is recorded or replayed.
+        #[allow(clippy::disallowed_methods)]
         let is_file = || std::path::Path::new(next).exists();
         if plain && !word.starts_with(b"-") && crate::exec::find_program(next, env).is_none() && !is_file() {
             notes.push(format!(

@@ -100,6 +100,137 @@ fn push_hex(out: &mut String, value: u128) {
     out.push_str(std::str::from_utf8(&buf[at..]).expect("hex digits are ASCII"));
 }
 
+/// What one question about a path was answered, kept by a [`Recording`]
+/// so direct mode can ask it again and compare.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Seen {
+    /// `stat` (symlinks followed) failed with this `errno` (-1: none given).
+    Missing(i32),
+    /// `stat` gave this file type (`st_mode & S_IFMT`) and identity.
+    Is(u32, FileId),
+    /// `realpath` gave this (or failed: `None`).
+    Canonical(Option<std::path::PathBuf>),
+}
+
+/// The two questions direct mode asks again: a `stat` and a `realpath`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Ask {
+    Stat,
+    Canonical,
+}
+
+/// Every question a run asked about the file system on the way to its
+/// answer, each with what it saw first (direct mode, `direct.rs`). A path
+/// that gave two different answers in one run changed under it: such a
+/// recording is `conflicted` and is never stored.
+#[derive(Debug, Default)]
+pub struct Recording {
+    pub facts: Vec<(Ask, std::path::PathBuf, Seen)>,
+    seen: std::collections::HashMap<(Ask, std::path::PathBuf), usize>,
+    pub conflicted: bool,
+}
+
+thread_local! {
+    static RECORDING: std::cell::RefCell<Option<Recording>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Starts recording every question asked through this module on this
+/// thread (a recording already under way is dropped).
+pub fn start_recording() {
+    RECORDING.with(|r| *r.borrow_mut() = Some(Recording::default()));
+}
+
+/// Stops recording and returns what was asked, if a recording was on.
+pub fn take_recording() -> Option<Recording> {
+    RECORDING.with(|r| r.borrow_mut().take())
+}
+
+fn record(ask: Ask, path: &Path, seen: impl FnOnce() -> Seen) {
+    RECORDING.with(|r| {
+        let mut r = r.borrow_mut();
+        let Some(rec) = r.as_mut() else { return };
+        let seen = seen();
+        match rec.seen.get(&(ask, path.to_path_buf())) {
+            Some(&i) => rec.conflicted |= rec.facts[i].2 != seen,
+            None => {
+                rec.seen.insert((ask, path.to_path_buf()), rec.facts.len());
+                rec.facts.push((ask, path.to_path_buf(), seen));
+            }
+        }
+    });
+}
+
+/// What a `stat` result says, as [`Seen`].
+pub fn seen_of(result: &io::Result<Metadata>) -> Seen {
+    match result {
+        Ok(m) => Seen::Is(m.mode() & libc::S_IFMT, FileId::of(m)),
+        Err(e) => Seen::Missing(e.raw_os_error().unwrap_or(-1)),
+    }
+}
+
+/// Asks `question` of `path` again, as the recording asked it.
+pub fn ask_again(ask: Ask, path: &Path) -> Seen {
+    match ask {
+        #[allow(clippy::disallowed_methods)]
+        Ask::Stat => seen_of(&std::fs::metadata(path)),
+        #[allow(clippy::disallowed_methods)]
+        Ask::Canonical => Seen::Canonical(std::fs::canonicalize(path).ok()),
+    }
+}
+
+// The questions the resolution asks of paths: each one is recorded when a
+// recording is on (clippy's `disallowed-methods` keeps the std forms out of
+// the rest of the crate).
+
+/// `stat` (symlinks followed), recorded.
+#[allow(clippy::disallowed_methods)]
+pub fn metadata(path: &Path) -> io::Result<Metadata> {
+    let result = std::fs::metadata(path);
+    record(Ask::Stat, path, || seen_of(&result));
+    result
+}
+
+/// Whether `path` is a regular file (symlinks followed), recorded.
+pub fn is_file(path: &Path) -> bool {
+    metadata(path).is_ok_and(|m| m.is_file())
+}
+
+/// Whether `path` is a directory (symlinks followed), recorded.
+pub fn is_dir(path: &Path) -> bool {
+    metadata(path).is_ok_and(|m| m.is_dir())
+}
+
+/// Whether `path` exists (symlinks followed), recorded.
+pub fn exists(path: &Path) -> bool {
+    metadata(path).is_ok()
+}
+
+/// `realpath`, recorded with its result.
+#[allow(clippy::disallowed_methods)]
+pub fn canonicalize(path: &Path) -> io::Result<std::path::PathBuf> {
+    let result = std::fs::canonicalize(path);
+    record(Ask::Canonical, path, || Seen::Canonical(result.as_ref().ok().cloned()));
+    result
+}
+
+/// A directory's entries. Its `stat` is recorded first: an entry added,
+/// removed or renamed changes the directory's mtime, so the names read
+/// here are what that identity had (or older, and then the next run's
+/// `stat` differs). Only names may be taken from the entries: anything
+/// else about a file is asked of its path.
+#[allow(clippy::disallowed_methods)]
+pub fn read_dir(path: &Path) -> io::Result<std::fs::ReadDir> {
+    metadata(path)?;
+    std::fs::read_dir(path)
+}
+
+/// Whether `path` is a regular file of `size` bytes, not following a
+/// symlink: for solink's own content-addressed files, never recorded.
+#[allow(clippy::disallowed_methods)]
+pub fn is_own_file(path: &Path, size: u64) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == size)
+}
+
 /// The error for a path that exists but is not a regular file.
 pub fn not_regular() -> io::Error {
     io::Error::new(io::ErrorKind::InvalidInput, "not a regular file")
@@ -107,13 +238,25 @@ pub fn not_regular() -> io::Error {
 
 /// Opens `path` for reading if it is a regular file (symlinks followed),
 /// without blocking on a FIFO or a device, and returns it with its identity.
+/// The `fstat` of the descriptor is recorded as the path's `stat`.
 pub fn open_regular(path: &Path) -> io::Result<(File, FileId)> {
-    let file = OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC).open(path)?;
-    let meta = file.metadata()?;
+    let opened = open_unrecorded(path);
+    let seen = match &opened {
+        Ok((_, meta)) => seen_of(&Ok(meta.clone())),
+        Err(e) => Seen::Missing(e.raw_os_error().unwrap_or(-1)),
+    };
+    record(Ask::Stat, path, || seen);
+    let (file, meta) = opened?;
     if !meta.is_file() {
         return Err(not_regular());
     }
     Ok((file, FileId::of(&meta)))
+}
+
+fn open_unrecorded(path: &Path) -> io::Result<(File, Metadata)> {
+    let file = OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC).open(path)?;
+    let meta = file.metadata()?;
+    Ok((file, meta))
 }
 
 /// Reads a whole regular file of at most `cap` bytes. A larger file is an
@@ -121,6 +264,16 @@ pub fn open_regular(path: &Path) -> io::Result<(File, FileId)> {
 pub fn read_regular(path: &Path, cap: u64) -> io::Result<Vec<u8>> {
     let (file, id) = open_regular(path)?;
     read_capped(file, id.size, cap)
+}
+
+/// [`read_regular`] for solink's own files (cache entries), which are no
+/// input of the link: never recorded.
+pub fn read_own(path: &Path, cap: u64) -> io::Result<Vec<u8>> {
+    let (file, meta) = open_unrecorded(path)?;
+    if !meta.is_file() {
+        return Err(not_regular());
+    }
+    read_capped(file, meta.len(), cap)
 }
 
 /// Reads `file` (whose `fstat` said `size`), refusing more than `cap`

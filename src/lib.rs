@@ -18,6 +18,7 @@ pub(crate) mod config;
 pub(crate) mod decision;
 pub(crate) mod depfile;
 pub(crate) mod deps;
+pub(crate) mod direct;
 mod error;
 pub(crate) mod exec;
 pub(crate) mod explain;
@@ -57,6 +58,9 @@ pub struct Env {
     /// This executable's identity (device, inode), to recognise it under
     /// any name or symlink.
     pub self_id: Option<(u64, u64)>,
+    /// This executable's whole identity: direct mode keys its entries by
+    /// it, so a rebuilt solink never replays an older one's answer.
+    pub self_file: Option<fsx::FileId>,
     /// The working directory, for the log file's records (the binary reads
     /// it; the library does not ask the process).
     pub cwd: Option<PathBuf>,
@@ -64,7 +68,7 @@ pub struct Env {
 
 impl Env {
     pub fn new(vars: impl IntoIterator<Item = (OsString, OsString)>) -> Env {
-        Env { vars: vars.into_iter().collect(), self_id: None, cwd: None }
+        Env { vars: vars.into_iter().collect(), self_id: None, self_file: None, cwd: None }
     }
 
     pub fn with_cwd(mut self, cwd: Option<PathBuf>) -> Env {
@@ -72,15 +76,24 @@ impl Env {
         self
     }
 
+    // solink's own file, asked before anything is recorded.
+    #[allow(clippy::disallowed_methods)]
     pub fn with_self_exe(mut self, exe: Option<PathBuf>) -> Env {
         use std::os::unix::fs::MetadataExt;
-        self.self_id = exe.and_then(|e| e.metadata().ok()).map(|m| (m.dev(), m.ino()));
+        let meta = exe.and_then(|e| e.metadata().ok());
+        self.self_id = meta.as_ref().map(|m| (m.dev(), m.ino()));
+        self.self_file = meta.as_ref().map(fsx::FileId::of);
         self
     }
 
     /// The bytes the environment takes in a new process's memory.
     pub fn size(&self) -> usize {
         self.vars.iter().map(|(k, v)| k.len() + v.len() + 2 + std::mem::size_of::<usize>()).sum()
+    }
+
+    /// Every variable, in no particular order.
+    pub fn vars(&self) -> impl Iterator<Item = (&OsString, &OsString)> {
+        self.vars.iter()
     }
 
     pub fn get(&self, name: &str) -> Option<&OsStr> {
@@ -140,6 +153,8 @@ fn run_configured(
     log: &mut logfile::Log,
 ) -> anyhow::Result<u8> {
     exec::check_depth(env)?;
+    let started_ns = direct::now_ns();
+    let whole = argv.clone();
     let mut argv = argv.into_iter();
     let program = argv.next().unwrap_or_default();
     let rest: Vec<OsString> = argv.collect();
@@ -172,11 +187,22 @@ fn run_configured(
             let _ = writeln!(std::io::stderr().lock(), "solink: note: {note}");
         }
     }
-    let cmd = args::classify_as(args.clone(), syntax)?;
     // Found once, up front (a PATH walk, no process): the system dirs are
     // asked of it, and it is what runs. Not found is an error only when it
     // must run: `--dry-run` and `--print-resolved` work without it.
     let driver = Driver::find(&driver_words, env);
+    let driver_path = driver.as_ref().map(|d| d.path.clone()).unwrap_or_default();
+    // Direct mode: the whole answer from one entry, when every file it was
+    // worked out from is as it was; else everything it asks is recorded.
+    let direct = direct_key(&options, env, log, &whole, &driver_words, &args);
+    if let Some((cache, key)) = &direct {
+        match direct::lookup(cache, key).filter(|a| a.driver == driver_path) {
+            Some(answer) if options.dry_run => return print_command(&driver_words, &answer.args),
+            Some(answer) => return Ok(driver?.run(&answer.args, env)?),
+            None => fsx::start_recording(),
+        }
+    }
+    let cmd = args::classify_as(args.clone(), syntax)?;
     let (mut final_args, decisions, entries) = if cmd.is_shared_link() {
         link_args(&options, &cmd, (&driver_words[0], driver.as_ref().ok()), env)?
     } else {
@@ -201,20 +227,82 @@ fn run_configured(
         log.link(&explain::json(&cmd, &decisions, &command_line, &about), &command_line);
     }
     report(&options, &cmd, &decisions, &command_line, &about, env);
+    // What direct mode stores: a quiet shared link's answer.
+    let recording = fsx::take_recording()
+        .filter(|r| !r.conflicted && cmd.is_shared_link() && decisions.iter().all(|d| d.warning.is_none()));
+    let store = |args: &[OsString], note: Option<(PathBuf, u64)>| {
+        if let (Some((cache, key)), Some(recording)) = (&direct, &recording) {
+            let answer = direct::Answer { driver: driver_path.clone(), args: args.to_vec(), note };
+            direct::store(cache, key, &answer, recording, started_ns);
+        }
+    };
     if options.dry_run {
-        let mut line = explain::quote_command(&command_line);
-        line.push(b'\n');
-        print_out(&line)?;
-        return Ok(0);
+        store(&final_args, None);
+        return print_command(&driver_words, &final_args);
     }
     // After the dry run and the printed command: the note object's path
     // lies in the cache (or is temporary), and a command shown to a person
     // or compared across directories must not depend on where that is;
     // `--explain` names it on a line of its own.
-    let keep = add_note(&options, &entries, &mut final_args, env);
+    let keep = match add_note(&options, &entries, &mut final_args, env) {
+        Note::Absent => {
+            store(&final_args, None);
+            None
+        }
+        Note::Cached(path, size) => {
+            store(&final_args, Some((path, size)));
+            None
+        }
+        Note::Temporary(path) => Some(path),
+        Note::Failed => None,
+    };
     let driver = driver?;
     log.before_run(keep.is_none() && driver.will_exec(&final_args, env));
     Ok(driver.run_keeping(&final_args, env, keep)?)
+}
+
+/// Prints the command a dry run shows: the driver's words and `args`.
+fn print_command(driver_words: &[OsString], args: &[OsString]) -> anyhow::Result<u8> {
+    let mut line = explain::quote_command(&[driver_words, args].concat());
+    line.push(b'\n');
+    print_out(&line)?;
+    Ok(0)
+}
+
+/// Direct mode's cache and key for this run (`direct.rs`), when its answer
+/// may be replayed or stored: no option that prints or writes more than the
+/// link (`--explain`, `--print-resolved`, `--depfile`, a log file), and a
+/// cache.
+fn direct_key(
+    options: &Options,
+    env: &Env,
+    log: &logfile::Log,
+    argv: &[OsString],
+    driver_words: &[OsString],
+    args: &[OsString],
+) -> Option<(cache::Cache, String)> {
+    if options.explain
+        || options.print_resolved
+        || options.depfile.is_some()
+        || options.no_cache
+        || log.wanted()
+    {
+        return None;
+    }
+    let cache = cache::Cache::in_root(&cache_root(options, env)?);
+    Some((cache, direct::key(env, argv, driver_words, args)?))
+}
+
+/// The provenance note object of a link.
+enum Note {
+    /// The link embeds nothing: no note.
+    Absent,
+    /// In the cache, content-addressed, with its size.
+    Cached(PathBuf, u64),
+    /// A temporary file, removed after the link.
+    Temporary(tempfile::TempPath),
+    /// It could not be made (a warning said so).
+    Failed,
 }
 
 /// Issue 13 §1: when the link embeds archives, the `.note.solink` object
@@ -231,41 +319,41 @@ fn add_note(
     (entries, target): &(Vec<provenance::Entry>, Option<provenance::Target>),
     args: &mut Vec<OsString>,
     env: &Env,
-) -> Option<tempfile::TempPath> {
-    let Some(target) = target else { return None };
+) -> Note {
+    let Some(target) = target else { return Note::Absent };
     if entries.is_empty() || options.print_resolved {
-        return None;
+        return Note::Absent;
     }
     let mut err = std::io::stderr().lock();
     let bytes = match provenance::note_object(entries, *target) {
         Ok(b) => b,
         Err(e) => {
             let _ = writeln!(err, "solink: warning: no provenance note in the output: {e}");
-            return None;
+            return Note::Failed;
         }
     };
     let stored = if options.no_cache { None } else { cache_root(options, env) }
         .and_then(|root| provenance::store(&root, &bytes).ok());
-    let (path, keep) = match stored {
-        Some(path) => (path, None),
+    let (path, note) = match stored {
+        Some(path) => (path.clone(), Note::Cached(path, bytes.len() as u64)),
         None => {
             let dir = env
                 .get("TMPDIR")
-                .filter(|d| std::path::Path::new(d).is_dir())
+                .filter(|d| fsx::is_dir(std::path::Path::new(d)))
                 .map(PathBuf::from)
                 .unwrap_or("/tmp".into());
             let made = tempfile::Builder::new().prefix("solink-note-").suffix(".o").tempfile_in(dir);
             match made.and_then(|mut f| f.write_all(&bytes).map(|()| f.into_temp_path())) {
-                Ok(p) => (p.to_path_buf(), Some(p)),
+                Ok(p) => (p.to_path_buf(), Note::Temporary(p)),
                 Err(e) => {
                     let _ = writeln!(err, "solink: warning: no provenance note in the output: {e}");
-                    return None;
+                    return Note::Failed;
                 }
             }
         }
     };
     args.push(path.into_os_string());
-    keep
+    note
 }
 
 /// What comes between the decisions and the link: `--strict` refuses on
@@ -316,7 +404,7 @@ fn output_dir(cmd: &Command) -> PathBuf {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    dir.canonicalize().unwrap_or_else(|_| std::path::absolute(&dir).unwrap_or(dir))
+    fsx::canonicalize(&dir).unwrap_or_else(|_| std::path::absolute(&dir).unwrap_or(dir))
 }
 
 /// `SOLINK_DISABLE=1`: the driver gets the arguments as they came, with no
@@ -331,10 +419,7 @@ fn pass_through(
 ) -> anyhow::Result<u8> {
     log.skip();
     if options.dry_run {
-        let mut line = explain::quote_command(&[driver_words, args].concat());
-        line.push(b'\n');
-        print_out(&line)?;
-        return Ok(0);
+        return print_command(driver_words, args);
     }
     Ok(Driver::find(driver_words, env)?.run(args, env)?)
 }
@@ -440,7 +525,7 @@ fn link_args(
     if let Some(option) = &cmd.missing_value {
         return Err(Error::MissingValue { option: option.clone() });
     }
-    if let Some(path) = cmd.direct_archives.iter().find(|p| !p.exists()) {
+    if let Some(path) = cmd.direct_archives.iter().find(|p| !fsx::exists(p)) {
         return Err(Error::ArchiveNotFound { path: path.clone() });
     }
     let cache =

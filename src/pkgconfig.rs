@@ -228,7 +228,7 @@ impl Config {
         let mut add_filtered = |p: &[u8], out: &mut Vec<PathBuf>| {
             use std::os::unix::fs::MetadataExt;
             let p = PathBuf::from(OsStr::from_bytes(&normpath(p)));
-            let Ok(meta) = std::fs::metadata(&p) else { return };
+            let Ok(meta) = crate::fsx::metadata(&p) else { return };
             let id = (meta.dev(), meta.ino());
             if ids.contains(&id) || out.contains(&p) {
                 return;
@@ -1261,7 +1261,7 @@ impl Walk<'_> {
     fn find_uncached(&mut self, name: &[u8]) -> Result<Option<Package>, PcError> {
         if name.ends_with(b".pc") {
             let p = Path::new(OsStr::from_bytes(name));
-            if p.exists() {
+            if crate::fsx::exists(p) {
                 return self.load(p).map(Some);
             }
         }
@@ -1284,7 +1284,7 @@ impl Walk<'_> {
                 // pkgconf tries fopen, so a dangling symlink is passed over;
                 // anything else that exists is read (and one that cannot be
                 // is solink's error, where pkgconf skips it in silence).
-                if std::fs::metadata(&c).is_ok() {
+                if crate::fsx::exists(&c) {
                     return self.load(&c).map(Some);
                 }
             }
@@ -1304,7 +1304,7 @@ impl Walk<'_> {
     /// are not the package asked for.
     fn scan_providers(&mut self, req: &Requirement) -> Option<Package> {
         for dir in self.dirs.clone() {
-            let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+            let Ok(entries) = crate::fsx::read_dir(&dir) else { continue };
             for e in entries.flatten() {
                 let path = e.path();
                 if !path.as_os_str().as_bytes().ends_with(b".pc") {

@@ -16,7 +16,7 @@ pub mod link;
 
 use std::collections::HashMap;
 
-use crate::fsx::FileId;
+use crate::fsx::{self, FileId};
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -209,7 +209,7 @@ impl<'a> Probe<'a> {
     fn script_input(&mut self, input: &script::Input) -> ScriptInput {
         match input {
             script::Input::Lib(l) => ScriptInput::Lib(l.clone()),
-            script::Input::File(f) if !f.is_file() => ScriptInput::Missing(f.clone()),
+            script::Input::File(f) if !fsx::is_file(f) => ScriptInput::Missing(f.clone()),
             script::Input::File(f) => ScriptInput::File(f.clone(), self.verdict(f)),
         }
     }
@@ -234,13 +234,13 @@ impl<'a> Probe<'a> {
     /// so. `None` when neither exists.
     pub fn deps(&mut self, name: &OsStr, found: &Found) -> Option<DepFacts> {
         let mut pc_dirs = self.pc_dirs(found);
-        pc_dirs.retain(|d| *self.pc_dir_exists.entry(d.clone()).or_insert_with(|| d.is_dir()));
+        pc_dirs.retain(|d| *self.pc_dir_exists.entry(d.clone()).or_insert_with(|| fsx::is_dir(d)));
         let mut lib_name = OsString::from("lib");
         lib_name.push(name);
         let pc = [name, lib_name.as_os_str()].iter().find_map(|pkg| {
             let mut file = pkg.to_os_string();
             file.push(".pc");
-            pc_dirs.iter().map(|d| d.join(&file)).find(|p| p.is_file())
+            pc_dirs.iter().map(|d| d.join(&file)).find(|p| fsx::is_file(p))
         });
         let (pc_deps, mut flags, pc_error) = match &pc {
             Some(pc) => self.pkg_config(pc, name),
@@ -249,12 +249,12 @@ impl<'a> Probe<'a> {
         // The package's own `-L${libdir}` is where the archive was found:
         // the embedded archive needs no search directory.
         let own_dir = std::cell::OnceCell::new();
-        let own = || own_dir.get_or_init(|| found.path.parent().and_then(|d| d.canonicalize().ok()));
+        let own = || own_dir.get_or_init(|| found.path.parent().and_then(|d| fsx::canonicalize(d).ok()));
         flags.retain(|f| match (f, own()) {
             (Flag::Linker(words), Some(own)) if words.len() == 1 => !words[0]
                 .as_bytes()
                 .strip_prefix(b"-L")
-                .and_then(|d| Path::new(OsStr::from_bytes(d)).canonicalize().ok())
+                .and_then(|d| fsx::canonicalize(Path::new(OsStr::from_bytes(d))).ok())
                 .is_some_and(|d| &d == own),
             _ => true,
         });
@@ -344,7 +344,7 @@ impl<'a> Probe<'a> {
     pub fn ld_pick(&mut self, lib: &LibName) -> Option<(Found, PathBuf)> {
         let found = self.search.ld_pick(lib)?;
         let dir = found.path.parent().map(Path::to_path_buf).unwrap_or_default();
-        let dir = dir.canonicalize().unwrap_or(dir);
+        let dir = fsx::canonicalize(&dir).unwrap_or(dir);
         Some((found, dir))
     }
 }
@@ -385,7 +385,7 @@ impl Pack {
         }
         let id = match stat {
             Some(id) => id,
-            None => FileId::of(&std::fs::metadata(path).ok().filter(std::fs::Metadata::is_file)?),
+            None => FileId::of(&fsx::metadata(path).ok().filter(std::fs::Metadata::is_file)?),
         };
         let verdict = loaded.get(&id)?.clone();
         if self.seen.insert(id) {

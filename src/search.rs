@@ -12,7 +12,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use crate::args::LibName;
-use crate::fsx::FileId;
+use crate::fsx::{self, FileId};
 
 use crate::sysdirs::SystemDirs;
 
@@ -127,12 +127,12 @@ impl Dir {
 /// a regular file: the walk's one `stat` of a hit, handed on so the verdict
 /// pack needs no second one.
 fn regular(path: PathBuf) -> Option<(PathBuf, FileId)> {
-    let meta = std::fs::metadata(&path).ok().filter(std::fs::Metadata::is_file)?;
+    let meta = fsx::metadata(&path).ok().filter(std::fs::Metadata::is_file)?;
     Some((path, FileId::of(&meta)))
 }
 
 fn list(dir: &Path) -> Option<HashSet<OsString>> {
-    let entries = std::fs::read_dir(dir).ok()?;
+    let entries = fsx::read_dir(dir).ok()?;
     Some(entries.filter_map(|e| e.ok().map(|e| e.file_name())).collect())
 }
 
@@ -170,7 +170,7 @@ struct Index {
 impl Index {
     fn extend(&mut self, dirs: &[Dir]) {
         for (i, dir) in dirs.iter().enumerate().skip(self.covered) {
-            match std::fs::read_dir(&dir.path) {
+            match fsx::read_dir(&dir.path) {
                 Ok(entries) => {
                     for e in entries.flatten() {
                         self.names.entry(e.file_name()).or_default().push(i as u32);
@@ -403,7 +403,7 @@ impl<'a> SearchPath<'a> {
                 }
             }
         }
-        path.is_file()
+        fsx::is_file(path)
     }
 
     /// Stage 4's directories (asked now if they were not yet): the closure
@@ -462,8 +462,8 @@ pub fn listed_print_search_dirs(output: &[u8]) -> Option<Vec<PathBuf>> {
 fn existing_canonical(dirs: &[PathBuf]) -> Vec<PathBuf> {
     let mut seen = HashSet::new();
     dirs.iter()
-        .filter_map(|d| d.canonicalize().ok())
-        .filter(|d| d.is_dir() && seen.insert(d.clone()))
+        .filter_map(|d| fsx::canonicalize(d).ok())
+        .filter(|d| fsx::is_dir(d) && seen.insert(d.clone()))
         .collect()
 }
 
@@ -473,11 +473,11 @@ fn existing_canonical(dirs: &[PathBuf]) -> Vec<PathBuf> {
 pub fn dir_notes(dirs: &[(PathBuf, Stage)]) -> Vec<String> {
     let mut notes = Vec::new();
     for (dir, stage) in dirs {
-        let problem = match std::fs::metadata(dir) {
+        let problem = match fsx::metadata(dir) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => "does not exist",
             Err(_) => "cannot be reached",
             Ok(m) if !m.is_dir() => "is not a directory",
-            Ok(_) if std::fs::read_dir(dir).is_err() => "cannot be read",
+            Ok(_) if fsx::read_dir(dir).is_err() => "cannot be read",
             Ok(_) => continue,
         };
         notes.push(format!("the search directory {} ({stage}) {problem}; skipped", dir.display()));
@@ -523,11 +523,12 @@ pub fn fallback_system_dirs() -> Vec<PathBuf> {
     ]
     .into_iter()
     .map(PathBuf::from)
-    .filter(|d| d.is_dir())
+    .filter(|d| fsx::is_dir(d))
     .collect()
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // tests look at files freely
 mod tests {
     use super::*;
     use std::fs;

@@ -407,9 +407,10 @@ fn expand_into(path: &Path, dirs: &[PathBuf], depth: usize, out: &mut Vec<Expand
             // libgcc_s.so says `GROUP ( libgcc_s.so.1 -lgcc )` and the file
             // is in another directory. The script parser has made the name
             // relative to the script's directory.
-            ScriptInput::File(f) if !f.exists() => {
-                f.file_name().and_then(|n| dirs.iter().map(|d| d.join(n)).find(|p| p.is_file())).unwrap_or(f)
-            }
+            ScriptInput::File(f) if !fsx::exists(&f) => f
+                .file_name()
+                .and_then(|n| dirs.iter().map(|d| d.join(n)).find(|p| fsx::is_file(p)))
+                .unwrap_or(f),
             ScriptInput::File(f) => f,
             ScriptInput::Lib(name) => find_lib(&name, dirs).ok_or_else(|| {
                 invalid(format!("{}: cannot find -l{}", path.display(), name.to_string_lossy()))
@@ -454,7 +455,7 @@ pub(crate) fn script_is_group(data: &[u8]) -> bool {
 fn find_lib(name: &OsStr, dirs: &[PathBuf]) -> Option<PathBuf> {
     // `-l:FILE` names the file itself (ld's manual, "-l namespec").
     if let Some(file) = name.as_bytes().strip_prefix(b":") {
-        return dirs.iter().map(|d| d.join(OsStr::from_bytes(file))).find(|p| p.is_file());
+        return dirs.iter().map(|d| d.join(OsStr::from_bytes(file))).find(|p| fsx::is_file(p));
     }
     let lib = |ext: &str| {
         let mut f = OsString::from("lib");
@@ -462,7 +463,7 @@ fn find_lib(name: &OsStr, dirs: &[PathBuf]) -> Option<PathBuf> {
         f.push(ext);
         f
     };
-    dirs.iter().flat_map(|d| [d.join(lib(".so")), d.join(lib(".a"))]).find(|p| p.is_file())
+    dirs.iter().flat_map(|d| [d.join(lib(".so")), d.join(lib(".a"))]).find(|p| fsx::is_file(p))
 }
 
 /// A shared library that defines some of the symbols looked for.
@@ -490,7 +491,7 @@ pub fn providers(dirs: &[PathBuf], missing: &[Name], target: ElfId) -> (Vec<Prov
         if left.is_empty() {
             break;
         }
-        let Ok(entries) = std::fs::read_dir(dir) else { continue };
+        let Ok(entries) = fsx::read_dir(dir) else { continue };
         let mut names: Vec<OsString> = entries
             .filter_map(|e| e.ok().map(|e| e.file_name()))
             .filter(|n| {
@@ -573,7 +574,7 @@ fn token_for(dir: &Path, file: &OsStr) -> OsString {
     dev.extend_from_slice(name);
     dev.extend_from_slice(b".so");
     let mut token = b"-l".to_vec();
-    if dir.join(OsStr::from_bytes(&dev)).exists() {
+    if fsx::exists(&dir.join(OsStr::from_bytes(&dev))) {
         token.extend_from_slice(name);
     } else {
         token.push(b':');

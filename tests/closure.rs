@@ -8,6 +8,9 @@
 //! same inputs (with the driver's own startup files and libraries, as `gcc
 //! -###` shows them), must give the same members and the same undefined
 //! symbols.
+// Tests read and stat files freely: only the library's questions must go
+// through fsx (clippy.toml).
+#![allow(clippy::disallowed_methods)]
 
 #[path = "support/system.rs"]
 #[allow(dead_code)] // only system_dirs is used here

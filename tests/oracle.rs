@@ -3,6 +3,9 @@
 //! shared object:
 //!
 //!     gcc -shared -o t.so t.o -Wl,--whole-archive LIB -Wl,--no-whole-archive
+// Tests read and stat files freely: only the library's questions must go
+// through fsx (clippy.toml).
+#![allow(clippy::disallowed_methods)]
 
 #[path = "support/mod.rs"]
 mod support;

@@ -2,6 +2,9 @@
 //! it: the `--wrap` fixture (as libpsx.pc does it) linked through solink
 //! loads with `RTLD_NOW` and returns its value; `--explain` names the flag
 //! and the `.pc` it came from.
+// Tests read and stat files freely: only the library's questions must go
+// through fsx (clippy.toml).
+#![allow(clippy::disallowed_methods)]
 
 #[path = "support/verified.rs"]
 mod verified;

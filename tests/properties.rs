@@ -1,5 +1,8 @@
 //! Property tests over the classify → resolve → rewrite pipeline and the
 //! response-file format.
+// Tests read and stat files freely: only the library's questions must go
+// through fsx (clippy.toml).
+#![allow(clippy::disallowed_methods)]
 
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;

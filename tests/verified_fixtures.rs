@@ -4,6 +4,9 @@
 //! returns its value, and linked *without* it gives a `.so` that the link
 //! accepts but that fails to load, naming the missing symbol. solink is
 //! wired in by the tests of issue 11; these prove the fixtures are worth it.
+// Tests read and stat files freely: only the library's questions must go
+// through fsx (clippy.toml).
+#![allow(clippy::disallowed_methods)]
 
 #[path = "support/verified.rs"]
 mod verified;

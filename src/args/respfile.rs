@@ -133,7 +133,7 @@ fn expand_file(
     budget.bytes += contents.len() as u64;
     // A file that exists can be canonicalized; key the loop check on that,
     // so `@./a` inside `a` is caught too.
-    let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    let canonical = crate::fsx::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     if stack.contains(&canonical) {
         return Err(Error::ResponseFileLoop { file: token.to_owned() });
     }

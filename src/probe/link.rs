@@ -376,7 +376,7 @@ impl Probe<'_> {
         let mut key = format!("solink-providers 1 {}:{}", u8::from(self.target.class64), self.target.machine);
         let mut keyed = true;
         for dir in &dirs {
-            match std::fs::metadata(dir) {
+            match fsx::metadata(dir) {
                 Ok(m) => key.push_str(&format!(" d:{}:", FileId::of(&m).key())),
                 Err(_) => keyed = false,
             }
@@ -456,7 +456,7 @@ fn quick_key(
     }
     if system {
         for dir in &dirs[user_dirs.len()..] {
-            let id = FileId::of(&std::fs::metadata(dir).ok()?);
+            let id = FileId::of(&fsx::metadata(dir).ok()?);
             key.push_str(&format!(" d:{}:", id.key()));
             escape(&mut key, dir.as_os_str().as_bytes());
         }
@@ -499,7 +499,7 @@ impl LdIndex {
         let mut first = HashMap::new();
         let mut unlisted = Vec::new();
         for (i, dir) in dirs.iter().enumerate() {
-            match std::fs::read_dir(dir) {
+            match fsx::read_dir(dir) {
                 Ok(entries) => {
                     for e in entries.flatten() {
                         first.entry(e.file_name()).or_insert(i);
@@ -524,13 +524,13 @@ impl LdIndex {
             }
         }
         for &i in self.unlisted.iter().filter(|&&i| i < limit) {
-            if best.map_or(true, |b| i < b) && files.iter().any(|f| self.dirs[i].join(f).is_file()) {
+            if best.map_or(true, |b| i < b) && files.iter().any(|f| fsx::is_file(&self.dirs[i].join(f))) {
                 best = Some(i);
                 break;
             }
         }
         let dir = &self.dirs[best.filter(|&b| b < limit)?];
-        files.iter().map(|f| dir.join(f)).find(|p| p.is_file())
+        files.iter().map(|f| dir.join(f)).find(|p| fsx::is_file(p))
     }
 }
 
@@ -561,9 +561,7 @@ impl Finder {
         *count += 1;
         if listing.is_none() && *count > BUSY {
             *listing = Some(
-                std::fs::read_dir(dir)
-                    .ok()
-                    .map(|e| e.filter_map(|e| e.ok().map(|e| e.file_name())).collect()),
+                fsx::read_dir(dir).ok().map(|e| e.filter_map(|e| e.ok().map(|e| e.file_name())).collect()),
             );
         }
         if let Some(Some(names)) = listing {
@@ -571,7 +569,7 @@ impl Finder {
                 return None;
             }
         }
-        Some(dir.join(file)).filter(|p| p.is_file())
+        Some(dir.join(file)).filter(|p| fsx::is_file(p))
     }
 }
 
@@ -632,9 +630,10 @@ fn expand(
     }
     for input in script::inputs(&data, dir) {
         let file = match input {
-            script::Input::File(f) if !f.exists() => {
-                f.file_name().and_then(|n| dirs.iter().map(|d| d.join(n)).find(|p| p.is_file())).unwrap_or(f)
-            }
+            script::Input::File(f) if !fsx::exists(&f) => f
+                .file_name()
+                .and_then(|n| dirs.iter().map(|d| d.join(n)).find(|p| fsx::is_file(p)))
+                .unwrap_or(f),
             script::Input::File(f) => f,
             script::Input::Lib(name) => {
                 let name = match name.as_bytes().strip_prefix(b":") {

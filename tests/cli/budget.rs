@@ -18,8 +18,14 @@ const FILE_CALLS: &[&str] = &[
     "getdents64",
 ];
 
-/// The syscalls solink makes before it becomes the driver.
+/// The syscalls solink makes before it becomes the driver (their names).
 fn syscalls_before_exec(dir: &Dir) -> Vec<String> {
+    trace_before_exec(dir).iter().map(|line| line.split('(').next().unwrap_or("").to_string()).collect()
+}
+
+/// The syscalls solink makes before it becomes the driver, as strace
+/// writes them.
+fn trace_before_exec(dir: &Dir) -> Vec<String> {
     let log = dir.path("strace.log");
     // The clean environment: nothing from cargo's (LD_LIBRARY_PATH points
     // the loader at its own dirs) and the cache in the test directory.
@@ -34,15 +40,14 @@ fn syscalls_before_exec(dir: &Dir) -> Vec<String> {
     let mut execs = 0;
     let mut calls = Vec::new();
     for line in text.lines() {
-        let name = line.split('(').next().unwrap_or("").to_string();
-        if name == "execve" {
+        if line.starts_with("execve(") {
             execs += 1;
             if execs == 2 {
                 return calls;
             }
             continue;
         }
-        calls.push(name);
+        calls.push(line.to_string());
     }
     panic!("solink never exec'd the driver:\n{text}");
 }
@@ -66,4 +71,33 @@ fn a_warm_link_is_one_exec_and_a_bounded_number_of_file_calls() {
     assert!(!warm.iter().any(|c| c == "getdents64"), "no directory is listed for a small link");
     let file_calls = warm.iter().filter(|c| FILE_CALLS.contains(&c.as_str())).count();
     assert!(file_calls <= 60, "{file_calls} file-system calls before the exec: {warm:?}");
+}
+
+/// Direct mode (`src/direct.rs`): once the inputs are older than its
+/// settling time, a warm link stores its whole answer, and the next one
+/// replays it after a `stat` of each file it was worked out from: the
+/// object is never opened, nor any cache entry but the one.
+#[test]
+fn a_settled_warm_link_replays_its_answer_without_reading_its_inputs() {
+    if !require_tool("strace") {
+        return;
+    }
+    let dir = Dir::new();
+    tiny_archive(&dir.path("ws/prod/calc/lib/libcalcbase.a"));
+    tiny_user(&dir.path("calc.o"));
+    syscalls_before_exec(&dir);
+    std::thread::sleep(std::time::Duration::from_millis(110));
+    let stored = trace_before_exec(&dir);
+    let replayed = trace_before_exec(&dir);
+    let opens = |trace: &[String], what: &str| {
+        trace.iter().filter(|l| l.starts_with("openat(") && l.contains(what)).count()
+    };
+    assert!(opens(&stored, "\"calc.o\"") > 0, "the warm link reads the object: {stored:#?}");
+    assert_eq!(opens(&replayed, "\"calc.o\""), 0, "the replay only stats it: {replayed:#?}");
+    assert_eq!(opens(&replayed, "/blob-"), 1, "one cache entry: {replayed:#?}");
+    assert!(replayed.iter().any(|l| l.starts_with("statx(") && l.contains("\"calc.o\"")), "{replayed:#?}");
+    let file_calls = |t: &[String]| {
+        t.iter().filter(|l| FILE_CALLS.iter().any(|c| l.starts_with(&format!("{c}(")))).count()
+    };
+    assert!(file_calls(&replayed) < file_calls(&stored), "{replayed:#?}");
 }
