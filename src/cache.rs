@@ -122,6 +122,30 @@ impl Cache {
         let _ = self.write(&blob_name(key), &text);
     }
 
+    /// The bytes stored under `name` with [`Cache::put_bytes`], at most
+    /// `cap`, if whole: they must start with `name` and a newline (so two
+    /// names with one file name are a miss) and end with their checksum.
+    pub(crate) fn get_bytes(&self, name: &str, cap: u64) -> Option<Vec<u8>> {
+        let mut data = crate::fsx::read_own(&self.dir.join(blob_name(name)), cap).ok()?;
+        let at = data.len().checked_sub(8)?;
+        let sum = u64::from_le_bytes(data[at..].try_into().ok()?);
+        data.truncate(at);
+        let head = name.len() + 1;
+        let whole = sum == checksum_bytes(&data) && data.get(..head)? == [name.as_bytes(), b"\n"].concat();
+        whole.then(|| data.split_off(head))
+    }
+
+    /// Stores `bytes` under `name` (no newline in it).
+    pub(crate) fn put_bytes(&self, name: &str, bytes: &[u8]) {
+        let mut data = Vec::with_capacity(name.len() + bytes.len() + 9);
+        data.extend_from_slice(name.as_bytes());
+        data.push(b'\n');
+        data.extend_from_slice(bytes);
+        let sum = checksum_bytes(&data);
+        data.extend_from_slice(&sum.to_le_bytes());
+        let _ = self.write_bytes(&blob_name(name), &data);
+    }
+
     /// Stores the verdict on the file version `id`, which must be the
     /// `fstat` of the descriptor the verdict was computed from (never a
     /// fresh `stat` of the path, which may name another file by now). Any
@@ -173,12 +197,16 @@ impl Cache {
     }
 
     fn write(&self, key: &str, text: &str) -> std::io::Result<()> {
+        self.write_bytes(key, text.as_bytes())
+    }
+
+    fn write_bytes(&self, key: &str, bytes: &[u8]) -> std::io::Result<()> {
         if !self.dir.is_dir() {
             fs::create_dir_all(&self.dir)?;
             self.remove_other_versions();
         }
         let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(&self.dir)?;
-        tmp.write_all(text.as_bytes())?;
+        tmp.write_all(bytes)?;
         tmp.persist(self.dir.join(key)).map_err(|e| e.error)?;
         Ok(())
     }
@@ -251,7 +279,11 @@ fn checked(text: &str) -> Option<&str> {
 
 /// FNV-1a, enough to tell a torn or garbage entry from a whole one.
 fn checksum(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+    checksum_bytes(text.as_bytes())
+}
+
+fn checksum_bytes(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
 }
 
 /// Names may hold any byte; tabs and newlines separate fields here.
@@ -460,6 +492,27 @@ mod tests {
         // Whole, but out of shape: a count that overruns.
         cache.put_lines(&pack_name("p"), &["@\t1-2-3-4-5\t3".into(), "empty".into()]);
         assert!(cache.get_pack("p").is_empty());
+    }
+
+    #[test]
+    fn bytes_round_trip_and_a_torn_or_misnamed_entry_is_a_miss() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::new(Some(dir.path()), None).unwrap();
+        let bytes: Vec<u8> = (0..=255).collect();
+        assert_eq!(cache.get_bytes("n", 1 << 20), None);
+        cache.put_bytes("n", &bytes);
+        assert_eq!(cache.get_bytes("n", 1 << 20), Some(bytes.clone()));
+        assert_eq!(cache.get_bytes("n", 100), None, "past the cap");
+        let file = cache.dir.join(blob_name("n"));
+        let whole = fs::read(&file).unwrap();
+        for cut in [0, 1, whole.len() / 2, whole.len() - 1] {
+            fs::write(&file, &whole[..cut]).unwrap();
+            assert_eq!(cache.get_bytes("n", 1 << 20), None, "cut at {cut}");
+        }
+        // Another name's entry under this name's file (a hash collision).
+        cache.put_bytes("other", &bytes);
+        fs::rename(cache.dir.join(blob_name("other")), &file).unwrap();
+        assert_eq!(cache.get_bytes("n", 1 << 20), None);
     }
 
     #[test]

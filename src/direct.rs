@@ -22,7 +22,7 @@
 //!
 //! The per-file caches stay as they were: a miss here is the warm link.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
 
@@ -54,7 +54,9 @@ pub struct Answer {
 }
 
 /// The key of a link's answer; `None` when this solink's identity or the
-/// working directory is unknown.
+/// working directory is unknown. The environment is not in it: the
+/// variables the run read are facts of the entry (a build tool's
+/// `MAKEFLAGS` changes from run to run and matters to no link).
 pub fn key(env: &Env, argv: &[OsString], driver_words: &[OsString], args: &[OsString]) -> Option<String> {
     use sha2::Digest;
     let mut hasher = sha2::Sha256::new();
@@ -65,12 +67,6 @@ pub fn key(env: &Env, argv: &[OsString], driver_words: &[OsString], args: &[OsSt
     add(FORMAT.as_bytes());
     add(env.self_file?.key().as_bytes());
     add(env.cwd.as_deref()?.as_os_str().as_bytes());
-    let mut vars: Vec<(&OsString, &OsString)> = env.vars().collect();
-    vars.sort();
-    for (name, value) in vars {
-        add(name.as_bytes());
-        add(value.as_bytes());
-    }
     for part in [argv, driver_words, args] {
         add(&(part.len() as u64).to_le_bytes());
         for word in part {
@@ -81,16 +77,22 @@ pub fn key(env: &Env, argv: &[OsString], driver_words: &[OsString], args: &[OsSt
 }
 
 /// The answer stored under `key`, if every fact it was worked out from
-/// still holds.
-pub fn lookup(cache: &Cache, key: &str) -> Option<Answer> {
-    let lines = cache.get_lines_capped(&entry_name(key), crate::cache::MAX_PACK)?;
-    let (answer, facts) = decode(&lines)?;
+/// still holds: each variable it read (`var`: this run's value) and each
+/// question it asked of the file system.
+pub fn lookup<'e>(cache: &Cache, key: &str, var: impl Fn(&str) -> Option<&'e OsStr>) -> Option<Answer> {
+    let bytes = cache.get_bytes(&entry_name(key), crate::cache::MAX_PACK)?;
+    let (answer, facts) = decode(&bytes)?;
+    let same_env =
+        facts.env.iter().all(|(name, value)| name.to_str().is_some_and(|n| var(n) == value.as_deref()));
+    if !same_env {
+        return None;
+    }
     if let Some((note, size)) = &answer.note {
         if !fsx::is_own_file(note, *size) {
             return None;
         }
     }
-    facts.iter().all(|(ask, path, seen)| fsx::ask_again(*ask, path) == *seen).then_some(answer)
+    facts.files.iter().all(|(ask, path, seen)| fsx::ask_again(*ask, path) == *seen).then_some(answer)
 }
 
 /// Stores `answer` under `key` with the facts of `recording`, unless the
@@ -100,9 +102,9 @@ pub fn store(cache: &Cache, key: &str, answer: &Answer, recording: &Recording, s
     if recording.conflicted || recording.facts.iter().any(|(_, _, seen)| too_new(seen, started_ns)) {
         return;
     }
-    let lines = encode(answer, &recording.facts);
-    if lines.iter().map(|l| l.len() as u64 + 1).sum::<u64>() < crate::cache::MAX_PACK {
-        cache.put_lines(&entry_name(key), &lines);
+    let bytes = encode(answer, &Facts { env: recording.env.clone(), files: recording.facts.clone() });
+    if (bytes.len() as u64) < crate::cache::MAX_PACK {
+        cache.put_bytes(&entry_name(key), &bytes);
     }
 }
 
@@ -118,93 +120,151 @@ fn too_new(seen: &Seen, started_ns: i128) -> bool {
     })
 }
 
-/// The entry's lines: `driver HEX`, `arg HEX` each, `note HEX SIZE`, then
-/// one `s`/`c` line per fact. Paths and arguments are bytes, written in hex.
-fn encode(answer: &Answer, facts: &[(Ask, PathBuf, Seen)]) -> Vec<String> {
-    let mut lines = Vec::with_capacity(answer.args.len() + facts.len() + 2);
-    lines.push(format!("driver {}", hex(answer.driver.as_os_str().as_bytes())));
-    for arg in &answer.args {
-        lines.push(format!("arg {}", hex(arg.as_bytes())));
-    }
-    if let Some((note, size)) = &answer.note {
-        lines.push(format!("note {} {size}", hex(note.as_os_str().as_bytes())));
-    }
-    for (ask, path, seen) in facts {
-        let path = hex(path.as_os_str().as_bytes());
-        lines.push(match (ask, seen) {
-            (Ask::Stat, Seen::Missing(errno)) => format!("s {path} m {errno}"),
-            (Ask::Stat, Seen::Is(kind, id)) => format!("s {path} i {kind} {}", id.key()),
-            (Ask::Canonical, Seen::Canonical(Some(to))) => {
-                format!("c {path} {}", hex(to.as_os_str().as_bytes()))
-            }
-            (Ask::Canonical, Seen::Canonical(None)) => format!("c {path} -"),
-            // A recording pairs each question with its own kind of answer.
-            _ => unreachable!("a {ask:?} question with a {seen:?} answer"),
-        });
-    }
-    lines
+// The entry, binary (a warm link reads it, so it is read without parsing
+// text): records of a tag byte and fields, numbers little-endian, byte
+// strings as a u32 length and the bytes.
+const DRIVER: u8 = b'D';
+const ARG: u8 = b'A';
+const NOTE: u8 = b'N';
+const STAT_MISSING: u8 = b'm';
+const STAT_IS: u8 = b'i';
+const CANONICAL: u8 = b'c';
+const CANONICAL_NONE: u8 = b'-';
+const VAR: u8 = b'E';
+const VAR_UNSET: u8 = b'e';
+
+/// What an answer was worked out from.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Facts {
+    /// Each variable read, and its value (`None`: unset).
+    env: Vec<(OsString, Option<OsString>)>,
+    /// Each question asked of the file system, and its answer.
+    files: Vec<(Ask, PathBuf, Seen)>,
 }
 
-type Facts = Vec<(Ask, PathBuf, Seen)>;
-
-/// The answer and facts of an entry's lines; anything out of shape is
-/// `None` (a miss), never a panic.
-fn decode(lines: &[String]) -> Option<(Answer, Facts)> {
-    let mut answer = Answer { driver: PathBuf::new(), args: Vec::new(), note: None };
-    let mut facts = Vec::new();
-    let mut driver = None;
-    for line in lines {
-        let mut words = line.split(' ');
-        match (words.next()?, words.next()?) {
-            ("driver", h) => driver = Some(path(h)?),
-            ("arg", h) => answer.args.push(OsString::from_vec(unhex(h)?)),
-            ("note", h) => answer.note = Some((path(h)?, words.next()?.parse().ok()?)),
-            ("s", h) => {
-                let seen = match (words.next()?, words.next()?) {
-                    ("m", errno) => Seen::Missing(errno.parse().ok()?),
-                    ("i", kind) => Seen::Is(kind.parse().ok()?, FileId::parse_key(words.next()?)?),
-                    _ => return None,
-                };
-                facts.push((Ask::Stat, path(h)?, seen));
-            }
-            ("c", h) => {
-                let to = match words.next()? {
-                    "-" => None,
-                    t => Some(path(t)?),
-                };
-                facts.push((Ask::Canonical, path(h)?, Seen::Canonical(to)));
-            }
-            _ => return None,
+fn encode(answer: &Answer, facts: &Facts) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64 * (answer.args.len() + facts.files.len()));
+    let put = |out: &mut Vec<u8>, bytes: &[u8]| {
+        out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+        out.extend_from_slice(bytes);
+    };
+    out.push(DRIVER);
+    put(&mut out, answer.driver.as_os_str().as_bytes());
+    for arg in &answer.args {
+        out.push(ARG);
+        put(&mut out, arg.as_bytes());
+    }
+    if let Some((note, size)) = &answer.note {
+        out.push(NOTE);
+        put(&mut out, note.as_os_str().as_bytes());
+        out.extend_from_slice(&size.to_le_bytes());
+    }
+    for (name, value) in &facts.env {
+        out.push(if value.is_some() { VAR } else { VAR_UNSET });
+        put(&mut out, name.as_bytes());
+        if let Some(v) = value {
+            put(&mut out, v.as_bytes());
         }
-        if words.next().is_some() {
-            return None;
+    }
+    for (ask, path, seen) in &facts.files {
+        let tag = match (ask, seen) {
+            (Ask::Stat, Seen::Missing(_)) => STAT_MISSING,
+            (Ask::Stat, Seen::Is(..)) => STAT_IS,
+            (Ask::Canonical, Seen::Canonical(Some(_))) => CANONICAL,
+            (Ask::Canonical, Seen::Canonical(None)) => CANONICAL_NONE,
+            // A recording pairs each question with its own kind of answer.
+            _ => unreachable!("a {ask:?} question with a {seen:?} answer"),
+        };
+        out.push(tag);
+        put(&mut out, path.as_os_str().as_bytes());
+        match seen {
+            Seen::Missing(errno) => out.extend_from_slice(&errno.to_le_bytes()),
+            Seen::Is(kind, id) => {
+                out.extend_from_slice(&kind.to_le_bytes());
+                for n in [id.dev, id.ino, id.size] {
+                    out.extend_from_slice(&n.to_le_bytes());
+                }
+                for t in [id.mtime_ns, id.ctime_ns] {
+                    out.extend_from_slice(&t.to_le_bytes());
+                }
+            }
+            Seen::Canonical(Some(to)) => put(&mut out, to.as_os_str().as_bytes()),
+            Seen::Canonical(None) => {}
+        }
+    }
+    out
+}
+
+/// Reads an entry; anything out of shape (a short field, an unknown tag,
+/// no driver) is `None`, a miss, never a panic.
+fn decode(bytes: &[u8]) -> Option<(Answer, Facts)> {
+    let mut r = Reader(bytes);
+    let mut answer = Answer { driver: PathBuf::new(), args: Vec::new(), note: None };
+    let mut facts = Facts::default();
+    let mut driver = None;
+    while let Some(tag) = r.take(1) {
+        match tag[0] {
+            DRIVER => driver = Some(r.path()?),
+            ARG => answer.args.push(OsString::from_vec(r.bytes()?.to_vec())),
+            NOTE => answer.note = Some((r.path()?, u64::from_le_bytes(r.array()?))),
+            STAT_MISSING => {
+                let path = r.path()?;
+                facts.files.push((Ask::Stat, path, Seen::Missing(i32::from_le_bytes(r.array()?))));
+            }
+            STAT_IS => {
+                let path = r.path()?;
+                let kind = u32::from_le_bytes(r.array()?);
+                let id = FileId {
+                    dev: u64::from_le_bytes(r.array()?),
+                    ino: u64::from_le_bytes(r.array()?),
+                    size: u64::from_le_bytes(r.array()?),
+                    mtime_ns: i128::from_le_bytes(r.array()?),
+                    ctime_ns: i128::from_le_bytes(r.array()?),
+                };
+                facts.files.push((Ask::Stat, path, Seen::Is(kind, id)));
+            }
+            CANONICAL => {
+                let path = r.path()?;
+                facts.files.push((Ask::Canonical, path, Seen::Canonical(Some(r.path()?))));
+            }
+            CANONICAL_NONE => facts.files.push((Ask::Canonical, r.path()?, Seen::Canonical(None))),
+            VAR => {
+                let name = OsString::from_vec(r.bytes()?.to_vec());
+                facts.env.push((name, Some(OsString::from_vec(r.bytes()?.to_vec()))));
+            }
+            VAR_UNSET => facts.env.push((OsString::from_vec(r.bytes()?.to_vec()), None)),
+            _ => return None,
         }
     }
     answer.driver = driver?;
     Some((answer, facts))
 }
 
-fn path(h: &str) -> Option<PathBuf> {
-    Some(PathBuf::from(OsString::from_vec(unhex(h)?)))
-}
+/// A cursor over an entry's bytes.
+struct Reader<'a>(&'a [u8]);
 
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(DIGITS[usize::from(b >> 4)] as char);
-        out.push(DIGITS[usize::from(b & 0xf)] as char);
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if self.0.len() < n {
+            return None;
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Some(head)
     }
-    out
-}
 
-fn unhex(text: &str) -> Option<Vec<u8>> {
-    let t = text.as_bytes();
-    if t.len() % 2 != 0 {
-        return None;
+    fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
+        self.take(N)?.try_into().ok()
     }
-    let digit = |c: u8| (c as char).to_digit(16).filter(|_| !c.is_ascii_uppercase()).map(|d| d as u8);
-    t.chunks(2).map(|p| Some(digit(p[0])? << 4 | digit(p[1])?)).collect()
+
+    fn bytes(&mut self) -> Option<&'a [u8]> {
+        let n = u32::from_le_bytes(self.array()?);
+        self.take(usize::try_from(n).ok()?)
+    }
+
+    fn path(&mut self) -> Option<PathBuf> {
+        Some(PathBuf::from(OsStr::from_bytes(self.bytes()?)))
+    }
 }
 
 /// The run's start, for [`store`].
@@ -232,6 +292,10 @@ mod tests {
         }
     }
 
+    fn no_env(_: &str) -> Option<&'static OsStr> {
+        None
+    }
+
     /// Long ago, as far as [`store`] can tell.
     const LATER: i128 = i128::MAX / 2;
 
@@ -249,13 +313,21 @@ mod tests {
         assert_eq!(rec.facts.len(), 5, "{rec:?}");
         let mut a = answer();
         a.note = Some((dir.path().join("n.o"), 7));
-        let lines = encode(&a, &rec.facts);
-        assert_eq!(decode(&lines), Some((a, rec.facts)));
-        assert_eq!(decode(&["arg 0".to_string(), "driver 61".to_string()]), None, "odd hex");
-        assert_eq!(decode(&["arg 4A".to_string(), "driver 61".to_string()]), None, "upper-case hex");
-        assert_eq!(decode(&["arg 61".to_string()]), None, "no driver");
-        assert_eq!(decode(&["driver 61 62".to_string()]), None, "a word too many");
-        assert_eq!(decode(&["driver 61".to_string(), "s 61 i 32768".to_string()]), None, "no identity");
+        let facts = Facts {
+            env: vec![("SET".into(), Some(OsString::from_vec(b"v\xff".to_vec()))), ("UNSET".into(), None)],
+            files: rec.facts,
+        };
+        let bytes = encode(&a, &facts);
+        assert_eq!(decode(&bytes), Some((a, facts)));
+        // Every cut of a whole entry is out of shape or shorter, never a panic.
+        for cut in 0..bytes.len() {
+            if let Some((answer, _)) = decode(&bytes[..cut]) {
+                assert!(answer.args.len() <= 3);
+            }
+        }
+        assert_eq!(decode(b"Z"), None, "an unknown tag");
+        assert_eq!(decode(b"A\x01\0\0\0x"), None, "no driver");
+        assert_eq!(decode(b"D\xff\xff\xff\xff"), None, "a length past the end");
     }
 
     /// Every way the file system can change what a link saw makes the
@@ -276,8 +348,8 @@ mod tests {
         let cache = Cache::in_root(&d.join("cache"));
         let store_now = || store(&cache, "k", &answer(), &recorded(work), LATER);
         store_now();
-        assert_eq!(lookup(&cache, "k"), Some(answer()));
-        assert_eq!(lookup(&cache, "other key"), None);
+        assert_eq!(lookup(&cache, "k", no_env), Some(answer()));
+        assert_eq!(lookup(&cache, "other key", no_env), None);
         type Change<'a> = (&'a str, Box<dyn Fn() + 'a>);
         let changes: Vec<Change> = vec![
             (
@@ -298,13 +370,13 @@ mod tests {
             // The timestamps move only with the clock's tick.
             std::thread::sleep(std::time::Duration::from_millis(20));
             change();
-            assert_eq!(lookup(&cache, "k"), None, "{what}");
+            assert_eq!(lookup(&cache, "k", no_env), None, "{what}");
             store_now();
-            assert_eq!(lookup(&cache, "k"), Some(answer()), "{what}: stored again");
+            assert_eq!(lookup(&cache, "k", no_env), Some(answer()), "{what}: stored again");
         }
         // A file no question was about changes nothing.
         std::fs::write(d.join("other"), "y").unwrap();
-        assert_eq!(lookup(&cache, "k"), Some(answer()));
+        assert_eq!(lookup(&cache, "k", no_env), Some(answer()));
     }
 
     #[test]
@@ -316,9 +388,9 @@ mod tests {
         let mut a = answer();
         a.note = Some((note.clone(), 4));
         store(&cache, "k", &a, &recorded(|| ()), LATER);
-        assert_eq!(lookup(&cache, "k"), Some(a));
+        assert_eq!(lookup(&cache, "k", no_env), Some(a));
         std::fs::remove_file(&note).unwrap();
-        assert_eq!(lookup(&cache, "k"), None);
+        assert_eq!(lookup(&cache, "k", no_env), None);
     }
 
     #[test]
@@ -331,9 +403,9 @@ mod tests {
             fsx::is_file(&d.join("f"));
         });
         store(&cache, "new", &answer(), &fresh, now_ns());
-        assert_eq!(lookup(&cache, "new"), None, "a file written just now is too new to trust");
+        assert_eq!(lookup(&cache, "new", no_env), None, "a file written just now is too new to trust");
         store(&cache, "new", &answer(), &fresh, LATER);
-        assert_eq!(lookup(&cache, "new"), Some(answer()));
+        assert_eq!(lookup(&cache, "new", no_env), Some(answer()));
         let torn = recorded(|| {
             fsx::is_file(&d.join("f"));
             std::fs::write(d.join("f"), "changed while the link was worked out").unwrap();
@@ -341,7 +413,7 @@ mod tests {
         });
         assert!(torn.conflicted);
         store(&cache, "torn", &answer(), &torn, LATER);
-        assert_eq!(lookup(&cache, "torn"), None);
+        assert_eq!(lookup(&cache, "torn", no_env), None);
     }
 
     #[test]
@@ -359,7 +431,7 @@ mod tests {
     }
 
     #[test]
-    fn the_key_covers_each_input() {
+    fn the_key_covers_each_input_but_the_environment() {
         let env = |cwd: &str, var: &str| {
             let mut e = Env::new([(OsString::from("A"), OsString::from(var))]).with_cwd(Some(cwd.into()));
             e.self_file = Some(FileId { dev: 1, ino: 2, size: 3, mtime_ns: 4, ctime_ns: 5 });
@@ -369,7 +441,6 @@ mod tests {
         let base = key(&env("/w", "1"), &w(&["solink", "x"]), &w(&["gcc"]), &w(&["x"])).unwrap();
         let others = [
             key(&env("/v", "1"), &w(&["solink", "x"]), &w(&["gcc"]), &w(&["x"])),
-            key(&env("/w", "2"), &w(&["solink", "x"]), &w(&["gcc"]), &w(&["x"])),
             key(&env("/w", "1"), &w(&["solink", "y"]), &w(&["gcc"]), &w(&["x"])),
             key(&env("/w", "1"), &w(&["solink", "x"]), &w(&["cc"]), &w(&["x"])),
             key(&env("/w", "1"), &w(&["solink", "x"]), &w(&["gcc", "x"]), &w(&[])),
@@ -377,9 +448,36 @@ mod tests {
         for k in others {
             assert_ne!(k.unwrap(), base);
         }
+        let same = key(&env("/w", "2"), &w(&["solink", "x"]), &w(&["gcc"]), &w(&["x"]));
+        assert_eq!(same.unwrap(), base, "the variables read are facts, not key");
         let mut rebuilt = env("/w", "1");
         rebuilt.self_file.as_mut().unwrap().mtime_ns += 1;
         assert_ne!(key(&rebuilt, &w(&["solink", "x"]), &w(&["gcc"]), &w(&["x"])).unwrap(), base);
         assert_eq!(key(&Env::new([]), &w(&["solink"]), &w(&["gcc"]), &w(&[])), None);
+    }
+
+    /// A variable the link read is checked; one it did not read is not.
+    #[test]
+    fn a_hit_needs_every_variable_read_to_be_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::in_root(dir.path());
+        let env = Env::new([("PKG_CONFIG_PATH".into(), "/a".into()), ("MAKEFLAGS".into(), "-j2".into())]);
+        let rec = recorded(|| {
+            env.get("PKG_CONFIG_PATH");
+            env.get("LIBRARY_PATH");
+        });
+        assert_eq!(rec.env.len(), 2);
+        store(&cache, "k", &answer(), &rec, LATER);
+        let lookup_with = |vars: &[(&str, &str)]| {
+            let env = Env::new(vars.iter().map(|(k, v)| (OsString::from(k), OsString::from(v))));
+            lookup(&cache, "k", |n| env.peek(n))
+        };
+        assert_eq!(
+            lookup_with(&[("PKG_CONFIG_PATH", "/a"), ("MAKEFLAGS", "-j8 --jobserver-auth=fifo:/tmp/x")]),
+            Some(answer())
+        );
+        assert_eq!(lookup_with(&[("PKG_CONFIG_PATH", "/b")]), None, "a value changed");
+        assert_eq!(lookup_with(&[]), None, "a variable unset");
+        assert_eq!(lookup_with(&[("PKG_CONFIG_PATH", "/a"), ("LIBRARY_PATH", "/l")]), None, "a variable set");
     }
 }

@@ -98,6 +98,7 @@ impl Driver {
     /// `DRIVER [target flags] -print-search-dirs` (or `ld --verbose`), or
     /// `None` when the driver cannot answer.
     pub fn ask(&self, flags: &[OsString], question: &str) -> Option<Vec<u8>> {
+        crate::fsx::spoil_recording();
         let out = self
             .command()
             .args(flags)

@@ -122,11 +122,14 @@ pub enum Ask {
 /// Every question a run asked about the file system on the way to its
 /// answer, each with what it saw first (direct mode, `direct.rs`). A path
 /// that gave two different answers in one run changed under it: such a
-/// recording is `conflicted` and is never stored.
+/// recording is `conflicted` and is never stored (as is one made while a
+/// child process read files: [`spoil_recording`]).
 #[derive(Debug, Default)]
 pub struct Recording {
     pub facts: Vec<(Ask, std::path::PathBuf, Seen)>,
     seen: std::collections::HashMap<(Ask, std::path::PathBuf), usize>,
+    /// Every environment variable read (`Env::get`), with its value.
+    pub env: Vec<(std::ffi::OsString, Option<std::ffi::OsString>)>,
     pub conflicted: bool,
 }
 
@@ -156,6 +159,29 @@ fn record(ask: Ask, path: &Path, seen: impl FnOnce() -> Seen) {
                 rec.seen.insert((ask, path.to_path_buf()), rec.facts.len());
                 rec.facts.push((ask, path.to_path_buf(), seen));
             }
+        }
+    });
+}
+
+/// Marks the recording under way as unusable: a child process (the
+/// driver, asked for its directories) read files no recording can see.
+/// The next run, which finds that answer in the cache, records instead.
+pub fn spoil_recording() {
+    RECORDING.with(|r| {
+        if let Some(rec) = r.borrow_mut().as_mut() {
+            rec.conflicted = true;
+        }
+    });
+}
+
+/// Records that the variable `name` was read and had `value` (the
+/// environment does not change within a run: each name is kept once).
+pub fn record_env(name: &str, value: Option<&std::ffi::OsStr>) {
+    RECORDING.with(|r| {
+        let mut r = r.borrow_mut();
+        let Some(rec) = r.as_mut() else { return };
+        if !rec.env.iter().any(|(n, _)| n == name) {
+            rec.env.push((name.into(), value.map(std::ffi::OsStr::to_os_string)));
         }
     });
 }

@@ -91,12 +91,15 @@ impl Env {
         self.vars.iter().map(|(k, v)| k.len() + v.len() + 2 + std::mem::size_of::<usize>()).sum()
     }
 
-    /// Every variable, in no particular order.
-    pub fn vars(&self) -> impl Iterator<Item = (&OsString, &OsString)> {
-        self.vars.iter()
+    /// The variable `name`; recorded when direct mode records a run.
+    pub fn get(&self, name: &str) -> Option<&OsStr> {
+        let value = self.peek(name);
+        fsx::record_env(name, value);
+        value
     }
 
-    pub fn get(&self, name: &str) -> Option<&OsStr> {
+    /// [`Env::get`] without recording: for direct mode's own check.
+    pub(crate) fn peek(&self, name: &str) -> Option<&OsStr> {
         self.vars.get(OsStr::new(name)).map(OsString::as_os_str)
     }
 }
@@ -152,6 +155,9 @@ fn run_configured(
     config: &config::Config,
     log: &mut logfile::Log,
 ) -> anyhow::Result<u8> {
+    // Everything this run reads of the environment and the file system is
+    // recorded, for direct mode (stopped when it is not used).
+    fsx::start_recording();
     exec::check_depth(env)?;
     let started_ns = direct::now_ns();
     let whole = argv.clone();
@@ -195,12 +201,15 @@ fn run_configured(
     // Direct mode: the whole answer from one entry, when every file it was
     // worked out from is as it was; else everything it asks is recorded.
     let direct = direct_key(&options, env, log, &whole, &driver_words, &args);
-    if let Some((cache, key)) = &direct {
-        match direct::lookup(cache, key).filter(|a| a.driver == driver_path) {
-            Some(answer) if options.dry_run => return print_command(&driver_words, &answer.args),
-            Some(answer) => return Ok(driver?.run(&answer.args, env)?),
-            None => fsx::start_recording(),
-        }
+    match &direct {
+        Some((cache, key)) => match direct::lookup(cache, key, |name| env.peek(name)) {
+            Some(answer) if answer.driver == driver_path && options.dry_run => {
+                return print_command(&driver_words, &answer.args)
+            }
+            Some(answer) if answer.driver == driver_path => return Ok(driver?.run(&answer.args, env)?),
+            _ => {}
+        },
+        None => drop(fsx::take_recording()),
     }
     let cmd = args::classify_as(args.clone(), syntax)?;
     let (mut final_args, decisions, entries) = if cmd.is_shared_link() {
