@@ -4,17 +4,20 @@
 //! the file system gets the same answer again.
 //!
 //! - **The key** is a SHA-256 of this solink's own identity, the working
-//!   directory, the whole environment (configuration files folded in), the
-//!   command line, and the driver and arguments solink chose from them.
+//!   directory, the command line, and the driver and arguments solink chose
+//!   from them.
 //! - **The facts** are what [`crate::fsx`] recorded while the answer was
-//!   worked out: each `stat` (a file's identity, a directory's for a
-//!   listing, or the error), and each `realpath` with its result. A hit asks
-//!   them all again; one different answer is a miss, and the link is
+//!   worked out: each environment variable read (configuration files
+//!   folded in), each `stat` (a file's identity, a directory's for a
+//!   listing, or the error), and each `realpath` with its result. A hit
+//!   checks them all again; one different answer is a miss, and the link is
 //!   worked out as if there were no entry.
 //! - **Only a quiet answer is stored:** a shared link with no warning, no
 //!   `--explain`, `--print-resolved`, `--depfile` or log file, and a
 //!   provenance note (if any) in the cache. What such a link prints is its
-//!   `--dry-run` line, which the answer holds.
+//!   `--dry-run` line, which the answer holds. A run that asked the driver
+//!   for its directories is not stored either: what that process read is
+//!   not recorded (the next run, with those directories cached, stores).
 //! - **Nothing too new:** a file whose mtime or ctime is within
 //!   [`SETTLE_NS`] of the run's start could still change within the same
 //!   clock tick without its timestamps changing (as ccache's "too new"
