@@ -27,7 +27,7 @@
 
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::cache::Cache;
 use crate::fsx::{self, Ask, FileId, Recording, Seen};
@@ -102,10 +102,10 @@ pub fn lookup<'e>(cache: &Cache, key: &str, var: impl Fn(&str) -> Option<&'e OsS
 /// recording saw a path change under it or a timestamp too new to trust
 /// (`started_ns`: the run's start, in nanoseconds since the epoch).
 pub fn store(cache: &Cache, key: &str, answer: &Answer, recording: &Recording, started_ns: i128) {
-    if recording.conflicted || recording.facts.iter().any(|(_, _, seen)| too_new(seen, started_ns)) {
+    if recording.conflicted || recording.facts().any(|(_, _, seen)| too_new(seen, started_ns)) {
         return;
     }
-    let bytes = encode(answer, &Facts { env: recording.env.clone(), files: recording.facts.clone() });
+    let bytes = encode(answer, &recording.env, recording.facts());
     if (bytes.len() as u64) < crate::cache::MAX_PACK {
         cache.put_bytes(&entry_name(key), &bytes);
     }
@@ -145,8 +145,12 @@ struct Facts {
     files: Vec<(Ask, PathBuf, Seen)>,
 }
 
-fn encode(answer: &Answer, facts: &Facts) -> Vec<u8> {
-    let mut out = Vec::with_capacity(64 * (answer.args.len() + facts.files.len()));
+fn encode<'a>(
+    answer: &Answer,
+    env: &[(OsString, Option<OsString>)],
+    files: impl Iterator<Item = (Ask, &'a Path, &'a Seen)>,
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64 * answer.args.len() + 4096);
     let put = |out: &mut Vec<u8>, bytes: &[u8]| {
         out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
         out.extend_from_slice(bytes);
@@ -162,14 +166,14 @@ fn encode(answer: &Answer, facts: &Facts) -> Vec<u8> {
         put(&mut out, note.as_os_str().as_bytes());
         out.extend_from_slice(&size.to_le_bytes());
     }
-    for (name, value) in &facts.env {
+    for (name, value) in env {
         out.push(if value.is_some() { VAR } else { VAR_UNSET });
         put(&mut out, name.as_bytes());
         if let Some(v) = value {
             put(&mut out, v.as_bytes());
         }
     }
-    for (ask, path, seen) in &facts.files {
+    for (ask, path, seen) in files {
         let tag = match (ask, seen) {
             (Ask::Stat, Seen::Missing(_)) => STAT_MISSING,
             (Ask::Stat, Seen::Is(..)) => STAT_IS,
@@ -313,15 +317,21 @@ mod tests {
             let _ = fsx::canonicalize(&dir.path().join("missing"));
             let _ = fsx::read_dir(dir.path());
         });
-        assert_eq!(rec.facts.len(), 5, "{rec:?}");
+        assert_eq!(rec.facts().count(), 5, "{rec:?}");
         let mut a = answer();
         a.note = Some((dir.path().join("n.o"), 7));
-        let facts = Facts {
-            env: vec![("SET".into(), Some(OsString::from_vec(b"v\xff".to_vec()))), ("UNSET".into(), None)],
-            files: rec.facts,
-        };
-        let bytes = encode(&a, &facts);
-        assert_eq!(decode(&bytes), Some((a, facts)));
+        let env = vec![("SET".into(), Some(OsString::from_vec(b"v\xff".to_vec()))), ("UNSET".into(), None)];
+        let bytes = encode(&a, &env, rec.facts());
+        let (got, facts) = decode(&bytes).unwrap();
+        assert_eq!(got, a);
+        assert_eq!(facts.env, env);
+        let mut want: Vec<(Ask, PathBuf, Seen)> =
+            rec.facts().map(|(k, p, s)| (k, p.to_path_buf(), s.clone())).collect();
+        let mut files = facts.files;
+        let order = |f: &(Ask, PathBuf, Seen)| (f.0 as u8, f.1.clone());
+        want.sort_by_key(order);
+        files.sort_by_key(order);
+        assert_eq!(files, want);
         // Every cut of a whole entry is out of shape or shorter, never a panic.
         for cut in 0..bytes.len() {
             if let Some((answer, _)) = decode(&bytes[..cut]) {

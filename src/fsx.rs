@@ -115,8 +115,8 @@ pub enum Seen {
 /// The two questions direct mode asks again: a `stat` and a `realpath`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Ask {
-    Stat,
-    Canonical,
+    Stat = 0,
+    Canonical = 1,
 }
 
 /// Every question a run asked about the file system on the way to its
@@ -126,11 +126,26 @@ pub enum Ask {
 /// child process read files: [`spoil_recording`]).
 #[derive(Debug, Default)]
 pub struct Recording {
-    pub facts: Vec<(Ask, std::path::PathBuf, Seen)>,
-    seen: std::collections::HashMap<(Ask, std::path::PathBuf), usize>,
+    /// Each path asked about, with the answer to each question
+    /// ([`Ask`] as the index). Keyed by the path's bytes: hashing a
+    /// `PathBuf` walks its components, a tenth of a 10,000-library link's
+    /// recording (callgrind).
+    files: std::collections::HashMap<std::ffi::OsString, [Option<Seen>; 2]>,
     /// Every environment variable read (`Env::get`), with its value.
     pub env: Vec<(std::ffi::OsString, Option<std::ffi::OsString>)>,
     pub conflicted: bool,
+}
+
+impl Recording {
+    /// Each question asked, with the answer it got first.
+    pub fn facts(&self) -> impl Iterator<Item = (Ask, &Path, &Seen)> {
+        self.files.iter().flat_map(|(path, answers)| {
+            [Ask::Stat, Ask::Canonical]
+                .into_iter()
+                .zip(answers)
+                .filter_map(move |(ask, seen)| Some((ask, Path::new(path), seen.as_ref()?)))
+        })
+    }
 }
 
 thread_local! {
@@ -153,12 +168,13 @@ fn record(ask: Ask, path: &Path, seen: impl FnOnce() -> Seen) {
         let mut r = r.borrow_mut();
         let Some(rec) = r.as_mut() else { return };
         let seen = seen();
-        match rec.seen.get(&(ask, path.to_path_buf())) {
-            Some(&i) => rec.conflicted |= rec.facts[i].2 != seen,
-            None => {
-                rec.seen.insert((ask, path.to_path_buf()), rec.facts.len());
-                rec.facts.push((ask, path.to_path_buf(), seen));
-            }
+        let slot = match rec.files.get_mut(path.as_os_str()) {
+            Some(answers) => &mut answers[ask as usize],
+            None => &mut rec.files.entry(path.as_os_str().to_owned()).or_default()[ask as usize],
+        };
+        match slot {
+            Some(first) => rec.conflicted |= *first != seen,
+            None => *slot = Some(seen),
         }
     });
 }
