@@ -126,6 +126,11 @@ pub enum Reason {
     /// its symbols exported: embedding it again would give the process two
     /// copies of its state (issue 13 §3).
     CarriedBy { so: PathBuf, file: String },
+    /// The same for a linker script: every archive it brings is already
+    /// embedded, exported, by a shared library the link takes dynamically.
+    /// `by`: each archive's file name and the library that carries it, in
+    /// the script's order.
+    CarriedScript { by: Vec<(String, PathBuf)> },
 }
 
 /// Something worth explaining beside the decision.
@@ -181,6 +186,13 @@ pub enum Warning {
     /// archive but hides its symbols: the link cannot use that copy, so it
     /// embeds its own, and the process holds two (issue 13 §3).
     CarriedHidden { archive: PathBuf, lib: LibName, so: PathBuf },
+    /// A linker script (`script`) some of whose archives shared libraries
+    /// the link takes dynamically, after the reference, already embed
+    /// exported (`carried`: each archive and its carrier), while the
+    /// `rest` are carried by none: the script stays embedded for the rest,
+    /// and ld pulls the carried archives in again at the reference, so the
+    /// process holds two copies of them (issue 13 §3).
+    CarriedPartly { script: PathBuf, lib: LibName, carried: Vec<(PathBuf, PathBuf)>, rest: Vec<PathBuf> },
 }
 
 /// A flag an embedded archive's `.pc` file requires beside its libraries

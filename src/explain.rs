@@ -135,6 +135,24 @@ pub fn warning(w: &Warning) -> String {
             so.display(),
             lib.display()
         ),
+        Warning::CarriedPartly { script, lib, carried, rest } => {
+            let carried: Vec<String> =
+                carried.iter().map(|(a, so)| format!("{} ({})", a.display(), so.display())).collect();
+            let rest: Vec<String> = rest.iter().map(|a| a.display().to_string()).collect();
+            format!(
+                "{} is a linker script over archives that shared libraries after {} already embed: {}; \
+                 the rest ({}) is carried by none, so {} is still embedded, and ld pulls those \
+                 archives in again there: this process gets two copies of their state. Put those \
+                 libraries before {} (ld then takes those symbols from them and pulls in only the \
+                 rest), or link the other archives by name instead of the script.",
+                script.display(),
+                lib.display(),
+                carried.join(", "),
+                rest.join(", "),
+                lib.display(),
+                lib.display()
+            )
+        }
         Warning::CtorsLeft { archive, lib, members } => {
             let (crate::args::LibName::Name(name) | crate::args::LibName::Verbatim(name)) = lib;
             format!(
@@ -162,6 +180,15 @@ fn flags_text(flags: &[Flag]) -> String {
         })
         .collect();
     words.join(" ")
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn and_list(items: &[&str]) -> String {
+    match items.split_last() {
+        Some((last, [])) => last.to_string(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    }
 }
 
 /// `a, b, c and 4 more`.
@@ -230,7 +257,7 @@ fn reason_code(r: &Reason) -> &'static str {
         Reason::Unused => "unused",
         Reason::Provides { .. } => "provides",
         Reason::Unresolved { .. } => "unresolved",
-        Reason::CarriedBy { .. } => "carried-by",
+        Reason::CarriedBy { .. } | Reason::CarriedScript { .. } => "carried-by",
     }
 }
 
@@ -288,6 +315,28 @@ fn reason_text(cmd: &Command, d: &Decision) -> String {
             "{} already embeds {file} (same digest); linking it again would give this process two copies",
             so.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| so.display().to_string())
         ),
+        Reason::CarriedScript { by } => {
+            // `liba.so already embeds libx.a and liby.a, libc.so embeds libz.a`.
+            let mut groups: Vec<(&std::path::Path, Vec<&str>)> = Vec::new();
+            for (file, so) in by {
+                match groups.iter_mut().find(|(s, _)| s == so) {
+                    Some((_, files)) => files.push(file),
+                    None => groups.push((so, vec![file])),
+                }
+            }
+            let groups: Vec<String> = groups
+                .iter()
+                .enumerate()
+                .map(|(i, (so, files))| {
+                    let so = so.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+                    format!("{so} {}embeds {}", if i == 0 { "already " } else { "" }, and_list(files))
+                })
+                .collect();
+            format!(
+                "{}: every archive of this linker script (same digests); linking them again would give this process two copies",
+                groups.join(", ")
+            )
+        }
         Reason::Unused => format!(
             "{file} comes before every object that uses it, so ld takes nothing from it; left as given"
         ),
@@ -534,6 +583,34 @@ mod tests {
         );
         warned.warning = None;
         assert_eq!(summary(&cmd, &[warned, keep]), "solink: 1 embedded, 1 dynamic, 0 warnings");
+    }
+
+    /// Issue 13 §3 for a linker script: each carrier named once, with the
+    /// archives it carries.
+    #[test]
+    fn a_script_carried_names_each_carrier_once() {
+        let cmd = crate::args::classify(vec!["-shared".into(), "-lfoo".into()]).unwrap();
+        let site = Subject::Ref { site: crate::args::Site::Driver { arg: 1 } };
+        let (a, c) = (PathBuf::from("lib/liba.so"), PathBuf::from("/x/libc.so"));
+        let by = |list: &[(&str, &PathBuf)]| Reason::CarriedScript {
+            by: list.iter().map(|(f, so)| (f.to_string(), (*so).clone())).collect(),
+        };
+        let line = |reason: Reason| {
+            decision_line(
+                &cmd,
+                &Decision::new(LibName::Name("foo".into()), site.clone(), Outcome::Drop, reason),
+            )
+        };
+        let tail = ": every archive of this linker script (same digests); linking them again would give this process two copies";
+        assert_eq!(
+            line(by(&[("libfoo_a.a", &a), ("libfoo_b.a", &c), ("libfoo_c.a", &a)])),
+            format!("solink: -lfoo: dropped: liba.so already embeds libfoo_a.a and libfoo_c.a, libc.so embeds libfoo_b.a{tail}")
+        );
+        assert_eq!(
+            line(by(&[("libfoo_a.a", &a)])),
+            format!("solink: -lfoo: dropped: liba.so already embeds libfoo_a.a{tail}")
+        );
+        assert_eq!(and_list(&["x", "y", "z"]), "x, y and z");
     }
 
     #[test]

@@ -295,49 +295,123 @@ pub struct Carrier {
     pub after: bool,
 }
 
-/// Issue 13 §3, at link time: an embedded archive (`library`, content
-/// `digest`) that a shared library the link takes dynamically already
-/// embeds, per that library's `.note.solink` (`carriers`: each such
-/// library with its entries). Exported there: the reference stays as given,
-/// so ld resolves its symbols from that library as it does for any
-/// definition a `DT_NEEDED` library exports (and if `libNAME.so` exists ld
-/// links it instead, which is the plain link's choice), and there is one
-/// copy in the process; this is Bazel's `dynamic_deps`. Hidden there: that
-/// copy is unusable from here, so the archive is embedded and a warning
-/// says the process holds two. When the carrier comes after the reference,
-/// ld alone would pull the archive's members in at the reference (their
-/// symbols are still undefined there): the reference is dropped instead.
-/// Only a one-archive embedding is judged:
-/// the note records archives, not linker scripts. Returns whether the
-/// decision went back to dynamic.
+/// Issue 13 §3, at link time: an embedding whose archives (one archive, or
+/// the archives of a linker script) shared libraries the link takes
+/// dynamically already embed, per their `.note.solink` (`carriers`: each
+/// such library with its entries). `digests`: the SHA-256 of each archive
+/// the embedding brings; one without is carried by none.
+///
+/// An entry is that archive when it has the same digest and either the same
+/// library name (`foo` for `-lfoo`, whichever archive of a script) or the
+/// same file name: a carrier that linked `-lfoo_a` recorded `foo_a`, one
+/// that linked the script `libfoo.a` over it recorded `foo`. Another build
+/// of the archive is another copy.
+///
+/// Every archive exported somewhere: the reference stays as given, so ld
+/// resolves its symbols from those libraries as it does for any definition
+/// a `DT_NEEDED` library exports (and if `libNAME.so` exists ld links it
+/// instead, which is the plain link's choice), and there is one copy in the
+/// process; this is Bazel's `dynamic_deps`. When a carrier it needs comes
+/// after the reference, ld alone would pull the archive's members in at the
+/// reference (their symbols are still undefined there): the reference is
+/// dropped instead. A carrier before the reference is preferred, so the
+/// reference stays as given when it can.
+///
+/// Otherwise the embedding stays, and a warning says when the process will
+/// hold two copies: an archive carried only hidden (that copy is unusable
+/// from here, `CarriedHidden`), or archives of a script carried exported
+/// only by libraries after the reference, which ld pulls in again there
+/// (`CarriedPartly`). Archives carried by a library before the reference
+/// are not pulled again: ld finds their symbols defined and takes only the
+/// rest from the script. Returns whether the decision went back to dynamic.
 pub fn carried(
     d: &mut Decision,
-    library: &str,
-    digest: &crate::provenance::Digest,
+    digests: &[(PathBuf, crate::provenance::Digest)],
     carriers: &[Carrier],
 ) -> bool {
     let Outcome::Embed { file, archives } = &d.outcome else { return false };
-    if archives.len() != 1 || &archives[0] != file {
+    if archives.is_empty() {
         return false;
     }
-    let same = |e: &crate::provenance::Entry| e.library == library && &e.digest == digest;
-    // An exported copy anywhere wins over a hidden one elsewhere: it is
-    // the one ld can resolve against.
-    let exported =
-        carriers.iter().find_map(|c| c.entries.iter().find(|e| same(e) && !e.hidden).map(|e| (c, e)));
-    if let Some((c, e)) = exported {
-        d.outcome = if c.after { Outcome::Drop } else { Outcome::Keep };
-        d.reason = Reason::CarriedBy { so: c.so.clone(), file: e.file.clone() };
+    let held: Vec<Held> = archives.iter().map(|a| held(&d.lib, a, digests, carriers)).collect();
+    let exported: Vec<(&Carrier, &crate::provenance::Entry)> = held
+        .iter()
+        .filter_map(|h| match h {
+            Held::Exported(c, e) => Some((*c, *e)),
+            _ => None,
+        })
+        .collect();
+    if exported.len() == archives.len() {
+        d.reason = match (archives.as_slice(), exported.as_slice()) {
+            ([one], [(c, e)]) if one == file => Reason::CarriedBy { so: c.so.clone(), file: e.file.clone() },
+            _ => Reason::CarriedScript {
+                by: exported.iter().map(|(c, e)| (e.file.clone(), c.so.clone())).collect(),
+            },
+        };
+        d.outcome = if exported.iter().any(|(c, _)| c.after) { Outcome::Drop } else { Outcome::Keep };
         return true;
     }
-    let hidden = carriers.iter().find(|c| c.entries.iter().any(|e| same(e) && e.hidden));
-    if let Some(Carrier { so, .. }) = hidden {
-        if d.warning.is_none() {
-            d.warning =
-                Some(Warning::CarriedHidden { archive: file.clone(), lib: d.lib.clone(), so: so.clone() });
-        }
+    if d.warning.is_some() {
+        return false;
+    }
+    let hidden = archives.iter().zip(&held).find_map(|(a, h)| match h {
+        Held::Hidden(c) => Some((a, *c)),
+        _ => None,
+    });
+    let twice: Vec<(PathBuf, PathBuf)> = archives
+        .iter()
+        .zip(&held)
+        .filter_map(|(a, h)| match h {
+            Held::Exported(c, _) if c.after => Some((a.clone(), c.so.clone())),
+            _ => None,
+        })
+        .collect();
+    if let Some((archive, c)) = hidden {
+        d.warning =
+            Some(Warning::CarriedHidden { archive: archive.clone(), lib: d.lib.clone(), so: c.so.clone() });
+    } else if !twice.is_empty() {
+        let rest = archives
+            .iter()
+            .zip(&held)
+            .filter(|(_, h)| !matches!(h, Held::Exported(..)))
+            .map(|(a, _)| a.clone())
+            .collect();
+        d.warning =
+            Some(Warning::CarriedPartly { script: file.clone(), lib: d.lib.clone(), carried: twice, rest });
     }
     false
+}
+
+/// What the carriers hold of one archive an embedding brings.
+enum Held<'a> {
+    /// An exported copy, in this carrier (one before the reference when
+    /// any has one): the one ld can resolve against.
+    Exported(&'a Carrier, &'a crate::provenance::Entry),
+    /// Only hidden copies; this carrier has one.
+    Hidden(&'a Carrier),
+    None,
+}
+
+/// [`carried`] for one `archive` of the embedding of `lib`.
+fn held<'a>(
+    lib: &LibName,
+    archive: &Path,
+    digests: &[(PathBuf, crate::provenance::Digest)],
+    carriers: &'a [Carrier],
+) -> Held<'a> {
+    let Some((_, digest)) = digests.iter().find(|(p, _)| p == archive) else { return Held::None };
+    let file = archive.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let library = crate::provenance::library_name(lib, &file);
+    let same = |e: &crate::provenance::Entry| &e.digest == digest && (e.library == library || e.file == file);
+    let exported = |c: &'a Carrier| c.entries.iter().find(|e| same(e) && !e.hidden).map(|e| (c, e));
+    let before = carriers.iter().filter(|c| !c.after).find_map(exported);
+    if let Some((c, e)) = before.or_else(|| carriers.iter().find_map(exported)) {
+        return Held::Exported(c, e);
+    }
+    match carriers.iter().find(|c| c.entries.iter().any(|e| same(e) && e.hidden)) {
+        Some(c) => Held::Hidden(c),
+        None => Held::None,
+    }
 }
 
 /// How an added dependency links dynamically: `-lNAME` for a runtime
@@ -889,6 +963,7 @@ mod tests {
             hidden,
         };
         let so = PathBuf::from("/l/libbar.so");
+        let digests = [(PathBuf::from("/l/libfoo.a"), digest)];
         let embedded = || {
             Decision::new(
                 LibName::Name("foo".into()),
@@ -921,12 +996,12 @@ mod tests {
         for (entries, dynamic, reason, warned) in cases {
             let mut d = embedded();
             let carriers = vec![Carrier { so: so.clone(), entries: entries.clone(), after: false }];
-            assert_eq!(carried(&mut d, "foo", &digest, &carriers), dynamic, "{entries:?}");
+            assert_eq!(carried(&mut d, &digests, &carriers), dynamic, "{entries:?}");
             assert_eq!(d.outcome == Outcome::Keep, dynamic, "{entries:?}");
             // After the reference, ld would pull the archive in there: dropped.
             let mut d2 = embedded();
             let after = vec![Carrier { so: so.clone(), entries: entries.clone(), after: true }];
-            carried(&mut d2, "foo", &digest, &after);
+            carried(&mut d2, &digests, &after);
             assert_eq!(d2.outcome == Outcome::Drop, dynamic, "{entries:?}");
             assert_eq!(d.reason, reason, "{entries:?}");
             assert_eq!(
@@ -939,7 +1014,147 @@ mod tests {
         let mut kept = embedded();
         kept.outcome = Outcome::Keep;
         let carriers = [Carrier { so: so.clone(), entries: vec![entry("foo", digest, false)], after: false }];
-        assert!(!carried(&mut kept, "foo", &digest, &carriers));
+        assert!(!carried(&mut kept, &digests, &carriers));
         assert_eq!(kept.reason, Reason::FirstArchive);
+    }
+
+    /// A linker script over two archives (or one), judged archive by
+    /// archive: `libfoo.a` = `GROUP(libfoo_a.a libfoo_b.a)`.
+    #[test]
+    fn carried_scripts_table() {
+        use crate::provenance::{Digest, Entry};
+        let (a, b) = (PathBuf::from("/l/libfoo_a.a"), PathBuf::from("/l/libfoo_b.a"));
+        let (da, db) = (Digest::of_bytes(b"libfoo_a.a"), Digest::of_bytes(b"libfoo_b.a"));
+        let other = Digest::of_bytes(b"another build of libfoo_a.a");
+        let (sa, sc) = (PathBuf::from("/l/liba.so"), PathBuf::from("/l/libc.so"));
+        let entry = |library: &str, file: &str, digest: Digest, hidden: bool| Entry {
+            library: library.into(),
+            file: file.into(),
+            digest,
+            members: vec!["m.o".into()],
+            hidden,
+        };
+        let ea = || entry("foo", "libfoo_a.a", da, false);
+        let eb = || entry("foo", "libfoo_b.a", db, false);
+        let carrier =
+            |so: &PathBuf, after: bool, entries: Vec<Entry>| Carrier { so: so.clone(), entries, after };
+        let by = |list: &[(&str, &PathBuf)]| Reason::CarriedScript {
+            by: list.iter().map(|(f, so)| (f.to_string(), (*so).clone())).collect(),
+        };
+        let partly = |carried: &[(&PathBuf, &PathBuf)], rest: &[&PathBuf]| Warning::CarriedPartly {
+            script: "/l/libfoo.a".into(),
+            lib: LibName::Name("foo".into()),
+            carried: carried.iter().map(|(x, so)| ((*x).clone(), (*so).clone())).collect(),
+            rest: rest.iter().map(|x| (*x).clone()).collect(),
+        };
+        let embed = Outcome::Embed { file: "/l/libfoo.a".into(), archives: vec![a.clone(), b.clone()] };
+        let both = [(a.clone(), da), (b.clone(), db)];
+        let check = |archives: &[&PathBuf],
+                     digests: &[(PathBuf, Digest)],
+                     carriers: Vec<Carrier>,
+                     expected: (Outcome, Reason, Option<Warning>)| {
+            let outcome = Outcome::Embed {
+                file: "/l/libfoo.a".into(),
+                archives: archives.iter().map(|x| (*x).clone()).collect(),
+            };
+            let mut d = Decision::new(
+                LibName::Name("foo".into()),
+                Subject::Ref { site: crate::args::Site::Driver { arg: 0 } },
+                outcome.clone(),
+                Reason::ScriptOverArchives,
+            );
+            let dynamic = carried(&mut d, digests, &carriers);
+            assert_eq!((d.outcome, d.reason, d.warning), expected, "{carriers:?}");
+            assert_eq!(dynamic, expected.0 != outcome, "{carriers:?}");
+        };
+        let kept = |reason| (embed.clone(), reason, None);
+        // Nothing carried.
+        check(&[&a, &b], &both, vec![], kept(Reason::ScriptOverArchives));
+        // Both carried by one library before the reference: as given.
+        check(
+            &[&a, &b],
+            &both,
+            vec![carrier(&sa, false, vec![ea(), eb()])],
+            (Outcome::Keep, by(&[("libfoo_a.a", &sa), ("libfoo_b.a", &sa)]), None),
+        );
+        // ... after it: dropped, or ld pulls the members in at the reference.
+        check(
+            &[&a, &b],
+            &both,
+            vec![carrier(&sa, true, vec![ea(), eb()])],
+            (Outcome::Drop, by(&[("libfoo_a.a", &sa), ("libfoo_b.a", &sa)]), None),
+        );
+        // By two libraries, linked by the archives' own names (another
+        // library name, the same file and digest); one after: dropped.
+        check(
+            &[&a, &b],
+            &both,
+            vec![
+                carrier(&sa, false, vec![entry("foo_a", "libfoo_a.a", da, false)]),
+                carrier(&sc, true, vec![entry("foo_b", "libfoo_b.a", db, false)]),
+            ],
+            (Outcome::Drop, by(&[("libfoo_a.a", &sa), ("libfoo_b.a", &sc)]), None),
+        );
+        // A copy before the reference serves it even when one after does too.
+        check(
+            &[&a, &b],
+            &both,
+            vec![carrier(&sc, true, vec![ea(), eb()]), carrier(&sa, false, vec![ea(), eb()])],
+            (Outcome::Keep, by(&[("libfoo_a.a", &sa), ("libfoo_b.a", &sa)]), None),
+        );
+        // Partly, after the reference: still embedded, and ld pulls
+        // libfoo_a.a in again there.
+        check(
+            &[&a, &b],
+            &both,
+            vec![carrier(&sa, true, vec![ea()])],
+            (embed.clone(), Reason::ScriptOverArchives, Some(partly(&[(&a, &sa)], &[&b]))),
+        );
+        // Partly, before it: ld takes libfoo_a.a's symbols from liba.so and
+        // pulls in only libfoo_b.a. One copy each, nothing to say.
+        check(&[&a, &b], &both, vec![carrier(&sa, false, vec![ea()])], kept(Reason::ScriptOverArchives));
+        // A hidden copy: that archive is embedded again, with a warning.
+        check(
+            &[&a, &b],
+            &both,
+            vec![carrier(&sa, true, vec![entry("foo", "libfoo_a.a", da, true), eb()])],
+            (
+                embed.clone(),
+                Reason::ScriptOverArchives,
+                Some(Warning::CarriedHidden {
+                    archive: a.clone(),
+                    lib: LibName::Name("foo".into()),
+                    so: sa.clone(),
+                }),
+            ),
+        );
+        // Same name, another digest: another build, not carried.
+        check(
+            &[&a, &b],
+            &both,
+            vec![carrier(&sa, true, vec![entry("foo", "libfoo_a.a", other, false), eb()])],
+            (embed.clone(), Reason::ScriptOverArchives, Some(partly(&[(&b, &sa)], &[&a]))),
+        );
+        // Same digest under another library and file name: another library.
+        check(
+            &[&a, &b],
+            &both,
+            vec![carrier(&sa, true, vec![entry("baz", "libbaz.a", da, false), eb()])],
+            (embed.clone(), Reason::ScriptOverArchives, Some(partly(&[(&b, &sa)], &[&a]))),
+        );
+        // An archive whose digest is unknown is carried by none.
+        check(
+            &[&a, &b],
+            &both[1..],
+            vec![carrier(&sa, true, vec![ea(), eb()])],
+            (embed.clone(), Reason::ScriptOverArchives, Some(partly(&[(&b, &sa)], &[&a]))),
+        );
+        // A script over one archive is judged too.
+        check(
+            &[&a],
+            &both[..1],
+            vec![carrier(&sa, false, vec![entry("foo_a", "libfoo_a.a", da, false)])],
+            (Outcome::Keep, by(&[("libfoo_a.a", &sa)]), None),
+        );
     }
 }

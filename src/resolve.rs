@@ -160,10 +160,11 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    /// Issue 13 §3, before the closure check: an embedded archive that a
-    /// shared library the link takes dynamically already embeds (its
-    /// `.note.solink` says so, same digest) is not embedded again
-    /// (`policy::carried`), and what was added for it goes too. The shared
+    /// Issue 13 §3, before the closure check: an embedded archive (or every
+    /// archive of an embedded linker script) that shared libraries the link
+    /// takes dynamically already embed (their `.note.solink` says so, same
+    /// digest) is not embedded again (`policy::carried`), and what was
+    /// added for it goes too. The shared
     /// libraries the link takes: the command's `-l`s that stay dynamic, its
     /// `.so`s named by path, and the dependencies solink added. Notes are
     /// read only when something is embedded, and only of libraries in `-L`
@@ -204,10 +205,10 @@ impl<'a> Resolver<'a> {
             if !matches!(d.subject, Subject::Ref { .. }) {
                 continue;
             }
-            let Outcome::Embed { file, .. } = &d.outcome else { continue };
-            let file_name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let library = crate::provenance::library_name(&d.lib, &file_name);
-            let Some(digest) = self.probe.archive_digest(file) else { continue };
+            let Outcome::Embed { archives, .. } = &d.outcome else { continue };
+            // Each archive it brings: the file itself, or a script's.
+            let digests: Vec<_> =
+                archives.iter().filter_map(|a| Some((a.clone(), self.probe.archive_digest(a)?))).collect();
             let at = ref_position(&d.subject);
             // A dependency added for this very library goes when it does
             // (`drop_added_for`), so it cannot carry it.
@@ -220,7 +221,7 @@ impl<'a> Resolver<'a> {
                     after: *pos > at,
                 })
                 .collect();
-            if policy::carried(d, &library, &digest, &these) {
+            if policy::carried(d, &digests, &these) {
                 gone.push(d.lib.clone());
             }
         }

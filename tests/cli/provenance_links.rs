@@ -208,7 +208,12 @@ fn a_constructor_member_left_out_is_named_and_whole_archive_auto_pulls_it_in() {
 /// `lib/libb.so` from `b.c` (which uses foo) linked by solink with `libs`
 /// after `-Ll -Llib` (plus `extra` solink options); the output.
 fn link_b(dir: &Dir, libs: &[&str], extra: &[&str]) -> std::process::Output {
-    dir.write("b.c", "int foo_get(void);\nint b_get(void) { return foo_get(); }\n");
+    link_b_from(dir, "int foo_get(void);\nint b_get(void) { return foo_get(); }\n", libs, extra)
+}
+
+/// [`link_b`] with `b.c` made of `source`.
+fn link_b_from(dir: &Dir, source: &str, libs: &[&str], extra: &[&str]) -> std::process::Output {
+    dir.write("b.c", source);
     gcc(dir.root(), &["-fPIC", "-c", "b.c", "-o", "b.o"]);
     dir.solink()
         .args(extra)
@@ -333,4 +338,101 @@ fn a_dependency_solink_adds_carries_foo_too() {
     assert!(!b.contains("foo_get") && b.contains("baz_get"), "foo not embedded again, baz embedded: {b}");
     // One copy of foo in the process, and b reaches it through liba.so.
     assert_eq!(run_prog(&dir, &["a", "b"]), "a=1\nb=17\n");
+}
+
+/// `l/libfoo_a.a` (the registry of [`FOO`]), `l/libfoo_b.a` (a member
+/// that registers too and reads the registry: it needs `libfoo_a.a`), and
+/// `l/libfoo.a`, a GNU ld script over both.
+fn foo_script(dir: &Dir) {
+    dir.mkdir("l");
+    dir.write("foo_a.c", FOO);
+    dir.write(
+        "foo_b.c",
+        "extern int foo_count;\n\
+         __attribute__((constructor)) static void foo_b_register(void) { foo_count++; }\n\
+         int foo_b_get(void) { return foo_count * 10; }\n",
+    );
+    gcc(dir.root(), &["-fPIC", "-c", "foo_a.c", "foo_b.c"]);
+    for x in ["a", "b"] {
+        sh(Command::new("ar").current_dir(dir.root()).args([
+            "rcs",
+            &format!("l/libfoo_{x}.a"),
+            &format!("foo_{x}.o"),
+        ]));
+    }
+    let (a, b) = (dir.path("l/libfoo_a.a"), dir.path("l/libfoo_b.a"));
+    dir.write("l/libfoo.a", format!("/* GNU ld script */\nGROUP ( {} {} )\n", a.display(), b.display()));
+}
+
+/// Uses both archives of [`foo_script`]: one copy of each in the process
+/// makes `foo_get() + foo_b_get()` 2 + 20.
+const USES_BOTH: &str = "int foo_get(void);\nint foo_b_get(void);\n";
+
+/// `lib/liba.so` linked by solink from `a.c`, which uses both archives of
+/// [`foo_script`], and `libs` after `-Ll`.
+fn solink_carrier(dir: &Dir, body: &str, libs: &[&str]) {
+    dir.write("a.c", format!("{USES_BOTH}int a_get(void) {{ return {body}; }}\n"));
+    gcc(dir.root(), &["-fPIC", "-c", "a.c", "-o", "a.o"]);
+    dir.mkdir("lib");
+    dir.solink().args(["--", "gcc", "-shared", "-o", "lib/liba.so", "a.o", "-Ll"]).args(libs).ok();
+}
+
+#[test]
+fn a_dependency_that_embeds_every_archive_of_a_script_carries_it_in_either_order() {
+    if !tools() || !require_tool("nm") {
+        return;
+    }
+    for libs in [["-lfoo", "-la"], ["-la", "-lfoo"]] {
+        let dir = Dir::new();
+        foo_script(&dir);
+        solink_carrier(&dir, "foo_get() + foo_b_get()", &["-lfoo"]);
+        let a = defined(&dir.path("lib/liba.so"));
+        assert!(a.contains("foo_get") && a.contains("foo_b_get"), "liba.so embeds both: {a}");
+        let b_c = format!("{USES_BOTH}int b_get(void) {{ return foo_get() + foo_b_get(); }}\n");
+        let out = link_b_from(&dir, &b_c, &libs, &["--explain"]);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{libs:?}: {stderr}");
+        assert!(stderr.contains("liba.so already embeds libfoo_a.a and libfoo_b.a"), "{libs:?}: {stderr}");
+        assert!(stderr.contains(", 0 warnings"), "{libs:?}: {stderr}");
+        let b = defined(&dir.path("lib/libb.so"));
+        assert!(
+            !b.contains("foo_get") && !b.contains("foo_b_get") && !b.contains("foo_count"),
+            "{libs:?}: libb.so embeds the script's archives again: {b}"
+        );
+        // One copy of each: two constructors ran, not four.
+        assert_eq!(run_prog(&dir, &["a", "b"]), "a=22\nb=22\n", "{libs:?}");
+    }
+}
+
+#[test]
+fn a_script_whose_archives_a_later_dependency_carries_in_part_warns_and_strict_refuses() {
+    if !tools() || !require_tool("nm") {
+        return;
+    }
+    let dir = Dir::new();
+    foo_script(&dir);
+    // liba.so embeds libfoo_a.a alone, linked by its own name.
+    solink_carrier(&dir, "foo_get()", &["-lfoo_a"]);
+    let b_c = format!("{USES_BOTH}int b_get(void) {{ return foo_get() + foo_b_get(); }}\n");
+    // liba.so after -lfoo: ld pulls libfoo_a.a in at -lfoo all the same.
+    let out = link_b_from(&dir, &b_c, &["-lfoo", "-la"], &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("already embed: ") && stderr.contains("libfoo_a.a (lib/liba.so)"), "{stderr}");
+    assert!(defined(&dir.path("lib/libb.so")).contains("foo_b_get"), "the rest is still embedded");
+    let strict = link_b_from(&dir, &b_c, &["-lfoo", "-la"], &["--strict"]);
+    assert_eq!(
+        strict.status.code(),
+        Some(2),
+        "--strict refuses: {}",
+        String::from_utf8_lossy(&strict.stderr)
+    );
+    // liba.so first: ld takes libfoo_a.a's symbols from it and pulls only
+    // libfoo_b.a in: one copy of each, nothing to warn about.
+    let out = link_b_from(&dir, &b_c, &["-la", "-lfoo"], &["--strict"]);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success() && !stderr.contains("already embed"), "{stderr}");
+    let b = defined(&dir.path("lib/libb.so"));
+    assert!(b.contains("foo_b_get") && !b.contains("foo_get") && !b.contains("foo_count"), "{b}");
+    assert_eq!(run_prog(&dir, &["a", "b"]), "a=2\nb=22\n");
 }
