@@ -619,6 +619,11 @@ fn link_args(
         }
         args.push(word);
     }
+    // The resolver holds every symbol table the closure check read (libc's
+    // exports among them); freeing them one by one was a tenth of a
+    // relink's instructions, in a process that execs or exits next. `run`
+    // is called once per process.
+    std::mem::forget(resolver);
     Ok((args, decisions, (entries, note_target)))
 }
 

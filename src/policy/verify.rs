@@ -22,23 +22,28 @@ use std::path::{Path, PathBuf};
 
 use crate::closure::{self, Input, Needed};
 use crate::decision::{Decision, Outcome, Reason, Subject, Warning};
+use std::rc::Rc;
+
 use crate::symbols::{ArchiveSyms, Def, Name, ObjectSyms, SharedSyms};
 
 /// The most symbols a reason or warning names; the rest are counted.
 pub const SHOWN_SYMBOLS: usize = 3;
 
-/// One input of the link with its symbol facts, in ld's order.
+/// One input of the link with its symbol facts, in ld's order. The facts
+/// are shared (`Rc`) with the probe's digests of this run: a check runs a
+/// few rounds, and copying libc's exports each round was a fifth of a
+/// relink's instructions (callgrind).
 #[derive(Clone, Debug)]
 pub enum Fact {
-    Object(ObjectSyms),
+    Object(Rc<ObjectSyms>),
     /// An archive by the path the command names it (or its script names
     /// it); `whole` under `--whole-archive`, where every member is linked.
     Archive {
         path: PathBuf,
-        syms: ArchiveSyms,
+        syms: Rc<ArchiveSyms>,
         whole: bool,
     },
-    Shared(SharedSyms, Needed),
+    Shared(Rc<SharedSyms>, Needed),
     GroupStart,
     GroupEnd,
 }
@@ -103,11 +108,11 @@ pub fn summarize(facts: &LinkFacts) -> Summary {
             .inputs
             .iter()
             .map(|f| match f {
-                Fact::Object(o) => Fact::Object(wrapped(o, &facts.wraps)),
+                Fact::Object(o) => Fact::Object(wrapped(o, &facts.wraps).into()),
                 Fact::Archive { path, syms, whole } => {
-                    let mut syms = syms.clone();
+                    let mut syms = ArchiveSyms::clone(syms);
                     syms.members = syms.members.iter().map(|m| wrapped(m, &facts.wraps)).collect();
-                    Fact::Archive { path: path.clone(), syms, whole: *whole }
+                    Fact::Archive { path: path.clone(), syms: syms.into(), whole: *whole }
                 }
                 other => other.clone(),
             })
@@ -412,7 +417,7 @@ mod tests {
             .collect();
         Fact::Archive {
             path: path.into(),
-            syms: ArchiveSyms { index: Some(index), members, thin: false },
+            syms: ArchiveSyms { index: Some(index), members, thin: false }.into(),
             whole: false,
         }
     }
@@ -422,7 +427,7 @@ mod tests {
             exports: exports.iter().map(|e| e.as_bytes().into()).collect(),
             ..SharedSyms::default()
         };
-        Fact::Shared(s, needed)
+        Fact::Shared(s.into(), needed)
     }
 
     fn embedded(name: &str, path: &str) -> Decision {
@@ -447,7 +452,7 @@ mod tests {
 
     #[test]
     fn closure_rules() {
-        let user = || Fact::Object(obj("t.o", &["f"], &["x"]));
+        let user = || Fact::Object(obj("t.o", &["f"], &["x"]).into());
         let libx = |undef: &[&str]| archive("/L/libx.a", vec![obj("x.o", &["x"], undef)]);
         let libc = || shared(&["malloc"], Needed::Always);
         // Everything resolves: no finding.
@@ -464,7 +469,7 @@ mod tests {
         check_facts(vec![user(), libx(&["~__gmon_start__"])], &[], vec![]);
         // Members of two embedded archives find each other in a group.
         let liby = || archive("/L/liby.a", vec![obj("y.o", &["y"], &["x"])]);
-        let usey = || Fact::Object(obj("t.o", &["f"], &["y"]));
+        let usey = || Fact::Object(obj("t.o", &["f"], &["y"]).into());
         check_facts(vec![usey(), Fact::GroupStart, libx(&[]), liby(), Fact::GroupEnd], &[], vec![]);
         // Without the group, x comes too late for y's reference.
         check_facts(
@@ -480,13 +485,13 @@ mod tests {
         );
         // --wrap: a reference to SYM needs __wrap_SYM; __real_SYM needs SYM.
         let wrapx = || archive("/L/libx.a", vec![obj("x.o", &["x", "__wrap_open"], &["__real_open"])]);
-        let useopen = || Fact::Object(obj("t.o", &["f"], &["x", "open"]));
+        let useopen = || Fact::Object(obj("t.o", &["f"], &["x", "open"]).into());
         check_facts(vec![useopen(), wrapx(), shared(&["open"], Needed::Always)], &["open"], vec![]);
         check_facts(vec![useopen(), wrapx()], &["open"], vec![(0, missing("libx.a(x.o)", &["open"]))]);
         // A whole archive is linked whole, wherever it sits.
         let whole = Fact::Archive {
             path: "/L/libx.a".into(),
-            syms: ArchiveSyms { index: None, members: vec![obj("x.o", &["x"], &["z"])], thin: false },
+            syms: ArchiveSyms { index: None, members: vec![obj("x.o", &["x"], &["z"])], thin: false }.into(),
             whole: true,
         };
         check_facts(vec![whole, user()], &[], vec![(0, missing("libx.a(x.o)", &["z"]))]);
@@ -539,7 +544,7 @@ mod tests {
         anon.ctors = true;
         let facts = LinkFacts {
             inputs: vec![
-                Fact::Object(obj("a.o", &[], &["used"])),
+                Fact::Object(obj("a.o", &[], &["used"]).into()),
                 archive("/L/libx.a", vec![obj("used.o", &["used"], &[]), reg, anon]),
             ],
             wraps: vec![],

@@ -11,8 +11,11 @@
 //! solink's LIBSDIR or workspace, which ld never searches), follows linker
 //! scripts (glibc's `libc.so`), and identifies every file by the `fstat`
 //! of the descriptor it opened. The result of the check is cached under a
-//! key holding every input's identity and the command's structure, so a
-//! warm link opens its inputs but reads no symbol table; on a miss,
+//! key holding the command's structure, each archive's and shared
+//! library's identity, and a digest of each object's symbols (all the
+//! check reads of it), so a warm link opens its inputs but reads no symbol
+//! table but its objects', and a relink after an edit that kept an
+//! object's symbols finds its answer; on a miss,
 //! archive digests come from the cache by identity (shared libraries are
 //! read again: decoding libc.so.6's digest costs as much as its `.dynsym`).
 
@@ -227,7 +230,7 @@ enum Entry {
 /// This run's digests, by identity: a check runs a few rounds.
 #[derive(Default)]
 pub struct Memo {
-    digests: HashMap<FileId, Digest>,
+    digests: HashMap<FileId, Fact>,
     system: Option<Vec<PathBuf>>,
     finder: Finder,
 }
@@ -294,7 +297,11 @@ impl Probe<'_> {
                 }
             }
         }
-        let key = summary_key(&entries, &plan.wraps);
+        let mut object_key = |path: &Path, id: FileId| match self.digest(path, id, Kind::Object)? {
+            Fact::Object(o) => Some(object_symbols_key(&o)),
+            _ => None,
+        };
+        let key = summary_key(&entries, &plan.wraps, &mut object_key)?;
         let cacheable =
             !entries.iter().any(|e| matches!(e, Entry::File { kind: Kind::Archive { thin: true }, .. }));
         let store = |cache: &crate::cache::Cache, summary: &Summary| {
@@ -305,7 +312,10 @@ impl Probe<'_> {
         };
         if let (Some(cache), true) = (&self.cache, cacheable) {
             if let Some(summary) = cache.get_lines(&key).and_then(|l| decode(&l)) {
-                store(cache, &summary);
+                // Only the quick key is new: the full entry is as read.
+                if let Some(quick) = &quick {
+                    cache.put_lines(quick, &encode(&summary));
+                }
                 return Some(summary);
             }
         }
@@ -328,29 +338,29 @@ impl Probe<'_> {
                 });
                 continue;
             };
-            let digest = self.digest(path, *id, *kind)?;
-            facts.inputs.push(match digest {
-                Digest::Object(o) => Fact::Object(o),
-                Digest::Archive(a) => Fact::Archive { path: path.clone(), syms: a, whole: *whole },
-                Digest::Shared(s) => Fact::Shared(s, *needed),
-                Digest::Script(_) => return None,
+            facts.inputs.push(match self.digest(path, *id, *kind)? {
+                Fact::Archive { syms, .. } => Fact::Archive { path: path.clone(), syms, whole: *whole },
+                Fact::Shared(s, _) => Fact::Shared(s, *needed),
+                other => other,
             });
         }
         Some(facts)
     }
 
-    /// A file's digest: from this run, else (an archive) from the cache by
-    /// identity, else read. A file that changed since it was identified is
-    /// read but not cached under the old identity.
-    fn digest(&mut self, path: &Path, id: FileId, kind: Kind) -> Option<Digest> {
+    /// A file's digest, as a fact (its place on the line still to be
+    /// set): from this run, else (an archive) from the cache by identity,
+    /// else read. A file that changed since it was identified is read but
+    /// not cached under the old identity. A script is `None`.
+    fn digest(&mut self, path: &Path, id: FileId, kind: Kind) -> Option<Fact> {
         if let Some(d) = self.link.digests.get(&id) {
             return Some(d.clone());
         }
         let archive = matches!(kind, Kind::Archive { thin: false });
         if let (Some(cache), true) = (&self.cache, archive) {
             if let Some(d) = cache.get_digest(&id) {
-                self.link.digests.insert(id, d.clone());
-                return Some(d);
+                let fact = as_fact(d)?;
+                self.link.digests.insert(id, fact.clone());
+                return Some(fact);
             }
         }
         let (read_id, d) = symbols::read(path).ok()?;
@@ -358,9 +368,12 @@ impl Probe<'_> {
             if let (Some(cache), true) = (&self.cache, archive) {
                 cache.put_digest(&id, &d);
             }
-            self.link.digests.insert(id, d.clone());
         }
-        Some(d)
+        let fact = as_fact(d)?;
+        if read_id == id {
+            self.link.digests.insert(id, fact.clone());
+        }
+        Some(fact)
     }
 
     /// Which shared libraries of ld's search dirs define `missing`, and
@@ -534,6 +547,16 @@ impl LdIndex {
     }
 }
 
+/// A digest as a fact, shared; a script is none.
+fn as_fact(d: Digest) -> Option<Fact> {
+    Some(match d {
+        Digest::Object(o) => Fact::Object(o.into()),
+        Digest::Archive(a) => Fact::Archive { path: PathBuf::new(), syms: a.into(), whole: false },
+        Digest::Shared(s) => Fact::Shared(s.into(), Needed::Always),
+        Digest::Script(_) => return None,
+    })
+}
+
 /// Looks files up in dirs: a `stat` each for a few lookups, and once a
 /// dir has had more than [`BUSY`] of them, one listing of it (as
 /// `search.rs` does: a link of a thousand `-l`s over 64 `-L` dirs would
@@ -668,7 +691,16 @@ const FORMAT: &str = "solink-closure 1";
 
 /// The cache key: every file's kind, `--as-needed` state, whole-archive
 /// state, identity and path, the groups and the wraps, in order.
-fn summary_key(entries: &[Entry], wraps: &[Name]) -> String {
+/// The check's full key: the command's structure and each input, an
+/// archive or shared library by its identity, an object by a digest of its
+/// symbol facts (`object_key`), which are all the check reads of it: a
+/// relink after an edit that changed no symbol finds its answer (`None`
+/// when an object cannot be read).
+fn summary_key(
+    entries: &[Entry],
+    wraps: &[Name],
+    object_key: &mut dyn FnMut(&Path, FileId) -> Option<String>,
+) -> Option<String> {
     let mut key = String::from(FORMAT);
     for e in entries {
         match e {
@@ -676,13 +708,17 @@ fn summary_key(entries: &[Entry], wraps: &[Name]) -> String {
             Entry::GroupEnd => key.push_str(" )"),
             Entry::File { path, id, kind, needed, whole } => {
                 let k = match kind {
-                    Kind::Object => 'o',
+                    Kind::Object => 'O',
                     Kind::Archive { .. } => 'a',
                     Kind::Shared => 's',
                 };
                 let n = if *needed == Needed::AsNeeded { '?' } else { '!' };
                 let w = if *whole { 'w' } else { '-' };
-                key.push_str(&format!(" {k}{n}{w}:{}:", id.key()));
+                let what = match kind {
+                    Kind::Object => object_key(path, *id)?,
+                    _ => id.key(),
+                };
+                key.push_str(&format!(" {k}{n}{w}:{what}:"));
                 escape(&mut key, path.as_os_str().as_bytes());
             }
         }
@@ -691,7 +727,32 @@ fn summary_key(entries: &[Entry], wraps: &[Name]) -> String {
         key.push_str(" wrap:");
         escape(&mut key, w);
     }
-    key
+    Some(key)
+}
+
+/// A SHA-256 of everything the closure check reads of an object: its
+/// name, its definitions and references with their kinds, and whether it
+/// has constructors.
+fn object_symbols_key(o: &symbols::ObjectSyms) -> String {
+    use sha2::Digest as _;
+    let mut h = sha2::Sha256::new();
+    let mut add = |bytes: &[u8]| {
+        h.update((bytes.len() as u64).to_le_bytes());
+        h.update(bytes);
+    };
+    add(o.name.as_bytes());
+    add(&(o.defined.len() as u64).to_le_bytes());
+    for (name, def) in &o.defined {
+        add(name);
+        add(&[*def as u8]);
+    }
+    add(&(o.undefined.len() as u64).to_le_bytes());
+    for (name, r) in &o.undefined {
+        add(name);
+        add(&[*r as u8]);
+    }
+    add(&[u8::from(o.ctors)]);
+    crate::provenance::Digest(h.finalize().into()).hex()
 }
 
 fn esc(bytes: &[u8]) -> String {

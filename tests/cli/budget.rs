@@ -101,3 +101,60 @@ fn a_settled_warm_link_replays_its_answer_without_reading_its_inputs() {
     };
     assert!(file_calls(&replayed) < file_calls(&stored), "{replayed:#?}");
 }
+
+/// Builds `calc.o` from `source` with gcc (PIC), in `dir`.
+fn object(dir: &Dir, source: &str) {
+    std::fs::write(dir.path("calc.c"), source).unwrap();
+    crate::util::gcc(dir.root(), &["-fPIC", "-c", "calc.c", "-o", "calc.o"]);
+}
+
+/// The closure check's answer is keyed by what it reads of an object, its
+/// symbols: a relink after an edit that kept them finds the answer and
+/// reads no shared library (no libc), and an edit that changed them gets
+/// the answer a link with no cache gets.
+#[test]
+fn a_relink_after_an_edit_is_keyed_by_the_objects_symbols() {
+    if !require_tool("strace") {
+        return;
+    }
+    let dir = Dir::new();
+    tiny_archive(&dir.path("lib/libtiny.a"));
+    let link = |cache: bool| {
+        let mut cmd = dir.solink().args(["--dry-run", "--cc", "gcc", "--libsdir", "lib", "-shared"]);
+        cmd = cmd.args(["-o", "libcalc.so", "calc.o", "-ltiny"]);
+        if !cache {
+            cmd = cmd.env("SOLINK_NO_CACHE", "1");
+        }
+        cmd.ok()
+    };
+    object(&dir, "int tiny_answer(void);\nint use(void) { return tiny_answer(); }\n");
+    let uses = link(true);
+    assert!(uses.contains("lib/libtiny.a"), "embedded while used: {uses}");
+    // solink opens what it reads with O_NONBLOCK (the loader's own opens,
+    // for a dynamically linked test build, do not): libc.so.6 once to
+    // identify it as an input, and once more only to read its symbols.
+    let libc_opens = || {
+        let log = dir.path("relink.log");
+        dir.command("strace")
+            .args(["-qq", "-e", "trace=openat", "-o"])
+            .arg(&log)
+            .arg(crate::util::SOLINK)
+            .args(["--dry-run", "--cc", "gcc", "--libsdir", "lib", "-shared", "-o", "libcalc.so", "calc.o"])
+            .arg("-ltiny")
+            .ok();
+        let opened = std::fs::read_to_string(&log).unwrap();
+        opened.lines().filter(|l| l.contains("O_NONBLOCK") && l.contains("/libc.so.6\"")).count()
+    };
+    // Another body, the same symbols.
+    object(&dir, "int tiny_answer(void);\nint use(void) { return tiny_answer() + 1; }\n");
+    assert_eq!(libc_opens(), 1, "the check's answer is reused");
+    assert_eq!(link(true), uses);
+    // Another symbol: the check runs again.
+    object(&dir, "int tiny_answer(void);\nint use2(void) { return tiny_answer(); }\n");
+    assert_eq!(libc_opens(), 2, "the check runs again for new symbols");
+    // The reference gone: the archive is unused, and stays as given.
+    object(&dir, "int use(void) { return 1; }\n");
+    let unused = link(true);
+    assert_eq!(unused, link(false), "the warm answer is the answer with no cache");
+    assert!(!unused.contains("lib/libtiny.a"), "{unused}");
+}
