@@ -273,7 +273,13 @@ impl Probe<'_> {
             (Some(crate::archive::Verdict::Objects { thin: false, .. }), Some(id)) => Some(*id),
             _ => None,
         };
-        let quick = quick_key(plan, &dirs, &mut self.link.finder, &known);
+        let (cache, memo) = (self.cache.as_ref(), &mut self.link);
+        let mut object_key =
+            |path: &Path, id: FileId| match digest_in(&mut memo.digests, cache, path, id, Kind::Object)? {
+                Fact::Object(o) => Some(object_symbols_key(&o)),
+                _ => None,
+            };
+        let quick = quick_key(plan, &dirs, &mut memo.finder, &known, &mut object_key);
         if let (Some(cache), Some(key)) = (&self.cache, &quick) {
             if let Some(summary) = cache.get_lines(key).and_then(|l| decode(&l)) {
                 return Some(summary);
@@ -352,28 +358,7 @@ impl Probe<'_> {
     /// else read. A file that changed since it was identified is read but
     /// not cached under the old identity. A script is `None`.
     fn digest(&mut self, path: &Path, id: FileId, kind: Kind) -> Option<Fact> {
-        if let Some(d) = self.link.digests.get(&id) {
-            return Some(d.clone());
-        }
-        let archive = matches!(kind, Kind::Archive { thin: false });
-        if let (Some(cache), true) = (&self.cache, archive) {
-            if let Some(d) = cache.get_digest(&id) {
-                let fact = as_fact(d)?;
-                self.link.digests.insert(id, fact.clone());
-                return Some(fact);
-            }
-        }
-        let (read_id, d) = symbols::read(path).ok()?;
-        if read_id == id {
-            if let (Some(cache), true) = (&self.cache, archive) {
-                cache.put_digest(&id, &d);
-            }
-        }
-        let fact = as_fact(d)?;
-        if read_id == id {
-            self.link.digests.insert(id, fact.clone());
-        }
-        Some(fact)
+        digest_in(&mut self.link.digests, self.cache.as_ref(), path, id, kind)
     }
 
     /// Which shared libraries of ld's search dirs define `missing`, and
@@ -424,28 +409,35 @@ fn quick_key(
     dirs: &[PathBuf],
     finder: &mut Finder,
     known: &dyn Fn(&Path) -> Option<FileId>,
+    object_key: &mut dyn FnMut(&Path, FileId) -> Option<String>,
 ) -> Option<String> {
     let user_dirs = &dirs[..plan.lib_dirs.len().min(dirs.len())];
     let mut key = format!("{FORMAT} quick");
     let mut system = false;
-    let file = |key: &mut String, tag: &str, path: &Path| -> Option<()> {
-        let id = match known(path) {
-            Some(id) => id,
+    let mut file = |key: &mut String, tag: &str, path: &Path| -> Option<()> {
+        let (id, object) = match known(path) {
+            Some(id) => (id, false),
             None => {
                 let (mut f, id) = fsx::open_regular(path).ok()?;
-                let mut head = [0u8; 8];
+                let mut head = [0u8; 18];
                 let n = read_head(&mut f, &mut head)?;
                 // Only whole archives and ELF files: a script names other files.
                 if !(head[..n].starts_with(b"!<arch>\n") || head[..n].starts_with(b"\x7fELF")) {
                     return None;
                 }
-                id
+                (id, n == head.len() && head.starts_with(b"\x7fELF") && is_relocatable(&head))
             }
         };
         key.push(' ');
         key.push_str(tag);
-        key.push(':');
-        id.push_key(key);
+        if object {
+            // As in the full key: an object by its symbols.
+            key.push_str("o:");
+            key.push_str(&object_key(path, id)?);
+        } else {
+            key.push(':');
+            id.push_key(key);
+        }
         key.push(':');
         escape(key, path.as_os_str().as_bytes());
         Some(())
@@ -545,6 +537,36 @@ impl LdIndex {
         let dir = &self.dirs[best.filter(|&b| b < limit)?];
         files.iter().map(|f| dir.join(f)).find(|p| fsx::is_file(p))
     }
+}
+
+/// [`Probe::digest`] with this run's digests and the cache as given.
+fn digest_in(
+    digests: &mut HashMap<FileId, Fact>,
+    cache: Option<&crate::cache::Cache>,
+    path: &Path,
+    id: FileId,
+    kind: Kind,
+) -> Option<Fact> {
+    if let Some(d) = digests.get(&id) {
+        return Some(d.clone());
+    }
+    let archive = matches!(kind, Kind::Archive { thin: false });
+    if let (Some(cache), true) = (cache, archive) {
+        if let Some(d) = cache.get_digest(&id) {
+            let fact = as_fact(d)?;
+            digests.insert(id, fact.clone());
+            return Some(fact);
+        }
+    }
+    let (read_id, d) = symbols::read(path).ok()?;
+    if let (Some(cache), true, true) = (cache, archive, read_id == id) {
+        cache.put_digest(&id, &d);
+    }
+    let fact = as_fact(d)?;
+    if read_id == id {
+        digests.insert(id, fact.clone());
+    }
+    Some(fact)
 }
 
 /// A digest as a fact, shared; a script is none.
@@ -674,6 +696,17 @@ fn expand(
     Some(())
 }
 
+/// Whether an ELF header's first 18 bytes say `ET_REL`, in the file's
+/// byte order: an object, whose symbols stand for it in the keys.
+fn is_relocatable(head: &[u8; 18]) -> bool {
+    let e_type = [head[16], head[17]];
+    match head[5] {
+        1 => u16::from_le_bytes(e_type) == 1,
+        2 => u16::from_be_bytes(e_type) == 1,
+        _ => false,
+    }
+}
+
 fn read_head(file: &mut std::fs::File, buf: &mut [u8]) -> Option<usize> {
     let mut n = 0;
     while n < buf.len() {
@@ -687,7 +720,7 @@ fn read_head(file: &mut std::fs::File, buf: &mut [u8]) -> Option<usize> {
     Some(n)
 }
 
-const FORMAT: &str = "solink-closure 1";
+const FORMAT: &str = "solink-closure 2";
 
 /// The cache key: every file's kind, `--as-needed` state, whole-archive
 /// state, identity and path, the groups and the wraps, in order.

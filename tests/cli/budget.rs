@@ -70,7 +70,11 @@ fn a_warm_link_is_one_exec_and_a_bounded_number_of_file_calls() {
     assert!(processes.is_empty(), "no process but the driver: {processes:?}");
     assert!(!warm.iter().any(|c| c == "getdents64"), "no directory is listed for a small link");
     let file_calls = warm.iter().filter(|c| FILE_CALLS.contains(&c.as_str())).count();
-    assert!(file_calls <= 60, "{file_calls} file-system calls before the exec: {warm:?}");
+    // 60 until the closure check keyed objects by their symbols, which reads
+    // calc.o's (an open, a stat and a map: cheaper than the check they
+    // save after an edit); and a warm run whose inputs have settled stores
+    // its direct-mode entry (an open, a write, a rename).
+    assert!(file_calls <= 68, "{file_calls} file-system calls before the exec: {warm:?}");
 }
 
 /// Direct mode (`src/direct.rs`): once the inputs are older than its
@@ -131,8 +135,9 @@ fn a_relink_after_an_edit_is_keyed_by_the_objects_symbols() {
     let uses = link(true);
     assert!(uses.contains("lib/libtiny.a"), "embedded while used: {uses}");
     // solink opens what it reads with O_NONBLOCK (the loader's own opens,
-    // for a dynamically linked test build, do not): libc.so.6 once to
-    // identify it as an input, and once more only to read its symbols.
+    // for a dynamically linked test build, do not). A reused answer opens
+    // no libc.so.6 (the quick key stands on its directory's identity); a
+    // new one opens it to identify it and again to read its symbols.
     let libc_opens = || {
         let log = dir.path("relink.log");
         dir.command("strace")
@@ -147,7 +152,7 @@ fn a_relink_after_an_edit_is_keyed_by_the_objects_symbols() {
     };
     // Another body, the same symbols.
     object(&dir, "int tiny_answer(void);\nint use(void) { return tiny_answer() + 1; }\n");
-    assert_eq!(libc_opens(), 1, "the check's answer is reused");
+    assert_eq!(libc_opens(), 0, "the check's answer is reused");
     assert_eq!(link(true), uses);
     // Another symbol: the check runs again.
     object(&dir, "int tiny_answer(void);\nint use2(void) { return tiny_answer(); }\n");
