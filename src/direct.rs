@@ -12,12 +12,14 @@
 //!   listing, or the error), and each `realpath` with its result. A hit
 //!   checks them all again; one different answer is a miss, and the link is
 //!   worked out as if there were no entry.
-//! - **Only a quiet answer is stored:** a shared link with no warning, no
-//!   `--explain`, `--print-resolved`, `--depfile` or log file, and a
-//!   provenance note (if any) in the cache. What such a link prints is its
-//!   `--dry-run` line, which the answer holds. A run that asked the driver
-//!   for its directories is not stored either: what that process read is
-//!   not recorded (the next run, with those directories cached, stores).
+//! - **What is stored** is a shared link's answer and the warnings it
+//!   wrote on stderr (replayed before the driver runs; whether stderr is a
+//!   terminal, which colours them, is in the key), when nothing else was
+//!   written: no `--explain`, `--print-resolved`, `--depfile` or log file,
+//!   and a provenance note (if any) in the cache. A link `--strict` refuses
+//!   is never stored. A run that asked the driver for its directories is
+//!   not stored either: what that process read is not recorded (the next
+//!   run, with those directories cached, stores).
 //! - **Nothing too new:** a file whose mtime or ctime is within
 //!   [`SETTLE_NS`] of the run's start could still change within the same
 //!   clock tick without its timestamps changing (as ccache's "too new"
@@ -54,13 +56,21 @@ pub struct Answer {
     /// The provenance note object in the cache, and its size: it must still
     /// be there.
     pub note: Option<(PathBuf, u64)>,
+    /// What the link wrote on stderr (its warnings), written again.
+    pub said: Vec<u8>,
 }
 
 /// The key of a link's answer; `None` when this solink's identity or the
 /// working directory is unknown. The environment is not in it: the
 /// variables the run read are facts of the entry (a build tool's
 /// `MAKEFLAGS` changes from run to run and matters to no link).
-pub fn key(env: &Env, argv: &[OsString], driver_words: &[OsString], args: &[OsString]) -> Option<String> {
+pub fn key(
+    env: &Env,
+    argv: &[OsString],
+    driver_words: &[OsString],
+    args: &[OsString],
+    stderr_terminal: bool,
+) -> Option<String> {
     use sha2::Digest;
     let mut hasher = sha2::Sha256::new();
     let mut add = |bytes: &[u8]| {
@@ -70,6 +80,7 @@ pub fn key(env: &Env, argv: &[OsString], driver_words: &[OsString], args: &[OsSt
     add(FORMAT.as_bytes());
     add(env.self_file?.key().as_bytes());
     add(env.cwd.as_deref()?.as_os_str().as_bytes());
+    add(&[u8::from(stderr_terminal)]);
     for part in [argv, driver_words, args] {
         add(&(part.len() as u64).to_le_bytes());
         for word in part {
@@ -134,6 +145,7 @@ const STAT_IS: u8 = b'i';
 const CANONICAL: u8 = b'c';
 const CANONICAL_NONE: u8 = b'-';
 const VAR: u8 = b'E';
+const SAID: u8 = b'W';
 const VAR_UNSET: u8 = b'e';
 
 /// What an answer was worked out from.
@@ -165,6 +177,10 @@ fn encode<'a>(
         out.push(NOTE);
         put(&mut out, note.as_os_str().as_bytes());
         out.extend_from_slice(&size.to_le_bytes());
+    }
+    if !answer.said.is_empty() {
+        out.push(SAID);
+        put(&mut out, &answer.said);
     }
     for (name, value) in env {
         out.push(if value.is_some() { VAR } else { VAR_UNSET });
@@ -206,7 +222,7 @@ fn encode<'a>(
 /// no driver) is `None`, a miss, never a panic.
 fn decode(bytes: &[u8]) -> Option<(Answer, Facts)> {
     let mut r = Reader(bytes);
-    let mut answer = Answer { driver: PathBuf::new(), args: Vec::new(), note: None };
+    let mut answer = Answer { driver: PathBuf::new(), args: Vec::new(), note: None, said: Vec::new() };
     let mut facts = Facts::default();
     let mut driver = None;
     while let Some(tag) = r.take(1) {
@@ -214,6 +230,7 @@ fn decode(bytes: &[u8]) -> Option<(Answer, Facts)> {
             DRIVER => driver = Some(r.path()?),
             ARG => answer.args.push(OsString::from_vec(r.bytes()?.to_vec())),
             NOTE => answer.note = Some((r.path()?, u64::from_le_bytes(r.array()?))),
+            SAID => answer.said = r.bytes()?.to_vec(),
             STAT_MISSING => {
                 let path = r.path()?;
                 facts.files.push((Ask::Stat, path, Seen::Missing(i32::from_le_bytes(r.array()?))));
@@ -296,6 +313,7 @@ mod tests {
             driver: "/usr/bin/gcc".into(),
             args: vec!["-shared".into(), OsString::from_vec(b"odd \xff\n byte".to_vec()), "".into()],
             note: None,
+            said: b"solink: warning: \x1b[1mtwo\nlines\n".to_vec(),
         }
     }
 
@@ -451,22 +469,23 @@ mod tests {
             e
         };
         let w = |s: &[&str]| s.iter().map(OsString::from).collect::<Vec<_>>();
-        let base = key(&env("/w", "1"), &w(&["solink", "x"]), &w(&["gcc"]), &w(&["x"])).unwrap();
+        let base = key(&env("/w", "1"), &w(&["solink", "x"]), &w(&["gcc"]), &w(&["x"]), false).unwrap();
         let others = [
-            key(&env("/v", "1"), &w(&["solink", "x"]), &w(&["gcc"]), &w(&["x"])),
-            key(&env("/w", "1"), &w(&["solink", "y"]), &w(&["gcc"]), &w(&["x"])),
-            key(&env("/w", "1"), &w(&["solink", "x"]), &w(&["cc"]), &w(&["x"])),
-            key(&env("/w", "1"), &w(&["solink", "x"]), &w(&["gcc", "x"]), &w(&[])),
+            key(&env("/v", "1"), &w(&["solink", "x"]), &w(&["gcc"]), &w(&["x"]), false),
+            key(&env("/w", "1"), &w(&["solink", "y"]), &w(&["gcc"]), &w(&["x"]), false),
+            key(&env("/w", "1"), &w(&["solink", "x"]), &w(&["cc"]), &w(&["x"]), false),
+            key(&env("/w", "1"), &w(&["solink", "x"]), &w(&["gcc"]), &w(&["x"]), true),
+            key(&env("/w", "1"), &w(&["solink", "x"]), &w(&["gcc", "x"]), &w(&[]), false),
         ];
         for k in others {
             assert_ne!(k.unwrap(), base);
         }
-        let same = key(&env("/w", "2"), &w(&["solink", "x"]), &w(&["gcc"]), &w(&["x"]));
+        let same = key(&env("/w", "2"), &w(&["solink", "x"]), &w(&["gcc"]), &w(&["x"]), false);
         assert_eq!(same.unwrap(), base, "the variables read are facts, not key");
         let mut rebuilt = env("/w", "1");
         rebuilt.self_file.as_mut().unwrap().mtime_ns += 1;
-        assert_ne!(key(&rebuilt, &w(&["solink", "x"]), &w(&["gcc"]), &w(&["x"])).unwrap(), base);
-        assert_eq!(key(&Env::new([]), &w(&["solink"]), &w(&["gcc"]), &w(&[])), None);
+        assert_ne!(key(&rebuilt, &w(&["solink", "x"]), &w(&["gcc"]), &w(&["x"]), false).unwrap(), base);
+        assert_eq!(key(&Env::new([]), &w(&["solink"]), &w(&["gcc"]), &w(&[]), false), None);
     }
 
     /// A variable the link read is checked; one it did not read is not.

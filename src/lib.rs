@@ -203,10 +203,14 @@ fn run_configured(
     let direct = direct_key(&options, env, log, &whole, &driver_words, &args);
     match &direct {
         Some((cache, key)) => match direct::lookup(cache, key, |name| env.peek(name)) {
-            Some(answer) if answer.driver == driver_path && options.dry_run => {
-                return print_command(&driver_words, &answer.args)
+            Some(answer) if answer.driver == driver_path => {
+                // Best effort, as `report` is: a closed stderr must not stop the link.
+                let _ = std::io::stderr().lock().write_all(&answer.said);
+                if options.dry_run {
+                    return print_command(&driver_words, &answer.args);
+                }
+                return Ok(driver?.run(&answer.args, env)?);
             }
-            Some(answer) if answer.driver == driver_path => return Ok(driver?.run(&answer.args, env)?),
             _ => {}
         },
         None => drop(fsx::take_recording()),
@@ -235,13 +239,14 @@ fn run_configured(
     if log.wanted() {
         log.link(&explain::json(&cmd, &decisions, &command_line, &about), &command_line);
     }
-    report(&options, &cmd, &decisions, &command_line, &about, env);
-    // What direct mode stores: a quiet shared link's answer.
-    let recording = fsx::take_recording()
-        .filter(|r| !r.conflicted && cmd.is_shared_link() && decisions.iter().all(|d| d.warning.is_none()));
+    let said = report(&options, &cmd, &decisions, &command_line, &about, env);
+    // What direct mode stores: a shared link's answer, with the warnings
+    // it printed.
+    let recording = fsx::take_recording().filter(|r| !r.conflicted && cmd.is_shared_link());
     let store = |args: &[OsString], note: Option<(PathBuf, u64)>| {
         if let (Some((cache, key)), Some(recording)) = (&direct, &recording) {
-            let answer = direct::Answer { driver: driver_path.clone(), args: args.to_vec(), note };
+            let answer =
+                direct::Answer { driver: driver_path.clone(), args: args.to_vec(), note, said: said.clone() };
             direct::store(cache, key, &answer, recording, started_ns);
         }
     };
@@ -280,8 +285,8 @@ fn print_command(driver_words: &[OsString], args: &[OsString]) -> anyhow::Result
 
 /// Direct mode's cache and key for this run (`direct.rs`), when its answer
 /// may be replayed or stored: no option that prints or writes more than the
-/// link (`--explain`, `--print-resolved`, `--depfile`, a log file), and a
-/// cache.
+/// link and its warnings (`--explain`, `--print-resolved`, `--depfile`, a
+/// log file), and a cache.
 fn direct_key(
     options: &Options,
     env: &Env,
@@ -298,8 +303,11 @@ fn direct_key(
     {
         return None;
     }
+    use std::io::IsTerminal;
     let cache = cache::Cache::in_root(&cache_root(options, env)?);
-    Some((cache, direct::key(env, argv, driver_words, args)?))
+    // The warnings' colour depends on it.
+    let terminal = std::io::stderr().is_terminal();
+    Some((cache, direct::key(env, argv, driver_words, args, terminal)?))
 }
 
 /// The provenance note object of a link.
@@ -662,7 +670,8 @@ fn search_notes(options: &Options, cmd: &Command) -> Vec<String> {
 }
 
 /// Explain output (text or JSON) and warnings, on stderr. Best effort: a
-/// closed stderr must not stop the link.
+/// closed stderr must not stop the link. Returns what it wrote without
+/// `--explain` (the warnings), which direct mode replays.
 fn report(
     options: &Options,
     cmd: &Command,
@@ -670,12 +679,12 @@ fn report(
     command: &[OsString],
     about: &explain::About,
     env: &Env,
-) {
+) -> Vec<u8> {
     use std::io::IsTerminal;
     let mut err = std::io::stderr().lock();
     if options.explain && options.json {
         let _ = writeln!(err, "{}", explain::json(cmd, decisions, command, about));
-        return;
+        return Vec::new();
     }
     let prefix = colour::warning_prefix(colour::choice(env, err.is_terminal()));
     if options.explain {
@@ -712,9 +721,12 @@ fn report(
         if cmd.is_shared_link() {
             let _ = writeln!(err, "{}", explain::summary(cmd, decisions));
         }
-        return;
+        return Vec::new();
     }
+    let mut said = Vec::new();
     for warning in decisions.iter().filter_map(|d| d.warning.as_ref()) {
-        let _ = writeln!(err, "{prefix} {}", explain::warning(warning));
+        let _ = writeln!(said, "{prefix} {}", explain::warning(warning));
     }
+    let _ = err.write_all(&said);
+    said
 }

@@ -202,8 +202,8 @@ impl World {
         }
     }
 
-    /// The final command of `--dry-run`, with the cache at `cache` (`None`:
-    /// no cache at all).
+    /// The final command of `--dry-run` and what solink wrote on stderr,
+    /// with the cache at `cache` (`None`: no cache at all).
     fn link(&self, libs: &[usize], cache: Option<&Path>) -> String {
         let root = self.tmp.path();
         let mut cmd = Command::new(SOLINK);
@@ -221,7 +221,8 @@ impl World {
         cmd.args(libs.iter().map(|n| OsString::from(format!("-ln{n}"))));
         let out = cmd.output().unwrap();
         assert!(out.status.success(), "solink failed: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8(out.stdout).unwrap()
+        // The warnings too: direct mode replays them.
+        String::from_utf8(out.stdout).unwrap() + "--- stderr:\n" + &String::from_utf8(out.stderr).unwrap()
     }
 }
 
