@@ -111,9 +111,7 @@ fn shared_object_deps(
     if id.size == 0 {
         return None;
     }
-    // SAFETY: read-only and private; as for archives (archive::inspect_open),
-    // only a truncation by another process while it is mapped could fault.
-    let data = unsafe { memmap2::Mmap::map(&file) }.ok()?;
+    let data = crate::fsx::map(&file).ok()?;
     if let Some(names) = needed(&data) {
         deps.extend(names.iter().filter_map(|n| dep_for_needed(n)));
         return Some(());

@@ -263,7 +263,22 @@ pub fn canonicalize(path: &Path) -> io::Result<std::path::PathBuf> {
 #[allow(clippy::disallowed_methods)]
 pub fn read_dir(path: &Path) -> io::Result<std::fs::ReadDir> {
     metadata(path)?;
-    std::fs::read_dir(path)
+    std::fs::read_dir(path).inspect_err(|_| spoil_recording())
+}
+
+/// Maps a file [`open_regular`] opened, read-only and private. A failure
+/// after the open succeeded (no memory, too many maps) may go away by
+/// itself, and the answer worked out without the file must not be
+/// replayed: it spoils the recording, as a failed read or listing does.
+///
+/// If another process truncates the file while it is mapped, reading past
+/// the new end faults; archives and objects are not rewritten in place by
+/// ar, ld or a compiler (they are replaced), so that is a risk solink
+/// shares with ld itself.
+#[allow(clippy::disallowed_methods)]
+pub fn map(file: &File) -> io::Result<memmap2::Mmap> {
+    // SAFETY: read-only and private; see above on truncation.
+    unsafe { memmap2::Mmap::map(file) }.inspect_err(|_| spoil_recording())
 }
 
 /// Whether `path` is a regular file of `size` bytes, not following a
@@ -295,6 +310,7 @@ pub fn open_regular(path: &Path) -> io::Result<(File, FileId)> {
     Ok((file, FileId::of(&meta)))
 }
 
+#[allow(clippy::disallowed_methods)] // the one open of a file solink reads
 fn open_unrecorded(path: &Path) -> io::Result<(File, Metadata)> {
     let file = OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC).open(path)?;
     let meta = file.metadata()?;
@@ -325,7 +341,8 @@ pub fn read_capped(file: File, size: u64, cap: u64) -> io::Result<Vec<u8>> {
         return Err(too_large(cap));
     }
     let mut data = Vec::with_capacity(size as usize);
-    file.take(cap + 1).read_to_end(&mut data)?;
+    // A read error after the open succeeded may go away by itself (see `map`).
+    file.take(cap + 1).read_to_end(&mut data).inspect_err(|_| spoil_recording())?;
     if data.len() as u64 > cap {
         return Err(too_large(cap));
     }
@@ -379,6 +396,21 @@ mod tests {
         assert_eq!(id.size, 5);
         assert_eq!(read_regular(&file, 5).unwrap(), b"hello");
         assert_eq!(read_regular(&file, 4).unwrap_err().kind(), io::ErrorKind::InvalidData);
+    }
+
+    /// A listing or a map that fails after its path's `stat` succeeded may
+    /// fail for a passing reason: the answer is not to be replayed.
+    #[test]
+    fn a_failure_after_a_stat_spoils_the_recording() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("f");
+        std::fs::write(&file, "x").unwrap();
+        start_recording();
+        assert!(read_dir(dir.path()).is_ok());
+        assert!(!take_recording().unwrap().conflicted);
+        start_recording();
+        assert!(read_dir(&file).is_err(), "a file is no directory");
+        assert!(take_recording().unwrap().conflicted);
     }
 
     #[test]

@@ -19,6 +19,9 @@ use std::io::Write;
 
 #[cfg(not(test))]
 #[no_mangle]
+// The binary is where argv and the environment come in (clippy.toml keeps
+// the library from reading either).
+#[allow(clippy::disallowed_methods)]
 extern "C" fn main(_argc: c_int, _argv: *const *const std::ffi::c_char) -> c_int {
     std::panic::set_hook(Box::new(|info| say(&internal_error(info.payload(), info.location()))));
     guarded(|| {

@@ -569,9 +569,7 @@ pub fn read_note_payloads(path: &Path) -> Result<Vec<Vec<u8>>, ReadError> {
     if id.size == 0 {
         return Err(ReadError::NotElf);
     }
-    // SAFETY: a private read-only mapping of a regular file; a file truncated
-    // under it can fault, as for every mapped archive solink reads.
-    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(ReadError::Io)?;
+    let map = crate::fsx::map(&file).map_err(ReadError::Io)?;
     payloads_in(&map)
 }
 

@@ -150,9 +150,7 @@ pub fn read(path: &Path) -> io::Result<(FileId, Digest)> {
     if id.size == 0 {
         return Err(invalid("an empty file"));
     }
-    // SAFETY: read-only and private; see archive::inspect_open on a file
-    // truncated while mapped (a risk shared with ld).
-    let map = unsafe { memmap2::Mmap::map(&file)? };
+    let map = fsx::map(&file)?;
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
     Ok((id, digest_bytes(&map, &name, dir)?))

@@ -121,11 +121,7 @@ pub fn inspect_open(file: &File, path: &Path) -> std::io::Result<Verdict> {
     if file.metadata()?.len() == 0 {
         return Ok(Verdict::Damaged("an empty file".into()));
     }
-    // SAFETY: the map is read-only and private to this process. If another
-    // process truncates the file while it is mapped, reading past the new
-    // end faults; archives are not rewritten in place by ar or ld (they are
-    // replaced), so that is a risk solink shares with ld itself.
-    let map = unsafe { memmap2::Mmap::map(file)? };
+    let map = crate::fsx::map(file)?;
     let dir = path.parent().unwrap_or(Path::new("."));
     Ok(inspect_bytes(&map, dir))
 }
@@ -208,9 +204,7 @@ fn map_thin_member(path: &Path, size: u64) -> Result<Option<memmap2::Mmap>, Prob
     if size == 0 {
         return Ok(None);
     }
-    // SAFETY: as for the archive itself (see `inspect_open`): read-only,
-    // private, and only a truncation by another process could fault it.
-    let map = unsafe { memmap2::Mmap::map(&file) };
+    let map = crate::fsx::map(&file);
     map.map(Some).map_err(|_| ProblemKind::MissingMember(path.to_path_buf()))
 }
 
