@@ -71,23 +71,18 @@ pub fn key(
     args: &[OsString],
     stderr_terminal: bool,
 ) -> Option<String> {
-    use sha2::Digest;
-    let mut hasher = sha2::Sha256::new();
-    let mut add = |bytes: &[u8]| {
-        hasher.update((bytes.len() as u64).to_le_bytes());
-        hasher.update(bytes);
-    };
-    add(FORMAT.as_bytes());
-    add(env.self_file?.key().as_bytes());
-    add(env.cwd.as_deref()?.as_os_str().as_bytes());
-    add(&[u8::from(stderr_terminal)]);
+    let mut h = crate::provenance::KeyHasher::default();
+    h.add(FORMAT.as_bytes());
+    h.add(env.self_file?.key().as_bytes());
+    h.add(env.cwd.as_deref()?.as_os_str().as_bytes());
+    h.add(&[u8::from(stderr_terminal)]);
     for part in [argv, driver_words, args] {
-        add(&(part.len() as u64).to_le_bytes());
+        h.add(&(part.len() as u64).to_le_bytes());
         for word in part {
-            add(word.as_bytes());
+            h.add(word.as_bytes());
         }
     }
-    Some(crate::provenance::Digest(hasher.finalize().into()).hex())
+    Some(h.hex())
 }
 
 /// The answer stored under `key`, if every fact it was worked out from

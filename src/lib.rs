@@ -640,21 +640,16 @@ fn link_args(
 /// file's identity), so two links with the same key cannot mislead each
 /// other; the same link finds its own pack again.
 fn pack_key(cmd: &Command, options: &Options, env: &Env) -> String {
-    use sha2::Digest;
-    let mut hasher = sha2::Sha256::new();
-    let mut add = |bytes: &[u8]| {
-        hasher.update((bytes.len() as u64).to_le_bytes());
-        hasher.update(bytes);
-    };
-    add(env.cwd.as_deref().unwrap_or(std::path::Path::new("")).as_os_str().as_bytes());
+    let mut h = provenance::KeyHasher::default();
+    h.add(env.cwd.as_deref().unwrap_or(std::path::Path::new("")).as_os_str().as_bytes());
     for dir in &options.libsdir {
-        add(dir.as_os_str().as_bytes());
+        h.add(dir.as_os_str().as_bytes());
     }
-    add(options.workspace.as_deref().unwrap_or(std::path::Path::new("")).as_os_str().as_bytes());
+    h.add(options.workspace.as_deref().unwrap_or(std::path::Path::new("")).as_os_str().as_bytes());
     for token in &cmd.tokens {
-        add(token.as_bytes());
+        h.add(token.as_bytes());
     }
-    provenance::Digest(hasher.finalize().into()).hex()
+    h.hex()
 }
 
 /// The search's notes (directories skipped, and why), for a shared link.

@@ -767,25 +767,20 @@ fn summary_key(
 /// name, its definitions and references with their kinds, and whether it
 /// has constructors.
 fn object_symbols_key(o: &symbols::ObjectSyms) -> String {
-    use sha2::Digest as _;
-    let mut h = sha2::Sha256::new();
-    let mut add = |bytes: &[u8]| {
-        h.update((bytes.len() as u64).to_le_bytes());
-        h.update(bytes);
-    };
-    add(o.name.as_bytes());
-    add(&(o.defined.len() as u64).to_le_bytes());
+    let mut h = crate::provenance::KeyHasher::default();
+    h.add(o.name.as_bytes());
+    h.add(&(o.defined.len() as u64).to_le_bytes());
     for (name, def) in &o.defined {
-        add(name);
-        add(&[*def as u8]);
+        h.add(name);
+        h.add(&[*def as u8]);
     }
-    add(&(o.undefined.len() as u64).to_le_bytes());
+    h.add(&(o.undefined.len() as u64).to_le_bytes());
     for (name, r) in &o.undefined {
-        add(name);
-        add(&[*r as u8]);
+        h.add(name);
+        h.add(&[*r as u8]);
     }
-    add(&[u8::from(o.ctors)]);
-    crate::provenance::Digest(h.finalize().into()).hex()
+    h.add(&[u8::from(o.ctors)]);
+    h.hex()
 }
 
 fn esc(bytes: &[u8]) -> String {

@@ -18,6 +18,15 @@ const FILE_CALLS: &[&str] = &[
     "getdents64",
 ];
 
+/// The seed's example 1 in a new directory: its archive under LIBSDIR
+/// and an object that calls it.
+fn calc_workspace() -> Dir {
+    let dir = Dir::new();
+    tiny_archive(&dir.path("ws/prod/calc/lib/libcalcbase.a"));
+    tiny_user(&dir.path("calc.o"));
+    dir
+}
+
 /// The syscalls solink makes before it becomes the driver (their names).
 fn syscalls_before_exec(dir: &Dir) -> Vec<String> {
     trace_before_exec(dir).iter().map(|line| line.split('(').next().unwrap_or("").to_string()).collect()
@@ -57,9 +66,7 @@ fn a_warm_link_is_one_exec_and_a_bounded_number_of_file_calls() {
     if !require_tool("strace") {
         return;
     }
-    let dir = Dir::new();
-    tiny_archive(&dir.path("ws/prod/calc/lib/libcalcbase.a"));
-    tiny_user(&dir.path("calc.o"));
+    let dir = calc_workspace();
     let cold = syscalls_before_exec(&dir);
     assert!(cold.iter().any(|c| c.starts_with("clone") || c == "vfork"), "the cold run asks gcc: {cold:?}");
     let warm = syscalls_before_exec(&dir);
@@ -86,9 +93,7 @@ fn a_settled_warm_link_replays_its_answer_without_reading_its_inputs() {
     if !require_tool("strace") {
         return;
     }
-    let dir = Dir::new();
-    tiny_archive(&dir.path("ws/prod/calc/lib/libcalcbase.a"));
-    tiny_user(&dir.path("calc.o"));
+    let dir = calc_workspace();
     syscalls_before_exec(&dir);
     std::thread::sleep(std::time::Duration::from_millis(110));
     let stored = trace_before_exec(&dir);

@@ -223,6 +223,14 @@ fn link_b_from(dir: &Dir, source: &str, libs: &[&str], extra: &[&str]) -> std::p
 }
 
 /// The symbols `path` defines, as `nm` lists them.
+/// The stderr of a link that must have succeeded (`what` says which, in
+/// the failure message).
+fn linked(out: &std::process::Output, what: &str) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{what}: {stderr}");
+    stderr
+}
+
 fn defined(path: &Path) -> String {
     sh(Command::new("nm").arg("--defined-only").arg(path))
 }
@@ -238,8 +246,7 @@ fn a_dependency_that_embeds_foo_exported_carries_it_in_either_order() {
         solink_lib(&dir, "a", &[]);
         assert!(defined(&dir.path("lib/liba.so")).contains("foo_get"), "liba.so embeds foo");
         let out = link_b(&dir, &libs, &["--explain"]);
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert!(out.status.success(), "{libs:?}: {stderr}");
+        let stderr = linked(&out, &format!("{libs:?}"));
         assert!(
             stderr.contains(
                 "liba.so already embeds libfoo.a (same digest); linking it again would give this process two copies"
@@ -265,8 +272,7 @@ fn a_dependency_that_embeds_foo_hidden_is_embedded_again_with_a_warning() {
     foo_archive(&dir);
     solink_lib(&dir, "a", &["--hide=foo"]);
     let out = link_b(&dir, &["-lfoo", "-la"], &[]);
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.status.success(), "{stderr}");
+    let stderr = linked(&out, "");
     assert!(stderr.contains("liba.so already embeds") && stderr.contains("hidden"), "{stderr}");
     assert!(defined(&dir.path("lib/libb.so")).contains("foo_get"), "libb.so embeds its own copy");
     let strict = link_b(&dir, &["-lfoo", "-la"], &["--strict"]);
@@ -330,8 +336,7 @@ fn a_dependency_solink_adds_carries_foo_too() {
             "-lbaz",
         ])
         .output();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.status.success(), "{stderr}");
+    let stderr = linked(&out, "");
     assert!(stderr.contains("liba.so already embeds libfoo.a"), "{stderr}");
     assert!(stderr.contains("-la (dependency of -lbaz, from l/pkgconfig/baz.pc): dynamic -la"), "{stderr}");
     let b = defined(&dir.path("lib/libb.so"));
@@ -390,8 +395,7 @@ fn a_dependency_that_embeds_every_archive_of_a_script_carries_it_in_either_order
         assert!(a.contains("foo_get") && a.contains("foo_b_get"), "liba.so embeds both: {a}");
         let b_c = format!("{USES_BOTH}int b_get(void) {{ return foo_get() + foo_b_get(); }}\n");
         let out = link_b_from(&dir, &b_c, &libs, &["--explain"]);
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert!(out.status.success(), "{libs:?}: {stderr}");
+        let stderr = linked(&out, &format!("{libs:?}"));
         assert!(stderr.contains("liba.so already embeds libfoo_a.a and libfoo_b.a"), "{libs:?}: {stderr}");
         assert!(stderr.contains(", 0 warnings"), "{libs:?}: {stderr}");
         let b = defined(&dir.path("lib/libb.so"));
@@ -416,8 +420,7 @@ fn a_script_whose_archives_a_later_dependency_carries_in_part_warns_and_strict_r
     let b_c = format!("{USES_BOTH}int b_get(void) {{ return foo_get() + foo_b_get(); }}\n");
     // liba.so after -lfoo: ld pulls libfoo_a.a in at -lfoo all the same.
     let out = link_b_from(&dir, &b_c, &["-lfoo", "-la"], &[]);
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.status.success(), "{stderr}");
+    let stderr = linked(&out, "");
     assert!(stderr.contains("already embed: ") && stderr.contains("libfoo_a.a (lib/liba.so)"), "{stderr}");
     assert!(defined(&dir.path("lib/libb.so")).contains("foo_b_get"), "the rest is still embedded");
     let strict = link_b_from(&dir, &b_c, &["-lfoo", "-la"], &["--strict"]);
