@@ -198,9 +198,12 @@ fn run_configured(
     // must run: `--dry-run` and `--print-resolved` work without it.
     let driver = Driver::find(&driver_words, env);
     let driver_path = driver.as_ref().map(|d| d.path.clone()).unwrap_or_default();
-    // Direct mode: the whole answer from one entry, when every file it was
-    // worked out from is as it was; else everything it asks is recorded.
-    let direct = direct_key(&options, env, log, &whole, &driver_words, &args);
+    let cmd = args::classify_as(args.clone(), syntax)?;
+    // Direct mode, for a shared link (anything else goes to the driver with
+    // no search and no cache): the whole answer from one entry, when every
+    // file it was worked out from is as it was; else everything it asks is
+    // recorded.
+    let direct = direct_key(&options, &cmd, env, log, &whole, (&driver_words, &args));
     match &direct {
         Some((cache, key)) => match direct::lookup(cache, key, |name| env.peek(name)) {
             Some(answer) if answer.driver == driver_path => {
@@ -215,7 +218,6 @@ fn run_configured(
         },
         None => drop(fsx::take_recording()),
     }
-    let cmd = args::classify_as(args.clone(), syntax)?;
     let (mut final_args, decisions, entries) = if cmd.is_shared_link() {
         link_args(&options, &cmd, (&driver_words[0], driver.as_ref().ok()), env)?
     } else {
@@ -284,18 +286,19 @@ fn print_command(driver_words: &[OsString], args: &[OsString]) -> anyhow::Result
 }
 
 /// Direct mode's cache and key for this run (`direct.rs`), when its answer
-/// may be replayed or stored: no option that prints or writes more than the
-/// link and its warnings (`--explain`, `--print-resolved`, `--depfile`, a
-/// log file), and a cache.
+/// may be replayed or stored: a shared link, no option that prints or
+/// writes more than the link and its warnings (`--explain`,
+/// `--print-resolved`, `--depfile`, a log file), and a cache.
 fn direct_key(
     options: &Options,
+    cmd: &Command,
     env: &Env,
     log: &logfile::Log,
     argv: &[OsString],
-    driver_words: &[OsString],
-    args: &[OsString],
+    (driver_words, args): (&[OsString], &[OsString]),
 ) -> Option<(cache::Cache, String)> {
-    if options.explain
+    if !cmd.is_shared_link()
+        || options.explain
         || options.print_resolved
         || options.depfile.is_some()
         || options.no_cache

@@ -168,3 +168,24 @@ fn a_relink_after_an_edit_is_keyed_by_the_objects_symbols() {
     assert_eq!(unused, link(false), "the warm answer is the answer with no cache");
     assert!(!unused.contains("lib/libtiny.a"), "{unused}");
 }
+
+/// A command that is no shared link goes to the driver with no search and
+/// no cache: not even direct mode's entry is looked for.
+#[test]
+fn a_compile_opens_no_cache_entry() {
+    if !require_tool("strace") {
+        return;
+    }
+    let dir = Dir::new();
+    std::fs::write(dir.path("calc.c"), "int use(void) { return 1; }\n").unwrap();
+    let log = dir.path("compile.log");
+    dir.command("strace")
+        .args(["-qq", "-f", "-e", "trace=openat", "-o"])
+        .arg(&log)
+        .arg(SOLINK)
+        .args(["--cc", "gcc", "-c", "calc.c", "-o", "calc.o"])
+        .ok();
+    let opened = std::fs::read_to_string(&log).unwrap();
+    assert!(opened.contains("calc.c"), "the compile ran: {opened}");
+    assert!(!opened.contains("/blob-"), "a cache entry was looked for: {opened}");
+}
