@@ -66,7 +66,7 @@ fn resolve(bencher: Bencher, &(libs, dirs, archives): &(usize, usize, usize)) {
     let cmd = solink::args::classify(argv).unwrap();
     let run = || {
         let search = SearchPath::new(&[], &cmd.lib_dirs, None, None);
-        let cache = solink::cache::Cache::new(Some(&cache_dir), None);
+        let cache = solink::store::Store::open(&cache_dir).ok();
         Resolver::new(search, Policy::default(), X86_64, cache).resolve(&cmd)
     };
     run(); // warms the cache
@@ -92,7 +92,7 @@ fn inspect_100mb_cold(bencher: Bencher) {
 #[divan::bench]
 fn inspect_cached(bencher: Bencher) {
     let path = big_archive();
-    let cache = solink::cache::Cache::new(Some(&root().join("verdicts")), None).unwrap();
+    let cache = solink::store::Store::open(&root().join("verdicts")).unwrap();
     let (_, id) = solink::fsx::open_regular(path).unwrap();
     cache.put(&id, &solink::archive::inspect(path).unwrap());
     // A warm lookup is an open and an fstat of the archive, then the entry.

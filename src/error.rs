@@ -62,7 +62,7 @@ pub enum Error {
     /// `--clear-cache` could not remove the cache.
     CacheClear {
         path: PathBuf,
-        source: io::Error,
+        why: crate::store::Distrust,
     },
     /// `--audit` was given a file that does not exist or is not ELF.
     Audit {
@@ -157,9 +157,12 @@ impl fmt::Display for Error {
                 f,
                 "there is no cache directory: set SOLINK_CACHE_DIR (or --cache-dir), XDG_CACHE_HOME or HOME"
             ),
-            Error::CacheClear { path, source } => {
-                write!(f, "cannot clear the cache at {}: {source}; remove it by hand", shown(path))
-            }
+            Error::CacheClear { path, why } => write!(
+                f,
+                "not clearing the cache at {}: it {why}, so what is in it may not be solink's; \
+                 make it yours and private (chmod go-w) first",
+                shown(path)
+            ),
             Error::Audit { path, problem } => write!(
                 f,
                 "cannot audit {}: {problem}; name an executable or a shared object",

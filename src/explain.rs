@@ -66,6 +66,14 @@ const FIX_PIC: &str =
     "Rebuild it with -fPIC (CMake: POSITION_INDEPENDENT_CODE ON; autotools: --with-pic) to embed it.";
 
 /// A warning in words, without the `solink:` prefix.
+/// Why this run links with no cache: its directory fails the trust check.
+pub fn cache_not_used(path: &std::path::Path, why: &crate::store::Distrust) -> String {
+    format!(
+        "cache {} {why}; not used (make it yours and private: chmod go-w, or choose another with --cache-dir)",
+        crate::text::shown(path)
+    )
+}
+
 pub fn warning(w: &Warning) -> String {
     match w {
         Warning::Unreadable { archive, lib, what } => format!(

@@ -281,13 +281,6 @@ pub fn map(file: &File) -> io::Result<memmap2::Mmap> {
     unsafe { memmap2::Mmap::map(file) }.inspect_err(|_| spoil_recording())
 }
 
-/// Whether `path` is a regular file of `size` bytes, not following a
-/// symlink: for solink's own content-addressed files, never recorded.
-#[allow(clippy::disallowed_methods)]
-pub fn is_own_file(path: &Path, size: u64) -> bool {
-    std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == size)
-}
-
 /// The error for a path that exists but is not a regular file.
 pub fn not_regular() -> io::Error {
     io::Error::new(io::ErrorKind::InvalidInput, "not a regular file")

@@ -10,7 +10,6 @@
 pub mod archive;
 pub mod args;
 pub(crate) mod audit;
-pub mod cache;
 pub(crate) mod cli;
 pub mod closure;
 pub(crate) mod colour;
@@ -18,7 +17,6 @@ pub(crate) mod config;
 pub(crate) mod decision;
 pub(crate) mod depfile;
 pub(crate) mod deps;
-pub(crate) mod direct;
 mod error;
 pub(crate) mod exec;
 pub(crate) mod explain;
@@ -32,6 +30,7 @@ pub mod provenance;
 pub mod resolve;
 pub mod rewrite;
 pub mod search;
+pub mod store;
 pub mod symbols;
 pub(crate) mod sysdirs;
 pub mod text;
@@ -159,7 +158,7 @@ fn run_configured(
     // recorded, for direct mode (stopped when it is not used).
     fsx::start_recording();
     exec::check_depth(env)?;
-    let started_ns = direct::now_ns();
+    let started_ns = store::direct::now_ns();
     let whole = argv.clone();
     let mut argv = argv.into_iter();
     let program = argv.next().unwrap_or_default();
@@ -203,9 +202,10 @@ fn run_configured(
     // no search and no cache): the whole answer from one entry, when every
     // file it was worked out from is as it was; else everything it asks is
     // recorded.
-    let direct = direct_key(&options, &cmd, env, log, &whole, (&driver_words, &args));
+    let store = if cmd.is_shared_link() { open_store(&options, env) } else { None };
+    let direct = direct_key(&options, &cmd, store.as_ref(), log, &whole, (&driver_words, &args), env);
     match &direct {
-        Some((cache, key)) => match direct::lookup(cache, key, |name| env.peek(name)) {
+        Some((cache, key)) => match store::direct::lookup(cache, key, |name| env.peek(name)) {
             Some(answer) if answer.driver == driver_path => {
                 // Best effort, as `report` is: a closed stderr must not stop the link.
                 let _ = std::io::stderr().lock().write_all(&answer.said);
@@ -219,7 +219,7 @@ fn run_configured(
         None => drop(fsx::take_recording()),
     }
     let (mut final_args, decisions, entries) = if cmd.is_shared_link() {
-        link_args(&options, &cmd, (&driver_words[0], driver.as_ref().ok()), env)?
+        link_args(&options, &cmd, (&driver_words[0], driver.as_ref().ok()), store.as_ref(), env)?
     } else {
         (args, Vec::new(), (Vec::new(), None))
     };
@@ -245,28 +245,32 @@ fn run_configured(
     // What direct mode stores: a shared link's answer, with the warnings
     // it printed.
     let recording = fsx::take_recording().filter(|r| !r.conflicted && cmd.is_shared_link());
-    let store = |args: &[OsString], note: Option<(PathBuf, u64)>| {
+    let keep_answer = |args: &[OsString], note: Option<(PathBuf, u64)>| {
         if let (Some((cache, key)), Some(recording)) = (&direct, &recording) {
-            let answer =
-                direct::Answer { driver: driver_path.clone(), args: args.to_vec(), note, said: said.clone() };
-            direct::store(cache, key, &answer, recording, started_ns);
+            let answer = store::direct::Answer {
+                driver: driver_path.clone(),
+                args: args.to_vec(),
+                note,
+                said: said.clone(),
+            };
+            store::direct::store(cache, key, &answer, recording, started_ns);
         }
     };
     if options.dry_run {
-        store(&final_args, None);
+        keep_answer(&final_args, None);
         return print_command(&driver_words, &final_args);
     }
     // After the dry run and the printed command: the note object's path
     // lies in the cache (or is temporary), and a command shown to a person
     // or compared across directories must not depend on where that is;
     // `--explain` names it on a line of its own.
-    let keep = match add_note(&options, &entries, &mut final_args, env) {
+    let keep = match add_note(&options, &entries, &mut final_args, store.as_ref(), env) {
         Note::Absent => {
-            store(&final_args, None);
+            keep_answer(&final_args, None);
             None
         }
         Note::Cached(path, size) => {
-            store(&final_args, Some((path, size)));
+            keep_answer(&final_args, Some((path, size)));
             None
         }
         Note::Temporary(path) => Some(path),
@@ -292,25 +296,25 @@ fn print_command(driver_words: &[OsString], args: &[OsString]) -> anyhow::Result
 fn direct_key(
     options: &Options,
     cmd: &Command,
-    env: &Env,
+    store: Option<&store::Store>,
     log: &logfile::Log,
     argv: &[OsString],
     (driver_words, args): (&[OsString], &[OsString]),
-) -> Option<(cache::Cache, String)> {
+    env: &Env,
+) -> Option<(store::Store, String)> {
     if !cmd.is_shared_link()
         || options.explain
         || options.print_resolved
         || options.depfile.is_some()
-        || options.no_cache
         || log.wanted()
     {
         return None;
     }
     use std::io::IsTerminal;
-    let cache = cache::Cache::in_root(&cache_root(options, env)?);
+    let cache = store?.clone();
     // The warnings' colour depends on it.
     let terminal = std::io::stderr().is_terminal();
-    Some((cache, direct::key(env, argv, driver_words, args, terminal)?))
+    Some((cache, store::direct::key(env, argv, driver_words, args, terminal)?))
 }
 
 /// The provenance note object of a link.
@@ -338,38 +342,28 @@ fn add_note(
     options: &Options,
     (entries, target): &(Vec<provenance::Entry>, Option<provenance::Target>),
     args: &mut Vec<OsString>,
+    store: Option<&store::Store>,
     env: &Env,
 ) -> Note {
     let Some(target) = target else { return Note::Absent };
     if entries.is_empty() || options.print_resolved {
         return Note::Absent;
     }
-    let mut err = std::io::stderr().lock();
-    let bytes = match provenance::note_object(entries, *target) {
-        Ok(b) => b,
+    let tmpdir = env
+        .get("TMPDIR")
+        .filter(|d| fsx::is_dir(std::path::Path::new(d)))
+        .map(PathBuf::from)
+        .unwrap_or("/tmp".into());
+    let placed = provenance::note_object(entries, *target)
+        .map_err(|e| e.to_string())
+        .and_then(|bytes| store::note::place(store, &bytes, &tmpdir).map_err(|e| e.to_string()));
+    let (path, note) = match placed {
+        Ok(store::note::Placed::Stored(path, size)) => (path.clone(), Note::Cached(path, size)),
+        Ok(store::note::Placed::Temporary(path)) => (path.to_path_buf(), Note::Temporary(path)),
         Err(e) => {
-            let _ = writeln!(err, "solink: warning: no provenance note in the output: {e}");
+            let _ =
+                writeln!(std::io::stderr().lock(), "solink: warning: no provenance note in the output: {e}");
             return Note::Failed;
-        }
-    };
-    let stored = if options.no_cache { None } else { cache_root(options, env) }
-        .and_then(|root| provenance::store(&root, &bytes).ok());
-    let (path, note) = match stored {
-        Some(path) => (path.clone(), Note::Cached(path, bytes.len() as u64)),
-        None => {
-            let dir = env
-                .get("TMPDIR")
-                .filter(|d| fsx::is_dir(std::path::Path::new(d)))
-                .map(PathBuf::from)
-                .unwrap_or("/tmp".into());
-            let made = tempfile::Builder::new().prefix("solink-note-").suffix(".o").tempfile_in(dir);
-            match made.and_then(|mut f| f.write_all(&bytes).map(|()| f.into_temp_path())) {
-                Ok(p) => (p.to_path_buf(), Note::Temporary(p)),
-                Err(e) => {
-                    let _ = writeln!(err, "solink: warning: no provenance note in the output: {e}");
-                    return Note::Failed;
-                }
-            }
         }
     };
     args.push(path.into_os_string());
@@ -447,7 +441,28 @@ fn pass_through(
 /// Where the cache lives for these options and this environment.
 fn cache_root(options: &Options, env: &Env) -> Option<PathBuf> {
     let path = |name| env.get(name).map(std::path::Path::new);
-    cache::root(options.cache_dir.as_deref(), path("XDG_CACHE_HOME"), path("HOME"))
+    store::root(options.cache_dir.as_deref(), path("XDG_CACHE_HOME"), path("HOME"))
+}
+
+/// This run's cache, opened once and checked; `None` with `--no-cache`,
+/// with nowhere to put it, or when it fails the trust check (then after
+/// one warning: the link goes on without it).
+fn open_store(options: &Options, env: &Env) -> Option<store::Store> {
+    if options.no_cache {
+        return None;
+    }
+    match store::Store::open(&cache_root(options, env)?) {
+        Ok(store) => Some(store),
+        Err(store::NoStore::Distrusted(path, why)) => {
+            let prefix = colour::warning_prefix(colour::choice(
+                env,
+                std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            ));
+            let _ = writeln!(std::io::stderr().lock(), "{prefix} {}", explain::cache_not_used(&path, &why));
+            None
+        }
+        Err(store::NoStore::Unavailable) => None,
+    }
 }
 
 /// `--clear-cache`, `--show-cache`, `--show-config` and `--audit`.
@@ -471,12 +486,15 @@ fn manage(what: cli::Manage, options: &Options, env: &Env, config: &config::Conf
     let text = match what {
         cli::Manage::ClearCache => {
             let root = root()?;
-            cache::clear(&root).map_err(|source| Error::CacheClear { path: root.clone(), source })?;
+            store::clear(&root).map_err(|e| match e {
+                store::NoStore::Distrusted(path, why) => Error::CacheClear { path, why },
+                store::NoStore::Unavailable => Error::NoCacheDir,
+            })?;
             format!("cleared the cache at {}\n", root.display())
         }
         cli::Manage::ShowCache => {
             let root = root()?;
-            let (entries, bytes) = cache::usage(&root);
+            let (entries, bytes) = store::usage(&root);
             format!("cache directory: {}\nentries: {entries}\nsize: {bytes} bytes\n", root.display())
         }
         cli::Manage::ShowConfig => unreachable!("handled above"),
@@ -540,6 +558,7 @@ fn link_args(
     options: &Options,
     cmd: &Command,
     (driver_name, driver): (&OsStr, Option<&Driver>),
+    cache: Option<&store::Store>,
     env: &Env,
 ) -> Result<LinkArgs, Error> {
     if let Some(option) = &cmd.missing_value {
@@ -548,12 +567,10 @@ fn link_args(
     if let Some(path) = cmd.direct_archives.iter().find(|p| !fsx::exists(p)) {
         return Err(Error::ArchiveNotFound { path: path.clone() });
     }
-    let cache =
-        if options.no_cache { None } else { cache_root(options, env).map(|r| cache::Cache::in_root(&r)) };
     let system = match driver {
         _ if options.no_system_dirs => None,
         Some(driver) => {
-            Some(SystemDirs::of_driver(driver, cmd.syntax, &cmd.target_flags, env, cache.clone()))
+            Some(SystemDirs::of_driver(driver, cmd.syntax, &cmd.target_flags, env, cache.cloned()))
         }
         None => Some(SystemDirs::listed(search::fallback_system_dirs())),
     };
@@ -568,7 +585,7 @@ fn link_args(
         archive_first: options.archive_first,
     };
     let target = archive::target::link_target(cmd);
-    let mut resolver = resolve::Resolver::new(search, policy, target, cache);
+    let mut resolver = resolve::Resolver::new(search, policy, target, cache.cloned());
     resolver.probe.use_pack(pack_key(cmd, options, env));
     let mut decisions = resolver.resolve(cmd);
     let mut shape = rewrite::Shape {
@@ -605,15 +622,8 @@ fn link_args(
     // check there is nothing true to record.
     let entries = match resolver.summary() {
         Some(summary) => {
-            let cache = if options.no_cache {
-                None
-            } else {
-                cache_root(options, env).map(|r| cache::Cache::in_root(&r))
-            };
-            provenance::link_entries(&decisions, summary, &shape.hide, cache.as_ref(), |p| {
-                resolver.file_id(p)
-            })
-            .unwrap_or_default()
+            provenance::link_entries(&decisions, summary, &shape.hide, cache, |p| resolver.file_id(p))
+                .unwrap_or_default()
         }
         None => Vec::new(),
     };
@@ -643,7 +653,7 @@ fn link_args(
 /// file's identity), so two links with the same key cannot mislead each
 /// other; the same link finds its own pack again.
 fn pack_key(cmd: &Command, options: &Options, env: &Env) -> String {
-    let mut h = provenance::KeyHasher::default();
+    let mut h = store::KeyHasher::default();
     h.add(env.cwd.as_deref().unwrap_or(std::path::Path::new("")).as_os_str().as_bytes());
     for dir in &options.libsdir {
         h.add(dir.as_os_str().as_bytes());

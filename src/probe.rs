@@ -23,12 +23,12 @@ use std::path::{Path, PathBuf};
 
 use crate::archive::{self, script, ElfId, Verdict};
 use crate::args::LibName;
-use crate::cache::Cache;
 use crate::decision::{Flag, Note};
 use crate::deps::{self, Dep};
 use crate::pkgconfig;
 use crate::policy;
 use crate::search::{Found, Reach, SearchPath, Stage};
+use crate::store::Store;
 
 /// What the file system says about one library that was searched for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,7 +86,7 @@ pub struct DynFacts {
 pub struct Probe<'a> {
     search: SearchPath<'a>,
     target: ElfId,
-    cache: Option<Cache>,
+    cache: Option<Store>,
     /// Keyed by the path's bytes: `Path`'s own hash walks components, which
     /// was 8% of a 10,000-archive link, and every path here is spelled by
     /// the same walk.
@@ -110,7 +110,7 @@ impl<'a> Probe<'a> {
     pub fn new(
         search: SearchPath<'a>,
         target: ElfId,
-        cache: Option<Cache>,
+        cache: Option<Store>,
         pkg_config: pkgconfig::Config,
     ) -> Probe<'a> {
         Probe {
@@ -377,7 +377,7 @@ struct Pack {
 impl Pack {
     /// The packed verdict of `path`, by the identity a `stat` gives now
     /// (`stat`, when the search has just taken it).
-    fn lookup(&mut self, cache: &Cache, path: &Path, stat: Option<FileId>) -> Option<(FileId, Verdict)> {
+    fn lookup(&mut self, cache: &Store, path: &Path, stat: Option<FileId>) -> Option<(FileId, Verdict)> {
         let key = self.key.as_ref()?;
         let loaded = self.loaded.get_or_insert_with(|| cache.get_pack(key));
         if loaded.is_empty() {
@@ -396,13 +396,13 @@ impl Pack {
 
     /// A verdict judged (or read from its own entry) this run.
     fn record(&mut self, id: FileId, verdict: &Verdict) {
-        if self.key.is_some() && crate::cache::keeps(verdict) && self.seen.insert(id) {
+        if self.key.is_some() && crate::store::keeps(verdict) && self.seen.insert(id) {
             self.used.push((id, verdict.clone()));
             self.changed = true;
         }
     }
 
-    fn store(&mut self, cache: &Cache) {
+    fn store(&mut self, cache: &Store) {
         if let (Some(key), true) = (&self.key, self.changed) {
             cache.put_pack(key, &self.used);
             self.changed = false;
@@ -418,7 +418,7 @@ impl Pack {
 fn verdict_of(
     verdicts: &mut HashMap<OsString, Verdict>,
     ids: &mut HashMap<OsString, FileId>,
-    cache: Option<&Cache>,
+    cache: Option<&Store>,
     pack: &mut Pack,
     path: &Path,
     stat: Option<FileId>,

@@ -16,8 +16,8 @@
 //! reproducible across runs and directories.
 
 use std::fmt;
-use std::io::{self, Read, Write};
-use std::path::{Path, PathBuf};
+use std::io::{self, Read};
+use std::path::Path;
 
 use object::elf;
 use object::read::elf::{FileHeader, NoteIterator, ProgramHeader, SectionHeader};
@@ -67,7 +67,7 @@ impl Digest {
     /// [`Digest::of_file`], kept in the verdict cache by the file's
     /// identity (the `fstat` of the descriptor read), so a warm link
     /// hashes nothing.
-    pub fn of_file_cached(path: &Path, cache: Option<&crate::cache::Cache>) -> io::Result<Digest> {
+    pub fn of_file_cached(path: &Path, cache: Option<&crate::store::Store>) -> io::Result<Digest> {
         Digest::of_file_known(path, None, cache)
     }
 
@@ -78,7 +78,7 @@ impl Digest {
     pub fn of_file_known(
         path: &Path,
         known: Option<crate::fsx::FileId>,
-        cache: Option<&crate::cache::Cache>,
+        cache: Option<&crate::store::Store>,
     ) -> io::Result<Digest> {
         let lookup = |id: &crate::fsx::FileId| {
             let hex = cache?.get_lines(&format!("sha256 {}", id.key()))?.first().cloned()?;
@@ -134,27 +134,6 @@ impl Digest {
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
-
-/// A SHA-256 over byte strings, each prefixed with its length, so no two
-/// different sequences of parts hash alike: the keys solink's cache
-/// entries are found by (a link's verdict pack, direct mode's answer, an
-/// object's symbols in the closure check's keys).
-#[derive(Default)]
-pub struct KeyHasher(sha2::Sha256);
-
-impl KeyHasher {
-    pub fn add(&mut self, bytes: &[u8]) {
-        use sha2::Digest as _;
-        self.0.update((bytes.len() as u64).to_le_bytes());
-        self.0.update(bytes);
-    }
-
-    /// The digest, in lower-case hex.
-    pub fn hex(self) -> String {
-        use sha2::Digest as _;
-        Digest(self.0.finalize().into()).hex()
-    }
-}
 
 impl fmt::Debug for Digest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -526,34 +505,6 @@ fn property_note(pr_type: u32, target: Target) -> Vec<u8> {
     out
 }
 
-/// Stores a note object content-addressed: `ROOT/notes/DIGEST.o`, where
-/// DIGEST is the SHA-256 of `bytes`. Written to a temporary file in the
-/// same directory and renamed into place, so a concurrent link never reads
-/// half of one; an entry already there with the right bytes is kept, so a
-/// path handed to an exec'd driver stays valid and nothing needs cleaning
-/// up afterwards.
-pub fn store(cache_root: &Path, bytes: &[u8]) -> io::Result<PathBuf> {
-    let dir = cache_root.join("notes");
-    let path = dir.join(format!("{}.o", Digest::of_bytes(bytes).hex()));
-    // One `stat`, not a read: the name is the digest of the bytes and an
-    // entry only ever appears whole (by rename), so a regular file of the
-    // right size under that name is the object (a warm link's budget of
-    // file calls is tests/cli/budget.rs's).
-    #[allow(clippy::disallowed_methods)] // solink's own output, no input of the link
-    if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64) {
-        return Ok(path);
-    }
-    std::fs::create_dir_all(&dir)?;
-    let mut tmp = tempfile::Builder::new().prefix(".note-").tempfile_in(&dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_data()?;
-    // Readable by whoever can read the cache directory: the driver may run
-    // as another user only through sudo, but a shared cache is read by all.
-    std::fs::set_permissions(tmp.path(), std::os::unix::fs::PermissionsExt::from_mode(0o644))?;
-    tmp.persist(&path).map_err(|e| e.error)?;
-    Ok(path)
-}
-
 /// The largest file [`read_notes`] maps (a debug build of a big library
 /// can be gigabytes; notes sit near its start, but the mapping is cheap).
 const MAX_FILE: u64 = 16 << 30;
@@ -655,7 +606,7 @@ pub fn link_entries(
     decisions: &[crate::decision::Decision],
     summary: &crate::policy::verify::Summary,
     hide: &crate::rewrite::Select,
-    cache: Option<&crate::cache::Cache>,
+    cache: Option<&crate::store::Store>,
     id_of: impl Fn(&Path) -> Option<crate::fsx::FileId>,
 ) -> io::Result<Vec<Entry>> {
     use crate::args::LibName;
@@ -910,21 +861,6 @@ mod tests {
         assert_eq!(Target::of_object(&obj), Some(riscv), "e_flags are kept: ld compares them on RISC-V");
         let odd = ElfId { class64: true, machine: 0x4242 };
         assert!(matches!(note_object(&[], Target::of_id(odd)), Err(BuildError::Machine(_))));
-    }
-
-    #[test]
-    fn store_is_content_addressed_and_idempotent() {
-        let dir = tempfile::tempdir().unwrap();
-        let bytes = note_object(&[entry("foo", false)], Target::of_id(X86_64)).unwrap();
-        let a = store(dir.path(), &bytes).unwrap();
-        assert_eq!(a, dir.path().join("notes").join(format!("{}.o", Digest::of_bytes(&bytes).hex())));
-        assert_eq!(std::fs::read(&a).unwrap(), bytes);
-        // A damaged entry under the right name is replaced.
-        std::fs::write(&a, b"torn").unwrap();
-        assert_eq!(store(dir.path(), &bytes).unwrap(), a);
-        assert_eq!(std::fs::read(&a).unwrap(), bytes);
-        let names: Vec<_> = std::fs::read_dir(dir.path().join("notes")).unwrap().flatten().collect();
-        assert_eq!(names.len(), 1, "no temporary file is left behind");
     }
 
     #[test]

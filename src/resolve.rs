@@ -11,13 +11,13 @@ use std::path::{Path, PathBuf};
 
 use crate::archive::ElfId;
 use crate::args::{Command, LibName, LibRef, LinkerForm, Site};
-use crate::cache::Cache;
 use crate::deps::complete::{complete, Placed};
 use crate::policy::verify::{self, Finding};
 use crate::policy::{self, Place, Search};
 use crate::probe::{link, Probe};
 use crate::rewrite::{self, Shape};
 use crate::search::SearchPath;
+use crate::store::Store;
 use crate::symbols::Name;
 
 pub use crate::decision::{Decision, Note, Outcome, Reason, ScriptProblem, Subject, Unreadable, Warning};
@@ -37,7 +37,7 @@ pub struct Resolver<'a> {
 }
 
 impl<'a> Resolver<'a> {
-    pub fn new(search: SearchPath<'a>, policy: Policy, target: ElfId, cache: Option<Cache>) -> Resolver<'a> {
+    pub fn new(search: SearchPath<'a>, policy: Policy, target: ElfId, cache: Option<Store>) -> Resolver<'a> {
         let probe = Probe::new(search, target, cache, policy.pkg_config.clone());
         Resolver { probe, policy, summary: None }
     }

@@ -24,8 +24,8 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use crate::args::Syntax;
-use crate::cache::Cache;
 use crate::exec::Driver;
+use crate::store::Store;
 use crate::{search, Env};
 
 /// The environment variables that change gcc's (and clang's) library path.
@@ -38,7 +38,7 @@ pub struct SystemDirs<'a> {
 
 enum Source<'a> {
     /// Asked of the driver (or taken from the cache under its key).
-    Driver { driver: &'a Driver, syntax: Syntax, flags: &'a [OsString], env: &'a Env, cache: Option<Cache> },
+    Driver { driver: &'a Driver, syntax: Syntax, flags: &'a [OsString], env: &'a Env, cache: Option<Store> },
     /// A list known up front: the built-in list when there is no driver,
     /// or a test's.
     Listed(Vec<PathBuf>),
@@ -51,7 +51,7 @@ impl<'a> SystemDirs<'a> {
         syntax: Syntax,
         flags: &'a [OsString],
         env: &'a Env,
-        cache: Option<Cache>,
+        cache: Option<Store>,
     ) -> SystemDirs<'a> {
         SystemDirs { source: Source::Driver { driver, syntax, flags, env, cache } }
     }
@@ -81,7 +81,7 @@ fn ask_or_cached(
     syntax: Syntax,
     flags: &[OsString],
     env: &Env,
-    cache: Option<&Cache>,
+    cache: Option<&Store>,
 ) -> Vec<PathBuf> {
     let question = match syntax {
         Syntax::Gcc => "-print-search-dirs",

@@ -310,7 +310,7 @@ impl Probe<'_> {
         let key = summary_key(&entries, &plan.wraps, &mut object_key)?;
         let cacheable =
             !entries.iter().any(|e| matches!(e, Entry::File { kind: Kind::Archive { thin: true }, .. }));
-        let store = |cache: &crate::cache::Cache, summary: &Summary| {
+        let store = |cache: &crate::store::Store, summary: &Summary| {
             cache.put_lines(&key, &encode(summary));
             if let Some(quick) = &quick {
                 cache.put_lines(quick, &encode(summary));
@@ -542,7 +542,7 @@ impl LdIndex {
 /// [`Probe::digest`] with this run's digests and the cache as given.
 fn digest_in(
     digests: &mut HashMap<FileId, Fact>,
-    cache: Option<&crate::cache::Cache>,
+    cache: Option<&crate::store::Store>,
     path: &Path,
     id: FileId,
     kind: Kind,
@@ -767,7 +767,7 @@ fn summary_key(
 /// name, its definitions and references with their kinds, and whether it
 /// has constructors.
 fn object_symbols_key(o: &symbols::ObjectSyms) -> String {
-    let mut h = crate::provenance::KeyHasher::default();
+    let mut h = crate::store::KeyHasher::default();
     h.add(o.name.as_bytes());
     h.add(&(o.defined.len() as u64).to_le_bytes());
     for (name, def) in &o.defined {

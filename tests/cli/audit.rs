@@ -56,12 +56,14 @@ fn stack(dir: &Dir, libs: &[(&str, bool)]) -> PathBuf {
 }
 
 /// The note object for `libfoo.a` in this directory, built for the target
-/// of `object`, stored content-addressed under `cache/`.
+/// of `object`, written beside it.
 fn note_for(dir: &Dir, object: &str, hidden: bool) -> PathBuf {
     let entry = Entry::for_archive("foo", &dir.path("libfoo.a"), vec!["foo.o".into()], hidden).unwrap();
     let target = Target::of_object(&fs::read(dir.path(object)).unwrap()).unwrap();
     let bytes = provenance::note_object(&[entry], target).unwrap();
-    provenance::store(&dir.path("cache"), &bytes).unwrap()
+    let path = dir.path(&format!("note-{}.o", u8::from(hidden)));
+    fs::write(&path, bytes).unwrap();
+    path
 }
 
 fn audit(dir: &Dir, args: &[&str]) -> (Option<i32>, String, String) {
@@ -129,12 +131,7 @@ fn two_builds_in_different_directories_are_identical() {
     let (one, two) = (Dir::new(), Dir::new());
     stack(&one, &[("a", false)]);
     stack(&two, &[("a", false)]);
-    let notes: Vec<Vec<u8>> = [&one, &two]
-        .iter()
-        .map(|d| {
-            fs::read(fs::read_dir(d.path("cache/notes")).unwrap().next().unwrap().unwrap().path()).unwrap()
-        })
-        .collect();
+    let notes: Vec<Vec<u8>> = [&one, &two].iter().map(|d| fs::read(d.path("note-0.o")).unwrap()).collect();
     assert_eq!(notes[0], notes[1], "the note object has no path or time in it");
     assert_eq!(
         fs::read(one.path("lib/liba.so")).unwrap(),

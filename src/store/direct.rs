@@ -31,7 +31,7 @@ use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 
-use crate::cache::Cache;
+use super::Store;
 use crate::fsx::{self, Ask, FileId, Recording, Seen};
 use crate::Env;
 
@@ -71,7 +71,7 @@ pub fn key(
     args: &[OsString],
     stderr_terminal: bool,
 ) -> Option<String> {
-    let mut h = crate::provenance::KeyHasher::default();
+    let mut h = crate::store::KeyHasher::default();
     h.add(FORMAT.as_bytes());
     h.add(env.self_file?.key().as_bytes());
     h.add(env.cwd.as_deref()?.as_os_str().as_bytes());
@@ -88,8 +88,8 @@ pub fn key(
 /// The answer stored under `key`, if every fact it was worked out from
 /// still holds: each variable it read (`var`: this run's value) and each
 /// question it asked of the file system.
-pub fn lookup<'e>(cache: &Cache, key: &str, var: impl Fn(&str) -> Option<&'e OsStr>) -> Option<Answer> {
-    let bytes = cache.get_bytes(&entry_name(key), crate::cache::MAX_PACK)?;
+pub fn lookup<'e>(cache: &Store, key: &str, var: impl Fn(&str) -> Option<&'e OsStr>) -> Option<Answer> {
+    let bytes = cache.get_bytes(&entry_name(key), super::MAX_PACK)?;
     let (answer, facts) = decode(&bytes)?;
     let same_env =
         facts.env.iter().all(|(name, value)| name.to_str().is_some_and(|n| var(n) == value.as_deref()));
@@ -97,7 +97,7 @@ pub fn lookup<'e>(cache: &Cache, key: &str, var: impl Fn(&str) -> Option<&'e OsS
         return None;
     }
     if let Some((note, size)) = &answer.note {
-        if !fsx::is_own_file(note, *size) {
+        if !cache.holds_note(note, *size) {
             return None;
         }
     }
@@ -107,12 +107,12 @@ pub fn lookup<'e>(cache: &Cache, key: &str, var: impl Fn(&str) -> Option<&'e OsS
 /// Stores `answer` under `key` with the facts of `recording`, unless the
 /// recording saw a path change under it or a timestamp too new to trust
 /// (`started_ns`: the run's start, in nanoseconds since the epoch).
-pub fn store(cache: &Cache, key: &str, answer: &Answer, recording: &Recording, started_ns: i128) {
+pub fn store(cache: &Store, key: &str, answer: &Answer, recording: &Recording, started_ns: i128) {
     if recording.conflicted || recording.facts().any(|(_, _, seen)| too_new(seen, started_ns)) {
         return;
     }
     let bytes = encode(answer, &recording.env, recording.facts());
-    if (bytes.len() as u64) < crate::cache::MAX_PACK {
+    if (bytes.len() as u64) < super::MAX_PACK {
         cache.put_bytes(&entry_name(key), &bytes);
     }
 }
@@ -371,7 +371,7 @@ mod tests {
             let _ = fsx::read_dir(&d.join("lib"));
             let _ = fsx::canonicalize(&d.join("lib"));
         };
-        let cache = Cache::in_root(&d.join("cache"));
+        let cache = Store::open(&d.join("cache")).unwrap();
         let store_now = || store(&cache, "k", &answer(), &recorded(work), LATER);
         store_now();
         assert_eq!(lookup(&cache, "k", no_env), Some(answer()));
@@ -406,16 +406,23 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_note_is_a_miss() {
+    fn a_missing_or_swapped_note_is_a_miss() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = Cache::in_root(dir.path());
-        let note = dir.path().join("note.o");
-        std::fs::write(&note, "1234").unwrap();
+        let cache = Store::open(dir.path()).unwrap();
+        let note = cache.note(b"1234").unwrap();
         let mut a = answer();
         a.note = Some((note.clone(), 4));
         store(&cache, "k", &a, &recorded(|| ()), LATER);
-        assert_eq!(lookup(&cache, "k", no_env), Some(a));
+        assert_eq!(lookup(&cache, "k", no_env), Some(a.clone()));
+        std::fs::write(&note, "1235").unwrap();
+        assert_eq!(lookup(&cache, "k", no_env), None, "the same size, other bytes");
         std::fs::remove_file(&note).unwrap();
+        assert_eq!(lookup(&cache, "k", no_env), None);
+        // A note outside the store, whatever its bytes.
+        let outside = dir.path().join(note.file_name().unwrap());
+        std::fs::write(&outside, "1234").unwrap();
+        a.note = Some((outside, 4));
+        store(&cache, "k", &a, &recorded(|| ()), LATER);
         assert_eq!(lookup(&cache, "k", no_env), None);
     }
 
@@ -423,7 +430,7 @@ mod tests {
     fn a_conflicted_or_too_new_recording_is_not_stored() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
-        let cache = Cache::in_root(&d.join("cache"));
+        let cache = Store::open(&d.join("cache")).unwrap();
         std::fs::write(d.join("f"), "x").unwrap();
         let fresh = recorded(|| {
             fsx::is_file(&d.join("f"));
@@ -487,7 +494,7 @@ mod tests {
     #[test]
     fn a_hit_needs_every_variable_read_to_be_the_same() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = Cache::in_root(dir.path());
+        let cache = Store::open(dir.path()).unwrap();
         let env = Env::new([("PKG_CONFIG_PATH".into(), "/a".into()), ("MAKEFLAGS".into(), "-j2".into())]);
         let rec = recorded(|| {
             env.get("PKG_CONFIG_PATH");

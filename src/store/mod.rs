@@ -1,39 +1,87 @@
-//! A cache of archive verdicts, keyed by (device, inode, size, mtime).
+//! The cache's one owner: where it lives, who may have made it, its
+//! layout, its entries' codecs and its keys. Nothing else in solink names
+//! a path inside the cache directory or spells an entry's name; the probe,
+//! the system dirs, direct mode and the provenance note ask typed questions
+//! of a [`Store`] and hand it their inputs.
 //!
-//! Each entry is one small file under `$XDG_CACHE_HOME/solink/v1-VERSION`
-//! (or `~/.cache/solink/v1-VERSION`), written to a temporary file in the same directory
-//! and renamed into place, so concurrent links (`make -j`) never see half an
-//! entry. An entry ends with a checksum of its bytes; a torn or garbage
-//! entry is ignored and recomputed. A directory that is missing and cannot
-//! be made, or is read-only, turns the cache off. Correctness never depends
-//! on it: a miss only costs a scan.
+//! - **Any directory can be the root** (`--cache-dir ~/.cache`, a project
+//!   dir), with other files in it. Everything solink makes lives in one
+//!   directory per solink version, `solink-v2-VERSION`, marked as solink's
+//!   own by a `CACHEDIR.TAG` (the Cache Directory Tagging convention).
+//!   Removing another version's directory, and `--clear-cache`, touch only
+//!   a directory whose name and tag are solink's, and inside it only names
+//!   solink makes; a directory left holding anything else is left.
+//! - **A trust boundary** ([`dir`]): the root and the version directory are
+//!   used only when owned by the effective user and writable by nobody
+//!   else; otherwise the link goes on with no cache, after one warning.
+//! - **Every entry is checked**: a checksum, and the name or key it was
+//!   stored under, so a torn, garbage or misfiled entry is a miss. Entries
+//!   are read through the checked directory's descriptor, never following
+//!   a link, and written whole or not at all.
+//! - **Correctness never depends on it**: a miss only costs a scan. Every
+//!   key holds every input of the answer it stores (the keys' owners say
+//!   how), and an answer whose inputs cannot all be named is checked again
+//!   by its recorded facts on every hit ([`Store::checked_lines`]).
 // The cache's own files are no input of a link: nothing here is recorded
 // for direct mode (clippy.toml).
 #![allow(clippy::disallowed_methods)]
 
+pub mod dir;
+pub(crate) mod direct;
+mod key;
+pub(crate) mod note;
+
 use std::collections::HashMap;
-use std::fs;
-use std::io::Write;
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use crate::archive::pic::ElfId;
 use crate::archive::{Finding, Problem, ProblemKind, Verdict};
 use crate::fsx::FileId;
 use crate::symbols::{self, Digest};
 
+pub use dir::Distrust;
+pub use key::KeyHasher;
+
 const FORMAT: &str = "solink-verdict 1";
 
 /// No entry is larger than this; anything bigger is not one of ours.
 const MAX_ENTRY: u64 = 1 << 20;
 
-#[derive(Clone, Debug)]
-pub struct Cache {
-    dir: PathBuf,
-}
-
 /// This version's directory inside the cache root. Verdicts depend on
 /// solink's rules, so each version keeps its own, and removes the others'.
-const VERSION_DIR: &str = concat!("v1-", env!("CARGO_PKG_VERSION"));
+const VERSION_DIR: &str = concat!("solink-v2-", env!("CARGO_PKG_VERSION"));
+
+/// What every directory solink makes starts with.
+const DIR_PREFIX: &str = "solink-v";
+
+/// The mark of a directory solink made (bford.info/cachedir): backup
+/// tools skip it, and solink removes no directory without it.
+const TAG_NAME: &str = "CACHEDIR.TAG";
+const TAG: &[u8] = b"Signature: 8a477f597d28d172789f06886806bc55\n\
+# This file is a cache directory tag created by solink.\n\
+# For information about cache directory tags see https://bford.info/cachedir/\n";
+
+/// Whether `name` is one solink gives the files of its directory: an
+/// entry (`v-`, `sym-`, `blob-`), a note object, a temporary file, or the
+/// tag. Nothing else is ever removed.
+fn is_own_name(name: &OsStr) -> bool {
+    let b = name.as_bytes();
+    let tail = |prefix: &[u8]| b.strip_prefix(prefix).filter(|t| !t.is_empty());
+    let hex = |t: &[u8]| t.iter().all(|c| c.is_ascii_hexdigit() || *c == b'-');
+    b == TAG_NAME.as_bytes()
+        || tail(dir::TMP_PREFIX.as_bytes()).is_some_and(hex)
+        || [&b"v-"[..], b"sym-", b"blob-"].iter().any(|p| tail(p).is_some_and(hex))
+        || tail(b"note-").and_then(|t| t.strip_suffix(b".o")).is_some_and(hex)
+}
+
+/// The cache of this version of solink, open and checked.
+#[derive(Clone, Debug)]
+pub struct Store {
+    dir: Rc<dir::Dir>,
+}
 
 /// Where solink's cache lives, as ccache finds its own: the directory given
 /// (`--cache-dir`, `SOLINK_CACHE_DIR`), else `XDG_CACHE_HOME/solink`, else
@@ -47,52 +95,122 @@ pub fn root(explicit: Option<&Path>, xdg_cache_home: Option<&Path>, home: Option
     }
 }
 
-/// Removes everything solink keeps under `root` (every version's entries).
-/// A root that does not exist is already clear.
-pub fn clear(root: &Path) -> std::io::Result<()> {
-    match fs::remove_dir_all(root) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        other => other,
+/// Why there is no cache for this run.
+#[derive(Debug)]
+pub enum NoStore {
+    /// The root or solink's directory in it fails the trust check: the
+    /// run warns once and links with no cache.
+    Distrusted(PathBuf, Distrust),
+    /// It cannot be made or opened (a read-only or missing place): no cache,
+    /// quietly, as before.
+    Unavailable,
+}
+
+/// The root, opened and checked; made (private) when it is missing.
+fn open_root(root: &Path, create: bool) -> Result<dir::Dir, NoStore> {
+    let mut opened = dir::Dir::open_root(root);
+    if create && matches!(&opened, dir::Opened::Absent(e) if e.kind() == std::io::ErrorKind::NotFound) {
+        if dir::Dir::create_root(root).is_err() {
+            return Err(NoStore::Unavailable);
+        }
+        opened = dir::Dir::open_root(root);
+    }
+    match opened {
+        dir::Opened::Trusted(d) => Ok(d),
+        dir::Opened::Distrusted(why) => Err(NoStore::Distrusted(root.to_path_buf(), why)),
+        dir::Opened::Absent(_) => Err(NoStore::Unavailable),
     }
 }
 
-/// The number of entries under `root` and their total size in bytes.
+/// Whether `root`'s directory `name` is one solink made: the name, a
+/// trusted directory (not a symlink), and solink's tag in it.
+fn own_dir(root: &dir::Dir, name: &OsStr) -> Option<dir::Dir> {
+    let name = name.to_str().filter(|n| n.starts_with(DIR_PREFIX))?;
+    let dir::Opened::Trusted(d) = root.open_sub(name) else { return None };
+    (d.read(TAG_NAME, 4096).ok()? == TAG).then_some(d)
+}
+
+/// Removes what solink made in its directory `name` of `root`: each of its
+/// own names, then the tag, then the directory if that left it empty.
+fn remove_own_dir(root: &dir::Dir, name: &OsStr) -> bool {
+    let Some(d) = own_dir(root, name) else { return false };
+    for entry in d.names() {
+        let regular = d.stat(&entry).is_ok_and(|st| {
+            rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::RegularFile
+        });
+        if is_own_name(&entry) && entry != TAG_NAME && regular {
+            let _ = d.remove_file(&entry);
+        }
+    }
+    let _ = d.remove_file(OsStr::new(TAG_NAME));
+    let _ = root.remove_dir(name.to_str().unwrap_or_default());
+    true
+}
+
+/// Removes every directory solink made under `root` (every version's).
+/// A root that does not exist is already clear; one that fails the trust
+/// check is refused, since what is in it may not be solink's.
+pub fn clear(root: &Path) -> Result<u64, NoStore> {
+    let r = match open_root(root, false) {
+        Err(NoStore::Unavailable) => return Ok(0),
+        other => other?,
+    };
+    Ok(r.names().iter().filter(|n| remove_own_dir(&r, n)).count() as u64)
+}
+
+/// The number of entries solink made under `root` and their total size.
 pub fn usage(root: &Path) -> (u64, u64) {
-    let mut entries = 0;
-    let mut bytes = 0;
-    for version in fs::read_dir(root).into_iter().flatten().flatten() {
-        for entry in fs::read_dir(version.path()).into_iter().flatten().flatten() {
-            if let Ok(m) = entry.metadata() {
-                if m.is_file() {
-                    entries += 1;
-                    bytes += m.len();
-                }
+    let Ok(r) = open_root(root, false) else { return (0, 0) };
+    let (mut entries, mut bytes) = (0, 0);
+    for name in r.names() {
+        let Some(d) = own_dir(&r, &name) else { continue };
+        for entry in d.names().into_iter().filter(|e| is_own_name(e) && e != TAG_NAME) {
+            if let Ok(st) = d.stat(&entry) {
+                entries += 1;
+                bytes += st.st_size as u64;
             }
         }
     }
     (entries, bytes)
 }
 
-impl Cache {
-    /// The cache under `XDG_CACHE_HOME`, else `HOME/.cache`.
-    pub fn new(xdg_cache_home: Option<&Path>, home: Option<&Path>) -> Option<Cache> {
-        root(None, xdg_cache_home, home).map(|r| Cache::in_root(&r))
-    }
-
-    /// The cache of this version of solink under `root`.
-    pub fn in_root(root: &Path) -> Cache {
-        Cache { dir: root.join(VERSION_DIR) }
+impl Store {
+    /// The cache of this version of solink under `root`, made when it is
+    /// missing, if it passes the trust check.
+    pub fn open(root: &Path) -> Result<Store, NoStore> {
+        let r = open_root(root, true)?;
+        let mut opened = r.open_sub(VERSION_DIR);
+        if matches!(&opened, dir::Opened::Absent(e) if e.kind() == std::io::ErrorKind::NotFound) {
+            if r.make_sub(VERSION_DIR).is_err() {
+                return Err(NoStore::Unavailable);
+            }
+            opened = r.open_sub(VERSION_DIR);
+            if let dir::Opened::Trusted(d) = &opened {
+                if d.write(TAG_NAME, TAG).is_err() {
+                    return Err(NoStore::Unavailable);
+                }
+                // Done once, when this version's directory is made: the
+                // others' entries can never be read by this version.
+                for name in r.names().iter().filter(|n| n.as_bytes() != VERSION_DIR.as_bytes()) {
+                    remove_own_dir(&r, name);
+                }
+            }
+        }
+        match opened {
+            dir::Opened::Trusted(d) => Ok(Store { dir: Rc::new(d) }),
+            dir::Opened::Distrusted(why) => Err(NoStore::Distrusted(root.join(VERSION_DIR), why)),
+            dir::Opened::Absent(_) => Err(NoStore::Unavailable),
+        }
     }
 
     /// The verdict stored for the file version `id`, if whole.
     pub fn get(&self, id: &FileId) -> Option<Verdict> {
-        decode(&self.read(&id.key(), MAX_ENTRY)?)
+        decode(&self.read(&verdict_name(id), MAX_ENTRY)?)
     }
 
-    /// A cache entry's text. Entries are opened as hostile files: a FIFO
-    /// or a huge file planted in the cache directory is a miss, not a hang.
+    /// A cache entry's text.
     fn read(&self, name: &str, cap: u64) -> Option<String> {
-        String::from_utf8(crate::fsx::read_own(&self.dir.join(name), cap).ok()?).ok()
+        String::from_utf8(self.dir.read(name, cap).ok()?).ok()
     }
 
     /// The lines stored under `key` (any text without NUL), if whole.
@@ -100,7 +218,7 @@ impl Cache {
         self.get_lines_capped(key, MAX_ENTRY)
     }
 
-    /// [`Cache::get_lines`] with a larger cap than one entry's.
+    /// [`Store::get_lines`] with a larger cap than one entry's.
     pub(crate) fn get_lines_capped(&self, key: &str, cap: u64) -> Option<Vec<String>> {
         let text = self.read(&blob_name(key), cap)?;
         let mut lines = checked(&text)?.lines();
@@ -119,14 +237,14 @@ impl Cache {
             text.push('\n');
         }
         let text = format!("{text}{:016x}\n", checksum(&text));
-        let _ = self.write(&blob_name(key), &text);
+        self.write(&blob_name(key), text.as_bytes());
     }
 
-    /// The bytes stored under `name` with [`Cache::put_bytes`], at most
+    /// The bytes stored under `name` with [`Store::put_bytes`], at most
     /// `cap`, if whole: they must start with `name` and a newline (so two
     /// names with one file name are a miss) and end with their checksum.
     pub(crate) fn get_bytes(&self, name: &str, cap: u64) -> Option<Vec<u8>> {
-        let mut data = crate::fsx::read_own(&self.dir.join(blob_name(name)), cap).ok()?;
+        let mut data = self.dir.read(&blob_name(name), cap).ok()?;
         let at = data.len().checked_sub(8)?;
         let sum = u64::from_le_bytes(data[at..].try_into().ok()?);
         data.truncate(at);
@@ -143,7 +261,7 @@ impl Cache {
         data.extend_from_slice(bytes);
         let sum = checksum_bytes(&data);
         data.extend_from_slice(&sum.to_le_bytes());
-        let _ = self.write_bytes(&blob_name(name), &data);
+        self.write(&blob_name(name), &data);
     }
 
     /// Stores the verdict on the file version `id`, which must be the
@@ -152,7 +270,7 @@ impl Cache {
     /// failure just leaves the cache without it.
     pub fn put(&self, id: &FileId, verdict: &Verdict) {
         if let Some(text) = encode(verdict) {
-            let _ = self.write(&id.key(), &text);
+            self.write(&verdict_name(id), text.as_bytes());
         }
     }
 
@@ -165,7 +283,7 @@ impl Cache {
     }
 
     /// Stores `entries` as one pack under `key`. Each identity must be the
-    /// `fstat` of the descriptor its verdict came from, as for [`Cache::put`];
+    /// `fstat` of the descriptor its verdict came from, as for [`Store::put`];
     /// verdicts that are never cached (scripts, thin archives) are left out.
     pub fn put_pack(&self, key: &str, entries: &[(FileId, Verdict)]) {
         let mut lines = Vec::new();
@@ -192,39 +310,14 @@ impl Cache {
     pub fn put_digest(&self, id: &FileId, digest: &Digest) {
         if let Some(text) = symbols::encode(digest) {
             let text = format!("{text}{:016x}\n", checksum(&text));
-            let _ = self.write(&digest_name(id), &text);
+            self.write(&digest_name(id), text.as_bytes());
         }
     }
 
-    fn write(&self, key: &str, text: &str) -> std::io::Result<()> {
-        self.write_bytes(key, text.as_bytes())
-    }
-
-    fn write_bytes(&self, key: &str, bytes: &[u8]) -> std::io::Result<()> {
-        if !self.dir.is_dir() {
-            fs::create_dir_all(&self.dir)?;
-            self.remove_other_versions();
-        }
-        let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(&self.dir)?;
-        tmp.write_all(bytes)?;
-        tmp.persist(self.dir.join(key)).map_err(|e| e.error)?;
-        Ok(())
-    }
-}
-
-impl Cache {
-    /// Removes the directories earlier (or later) versions of solink left
-    /// beside this one: their entries can never be read by this version.
-    /// Done once, when this version's directory is made.
-    fn remove_other_versions(&self) {
-        let (Some(root), Some(mine)) = (self.dir.parent(), self.dir.file_name()) else { return };
-        for entry in fs::read_dir(root).into_iter().flatten().flatten() {
-            let name = entry.file_name();
-            let ours = name.to_str().is_some_and(|n| n.starts_with('v') && n.contains('-'));
-            if ours && name != mine && entry.file_type().is_ok_and(|t| t.is_dir()) {
-                let _ = fs::remove_dir_all(entry.path());
-            }
-        }
+    /// Any failure (a full disk, `EFBIG` under `ulimit -f`, a read-only
+    /// file system) leaves the cache without the entry, and nothing else.
+    fn write(&self, name: &str, bytes: &[u8]) {
+        let _ = self.dir.write(name, bytes);
     }
 }
 
@@ -259,6 +352,10 @@ fn decode_pack(lines: &[String]) -> Option<HashMap<FileId, Verdict>> {
         out.insert(FileId::parse_key(id)?, verdict);
     }
     Some(out)
+}
+
+fn verdict_name(id: &FileId) -> String {
+    format!("v-{}", id.key())
 }
 
 fn digest_name(id: &FileId) -> String {
@@ -386,6 +483,14 @@ fn decode_body<'a>(lines: &mut impl Iterator<Item = &'a str>) -> Option<Verdict>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
+
+    /// A store in a fresh private directory, and that directory.
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        (dir, store)
+    }
 
     fn verdicts() -> Vec<Verdict> {
         let id = Some(ElfId { class64: true, machine: 62 });
@@ -441,8 +546,7 @@ mod tests {
 
     #[test]
     fn stores_and_finds_by_file_identity() {
-        let dir = tempfile::tempdir().unwrap();
-        let cache = Cache::new(Some(&dir.path().join("c")), None).unwrap();
+        let (dir, cache) = store();
         let file = dir.path().join("libx.a");
         let id = |p: &Path| crate::fsx::open_regular(p).unwrap().1;
         fs::write(&file, "x").unwrap();
@@ -455,13 +559,12 @@ mod tests {
 
     #[test]
     fn lines_round_trip_under_their_key() {
-        let dir = tempfile::tempdir().unwrap();
-        let cache = Cache::new(Some(dir.path()), None).unwrap();
+        let (_dir, cache) = store();
         assert_eq!(cache.get_lines("k1"), None);
         cache.put_lines("k1", &["/usr/lib".into(), "/lib".into()]);
         assert_eq!(cache.get_lines("k1"), Some(vec!["/usr/lib".to_string(), "/lib".to_string()]));
         assert_eq!(cache.get_lines("k2"), None);
-        let file = cache.dir.join(blob_name("k1"));
+        let file = cache.dir.path.join(blob_name("k1"));
         let text = fs::read_to_string(&file).unwrap();
         fs::write(&file, &text[..text.len() - 3]).unwrap();
         assert_eq!(cache.get_lines("k1"), None, "a torn entry is a miss");
@@ -469,8 +572,7 @@ mod tests {
 
     #[test]
     fn packs_round_trip_and_a_torn_one_is_a_miss() {
-        let dir = tempfile::tempdir().unwrap();
-        let cache = Cache::new(Some(dir.path()), None).unwrap();
+        let (_dir, cache) = store();
         let id = |n: u64| FileId { dev: 1, ino: n, size: 2, mtime_ns: -3, ctime_ns: 4 };
         let thin = Verdict::Objects { id: None, members: 1, thin: true, problem: None };
         let mut entries: Vec<(FileId, Verdict)> =
@@ -483,7 +585,7 @@ mod tests {
         assert_eq!(got, kept, "every kept verdict, and no thin archive's");
         assert!(!got.contains_key(&id(99)));
         assert!(cache.get_pack("q").is_empty(), "another key");
-        let file = cache.dir.join(blob_name(&pack_name("p")));
+        let file = cache.dir.path.join(blob_name(&pack_name("p")));
         let text = fs::read_to_string(&file).unwrap();
         for cut in [1, text.len() / 2, text.len() - 2] {
             fs::write(&file, &text[..cut]).unwrap();
@@ -496,14 +598,13 @@ mod tests {
 
     #[test]
     fn bytes_round_trip_and_a_torn_or_misnamed_entry_is_a_miss() {
-        let dir = tempfile::tempdir().unwrap();
-        let cache = Cache::new(Some(dir.path()), None).unwrap();
+        let (_dir, cache) = store();
         let bytes: Vec<u8> = (0..=255).collect();
         assert_eq!(cache.get_bytes("n", 1 << 20), None);
         cache.put_bytes("n", &bytes);
         assert_eq!(cache.get_bytes("n", 1 << 20), Some(bytes.clone()));
         assert_eq!(cache.get_bytes("n", 100), None, "past the cap");
-        let file = cache.dir.join(blob_name("n"));
+        let file = cache.dir.path.join(blob_name("n"));
         let whole = fs::read(&file).unwrap();
         for cut in [0, 1, whole.len() / 2, whole.len() - 1] {
             fs::write(&file, &whole[..cut]).unwrap();
@@ -511,26 +612,54 @@ mod tests {
         }
         // Another name's entry under this name's file (a hash collision).
         cache.put_bytes("other", &bytes);
-        fs::rename(cache.dir.join(blob_name("other")), &file).unwrap();
+        fs::rename(cache.dir.path.join(blob_name("other")), &file).unwrap();
         assert_eq!(cache.get_bytes("n", 1 << 20), None);
     }
 
     #[test]
-    fn other_versions_are_removed_and_clear_empties_the_root() {
+    fn only_what_solink_made_is_removed() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("solink");
-        fs::create_dir_all(root.join("v1-0.0.1")).unwrap();
-        fs::write(root.join("v1-0.0.1/old"), "x").unwrap();
+        let old = root.join("solink-v2-0.0.1");
+        fs::create_dir_all(&old).unwrap();
+        fs::write(old.join(TAG_NAME), TAG).unwrap();
+        fs::write(old.join("blob-00ff"), "x").unwrap();
+        // Shapes an older rule took for solink's, and a user's file in an
+        // old version's directory.
+        for foreign in ["v1-0.0.1", "venv-3.11", "vscode-server", "solink-v2-untagged"] {
+            fs::create_dir_all(root.join(foreign)).unwrap();
+            fs::write(root.join(foreign).join("keep"), "a user's").unwrap();
+        }
+        fs::write(root.join("solink-v2-untagged/blob-00"), "not tagged").unwrap();
+        fs::write(old.join("my-notes.txt"), "a user's file").unwrap();
         fs::write(root.join("notes.txt"), "a user's file is left alone").unwrap();
-        let cache = Cache::in_root(&root);
+        let cache = Store::open(&root).unwrap();
         cache.put_lines("k", &["a".into()]);
-        assert!(!root.join("v1-0.0.1").exists(), "an old version's directory is removed");
-        assert!(root.join("notes.txt").exists());
+        assert!(!old.join("blob-00ff").exists(), "an old version's entry is removed");
+        assert!(old.join("my-notes.txt").exists(), "but not a user's file in it");
+        for foreign in ["v1-0.0.1", "venv-3.11", "vscode-server", "solink-v2-untagged"] {
+            assert!(root.join(foreign).join("keep").exists(), "{foreign}");
+        }
+        assert!(root.join("solink-v2-untagged/blob-00").exists());
         assert_eq!(usage(&root).0, 1);
-        clear(&root).unwrap();
-        assert!(!root.exists());
-        clear(&root).unwrap();
+        // The old directory lost its tag when its entries went; only this
+        // version's is left to clear.
+        assert!(!old.join(TAG_NAME).exists());
+        assert_eq!(clear(&root).unwrap(), 1);
+        assert!(root.join("notes.txt").exists() && root.join("venv-3.11/keep").exists());
+        assert!(!root.join(VERSION_DIR).exists(), "solink's own directory is gone");
         assert_eq!(usage(&root), (0, 0));
+        assert_eq!(clear(&dir.path().join("none")).unwrap(), 0);
+    }
+
+    #[test]
+    fn a_root_others_can_write_is_not_used() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o1777)).unwrap();
+        assert!(matches!(Store::open(dir.path()), Err(NoStore::Distrusted(_, Distrust::Writable))));
+        assert!(clear(dir.path()).is_err(), "nor cleared");
+        assert!(fs::read_dir(dir.path()).unwrap().next().is_none(), "nothing made in it");
     }
 
     #[test]
@@ -547,9 +676,6 @@ mod tests {
 
     #[test]
     fn unwritable_cache_is_off_not_an_error() {
-        let cache = Cache::new(Some(Path::new("/proc/solink-no-such-dir")), None).unwrap();
-        let (_, id) = crate::fsx::open_regular(Path::new("/etc/hostname")).unwrap();
-        cache.put(&id, &Verdict::Empty);
-        assert_eq!(cache.get(&id), None);
+        assert!(matches!(Store::open(Path::new("/proc/solink-no-such-dir")), Err(NoStore::Unavailable)));
     }
 }
