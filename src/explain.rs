@@ -69,7 +69,7 @@ const FIX_PIC: &str =
 /// Why this run links with no cache: its directory fails the trust check.
 pub fn cache_not_used(path: &std::path::Path, why: &crate::store::Distrust) -> String {
     format!(
-        "cache {} {why}; not used (make it yours and private: chmod go-w, or choose another with --cache-dir)",
+        "warning: cache {} {why}; not used (make it yours and private: chmod go-w, or choose another with --cache-dir)",
         crate::text::shown(path)
     )
 }

@@ -134,6 +134,18 @@ pub struct Recording {
     /// Every environment variable read (`Env::get`), with its value.
     pub env: Vec<(std::ffi::OsString, Option<std::ffi::OsString>)>,
     pub conflicted: bool,
+    /// When it started, in nanoseconds since the epoch: a timestamp seen
+    /// soon before it may still change within one clock tick.
+    pub started_ns: i128,
+}
+
+impl Recording {
+    fn now() -> Recording {
+        let started_ns = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as i128);
+        Recording { started_ns, ..Recording::default() }
+    }
 }
 
 impl Recording {
@@ -149,55 +161,68 @@ impl Recording {
 }
 
 thread_local! {
-    static RECORDING: std::cell::RefCell<Option<Recording>> = const { std::cell::RefCell::new(None) };
+    /// The recordings under way, outermost first: direct mode's of the
+    /// whole run, and a store's of one cached answer ([`nested`]). Every
+    /// question goes into each.
+    static RECORDING: std::cell::RefCell<Vec<Recording>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Starts recording every question asked through this module on this
-/// thread (a recording already under way is dropped).
+/// thread (recordings already under way are dropped).
 pub fn start_recording() {
-    RECORDING.with(|r| *r.borrow_mut() = Some(Recording::default()));
+    RECORDING.with(|r| *r.borrow_mut() = vec![Recording::now()]);
 }
 
 /// Stops recording and returns what was asked, if a recording was on.
 pub fn take_recording() -> Option<Recording> {
-    RECORDING.with(|r| r.borrow_mut().take())
+    RECORDING.with(|r| std::mem::take(&mut *r.borrow_mut()).into_iter().next())
+}
+
+/// Runs `work` with a recording of its own (a recording under way goes
+/// on, and gets every question too) and returns what it asked: the facts
+/// a cached answer is checked against ([`crate::store::Store::recall`]).
+pub fn nested<T>(work: impl FnOnce() -> T) -> (T, Recording) {
+    RECORDING.with(|r| r.borrow_mut().push(Recording::now()));
+    let out = work();
+    let rec = RECORDING.with(|r| r.borrow_mut().pop()).unwrap_or_default();
+    (out, rec)
 }
 
 fn record(ask: Ask, path: &Path, seen: impl FnOnce() -> Seen) {
     RECORDING.with(|r| {
         let mut r = r.borrow_mut();
-        let Some(rec) = r.as_mut() else { return };
+        if r.is_empty() {
+            return;
+        }
         let seen = seen();
-        let slot = match rec.files.get_mut(path.as_os_str()) {
-            Some(answers) => &mut answers[ask as usize],
-            None => &mut rec.files.entry(path.as_os_str().to_owned()).or_default()[ask as usize],
-        };
-        match slot {
-            Some(first) => rec.conflicted |= *first != seen,
-            None => *slot = Some(seen),
+        for rec in r.iter_mut() {
+            let slot = match rec.files.get_mut(path.as_os_str()) {
+                Some(answers) => &mut answers[ask as usize],
+                None => &mut rec.files.entry(path.as_os_str().to_owned()).or_default()[ask as usize],
+            };
+            match slot {
+                Some(first) => rec.conflicted |= *first != seen,
+                None => *slot = Some(seen.clone()),
+            }
         }
     });
 }
 
-/// Marks the recording under way as unusable: a child process (the
+/// Marks the recordings under way as unusable: a child process (the
 /// driver, asked for its directories) read files no recording can see.
 /// The next run, which finds that answer in the cache, records instead.
 pub fn spoil_recording() {
-    RECORDING.with(|r| {
-        if let Some(rec) = r.borrow_mut().as_mut() {
-            rec.conflicted = true;
-        }
-    });
+    RECORDING.with(|r| r.borrow_mut().iter_mut().for_each(|rec| rec.conflicted = true));
 }
 
 /// Records that the variable `name` was read and had `value` (the
 /// environment does not change within a run: each name is kept once).
 pub fn record_env(name: &str, value: Option<&std::ffi::OsStr>) {
     RECORDING.with(|r| {
-        let mut r = r.borrow_mut();
-        let Some(rec) = r.as_mut() else { return };
-        if !rec.env.iter().any(|(n, _)| n == name) {
-            rec.env.push((name.into(), value.map(std::ffi::OsStr::to_os_string)));
+        for rec in r.borrow_mut().iter_mut() {
+            if !rec.env.iter().any(|(n, _)| n == name) {
+                rec.env.push((name.into(), value.map(std::ffi::OsStr::to_os_string)));
+            }
         }
     });
 }
@@ -208,6 +233,17 @@ pub fn seen_of(result: &io::Result<Metadata>) -> Seen {
         Ok(m) => Seen::Is(m.mode() & libc::S_IFMT, FileId::of(m)),
         Err(e) => Seen::Missing(e.raw_os_error().unwrap_or(-1)),
     }
+}
+
+/// Whether `question` of `path` gets the answer `seen` again, asked
+/// through the recorded forms: a cached answer checked by its facts
+/// depends on them, and so does the run that uses it.
+pub fn holds(ask: Ask, path: &Path, seen: &Seen) -> bool {
+    let now = match ask {
+        Ask::Stat => seen_of(&metadata(path)),
+        Ask::Canonical => Seen::Canonical(canonicalize(path).ok()),
+    };
+    now == *seen
 }
 
 /// Asks `question` of `path` again, as the recording asked it.

@@ -90,7 +90,9 @@ fn ask_or_cached(
     let key = cache_key(driver, question, flags, env);
     if let (Some(cache), Some(key)) = (cache, &key) {
         if let Some(lines) = cache.get_lines(key) {
-            return lines.into_iter().map(PathBuf::from).collect();
+            if let Some(dirs) = lines.iter().map(|l| from_line(l)).collect() {
+                return dedup(dirs);
+            }
         }
     }
     // A driver that cannot answer (lld and mold print no SEARCH_DIR) gets
@@ -101,24 +103,50 @@ fn ask_or_cached(
             Syntax::Gcc => search::listed_print_search_dirs(&out),
             Syntax::Ld => search::listed_ld_verbose(&out),
         })
-        .map(|dirs| canonical_where_present(&dirs))
         .unwrap_or_else(search::fallback_system_dirs);
-    let lines: Option<Vec<String>> = dirs.iter().map(|d| d.to_str().map(str::to_string)).collect();
+    let lines: Option<Vec<String>> = dirs.iter().map(|d| to_line(d)).collect();
     if let (Some(cache), Some(key), Some(lines)) = (cache, &key, lines) {
         cache.put_lines(key, &lines);
     }
-    dirs
+    dedup(dirs.iter().map(|d| for_run(d)).collect())
 }
 
-/// Each directory made canonical when it exists (`.../12/../../../x86_64-linux-gnu/`
-/// shows as `/usr/lib/x86_64-linux-gnu`) and kept as given when it does
-/// not, in order, without repeats.
-fn canonical_where_present(dirs: &[PathBuf]) -> Vec<PathBuf> {
+/// A directory the driver printed, for this run: canonical where it
+/// exists, relative ones against this run's working directory.
+fn for_run(dir: &std::path::Path) -> PathBuf {
+    crate::fsx::canonicalize(dir)
+        .unwrap_or_else(|_| std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf()))
+}
+
+/// A directory as the cache keeps it: an absolute one canonical where it
+/// exists now (`.../12/../../../x86_64-linux-gnu/` is
+/// `/usr/lib/x86_64-linux-gnu`); a relative one (an empty `LIBRARY_PATH`
+/// entry is the working directory, and gcc prints it relative, as it does
+/// a relative `-B`) as it was printed, since what it names depends on the
+/// directory each link runs in. `None` for a name that is not UTF-8.
+fn to_line(dir: &std::path::Path) -> Option<String> {
+    let text = if dir.is_absolute() {
+        format!("a {}", crate::fsx::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf()).to_str()?)
+    } else {
+        format!("r {}", dir.to_str()?)
+    };
+    Some(text)
+}
+
+/// [`to_line`]'s directory for this run: a relative one made canonical
+/// (or absolute) against this run's working directory.
+fn from_line(line: &str) -> Option<PathBuf> {
+    match line.split_once(' ')? {
+        ("a", dir) => Some(PathBuf::from(dir)),
+        ("r", dir) => Some(for_run(std::path::Path::new(dir))),
+        _ => None,
+    }
+}
+
+/// `dirs` in order, without repeats.
+fn dedup(dirs: Vec<PathBuf>) -> Vec<PathBuf> {
     let mut seen = HashSet::new();
-    dirs.iter()
-        .map(|d| crate::fsx::canonicalize(d).unwrap_or_else(|_| d.clone()))
-        .filter(|d| seen.insert(d.clone()))
-        .collect()
+    dirs.into_iter().filter(|d| seen.insert(d.clone())).collect()
 }
 
 /// The cache key of the driver's answer: every input that changes it (see
@@ -138,7 +166,7 @@ fn cache_key(driver: &Driver, question: &str, flags: &[OsString], env: &Env) -> 
             None => words.push(format!("{var} unset")),
         }
     }
-    Some(format!("dirs2 {} {question} {}", id.key(), words.join("\u{1f}")))
+    Some(format!("dirs3 {} {question} {}", id.key(), words.join("\u{1f}")))
 }
 
 #[cfg(test)]
@@ -152,11 +180,26 @@ mod tests {
         let here = t.path().join("here");
         let later = t.path().join("later");
         std::fs::create_dir(&here).unwrap();
-        let listed = canonical_where_present(&[later.clone(), here.clone(), here.join("."), later.clone()]);
+        let listed = dedup([&later, &here, &here.join("."), &later].iter().map(|d| for_run(d)).collect());
         assert_eq!(listed, [later.clone(), here.canonicalize().unwrap()], "kept, canonical where present");
         assert_eq!(SystemDirs::listed(listed.clone()).dirs(), [here.canonicalize().unwrap()]);
         std::fs::create_dir(&later).unwrap();
         assert_eq!(SystemDirs::listed(listed).dirs(), [later, here.canonicalize().unwrap()]);
+    }
+
+    /// An empty `LIBRARY_PATH` entry, or a relative `-B`, makes gcc print
+    /// relative dirs: cached as printed, they name this run's directory.
+    #[test]
+    fn relative_dirs_are_kept_relative_and_resolved_per_run() {
+        let t = tempfile::tempdir().unwrap();
+        let abs = t.path().join("abs");
+        std::fs::create_dir(&abs).unwrap();
+        let lines: Vec<String> =
+            [abs.join("."), PathBuf::from("rel/lib")].iter().map(|d| to_line(d).unwrap()).collect();
+        assert_eq!(lines, [format!("a {}", abs.canonicalize().unwrap().display()), "r rel/lib".into()]);
+        let cwd = std::env::current_dir().unwrap();
+        assert_eq!(from_line(&lines[1]), Some(cwd.join("rel/lib")), "against this run's directory");
+        assert_eq!(from_line("/no/tag"), None, "an entry of another shape");
     }
 
     fn key_with(vars: &[(&str, &str)], flags: &[&str]) -> Option<String> {

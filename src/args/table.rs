@@ -34,7 +34,8 @@ pub enum Opt {
     Wl,
     /// `-Xlinker a`: one linker argument.
     Xlinker,
-    /// Changes where the driver's system libraries live (`--sysroot`).
+    /// Changes where the driver's system libraries live (`--sysroot`,
+    /// `-B PREFIX`, `-specs=FILE`): asked of the driver with its question.
     Sysroot,
     /// Changes the link target (`-m32`, `--target=`); asked of the driver too.
     Target,
@@ -72,10 +73,11 @@ pub static TABLE: &[Row] = &[
     row("-###", Flag, StopsBeforeLink),
     row("--help", Flag, StopsBeforeLink),
     row("--param", EqualsOrSeparate, PassThrough),
+    row("--specs=", Joined, Sysroot),
     row("--sysroot", EqualsOrSeparate, Sysroot),
     row("--target", EqualsOrSeparate, Target),
     row("--version", Flag, StopsBeforeLink),
-    row("-B", JoinedOrSeparate, PassThrough),
+    row("-B", JoinedOrSeparate, Sysroot),
     row("-E", Flag, StopsBeforeLink),
     row("-I", JoinedOrSeparate, PassThrough),
     row("-L", JoinedOrSeparate, LibDir),
@@ -122,6 +124,7 @@ pub static TABLE: &[Row] = &[
     row("-o", JoinedOrSeparate, Output),
     row("-print-", Prefix, StopsBeforeLink),
     row("-shared", Flag, Shared),
+    row("-specs=", Joined, Sysroot),
     row("-static", Flag, Static),
     // clang's spelling of --target.
     row("-target", Separate, Target),

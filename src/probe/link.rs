@@ -253,84 +253,90 @@ impl Probe<'_> {
     /// The closure's result for the link `plan` describes; `None` when a
     /// file cannot be found or read (ld would fail the link itself, or the
     /// check cannot say).
+    ///
+    /// A warm link finds it by the plan alone ([`quick_key`]), checked by
+    /// every question its computation asked of the file system (each file
+    /// found, each `-l` looked for and not found, each script followed,
+    /// each directory listed); a miss works it out, which reads the
+    /// inputs' identities and finds the answer by the full key when only
+    /// an object's timestamps changed.
     pub fn link_summary(&mut self, plan: &Plan) -> Option<Summary> {
         let dirs = self.ld_dirs(plan);
-        // Many `-l`s: index every dir once instead of looking each name up
-        // dir by dir. Every lookup below is over `dirs` or a prefix of it.
-        let libs = plan.items.iter().filter(|i| matches!(i, Item::Lib { .. })).count();
-        self.link.finder.index = (libs > MANY_LIBS).then(|| LdIndex::build(&dirs));
-        let summary = self.link_summary_in(plan, &dirs);
-        self.link.finder.index = None;
+        let quick = quick_key(plan, &dirs);
+        if let Some(summary) = self.cache.as_ref().and_then(|c| c.recall(&quick)).and_then(|l| decode(&l)) {
+            return Some(summary);
+        }
+        let ((summary, cacheable), rec) = fsx::nested(|| {
+            // What an earlier round listed is not asked again, so it would
+            // be missing from this answer's facts: each answer asks its own.
+            self.link.finder = Finder::default();
+            // Many `-l`s: index every dir once instead of looking each name
+            // up dir by dir. Every lookup below is over `dirs` or a prefix of it.
+            let libs = plan.items.iter().filter(|i| matches!(i, Item::Lib { .. })).count();
+            self.link.finder.index = (libs > MANY_LIBS).then(|| LdIndex::build(&dirs));
+            let out = self.link_summary_in(plan, &dirs);
+            self.link.finder.index = None;
+            out
+        });
+        if let (Some(cache), Some(summary), true) = (&self.cache, &summary, cacheable) {
+            cache.remember(&quick, &encode(summary), &rec);
+        }
         summary
     }
 
-    fn link_summary_in(&mut self, plan: &Plan, dirs: &[PathBuf]) -> Option<Summary> {
-        let dirs = dirs.to_vec();
-        // The archives this run judged need no second open: a whole
-        // archive's verdict came from the descriptor its identity is of.
-        let (verdicts, ids) = (&self.verdicts, &self.ids);
-        let known = |p: &Path| match (verdicts.get(p.as_os_str()), ids.get(p.as_os_str())) {
-            (Some(crate::archive::Verdict::Objects { thin: false, .. }), Some(id)) => Some(*id),
-            _ => None,
-        };
-        let (cache, memo) = (self.cache.as_ref(), &mut self.link);
-        let mut object_key =
-            |path: &Path, id: FileId| match digest_in(&mut memo.digests, cache, path, id, Kind::Object)? {
-                Fact::Object(o) => Some(object_symbols_key(&o)),
-                _ => None,
-            };
-        let quick = quick_key(plan, &dirs, &mut memo.finder, &known, &mut object_key);
-        if let (Some(cache), Some(key)) = (&self.cache, &quick) {
-            if let Some(summary) = cache.get_lines(key).and_then(|l| decode(&l)) {
-                return Some(summary);
-            }
-        }
+    /// The closure's result, worked out, and whether it may be cached (no
+    /// thin archive, whose members' files its identity does not cover).
+    fn link_summary_in(&mut self, plan: &Plan, dirs: &[PathBuf]) -> (Option<Summary>, bool) {
         let mut entries = Vec::new();
         let mut needed = Needed::Always;
         let mut whole = false;
         for item in &plan.items {
-            match item {
-                Item::AsNeeded(on) => needed = if *on { Needed::AsNeeded } else { Needed::Always },
-                Item::Whole(on) => whole = *on,
-                Item::GroupStart => entries.push(Entry::GroupStart),
-                Item::GroupEnd => entries.push(Entry::GroupEnd),
-                Item::File(path) => {
-                    expand(path, &dirs, &mut self.link.finder, needed, whole, 0, &mut entries)?
+            let found = match item {
+                Item::AsNeeded(on) => {
+                    needed = if *on { Needed::AsNeeded } else { Needed::Always };
+                    Some(())
                 }
+                Item::Whole(on) => {
+                    whole = *on;
+                    Some(())
+                }
+                Item::GroupStart => {
+                    entries.push(Entry::GroupStart);
+                    Some(())
+                }
+                Item::GroupEnd => {
+                    entries.push(Entry::GroupEnd);
+                    Some(())
+                }
+                Item::File(path) => expand(path, dirs, &mut self.link.finder, needed, whole, 0, &mut entries),
                 Item::Lib { name, static_ } => {
-                    let path = ld_find(name, *static_, &dirs, &mut self.link.finder)?;
-                    expand(&path, &dirs, &mut self.link.finder, needed, whole, 0, &mut entries)?;
+                    ld_find(name, *static_, dirs, &mut self.link.finder).and_then(|path| {
+                        expand(&path, dirs, &mut self.link.finder, needed, whole, 0, &mut entries)
+                    })
                 }
+            };
+            if found.is_none() {
+                return (None, false);
             }
         }
+        let cacheable =
+            !entries.iter().any(|e| matches!(e, Entry::File { kind: Kind::Archive { thin: true }, .. }));
         let mut object_key = |path: &Path, id: FileId| match self.digest(path, id, Kind::Object)? {
             Fact::Object(o) => Some(object_symbols_key(&o)),
             _ => None,
         };
-        let key = summary_key(&entries, &plan.wraps, &mut object_key)?;
-        let cacheable =
-            !entries.iter().any(|e| matches!(e, Entry::File { kind: Kind::Archive { thin: true }, .. }));
-        let store = |cache: &crate::store::Store, summary: &Summary| {
-            cache.put_lines(&key, &encode(summary));
-            if let Some(quick) = &quick {
-                cache.put_lines(quick, &encode(summary));
-            }
-        };
+        let Some(key) = summary_key(&entries, &plan.wraps, &mut object_key) else { return (None, false) };
         if let (Some(cache), true) = (&self.cache, cacheable) {
             if let Some(summary) = cache.get_lines(&key).and_then(|l| decode(&l)) {
-                // Only the quick key is new: the full entry is as read.
-                if let Some(quick) = &quick {
-                    cache.put_lines(quick, &encode(&summary));
-                }
-                return Some(summary);
+                return (Some(summary), true);
             }
         }
-        let facts = self.facts(&entries, &plan.wraps)?;
+        let Some(facts) = self.facts(&entries, &plan.wraps) else { return (None, false) };
         let summary = crate::policy::verify::summarize(&facts);
         if let (Some(cache), true) = (&self.cache, cacheable) {
-            store(cache, &summary);
+            cache.put_lines(&key, &encode(&summary));
         }
-        Some(summary)
+        (Some(summary), cacheable)
     }
 
     fn facts(&mut self, entries: &[Entry], wraps: &[Name]) -> Option<LinkFacts> {
@@ -371,106 +377,63 @@ impl Probe<'_> {
     /// read the shared libraries of the search dirs again.
     pub fn providers(&mut self, plan: &Plan, missing: &[Name]) -> (Vec<symbols::Provider>, Vec<Name>) {
         let dirs = self.ld_dirs(plan);
-        let mut key = format!("solink-providers 1 {}:{}", u8::from(self.target.class64), self.target.machine);
-        let mut keyed = true;
+        let mut key = format!("solink-providers 2 {}:{}", u8::from(self.target.class64), self.target.machine);
         for dir in &dirs {
-            match fsx::metadata(dir) {
-                Ok(m) => key.push_str(&format!(" d:{}:", FileId::of(&m).key())),
-                Err(_) => keyed = false,
-            }
+            key.push(' ');
             escape(&mut key, dir.as_os_str().as_bytes());
         }
         for n in missing {
             key.push(' ');
             escape(&mut key, n);
         }
-        let cache = self.cache.as_ref().filter(|_| keyed);
-        if let Some(found) = cache.and_then(|c| c.get_lines(&key)).and_then(|l| decode_providers(&l)) {
+        let cache = self.cache.as_ref();
+        if let Some(found) = cache.and_then(|c| c.recall(&key)).and_then(|l| decode_providers(&l)) {
             return found;
         }
-        let found = symbols::providers(&dirs, missing, self.target);
+        let (found, rec) = fsx::nested(|| symbols::providers(&dirs, missing, self.target));
         if let Some(c) = cache {
-            c.put_lines(&key, &encode_providers(&found));
+            c.remember(&key, &encode_providers(&found), &rec);
         }
         found
     }
 }
 
-/// The key a warm link looks its result up by, with few system calls:
-/// the identity of every file the command names and of every library ld
-/// finds in a `-L` dir (each opened once), and for the libraries ld finds
-/// in the system dirs (libc, libgcc_s, libm...), the identity of those
-/// dirs: a package upgrade renames new files into place, which changes
-/// the dir. `None` when that cannot stand for the inputs (a linker script
-/// or a thin archive outside the system dirs, a file that cannot be
-/// opened): then only the full key (`summary_key`) is used.
-fn quick_key(
-    plan: &Plan,
-    dirs: &[PathBuf],
-    finder: &mut Finder,
-    known: &dyn Fn(&Path) -> Option<FileId>,
-    object_key: &mut dyn FnMut(&Path, FileId) -> Option<String>,
-) -> Option<String> {
-    let user_dirs = &dirs[..plan.lib_dirs.len().min(dirs.len())];
+/// The key a warm link looks its result up by, from the plan alone: the
+/// command's structure (each file and `-l` as written, groups,
+/// `--as-needed` and `--whole-archive` state, wraps) and ld's search dirs.
+/// What the files are is not in it: the entry's facts say that
+/// ([`crate::store::Store::recall`]).
+fn quick_key(plan: &Plan, dirs: &[PathBuf]) -> String {
     let mut key = format!("{FORMAT} quick");
-    let mut system = false;
-    let mut file = |key: &mut String, tag: &str, path: &Path| -> Option<()> {
-        let (id, object) = match known(path) {
-            Some(id) => (id, false),
-            None => {
-                let (mut f, id) = fsx::open_regular(path).ok()?;
-                let mut head = [0u8; 18];
-                let n = read_head(&mut f, &mut head)?;
-                // Only whole archives and ELF files: a script names other files.
-                if !(head[..n].starts_with(b"!<arch>\n") || head[..n].starts_with(b"\x7fELF")) {
-                    return None;
-                }
-                (id, n == head.len() && head.starts_with(b"\x7fELF") && is_relocatable(&head))
-            }
-        };
-        key.push(' ');
-        key.push_str(tag);
-        if object {
-            // As in the full key: an object by its symbols.
-            key.push_str("o:");
-            key.push_str(&object_key(path, id)?);
-        } else {
-            key.push(':');
-            id.push_key(key);
-        }
-        key.push(':');
-        escape(key, path.as_os_str().as_bytes());
-        Some(())
-    };
     for item in &plan.items {
         match item {
-            Item::File(path) => file(&mut key, "f", path)?,
-            Item::Lib { name, static_ } => match ld_find(name, *static_, user_dirs, finder) {
-                Some(path) => file(&mut key, "l", &path)?,
-                None => {
-                    system = true;
-                    key.push_str(&format!(" s{}:", u8::from(*static_)));
-                    escape(&mut key, name.display().as_bytes());
-                }
-            },
+            Item::File(path) => {
+                key.push_str(" f:");
+                escape(&mut key, path.as_os_str().as_bytes());
+            }
+            Item::Lib { name, static_ } => {
+                key.push_str(&format!(" l{}:", u8::from(*static_)));
+                let spelled = match name {
+                    LibName::Name(n) => [b"n", n.as_bytes()].concat(),
+                    LibName::Verbatim(f) => [b"v", f.as_bytes()].concat(),
+                };
+                escape(&mut key, &spelled);
+            }
             Item::GroupStart => key.push_str(" ("),
             Item::GroupEnd => key.push_str(" )"),
             Item::AsNeeded(on) => key.push_str(if *on { " ?" } else { " !" }),
             Item::Whole(on) => key.push_str(if *on { " w" } else { " -w" }),
         }
     }
-    if system {
-        for dir in &dirs[user_dirs.len()..] {
-            let id = FileId::of(&fsx::metadata(dir).ok()?);
-            key.push_str(&format!(" d:{}:", id.key()));
-            escape(&mut key, dir.as_os_str().as_bytes());
-        }
+    for dir in dirs {
+        key.push_str(" d:");
+        escape(&mut key, dir.as_os_str().as_bytes());
     }
     for w in &plan.wraps {
         key.push_str(" wrap:");
         escape(&mut key, w);
     }
-    Some(key)
+    key
 }
 
 /// The file ld picks for `name`: in each dir, `libNAME.so` (unless
@@ -694,17 +657,6 @@ fn expand(
         out.push(Entry::GroupEnd);
     }
     Some(())
-}
-
-/// Whether an ELF header's first 18 bytes say `ET_REL`, in the file's
-/// byte order: an object, whose symbols stand for it in the keys.
-fn is_relocatable(head: &[u8; 18]) -> bool {
-    let e_type = [head[16], head[17]];
-    match head[5] {
-        1 => u16::from_le_bytes(e_type) == 1,
-        2 => u16::from_be_bytes(e_type) == 1,
-        _ => false,
-    }
 }
 
 fn read_head(file: &mut std::fs::File, buf: &mut [u8]) -> Option<usize> {

@@ -121,7 +121,7 @@ fn entry_name(key: &str) -> String {
     format!("{FORMAT} {key}")
 }
 
-fn too_new(seen: &Seen, started_ns: i128) -> bool {
+pub(super) fn too_new(seen: &Seen, started_ns: i128) -> bool {
     let Seen::Is(_, id) = seen else { return false };
     [id.mtime_ns, id.ctime_ns].iter().any(|&t| {
         let settle = if t % 1_000_000_000 == 0 { SETTLE_COARSE_NS } else { SETTLE_NS };
@@ -145,11 +145,11 @@ const VAR_UNSET: u8 = b'e';
 
 /// What an answer was worked out from.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-struct Facts {
+pub(super) struct Facts {
     /// Each variable read, and its value (`None`: unset).
-    env: Vec<(OsString, Option<OsString>)>,
+    pub env: Vec<(OsString, Option<OsString>)>,
     /// Each question asked of the file system, and its answer.
-    files: Vec<(Ask, PathBuf, Seen)>,
+    pub files: Vec<(Ask, PathBuf, Seen)>,
 }
 
 fn encode<'a>(
@@ -158,10 +158,6 @@ fn encode<'a>(
     files: impl Iterator<Item = (Ask, &'a Path, &'a Seen)>,
 ) -> Vec<u8> {
     let mut out = Vec::with_capacity(64 * answer.args.len() + 4096);
-    let put = |out: &mut Vec<u8>, bytes: &[u8]| {
-        out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
-        out.extend_from_slice(bytes);
-    };
     out.push(DRIVER);
     put(&mut out, answer.driver.as_os_str().as_bytes());
     for arg in &answer.args {
@@ -177,11 +173,27 @@ fn encode<'a>(
         out.push(SAID);
         put(&mut out, &answer.said);
     }
+    push_facts(&mut out, env, files);
+    out
+}
+
+/// A length-prefixed byte string.
+pub(super) fn put(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+    out.extend_from_slice(bytes);
+}
+
+/// The facts of an entry: each variable read and each question asked.
+pub(super) fn push_facts<'a>(
+    out: &mut Vec<u8>,
+    env: &[(OsString, Option<OsString>)],
+    files: impl Iterator<Item = (Ask, &'a Path, &'a Seen)>,
+) {
     for (name, value) in env {
         out.push(if value.is_some() { VAR } else { VAR_UNSET });
-        put(&mut out, name.as_bytes());
+        put(out, name.as_bytes());
         if let Some(v) = value {
-            put(&mut out, v.as_bytes());
+            put(out, v.as_bytes());
         }
     }
     for (ask, path, seen) in files {
@@ -194,7 +206,7 @@ fn encode<'a>(
             _ => unreachable!("a {ask:?} question with a {seen:?} answer"),
         };
         out.push(tag);
-        put(&mut out, path.as_os_str().as_bytes());
+        put(out, path.as_os_str().as_bytes());
         match seen {
             Seen::Missing(errno) => out.extend_from_slice(&errno.to_le_bytes()),
             Seen::Is(kind, id) => {
@@ -206,26 +218,41 @@ fn encode<'a>(
                     out.extend_from_slice(&t.to_le_bytes());
                 }
             }
-            Seen::Canonical(Some(to)) => put(&mut out, to.as_os_str().as_bytes()),
+            Seen::Canonical(Some(to)) => put(out, to.as_os_str().as_bytes()),
             Seen::Canonical(None) => {}
         }
     }
-    out
 }
 
 /// Reads an entry; anything out of shape (a short field, an unknown tag,
 /// no driver) is `None`, a miss, never a panic.
 fn decode(bytes: &[u8]) -> Option<(Answer, Facts)> {
-    let mut r = Reader(bytes);
     let mut answer = Answer { driver: PathBuf::new(), args: Vec::new(), note: None, said: Vec::new() };
-    let mut facts = Facts::default();
     let mut driver = None;
-    while let Some(tag) = r.take(1) {
-        match tag[0] {
+    let facts = decode_facts(bytes, |tag, r| {
+        match tag {
             DRIVER => driver = Some(r.path()?),
             ARG => answer.args.push(OsString::from_vec(r.bytes()?.to_vec())),
             NOTE => answer.note = Some((r.path()?, u64::from_le_bytes(r.array()?))),
             SAID => answer.said = r.bytes()?.to_vec(),
+            _ => return None,
+        }
+        Some(())
+    })?;
+    answer.driver = driver?;
+    Some((answer, facts))
+}
+
+/// Reads an entry's records: the facts here, every other tag by `other`
+/// (which reads its fields, or says `None`: an unknown tag).
+pub(super) fn decode_facts(
+    bytes: &[u8],
+    mut other: impl FnMut(u8, &mut Reader<'_>) -> Option<()>,
+) -> Option<Facts> {
+    let mut r = Reader(bytes);
+    let mut facts = Facts::default();
+    while let Some(tag) = r.take(1) {
+        match tag[0] {
             STAT_MISSING => {
                 let path = r.path()?;
                 facts.files.push((Ask::Stat, path, Seen::Missing(i32::from_le_bytes(r.array()?))));
@@ -252,15 +279,14 @@ fn decode(bytes: &[u8]) -> Option<(Answer, Facts)> {
                 facts.env.push((name, Some(OsString::from_vec(r.bytes()?.to_vec()))));
             }
             VAR_UNSET => facts.env.push((OsString::from_vec(r.bytes()?.to_vec()), None)),
-            _ => return None,
+            t => other(t, &mut r)?,
         }
     }
-    answer.driver = driver?;
-    Some((answer, facts))
+    Some(facts)
 }
 
 /// A cursor over an entry's bytes.
-struct Reader<'a>(&'a [u8]);
+pub(super) struct Reader<'a>(&'a [u8]);
 
 impl<'a> Reader<'a> {
     fn take(&mut self, n: usize) -> Option<&'a [u8]> {
@@ -276,7 +302,7 @@ impl<'a> Reader<'a> {
         self.take(N)?.try_into().ok()
     }
 
-    fn bytes(&mut self) -> Option<&'a [u8]> {
+    pub(super) fn bytes(&mut self) -> Option<&'a [u8]> {
         let n = u32::from_le_bytes(self.array()?);
         self.take(usize::try_from(n).ok()?)
     }

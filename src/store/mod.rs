@@ -26,6 +26,7 @@
 // for direct mode (clippy.toml).
 #![allow(clippy::disallowed_methods)]
 
+mod checked;
 pub mod dir;
 pub(crate) mod direct;
 mod key;
@@ -35,7 +36,7 @@ use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::archive::pic::ElfId;
 use crate::archive::{Finding, Problem, ProblemKind, Verdict};
@@ -80,7 +81,7 @@ fn is_own_name(name: &OsStr) -> bool {
 /// The cache of this version of solink, open and checked.
 #[derive(Clone, Debug)]
 pub struct Store {
-    dir: Rc<dir::Dir>,
+    dir: Arc<dir::Dir>,
 }
 
 /// Where solink's cache lives, as ccache finds its own: the directory given
@@ -197,7 +198,7 @@ impl Store {
             }
         }
         match opened {
-            dir::Opened::Trusted(d) => Ok(Store { dir: Rc::new(d) }),
+            dir::Opened::Trusted(d) => Ok(Store { dir: Arc::new(d) }),
             dir::Opened::Distrusted(why) => Err(NoStore::Distrusted(root.join(VERSION_DIR), why)),
             dir::Opened::Absent(_) => Err(NoStore::Unavailable),
         }

@@ -29,12 +29,21 @@ fn calc_workspace() -> Dir {
 
 /// The syscalls solink makes before it becomes the driver (their names).
 fn syscalls_before_exec(dir: &Dir) -> Vec<String> {
-    trace_before_exec(dir).iter().map(|line| line.split('(').next().unwrap_or("").to_string()).collect()
+    syscalls_with(dir, &[])
+}
+
+/// [`syscalls_before_exec`] with `extra` arguments last.
+fn syscalls_with(dir: &Dir, extra: &[&str]) -> Vec<String> {
+    trace_with(dir, extra).iter().map(|line| line.split('(').next().unwrap_or("").to_string()).collect()
 }
 
 /// The syscalls solink makes before it becomes the driver, as strace
 /// writes them.
 fn trace_before_exec(dir: &Dir) -> Vec<String> {
+    trace_with(dir, &[])
+}
+
+fn trace_with(dir: &Dir, extra: &[&str]) -> Vec<String> {
     let log = dir.path("strace.log");
     // The clean environment: nothing from cargo's (LD_LIBRARY_PATH points
     // the loader at its own dirs) and the cache in the test directory.
@@ -44,6 +53,7 @@ fn trace_before_exec(dir: &Dir) -> Vec<String> {
         .arg(SOLINK)
         .args(["--cc", "gcc", "--libsdir", "ws/prod/calc/lib", "-shared", "-o", "libcalc.so", "calc.o"])
         .args(["-lcalcbase", "-lm"])
+        .args(extra)
         .ok();
     let text = std::fs::read_to_string(log).unwrap();
     let mut execs = 0;
@@ -69,6 +79,13 @@ fn a_warm_link_is_one_exec_and_a_bounded_number_of_file_calls() {
     let dir = calc_workspace();
     let cold = syscalls_before_exec(&dir);
     assert!(cold.iter().any(|c| c.starts_with("clone") || c == "vfork"), "the cold run asks gcc: {cold:?}");
+    // calc.o was just built: an answer that saw it is stored only once its
+    // timestamps have settled (the store's "too new" rule, as direct mode's).
+    // That run is another command line (an ld option the closure check
+    // does not read), so the one measured is a warm link's pipeline, not a
+    // direct-mode replay.
+    std::thread::sleep(std::time::Duration::from_millis(110));
+    let _settled = syscalls_with(&dir, &["-Wl,-O1"]);
     let warm = syscalls_before_exec(&dir);
     let processes: Vec<&String> = warm
         .iter()
@@ -140,9 +157,11 @@ fn a_relink_after_an_edit_is_keyed_by_the_objects_symbols() {
     let uses = link(true);
     assert!(uses.contains("lib/libtiny.a"), "embedded while used: {uses}");
     // solink opens what it reads with O_NONBLOCK (the loader's own opens,
-    // for a dynamically linked test build, do not). A reused answer opens
-    // no libc.so.6 (the quick key stands on its directory's identity); a
-    // new one opens it to identify it and again to read its symbols.
+    // for a dynamically linked test build, do not). After an edit the
+    // inputs are identified again (libc.so.6 opened once: its directory's
+    // identity does not cover a library rewritten in place), and a reused
+    // answer reads no symbols of theirs; a new one opens libc.so.6 again
+    // to read its symbols.
     let libc_opens = || {
         let log = dir.path("relink.log");
         dir.command("strace")
@@ -157,7 +176,7 @@ fn a_relink_after_an_edit_is_keyed_by_the_objects_symbols() {
     };
     // Another body, the same symbols.
     object(&dir, "int tiny_answer(void);\nint use(void) { return tiny_answer() + 1; }\n");
-    assert_eq!(libc_opens(), 0, "the check's answer is reused");
+    assert_eq!(libc_opens(), 1, "the check's answer is reused: libc is identified, not read");
     assert_eq!(link(true), uses);
     // Another symbol: the check runs again.
     object(&dir, "int tiny_answer(void);\nint use2(void) { return tiny_answer(); }\n");

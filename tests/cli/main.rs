@@ -30,5 +30,6 @@ mod stock;
 #[path = "../support/mod.rs"]
 mod support;
 mod toolchains;
+mod trust;
 mod util;
 mod writes;
