@@ -137,8 +137,10 @@ The user's configuration: \fIkey\fR = \fIvalue\fR lines, # comments.
 The system configuration, read after the user's. \fBsolink \-\-show\-config\fR shows every
 effective setting and where it came from.
 .TP
-\fI$XDG_CACHE_HOME/solink\fR (\fI~/.cache/solink\fR)
-The archive verdict cache; \fB\-\-show\-cache\fR and \fB\-\-clear\-cache\fR manage it.
+\fI$XDG_CACHE_HOME/solink\fR (\fI~/.cache/solink\fR), or \fB\-\-cache\-dir\fR
+The cache root. solink keeps everything in \fIsolink\-v2\-VERSION/\fR there, marked by a
+\fICACHEDIR.TAG\fR, and removes nothing else; it uses the root only when it is the user's own and
+writable by nobody else. \fB\-\-show\-cache\fR and \fB\-\-clear\-cache\fR manage it.
 .TP
 \fI$SOLINK_LOGFILE\fR
 One JSON record per invocation, when set.

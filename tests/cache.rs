@@ -1,8 +1,14 @@
 //! The cache never changes an answer: for every scenario, a link with no
 //! cache, with a cold cache and with a warm one (filled before the files
-//! changed) gives the same final command. A differential property test over
-//! generated search trees, archive kinds, command lines, file replacements
-//! and environments.
+//! changed) gives the same final command and the same warnings. A
+//! differential property test over generated search trees, archive kinds,
+//! command lines, file replacements and environments: archives, objects and
+//! shared libraries replaced or rewritten in place (keeping size and mtime),
+//! links run from another directory with relative search entries, and
+//! `-B`, `LIBRARY_PATH` (with an empty entry, which gcc prints as a relative
+//! dir) and `COMPILER_PATH` changed. The closure check runs for real: the
+//! object and archives are gcc's, and the fake driver names the machine's
+//! own library dirs after the scenario's.
 // Tests read and stat files freely: only the library's questions must go
 // through fsx (clippy.toml).
 #![allow(clippy::disallowed_methods)]
@@ -28,10 +34,23 @@ enum Kind {
     Garbage,
     Script,
     LoneObject,
+    /// Defines `pic_answex`, not `pic_answer`: the same size as `Pic`.
+    PicX,
+    /// Defines `pic_answer`, which needs `helper_sym` from a shared library.
+    Needy,
 }
 
-const KINDS: [Kind; 7] =
-    [Kind::Pic, Kind::NotPic, Kind::Thin, Kind::Empty, Kind::Garbage, Kind::Script, Kind::LoneObject];
+const KINDS: [Kind; 9] = [
+    Kind::Pic,
+    Kind::NotPic,
+    Kind::Thin,
+    Kind::Empty,
+    Kind::Garbage,
+    Kind::Script,
+    Kind::LoneObject,
+    Kind::PicX,
+    Kind::Needy,
+];
 
 /// The prebuilt objects every scenario copies from, built once per run.
 struct Pool {
@@ -39,6 +58,16 @@ struct Pool {
     nopic_o: PathBuf,
     pic_a: PathBuf,
     nopic_a: PathBuf,
+    pic_x_a: PathBuf,
+    needy_a: PathBuf,
+    /// `use.o` calls `pic_answer`; `use_x.o`, of the same size, `pic_answex`.
+    use_o: PathBuf,
+    use_x_o: PathBuf,
+    /// `libhelp.so` with and without `helper_sym`.
+    help_with: PathBuf,
+    help_without: PathBuf,
+    /// gcc's own library dirs, as `-print-search-dirs` prints them.
+    system: String,
 }
 
 fn run_ok(cmd: &mut Command) {
@@ -56,14 +85,63 @@ fn pool() -> &'static Pool {
         let cc = |args: &[&str]| run_ok(Command::new("gcc").current_dir(&dir).args(args));
         cc(&["-fPIC", "-c", "pic.c", "-o", "pic.o"]);
         cc(&["-fno-pic", "-mcmodel=small", "-c", "nopic.c", "-o", "nopic.o"]);
-        run_ok(Command::new("ar").current_dir(&dir).args(["rcs", "pic.a", "pic.o"]));
-        run_ok(Command::new("ar").current_dir(&dir).args(["rcs", "nopic.a", "nopic.o"]));
-        Pool {
+        fs::write(dir.join("picx.c"), "int pic_answex(void) { return 42; }\n").unwrap();
+        fs::write(
+            dir.join("needy.c"),
+            "int helper_sym(void);\nint pic_answer(void) { return helper_sym(); }\n",
+        )
+        .unwrap();
+        fs::write(dir.join("use.c"), "int pic_answer(void);\nint use(void) { return pic_answer(); }\n")
+            .unwrap();
+        fs::write(dir.join("use_x.c"), "int pic_answex(void);\nint use(void) { return pic_answex(); }\n")
+            .unwrap();
+        fs::write(dir.join("with.c"), "int helper_sym(void) { return 1; }\n").unwrap();
+        fs::write(dir.join("without.c"), "int helper_syx(void) { return 1; }\n").unwrap();
+        for name in ["picx", "needy", "use", "use_x"] {
+            cc(&["-fPIC", "-c", &format!("{name}.c"), "-o", &format!("{name}.o")]);
+        }
+        for name in ["with", "without"] {
+            cc(&[
+                "-fPIC",
+                "-shared",
+                "-Wl,-soname,libhelp.so",
+                &format!("{name}.c"),
+                "-o",
+                &format!("{name}.so"),
+            ]);
+        }
+        // Deterministic (D): no timestamps, so pic.a and picx.a differ in
+        // one symbol name's letter alone.
+        let ar = |out: &str, member: &str| {
+            run_ok(Command::new("ar").current_dir(&dir).args(["rcsD", out, member]))
+        };
+        ar("pic.a", "pic.o");
+        ar("nopic.a", "nopic.o");
+        ar("picx.a", "picx.o");
+        ar("needy.a", "needy.o");
+        let search = Command::new("gcc").arg("-print-search-dirs").output().unwrap();
+        let system = String::from_utf8(search.stdout)
+            .unwrap()
+            .lines()
+            .find_map(|l| l.strip_prefix("libraries: =").map(str::to_string))
+            .expect("gcc names its library dirs");
+        let pool = Pool {
             pic_o: dir.join("pic.o"),
             nopic_o: dir.join("nopic.o"),
             pic_a: dir.join("pic.a"),
             nopic_a: dir.join("nopic.a"),
-        }
+            pic_x_a: dir.join("picx.a"),
+            needy_a: dir.join("needy.a"),
+            use_o: dir.join("use.o"),
+            use_x_o: dir.join("use_x.o"),
+            help_with: dir.join("with.so"),
+            help_without: dir.join("without.so"),
+            system,
+        };
+        let size = |p: &Path| fs::metadata(p).unwrap().len();
+        assert_eq!(size(&pool.pic_a), size(&pool.pic_x_a), "in-place rewrites keep the size");
+        assert_eq!(size(&pool.use_o), size(&pool.use_x_o), "in-place rewrites keep the size");
+        pool
     })
 }
 
@@ -79,6 +157,8 @@ fn place(path: &Path, kind: Kind) {
         Kind::Pic => drop(fs::copy(&p.pic_a, &tmp).unwrap()),
         Kind::NotPic => drop(fs::copy(&p.nopic_a, &tmp).unwrap()),
         Kind::LoneObject => drop(fs::copy(&p.pic_o, &tmp).unwrap()),
+        Kind::PicX => drop(fs::copy(&p.pic_x_a, &tmp).unwrap()),
+        Kind::Needy => drop(fs::copy(&p.needy_a, &tmp).unwrap()),
         Kind::Empty => fs::write(&tmp, "!<arch>\n").unwrap(),
         Kind::Garbage => fs::write(&tmp, "this is not an archive\n").unwrap(),
         Kind::Script => fs::write(&tmp, format!("GROUP ( {} )\n", p.pic_a.display())).unwrap(),
@@ -103,8 +183,23 @@ enum Change {
     Remove { dir: usize, name: usize },
     /// Add or remove the shared twin `lib{name}.so` in `dir`.
     ToggleTwin { dir: usize, name: usize },
-    /// Run with `LIBRARY_PATH` naming directory `dir` (or unset it).
-    LibraryPath(Option<usize>),
+    /// Run with `LIBRARY_PATH` naming directory `dir` (or unset it); with
+    /// `true`, a trailing empty entry too (the working directory).
+    LibraryPath(Option<(usize, bool)>),
+    /// Rewrite `lib{name}.a` in `dir` in place, `Pic` for `PicX` or back,
+    /// keeping its size and mtime (only its ctime tells).
+    InPlace { dir: usize, name: usize },
+    /// Rewrite the object in place, the same way.
+    ObjectInPlace,
+    /// Rewrite `libhelp.so` in `dir` in place (`cp` over it: the dir's
+    /// mtime stays), with `helper_sym` or without.
+    Helper { dir: usize, with: bool },
+    /// Run in the root or in `w/`, with every search entry relative.
+    Cwd(bool),
+    /// Pass `-B` naming `dir`'s, relative, or none.
+    Prefix(Option<usize>),
+    /// Run with `COMPILER_PATH` naming `dir` (the fake driver searches it).
+    CompilerPath(Option<usize>),
 }
 
 #[derive(Clone, Debug)]
@@ -117,7 +212,8 @@ struct Scenario {
     changes: Vec<Change>,
 }
 
-const DIRS: usize = 5;
+/// `d0`..`d4`, and `w` (index 5), the directory a link may run in.
+const DIRS: usize = 6;
 const NAMES: usize = 4;
 
 fn kind() -> impl Strategy<Value = Kind> {
@@ -130,7 +226,13 @@ fn change() -> impl Strategy<Value = Change> {
         (0..DIRS, 0..NAMES).prop_map(|(dir, name)| Change::ThinMember { dir, name }),
         (0..DIRS, 0..NAMES).prop_map(|(dir, name)| Change::Remove { dir, name }),
         (0..DIRS, 0..NAMES).prop_map(|(dir, name)| Change::ToggleTwin { dir, name }),
-        proptest::option::of(0..DIRS).prop_map(Change::LibraryPath),
+        proptest::option::of((0..DIRS, any::<bool>())).prop_map(Change::LibraryPath),
+        (0..DIRS, 0..NAMES).prop_map(|(dir, name)| Change::InPlace { dir, name }),
+        Just(Change::ObjectInPlace),
+        (0..DIRS, any::<bool>()).prop_map(|(dir, with)| Change::Helper { dir, with }),
+        any::<bool>().prop_map(Change::Cwd),
+        proptest::option::of(0..DIRS).prop_map(Change::Prefix),
+        proptest::option::of(0..DIRS).prop_map(Change::CompilerPath),
     ]
 }
 
@@ -146,11 +248,17 @@ fn scenario() -> impl Strategy<Value = Scenario> {
 
 /// One scenario's files: directories `d0`..`d4` (d0 and d1 as `-L`, d2 as
 /// LIBSDIR, d3 as the driver's own library directory, d4 reachable only
-/// through `LIBRARY_PATH`), and a fake driver that answers
-/// `-print-search-dirs` as gcc does, with `LIBRARY_PATH` first.
+/// through `LIBRARY_PATH`) and `w`, where a link may run; the object
+/// `use.o`; and a fake driver that answers `-print-search-dirs` as gcc
+/// does: `-B` dirs, `LIBRARY_PATH` (an empty entry as `./`), then
+/// `COMPILER_PATH` (a stand-in for every variable in the driver's key),
+/// `d3` and the machine's own dirs.
 struct World {
     tmp: tempfile::TempDir,
-    library_path: Option<usize>,
+    library_path: Option<(usize, bool)>,
+    in_w: bool,
+    prefix: Option<usize>,
+    compiler_path: Option<usize>,
 }
 
 impl World {
@@ -160,26 +268,29 @@ impl World {
         fs::create_dir_all(driver.parent().unwrap()).unwrap();
         fs::write(
             &driver,
-            "#!/bin/sh\nfor a in \"$@\"; do\n  if [ \"$a\" = -print-search-dirs ]; then\n    \
-             echo \"libraries: =${LIBRARY_PATH:+$LIBRARY_PATH:}$FAKECC_LIBDIRS\"; exit 0\n  fi\ndone\nexit 0\n",
+            "#!/bin/sh\nb=\nfor a in \"$@\"; do case \"$a\" in -B*) b=\"$b${a#-B}:\";; esac; done\n\
+             lp=$LIBRARY_PATH\ncase \"$lp\" in *:) lp=\"$lp./\";; esac\n\
+             for a in \"$@\"; do\n  if [ \"$a\" = -print-search-dirs ]; then\n    \
+             echo \"libraries: =$b${lp:+$lp:}${COMPILER_PATH:+$COMPILER_PATH:}$FAKECC_LIBDIRS\"; exit 0\n  fi\ndone\nexit 0\n",
         )
         .unwrap();
         fs::set_permissions(&driver, fs::Permissions::from_mode(0o755)).unwrap();
         for d in 0..DIRS {
-            fs::create_dir_all(tmp.path().join(format!("d{d}"))).unwrap();
+            fs::create_dir_all(tmp.path().join(dir_name(d))).unwrap();
         }
-        World { tmp, library_path: None }
+        fs::copy(&pool().use_o, tmp.path().join("use.o")).unwrap();
+        World { tmp, library_path: None, in_w: false, prefix: None, compiler_path: None }
     }
 
     fn lib(&self, dir: usize, name: usize, ext: &str) -> PathBuf {
-        self.tmp.path().join(format!("d{dir}/libn{name}.{ext}"))
+        self.tmp.path().join(format!("{}/libn{name}.{ext}", dir_name(dir)))
     }
 
     fn apply(&mut self, change: &Change) {
         match *change {
             Change::Replace { dir, name, kind } => place(&self.lib(dir, name, "a"), kind),
             Change::ThinMember { dir, name } => {
-                let member = self.tmp.path().join(format!("d{dir}/libn{name}.a.member.o"));
+                let member = self.tmp.path().join(format!("{}/libn{name}.a.member.o", dir_name(dir)));
                 if member.exists() {
                     // A rebuilt member: new contents behind the same thin archive.
                     let tmp = member.with_extension("new");
@@ -199,6 +310,29 @@ impl World {
                 }
             }
             Change::LibraryPath(d) => self.library_path = d,
+            Change::InPlace { dir, name } => {
+                let path = self.lib(dir, name, "a");
+                let (pic, picx) = (fs::read(&pool().pic_a).unwrap(), fs::read(&pool().pic_x_a).unwrap());
+                match fs::read(&path) {
+                    Ok(now) if now == pic => rewrite_in_place(&path, &picx),
+                    Ok(now) if now == picx => rewrite_in_place(&path, &pic),
+                    _ => {}
+                }
+            }
+            Change::ObjectInPlace => {
+                let path = self.tmp.path().join("use.o");
+                let (a, b) = (fs::read(&pool().use_o).unwrap(), fs::read(&pool().use_x_o).unwrap());
+                rewrite_in_place(&path, if fs::read(&path).unwrap() == a { &b } else { &a });
+            }
+            Change::Helper { dir, with } => {
+                let p = pool();
+                let so = self.tmp.path().join(format!("{}/libhelp.so", dir_name(dir)));
+                // In place, as `cp` writes over a file: same inode, same dir.
+                fs::write(&so, fs::read(if with { &p.help_with } else { &p.help_without }).unwrap()).unwrap();
+            }
+            Change::Cwd(w) => self.in_w = w,
+            Change::Prefix(d) => self.prefix = d,
+            Change::CompilerPath(d) => self.compiler_path = d,
         }
     }
 
@@ -206,24 +340,57 @@ impl World {
     /// with the cache at `cache` (`None`: no cache at all).
     fn link(&self, libs: &[usize], cache: Option<&Path>) -> String {
         let root = self.tmp.path();
+        // Every search entry relative to where the link runs.
+        let up = if self.in_w { "../" } else { "" };
         let mut cmd = Command::new(SOLINK);
-        cmd.current_dir(root).env_clear().env("PATH", std::env::var_os("PATH").unwrap_or_default());
+        cmd.current_dir(if self.in_w { root.join("w") } else { root.to_path_buf() });
+        cmd.env_clear().env("PATH", std::env::var_os("PATH").unwrap_or_default());
         match cache {
             Some(c) => drop(cmd.env("XDG_CACHE_HOME", c)),
             None => drop(cmd.env("SOLINK_NO_CACHE", "1")),
         }
-        cmd.env("FAKECC_LIBDIRS", root.join("d3"));
-        if let Some(d) = self.library_path {
-            cmd.env("LIBRARY_PATH", root.join(format!("d{d}")));
+        cmd.env("FAKECC_LIBDIRS", format!("{}:{}", root.join("d3").display(), pool().system));
+        if let Some((d, empty)) = self.library_path {
+            let dir = root.join(dir_name(d));
+            cmd.env("LIBRARY_PATH", format!("{}{}", dir.display(), if empty { ":" } else { "" }));
         }
-        cmd.args(["--dry-run", "--cc", "bin/fakecc", "--libsdir", "d2", "--"]);
-        cmd.args(["-shared", "-o", "libout.so", "use.o", "-Ld0", "-Ld1"]);
+        if let Some(d) = self.compiler_path {
+            cmd.env("COMPILER_PATH", root.join(dir_name(d)));
+        }
+        cmd.args(["--dry-run", "--cc", &format!("{up}bin/fakecc"), "--libsdir", &format!("{up}d2"), "--"]);
+        cmd.args([
+            "-shared",
+            "-o",
+            "libout.so",
+            &format!("{up}use.o"),
+            &format!("-L{up}d0"),
+            &format!("-L{up}d1"),
+        ]);
+        if let Some(d) = self.prefix {
+            cmd.arg(format!("-B{up}{}/", dir_name(d)));
+        }
         cmd.args(libs.iter().map(|n| OsString::from(format!("-ln{n}"))));
         let out = cmd.output().unwrap();
         assert!(out.status.success(), "solink failed: {}", String::from_utf8_lossy(&out.stderr));
         // The warnings too: direct mode replays them.
         String::from_utf8(out.stdout).unwrap() + "--- stderr:\n" + &String::from_utf8(out.stderr).unwrap()
     }
+}
+
+fn dir_name(d: usize) -> String {
+    if d == 5 {
+        "w".into()
+    } else {
+        format!("d{d}")
+    }
+}
+
+/// Writes `bytes` over `path`'s in place (the same inode, the same size)
+/// and puts its mtime back: only its ctime says it changed.
+fn rewrite_in_place(path: &Path, bytes: &[u8]) {
+    let mtime = fs::metadata(path).unwrap().modified().unwrap();
+    fs::write(path, bytes).unwrap();
+    fs::File::options().write(true).open(path).unwrap().set_modified(mtime).unwrap();
 }
 
 fn check(s: &Scenario) -> Result<(), TestCaseError> {
@@ -261,7 +428,7 @@ fn settle() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
 
     #[test]
     fn no_cache_cold_cache_and_warm_cache_agree(s in scenario()) {
@@ -286,13 +453,13 @@ fn regressions() {
             archives: vec![(4, 1, Kind::Pic)],
             twins: vec![],
             libs: vec![1],
-            changes: vec![LibraryPath(Some(4)), LibraryPath(None), LibraryPath(Some(4))],
+            changes: vec![LibraryPath(Some((4, false))), LibraryPath(None), LibraryPath(Some((4, false)))],
         },
         Scenario {
             archives: vec![(3, 2, Kind::Pic), (0, 2, Kind::Pic)],
             twins: vec![],
             libs: vec![2],
-            changes: vec![LibraryPath(Some(4)), Remove { dir: 0, name: 2 }, LibraryPath(None)],
+            changes: vec![LibraryPath(Some((4, false))), Remove { dir: 0, name: 2 }, LibraryPath(None)],
         },
         // An archive replaced by a non-PIC one between two links.
         Scenario {
@@ -305,4 +472,74 @@ fn regressions() {
     for case in &cases {
         check(case).unwrap_or_else(|e| panic!("{case:?}: {e}"));
     }
+}
+
+/// The cases of issue 19, each a way a warm cache gave another link than
+/// no cache did; each is a test below.
+fn issue_19_case(n: usize) {
+    use Change::*;
+    let cases = [
+        // A .so in a -L dir rewritten in place gains the symbol an embedded
+        // archive needs (the providers were keyed by the dir's identity).
+        Scenario {
+            archives: vec![(2, 0, Kind::Needy)],
+            twins: vec![],
+            libs: vec![0],
+            changes: vec![Helper { dir: 0, with: false }, Helper { dir: 0, with: true }],
+        },
+        // The same in a dir of the driver's (the quick key held the dir).
+        Scenario {
+            archives: vec![(2, 0, Kind::Needy)],
+            twins: vec![],
+            libs: vec![0],
+            changes: vec![Helper { dir: 3, with: false }, Helper { dir: 3, with: true }],
+        },
+        // LIBRARY_PATH with an empty entry, then another working directory.
+        Scenario {
+            archives: vec![(5, 1, Kind::Pic)],
+            twins: vec![],
+            libs: vec![1],
+            changes: vec![LibraryPath(Some((4, true))), Cwd(true), Cwd(false), Cwd(true)],
+        },
+        // An archive and the object rewritten in place, size and mtime kept.
+        Scenario {
+            archives: vec![(0, 0, Kind::Pic)],
+            twins: vec![(0, 0)],
+            libs: vec![0],
+            changes: vec![InPlace { dir: 0, name: 0 }, ObjectInPlace, InPlace { dir: 0, name: 0 }],
+        },
+        // A -B dir that holds the library, relative, from two directories.
+        Scenario {
+            archives: vec![(4, 2, Kind::Pic)],
+            twins: vec![],
+            libs: vec![2],
+            changes: vec![Prefix(Some(4)), Cwd(true), Prefix(None), CompilerPath(Some(4))],
+        },
+    ];
+    check(&cases[n]).unwrap_or_else(|e| panic!("{:?}: {e}", cases[n]));
+}
+
+#[test]
+fn a_shared_library_rewritten_in_place_in_an_l_dir() {
+    issue_19_case(0);
+}
+
+#[test]
+fn a_shared_library_rewritten_in_place_in_a_driver_dir() {
+    issue_19_case(1);
+}
+
+#[test]
+fn an_empty_library_path_entry_then_another_directory() {
+    issue_19_case(2);
+}
+
+#[test]
+fn an_archive_and_an_object_rewritten_in_place() {
+    issue_19_case(3);
+}
+
+#[test]
+fn a_relative_b_dir_from_two_directories() {
+    issue_19_case(4);
 }
