@@ -143,10 +143,10 @@ fn symbols_read(bencher: Bencher, name: &str) {
 #[divan::bench(args = symbol_input_names(), sample_count = 20)]
 fn symbols_cached(bencher: Bencher, name: &str) {
     let path = symbol_inputs().into_iter().find(|p| p.file_name().unwrap() == name).unwrap();
-    let text = solink::symbols::encode(&solink::symbols::read(&path).unwrap().1).unwrap();
+    let text = solink::store::codec::encode(&solink::symbols::read(&path).unwrap().1).unwrap();
     bencher.bench(|| {
         let (_, id) = solink::fsx::open_regular(divan::black_box(&path)).unwrap();
-        (id, solink::symbols::decode(divan::black_box(&text)).unwrap())
+        (id, solink::store::codec::decode(divan::black_box(&text)).unwrap())
     });
 }
 

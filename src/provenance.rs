@@ -81,14 +81,13 @@ impl Digest {
         cache: Option<&crate::store::Store>,
     ) -> io::Result<Digest> {
         let lookup = |id: &crate::fsx::FileId| {
-            let hex = cache?.get_lines(&format!("sha256 {}", id.key()))?.first().cloned()?;
+            let hex = cache?.file_sha256(id)?;
             Digest::from_hex(&hex)
         };
         if let Some(d) = known.as_ref().and_then(lookup) {
             return Ok(d);
         }
         let (mut file, id) = crate::fsx::open_regular(path)?;
-        let key = format!("sha256 {}", id.key());
         if known.is_none() {
             if let Some(d) = lookup(&id) {
                 return Ok(d);
@@ -106,7 +105,7 @@ impl Digest {
         }
         let digest = Digest(hasher.finalize().into());
         if let Some(c) = cache {
-            c.put_lines(&key, &[digest.hex()]);
+            c.put_file_sha256(&id, &digest.hex());
         }
         Ok(digest)
     }

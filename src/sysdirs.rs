@@ -89,7 +89,7 @@ fn ask_or_cached(
     };
     let key = cache_key(driver, question, flags, env);
     if let (Some(cache), Some(key)) = (cache, &key) {
-        if let Some(lines) = cache.get_lines(key) {
+        if let Some(lines) = cache.driver_dirs(key) {
             if let Some(dirs) = lines.iter().map(|l| from_line(l)).collect() {
                 return dedup(dirs);
             }
@@ -106,7 +106,7 @@ fn ask_or_cached(
         .unwrap_or_else(search::fallback_system_dirs);
     let lines: Option<Vec<String>> = dirs.iter().map(|d| to_line(d)).collect();
     if let (Some(cache), Some(key), Some(lines)) = (cache, &key, lines) {
-        cache.put_lines(key, &lines);
+        cache.put_driver_dirs(key, &lines);
     }
     dedup(dirs.iter().map(|d| for_run(d)).collect())
 }

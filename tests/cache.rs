@@ -357,7 +357,10 @@ impl World {
         if let Some(d) = self.compiler_path {
             cmd.env("COMPILER_PATH", root.join(dir_name(d)));
         }
-        cmd.args(["--dry-run", "--cc", &format!("{up}bin/fakecc"), "--libsdir", &format!("{up}d2"), "--"]);
+        // The driver by its absolute path, as one found on PATH is: the same
+        // driver from every directory.
+        let driver = root.join("bin/fakecc");
+        cmd.args(["--dry-run", "--cc"]).arg(&driver).args(["--libsdir", &format!("{up}d2"), "--"]);
         cmd.args([
             "-shared",
             "-o",

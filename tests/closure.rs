@@ -454,8 +454,8 @@ fn symbols_of_objects_and_archives_built_by_gcc_and_ar() {
         a.index.iter().flatten().map(|(n, m)| (String::from_utf8_lossy(n).into_owned(), *m)).collect();
     assert!(index.contains(&("strong_fn".into(), 0)) && index.contains(&("plain".into(), 1)), "{index:?}");
     assert!(!index.iter().any(|(n, _)| n == "need"), "undefined symbols are not in the index");
-    let text = symbols::encode(&Digest::Archive(a.clone())).unwrap();
-    assert_eq!(symbols::decode(&text), Some(Digest::Archive(a.clone())));
+    let text = solink::store::codec::encode(&Digest::Archive(a.clone())).unwrap();
+    assert_eq!(solink::store::codec::decode(&text), Some(Digest::Archive(a.clone())));
 
     let ar = |flags: &str, lib: &str| {
         let ok =
@@ -481,7 +481,7 @@ fn symbols_of_objects_and_archives_built_by_gcc_and_ar() {
     assert!(t.thin);
     assert_eq!(t.members, a.members, "a thin archive's members are read from their files");
     assert_eq!(
-        symbols::encode(&Digest::Archive(t)),
+        solink::store::codec::encode(&Digest::Archive(t)),
         None,
         "and its digest is not cached by its own identity"
     );

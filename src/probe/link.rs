@@ -29,9 +29,9 @@ use crate::archive::script;
 use crate::args::{self, LibName, Site, Syntax};
 use crate::closure::Needed;
 use crate::fsx::{self, FileId};
-use crate::policy::verify::{ArchiveUse, Fact, LinkFacts, Summary};
+use crate::policy::verify::{Fact, LinkFacts, Summary};
+use crate::symbols::escape;
 use crate::symbols::{self, Digest, Name};
-use crate::symbols::{escape, unescape};
 
 use super::Probe;
 
@@ -263,7 +263,7 @@ impl Probe<'_> {
     pub fn link_summary(&mut self, plan: &Plan) -> Option<Summary> {
         let dirs = self.ld_dirs(plan);
         let quick = quick_key(plan, &dirs);
-        if let Some(summary) = self.cache.as_ref().and_then(|c| c.recall(&quick)).and_then(|l| decode(&l)) {
+        if let Some(summary) = self.cache.as_ref().and_then(|c| c.recall_summary(&quick)) {
             return Some(summary);
         }
         let ((summary, cacheable), rec) = fsx::nested(|| {
@@ -279,7 +279,7 @@ impl Probe<'_> {
             out
         });
         if let (Some(cache), Some(summary), true) = (&self.cache, &summary, cacheable) {
-            cache.remember(&quick, &encode(summary), &rec);
+            cache.remember_summary(&quick, summary, &rec);
         }
         summary
     }
@@ -327,14 +327,14 @@ impl Probe<'_> {
         };
         let Some(key) = summary_key(&entries, &plan.wraps, &mut object_key) else { return (None, false) };
         if let (Some(cache), true) = (&self.cache, cacheable) {
-            if let Some(summary) = cache.get_lines(&key).and_then(|l| decode(&l)) {
+            if let Some(summary) = cache.summary(&key) {
                 return (Some(summary), true);
             }
         }
         let Some(facts) = self.facts(&entries, &plan.wraps) else { return (None, false) };
         let summary = crate::policy::verify::summarize(&facts);
         if let (Some(cache), true) = (&self.cache, cacheable) {
-            cache.put_lines(&key, &encode(&summary));
+            cache.put_summary(&key, &summary);
         }
         (Some(summary), cacheable)
     }
@@ -387,12 +387,12 @@ impl Probe<'_> {
             escape(&mut key, n);
         }
         let cache = self.cache.as_ref();
-        if let Some(found) = cache.and_then(|c| c.recall(&key)).and_then(|l| decode_providers(&l)) {
+        if let Some(found) = cache.and_then(|c| c.recall_providers(&key)) {
             return found;
         }
         let (found, rec) = fsx::nested(|| symbols::providers(&dirs, missing, self.target));
         if let Some(c) = cache {
-            c.remember(&key, &encode_providers(&found), &rec);
+            c.remember_providers(&key, &found, &rec);
         }
         found
     }
@@ -735,132 +735,6 @@ fn object_symbols_key(o: &symbols::ObjectSyms) -> String {
     h.hex()
 }
 
-fn esc(bytes: &[u8]) -> String {
-    let mut s = String::new();
-    escape(&mut s, bytes);
-    s
-}
-
-/// The summary as cache lines: `A PULLED PATH`, then `M MEMBER SYM...`
-/// for each of its members with missing symbols; `end` last.
-fn encode(s: &Summary) -> Vec<String> {
-    let mut lines = Vec::new();
-    for a in &s.archives {
-        // `U`, not the `A` of before members were recorded: an entry of
-        // that older shape is a miss, not a summary without members.
-        lines.push(format!("U {} {}", u8::from(a.pulled), esc(a.path.as_os_str().as_bytes())));
-        for member in &a.members {
-            lines.push(format!("T {}", esc(member.as_bytes())));
-        }
-        for (member, anchor) in &a.ctors_left {
-            let mut l = format!("C {}", esc(member.as_bytes()));
-            if let Some(n) = anchor {
-                l.push(' ');
-                escape(&mut l, n);
-            }
-            lines.push(l);
-        }
-        for (member, names) in &a.missing {
-            let mut l = format!("M {}", esc(member.as_bytes()));
-            for n in names {
-                l.push(' ');
-                escape(&mut l, n);
-            }
-            lines.push(l);
-        }
-    }
-    lines.push("end".to_string());
-    lines
-}
-
-/// Providers as cache lines: `P TOKEN PATH SYM...` each, `L SYM...` for
-/// what none defines, `end` last.
-fn encode_providers((found, left): &(Vec<symbols::Provider>, Vec<Name>)) -> Vec<String> {
-    let mut lines = Vec::new();
-    for p in found {
-        let mut l = format!("P {} {}", esc(p.token.as_bytes()), esc(p.path.as_os_str().as_bytes()));
-        for n in &p.symbols {
-            l.push(' ');
-            escape(&mut l, n);
-        }
-        lines.push(l);
-    }
-    let mut l = String::from("L");
-    for n in left {
-        l.push(' ');
-        escape(&mut l, n);
-    }
-    lines.push(l);
-    lines.push("end".to_string());
-    lines
-}
-
-fn decode_providers(lines: &[String]) -> Option<(Vec<symbols::Provider>, Vec<Name>)> {
-    let (last, body) = lines.split_last()?;
-    if last != "end" {
-        return None;
-    }
-    let names = |words: std::str::Split<'_, char>| words.map(unescape).collect::<Option<Vec<Name>>>();
-    let mut found = Vec::new();
-    let mut left = None;
-    for l in body {
-        let mut words = l.split(' ');
-        match words.next()? {
-            "P" => {
-                let token = OsStr::from_bytes(&unescape(words.next()?)?).to_owned();
-                let path = PathBuf::from(OsStr::from_bytes(&unescape(words.next()?)?));
-                found.push(symbols::Provider { token, path, symbols: names(words)? });
-            }
-            "L" => left = Some(names(words)?),
-            _ => return None,
-        }
-    }
-    Some((found, left?))
-}
-
-fn decode(lines: &[String]) -> Option<Summary> {
-    let (last, body) = lines.split_last()?;
-    if last != "end" {
-        return None;
-    }
-    let mut s = Summary::default();
-    for l in body {
-        let mut words = l.split(' ');
-        match words.next()? {
-            "U" => {
-                let pulled = words.next()? == "1";
-                let path = PathBuf::from(OsStr::from_bytes(&unescape(words.next()?)?));
-                s.archives.push(ArchiveUse {
-                    path,
-                    pulled,
-                    missing: Vec::new(),
-                    members: Vec::new(),
-                    ctors_left: Vec::new(),
-                });
-            }
-            "T" => {
-                let member = String::from_utf8(unescape(words.next()?)?.into_vec()).ok()?;
-                s.archives.last_mut()?.members.push(member);
-            }
-            "C" => {
-                let member = String::from_utf8(unescape(words.next()?)?.into_vec()).ok()?;
-                let anchor = match words.next() {
-                    Some(w) => Some(Name::from(unescape(w)?)),
-                    None => None,
-                };
-                s.archives.last_mut()?.ctors_left.push((member, anchor));
-            }
-            "M" => {
-                let member = String::from_utf8(unescape(words.next()?)?.into_vec()).ok()?;
-                let names = words.map(unescape).collect::<Option<Vec<Name>>>()?;
-                s.archives.last_mut()?.missing.push((member, names));
-            }
-            _ => return None,
-        }
-    }
-    Some(s)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -966,47 +840,5 @@ mod tests {
             [Item::File("a.o".into()), Item::GroupStart, lib("x"), Item::GroupEnd],
             "ld: nothing implicit"
         );
-    }
-
-    #[test]
-    fn summaries_read_back() {
-        let s = Summary {
-            archives: vec![
-                ArchiveUse {
-                    path: "/a b/libx.a".into(),
-                    pulled: true,
-                    missing: vec![("m\\1.o".into(), vec![Name::from(&b"f\xff"[..])])],
-                    members: vec!["m\\1.o".into(), "n o.o".into()],
-                    ctors_left: vec![
-                        ("reg.o".into(), Some(Name::from(&b"reg_x"[..]))),
-                        ("r2.o".into(), None),
-                    ],
-                },
-                ArchiveUse {
-                    path: "/L/liby.a".into(),
-                    pulled: false,
-                    missing: vec![],
-                    members: vec![],
-                    ctors_left: vec![],
-                },
-            ],
-        };
-        assert_eq!(decode(&encode(&s)), Some(s.clone()));
-        let mut torn = encode(&s);
-        torn.pop();
-        assert_eq!(decode(&torn), None, "a torn entry is a miss");
-    }
-
-    #[test]
-    fn providers_read_back() {
-        let p = symbols::Provider {
-            token: "-l:libcudart.so.12".into(),
-            path: "/c d/libcudart.so.12".into(),
-            symbols: vec![Name::from(&b"cudaMalloc"[..]), Name::from(&b"x y"[..])],
-        };
-        let found = (vec![p], vec![Name::from(&b"nowhere"[..])]);
-        assert_eq!(decode_providers(&encode_providers(&found)), Some(found.clone()));
-        let none = (Vec::new(), Vec::new());
-        assert_eq!(decode_providers(&encode_providers(&none)), Some(none));
     }
 }

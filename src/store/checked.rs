@@ -17,7 +17,7 @@ impl Store {
     /// The lines stored under `key` by [`Store::remember`], if every
     /// question they were worked out from gets the same answer now (asked
     /// through `fsx`, so a recording under way sees them too).
-    pub fn recall(&self, key: &str) -> Option<Vec<String>> {
+    pub(super) fn recall(&self, key: &str) -> Option<Vec<String>> {
         let bytes = self.get_bytes(&name(key), super::MAX_PACK)?;
         let mut lines = Vec::new();
         let facts = decode_facts(&bytes, |tag, r| {
@@ -36,7 +36,7 @@ impl Store {
     /// their computation; not when it saw a path change under it, a
     /// timestamp too new to trust, or read a variable (the environment is
     /// no fact of such an answer: it goes in its key).
-    pub fn remember(&self, key: &str, lines: &[String], rec: &Recording) {
+    pub(super) fn remember(&self, key: &str, lines: &[String], rec: &Recording) {
         if rec.conflicted
             || !rec.env.is_empty()
             || rec.facts().any(|(_, _, seen)| too_new(seen, rec.started_ns))

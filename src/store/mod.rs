@@ -27,6 +27,7 @@
 #![allow(clippy::disallowed_methods)]
 
 mod checked;
+pub mod codec;
 pub mod dir;
 pub(crate) mod direct;
 mod key;
@@ -41,7 +42,8 @@ use std::sync::Arc;
 use crate::archive::pic::ElfId;
 use crate::archive::{Finding, Problem, ProblemKind, Verdict};
 use crate::fsx::FileId;
-use crate::symbols::{self, Digest};
+use crate::policy::verify::Summary;
+use crate::symbols::{Digest, Name, Provider};
 
 pub use dir::Distrust;
 pub use key::KeyHasher;
@@ -215,12 +217,12 @@ impl Store {
     }
 
     /// The lines stored under `key` (any text without NUL), if whole.
-    pub fn get_lines(&self, key: &str) -> Option<Vec<String>> {
+    fn get_lines(&self, key: &str) -> Option<Vec<String>> {
         self.get_lines_capped(key, MAX_ENTRY)
     }
 
     /// [`Store::get_lines`] with a larger cap than one entry's.
-    pub(crate) fn get_lines_capped(&self, key: &str, cap: u64) -> Option<Vec<String>> {
+    fn get_lines_capped(&self, key: &str, cap: u64) -> Option<Vec<String>> {
         let text = self.read(&blob_name(key), cap)?;
         let mut lines = checked(&text)?.lines();
         // The key itself is stored too, so a hash collision is a miss.
@@ -231,7 +233,7 @@ impl Store {
     }
 
     /// Stores lines under `key`; lines must not contain newlines.
-    pub fn put_lines(&self, key: &str, lines: &[String]) {
+    fn put_lines(&self, key: &str, lines: &[String]) {
         let mut text = format!("{}\n", key.replace('\n', " "));
         for l in lines {
             text.push_str(l);
@@ -244,7 +246,7 @@ impl Store {
     /// The bytes stored under `name` with [`Store::put_bytes`], at most
     /// `cap`, if whole: they must start with `name` and a newline (so two
     /// names with one file name are a miss) and end with their checksum.
-    pub(crate) fn get_bytes(&self, name: &str, cap: u64) -> Option<Vec<u8>> {
+    fn get_bytes(&self, name: &str, cap: u64) -> Option<Vec<u8>> {
         let mut data = self.dir.read(&blob_name(name), cap).ok()?;
         let at = data.len().checked_sub(8)?;
         let sum = u64::from_le_bytes(data[at..].try_into().ok()?);
@@ -255,7 +257,7 @@ impl Store {
     }
 
     /// Stores `bytes` under `name` (no newline in it).
-    pub(crate) fn put_bytes(&self, name: &str, bytes: &[u8]) {
+    fn put_bytes(&self, name: &str, bytes: &[u8]) {
         let mut data = Vec::with_capacity(name.len() + bytes.len() + 9);
         data.extend_from_slice(name.as_bytes());
         data.push(b'\n');
@@ -303,16 +305,72 @@ impl Store {
     /// see `probe/link.rs`), if whole.
     pub fn get_digest(&self, id: &FileId) -> Option<Digest> {
         let text = self.read(&digest_name(id), MAX_DIGEST)?;
-        symbols::decode(checked(&text)?)
+        codec::decode(checked(&text)?)
     }
 
     /// Stores the digest of the file version `id` (the `fstat` of the
     /// descriptor it was read from), when it may be cached at all.
     pub fn put_digest(&self, id: &FileId, digest: &Digest) {
-        if let Some(text) = symbols::encode(digest) {
+        if let Some(text) = codec::encode(digest) {
             let text = format!("{text}{:016x}\n", checksum(&text));
             self.write(&digest_name(id), text.as_bytes());
         }
+    }
+
+    /// The closure check's summary stored under its full key (the inputs'
+    /// identities and the objects' symbols: `probe/link.rs`).
+    pub fn summary(&self, key: &str) -> Option<Summary> {
+        codec::decode_summary(&self.get_lines(&format!("summary {key}"))?)
+    }
+
+    pub fn put_summary(&self, key: &str, summary: &Summary) {
+        self.put_lines(&format!("summary {key}"), &codec::encode_summary(summary));
+    }
+
+    /// The closure check's summary under its quick key (the plan alone),
+    /// if every question its computation asked gets the same answer now.
+    pub fn recall_summary(&self, key: &str) -> Option<Summary> {
+        codec::decode_summary(&self.recall(&format!("summary {key}"))?)
+    }
+
+    /// Stores a summary under its quick key with the facts of `rec`, the
+    /// recording of its computation.
+    pub fn remember_summary(&self, key: &str, summary: &Summary, rec: &crate::fsx::Recording) {
+        self.remember(&format!("summary {key}"), &codec::encode_summary(summary), rec);
+    }
+
+    /// The providers of missing symbols (and what none provides) found for
+    /// `key` (the target, the search dirs and the names), checked by facts.
+    pub fn recall_providers(&self, key: &str) -> Option<(Vec<Provider>, Vec<Name>)> {
+        codec::decode_providers(&self.recall(&format!("providers {key}"))?)
+    }
+
+    pub fn remember_providers(
+        &self,
+        key: &str,
+        found: &(Vec<Provider>, Vec<Name>),
+        rec: &crate::fsx::Recording,
+    ) {
+        self.remember(&format!("providers {key}"), &codec::encode_providers(found), rec);
+    }
+
+    /// The driver's library dirs, as `sysdirs.rs` writes them, under the
+    /// key of every input of the driver's answer.
+    pub fn driver_dirs(&self, key: &str) -> Option<Vec<String>> {
+        self.get_lines(&format!("driver-dirs {key}"))
+    }
+
+    pub fn put_driver_dirs(&self, key: &str, lines: &[String]) {
+        self.put_lines(&format!("driver-dirs {key}"), lines);
+    }
+
+    /// The SHA-256 (hex) of the file version `id`.
+    pub fn file_sha256(&self, id: &FileId) -> Option<String> {
+        self.get_lines(&format!("sha256 {}", id.key()))?.into_iter().next()
+    }
+
+    pub fn put_file_sha256(&self, id: &FileId, hex: &str) {
+        self.put_lines(&format!("sha256 {}", id.key()), &[hex.to_string()]);
     }
 
     /// Any failure (a full disk, `EFBIG` under `ulimit -f`, a read-only
@@ -327,7 +385,7 @@ impl Store {
 const MAX_DIGEST: u64 = 256 << 20;
 
 /// A pack of verdicts holds at most this: 10,000 archives take 800 kB.
-pub(crate) const MAX_PACK: u64 = 64 << 20;
+const MAX_PACK: u64 = 64 << 20;
 
 fn pack_name(key: &str) -> String {
     format!("verdict-pack 1 {key}")

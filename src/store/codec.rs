@@ -1,0 +1,394 @@
+//! The text forms of the entries whose answers are not the store's own
+//! types: a closure check's summary, the providers of missing symbols,
+//! and a file's symbol digest. Every form ends with `end`, so a torn entry
+//! is never read as a shorter answer; anything out of shape is `None`.
+
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
+
+use crate::archive::pic::ElfId;
+use crate::policy::verify::{ArchiveUse, Summary};
+use crate::symbols::{self, escape, unescape, ArchiveSyms, Def, Digest, Name, ObjectSyms, Ref, SharedSyms};
+
+const FORMAT: &str = "solink-symbols 1";
+
+fn esc(bytes: &[u8]) -> String {
+    let mut s = String::new();
+    escape(&mut s, bytes);
+    s
+}
+
+/// The summary as cache lines: `A PULLED PATH`, then `M MEMBER SYM...`
+/// for each of its members with missing symbols; `end` last.
+pub(super) fn encode_summary(s: &Summary) -> Vec<String> {
+    let mut lines = Vec::new();
+    for a in &s.archives {
+        // `U`, not the `A` of before members were recorded: an entry of
+        // that older shape is a miss, not a summary without members.
+        lines.push(format!("U {} {}", u8::from(a.pulled), esc(a.path.as_os_str().as_bytes())));
+        for member in &a.members {
+            lines.push(format!("T {}", esc(member.as_bytes())));
+        }
+        for (member, anchor) in &a.ctors_left {
+            let mut l = format!("C {}", esc(member.as_bytes()));
+            if let Some(n) = anchor {
+                l.push(' ');
+                escape(&mut l, n);
+            }
+            lines.push(l);
+        }
+        for (member, names) in &a.missing {
+            let mut l = format!("M {}", esc(member.as_bytes()));
+            for n in names {
+                l.push(' ');
+                escape(&mut l, n);
+            }
+            lines.push(l);
+        }
+    }
+    lines.push("end".to_string());
+    lines
+}
+
+/// Providers as cache lines: `P TOKEN PATH SYM...` each, `L SYM...` for
+/// what none defines, `end` last.
+pub(super) fn encode_providers((found, left): &(Vec<symbols::Provider>, Vec<Name>)) -> Vec<String> {
+    let mut lines = Vec::new();
+    for p in found {
+        let mut l = format!("P {} {}", esc(p.token.as_bytes()), esc(p.path.as_os_str().as_bytes()));
+        for n in &p.symbols {
+            l.push(' ');
+            escape(&mut l, n);
+        }
+        lines.push(l);
+    }
+    let mut l = String::from("L");
+    for n in left {
+        l.push(' ');
+        escape(&mut l, n);
+    }
+    lines.push(l);
+    lines.push("end".to_string());
+    lines
+}
+
+pub(super) fn decode_providers(lines: &[String]) -> Option<(Vec<symbols::Provider>, Vec<Name>)> {
+    let (last, body) = lines.split_last()?;
+    if last != "end" {
+        return None;
+    }
+    let names = |words: std::str::Split<'_, char>| words.map(unescape).collect::<Option<Vec<Name>>>();
+    let mut found = Vec::new();
+    let mut left = None;
+    for l in body {
+        let mut words = l.split(' ');
+        match words.next()? {
+            "P" => {
+                let token = OsStr::from_bytes(&unescape(words.next()?)?).to_owned();
+                let path = PathBuf::from(OsStr::from_bytes(&unescape(words.next()?)?));
+                found.push(symbols::Provider { token, path, symbols: names(words)? });
+            }
+            "L" => left = Some(names(words)?),
+            _ => return None,
+        }
+    }
+    Some((found, left?))
+}
+
+pub(super) fn decode_summary(lines: &[String]) -> Option<Summary> {
+    let (last, body) = lines.split_last()?;
+    if last != "end" {
+        return None;
+    }
+    let mut s = Summary::default();
+    for l in body {
+        let mut words = l.split(' ');
+        match words.next()? {
+            "U" => {
+                let pulled = words.next()? == "1";
+                let path = PathBuf::from(OsStr::from_bytes(&unescape(words.next()?)?));
+                s.archives.push(ArchiveUse {
+                    path,
+                    pulled,
+                    missing: Vec::new(),
+                    members: Vec::new(),
+                    ctors_left: Vec::new(),
+                });
+            }
+            "T" => {
+                let member = String::from_utf8(unescape(words.next()?)?.into_vec()).ok()?;
+                s.archives.last_mut()?.members.push(member);
+            }
+            "C" => {
+                let member = String::from_utf8(unescape(words.next()?)?.into_vec()).ok()?;
+                let anchor = match words.next() {
+                    Some(w) => Some(Name::from(unescape(w)?)),
+                    None => None,
+                };
+                s.archives.last_mut()?.ctors_left.push((member, anchor));
+            }
+            "M" => {
+                let member = String::from_utf8(unescape(words.next()?)?.into_vec()).ok()?;
+                let names = words.map(unescape).collect::<Option<Vec<Name>>>()?;
+                s.archives.last_mut()?.missing.push((member, names));
+            }
+            _ => return None,
+        }
+    }
+    Some(s)
+}
+
+fn line(out: &mut String, tag: &str, bytes: &[u8]) {
+    out.push_str(tag);
+    out.push(' ');
+    escape(out, bytes);
+    out.push('\n');
+}
+
+/// The text form of a digest, for the cache; `None` for one that must not
+/// be cached ([`Digest::cacheable`]).
+pub fn encode(d: &Digest) -> Option<String> {
+    if !d.cacheable() {
+        return None;
+    }
+    let mut out = format!("{FORMAT}\n");
+    let object = |out: &mut String, o: &ObjectSyms| {
+        line(out, if o.ctors { "member+ctors" } else { "member" }, o.name.as_bytes());
+        for (n, d) in &o.defined {
+            let tag = match d {
+                Def::Data => "D",
+                Def::Func => "F",
+                Def::Weak => "W",
+                Def::Common => "C",
+            };
+            line(out, tag, n);
+        }
+        for (n, r) in &o.undefined {
+            line(out, if *r == Ref::Strong { "U" } else { "u" }, n);
+        }
+    };
+    match d {
+        Digest::Object(o) => {
+            out.push_str("object\n");
+            object(&mut out, o);
+        }
+        Digest::Archive(a) => {
+            out.push_str(if a.index.is_some() { "archive indexed\n" } else { "archive\n" });
+            for m in &a.members {
+                object(&mut out, m);
+            }
+            for (n, m) in a.index.iter().flatten() {
+                line(&mut out, &format!("I {m}"), n);
+            }
+        }
+        Digest::Shared(s) => {
+            out.push_str("shared\n");
+            if let Some(id) = s.id {
+                out.push_str(&format!("id {} {}\n", u8::from(id.class64), id.machine));
+            }
+            if let Some(so) = &s.soname {
+                line(&mut out, "soname", so.as_bytes());
+            }
+            for n in &s.exports {
+                line(&mut out, "E", n);
+            }
+            for n in &s.hidden {
+                line(&mut out, "H", n);
+            }
+            for n in &s.imports {
+                line(&mut out, "N", n);
+            }
+        }
+        Digest::Script(_) => unreachable!("scripts are not cacheable"),
+    }
+    // A torn entry must not read as a digest with fewer symbols.
+    out.push_str("end\n");
+    Some(out)
+}
+
+/// A digest read back from [`encode`]'s text; `None` for anything else.
+pub fn decode(text: &str) -> Option<Digest> {
+    let body = text.strip_suffix("end\n")?;
+    let mut lines = body.lines();
+    if lines.next()? != FORMAT {
+        return None;
+    }
+    let kind = lines.next()?;
+    let mut objects: Vec<ObjectSyms> = Vec::new();
+    let mut index = Vec::new();
+    let mut shared = SharedSyms::default();
+    for l in lines {
+        if let Some(id) = l.strip_prefix("id ") {
+            let (class, machine) = id.split_once(' ')?;
+            shared.id = Some(ElfId { class64: class == "1", machine: machine.parse().ok()? });
+            continue;
+        }
+        let (tag, value) = l.split_once(' ')?;
+        if tag == "I" {
+            let (member, value) = value.split_once(' ')?;
+            let member: u32 = member.parse().ok()?;
+            if member as usize >= objects.len() {
+                return None;
+            }
+            index.push((unescape(value)?, member));
+            continue;
+        }
+        let bytes = unescape(value)?;
+        let current = objects.last_mut();
+        match (tag, current) {
+            ("member" | "member+ctors", _) => objects.push(ObjectSyms {
+                name: String::from_utf8(bytes.into()).ok()?,
+                ctors: tag == "member+ctors",
+                ..ObjectSyms::default()
+            }),
+            ("D", Some(o)) => o.defined.push((bytes, Def::Data)),
+            ("F", Some(o)) => o.defined.push((bytes, Def::Func)),
+            ("W", Some(o)) => o.defined.push((bytes, Def::Weak)),
+            ("C", Some(o)) => o.defined.push((bytes, Def::Common)),
+            ("U", Some(o)) => o.undefined.push((bytes, Ref::Strong)),
+            ("u", Some(o)) => o.undefined.push((bytes, Ref::Weak)),
+            ("soname", _) => shared.soname = Some(String::from_utf8(bytes.into()).ok()?),
+            ("E", _) => shared.exports.push(bytes),
+            ("H", _) => shared.hidden.push(bytes),
+            ("N", _) => shared.imports.push(bytes),
+            _ => return None,
+        }
+    }
+    match kind {
+        "object" if objects.len() == 1 => objects.pop().map(Digest::Object),
+        "archive" | "archive indexed" => Some(Digest::Archive(ArchiveSyms {
+            index: (kind == "archive indexed").then_some(index),
+            members: objects,
+            thin: false,
+        })),
+        "shared" if objects.is_empty() => Some(Digest::Shared(shared)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use object::elf;
+
+    fn n(s: &str) -> Name {
+        s.as_bytes().into()
+    }
+
+    #[test]
+    fn digests_round_trip_through_their_text_form() {
+        let member = |name: &str, ctors| ObjectSyms {
+            name: name.into(),
+            defined: vec![
+                (n("a"), Def::Func),
+                (n("v"), Def::Data),
+                (n("w"), Def::Weak),
+                (n("c"), Def::Common),
+            ],
+            undefined: vec![
+                (n("b"), Ref::Strong),
+                (n("opt"), Ref::Weak),
+                (b"odd \n\\\xff".to_vec().into(), Ref::Strong),
+            ],
+            ctors,
+        };
+        let archive = Digest::Archive(ArchiveSyms {
+            index: Some(vec![(n("a"), 0), (n("v"), 1)]),
+            members: vec![member("a.o", false), member("with space.o", true)],
+            thin: false,
+        });
+        let shared = Digest::Shared(SharedSyms {
+            id: Some(ElfId { class64: true, machine: elf::EM_X86_64 }),
+            soname: Some("libc.so.6".into()),
+            exports: vec![n("printf"), n("memcpy")],
+            hidden: vec![n("memcpy@GLIBC_2.2.5")],
+            imports: vec![n("_dl_find_object")],
+        });
+        let no_index =
+            Digest::Archive(ArchiveSyms { index: None, members: vec![member("x.o", false)], thin: false });
+        for d in [archive, shared, no_index, Digest::Object(member("t.o", true))] {
+            let text = encode(&d).unwrap();
+            assert_eq!(decode(&text), Some(d), "{text}");
+        }
+    }
+
+    #[test]
+    fn torn_or_altered_entries_never_panic() {
+        let d = Digest::Archive(ArchiveSyms {
+            index: Some(vec![(n("a"), 0)]),
+            members: vec![ObjectSyms {
+                name: "a.o".into(),
+                defined: vec![(n("a"), Def::Func)],
+                ..Default::default()
+            }],
+            thin: false,
+        });
+        let text = encode(&d).unwrap();
+        for cut in 0..text.len() {
+            assert_eq!(decode(&text[..cut]), None, "a torn entry is not a digest");
+        }
+        for (i, c) in text.char_indices() {
+            for bad in [' ', '\\', '\n', 'I', '9'] {
+                let mut t = text.clone();
+                t.replace_range(i..i + c.len_utf8(), &bad.to_string());
+                let _ = decode(&t);
+            }
+        }
+    }
+
+    #[test]
+    fn what_is_not_one_of_ours_does_not_decode() {
+        assert_eq!(decode(""), None);
+        assert_eq!(decode("solink-symbols 1\nobject\nend\n"), None, "an object needs its member line");
+        assert_eq!(decode("solink-symbols 1\narchive indexed\nI 3 a\nend\n"), None, "index past the members");
+        assert_eq!(decode("solink-symbols 1\nshared\nE \\zz\nend\n"), None, "bad escape");
+        assert_eq!(decode("solink-symbols 2\nshared\nend\n"), None);
+        assert_eq!(decode("solink-symbols 1\nshared\nE a\n"), None, "no end line");
+        assert!(decode("solink-symbols 1\nshared\nE a\nend\n").is_some());
+        let thin = Digest::Archive(ArchiveSyms { thin: true, ..ArchiveSyms::default() });
+        assert_eq!(encode(&thin), None, "a thin archive's digest depends on other files");
+    }
+
+    #[test]
+    fn summaries_read_back() {
+        let s = Summary {
+            archives: vec![
+                ArchiveUse {
+                    path: "/a b/libx.a".into(),
+                    pulled: true,
+                    missing: vec![("m\\1.o".into(), vec![Name::from(&b"f\xff"[..])])],
+                    members: vec!["m\\1.o".into(), "n o.o".into()],
+                    ctors_left: vec![
+                        ("reg.o".into(), Some(Name::from(&b"reg_x"[..]))),
+                        ("r2.o".into(), None),
+                    ],
+                },
+                ArchiveUse {
+                    path: "/L/liby.a".into(),
+                    pulled: false,
+                    missing: vec![],
+                    members: vec![],
+                    ctors_left: vec![],
+                },
+            ],
+        };
+        assert_eq!(decode_summary(&encode_summary(&s)), Some(s.clone()));
+        let mut torn = encode_summary(&s);
+        torn.pop();
+        assert_eq!(decode_summary(&torn), None, "a torn entry is a miss");
+    }
+
+    #[test]
+    fn providers_read_back() {
+        let p = symbols::Provider {
+            token: "-l:libcudart.so.12".into(),
+            path: "/c d/libcudart.so.12".into(),
+            symbols: vec![Name::from(&b"cudaMalloc"[..]), Name::from(&b"x y"[..])],
+        };
+        let found = (vec![p], vec![Name::from(&b"nowhere"[..])]);
+        assert_eq!(decode_providers(&encode_providers(&found)), Some(found.clone()));
+        let none = (Vec::new(), Vec::new());
+        assert_eq!(decode_providers(&encode_providers(&none)), Some(none));
+    }
+}
