@@ -448,3 +448,24 @@ fn inside_wl(cmd: &Command, r: &LibRef) -> bool {
         }
     }
 }
+
+/// The files the closure check reads as the link's inputs by path (not
+/// its `-l`s or the driver's implicit libraries), in order: `args` read as
+/// ld reads them. For `tests/closure.rs`, which holds it to `ld -t`.
+#[doc(hidden)]
+pub fn planned_files(
+    args: &[std::ffi::OsString],
+    syntax: crate::args::Syntax,
+    driver: &OsStr,
+) -> Option<Vec<PathBuf>> {
+    let plan = link::plan(args, syntax, driver)?;
+    Some(
+        plan.items
+            .into_iter()
+            .filter_map(|i| match i {
+                link::Item::File(f) => Some(f),
+                _ => None,
+            })
+            .collect(),
+    )
+}

@@ -20,6 +20,7 @@ mod embedding;
 mod errors;
 mod fake;
 mod hostile;
+mod ld_options;
 mod make;
 mod manual;
 mod provenance_links;
