@@ -19,6 +19,10 @@ pub fn decision_line(cmd: &Command, d: &Decision) -> String {
         token = format!("{token} (dependency of {}, from {})", of.display(), via.display());
     }
     let outcome = match &d.outcome {
+        // Substituted, but nothing of it is linked: not called embedded.
+        Outcome::Embed { file, .. } if matches!(d.reason, Reason::Unused { .. }) => {
+            format!("by path {}", file.display())
+        }
         Outcome::Embed { file, .. } => format!("embed {}", file.display()),
         Outcome::Add { token } => format!("dynamic {}", token.to_string_lossy()),
         _ => outcome_word(d).replace('-', " "),
@@ -191,6 +195,9 @@ fn and_list(items: &[&str]) -> String {
     }
 }
 
+/// The most users of an unused archive its reason names.
+const SHOWN_USERS: usize = 3;
+
 /// `a, b, c and 4 more`.
 fn symbol_list(symbols: &[String], more: usize) -> String {
     let mut text = symbols.join(", ");
@@ -225,7 +232,7 @@ fn script_problem_text(why: &ScriptProblem) -> String {
 fn outcome_word(d: &Decision) -> &'static str {
     match &d.outcome {
         Outcome::Embed { .. } => "embed",
-        Outcome::Keep if matches!(d.reason, Reason::StaticRegion | Reason::Unused) => "as-given",
+        Outcome::Keep if matches!(d.reason, Reason::StaticRegion | Reason::Unused { .. }) => "as-given",
         Outcome::Keep => "dynamic",
         Outcome::Add { .. } => "added",
         Outcome::Drop => "dropped",
@@ -254,7 +261,7 @@ fn reason_code(r: &Reason) -> &'static str {
         Reason::Shadowed { .. } => "shadowed",
         Reason::DriverLibrary => "driver-library",
         Reason::NoDefaultLibs => "no-default-libs",
-        Reason::Unused => "unused",
+        Reason::Unused { .. } => "unused",
         Reason::Provides { .. } => "provides",
         Reason::Unresolved { .. } => "unresolved",
         Reason::CarriedBy { .. } | Reason::CarriedScript { .. } => "carried-by",
@@ -337,9 +344,23 @@ fn reason_text(cmd: &Command, d: &Decision) -> String {
                 groups.join(", ")
             )
         }
-        Reason::Unused => format!(
-            "{file} comes before every object that uses it, so ld takes nothing from it; left as given"
-        ),
+        Reason::Unused { users } => {
+            let why = match users.split_first() {
+                None => format!("nothing in the link uses {file}"),
+                Some(_) => {
+                    let shown: Vec<String> = users.iter().take(SHOWN_USERS).cloned().collect();
+                    let list = symbol_list(&shown, users.len().saturating_sub(SHOWN_USERS));
+                    format!("{file} comes before every object that uses it ({list})")
+                }
+            };
+            match d.outcome {
+                Outcome::Embed { .. } => format!(
+                    "{why}, so ld takes nothing from it; its path stands in for {}, which ld's own search would not find",
+                    d.lib.display()
+                ),
+                _ => format!("{why}, so ld takes nothing from it; left as given"),
+            }
+        }
         Reason::Provides { symbols, more, needed_by } => {
             format!("provides {} needed by {needed_by}", symbol_list(symbols, *more))
         }
@@ -437,7 +458,7 @@ pub fn json(cmd: &Command, decisions: &[Decision], command: &[OsString], about: 
                     }
                     _ => Value::Null,
                 },
-                "unused": d.reason == Reason::Unused,
+                "unused": matches!(d.reason, Reason::Unused { .. }),
             })
         })
         .collect();

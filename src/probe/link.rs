@@ -343,6 +343,29 @@ impl Probe<'_> {
         digest_in(&mut self.link.digests, self.cache.as_ref(), path, id, kind)
     }
 
+    /// For each `(reference, file)`: whether ld's own search for the
+    /// reference (the link's `-L` dirs, then the system dirs; never
+    /// LIBSDIR or the workspace) finds that same file, by identity. An
+    /// archive ld takes nothing from stays `-lNAME` only where it does
+    /// (issue 20 §2).
+    pub fn ld_finds(&mut self, plan: &Plan, wanted: &[(LibName, PathBuf)]) -> Vec<bool> {
+        let dirs = self.ld_dirs(plan);
+        self.link.finder.index = (wanted.len() > MANY_LIBS).then(|| LdIndex::build(&dirs));
+        let identity = |p: &Path| fsx::metadata(p).ok().map(|m| FileId::of(&m)).map(|id| (id.dev, id.ino));
+        let found = wanted
+            .iter()
+            .map(|(name, file)| {
+                let Some(found) = ld_find(name, false, &dirs, &mut self.link.finder) else {
+                    return false;
+                };
+                let (a, b) = (identity(&found), identity(file));
+                a.is_some() && a == b
+            })
+            .collect();
+        self.link.finder.index = None;
+        found
+    }
+
     /// Which shared libraries of ld's search dirs define `missing`, and
     /// what none defines (a second probe round, only when something is
     /// missing).
@@ -702,7 +725,9 @@ fn read_head(file: &mut std::fs::File, buf: &mut [u8]) -> Option<usize> {
     Some(n)
 }
 
-const FORMAT: &str = "solink-closure 2";
+// 3: a summary names the users of an archive ld takes nothing from (`R`);
+// an entry of 2 would read as "nothing uses it".
+const FORMAT: &str = "solink-closure 3";
 
 /// The cache key: every file's kind, `--as-needed` state, whole-archive
 /// state, identity and path, the groups and the wraps, in order.
@@ -771,8 +796,10 @@ fn esc(bytes: &[u8]) -> String {
     s
 }
 
-/// The summary as cache lines: `A PULLED PATH`, then `M MEMBER SYM...`
-/// for each of its members with missing symbols; `end` last.
+/// The summary as cache lines: `U PULLED PATH`, then `T MEMBER` for each
+/// member pulled, `C MEMBER [ANCHOR]` for each constructor left, `R USER`
+/// for each user of an archive ld takes nothing from, and `M MEMBER
+/// SYM...` for each member with missing symbols; `end` last.
 fn encode(s: &Summary) -> Vec<String> {
     let mut lines = Vec::new();
     for a in &s.archives {
@@ -789,6 +816,9 @@ fn encode(s: &Summary) -> Vec<String> {
                 escape(&mut l, n);
             }
             lines.push(l);
+        }
+        for user in &a.users {
+            lines.push(format!("R {}", esc(user.as_bytes())));
         }
         for (member, names) in &a.missing {
             let mut l = format!("M {}", esc(member.as_bytes()));
@@ -866,7 +896,12 @@ fn decode(lines: &[String]) -> Option<Summary> {
                     missing: Vec::new(),
                     members: Vec::new(),
                     ctors_left: Vec::new(),
+                    users: Vec::new(),
                 });
+            }
+            "R" => {
+                let user = String::from_utf8(unescape(words.next()?)?.into_vec()).ok()?;
+                s.archives.last_mut()?.users.push(user);
             }
             "T" => {
                 let member = String::from_utf8(unescape(words.next()?)?.into_vec()).ok()?;
@@ -1106,6 +1141,7 @@ mod tests {
                         ("reg.o".into(), Some(Name::from(&b"reg_x"[..]))),
                         ("r2.o".into(), None),
                     ],
+                    users: vec![],
                 },
                 ArchiveUse {
                     path: "/L/liby.a".into(),
@@ -1113,6 +1149,7 @@ mod tests {
                     missing: vec![],
                     members: vec![],
                     ctors_left: vec![],
+                    users: vec!["t 1.o".into(), "liby.a(y.o)".into()],
                 },
             ],
         };

@@ -31,5 +31,6 @@ mod stock;
 #[path = "../support/mod.rs"]
 mod support;
 mod toolchains;
+mod unused;
 mod util;
 mod writes;
