@@ -1128,6 +1128,39 @@ mod tests {
         }
     }
 
+    /// What the rewrite adds, as `-Xlinker` pairs (issue 20 §8), is read
+    /// as ld reads it: groups, whole archives, wraps, and option values
+    /// that are no input.
+    #[test]
+    fn the_plan_reads_what_solink_adds_as_xlinker_pairs() {
+        let x = |w: &str| ["-Xlinker".to_string(), w.to_string()];
+        let mut args = vec!["-shared".to_string(), "a.o".to_string()];
+        args.extend(x("--start-group"));
+        args.push("/L/libx.a".into());
+        args.extend(x("--whole-archive"));
+        args.push("/L/liby.a".into());
+        args.extend(x("--no-whole-archive"));
+        args.extend(x("--end-group"));
+        for w in ["--exclude-libs", "libx.a", "-rpath", "/r/lib.so", "-wrap", "open", "--undefined=f"] {
+            args.extend(x(w));
+        }
+        let args: Vec<OsString> = args.into_iter().map(OsString::from).collect();
+        let p = plan(&args, Syntax::Gcc, OsStr::new("gcc")).unwrap();
+        let head = [
+            Item::AsNeeded(true),
+            Item::File("a.o".into()),
+            Item::GroupStart,
+            Item::File("/L/libx.a".into()),
+            Item::Whole(true),
+            Item::File("/L/liby.a".into()),
+            Item::Whole(false),
+            Item::GroupEnd,
+            lib("gcc"),
+        ];
+        assert_eq!(p.items[..head.len()], head);
+        assert_eq!(p.wraps, [Name::from(&b"open"[..])]);
+    }
+
     #[test]
     fn summaries_read_back() {
         let s = Summary {
