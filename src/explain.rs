@@ -84,6 +84,13 @@ pub fn warning(w: &Warning) -> String {
             script_problem_text(why),
             lib.display()
         ),
+        Warning::Unfit { archive, lib, problem, shared } if problem.ld_refuses() => {
+            let doing = match shared {
+                true => format!("linking {} dynamically", lib.display()),
+                false => format!("leaving {} as given, and ld will fail on it too", lib.display()),
+            };
+            format!("{} cannot be embedded: {problem}; {doing}. Run ranlib on it.", archive.display())
+        }
         Warning::Unfit { archive, lib, problem, shared } => {
             let doing = match shared {
                 true => format!("linking {} dynamically", lib.display()),
@@ -303,6 +310,7 @@ fn reason_text(cmd: &Command, d: &Decision) -> String {
             };
             match shared {
                 Some(so) => format!("{what} ({problem}); the shared {} serves instead", so.display()),
+                None if problem.ld_refuses() => format!("{what} ({problem}) and no shared twin; left as given"),
                 None => format!("{what} ({problem}) and no shared twin; embedded as ld would link it"),
             }
         }
