@@ -80,7 +80,7 @@ struct Cli {
     /// Print the archives that would be embedded, one absolute path per line; run nothing
     #[arg(long)]
     print_resolved: bool,
-    /// Add -Wl,-rpath for libraries that stay dynamic in a -L dir (absolute, or $ORIGIN-relative with =origin) [env: SOLINK_RPATH_DYNAMIC=1|origin]
+    /// Add -rpath (-Xlinker -rpath -Xlinker DIR) for libraries that stay dynamic in a -L dir (absolute, or $ORIGIN-relative with =origin) [env: SOLINK_RPATH_DYNAMIC=1|origin]
     #[arg(long, value_name = "FORM", num_args = 0..=1, require_equals = true, default_missing_value = "absolute", value_parser = ["absolute", "origin"])]
     rpath_dynamic: Option<String>,
     /// With --explain: text lines, or one line of JSON for tools [env: SOLINK_FORMAT]

@@ -111,9 +111,12 @@ pub enum Reason {
     /// A dependency the driver would link, left out because the command
     /// says `-nostdlib` or `-nodefaultlibs`.
     NoDefaultLibs,
-    /// The archive sits before every object that uses it, so ld pulls no
-    /// member from it: the reference stays as given, as in the plain link.
-    Unused,
+    /// ld pulls no member from the archive: `users` (objects and members
+    /// of the link that reference what it defines) all come after it, or
+    /// there are none. The reference stays as given where ld itself finds
+    /// the same file (`Outcome::Keep`, the plain link), else the
+    /// archive's path stands in for it (`Outcome::Embed`, the seed's rule).
+    Unused { users: Vec<String> },
     /// An added shared library that defines `symbols`, which `needed_by`
     /// (an embedded member, `libx.a(m.o)`) leaves undefined.
     Provides { symbols: Vec<String>, more: usize, needed_by: String },

@@ -19,6 +19,10 @@ pub fn decision_line(cmd: &Command, d: &Decision) -> String {
         token = format!("{token} (dependency of {}, from {})", of.display(), via.display());
     }
     let outcome = match &d.outcome {
+        // Substituted, but nothing of it is linked: not called embedded.
+        Outcome::Embed { file, .. } if matches!(d.reason, Reason::Unused { .. }) => {
+            format!("by path {}", file.display())
+        }
         Outcome::Embed { file, .. } => format!("embed {}", file.display()),
         Outcome::Add { token } => format!("dynamic {}", token.to_string_lossy()),
         _ => outcome_word(d).replace('-', " "),
@@ -88,6 +92,13 @@ pub fn warning(w: &Warning) -> String {
             script_problem_text(why),
             lib.display()
         ),
+        Warning::Unfit { archive, lib, problem, shared } if problem.ld_refuses() => {
+            let doing = match shared {
+                true => format!("linking {} dynamically", lib.display()),
+                false => format!("leaving {} as given, and ld will fail on it too", lib.display()),
+            };
+            format!("{} cannot be embedded: {problem}; {doing}. Run ranlib on it.", archive.display())
+        }
         Warning::Unfit { archive, lib, problem, shared } => {
             let doing = match shared {
                 true => format!("linking {} dynamically", lib.display()),
@@ -199,6 +210,9 @@ fn and_list(items: &[&str]) -> String {
     }
 }
 
+/// The most users of an unused archive its reason names.
+const SHOWN_USERS: usize = 3;
+
 /// `a, b, c and 4 more`.
 fn symbol_list(symbols: &[String], more: usize) -> String {
     let mut text = symbols.join(", ");
@@ -233,7 +247,7 @@ fn script_problem_text(why: &ScriptProblem) -> String {
 fn outcome_word(d: &Decision) -> &'static str {
     match &d.outcome {
         Outcome::Embed { .. } => "embed",
-        Outcome::Keep if matches!(d.reason, Reason::StaticRegion | Reason::Unused) => "as-given",
+        Outcome::Keep if matches!(d.reason, Reason::StaticRegion | Reason::Unused { .. }) => "as-given",
         Outcome::Keep => "dynamic",
         Outcome::Add { .. } => "added",
         Outcome::Drop => "dropped",
@@ -262,7 +276,7 @@ fn reason_code(r: &Reason) -> &'static str {
         Reason::Shadowed { .. } => "shadowed",
         Reason::DriverLibrary => "driver-library",
         Reason::NoDefaultLibs => "no-default-libs",
-        Reason::Unused => "unused",
+        Reason::Unused { .. } => "unused",
         Reason::Provides { .. } => "provides",
         Reason::Unresolved { .. } => "unresolved",
         Reason::CarriedBy { .. } | Reason::CarriedScript { .. } => "carried-by",
@@ -304,6 +318,7 @@ fn reason_text(cmd: &Command, d: &Decision) -> String {
             };
             match shared {
                 Some(so) => format!("{what} ({problem}); the shared {} serves instead", so.display()),
+                None if problem.ld_refuses() => format!("{what} ({problem}) and no shared twin; left as given"),
                 None => format!("{what} ({problem}) and no shared twin; embedded as ld would link it"),
             }
         }
@@ -345,9 +360,23 @@ fn reason_text(cmd: &Command, d: &Decision) -> String {
                 groups.join(", ")
             )
         }
-        Reason::Unused => format!(
-            "{file} comes before every object that uses it, so ld takes nothing from it; left as given"
-        ),
+        Reason::Unused { users } => {
+            let why = match users.split_first() {
+                None => format!("nothing in the link uses {file}"),
+                Some(_) => {
+                    let shown: Vec<String> = users.iter().take(SHOWN_USERS).cloned().collect();
+                    let list = symbol_list(&shown, users.len().saturating_sub(SHOWN_USERS));
+                    format!("{file} comes before every object that uses it ({list})")
+                }
+            };
+            match d.outcome {
+                Outcome::Embed { .. } => format!(
+                    "{why}, so ld takes nothing from it; its path stands in for {}, which ld's own search would not find",
+                    d.lib.display()
+                ),
+                _ => format!("{why}, so ld takes nothing from it; left as given"),
+            }
+        }
         Reason::Provides { symbols, more, needed_by } => {
             format!("provides {} needed by {needed_by}", symbol_list(symbols, *more))
         }
@@ -445,7 +474,7 @@ pub fn json(cmd: &Command, decisions: &[Decision], command: &[OsString], about: 
                     }
                     _ => Value::Null,
                 },
-                "unused": d.reason == Reason::Unused,
+                "unused": matches!(d.reason, Reason::Unused { .. }),
             })
         })
         .collect();

@@ -215,6 +215,9 @@ fn by_verdict(lib: &LibName, c: &Candidate, target: ElfId) -> (Outcome, Reason, 
             };
             let outcome = match &c.shared {
                 Some(_) => Outcome::Keep,
+                // No twin and one ld refuses (issue 20 §5): as given, as
+                // the plain link has it; the warning says ld will fail.
+                None if p.ld_refuses() => Outcome::Keep,
                 // No twin: ld would link the archive itself.
                 None => Outcome::embed(archive),
             };
@@ -805,12 +808,26 @@ mod tests {
         check(
             facts(bad(), vec![], Some("/L/libz.so")),
             &none,
-            (Outcome::Keep, Reason::NotPic { problem: not_pic(), shared: so }, true),
+            (Outcome::Keep, Reason::NotPic { problem: not_pic(), shared: so.clone() }, true),
         );
         check(
             facts(bad(), vec![], None),
             &none,
             (embed(), Reason::NotPic { problem: not_pic(), shared: None }, true),
+        );
+        // Issue 20 §5: an archive ld refuses (no symbol index) is never
+        // embedded: dynamic with a twin, as given without one.
+        let no_index = || Problem { member: String::new(), kind: ProblemKind::NoIndex };
+        let refused = || objects(X86_64, Some(no_index()));
+        check(
+            facts(refused(), vec![], Some("/L/libz.so")),
+            &none,
+            (Outcome::Keep, Reason::NotPic { problem: no_index(), shared: so.clone() }, true),
+        );
+        check(
+            facts(refused(), vec![], None),
+            &none,
+            (Outcome::Keep, Reason::NotPic { problem: no_index(), shared: None }, true),
         );
         check(
             facts(bad(), vec![], Some("/L/libz.so")),

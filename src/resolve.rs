@@ -150,9 +150,10 @@ impl<'a> Resolver<'a> {
                 nowhere.extend(left);
                 changed |= add_providers(decisions, &findings, providers, &mut nowhere);
             }
+            changed |= self.settle_unused(decisions, &findings, &plan);
             let (settled, gone) = self.settle_unresolved(decisions, &findings, &nowhere, &before);
             changed |= settled;
-            changed |= retire(decisions, gone);
+            retire(decisions, gone);
             if !changed {
                 return;
             }
@@ -231,11 +232,42 @@ impl<'a> Resolver<'a> {
         !gone.is_empty()
     }
 
+    /// Each embedded archive ld takes nothing from (`verify::unused`):
+    /// `-lNAME` as given where ld's own search finds that same file, else
+    /// its path in place. Returns whether anything changed.
+    fn settle_unused(
+        &mut self,
+        decisions: &mut Vec<Decision>,
+        findings: &[(usize, Finding)],
+        plan: &link::Plan,
+    ) -> bool {
+        let unused: Vec<(LibName, PathBuf, Vec<String>)> = findings
+            .iter()
+            .filter_map(|(i, f)| match (f, &decisions[*i].outcome) {
+                (Finding::Unused { users }, Outcome::Embed { file, .. }) => {
+                    Some((decisions[*i].lib.clone(), file.clone(), users.clone()))
+                }
+                _ => None,
+            })
+            .collect();
+        if unused.is_empty() {
+            return false;
+        }
+        let wanted: Vec<(LibName, PathBuf)> = unused.iter().map(|(l, f, _)| (l.clone(), f.clone())).collect();
+        let found = self.probe.ld_finds(plan, &wanted);
+        for ((lib, _, users), ld_finds_it) in unused.into_iter().zip(found) {
+            let at = decisions.iter().position(|d| d.lib == lib && matches!(d.subject, Subject::Ref { .. }));
+            if let Some(at) = at {
+                verify::unused(decisions, at, users, ld_finds_it);
+            }
+        }
+        true
+    }
+
     /// For each embedded archive whose members still miss symbols that no
     /// library provides: `verify::unresolved` decides (dynamic with a twin,
     /// embedded with a warning without one). Returns whether anything
-    /// changed, and the libraries that go back to dynamic (or that ld
-    /// takes nothing from).
+    /// changed, and the libraries that go back to dynamic.
     fn settle_unresolved(
         &mut self,
         decisions: &mut [Decision],
@@ -246,13 +278,7 @@ impl<'a> Resolver<'a> {
         let mut changed = false;
         let mut gone = Vec::new();
         for (i, f) in findings {
-            let list = match f {
-                Finding::Unused => {
-                    gone.push(decisions[*i].lib.clone());
-                    continue;
-                }
-                Finding::Missing(list) => list,
-            };
+            let Finding::Missing(list) = f else { continue };
             let stuck: Vec<(&String, Vec<Name>)> = list
                 .iter()
                 .map(|(m, names)| {
@@ -380,7 +406,7 @@ fn add_providers(
                 .iter()
                 .find(|(_, names)| names.contains(&p.symbols[0]))
                 .map(|(member, _)| (*i, member.clone())),
-            Finding::Unused => None,
+            Finding::Unused { .. } => None,
         });
         if let (false, Some((i, member))) = (added, needer) {
             let d = verify::provider(&decisions[i], p.token, p.path, &p.symbols, member);
@@ -391,23 +417,12 @@ fn add_providers(
     changed
 }
 
-/// Takes the libraries in `gone` back to what the plain link does: an
-/// embedded reference stays as given (`verify::unused`), and what was
-/// added for it goes too. Returns whether anything changed.
-fn retire(decisions: &mut Vec<Decision>, gone: Vec<LibName>) -> bool {
-    let mut changed = false;
+/// What was added for the libraries in `gone`, which went back to
+/// dynamic, goes too (the change itself was counted when they went).
+fn retire(decisions: &mut Vec<Decision>, gone: Vec<LibName>) {
     for lib in gone {
-        let at = decisions.iter().position(|d| d.lib == lib && matches!(d.subject, Subject::Ref { .. }));
-        if let Some(at) = at {
-            if matches!(decisions[at].outcome, Outcome::Embed { .. }) {
-                verify::unused(decisions, at);
-                changed = true;
-            } else {
-                verify::drop_added_for(decisions, &lib);
-            }
-        }
+        verify::drop_added_for(decisions, &lib);
     }
-    changed
 }
 
 /// Every file the link embeds: archives given by path, substituted and
@@ -447,4 +462,25 @@ fn inside_wl(cmd: &Command, r: &LibRef) -> bool {
             matches!(cmd.args[first.arg].linker, Some((LinkerForm::Wl, _)))
         }
     }
+}
+
+/// The files the closure check reads as the link's inputs by path (not
+/// its `-l`s or the driver's implicit libraries), in order: `args` read as
+/// ld reads them. For `tests/closure.rs`, which holds it to `ld -t`.
+#[doc(hidden)]
+pub fn planned_files(
+    args: &[std::ffi::OsString],
+    syntax: crate::args::Syntax,
+    driver: &OsStr,
+) -> Option<Vec<PathBuf>> {
+    let plan = link::plan(args, syntax, driver)?;
+    Some(
+        plan.items
+            .into_iter()
+            .filter_map(|i| match i {
+                link::Item::File(f) => Some(f),
+                _ => None,
+            })
+            .collect(),
+    )
 }

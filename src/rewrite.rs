@@ -63,7 +63,7 @@ pub struct Shape {
     pub group: bool,
     pub whole_archive: Select,
     pub hide: Select,
-    /// `-Wl,-rpath,DIR` for each.
+    /// `-Xlinker -rpath -Xlinker DIR` for each.
     pub rpaths: Vec<PathBuf>,
 }
 
@@ -106,7 +106,8 @@ struct Plan {
     hidden: Vec<OsString>,
     /// What embedded archives' `.pc` files require beside libraries, each once.
     flags: Vec<OsString>,
-    seen_flags: std::collections::HashSet<OsString>,
+    /// Each flag once, by its words (`-Xlinker` repeats within one).
+    seen_flags: std::collections::HashSet<Vec<OsString>>,
 }
 
 fn plan(cmd: &Command, decisions: &[Decision], shape: &Shape) -> Plan {
@@ -122,10 +123,9 @@ fn plan(cmd: &Command, decisions: &[Decision], shape: &Shape) -> Plan {
         };
         if let Outcome::Embed { archives, .. } = &d.outcome {
             for flag in &d.flags {
-                for word in flag_words(flag, cmd.syntax) {
-                    if plan.seen_flags.insert(word.clone()) {
-                        plan.flags.push(word);
-                    }
+                let words = flag_words(flag, cmd.syntax);
+                if plan.seen_flags.insert(words.clone()) {
+                    plan.flags.extend(words);
                 }
             }
             plan.embedded_count += 1;
@@ -171,12 +171,12 @@ fn apply(cmd: &Command, plan: Plan, shape: &Shape) -> Vec<OsString> {
         let grouped = shape.group && plan.embedded_count >= 2;
         if grouped {
             let tokens = emitted[first].get_or_insert_with(|| cmd.arg_tokens(&cmd.args[first]).to_vec());
-            tokens.insert(0, linker_flag(cmd.syntax, "--start-group"));
+            tokens.splice(0..0, linker_flag(cmd.syntax, "--start-group"));
         }
         let tokens = emitted[last].get_or_insert_with(|| cmd.arg_tokens(&cmd.args[last]).to_vec());
         tokens.extend(plan.dep_archives);
         if grouped {
-            tokens.push(linker_flag(cmd.syntax, "--end-group"));
+            tokens.extend(linker_flag(cmd.syntax, "--end-group"));
         }
         tokens.extend(plan.dep_dynamic);
         tokens.extend(plan.flags);
@@ -209,11 +209,20 @@ fn apply(cmd: &Command, plan: Plan, shape: &Shape) -> Vec<OsString> {
     out
 }
 
-/// A linker flag as the driver takes it: `-Wl,FLAG`, or `FLAG` for ld.
-fn linker_flag(syntax: Syntax, flag: &str) -> OsString {
+/// A linker flag solink adds, as the driver takes it: `-Xlinker FLAG`,
+/// or `FLAG` for ld. `-Xlinker` is the one spelling gcc, clang and nvcc
+/// all take (nvcc rejects the `-Wl,` forms it does not know, issue 20 §8),
+/// and it keeps a comma whole. The user's own flags are never respelled.
+fn linker_flag(syntax: Syntax, flag: &str) -> Vec<OsString> {
+    linker_words(syntax, &[OsString::from(flag)])
+}
+
+/// Linker arguments solink adds, each its own `-Xlinker` pair for a
+/// compiler driver, bare for ld.
+fn linker_words(syntax: Syntax, words: &[OsString]) -> Vec<OsString> {
     match syntax {
-        Syntax::Gcc => format!("-Wl,{flag}").into(),
-        Syntax::Ld => flag.into(),
+        Syntax::Gcc => words.iter().flat_map(|w| [OsString::from("-Xlinker"), w.clone()]).collect(),
+        Syntax::Ld => words.to_vec(),
     }
 }
 
@@ -229,7 +238,7 @@ enum Members {
 /// Where the tokens go.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Form {
-    /// Driver arguments (`-Wl,FLAG` for gcc, `FLAG` for ld).
+    /// Driver arguments (`-Xlinker FLAG` for gcc, `FLAG` for ld).
     Args(Syntax),
     /// Linker pieces inside `-Wl,`/`-Xlinker`: bare flags.
     Pieces,
@@ -242,46 +251,30 @@ fn wrap(path: &std::path::Path, members: Members, form: Form) -> Vec<OsString> {
     match (members, form) {
         (Members::Needed, _) => vec![path],
         (Members::All, Form::Args(syntax)) => {
-            vec![linker_flag(syntax, "--whole-archive"), path, linker_flag(syntax, "--no-whole-archive")]
+            let mut words = linker_flag(syntax, "--whole-archive");
+            words.push(path);
+            words.extend(linker_flag(syntax, "--no-whole-archive"));
+            words
         }
         (Members::All, Form::Pieces) => vec!["--whole-archive".into(), path, "--no-whole-archive".into()],
     }
 }
 
-/// `-Wl,OPT,VALUE` (or `-Xlinker` pairs when VALUE holds a comma); `OPT
-/// VALUE` for ld.
-/// A `.pc` flag as the driver takes it: linker arguments inside `-Wl,`
-/// (or one `-Xlinker` each when one holds a comma), bare for ld; a driver
-/// option as it is, and not at all for ld, which would not know it.
+/// A `.pc` flag as the driver takes it: its linker arguments as
+/// `-Xlinker` pairs (what the `.pc` wrote as `-Wl,-wrap,f`), bare for ld;
+/// a driver option as it is, and not at all for ld, which would not know
+/// it.
 fn flag_words(flag: &Flag, syntax: Syntax) -> Vec<OsString> {
     match (flag, syntax) {
-        (Flag::Linker(args), Syntax::Ld) => args.clone(),
-        (Flag::Linker(args), Syntax::Gcc) if args.iter().any(|a| a.as_bytes().contains(&b',')) => {
-            args.iter().flat_map(|a| [OsString::from("-Xlinker"), a.clone()]).collect()
-        }
-        (Flag::Linker(args), Syntax::Gcc) => {
-            let mut w = OsString::from("-Wl");
-            for a in args {
-                w.push(",");
-                w.push(a);
-            }
-            vec![w]
-        }
+        (Flag::Linker(args), _) => linker_words(syntax, args),
         (Flag::Driver(word), Syntax::Gcc) => vec![word.clone()],
         (Flag::Driver(_), Syntax::Ld) => Vec::new(),
     }
 }
 
+/// `-Xlinker OPT -Xlinker VALUE`; `OPT VALUE` for ld.
 fn linker_option(syntax: Syntax, opt: &str, value: &OsStr) -> Vec<OsString> {
-    if syntax == Syntax::Ld {
-        return vec![opt.into(), value.to_owned()];
-    }
-    if value.as_bytes().contains(&b',') {
-        return vec!["-Xlinker".into(), opt.into(), "-Xlinker".into(), value.to_owned()];
-    }
-    let mut t = OsString::from(format!("-Wl,{opt},"));
-    t.push(value);
-    vec![t]
+    linker_words(syntax, &[opt.into(), value.to_owned()])
 }
 
 /// Pieces after `first` up to and including `last` are removed.
@@ -435,7 +428,17 @@ mod tests {
             &["a.o", "-lx", "-lm", "-ly", "b.o"],
             &["x", "y"],
             &[],
-            &["a.o", "-Wl,--start-group", "/A/libx.a", "-lm", "/A/liby.a", "-Wl,--end-group", "b.o"],
+            &[
+                "a.o",
+                "-Xlinker",
+                "--start-group",
+                "/A/libx.a",
+                "-lm",
+                "/A/liby.a",
+                "-Xlinker",
+                "--end-group",
+                "b.o",
+            ],
         );
         let no_group = Shape { group: false, ..Shape::default() };
         check_shaped(&["-lx", "-ly"], &["x", "y"], &[], &[], &no_group, &["/A/libx.a", "/A/liby.a"]);
@@ -451,10 +454,12 @@ mod tests {
             &Shape::default(),
             &[
                 "a.o",
-                "-Wl,--start-group",
+                "-Xlinker",
+                "--start-group",
                 "/A/libssl.a",
                 "/S/libcrypto.a",
-                "-Wl,--end-group",
+                "-Xlinker",
+                "--end-group",
                 "-ldl",
                 "-l:libacl.so.1",
                 "b.o",
@@ -477,21 +482,76 @@ mod tests {
             &[],
             &shape,
             &[
-                "-Wl,--start-group",
-                "-Wl,--whole-archive",
+                "-Xlinker",
+                "--start-group",
+                "-Xlinker",
+                "--whole-archive",
                 "/A/libx.a",
-                "-Wl,--no-whole-archive",
+                "-Xlinker",
+                "--no-whole-archive",
                 "-Wl,/A/liby.a",
-                "-Wl,--end-group",
-                "-Wl,--exclude-libs,libx.a",
-                "-Wl,--exclude-libs,liby.a",
-                "-Wl,-rpath,/opt/cuda",
+                "-Xlinker",
+                "--end-group",
+                "-Xlinker",
+                "--exclude-libs",
+                "-Xlinker",
+                "libx.a",
+                "-Xlinker",
+                "--exclude-libs",
+                "-Xlinker",
+                "liby.a",
+                "-Xlinker",
+                "-rpath",
+                "-Xlinker",
+                "/opt/cuda",
                 "-Xlinker",
                 "-rpath",
                 "-Xlinker",
                 "/odd,dir",
             ],
         );
+    }
+
+    /// Issue 20 §8: what solink adds from a `.pc` is `-Xlinker` pairs, each
+    /// flag once, two flags with the same option (`-wrap a`, `-wrap b`) both
+    /// kept; the driver's own options as they are.
+    #[test]
+    fn pc_flags_are_xlinker_pairs_each_once() {
+        let cmd = crate::args::classify(os(&["-shared", "-lx", "-ly"])).unwrap();
+        let linker = |w: &[&str]| Flag::Linker(w.iter().map(OsString::from).collect());
+        let decisions: Vec<Decision> = cmd
+            .libs
+            .iter()
+            .map(|r| {
+                let name = lib_name(&r.name).to_string_lossy().into_owned();
+                let mut d = decision(
+                    r.name.clone(),
+                    Subject::Ref { site: r.site.clone() },
+                    Outcome::embed(PathBuf::from(format!("/A/lib{name}.a"))),
+                );
+                d.flags = vec![linker(&["-wrap", &format!("open_{name}")]), linker(&["--as-needed"])];
+                d.flags.push(Flag::Driver("-pthread".into()));
+                d
+            })
+            .collect();
+        let shape = Shape { group: false, ..Shape::default() };
+        let want = [
+            "-shared",
+            "/A/libx.a",
+            "/A/liby.a",
+            "-Xlinker",
+            "-wrap",
+            "-Xlinker",
+            "open_x",
+            "-Xlinker",
+            "--as-needed",
+            "-pthread",
+            "-Xlinker",
+            "-wrap",
+            "-Xlinker",
+            "open_y",
+        ];
+        assert_eq!(rewrite(&cmd, &decisions, &shape), os(&want));
     }
 
     #[test]

@@ -57,12 +57,22 @@ pub enum ProblemKind {
     Mixed(ElfId),
     /// A thin archive's member file cannot be read.
     MissingMember(PathBuf),
+    /// The archive has no symbol index (`ar qcS`, `ar q` without `s`):
+    /// GNU ld refuses to search it ("archive has no index; run ranlib to
+    /// add one"), so it can never be embedded (issue 20 §5). `member` is
+    /// empty.
+    NoIndex,
 }
 
 impl Problem {
     /// A relocation problem, which rebuilding with -fPIC fixes.
     pub fn is_not_pic(&self) -> bool {
         matches!(self.kind, ProblemKind::Finding(Finding::NotPic { .. }))
+    }
+
+    /// ld refuses the archive itself: no link takes it, embedded or not.
+    pub fn ld_refuses(&self) -> bool {
+        matches!(self.kind, ProblemKind::NoIndex)
     }
 }
 
@@ -88,6 +98,7 @@ impl std::fmt::Display for Problem {
             ProblemKind::MissingMember(p) => {
                 write!(f, "{m}: the thin archive's member {} cannot be read", p.display())
             }
+            ProblemKind::NoIndex => write!(f, "it has no symbol index, and ld refuses it without one"),
         }
     }
 }
@@ -151,6 +162,9 @@ fn inspect_archive(data: &[u8], dir: &Path) -> Verdict {
         Err(e) => return Verdict::Damaged(e.to_string()),
     };
     let thin = archive.is_thin();
+    // GNU ar writes an index (`/`, `/SYM64/`) even when no member defines
+    // a global symbol; only `ar S` (or `ar q`) leaves it out.
+    let indexed = matches!(archive.symbols(), Ok(Some(_)));
     let mut objects = Objects::default();
     for member in archive.members() {
         let member = match member {
@@ -177,6 +191,9 @@ fn inspect_archive(data: &[u8], dir: &Path) -> Verdict {
     }
     if objects.members == 0 {
         return Verdict::Empty;
+    }
+    if !indexed && objects.problem.is_none() {
+        objects.problem = Some(Problem { member: String::new(), kind: ProblemKind::NoIndex });
     }
     objects.into_verdict(thin)
 }

@@ -8,7 +8,7 @@
 //! rewrite step re-emits every token it does not change from here.
 
 pub mod respfile;
-mod table;
+pub(crate) mod table;
 
 use std::ffi::{OsStr, OsString};
 use std::ops::Range;
@@ -257,11 +257,10 @@ fn classify_one(
         }
         return None;
     }
-    let table = match cmd.syntax {
-        Syntax::Gcc => table::TABLE,
-        Syntax::Ld => table::LD_TABLE,
+    let (row, value) = match cmd.syntax {
+        Syntax::Gcc => table::lookup(table::TABLE, token)?,
+        Syntax::Ld => table::lookup_ld(token)?,
     };
-    let (row, value) = table::lookup(table, token)?;
     let value: Vec<u8> = match value {
         Value::None => Vec::new(),
         Value::Inline(v) => v.to_vec(),
@@ -303,6 +302,14 @@ fn classify_one(
         Opt::StopsBeforeLink => cmd.stops_before_link = true,
         Opt::LinkStatic | Opt::LinkDynamic | Opt::PushState | Opt::PopState => state.apply(row.opt),
         Opt::NoStdlib | Opt::NoDefaultLibs => cmd.no_default_libs = true,
+        // What ld makes of its inputs: read by the closure check's plan.
+        Opt::GroupStart
+        | Opt::GroupEnd
+        | Opt::AsNeeded
+        | Opt::NoAsNeeded
+        | Opt::WholeArchive
+        | Opt::NoWholeArchive
+        | Opt::Wrap => {}
         Opt::PassThrough => {}
     }
     None
@@ -328,7 +335,7 @@ fn linker_pieces(cmd: &mut Command, state: &mut LinkState, arg: usize, pieces: &
             }
             continue;
         }
-        let Some((row, value)) = table::lookup(table::LD_TABLE, p) else {
+        let Some((row, value)) = table::lookup_ld(p) else {
             continue;
         };
         let inline = match value {

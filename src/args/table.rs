@@ -53,6 +53,16 @@ pub enum Opt {
     LinkDynamic,
     PushState,
     PopState,
+    /// ld's `--start-group`, `-(`.
+    GroupStart,
+    /// ld's `--end-group`, `-)`.
+    GroupEnd,
+    AsNeeded,
+    NoAsNeeded,
+    WholeArchive,
+    NoWholeArchive,
+    /// ld's `--wrap SYM`.
+    Wrap,
 }
 
 pub struct Row {
@@ -137,48 +147,168 @@ pub static TABLE: &[Row] = &[
 
 /// ld's options, for when the driver is ld itself (`ld`, `ld.bfd`,
 /// `ld.gold`, `ld.lld`, `mold`), and for the linker arguments a gcc command
-/// passes in `-Wl,` and `-Xlinker`. Sorted by spelling, byte-wise.
+/// passes in `-Wl,` and `-Xlinker`. Sorted by spelling, byte-wise; looked
+/// up with [`lookup_ld`], which reads `-name` and `--name` alike, as ld
+/// does (`getopt_long_only`).
+///
+/// Every option of GNU ld 2.40's `ld --help` (ELF emulations) that takes a
+/// value has a row, so its value is never read as an input: each was
+/// checked by giving it a value that names a missing input file
+/// (`ld OPT /nonexist/zz.o`: ld consumed it as the value). Options whose
+/// value is optional (`--build-id[=STYLE]`, `--demangle`, `--unique`,
+/// `--verbose`, `-G`) take it only after `=` or joined, so the next piece
+/// stays an input; they need no row. PE-only options (`--heap`, ...) are
+/// refused by ELF ld and are not here.
 pub static LD_TABLE: &[Row] = &[
+    row("-(", Flag, GroupStart),
+    row("-)", Flag, GroupEnd),
+    row("--as-needed", Flag, AsNeeded),
+    row("--audit", EqualsOrSeparate, PassThrough),
+    row("--auxiliary", EqualsOrSeparate, PassThrough),
+    row("--compress-debug-sections", EqualsOrSeparate, PassThrough),
+    row("--ctf-share-types", EqualsOrSeparate, PassThrough),
+    row("--default-script", EqualsOrSeparate, PassThrough),
+    // `--defsym SYM=EXPR` or `--defsym=SYM=EXPR`.
+    row("--defsym", EqualsOrSeparate, PassThrough),
+    row("--depaudit", EqualsOrSeparate, PassThrough),
+    row("--dependency-file", EqualsOrSeparate, PassThrough),
+    row("--dynamic-linker", EqualsOrSeparate, PassThrough),
     row("--dynamic-list", EqualsOrSeparate, PassThrough),
+    row("--end-group", Flag, GroupEnd),
+    row("--entry", EqualsOrSeparate, PassThrough),
+    row("--error-handling-script", EqualsOrSeparate, PassThrough),
     row("--exclude-libs", EqualsOrSeparate, PassThrough),
+    row("--export-dynamic-symbol", EqualsOrSeparate, PassThrough),
+    row("--export-dynamic-symbol-list", EqualsOrSeparate, PassThrough),
+    row("--filter", EqualsOrSeparate, PassThrough),
+    row("--format", EqualsOrSeparate, PassThrough),
+    row("--gpsize", EqualsOrSeparate, PassThrough),
+    row("--hash-size", EqualsOrSeparate, PassThrough),
+    row("--hash-style", EqualsOrSeparate, PassThrough),
     row("--help", Flag, StopsBeforeLink),
+    row("--ignore-unresolved-symbol", EqualsOrSeparate, PassThrough),
+    row("--just-symbols", EqualsOrSeparate, PassThrough),
     row("--library", EqualsOrSeparate, Lib),
     row("--library-path", EqualsOrSeparate, LibDir),
+    row("--max-cache-size", EqualsOrSeparate, PassThrough),
+    row("--mri-script", EqualsOrSeparate, PassThrough),
+    row("--no-as-needed", Flag, NoAsNeeded),
+    row("--no-whole-archive", Flag, NoWholeArchive),
+    row("--oformat", EqualsOrSeparate, PassThrough),
+    row("--orphan-handling", EqualsOrSeparate, PassThrough),
+    row("--out-implib", EqualsOrSeparate, PassThrough),
     row("--output", EqualsOrSeparate, Output),
     row("--pop-state", Flag, PopState),
     row("--push-state", Flag, PushState),
+    row("--require-defined", EqualsOrSeparate, PassThrough),
+    row("--retain-symbols-file", EqualsOrSeparate, PassThrough),
     row("--rpath", EqualsOrSeparate, PassThrough),
     row("--rpath-link", EqualsOrSeparate, PassThrough),
+    row("--script", EqualsOrSeparate, PassThrough),
+    row("--section-start", EqualsOrSeparate, PassThrough),
     row("--soname", EqualsOrSeparate, PassThrough),
+    row("--sort-section", EqualsOrSeparate, PassThrough),
+    row("--spare-dynamic-tags", EqualsOrSeparate, PassThrough),
+    row("--start-group", Flag, GroupStart),
     row("--sysroot", EqualsOrSeparate, Sysroot),
+    row("--task-link", EqualsOrSeparate, PassThrough),
+    row("--trace-symbol", EqualsOrSeparate, PassThrough),
+    row("--undefined", EqualsOrSeparate, PassThrough),
+    row("--unresolved-symbols", EqualsOrSeparate, PassThrough),
     row("--version", Flag, StopsBeforeLink),
+    row("--version-exports-section", EqualsOrSeparate, PassThrough),
     row("--version-script", EqualsOrSeparate, PassThrough),
+    row("--whole-archive", Flag, WholeArchive),
+    row("--wrap", EqualsOrSeparate, Wrap),
+    row("-A", JoinedOrSeparate, PassThrough),
     row("-Bdynamic", Flag, LinkDynamic),
     row("-Bshareable", Flag, Shared),
     row("-Bstatic", Flag, LinkStatic),
+    row("-F", JoinedOrSeparate, PassThrough),
+    row("-I", JoinedOrSeparate, PassThrough),
     row("-L", JoinedOrSeparate, LibDir),
-    row("-Map", Separate, PassThrough),
+    row("-Map", EqualsOrSeparate, PassThrough),
+    // `-O LEVEL`: ld --help shows no value, but ld takes one.
+    row("-O", JoinedOrSeparate, PassThrough),
+    row("-P", JoinedOrSeparate, PassThrough),
+    row("-R", JoinedOrSeparate, PassThrough),
     row("-T", JoinedOrSeparate, PassThrough),
+    row("-Tbss", EqualsOrSeparate, PassThrough),
+    row("-Tdata", EqualsOrSeparate, PassThrough),
+    row("-Tldata-segment", EqualsOrSeparate, PassThrough),
+    row("-Trodata-segment", EqualsOrSeparate, PassThrough),
+    row("-Ttext", EqualsOrSeparate, PassThrough),
+    row("-Ttext-segment", EqualsOrSeparate, PassThrough),
+    row("-Y", JoinedOrSeparate, PassThrough),
+    row("-a", JoinedOrSeparate, PassThrough),
+    row("-assert", EqualsOrSeparate, PassThrough),
+    row("-b", JoinedOrSeparate, PassThrough),
+    row("-c", JoinedOrSeparate, PassThrough),
     row("-call_shared", Flag, LinkDynamic),
+    row("-dT", EqualsOrSeparate, PassThrough),
     row("-dn", Flag, LinkStatic),
     row("-dy", Flag, LinkDynamic),
     row("-e", JoinedOrSeparate, PassThrough),
+    row("-f", JoinedOrSeparate, PassThrough),
+    row("-fini", EqualsOrSeparate, PassThrough),
+    row("-flto-partition", EqualsOrSeparate, PassThrough),
+    row("-fuse-ld", EqualsOrSeparate, PassThrough),
     row("-h", JoinedOrSeparate, PassThrough),
+    row("-init", EqualsOrSeparate, PassThrough),
     row("-l", JoinedOrSeparate, Lib),
     row("-m", JoinedOrSeparate, Target),
     row("-non_shared", Flag, LinkStatic),
     row("-o", JoinedOrSeparate, Output),
+    row("-plugin", EqualsOrSeparate, PassThrough),
+    row("-plugin-opt", EqualsOrSeparate, PassThrough),
     // A relocatable link: not a shared object, so not rewritten.
     row("-r", Flag, StopsBeforeLink),
-    row("-rpath", Separate, PassThrough),
-    row("-rpath-link", Separate, PassThrough),
+    row("-rpath", EqualsOrSeparate, PassThrough),
+    row("-rpath-link", EqualsOrSeparate, PassThrough),
     row("-shared", Flag, Shared),
-    row("-soname", Separate, PassThrough),
+    row("-soname", EqualsOrSeparate, PassThrough),
     row("-static", Flag, LinkStatic),
     row("-u", JoinedOrSeparate, PassThrough),
     row("-y", JoinedOrSeparate, PassThrough),
     row("-z", JoinedOrSeparate, PassThrough),
 ];
+
+/// Looks a token up in [`LD_TABLE`] as ld's `getopt_long_only` reads it:
+/// a long option may be written with one dash or two (`-soname` and
+/// `--soname`, `--rpath=` and `-rpath=`, `-library=` and `--library=`),
+/// and a single-dash token is a long option before it is a short one with
+/// a joined value (`-library=x` is `--library`, `-lx` is `-l`). A row is
+/// long when its name is more than one character. (ld also takes a long
+/// option's unambiguous abbreviation; that is not modelled.)
+pub fn lookup_ld(token: &[u8]) -> Option<(&'static Row, Value<'_>)> {
+    let long = |row: &Row| row.spelling.trim_start_matches('-').len() > 1;
+    let direct = lookup(LD_TABLE, token);
+    if matches!(&direct, Some((row, _)) if long(row)) {
+        return direct;
+    }
+    let other = match token {
+        [b'-', b'-', rest @ ..] if !rest.is_empty() => lookup(LD_TABLE, &token[1..]),
+        [b'-', rest @ ..] if !rest.is_empty() && rest[0] != b'-' => {
+            let doubled = [b"-", token].concat();
+            lookup(LD_TABLE, &doubled).map(|(row, value)| (row, same_value(value, token)))
+        }
+        _ => None,
+    };
+    match other {
+        Some((row, value)) if long(row) => Some((row, value)),
+        _ => direct,
+    }
+}
+
+/// A value found in a copy of `token` (with a dash added), as the same
+/// bytes of `token`: an inline value is its tail.
+fn same_value<'t>(value: Value<'_>, token: &'t [u8]) -> Value<'t> {
+    match value {
+        Value::Inline(v) => Value::Inline(&token[token.len() - v.len()..]),
+        Value::None => Value::None,
+        Value::NextToken => Value::NextToken,
+    }
+}
 
 /// Where a matched option's value is.
 #[derive(Debug, PartialEq, Eq)]
@@ -294,11 +424,15 @@ mod tests {
     }
 
     fn check_ld(token: &str, expected: Option<(&str, Option<&str>)>) {
-        check_in(LD_TABLE, token, expected);
+        show(token, lookup_ld(token.as_bytes()), expected);
     }
 
     fn check_in(table: &'static [Row], token: &str, expected: Option<(&str, Option<&str>)>) {
-        let got = lookup(table, token.as_bytes()).map(|(row, value)| {
+        show(token, lookup(table, token.as_bytes()), expected);
+    }
+
+    fn show(token: &str, found: Option<(&'static Row, Value<'_>)>, expected: Option<(&str, Option<&str>)>) {
+        let got = found.map(|(row, value)| {
             let value = match value {
                 Value::None => Some(""),
                 Value::Inline(v) => Some(std::str::from_utf8(v).unwrap()),
@@ -373,13 +507,33 @@ mod tests {
         check_ld("--pop-state", Some(("--pop-state", Some(""))));
         check_ld("-rpath", Some(("-rpath", None)));
         check_ld("-rpath-link", Some(("-rpath-link", None)));
-        check_ld("-rpath=/x", None);
+        // ld's getopt_long_only: one dash or two, `=` or a separate value.
+        check_ld("-rpath=/x", Some(("-rpath", Some("/x"))));
+        check_ld("--soname", Some(("--soname", None)));
+        check_ld("-soname=libx.so.1", Some(("-soname", Some("libx.so.1"))));
+        check_ld("--Map=x.map", Some(("-Map", Some("x.map"))));
+        check_ld("-version-script", Some(("--version-script", None)));
+        check_ld("-library=foo", Some(("--library", Some("foo"))));
+        check_ld("-wrap=open", Some(("--wrap", Some("open"))));
+        check_ld("--static", Some(("-static", Some(""))));
+        check_ld("-(", Some(("-(", Some(""))));
+        check_ld("-start-group", Some(("--start-group", Some(""))));
+        check_ld("-hash-style=gnu", Some(("--hash-style", Some("gnu"))));
+        check_ld("-hlibx.so.1", Some(("-h", Some("libx.so.1"))));
+        check_ld("-Tbss", Some(("-Tbss", None)));
+        check_ld("-Tx.ld", Some(("-T", Some("x.ld"))));
+        check_ld("-O1", Some(("-O", Some("1"))));
+        // Not long options, and not short ones with a value.
+        check_ld("--lfoo", None);
+        check_ld("--o", None);
+        check_ld("--", None);
+        check_ld("--build-id", None);
         check_ld("--rpath=/x", Some(("--rpath", Some("/x"))));
         check_ld("-soname", Some(("-soname", None)));
         check_ld("-z", Some(("-z", None)));
         check_ld("-znow", Some(("-z", Some("now"))));
         check_ld("-export-dynamic", Some(("-e", Some("xport-dynamic"))));
-        check_ld("--as-needed", None);
-        check_ld("--whole-archive", None);
+        check_ld("--as-needed", Some(("--as-needed", Some(""))));
+        check_ld("--whole-archive", Some(("--whole-archive", Some(""))));
     }
 }

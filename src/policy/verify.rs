@@ -71,6 +71,12 @@ pub struct ArchiveUse {
     /// each with a global symbol it defines (strong first), if any: the
     /// constructors a plain link silently drops (issue 13 §4).
     pub ctors_left: Vec<(String, Option<Name>)>,
+    /// For an archive ld takes nothing from: the objects and pulled
+    /// members of the link (`t.o`, `liby.a(y.o)`) that reference a symbol
+    /// it defines which nothing linked defines, in link order. They come
+    /// after it (else ld would pull from it); none means nothing in the
+    /// link uses it at all (issue 20 §2: the explanation says which).
+    pub users: Vec<String>,
 }
 
 /// The closure's result, per archive of the link, in link order. This is
@@ -155,6 +161,7 @@ pub fn summarize(facts: &LinkFacts) -> Summary {
         }
     }
     let c = closure::closure(&inputs, false);
+    let linked = linked_objects(facts_in, &c, &source);
     let mut out = Summary::default();
     for (i, f) in facts_in.iter().enumerate() {
         let Fact::Archive { path, syms, whole } = f else { continue };
@@ -189,9 +196,60 @@ pub fn summarize(facts: &LinkFacts) -> Summary {
             .filter(|(m, o)| o.ctors && !taken.contains(m))
             .map(|(_, o)| (o.name.clone(), anchor(o)))
             .collect();
-        out.archives.push(ArchiveUse { path: path.clone(), pulled, missing, members, ctors_left });
+        let users = if pulled { Vec::new() } else { users_of(syms, &linked) };
+        out.archives.push(ArchiveUse { path: path.clone(), pulled, missing, members, ctors_left, users });
     }
     out
+}
+
+/// Every object the link takes, named as ld names it (`t.o`,
+/// `libx.a(m.o)`), in link order: objects, whole archives' members, and
+/// the members ld pulls.
+fn linked_objects<'f>(
+    facts: &'f [Fact],
+    c: &closure::Closure,
+    source: &[(usize, Option<usize>)],
+) -> Vec<(String, &'f ObjectSyms)> {
+    let mut out = Vec::new();
+    for (i, f) in facts.iter().enumerate() {
+        match f {
+            Fact::Object(o) => out.push((o.name.clone(), &**o)),
+            Fact::Archive { path, syms, whole: true } => {
+                out.extend(syms.members.iter().map(|m| (member_name(path, &m.name), m)));
+            }
+            Fact::Archive { path, syms, whole: false } => {
+                let pulled = c.pulled.iter().filter(|(pos, _)| source[*pos].0 == i);
+                for m in pulled.flat_map(|(_, m)| m.iter().copied()) {
+                    let m = &syms.members[m];
+                    out.push((member_name(path, &m.name), m));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The linked objects that strongly reference a symbol `archive` defines
+/// and nothing linked defines: what would use the archive, were it after
+/// them.
+fn users_of(archive: &ArchiveSyms, linked: &[(String, &ObjectSyms)]) -> Vec<String> {
+    use std::collections::HashSet;
+    let defines: HashSet<&[u8]> =
+        archive.members.iter().flat_map(|m| m.defined.iter().map(|(n, _)| &n[..])).collect();
+    let defined_anyway: HashSet<&[u8]> =
+        linked.iter().flat_map(|(_, o)| o.defined.iter().map(|(n, _)| &n[..])).collect();
+    linked
+        .iter()
+        .filter(|(_, o)| {
+            o.undefined.iter().any(|(n, r)| {
+                *r == crate::symbols::Ref::Strong
+                    && defines.contains(&n[..])
+                    && !defined_anyway.contains(&n[..])
+            })
+        })
+        .map(|(name, _)| name.clone())
+        .collect()
 }
 
 /// A global symbol a member defines, to pull it in with `--undefined`:
@@ -205,8 +263,9 @@ fn anchor(o: &ObjectSyms) -> Option<Name> {
 /// What the check finds about one embedded decision.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Finding {
-    /// ld takes no member from any of its archives.
-    Unused,
+    /// ld takes no member from any of its archives; `users`: the objects
+    /// that would use them, were they after them (none: nothing does).
+    Unused { users: Vec<String> },
     /// Its members leave these symbols undefined: (member, symbols), where
     /// a member is written `libx.a(m.o)`.
     Missing(Vec<(String, Vec<Name>)>),
@@ -226,9 +285,14 @@ pub fn check(decisions: &[Decision], summary: &Summary) -> Vec<(usize, Finding)>
             // Only a reference on the command line is left as given: the
             // user's --embed wins, and an added dependency that ld takes
             // nothing from costs nothing (its .pc or twin says it belongs).
-            let asked = d.reason == Reason::UserEmbed || matches!(d.subject, Subject::Dep { .. });
+            // One already found unused and kept by path stays so.
+            let asked = d.reason == Reason::UserEmbed
+                || matches!(d.subject, Subject::Dep { .. })
+                || matches!(d.reason, Reason::Unused { .. });
             if !asked {
-                out.push((i, Finding::Unused));
+                let mut users: Vec<String> = uses.iter().flat_map(|u| u.users.iter().cloned()).collect();
+                users.dedup();
+                out.push((i, Finding::Unused { users }));
             }
             continue;
         }
@@ -255,14 +319,21 @@ fn shown(names: &[Name]) -> (Vec<String>, usize) {
     (text, names.len().saturating_sub(SHOWN_SYMBOLS))
 }
 
-/// An embedded archive that contributes nothing: the reference stays as
-/// given (which is the plain link), never called embedded; what solink
-/// added for it goes too.
-pub fn unused(decisions: &mut Vec<Decision>, at: usize) {
+/// An embedded archive that contributes nothing (issue 20 §2). ld takes
+/// nothing from it either way, so what decides is whether ld could find
+/// it: when ld's own search for the reference finds this same file
+/// (`ld_finds_it`), the reference stays as given, which is the plain link;
+/// otherwise (LIBSDIR, the workspace: dirs ld never searches) its path
+/// stays in place of the reference, as the seed's rule has it, because
+/// `-lNAME` would fail the link with "cannot find". What solink added for
+/// it goes in both cases.
+pub fn unused(decisions: &mut Vec<Decision>, at: usize, users: Vec<String>, ld_finds_it: bool) {
     let lib = decisions[at].lib.clone();
     let d = &mut decisions[at];
-    d.outcome = Outcome::Keep;
-    d.reason = Reason::Unused;
+    if ld_finds_it {
+        d.outcome = Outcome::Keep;
+    }
+    d.reason = Reason::Unused { users };
     d.warning = None;
     drop_added_for(decisions, &lib);
 }
@@ -446,6 +517,10 @@ mod tests {
         assert_eq!(check(&decisions, &summary), expected, "{summary:?}");
     }
 
+    fn unused(users: &[&str]) -> Finding {
+        Finding::Unused { users: users.iter().map(|u| u.to_string()).collect() }
+    }
+
     fn missing(member: &str, names: &[&str]) -> Finding {
         Finding::Missing(vec![(member.into(), names.iter().map(|n| n.as_bytes().into()).collect())])
     }
@@ -458,7 +533,14 @@ mod tests {
         // Everything resolves: no finding.
         check_facts(vec![user(), libx(&["malloc"]), libc()], &[], vec![]);
         // Placed before its user: ld takes nothing from it.
-        check_facts(vec![libx(&[]), user(), libc()], &[], vec![(0, Finding::Unused)]);
+        check_facts(vec![libx(&[]), user(), libc()], &[], vec![(0, unused(&["t.o"]))]);
+        // Nothing uses it at all.
+        let other = || Fact::Object(obj("o.o", &["f"], &["malloc"]).into());
+        check_facts(vec![other(), libx(&[]), libc()], &[], vec![(0, unused(&[]))]);
+        check_facts(vec![libx(&[]), other(), libc()], &[], vec![(0, unused(&[]))]);
+        // A symbol something linked defines is no use of it.
+        let both = || Fact::Object(obj("b.o", &["x"], &[]).into());
+        check_facts(vec![libx(&[]), user(), both()], &[], vec![(0, unused(&[]))]);
         // A strong reference nothing defines is missing, named by member.
         check_facts(
             vec![user(), libx(&["omp_get_thread_num"])],
@@ -475,7 +557,7 @@ mod tests {
         check_facts(
             vec![usey(), libx(&[]), liby()],
             &[],
-            vec![(0, Finding::Unused), (1, missing("liby.a(y.o)", &["x"]))],
+            vec![(0, unused(&["liby.a(y.o)"])), (1, missing("liby.a(y.o)", &["x"]))],
         );
         // An --as-needed library that nothing needs yet when read defines nothing.
         check_facts(
@@ -512,9 +594,20 @@ mod tests {
             Outcome::Add { token: "-llzma".into() },
             Reason::FirstArchive,
         ));
-        unused(&mut ds, 0);
+        let mut by_path = ds.clone();
+        super::unused(&mut ds, 0, vec!["t.o".into()], true);
         assert_eq!(ds.len(), 1, "what was added for an unused archive goes too, and what was added for that");
-        assert_eq!((&ds[0].outcome, &ds[0].reason), (&Outcome::Keep, &Reason::Unused));
+        let reason = Reason::Unused { users: vec!["t.o".into()] };
+        assert_eq!((&ds[0].outcome, &ds[0].reason), (&Outcome::Keep, &reason), "ld finds it: as given");
+        super::unused(&mut by_path, 0, vec![], false);
+        assert_eq!(by_path.len(), 1, "what was added goes by path too");
+        let reason = Reason::Unused { users: vec![] };
+        assert_eq!(
+            (&by_path[0].outcome, &by_path[0].reason),
+            (&Outcome::embed("/L/libx.a".into()), &reason),
+            "ld would not find it: its path stays"
+        );
+        assert!(check(&by_path, &Summary::default()).is_empty(), "and it is not found unused again");
 
         let names: Vec<Name> = ["a", "b", "c", "d", "e"].iter().map(|n| n.as_bytes().into()).collect();
         let p = provider(&ds[0], "-lgomp".into(), "/G/libgomp.so".into(), &names[..2], "libx.a(x.o)".into());

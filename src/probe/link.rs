@@ -26,6 +26,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use crate::archive::script;
+use crate::args::table::{self, Opt, Value};
 use crate::args::{self, LibName, Site, Syntax};
 use crate::closure::Needed;
 use crate::fsx::{self, FileId};
@@ -62,33 +63,6 @@ pub struct Plan {
 /// (argument, piece): where a linker piece sits.
 type PieceAt = (usize, usize);
 
-/// ld options whose value is a separate piece that is not an input.
-const TAKES_VALUE: &[&str] = &[
-    "-rpath",
-    "-rpath-link",
-    "--rpath-link",
-    "-soname",
-    "-h",
-    "-o",
-    "-T",
-    "--version-script",
-    "-L",
-    "-z",
-    "-e",
-    "--entry",
-    "--dynamic-linker",
-    "-Map",
-    "-u",
-    "--undefined",
-    "-y",
-    "--exclude-libs",
-    "--hash-style",
-    "-m",
-    "--sysroot",
-    "-plugin",
-    "-plugin-opt",
-];
-
 /// Reads the rewritten command (`args`, in `syntax`, run by `driver`).
 /// gcc and clang pass `--as-needed` to every link on this machine's
 /// Debian builds (`gcc -dumpspecs`: `%{!fsanitize=*:--as-needed}`); that is
@@ -123,7 +97,7 @@ pub fn plan(args: &[OsString], syntax: Syntax, driver: &OsStr) -> Option<Plan> {
     }
     let (mut nodefault, mut openmp) = (false, false);
     let mut skip_to: Option<PieceAt> = None;
-    let mut pending: Option<String> = None;
+    let mut pending: Option<Opt> = None;
     for (ai, arg) in cmd.args.iter().enumerate() {
         if let Some((name, static_)) = driver_libs.get(&ai) {
             plan.items.push(Item::Lib { name: name.clone(), static_: *static_ });
@@ -183,32 +157,40 @@ pub fn plan(args: &[OsString], syntax: Syntax, driver: &OsStr) -> Option<Plan> {
     Some(plan)
 }
 
-/// One ld argument that is not a library reference.
-fn ld_piece(piece: &OsStr, pending: &mut Option<String>, plan: &mut Plan) {
+/// One ld argument that is not a library reference, read through
+/// `LD_TABLE` as the classifier reads it: an option's value (the next piece
+/// when it is not inline) is never an input.
+fn ld_piece(piece: &OsStr, pending: &mut Option<Opt>, plan: &mut Plan) {
     let p = piece.as_bytes();
     if let Some(option) = pending.take() {
-        if option.ends_with("wrap") {
+        if option == Opt::Wrap {
             plan.wraps.push(p.into());
         }
         return;
     }
-    let text = String::from_utf8_lossy(p);
-    match &*text {
-        "--start-group" | "-(" => plan.items.push(Item::GroupStart),
-        "--end-group" | "-)" => plan.items.push(Item::GroupEnd),
-        "--as-needed" => plan.items.push(Item::AsNeeded(true)),
-        "--no-as-needed" => plan.items.push(Item::AsNeeded(false)),
-        "--whole-archive" => plan.items.push(Item::Whole(true)),
-        "--no-whole-archive" => plan.items.push(Item::Whole(false)),
-        "--wrap" | "-wrap" => *pending = Some(text.into_owned()),
-        t if TAKES_VALUE.contains(&t) => *pending = Some(text.into_owned()),
-        t => {
-            if let Some(sym) = t.strip_prefix("--wrap=").or_else(|| t.strip_prefix("-wrap=")) {
-                plan.wraps.push(sym.as_bytes().into());
-            } else if !t.starts_with('-') && args::looks_like_input(piece) {
-                plan.items.push(Item::File(PathBuf::from(piece)));
-            }
+    let Some((row, value)) = table::lookup_ld(p) else {
+        if !p.starts_with(b"-") && args::looks_like_input(piece) {
+            plan.items.push(Item::File(PathBuf::from(piece)));
         }
+        return;
+    };
+    let inline = match value {
+        Value::NextToken => {
+            *pending = Some(row.opt);
+            return;
+        }
+        Value::Inline(v) => v,
+        Value::None => &[],
+    };
+    match row.opt {
+        Opt::GroupStart => plan.items.push(Item::GroupStart),
+        Opt::GroupEnd => plan.items.push(Item::GroupEnd),
+        Opt::AsNeeded => plan.items.push(Item::AsNeeded(true)),
+        Opt::NoAsNeeded => plan.items.push(Item::AsNeeded(false)),
+        Opt::WholeArchive => plan.items.push(Item::Whole(true)),
+        Opt::NoWholeArchive => plan.items.push(Item::Whole(false)),
+        Opt::Wrap => plan.wraps.push(inline.into()),
+        _ => {}
     }
 }
 
@@ -365,6 +347,29 @@ impl Probe<'_> {
     /// not cached under the old identity. A script is `None`.
     fn digest(&mut self, path: &Path, id: FileId, kind: Kind) -> Option<Fact> {
         digest_in(&mut self.link.digests, self.cache.as_ref(), path, id, kind)
+    }
+
+    /// For each `(reference, file)`: whether ld's own search for the
+    /// reference (the link's `-L` dirs, then the system dirs; never
+    /// LIBSDIR or the workspace) finds that same file, by identity. An
+    /// archive ld takes nothing from stays `-lNAME` only where it does
+    /// (issue 20 §2).
+    pub fn ld_finds(&mut self, plan: &Plan, wanted: &[(LibName, PathBuf)]) -> Vec<bool> {
+        let dirs = self.ld_dirs(plan);
+        self.link.finder.index = (wanted.len() > MANY_LIBS).then(|| LdIndex::build(&dirs));
+        let identity = |p: &Path| fsx::metadata(p).ok().map(|m| FileId::of(&m)).map(|id| (id.dev, id.ino));
+        let found = wanted
+            .iter()
+            .map(|(name, file)| {
+                let Some(found) = ld_find(name, false, &dirs, &mut self.link.finder) else {
+                    return false;
+                };
+                let (a, b) = (identity(&found), identity(file));
+                a.is_some() && a == b
+            })
+            .collect();
+        self.link.finder.index = None;
+        found
     }
 
     /// Which shared libraries of ld's search dirs define `missing`, and
@@ -672,7 +677,9 @@ fn read_head(file: &mut std::fs::File, buf: &mut [u8]) -> Option<usize> {
     Some(n)
 }
 
-const FORMAT: &str = "solink-closure 2";
+// 3: a summary names the users of an archive ld takes nothing from (`R`);
+// an entry of 2 would read as "nothing uses it".
+const FORMAT: &str = "solink-closure 3";
 
 /// The cache key: every file's kind, `--as-needed` state, whole-archive
 /// state, identity and path, the groups and the wraps, in order.
@@ -840,5 +847,133 @@ mod tests {
             [Item::File("a.o".into()), Item::GroupStart, lib("x"), Item::GroupEnd],
             "ld: nothing implicit"
         );
+    }
+
+    /// Every spelling of one ld option with its value, as gcc passes it
+    /// (`-Wl,`, `-Xlinker`) and as ld takes it as the driver.
+    fn spellings(row: &table::Row, value: &str) -> Vec<(Syntax, Vec<String>)> {
+        let opt = row.spelling;
+        let name = opt.trim_start_matches('-');
+        let long = name.len() > 1;
+        // ld's getopt_long_only: a long option with one dash or two.
+        let mut opts = vec![opt.to_string()];
+        if long {
+            opts.push(if opt.starts_with("--") { format!("-{name}") } else { format!("--{name}") });
+        }
+        let mut out = Vec::new();
+        for o in &opts {
+            let mut joined = Vec::new();
+            if row.form == table::Form::EqualsOrSeparate {
+                joined.push(format!("{o}={value}"));
+            }
+            if row.form == table::Form::JoinedOrSeparate {
+                joined.push(format!("{o}{value}"));
+            }
+            let gcc = |v: &[&str]| (Syntax::Gcc, v.iter().map(|s| s.to_string()).collect());
+            out.push(gcc(&[&format!("-Wl,{o},{value}")]));
+            out.push(gcc(&[&format!("-Wl,{o}"), &format!("-Wl,{value}")]));
+            out.push(gcc(&["-Xlinker", o, "-Xlinker", value]));
+            out.push((Syntax::Ld, vec![o.clone(), value.to_string()]));
+            for j in &joined {
+                out.push(gcc(&[&format!("-Wl,{j}")]));
+                out.push(gcc(&["-Xlinker", j]));
+                out.push((Syntax::Ld, vec![j.clone()]));
+            }
+        }
+        out
+    }
+
+    /// Issue 20: every value-taking option of ld's (every row of
+    /// `LD_TABLE` with a value), in every spelling, with a value that looks
+    /// like an input (`-Wl,--soname,libcalc.so.1` once made the check
+    /// read `libcalc.so.1`): the value is never an input, and the inputs on
+    /// either side are still read, in order.
+    #[test]
+    fn an_option_value_is_never_an_input() {
+        let mut checked = 0;
+        for row in table::LD_TABLE {
+            if matches!(row.form, table::Form::Flag | table::Form::Prefix | table::Form::Joined) {
+                continue;
+            }
+            for value in ["libcalc.so.1", "v.o", "libq.a", "x.so"] {
+                for (syntax, spelled) in spellings(row, value) {
+                    let mut args = os(&["-shared", "a.o"]);
+                    args.extend(spelled.iter().map(OsString::from));
+                    args.push("b.o".into());
+                    let driver = if syntax == Syntax::Ld { "ld" } else { "gcc" };
+                    let p = plan(&args, syntax, OsStr::new(driver)).unwrap();
+                    let files: Vec<&Path> = p
+                        .items
+                        .iter()
+                        .filter_map(|i| match i {
+                            Item::File(f) => Some(f.as_path()),
+                            _ => None,
+                        })
+                        .collect();
+                    assert_eq!(files, [Path::new("a.o"), Path::new("b.o")], "{spelled:?} ({syntax:?})");
+                    let libs: Vec<&LibName> = p
+                        .items
+                        .iter()
+                        .filter_map(|i| match i {
+                            Item::Lib { name, .. } => Some(name),
+                            _ => None,
+                        })
+                        .collect();
+                    let expect_lib = (row.opt == Opt::Lib) as usize;
+                    let implicit = if syntax == Syntax::Gcc { 4 } else { 0 };
+                    assert_eq!(libs.len(), expect_lib + implicit, "{spelled:?} ({syntax:?}): {libs:?}");
+                    if row.opt == Opt::Wrap {
+                        assert_eq!(p.wraps, [Name::from(value.as_bytes())], "{spelled:?}");
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 1000, "{checked} spellings");
+    }
+
+    /// The options whose value is optional take it only after `=`: the
+    /// next piece is an input, as ld reads it.
+    #[test]
+    fn an_optional_value_is_never_the_next_piece() {
+        for opt in ["--build-id", "--demangle", "--unique", "--verbose", "-G", "--export-dynamic"] {
+            let args = os(&["-shared", &format!("-Wl,{opt},v.o"), "-Xlinker", opt, "-Xlinker", "w.o"]);
+            let p = plan(&args, Syntax::Gcc, OsStr::new("gcc")).unwrap();
+            assert!(p.items.contains(&Item::File("v.o".into())), "{opt}: {:?}", p.items);
+            assert!(p.items.contains(&Item::File("w.o".into())), "{opt}: {:?}", p.items);
+        }
+    }
+
+    /// What the rewrite adds, as `-Xlinker` pairs (issue 20 §8), is read
+    /// as ld reads it: groups, whole archives, wraps, and option values
+    /// that are no input.
+    #[test]
+    fn the_plan_reads_what_solink_adds_as_xlinker_pairs() {
+        let x = |w: &str| ["-Xlinker".to_string(), w.to_string()];
+        let mut args = vec!["-shared".to_string(), "a.o".to_string()];
+        args.extend(x("--start-group"));
+        args.push("/L/libx.a".into());
+        args.extend(x("--whole-archive"));
+        args.push("/L/liby.a".into());
+        args.extend(x("--no-whole-archive"));
+        args.extend(x("--end-group"));
+        for w in ["--exclude-libs", "libx.a", "-rpath", "/r/lib.so", "-wrap", "open", "--undefined=f"] {
+            args.extend(x(w));
+        }
+        let args: Vec<OsString> = args.into_iter().map(OsString::from).collect();
+        let p = plan(&args, Syntax::Gcc, OsStr::new("gcc")).unwrap();
+        let head = [
+            Item::AsNeeded(true),
+            Item::File("a.o".into()),
+            Item::GroupStart,
+            Item::File("/L/libx.a".into()),
+            Item::Whole(true),
+            Item::File("/L/liby.a".into()),
+            Item::Whole(false),
+            Item::GroupEnd,
+            lib("gcc"),
+        ];
+        assert_eq!(p.items[..head.len()], head);
+        assert_eq!(p.wraps, [Name::from(&b"open"[..])]);
     }
 }

@@ -19,8 +19,10 @@ fn esc(bytes: &[u8]) -> String {
     s
 }
 
-/// The summary as cache lines: `A PULLED PATH`, then `M MEMBER SYM...`
-/// for each of its members with missing symbols; `end` last.
+/// The summary as cache lines: `U PULLED PATH`, then `T MEMBER` for each
+/// member pulled, `C MEMBER [ANCHOR]` for each constructor left, `R USER`
+/// for each user of an archive ld takes nothing from, and `M MEMBER
+/// SYM...` for each member with missing symbols; `end` last.
 pub(super) fn encode_summary(s: &Summary) -> Vec<String> {
     let mut lines = Vec::new();
     for a in &s.archives {
@@ -37,6 +39,9 @@ pub(super) fn encode_summary(s: &Summary) -> Vec<String> {
                 escape(&mut l, n);
             }
             lines.push(l);
+        }
+        for user in &a.users {
+            lines.push(format!("R {}", esc(user.as_bytes())));
         }
         for (member, names) in &a.missing {
             let mut l = format!("M {}", esc(member.as_bytes()));
@@ -114,7 +119,12 @@ pub(super) fn decode_summary(lines: &[String]) -> Option<Summary> {
                     missing: Vec::new(),
                     members: Vec::new(),
                     ctors_left: Vec::new(),
+                    users: Vec::new(),
                 });
+            }
+            "R" => {
+                let user = String::from_utf8(unescape(words.next()?)?.into_vec()).ok()?;
+                s.archives.last_mut()?.users.push(user);
             }
             "T" => {
                 let member = String::from_utf8(unescape(words.next()?)?.into_vec()).ok()?;
@@ -363,6 +373,7 @@ mod tests {
                         ("reg.o".into(), Some(Name::from(&b"reg_x"[..]))),
                         ("r2.o".into(), None),
                     ],
+                    users: vec![],
                 },
                 ArchiveUse {
                     path: "/L/liby.a".into(),
@@ -370,6 +381,7 @@ mod tests {
                     missing: vec![],
                     members: vec![],
                     ctors_left: vec![],
+                    users: vec!["t 1.o".into(), "liby.a(y.o)".into()],
                 },
             ],
         };

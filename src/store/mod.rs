@@ -48,7 +48,9 @@ use crate::symbols::{Digest, Name, Provider};
 pub use dir::Distrust;
 pub use key::KeyHasher;
 
-const FORMAT: &str = "solink-verdict 1";
+// 2: an archive without a symbol index is a problem (ld refuses it); an
+// entry of 1 would call it fit.
+const FORMAT: &str = "solink-verdict 2";
 
 /// No entry is larger than this; anything bigger is not one of ours.
 const MAX_ENTRY: u64 = 1 << 20;
@@ -388,7 +390,7 @@ const MAX_DIGEST: u64 = 256 << 20;
 const MAX_PACK: u64 = 64 << 20;
 
 fn pack_name(key: &str) -> String {
-    format!("verdict-pack 1 {key}")
+    format!("verdict-pack 2 {key}")
 }
 
 /// A pack's lines: for each file, `@ ID N` and the `N` lines of its

@@ -181,11 +181,21 @@ fn a_relink_after_an_edit_is_keyed_by_the_objects_symbols() {
     // Another symbol: the check runs again.
     object(&dir, "int tiny_answer(void);\nint use2(void) { return tiny_answer(); }\n");
     assert_eq!(libc_opens(), 2, "the check runs again for new symbols");
-    // The reference gone: the archive is unused, and stays as given.
+    // The reference gone: ld takes nothing from the archive. It sits in
+    // LIBSDIR, which ld never searches, so its path stays in place (issue
+    // 20 §2: `-ltiny` would fail the link), and the warm answer says why
+    // as a link with no cache does.
     object(&dir, "int use(void) { return 1; }\n");
     let unused = link(true);
     assert_eq!(unused, link(false), "the warm answer is the answer with no cache");
-    assert!(!unused.contains("lib/libtiny.a"), "{unused}");
+    assert!(unused.contains("lib/libtiny.a"), "{unused}");
+    let why = dir
+        .solink()
+        .args(["--explain", "--dry-run", "--cc", "gcc", "--libsdir", "lib", "-shared"])
+        .args(["-o", "libcalc.so", "calc.o", "-ltiny"])
+        .output();
+    let why = String::from_utf8_lossy(&why.stderr);
+    assert!(why.contains("nothing in the link uses libtiny.a"), "{why}");
 }
 
 /// A command that is no shared link goes to the driver with no search and

@@ -47,6 +47,10 @@ impl Elf {
         self.dynamic_strings(elf::DT_NEEDED)
     }
 
+    pub fn soname(&self) -> Option<String> {
+        self.dynamic_strings(elf::DT_SONAME).pop()
+    }
+
     pub fn runpath(&self) -> Vec<String> {
         let mut paths = self.dynamic_strings(elf::DT_RUNPATH);
         paths.extend(self.dynamic_strings(elf::DT_RPATH));

@@ -130,10 +130,12 @@ fn shared_twin_scripts_that_name_themselves_or_each_other() {
             "-shared",
             "a.o",
             "-LL",
-            "-Wl,--start-group",
+            "-Xlinker",
+            "--start-group",
             "L/libself.a",
             "L/libcyc.a",
-            "-Wl,--end-group",
+            "-Xlinker",
+            "--end-group",
             "-lm",
             "-ldl"
         ])
