@@ -587,6 +587,7 @@ fn link_args(
     let target = archive::target::link_target(cmd);
     let mut resolver = resolve::Resolver::new(search, policy, target, cache.cloned());
     resolver.probe.use_pack(pack_key(cmd, options, env));
+    resolver.probe.cross_check = env.get("SOLINK_CROSS_CHECK").is_some_and(|v| !v.is_empty() && v != "0");
     let mut decisions = resolver.resolve(cmd);
     let mut shape = rewrite::Shape {
         group: !options.no_group,

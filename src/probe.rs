@@ -104,6 +104,9 @@ pub struct Probe<'a> {
     link: link::Memo,
     /// This link's verdicts in one cache entry.
     pack: Pack,
+    /// `SOLINK_CROSS_CHECK` (tests): every closed answer of the closure
+    /// check is compared with the whole check's.
+    pub cross_check: bool,
 }
 
 impl<'a> Probe<'a> {
@@ -123,6 +126,7 @@ impl<'a> Probe<'a> {
             pc_dir_exists: HashMap::new(),
             link: link::Memo::default(),
             pack: Pack::default(),
+            cross_check: false,
         }
     }
 
@@ -258,7 +262,14 @@ impl<'a> Probe<'a> {
                 .is_some_and(|d| &d == own),
             _ => true,
         });
-        let so = self.search.find(&policy::shared_file_name(name));
+        // The twin of an archive found before the system dirs is not looked
+        // for in them: a system libNAME.so is another build's, and asking
+        // the driver for its dirs only to read that costs a process on
+        // every cold link (issue 19: ask only what the decision needs).
+        let so = match found.stage {
+            Stage::System => self.search.find(&policy::shared_file_name(name)),
+            _ => self.search.find_where(&policy::shared_file_name(name), Reach::BeforeSystem, &mut |_| true),
+        };
         let needed = so.as_ref().and_then(|so| deps::from_shared_object(&so.path));
         let deps = deps::merge(pc_deps, needed.clone().unwrap_or_default());
         let via = match (pc, so) {

@@ -25,6 +25,8 @@ const SOLINK: &str = env!("CARGO_BIN_EXE_solink");
 fn solink(v: &Verified, extra: &[&str], driver: &str, out: &str, args: &[&str]) -> Output {
     Command::new(SOLINK)
         .current_dir(v.dir.path())
+        // The closed answers of the closure check against the whole one.
+        .env("SOLINK_CROSS_CHECK", "1")
         .env_remove("SOLINK_STRICT")
         .env_remove("SOLINK_LIBSDIR")
         .arg("--explain")

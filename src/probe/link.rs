@@ -243,6 +243,87 @@ impl Probe<'_> {
     /// inputs' identities and finds the answer by the full key when only
     /// an object's timestamps changed.
     pub fn link_summary(&mut self, plan: &Plan) -> Option<Summary> {
+        if let Some(summary) = self.closed_summary(plan) {
+            if self.cross_check {
+                cross_check(&summary, self.full_summary(plan).as_ref());
+            }
+            return Some(summary);
+        }
+        self.full_summary(plan)
+    }
+
+    /// Issue 19, "ask only what the decision needs": the check's answer
+    /// from the inputs ld finds before it first needs its system dirs,
+    /// when that part of the link settles everything: every archive in it
+    /// has members pulled and leaves nothing undefined, no group spans the
+    /// cut, and only `-l`s come after it. ld reads its inputs left to
+    /// right, so what comes later can neither pull another member from
+    /// those archives nor undefine what they define; the driver is not
+    /// asked for its dirs and no system library is read (the seed's calc
+    /// link: `calc.o libcalcbase.a -lm` and the driver's own libraries).
+    /// Cached as a checked entry, "open" included, so a warm link that
+    /// needs the whole check pays one entry for finding out.
+    fn closed_summary(&mut self, plan: &Plan) -> Option<Summary> {
+        let user = plan.lib_dirs.clone();
+        let key = format!("{} closed", quick_key(plan, &user));
+        if let Some(known) = self.cache.as_ref().and_then(|c| c.recall_closed(&key)) {
+            return known;
+        }
+        let (found, rec) = fsx::nested(|| {
+            self.link.finder = Finder::default();
+            self.closed_in(plan, &user)
+        });
+        let (summary, cacheable) = found?;
+        if let (Some(cache), true) = (&self.cache, cacheable) {
+            cache.remember_closed(&key, summary.as_ref(), &rec);
+        }
+        summary
+    }
+
+    /// [`Probe::closed_summary`] worked out: `None` when an input cannot be
+    /// read (the whole check says what ld would), `Some((None, _))` when the
+    /// part before the cut does not settle the link.
+    fn closed_in(&mut self, plan: &Plan, dirs: &[PathBuf]) -> Option<(Option<Summary>, bool)> {
+        let mut entries = Vec::new();
+        let (mut needed, mut whole, mut depth) = (Needed::Always, false, 0usize);
+        let mut cut = plan.items.len();
+        for (i, item) in plan.items.iter().enumerate() {
+            match item {
+                Item::AsNeeded(on) => needed = if *on { Needed::AsNeeded } else { Needed::Always },
+                Item::Whole(on) => whole = *on,
+                Item::GroupStart => {
+                    depth += 1;
+                    entries.push(Entry::GroupStart);
+                }
+                Item::GroupEnd => {
+                    depth = depth.saturating_sub(1);
+                    entries.push(Entry::GroupEnd);
+                }
+                Item::File(path) => {
+                    expand(path, dirs, &mut self.link.finder, needed, whole, 0, &mut entries)?
+                }
+                Item::Lib { name, static_ } => match ld_find(name, *static_, dirs, &mut self.link.finder) {
+                    Some(path) => expand(&path, dirs, &mut self.link.finder, needed, whole, 0, &mut entries)?,
+                    None => {
+                        cut = i;
+                        break;
+                    }
+                },
+            }
+        }
+        let cacheable =
+            !entries.iter().any(|e| matches!(e, Entry::File { kind: Kind::Archive { thin: true }, .. }));
+        if depth != 0 || plan.items[cut..].iter().any(|i| matches!(i, Item::File(_))) {
+            return Some((None, cacheable));
+        }
+        let facts = self.facts(&entries, &plan.wraps)?;
+        let summary = crate::policy::verify::summarize(&facts);
+        let settled = summary.archives.iter().all(|a| a.pulled && a.missing.is_empty());
+        Some((settled.then_some(summary), cacheable))
+    }
+
+    /// The check's answer over the whole link, ld's system dirs included.
+    fn full_summary(&mut self, plan: &Plan) -> Option<Summary> {
         let dirs = self.ld_dirs(plan);
         let quick = quick_key(plan, &dirs);
         if let Some(summary) = self.cache.as_ref().and_then(|c| c.recall_summary(&quick)) {
@@ -400,6 +481,17 @@ impl Probe<'_> {
             c.remember_providers(&key, &found, &rec);
         }
         found
+    }
+}
+
+/// `SOLINK_CROSS_CHECK=1` (for tests): a closed answer must be what the
+/// whole check says of every archive in it. A difference is a bug in the
+/// closed rule, and stops the run rather than link on a wrong answer.
+fn cross_check(closed: &Summary, full: Option<&Summary>) {
+    let full = full.expect("SOLINK_CROSS_CHECK: the whole check has an answer where the closed one did");
+    for a in &closed.archives {
+        let whole = full.archives.iter().find(|f| f.path == a.path);
+        assert_eq!(Some(a), whole, "SOLINK_CROSS_CHECK: the closed answer differs for {}", a.path.display());
     }
 }
 

@@ -341,6 +341,27 @@ impl Store {
         self.remember(&format!("summary {key}"), &codec::encode_summary(summary), rec);
     }
 
+    /// The closure check's closed answer under `key` (the plan and its
+    /// `-L` dirs), checked by facts: `Some(None)` when that part of the
+    /// link was found not to settle it.
+    pub fn recall_closed(&self, key: &str) -> Option<Option<Summary>> {
+        let lines = self.recall(&format!("closed {key}"))?;
+        let (first, rest) = lines.split_first()?;
+        match first.as_str() {
+            "open" if rest.is_empty() => Some(None),
+            "closed" => codec::decode_summary(rest).map(Some),
+            _ => None,
+        }
+    }
+
+    pub fn remember_closed(&self, key: &str, summary: Option<&Summary>, rec: &crate::fsx::Recording) {
+        let lines = match summary {
+            Some(s) => [vec!["closed".to_string()], codec::encode_summary(s)].concat(),
+            None => vec!["open".to_string()],
+        };
+        self.remember(&format!("closed {key}"), &lines, rec);
+    }
+
     /// The providers of missing symbols (and what none provides) found for
     /// `key` (the target, the search dirs and the names), checked by facts.
     pub fn recall_providers(&self, key: &str) -> Option<(Vec<Provider>, Vec<Name>)> {

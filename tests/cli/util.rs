@@ -110,8 +110,12 @@ exit "${{FAKECC_EXIT:-0}}"
 
     /// A solink command run in this directory, with a clean environment:
     /// no SOLINK_* or WORKSPACE_FOLDER from the outside.
+    ///
+    /// `SOLINK_CROSS_CHECK=1`: every answer the closure check takes from
+    /// the part of a link before the driver's dirs is compared with the
+    /// whole check's (a difference stops solink with an internal error).
     pub fn solink(&self) -> TestCommand {
-        self.command(SOLINK)
+        self.command(SOLINK).env("SOLINK_CROSS_CHECK", "1")
     }
 
     /// Any program (a masquerading symlink, `sh`, `strace`) run as
@@ -258,7 +262,17 @@ fn program_keeps_the_clean_environment() {
     assert_eq!(stdout.lines().last(), Some(root.as_str()), "run in the test directory");
     // Nothing else from the test's own environment (cargo's CARGO_*,
     // LD_LIBRARY_PATH, USER...): only what the shell sets itself.
-    let ours = ["PATH", "HOME", "XDG_CACHE_HOME", "SOLINK_TEST_ADDED", "PWD", "OLDPWD", "SHLVL", "_"];
+    let ours = [
+        "PATH",
+        "HOME",
+        "XDG_CACHE_HOME",
+        "SOLINK_CROSS_CHECK",
+        "SOLINK_TEST_ADDED",
+        "PWD",
+        "OLDPWD",
+        "SHLVL",
+        "_",
+    ];
     let names: Vec<&str> = stdout.lines().filter_map(|l| l.split_once('=')).map(|(k, _)| k).collect();
     assert!(names.iter().all(|n| ours.contains(n)), "{names:?}");
 }
