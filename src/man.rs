@@ -53,6 +53,11 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
     ("SOLINK_CONFIG", "The one configuration file to read, instead of the user's and the system's."),
     ("SOLINK_SYSTEM_CONFIG", "The system configuration file, instead of /etc/solink.conf."),
     ("SOLINK_DEPTH", "solink's recursion guard, set by solink itself for the driver it runs."),
+    (
+        "SOLINK_CROSS_CHECK",
+        "For tests: 1 compares each answer the closure check takes from the part of a link before \
+         the driver's dirs with the whole check's, and stops on a difference.",
+    ),
     ("PATH", "Where the driver is found."),
     (
         "PKG_CONFIG_PATH",

@@ -13,6 +13,15 @@ use crate::symbols::{self, escape, unescape, ArchiveSyms, Def, Digest, Name, Obj
 
 const FORMAT: &str = "solink-symbols 1";
 
+/// `head`, then each of `names` escaped, space-separated.
+fn with_names(mut head: String, names: &[Name]) -> String {
+    for n in names {
+        head.push(' ');
+        escape(&mut head, n);
+    }
+    head
+}
+
 fn esc(bytes: &[u8]) -> String {
     let mut s = String::new();
     escape(&mut s, bytes);
@@ -44,12 +53,7 @@ pub(super) fn encode_summary(s: &Summary) -> Vec<String> {
             lines.push(format!("R {}", esc(user.as_bytes())));
         }
         for (member, names) in &a.missing {
-            let mut l = format!("M {}", esc(member.as_bytes()));
-            for n in names {
-                l.push(' ');
-                escape(&mut l, n);
-            }
-            lines.push(l);
+            lines.push(with_names(format!("M {}", esc(member.as_bytes())), names));
         }
     }
     lines.push("end".to_string());
@@ -61,19 +65,10 @@ pub(super) fn encode_summary(s: &Summary) -> Vec<String> {
 pub(super) fn encode_providers((found, left): &(Vec<symbols::Provider>, Vec<Name>)) -> Vec<String> {
     let mut lines = Vec::new();
     for p in found {
-        let mut l = format!("P {} {}", esc(p.token.as_bytes()), esc(p.path.as_os_str().as_bytes()));
-        for n in &p.symbols {
-            l.push(' ');
-            escape(&mut l, n);
-        }
-        lines.push(l);
+        let head = format!("P {} {}", esc(p.token.as_bytes()), esc(p.path.as_os_str().as_bytes()));
+        lines.push(with_names(head, &p.symbols));
     }
-    let mut l = String::from("L");
-    for n in left {
-        l.push(' ');
-        escape(&mut l, n);
-    }
-    lines.push(l);
+    lines.push(with_names("L".to_string(), left));
     lines.push("end".to_string());
     lines
 }

@@ -17,19 +17,12 @@ fn workspace() -> Dir {
     dir
 }
 
+/// The link every test here makes: `use.o` with `libtiny.a` from `lib/`.
+const LINK: [&str; 9] = ["--cc", "gcc", "--libsdir", "lib", "-shared", "-o", "libuse.so", "use.o", "-ltiny"];
+
 /// The link, with the cache at `root`.
 fn link(dir: &Dir, root: &Path) -> TestCommand {
-    dir.solink().arg("--cache-dir").arg(root).args([
-        "--cc",
-        "gcc",
-        "--libsdir",
-        "lib",
-        "-shared",
-        "-o",
-        "libuse.so",
-        "use.o",
-        "-ltiny",
-    ])
+    dir.solink().arg("--cache-dir").arg(root).args(LINK)
 }
 
 /// Every file and directory under `root`, relative, sorted.
@@ -127,8 +120,8 @@ fn a_cache_dir_others_can_write_is_not_used() {
 #[test]
 fn a_cache_another_user_owns_is_never_read() {
     // SAFETY: geteuid(2) cannot fail and touches no memory.
-    if unsafe { libc::geteuid() } != 0 {
-        println!("skipped: needs root to run as a second user (setpriv)");
+    let is_root = unsafe { libc::geteuid() } == 0;
+    if !crate::util::skip_unless(is_root, "not root, so no second user to run as (setpriv)") {
         return;
     }
     if !require_tool("setpriv") || !require_tool("strace") {
@@ -141,14 +134,8 @@ fn a_cache_another_user_owns_is_never_read() {
         cmd.program("setpriv").args(["--reuid=65534", "--regid=65534", "--clear-groups", crate::util::SOLINK])
     };
     // Their cache, filled and settled: a direct-mode entry for this link.
-    let theirs = |d: &Dir| {
-        as_nobody(d.solink())
-            .arg("--cache-dir")
-            .arg(&root)
-            .args(["--dry-run", "--cc", "gcc", "--libsdir", "lib", "-shared", "-o", "libuse.so", "use.o"])
-            .arg("-ltiny")
-            .ok()
-    };
+    let theirs =
+        |d: &Dir| as_nobody(d.solink()).arg("--cache-dir").arg(&root).arg("--dry-run").args(LINK).ok();
     theirs(&dir);
     settle();
     theirs(&dir);
@@ -161,28 +148,14 @@ fn a_cache_another_user_owns_is_never_read() {
         .arg(crate::util::SOLINK)
         .arg("--cache-dir")
         .arg(&root)
-        .args([
-            "--dry-run",
-            "--cc",
-            "gcc",
-            "--libsdir",
-            "lib",
-            "-shared",
-            "-o",
-            "libuse.so",
-            "use.o",
-            "-ltiny",
-        ])
+        .arg("--dry-run")
+        .args(LINK)
         .output();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("is owned by another user (uid 65534); not used"), "{stderr}");
     let opened = fs::read_to_string(&log).unwrap();
     assert!(!opened.contains("solink-v2"), "an entry of theirs was opened: {opened}");
-    let plain = dir
-        .solink()
-        .args(["--no-cache", "--dry-run", "--cc", "gcc", "--libsdir", "lib", "-shared", "-o", "libuse.so"])
-        .args(["use.o", "-ltiny"])
-        .ok();
+    let plain = dir.solink().args(["--no-cache", "--dry-run"]).args(LINK).ok();
     assert_eq!(String::from_utf8_lossy(&out.stdout), plain, "the answer with no cache");
 }
 
