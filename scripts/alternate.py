@@ -8,10 +8,13 @@ drift in the machine's state (caches, frequency, other load) from favouring
 any. Each ratio is against A. A command may start with `NAME=value` words,
 set in its environment only. With TOUCH=FILE in this script's environment,
 FILE's times are set to now before every command: a relink after an edit,
-without a process to do it.
+without a process to do it. With CLEAR=DIR, DIR is removed before every
+command, outside the timing: each run of solink starts with an empty cache
+(a cold link), as every CI job's first link does.
 """
 import os
 import shlex
+import shutil
 import statistics
 import subprocess
 import sys
@@ -30,6 +33,9 @@ def wall(cmd, env):
     touch = os.environ.get("TOUCH")
     if touch:
         os.utime(touch)
+    clear = os.environ.get("CLEAR")
+    if clear:
+        shutil.rmtree(clear, ignore_errors=True)
     start = time.perf_counter_ns()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=env)
     return (time.perf_counter_ns() - start) / 1e6
