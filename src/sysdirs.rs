@@ -118,29 +118,19 @@ fn for_run(dir: &std::path::Path) -> PathBuf {
         .unwrap_or_else(|_| std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf()))
 }
 
-/// A directory as the cache keeps it: an absolute one canonical where it
-/// exists now (`.../12/../../../x86_64-linux-gnu/` is
-/// `/usr/lib/x86_64-linux-gnu`); a relative one (an empty `LIBRARY_PATH`
-/// entry is the working directory, and gcc prints it relative, as it does
-/// a relative `-B`) as it was printed, since what it names depends on the
-/// directory each link runs in. `None` for a name that is not UTF-8.
+/// A directory as the cache keeps it: as the driver printed it. What it
+/// names is resolved in each run ([`for_run`]): a relative one (an empty
+/// `LIBRARY_PATH` entry is the working directory, and gcc prints it
+/// relative, as it does a relative `-B`) depends on the directory the link
+/// runs in, and an absolute one through a symlink (`/opt/gcc/current/lib`)
+/// on where the link points now. `None` for a name that is not UTF-8.
 fn to_line(dir: &std::path::Path) -> Option<String> {
-    let text = if dir.is_absolute() {
-        format!("a {}", crate::fsx::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf()).to_str()?)
-    } else {
-        format!("r {}", dir.to_str()?)
-    };
-    Some(text)
+    Some(format!("p {}", dir.to_str()?))
 }
 
-/// [`to_line`]'s directory for this run: a relative one made canonical
-/// (or absolute) against this run's working directory.
+/// [`to_line`]'s directory for this run.
 fn from_line(line: &str) -> Option<PathBuf> {
-    match line.split_once(' ')? {
-        ("a", dir) => Some(PathBuf::from(dir)),
-        ("r", dir) => Some(for_run(std::path::Path::new(dir))),
-        _ => None,
-    }
+    Some(for_run(std::path::Path::new(line.strip_prefix("p ")?)))
 }
 
 /// `dirs` in order, without repeats.
@@ -152,11 +142,24 @@ fn dedup(dirs: Vec<PathBuf>) -> Vec<PathBuf> {
 /// The cache key of the driver's answer: every input that changes it (see
 /// the module comment). `None` (no caching) when the driver cannot be
 /// stat'ed or a word is not UTF-8 (the key is text).
+///
+/// A driver with words is a wrapper (`ccache gcc`): the compiler that
+/// answers is its first word, found on `PATH` when the wrapper runs it, so
+/// `PATH` and that program's identity are in the key too (`module load`,
+/// conda or an upgrade changes which gcc answers behind the same ccache).
 fn cache_key(driver: &Driver, question: &str, flags: &[OsString], env: &Env) -> Option<String> {
     let id = crate::fsx::FileId::of(&crate::fsx::metadata(&driver.path).ok()?);
     let mut words = vec![driver.path.as_os_str().to_str()?.to_string()];
     for w in driver.args.iter().chain(flags) {
         words.push(w.to_str()?.to_string());
+    }
+    if let Some(compiler) = driver.args.first() {
+        words.push(format!("PATH={}", env.get("PATH").unwrap_or_default().to_str()?));
+        let found = crate::exec::find_program(compiler, env).and_then(|p| crate::fsx::metadata(&p).ok());
+        words.push(match found {
+            Some(m) => format!("compiler {}", crate::fsx::FileId::of(&m).key()),
+            None => "compiler none".to_string(),
+        });
     }
     for var in DRIVER_VARS {
         // Set-but-empty and unset differ for gcc only in that an empty
@@ -166,7 +169,7 @@ fn cache_key(driver: &Driver, question: &str, flags: &[OsString], env: &Env) -> 
             None => words.push(format!("{var} unset")),
         }
     }
-    Some(format!("dirs3 {} {question} {}", id.key(), words.join("\u{1f}")))
+    Some(format!("dirs4 {} {question} {}", id.key(), words.join("\u{1f}")))
 }
 
 #[cfg(test)]
@@ -188,15 +191,28 @@ mod tests {
     }
 
     /// An empty `LIBRARY_PATH` entry, or a relative `-B`, makes gcc print
-    /// relative dirs: cached as printed, they name this run's directory.
+    /// relative dirs, and a toolchain reached through a symlink prints a
+    /// path through it: cached as printed, each is resolved in the run that
+    /// uses it.
     #[test]
-    fn relative_dirs_are_kept_relative_and_resolved_per_run() {
+    fn dirs_are_kept_as_printed_and_resolved_per_run() {
         let t = tempfile::tempdir().unwrap();
-        let abs = t.path().join("abs");
-        std::fs::create_dir(&abs).unwrap();
+        for v in ["v1", "v2"] {
+            std::fs::create_dir(t.path().join(v)).unwrap();
+        }
+        let current = t.path().join("current");
+        std::os::unix::fs::symlink("v1", &current).unwrap();
         let lines: Vec<String> =
-            [abs.join("."), PathBuf::from("rel/lib")].iter().map(|d| to_line(d).unwrap()).collect();
-        assert_eq!(lines, [format!("a {}", abs.canonicalize().unwrap().display()), "r rel/lib".into()]);
+            [current.clone(), PathBuf::from("rel/lib")].iter().map(|d| to_line(d).unwrap()).collect();
+        assert_eq!(lines, [format!("p {}", current.display()), "p rel/lib".into()]);
+        assert_eq!(from_line(&lines[0]), Some(t.path().canonicalize().unwrap().join("v1")));
+        std::fs::remove_file(&current).unwrap();
+        std::os::unix::fs::symlink("v2", &current).unwrap();
+        assert_eq!(
+            from_line(&lines[0]),
+            Some(t.path().canonicalize().unwrap().join("v2")),
+            "where it points now"
+        );
         let cwd = std::env::current_dir().unwrap();
         assert_eq!(from_line(&lines[1]), Some(cwd.join("rel/lib")), "against this run's directory");
         assert_eq!(from_line("/no/tag"), None, "an entry of another shape");
@@ -227,6 +243,26 @@ mod tests {
             assert!(all.insert(v.clone()), "a key repeats: {v}");
         }
         assert_eq!(key_with(&[("UNRELATED", "x")], &[]).unwrap(), base, "other variables do not matter");
+    }
+
+    /// Behind a wrapper, which compiler answers depends on `PATH`.
+    #[test]
+    fn a_wrappers_key_holds_path_and_the_compiler_it_finds() {
+        let t = tempfile::tempdir().unwrap();
+        for d in ["a", "b"] {
+            std::fs::create_dir(t.path().join(d)).unwrap();
+            let cc = t.path().join(d).join("cc");
+            std::fs::write(&cc, format!("#!/bin/sh\necho {d}\n")).unwrap();
+            std::fs::set_permissions(&cc, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        }
+        let key = |path: &str| {
+            let env = Env::new([(OsString::from("PATH"), OsString::from(path))]);
+            let exe = std::env::current_exe().unwrap();
+            let driver = Driver::find(&[exe.into_os_string(), "cc".into()], &env).unwrap();
+            cache_key(&driver, "-print-search-dirs", &[], &env).unwrap()
+        };
+        let (a, b) = (t.path().join("a"), t.path().join("b"));
+        assert_ne!(key(a.to_str().unwrap()), key(b.to_str().unwrap()));
     }
 
     #[test]

@@ -81,6 +81,8 @@ use Opt::*;
 /// Sorted by spelling, byte-wise (a unit test checks).
 pub static TABLE: &[Row] = &[
     row("-###", Flag, StopsBeforeLink),
+    // clang: the gcc installation whose libraries it uses.
+    row("--gcc-toolchain", EqualsOrSeparate, Sysroot),
     row("--help", Flag, StopsBeforeLink),
     row("--param", EqualsOrSeparate, PassThrough),
     row("--specs=", Joined, Sysroot),

@@ -487,8 +487,13 @@ impl Probe<'_> {
 /// `SOLINK_CROSS_CHECK=1` (for tests): a closed answer must be what the
 /// whole check says of every archive in it. A difference is a bug in the
 /// closed rule, and stops the run rather than link on a wrong answer.
+///
+/// The whole check has no answer when an input after the cut cannot be
+/// found in solink's model of ld's dirs (a `-l` nobody has: ld fails the
+/// link anyway; `--no-system-dirs`: ld finds libc where solink does not
+/// look). The closed answer stands for the archives before it either way.
 fn cross_check(closed: &Summary, full: Option<&Summary>) {
-    let full = full.expect("SOLINK_CROSS_CHECK: the whole check has an answer where the closed one did");
+    let Some(full) = full else { return };
     for a in &closed.archives {
         let whole = full.archives.iter().find(|f| f.path == a.path);
         assert_eq!(Some(a), whole, "SOLINK_CROSS_CHECK: the closed answer differs for {}", a.path.display());

@@ -35,6 +35,9 @@ pub enum Distrust {
     Writable,
     /// Not a directory (or a symlink where solink made a directory).
     NotDir,
+    /// A directory above it that another user can change (rename or
+    /// replace what is in it), so a path through it may lead elsewhere.
+    Ancestor(PathBuf),
 }
 
 impl std::fmt::Display for Distrust {
@@ -43,6 +46,9 @@ impl std::fmt::Display for Distrust {
             Distrust::Owner(uid) => write!(f, "is owned by another user (uid {uid})"),
             Distrust::Writable => f.write_str("is writable by others"),
             Distrust::NotDir => f.write_str("is not a directory"),
+            Distrust::Ancestor(dir) => {
+                write!(f, "lies under {}, which another user can change", crate::text::shown(dir))
+            }
         }
     }
 }
@@ -70,6 +76,25 @@ fn judge(st: &rustix::fs::Stat) -> Result<(), Distrust> {
     Ok(())
 }
 
+/// Whether every directory above `real` (canonical) is one only root or
+/// this user can change, as ssh's `StrictModes` asks of a home: owned by
+/// root or the effective user, and writable by nobody else unless it is
+/// sticky (`/tmp`: there others cannot rename or remove what is not
+/// theirs, and the next directory down is checked in turn).
+fn safe_ancestors(real: &Path) -> Result<(), Distrust> {
+    let me = rustix::process::geteuid().as_raw();
+    for dir in real.ancestors().skip(1) {
+        let st = rustix::fs::lstat(dir).map_err(|_| Distrust::Ancestor(dir.to_path_buf()))?;
+        let is_dir = rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::Directory;
+        let owner_ok = st.st_uid == 0 || st.st_uid == me;
+        let sticky = st.st_mode & 0o1000 != 0;
+        if !is_dir || !owner_ok || (st.st_mode & 0o022 != 0 && !sticky) {
+            return Err(Distrust::Ancestor(dir.to_path_buf()));
+        }
+    }
+    Ok(())
+}
+
 /// What opening a directory found.
 pub enum Opened {
     Trusted(Dir),
@@ -80,12 +105,27 @@ pub enum Opened {
 
 impl Dir {
     /// Opens `path` (the cache root: a symlink to it is followed, the
-    /// user named it) and checks it.
+    /// user named it) and checks it. Paths inside it are handed to the
+    /// driver (the note object), which looks them up again: so the path
+    /// kept is the one the descriptor has (`/proc/self/fd/N`, no symlink
+    /// left), and each of its ancestors must be one nobody else can change
+    /// ([`safe_ancestors`]), or the directory is not used.
     pub fn open_root(path: &Path) -> Opened {
-        match rustix::fs::open(path, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty()) {
-            Ok(fd) => Dir::checked(fd, path.to_path_buf()),
-            Err(e) => Opened::Absent(e.into()),
+        let fd =
+            match rustix::fs::open(path, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())
+            {
+                Ok(fd) => fd,
+                Err(e) => return Opened::Absent(e.into()),
+            };
+        let real = std::fs::read_link(format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&fd)));
+        let real = match real {
+            Ok(real) if real.is_absolute() => real,
+            _ => return Opened::Distrusted(Distrust::Ancestor(path.to_path_buf())),
+        };
+        if let Err(why) = safe_ancestors(&real) {
+            return Opened::Distrusted(why);
         }
+        Dir::checked(fd, real)
     }
 
     /// Makes `path` and its missing parents, private to the user (0700).

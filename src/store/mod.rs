@@ -190,10 +190,7 @@ impl Store {
                 return Err(NoStore::Unavailable);
             }
             opened = r.open_sub(VERSION_DIR);
-            if let dir::Opened::Trusted(d) = &opened {
-                if d.write(TAG_NAME, TAG).is_err() {
-                    return Err(NoStore::Unavailable);
-                }
+            if let dir::Opened::Trusted(_) = &opened {
                 // Done once, when this version's directory is made: the
                 // others' entries can never be read by this version.
                 for name in r.names().iter().filter(|n| n.as_bytes() != VERSION_DIR.as_bytes()) {
@@ -202,7 +199,20 @@ impl Store {
             }
         }
         match opened {
-            dir::Opened::Trusted(d) => Ok(Store { dir: Arc::new(d) }),
+            dir::Opened::Trusted(d) => {
+                // Tagged on every open, not only when made: a run killed (or
+                // out of space) between the two would leave a directory that
+                // --clear-cache and later versions can never recognise. One
+                // `fstatat` when the tag is there.
+                let tagged = d.stat(OsStr::new(TAG_NAME)).is_ok_and(|st| {
+                    rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::RegularFile
+                        && st.st_size as usize == TAG.len()
+                });
+                if !tagged && d.write(TAG_NAME, TAG).is_err() {
+                    return Err(NoStore::Unavailable);
+                }
+                Ok(Store { dir: Arc::new(d) })
+            }
             dir::Opened::Distrusted(why) => Err(NoStore::Distrusted(root.join(VERSION_DIR), why)),
             dir::Opened::Absent(_) => Err(NoStore::Unavailable),
         }
@@ -732,6 +742,49 @@ mod tests {
         assert!(!root.join(VERSION_DIR).exists(), "solink's own directory is gone");
         assert_eq!(usage(&root), (0, 0));
         assert_eq!(clear(&dir.path().join("none")).unwrap(), 0);
+    }
+
+    #[test]
+    fn a_directory_left_untagged_is_tagged_by_the_next_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store.put_lines("k", &["a".into()]);
+        let tag = dir.path().join(VERSION_DIR).join(TAG_NAME);
+        fs::remove_file(&tag).unwrap();
+        assert_eq!(usage(dir.path()).0, 0, "untagged: not solink's, as far as anyone can tell");
+        Store::open(dir.path()).unwrap();
+        assert_eq!(fs::read(&tag).unwrap(), TAG);
+        assert_eq!(usage(dir.path()).0, 1);
+        assert_eq!(clear(dir.path()).unwrap(), 1);
+    }
+
+    #[test]
+    fn a_root_under_a_directory_others_can_write_is_not_used() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let open = dir.path().join("open");
+        fs::create_dir_all(open.join("mine")).unwrap();
+        fs::set_permissions(&open, fs::Permissions::from_mode(0o777)).unwrap();
+        // Others could rename mine/ away and put their own in its place.
+        assert!(matches!(
+            Store::open(&open.join("mine")),
+            Err(NoStore::Distrusted(_, Distrust::Ancestor(_)))
+        ));
+        // A sticky one (as /tmp is) lets nobody else rename what is not theirs.
+        fs::set_permissions(&open, fs::Permissions::from_mode(0o1777)).unwrap();
+        assert!(Store::open(&open.join("mine")).is_ok());
+    }
+
+    /// The path handed to the driver is the directory's own, not a symlink
+    /// someone could point elsewhere after the check.
+    #[test]
+    fn paths_handed_out_go_through_no_symlink() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("real")).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("real"), dir.path().join("link")).unwrap();
+        let store = Store::open(&dir.path().join("link")).unwrap();
+        let note = store.note(b"bytes").unwrap();
+        assert!(note.starts_with(dir.path().canonicalize().unwrap().join("real")), "{}", note.display());
     }
 
     #[test]

@@ -128,7 +128,8 @@ fn a_cache_another_user_owns_is_never_read() {
         return;
     }
     let dir = workspace();
-    fs::set_permissions(dir.root(), fs::Permissions::from_mode(0o777)).unwrap();
+    // Sticky, as /tmp is: they may make their own directory in it.
+    fs::set_permissions(dir.root(), fs::Permissions::from_mode(0o1777)).unwrap();
     let root = dir.path("theirs");
     let as_nobody = |cmd: TestCommand| {
         cmd.program("setpriv").args(["--reuid=65534", "--regid=65534", "--clear-groups", crate::util::SOLINK])
@@ -244,4 +245,40 @@ fn a_file_size_limit_is_no_cache_not_a_dead_link() {
         .map(|m| m.len())
         .max();
     assert!(largest.unwrap_or(0) > 32 * 1024, "an entry past the limit exists: {largest:?}");
+}
+
+/// A cache root reached through a directory another user owns (their
+/// symlink to a private directory of root's, which they could point
+/// elsewhere between solink's check and ld's open of the note object):
+/// not used, with one warning, and the link goes on.
+#[test]
+fn a_root_reached_through_another_users_directory_is_not_used() {
+    // SAFETY: geteuid(2) cannot fail and touches no memory.
+    let is_root = unsafe { libc::geteuid() } == 0;
+    if !crate::util::skip_unless(is_root, "not root, so no second user to own a directory") {
+        return;
+    }
+    let dir = workspace();
+    let mine = dir.mkdir("mine");
+    fs::set_permissions(&mine, fs::Permissions::from_mode(0o700)).unwrap();
+    let theirs = dir.mkdir("theirs");
+    std::os::unix::fs::symlink(&mine, theirs.join("cache")).unwrap();
+    std::os::unix::fs::chown(&theirs, Some(65534), Some(65534)).unwrap();
+    std::os::unix::fs::lchown(theirs.join("cache"), Some(65534), Some(65534)).unwrap();
+    // Through the symlink: the path solink would hand out is its own, so
+    // the symlink is no danger; it is used.
+    link(&dir, &theirs.join("cache")).ok();
+    assert!(tree(&mine).iter().any(|p| p.to_string_lossy().contains("note-")), "{:?}", tree(&mine));
+    // Inside their directory: they could rename it away.
+    let inside = theirs.join("real");
+    fs::create_dir(&inside).unwrap();
+    fs::set_permissions(&theirs, fs::Permissions::from_mode(0o777)).unwrap();
+    let out = link(&dir, &inside).output();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!("lies under {}, which another user can change; not used", theirs.display())),
+        "{stderr}"
+    );
+    assert!(tree(&inside).len() == 1, "nothing made in it: {:?}", tree(&inside));
 }
