@@ -35,6 +35,10 @@ pub enum Outcome {
     Drop,
     /// For an added dependency that stays dynamic: the token to add.
     Add { token: OsString },
+    /// For an archive named exactly (by path, or `-l:FILE`) that cannot
+    /// live in a shared object: the shared twin beside it, `so`, in its
+    /// place (issue 20 §1; always with a warning, so `--strict` refuses).
+    Twin { so: PathBuf },
 }
 
 impl Outcome {
@@ -68,6 +72,8 @@ pub enum ScriptProblem {
 pub enum Reason {
     /// The first compatible `libNAME.a` in search order, and it is PIC.
     FirstArchive,
+    /// An archive named by its path on the command line, and it is PIC.
+    Given,
     /// A linker script whose archives are all PIC (they are the outcome's
     /// `archives`).
     ScriptOverArchives,
@@ -154,6 +160,20 @@ pub enum Note {
     System(Warning),
 }
 
+/// Why an archive named exactly gives way to its shared twin.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TwinWhy {
+    Unfit(Problem),
+    /// A dependency that cannot be found.
+    Incomplete(LibName),
+    /// Symbols its members need that nothing provides.
+    Unresolved {
+        symbols: Vec<String>,
+        more: usize,
+        needed_by: String,
+    },
+}
+
 /// A line printed even without `--explain`; an error with `--strict`.
 /// `archive` is the file found for `lib`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -165,6 +185,10 @@ pub enum Warning {
     /// Unfit for a shared object: dynamic when there is a `shared` twin,
     /// else embedded anyway.
     Unfit { archive: PathBuf, lib: LibName, problem: Problem, shared: bool },
+    /// An archive named exactly (by path, `-l:FILE`) that cannot be
+    /// embedded (`problem`, or symbols nothing provides): the shared twin
+    /// `so` beside it is linked in its place (issue 20 §1).
+    Twin { archive: PathBuf, lib: LibName, why: TwinWhy, so: PathBuf },
     /// The `.pc` file of an embedded archive cannot be read or walked: its
     /// dependencies come from the shared twin alone, if there is one.
     PkgConfig { pc: PathBuf, lib: LibName, error: String },

@@ -162,6 +162,7 @@ impl<'a> Probe<'a> {
         };
         let shared = match lib {
             LibName::Name(n) if policy::unfit(&verdict) => self.shared_twin(n),
+            LibName::Verbatim(_) if policy::unfit(&verdict) => self.twin_beside(&found.path),
             _ => None,
         };
         let shadowed_by = match (lib, found.stage, found.path.parent()) {
@@ -171,6 +172,42 @@ impl<'a> Probe<'a> {
             _ => None,
         };
         LibFacts { notes, candidate: Some(Candidate { found, verdict, script, shared, shadowed_by }) }
+    }
+
+    /// The facts about an archive named by its path: that very file, never
+    /// searched for (ld reads it as given), and the shared twin beside it
+    /// when it is unfit (issue 20 §1).
+    pub fn given(&mut self, path: &Path) -> LibFacts {
+        let found = Found { path: path.to_path_buf(), stage: Stage::Given };
+        let verdict = self.verdict(path);
+        let script = match &verdict {
+            Verdict::Script(inputs) => inputs.iter().map(|i| self.script_input(i)).collect(),
+            _ => Vec::new(),
+        };
+        let shared = if policy::unfit(&verdict) { self.twin_beside(path) } else { None };
+        LibFacts {
+            notes: Vec::new(),
+            candidate: Some(Candidate { found, verdict, script, shared, shadowed_by: None }),
+        }
+    }
+
+    /// The shared twin of an archive ld reads exactly (`DIR/libfoo.a` by
+    /// path, or `-l:libfoo.a`): `DIR/libfoo.so`, beside it. Not one found
+    /// elsewhere in the search path: the user chose that directory's
+    /// library.
+    pub fn twin_beside(&mut self, archive: &Path) -> Option<PathBuf> {
+        let so = policy::twin_path(archive)?;
+        self.search.is_file(&so).then_some(so)
+    }
+
+    /// The shared twin that serves when `lib` (found at `found`) cannot
+    /// be embedded: `libNAME.so` anywhere in the search path for a name,
+    /// the one beside the file for a file named exactly.
+    pub fn twin(&mut self, lib: &LibName, found: Option<&Found>) -> Option<PathBuf> {
+        match lib {
+            LibName::Name(n) => self.shared_twin(n),
+            LibName::Verbatim(_) | LibName::Path(_) => self.twin_beside(&found?.path),
+        }
     }
 
     /// The first `file` in search order whose objects suit the target;
@@ -242,7 +279,7 @@ impl<'a> Probe<'a> {
             file.push(".pc");
             pc_dirs.iter().map(|d| d.join(&file)).find(|p| fsx::is_file(p))
         });
-        let (pc_deps, mut flags, pc_error) = match &pc {
+        let (mut pc_deps, mut flags, mut pc_error) = match &pc {
             Some(pc) => self.pkg_config(pc, name),
             None => (Vec::new(), Vec::new(), None),
         };
@@ -250,6 +287,7 @@ impl<'a> Probe<'a> {
         // the embedded archive needs no search directory.
         let own_dir = std::cell::OnceCell::new();
         let own = || own_dir.get_or_init(|| found.path.parent().and_then(|d| fsx::canonicalize(d).ok()));
+        let len = flags.len();
         flags.retain(|f| match (f, own()) {
             (Flag::Linker(words), Some(own)) if words.len() == 1 => !words[0]
                 .as_bytes()
@@ -258,7 +296,28 @@ impl<'a> Probe<'a> {
                 .is_some_and(|d| &d == own),
             _ => true,
         });
-        let so = self.search.find(&policy::shared_file_name(name));
+        let names_own_dir = flags.len() < len;
+        let mut pc = pc;
+        // An archive named by path takes a `.pc` only when that `.pc` names
+        // this very file: it sits beside it (`DIR/pkgconfig`), or its
+        // `-L${libdir}` is the archive's directory. A `libfoo.pc` on
+        // `PKG_CONFIG_PATH` about another copy says nothing of this one.
+        if found.stage == Stage::Given {
+            let beside = pc.as_ref().and_then(|p| p.parent()).is_some_and(|d| {
+                found
+                    .path
+                    .parent()
+                    .is_some_and(|a| d == a.join("pkgconfig") || d == a.join("../share/pkgconfig"))
+            });
+            if !(beside || names_own_dir) {
+                (pc, pc_deps, pc_error) = (None, Vec::new(), None);
+                flags.clear();
+            }
+        }
+        let so = match found.stage {
+            Stage::Given => self.twin_beside(&found.path).map(|path| Found { path, stage: Stage::Given }),
+            _ => self.search.find(&policy::shared_file_name(name)),
+        };
         let needed = so.as_ref().and_then(|so| deps::from_shared_object(&so.path));
         let deps = deps::merge(pc_deps, needed.clone().unwrap_or_default());
         let via = match (pc, so) {
@@ -316,6 +375,7 @@ impl<'a> Probe<'a> {
                 DynFacts { shared, file }
             }
             LibName::Verbatim(f) => DynFacts { shared: false, file: self.search.find(f).is_some() },
+            LibName::Path(_) => DynFacts::default(),
         }
     }
 

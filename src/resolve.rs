@@ -84,10 +84,7 @@ impl<'a> Resolver<'a> {
                     added.extend(c.decisions);
                 }
                 Err(missing) => {
-                    let shared = match &d.lib {
-                        LibName::Name(n) => self.probe.shared_twin(n),
-                        LibName::Verbatim(_) => None,
-                    };
+                    let shared = self.probe.twin(&d.lib, d.found.as_ref());
                     policy::incomplete(d, missing, shared);
                 }
             }
@@ -297,13 +294,11 @@ impl<'a> Resolver<'a> {
             }
             let mut names: Vec<Name> = stuck.iter().flat_map(|(_, n)| n.iter().cloned()).collect();
             names.dedup();
-            let shared = match &decisions[*i].lib {
-                LibName::Name(n) => self.probe.shared_twin(n),
-                LibName::Verbatim(_) => None,
-            };
+            let d = &decisions[*i];
+            let shared = self.probe.twin(&d.lib.clone(), d.found.clone().as_ref());
             let member = (*member).clone();
             verify::unresolved(&mut decisions[*i], member, &names, shared);
-            if decisions[*i].outcome == Outcome::Keep {
+            if !matches!(decisions[*i].outcome, Outcome::Embed { .. }) {
                 gone.push(decisions[*i].lib.clone());
                 changed = true;
             }
@@ -334,6 +329,10 @@ impl<'a> Resolver<'a> {
             Search::Decided(outcome, reason) => Decision::new(lib.clone(), subject, outcome, reason),
             Search::File(file) => {
                 let facts = self.probe.library(lib, &file);
+                policy::judge(lib, subject, facts, &self.policy, self.probe.target())
+            }
+            Search::Given(path) => {
+                let facts = self.probe.given(&path);
                 policy::judge(lib, subject, facts, &self.policy, self.probe.target())
             }
         }
@@ -425,16 +424,21 @@ fn retire(decisions: &mut Vec<Decision>, gone: Vec<LibName>) {
     }
 }
 
-/// Every file the link embeds: archives given by path, substituted and
-/// added archives, and linker scripts with the archives they name. Absolute,
-/// in command order, without repeats. This is what `--depfile` and
+/// Every file the link embeds: archives given by path (still in the link,
+/// whether ld takes anything from them or not), substituted and added
+/// archives, and linker scripts with the archives they name. Absolute, in
+/// command order, without repeats. This is what `--depfile` and
 /// `--print-resolved` list; it is computed only for them.
-pub fn embedded_files(cmd: &Command, decisions: &[Decision]) -> Vec<PathBuf> {
-    let mut files: Vec<&PathBuf> = cmd.direct_archives.iter().collect();
+pub fn embedded_files(_cmd: &Command, decisions: &[Decision]) -> Vec<PathBuf> {
+    let mut files: Vec<&PathBuf> = Vec::new();
     for d in decisions {
-        if let Outcome::Embed { file, archives } = &d.outcome {
-            files.push(file);
-            files.extend(archives.iter().filter(|a| *a != file));
+        match (&d.outcome, &d.lib) {
+            (Outcome::Embed { file, archives }, _) => {
+                files.push(file);
+                files.extend(archives.iter().filter(|a| *a != file));
+            }
+            (Outcome::Keep, LibName::Path(path)) => files.push(path),
+            _ => {}
         }
     }
     let mut seen = HashSet::new();

@@ -79,10 +79,10 @@ enum Edit {
     Remove,
 }
 
-fn lib_name(lib: &LibName) -> &OsStr {
-    match lib {
-        LibName::Name(n) | LibName::Verbatim(n) => n,
-    }
+/// The name `--hide=NAME` and `--whole-archive=NAME` select a library by:
+/// `NAME`, `FILE` of `-l:FILE`, and `foo` for `DIR/libfoo.a` by path.
+fn lib_name(lib: &LibName) -> std::borrow::Cow<'_, OsStr> {
+    lib.name()
 }
 
 /// The final arguments (without the driver).
@@ -117,7 +117,7 @@ fn plan(cmd: &Command, decisions: &[Decision], shape: &Shape) -> Plan {
             Subject::Ref { site } => Some(site),
             Subject::Dep { .. } => None,
         };
-        let members = match shape.whole_archive.wants(lib_name(&d.lib)) {
+        let members = match shape.whole_archive.wants(&lib_name(&d.lib)) {
             true => Members::All,
             false => Members::Needed,
         };
@@ -129,7 +129,7 @@ fn plan(cmd: &Command, decisions: &[Decision], shape: &Shape) -> Plan {
                 }
             }
             plan.embedded_count += 1;
-            if shape.hide.wants(lib_name(&d.lib)) {
+            if shape.hide.wants(&lib_name(&d.lib)) {
                 plan.hidden.extend(archives.iter().filter_map(|p| p.file_name().map(OsStr::to_os_string)));
             }
         }
@@ -148,6 +148,15 @@ fn plan(cmd: &Command, decisions: &[Decision], shape: &Shape) -> Plan {
                 remove_pieces(cmd, *first, *last, &mut plan.piece_edits);
                 plan.embedded_args.push(first.arg);
             }
+            // The twin of an archive named exactly, where it stood.
+            (Outcome::Twin { so }, Some(Site::Driver { arg })) => {
+                plan.arg_edits.insert(*arg, Edit::Replace(vec![so.as_os_str().to_os_string()]));
+            }
+            (Outcome::Twin { so }, Some(Site::Linker { first, last })) => {
+                plan.piece_edits.insert(*first, Edit::Replace(vec![so.as_os_str().to_os_string()]));
+                remove_pieces(cmd, *first, *last, &mut plan.piece_edits);
+            }
+            (Outcome::Twin { so }, None) => plan.dep_dynamic.push(so.as_os_str().to_os_string()),
             (Outcome::Drop, Some(Site::Driver { arg })) => {
                 plan.arg_edits.insert(*arg, Edit::Remove);
             }

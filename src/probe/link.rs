@@ -77,7 +77,7 @@ pub fn plan(args: &[OsString], syntax: Syntax, driver: &OsStr) -> Option<Plan> {
     let cmd = args::classify_as(args.to_vec(), syntax).ok()?;
     let mut driver_libs: HashMap<usize, (LibName, bool)> = HashMap::new();
     let mut piece_libs: HashMap<PieceAt, (LibName, bool, PieceAt)> = HashMap::new();
-    for r in &cmd.libs {
+    for r in cmd.libs.iter().filter(|r| !matches!(r.name, LibName::Path(_))) {
         match &r.site {
             Site::Driver { arg } => {
                 driver_libs.insert(*arg, (r.name.clone(), r.static_region));
@@ -421,6 +421,7 @@ fn quick_key(plan: &Plan, dirs: &[PathBuf]) -> String {
                 let spelled = match name {
                     LibName::Name(n) => [b"n", n.as_bytes()].concat(),
                     LibName::Verbatim(f) => [b"v", f.as_bytes()].concat(),
+                    LibName::Path(p) => [b"p", p.as_os_str().as_bytes()].concat(),
                 };
                 escape(&mut key, &spelled);
             }
@@ -445,6 +446,8 @@ fn quick_key(plan: &Plan, dirs: &[PathBuf]) -> String {
 /// static) then `libNAME.a`; `-l:FILE` exactly.
 fn ld_find(name: &LibName, static_: bool, dirs: &[PathBuf], finder: &mut Finder) -> Option<PathBuf> {
     let files: Vec<OsString> = match name {
+        // Read as given, searching nothing.
+        LibName::Path(p) => return fsx::is_file(p).then(|| p.clone()),
         LibName::Verbatim(f) => vec![f.clone()],
         LibName::Name(n) if static_ => vec![crate::policy::archive_file_name(n)],
         LibName::Name(n) => vec![crate::policy::shared_file_name(n), crate::policy::archive_file_name(n)],
