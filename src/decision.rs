@@ -164,6 +164,9 @@ pub enum Note {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TwinWhy {
     Unfit(Problem),
+    /// A linker script over something that cannot be embedded (glibc's
+    /// `libm.a`, beside its `libm.so`).
+    Script(ScriptProblem),
     /// A dependency that cannot be found.
     Incomplete(LibName),
     /// Symbols its members need that nothing provides.

@@ -105,6 +105,11 @@ pub fn warning(w: &Warning) -> String {
                 TwinWhy::Unfit(problem) => {
                     format!("{} cannot go into a shared object ({problem}); {doing}.", archive.display())
                 }
+                TwinWhy::Script(why) => format!(
+                    "{} is a linker script over {}; {doing}.",
+                    archive.display(),
+                    script_problem_text(why)
+                ),
                 TwinWhy::Incomplete(missing) => format!(
                     "{} needs {}, which cannot be found; {doing}.",
                     archive.display(),

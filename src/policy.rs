@@ -228,10 +228,17 @@ fn by_verdict(lib: &LibName, c: &Candidate, target: ElfId) -> (Outcome, Reason, 
         }
         Verdict::Script(_) => match script_archives(&c.script, target) {
             Ok(archives) => (Outcome::Embed { file: archive, archives }, Reason::ScriptOverArchives, None),
-            Err(why) => {
-                let warning = Warning::UnsafeScript { archive, lib, why: why.clone() };
-                (Outcome::Keep, Reason::UnsafeScript(why), Some(warning))
-            }
+            Err(why) => match &c.shared {
+                Some(so) if names_one_file(&lib) => {
+                    let warning =
+                        Warning::Twin { archive, lib, why: TwinWhy::Script(why.clone()), so: so.clone() };
+                    (Outcome::Twin { so: so.clone() }, Reason::UnsafeScript(why), Some(warning))
+                }
+                _ => {
+                    let warning = Warning::UnsafeScript { archive, lib, why: why.clone() };
+                    (Outcome::Keep, Reason::UnsafeScript(why), Some(warning))
+                }
+            },
         },
         Verdict::Objects { problem: None, .. } if c.found.stage == Stage::Given => {
             (Outcome::embed(archive), Reason::Given, None)
@@ -302,6 +309,13 @@ pub fn fit_for(verdict: &Verdict, target: ElfId) -> bool {
 /// twin, so the probe looks for one.
 pub fn unfit(verdict: &Verdict) -> bool {
     matches!(verdict, Verdict::Objects { problem: Some(_), .. })
+}
+
+/// [`unfit`], or a linker script (which may be over unfit archives), for a
+/// file named exactly: its twin is what stands in for it when it cannot be
+/// embedded, since leaving it as given links it.
+pub fn may_need_twin(verdict: &Verdict) -> bool {
+    unfit(verdict) || matches!(verdict, Verdict::Script(_))
 }
 
 /// A path with a comma cannot go inside `-Wl,` (ld would split it): the

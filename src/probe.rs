@@ -162,7 +162,7 @@ impl<'a> Probe<'a> {
         };
         let shared = match lib {
             LibName::Name(n) if policy::unfit(&verdict) => self.shared_twin(n),
-            LibName::Verbatim(_) if policy::unfit(&verdict) => self.twin_beside(&found.path),
+            LibName::Verbatim(_) if policy::may_need_twin(&verdict) => self.twin_beside(&found.path),
             _ => None,
         };
         let shadowed_by = match (lib, found.stage, found.path.parent()) {
@@ -184,7 +184,7 @@ impl<'a> Probe<'a> {
             Verdict::Script(inputs) => inputs.iter().map(|i| self.script_input(i)).collect(),
             _ => Vec::new(),
         };
-        let shared = if policy::unfit(&verdict) { self.twin_beside(path) } else { None };
+        let shared = if policy::may_need_twin(&verdict) { self.twin_beside(path) } else { None };
         LibFacts {
             notes: Vec::new(),
             candidate: Some(Candidate { found, verdict, script, shared, shadowed_by: None }),
