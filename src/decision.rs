@@ -142,6 +142,24 @@ pub enum Reason {
     CarriedScript { by: Vec<(String, PathBuf)> },
 }
 
+/// Why the closure check could not run: the input that stopped it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Unchecked {
+    /// `-lNAME` (as written) that ld's search dirs do not hold.
+    NotFound(String),
+    /// A file the link names that does not exist.
+    Missing(PathBuf),
+    /// A file that cannot be opened or read, and the error.
+    Unreadable { path: PathBuf, error: String },
+    /// A file that is no object, archive, shared library or linker script.
+    NotInput(PathBuf),
+    /// A linker script nested too deep, or too many inputs.
+    TooDeep(PathBuf),
+    /// None of the above was found (the command could not be read, or a
+    /// symbol table could not be).
+    Unknown,
+}
+
 /// Something worth explaining beside the decision.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Note {
@@ -150,9 +168,9 @@ pub enum Note {
     /// Debian's `libNAME_pic.a` chosen over `libNAME.a`.
     PrefersPic { pic: PathBuf, over: PathBuf },
     /// The closure check could not run on this link: an input cannot be
-    /// found or read (ld will say which), so what the archive needs was
-    /// not verified.
-    Unchecked,
+    /// found or read (issue 20 §7: the note names it and says why), so
+    /// what the archive needs was not verified.
+    Unchecked(Unchecked),
     /// What would be a warning for one of the user's archives, about a
     /// system archive: the distribution's archives are not the user's to
     /// rebuild, so this is said under `--explain` only, and `--strict`
@@ -208,6 +226,11 @@ pub enum Warning {
         needed_by: String,
         shared: bool,
     },
+    /// Issue 20 §7: a reference left to ld that ld's own search (its `-L`
+    /// dirs, then its own) will not find, so ld will fail with "cannot
+    /// find"; `only`: a directory of ld's that holds just a versioned
+    /// file of it (`libcudart.so.12`), which `-l:FILE` would find.
+    LdWillNotFind { lib: LibName, only: Option<(PathBuf, OsString)> },
     /// Members with constructors (`.init_array`/`.ctors`) that ld leaves
     /// out, because nothing references them: their self-registration
     /// silently never happens (issue 13 §4).

@@ -5,7 +5,7 @@ use std::os::unix::ffi::OsStrExt;
 
 use crate::args::{Command, LibName};
 use crate::decision::{
-    Decision, Flag, Note, Outcome, Reason, ScriptProblem, Subject, TwinWhy, Unreadable, Warning,
+    Decision, Flag, Note, Outcome, Reason, ScriptProblem, Subject, TwinWhy, Unchecked, Unreadable, Warning,
 };
 use crate::policy::archive_file_name;
 
@@ -40,8 +40,9 @@ pub fn decision_line(cmd: &Command, d: &Decision) -> String {
     // A decision that warns is explained by its warning, printed on the
     // next line: the reason here would say the same thing a second time.
     let reason = match d.warning {
+        // What solink did is its own; what ld will do is the warning's.
+        Some(Warning::LdWillNotFind { .. }) | None => reason_text(cmd, d),
         Some(_) => "see the warning that follows".to_string(),
-        None => reason_text(cmd, d),
     };
     let mut line = format!("solink: {token}: {outcome}{stage}: {reason}");
     for note in &d.notes {
@@ -59,9 +60,23 @@ fn note_text(note: &Note) -> String {
         Note::SkippedIncompatible { path, id } => format!("skipped incompatible {} ({id})", path.display()),
         Note::PrefersPic { pic, over } => format!("prefers {} over {}", pic.display(), over.display()),
         Note::System(w) => format!("note: {}", warning(w)),
-        Note::Unchecked => {
-            "not verified: an input of the link cannot be found or read, so the closure check did not run"
-                .to_string()
+        Note::Unchecked(why) => {
+            let what = match why {
+                Unchecked::NotFound(lib) => format!("{lib} is in none of ld's search dirs"),
+                Unchecked::Missing(path) => format!("{} does not exist", crate::text::shown(path)),
+                Unchecked::Unreadable { path, error } => {
+                    format!("{} cannot be read ({})", crate::text::shown(path), crate::text::shown(error))
+                }
+                Unchecked::NotInput(path) => format!(
+                    "{} is no object, archive, shared library or linker script",
+                    crate::text::shown(path)
+                ),
+                Unchecked::TooDeep(path) => {
+                    format!("{} nests linker scripts too deep", crate::text::shown(path))
+                }
+                Unchecked::Unknown => "an input of the link cannot be found or read".to_string(),
+            };
+            format!("not verified: {what}, so the closure check did not run")
         }
     }
 }
@@ -203,6 +218,24 @@ pub fn warning(w: &Warning) -> String {
                 lib.display(),
                 lib.display()
             )
+        }
+        Warning::LdWillNotFind { lib, only: Some((dir, file)) } => format!(
+            "warning: {}: ld will not find it: {} has only {}; use -l:{}",
+            lib.display(),
+            dir.display(),
+            file.to_string_lossy(),
+            file.to_string_lossy()
+        ),
+        Warning::LdWillNotFind { lib, only: None } => {
+            let looked = match lib {
+                LibName::Name(n) => format!(
+                    "no {} or {} in the -L dirs or ld's own",
+                    crate::policy::shared_file_name(n).to_string_lossy(),
+                    archive_file_name(n).to_string_lossy()
+                ),
+                _ => format!("no {} in the -L dirs or ld's own", lib.name().to_string_lossy()),
+            };
+            format!("warning: {}: ld will not find it: {looked}; add -L with its directory", lib.display())
         }
         Warning::CtorsLeft { archive, lib, members } => {
             let name = lib.name();

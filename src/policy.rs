@@ -132,6 +132,17 @@ pub fn before_search(lib: &LibName, place: Place, policy: &Policy) -> Search {
     }
 }
 
+/// Issue 20 §7: a reference solink leaves to ld, which the probe found ld
+/// will not find (`only`: the versioned file there is, if any), warns
+/// before the link: ld's own "cannot find" would come after, without the
+/// fix. Only a reference nothing else warns about, that stays as given
+/// and was searched for without finding an archive.
+pub fn ld_will_not_find(d: &mut Decision, only: Option<(PathBuf, OsString)>) {
+    if d.warning.is_none() && d.outcome == Outcome::Keep && d.reason == Reason::NotFound {
+        d.warning = Some(Warning::LdWillNotFind { lib: d.lib.clone(), only });
+    }
+}
+
 /// Whether ld reads exactly the file the reference names (a path, or
 /// `-l:FILE`): leaving it as given then links the archive, so "dynamic"
 /// means the shared twin beside it, put in its place.

@@ -18,7 +18,7 @@ use std::collections::HashMap;
 
 use crate::fsx::{self, FileId};
 use std::ffi::{OsStr, OsString};
-use std::os::unix::ffi::OsStrExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 
 use crate::archive::{self, script, ElfId, Verdict};
@@ -399,6 +399,38 @@ impl<'a> Probe<'a> {
     /// of it has one (the note's digests are computed the same way).
     pub fn archive_digest(&self, path: &Path) -> Option<crate::provenance::Digest> {
         crate::provenance::Digest::of_file_known(path, self.file_id(path), self.cache.as_ref()).ok()
+    }
+
+    /// Issue 20 §7, for a `-lNAME` ld's own search will not find: the
+    /// first of ld's directories that holds a versioned `libNAME.so.V`
+    /// (NVIDIA's wheels ship only `libcudart.so.12`), with the shortest
+    /// such name (the SONAME's, usually), which `-l:FILE` would find.
+    pub fn versioned_only(&mut self, name: &OsStr) -> Option<(PathBuf, OsString)> {
+        let mut prefix = policy::shared_file_name(name).into_vec();
+        prefix.push(b'.');
+        for dir in self.search.ld_dirs() {
+            let Ok(entries) = fsx::read_dir(&dir) else { continue };
+            let best = entries
+                .flatten()
+                .map(|e| e.file_name())
+                .filter(|f| {
+                    f.as_bytes()
+                        .strip_prefix(&prefix[..])
+                        .is_some_and(|v| v.first().is_some_and(u8::is_ascii_digit))
+                })
+                .filter(|f| fsx::is_file(&dir.join(f)))
+                .min_by_key(|f| (f.len(), f.clone()));
+            if let Some(file) = best {
+                return Some((dir, file));
+            }
+        }
+        None
+    }
+
+    /// Whether ld's own directories are part of the search (see
+    /// [`SearchPath::knows_system`]).
+    pub fn knows_ld_dirs(&self) -> bool {
+        self.search.knows_system()
     }
 
     pub fn ld_pick(&mut self, lib: &LibName) -> Option<(Found, PathBuf)> {

@@ -20,7 +20,9 @@ use crate::search::SearchPath;
 use crate::store::Store;
 use crate::symbols::Name;
 
-pub use crate::decision::{Decision, Note, Outcome, Reason, ScriptProblem, Subject, Unreadable, Warning};
+pub use crate::decision::{
+    Decision, Note, Outcome, Reason, ScriptProblem, Subject, Unchecked, Unreadable, Warning,
+};
 pub use crate::policy::{archive_file_name, is_runtime, Policy, RpathForm, RUNTIME_LIBS};
 
 /// Rounds of the closure check: each adds providers or turns a library
@@ -59,6 +61,7 @@ impl<'a> Resolver<'a> {
                 d
             })
             .collect();
+        self.say_what_ld_will_say(&mut decisions);
         if !self.policy.no_deps {
             let added = self.complete_all(cmd, &mut decisions);
             decisions.extend(added);
@@ -66,6 +69,27 @@ impl<'a> Resolver<'a> {
         // Last, so every warning any step gave is judged the same way.
         decisions.iter_mut().for_each(policy::system_warning_to_note);
         decisions
+    }
+
+    /// Issue 20 §7: each reference left to ld for which no archive was
+    /// found is looked up as ld looks it up (its `-L` dirs, then its own;
+    /// the search for the archive already asked for those, so this costs
+    /// no process); one ld will not find either gets a warning before the
+    /// link, with the versioned file `-l:` would find, if there is one.
+    fn say_what_ld_will_say(&mut self, decisions: &mut [Decision]) {
+        if !self.probe.knows_ld_dirs() {
+            return;
+        }
+        for d in decisions.iter_mut().filter(|d| d.reason == Reason::NotFound && d.outcome == Outcome::Keep) {
+            if self.probe.ld_pick(&d.lib).is_some() {
+                continue;
+            }
+            let only = match &d.lib {
+                LibName::Name(n) => self.probe.versioned_only(n),
+                _ => None,
+            };
+            policy::ld_will_not_find(d, only);
+        }
     }
 
     /// The dependencies of every embedded reference, each library placed
@@ -119,15 +143,14 @@ impl<'a> Resolver<'a> {
                 return;
             }
             let args = rewrite::rewrite(cmd, decisions, shape);
-            let summary = link::plan(&args, cmd.syntax, driver).and_then(|plan| {
-                let summary = self.probe.link_summary(&plan)?;
-                Some((plan, summary))
-            });
-            let Some((plan, summary)) = summary else {
+            let plan = link::plan(&args, cmd.syntax, driver);
+            let summary = plan.as_ref().and_then(|plan| self.probe.link_summary(plan));
+            let (Some(plan), Some(summary)) = (plan.clone(), summary) else {
                 // Said, never silent: an unchecked embedding is the guess
-                // this check replaces.
+                // this check replaces; the input that stopped it is named.
+                let why = plan.as_ref().map_or(Unchecked::Unknown, |p| self.probe.why_unchecked(p));
                 for d in decisions.iter_mut().filter(|d| matches!(d.outcome, Outcome::Embed { .. })) {
-                    d.notes.push(Note::Unchecked);
+                    d.notes.push(Note::Unchecked(why.clone()));
                 }
                 return;
             };

@@ -423,6 +423,20 @@ impl<'a> SearchPath<'a> {
         self.dirs.iter().filter(|d| d.stage == Stage::System).map(|d| d.path.clone()).collect()
     }
 
+    /// The directories ld itself searches, in its order: the `-L` dirs,
+    /// then its own (asked now if they were not yet); never LIBSDIR or the
+    /// workspace.
+    pub fn ld_dirs(&mut self) -> Vec<PathBuf> {
+        self.ask_system();
+        self.dirs.iter().filter(|d| ld_searches(d)).map(|d| d.path.clone()).collect()
+    }
+
+    /// Whether ld's own directories are known at all (`--no-system-dirs`
+    /// skips them): without them, "ld will not find it" cannot be said.
+    pub fn knows_system(&self) -> bool {
+        !matches!(self.system, System::Skipped)
+    }
+
     /// Whether the system directories were asked for (for tests and explain).
     pub fn asked_system(&self) -> bool {
         matches!(self.system, System::Asked)
