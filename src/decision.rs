@@ -231,6 +231,11 @@ pub enum Warning {
     /// find"; `only`: a directory of ld's that holds just a versioned
     /// file of it (`libcudart.so.12`), which `-l:FILE` would find.
     LdWillNotFind { lib: LibName, only: Option<(PathBuf, OsString)> },
+    /// Issue 20 §6: `--rpath-dynamic` for `lib`, which ld links from
+    /// `file`: the loader will look for `soname` (its `DT_SONAME`, or file
+    /// name), and neither `file`'s directory nor its target's holds one, so
+    /// no rpath can serve it.
+    RpathUnserved { lib: LibName, file: PathBuf, soname: OsString },
     /// Members with constructors (`.init_array`/`.ctors`) that ld leaves
     /// out, because nothing references them: their self-registration
     /// silently never happens (issue 13 §4).

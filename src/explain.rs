@@ -237,6 +237,15 @@ pub fn warning(w: &Warning) -> String {
             };
             format!("warning: {}: ld will not find it: {looked}; add -L with its directory", lib.display())
         }
+        Warning::RpathUnserved { lib, file, soname } => format!(
+            "warning: --rpath-dynamic: {} links {}, whose SONAME is {}, and no file of that name is beside \
+             it or its target, so no rpath lets the loader find it; add the directory that holds {} \
+             to the -L dirs",
+            lib.display(),
+            file.display(),
+            soname.to_string_lossy(),
+            soname.to_string_lossy()
+        ),
         Warning::CtorsLeft { archive, lib, members } => {
             let name = lib.name();
             format!(

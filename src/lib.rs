@@ -621,7 +621,7 @@ fn link_args(
         return Err(Error::NotPic { archive, problem });
     }
     if let Some(form) = options.rpath_dynamic {
-        shape.rpaths = resolver.rpath_dirs(&decisions, form, &output_dir(cmd));
+        shape.rpaths = resolver.rpath_dirs(&mut decisions, form, &output_dir(cmd));
     }
     // The note records what the closure check says ld pulls; without the
     // check there is nothing true to record.

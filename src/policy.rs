@@ -564,6 +564,15 @@ pub fn rpath_entry(found: &Found, dir: &Path, form: RpathForm, output_dir: &Path
     })
 }
 
+/// Issue 20 §6: no directory lets the loader find `lib` by `soname` (or
+/// the one that does is a `stubs` dir, `served`): the decision warns,
+/// unless it already does.
+pub fn rpath_unserved(d: &mut Decision, lib: LibName, file: PathBuf, soname: OsString, served: bool) {
+    if !served && d.warning.is_none() {
+        d.warning = Some(Warning::RpathUnserved { lib, file, soname });
+    }
+}
+
 /// The path from directory `from` to `to`, both canonical: `..` for each
 /// component of `from` past their common prefix, then the rest of `to`.
 pub fn relative_path(from: &Path, to: &Path) -> PathBuf {

@@ -427,6 +427,28 @@ impl<'a> Probe<'a> {
         None
     }
 
+    /// Issue 20 §6: where the loader can find the library ld links from
+    /// `found` (canonical directory `dir`). ld records its `DT_SONAME` (or,
+    /// without one, its file name) in `DT_NEEDED`, and the loader looks for
+    /// a file of that name: in `dir` itself, else in the directory the file
+    /// really is in (`links/libx.so -> ../real/libx.so.1`), canonical. The
+    /// name, and the directory when one holds it.
+    pub fn soname_dir(&mut self, found: &Path, dir: &Path) -> (OsString, Option<PathBuf>) {
+        let name = match deps::soname_of(found) {
+            Some(soname) => OsString::from_vec(soname),
+            None => found.file_name().map(OsStr::to_os_string).unwrap_or_default(),
+        };
+        if name.is_empty() || name.as_bytes().contains(&b'/') {
+            return (name, None);
+        }
+        if fsx::is_file(&dir.join(&name)) {
+            return (name, Some(dir.to_path_buf()));
+        }
+        let target = fsx::canonicalize(found).ok().and_then(|t| t.parent().map(Path::to_path_buf));
+        let served = target.filter(|t| fsx::is_file(&t.join(&name)));
+        (name, served)
+    }
+
     /// Whether ld's own directories are part of the search (see
     /// [`SearchPath::knows_system`]).
     pub fn knows_ld_dirs(&self) -> bool {

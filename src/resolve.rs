@@ -365,19 +365,38 @@ impl<'a> Resolver<'a> {
     /// that stay dynamic, in order, each once (`policy::rpath_entry` says
     /// which). `output_dir` is the output's directory, canonical, for the
     /// `$ORIGIN` form.
-    pub fn rpath_dirs(&mut self, decisions: &[Decision], form: RpathForm, output_dir: &Path) -> Vec<PathBuf> {
+    ///
+    /// Issue 20 §6: the entry is the directory where the loader finds the
+    /// library by the name ld records (its SONAME), which for a development
+    /// symlink (`links/libcudart.so -> ../wheel/libcudart.so.12`) is the
+    /// target's; when no directory holds that name, the decision warns.
+    pub fn rpath_dirs(
+        &mut self,
+        decisions: &mut [Decision],
+        form: RpathForm,
+        output_dir: &Path,
+    ) -> Vec<PathBuf> {
         let mut seen = HashSet::new();
         let mut dirs = Vec::new();
-        for d in decisions {
+        for d in decisions.iter_mut() {
             let Some(lib) = policy::dynamic_lib(d) else { continue };
             if matches!(&lib, LibName::Name(n) if policy::is_runtime(n)) {
                 continue;
             }
             let Some((found, dir)) = self.probe.ld_pick(&lib) else { continue };
-            if let Some(entry) = policy::rpath_entry(&found, &dir, form, output_dir) {
-                if seen.insert(entry.clone()) {
-                    dirs.push(entry);
+            // Only where the rules give an entry at all does the SONAME matter.
+            if policy::rpath_entry(&found, &dir, form, output_dir).is_none() {
+                continue;
+            }
+            let (soname, served) = self.probe.soname_dir(&found.path, &dir);
+            let entry = served.as_deref().and_then(|at| policy::rpath_entry(&found, at, form, output_dir));
+            match entry {
+                Some(entry) => {
+                    if seen.insert(entry.clone()) {
+                        dirs.push(entry);
+                    }
                 }
+                None => policy::rpath_unserved(d, lib, found.path, soname, served.is_some()),
             }
         }
         dirs
