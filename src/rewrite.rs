@@ -97,6 +97,9 @@ struct Plan {
     piece_edits: HashMap<Piece, Edit>,
     /// The arguments that now hold an embedded archive.
     embedded_args: Vec<usize>,
+    /// Of those, the ones solink substituted (not an archive the command
+    /// names by path): where the group starts.
+    substituted_args: Vec<usize>,
     /// Added dependencies: archives, and dynamic tokens.
     dep_archives: Vec<OsString>,
     dep_dynamic: Vec<OsString>,
@@ -128,7 +131,12 @@ fn plan(cmd: &Command, decisions: &[Decision], shape: &Shape) -> Plan {
                     plan.flags.extend(words);
                 }
             }
-            plan.embedded_count += 1;
+            // An archive the command names by path is where the user put
+            // it: it is not what makes solink add a group, so solink's own
+            // command read back gets no second one.
+            if !matches!(d.lib, LibName::Path(_)) {
+                plan.embedded_count += 1;
+            }
             if shape.hide.wants(&lib_name(&d.lib)) {
                 plan.hidden.extend(archives.iter().filter_map(|p| p.file_name().map(OsStr::to_os_string)));
             }
@@ -142,11 +150,15 @@ fn plan(cmd: &Command, decisions: &[Decision], shape: &Shape) -> Plan {
             (Outcome::Embed { file, .. }, Some(Site::Driver { arg })) => {
                 plan.arg_edits.insert(*arg, Edit::Replace(wrap(file, members, Form::Args(cmd.syntax))));
                 plan.embedded_args.push(*arg);
+                if !matches!(d.lib, LibName::Path(_)) {
+                    plan.substituted_args.push(*arg);
+                }
             }
             (Outcome::Embed { file, .. }, Some(Site::Linker { first, last })) => {
                 plan.piece_edits.insert(*first, Edit::Replace(wrap(file, members, Form::Pieces)));
                 remove_pieces(cmd, *first, *last, &mut plan.piece_edits);
                 plan.embedded_args.push(first.arg);
+                plan.substituted_args.push(first.arg);
             }
             // The twin of an archive named exactly, where it stood.
             (Outcome::Twin { so }, Some(Site::Driver { arg })) => {
@@ -178,6 +190,7 @@ fn apply(cmd: &Command, plan: Plan, shape: &Shape) -> Vec<OsString> {
         (0..cmd.args.len()).map(|i| emit_arg(cmd, i, plan.arg_edits.get(&i), &plan.piece_edits)).collect();
     if let (Some(&first), Some(&last)) = (plan.embedded_args.iter().min(), plan.embedded_args.iter().max()) {
         let grouped = shape.group && plan.embedded_count >= 2;
+        let first = plan.substituted_args.iter().min().copied().unwrap_or(first);
         if grouped {
             let tokens = emitted[first].get_or_insert_with(|| cmd.arg_tokens(&cmd.args[first]).to_vec());
             tokens.splice(0..0, linker_flag(cmd.syntax, "--start-group"));
