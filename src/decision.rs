@@ -35,6 +35,10 @@ pub enum Outcome {
     Drop,
     /// For an added dependency that stays dynamic: the token to add.
     Add { token: OsString },
+    /// For an archive named exactly (by path, or `-l:FILE`) that cannot
+    /// live in a shared object: the shared twin beside it, `so`, in its
+    /// place (issue 20 §1; always with a warning, so `--strict` refuses).
+    Twin { so: PathBuf },
 }
 
 impl Outcome {
@@ -68,6 +72,8 @@ pub enum ScriptProblem {
 pub enum Reason {
     /// The first compatible `libNAME.a` in search order, and it is PIC.
     FirstArchive,
+    /// An archive named by its path on the command line, and it is PIC.
+    Given,
     /// A linker script whose archives are all PIC (they are the outcome's
     /// `archives`).
     ScriptOverArchives,
@@ -136,6 +142,24 @@ pub enum Reason {
     CarriedScript { by: Vec<(String, PathBuf)> },
 }
 
+/// Why the closure check could not run: the input that stopped it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Unchecked {
+    /// `-lNAME` (as written) that ld's search dirs do not hold.
+    NotFound(String),
+    /// A file the link names that does not exist.
+    Missing(PathBuf),
+    /// A file that cannot be opened or read, and the error.
+    Unreadable { path: PathBuf, error: String },
+    /// A file that is no object, archive, shared library or linker script.
+    NotInput(PathBuf),
+    /// A linker script nested too deep, or too many inputs.
+    TooDeep(PathBuf),
+    /// None of the above was found (the command could not be read, or a
+    /// symbol table could not be).
+    Unknown,
+}
+
 /// Something worth explaining beside the decision.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Note {
@@ -144,14 +168,31 @@ pub enum Note {
     /// Debian's `libNAME_pic.a` chosen over `libNAME.a`.
     PrefersPic { pic: PathBuf, over: PathBuf },
     /// The closure check could not run on this link: an input cannot be
-    /// found or read (ld will say which), so what the archive needs was
-    /// not verified.
-    Unchecked,
+    /// found or read (issue 20 §7: the note names it and says why), so
+    /// what the archive needs was not verified.
+    Unchecked(Unchecked),
     /// What would be a warning for one of the user's archives, about a
     /// system archive: the distribution's archives are not the user's to
     /// rebuild, so this is said under `--explain` only, and `--strict`
     /// does not refuse on it.
     System(Warning),
+}
+
+/// Why an archive named exactly gives way to its shared twin.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TwinWhy {
+    Unfit(Problem),
+    /// A linker script over something that cannot be embedded (glibc's
+    /// `libm.a`, beside its `libm.so`).
+    Script(ScriptProblem),
+    /// A dependency that cannot be found.
+    Incomplete(LibName),
+    /// Symbols its members need that nothing provides.
+    Unresolved {
+        symbols: Vec<String>,
+        more: usize,
+        needed_by: String,
+    },
 }
 
 /// A line printed even without `--explain`; an error with `--strict`.
@@ -165,6 +206,10 @@ pub enum Warning {
     /// Unfit for a shared object: dynamic when there is a `shared` twin,
     /// else embedded anyway.
     Unfit { archive: PathBuf, lib: LibName, problem: Problem, shared: bool },
+    /// An archive named exactly (by path, `-l:FILE`) that cannot be
+    /// embedded (`problem`, or symbols nothing provides): the shared twin
+    /// `so` beside it is linked in its place (issue 20 §1).
+    Twin { archive: PathBuf, lib: LibName, why: TwinWhy, so: PathBuf },
     /// The `.pc` file of an embedded archive cannot be read or walked: its
     /// dependencies come from the shared twin alone, if there is one.
     PkgConfig { pc: PathBuf, lib: LibName, error: String },
@@ -181,6 +226,16 @@ pub enum Warning {
         needed_by: String,
         shared: bool,
     },
+    /// Issue 20 §7: a reference left to ld that ld's own search (its `-L`
+    /// dirs, then its own) will not find, so ld will fail with "cannot
+    /// find"; `only`: a directory of ld's that holds just a versioned
+    /// file of it (`libcudart.so.12`), which `-l:FILE` would find.
+    LdWillNotFind { lib: LibName, only: Option<(PathBuf, OsString)> },
+    /// Issue 20 §6: `--rpath-dynamic` for `lib`, which ld links from
+    /// `file`: the loader will look for `soname` (its `DT_SONAME`, or file
+    /// name), and neither `file`'s directory nor its target's holds one, so
+    /// no rpath can serve it.
+    RpathUnserved { lib: LibName, file: PathBuf, soname: OsString },
     /// Members with constructors (`.init_array`/`.ctors`) that ld leaves
     /// out, because nothing references them: their self-registration
     /// silently never happens (issue 13 §4).

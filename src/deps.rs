@@ -127,6 +127,28 @@ fn shared_object_deps(
     script::looks_like_script(&data).then_some(())
 }
 
+/// The `DT_SONAME` of the shared object at `path` (a symlink followed),
+/// for ELF of either class; `None` when it has none or is no ELF shared
+/// object (a linker script).
+pub fn soname_of(path: &Path) -> Option<Vec<u8>> {
+    fn of<E: object::read::elf::FileHeader<Endian = Endianness>>(data: &[u8]) -> Option<Vec<u8>> {
+        let header = E::parse(data).ok()?;
+        let endian = header.endian().ok()?;
+        let sections = header.sections(endian, data).ok()?;
+        let (entries, link) = sections.dynamic(endian, data).ok()??;
+        let strings = sections.strings(endian, data, link).ok()?;
+        let entry = entries.iter().find(|d| d.tag32(endian) == Some(elf::DT_SONAME))?;
+        entry.string(endian, strings).ok().map(<[u8]>::to_vec)
+    }
+    let (file, id) = crate::fsx::open_regular(path).ok()?;
+    if id.size == 0 {
+        return None;
+    }
+    let data = crate::fsx::map(&file).ok()?;
+    of::<object::elf::FileHeader64<Endianness>>(&data)
+        .or_else(|| of::<object::elf::FileHeader32<Endianness>>(&data))
+}
+
 fn needed(data: &[u8]) -> Option<Vec<Vec<u8>>> {
     let file = ElfFile64::<Endianness>::parse(data).ok()?;
     let endian = file.endian();

@@ -29,6 +29,12 @@ pub enum Error {
     ArchiveNotFound {
         path: PathBuf,
     },
+    /// An archive named by path whose member ld pulls is not
+    /// position-independent, and no shared twin is beside it (issue 20 §1).
+    NotPic {
+        archive: PathBuf,
+        problem: crate::archive::Problem,
+    },
     DriverNotFound {
         name: OsString,
     },
@@ -128,6 +134,14 @@ impl fmt::Display for Error {
             Error::ArchiveNotFound { path } => {
                 write!(f, "archive {} does not exist; build it first or fix the path", shown(path))
             }
+            Error::NotPic { archive, problem } => write!(
+                f,
+                "{} is not position-independent ({problem}), ld pulls that member, and no shared twin is \
+                 beside it, so ld would refuse the link. Rebuild it with -fPIC (CMake: \
+                 POSITION_INDEPENDENT_CODE ON; autotools: --with-pic), or put a shared {} beside it",
+                shown(archive),
+                shown(crate::policy::twin_name(archive))
+            ),
             Error::DriverNotFound { name } => write!(
                 f,
                 "cannot find the compiler driver {} on PATH; set --cc or SOLINK_CC to the real compiler",

@@ -4,7 +4,9 @@ use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 
 use crate::args::{Command, LibName};
-use crate::decision::{Decision, Flag, Note, Outcome, Reason, ScriptProblem, Subject, Unreadable, Warning};
+use crate::decision::{
+    Decision, Flag, Note, Outcome, Reason, ScriptProblem, Subject, TwinWhy, Unchecked, Unreadable, Warning,
+};
 use crate::policy::archive_file_name;
 
 /// One line per library decision: token, outcome, archive, stage, reason.
@@ -25,6 +27,7 @@ pub fn decision_line(cmd: &Command, d: &Decision) -> String {
         }
         Outcome::Embed { file, .. } => format!("embed {}", file.display()),
         Outcome::Add { token } => format!("dynamic {}", token.to_string_lossy()),
+        Outcome::Twin { so } => format!("dynamic {}", so.display()),
         _ => outcome_word(d).replace('-', " "),
     };
     let stage = match &d.found {
@@ -37,8 +40,9 @@ pub fn decision_line(cmd: &Command, d: &Decision) -> String {
     // A decision that warns is explained by its warning, printed on the
     // next line: the reason here would say the same thing a second time.
     let reason = match d.warning {
+        // What solink did is its own; what ld will do is the warning's.
+        Some(Warning::LdWillNotFind { .. }) | None => reason_text(cmd, d),
         Some(_) => "see the warning that follows".to_string(),
-        None => reason_text(cmd, d),
     };
     let mut line = format!("solink: {token}: {outcome}{stage}: {reason}");
     for note in &d.notes {
@@ -56,9 +60,23 @@ fn note_text(note: &Note) -> String {
         Note::SkippedIncompatible { path, id } => format!("skipped incompatible {} ({id})", path.display()),
         Note::PrefersPic { pic, over } => format!("prefers {} over {}", pic.display(), over.display()),
         Note::System(w) => format!("note: {}", warning(w)),
-        Note::Unchecked => {
-            "not verified: an input of the link cannot be found or read, so the closure check did not run"
-                .to_string()
+        Note::Unchecked(why) => {
+            let what = match why {
+                Unchecked::NotFound(lib) => format!("{lib} is in none of ld's search dirs"),
+                Unchecked::Missing(path) => format!("{} does not exist", crate::text::shown(path)),
+                Unchecked::Unreadable { path, error } => {
+                    format!("{} cannot be read ({})", crate::text::shown(path), crate::text::shown(error))
+                }
+                Unchecked::NotInput(path) => format!(
+                    "{} is no object, archive, shared library or linker script",
+                    crate::text::shown(path)
+                ),
+                Unchecked::TooDeep(path) => {
+                    format!("{} nests linker scripts too deep", crate::text::shown(path))
+                }
+                Unchecked::Unknown => "an input of the link cannot be found or read".to_string(),
+            };
+            format!("not verified: {what}, so the closure check did not run")
         }
     }
 }
@@ -81,17 +99,46 @@ pub fn cache_not_used(path: &std::path::Path, why: &crate::store::Distrust) -> S
 pub fn warning(w: &Warning) -> String {
     match w {
         Warning::Unreadable { archive, lib, what } => format!(
-            "{} is {}; linking {} dynamically. Rebuild or remove it.",
+            "{} is {}; {}. Rebuild or remove it.",
             archive.display(),
             unreadable_text(what),
-            lib.display()
+            dynamically(lib)
         ),
         Warning::UnsafeScript { archive, lib, why } => format!(
-            "{} is a linker script over {}; linking {} dynamically.",
+            "{} is a linker script over {}; {}.",
             archive.display(),
             script_problem_text(why),
-            lib.display()
+            dynamically(lib)
         ),
+        Warning::Twin { archive, lib: _, why, so } => {
+            let doing = format!("linking the shared twin {} beside it in its place", so.display());
+            match why {
+                TwinWhy::Unfit(problem) if problem.is_not_pic() => format!(
+                    "{} is not position-independent ({problem}); {doing}. {FIX_PIC}",
+                    archive.display()
+                ),
+                TwinWhy::Unfit(problem) => {
+                    format!("{} cannot go into a shared object ({problem}); {doing}.", archive.display())
+                }
+                TwinWhy::Script(why) => format!(
+                    "{} is a linker script over {}; {doing}.",
+                    archive.display(),
+                    script_problem_text(why)
+                ),
+                TwinWhy::Incomplete(missing) => format!(
+                    "{} needs {}, which cannot be found; {doing}.",
+                    archive.display(),
+                    missing.display()
+                ),
+                TwinWhy::Unresolved { symbols, more, needed_by } => format!(
+                    "{} leaves {} undefined (needed by {needed_by}), and no library the link can add \
+                     defines {}; {doing}.",
+                    archive.display(),
+                    symbol_list(symbols, *more),
+                    if symbols.len() + more > 1 { "them" } else { "it" },
+                ),
+            }
+        }
         Warning::Unfit { archive, lib, problem, shared } if problem.ld_refuses() => {
             let doing = match shared {
                 true => format!("linking {} dynamically", lib.display()),
@@ -172,8 +219,35 @@ pub fn warning(w: &Warning) -> String {
                 lib.display()
             )
         }
+        Warning::LdWillNotFind { lib, only: Some((dir, file)) } => format!(
+            "warning: {}: ld will not find it: {} has only {}; use -l:{}",
+            lib.display(),
+            dir.display(),
+            file.to_string_lossy(),
+            file.to_string_lossy()
+        ),
+        Warning::LdWillNotFind { lib, only: None } => {
+            let looked = match lib {
+                LibName::Name(n) => format!(
+                    "no {} or {} in the -L dirs or ld's own",
+                    crate::policy::shared_file_name(n).to_string_lossy(),
+                    archive_file_name(n).to_string_lossy()
+                ),
+                _ => format!("no {} in the -L dirs or ld's own", lib.name().to_string_lossy()),
+            };
+            format!("warning: {}: ld will not find it: {looked}; add -L with its directory", lib.display())
+        }
+        Warning::RpathUnserved { lib, file, soname } => format!(
+            "warning: --rpath-dynamic: {} links {}, whose SONAME is {}, and no file of that name is beside \
+             it or its target, so no rpath lets the loader find it; add the directory that holds {} \
+             to the -L dirs",
+            lib.display(),
+            file.display(),
+            soname.to_string_lossy(),
+            soname.to_string_lossy()
+        ),
         Warning::CtorsLeft { archive, lib, members } => {
-            let (crate::args::LibName::Name(name) | crate::args::LibName::Verbatim(name)) = lib;
+            let name = lib.name();
             format!(
                 "{} has constructors in members ld leaves out ({}): nothing references them, so \
                  what they register never is. Pull them in with --whole-archive=auto (just those \
@@ -183,6 +257,16 @@ pub fn warning(w: &Warning) -> String {
                 name.to_string_lossy()
             )
         }
+    }
+}
+
+/// What solink does with a library it cannot embed and that has no twin
+/// to swap in: `-lNAME` stays for ld to link dynamically; an archive named
+/// by path stays where it is.
+fn dynamically(lib: &LibName) -> String {
+    match lib {
+        LibName::Path(_) => "leaving it as given".to_string(),
+        _ => format!("linking {} dynamically", lib.display()),
     }
 }
 
@@ -248,7 +332,9 @@ fn outcome_word(d: &Decision) -> &'static str {
     match &d.outcome {
         Outcome::Embed { .. } => "embed",
         Outcome::Keep if matches!(d.reason, Reason::StaticRegion | Reason::Unused { .. }) => "as-given",
-        Outcome::Keep => "dynamic",
+        // An archive named by path that stays where it is: still linked.
+        Outcome::Keep if matches!(d.lib, LibName::Path(_)) => "as-given",
+        Outcome::Keep | Outcome::Twin { .. } => "dynamic",
         Outcome::Add { .. } => "added",
         Outcome::Drop => "dropped",
     }
@@ -258,6 +344,7 @@ fn outcome_word(d: &Decision) -> &'static str {
 fn reason_code(r: &Reason) -> &'static str {
     match r {
         Reason::FirstArchive => "first-archive",
+        Reason::Given => "given",
         Reason::ScriptOverArchives => "script-over-archives",
         Reason::NotFound => "not-found",
         Reason::RuntimeLibrary => "runtime-library",
@@ -289,9 +376,11 @@ fn reason_text(cmd: &Command, d: &Decision) -> String {
     let file = match &d.lib {
         LibName::Name(n) => archive_file_name(n.as_os_str()).to_string_lossy().into_owned(),
         LibName::Verbatim(f) => f.to_string_lossy().into_owned(),
+        LibName::Path(p) => p.file_name().unwrap_or(p.as_os_str()).to_string_lossy().into_owned(),
     };
     match &d.reason {
         Reason::FirstArchive => format!("the first {file} in the search order; position-independent"),
+        Reason::Given => "the archive the command names; position-independent".to_string(),
         Reason::ScriptOverArchives => {
             let archives = match &d.outcome {
                 Outcome::Embed { archives, .. } => archives.as_slice(),
@@ -398,9 +487,10 @@ fn lossy(p: &std::path::Path) -> serde_json::Value {
 /// archives named on the command line included), kept or added dynamic,
 /// taken as given in a static region, dropped, and how many warnings.
 /// Zero "as given" and "dropped" are left out; the rest are always there.
-pub fn summary(cmd: &Command, decisions: &[Decision]) -> String {
+pub fn summary(_cmd: &Command, decisions: &[Decision]) -> String {
     let count = |word: &str| decisions.iter().filter(|d| outcome_word(d) == word).count();
-    let embedded = count("embed") + cmd.direct_archives.len();
+    // Archives named by path are decisions too (issue 20 §1).
+    let embedded = count("embed");
     let dynamic = count("dynamic") + count("added");
     let mut parts = vec![format!("{embedded} embedded"), format!("{dynamic} dynamic")];
     for (n, word) in [(count("as-given"), "as given"), (count("dropped"), "dropped")] {
@@ -450,10 +540,11 @@ pub fn json(cmd: &Command, decisions: &[Decision], command: &[OsString], about: 
             json!({
                 "library": d.lib.display(),
                 "outcome": outcome_word(d),
-                "path": match &d.outcome { Outcome::Embed { file, .. } => lossy(file), _ => Value::Null },
+                "path": match &d.outcome { Outcome::Embed { file, .. } => lossy(file), Outcome::Twin { so } => lossy(so), _ => Value::Null },
                 "added": match &d.outcome { Outcome::Add { token } => Value::String(token.to_string_lossy().into_owned()), _ => Value::Null },
                 "found": d.found.as_ref().map(|f| lossy(&f.path)),
-                "stage": d.found.as_ref().map(|f| f.stage.number()),
+                // An archive named by path was not searched for: no stage.
+                "stage": d.found.as_ref().filter(|f| f.stage != crate::search::Stage::Given).map(|f| f.stage.number()),
                 "reason": reason_code(&d.reason),
                 "detail": reason_text(cmd, d),
                 "dependency_of": dependency_of,

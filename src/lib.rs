@@ -616,8 +616,13 @@ fn link_args(
     }
     // Last, so every warning any step gave (the check's too) is judged the same way.
     decisions.iter_mut().for_each(policy::system_warning_to_note);
+    // Issue 20 §1: the user's own file, unfit, with nothing to swap in and
+    // a member ld pulls: ld would fail on it, so solink says so first.
+    if let Some((archive, problem)) = policy::verify::refused(&decisions, resolver.summary()) {
+        return Err(Error::NotPic { archive, problem });
+    }
     if let Some(form) = options.rpath_dynamic {
-        shape.rpaths = resolver.rpath_dirs(&decisions, form, &output_dir(cmd));
+        shape.rpaths = resolver.rpath_dirs(&mut decisions, form, &output_dir(cmd));
     }
     // The note records what the closure check says ld pulls; without the
     // check there is nothing true to record.
@@ -705,13 +710,6 @@ fn report(
         }
         for note in &about.notes {
             let _ = writeln!(err, "solink: note: {note}");
-        }
-        for archive in &cmd.direct_archives {
-            let _ = writeln!(
-                err,
-                "solink: {}: embed as given: an archive named on the command line",
-                archive.display()
-            );
         }
         // Each warning once, right after the decision it explains.
         for d in decisions {

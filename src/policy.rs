@@ -13,7 +13,9 @@ use std::path::{Path, PathBuf};
 
 use crate::archive::{ElfId, Verdict};
 use crate::args::LibName;
-use crate::decision::{Decision, Note, Outcome, Reason, ScriptProblem, Subject, Unreadable, Warning};
+use crate::decision::{
+    Decision, Note, Outcome, Reason, ScriptProblem, Subject, TwinWhy, Unreadable, Warning,
+};
 use crate::deps::Dep;
 use crate::probe::{Candidate, DynFacts, LibFacts, ScriptInput};
 use crate::search::{Found, Stage};
@@ -96,12 +98,20 @@ pub struct Place {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Search {
     File(OsString),
+    /// An archive named by its path: ld reads that very file, so it is
+    /// judged where it is, never searched for (issue 20 §1).
+    Given(PathBuf),
     Decided(Outcome, Reason),
 }
 
 /// Rules 1 to 4 of docs/embedding.md, and `-l:FILE` naming no archive:
 /// the rules that need no search at all.
 pub fn before_search(lib: &LibName, place: Place, policy: &Policy) -> Search {
+    // The user chose that file; a static region changes only what `-l`
+    // finds, and no runtime rule applies to a file the user built or named.
+    if let LibName::Path(p) = lib {
+        return Search::Given(p.clone());
+    }
     if place.self_reference {
         return Search::Decided(Outcome::Drop, Reason::SelfReference);
     }
@@ -118,6 +128,35 @@ pub fn before_search(lib: &LibName, place: Place, policy: &Policy) -> Search {
         LibName::Name(n) => Search::File(archive_file_name(n)),
         LibName::Verbatim(f) if f.as_bytes().ends_with(b".a") => Search::File(f.clone()),
         LibName::Verbatim(_) => Search::Decided(Outcome::Keep, Reason::NotAnArchiveName),
+        LibName::Path(_) => unreachable!("returned above"),
+    }
+}
+
+/// Issue 20 §7: a reference solink leaves to ld, which the probe found ld
+/// will not find (`only`: the versioned file there is, if any), warns
+/// before the link: ld's own "cannot find" would come after, without the
+/// fix. Only a reference nothing else warns about, that stays as given
+/// and was searched for without finding an archive.
+pub fn ld_will_not_find(d: &mut Decision, only: Option<(PathBuf, OsString)>) {
+    if d.warning.is_none() && d.outcome == Outcome::Keep && d.reason == Reason::NotFound {
+        d.warning = Some(Warning::LdWillNotFind { lib: d.lib.clone(), only });
+    }
+}
+
+/// Whether ld reads exactly the file the reference names (a path, or
+/// `-l:FILE`): leaving it as given then links the archive, so "dynamic"
+/// means the shared twin beside it, put in its place.
+pub fn names_one_file(lib: &LibName) -> bool {
+    matches!(lib, LibName::Path(_) | LibName::Verbatim(_))
+}
+
+/// How a library goes dynamic for its shared twin `so`: `-lNAME` as
+/// given (ld finds the `.so`), or the twin in place of a file named
+/// exactly.
+fn dynamic_outcome(lib: &LibName, so: &Path) -> Outcome {
+    match names_one_file(lib) {
+        true => Outcome::Twin { so: so.to_path_buf() },
+        false => Outcome::Keep,
     }
 }
 
@@ -200,21 +239,40 @@ fn by_verdict(lib: &LibName, c: &Candidate, target: ElfId) -> (Outcome, Reason, 
         }
         Verdict::Script(_) => match script_archives(&c.script, target) {
             Ok(archives) => (Outcome::Embed { file: archive, archives }, Reason::ScriptOverArchives, None),
-            Err(why) => {
-                let warning = Warning::UnsafeScript { archive, lib, why: why.clone() };
-                (Outcome::Keep, Reason::UnsafeScript(why), Some(warning))
-            }
+            Err(why) => match &c.shared {
+                Some(so) if names_one_file(&lib) => {
+                    let warning =
+                        Warning::Twin { archive, lib, why: TwinWhy::Script(why.clone()), so: so.clone() };
+                    (Outcome::Twin { so: so.clone() }, Reason::UnsafeScript(why), Some(warning))
+                }
+                _ => {
+                    let warning = Warning::UnsafeScript { archive, lib, why: why.clone() };
+                    (Outcome::Keep, Reason::UnsafeScript(why), Some(warning))
+                }
+            },
         },
+        Verdict::Objects { problem: None, .. } if c.found.stage == Stage::Given => {
+            (Outcome::embed(archive), Reason::Given, None)
+        }
         Verdict::Objects { problem: None, .. } => (Outcome::embed(archive), Reason::FirstArchive, None),
         Verdict::Objects { problem: Some(p), .. } => {
-            let warning = Warning::Unfit {
-                archive: archive.clone(),
-                lib,
-                problem: p.clone(),
-                shared: c.shared.is_some(),
+            let warning = match &c.shared {
+                // The user named that file: swapping it is said.
+                Some(so) if names_one_file(&lib) => Warning::Twin {
+                    archive: archive.clone(),
+                    lib: lib.clone(),
+                    why: TwinWhy::Unfit(p.clone()),
+                    so: so.clone(),
+                },
+                _ => Warning::Unfit {
+                    archive: archive.clone(),
+                    lib: lib.clone(),
+                    problem: p.clone(),
+                    shared: c.shared.is_some(),
+                },
             };
             let outcome = match &c.shared {
-                Some(_) => Outcome::Keep,
+                Some(so) => dynamic_outcome(&lib, so),
                 // No twin and one ld refuses (issue 20 §5): as given, as
                 // the plain link has it; the warning says ld will fail.
                 None if p.ld_refuses() => Outcome::Keep,
@@ -264,6 +322,13 @@ pub fn unfit(verdict: &Verdict) -> bool {
     matches!(verdict, Verdict::Objects { problem: Some(_), .. })
 }
 
+/// [`unfit`], or a linker script (which may be over unfit archives), for a
+/// file named exactly: its twin is what stands in for it when it cannot be
+/// embedded, since leaving it as given links it.
+pub fn may_need_twin(verdict: &Verdict) -> bool {
+    unfit(verdict) || matches!(verdict, Verdict::Script(_))
+}
+
 /// A path with a comma cannot go inside `-Wl,` (ld would split it): the
 /// reference stays as given.
 pub fn comma_in_path(d: &mut Decision, inside_wl: bool) {
@@ -280,12 +345,24 @@ pub fn comma_in_path(d: &mut Decision, inside_wl: bool) {
 /// would link it, with a warning.
 pub fn incomplete(d: &mut Decision, missing: LibName, shared: Option<PathBuf>) {
     let archive = d.found.as_ref().map(|f| f.path.clone()).unwrap_or_default();
-    if shared.is_some() {
-        d.outcome = Outcome::Keep;
-    }
     d.reason = Reason::IncompleteDeps { missing: missing.clone() };
-    d.warning =
-        Some(Warning::IncompleteDeps { archive, lib: d.lib.clone(), missing, shared: shared.is_some() });
+    d.warning = match &shared {
+        Some(so) if names_one_file(&d.lib) => Some(Warning::Twin {
+            archive,
+            lib: d.lib.clone(),
+            why: TwinWhy::Incomplete(missing),
+            so: so.clone(),
+        }),
+        _ => Some(Warning::IncompleteDeps { archive, lib: d.lib.clone(), missing, shared: shared.is_some() }),
+    };
+    if let Some(so) = &shared {
+        d.outcome = dynamic_outcome(&d.lib, so);
+    }
+}
+
+/// [`dynamic_outcome`], for the closure check's rules.
+pub fn twin_outcome(lib: &LibName, so: &Path) -> Outcome {
+    dynamic_outcome(lib, so)
 }
 
 /// A shared library the link takes dynamically, with the entries of its
@@ -426,6 +503,8 @@ pub fn dynamic_token(dep: &Dep, facts: DynFacts) -> Option<OsString> {
         LibName::Name(n) if is_runtime(n) || facts.shared => Some(lib_token(n)),
         LibName::Name(_) => dep.runtime_file.as_deref().filter(|_| facts.file).map(verbatim_token),
         LibName::Verbatim(f) => facts.file.then(|| verbatim_token(f)),
+        // Dependencies are names, never paths.
+        LibName::Path(_) => None,
     }
 }
 
@@ -454,6 +533,8 @@ pub fn dynamic_lib(d: &Decision) -> Option<LibName> {
                 None => LibName::Name(OsStr::from_bytes(value).to_owned()),
             })
         }
+        // The twin in place of an archive: ld reads that very file.
+        Outcome::Twin { so } => Some(LibName::Path(so.clone())),
         Outcome::Embed { .. } | Outcome::Drop => None,
     }
 }
@@ -468,7 +549,10 @@ pub fn dynamic_lib(d: &Decision) -> Option<LibName> {
 ///   link against, and must not be found at run time instead of the
 ///   driver's real `libcuda.so.1`.
 pub fn rpath_entry(found: &Found, dir: &Path, form: RpathForm, output_dir: &Path) -> Option<PathBuf> {
-    if found.stage != Stage::LDir || found.path.as_os_str().as_bytes().ends_with(b".a") {
+    // A shared twin put in place of an archive named by path is linked
+    // from its own directory, as a `-L` library is.
+    let ld_dir = matches!(found.stage, Stage::LDir | Stage::Given);
+    if !ld_dir || found.path.as_os_str().as_bytes().ends_with(b".a") {
         return None;
     }
     if dir.file_name().is_some_and(|n| n == "stubs") {
@@ -478,6 +562,15 @@ pub fn rpath_entry(found: &Found, dir: &Path, form: RpathForm, output_dir: &Path
         RpathForm::Absolute => dir.to_path_buf(),
         RpathForm::Origin => Path::new("$ORIGIN").join(relative_path(output_dir, dir)),
     })
+}
+
+/// Issue 20 §6: no directory lets the loader find `lib` by `soname` (or
+/// the one that does is a `stubs` dir, `served`): the decision warns,
+/// unless it already does.
+pub fn rpath_unserved(d: &mut Decision, lib: LibName, file: PathBuf, soname: OsString, served: bool) {
+    if !served && d.warning.is_none() {
+        d.warning = Some(Warning::RpathUnserved { lib, file, soname });
+    }
 }
 
 /// The path from directory `from` to `to`, both canonical: `..` for each
@@ -506,6 +599,21 @@ pub fn archive_file_name(name: &OsStr) -> OsString {
     file.push(name);
     file.push(".a");
     file
+}
+
+/// The shared twin's path beside an archive ld reads exactly:
+/// `DIR/libfoo.so` for `DIR/libfoo.a` (pure: whether it exists is the
+/// probe's question).
+pub fn twin_path(archive: &Path) -> Option<PathBuf> {
+    let stem = archive.file_name()?.as_bytes().strip_suffix(b".a")?;
+    let mut name = stem.to_vec();
+    name.extend_from_slice(b".so");
+    Some(archive.with_file_name(OsStr::from_bytes(&name)))
+}
+
+/// The file name of [`twin_path`], for messages.
+pub fn twin_name(archive: &Path) -> PathBuf {
+    twin_path(archive).and_then(|p| p.file_name().map(PathBuf::from)).unwrap_or_default()
 }
 
 /// `libNAME.so`.

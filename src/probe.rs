@@ -18,7 +18,7 @@ use std::collections::HashMap;
 
 use crate::fsx::{self, FileId};
 use std::ffi::{OsStr, OsString};
-use std::os::unix::ffi::OsStrExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 
 use crate::archive::{self, script, ElfId, Verdict};
@@ -166,6 +166,7 @@ impl<'a> Probe<'a> {
         };
         let shared = match lib {
             LibName::Name(n) if policy::unfit(&verdict) => self.shared_twin(n),
+            LibName::Verbatim(_) if policy::may_need_twin(&verdict) => self.twin_beside(&found.path),
             _ => None,
         };
         let shadowed_by = match (lib, found.stage, found.path.parent()) {
@@ -175,6 +176,42 @@ impl<'a> Probe<'a> {
             _ => None,
         };
         LibFacts { notes, candidate: Some(Candidate { found, verdict, script, shared, shadowed_by }) }
+    }
+
+    /// The facts about an archive named by its path: that very file, never
+    /// searched for (ld reads it as given), and the shared twin beside it
+    /// when it is unfit (issue 20 §1).
+    pub fn given(&mut self, path: &Path) -> LibFacts {
+        let found = Found { path: path.to_path_buf(), stage: Stage::Given };
+        let verdict = self.verdict(path);
+        let script = match &verdict {
+            Verdict::Script(inputs) => inputs.iter().map(|i| self.script_input(i)).collect(),
+            _ => Vec::new(),
+        };
+        let shared = if policy::may_need_twin(&verdict) { self.twin_beside(path) } else { None };
+        LibFacts {
+            notes: Vec::new(),
+            candidate: Some(Candidate { found, verdict, script, shared, shadowed_by: None }),
+        }
+    }
+
+    /// The shared twin of an archive ld reads exactly (`DIR/libfoo.a` by
+    /// path, or `-l:libfoo.a`): `DIR/libfoo.so`, beside it. Not one found
+    /// elsewhere in the search path: the user chose that directory's
+    /// library.
+    pub fn twin_beside(&mut self, archive: &Path) -> Option<PathBuf> {
+        let so = policy::twin_path(archive)?;
+        self.search.is_file(&so).then_some(so)
+    }
+
+    /// The shared twin that serves when `lib` (found at `found`) cannot
+    /// be embedded: `libNAME.so` anywhere in the search path for a name,
+    /// the one beside the file for a file named exactly.
+    pub fn twin(&mut self, lib: &LibName, found: Option<&Found>) -> Option<PathBuf> {
+        match lib {
+            LibName::Name(n) => self.shared_twin(n),
+            LibName::Verbatim(_) | LibName::Path(_) => self.twin_beside(&found?.path),
+        }
     }
 
     /// The first `file` in search order whose objects suit the target;
@@ -246,7 +283,7 @@ impl<'a> Probe<'a> {
             file.push(".pc");
             pc_dirs.iter().map(|d| d.join(&file)).find(|p| fsx::is_file(p))
         });
-        let (pc_deps, mut flags, pc_error) = match &pc {
+        let (mut pc_deps, mut flags, mut pc_error) = match &pc {
             Some(pc) => self.pkg_config(pc, name),
             None => (Vec::new(), Vec::new(), None),
         };
@@ -254,6 +291,7 @@ impl<'a> Probe<'a> {
         // the embedded archive needs no search directory.
         let own_dir = std::cell::OnceCell::new();
         let own = || own_dir.get_or_init(|| found.path.parent().and_then(|d| fsx::canonicalize(d).ok()));
+        let len = flags.len();
         flags.retain(|f| match (f, own()) {
             (Flag::Linker(words), Some(own)) if words.len() == 1 => !words[0]
                 .as_bytes()
@@ -262,11 +300,30 @@ impl<'a> Probe<'a> {
                 .is_some_and(|d| &d == own),
             _ => true,
         });
+        let names_own_dir = flags.len() < len;
+        let mut pc = pc;
+        // An archive named by path takes a `.pc` only when that `.pc` names
+        // this very file: it sits beside it (`DIR/pkgconfig`), or its
+        // `-L${libdir}` is the archive's directory. A `libfoo.pc` on
+        // `PKG_CONFIG_PATH` about another copy says nothing of this one.
+        if found.stage == Stage::Given {
+            let beside = pc.as_ref().and_then(|p| p.parent()).is_some_and(|d| {
+                found
+                    .path
+                    .parent()
+                    .is_some_and(|a| d == a.join("pkgconfig") || d == a.join("../share/pkgconfig"))
+            });
+            if !(beside || names_own_dir) {
+                (pc, pc_deps, pc_error) = (None, Vec::new(), None);
+                flags.clear();
+            }
+        }
         // The twin of an archive found before the system dirs is not looked
         // for in them: a system libNAME.so is another build's, and asking
         // the driver for its dirs only to read that costs a process on
         // every cold link (issue 19: ask only what the decision needs).
         let so = match found.stage {
+            Stage::Given => self.twin_beside(&found.path).map(|path| Found { path, stage: Stage::Given }),
             Stage::System => self.search.find(&policy::shared_file_name(name)),
             _ => self.search.find_where(&policy::shared_file_name(name), Reach::BeforeSystem, &mut |_| true),
         };
@@ -327,6 +384,7 @@ impl<'a> Probe<'a> {
                 DynFacts { shared, file }
             }
             LibName::Verbatim(f) => DynFacts { shared: false, file: self.search.find(f).is_some() },
+            LibName::Path(_) => DynFacts::default(),
         }
     }
 
@@ -350,6 +408,60 @@ impl<'a> Probe<'a> {
     /// of it has one (the note's digests are computed the same way).
     pub fn archive_digest(&self, path: &Path) -> Option<crate::provenance::Digest> {
         crate::provenance::Digest::of_file_known(path, self.file_id(path), self.cache.as_ref()).ok()
+    }
+
+    /// Issue 20 §7, for a `-lNAME` ld's own search will not find: the
+    /// first of ld's directories that holds a versioned `libNAME.so.V`
+    /// (NVIDIA's wheels ship only `libcudart.so.12`), with the shortest
+    /// such name (the SONAME's, usually), which `-l:FILE` would find.
+    pub fn versioned_only(&mut self, name: &OsStr) -> Option<(PathBuf, OsString)> {
+        let mut prefix = policy::shared_file_name(name).into_vec();
+        prefix.push(b'.');
+        for dir in self.search.ld_dirs() {
+            let Ok(entries) = fsx::read_dir(&dir) else { continue };
+            let best = entries
+                .flatten()
+                .map(|e| e.file_name())
+                .filter(|f| {
+                    f.as_bytes()
+                        .strip_prefix(&prefix[..])
+                        .is_some_and(|v| v.first().is_some_and(u8::is_ascii_digit))
+                })
+                .filter(|f| fsx::is_file(&dir.join(f)))
+                .min_by_key(|f| (f.len(), f.clone()));
+            if let Some(file) = best {
+                return Some((dir, file));
+            }
+        }
+        None
+    }
+
+    /// Issue 20 §6: where the loader can find the library ld links from
+    /// `found` (canonical directory `dir`). ld records its `DT_SONAME` (or,
+    /// without one, its file name) in `DT_NEEDED`, and the loader looks for
+    /// a file of that name: in `dir` itself, else in the directory the file
+    /// really is in (`links/libx.so -> ../real/libx.so.1`), canonical. The
+    /// name, and the directory when one holds it.
+    pub fn soname_dir(&mut self, found: &Path, dir: &Path) -> (OsString, Option<PathBuf>) {
+        let name = match deps::soname_of(found) {
+            Some(soname) => OsString::from_vec(soname),
+            None => found.file_name().map(OsStr::to_os_string).unwrap_or_default(),
+        };
+        if name.is_empty() || name.as_bytes().contains(&b'/') {
+            return (name, None);
+        }
+        if fsx::is_file(&dir.join(&name)) {
+            return (name, Some(dir.to_path_buf()));
+        }
+        let target = fsx::canonicalize(found).ok().and_then(|t| t.parent().map(Path::to_path_buf));
+        let served = target.filter(|t| fsx::is_file(&t.join(&name)));
+        (name, served)
+    }
+
+    /// Whether ld's own directories are part of the search (see
+    /// [`SearchPath::knows_system`]).
+    pub fn knows_ld_dirs(&self) -> bool {
+        self.search.knows_system()
     }
 
     pub fn ld_pick(&mut self, lib: &LibName) -> Option<(Found, PathBuf)> {

@@ -608,13 +608,12 @@ pub fn link_entries(
     cache: Option<&crate::store::Store>,
     id_of: impl Fn(&Path) -> Option<crate::fsx::FileId>,
 ) -> io::Result<Vec<Entry>> {
-    use crate::args::LibName;
     use crate::decision::Outcome;
     let mut out: Vec<Entry> = Vec::new();
     let mut seen: Vec<&Path> = Vec::new();
     for d in decisions {
         let Outcome::Embed { archives, .. } = &d.outcome else { continue };
-        let (LibName::Name(name) | LibName::Verbatim(name)) = &d.lib;
+        let name = d.lib.name();
         for archive in archives {
             let Some(used) = summary.archives.iter().find(|u| &u.path == archive && u.pulled) else {
                 continue;
@@ -629,7 +628,7 @@ pub fn link_entries(
                 file,
                 digest: Digest::of_file_known(archive, id_of(archive), cache)?,
                 members: used.members.clone(),
-                hidden: hide.wants(name),
+                hidden: hide.wants(&name),
             });
         }
     }
@@ -641,7 +640,7 @@ pub fn link_entries(
 pub fn library_name(lib: &crate::args::LibName, file: &str) -> String {
     match lib {
         crate::args::LibName::Name(n) => n.to_string_lossy().into_owned(),
-        crate::args::LibName::Verbatim(_) => {
+        crate::args::LibName::Verbatim(_) | crate::args::LibName::Path(_) => {
             let stem = file.strip_suffix(".a").unwrap_or(file);
             stem.strip_prefix("lib").unwrap_or(stem).to_string()
         }

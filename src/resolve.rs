@@ -20,7 +20,9 @@ use crate::search::SearchPath;
 use crate::store::Store;
 use crate::symbols::Name;
 
-pub use crate::decision::{Decision, Note, Outcome, Reason, ScriptProblem, Subject, Unreadable, Warning};
+pub use crate::decision::{
+    Decision, Note, Outcome, Reason, ScriptProblem, Subject, Unchecked, Unreadable, Warning,
+};
 pub use crate::policy::{archive_file_name, is_runtime, Policy, RpathForm, RUNTIME_LIBS};
 
 /// Rounds of the closure check: each adds providers or turns a library
@@ -59,6 +61,7 @@ impl<'a> Resolver<'a> {
                 d
             })
             .collect();
+        self.say_what_ld_will_say(&mut decisions);
         if !self.policy.no_deps {
             let added = self.complete_all(cmd, &mut decisions);
             decisions.extend(added);
@@ -66,6 +69,27 @@ impl<'a> Resolver<'a> {
         // Last, so every warning any step gave is judged the same way.
         decisions.iter_mut().for_each(policy::system_warning_to_note);
         decisions
+    }
+
+    /// Issue 20 §7: each reference left to ld for which no archive was
+    /// found is looked up as ld looks it up (its `-L` dirs, then its own;
+    /// the search for the archive already asked for those, so this costs
+    /// no process); one ld will not find either gets a warning before the
+    /// link, with the versioned file `-l:` would find, if there is one.
+    fn say_what_ld_will_say(&mut self, decisions: &mut [Decision]) {
+        if !self.probe.knows_ld_dirs() {
+            return;
+        }
+        for d in decisions.iter_mut().filter(|d| d.reason == Reason::NotFound && d.outcome == Outcome::Keep) {
+            if self.probe.ld_pick(&d.lib).is_some() {
+                continue;
+            }
+            let only = match &d.lib {
+                LibName::Name(n) => self.probe.versioned_only(n),
+                _ => None,
+            };
+            policy::ld_will_not_find(d, only);
+        }
     }
 
     /// The dependencies of every embedded reference, each library placed
@@ -84,10 +108,7 @@ impl<'a> Resolver<'a> {
                     added.extend(c.decisions);
                 }
                 Err(missing) => {
-                    let shared = match &d.lib {
-                        LibName::Name(n) => self.probe.shared_twin(n),
-                        LibName::Verbatim(_) => None,
-                    };
+                    let shared = self.probe.twin(&d.lib, d.found.as_ref());
                     policy::incomplete(d, missing, shared);
                 }
             }
@@ -122,15 +143,14 @@ impl<'a> Resolver<'a> {
                 return;
             }
             let args = rewrite::rewrite(cmd, decisions, shape);
-            let summary = link::plan(&args, cmd.syntax, driver).and_then(|plan| {
-                let summary = self.probe.link_summary(&plan)?;
-                Some((plan, summary))
-            });
-            let Some((plan, summary)) = summary else {
+            let plan = link::plan(&args, cmd.syntax, driver);
+            let summary = plan.as_ref().and_then(|plan| self.probe.link_summary(plan));
+            let (Some(plan), Some(summary)) = (plan.clone(), summary) else {
                 // Said, never silent: an unchecked embedding is the guess
-                // this check replaces.
+                // this check replaces; the input that stopped it is named.
+                let why = plan.as_ref().map_or(Unchecked::Unknown, |p| self.probe.why_unchecked(p));
                 for d in decisions.iter_mut().filter(|d| matches!(d.outcome, Outcome::Embed { .. })) {
-                    d.notes.push(Note::Unchecked);
+                    d.notes.push(Note::Unchecked(why.clone()));
                 }
                 return;
             };
@@ -297,13 +317,11 @@ impl<'a> Resolver<'a> {
             }
             let mut names: Vec<Name> = stuck.iter().flat_map(|(_, n)| n.iter().cloned()).collect();
             names.dedup();
-            let shared = match &decisions[*i].lib {
-                LibName::Name(n) => self.probe.shared_twin(n),
-                LibName::Verbatim(_) => None,
-            };
+            let d = &decisions[*i];
+            let shared = self.probe.twin(&d.lib.clone(), d.found.clone().as_ref());
             let member = (*member).clone();
             verify::unresolved(&mut decisions[*i], member, &names, shared);
-            if decisions[*i].outcome == Outcome::Keep {
+            if !matches!(decisions[*i].outcome, Outcome::Embed { .. }) {
                 gone.push(decisions[*i].lib.clone());
                 changed = true;
             }
@@ -336,6 +354,10 @@ impl<'a> Resolver<'a> {
                 let facts = self.probe.library(lib, &file);
                 policy::judge(lib, subject, facts, &self.policy, self.probe.target())
             }
+            Search::Given(path) => {
+                let facts = self.probe.given(&path);
+                policy::judge(lib, subject, facts, &self.policy, self.probe.target())
+            }
         }
     }
 
@@ -343,19 +365,38 @@ impl<'a> Resolver<'a> {
     /// that stay dynamic, in order, each once (`policy::rpath_entry` says
     /// which). `output_dir` is the output's directory, canonical, for the
     /// `$ORIGIN` form.
-    pub fn rpath_dirs(&mut self, decisions: &[Decision], form: RpathForm, output_dir: &Path) -> Vec<PathBuf> {
+    ///
+    /// Issue 20 §6: the entry is the directory where the loader finds the
+    /// library by the name ld records (its SONAME), which for a development
+    /// symlink (`links/libcudart.so -> ../wheel/libcudart.so.12`) is the
+    /// target's; when no directory holds that name, the decision warns.
+    pub fn rpath_dirs(
+        &mut self,
+        decisions: &mut [Decision],
+        form: RpathForm,
+        output_dir: &Path,
+    ) -> Vec<PathBuf> {
         let mut seen = HashSet::new();
         let mut dirs = Vec::new();
-        for d in decisions {
+        for d in decisions.iter_mut() {
             let Some(lib) = policy::dynamic_lib(d) else { continue };
             if matches!(&lib, LibName::Name(n) if policy::is_runtime(n)) {
                 continue;
             }
             let Some((found, dir)) = self.probe.ld_pick(&lib) else { continue };
-            if let Some(entry) = policy::rpath_entry(&found, &dir, form, output_dir) {
-                if seen.insert(entry.clone()) {
-                    dirs.push(entry);
+            // Only where the rules give an entry at all does the SONAME matter.
+            if policy::rpath_entry(&found, &dir, form, output_dir).is_none() {
+                continue;
+            }
+            let (soname, served) = self.probe.soname_dir(&found.path, &dir);
+            let entry = served.as_deref().and_then(|at| policy::rpath_entry(&found, at, form, output_dir));
+            match entry {
+                Some(entry) => {
+                    if seen.insert(entry.clone()) {
+                        dirs.push(entry);
+                    }
                 }
+                None => policy::rpath_unserved(d, lib, found.path, soname, served.is_some()),
             }
         }
         dirs
@@ -425,16 +466,21 @@ fn retire(decisions: &mut Vec<Decision>, gone: Vec<LibName>) {
     }
 }
 
-/// Every file the link embeds: archives given by path, substituted and
-/// added archives, and linker scripts with the archives they name. Absolute,
-/// in command order, without repeats. This is what `--depfile` and
+/// Every file the link embeds: archives given by path (still in the link,
+/// whether ld takes anything from them or not), substituted and added
+/// archives, and linker scripts with the archives they name. Absolute, in
+/// command order, without repeats. This is what `--depfile` and
 /// `--print-resolved` list; it is computed only for them.
-pub fn embedded_files(cmd: &Command, decisions: &[Decision]) -> Vec<PathBuf> {
-    let mut files: Vec<&PathBuf> = cmd.direct_archives.iter().collect();
+pub fn embedded_files(_cmd: &Command, decisions: &[Decision]) -> Vec<PathBuf> {
+    let mut files: Vec<&PathBuf> = Vec::new();
     for d in decisions {
-        if let Outcome::Embed { file, archives } = &d.outcome {
-            files.push(file);
-            files.extend(archives.iter().filter(|a| *a != file));
+        match (&d.outcome, &d.lib) {
+            (Outcome::Embed { file, archives }, _) => {
+                files.push(file);
+                files.extend(archives.iter().filter(|a| *a != file));
+            }
+            (Outcome::Keep, LibName::Path(path)) => files.push(path),
+            _ => {}
         }
     }
     let mut seen = HashSet::new();

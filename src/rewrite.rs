@@ -79,10 +79,10 @@ enum Edit {
     Remove,
 }
 
-fn lib_name(lib: &LibName) -> &OsStr {
-    match lib {
-        LibName::Name(n) | LibName::Verbatim(n) => n,
-    }
+/// The name `--hide=NAME` and `--whole-archive=NAME` select a library by:
+/// `NAME`, `FILE` of `-l:FILE`, and `foo` for `DIR/libfoo.a` by path.
+fn lib_name(lib: &LibName) -> std::borrow::Cow<'_, OsStr> {
+    lib.name()
 }
 
 /// The final arguments (without the driver).
@@ -97,6 +97,9 @@ struct Plan {
     piece_edits: HashMap<Piece, Edit>,
     /// The arguments that now hold an embedded archive.
     embedded_args: Vec<usize>,
+    /// Of those, the ones solink substituted (not an archive the command
+    /// names by path): where the group starts.
+    substituted_args: Vec<usize>,
     /// Added dependencies: archives, and dynamic tokens.
     dep_archives: Vec<OsString>,
     dep_dynamic: Vec<OsString>,
@@ -117,7 +120,7 @@ fn plan(cmd: &Command, decisions: &[Decision], shape: &Shape) -> Plan {
             Subject::Ref { site } => Some(site),
             Subject::Dep { .. } => None,
         };
-        let members = match shape.whole_archive.wants(lib_name(&d.lib)) {
+        let members = match shape.whole_archive.wants(&lib_name(&d.lib)) {
             true => Members::All,
             false => Members::Needed,
         };
@@ -128,8 +131,13 @@ fn plan(cmd: &Command, decisions: &[Decision], shape: &Shape) -> Plan {
                     plan.flags.extend(words);
                 }
             }
-            plan.embedded_count += 1;
-            if shape.hide.wants(lib_name(&d.lib)) {
+            // An archive the command names by path is where the user put
+            // it: it is not what makes solink add a group, so solink's own
+            // command read back gets no second one.
+            if !matches!(d.lib, LibName::Path(_)) {
+                plan.embedded_count += 1;
+            }
+            if shape.hide.wants(&lib_name(&d.lib)) {
                 plan.hidden.extend(archives.iter().filter_map(|p| p.file_name().map(OsStr::to_os_string)));
             }
         }
@@ -142,12 +150,25 @@ fn plan(cmd: &Command, decisions: &[Decision], shape: &Shape) -> Plan {
             (Outcome::Embed { file, .. }, Some(Site::Driver { arg })) => {
                 plan.arg_edits.insert(*arg, Edit::Replace(wrap(file, members, Form::Args(cmd.syntax))));
                 plan.embedded_args.push(*arg);
+                if !matches!(d.lib, LibName::Path(_)) {
+                    plan.substituted_args.push(*arg);
+                }
             }
             (Outcome::Embed { file, .. }, Some(Site::Linker { first, last })) => {
                 plan.piece_edits.insert(*first, Edit::Replace(wrap(file, members, Form::Pieces)));
                 remove_pieces(cmd, *first, *last, &mut plan.piece_edits);
                 plan.embedded_args.push(first.arg);
+                plan.substituted_args.push(first.arg);
             }
+            // The twin of an archive named exactly, where it stood.
+            (Outcome::Twin { so }, Some(Site::Driver { arg })) => {
+                plan.arg_edits.insert(*arg, Edit::Replace(vec![so.as_os_str().to_os_string()]));
+            }
+            (Outcome::Twin { so }, Some(Site::Linker { first, last })) => {
+                plan.piece_edits.insert(*first, Edit::Replace(vec![so.as_os_str().to_os_string()]));
+                remove_pieces(cmd, *first, *last, &mut plan.piece_edits);
+            }
+            (Outcome::Twin { so }, None) => plan.dep_dynamic.push(so.as_os_str().to_os_string()),
             (Outcome::Drop, Some(Site::Driver { arg })) => {
                 plan.arg_edits.insert(*arg, Edit::Remove);
             }
@@ -169,6 +190,7 @@ fn apply(cmd: &Command, plan: Plan, shape: &Shape) -> Vec<OsString> {
         (0..cmd.args.len()).map(|i| emit_arg(cmd, i, plan.arg_edits.get(&i), &plan.piece_edits)).collect();
     if let (Some(&first), Some(&last)) = (plan.embedded_args.iter().min(), plan.embedded_args.iter().max()) {
         let grouped = shape.group && plan.embedded_count >= 2;
+        let first = plan.substituted_args.iter().min().copied().unwrap_or(first);
         if grouped {
             let tokens = emitted[first].get_or_insert_with(|| cmd.arg_tokens(&cmd.args[first]).to_vec());
             tokens.splice(0..0, linker_flag(cmd.syntax, "--start-group"));

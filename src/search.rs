@@ -22,6 +22,9 @@ pub enum Stage {
     LDir,
     Workspace,
     System,
+    /// Not searched for: an archive named by its path on the command line
+    /// (issue 20 §1), or the shared twin beside it.
+    Given,
 }
 
 impl Stage {
@@ -32,6 +35,8 @@ impl Stage {
             Stage::LDir => 2,
             Stage::Workspace => 3,
             Stage::System => 4,
+            // No stage of the search: JSON gives null.
+            Stage::Given => 0,
         }
     }
 }
@@ -43,6 +48,7 @@ impl fmt::Display for Stage {
             Stage::LDir => "stage 2, -L",
             Stage::Workspace => "stage 3, WORKSPACE_FOLDER/test/lib",
             Stage::System => "stage 4, system",
+            Stage::Given => "named by path",
         })
     }
 }
@@ -284,6 +290,10 @@ impl<'a> SearchPath<'a> {
                 })
                 .collect(),
             LibName::Verbatim(f) => vec![f.clone()],
+            // ld reads the file itself, searching nothing.
+            LibName::Path(p) => {
+                return fsx::is_file(p).then(|| Found { path: p.clone(), stage: Stage::Given });
+            }
         };
         let names: Vec<&OsStr> = names.iter().map(OsString::as_os_str).collect();
         self.walk(&names, reach, Look::Ld, None, &mut |_, _| true)
@@ -411,6 +421,20 @@ impl<'a> SearchPath<'a> {
     pub fn system_dirs(&mut self) -> Vec<PathBuf> {
         self.ask_system();
         self.dirs.iter().filter(|d| d.stage == Stage::System).map(|d| d.path.clone()).collect()
+    }
+
+    /// The directories ld itself searches, in its order: the `-L` dirs,
+    /// then its own (asked now if they were not yet); never LIBSDIR or the
+    /// workspace.
+    pub fn ld_dirs(&mut self) -> Vec<PathBuf> {
+        self.ask_system();
+        self.dirs.iter().filter(|d| ld_searches(d)).map(|d| d.path.clone()).collect()
+    }
+
+    /// Whether ld's own directories are known at all (`--no-system-dirs`
+    /// skips them): without them, "ld will not find it" cannot be said.
+    pub fn knows_system(&self) -> bool {
+        !matches!(self.system, System::Skipped)
     }
 
     /// Whether the system directories were asked for (for tests and explain).

@@ -1,7 +1,8 @@
 //! The corpus: for every system `lib*.a` with a shared twin, link a tiny
 //! `.so` that uses one function the twin exports, once dynamically and
 //! once through solink, and `dlopen` both with `RTLD_NOW`. Wherever plain
-//! dynamic linking loads, solink's result must load too.
+//! dynamic linking loads, solink's result must load too: with `-lNAME`, and
+//! with the same archive named by its path (issue 20 §1).
 // Tests read and stat files freely: only the library's questions must go
 // through fsx (clippy.toml).
 #![allow(clippy::disallowed_methods)]
@@ -52,8 +53,13 @@ fn real_elf(path: &Path, depth: usize) -> Option<PathBuf> {
 
 /// A function the shared object exports.
 fn exported_function(so: &Path) -> Option<String> {
-    let data = std::fs::read(so).ok()?;
-    let file = object::File::parse(&*data).ok()?;
+    exported_functions(so).into_iter().next()
+}
+
+/// The functions the shared object exports, sorted.
+fn exported_functions(so: &Path) -> Vec<String> {
+    let Some(data) = std::fs::read(so).ok() else { return Vec::new() };
+    let Some(file) = object::File::parse(&*data).ok() else { return Vec::new() };
     let mut names: Vec<String> = file
         .dynamic_symbols()
         .filter(|s| s.kind() == SymbolKind::Text && s.is_global() && !s.is_undefined())
@@ -61,7 +67,25 @@ fn exported_function(so: &Path) -> Option<String> {
         .filter(|n| !n.starts_with('_') && !n.contains('@'))
         .collect();
     names.sort();
-    names.into_iter().next()
+    names
+}
+
+/// For the archive named by path: a function both the twin exports and
+/// the archive's symbol index defines, so the tiny `.so` uses the archive
+/// itself (libstdc++.so exports `atomic_flag_clear_explicit`, which
+/// libstdc++.a lacks: by path, nothing would define it). The twin's first
+/// function when the archive has no index to read (a linker script).
+fn function_of_archive(archive: &Path, so: &Path) -> Option<String> {
+    let functions = exported_functions(so);
+    let data = std::fs::read(archive).ok()?;
+    let Ok(ar) = object::read::archive::ArchiveFile::parse(&*data) else {
+        return functions.into_iter().next();
+    };
+    let defined: std::collections::HashSet<Vec<u8>> = match ar.symbols() {
+        Ok(Some(symbols)) => symbols.filter_map(|s| s.ok().map(|s| s.name().to_vec())).collect(),
+        _ => return functions.into_iter().next(),
+    };
+    functions.into_iter().find(|f| defined.contains(f.as_bytes()))
 }
 
 fn loads(dir: &Path, so: &str) -> bool {
@@ -74,18 +98,25 @@ struct Case {
     dynamic_loads: bool,
     solink_loads: bool,
     embedded: bool,
+    /// The archive named by its path instead of `-lNAME`, used through a
+    /// function it defines: whether `-lNAME` loads for that function, and
+    /// whether solink's link by path loads.
+    path_dynamic_loads: bool,
+    by_path_loads: bool,
+    by_path_embedded: bool,
 }
 
 #[test]
 fn wherever_dynamic_linking_loads_solinks_result_loads_too() {
     let dirs = system::system_dirs();
-    let candidates: Vec<(String, String)> = system::system_archives()
+    let candidates: Vec<(String, String, PathBuf, Option<String>)> = system::system_archives()
         .iter()
         .filter_map(|a| {
             let file = a.file_name()?.to_string_lossy().to_string();
             let name = file.strip_prefix("lib")?.strip_suffix(".a")?.to_string();
-            let function = exported_function(&shared_twin(&name, &dirs)?)?;
-            Some((name, function))
+            let twin = shared_twin(&name, &dirs)?;
+            let function = exported_function(&twin)?;
+            Some((name, function, a.clone(), function_of_archive(a, &twin)))
         })
         .collect();
     assert!(!candidates.is_empty(), "the machine has archives with shared twins");
@@ -95,7 +126,7 @@ fn wherever_dynamic_linking_loads_solinks_result_loads_too() {
     assert!(succeeds(gcc_in(root.path()).args(["-o", "loader", "loader.c", "-ldl"])));
     let solink = env!("CARGO_BIN_EXE_solink");
 
-    let cases = system::parallel(&candidates, |n, (name, function)| {
+    let cases = system::parallel(&candidates, |n, (name, function, archive, archive_function)| {
         let dir = root.path().join(format!("c{n}"));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::copy(root.path().join("loader"), dir.join("loader")).unwrap();
@@ -105,32 +136,84 @@ fn wherever_dynamic_linking_loads_solinks_result_loads_too() {
         let lib = format!("-l{name}");
         let dynamic_loads =
             succeeds(gcc_in(&dir).args(["-shared", "-o", "dyn.so", "t.o", &lib])) && loads(&dir, "dyn.so");
-        let out = Command::new(solink)
-            .current_dir(&dir)
-            .env("XDG_CACHE_HOME", root.path().join("cache"))
-            // The closure check's closed answers against the whole one.
-            .env("SOLINK_CROSS_CHECK", "1")
-            .args(["--explain", "--cc", "gcc", "-shared", "-o", "sol.so", "t.o", &lib])
-            .output()
-            .unwrap();
-        let explain = String::from_utf8_lossy(&out.stderr);
-        let embedded = explain.lines().any(|l| l.starts_with(&format!("solink: {lib}: embed")));
-        let solink_loads = out.status.success() && loads(&dir, "sol.so");
-        Case { name: name.clone(), dynamic_loads, solink_loads, embedded }
+        // Through solink with `reference`: whether it loads, and whether
+        // the reference was embedded.
+        let through_solink = |reference: &str, so: &str| {
+            let out = Command::new(solink)
+                .current_dir(&dir)
+                .env("XDG_CACHE_HOME", root.path().join("cache"))
+                // The closure check's closed answers against the whole one.
+                .env("SOLINK_CROSS_CHECK", "1")
+                .args(["--explain", "--cc", "gcc", "-shared", "-o", so, "t.o", reference])
+                .output()
+                .unwrap();
+            let explain = String::from_utf8_lossy(&out.stderr);
+            let embedded = explain.lines().any(|l| l.starts_with(&format!("solink: {reference}: embed")));
+            (out.status.success() && loads(&dir, so), embedded)
+        };
+        let (solink_loads, embedded) = through_solink(&lib, "sol.so");
+        // By path, the tiny `.so` uses a function of the archive itself
+        // (none: one of the twin's, as above), linked dynamically too.
+        let (mut by_path_loads, mut by_path_embedded, mut path_dynamic_loads) = (false, false, false);
+        if let Some(f) = archive_function {
+            let src = format!("extern char {f}[];\nvoid *t_ref(void) {{ return (void *){f}; }}\n");
+            std::fs::write(dir.join("p.c"), src).unwrap();
+            assert!(succeeds(gcc_in(&dir).args(["-fPIC", "-c", "p.c"])));
+            path_dynamic_loads = succeeds(gcc_in(&dir).args(["-shared", "-o", "pdyn.so", "p.o", &lib]))
+                && loads(&dir, "pdyn.so");
+            let out = Command::new(solink)
+                .current_dir(&dir)
+                .env("XDG_CACHE_HOME", root.path().join("cache"))
+                .env("SOLINK_CROSS_CHECK", "1")
+                .args(["--explain", "--cc", "gcc", "-shared", "-o", "path.so", "p.o"])
+                .arg(archive)
+                .output()
+                .unwrap();
+            let explain = String::from_utf8_lossy(&out.stderr);
+            let reference = archive.to_string_lossy();
+            by_path_embedded = explain.lines().any(|l| l.starts_with(&format!("solink: {reference}: embed")));
+            by_path_loads = out.status.success() && loads(&dir, "path.so");
+        }
+        Case {
+            name: name.clone(),
+            dynamic_loads,
+            solink_loads,
+            embedded,
+            path_dynamic_loads,
+            by_path_loads,
+            by_path_embedded,
+        }
     });
 
     let mut worse = Vec::new();
+    let mut worse_by_path = Vec::new();
     for c in &cases {
         println!(
-            "{:30} dynamic={} solink={} embedded={}",
-            c.name, c.dynamic_loads, c.solink_loads, c.embedded
+            "{:30} dynamic={} solink={} embedded={} path_dynamic={} by_path={} by_path_embedded={}",
+            c.name,
+            c.dynamic_loads,
+            c.solink_loads,
+            c.embedded,
+            c.path_dynamic_loads,
+            c.by_path_loads,
+            c.by_path_embedded
         );
         if c.dynamic_loads && !c.solink_loads {
             worse.push(c.name.clone());
+        }
+        if c.path_dynamic_loads && !c.by_path_loads {
+            worse_by_path.push(c.name.clone());
         }
     }
     let dynamic = cases.iter().filter(|c| c.dynamic_loads).count();
     let embedded = cases.iter().filter(|c| c.dynamic_loads && c.embedded).count();
     println!("{} archives with a shared twin; {dynamic} load when linked dynamically; {embedded} of those were embedded by solink", cases.len());
+    let path_dynamic = cases.iter().filter(|c| c.path_dynamic_loads).count();
+    let by_path = cases.iter().filter(|c| c.path_dynamic_loads && c.by_path_embedded).count();
+    println!("named by path: {path_dynamic} load when linked dynamically; {by_path} of those were embedded by solink");
     assert!(worse.is_empty(), "solink did worse than dynamic linking for: {worse:?}");
+    assert!(
+        worse_by_path.is_empty(),
+        "by path, solink did worse than dynamic linking for: {worse_by_path:?}"
+    );
 }

@@ -27,6 +27,9 @@ pub enum LibName {
     Name(OsString),
     /// `-l:FILE`: ld looks for exactly `FILE`.
     Verbatim(OsString),
+    /// An archive named by its path (`./libfoo.a`, `/abs/libfoo.a`): ld
+    /// reads exactly that file, so it is not searched for (issue 20 §1).
+    Path(PathBuf),
 }
 
 impl LibName {
@@ -42,6 +45,24 @@ impl LibName {
         match self {
             LibName::Name(n) => format!("-l{}", n.to_string_lossy()),
             LibName::Verbatim(f) => format!("-l:{}", f.to_string_lossy()),
+            LibName::Path(p) => p.display().to_string(),
+        }
+    }
+
+    /// The name `--hide=NAME`, `--whole-archive=NAME`, `--embed NAME` and
+    /// the provenance note know the library by: `NAME` of `-lNAME`, `FILE`
+    /// of `-l:FILE`, and `foo` for an archive named `.../libfoo.a` by path
+    /// (what `-lfoo` would be), its file name without `.a` when it has no
+    /// `lib` prefix.
+    pub fn name(&self) -> std::borrow::Cow<'_, OsStr> {
+        match self {
+            LibName::Name(n) | LibName::Verbatim(n) => std::borrow::Cow::Borrowed(n.as_os_str()),
+            LibName::Path(p) => {
+                let file = p.file_name().map(OsStr::as_bytes).unwrap_or_default();
+                let stem = file.strip_suffix(b".a").unwrap_or(file);
+                let name = stem.strip_prefix(b"lib").filter(|n| !n.is_empty()).unwrap_or(stem);
+                std::borrow::Cow::Owned(OsStr::from_bytes(name).to_owned())
+            }
         }
     }
 }
@@ -139,7 +160,8 @@ pub struct Command {
     pub no_default_libs: bool,
     /// The options that change the target or sysroot, to ask the driver with.
     pub target_flags: Vec<OsString>,
-    /// Archives given by path (`libx.a`, `/p/libx.a`).
+    /// Archives given by path (`libx.a`, `/p/libx.a`); each is also in
+    /// `libs`, as a `LibName::Path` reference.
     pub direct_archives: Vec<PathBuf>,
     /// Shared libraries given by path (`libx.so`, `/p/libx.so.1`), with
     /// the index of their argument: where they stand among the `-l`s.
@@ -251,7 +273,15 @@ fn classify_one(
     let token = cmd.tokens[*i].as_bytes();
     if token.len() < 2 || token[0] != b'-' {
         if token.ends_with(b".a") {
-            cmd.direct_archives.push(PathBuf::from(OsStr::from_bytes(token)));
+            let path = PathBuf::from(OsStr::from_bytes(token));
+            // A reference of its own kind, decided like every other
+            // (issue 20 §1); a static region changes nothing for it.
+            cmd.libs.push(LibRef {
+                name: LibName::Path(path.clone()),
+                site: Site::Driver { arg: arg_index },
+                static_region: state.static_now,
+            });
+            cmd.direct_archives.push(path);
         } else if token.ends_with(b".so") || token.windows(4).any(|w| w == b".so.") {
             cmd.direct_shared.push((arg_index, PathBuf::from(OsStr::from_bytes(token))));
         }
@@ -537,7 +567,8 @@ mod tests {
         assert_eq!(cmd.lib_dirs, ["..", "/d", "/e"].map(PathBuf::from));
         let libs: Vec<(String, bool)> =
             cmd.libs.iter().map(|l| (l.name.display(), l.static_region)).collect();
-        let want = [("-lfoo", false), ("-lbar", false), ("-lbaz", false), ("-lst", true)];
+        // The archive by path is a reference too (issue 20 §1).
+        let want = [("-lfoo", false), ("-lbar", false), ("-lbaz", false), ("-lst", true), ("b.a", false)];
         assert_eq!(libs, want.map(|(n, s)| (n.to_string(), s)));
         assert_eq!(cmd.direct_archives, [PathBuf::from("b.a")]);
         // `-soname libx.so.1` is a value, not a shared library to read.

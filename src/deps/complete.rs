@@ -106,9 +106,15 @@ fn walk(
     placed: &mut Placed,
     depth: usize,
 ) -> Result<Completion, LibName> {
-    let LibName::Name(n) = name else {
-        return Ok(Completion::default());
+    // An archive named by path is known by what `-lNAME` would be
+    // (`libfoo.a` is `foo`): its `.pc` and twin are looked for beside it
+    // (`probe.deps`, by its stage).
+    let n = match name {
+        LibName::Name(n) => n.clone(),
+        LibName::Path(_) => name.name().into_owned(),
+        LibName::Verbatim(_) => return Ok(Completion::default()),
     };
+    let n = &n;
     if depth > MAX_DEPTH {
         return Ok(Completion::default());
     }
@@ -144,7 +150,9 @@ fn walk(
                 }
             }
         }
-        if matches!(d.outcome, Outcome::Keep) {
+        // A dependency is added, not given in place: its twin is linked by
+        // the token that finds it.
+        if matches!(d.outcome, Outcome::Keep | Outcome::Twin { .. }) {
             let facts = r.probe.dynamic(&dep);
             let token = policy::dynamic_token(&dep, facts).ok_or_else(|| dep.lib.clone())?;
             d.outcome = Outcome::Add { token };

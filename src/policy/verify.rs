@@ -379,8 +379,29 @@ use std::os::unix::ffi::OsStrExt;
 
 /// Whether a provider's `token` names `lib`'s own shared library.
 pub fn is_twin_token(lib: &crate::args::LibName, token: &std::ffi::OsStr) -> bool {
-    let crate::args::LibName::Name(n) = lib else { return false };
-    token.as_bytes().strip_prefix(b"-l") == Some(n.as_bytes())
+    use crate::args::LibName;
+    let (LibName::Name(_) | LibName::Path(_)) = lib else { return false };
+    token.as_bytes().strip_prefix(b"-l") == Some(lib.name().as_bytes())
+}
+
+/// Issue 20 §1: an archive named by path that is not position-independent
+/// and has no shared twin is refused before ld runs, when the closure
+/// check shows ld pulls the member that is not (ld would fail on its
+/// relocation; a member nothing pulls fails no link, and then the archive
+/// stays, with the warning). Returns the archive and the problem.
+pub fn refused(
+    decisions: &[Decision],
+    summary: Option<&Summary>,
+) -> Option<(PathBuf, crate::archive::Problem)> {
+    let summary = summary?;
+    decisions.iter().find_map(|d| {
+        let (crate::args::LibName::Path(path), Outcome::Embed { file, .. }) = (&d.lib, &d.outcome) else {
+            return None;
+        };
+        let Reason::NotPic { problem, shared: None } = &d.reason else { return None };
+        let pulled = summary.archives.iter().any(|u| &u.path == file && u.members.contains(&problem.member));
+        (problem.is_not_pic() && pulled).then(|| (path.clone(), problem.clone()))
+    })
 }
 
 /// Symbols no input and no library of the search dirs defines: with a
@@ -389,16 +410,29 @@ pub fn is_twin_token(lib: &crate::args::LibName, token: &std::ffi::OsStr) -> boo
 pub fn unresolved(d: &mut Decision, needed_by: String, symbols: &[Name], shared: Option<PathBuf>) {
     let archive = d.found.as_ref().map(|f| f.path.clone()).unwrap_or_default();
     let (names, more) = shown(symbols);
-    if shared.is_some() {
-        d.outcome = Outcome::Keep;
+    if let Some(so) = &shared {
+        d.outcome = crate::policy::twin_outcome(&d.lib, so);
     }
-    d.warning = Some(Warning::Unresolved {
-        archive,
-        lib: d.lib.clone(),
-        symbols: names.clone(),
-        more,
-        needed_by: needed_by.clone(),
-        shared: shared.is_some(),
+    d.warning = Some(match &shared {
+        // A file the user named exactly gives way to its twin, said so.
+        Some(so) if crate::policy::names_one_file(&d.lib) => Warning::Twin {
+            archive,
+            lib: d.lib.clone(),
+            why: crate::decision::TwinWhy::Unresolved {
+                symbols: names.clone(),
+                more,
+                needed_by: needed_by.clone(),
+            },
+            so: so.clone(),
+        },
+        _ => Warning::Unresolved {
+            archive,
+            lib: d.lib.clone(),
+            symbols: names.clone(),
+            more,
+            needed_by: needed_by.clone(),
+            shared: shared.is_some(),
+        },
     });
     d.reason = Reason::Unresolved { symbols: names, more, needed_by, shared };
 }

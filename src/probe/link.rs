@@ -77,7 +77,7 @@ pub fn plan(args: &[OsString], syntax: Syntax, driver: &OsStr) -> Option<Plan> {
     let cmd = args::classify_as(args.to_vec(), syntax).ok()?;
     let mut driver_libs: HashMap<usize, (LibName, bool)> = HashMap::new();
     let mut piece_libs: HashMap<PieceAt, (LibName, bool, PieceAt)> = HashMap::new();
-    for r in &cmd.libs {
+    for r in cmd.libs.iter().filter(|r| !matches!(r.name, LibName::Path(_))) {
         match &r.site {
             Site::Driver { arg } => {
                 driver_libs.insert(*arg, (r.name.clone(), r.static_region));
@@ -500,6 +500,100 @@ fn cross_check(closed: &Summary, full: Option<&Summary>) {
     }
 }
 
+impl Probe<'_> {
+    /// Issue 20 §7: when [`Probe::link_summary`] gives no answer, the input
+    /// that stopped it and why, found by reading the plan as ld would
+    /// (on that path only: a link that checks never asks this).
+    pub fn why_unchecked(&mut self, plan: &Plan) -> crate::decision::Unchecked {
+        use crate::decision::Unchecked;
+        let dirs = self.ld_dirs(plan);
+        let mut finder = Finder::default();
+        for item in &plan.items {
+            let path = match item {
+                Item::File(path) => path.clone(),
+                Item::Lib { name, static_ } => match ld_find(name, *static_, &dirs, &mut finder) {
+                    Some(path) => path,
+                    None => return Unchecked::NotFound(name.display()),
+                },
+                _ => continue,
+            };
+            if let Some(why) = unreadable_input(&path, &dirs, &mut finder, 0) {
+                return why;
+            }
+        }
+        Unchecked::Unknown
+    }
+}
+
+/// Why ld could not read `path` as an input (what [`expand`] refuses), or
+/// `None` when it can.
+fn unreadable_input(
+    path: &Path,
+    dirs: &[PathBuf],
+    finder: &mut Finder,
+    depth: usize,
+) -> Option<crate::decision::Unchecked> {
+    use crate::decision::Unchecked;
+    if depth > MAX_SCRIPT_DEPTH {
+        return Some(Unchecked::TooDeep(path.to_path_buf()));
+    }
+    let (mut file, id) = match fsx::open_regular(path) {
+        Ok(opened) => opened,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Some(Unchecked::Missing(path.to_path_buf()))
+        }
+        Err(e) => return Some(Unchecked::Unreadable { path: path.to_path_buf(), error: e.to_string() }),
+    };
+    let mut head = [0u8; 20];
+    let Some(n) = read_head(&mut file, &mut head) else {
+        return Some(Unchecked::Unreadable { path: path.to_path_buf(), error: "a read failed".into() });
+    };
+    let head = &head[..n];
+    if head.starts_with(b"!<arch>\n") || head.starts_with(b"!<thin>\n") {
+        return None;
+    }
+    if head.starts_with(b"\x7fELF") && n >= 18 {
+        let e_type = match head[5] {
+            2 => u16::from_be_bytes([head[16], head[17]]),
+            _ => u16::from_le_bytes([head[16], head[17]]),
+        };
+        let linkable = [object::elf::ET_REL, object::elf::ET_DYN].contains(&e_type);
+        return (!linkable).then(|| Unchecked::NotInput(path.to_path_buf()));
+    }
+    use std::io::Seek;
+    let data = match file.rewind().and_then(|()| fsx::read_capped(file, id.size, MAX_SCRIPT)) {
+        Ok(data) => data,
+        Err(e) => return Some(Unchecked::Unreadable { path: path.to_path_buf(), error: e.to_string() }),
+    };
+    if !script::looks_like_script(&data) {
+        return Some(Unchecked::NotInput(path.to_path_buf()));
+    }
+    let dir = path.parent().unwrap_or(Path::new("."));
+    for input in script::inputs(&data, dir) {
+        let file = match input {
+            script::Input::File(f) if !fsx::exists(&f) => f
+                .file_name()
+                .and_then(|n| dirs.iter().map(|d| d.join(n)).find(|p| fsx::is_file(p)))
+                .unwrap_or(f),
+            script::Input::File(f) => f,
+            script::Input::Lib(name) => {
+                let name = match name.as_bytes().strip_prefix(b":") {
+                    Some(f) => LibName::Verbatim(OsStr::from_bytes(f).to_owned()),
+                    None => LibName::Name(name),
+                };
+                match ld_find(&name, false, dirs, finder) {
+                    Some(path) => path,
+                    None => return Some(Unchecked::NotFound(name.display())),
+                }
+            }
+        };
+        if let Some(why) = unreadable_input(&file, dirs, finder, depth + 1) {
+            return Some(why);
+        }
+    }
+    None
+}
+
 /// The key a warm link looks its result up by, from the plan alone: the
 /// command's structure (each file and `-l` as written, groups,
 /// `--as-needed` and `--whole-archive` state, wraps) and ld's search dirs.
@@ -518,6 +612,7 @@ fn quick_key(plan: &Plan, dirs: &[PathBuf]) -> String {
                 let spelled = match name {
                     LibName::Name(n) => [b"n", n.as_bytes()].concat(),
                     LibName::Verbatim(f) => [b"v", f.as_bytes()].concat(),
+                    LibName::Path(p) => [b"p", p.as_os_str().as_bytes()].concat(),
                 };
                 escape(&mut key, &spelled);
             }
@@ -542,6 +637,8 @@ fn quick_key(plan: &Plan, dirs: &[PathBuf]) -> String {
 /// static) then `libNAME.a`; `-l:FILE` exactly.
 fn ld_find(name: &LibName, static_: bool, dirs: &[PathBuf], finder: &mut Finder) -> Option<PathBuf> {
     let files: Vec<OsString> = match name {
+        // Read as given, searching nothing.
+        LibName::Path(p) => return fsx::is_file(p).then(|| p.clone()),
         LibName::Verbatim(f) => vec![f.clone()],
         LibName::Name(n) if static_ => vec![crate::policy::archive_file_name(n)],
         LibName::Name(n) => vec![crate::policy::shared_file_name(n), crate::policy::archive_file_name(n)],

@@ -21,6 +21,7 @@ mod errors;
 mod fake;
 mod hostile;
 mod ld_options;
+mod ld_says;
 mod make;
 mod manual;
 mod provenance_links;

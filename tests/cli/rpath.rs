@@ -98,3 +98,66 @@ fn origin_form_survives_moving_the_tree() {
     std::fs::remove_dir_all(dir.path("cuda")).unwrap();
     assert_eq!(devices(&dir, &moved.path("out/lib/libadapter.so")), "34\n");
 }
+
+/// Issue 20 §6: `links/` holds only a development symlink, `libcudart.so ->
+/// ../cuda/lib64/libcudart.so.12` (the usual fix for "cannot find
+/// -lcudart"), and the link says `-Llinks -lcudart`. ld records the SONAME,
+/// `libcudart.so.12`, which `links/` does not hold: the rpath must name the
+/// directory that does (before: `links/`, and `dlopen` failed).
+fn link_through_symlink(dir: &Dir, rpath: &str) -> (Elf, String) {
+    dir.mkdir("links");
+    std::os::unix::fs::symlink("../cuda/lib64/libcudart.so.12", dir.path("links/libcudart.so")).unwrap();
+    let out = dir
+        .solink()
+        .args([rpath, "--cc", "gcc", "--"])
+        .args(["-shared", "-o", "out/lib/libadapter.so", "adapter.o"])
+        .args(["-Llinks", "-Lcuda/lib64/stubs", "-lcudart", "-lcuda"])
+        .output();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stderr}");
+    (Elf::open(&dir.path("out/lib/libadapter.so")), stderr)
+}
+
+#[test]
+fn rpath_follows_the_soname_through_a_development_symlink() {
+    let dir = cuda_tree();
+    let (so, stderr) = link_through_symlink(&dir, "--rpath-dynamic");
+    let lib64 = dir.path("cuda/lib64").canonicalize().unwrap().display().to_string();
+    assert_eq!(so.runpath(), [lib64], "the SONAME's directory, not links/");
+    assert!(so.needed().contains(&"libcudart.so.12".to_string()), "{:?}", so.needed());
+    assert!(stderr.is_empty(), "nothing to warn about: {stderr}");
+    assert_eq!(devices(&dir, &dir.path("out/lib/libadapter.so")), "34\n");
+}
+
+#[test]
+fn rpath_through_a_development_symlink_in_origin_form_survives_moving_the_tree() {
+    let dir = cuda_tree();
+    let (so, _) = link_through_symlink(&dir, "--rpath-dynamic=origin");
+    assert_eq!(so.runpath(), ["$ORIGIN/../../cuda/lib64"]);
+    let moved = Dir::new();
+    sh(Command::new("cp").arg("-a").arg(dir.path("out")).arg(dir.path("cuda")).arg(moved.root()));
+    std::fs::remove_dir_all(dir.path("cuda")).unwrap();
+    assert_eq!(devices(&dir, &moved.path("out/lib/libadapter.so")), "34\n");
+}
+
+/// A copy, not a symlink, of the runtime under its development name: no
+/// directory holds `libcudart.so.12`, so no rpath can serve; solink warns
+/// instead of writing one the loader cannot use.
+#[test]
+fn rpath_that_no_directory_can_serve_is_warned_about() {
+    let dir = cuda_tree();
+    dir.mkdir("copy");
+    std::fs::copy(dir.path("cuda/lib64/libcudart.so.12"), dir.path("copy/libcudart.so")).unwrap();
+    let out = dir
+        .solink()
+        .args(["--rpath-dynamic", "--cc", "gcc", "--"])
+        .args(["-shared", "-o", "out/lib/libadapter.so", "adapter.o", "-Lcopy", "-lcudart"])
+        .output();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("solink: warning: --rpath-dynamic: -lcudart links copy/libcudart.so, whose SONAME is libcudart.so.12"),
+        "{stderr}"
+    );
+    assert!(Elf::open(&dir.path("out/lib/libadapter.so")).runpath().is_empty(), "no rpath that cannot serve");
+}
