@@ -13,7 +13,7 @@ pub(crate) mod table;
 use std::ffi::{OsStr, OsString};
 use std::ops::Range;
 use std::os::unix::ffi::OsStrExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub use respfile::Group;
 use table::{Opt, Value};
@@ -224,7 +224,44 @@ pub fn classify_as(argv: Vec<OsString>, syntax: Syntax) -> Result<Command, Error
         i += 1;
         cmd.args.push(Arg { span: start..i, linker });
     }
+    let sysroot = sysroot_of(&cmd.target_flags);
+    for dir in &mut cmd.lib_dirs {
+        if let Some(resolved) = in_sysroot(dir, sysroot.as_deref()) {
+            *dir = resolved;
+        }
+    }
     Ok(cmd)
+}
+
+/// The `--sysroot` the command gives (the last one), if any.
+fn sysroot_of(target_flags: &[OsString]) -> Option<OsString> {
+    let mut found = None;
+    let mut next = false;
+    for f in target_flags {
+        let b = f.as_bytes();
+        if next {
+            found = Some(f.clone());
+            next = false;
+        } else if b == b"--sysroot" {
+            next = true;
+        } else if let Some(v) = b.strip_prefix(b"--sysroot=") {
+            found = Some(OsStr::from_bytes(v).to_owned());
+        }
+    }
+    found
+}
+
+/// A search dir that starts with `=` or `$SYSROOT` is under the sysroot
+/// (gcc and ld manuals, `-L`): the prefix is replaced by it. Without
+/// `--sysroot` the prefix is dropped, which is the native compiler's empty
+/// default sysroot (a cross compiler configured with another default is
+/// not asked: give `--sysroot` there).
+fn in_sysroot(dir: &Path, sysroot: Option<&OsStr>) -> Option<PathBuf> {
+    let b = dir.as_os_str().as_bytes();
+    let rest = b.strip_prefix(b"=").or_else(|| b.strip_prefix(b"$SYSROOT"))?;
+    let mut out = sysroot.map(|s| s.as_bytes().to_vec()).unwrap_or_default();
+    out.extend_from_slice(rest);
+    Some(PathBuf::from(OsStr::from_bytes(&out)))
 }
 
 /// Whether libraries are linked statically at this point of the command.
@@ -497,6 +534,27 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(cmd.lib_dirs, ["/yes", "/too"].map(PathBuf::from));
+    }
+
+    #[test]
+    fn lib_dirs_under_the_sysroot() {
+        let dirs = |argv: &[&str]| classify(os(argv)).unwrap().lib_dirs;
+        let p = |v: &[&str]| v.iter().map(PathBuf::from).collect::<Vec<_>>();
+        assert_eq!(
+            dirs(&["-shared", "--sysroot=/s", "-L=/lib", "-L$SYSROOT/usr/lib"]),
+            p(&["/s/lib", "/s/usr/lib"])
+        );
+        assert_eq!(dirs(&["-shared", "--sysroot", "/t", "-Wl,-L=/lib"]), p(&["/t/lib"]));
+        assert_eq!(
+            dirs(&["-shared", "-L=/usr/lib", "-L/plain"]),
+            p(&["/usr/lib", "/plain"]),
+            "no sysroot: the native one"
+        );
+        assert_eq!(
+            dirs(&["-shared", "--sysroot=/a", "--sysroot=/b", "-L=/x"]),
+            p(&["/b/x"]),
+            "the last wins"
+        );
     }
 
     #[test]

@@ -179,3 +179,32 @@ fn gcc_in(dir: &std::path::Path) -> Command {
     cmd.current_dir(dir);
     cmd
 }
+
+/// Issue 20 §4: `-L=DIR` and `-L$SYSROOT/DIR` are under the sysroot, for
+/// gcc and ld alike. What ld takes (the plain link) is what solink embeds.
+#[test]
+fn an_l_dir_under_the_sysroot_is_searched_where_ld_searches() {
+    let dir = crate::util::Dir::new();
+    crate::util::tiny_archive(&dir.path("sysroot/lib/libtiny.a"));
+    crate::util::tiny_user(&dir.path("use.o"));
+    let sysroot = format!("--sysroot={}", dir.path("sysroot").display());
+    for l in ["-L=/lib", "-L$SYSROOT/lib"] {
+        // -nostdlib: the sysroot holds no C library, and the tiny archive needs none.
+        let args = ["-shared", "-nostdlib", &sysroot, "-o", "plain.so", "use.o", l, "-ltiny"];
+        gcc(dir.root(), &args);
+        assert!(
+            Elf::open(&dir.path("plain.so")).defines("tiny_answer"),
+            "{l}: ld takes the sysroot's archive"
+        );
+        let out = dir
+            .solink()
+            .args(["--explain", "--cc", "gcc", "-shared", "-nostdlib", &sysroot, "-o", "sol.so", "use.o", l])
+            .arg("-ltiny")
+            .output();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{l}: {stderr}");
+        let want = format!("solink: -ltiny: embed {}", dir.path("sysroot/lib/libtiny.a").display());
+        assert!(stderr.contains(&want), "{l}: {stderr}");
+        assert!(Elf::open(&dir.path("sol.so")).defines("tiny_answer"), "{l}");
+    }
+}
