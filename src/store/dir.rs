@@ -118,9 +118,12 @@ impl Dir {
                 Err(e) => return Opened::Absent(e.into()),
             };
         let real = std::fs::read_link(format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&fd)));
+        // No /proc (or an odd answer): the path cannot be pinned, so no
+        // cache, quietly, as for a directory that cannot be opened.
         let real = match real {
             Ok(real) if real.is_absolute() => real,
-            _ => return Opened::Distrusted(Distrust::Ancestor(path.to_path_buf())),
+            Ok(_) => return Opened::Absent(io::Error::other("no absolute path for the cache directory")),
+            Err(e) => return Opened::Absent(e),
         };
         if let Err(why) = safe_ancestors(&real) {
             return Opened::Distrusted(why);
