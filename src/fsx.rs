@@ -120,7 +120,7 @@ pub enum Ask {
 }
 
 /// Every question a run asked about the file system on the way to its
-/// answer, each with what it saw first (direct mode, `direct.rs`). A path
+/// answer, each with what it saw first (direct mode, `store/direct.rs`). A path
 /// that gave two different answers in one run changed under it: such a
 /// recording is `conflicted` and is never stored (as is one made while a
 /// child process read files: [`spoil_recording`]).

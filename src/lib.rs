@@ -289,7 +289,7 @@ fn print_command(driver_words: &[OsString], args: &[OsString]) -> anyhow::Result
     Ok(0)
 }
 
-/// Direct mode's cache and key for this run (`direct.rs`), when its answer
+/// Direct mode's cache and key for this run (`store/direct.rs`), when its answer
 /// may be replayed or stored: a shared link, no option that prints or
 /// writes more than the link and its warnings (`--explain`,
 /// `--print-resolved`, `--depfile`, a log file), and a cache.

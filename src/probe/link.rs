@@ -10,12 +10,14 @@
 //! before `libNAME.a` in each, the first dir wins; `-l:FILE` exactly; not
 //! solink's LIBSDIR or workspace, which ld never searches), follows linker
 //! scripts (glibc's `libc.so`), and identifies every file by the `fstat`
-//! of the descriptor it opened. The result of the check is cached under a
-//! key holding the command's structure, each archive's and shared
-//! library's identity, and a digest of each object's symbols (all the
-//! check reads of it), so a warm link opens its inputs but reads no symbol
-//! table but its objects', and a relink after an edit that kept an
-//! object's symbols finds its answer; on a miss,
+//! of the descriptor it opened. A link whose archives settle before ld
+//! needs its system dirs is answered from that part alone (the closed
+//! answer: no driver query, no system library read). A warm link finds its
+//! answer by the plan, checked by every question its computation asked
+//! (`store/checked.rs`); else the result is found under a key holding the
+//! command's structure, each archive's and shared library's identity, and a
+//! digest of each object's symbols (all the check reads of it), so a relink
+//! after an edit that kept an object's symbols finds its answer; on a miss,
 //! archive digests come from the cache by identity (shared libraries are
 //! read again: decoding libc.so.6's digest costs as much as its `.dynsym`).
 
