@@ -35,6 +35,15 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
         "SOLINK_HIDE",
         "1, or a list of names: hide the symbols of embedded archives (\\-Wl,\\-\\-exclude\\-libs).",
     ),
+    (
+        "SOLINK_EXPORT",
+        "Symbols to export from the shared library, or @FILE of names one a line, separated by : , or \
+         whitespace (\\-\\-export): added to the link's version script, and exported under \\-\\-hide.",
+    ),
+    (
+        "SOLINK_EXPORT_ARCHIVE",
+        "Libraries whose pulled members' global symbols are all exported (\\-\\-export\\-archive).",
+    ),
     ("SOLINK_DEPFILE", "Write a make rule naming the archives, linker scripts and .pc files the link read."),
     (
         "SOLINK_RPATH_DYNAMIC",

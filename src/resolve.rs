@@ -341,6 +341,12 @@ impl<'a> Resolver<'a> {
         self.summary.as_mut()
     }
 
+    /// The global symbols each member of an archive (or an object)
+    /// defines, as the closure check reads them (issue 23's exports).
+    pub fn defined_symbols(&mut self, path: &Path) -> Option<Vec<(String, Vec<crate::symbols::Name>)>> {
+        self.probe.defined_symbols(path)
+    }
+
     /// The identity a file had when this run judged it, if it did.
     pub fn file_id(&self, path: &Path) -> Option<crate::fsx::FileId> {
         self.probe.file_id(path)
