@@ -649,7 +649,8 @@ fn link_args(
     let note_target = (!entries.is_empty()).then(|| provenance::Target::of_link(cmd, target));
     let mut exported = Exported::default();
     if !options.export.is_empty() || !options.export_archive.is_empty() {
-        let exports = exports_of(options, cmd, &decisions, &mut resolver, &shape.hide)?;
+        let summary = resolver.summary_for_exports(cmd, &decisions, &shape, driver_name);
+        let exports = exports_of(options, cmd, &decisions, &mut resolver, summary.as_ref(), &shape.hide)?;
         shape.unhidden = exports.unhidden.iter().map(|(p, _)| p.clone()).collect();
         undefined.extend(exports.pull.iter().cloned());
         exported.exports = Some(exports);
@@ -709,6 +710,7 @@ fn exports_of(
     cmd: &Command,
     decisions: &[resolve::Decision],
     resolver: &mut resolve::Resolver,
+    summary: Option<&policy::verify::Summary>,
     hide: &rewrite::Select,
 ) -> Result<policy::export::Exports, Error> {
     use policy::export::{Member, Source};
@@ -724,27 +726,38 @@ fn exports_of(
             sources.push(Source { label: path.display().to_string(), archive: None, defines });
         }
     }
+    // Every archive of the link, as the closure check read it (an archive
+    // rustc links itself in a static region among them), else the embedded
+    // ones; `--hide` hides the embedded archives it selects.
+    let mut hidden = Vec::new();
+    let mut embedded = Vec::new();
     for d in decisions {
-        let decision::Outcome::Embed { archives, .. } = &d.outcome else { continue };
-        let lib = d.lib.name().into_owned();
-        for archive in archives {
-            let pulled: Option<Vec<String>> = resolver.summary().map(|s| {
-                s.archives.iter().filter(|a| a.path == *archive).flat_map(|a| a.members.clone()).collect()
-            });
-            let file = archive.file_name().unwrap_or_default().to_string_lossy().into_owned();
-            for (member, defines) in resolver.defined_symbols(archive).unwrap_or_default() {
-                let member_pulled = pulled.as_ref().is_none_or(|p| p.contains(&member));
-                sources.push(Source {
-                    label: format!("{file}({member})"),
-                    archive: Some(Member {
-                        path: archive.clone(),
-                        lib: lib.clone(),
-                        hidden: hide.wants(&lib),
-                        pulled: member_pulled,
-                    }),
-                    defines,
-                });
+        if let decision::Outcome::Embed { archives, .. } = &d.outcome {
+            if hide.wants(&d.lib.name()) {
+                hidden.extend(archives.iter().cloned());
             }
+            embedded.extend(archives.iter().map(|a| (a.clone(), None)));
+        }
+    }
+    let archives: Vec<(PathBuf, Option<Vec<String>>)> = match summary {
+        Some(summary) => summary.archives.iter().map(|a| (a.path.clone(), Some(a.members.clone()))).collect(),
+        None => embedded,
+    };
+    for (archive, pulled) in archives {
+        let file = archive.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        let stem = file.strip_suffix(".a").unwrap_or(&file);
+        let lib = OsString::from(stem.strip_prefix("lib").filter(|n| !n.is_empty()).unwrap_or(stem));
+        for (member, defines) in resolver.defined_symbols(&archive).unwrap_or_default() {
+            sources.push(Source {
+                label: format!("{file}({member})"),
+                archive: Some(Member {
+                    path: archive.clone(),
+                    lib: lib.clone(),
+                    hidden: hidden.contains(&archive),
+                    pulled: pulled.as_ref().is_none_or(|p| p.contains(&member)),
+                }),
+                defines,
+            });
         }
     }
     Ok(policy::export::decide(&names, &options.export_archive, &sources))
