@@ -185,6 +185,16 @@ solink \-\-explain \-\-libsdir lib \-\- \-shared \-o libcalc.so calc.o \-lcalcba
 .fi
 .RE
 .PP
+Export an embedded archive's API, and only that, from a library that hides the rest;
+or re\-export a static C library's function from a Rust cdylib:
+.PP
+.RS
+.nf
+solink \-\-hide \-\-export\-archive=api \-shared \-o libx.so x.o \-lapi \-lother
+SOLINK_EXPORT=capi_add cargo rustc \-\-release \-\- \-C linker=solink
+.fi
+.RE
+.PP
 CMake (3.21 or later), as the linker launcher:
 .PP
 .RS
