@@ -754,7 +754,7 @@ fn exports_of(
                     path: archive.clone(),
                     lib: lib.clone(),
                     hidden: hidden.contains(&archive),
-                    pulled: pulled.as_ref().is_none_or(|p| p.contains(&member)),
+                    pulled: pulled.as_ref().map_or(true, |p| p.contains(&member)),
                 }),
                 defines,
             });

@@ -100,7 +100,7 @@ pub fn decide(names: &[Name], archives: &[OsString], sources: &[Source]) -> Expo
     }
     for name in &wanted {
         let defining: Vec<&Source> = sources.iter().filter(|s| s.defines.contains(name)).collect();
-        let pulled = |s: &Source| s.archive.as_ref().is_none_or(|m| m.pulled);
+        let pulled = |s: &Source| s.archive.as_ref().map_or(true, |m| m.pulled);
         let Some(first) = defining.iter().find(|s| pulled(s)).or(defining.first()) else {
             out.undefined.push(name.clone());
             continue;
@@ -300,7 +300,7 @@ pub fn script_at(args: &[OsString]) -> Option<(usize, Range<usize>)> {
 pub fn replace_script(args: &mut [OsString], (i, range): (usize, Range<usize>), path: &[u8]) {
     let mut b = args[i].as_bytes().to_vec();
     b.splice(range, path.iter().copied());
-    args[i] = OsString::from(std::ffi::OsStr::from_bytes(&b).to_os_string());
+    args[i] = std::ffi::OsStr::from_bytes(&b).to_os_string();
 }
 
 #[cfg(test)]
