@@ -74,6 +74,12 @@ struct Cli {
     /// Hide embedded archives' symbols (all, or NAME) from the dynamic symbol table [env: SOLINK_HIDE=1|NAMES]
     #[arg(long, value_name = "NAME", num_args = 0..=1, require_equals = true, default_missing_value = "")]
     hide: Vec<OsString>,
+    /// Export SYMBOL from the shared library even where a version script or --hide would not; @FILE: each name of FILE, one a line (repeatable) [env: SOLINK_EXPORT]
+    #[arg(long, value_name = "SYMBOL")]
+    export: Vec<OsString>,
+    /// Export every global symbol the pulled members of the embedded libNAME.a define (repeatable) [env: SOLINK_EXPORT_ARCHIVE]
+    #[arg(long, value_name = "NAME")]
+    export_archive: Vec<OsString>,
     /// Write a make rule: the output depends on every archive embedded [env: SOLINK_DEPFILE]
     #[arg(long, value_name = "FILE")]
     depfile: Option<PathBuf>,
@@ -139,6 +145,10 @@ pub struct Options {
     pub no_group: bool,
     pub whole_archive: Select,
     pub hide: Select,
+    /// `--export`: symbol names, and `@FILE`s of names (read at the link).
+    pub export: Vec<OsString>,
+    /// `--export-archive`: library names.
+    pub export_archive: Vec<OsString>,
     /// `--rpath-dynamic[=FORM]`: `None` when off.
     pub rpath_dynamic: Option<RpathForm>,
     pub depfile: Option<PathBuf>,
@@ -245,6 +255,8 @@ pub fn parse(argv: Vec<OsString>, env: &Env) -> Result<Parsed, Error> {
         no_group: cli.no_group || env_flag(env, "SOLINK_NO_GROUP")?,
         whole_archive: select(cli.whole_archive, env, "SOLINK_WHOLE_ARCHIVE"),
         hide: select(cli.hide, env, "SOLINK_HIDE"),
+        export: names_or_env(cli.export, env, "SOLINK_EXPORT"),
+        export_archive: names_or_env(cli.export_archive, env, "SOLINK_EXPORT_ARCHIVE"),
         rpath_dynamic: match cli.rpath_dynamic {
             Some(form) => rpath_form(&form),
             None => rpath_from_env(env)?,
@@ -332,6 +344,8 @@ const OPTIONS: &[(&str, Takes)] = &[
     ("dry-run", Takes::Nothing),
     ("embed", Takes::Value),
     ("explain", Takes::Nothing),
+    ("export", Takes::Value),
+    ("export-archive", Takes::Value),
     ("format", Takes::Value),
     ("hide", Takes::EqualsOnly),
     ("libsdir", Takes::Value),
@@ -393,7 +407,10 @@ fn quick(own: &[OsString]) -> Option<Cli> {
     let mut seen = Vec::new();
     for OwnOption { name, value } in own_options(own) {
         if seen.contains(&name)
-            && !matches!(name, "libsdir" | "embed" | "no-embed" | "hide" | "whole-archive")
+            && !matches!(
+                name,
+                "libsdir" | "embed" | "no-embed" | "hide" | "whole-archive" | "export" | "export-archive"
+            )
         {
             return None;
         }
@@ -408,6 +425,8 @@ fn quick(own: &[OsString]) -> Option<Cli> {
             ("cc", Some(v)) => cli.cc = Some(v.to_owned()),
             ("embed", Some(v)) => cli.embed.push(v.to_owned()),
             ("no-embed", Some(v)) => cli.no_embed.push(v.to_owned()),
+            ("export", Some(v)) => cli.export.push(v.to_owned()),
+            ("export-archive", Some(v)) => cli.export_archive.push(v.to_owned()),
             ("depfile", Some(v)) => cli.depfile = Some(v.into()),
             ("cache-dir", Some(v)) => cli.cache_dir = Some(v.into()),
             ("format", Some(_)) => cli.format = Some(text().filter(|f| f == "text" || f == "json")?),

@@ -51,6 +51,8 @@ const SETTINGS: &[(&str, &str, Kind, &str)] = &[
     ("dry_run", "SOLINK_DRY_RUN", Kind::Bool, "false"),
     ("embed", "SOLINK_EMBED", Kind::Text, ""),
     ("explain", "SOLINK_EXPLAIN", Kind::Bool, "false"),
+    ("export", "SOLINK_EXPORT", Kind::Text, ""),
+    ("export_archive", "SOLINK_EXPORT_ARCHIVE", Kind::Text, ""),
     ("format", "SOLINK_FORMAT", Kind::Format, "text"),
     ("hide", "SOLINK_HIDE", Kind::Text, ""),
     ("libsdir", "SOLINK_LIBSDIR", Kind::Text, ""),

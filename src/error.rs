@@ -59,6 +59,17 @@ pub enum Error {
         path: PathBuf,
         source: io::Error,
     },
+    /// `--export=@FILE` names a file that cannot be read.
+    ExportList {
+        path: PathBuf,
+        source: io::Error,
+    },
+    /// The link's version script (or solink's copy of it) cannot be read
+    /// or written (issue 23: the exports go into a copy).
+    VersionScript {
+        path: PathBuf,
+        source: io::Error,
+    },
     /// `--strict` and warnings: each, already in words.
     Strict {
         warnings: Vec<String>,
@@ -130,6 +141,16 @@ impl fmt::Display for Error {
                 f,
                 "{} at the end of the command needs a value; complete the command",
                 shown(option)
+            ),
+            Error::ExportList { path, source } => write!(
+                f,
+                "cannot read {} (--export=@FILE, one symbol a line): {source}; fix the path",
+                shown(path)
+            ),
+            Error::VersionScript { path, source } => write!(
+                f,
+                "cannot read or copy the version script {} to add the exported symbols: {source}",
+                shown(path)
             ),
             Error::ArchiveNotFound { path } => {
                 write!(f, "archive {} does not exist; build it first or fix the path", shown(path))

@@ -120,7 +120,7 @@ impl Driver {
     /// driver) when the command fits the system's limits, else through a
     /// response file. Returns the exit status only in the second case.
     pub fn run(&self, args: &[OsString], env: &Env) -> Result<u8, Error> {
-        self.run_keeping(args, env, None)
+        self.run_keeping(args, env, Vec::new())
     }
 
     /// [`Driver::run`] with a temporary file the link reads (the
@@ -131,9 +131,9 @@ impl Driver {
         &self,
         args: &[OsString],
         env: &Env,
-        keep: Option<tempfile::TempPath>,
+        keep: Vec<tempfile::TempPath>,
     ) -> Result<u8, Error> {
-        if keep.is_none() && fits_exec(self, args, env) {
+        if keep.is_empty() && fits_exec(self, args, env) {
             let source = self.command().args(args).exec();
             return Err(Error::DriverExec { driver: self.name.clone(), source });
         }
@@ -149,7 +149,7 @@ impl Driver {
         &self,
         args: &[OsString],
         env: &Env,
-        keep: Option<tempfile::TempPath>,
+        keep: Vec<tempfile::TempPath>,
     ) -> Result<u8, Error> {
         let fail = |source: std::io::Error| Error::ResponseFile { source };
         // Caught before the response file exists, so no forwarded signal

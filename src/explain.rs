@@ -516,6 +516,10 @@ pub struct About {
     /// The archive files the `.note.solink` added to the link records
     /// (none when nothing is embedded).
     pub recorded: Vec<String>,
+    /// `--explain`'s lines for the exports (issue 23).
+    pub exports: Vec<String>,
+    /// The exports' warnings, in words.
+    pub export_warnings: Vec<String>,
 }
 
 /// The line that says the link carries a provenance note.
@@ -610,6 +614,57 @@ pub fn quote_command(words: &[OsString]) -> Vec<u8> {
         }
     }
     line
+}
+
+/// A symbol name for people (escaped as the closure check's are).
+fn symbol_text(name: &[u8]) -> String {
+    let mut out = String::new();
+    crate::symbols::escape(&mut out, name);
+    out
+}
+
+/// Issue 23's warnings: a name `--export` gives that no input defines, and
+/// an `--export-archive` with nothing pulled from it.
+pub fn export_warnings(e: &crate::policy::export::Exports) -> Vec<String> {
+    let mut out = Vec::new();
+    for name in &e.undefined {
+        out.push(format!(
+            "--export names {}, which no input of the link defines, so it is not exported; \
+             check the spelling, or add the object or library that defines it",
+            symbol_text(name)
+        ));
+    }
+    for lib in &e.no_archive {
+        out.push(format!(
+            "--export-archive={} names no embedded archive that ld pulls a member from, so it exports \
+             nothing; check the name (NAME for libNAME.a) and that the link embeds it",
+            lib.to_string_lossy()
+        ));
+    }
+    out
+}
+
+/// `--explain`'s lines for the exports: each name and where it comes
+/// from, and each hidden archive that yields to an export.
+pub fn export_lines(e: &crate::policy::export::Exports) -> Vec<String> {
+    let mut out: Vec<String> = e
+        .exported
+        .iter()
+        .map(|(name, from)| format!("solink: exports {} from {from}", symbol_text(name)))
+        .collect();
+    for (archive, names) in &e.unhidden {
+        let shown: Vec<String> =
+            names.iter().take(crate::policy::verify::SHOWN_SYMBOLS).map(|n| symbol_text(n)).collect();
+        let more = names.len().saturating_sub(crate::policy::verify::SHOWN_SYMBOLS);
+        out.push(format!(
+            "solink: note: {} is hidden (--hide), but it defines {}, which the exports name: those are \
+             exported, and its other symbols are made local by the version script instead of \
+             --exclude-libs",
+            crate::text::shown(archive),
+            symbol_list(&shown, more)
+        ));
+    }
+    out
 }
 
 #[cfg(test)]

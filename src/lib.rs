@@ -218,12 +218,13 @@ fn run_configured(
         },
         None => drop(fsx::take_recording()),
     }
-    let (mut final_args, decisions, entries) = if cmd.is_shared_link() {
+    let (mut final_args, decisions, entries, exported) = if cmd.is_shared_link() {
         link_args(&options, &cmd, (&driver_words[0], driver.as_ref().ok()), store.as_ref(), env)?
     } else {
-        (args, Vec::new(), (Vec::new(), None))
+        (args, Vec::new(), (Vec::new(), None), Exported::default())
     };
-    if let Some(status) = before_link(&options, &cmd, &decisions)? {
+    let export_warnings = exported.exports.as_ref().map(explain::export_warnings).unwrap_or_default();
+    if let Some(status) = before_link(&options, &cmd, &decisions, &export_warnings)? {
         return Ok(status);
     }
     let mut command_line = driver_words.clone();
@@ -237,6 +238,8 @@ fn run_configured(
             (entries, Some(_)) if !options.print_resolved => entries.iter().map(|e| e.file.clone()).collect(),
             _ => Vec::new(),
         },
+        exports: exported.exports.as_ref().map(explain::export_lines).unwrap_or_default(),
+        export_warnings,
     };
     if log.wanted() {
         log.link(&explain::json(&cmd, &decisions, &command_line, &about), &command_line);
@@ -264,20 +267,15 @@ fn run_configured(
     // lies in the cache (or is temporary), and a command shown to a person
     // or compared across directories must not depend on where that is;
     // `--explain` names it on a line of its own.
-    let keep = match add_note(&options, &entries, &mut final_args, store.as_ref(), env) {
-        Note::Absent => {
-            keep_answer(&final_args, None);
-            None
-        }
-        Note::Cached(path, size) => {
-            keep_answer(&final_args, Some((path, size)));
-            None
-        }
-        Note::Temporary(path) => Some(path),
-        Note::Failed => None,
-    };
+    let mut keep: Vec<tempfile::TempPath> = exported.script.into_iter().collect();
+    match add_note(&options, &entries, &mut final_args, store.as_ref(), env) {
+        Note::Absent => keep_answer(&final_args, None),
+        Note::Cached(path, size) => keep_answer(&final_args, Some((path, size))),
+        Note::Temporary(path) => keep.push(path),
+        Note::Failed => {}
+    }
     let driver = driver?;
-    log.before_run(keep.is_none() && driver.will_exec(&final_args, env));
+    log.before_run(keep.is_empty() && driver.will_exec(&final_args, env));
     Ok(driver.run_keeping(&final_args, env, keep)?)
 }
 
@@ -302,7 +300,11 @@ fn direct_key(
     (driver_words, args): (&[OsString], &[OsString]),
     env: &Env,
 ) -> Option<(store::Store, String)> {
+    // The exports' version script is a file of the cache or a temporary
+    // one, and `@FILE` lists are read at the link: never replayed.
     if !cmd.is_shared_link()
+        || !options.export.is_empty()
+        || !options.export_archive.is_empty()
         || options.explain
         || options.print_resolved
         || options.depfile.is_some()
@@ -349,11 +351,7 @@ fn add_note(
     if entries.is_empty() || options.print_resolved {
         return Note::Absent;
     }
-    let tmpdir = env
-        .get("TMPDIR")
-        .filter(|d| fsx::is_dir(std::path::Path::new(d)))
-        .map(PathBuf::from)
-        .unwrap_or("/tmp".into());
+    let tmpdir = temp_dir(env);
     let placed = provenance::note_object(entries, *target)
         .map_err(|e| e.to_string())
         .and_then(|bytes| store::note::place(store, &bytes, &tmpdir).map_err(|e| e.to_string()));
@@ -378,11 +376,16 @@ fn before_link(
     options: &Options,
     cmd: &Command,
     decisions: &[resolve::Decision],
+    export_warnings: &[String],
 ) -> Result<Option<u8>, Error> {
     if options.strict {
         // Every warning, not just the first: a build log should show them all.
-        let lines: Vec<String> =
-            decisions.iter().filter_map(|d| d.warning.as_ref()).map(explain::warning).collect();
+        let lines: Vec<String> = decisions
+            .iter()
+            .filter_map(|d| d.warning.as_ref())
+            .map(explain::warning)
+            .chain(export_warnings.iter().cloned())
+            .collect();
         if !lines.is_empty() {
             return Err(Error::Strict { warnings: lines });
         }
@@ -551,7 +554,16 @@ fn choose_driver(options: &Options, mut args: Vec<OsString>, env: &Env) -> (Vec<
 
 /// The rewritten arguments of a shared link, the decisions behind them,
 /// and what the provenance note is to record.
-type LinkArgs = (Vec<OsString>, Vec<resolve::Decision>, (Vec<provenance::Entry>, Option<provenance::Target>));
+type LinkArgs =
+    (Vec<OsString>, Vec<resolve::Decision>, (Vec<provenance::Entry>, Option<provenance::Target>), Exported);
+
+/// Issue 23: what `--export` and `--export-archive` came to, and the
+/// version script solink wrote when it is a temporary file.
+#[derive(Default)]
+struct Exported {
+    exports: Option<policy::export::Exports>,
+    script: Option<tempfile::TempPath>,
+}
 
 /// The rewritten arguments of a shared link, and the decisions behind them.
 fn link_args(
@@ -593,6 +605,7 @@ fn link_args(
         group: !options.no_group,
         whole_archive: options.whole_archive.clone(),
         hide: options.hide.clone(),
+        unhidden: Vec::new(),
         rpaths: Vec::new(),
     };
     // The closure check reads the link as rewritten, so it comes after
@@ -634,6 +647,14 @@ fn link_args(
         None => Vec::new(),
     };
     let note_target = (!entries.is_empty()).then(|| provenance::Target::of_link(cmd, target));
+    let mut exported = Exported::default();
+    if !options.export.is_empty() || !options.export_archive.is_empty() {
+        let summary = resolver.summary_for_exports(cmd, &decisions, &shape, driver_name);
+        let exports = exports_of(options, cmd, &decisions, &mut resolver, summary.as_ref(), &shape.hide)?;
+        shape.unhidden = exports.unhidden.iter().map(|(p, _)| p.clone()).collect();
+        undefined.extend(exports.pull.iter().cloned());
+        exported.exports = Some(exports);
+    }
     let mut args = rewrite::rewrite(cmd, &decisions, &shape);
     // `-u` is global in ld (its symbol is undefined from the start of the
     // link), so where it stands does not matter; `-Xlinker` keeps a comma
@@ -651,7 +672,146 @@ fn link_args(
     // relink's instructions, in a process that execs or exits next. `run`
     // is called once per process.
     std::mem::forget(resolver);
-    Ok((args, decisions, (entries, note_target)))
+    if let Some(exports) = exported.exports.as_ref().filter(|e| e.touches_script()) {
+        exported.script = version_script(exports, cmd.syntax, &mut args, cache, env)?;
+    }
+    Ok((args, decisions, (entries, note_target), exported))
+}
+
+/// The names `--export` gives, each `@FILE` read (one name a line; blank
+/// lines and `#` comments skipped).
+fn export_names(options: &Options) -> Result<Vec<symbols::Name>, Error> {
+    let mut names = Vec::new();
+    for entry in &options.export {
+        match entry.as_bytes().strip_prefix(b"@") {
+            Some(file) => {
+                let path = PathBuf::from(OsStr::from_bytes(file));
+                let text = fsx::read_regular(&path, 64 << 20)
+                    .map_err(|source| Error::ExportList { path: path.clone(), source })?;
+                for line in text.split(|&c| c == b'\n') {
+                    let line = line.trim_ascii();
+                    if !line.is_empty() && !line.starts_with(b"#") {
+                        names.push(line.into());
+                    }
+                }
+            }
+            None => names.push(entry.as_bytes().into()),
+        }
+    }
+    Ok(names)
+}
+
+/// Issue 23: the exports, from the symbols each input of the link
+/// defines: the objects the command names, and each embedded archive's
+/// members (pulled or not, as the closure check says; all of them when it
+/// did not run).
+fn exports_of(
+    options: &Options,
+    cmd: &Command,
+    decisions: &[resolve::Decision],
+    resolver: &mut resolve::Resolver,
+    summary: Option<&policy::verify::Summary>,
+    hide: &rewrite::Select,
+) -> Result<policy::export::Exports, Error> {
+    use policy::export::{Member, Source};
+    let names = export_names(options)?;
+    let mut sources = Vec::new();
+    for arg in &cmd.args {
+        let [token] = cmd.arg_tokens(arg) else { continue };
+        let path = std::path::Path::new(token);
+        if arg.linker.is_some() || !path.extension().is_some_and(|e| e == "o") {
+            continue;
+        }
+        for (_, defines) in resolver.defined_symbols(path).unwrap_or_default() {
+            sources.push(Source { label: path.display().to_string(), archive: None, defines });
+        }
+    }
+    // Every archive of the link, as the closure check read it (an archive
+    // rustc links itself in a static region among them), else the embedded
+    // ones; `--hide` hides the embedded archives it selects.
+    let mut hidden = Vec::new();
+    let mut embedded = Vec::new();
+    for d in decisions {
+        if let decision::Outcome::Embed { archives, .. } = &d.outcome {
+            if hide.wants(&d.lib.name()) {
+                hidden.extend(archives.iter().cloned());
+            }
+            embedded.extend(archives.iter().map(|a| (a.clone(), None)));
+        }
+    }
+    let archives: Vec<(PathBuf, Option<Vec<String>>)> = match summary {
+        Some(summary) => summary.archives.iter().map(|a| (a.path.clone(), Some(a.members.clone()))).collect(),
+        None => embedded,
+    };
+    for (archive, pulled) in archives {
+        let file = archive.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        let stem = file.strip_suffix(".a").unwrap_or(&file);
+        let lib = OsString::from(stem.strip_prefix("lib").filter(|n| !n.is_empty()).unwrap_or(stem));
+        for (member, defines) in resolver.defined_symbols(&archive).unwrap_or_default() {
+            sources.push(Source {
+                label: format!("{file}({member})"),
+                archive: Some(Member {
+                    path: archive.clone(),
+                    lib: lib.clone(),
+                    hidden: hidden.contains(&archive),
+                    pulled: pulled.as_ref().map_or(true, |p| p.contains(&member)),
+                }),
+                defines,
+            });
+        }
+    }
+    Ok(policy::export::decide(&names, &options.export_archive, &sources))
+}
+
+/// Issue 23 §2: the link's version script, with the exports merged in, is
+/// a copy that takes the original's place on the command line (the
+/// original is never written); with none, solink's own script is added.
+/// The copy is content-addressed in the cache, else a temporary file,
+/// returned so that it is removed after the link.
+fn version_script(
+    exports: &policy::export::Exports,
+    syntax: args::Syntax,
+    args: &mut Vec<OsString>,
+    store: Option<&store::Store>,
+    env: &Env,
+) -> Result<Option<tempfile::TempPath>, Error> {
+    let (global, local) = (exports.global(), exports.local.clone());
+    let at = policy::export::script_at(args);
+    let bytes = match &at {
+        Some((i, range)) => {
+            let path = PathBuf::from(OsStr::from_bytes(&args[*i].as_bytes()[range.clone()]));
+            let text = fsx::read_regular(&path, 16 << 20)
+                .map_err(|source| Error::VersionScript { path: path.clone(), source })?;
+            policy::export::merge_script(&text, &global, &local)
+        }
+        None => policy::export::new_script(&global, &local),
+    };
+    let placed = store::note::place_script(store, &bytes, &temp_dir(env))
+        .map_err(|source| Error::VersionScript { path: temp_dir(env), source })?;
+    let (path, temp) = match placed {
+        store::note::Placed::Stored(path, _) => (path, None),
+        store::note::Placed::Temporary(path) => (path.to_path_buf(), Some(path)),
+    };
+    match at {
+        Some(at) => policy::export::replace_script(args, at, path.as_os_str().as_bytes()),
+        None => {
+            let mut word = OsString::from("--version-script=");
+            word.push(&path);
+            if syntax != args::Syntax::Ld {
+                args.push("-Xlinker".into());
+            }
+            args.push(word);
+        }
+    }
+    Ok(temp)
+}
+
+/// Where temporary files go: `TMPDIR` when it is a directory, else `/tmp`.
+fn temp_dir(env: &Env) -> PathBuf {
+    env.get("TMPDIR")
+        .filter(|d| fsx::is_dir(std::path::Path::new(d)))
+        .map(PathBuf::from)
+        .unwrap_or("/tmp".into())
 }
 
 /// The key of a link's pack of verdicts: a digest of where it runs and
@@ -718,6 +878,12 @@ fn report(
                 let _ = writeln!(err, "{prefix} {}", explain::warning(warning));
             }
         }
+        for line in &about.exports {
+            let _ = writeln!(err, "{line}");
+        }
+        for w in &about.export_warnings {
+            let _ = writeln!(err, "{prefix} {w}");
+        }
         if !about.recorded.is_empty() {
             let _ = writeln!(err, "{}", explain::recorded_line(&about.recorded));
         }
@@ -733,6 +899,9 @@ fn report(
     let mut said = Vec::new();
     for warning in decisions.iter().filter_map(|d| d.warning.as_ref()) {
         let _ = writeln!(said, "{prefix} {}", explain::warning(warning));
+    }
+    for w in &about.export_warnings {
+        let _ = writeln!(said, "{prefix} {w}");
     }
     let _ = err.write_all(&said);
     said

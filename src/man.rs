@@ -35,6 +35,15 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
         "SOLINK_HIDE",
         "1, or a list of names: hide the symbols of embedded archives (\\-Wl,\\-\\-exclude\\-libs).",
     ),
+    (
+        "SOLINK_EXPORT",
+        "Symbols to export from the shared library, or @FILE of names one a line, separated by : , or \
+         whitespace (\\-\\-export): added to the link's version script, and exported under \\-\\-hide.",
+    ),
+    (
+        "SOLINK_EXPORT_ARCHIVE",
+        "Libraries whose pulled members' global symbols are all exported (\\-\\-export\\-archive).",
+    ),
     ("SOLINK_DEPFILE", "Write a make rule naming the archives, linker scripts and .pc files the link read."),
     (
         "SOLINK_RPATH_DYNAMIC",
@@ -173,6 +182,16 @@ Why each library was embedded or not:
 .RS
 .nf
 solink \-\-explain \-\-libsdir lib \-\- \-shared \-o libcalc.so calc.o \-lcalcbase \-lm
+.fi
+.RE
+.PP
+Export an embedded archive's API, and only that, from a library that hides the rest;
+or re\-export a static C library's function from a Rust cdylib:
+.PP
+.RS
+.nf
+solink \-\-hide \-\-export\-archive=api \-shared \-o libx.so x.o \-lapi \-lother
+SOLINK_EXPORT=capi_add cargo rustc \-\-release \-\- \-C linker=solink
 .fi
 .RE
 .PP

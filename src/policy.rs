@@ -5,6 +5,7 @@
 //! return decisions. So every rule is one line of a table test below, and a
 //! cache bug can change a fact but never a rule.
 
+pub mod export;
 pub mod verify;
 
 use std::ffi::{OsStr, OsString};

@@ -341,6 +341,31 @@ impl<'a> Resolver<'a> {
         self.summary.as_mut()
     }
 
+    /// The closure check's answer for the link as rewritten, for the
+    /// exports (issue 23): the check's own when it ran, else worked out
+    /// now (a link that embeds nothing: the archives rustc links itself in
+    /// a static region are still the link's), never kept as the check's.
+    pub fn summary_for_exports(
+        &mut self,
+        cmd: &Command,
+        decisions: &[Decision],
+        shape: &Shape,
+        driver: &OsStr,
+    ) -> Option<verify::Summary> {
+        if let Some(summary) = &self.summary {
+            return Some(summary.clone());
+        }
+        let args = rewrite::rewrite(cmd, decisions, shape);
+        let plan = link::plan(&args, cmd.syntax, driver)?;
+        self.probe.link_summary(&plan)
+    }
+
+    /// The global symbols each member of an archive (or an object)
+    /// defines, as the closure check reads them (issue 23's exports).
+    pub fn defined_symbols(&mut self, path: &Path) -> Option<Vec<(String, Vec<crate::symbols::Name>)>> {
+        self.probe.defined_symbols(path)
+    }
+
     /// The identity a file had when this run judged it, if it did.
     pub fn file_id(&self, path: &Path) -> Option<crate::fsx::FileId> {
         self.probe.file_id(path)

@@ -63,13 +63,24 @@ pub struct Shape {
     pub group: bool,
     pub whole_archive: Select,
     pub hide: Select,
+    /// Archives `--hide` selects that stay out of `--exclude-libs`: they
+    /// define a symbol `--export` names, which `--exclude-libs` would hide
+    /// whatever the version script says (issue 23; the script makes their
+    /// other globals local instead).
+    pub unhidden: Vec<PathBuf>,
     /// `-Xlinker -rpath -Xlinker DIR` for each.
     pub rpaths: Vec<PathBuf>,
 }
 
 impl Default for Shape {
     fn default() -> Shape {
-        Shape { group: true, whole_archive: Select::None, hide: Select::None, rpaths: Vec::new() }
+        Shape {
+            group: true,
+            whole_archive: Select::None,
+            hide: Select::None,
+            unhidden: Vec::new(),
+            rpaths: Vec::new(),
+        }
     }
 }
 
@@ -138,7 +149,12 @@ fn plan(cmd: &Command, decisions: &[Decision], shape: &Shape) -> Plan {
                 plan.embedded_count += 1;
             }
             if shape.hide.wants(&lib_name(&d.lib)) {
-                plan.hidden.extend(archives.iter().filter_map(|p| p.file_name().map(OsStr::to_os_string)));
+                plan.hidden.extend(
+                    archives
+                        .iter()
+                        .filter(|p| !shape.unhidden.contains(p))
+                        .filter_map(|p| p.file_name().map(OsStr::to_os_string)),
+                );
             }
         }
         match (&d.outcome, site) {
@@ -495,6 +511,7 @@ mod tests {
             group: true,
             whole_archive: Select::Names(vec!["x".into()]),
             hide: Select::All,
+            unhidden: Vec::new(),
             rpaths: vec![PathBuf::from("/opt/cuda"), PathBuf::from("/odd,dir")],
         };
         check_shaped(

@@ -288,6 +288,74 @@ fn cargo_cdylib_with_a_static_kind_library_is_left_alone() {
     assert_eq!(call(&solinked, "rust_answer"), "44");
 }
 
+/// Issue 23: `fixtures/clients/cargo/capi`, a cdylib whose build script
+/// links the static C library `libcapi.a` (`capi_add`, `capi_answer`),
+/// built with `-C linker=solink` and the variables `vars`; the `.so`.
+fn capi_cdylib(p: &Project, dir: &str, vars: &[(&str, &str)]) -> PathBuf {
+    let capi = p.path("capi");
+    Compile::source(fixtures::path("clients/capi/capi.c")).flags(["-fPIC"]).archive(&capi.join("libcapi.a"));
+    let triple = host_triple();
+    let var = format!("CARGO_TARGET_{}_LINKER", triple.to_uppercase().replace('-', "_"));
+    let mut cmd = p.command("cargo", dir);
+    cmd.args(["build", "--release", "--offline", "--quiet"])
+        .env("CARGO_TARGET_DIR", p.path(dir).join("target"))
+        .env("CAPI_DIR", &capi)
+        .env(&var, SOLINK)
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_BUILD_RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS");
+    for var in ["SOLINK_EXPORT", "SOLINK_EXPORT_ARCHIVE"] {
+        cmd.env_remove(var);
+    }
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    sh(&mut cmd);
+    p.path(dir).join("target/release/libclient_capi.so")
+}
+
+/// Python's ctypes finds `capi_add` in `lib` with dlsym and calls it with 2
+/// and 3: its output, or the error.
+fn ctypes_capi_add(lib: &Path) -> Result<String, String> {
+    let script = "import ctypes, sys\nlib = ctypes.CDLL(sys.argv[1], mode=ctypes.RTLD_GLOBAL)\nprint(lib.capi_add(2, 3))";
+    let out = Command::new("python3").args(["-c", script]).arg(lib).output().unwrap();
+    match out.status.success() {
+        true => Ok(String::from_utf8_lossy(&out.stdout).trim().to_string()),
+        false => Err(String::from_utf8_lossy(&out.stderr).into_owned()),
+    }
+}
+
+#[test]
+fn cargo_cdylib_reexports_a_static_c_function_with_solink_export() {
+    if !require_tool("cargo") || !require_tool("rustc") || !require_tool("python3") {
+        return;
+    }
+    let p = Project::new("cargo/capi");
+    // As today: rustc's version script makes capi_add local.
+    let plain = capi_cdylib(&p, "plain", &[]);
+    assert!(!interface(&plain).exports.contains("capi_add"), "{:?}", interface(&plain));
+    assert!(ctypes_capi_add(&plain).is_err());
+    let exported = capi_cdylib(&p, "solink", &[("SOLINK_EXPORT", "capi_add")]);
+    let i = interface(&exported);
+    assert!(i.exports.contains("capi_add") && !i.exports.contains("capi_answer"), "{i:?}");
+    assert_eq!(ctypes_capi_add(&exported).unwrap(), "5");
+    assert_eq!(call(&exported, "rust_answer"), "44");
+}
+
+#[test]
+fn cargo_cdylib_reexports_a_static_c_library_with_solink_export_archive() {
+    if !require_tool("cargo") || !require_tool("rustc") || !require_tool("python3") {
+        return;
+    }
+    let p = Project::new("cargo/capi");
+    let so = capi_cdylib(&p, "solink", &[("SOLINK_EXPORT_ARCHIVE", "capi")]);
+    let i = interface(&so);
+    assert!(i.exports.contains("capi_add") && i.exports.contains("capi_answer"), "{i:?}");
+    assert_eq!(ctypes_capi_add(&so).unwrap(), "5");
+    assert_eq!(call(&so, "capi_answer"), "42");
+    assert_eq!(call(&so, "rust_answer"), "44");
+}
+
 #[test]
 fn cargo_bin_crate_is_byte_identical_through_solink() {
     if !require_tool("cargo") || !require_tool("rustc") {

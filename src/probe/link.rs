@@ -432,6 +432,30 @@ impl Probe<'_> {
         digest_in(&mut self.link.digests, self.cache.as_ref(), path, id, kind)
     }
 
+    /// Issue 23: the global symbols each member of the archive, or the
+    /// object, at `path` defines (by member name; one entry for an
+    /// object), from this run's digests or the cache by identity, as the
+    /// closure check reads them. `None` when it is neither.
+    pub fn defined_symbols(&mut self, path: &Path) -> Option<Vec<(String, Vec<Name>)>> {
+        let (mut file, id) = fsx::open_regular(path).ok()?;
+        let mut head = [0u8; 8];
+        let n = read_head(&mut file, &mut head)?;
+        let kind = match &head[..n] {
+            b"!<arch>\n" => Kind::Archive { thin: false },
+            b"!<thin>\n" => Kind::Archive { thin: true },
+            h if h.starts_with(b"\x7fELF") => Kind::Object,
+            _ => return None,
+        };
+        let defs = |o: &symbols::ObjectSyms| o.defined.iter().map(|(n, _)| n.clone()).collect();
+        match self.digest(path, id, kind)? {
+            Fact::Object(o) => Some(vec![(o.name.clone(), defs(&o))]),
+            Fact::Archive { syms, .. } => {
+                Some(syms.members.iter().map(|m| (m.name.clone(), defs(m))).collect())
+            }
+            _ => None,
+        }
+    }
+
     /// For each `(reference, file)`: whether ld's own search for the
     /// reference (the link's `-L` dirs, then the system dirs; never
     /// LIBSDIR or the workspace) finds that same file, by identity. An

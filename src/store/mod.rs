@@ -80,6 +80,7 @@ fn is_own_name(name: &OsStr) -> bool {
         || tail(dir::TMP_PREFIX.as_bytes()).is_some_and(hex)
         || [&b"v-"[..], b"sym-", b"blob-"].iter().any(|p| tail(p).is_some_and(hex))
         || tail(b"note-").and_then(|t| t.strip_suffix(b".o")).is_some_and(hex)
+        || tail(b"vers-").and_then(|t| t.strip_suffix(b".map")).is_some_and(hex)
 }
 
 /// The cache of this version of solink, open and checked.

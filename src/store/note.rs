@@ -29,12 +29,31 @@ fn name_of(bytes: &[u8]) -> String {
     format!("note-{}.o", Digest::of_bytes(bytes).hex())
 }
 
+/// The largest version script solink writes (a copy of the user's with
+/// the exported names added); ld's own are far smaller.
+const MAX_SCRIPT: u64 = 16 << 20;
+
+fn script_name_of(bytes: &[u8]) -> String {
+    format!("vers-{}.map", Digest::of_bytes(bytes).hex())
+}
+
 impl Store {
     /// The path of the note object `bytes` in the store, written when the
     /// entry there is missing or is not these bytes.
     pub fn note(&self, bytes: &[u8]) -> io::Result<PathBuf> {
         let name = name_of(bytes);
         if self.dir.read(&name, MAX_NOTE).ok().as_deref() != Some(bytes) {
+            self.dir.write(&name, bytes)?;
+        }
+        Ok(self.dir.path.join(name))
+    }
+
+    /// The path of the version script `bytes` (issue 23: the link's script
+    /// with the exported names merged in) in the store, content-addressed
+    /// and compared byte for byte before each use, as the note object is.
+    pub fn version_script(&self, bytes: &[u8]) -> io::Result<PathBuf> {
+        let name = script_name_of(bytes);
+        if self.dir.read(&name, MAX_SCRIPT).ok().as_deref() != Some(bytes) {
             self.dir.write(&name, bytes)?;
         }
         Ok(self.dir.path.join(name))
@@ -62,10 +81,33 @@ pub fn place(store: Option<&Store>, bytes: &[u8], tmpdir: &Path) -> io::Result<P
     Ok(Placed::Temporary(file.into_temp_path()))
 }
 
+/// Puts the version script `bytes` in `store`, or (no store, or it cannot
+/// be written there) in a private temporary file in `tmpdir`.
+pub fn place_script(store: Option<&Store>, bytes: &[u8], tmpdir: &Path) -> io::Result<Placed> {
+    if let Some(path) = store.and_then(|s| s.version_script(bytes).ok()) {
+        return Ok(Placed::Stored(path, bytes.len() as u64));
+    }
+    let mut file = tempfile::Builder::new().prefix("solink-vers-").suffix(".map").tempfile_in(tmpdir)?;
+    no_sigxfsz(|| file.write_all(bytes))?;
+    Ok(Placed::Temporary(file.into_temp_path()))
+}
+
 #[cfg(test)]
 #[allow(clippy::disallowed_methods)] // tests set the files up
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_version_script_is_content_addressed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let a = store.version_script(b"{ global: f; };\n").unwrap();
+        assert_eq!(a.file_name().unwrap().to_str().unwrap(), script_name_of(b"{ global: f; };\n"));
+        assert_eq!(std::fs::read(&a).unwrap(), b"{ global: f; };\n");
+        std::fs::write(&a, "{ local: *; };").unwrap();
+        assert_eq!(store.version_script(b"{ global: f; };\n").unwrap(), a);
+        assert_eq!(std::fs::read(&a).unwrap(), b"{ global: f; };\n", "a swapped copy is written over");
+    }
 
     #[test]
     fn a_note_is_content_addressed_and_a_swapped_one_is_replaced() {

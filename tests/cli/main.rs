@@ -18,6 +18,7 @@ mod dropin;
 mod elf;
 mod embedding;
 mod errors;
+mod export;
 mod fake;
 mod hostile;
 mod ld_options;
