@@ -466,7 +466,12 @@ pub fn duplicates(c: &Closure) -> Vec<Duplicate> {
             same_digest: g.iter().all(|(_, e)| e.digest == g[0].1.digest),
             copies: g
                 .iter()
-                .map(|(i, e)| Copy { object: *i, file: e.file.clone(), digest: e.digest, exports: !e.hidden })
+                .map(|(i, e)| Copy {
+                    object: *i,
+                    file: e.file.clone(),
+                    digest: e.digest,
+                    exports: !e.hidden || e.exported,
+                })
                 .collect(),
         })
         .collect()
@@ -577,6 +582,7 @@ pub fn json(audits: &[Audit]) -> serde_json::Value {
                         "sha256": e.digest.hex(),
                         "members": e.members,
                         "hidden": e.hidden,
+                        "exported": e.exported,
                     })).collect::<Vec<_>>(),
                 })).collect::<Vec<_>>(),
                 "missing": a.closure.missing.iter().map(|(i, n)| json!({
@@ -614,6 +620,7 @@ mod tests {
             digest: Digest([digest; 32]),
             members: vec!["m.o".into()],
             hidden,
+            exported: false,
         }
     }
 

@@ -637,16 +637,6 @@ fn link_args(
     if let Some(form) = options.rpath_dynamic {
         shape.rpaths = resolver.rpath_dirs(&mut decisions, form, &output_dir(cmd));
     }
-    // The note records what the closure check says ld pulls; without the
-    // check there is nothing true to record.
-    let entries = match resolver.summary() {
-        Some(summary) => {
-            provenance::link_entries(&decisions, summary, &shape.hide, cache, |p| resolver.file_id(p))
-                .unwrap_or_default()
-        }
-        None => Vec::new(),
-    };
-    let note_target = (!entries.is_empty()).then(|| provenance::Target::of_link(cmd, target));
     let mut exported = Exported::default();
     if !options.export.is_empty() || !options.export_archive.is_empty() {
         let summary = resolver.summary_for_exports(cmd, &decisions, &shape, driver_name);
@@ -655,6 +645,17 @@ fn link_args(
         undefined.extend(exports.pull.iter().cloned());
         exported.exports = Some(exports);
     }
+    // The note records what the closure check says ld pulls; without the
+    // check there is nothing true to record.
+    let from = exported.exports.as_ref().map(|e| e.from_archives.clone()).unwrap_or_default();
+    let entries = match resolver.summary() {
+        Some(summary) => {
+            provenance::link_entries(&decisions, summary, &shape.hide, &from, cache, |p| resolver.file_id(p))
+                .unwrap_or_default()
+        }
+        None => Vec::new(),
+    };
+    let note_target = (!entries.is_empty()).then(|| provenance::Target::of_link(cmd, target));
     let mut args = rewrite::rewrite(cmd, &decisions, &shape);
     // `-u` is global in ld (its symbol is undefined from the start of the
     // link), so where it stands does not matter; `-Xlinker` keeps a comma

@@ -1087,6 +1087,7 @@ mod tests {
             digest,
             members: vec!["foo.o".to_string()],
             hidden,
+            exported: false,
         };
         let so = PathBuf::from("/l/libbar.so");
         let digests = [(PathBuf::from("/l/libfoo.a"), digest)];
@@ -1159,6 +1160,7 @@ mod tests {
             digest,
             members: vec!["m.o".into()],
             hidden,
+            exported: false,
         };
         let ea = || entry("foo", "libfoo_a.a", da, false);
         let eb = || entry("foo", "libfoo_b.a", db, false);

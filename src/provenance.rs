@@ -17,7 +17,7 @@
 
 use std::fmt;
 use std::io::{self, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use object::elf;
 use object::read::elf::{FileHeader, NoteIterator, ProgramHeader, SectionHeader};
@@ -160,13 +160,23 @@ pub struct Entry {
     /// Whether the archive's symbols were hidden (`--hide`), so each `.so`
     /// that embeds it keeps its own copy of its state.
     pub hidden: bool,
+    /// Whether the link exports some of its symbols by name (`--export`,
+    /// `--export-archive`: issue 23), whatever `--hide` says of the rest.
+    pub exported: bool,
 }
 
 impl Entry {
     /// The entry for the archive at `path`: its base name and its digest.
     pub fn for_archive(library: &str, path: &Path, members: Vec<String>, hidden: bool) -> io::Result<Entry> {
         let file = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        Ok(Entry { library: library.to_string(), file, digest: Digest::of_file(path)?, members, hidden })
+        Ok(Entry {
+            library: library.to_string(),
+            file,
+            digest: Digest::of_file(path)?,
+            members,
+            hidden,
+            exported: false,
+        })
     }
 }
 
@@ -212,7 +222,7 @@ impl std::error::Error for FormatError {}
 ///
 /// ```text
 /// version u32 (1), count u32, then per entry:
-///   flags u32 (bit 0: hidden), library str, file str,
+///   flags u32 (bit 0: hidden; bit 1: exported by name), library str, file str,
 ///   digest algorithm u32 (1: SHA-256), digest length u32, digest bytes,
 ///   member count u32, member str...
 /// str = length u32, UTF-8 bytes (no NUL)
@@ -231,7 +241,7 @@ pub fn encode(entries: &[Entry]) -> Result<Vec<u8>, FormatError> {
         if e.members.len() > MAX_MEMBERS {
             return Err(FormatError::TooLarge("members"));
         }
-        put_u32(&mut out, u32::from(e.hidden));
+        put_u32(&mut out, u32::from(e.hidden) | u32::from(e.exported) << 1);
         put_str(&mut out, &e.library)?;
         put_str(&mut out, &e.file)?;
         put_u32(&mut out, DIGEST_SHA256);
@@ -280,7 +290,8 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<Entry>, FormatError> {
     for _ in 0..count {
         // Bits other than 0 are reserved: a later version may set them for
         // facts an older reader can ignore.
-        let hidden = r.u32()? & 1 == 1;
+        let flags = r.u32()?;
+        let (hidden, exported) = (flags & 1 == 1, flags & 2 == 2);
         let library = r.string()?;
         let file = r.string()?;
         if file.contains('/') {
@@ -300,7 +311,7 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<Entry>, FormatError> {
         for _ in 0..members_count {
             members.push(r.string()?);
         }
-        entries.push(Entry { library, file, digest, members, hidden });
+        entries.push(Entry { library, file, digest, members, hidden, exported });
     }
     if !r.0.is_empty() {
         return Err(FormatError::TrailingBytes);
@@ -605,6 +616,7 @@ pub fn link_entries(
     decisions: &[crate::decision::Decision],
     summary: &crate::policy::verify::Summary,
     hide: &crate::rewrite::Select,
+    exported: &[PathBuf],
     cache: Option<&crate::store::Store>,
     id_of: impl Fn(&Path) -> Option<crate::fsx::FileId>,
 ) -> io::Result<Vec<Entry>> {
@@ -629,6 +641,7 @@ pub fn link_entries(
                 digest: Digest::of_file_known(archive, id_of(archive), cache)?,
                 members: used.members.clone(),
                 hidden: hide.wants(&name),
+                exported: exported.contains(archive),
             });
         }
     }
@@ -694,6 +707,7 @@ mod tests {
             digest: Digest::of_bytes(library.as_bytes()),
             members: vec!["a.o".into(), "b.o".into()],
             hidden,
+            exported: false,
         }
     }
 
@@ -701,7 +715,10 @@ mod tests {
 
     #[test]
     fn entries_round_trip() {
-        for entries in [vec![], vec![entry("foo", false)], vec![entry("foo", true), entry("bär", false)]] {
+        let exported = Entry { exported: true, ..entry("api", true) };
+        for entries in
+            [vec![], vec![entry("foo", false)], vec![entry("foo", true), entry("bär", false), exported]]
+        {
             let bytes = encode(&entries).unwrap();
             assert_eq!(decode(&bytes).unwrap(), entries);
         }
@@ -715,6 +732,7 @@ mod tests {
             digest: Digest([7; 32]),
             members: vec!["m.o".into()],
             hidden: true,
+            exported: false,
         };
         let mut want = Vec::new();
         // version, count, flags (hidden), then the library name's length.

@@ -60,6 +60,9 @@ pub struct Exports {
     pub unhidden: Vec<(PathBuf, Vec<Name>)>,
     /// Those archives' other globals, local in the script.
     pub local: Vec<Name>,
+    /// The embedded archives an exported name comes from: their note
+    /// entries say so (`exported`).
+    pub from_archives: Vec<PathBuf>,
 }
 
 impl Exports {
@@ -109,6 +112,11 @@ pub fn decide(names: &[Name], archives: &[OsString], sources: &[Source]) -> Expo
             out.pull.push(name.clone());
         }
         out.exported.push((name.clone(), first.label.clone()));
+        if let Some(m) = &first.archive {
+            if !out.from_archives.contains(&m.path) {
+                out.from_archives.push(m.path.clone());
+            }
+        }
         for m in defining.iter().filter_map(|s| s.archive.as_ref()).filter(|m| m.hidden) {
             match out.unhidden.iter_mut().find(|(p, _)| *p == m.path) {
                 Some((_, names)) if !names.contains(name) => names.push(name.clone()),

@@ -359,6 +359,7 @@ fn the_note_keeps_cet_and_bti_properties() {
             digest: provenance::Digest([0; 32]),
             members: vec![],
             hidden: false,
+            exported: false,
         };
         let note = dir.write(&format!("note-{cc}.o"), provenance::note_object(&[entry], target).unwrap());
         let link = |out: &str, extra: &[&std::path::Path]| {

@@ -87,6 +87,16 @@ fn hide_with_export_archive_exports_exactly_that_archive_and_the_objects() {
     assert_eq!(call(&dir, "out.so", "api_mul").unwrap(), "6");
     assert_eq!(call(&dir, "out.so", "own_add").unwrap(), "110");
     assert!(call(&dir, "out.so", "other_add").is_err());
+    // The note records it: libapi.a hidden but exported by name, libother.a hidden.
+    let audit = dir.solink().args(["--audit", "--format", "json", "out.so"]).ok();
+    let v: serde_json::Value = serde_json::from_str(&audit).unwrap();
+    let embeds = v.pointer("/files/0/objects/0/embeds").and_then(|e| e.as_array()).expect(&audit).clone();
+    let flags = |file: &str| {
+        let e = embeds.iter().find(|e| e["file"] == file).unwrap_or_else(|| panic!("{file}: {audit}"));
+        (e["hidden"].as_bool().unwrap(), e["exported"].as_bool().unwrap())
+    };
+    assert_eq!(flags("libapi.a"), (true, true), "{audit}");
+    assert_eq!(flags("libother.a"), (true, false), "{audit}");
     // `--hide` alone hides both.
     dir.solink().arg("--hide").args(LINK).ok();
     assert_eq!(exports(&dir, "out.so"), set(&["own_add"]));
