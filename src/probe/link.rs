@@ -596,22 +596,9 @@ fn unreadable_input(
     }
     let dir = path.parent().unwrap_or(Path::new("."));
     for input in script::inputs(&data, dir) {
-        let file = match input {
-            script::Input::File(f) if !fsx::exists(&f) => f
-                .file_name()
-                .and_then(|n| dirs.iter().map(|d| d.join(n)).find(|p| fsx::is_file(p)))
-                .unwrap_or(f),
-            script::Input::File(f) => f,
-            script::Input::Lib(name) => {
-                let name = match name.as_bytes().strip_prefix(b":") {
-                    Some(f) => LibName::Verbatim(OsStr::from_bytes(f).to_owned()),
-                    None => LibName::Name(name),
-                };
-                match ld_find(&name, false, dirs, finder) {
-                    Some(path) => path,
-                    None => return Some(Unchecked::NotFound(name.display())),
-                }
-            }
+        let file = match script_input(input, dirs, finder) {
+            Ok(path) => path,
+            Err(name) => return Some(Unchecked::NotFound(name.display())),
         };
         if let Some(why) = unreadable_input(&file, dirs, finder, depth + 1) {
             return Some(why);
@@ -862,26 +849,34 @@ fn expand(
         out.push(Entry::GroupStart);
     }
     for input in script::inputs(&data, dir) {
-        let file = match input {
-            script::Input::File(f) if !fsx::exists(&f) => f
-                .file_name()
-                .and_then(|n| dirs.iter().map(|d| d.join(n)).find(|p| fsx::is_file(p)))
-                .unwrap_or(f),
-            script::Input::File(f) => f,
-            script::Input::Lib(name) => {
-                let name = match name.as_bytes().strip_prefix(b":") {
-                    Some(f) => LibName::Verbatim(OsStr::from_bytes(f).to_owned()),
-                    None => LibName::Name(name),
-                };
-                ld_find(&name, false, dirs, finder)?
-            }
-        };
+        let file = script_input(input, dirs, finder).ok()?;
         expand(&file, dirs, finder, needed, whole, depth + 1, out)?;
     }
     if grouped {
         out.push(Entry::GroupEnd);
     }
     Some(())
+}
+
+/// The file a linker script's input names, found as ld finds it: a file
+/// ld cannot open as given is looked for by name in the search dirs (as
+/// `symbols::expand` does), a `-l` in them; `Err` with the name of a `-l`
+/// found nowhere.
+fn script_input(input: script::Input, dirs: &[PathBuf], finder: &mut Finder) -> Result<PathBuf, LibName> {
+    match input {
+        script::Input::File(f) if !fsx::exists(&f) => Ok(f
+            .file_name()
+            .and_then(|n| dirs.iter().map(|d| d.join(n)).find(|p| fsx::is_file(p)))
+            .unwrap_or(f)),
+        script::Input::File(f) => Ok(f),
+        script::Input::Lib(name) => {
+            let name = match name.as_bytes().strip_prefix(b":") {
+                Some(f) => LibName::Verbatim(OsStr::from_bytes(f).to_owned()),
+                None => LibName::Name(name),
+            };
+            ld_find(&name, false, dirs, finder).ok_or(name)
+        }
+    }
 }
 
 fn read_head(file: &mut std::fs::File, buf: &mut [u8]) -> Option<usize> {
