@@ -58,8 +58,40 @@
 //! symbol wrapping (`--wrap`), and LTO plugin objects.
 
 use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
 
 use crate::symbols::{ArchiveSyms, Def, Name, ObjectSyms, Ref, SharedSyms};
+
+/// What the closure says about one archive of the link.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ArchiveUse {
+    pub path: PathBuf,
+    /// Whether ld pulls any member from it.
+    pub pulled: bool,
+    /// Pulled members (by name) and the strong undefined symbols nothing in
+    /// the final link defines, sorted.
+    pub missing: Vec<(String, Vec<Name>)>,
+    /// The members ld pulls in, in the order it pulls them (all of them
+    /// under `--whole-archive`): what the provenance note records.
+    pub members: Vec<String>,
+    /// Members with `.init_array`/`.ctors` contents that ld leaves out,
+    /// each with a global symbol it defines (strong first), if any: the
+    /// constructors a plain link silently drops (issue 13 §4).
+    pub ctors_left: Vec<(String, Option<Name>)>,
+    /// For an archive ld takes nothing from: the objects and pulled
+    /// members of the link (`t.o`, `liby.a(y.o)`) that reference a symbol
+    /// it defines which nothing linked defines, in link order. They come
+    /// after it (else ld would pull from it); none means nothing in the
+    /// link uses it at all (issue 20 §2: the explanation says which).
+    pub users: Vec<String>,
+}
+
+/// The closure's result, per archive of the link, in link order. This is
+/// what the probe caches: it is a function of the facts alone.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub archives: Vec<ArchiveUse>,
+}
 
 /// One input of the link, in command-line order.
 #[derive(Clone, Copy, Debug)]

@@ -75,6 +75,18 @@ fn only_the_store_knows_the_cache_directory() {
     assert!(found.is_empty(), "the cache's layout outside src/store/: {found:#?}");
 }
 
+/// The store holds facts, never rules: it imports nothing of the policy,
+/// so a rule cannot reach into the cache nor the cache into a rule.
+#[test]
+fn the_store_imports_no_policy() {
+    let found: Vec<String> = sources()
+        .into_iter()
+        .filter(|(p, t)| p.starts_with("src/store") && code(t).contains("crate::policy"))
+        .map(|(p, _)| p.display().to_string())
+        .collect();
+    assert!(found.is_empty(), "{found:#?}");
+}
+
 /// The policy reads no files and asks no cache: it turns facts into
 /// decisions.
 #[test]

@@ -8,7 +8,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
 use crate::archive::pic::ElfId;
-use crate::policy::verify::{ArchiveUse, Summary};
+use crate::closure::{ArchiveUse, Summary};
 use crate::symbols::{self, escape, unescape, ArchiveSyms, Def, Digest, Name, ObjectSyms, Ref, SharedSyms};
 
 const FORMAT: &str = "solink-symbols 1";

@@ -41,8 +41,8 @@ use std::sync::Arc;
 
 use crate::archive::pic::ElfId;
 use crate::archive::{Finding, Problem, ProblemKind, Verdict};
+use crate::closure::Summary;
 use crate::fsx::FileId;
-use crate::policy::verify::Summary;
 use crate::symbols::{Digest, Name, Provider};
 
 pub use dir::Distrust;
