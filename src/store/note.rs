@@ -73,21 +73,27 @@ impl Store {
 /// Puts the note object `bytes` in `store`, or (no store, or it cannot be
 /// written there) in a private temporary file in `tmpdir`.
 pub fn place(store: Option<&Store>, bytes: &[u8], tmpdir: &Path) -> io::Result<Placed> {
-    if let Some(path) = store.and_then(|s| s.note(bytes).ok()) {
-        return Ok(Placed::Stored(path, bytes.len() as u64));
-    }
-    let mut file = tempfile::Builder::new().prefix("solink-note-").suffix(".o").tempfile_in(tmpdir)?;
-    no_sigxfsz(|| file.write_all(bytes))?;
-    Ok(Placed::Temporary(file.into_temp_path()))
+    placed(store.and_then(|s| s.note(bytes).ok()), bytes, tmpdir, ("solink-note-", ".o"))
 }
 
 /// Puts the version script `bytes` in `store`, or (no store, or it cannot
 /// be written there) in a private temporary file in `tmpdir`.
 pub fn place_script(store: Option<&Store>, bytes: &[u8], tmpdir: &Path) -> io::Result<Placed> {
-    if let Some(path) = store.and_then(|s| s.version_script(bytes).ok()) {
+    placed(store.and_then(|s| s.version_script(bytes).ok()), bytes, tmpdir, ("solink-vers-", ".map"))
+}
+
+/// `stored` when the store took the bytes, else a private temporary file
+/// named `PREFIX…SUFFIX` in `tmpdir`.
+fn placed(
+    stored: Option<PathBuf>,
+    bytes: &[u8],
+    tmpdir: &Path,
+    (prefix, suffix): (&str, &str),
+) -> io::Result<Placed> {
+    if let Some(path) = stored {
         return Ok(Placed::Stored(path, bytes.len() as u64));
     }
-    let mut file = tempfile::Builder::new().prefix("solink-vers-").suffix(".map").tempfile_in(tmpdir)?;
+    let mut file = tempfile::Builder::new().prefix(prefix).suffix(suffix).tempfile_in(tmpdir)?;
     no_sigxfsz(|| file.write_all(bytes))?;
     Ok(Placed::Temporary(file.into_temp_path()))
 }
