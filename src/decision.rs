@@ -155,6 +155,9 @@ pub enum Unchecked {
     NotInput(PathBuf),
     /// A linker script nested too deep, or too many inputs.
     TooDeep(PathBuf),
+    /// nvcc's host link could not be learned (`nvcc --dryrun` failed, or
+    /// showed no link): why.
+    HostLink(String),
     /// None of the above was found (the command could not be read, or a
     /// symbol table could not be).
     Unknown,
@@ -294,4 +297,30 @@ impl Decision {
             flags_from: None,
         }
     }
+}
+
+/// Issue 20 §8: what nvcc does in a shared link beyond its command, as
+/// its host link (`nvcc --dryrun`) shows.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HostLink {
+    /// The host compiler that links (`g++`, or what `-ccbin` names).
+    pub compiler: OsString,
+    /// The libraries nvcc adds on its own, in order.
+    pub libraries: Vec<DriverLib>,
+    /// Two CUDA runtimes in one process: the static one ld links into the
+    /// output, and the shared one the output also loads (the file that is
+    /// it, or that needs it).
+    pub two_runtimes: Option<(PathBuf, PathBuf)>,
+}
+
+/// One library nvcc adds (`-lcudart_static`), and where ld finds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DriverLib {
+    /// As nvcc writes it: `-lcudart_static`.
+    pub name: String,
+    /// The file ld takes, when solink's model of ld's search finds one.
+    pub file: Option<PathBuf>,
+    /// For an archive: the members ld pulls from it, when the closure
+    /// check ran.
+    pub members: Option<usize>,
 }

@@ -50,6 +50,11 @@ pub enum Error {
     },
     /// The driver is solink itself, or solink is calling solink.
     Recursion,
+    /// The command is too long for exec, and the driver (nvcc) reads no
+    /// response file.
+    CommandTooLong {
+        driver: OsString,
+    },
     /// The response file for a long command cannot be written.
     ResponseFile {
         source: io::Error,
@@ -180,6 +185,11 @@ impl fmt::Display for Error {
             Error::Recursion => {
                 write!(f, "the real compiler resolves to solink itself (check SOLINK_CC and PATH)")
             }
+            Error::CommandTooLong { driver } => write!(
+                f,
+                "the command is too long to run {} and it reads no @file response file; shorten it (fewer or shorter -L and -Xlinker words)",
+                shown(driver)
+            ),
             Error::ResponseFile { source } => {
                 write!(f, "cannot write a response file for a long command: {source}; check TMPDIR")
             }

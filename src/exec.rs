@@ -110,6 +110,29 @@ impl Driver {
         out.status.success().then_some(out.stdout)
     }
 
+    /// `nvcc --dryrun ARGS`: the steps nvcc would run, as it prints them
+    /// (on stderr), or the first line of what it said when it refused.
+    pub fn dry_run(&self, args: &[OsString]) -> Result<Vec<u8>, String> {
+        crate::fsx::spoil_recording();
+        let out = self
+            .command()
+            .arg("--dryrun")
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .output()
+            .map_err(|e| format!("{} --dryrun could not run: {e}", self.name.to_string_lossy()))?;
+        if out.status.success() {
+            return Ok(out.stderr);
+        }
+        let said = String::from_utf8_lossy(&out.stderr);
+        Err(format!(
+            "{} --dryrun failed: {}",
+            self.name.to_string_lossy(),
+            said.lines().next().unwrap_or("").trim()
+        ))
+    }
+
     /// Whether [`Driver::run`] will exec (rather than spawn through a
     /// response file), so a caller can record the exec before it happens.
     pub fn will_exec(&self, args: &[OsString], env: &Env) -> bool {
@@ -133,11 +156,28 @@ impl Driver {
         env: &Env,
         keep: Vec<tempfile::TempPath>,
     ) -> Result<u8, Error> {
-        if keep.is_empty() && fits_exec(self, args, env) {
+        let fits = fits_exec(self, args, env);
+        if keep.is_empty() && fits {
             let source = self.command().args(args).exec();
             return Err(Error::DriverExec { driver: self.name.clone(), source });
         }
-        self.run_with_response_file(args, env, keep)
+        if self.reads_response_files() {
+            return self.run_with_response_file(args, env, keep);
+        }
+        // nvcc reads no `@FILE`, and its --options-file loses quotes and
+        // splits at commas (docs/usage.md, "nvcc as the driver"): it gets
+        // the words themselves, which it can only do when they fit.
+        if !fits {
+            return Err(Error::CommandTooLong { driver: self.name.clone() });
+        }
+        let signals = catch_forwarded()?;
+        self.spawn_and_wait(signals, args, keep)
+    }
+
+    /// Whether the driver reads gcc's `@FILE` response files: gcc, clang
+    /// and ld do; nvcc does not.
+    fn reads_response_files(&self) -> bool {
+        Path::new(&self.name).file_name().map_or(true, |n| n.as_bytes() != b"nvcc")
     }
 
     /// Spawns the driver with `@FILE` and waits, standing in for the driver
@@ -149,18 +189,12 @@ impl Driver {
         &self,
         args: &[OsString],
         env: &Env,
-        keep: Vec<tempfile::TempPath>,
+        mut keep: Vec<tempfile::TempPath>,
     ) -> Result<u8, Error> {
         let fail = |source: std::io::Error| Error::ResponseFile { source };
         // Caught before the response file exists, so no forwarded signal
-        // can end solink between its creation and its removal. A signal
-        // solink inherited as ignored (SIGHUP under nohup, SIGINT and
-        // SIGQUIT in a non-interactive shell's `&` job) is left ignored:
-        // catching it would turn a hangup into the end of the link, and the
-        // driver would inherit the default action instead of the ignore
-        // (exec resets a caught signal, and keeps an ignored one).
-        let caught: Vec<libc::c_int> = FORWARDED.iter().copied().filter(|&sig| !is_ignored(sig)).collect();
-        let mut signals = signal_hook::iterator::Signals::new(&caught).map_err(fail)?;
+        // can end solink between its creation and its removal.
+        let signals = catch_forwarded()?;
         let dir =
             env.get("TMPDIR").filter(|d| Path::new(d).is_dir()).map(PathBuf::from).unwrap_or("/tmp".into());
         let mut file =
@@ -169,8 +203,21 @@ impl Driver {
         file.flush().map_err(fail)?;
         let mut at = OsString::from("@");
         at.push(file.path());
+        // Removed with `keep`, before a signal that killed the driver ends solink.
+        keep.push(file.into_temp_path());
+        self.spawn_and_wait(signals, std::slice::from_ref(&at), keep)
+    }
 
-        let mut child = match self.command().arg(&at).spawn() {
+    /// Spawns the driver with `args` and waits, standing in for the driver
+    /// as exec would have (see [`Driver::run_with_response_file`]); `keep`
+    /// is removed once it has ended.
+    fn spawn_and_wait(
+        &self,
+        mut signals: signal_hook::iterator::Signals,
+        args: &[OsString],
+        keep: Vec<tempfile::TempPath>,
+    ) -> Result<u8, Error> {
+        let mut child = match self.command().args(args).spawn() {
             Ok(c) => c,
             Err(source) => return Err(Error::DriverExec { driver: self.name.clone(), source }),
         };
@@ -190,7 +237,6 @@ impl Driver {
         handle.close();
         let _ = forwarder.join();
         let status = exited.and_then(|()| child.wait());
-        drop(file);
         drop(keep);
         let status = status.map_err(|source| Error::DriverExec { driver: self.name.clone(), source })?;
         if let Some(sig) = status.signal() {
@@ -217,6 +263,18 @@ impl Driver {
 /// the faults (SIGSEGV, SIGBUS, ...), which are not sent but raised.
 const FORWARDED: [libc::c_int; 7] =
     [libc::SIGHUP, libc::SIGINT, libc::SIGQUIT, libc::SIGTERM, libc::SIGUSR1, libc::SIGUSR2, libc::SIGALRM];
+
+/// Catches every signal of [`FORWARDED`] that solink was not told to
+/// ignore, to pass on to a driver it spawns. A signal solink inherited as
+/// ignored (SIGHUP under nohup, SIGINT and SIGQUIT in a non-interactive
+/// shell's `&` job) is left ignored: catching it would turn a hangup into
+/// the end of the link, and the driver would inherit the default action
+/// instead of the ignore (exec resets a caught signal, and keeps an
+/// ignored one).
+fn catch_forwarded() -> Result<signal_hook::iterator::Signals, Error> {
+    let caught: Vec<libc::c_int> = FORWARDED.iter().copied().filter(|&sig| !is_ignored(sig)).collect();
+    signal_hook::iterator::Signals::new(&caught).map_err(|source| Error::ResponseFile { source })
+}
 
 /// Whether `sig` is ignored (SIG_IGN) in this process.
 fn is_ignored(sig: libc::c_int) -> bool {

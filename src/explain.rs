@@ -74,6 +74,9 @@ fn note_text(note: &Note) -> String {
                 Unchecked::TooDeep(path) => {
                     format!("{} nests linker scripts too deep", crate::text::shown(path))
                 }
+                Unchecked::HostLink(why) => {
+                    format!("nvcc's host link is not known ({})", crate::text::shown(why))
+                }
                 Unchecked::Unknown => "an input of the link cannot be found or read".to_string(),
             };
             format!("not verified: {what}, so the closure check did not run")
@@ -487,7 +490,7 @@ fn lossy(p: &std::path::Path) -> serde_json::Value {
 /// archives named on the command line included), kept or added dynamic,
 /// taken as given in a static region, dropped, and how many warnings.
 /// Zero "as given" and "dropped" are left out; the rest are always there.
-pub fn summary(_cmd: &Command, decisions: &[Decision]) -> String {
+pub fn summary(_cmd: &Command, decisions: &[Decision], other_warnings: usize) -> String {
     let count = |word: &str| decisions.iter().filter(|d| outcome_word(d) == word).count();
     // Archives named by path are decisions too (issue 20 §1).
     let embedded = count("embed");
@@ -498,7 +501,7 @@ pub fn summary(_cmd: &Command, decisions: &[Decision]) -> String {
             parts.push(format!("{n} {word}"));
         }
     }
-    let warnings = decisions.iter().filter(|d| d.warning.is_some()).count();
+    let warnings = decisions.iter().filter(|d| d.warning.is_some()).count() + other_warnings;
     parts.push(format!("{warnings} warning{}", if warnings == 1 { "" } else { "s" }));
     format!("solink: {}", parts.join(", "))
 }
@@ -518,8 +521,10 @@ pub struct About {
     pub recorded: Vec<String>,
     /// `--explain`'s lines for the exports (issue 23).
     pub exports: Vec<String>,
-    /// The exports' warnings, in words.
-    pub export_warnings: Vec<String>,
+    /// What nvcc's host link adds (issue 20 §8).
+    pub host: Option<crate::decision::HostLink>,
+    /// The warnings beside the decisions' (the exports', nvcc's), in words.
+    pub warnings: Vec<String>,
 }
 
 /// The line that says the link carries a provenance note.
@@ -575,7 +580,7 @@ pub fn json(cmd: &Command, decisions: &[Decision], command: &[OsString], about: 
         .collect();
     let direct: Vec<Value> = cmd.direct_archives.iter().map(|p| lossy(p)).collect();
     let command: Vec<String> = command.iter().map(|w| w.to_string_lossy().into_owned()).collect();
-    json!({
+    let mut doc = json!({
         "schema": 1,
         "version": env!("CARGO_PKG_VERSION"),
         "driver": about.driver.as_deref().map(lossy),
@@ -585,8 +590,21 @@ pub fn json(cmd: &Command, decisions: &[Decision], command: &[OsString], about: 
         "decisions": decisions,
         "direct_archives": direct,
         "command": command,
-    })
-    .to_string()
+    });
+    // Only an nvcc link has a host link (usage.md, "nvcc"): the key is
+    // absent elsewhere, so other links' JSON is unchanged.
+    if let Some(h) = &about.host {
+        doc["host_link"] = json!({
+            "compiler": h.compiler.to_string_lossy(),
+            "libraries": h.libraries.iter().map(|l| json!({
+                "library": l.name,
+                "path": l.file.as_deref().map(lossy),
+                "members": l.members,
+            })).collect::<Vec<Value>>(),
+            "two_runtimes": h.two_runtimes.as_ref().map(|(s, d)| json!({"static": lossy(s), "shared": lossy(d)})),
+        });
+    }
+    doc.to_string()
 }
 
 /// A command as one line that a POSIX shell reads back as the same words.
@@ -620,6 +638,72 @@ pub fn quote_command(words: &[OsString]) -> Vec<u8> {
 fn symbol_text(name: &[u8]) -> String {
     let mut out = String::new();
     crate::symbols::escape(&mut out, name);
+    out
+}
+
+/// Issue 20 §8: what nvcc adds to the link, one line for the host link
+/// and one for each archive it adds.
+pub fn host_lines(h: &crate::decision::HostLink) -> Vec<String> {
+    let names: Vec<&str> = h.libraries.iter().map(|l| l.name.as_str()).collect();
+    let mut out = vec![format!(
+        "solink: nvcc: the host link is {}'s; nvcc adds {}",
+        crate::text::shown(&h.compiler),
+        if names.is_empty() { "no library".to_string() } else { names.join(" ") }
+    )];
+    for lib in &h.libraries {
+        let Some(file) = &lib.file else {
+            out.push(format!("solink: {}: added by nvcc: ld will not find it in its search dirs", lib.name));
+            continue;
+        };
+        if file.extension().map_or(true, |e| e != "a") {
+            out.push(format!(
+                "solink: {}: added by nvcc: links {} dynamically",
+                lib.name,
+                crate::text::shown(file)
+            ));
+            continue;
+        }
+        let what = match lib.members {
+            Some(0) => "ld takes nothing from it".to_string(),
+            Some(n) => format!("ld pulls {n} member{} from it", if n == 1 { "" } else { "s" }),
+            None => "not verified".to_string(),
+        };
+        out.push(format!(
+            "solink: {}: added by nvcc: links {} statically; {what}",
+            lib.name,
+            crate::text::shown(file)
+        ));
+    }
+    out
+}
+
+/// Issue 20 §8: two CUDA runtimes in one process.
+pub fn host_warnings(h: &crate::decision::HostLink) -> Vec<String> {
+    // What ld will say, said first (issue 20 §7), for nvcc's own libraries.
+    let mut out: Vec<String> = h
+        .libraries
+        .iter()
+        .filter(|l| l.file.is_none())
+        .map(|l| {
+            format!(
+                "warning: {}: added by nvcc, and ld will not find it in its search dirs; \
+                 add -L with the directory that holds lib{}.so (or a development symlink to it)",
+                l.name,
+                l.name.trim_start_matches("-l")
+            )
+        })
+        .collect();
+    let Some((static_, shared)) = &h.two_runtimes else { return out };
+    let how = match shared.file_name().is_some_and(|n| n.as_encoded_bytes().starts_with(b"libcudart.so")) {
+        true => "the link also takes",
+        false => "the link also takes a library that needs libcudart.so:",
+    };
+    out.push(format!(
+        "two CUDA runtimes in one process: ld links {} into the output, and {how} {}; \
+         give nvcc --cudart shared to use the shared one only",
+        crate::text::shown(static_),
+        crate::text::shown(shared)
+    ));
     out
 }
 
@@ -761,11 +845,16 @@ mod tests {
             Decision::new(LibName::Name("m".into()), dep.clone(), Outcome::Keep, Reason::RuntimeLibrary);
         let drop = Decision::new(LibName::Name("q".into()), dep, Outcome::Drop, Reason::SelfReference);
         assert_eq!(
-            summary(&cmd, &[warned.clone(), keep.clone(), drop]),
+            summary(&cmd, &[warned.clone(), keep.clone(), drop], 0),
             "solink: 1 embedded, 1 dynamic, 1 dropped, 1 warning"
         );
         warned.warning = None;
-        assert_eq!(summary(&cmd, &[warned, keep]), "solink: 1 embedded, 1 dynamic, 0 warnings");
+        assert_eq!(
+            summary(&cmd, &[warned.clone(), keep.clone()], 0),
+            "solink: 1 embedded, 1 dynamic, 0 warnings"
+        );
+        // Warnings of no decision (an export's, nvcc's two runtimes) count too.
+        assert_eq!(summary(&cmd, &[warned, keep], 2), "solink: 1 embedded, 1 dynamic, 2 warnings");
     }
 
     /// Issue 13 §3 for a linker script: each carrier named once, with the

@@ -23,6 +23,7 @@ pub(crate) mod explain;
 pub mod fsx;
 pub(crate) mod logfile;
 pub(crate) mod man;
+pub(crate) mod nvcc;
 pub mod pkgconfig;
 pub(crate) mod policy;
 pub(crate) mod probe;
@@ -218,13 +219,14 @@ fn run_configured(
         },
         None => drop(fsx::take_recording()),
     }
-    let (mut final_args, decisions, entries, exported) = if cmd.is_shared_link() {
+    let (mut final_args, decisions, entries, extras) = if cmd.is_shared_link() {
         link_args(&options, &cmd, (&driver_words[0], driver.as_ref().ok()), store.as_ref(), env)?
     } else {
-        (args, Vec::new(), (Vec::new(), None), Exported::default())
+        (args, Vec::new(), (Vec::new(), None), Extras::default())
     };
-    let export_warnings = exported.exports.as_ref().map(explain::export_warnings).unwrap_or_default();
-    if let Some(status) = before_link(&options, &cmd, &decisions, &export_warnings)? {
+    let mut warnings = extras.exports.as_ref().map(explain::export_warnings).unwrap_or_default();
+    warnings.extend(extras.host.as_ref().map(explain::host_warnings).unwrap_or_default());
+    if let Some(status) = before_link(&options, &cmd, &decisions, &warnings)? {
         return Ok(status);
     }
     let mut command_line = driver_words.clone();
@@ -238,8 +240,9 @@ fn run_configured(
             (entries, Some(_)) if !options.print_resolved => entries.iter().map(|e| e.file.clone()).collect(),
             _ => Vec::new(),
         },
-        exports: exported.exports.as_ref().map(explain::export_lines).unwrap_or_default(),
-        export_warnings,
+        exports: extras.exports.as_ref().map(explain::export_lines).unwrap_or_default(),
+        host: extras.host.clone(),
+        warnings,
     };
     if log.wanted() {
         log.link(&explain::json(&cmd, &decisions, &command_line, &about), &command_line);
@@ -267,7 +270,7 @@ fn run_configured(
     // lies in the cache (or is temporary), and a command shown to a person
     // or compared across directories must not depend on where that is;
     // `--explain` names it on a line of its own.
-    let mut keep: Vec<tempfile::TempPath> = exported.script.into_iter().collect();
+    let mut keep: Vec<tempfile::TempPath> = extras.script.into_iter().collect();
     match add_note(&options, &entries, &mut final_args, store.as_ref(), env) {
         Note::Absent => keep_answer(&final_args, None),
         Note::Cached(path, size) => keep_answer(&final_args, Some((path, size))),
@@ -376,7 +379,7 @@ fn before_link(
     options: &Options,
     cmd: &Command,
     decisions: &[resolve::Decision],
-    export_warnings: &[String],
+    warnings: &[String],
 ) -> Result<Option<u8>, Error> {
     if options.strict {
         // Every warning, not just the first: a build log should show them all.
@@ -384,7 +387,7 @@ fn before_link(
             .iter()
             .filter_map(|d| d.warning.as_ref())
             .map(explain::warning)
-            .chain(export_warnings.iter().cloned())
+            .chain(warnings.iter().cloned())
             .collect();
         if !lines.is_empty() {
             return Err(Error::Strict { warnings: lines });
@@ -555,14 +558,17 @@ fn choose_driver(options: &Options, mut args: Vec<OsString>, env: &Env) -> (Vec<
 /// The rewritten arguments of a shared link, the decisions behind them,
 /// and what the provenance note is to record.
 type LinkArgs =
-    (Vec<OsString>, Vec<resolve::Decision>, (Vec<provenance::Entry>, Option<provenance::Target>), Exported);
+    (Vec<OsString>, Vec<resolve::Decision>, (Vec<provenance::Entry>, Option<provenance::Target>), Extras);
 
-/// Issue 23: what `--export` and `--export-archive` came to, and the
-/// version script solink wrote when it is a temporary file.
+/// What a shared link comes to beside its arguments and decisions: what
+/// `--export` and `--export-archive` came to and the version script solink
+/// wrote when it is a temporary file (issue 23), and for nvcc what its
+/// host link adds (issue 20 §8).
 #[derive(Default)]
-struct Exported {
+struct Extras {
     exports: Option<policy::export::Exports>,
     script: Option<tempfile::TempPath>,
+    host: Option<decision::HostLink>,
 }
 
 /// The rewritten arguments of a shared link, and the decisions behind them.
@@ -579,8 +585,17 @@ fn link_args(
     if let Some(path) = cmd.direct_archives.iter().find(|p| !fsx::exists(p)) {
         return Err(Error::ArchiveNotFound { path: path.clone() });
     }
+    // nvcc's system dirs are its host compiler's, which links.
+    let host = match driver {
+        Some(nvcc) if cmd.syntax == args::Syntax::Nvcc => host_compiler(nvcc, cmd, env),
+        _ => None,
+    };
     let system = match driver {
         _ if options.no_system_dirs => None,
+        Some(_) if host.is_some() => {
+            let (host, flags) = host.as_ref().expect("just matched");
+            Some(SystemDirs::of_driver(host, args::Syntax::Gcc, flags, env, cache.cloned()))
+        }
         Some(driver) => {
             Some(SystemDirs::of_driver(driver, cmd.syntax, &cmd.target_flags, env, cache.cloned()))
         }
@@ -600,6 +615,9 @@ fn link_args(
     let mut resolver = resolve::Resolver::new(search, policy, target, cache.cloned());
     resolver.probe.use_pack(pack_key(cmd, options, env));
     resolver.probe.cross_check = env.get("SOLINK_CROSS_CHECK").is_some_and(|v| !v.is_empty() && v != "0");
+    if cmd.syntax == args::Syntax::Nvcc {
+        resolver.probe.nvcc = driver.cloned();
+    }
     let mut decisions = resolver.resolve(cmd);
     let mut shape = rewrite::Shape {
         group: !options.no_group,
@@ -637,17 +655,18 @@ fn link_args(
     if let Some(form) = options.rpath_dynamic {
         shape.rpaths = resolver.rpath_dirs(&mut decisions, form, &output_dir(cmd));
     }
-    let mut exported = Exported::default();
+    let mut extras = Extras::default();
     if !options.export.is_empty() || !options.export_archive.is_empty() {
         let summary = resolver.summary_for_exports(cmd, &decisions, &shape, driver_name);
         let exports = exports_of(options, cmd, &decisions, &mut resolver, summary.as_ref(), &shape.hide)?;
         shape.unhidden = exports.unhidden.iter().map(|(p, _)| p.clone()).collect();
         undefined.extend(exports.pull.iter().cloned());
-        exported.exports = Some(exports);
+        extras.exports = Some(exports);
     }
+    extras.host = resolver.host_facts(cmd, &decisions, &shape, driver_name);
     // The note records what the closure check says ld pulls; without the
     // check there is nothing true to record.
-    let from = exported.exports.as_ref().map(|e| e.from_archives.clone()).unwrap_or_default();
+    let from = extras.exports.as_ref().map(|e| e.from_archives.clone()).unwrap_or_default();
     let entries = match resolver.summary() {
         Some(summary) => {
             provenance::link_entries(&decisions, summary, &shape.hide, &from, cache, |p| resolver.file_id(p))
@@ -673,10 +692,21 @@ fn link_args(
     // relink's instructions, in a process that execs or exits next. `run`
     // is called once per process.
     std::mem::forget(resolver);
-    if let Some(exports) = exported.exports.as_ref().filter(|e| e.touches_script()) {
-        exported.script = version_script(exports, cmd.syntax, &mut args, cache, env)?;
+    if let Some(exports) = extras.exports.as_ref().filter(|e| e.touches_script()) {
+        extras.script = version_script(exports, cmd.syntax, &mut args, cache, env)?;
     }
-    Ok((args, decisions, (entries, note_target), exported))
+    Ok((args, decisions, (entries, note_target), extras))
+}
+
+/// nvcc's host compiler, the driver whose library dirs ld searches in an
+/// nvcc link, with the target flags nvcc gives it: from one dry run of the
+/// command (issue 20 §8). `None` when nvcc shows no host link.
+fn host_compiler(nvcc: &Driver, cmd: &Command, env: &Env) -> Option<(Driver, Vec<OsString>)> {
+    let out = nvcc.dry_run(&cmd.tokens).ok()?;
+    let host = nvcc::host_link(&out).ok()?;
+    let compiler = Driver::find(std::slice::from_ref(&host.compiler), env).ok()?;
+    let flags = args::classify_as(host.args, args::Syntax::Gcc).ok()?.target_flags;
+    Some((compiler, flags))
 }
 
 /// The names `--export` gives, each `@FILE` read (one name a line; blank
@@ -882,7 +912,10 @@ fn report(
         for line in &about.exports {
             let _ = writeln!(err, "{line}");
         }
-        for w in &about.export_warnings {
+        for line in about.host.iter().flat_map(explain::host_lines) {
+            let _ = writeln!(err, "{line}");
+        }
+        for w in &about.warnings {
             let _ = writeln!(err, "{prefix} {w}");
         }
         if !about.recorded.is_empty() {
@@ -893,7 +926,7 @@ fn report(
         line.push(b'\n');
         let _ = err.write_all(&line);
         if cmd.is_shared_link() {
-            let _ = writeln!(err, "{}", explain::summary(cmd, decisions));
+            let _ = writeln!(err, "{}", explain::summary(cmd, decisions, about.warnings.len()));
         }
         return Vec::new();
     }
@@ -901,7 +934,7 @@ fn report(
     for warning in decisions.iter().filter_map(|d| d.warning.as_ref()) {
         let _ = writeln!(said, "{prefix} {}", explain::warning(warning));
     }
-    for w in &about.export_warnings {
+    for w in &about.warnings {
         let _ = writeln!(said, "{prefix} {w}");
     }
     let _ = err.write_all(&said);

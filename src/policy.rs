@@ -206,7 +206,9 @@ pub fn driver_libraries(driver: &OsStr, syntax: crate::args::Syntax) -> Vec<OsSt
         return Vec::new();
     }
     let base = Path::new(driver).file_name().unwrap_or(driver).as_bytes();
-    let cxx = base.ends_with(b"++") || base.windows(3).any(|w| w == b"++-");
+    // nvcc links with its host C++ compiler (g++ unless `-ccbin` says).
+    let cxx =
+        syntax == crate::args::Syntax::Nvcc || base.ends_with(b"++") || base.windows(3).any(|w| w == b"++-");
     let mut libs = vec!["c", "gcc", "gcc_s"];
     if cxx {
         libs.extend(["stdc++", "m"]);

@@ -107,6 +107,13 @@ pub struct Probe<'a> {
     /// `SOLINK_CROSS_CHECK` (tests): every closed answer of the closure
     /// check is compared with the whole check's.
     pub cross_check: bool,
+    /// nvcc, when it is the driver: the closure check reads its host link.
+    pub nvcc: Option<crate::exec::Driver>,
+    /// Each command's host link and its plan, asked of nvcc once.
+    host_plans:
+        HashMap<Vec<OsString>, Result<(crate::nvcc::HostLink, link::Plan), crate::decision::Unchecked>>,
+    /// The host link last planned.
+    last_host: Option<(crate::nvcc::HostLink, link::Plan)>,
 }
 
 impl<'a> Probe<'a> {
@@ -127,6 +134,9 @@ impl<'a> Probe<'a> {
             link: link::Memo::default(),
             pack: Pack::default(),
             cross_check: false,
+            nvcc: None,
+            host_plans: HashMap::new(),
+            last_host: None,
         }
     }
 

@@ -143,12 +143,15 @@ impl<'a> Resolver<'a> {
                 return;
             }
             let args = rewrite::rewrite(cmd, decisions, shape);
-            let plan = link::plan(&args, cmd.syntax, driver);
-            let summary = plan.as_ref().and_then(|plan| self.probe.link_summary(plan));
-            let (Some(plan), Some(summary)) = (plan.clone(), summary) else {
+            let plan = self.probe.plan_of(&args, cmd.syntax, driver);
+            let summary = plan.as_ref().ok().and_then(|plan| self.probe.link_summary(plan));
+            let (Ok(plan), Some(summary)) = (plan.clone(), summary) else {
                 // Said, never silent: an unchecked embedding is the guess
                 // this check replaces; the input that stopped it is named.
-                let why = plan.as_ref().map_or(Unchecked::Unknown, |p| self.probe.why_unchecked(p));
+                let why = match &plan {
+                    Ok(p) => self.probe.why_unchecked(p),
+                    Err(why) => why.clone(),
+                };
                 for d in decisions.iter_mut().filter(|d| matches!(d.outcome, Outcome::Embed { .. })) {
                     d.notes.push(Note::Unchecked(why.clone()));
                 }
@@ -356,8 +359,35 @@ impl<'a> Resolver<'a> {
             return Some(summary.clone());
         }
         let args = rewrite::rewrite(cmd, decisions, shape);
-        let plan = link::plan(&args, cmd.syntax, driver)?;
+        let plan = self.probe.plan_of(&args, cmd.syntax, driver).ok()?;
         self.probe.link_summary(&plan)
+    }
+
+    /// Issue 20 §8, for an nvcc link: what nvcc adds, found as ld finds
+    /// it, with what the check says ld pulls (worked out now when the check
+    /// did not run: an nvcc link that embeds nothing still gets nvcc's
+    /// static CUDA runtime).
+    pub fn host_facts(
+        &mut self,
+        cmd: &Command,
+        decisions: &[Decision],
+        shape: &Shape,
+        driver: &OsStr,
+    ) -> Option<crate::decision::HostLink> {
+        if cmd.syntax != crate::args::Syntax::Nvcc {
+            return None;
+        }
+        let summary = self.summary_for_exports(cmd, decisions, shape, driver);
+        // The `-l`s nvcc is given: the command's as rewritten, with what
+        // solink added.
+        let rewritten = crate::args::classify_as(rewrite::rewrite(cmd, decisions, shape), cmd.syntax).ok()?;
+        let given: Vec<String> = rewritten
+            .libs
+            .iter()
+            .filter(|r| !matches!(r.name, LibName::Path(_)))
+            .map(|r| r.name.display())
+            .collect();
+        self.probe.host_facts(&given, summary.as_ref())
     }
 
     /// The global symbols each member of an archive (or an object)

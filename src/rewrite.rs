@@ -205,7 +205,10 @@ fn apply(cmd: &Command, plan: Plan, shape: &Shape) -> Vec<OsString> {
     let mut emitted: Vec<Option<Vec<OsString>>> =
         (0..cmd.args.len()).map(|i| emit_arg(cmd, i, plan.arg_edits.get(&i), &plan.piece_edits)).collect();
     if let (Some(&first), Some(&last)) = (plan.embedded_args.iter().min(), plan.embedded_args.iter().max()) {
-        let grouped = shape.group && plan.embedded_count >= 2;
+        // nvcc links everything in one group of its own (`nvcc --dryrun`
+        // shows `-Wl,--start-group ... -Wl,--end-group`), and would move
+        // solink's `-Xlinker --start-group` away from the archives.
+        let grouped = shape.group && plan.embedded_count >= 2 && cmd.syntax != Syntax::Nvcc;
         let first = plan.substituted_args.iter().min().copied().unwrap_or(first);
         if grouped {
             let tokens = emitted[first].get_or_insert_with(|| cmd.arg_tokens(&cmd.args[first]).to_vec());
@@ -259,7 +262,9 @@ fn linker_flag(syntax: Syntax, flag: &str) -> Vec<OsString> {
 /// compiler driver, bare for ld.
 fn linker_words(syntax: Syntax, words: &[OsString]) -> Vec<OsString> {
     match syntax {
-        Syntax::Gcc => words.iter().flat_map(|w| [OsString::from("-Xlinker"), w.clone()]).collect(),
+        Syntax::Gcc | Syntax::Nvcc => {
+            words.iter().flat_map(|w| [OsString::from("-Xlinker"), w.clone()]).collect()
+        }
         Syntax::Ld => words.to_vec(),
     }
 }
@@ -288,6 +293,11 @@ fn wrap(path: &std::path::Path, members: Members, form: Form) -> Vec<OsString> {
     let path = path.as_os_str().to_os_string();
     match (members, form) {
         (Members::Needed, _) => vec![path],
+        // nvcc moves every `-Xlinker` word behind the inputs, so the
+        // archive goes inside the region as a linker word of its own.
+        (Members::All, Form::Args(Syntax::Nvcc)) => {
+            linker_words(Syntax::Nvcc, &["--whole-archive".into(), path, "--no-whole-archive".into()])
+        }
         (Members::All, Form::Args(syntax)) => {
             let mut words = linker_flag(syntax, "--whole-archive");
             words.push(path);
@@ -306,6 +316,9 @@ fn flag_words(flag: &Flag, syntax: Syntax) -> Vec<OsString> {
     match (flag, syntax) {
         (Flag::Linker(args), _) => linker_words(syntax, args),
         (Flag::Driver(word), Syntax::Gcc) => vec![word.clone()],
+        // nvcc knows no `-pthread`; it hands `-Xcompiler` words to the
+        // host compiler's link too.
+        (Flag::Driver(word), Syntax::Nvcc) => vec!["-Xcompiler".into(), word.clone()],
         (Flag::Driver(_), Syntax::Ld) => Vec::new(),
     }
 }

@@ -84,7 +84,9 @@ fn ask_or_cached(
     cache: Option<&Store>,
 ) -> Vec<PathBuf> {
     let question = match syntax {
-        Syntax::Gcc => "-print-search-dirs",
+        // nvcc's are asked of its host compiler (`lib.rs`); nvcc itself
+        // refuses the question and gets the built-in list.
+        Syntax::Gcc | Syntax::Nvcc => "-print-search-dirs",
         Syntax::Ld => "--verbose",
     };
     let key = cache_key(driver, question, flags, env);
@@ -100,7 +102,7 @@ fn ask_or_cached(
     let dirs = driver
         .ask(flags, question)
         .and_then(|out| match syntax {
-            Syntax::Gcc => search::listed_print_search_dirs(&out),
+            Syntax::Gcc | Syntax::Nvcc => search::listed_print_search_dirs(&out),
             Syntax::Ld => search::listed_ld_verbose(&out),
         })
         .unwrap_or_else(search::fallback_system_dirs);

@@ -33,7 +33,7 @@ pub enum LibName {
 }
 
 impl LibName {
-    fn from_value(value: &[u8]) -> LibName {
+    pub(crate) fn from_value(value: &[u8]) -> LibName {
         match value.strip_prefix(b":") {
             Some(file) => LibName::Verbatim(OsStr::from_bytes(file).to_owned()),
             None => LibName::Name(OsStr::from_bytes(value).to_owned()),
@@ -116,6 +116,11 @@ pub enum Syntax {
     Gcc,
     /// A linker called directly: ld, ld.bfd, ld.gold, ld.lld, mold.
     Ld,
+    /// NVIDIA's CUDA driver: gcc's syntax with options of its own
+    /// ([`table::NVCC_TABLE`]), a comma list in `-Xlinker`, and a host
+    /// compiler that does the link in an order of nvcc's choosing (the
+    /// closure check reads the host link nvcc shows, `src/nvcc.rs`).
+    Nvcc,
 }
 
 impl Syntax {
@@ -130,6 +135,8 @@ impl Syntax {
             || base == b"lld";
         if linker {
             Syntax::Ld
+        } else if base == b"nvcc" {
+            Syntax::Nvcc
         } else {
             Syntax::Gcc
         }
@@ -327,6 +334,7 @@ fn classify_one(
     let (row, value) = match cmd.syntax {
         Syntax::Gcc => table::lookup(table::TABLE, token)?,
         Syntax::Ld => table::lookup_ld(token)?,
+        Syntax::Nvcc => table::lookup_nvcc(token)?,
     };
     let value: Vec<u8> = match value {
         Value::None => Vec::new(),
@@ -342,6 +350,9 @@ fn classify_one(
     };
     let value_os = || OsStr::from_bytes(&value).to_owned();
     match row.opt {
+        // nvcc reads `-lx,y` and `-Lx,y` as lists; those are left to it
+        // (passed through, never resolved).
+        Opt::Lib | Opt::LibDir if cmd.syntax == Syntax::Nvcc && value.contains(&b',') => {}
         Opt::Output => cmd.output = Some(value_os().into()),
         Opt::LibDir => cmd.lib_dirs.push(value_os().into()),
         Opt::Lib => cmd.libs.push(LibRef {
@@ -356,7 +367,13 @@ fn classify_one(
             return Some((LinkerForm::Wl, pieces));
         }
         Opt::Xlinker => {
-            let pieces = vec![value_os()];
+            // nvcc splits `-Xlinker a,b` into `-Xlinker a -Xlinker b`.
+            let pieces = match cmd.syntax {
+                Syntax::Nvcc => {
+                    value.split(|&c| c == b',').map(|p| OsStr::from_bytes(p).to_owned()).collect()
+                }
+                _ => vec![value_os()],
+            };
             linker_pieces(cmd, state, arg_index, &pieces);
             return Some((LinkerForm::Xlinker, pieces));
         }

@@ -31,6 +31,7 @@ use crate::archive::script;
 use crate::args::table::{self, Opt, Value};
 use crate::args::{self, LibName, Site, Syntax};
 use crate::closure::Needed;
+use crate::decision::Unchecked;
 use crate::fsx::{self, FileId};
 use crate::policy::verify::{Fact, LinkFacts, Summary};
 use crate::symbols::escape;
@@ -76,6 +77,11 @@ type PieceAt = (usize, usize);
 /// `-nodefaultlibs`, and none for ld itself.
 // Long on purpose: one walk over the rewritten argv, as ld reads it (state: as-needed, whole-archive, groups).
 pub fn plan(args: &[OsString], syntax: Syntax, driver: &OsStr) -> Option<Plan> {
+    // nvcc's own order is not its command's: its host link is read instead
+    // (`Probe::host_plan`).
+    if syntax == Syntax::Nvcc {
+        return None;
+    }
     let cmd = args::classify_as(args.to_vec(), syntax).ok()?;
     let mut driver_libs: HashMap<usize, (LibName, bool)> = HashMap::new();
     let mut piece_libs: HashMap<PieceAt, (LibName, bool, PieceAt)> = HashMap::new();
@@ -527,6 +533,94 @@ fn cross_check(closed: &Summary, full: Option<&Summary>) {
 }
 
 impl Probe<'_> {
+    /// The plan of the link `args` make, as ld will read it: [`plan`]'s,
+    /// or for nvcc its host link, asked of nvcc (`nvcc --dryrun`) once per
+    /// command. `Err` says why there is none.
+    pub fn plan_of(&mut self, args: &[OsString], syntax: Syntax, driver: &OsStr) -> Result<Plan, Unchecked> {
+        if syntax != Syntax::Nvcc {
+            return plan(args, syntax, driver).ok_or(Unchecked::Unknown);
+        }
+        let answer = match self.host_plans.get(args) {
+            Some(answer) => answer.clone(),
+            None => {
+                let answer = self.host_plan(args);
+                self.host_plans.insert(args.to_vec(), answer.clone());
+                answer
+            }
+        };
+        let (host, plan) = answer?;
+        self.last_host = Some((host, plan.clone()));
+        Ok(plan)
+    }
+
+    fn host_plan(&self, args: &[OsString]) -> Result<(crate::nvcc::HostLink, Plan), Unchecked> {
+        let nvcc = self.nvcc.as_ref().ok_or_else(|| Unchecked::HostLink("nvcc was not found".into()))?;
+        let out = nvcc.dry_run(args).map_err(Unchecked::HostLink)?;
+        let host = crate::nvcc::host_link(&out).map_err(Unchecked::HostLink)?;
+        let plan = plan(&host.args, Syntax::Gcc, &host.compiler).ok_or(Unchecked::Unknown)?;
+        Ok((host, plan))
+    }
+
+    /// Issue 20 §8: what nvcc adds to the link last planned ([`Probe::plan_of`]),
+    /// with `given` (the `-l`s of nvcc's command, as `-lNAME`/`-l:FILE`):
+    /// its own libraries, where ld finds each and what it pulls from an
+    /// archive (`summary`, when the check ran), and whether the process
+    /// would carry two CUDA runtimes.
+    pub fn host_facts(
+        &mut self,
+        given: &[String],
+        summary: Option<&Summary>,
+    ) -> Option<crate::decision::HostLink> {
+        let (host, plan) = self.last_host.clone()?;
+        let dirs = self.ld_dirs(&plan);
+        let mut libraries = Vec::new();
+        for name in crate::nvcc::own_libraries(&host.args, given) {
+            let lib = LibName::from_value(&name.as_bytes()[2..]);
+            let file = ld_find(&lib, false, &dirs, &mut self.link.finder);
+            let members = file
+                .as_ref()
+                .and_then(|f| summary?.archives.iter().find(|a| &a.path == f).map(|a| a.members.len()));
+            libraries.push(crate::decision::DriverLib { name, file, members });
+        }
+        let two_runtimes = summary.and_then(|s| self.two_runtimes(&plan, &dirs, s));
+        Some(crate::decision::HostLink { compiler: host.compiler, libraries, two_runtimes })
+    }
+
+    /// A static CUDA runtime ld pulls members from, and a shared one the
+    /// output loads as well: an input of the link that is `libcudart.so*`,
+    /// or a shared input that needs one.
+    fn two_runtimes(
+        &mut self,
+        plan: &Plan,
+        dirs: &[PathBuf],
+        summary: &Summary,
+    ) -> Option<(PathBuf, PathBuf)> {
+        let is_static = |p: &Path| p.file_name().is_some_and(|n| n.as_bytes() == b"libcudart_static.a");
+        let static_ = summary.archives.iter().find(|a| a.pulled && is_static(&a.path))?.path.clone();
+        let shared = |name: &[u8]| name.starts_with(b"libcudart.so");
+        for item in &plan.items {
+            let path = match item {
+                Item::File(path) => path.clone(),
+                Item::Lib { name, static_: false } => match ld_find(name, false, dirs, &mut self.link.finder)
+                {
+                    Some(path) => path,
+                    None => continue,
+                },
+                _ => continue,
+            };
+            if path.file_name().is_some_and(|n| shared(n.as_bytes())) {
+                return Some((static_, path));
+            }
+            let is_so = path.file_name().is_some_and(|n| {
+                n.as_bytes().ends_with(b".so") || n.as_bytes().windows(4).any(|w| w == b".so.")
+            });
+            if is_so && crate::audit::read_elf(&path).is_ok_and(|f| f.needed.iter().any(|n| shared(n))) {
+                return Some((static_, path));
+            }
+        }
+        None
+    }
+
     /// Issue 20 §7: when [`Probe::link_summary`] gives no answer, the input
     /// that stopped it and why, found by reading the plan as ld would
     /// (on that path only: a link that checks never asks this).

@@ -236,6 +236,34 @@ fn a_10_mb_response_file_and_100_000_arguments() {
     assert_eq!(std::fs::read_dir(dir.path("tmp")).unwrap().count(), 0, "the response file is removed");
 }
 
+/// nvcc reads no `@FILE` (and its --options-file loses quotes), so a
+/// command too long for exec cannot reach it: a refusal, never a mangled
+/// command. A fake driver named `nvcc` stands in: what matters is what
+/// solink would hand it.
+#[test]
+fn a_command_too_long_for_nvcc_is_refused() {
+    let (dir, fake) = setup();
+    tiny_archive(&dir.path("L/libbig.a"));
+    symlink(&fake, dir.path("bin/nvcc")).unwrap();
+    let mut text = String::new();
+    for i in 0..100_000 {
+        text.push_str(&format!("{}{i}.o\n", "o".repeat(100)));
+    }
+    text.push_str("-lbig\n");
+    dir.write("big.rsp", &text);
+    let nvcc = dir.path("bin/nvcc").display().to_string();
+    refused(
+        &dir,
+        &nvcc,
+        &["-shared", "-o", "out.so", "-LL", "@big.rsp"],
+        &format!(
+            "the command is too long to run {nvcc} and it reads no @file response file; \
+             shorten it (fewer or shorter -L and -Xlinker words)"
+        ),
+    );
+    assert!(!dir.path("fakecc.log.rsp").exists(), "nvcc got no response file");
+}
+
 #[test]
 fn driver_not_found_or_not_executable() {
     let (dir, fake) = setup();
