@@ -14,6 +14,7 @@ mod budget;
 mod cmake;
 mod config;
 mod cross;
+mod cuda;
 mod dropin;
 mod elf;
 mod embedding;
