@@ -64,6 +64,17 @@ pub fn host_link(dryrun: &[u8]) -> Result<HostLink, String> {
         })
         .filter(|s| output_of(s).is_some())
         .ok_or_else(|| "nvcc --dryrun shows no host link step".to_string())?;
+    // An object another step makes (nvcc compiling a `.cu` in the same
+    // command) does not exist before nvcc runs, so the check cannot read it.
+    let made: Vec<&str> =
+        steps.iter().filter(|s| !std::ptr::eq(*s, link)).filter_map(|s| output_of(s)).collect();
+    if link[1..].iter().any(|w| made.contains(&w.as_str()) && !device.contains(&w.as_str())) {
+        return Err(
+            "nvcc compiles sources in the same command, and their objects do not exist until it runs; \
+                    compile them with -c first to have the link checked"
+                .to_string(),
+        );
+    }
     Ok(HostLink {
         compiler: link[0].clone().into(),
         args: link[1..].iter().filter(|w| !device.contains(&w.as_str())).map(OsString::from).collect(),
@@ -154,6 +165,16 @@ mod tests {
         );
         let own = own_libraries(&host.args, &["-l:libcudart.so.12".to_string()]);
         assert_eq!(own, ["-lcudadevrt", "-lcudart_static", "-lrt", "-lpthread", "-ldl"]);
+    }
+
+    /// `nvcc -shared -o libx.so w2.cu`: nvcc compiles w2.cu to a temporary
+    /// object, which the host link reads and which does not exist yet.
+    #[test]
+    fn a_link_of_objects_nvcc_compiles_in_the_same_command_is_not_read() {
+        let dryrun = "#$ gcc -c -x c++ -fPIC w2.cudafe1.cpp -o \"/tmp/x-11_w2.o\"\n\
+                      #$ g++ -m64 -Wl,--start-group \"/tmp/x-11_w2.o\" -shared -lcudart_static -Wl,--end-group -o \"libx.so\"\n";
+        let why = host_link(dryrun.as_bytes()).unwrap_err();
+        assert!(why.contains("compile them with -c first"), "{why}");
     }
 
     #[test]
