@@ -599,7 +599,7 @@ fn link_args(
         Some(driver) => {
             Some(SystemDirs::of_driver(driver, cmd.syntax, &cmd.target_flags, env, cache.cloned()))
         }
-        None => Some(SystemDirs::listed(search::fallback_system_dirs())),
+        None => Some(SystemDirs::listed(sysdirs::fallback_system_dirs())),
     };
     let search = SearchPath::new(&options.libsdir, &cmd.lib_dirs, options.workspace.as_deref(), system);
     let policy = resolve::Policy {

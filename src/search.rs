@@ -15,6 +15,9 @@ use crate::args::LibName;
 use crate::fsx::{self, FileId};
 
 use crate::sysdirs::SystemDirs;
+/// How gcc and ld print their library dirs, read as `sysdirs` reads them:
+/// for the tests and benches that compare solink with the real driver.
+pub use crate::sysdirs::{parse_ld_verbose, parse_print_search_dirs};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Stage {
@@ -463,34 +466,6 @@ fn same_dir(a: &Path, b: &Path) -> bool {
     (odd(x) || odd(y)) && a == b
 }
 
-/// Parses the `libraries: =/a:/b` line of `gcc -print-search-dirs` (clang
-/// prints the same line). Directories that do not exist are dropped and the
-/// rest are made canonical and unique, so `.../12/../../../x86_64-linux-gnu/`
-/// shows as `/usr/lib/x86_64-linux-gnu`.
-pub fn parse_print_search_dirs(output: &[u8]) -> Option<Vec<PathBuf>> {
-    listed_print_search_dirs(output).map(|dirs| existing_canonical(&dirs))
-}
-
-/// Every directory of the `libraries:` line, as printed, missing ones
-/// included (the system-dirs cache keeps them: they may exist later).
-pub fn listed_print_search_dirs(output: &[u8]) -> Option<Vec<PathBuf>> {
-    let line = output.split(|&c| c == b'\n').find_map(|l| l.strip_prefix(b"libraries: "))?;
-    // A leading `=` means "relative to the sysroot"; gcc has already
-    // prefixed the sysroot in what it prints.
-    let line = line.strip_prefix(b"=").unwrap_or(line);
-    let entries = line.split(|&c| c == b':').filter(|e| !e.is_empty());
-    Some(entries.map(|e| PathBuf::from(OsStr::from_bytes(e))).collect())
-}
-
-/// The directories that exist, canonical, in order, without repeats.
-fn existing_canonical(dirs: &[PathBuf]) -> Vec<PathBuf> {
-    let mut seen = HashSet::new();
-    dirs.iter()
-        .filter_map(|d| fsx::canonicalize(d).ok())
-        .filter(|d| fsx::is_dir(d) && seen.insert(d.clone()))
-        .collect()
-}
-
 /// Notes for `--explain` on search directories that cannot serve: missing,
 /// not a directory, or unreadable. They are skipped, never an error: ld
 /// ignores a bad `-L` too.
@@ -507,48 +482,6 @@ pub fn dir_notes(dirs: &[(PathBuf, Stage)]) -> Vec<String> {
         notes.push(format!("the search directory {} ({stage}) {problem}; skipped", dir.display()));
     }
     notes
-}
-
-/// Parses the `SEARCH_DIR("=/usr/lib")` entries of `ld --verbose` (GNU ld
-/// and gold). `None` when there are none (lld and mold print no script).
-pub fn parse_ld_verbose(output: &[u8]) -> Option<Vec<PathBuf>> {
-    let dirs = existing_canonical(&listed_ld_verbose(output)?);
-    (!dirs.is_empty()).then_some(dirs)
-}
-
-/// Every `SEARCH_DIR` of `ld --verbose`, as printed, missing ones included.
-/// `None` when there are none.
-pub fn listed_ld_verbose(output: &[u8]) -> Option<Vec<PathBuf>> {
-    let mut dirs: Vec<PathBuf> = Vec::new();
-    let marker = b"SEARCH_DIR(\"";
-    let mut rest = output;
-    while let Some(at) = rest.windows(marker.len()).position(|w| w == marker) {
-        rest = &rest[at + marker.len()..];
-        let Some(end) = rest.iter().position(|&c| c == b'"') else { break };
-        let entry = &rest[..end];
-        let entry = entry.strip_prefix(b"=").unwrap_or(entry);
-        dirs.push(PathBuf::from(OsStr::from_bytes(entry)));
-        rest = &rest[end..];
-    }
-    (!dirs.is_empty()).then_some(dirs)
-}
-
-/// Used only when the driver cannot say where its libraries are.
-pub fn fallback_system_dirs() -> Vec<PathBuf> {
-    let multiarch = format!("{}-linux-gnu", std::env::consts::ARCH);
-    [
-        "/usr/local/lib".to_string(),
-        format!("/lib/{multiarch}"),
-        format!("/usr/lib/{multiarch}"),
-        "/lib64".into(),
-        "/usr/lib64".into(),
-        "/lib".into(),
-        "/usr/lib".into(),
-    ]
-    .into_iter()
-    .map(PathBuf::from)
-    .filter(|d| fsx::is_dir(d))
-    .collect()
 }
 
 #[cfg(test)]
@@ -726,32 +659,5 @@ mod tests {
         let t = Tree::new(&["L1/liba.a/x"]);
         let mut s = SearchPath::new(&[], &[t.p("L1")], None, None);
         assert_eq!(s.find(OsStr::new("liba.a")), None);
-    }
-
-    #[test]
-    fn parses_ld_verbose() {
-        let t = Tree::new(&["a/x"]);
-        let out = format!(
-            "GNU ld\nSEARCH_DIR(\"={}\"); SEARCH_DIR(\"=/does/not/exist\"); SEARCH_DIR(\"{}\");\n",
-            t.p("a").display(),
-            t.p("a").display()
-        );
-        assert_eq!(parse_ld_verbose(out.as_bytes()), Some(vec![t.p("a").canonicalize().unwrap()]));
-        assert_eq!(parse_ld_verbose(b"LLD 14.0.6"), None);
-    }
-
-    #[test]
-    fn parses_gcc_output() {
-        let t = Tree::new(&["a/x", "b/x"]);
-        let out = format!(
-            "install: /usr/lib/gcc/x/12/\nprograms: =/nope\nlibraries: ={}:{}/../b/:/does/not/exist:{}\n",
-            t.p("a").display(),
-            t.p("a").display(),
-            t.p("a").display()
-        );
-        let dirs = parse_print_search_dirs(out.as_bytes()).unwrap();
-        let canon = |r: &str| t.p(r).canonicalize().unwrap();
-        assert_eq!(dirs, [canon("a"), canon("b")]);
-        assert_eq!(parse_print_search_dirs(b"garbage"), None);
     }
 }

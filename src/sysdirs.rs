@@ -20,13 +20,15 @@
 //! after the first run is searched by the next.
 
 use std::collections::HashSet;
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
 use crate::args::Syntax;
 use crate::exec::Driver;
+use crate::fsx;
 use crate::store::Store;
-use crate::{search, Env};
+use crate::Env;
 
 /// The environment variables that change gcc's (and clang's) library path.
 const DRIVER_VARS: &[&str] = &["LIBRARY_PATH", "COMPILER_PATH", "GCC_EXEC_PREFIX"];
@@ -102,10 +104,10 @@ fn ask_or_cached(
     let dirs = driver
         .ask(flags, question)
         .and_then(|out| match syntax {
-            Syntax::Gcc | Syntax::Nvcc => search::listed_print_search_dirs(&out),
-            Syntax::Ld => search::listed_ld_verbose(&out),
+            Syntax::Gcc | Syntax::Nvcc => listed_print_search_dirs(&out),
+            Syntax::Ld => listed_ld_verbose(&out),
         })
-        .unwrap_or_else(search::fallback_system_dirs);
+        .unwrap_or_else(fallback_system_dirs);
     let lines: Option<Vec<String>> = dirs.iter().map(|d| to_line(d)).collect();
     if let (Some(cache), Some(key), Some(lines)) = (cache, &key, lines) {
         cache.put_driver_dirs(key, &lines);
@@ -172,6 +174,76 @@ fn cache_key(driver: &Driver, question: &str, flags: &[OsString], env: &Env) -> 
         }
     }
     Some(format!("dirs4 {} {question} {}", id.key(), words.join("\u{1f}")))
+}
+
+/// Parses the `libraries: =/a:/b` line of `gcc -print-search-dirs` (clang
+/// prints the same line). Directories that do not exist are dropped and the
+/// rest are made canonical and unique, so `.../12/../../../x86_64-linux-gnu/`
+/// shows as `/usr/lib/x86_64-linux-gnu`.
+pub fn parse_print_search_dirs(output: &[u8]) -> Option<Vec<PathBuf>> {
+    listed_print_search_dirs(output).map(|dirs| existing_canonical(&dirs))
+}
+
+/// Every directory of the `libraries:` line, as printed, missing ones
+/// included (the system-dirs cache keeps them: they may exist later).
+pub fn listed_print_search_dirs(output: &[u8]) -> Option<Vec<PathBuf>> {
+    let line = output.split(|&c| c == b'\n').find_map(|l| l.strip_prefix(b"libraries: "))?;
+    // A leading `=` means "relative to the sysroot"; gcc has already
+    // prefixed the sysroot in what it prints.
+    let line = line.strip_prefix(b"=").unwrap_or(line);
+    let entries = line.split(|&c| c == b':').filter(|e| !e.is_empty());
+    Some(entries.map(|e| PathBuf::from(OsStr::from_bytes(e))).collect())
+}
+
+/// The directories that exist, canonical, in order, without repeats.
+fn existing_canonical(dirs: &[PathBuf]) -> Vec<PathBuf> {
+    let mut seen = HashSet::new();
+    dirs.iter()
+        .filter_map(|d| fsx::canonicalize(d).ok())
+        .filter(|d| fsx::is_dir(d) && seen.insert(d.clone()))
+        .collect()
+}
+
+/// Parses the `SEARCH_DIR("=/usr/lib")` entries of `ld --verbose` (GNU ld
+/// and gold). `None` when there are none (lld and mold print no script).
+pub fn parse_ld_verbose(output: &[u8]) -> Option<Vec<PathBuf>> {
+    let dirs = existing_canonical(&listed_ld_verbose(output)?);
+    (!dirs.is_empty()).then_some(dirs)
+}
+
+/// Every `SEARCH_DIR` of `ld --verbose`, as printed, missing ones included.
+/// `None` when there are none.
+pub fn listed_ld_verbose(output: &[u8]) -> Option<Vec<PathBuf>> {
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    let marker = b"SEARCH_DIR(\"";
+    let mut rest = output;
+    while let Some(at) = rest.windows(marker.len()).position(|w| w == marker) {
+        rest = &rest[at + marker.len()..];
+        let Some(end) = rest.iter().position(|&c| c == b'"') else { break };
+        let entry = &rest[..end];
+        let entry = entry.strip_prefix(b"=").unwrap_or(entry);
+        dirs.push(PathBuf::from(OsStr::from_bytes(entry)));
+        rest = &rest[end..];
+    }
+    (!dirs.is_empty()).then_some(dirs)
+}
+
+/// Used only when the driver cannot say where its libraries are.
+pub fn fallback_system_dirs() -> Vec<PathBuf> {
+    let multiarch = format!("{}-linux-gnu", std::env::consts::ARCH);
+    [
+        "/usr/local/lib".to_string(),
+        format!("/lib/{multiarch}"),
+        format!("/usr/lib/{multiarch}"),
+        "/lib64".into(),
+        "/usr/lib64".into(),
+        "/lib".into(),
+        "/usr/lib".into(),
+    ]
+    .into_iter()
+    .map(PathBuf::from)
+    .filter(|d| fsx::is_dir(d))
+    .collect()
 }
 
 #[cfg(test)]
@@ -273,5 +345,40 @@ mod tests {
         let file = t.path().join("f");
         std::fs::write(&file, "").unwrap();
         assert_eq!(SystemDirs::listed(vec![file, t.path().to_path_buf()]).dirs(), [t.path()]);
+    }
+
+    fn tempdir_with(dirs: &[&str]) -> tempfile::TempDir {
+        let t = tempfile::tempdir().unwrap();
+        for d in dirs {
+            std::fs::create_dir(t.path().join(d)).unwrap();
+        }
+        t
+    }
+
+    #[test]
+    fn parses_ld_verbose() {
+        let t = tempdir_with(&["a"]);
+        let out = format!(
+            "GNU ld\nSEARCH_DIR(\"={}\"); SEARCH_DIR(\"=/does/not/exist\"); SEARCH_DIR(\"{}\");\n",
+            t.path().join("a").display(),
+            t.path().join("a").display()
+        );
+        assert_eq!(parse_ld_verbose(out.as_bytes()), Some(vec![t.path().join("a").canonicalize().unwrap()]));
+        assert_eq!(parse_ld_verbose(b"LLD 14.0.6"), None);
+    }
+
+    #[test]
+    fn parses_gcc_output() {
+        let t = tempdir_with(&["a", "b"]);
+        let out = format!(
+            "install: /usr/lib/gcc/x/12/\nprograms: =/nope\nlibraries: ={}:{}/../b/:/does/not/exist:{}\n",
+            t.path().join("a").display(),
+            t.path().join("a").display(),
+            t.path().join("a").display()
+        );
+        let dirs = parse_print_search_dirs(out.as_bytes()).unwrap();
+        let canon = |r: &str| t.path().join(r).canonicalize().unwrap();
+        assert_eq!(dirs, [canon("a"), canon("b")]);
+        assert_eq!(parse_print_search_dirs(b"garbage"), None);
     }
 }
