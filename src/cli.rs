@@ -11,6 +11,7 @@ use std::path::PathBuf;
 
 use clap::{ArgAction, CommandFactory, Parser};
 
+use crate::config::parse_bool;
 use crate::policy::RpathForm;
 use crate::rewrite::Select;
 use crate::{Env, Error, Usage};
@@ -755,15 +756,6 @@ fn env_flag(env: &Env, name: &str) -> Result<bool, Error> {
     parse_bool(&value).ok_or_else(|| {
         Error::Usage(Usage::NotABoolean { variable: name.to_string(), value: value.to_ascii_lowercase() })
     })
-}
-
-/// A boolean as variables and configuration files spell it, or `None`.
-pub(crate) fn parse_bool(value: &str) -> Option<bool> {
-    match value.to_ascii_lowercase().as_str() {
-        "" | "0" | "false" | "no" | "off" => Some(false),
-        "1" | "true" | "yes" | "on" => Some(true),
-        _ => None,
-    }
 }
 
 fn rpath_form(value: &str) -> Option<RpathForm> {

@@ -25,6 +25,15 @@ const CAP: u64 = 64 * 1024;
 
 pub const SYSTEM_FILE: &str = "/etc/solink.conf";
 
+/// A boolean as variables and configuration files spell it, or `None`.
+pub(crate) fn parse_bool(value: &str) -> Option<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "" | "0" | "false" | "no" | "off" => Some(false),
+        "1" | "true" | "yes" | "on" => Some(true),
+        _ => None,
+    }
+}
+
 /// What a key's value must be.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
@@ -163,11 +172,11 @@ fn parse(path: &Path, text: &[u8]) -> Result<Vec<(usize, OsString)>, Error> {
         let (_, _, kind, _) = SETTINGS[index];
         let text = value.to_string_lossy();
         let bad = match kind {
-            Kind::Bool if crate::cli::parse_bool(&text).is_none() => {
+            Kind::Bool if parse_bool(&text).is_none() => {
                 Some("is not a boolean; use true or false")
             }
             Kind::Rpath
-                if crate::cli::parse_bool(&text).is_none() && !matches!(&*text, "origin" | "absolute") =>
+                if parse_bool(&text).is_none() && !matches!(&*text, "origin" | "absolute") =>
             {
                 Some("is not a boolean, origin or absolute")
             }
