@@ -172,12 +172,8 @@ fn parse(path: &Path, text: &[u8]) -> Result<Vec<(usize, OsString)>, Error> {
         let (_, _, kind, _) = SETTINGS[index];
         let text = value.to_string_lossy();
         let bad = match kind {
-            Kind::Bool if parse_bool(&text).is_none() => {
-                Some("is not a boolean; use true or false")
-            }
-            Kind::Rpath
-                if parse_bool(&text).is_none() && !matches!(&*text, "origin" | "absolute") =>
-            {
+            Kind::Bool if parse_bool(&text).is_none() => Some("is not a boolean; use true or false"),
+            Kind::Rpath if parse_bool(&text).is_none() && !matches!(&*text, "origin" | "absolute") => {
                 Some("is not a boolean, origin or absolute")
             }
             Kind::Format if !matches!(&*text, "" | "text" | "json") => {

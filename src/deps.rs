@@ -15,8 +15,6 @@ use crate::args::LibName;
 use crate::decision::Flag;
 use crate::pkgconfig::{Fragment, Meaning};
 
-pub mod complete;
-
 /// One library an archive depends on.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Dep {

@@ -1,17 +1,20 @@
 //! Resolve: one decision per library, with its reason. The thin driver of
 //! two steps: the probe (`probe.rs`) gathers what the file system says, the
 //! policy (`policy.rs`) decides from that alone, and dependency completion
-//! (`deps/complete.rs`) repeats both for what an embedded archive needs.
+//! (`resolve/complete.rs`) repeats both for what an embedded archive needs.
 //! Decisions are plain data (`decision.rs`); printing them is `explain`'s
 //! job and applying them is `rewrite`'s.
+
+mod complete;
 
 use std::collections::HashSet;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
+use complete::{complete, Placed};
+
 use crate::archive::ElfId;
 use crate::args::{Command, LibName, LibRef, LinkerForm, Site};
-use crate::deps::complete::{complete, Placed};
 use crate::policy::verify::{self, Finding};
 use crate::policy::{self, Place, Search};
 use crate::probe::{link, Probe};

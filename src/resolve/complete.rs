@@ -7,10 +7,10 @@ use std::collections::HashSet;
 use crate::args::LibName;
 use std::path::PathBuf;
 
+use super::Resolver;
 use crate::decision::{Decision, Flag, Outcome, Reason, Subject, Warning};
 use crate::policy;
 use crate::probe::DepFacts;
-use crate::resolve::Resolver;
 use crate::search::Found;
 
 /// A chain of dependencies deeper than this is cut: real ones are a few
