@@ -59,8 +59,35 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
+use std::rc::Rc;
 
 use crate::symbols::{ArchiveSyms, Def, Name, ObjectSyms, Ref, SharedSyms};
+
+/// One input of the link with its symbol facts, in ld's order. The facts
+/// are shared (`Rc`) with the probe's digests of this run: a check runs a
+/// few rounds, and copying libc's exports each round was a fifth of a
+/// relink's instructions (callgrind).
+#[derive(Clone, Debug)]
+pub enum Fact {
+    Object(Rc<ObjectSyms>),
+    /// An archive by the path the command names it (or its script names
+    /// it); `whole` under `--whole-archive`, where every member is linked.
+    Archive {
+        path: PathBuf,
+        syms: Rc<ArchiveSyms>,
+        whole: bool,
+    },
+    Shared(Rc<SharedSyms>, Needed),
+    GroupStart,
+    GroupEnd,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct LinkFacts {
+    pub inputs: Vec<Fact>,
+    /// `--wrap` symbols.
+    pub wraps: Vec<Name>,
+}
 
 /// What the closure says about one archive of the link.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -166,7 +166,7 @@ impl fmt::Display for Error {
                  beside it, so ld would refuse the link. Rebuild it with -fPIC (CMake: \
                  POSITION_INDEPENDENT_CODE ON; autotools: --with-pic), or put a shared {} beside it",
                 shown(archive),
-                shown(crate::policy::twin_name(archive))
+                shown(crate::model::twin_name(archive))
             ),
             Error::DriverNotFound { name } => write!(
                 f,

@@ -7,7 +7,7 @@ use crate::args::{Command, LibName};
 use crate::decision::{
     Decision, Flag, Note, Outcome, Reason, ScriptProblem, Subject, TwinWhy, Unchecked, Unreadable, Warning,
 };
-use crate::policy::archive_file_name;
+use crate::model::archive_file_name;
 
 /// One line per library decision: token, outcome, archive, stage, reason.
 pub fn decision_line(cmd: &Command, d: &Decision) -> String {
@@ -233,7 +233,7 @@ pub fn warning(w: &Warning) -> String {
             let looked = match lib {
                 LibName::Name(n) => format!(
                     "no {} or {} in the -L dirs or ld's own",
-                    crate::policy::shared_file_name(n).to_string_lossy(),
+                    crate::model::shared_file_name(n).to_string_lossy(),
                     archive_file_name(n).to_string_lossy()
                 ),
                 _ => format!("no {} in the -L dirs or ld's own", lib.name().to_string_lossy()),

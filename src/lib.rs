@@ -23,6 +23,7 @@ pub(crate) mod explain;
 pub mod fsx;
 pub(crate) mod logfile;
 pub(crate) mod man;
+pub(crate) mod model;
 pub(crate) mod nvcc;
 pub mod pkgconfig;
 pub(crate) mod policy;

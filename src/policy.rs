@@ -1,7 +1,7 @@
 //! Policy: the embedding rules of docs/embedding.md, as pure functions.
 //!
 //! Nothing here reads a file, stats a path or touches the cache: the rules
-//! get the user's choices and the probe's facts (`probe::LibFacts`) and
+//! get the user's choices and the probe's facts (`model::LibFacts`) and
 //! return decisions. So every rule is one line of a table test below, and a
 //! cache bug can change a fact but never a rule.
 
@@ -18,42 +18,8 @@ use crate::decision::{
     Decision, Note, Outcome, Reason, ScriptProblem, Subject, TwinWhy, Unreadable, Warning,
 };
 use crate::deps::Dep;
-use crate::probe::{Candidate, DynFacts, LibFacts, ScriptInput};
+use crate::model::{archive_file_name, fit_for, is_runtime, Candidate, DynFacts, LibFacts, ScriptInput};
 use crate::search::{Found, Stage};
-
-/// The C and C++ toolchain runtimes. They are never embedded (unless
-/// `--embed` asks): glibc's archives are not position-independent (its
-/// libm.a is even a linker script over non-PIC objects), and a second copy
-/// of a runtime inside a shared object breaks programs that load it.
-pub const RUNTIME_LIBS: &[&str] = &[
-    "BrokenLocale",
-    "anl",
-    "asan",
-    "atomic",
-    "c",
-    "c++",
-    "c++abi",
-    "crypt",
-    "dl",
-    "gcc",
-    "gcc_eh",
-    "gcc_s",
-    "gomp",
-    "hwasan",
-    "lsan",
-    "m",
-    "mvec",
-    "nsl",
-    "pthread",
-    "quadmath",
-    "resolv",
-    "rt",
-    "stdc++",
-    "supc++",
-    "tsan",
-    "ubsan",
-    "util",
-];
 
 /// The user's choices that shape decisions.
 #[derive(Clone, Debug, Default)]
@@ -303,33 +269,6 @@ fn script_archives(inputs: &[ScriptInput], target: ElfId) -> Result<Vec<PathBuf>
         }
     }
     Ok(archives)
-}
-
-/// ld's "skipping incompatible": the archive's target when it is another
-/// than the link's.
-pub fn incompatible(verdict: &Verdict, target: ElfId) -> Option<ElfId> {
-    match verdict {
-        Verdict::Objects { id: Some(id), .. } if *id != target => Some(*id),
-        _ => None,
-    }
-}
-
-/// Objects that can go into a shared object for `target`.
-pub fn fit_for(verdict: &Verdict, target: ElfId) -> bool {
-    matches!(verdict, Verdict::Objects { problem: None, id, .. } if id.map_or(true, |id| id == target))
-}
-
-/// Objects with a problem: whether they stay dynamic depends on a shared
-/// twin, so the probe looks for one.
-pub fn unfit(verdict: &Verdict) -> bool {
-    matches!(verdict, Verdict::Objects { problem: Some(_), .. })
-}
-
-/// [`unfit`], or a linker script (which may be over unfit archives), for a
-/// file named exactly: its twin is what stands in for it when it cannot be
-/// embedded, since leaving it as given links it.
-pub fn may_need_twin(verdict: &Verdict) -> bool {
-    unfit(verdict) || matches!(verdict, Verdict::Script(_))
 }
 
 /// A path with a comma cannot go inside `-Wl,` (ld would split it): the
@@ -592,41 +531,6 @@ pub fn relative_path(from: &Path, to: &Path) -> PathBuf {
     out
 }
 
-pub fn is_runtime(name: &OsStr) -> bool {
-    RUNTIME_LIBS.iter().any(|r| OsStr::new(r) == name)
-}
-
-/// `libNAME.a`.
-pub fn archive_file_name(name: &OsStr) -> OsString {
-    let mut file = OsString::from("lib");
-    file.push(name);
-    file.push(".a");
-    file
-}
-
-/// The shared twin's path beside an archive ld reads exactly:
-/// `DIR/libfoo.so` for `DIR/libfoo.a` (pure: whether it exists is the
-/// probe's question).
-pub fn twin_path(archive: &Path) -> Option<PathBuf> {
-    let stem = archive.file_name()?.as_bytes().strip_suffix(b".a")?;
-    let mut name = stem.to_vec();
-    name.extend_from_slice(b".so");
-    Some(archive.with_file_name(OsStr::from_bytes(&name)))
-}
-
-/// The file name of [`twin_path`], for messages.
-pub fn twin_name(archive: &Path) -> PathBuf {
-    twin_path(archive).and_then(|p| p.file_name().map(PathBuf::from)).unwrap_or_default()
-}
-
-/// `libNAME.so`.
-pub fn shared_file_name(name: &OsStr) -> OsString {
-    let mut file = OsString::from("lib");
-    file.push(name);
-    file.push(".so");
-    file
-}
-
 fn lib_token(name: &OsStr) -> OsString {
     let mut t = OsString::from("-l");
     t.push(name);
@@ -785,8 +689,10 @@ mod tests {
         }
     }
 
+    /// The model's fitness rules (`model.rs`), where the policy uses them.
     #[test]
     fn compatibility_rules() {
+        use crate::model::{incompatible, unfit};
         assert_eq!(incompatible(&objects(AARCH64, None), X86_64), Some(AARCH64));
         assert_eq!(incompatible(&objects(X86_64, None), X86_64), None);
         assert_eq!(incompatible(&Verdict::Empty, X86_64), None, "an empty archive suits any target");

@@ -25,63 +25,10 @@ use crate::archive::{self, script, ElfId, Verdict};
 use crate::args::LibName;
 use crate::decision::{Flag, Note};
 use crate::deps::{self, Dep};
+use crate::model::{self, Candidate, DepFacts, DynFacts, LibFacts, ScriptInput};
 use crate::pkgconfig;
-use crate::policy;
 use crate::search::{Found, Reach, SearchPath, Stage};
 use crate::store::Store;
-
-/// What the file system says about one library that was searched for.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LibFacts {
-    /// Incompatible archives skipped on the way, the `_pic` variant chosen.
-    pub notes: Vec<Note>,
-    /// The first compatible archive, when there is one.
-    pub candidate: Option<Candidate>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Candidate {
-    pub found: Found,
-    pub verdict: Verdict,
-    /// For a linker script: each of its inputs.
-    pub script: Vec<ScriptInput>,
-    /// `libNAME.so` anywhere in the search path; looked for only when the
-    /// archive is unfit (it decides between dynamic and embedded anyway).
-    pub shared: Option<PathBuf>,
-    /// For an archive found where ld itself searches (`-L` or the system
-    /// dirs): a `libNAME.so` in a directory ld searches before it, which ld
-    /// would link instead.
-    pub shadowed_by: Option<PathBuf>,
-}
-
-/// One input of a linker script, as found.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ScriptInput {
-    Lib(OsString),
-    Missing(PathBuf),
-    File(PathBuf, Verdict),
-}
-
-/// What an embedded archive needs, and the file that says so.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DepFacts {
-    pub deps: Vec<Dep>,
-    /// What its `.pc` requires beside libraries (`-Wl,--wrap=...`).
-    pub flags: Vec<Flag>,
-    /// The `.pc` when there is one, else the shared twin.
-    pub via: PathBuf,
-    /// Why the `.pc` could not be read or walked.
-    pub pc_error: Option<String>,
-}
-
-/// How a dependency that stays dynamic could be linked.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct DynFacts {
-    /// `libNAME.so` is in the search path.
-    pub shared: bool,
-    /// The exact file (`-l:FILE`, or the `DT_NEEDED` runtime file) is.
-    pub file: bool,
-}
 
 pub struct Probe<'a> {
     search: SearchPath<'a>,
@@ -175,13 +122,13 @@ impl<'a> Probe<'a> {
             _ => Vec::new(),
         };
         let shared = match lib {
-            LibName::Name(n) if policy::unfit(&verdict) => self.shared_twin(n),
-            LibName::Verbatim(_) if policy::may_need_twin(&verdict) => self.twin_beside(&found.path),
+            LibName::Name(n) if model::unfit(&verdict) => self.shared_twin(n),
+            LibName::Verbatim(_) if model::may_need_twin(&verdict) => self.twin_beside(&found.path),
             _ => None,
         };
         let shadowed_by = match (lib, found.stage, found.path.parent()) {
             (LibName::Name(n), Stage::LDir | Stage::System, Some(dir)) => {
-                self.search.ld_first_before(&policy::shared_file_name(n), dir)
+                self.search.ld_first_before(&model::shared_file_name(n), dir)
             }
             _ => None,
         };
@@ -198,7 +145,7 @@ impl<'a> Probe<'a> {
             Verdict::Script(inputs) => inputs.iter().map(|i| self.script_input(i)).collect(),
             _ => Vec::new(),
         };
-        let shared = if policy::may_need_twin(&verdict) { self.twin_beside(path) } else { None };
+        let shared = if model::may_need_twin(&verdict) { self.twin_beside(path) } else { None };
         LibFacts {
             notes: Vec::new(),
             candidate: Some(Candidate { found, verdict, script, shared, shadowed_by: None }),
@@ -210,7 +157,7 @@ impl<'a> Probe<'a> {
     /// elsewhere in the search path: the user chose that directory's
     /// library.
     pub fn twin_beside(&mut self, archive: &Path) -> Option<PathBuf> {
-        let so = policy::twin_path(archive)?;
+        let so = model::twin_path(archive)?;
         self.search.is_file(&so).then_some(so)
     }
 
@@ -234,7 +181,7 @@ impl<'a> Probe<'a> {
         let pack = &mut self.pack;
         self.search.find_identified(file, Reach::All, &mut |f, id| {
             let v = verdict_of(verdicts, ids, cache.as_ref(), pack, &f.path, Some(id));
-            match policy::incompatible(&v, target) {
+            match model::incompatible(&v, target) {
                 Some(id) => {
                     notes.push(Note::SkippedIncompatible { path: f.path.clone(), id });
                     false
@@ -254,7 +201,7 @@ impl<'a> Probe<'a> {
             return None;
         }
         let verdict = self.verdict(&path);
-        policy::fit_for(&verdict, self.target).then_some(Found { path, stage: found.stage })
+        model::fit_for(&verdict, self.target).then_some(Found { path, stage: found.stage })
     }
 
     fn script_input(&mut self, input: &script::Input) -> ScriptInput {
@@ -267,7 +214,7 @@ impl<'a> Probe<'a> {
 
     /// `libNAME.so` anywhere in the search path.
     pub fn shared_twin(&mut self, name: &OsStr) -> Option<PathBuf> {
-        self.search.find(&policy::shared_file_name(name)).map(|f| f.path)
+        self.search.find(&model::shared_file_name(name)).map(|f| f.path)
     }
 
     fn verdict(&mut self, path: &Path) -> Verdict {
@@ -334,8 +281,8 @@ impl<'a> Probe<'a> {
         // every cold link (issue 19: ask only what the decision needs).
         let so = match found.stage {
             Stage::Given => self.twin_beside(&found.path).map(|path| Found { path, stage: Stage::Given }),
-            Stage::System => self.search.find(&policy::shared_file_name(name)),
-            _ => self.search.find_where(&policy::shared_file_name(name), Reach::BeforeSystem, &mut |_| true),
+            Stage::System => self.search.find(&model::shared_file_name(name)),
+            _ => self.search.find_where(&model::shared_file_name(name), Reach::BeforeSystem, &mut |_| true),
         };
         let needed = so.as_ref().and_then(|so| deps::from_shared_object(&so.path));
         let deps = deps::merge(pc_deps, needed.clone().unwrap_or_default());
@@ -386,7 +333,7 @@ impl<'a> Probe<'a> {
     /// libraries are not searched for: the policy links them by name.
     pub fn dynamic(&mut self, dep: &Dep) -> DynFacts {
         match &dep.lib {
-            LibName::Name(n) if policy::is_runtime(n) => DynFacts::default(),
+            LibName::Name(n) if model::is_runtime(n) => DynFacts::default(),
             LibName::Name(n) => {
                 let shared = self.shared_twin(n).is_some();
                 let file =
@@ -425,7 +372,7 @@ impl<'a> Probe<'a> {
     /// (NVIDIA's wheels ship only `libcudart.so.12`), with the shortest
     /// such name (the SONAME's, usually), which `-l:FILE` would find.
     pub fn versioned_only(&mut self, name: &OsStr) -> Option<(PathBuf, OsString)> {
-        let mut prefix = policy::shared_file_name(name).into_vec();
+        let mut prefix = model::shared_file_name(name).into_vec();
         prefix.push(b'.');
         for dir in self.search.ld_dirs() {
             let Ok(entries) = fsx::read_dir(&dir) else { continue };

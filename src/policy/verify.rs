@@ -20,44 +20,18 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::closure::{self, Input, Needed};
+use crate::closure::{self, Input};
 use crate::decision::{Decision, Outcome, Reason, Subject, Warning};
-use std::rc::Rc;
 
-use crate::symbols::{ArchiveSyms, Def, Name, ObjectSyms, SharedSyms};
+use crate::symbols::{ArchiveSyms, Def, Name, ObjectSyms};
 
 /// The most symbols a reason or warning names; the rest are counted.
 pub const SHOWN_SYMBOLS: usize = 3;
 
-/// One input of the link with its symbol facts, in ld's order. The facts
-/// are shared (`Rc`) with the probe's digests of this run: a check runs a
-/// few rounds, and copying libc's exports each round was a fifth of a
-/// relink's instructions (callgrind).
-#[derive(Clone, Debug)]
-pub enum Fact {
-    Object(Rc<ObjectSyms>),
-    /// An archive by the path the command names it (or its script names
-    /// it); `whole` under `--whole-archive`, where every member is linked.
-    Archive {
-        path: PathBuf,
-        syms: Rc<ArchiveSyms>,
-        whole: bool,
-    },
-    Shared(Rc<SharedSyms>, Needed),
-    GroupStart,
-    GroupEnd,
-}
-
-#[derive(Clone, Debug, Default)]
-pub struct LinkFacts {
-    pub inputs: Vec<Fact>,
-    /// `--wrap` symbols.
-    pub wraps: Vec<Name>,
-}
-
-// The summary is a fact of the link (ld's extraction), kept beside the
-// extraction itself so the store can hold it without knowing the policy.
-pub use crate::closure::{ArchiveUse, Summary};
+// The facts of the link (`Fact`, `LinkFacts`) and its summary (ld's
+// extraction) are the closure's: the probe makes them and the store keeps
+// the summary without knowing these rules.
+pub use crate::closure::{ArchiveUse, Fact, LinkFacts, Summary};
 
 /// ld's `--wrap` on one object's undefined references.
 fn wrapped(o: &ObjectSyms, wraps: &[Name]) -> ObjectSyms {
@@ -469,7 +443,8 @@ pub fn pull_ctors(decisions: &[Decision], summary: &mut Summary) -> (Vec<Name>, 
 mod tests {
     use super::*;
     use crate::args::{LibName, Site};
-    use crate::symbols::{Def, Ref};
+    use crate::closure::Needed;
+    use crate::symbols::{Def, Ref, SharedSyms};
 
     fn obj(name: &str, defs: &[&str], undefs: &[&str]) -> ObjectSyms {
         let n = |s: &str| -> Name { s.as_bytes().into() };

@@ -31,9 +31,9 @@ use crate::archive::script;
 use crate::args::table::{self, Opt, Value};
 use crate::args::{self, LibName, Site, Syntax};
 use crate::closure::Needed;
+use crate::closure::{Fact, LinkFacts, Summary};
 use crate::decision::Unchecked;
 use crate::fsx::{self, FileId};
-use crate::policy::verify::{Fact, LinkFacts, Summary};
 use crate::symbols::escape;
 use crate::symbols::{self, Digest, Name};
 
@@ -747,8 +747,8 @@ fn ld_find(name: &LibName, static_: bool, dirs: &[PathBuf], finder: &mut Finder)
         // Read as given, searching nothing.
         LibName::Path(p) => return fsx::is_file(p).then(|| p.clone()),
         LibName::Verbatim(f) => vec![f.clone()],
-        LibName::Name(n) if static_ => vec![crate::policy::archive_file_name(n)],
-        LibName::Name(n) => vec![crate::policy::shared_file_name(n), crate::policy::archive_file_name(n)],
+        LibName::Name(n) if static_ => vec![crate::model::archive_file_name(n)],
+        LibName::Name(n) => vec![crate::model::shared_file_name(n), crate::model::archive_file_name(n)],
     };
     if let Some(index) = &finder.index {
         return index.find(&files, dirs);

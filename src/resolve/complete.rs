@@ -9,8 +9,8 @@ use std::path::PathBuf;
 
 use super::Resolver;
 use crate::decision::{Decision, Flag, Outcome, Reason, Subject, Warning};
+use crate::model::DepFacts;
 use crate::policy;
-use crate::probe::DepFacts;
 use crate::search::Found;
 
 /// A chain of dependencies deeper than this is cut: real ones are a few

@@ -26,7 +26,8 @@ use crate::symbols::Name;
 pub use crate::decision::{
     Decision, Note, Outcome, Reason, ScriptProblem, Subject, Unchecked, Unreadable, Warning,
 };
-pub use crate::policy::{archive_file_name, is_runtime, Policy, RpathForm, RUNTIME_LIBS};
+pub use crate::model::{archive_file_name, is_runtime, RUNTIME_LIBS};
+pub use crate::policy::{Policy, RpathForm};
 
 /// Rounds of the closure check: each adds providers or turns a library
 /// dynamic, which settles in two or three on real links.
@@ -438,7 +439,7 @@ impl<'a> Resolver<'a> {
         let mut dirs = Vec::new();
         for d in decisions.iter_mut() {
             let Some(lib) = policy::dynamic_lib(d) else { continue };
-            if matches!(&lib, LibName::Name(n) if policy::is_runtime(n)) {
+            if matches!(&lib, LibName::Name(n) if crate::model::is_runtime(n)) {
                 continue;
             }
             let Some((found, dir)) = self.probe.ld_pick(&lib) else { continue };
