@@ -27,8 +27,9 @@ use object::read::elf::{Dyn, FileHeader};
 use object::{Endianness, FileKind};
 
 use crate::archive::ElfId;
+use crate::env::Env;
 use crate::provenance::{self, Digest, Entry};
-use crate::{Env, Error};
+use crate::Error;
 
 /// The most objects one closure may hold; a real process has a few
 /// hundred at most.

@@ -12,9 +12,10 @@ use std::path::PathBuf;
 use clap::{ArgAction, CommandFactory, Parser};
 
 use crate::config::parse_bool;
+use crate::env::Env;
 use crate::policy::RpathForm;
 use crate::rewrite::Select;
-use crate::{Env, Error, Usage};
+use crate::{Error, Usage};
 
 #[derive(Parser, Debug, Default, PartialEq)]
 #[command(

@@ -13,7 +13,7 @@
 use anstream::ColorChoice;
 use anstyle::{AnsiColor, Style};
 
-use crate::Env;
+use crate::env::Env;
 
 pub fn choice(env: &Env, stderr_is_terminal: bool) -> ColorChoice {
     let set = |var: &str| env.get(var).filter(|v| !v.is_empty());

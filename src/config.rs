@@ -18,7 +18,8 @@ use std::io;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use crate::{Env, Error};
+use crate::env::Env;
+use crate::Error;
 
 /// The largest configuration file solink reads. A real one is a few lines.
 const CAP: u64 = 64 * 1024;
@@ -139,7 +140,7 @@ pub fn load(env: &Env) -> Result<Config, Error> {
         origins.push(if env.get(var).is_some() {
             Origin::Environment
         } else if let Some((value, path)) = file {
-            merged.vars.insert(OsString::from(var), value);
+            merged.set(var, value);
             Origin::File(path)
         } else {
             Origin::Default

@@ -15,7 +15,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::args::respfile;
-use crate::{Env, Error};
+use crate::env::Env;
+use crate::Error;
 
 /// How many solinks may stand in one chain of processes. Two is legitimate
 /// (ccache calling a masquerading solink); a third means a loop.

@@ -17,7 +17,7 @@ use std::path::PathBuf;
 
 use serde_json::{json, Map, Value};
 
-use crate::Env;
+use crate::env::Env;
 
 /// The record of this invocation, written once.
 #[derive(Debug)]

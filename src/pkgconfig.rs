@@ -29,7 +29,7 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use crate::Env;
+use crate::env::Env;
 
 /// pkgconf's `PKGCONF_BUFSIZE`: its line buffer and its expansion buffer.
 /// pkgconf truncates an expansion at this size; solink refuses it.

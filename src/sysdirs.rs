@@ -25,10 +25,10 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
 use crate::args::Syntax;
+use crate::env::Env;
 use crate::exec::Driver;
 use crate::fsx;
 use crate::store::Store;
-use crate::Env;
 
 /// The environment variables that change gcc's (and clang's) library path.
 const DRIVER_VARS: &[&str] = &["LIBRARY_PATH", "COMPILER_PATH", "GCC_EXEC_PREFIX"];

@@ -32,8 +32,8 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 
 use super::Store;
+use crate::env::Env;
 use crate::fsx::{self, Ask, FileId, Recording, Seen};
-use crate::Env;
 
 const FORMAT: &str = "solink-direct 1";
 
