@@ -31,8 +31,8 @@ pub fn path_for(option: &Path, target: &Path) -> PathBuf {
 /// flags came from (`flags_from`) and those its added dependencies were read
 /// from (`Subject::Dep { via }`, when `via` is a `.pc`, not a shared
 /// twin). Editing one changes the command, so the output depends on it.
-pub fn pc_files(decisions: &[crate::decision::Decision]) -> Vec<PathBuf> {
-    use crate::decision::Subject;
+pub fn pc_files(decisions: &[crate::model::Decision]) -> Vec<PathBuf> {
+    use crate::model::Subject;
     let mut out: Vec<PathBuf> = Vec::new();
     for d in decisions {
         let via = match &d.subject {
@@ -218,7 +218,7 @@ mod tests {
     #[test]
     fn pc_files_are_the_flags_source_and_dependency_pcs_not_shared_twins() {
         use crate::args::LibName;
-        use crate::decision::{Decision, Outcome, Reason, Subject};
+        use crate::model::{Decision, Outcome, Reason, Subject};
         let dep = |via: &str| {
             let subject = Subject::Dep { of: LibName::Name("ssl".into()), via: via.into() };
             Decision::new(LibName::Name("crypto".into()), subject, Outcome::Keep, Reason::RuntimeLibrary)

@@ -12,17 +12,10 @@ use object::{elf, Endianness};
 
 use crate::archive::script;
 use crate::args::LibName;
-use crate::decision::Flag;
+use crate::model::Flag;
 use crate::pkgconfig::{Fragment, Meaning};
 
-/// One library an archive depends on.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Dep {
-    pub lib: LibName,
-    /// For a `DT_NEEDED` entry, the runtime file (`libacl.so.1`), to link
-    /// as `-l:libacl.so.1` when the development link `libacl.so` is missing.
-    pub runtime_file: Option<OsString>,
-}
+pub use crate::model::Dep;
 
 #[cfg(test)]
 impl Dep {

@@ -4,10 +4,10 @@ use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 
 use crate::args::{Command, LibName};
-use crate::decision::{
+use crate::model::archive_file_name;
+use crate::model::{
     Decision, Flag, Note, Outcome, Reason, ScriptProblem, Subject, TwinWhy, Unchecked, Unreadable, Warning,
 };
-use crate::model::archive_file_name;
 
 /// One line per library decision: token, outcome, archive, stage, reason.
 pub fn decision_line(cmd: &Command, d: &Decision) -> String {
@@ -522,7 +522,7 @@ pub struct About {
     /// `--explain`'s lines for the exports (issue 23).
     pub exports: Vec<String>,
     /// What nvcc's host link adds (issue 20 §8).
-    pub host: Option<crate::decision::HostLink>,
+    pub host: Option<crate::model::HostLink>,
     /// The warnings beside the decisions' (the exports', nvcc's), in words.
     pub warnings: Vec<String>,
 }
@@ -553,7 +553,7 @@ pub fn json(cmd: &Command, decisions: &[Decision], command: &[OsString], about: 
                 "added": match &d.outcome { Outcome::Add { token } => Value::String(token.to_string_lossy().into_owned()), _ => Value::Null },
                 "found": d.found.as_ref().map(|f| lossy(&f.path)),
                 // An archive named by path was not searched for: no stage.
-                "stage": d.found.as_ref().filter(|f| f.stage != crate::search::Stage::Given).map(|f| f.stage.number()),
+                "stage": d.found.as_ref().filter(|f| f.stage != crate::model::Stage::Given).map(|f| f.stage.number()),
                 "reason": reason_code(&d.reason),
                 "detail": reason_text(cmd, d),
                 "dependency_of": dependency_of,
@@ -643,7 +643,7 @@ fn symbol_text(name: &[u8]) -> String {
 
 /// Issue 20 §8: what nvcc adds to the link, one line for the host link
 /// and one for each archive it adds.
-pub fn host_lines(h: &crate::decision::HostLink) -> Vec<String> {
+pub fn host_lines(h: &crate::model::HostLink) -> Vec<String> {
     let names: Vec<&str> = h.libraries.iter().map(|l| l.name.as_str()).collect();
     let mut out = vec![format!(
         "solink: nvcc: the host link is {}'s; nvcc adds {}",
@@ -678,7 +678,7 @@ pub fn host_lines(h: &crate::decision::HostLink) -> Vec<String> {
 }
 
 /// Issue 20 §8: two CUDA runtimes in one process.
-pub fn host_warnings(h: &crate::decision::HostLink) -> Vec<String> {
+pub fn host_warnings(h: &crate::model::HostLink) -> Vec<String> {
     // What ld will say, said first (issue 20 §7), for nvcc's own libraries.
     let mut out: Vec<String> = h
         .libraries

@@ -14,7 +14,6 @@ pub(crate) mod cli;
 pub mod closure;
 pub(crate) mod colour;
 pub(crate) mod config;
-pub(crate) mod decision;
 pub(crate) mod depfile;
 pub(crate) mod deps;
 mod env;
@@ -517,7 +516,7 @@ type LinkArgs =
 struct Extras {
     exports: Option<policy::export::Exports>,
     script: Option<tempfile::TempPath>,
-    host: Option<decision::HostLink>,
+    host: Option<model::HostLink>,
 }
 
 /// The rewritten arguments of a shared link, and the decisions behind them.
@@ -712,7 +711,7 @@ fn exports_of(
     let mut hidden = Vec::new();
     let mut embedded = Vec::new();
     for d in decisions {
-        if let decision::Outcome::Embed { archives, .. } = &d.outcome {
+        if let model::Outcome::Embed { archives, .. } = &d.outcome {
             if hide.wants(&d.lib.name()) {
                 hidden.extend(archives.iter().cloned());
             }
@@ -816,10 +815,10 @@ fn search_notes(options: &Options, cmd: &Command) -> Vec<String> {
     if !cmd.is_shared_link() {
         return Vec::new();
     }
-    let mut dirs: Vec<(PathBuf, search::Stage)> =
-        options.libsdir.iter().map(|d| (d.clone(), search::Stage::LibsDir)).collect();
-    dirs.extend(cmd.lib_dirs.iter().map(|d| (d.clone(), search::Stage::LDir)));
-    dirs.extend(options.workspace.iter().map(|w| (w.join("test/lib"), search::Stage::Workspace)));
+    let mut dirs: Vec<(PathBuf, model::Stage)> =
+        options.libsdir.iter().map(|d| (d.clone(), model::Stage::LibsDir)).collect();
+    dirs.extend(cmd.lib_dirs.iter().map(|d| (d.clone(), model::Stage::LDir)));
+    dirs.extend(options.workspace.iter().map(|w| (w.join("test/lib"), model::Stage::Workspace)));
     search::dir_notes(&dirs)
 }
 

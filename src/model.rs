@@ -1,17 +1,389 @@
-//! The facts the probe gathers and the policy decides from, and the naming
-//! rules both use: the ground they share, so that the rules import nothing
-//! of the probe and the probe nothing of the rules (issue 21, "facts below
-//! rules"). Decisions, the other half of the model, are `decision.rs`.
-//! Pure: nothing here reads a file.
+//! The model: what the probe finds and what resolution decides, as plain
+//! data, with the pure naming and fitness rules both sides use. It is the
+//! ground the facts and the rules share, so that the policy imports nothing
+//! of the probe and the probe nothing of the policy (issue 21, "facts below
+//! rules"). Nothing here reads a file.
+//!
+//! A decision carries everything the later steps need (the library's name,
+//! where it sits on the command line, the files it embeds), so `rewrite` and
+//! `explain` never look anything up by index. Words for people are written
+//! only in `explain.rs`: reasons, notes and warnings here are typed.
 
 use std::ffi::{OsStr, OsString};
+use std::fmt;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use crate::archive::{ElfId, Verdict};
-use crate::decision::{Flag, Note};
-use crate::deps::Dep;
-use crate::search::Found;
+use crate::archive::{ElfId, Problem, Verdict};
+use crate::args::{LibName, Site};
+
+/// Which library reference a decision is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Subject {
+    /// A reference on the command line, at `site`.
+    Ref { site: Site },
+    /// A dependency added after an embedded archive: `of` is the library
+    /// that needs it (as written, `-lssl`), `via` the file that says so (a
+    /// `.pc`, or a shared twin's `DT_NEEDED`).
+    Dep { of: LibName, via: PathBuf },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Replace the reference with `file` (an archive, or a linker script
+    /// over archives). `archives` are the archives it brings into the link:
+    /// `file` itself, or the script's inputs.
+    Embed { file: PathBuf, archives: Vec<PathBuf> },
+    /// Leave the reference exactly as given.
+    Keep,
+    /// Remove the reference.
+    Drop,
+    /// For an added dependency that stays dynamic: the token to add.
+    Add { token: OsString },
+    /// For an archive named exactly (by path, or `-l:FILE`) that cannot
+    /// live in a shared object: the shared twin beside it, `so`, in its
+    /// place (issue 20 §1; always with a warning, so `--strict` refuses).
+    Twin { so: PathBuf },
+}
+
+impl Outcome {
+    /// Embedding one archive.
+    pub fn embed(file: PathBuf) -> Outcome {
+        Outcome::Embed { archives: vec![file.clone()], file }
+    }
+}
+
+/// Why a library is not fit to read: the first line of its explanation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Unreadable {
+    NotArchive,
+    Damaged(String),
+}
+
+/// Why a linker script cannot be embedded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ScriptProblem {
+    /// It names a library (`-lNAME`), which would be searched again.
+    Lib(OsString),
+    /// It names a file that does not exist.
+    Missing(PathBuf),
+    /// It names an archive that cannot go into a shared object.
+    Unfit { file: PathBuf, problem: Problem },
+    /// It names something that is not a compatible archive.
+    NotEmbeddable(PathBuf),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reason {
+    /// The first compatible `libNAME.a` in search order, and it is PIC.
+    FirstArchive,
+    /// An archive named by its path on the command line, and it is PIC.
+    Given,
+    /// A linker script whose archives are all PIC (they are the outcome's
+    /// `archives`).
+    ScriptOverArchives,
+    /// No compatible `libNAME.a` in any search directory.
+    NotFound,
+    /// A C or C++ runtime library.
+    RuntimeLibrary,
+    /// After `-Wl,-Bstatic` (or with `-static`): the user already chose.
+    StaticRegion,
+    /// `-o libNAME.so` links `-lNAME`: the library itself.
+    SelfReference,
+    /// `-l:FILE` where FILE is not an archive.
+    NotAnArchiveName,
+    /// The archive's path contains a comma and cannot go inside `-Wl,`.
+    CommaInPath,
+    /// `--embed NAME`.
+    UserEmbed,
+    /// `--no-embed NAME`.
+    UserNoEmbed,
+    /// Unfit for a shared object: not position-independent, a versioned
+    /// definition, a member that is not a relocatable ELF object... With a
+    /// shared twin it stays dynamic; without one it is embedded anyway, as
+    /// ld itself would link the archive.
+    NotPic { problem: Problem, shared: Option<PathBuf> },
+    /// An archive with no members: nothing to embed.
+    Empty,
+    /// The file is not an archive, or is damaged.
+    Unreadable(Unreadable),
+    /// A linker script over something that cannot be embedded.
+    UnsafeScript(ScriptProblem),
+    /// A dependency of the archive cannot be found.
+    IncompleteDeps { missing: LibName },
+    /// ld would link `so` first: a `libNAME.so` in a directory ld searches
+    /// before the archive's (`-L`, then its own). The user's own shared
+    /// library must not be replaced by an older system archive.
+    Shadowed { so: PathBuf },
+    /// A dependency the driver links by itself, last, where it belongs
+    /// (`-lc`, `-lgcc_s`; `-lstdc++ -lm` for g++): adding it earlier would
+    /// reorder `DT_NEEDED`.
+    DriverLibrary,
+    /// A dependency the driver would link, left out because the command
+    /// says `-nostdlib` or `-nodefaultlibs`.
+    NoDefaultLibs,
+    /// ld pulls no member from the archive: `users` (objects and members
+    /// of the link that reference what it defines) all come after it, or
+    /// there are none. The reference stays as given where ld itself finds
+    /// the same file (`Outcome::Keep`, the plain link), else the
+    /// archive's path stands in for it (`Outcome::Embed`, the seed's rule).
+    Unused { users: Vec<String> },
+    /// An added shared library that defines `symbols`, which `needed_by`
+    /// (an embedded member, `libx.a(m.o)`) leaves undefined.
+    Provides { symbols: Vec<String>, more: usize, needed_by: String },
+    /// Members of the embedded archive need `symbols` and nothing the link
+    /// has or any library of ld's search dirs defines them: with a
+    /// `shared` twin it stays dynamic, else it is embedded anyway.
+    Unresolved { symbols: Vec<String>, more: usize, needed_by: String, shared: Option<PathBuf> },
+    /// A shared library the link takes dynamically, `so`, already embeds
+    /// this very archive (`file`, same digest, per its `.note.solink`) with
+    /// its symbols exported: embedding it again would give the process two
+    /// copies of its state (issue 13 §3).
+    CarriedBy { so: PathBuf, file: String },
+    /// The same for a linker script: every archive it brings is already
+    /// embedded, exported, by a shared library the link takes dynamically.
+    /// `by`: each archive's file name and the library that carries it, in
+    /// the script's order.
+    CarriedScript { by: Vec<(String, PathBuf)> },
+}
+
+/// Why the closure check could not run: the input that stopped it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Unchecked {
+    /// `-lNAME` (as written) that ld's search dirs do not hold.
+    NotFound(String),
+    /// A file the link names that does not exist.
+    Missing(PathBuf),
+    /// A file that cannot be opened or read, and the error.
+    Unreadable { path: PathBuf, error: String },
+    /// A file that is no object, archive, shared library or linker script.
+    NotInput(PathBuf),
+    /// A linker script nested too deep, or too many inputs.
+    TooDeep(PathBuf),
+    /// nvcc's host link could not be learned (`nvcc --dryrun` failed, or
+    /// showed no link): why.
+    HostLink(String),
+    /// None of the above was found (the command could not be read, or a
+    /// symbol table could not be).
+    Unknown,
+}
+
+/// Something worth explaining beside the decision.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Note {
+    /// An archive for another target, skipped as ld skips it.
+    SkippedIncompatible { path: PathBuf, id: ElfId },
+    /// Debian's `libNAME_pic.a` chosen over `libNAME.a`.
+    PrefersPic { pic: PathBuf, over: PathBuf },
+    /// The closure check could not run on this link: an input cannot be
+    /// found or read (issue 20 §7: the note names it and says why), so
+    /// what the archive needs was not verified.
+    Unchecked(Unchecked),
+    /// What would be a warning for one of the user's archives, about a
+    /// system archive: the distribution's archives are not the user's to
+    /// rebuild, so this is said under `--explain` only, and `--strict`
+    /// does not refuse on it.
+    System(Warning),
+}
+
+/// Why an archive named exactly gives way to its shared twin.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TwinWhy {
+    Unfit(Problem),
+    /// A linker script over something that cannot be embedded (glibc's
+    /// `libm.a`, beside its `libm.so`).
+    Script(ScriptProblem),
+    /// A dependency that cannot be found.
+    Incomplete(LibName),
+    /// Symbols its members need that nothing provides.
+    Unresolved {
+        symbols: Vec<String>,
+        more: usize,
+        needed_by: String,
+    },
+}
+
+/// A line printed even without `--explain`; an error with `--strict`.
+/// `archive` is the file found for `lib`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Warning {
+    /// Not an archive, or damaged: it stays dynamic.
+    Unreadable { archive: PathBuf, lib: LibName, what: Unreadable },
+    /// A linker script over something unsafe: it stays dynamic.
+    UnsafeScript { archive: PathBuf, lib: LibName, why: ScriptProblem },
+    /// Unfit for a shared object: dynamic when there is a `shared` twin,
+    /// else embedded anyway.
+    Unfit { archive: PathBuf, lib: LibName, problem: Problem, shared: bool },
+    /// An archive named exactly (by path, `-l:FILE`) that cannot be
+    /// embedded (`problem`, or symbols nothing provides): the shared twin
+    /// `so` beside it is linked in its place (issue 20 §1).
+    Twin { archive: PathBuf, lib: LibName, why: TwinWhy, so: PathBuf },
+    /// The `.pc` file of an embedded archive cannot be read or walked: its
+    /// dependencies come from the shared twin alone, if there is one.
+    PkgConfig { pc: PathBuf, lib: LibName, error: String },
+    /// A dependency that cannot be found: dynamic when there is a `shared`
+    /// twin, else embedded anyway.
+    IncompleteDeps { archive: PathBuf, lib: LibName, missing: LibName, shared: bool },
+    /// Symbols an embedded member needs that nothing provides: dynamic
+    /// when there is a `shared` twin, else embedded anyway.
+    Unresolved {
+        archive: PathBuf,
+        lib: LibName,
+        symbols: Vec<String>,
+        more: usize,
+        needed_by: String,
+        shared: bool,
+    },
+    /// Issue 20 §7: a reference left to ld that ld's own search (its `-L`
+    /// dirs, then its own) will not find, so ld will fail with "cannot
+    /// find"; `only`: a directory of ld's that holds just a versioned
+    /// file of it (`libcudart.so.12`), which `-l:FILE` would find.
+    LdWillNotFind { lib: LibName, only: Option<(PathBuf, OsString)> },
+    /// Issue 20 §6: `--rpath-dynamic` for `lib`, which ld links from
+    /// `file`: the loader will look for `soname` (its `DT_SONAME`, or file
+    /// name), and neither `file`'s directory nor its target's holds one, so
+    /// no rpath can serve it.
+    RpathUnserved { lib: LibName, file: PathBuf, soname: OsString },
+    /// Members with constructors (`.init_array`/`.ctors`) that ld leaves
+    /// out, because nothing references them: their self-registration
+    /// silently never happens (issue 13 §4).
+    CtorsLeft { archive: PathBuf, lib: LibName, members: Vec<String> },
+    /// A shared library the link takes dynamically, `so`, embeds this very
+    /// archive but hides its symbols: the link cannot use that copy, so it
+    /// embeds its own, and the process holds two (issue 13 §3).
+    CarriedHidden { archive: PathBuf, lib: LibName, so: PathBuf },
+    /// A linker script (`script`) some of whose archives shared libraries
+    /// the link takes dynamically, after the reference, already embed
+    /// exported (`carried`: each archive and its carrier), while the
+    /// `rest` are carried by none: the script stays embedded for the rest,
+    /// and ld pulls the carried archives in again at the reference, so the
+    /// process holds two copies of them (issue 13 §3).
+    CarriedPartly { script: PathBuf, lib: LibName, carried: Vec<(PathBuf, PathBuf)>, rest: Vec<PathBuf> },
+}
+
+/// A flag an embedded archive's `.pc` file requires beside its libraries
+/// (`Libs: -lpsx -Wl,-wrap,pthread_create`): what pkg-config would have put
+/// on the command line travels with the archive.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Flag {
+    /// Linker arguments (`-Wl,a,b` gives `a` and `b`).
+    Linker(Vec<OsString>),
+    /// A driver option (`-rdynamic`); dropped when the driver is a linker.
+    Driver(OsString),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decision {
+    /// The library as written (`NAME` of `-lNAME`, `FILE` of `-l:FILE`).
+    pub lib: LibName,
+    pub subject: Subject,
+    pub outcome: Outcome,
+    pub reason: Reason,
+    /// Where the file was found, when it was.
+    pub found: Option<Found>,
+    pub notes: Vec<Note>,
+    pub warning: Option<Warning>,
+    /// For an embedded archive: the flags its `.pc` (`flags_from`) requires.
+    pub flags: Vec<Flag>,
+    pub flags_from: Option<PathBuf>,
+}
+
+impl Decision {
+    pub fn new(lib: LibName, subject: Subject, outcome: Outcome, reason: Reason) -> Decision {
+        Decision {
+            lib,
+            subject,
+            outcome,
+            reason,
+            found: None,
+            notes: Vec::new(),
+            warning: None,
+            flags: Vec::new(),
+            flags_from: None,
+        }
+    }
+}
+
+/// Issue 20 §8: what nvcc does in a shared link beyond its command, as
+/// its host link (`nvcc --dryrun`) shows.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HostLink {
+    /// The host compiler that links (`g++`, or what `-ccbin` names).
+    pub compiler: OsString,
+    /// The libraries nvcc adds on its own, in order.
+    pub libraries: Vec<DriverLib>,
+    /// Two CUDA runtimes in one process: the static one ld links into the
+    /// output, and the shared one the output also loads (the file that is
+    /// it, or that needs it).
+    pub two_runtimes: Option<(PathBuf, PathBuf)>,
+}
+
+/// One library nvcc adds (`-lcudart_static`), and where ld finds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DriverLib {
+    /// As nvcc writes it: `-lcudart_static`.
+    pub name: String,
+    /// The file ld takes, when solink's model of ld's search finds one.
+    pub file: Option<PathBuf>,
+    /// For an archive: the members ld pulls from it, when the closure
+    /// check ran.
+    pub members: Option<usize>,
+}
+
+// The facts the probe gathers, and the rules on names and fitness.
+
+/// Where a library was found: the seed's search order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Stage {
+    LibsDir,
+    LDir,
+    Workspace,
+    System,
+    /// Not searched for: an archive named by its path on the command line
+    /// (issue 20 §1), or the shared twin beside it.
+    Given,
+}
+
+impl Stage {
+    /// 1 to 4, as the seed numbers them.
+    pub fn number(self) -> u8 {
+        match self {
+            Stage::LibsDir => 1,
+            Stage::LDir => 2,
+            Stage::Workspace => 3,
+            Stage::System => 4,
+            // No stage of the search: JSON gives null.
+            Stage::Given => 0,
+        }
+    }
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Stage::LibsDir => "stage 1, LIBSDIR",
+            Stage::LDir => "stage 2, -L",
+            Stage::Workspace => "stage 3, WORKSPACE_FOLDER/test/lib",
+            Stage::System => "stage 4, system",
+            Stage::Given => "named by path",
+        })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Found {
+    pub path: PathBuf,
+    pub stage: Stage,
+}
+
+/// One library an archive depends on.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Dep {
+    pub lib: LibName,
+    /// For a `DT_NEEDED` entry, the runtime file (`libacl.so.1`), to link
+    /// as `-l:libacl.so.1` when the development link `libacl.so` is missing.
+    pub runtime_file: Option<OsString>,
+}
 
 /// What the file system says about one library that was searched for.
 #[derive(Clone, Debug, PartialEq, Eq)]

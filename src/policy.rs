@@ -14,12 +14,10 @@ use std::path::{Path, PathBuf};
 
 use crate::archive::{ElfId, Verdict};
 use crate::args::LibName;
-use crate::decision::{
-    Decision, Note, Outcome, Reason, ScriptProblem, Subject, TwinWhy, Unreadable, Warning,
-};
-use crate::deps::Dep;
+use crate::model::Dep;
 use crate::model::{archive_file_name, fit_for, is_runtime, Candidate, DynFacts, LibFacts, ScriptInput};
-use crate::search::{Found, Stage};
+use crate::model::{Decision, Note, Outcome, Reason, ScriptProblem, Subject, TwinWhy, Unreadable, Warning};
+use crate::model::{Found, Stage};
 
 /// The user's choices that shape decisions.
 #[derive(Clone, Debug, Default)]
@@ -624,8 +622,8 @@ mod tests {
     }
     use crate::archive::{Problem, ProblemKind};
     use crate::args::Site;
-    use crate::decision::Note;
-    use crate::search::{Found, Stage};
+    use crate::model::Note;
+    use crate::model::{Found, Stage};
 
     const X86_64: ElfId = ElfId { class64: true, machine: object::elf::EM_X86_64 };
     const AARCH64: ElfId = ElfId { class64: true, machine: object::elf::EM_AARCH64 };

@@ -23,11 +23,11 @@ use std::path::{Path, PathBuf};
 
 use crate::archive::{self, script, ElfId, Verdict};
 use crate::args::LibName;
-use crate::decision::{Flag, Note};
-use crate::deps::{self, Dep};
-use crate::model::{self, Candidate, DepFacts, DynFacts, LibFacts, ScriptInput};
+use crate::deps;
+use crate::model::{self, Candidate, Dep, DepFacts, DynFacts, Found, LibFacts, ScriptInput, Stage};
+use crate::model::{Flag, Note};
 use crate::pkgconfig;
-use crate::search::{Found, Reach, SearchPath, Stage};
+use crate::search::{Reach, SearchPath};
 use crate::store::Store;
 
 pub struct Probe<'a> {
@@ -57,8 +57,7 @@ pub struct Probe<'a> {
     /// nvcc, when it is the driver: the closure check reads its host link.
     pub nvcc: Option<crate::exec::Driver>,
     /// Each command's host link and its plan, asked of nvcc once.
-    host_plans:
-        HashMap<Vec<OsString>, Result<(crate::nvcc::HostLink, link::Plan), crate::decision::Unchecked>>,
+    host_plans: HashMap<Vec<OsString>, Result<(crate::nvcc::HostLink, link::Plan), crate::model::Unchecked>>,
     /// The host link last planned.
     last_host: Option<(crate::nvcc::HostLink, link::Plan)>,
 }

@@ -613,14 +613,14 @@ pub fn read_notes(path: &Path) -> Result<Vec<Entry>, ReadError> {
 /// that ld pulls a member from (per the closure check's summary), each once,
 /// in link order. `hide` is `--hide`: those archives' symbols are hidden.
 pub fn link_entries(
-    decisions: &[crate::decision::Decision],
+    decisions: &[crate::model::Decision],
     summary: &crate::policy::verify::Summary,
     hide: &crate::rewrite::Select,
     exported: &[PathBuf],
     cache: Option<&crate::store::Store>,
     id_of: impl Fn(&Path) -> Option<crate::fsx::FileId>,
 ) -> io::Result<Vec<Entry>> {
-    use crate::decision::Outcome;
+    use crate::model::Outcome;
     let mut out: Vec<Entry> = Vec::new();
     let mut seen: Vec<&Path> = Vec::new();
     for d in decisions {

@@ -35,7 +35,7 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
 
 use crate::args::{Command, Group, LibName, LinkerForm, Piece, Site, Syntax};
-use crate::decision::{Decision, Flag, Outcome, Subject};
+use crate::model::{Decision, Flag, Outcome, Subject};
 
 /// Which embedded libraries an option applies to.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -409,7 +409,7 @@ mod tests {
     }
 
     fn decision(lib: LibName, subject: Subject, outcome: Outcome) -> Decision {
-        Decision::new(lib, subject, outcome, crate::decision::Reason::FirstArchive)
+        Decision::new(lib, subject, outcome, crate::model::Reason::FirstArchive)
     }
 
     /// Rewrites `args`, embedding each library named in `embed` as

@@ -7,7 +7,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::ffi::{OsStr, OsString};
-use std::fmt;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
@@ -19,48 +18,7 @@ use crate::sysdirs::SystemDirs;
 /// for the tests and benches that compare solink with the real driver.
 pub use crate::sysdirs::{parse_ld_verbose, parse_print_search_dirs};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Stage {
-    LibsDir,
-    LDir,
-    Workspace,
-    System,
-    /// Not searched for: an archive named by its path on the command line
-    /// (issue 20 §1), or the shared twin beside it.
-    Given,
-}
-
-impl Stage {
-    /// 1 to 4, as the seed numbers them.
-    pub fn number(self) -> u8 {
-        match self {
-            Stage::LibsDir => 1,
-            Stage::LDir => 2,
-            Stage::Workspace => 3,
-            Stage::System => 4,
-            // No stage of the search: JSON gives null.
-            Stage::Given => 0,
-        }
-    }
-}
-
-impl fmt::Display for Stage {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Stage::LibsDir => "stage 1, LIBSDIR",
-            Stage::LDir => "stage 2, -L",
-            Stage::Workspace => "stage 3, WORKSPACE_FOLDER/test/lib",
-            Stage::System => "stage 4, system",
-            Stage::Given => "named by path",
-        })
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Found {
-    pub path: PathBuf,
-    pub stage: Stage,
-}
+pub use crate::model::{Found, Stage};
 
 /// Where the system directories come from.
 enum System<'a> {

@@ -21,7 +21,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::closure::{self, Input};
-use crate::decision::{Decision, Outcome, Reason, Subject, Warning};
+use crate::model::{Decision, Outcome, Reason, Subject, Warning};
 
 use crate::symbols::{ArchiveSyms, Def, Name, ObjectSyms};
 
@@ -365,7 +365,7 @@ pub fn unresolved(d: &mut Decision, needed_by: String, symbols: &[Name], shared:
         Some(so) if crate::policy::names_one_file(&d.lib) => Warning::Twin {
             archive,
             lib: d.lib.clone(),
-            why: crate::decision::TwinWhy::Unresolved {
+            why: crate::model::TwinWhy::Unresolved {
                 symbols: names.clone(),
                 more,
                 needed_by: needed_by.clone(),

@@ -32,8 +32,8 @@ use crate::args::table::{self, Opt, Value};
 use crate::args::{self, LibName, Site, Syntax};
 use crate::closure::Needed;
 use crate::closure::{Fact, LinkFacts, Summary};
-use crate::decision::Unchecked;
 use crate::fsx::{self, FileId};
+use crate::model::Unchecked;
 use crate::symbols::escape;
 use crate::symbols::{self, Digest, Name};
 
@@ -570,7 +570,7 @@ impl Probe<'_> {
         &mut self,
         given: &[String],
         summary: Option<&Summary>,
-    ) -> Option<crate::decision::HostLink> {
+    ) -> Option<crate::model::HostLink> {
         let (host, plan) = self.last_host.clone()?;
         let dirs = self.ld_dirs(&plan);
         let mut libraries = Vec::new();
@@ -580,10 +580,10 @@ impl Probe<'_> {
             let members = file
                 .as_ref()
                 .and_then(|f| summary?.archives.iter().find(|a| &a.path == f).map(|a| a.members.len()));
-            libraries.push(crate::decision::DriverLib { name, file, members });
+            libraries.push(crate::model::DriverLib { name, file, members });
         }
         let two_runtimes = summary.and_then(|s| self.two_runtimes(&plan, &dirs, s));
-        Some(crate::decision::HostLink { compiler: host.compiler, libraries, two_runtimes })
+        Some(crate::model::HostLink { compiler: host.compiler, libraries, two_runtimes })
     }
 
     /// A static CUDA runtime ld pulls members from, and a shared one the
@@ -624,8 +624,8 @@ impl Probe<'_> {
     /// Issue 20 §7: when [`Probe::link_summary`] gives no answer, the input
     /// that stopped it and why, found by reading the plan as ld would
     /// (on that path only: a link that checks never asks this).
-    pub fn why_unchecked(&mut self, plan: &Plan) -> crate::decision::Unchecked {
-        use crate::decision::Unchecked;
+    pub fn why_unchecked(&mut self, plan: &Plan) -> crate::model::Unchecked {
+        use crate::model::Unchecked;
         let dirs = self.ld_dirs(plan);
         let mut finder = Finder::default();
         for item in &plan.items {
@@ -652,8 +652,8 @@ fn unreadable_input(
     dirs: &[PathBuf],
     finder: &mut Finder,
     depth: usize,
-) -> Option<crate::decision::Unchecked> {
-    use crate::decision::Unchecked;
+) -> Option<crate::model::Unchecked> {
+    use crate::model::Unchecked;
     if depth > MAX_SCRIPT_DEPTH {
         return Some(Unchecked::TooDeep(path.to_path_buf()));
     }

@@ -8,10 +8,10 @@ use crate::args::LibName;
 use std::path::PathBuf;
 
 use super::Resolver;
-use crate::decision::{Decision, Flag, Outcome, Reason, Subject, Warning};
 use crate::model::DepFacts;
+use crate::model::Found;
+use crate::model::{Decision, Flag, Outcome, Reason, Subject, Warning};
 use crate::policy;
-use crate::search::Found;
 
 /// A chain of dependencies deeper than this is cut: real ones are a few
 /// levels deep (libssl -> libcrypto -> libz), and a cycle of `.pc` files

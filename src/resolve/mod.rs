@@ -2,7 +2,7 @@
 //! two steps: the probe (`probe.rs`) gathers what the file system says, the
 //! policy (`policy.rs`) decides from that alone, and dependency completion
 //! (`resolve/complete.rs`) repeats both for what an embedded archive needs.
-//! Decisions are plain data (`decision.rs`); printing them is `explain`'s
+//! Decisions are plain data (`model.rs`); printing them is `explain`'s
 //! job and applying them is `rewrite`'s.
 
 mod complete;
@@ -23,10 +23,10 @@ use crate::search::SearchPath;
 use crate::store::Store;
 use crate::symbols::Name;
 
-pub use crate::decision::{
+pub use crate::model::{archive_file_name, is_runtime, RUNTIME_LIBS};
+pub use crate::model::{
     Decision, Note, Outcome, Reason, ScriptProblem, Subject, Unchecked, Unreadable, Warning,
 };
-pub use crate::model::{archive_file_name, is_runtime, RUNTIME_LIBS};
 pub use crate::policy::{Policy, RpathForm};
 
 /// Rounds of the closure check: each adds providers or turns a library
@@ -377,7 +377,7 @@ impl<'a> Resolver<'a> {
         decisions: &[Decision],
         shape: &Shape,
         driver: &OsStr,
-    ) -> Option<crate::decision::HostLink> {
+    ) -> Option<crate::model::HostLink> {
         if cmd.syntax != crate::args::Syntax::Nvcc {
             return None;
         }
