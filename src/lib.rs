@@ -15,7 +15,6 @@ pub mod closure;
 pub(crate) mod colour;
 pub(crate) mod config;
 pub(crate) mod depfile;
-pub(crate) mod deps;
 mod env;
 mod error;
 pub(crate) mod exec;
@@ -31,10 +30,8 @@ pub(crate) mod probe;
 pub mod provenance;
 pub mod resolve;
 pub mod rewrite;
-pub mod search;
 pub mod store;
 pub mod symbols;
-pub(crate) mod sysdirs;
 pub mod text;
 
 use std::ffi::{OsStr, OsString};
@@ -45,12 +42,14 @@ use std::path::PathBuf;
 pub use error::{Error, Usage};
 
 pub use env::Env;
+// The search order, for the tests and benches that compare it with gcc.
+pub use probe::search;
 
 use args::Command;
 use cli::{Options, Parsed};
 use exec::Driver;
-use search::SearchPath;
-use sysdirs::SystemDirs;
+use probe::search::SearchPath;
+use probe::sysdirs::{self, SystemDirs};
 
 /// Runs solink with `argv` (program name first) and `env`. On success the
 /// driver usually replaces this process, so this returns only for
@@ -559,7 +558,7 @@ fn link_args(
         no_default_libs: cmd.no_default_libs,
         archive_first: options.archive_first,
     };
-    let target = archive::target::link_target(cmd);
+    let target = probe::target::link_target(cmd);
     let mut resolver = resolve::Resolver::new(search, policy, target, cache.cloned());
     resolver.probe.use_pack(pack_key(cmd, options, env));
     resolver.probe.cross_check = env.get("SOLINK_CROSS_CHECK").is_some_and(|v| !v.is_empty() && v != "0");

@@ -8,7 +8,6 @@
 
 pub mod pic;
 pub mod script;
-pub mod target;
 
 use std::ffi::OsStr;
 use std::fs::File;

@@ -1,5 +1,5 @@
 //! Resolve: one decision per library, with its reason. The thin driver of
-//! two steps: the probe (`probe.rs`) gathers what the file system says, the
+//! two steps: the probe (`probe/`) gathers what the file system says, the
 //! policy (`policy.rs`) decides from that alone, and dependency completion
 //! (`resolve/complete.rs`) repeats both for what an embedded archive needs.
 //! Decisions are plain data (`model.rs`); printing them is `explain`'s
@@ -17,9 +17,9 @@ use crate::archive::ElfId;
 use crate::args::{Command, LibName, LibRef, LinkerForm, Site};
 use crate::policy::verify::{self, Finding};
 use crate::policy::{self, Place, Search};
+use crate::probe::search::SearchPath;
 use crate::probe::{link, Probe};
 use crate::rewrite::{self, Shape};
-use crate::search::SearchPath;
 use crate::store::Store;
 use crate::symbols::Name;
 

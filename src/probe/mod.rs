@@ -12,7 +12,11 @@
 //! system calls: the shared twin is looked for only when the archive is
 //! unfit, and dependencies only for an archive that is embedded.
 
+pub mod deps;
 pub mod link;
+pub mod search;
+pub mod sysdirs;
+pub mod target;
 
 use std::collections::HashMap;
 
@@ -23,12 +27,11 @@ use std::path::{Path, PathBuf};
 
 use crate::archive::{self, script, ElfId, Verdict};
 use crate::args::LibName;
-use crate::deps;
 use crate::model::{self, Candidate, Dep, DepFacts, DynFacts, Found, LibFacts, ScriptInput, Stage};
 use crate::model::{Flag, Note};
 use crate::pkgconfig;
-use crate::search::{Reach, SearchPath};
 use crate::store::Store;
+use search::{Reach, SearchPath};
 
 pub struct Probe<'a> {
     search: SearchPath<'a>,
