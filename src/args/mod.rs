@@ -7,6 +7,7 @@
 //! whether this is a shared link at all. Tokens keep their exact bytes; the
 //! rewrite step re-emits every token it does not change from here.
 
+pub mod ld;
 pub mod respfile;
 pub(crate) mod table;
 

@@ -1,0 +1,380 @@
+//! The link as ld will read it, from a command solink has classified
+//! (pure): objects, archives and shared objects by path, every `-l` (ld
+//! searches for it), group bounds, `--as-needed` state, `--whole-archive`,
+//! `--wrap`, and the driver's implicit libraries at the end. Every linker
+//! piece is read through `LD_TABLE`, as the classifier reads it, so an
+//! option's value is never an input. The closure check finds and reads the
+//! files (`probe/link.rs`).
+
+use std::collections::HashMap;
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use super::table::{self, Opt, Value};
+use super::{LibName, Site, Syntax};
+
+/// One input of the link, before the files are found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Item {
+    File(PathBuf),
+    /// `-lNAME` or `-l:FILE`; `static_` after `-Bstatic` (only `.a`).
+    Lib {
+        name: LibName,
+        static_: bool,
+    },
+    GroupStart,
+    GroupEnd,
+    AsNeeded(bool),
+    Whole(bool),
+}
+
+/// The link as ld will see it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub items: Vec<Item>,
+    /// `-L` dirs, in order.
+    pub lib_dirs: Vec<PathBuf>,
+    pub wraps: Vec<Box<[u8]>>,
+}
+
+/// (argument, piece): where a linker piece sits.
+type PieceAt = (usize, usize);
+
+/// Reads the rewritten command (`args`, in `syntax`, run by `driver`).
+/// gcc and clang pass `--as-needed` to every link on this machine's
+/// Debian builds (`gcc -dumpspecs`: `%{!fsanitize=*:--as-needed}`); that is
+/// assumed for every gcc-syntax driver rather than asked (asking costs a
+/// process per link). For gcc and clang the implicit libraries come last:
+/// `-lgcc --as-needed -lgcc_s --no-as-needed -lc -lgcc` (gcc's
+/// `LIBGCC_SPEC`/`LIB_SPEC`), after `-lstdc++ -lm` for a C++ driver (by its
+/// name) and `-lgomp` for `-fopenmp`; none with `-nostdlib` or
+/// `-nodefaultlibs`, and none for ld itself.
+// Long on purpose: one walk over the rewritten argv, as ld reads it (state: as-needed, whole-archive, groups).
+pub fn plan(args: &[OsString], syntax: Syntax, driver: &OsStr) -> Option<Plan> {
+    // nvcc's own order is not its command's: its host link is read instead
+    // (`Probe::host_plan`).
+    if syntax == Syntax::Nvcc {
+        return None;
+    }
+    let cmd = super::classify_as(args.to_vec(), syntax).ok()?;
+    let mut driver_libs: HashMap<usize, (LibName, bool)> = HashMap::new();
+    let mut piece_libs: HashMap<PieceAt, (LibName, bool, PieceAt)> = HashMap::new();
+    for r in cmd.libs.iter().filter(|r| !matches!(r.name, LibName::Path(_))) {
+        match &r.site {
+            Site::Driver { arg } => {
+                driver_libs.insert(*arg, (r.name.clone(), r.static_region));
+            }
+            Site::Linker { first, last } => {
+                piece_libs.insert(
+                    (first.arg, first.index),
+                    (r.name.clone(), r.static_region, (last.arg, last.index)),
+                );
+            }
+        }
+    }
+    let mut plan = Plan { lib_dirs: cmd.lib_dirs.clone(), ..Plan::default() };
+    let gcc = syntax == Syntax::Gcc;
+    if gcc {
+        plan.items.push(Item::AsNeeded(true));
+    }
+    let (mut nodefault, mut openmp) = (false, false);
+    let mut skip_to: Option<PieceAt> = None;
+    let mut pending: Option<Opt> = None;
+    for (ai, arg) in cmd.args.iter().enumerate() {
+        if let Some((name, static_)) = driver_libs.get(&ai) {
+            plan.items.push(Item::Lib { name: name.clone(), static_: *static_ });
+            continue;
+        }
+        if let Some((_, pieces)) = &arg.linker {
+            for (pi, piece) in pieces.iter().enumerate() {
+                if let Some(end) = skip_to {
+                    if (ai, pi) <= end {
+                        continue;
+                    }
+                    skip_to = None;
+                }
+                if let Some((name, static_, last)) = piece_libs.get(&(ai, pi)) {
+                    plan.items.push(Item::Lib { name: name.clone(), static_: *static_ });
+                    skip_to = Some(*last);
+                    continue;
+                }
+                ld_piece(piece, &mut pending, &mut plan);
+            }
+            continue;
+        }
+        let tokens = cmd.arg_tokens(arg);
+        let first = tokens.first().map(|t| t.as_bytes()).unwrap_or_default();
+        match first {
+            b"-nostdlib" | b"-nodefaultlibs" if gcc => nodefault = true,
+            b"-fopenmp" if gcc => openmp = true,
+            _ if !gcc => {
+                for t in tokens {
+                    ld_piece(t, &mut pending, &mut plan);
+                }
+            }
+            _ if tokens.len() == 1 && !first.starts_with(b"-") && super::looks_like_input(&tokens[0]) => {
+                plan.items.push(Item::File(PathBuf::from(&tokens[0])));
+            }
+            _ => {}
+        }
+    }
+    if gcc && !nodefault {
+        let lib = |n: &str| Item::Lib { name: LibName::Name(n.into()), static_: false };
+        let base = Path::new(driver).file_name().map(OsStr::as_bytes).unwrap_or_default();
+        if openmp {
+            plan.items.push(lib("gomp"));
+        }
+        if base.windows(2).any(|w| w == b"++") {
+            plan.items.extend([lib("stdc++"), lib("m")]);
+        }
+        plan.items.extend([
+            lib("gcc"),
+            Item::AsNeeded(true),
+            lib("gcc_s"),
+            Item::AsNeeded(false),
+            lib("c"),
+            lib("gcc"),
+        ]);
+    }
+    Some(plan)
+}
+
+/// One ld argument that is not a library reference, read through
+/// `LD_TABLE` as the classifier reads it: an option's value (the next piece
+/// when it is not inline) is never an input.
+fn ld_piece(piece: &OsStr, pending: &mut Option<Opt>, plan: &mut Plan) {
+    let p = piece.as_bytes();
+    if let Some(option) = pending.take() {
+        if option == Opt::Wrap {
+            plan.wraps.push(p.into());
+        }
+        return;
+    }
+    let Some((row, value)) = table::lookup_ld(p) else {
+        if !p.starts_with(b"-") && super::looks_like_input(piece) {
+            plan.items.push(Item::File(PathBuf::from(piece)));
+        }
+        return;
+    };
+    let inline = match value {
+        Value::NextToken => {
+            *pending = Some(row.opt);
+            return;
+        }
+        Value::Inline(v) => v,
+        Value::None => &[],
+    };
+    match row.opt {
+        Opt::GroupStart => plan.items.push(Item::GroupStart),
+        Opt::GroupEnd => plan.items.push(Item::GroupEnd),
+        Opt::AsNeeded => plan.items.push(Item::AsNeeded(true)),
+        Opt::NoAsNeeded => plan.items.push(Item::AsNeeded(false)),
+        Opt::WholeArchive => plan.items.push(Item::Whole(true)),
+        Opt::NoWholeArchive => plan.items.push(Item::Whole(false)),
+        Opt::Wrap => plan.wraps.push(inline.into()),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Name = Box<[u8]>;
+
+    fn os(v: &[&str]) -> Vec<OsString> {
+        v.iter().map(OsString::from).collect()
+    }
+
+    fn lib(n: &str) -> Item {
+        Item::Lib { name: LibName::Name(n.into()), static_: false }
+    }
+
+    #[test]
+    fn the_plan_is_the_command_as_ld_reads_it() {
+        let args = os(&[
+            "-shared",
+            "-o",
+            "x.so",
+            "a.o",
+            "-Wl,--start-group",
+            "/L/libx.a",
+            "-lm",
+            "-Wl,--end-group",
+            "-Wl,--wrap=open,--no-as-needed",
+            "-Wl,-rpath,/r/lib.so",
+            "-L/d",
+            "b.so",
+            "-Xlinker",
+            "--wrap",
+            "-Xlinker",
+            "close",
+        ]);
+        let p = plan(&args, Syntax::Gcc, OsStr::new("g++")).unwrap();
+        let mut expected = vec![
+            Item::AsNeeded(true),
+            Item::File("a.o".into()),
+            Item::GroupStart,
+            Item::File("/L/libx.a".into()),
+            lib("m"),
+            Item::GroupEnd,
+            Item::AsNeeded(false),
+            Item::File("b.so".into()),
+        ];
+        expected.extend([lib("stdc++"), lib("m"), lib("gcc"), Item::AsNeeded(true), lib("gcc_s")]);
+        expected.extend([Item::AsNeeded(false), lib("c"), lib("gcc")]);
+        assert_eq!(p.items, expected);
+        assert_eq!(p.lib_dirs, [PathBuf::from("/d")]);
+        assert_eq!(p.wraps, [Name::from(&b"open"[..]), Name::from(&b"close"[..])]);
+
+        let p =
+            plan(&os(&["-shared", "-nostdlib", "-fopenmp", "a.o"]), Syntax::Gcc, OsStr::new("gcc")).unwrap();
+        assert_eq!(
+            p.items,
+            [Item::AsNeeded(true), Item::File("a.o".into())],
+            "-nostdlib: no implicit libraries"
+        );
+        let p = plan(&os(&["-shared", "-fopenmp", "a.o"]), Syntax::Gcc, OsStr::new("gcc")).unwrap();
+        assert_eq!(p.items[2], lib("gomp"), "-fopenmp stands for -lgomp");
+        let p = plan(
+            &os(&["-shared", "a.o", "--start-group", "-lx", "--end-group"]),
+            Syntax::Ld,
+            OsStr::new("ld"),
+        )
+        .unwrap();
+        assert_eq!(
+            p.items,
+            [Item::File("a.o".into()), Item::GroupStart, lib("x"), Item::GroupEnd],
+            "ld: nothing implicit"
+        );
+    }
+
+    /// Every spelling of one ld option with its value, as gcc passes it
+    /// (`-Wl,`, `-Xlinker`) and as ld takes it as the driver.
+    fn spellings(row: &table::Row, value: &str) -> Vec<(Syntax, Vec<String>)> {
+        let opt = row.spelling;
+        let name = opt.trim_start_matches('-');
+        let long = name.len() > 1;
+        // ld's getopt_long_only: a long option with one dash or two.
+        let mut opts = vec![opt.to_string()];
+        if long {
+            opts.push(if opt.starts_with("--") { format!("-{name}") } else { format!("--{name}") });
+        }
+        let mut out = Vec::new();
+        for o in &opts {
+            let mut joined = Vec::new();
+            if row.form == table::Form::EqualsOrSeparate {
+                joined.push(format!("{o}={value}"));
+            }
+            if row.form == table::Form::JoinedOrSeparate {
+                joined.push(format!("{o}{value}"));
+            }
+            let gcc = |v: &[&str]| (Syntax::Gcc, v.iter().map(|s| s.to_string()).collect());
+            out.push(gcc(&[&format!("-Wl,{o},{value}")]));
+            out.push(gcc(&[&format!("-Wl,{o}"), &format!("-Wl,{value}")]));
+            out.push(gcc(&["-Xlinker", o, "-Xlinker", value]));
+            out.push((Syntax::Ld, vec![o.clone(), value.to_string()]));
+            for j in &joined {
+                out.push(gcc(&[&format!("-Wl,{j}")]));
+                out.push(gcc(&["-Xlinker", j]));
+                out.push((Syntax::Ld, vec![j.clone()]));
+            }
+        }
+        out
+    }
+
+    /// Issue 20: every value-taking option of ld's (every row of
+    /// `LD_TABLE` with a value), in every spelling, with a value that looks
+    /// like an input (`-Wl,--soname,libcalc.so.1` once made the check
+    /// read `libcalc.so.1`): the value is never an input, and the inputs on
+    /// either side are still read, in order.
+    #[test]
+    fn an_option_value_is_never_an_input() {
+        let mut checked = 0;
+        for row in table::LD_TABLE {
+            if matches!(row.form, table::Form::Flag | table::Form::Prefix | table::Form::Joined) {
+                continue;
+            }
+            for value in ["libcalc.so.1", "v.o", "libq.a", "x.so"] {
+                for (syntax, spelled) in spellings(row, value) {
+                    let mut args = os(&["-shared", "a.o"]);
+                    args.extend(spelled.iter().map(OsString::from));
+                    args.push("b.o".into());
+                    let driver = if syntax == Syntax::Ld { "ld" } else { "gcc" };
+                    let p = plan(&args, syntax, OsStr::new(driver)).unwrap();
+                    let files: Vec<&Path> = p
+                        .items
+                        .iter()
+                        .filter_map(|i| match i {
+                            Item::File(f) => Some(f.as_path()),
+                            _ => None,
+                        })
+                        .collect();
+                    assert_eq!(files, [Path::new("a.o"), Path::new("b.o")], "{spelled:?} ({syntax:?})");
+                    let libs: Vec<&LibName> = p
+                        .items
+                        .iter()
+                        .filter_map(|i| match i {
+                            Item::Lib { name, .. } => Some(name),
+                            _ => None,
+                        })
+                        .collect();
+                    let expect_lib = (row.opt == Opt::Lib) as usize;
+                    let implicit = if syntax == Syntax::Gcc { 4 } else { 0 };
+                    assert_eq!(libs.len(), expect_lib + implicit, "{spelled:?} ({syntax:?}): {libs:?}");
+                    if row.opt == Opt::Wrap {
+                        assert_eq!(p.wraps, [Name::from(value.as_bytes())], "{spelled:?}");
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 1000, "{checked} spellings");
+    }
+
+    /// The options whose value is optional take it only after `=`: the
+    /// next piece is an input, as ld reads it.
+    #[test]
+    fn an_optional_value_is_never_the_next_piece() {
+        for opt in ["--build-id", "--demangle", "--unique", "--verbose", "-G", "--export-dynamic"] {
+            let args = os(&["-shared", &format!("-Wl,{opt},v.o"), "-Xlinker", opt, "-Xlinker", "w.o"]);
+            let p = plan(&args, Syntax::Gcc, OsStr::new("gcc")).unwrap();
+            assert!(p.items.contains(&Item::File("v.o".into())), "{opt}: {:?}", p.items);
+            assert!(p.items.contains(&Item::File("w.o".into())), "{opt}: {:?}", p.items);
+        }
+    }
+
+    /// What the rewrite adds, as `-Xlinker` pairs (issue 20 §8), is read
+    /// as ld reads it: groups, whole archives, wraps, and option values
+    /// that are no input.
+    #[test]
+    fn the_plan_reads_what_solink_adds_as_xlinker_pairs() {
+        let x = |w: &str| ["-Xlinker".to_string(), w.to_string()];
+        let mut args = vec!["-shared".to_string(), "a.o".to_string()];
+        args.extend(x("--start-group"));
+        args.push("/L/libx.a".into());
+        args.extend(x("--whole-archive"));
+        args.push("/L/liby.a".into());
+        args.extend(x("--no-whole-archive"));
+        args.extend(x("--end-group"));
+        for w in ["--exclude-libs", "libx.a", "-rpath", "/r/lib.so", "-wrap", "open", "--undefined=f"] {
+            args.extend(x(w));
+        }
+        let args: Vec<OsString> = args.into_iter().map(OsString::from).collect();
+        let p = plan(&args, Syntax::Gcc, OsStr::new("gcc")).unwrap();
+        let head = [
+            Item::AsNeeded(true),
+            Item::File("a.o".into()),
+            Item::GroupStart,
+            Item::File("/L/libx.a".into()),
+            Item::Whole(true),
+            Item::File("/L/liby.a".into()),
+            Item::Whole(false),
+            Item::GroupEnd,
+            lib("gcc"),
+        ];
+        assert_eq!(p.items[..head.len()], head);
+        assert_eq!(p.wraps, [Name::from(&b"open"[..])]);
+    }
+}
