@@ -18,12 +18,12 @@
 //! (`probe/link.rs`); the resolver runs these rules in rounds (facts,
 //! policy, facts, policy) until nothing changes.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use crate::closure::{self, Input};
+use crate::closure::member_name;
 use crate::model::{Decision, Outcome, Reason, Subject, Warning};
 
-use crate::symbols::{ArchiveSyms, Def, Name, ObjectSyms};
+use crate::symbols::Name;
 
 /// The most symbols a reason or warning names; the rest are counted.
 pub const SHOWN_SYMBOLS: usize = 3;
@@ -31,181 +31,7 @@ pub const SHOWN_SYMBOLS: usize = 3;
 // The facts of the link (`Fact`, `LinkFacts`) and its summary (ld's
 // extraction) are the closure's: the probe makes them and the store keeps
 // the summary without knowing these rules.
-pub use crate::closure::{ArchiveUse, Fact, LinkFacts, Summary};
-
-/// ld's `--wrap` on one object's undefined references.
-fn wrapped(o: &ObjectSyms, wraps: &[Name]) -> ObjectSyms {
-    let mut o = o.clone();
-    for (name, _) in &mut o.undefined {
-        if let Some(w) = wraps.iter().find(|w| w[..] == name[..]) {
-            *name = [&b"__wrap_"[..], w].concat().into();
-        } else if let Some(real) = name.strip_prefix(b"__real_") {
-            if wraps.iter().any(|w| w[..] == *real) {
-                *name = real.into();
-            }
-        }
-    }
-    o
-}
-
-/// Runs ld's member extraction over the facts and sums it up per archive.
-// Long on purpose: one pass over ld's member extraction and its results per archive.
-pub fn summarize(facts: &LinkFacts) -> Summary {
-    // --wrap rewrites references before anything is resolved; objects are
-    // copied only when the command wraps something.
-    let owned: Vec<Fact>;
-    let facts_in: &[Fact] = if facts.wraps.is_empty() {
-        &facts.inputs
-    } else {
-        owned = facts
-            .inputs
-            .iter()
-            .map(|f| match f {
-                Fact::Object(o) => Fact::Object(wrapped(o, &facts.wraps).into()),
-                Fact::Archive { path, syms, whole } => {
-                    let mut syms = ArchiveSyms::clone(syms);
-                    syms.members = syms.members.iter().map(|m| wrapped(m, &facts.wraps)).collect();
-                    Fact::Archive { path: path.clone(), syms: syms.into(), whole: *whole }
-                }
-                other => other.clone(),
-            })
-            .collect();
-        &owned
-    };
-    // A whole archive is all of its members as objects (`closure` does not
-    // model --whole-archive); `whole_at[i]` says which archive and member
-    // input `i` stands for.
-    let mut inputs: Vec<Input<'_>> = Vec::new();
-    let mut source: Vec<(usize, Option<usize>)> = Vec::new();
-    for (i, f) in facts_in.iter().enumerate() {
-        match f {
-            Fact::Object(o) => {
-                inputs.push(Input::Object(o));
-                source.push((i, None));
-            }
-            Fact::Archive { syms, whole: true, .. } => {
-                for (m, member) in syms.members.iter().enumerate() {
-                    inputs.push(Input::Object(member));
-                    source.push((i, Some(m)));
-                }
-            }
-            Fact::Archive { syms, .. } => {
-                inputs.push(Input::Archive(syms));
-                source.push((i, None));
-            }
-            Fact::Shared(s, n) => {
-                inputs.push(Input::Shared(s, *n));
-                source.push((i, None));
-            }
-            Fact::GroupStart => {
-                inputs.push(Input::GroupStart);
-                source.push((i, None));
-            }
-            Fact::GroupEnd => {
-                inputs.push(Input::GroupEnd);
-                source.push((i, None));
-            }
-        }
-    }
-    let c = closure::closure(&inputs, false);
-    let linked = linked_objects(facts_in, &c, &source);
-    let mut out = Summary::default();
-    for (i, f) in facts_in.iter().enumerate() {
-        let Fact::Archive { path, syms, whole } = f else { continue };
-        let mut missing = Vec::new();
-        for (origin, names) in &c.unresolved {
-            let (fact, member) = match origin.member {
-                Some(m) => (source[origin.input].0, Some(m)),
-                None => source[origin.input],
-            };
-            if fact != i {
-                continue;
-            }
-            if let Some(m) = member {
-                missing.push((syms.members[m].name.clone(), names.clone()));
-            }
-        }
-        let taken: Vec<usize> = if *whole {
-            (0..syms.members.len()).collect()
-        } else {
-            c.pulled
-                .iter()
-                .filter(|(pos, _)| source[*pos].0 == i)
-                .flat_map(|(_, m)| m.iter().copied())
-                .collect()
-        };
-        let pulled = *whole || !taken.is_empty();
-        let members = taken.iter().map(|&m| syms.members[m].name.clone()).collect();
-        let ctors_left = syms
-            .members
-            .iter()
-            .enumerate()
-            .filter(|(m, o)| o.ctors && !taken.contains(m))
-            .map(|(_, o)| (o.name.clone(), anchor(o)))
-            .collect();
-        let users = if pulled { Vec::new() } else { users_of(syms, &linked) };
-        out.archives.push(ArchiveUse { path: path.clone(), pulled, missing, members, ctors_left, users });
-    }
-    out
-}
-
-/// Every object the link takes, named as ld names it (`t.o`,
-/// `libx.a(m.o)`), in link order: objects, whole archives' members, and
-/// the members ld pulls.
-fn linked_objects<'f>(
-    facts: &'f [Fact],
-    c: &closure::Closure,
-    source: &[(usize, Option<usize>)],
-) -> Vec<(String, &'f ObjectSyms)> {
-    let mut out = Vec::new();
-    for (i, f) in facts.iter().enumerate() {
-        match f {
-            Fact::Object(o) => out.push((o.name.clone(), &**o)),
-            Fact::Archive { path, syms, whole: true } => {
-                out.extend(syms.members.iter().map(|m| (member_name(path, &m.name), m)));
-            }
-            Fact::Archive { path, syms, whole: false } => {
-                let pulled = c.pulled.iter().filter(|(pos, _)| source[*pos].0 == i);
-                for m in pulled.flat_map(|(_, m)| m.iter().copied()) {
-                    let m = &syms.members[m];
-                    out.push((member_name(path, &m.name), m));
-                }
-            }
-            _ => {}
-        }
-    }
-    out
-}
-
-/// The linked objects that strongly reference a symbol `archive` defines
-/// and nothing linked defines: what would use the archive, were it after
-/// them.
-fn users_of(archive: &ArchiveSyms, linked: &[(String, &ObjectSyms)]) -> Vec<String> {
-    use std::collections::HashSet;
-    let defines: HashSet<&[u8]> =
-        archive.members.iter().flat_map(|m| m.defined.iter().map(|(n, _)| &n[..])).collect();
-    let defined_anyway: HashSet<&[u8]> =
-        linked.iter().flat_map(|(_, o)| o.defined.iter().map(|(n, _)| &n[..])).collect();
-    linked
-        .iter()
-        .filter(|(_, o)| {
-            o.undefined.iter().any(|(n, r)| {
-                *r == crate::symbols::Ref::Strong
-                    && defines.contains(&n[..])
-                    && !defined_anyway.contains(&n[..])
-            })
-        })
-        .map(|(name, _)| name.clone())
-        .collect()
-}
-
-/// A global symbol a member defines, to pull it in with `--undefined`:
-/// a strong one when there is one (a weak definition does not make ld
-/// pull a member for a common reference, and another object may win it).
-fn anchor(o: &ObjectSyms) -> Option<Name> {
-    let strong = o.defined.iter().find(|(_, d)| matches!(d, Def::Data | Def::Func));
-    strong.or_else(|| o.defined.first()).map(|(n, _)| n.clone())
-}
+pub use crate::closure::{ArchiveUse, Summary};
 
 /// What the check finds about one embedded decision.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -252,12 +78,6 @@ pub fn check(decisions: &[Decision], summary: &Summary) -> Vec<(usize, Finding)>
         }
     }
     out
-}
-
-/// `libx.a(m.o)`, as ld names a member.
-fn member_name(archive: &Path, member: &str) -> String {
-    let file = archive.file_name().map_or_else(String::new, |f| f.to_string_lossy().into_owned());
-    format!("{file}({member})")
 }
 
 fn shown(names: &[Name]) -> (Vec<String>, usize) {
@@ -443,8 +263,8 @@ pub fn pull_ctors(decisions: &[Decision], summary: &mut Summary) -> (Vec<Name>, 
 mod tests {
     use super::*;
     use crate::args::{LibName, Site};
-    use crate::closure::Needed;
-    use crate::symbols::{Def, Ref, SharedSyms};
+    use crate::closure::{summarize, Fact, LinkFacts, Needed};
+    use crate::symbols::{ArchiveSyms, Def, ObjectSyms, Ref, SharedSyms};
 
     fn obj(name: &str, defs: &[&str], undefs: &[&str]) -> ObjectSyms {
         let n = |s: &str| -> Name { s.as_bytes().into() };

@@ -161,7 +161,7 @@ impl Probe<'_> {
             return Some((None, cacheable));
         }
         let facts = self.facts(&entries, &plan.wraps)?;
-        let summary = crate::policy::verify::summarize(&facts);
+        let summary = crate::closure::summarize(&facts);
         let settled = summary.archives.iter().all(|a| a.pulled && a.missing.is_empty());
         Some((settled.then_some(summary), cacheable))
     }
@@ -239,7 +239,7 @@ impl Probe<'_> {
             }
         }
         let Some(facts) = self.facts(&entries, &plan.wraps) else { return (None, false) };
-        let summary = crate::policy::verify::summarize(&facts);
+        let summary = crate::closure::summarize(&facts);
         if let (Some(cache), true) = (&self.cache, cacheable) {
             cache.put_summary(&key, &summary);
         }
