@@ -34,6 +34,8 @@ pub enum Error {
     NotPic {
         archive: PathBuf,
         problem: crate::archive::Problem,
+        /// The shared twin's file name that would stand in for it.
+        twin: PathBuf,
     },
     DriverNotFound {
         name: OsString,
@@ -84,7 +86,9 @@ pub enum Error {
     /// `--clear-cache` could not remove the cache.
     CacheClear {
         path: PathBuf,
-        why: crate::store::Distrust,
+        /// Why the store distrusts it (`store::Distrust`), as words: the
+        /// error names no type of a higher floor.
+        why: String,
     },
     /// `--audit` was given a file that does not exist or is not ELF.
     Audit {
@@ -160,13 +164,13 @@ impl fmt::Display for Error {
             Error::ArchiveNotFound { path } => {
                 write!(f, "archive {} does not exist; build it first or fix the path", shown(path))
             }
-            Error::NotPic { archive, problem } => write!(
+            Error::NotPic { archive, problem, twin } => write!(
                 f,
                 "{} is not position-independent ({problem}), ld pulls that member, and no shared twin is \
                  beside it, so ld would refuse the link. Rebuild it with -fPIC (CMake: \
                  POSITION_INDEPENDENT_CODE ON; autotools: --with-pic), or put a shared {} beside it",
                 shown(archive),
-                shown(crate::model::twin_name(archive))
+                shown(twin)
             ),
             Error::DriverNotFound { name } => write!(
                 f,

@@ -440,7 +440,7 @@ fn manage(what: cli::Manage, options: &Options, env: &Env, config: &config::Conf
         cli::Manage::ClearCache => {
             let root = root()?;
             store::clear(&root).map_err(|e| match e {
-                store::NoStore::Distrusted(path, why) => Error::CacheClear { path, why },
+                store::NoStore::Distrusted(path, why) => Error::CacheClear { path, why: why.to_string() },
                 store::NoStore::Unavailable => Error::NoCacheDir,
             })?;
             format!("cleared the cache at {}\n", root.display())
@@ -597,7 +597,8 @@ fn link_args(
     // Issue 20 §1: the user's own file, unfit, with nothing to swap in and
     // a member ld pulls: ld would fail on it, so solink says so first.
     if let Some((archive, problem)) = policy::verify::refused(&decisions, resolver.summary()) {
-        return Err(Error::NotPic { archive, problem });
+        let twin = model::twin_name(&archive);
+        return Err(Error::NotPic { archive, problem, twin });
     }
     if let Some(form) = options.rpath_dynamic {
         shape.rpaths = resolver.rpath_dirs(&mut decisions, form, &output_dir(cmd));
@@ -688,7 +689,7 @@ fn exports_of(
     cmd: &Command,
     decisions: &[resolve::Decision],
     resolver: &mut resolve::Resolver,
-    summary: Option<&policy::verify::Summary>,
+    summary: Option<&closure::Summary>,
     hide: &rewrite::Select,
 ) -> Result<policy::export::Exports, Error> {
     use policy::export::{Member, Source};

@@ -614,7 +614,7 @@ pub fn read_notes(path: &Path) -> Result<Vec<Entry>, ReadError> {
 /// in link order. `hide` is `--hide`: those archives' symbols are hidden.
 pub fn link_entries(
     decisions: &[crate::model::Decision],
-    summary: &crate::policy::verify::Summary,
+    summary: &crate::closure::Summary,
     hide: &crate::rewrite::Select,
     exported: &[PathBuf],
     cache: Option<&crate::store::Store>,

@@ -4,6 +4,7 @@
 // Tests read files freely: only the library's questions go through fsx.
 #![allow(clippy::disallowed_methods)]
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -96,7 +97,7 @@ fn the_policy_reads_no_files_and_no_cache() {
         if !(path.starts_with("src/policy") || path == Path::new("src/policy.rs")) {
             continue;
         }
-        for n in ["crate::store", "crate::fsx", "crate::exec", "std::fs", "std::env"] {
+        for n in ["crate::store", "crate::fsx", "crate::exec", "crate::probe", "std::fs", "std::env"] {
             if code(&text).contains(n) {
                 found.push(format!("{}: {n}", path.display()));
             }
@@ -115,12 +116,177 @@ fn only_exec_starts_processes() {
     assert!(found.is_empty(), "{found:#?}");
 }
 
+/// The floors of the house, lowest first (docs/ARCHITECTURE.md, "The
+/// floors"): a room imports only rooms on its own floor or below. A folder
+/// is one room (`probe/`), and so is a file at the top of `src/`.
+const FLOORS: &[&[&str]] = &[
+    // The ground: the doors to the outside and the plain helpers.
+    &["env", "fsx", "text", "colour"],
+    // File formats and ld's extraction: nothing of links or of solink.
+    &["archive", "symbols", "pkgconfig", "closure", "nvcc", "provenance"],
+    // The command line, and solink's refusals (which name culprits of
+    // every floor as plain values).
+    &["args", "error"],
+    // Decisions and the facts they are made from.
+    &["model"],
+    &["store", "rewrite", "exec"],
+    // Facts and rules, side by side: neither imports the other.
+    &["probe", "policy"],
+    &["resolve", "explain", "depfile", "logfile"],
+    // One run: the root, the options, the reports.
+    &["lib", "main", "cli", "config", "man", "audit"],
+];
+
+/// The imports that still run up a floor, each a known debt with the move
+/// that pays it. A new one fails the test; one paid off fails it too,
+/// until it is struck from here.
+const UPWARD: &[(&str, &str)] = &[
+    // The audit's ELF reader is the probe's too: it belongs with the formats.
+    ("probe", "audit"),
+    // The note's link-time half (entries of a link, the cached digest, the
+    // stored object) lives with its format: it belongs to the run.
+    ("provenance", "args"),
+    ("provenance", "model"),
+    ("provenance", "rewrite"),
+    ("provenance", "store"),
+];
+
+/// The room a file of `src/` is: its folder, or its own name.
+fn room(path: &Path) -> String {
+    let rel = path.strip_prefix("src").unwrap_or(path);
+    let first = rel.components().next().unwrap().as_os_str().to_string_lossy().into_owned();
+    first.strip_suffix(".rs").map(str::to_string).unwrap_or(first)
+}
+
+/// The rooms `code` imports through `crate::` paths (`use crate::a::b`,
+/// `crate::{a, b}`, `crate::a::f()` in an expression). The root's own
+/// re-exports name their rooms: `Error` and `Usage` are error.rs's, `Env`
+/// is env.rs's.
+fn imports(code: &str, rooms: &BTreeSet<String>) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut rest = code;
+    while let Some(at) = rest.find("crate::") {
+        rest = &rest[at + "crate::".len()..];
+        let words: Vec<&str> = if let Some(group) = rest.strip_prefix('{') {
+            let end = group.find('}').unwrap_or(group.len());
+            group[..end].split(',').map(|w| w.trim().split("::").next().unwrap_or("")).collect()
+        } else {
+            let end = rest.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(rest.len());
+            vec![&rest[..end]]
+        };
+        for w in words {
+            let name = match w {
+                "Error" | "Usage" => "error",
+                "Env" => "env",
+                other => other,
+            };
+            if rooms.contains(name) {
+                out.insert(name.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// Every room's imports of other rooms, from the code outside its tests.
+fn house() -> BTreeMap<String, BTreeSet<String>> {
+    let sources = sources();
+    let rooms: BTreeSet<String> = sources.iter().map(|(p, _)| room(p)).collect();
+    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (path, text) in &sources {
+        let text = text.split("#[cfg(test)]\nmod tests").next().unwrap_or(text);
+        let me = room(path);
+        let mut to = imports(&code(text), &rooms);
+        to.remove(&me);
+        out.entry(me).or_default().extend(to);
+    }
+    out
+}
+
+fn floor(room: &str) -> usize {
+    FLOORS.iter().position(|f| f.contains(&room)).unwrap_or_else(|| {
+        panic!(
+            "src/{room} stands on no floor: add it to FLOORS in tests/architecture.rs and to ARCHITECTURE.md"
+        )
+    })
+}
+
+/// The rooms of a circle of imports in `house`, if there is one.
+fn circle(house: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
+    fn visit(
+        at: &str,
+        house: &BTreeMap<String, BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(i) = path.iter().position(|r| r == at) {
+            return Some(path[i..].to_vec());
+        }
+        if done.contains(at) {
+            return None;
+        }
+        path.push(at.to_string());
+        for next in house.get(at).into_iter().flatten() {
+            if let Some(c) = visit(next, house, path, done) {
+                return Some(c);
+            }
+        }
+        path.pop();
+        done.insert(at.to_string());
+        None
+    }
+    let mut done = BTreeSet::new();
+    house.keys().find_map(|r| visit(r, house, &mut Vec::new(), &mut done))
+}
+
+/// No two rooms import each other, directly or round a circle, but
+/// through a known debt of [`UPWARD`] (each of which is that debt's).
+#[test]
+fn no_room_imports_in_a_circle() {
+    let mut house = house();
+    for (from, to) in UPWARD {
+        if let Some(set) = house.get_mut(*from) {
+            set.remove(*to);
+        }
+    }
+    assert_eq!(circle(&house), None, "a circle of imports");
+}
+
+/// A room imports only rooms of its floor or below, except the known
+/// debts of [`UPWARD`].
+#[test]
+fn imports_run_down_the_floors() {
+    let mut up = BTreeSet::new();
+    for (from, to) in house() {
+        for t in to {
+            if floor(&t) > floor(&from) {
+                up.insert((from.clone(), t));
+            }
+        }
+    }
+    let known: BTreeSet<(String, String)> =
+        UPWARD.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+    let new: Vec<_> = up.difference(&known).collect();
+    let paid: Vec<_> = known.difference(&up).collect();
+    assert!(new.is_empty(), "imports that run up a floor: {new:#?}");
+    assert!(paid.is_empty(), "debts paid off: strike them from UPWARD: {paid:#?}");
+}
+
 /// The rules above can fail: a file that breaks them is found.
 #[test]
 fn the_rules_find_what_breaks_them() {
     assert!(code("use crate::store::dir;\n// store::codec in a comment").contains("store::dir;"));
     assert!(!code("// store::codec in a comment").contains("store::codec"));
     assert!(!code("    // CACHEDIR.TAG is only mentioned here").contains("CACHEDIR"));
+    let rooms: BTreeSet<String> = ["model", "probe", "error", "env"].iter().map(|r| r.to_string()).collect();
+    let found = imports("use crate::{model::Decision, Env};\nlet x = crate::probe::f();\n", &rooms);
+    assert_eq!(found, ["env", "model", "probe"].iter().map(|r| r.to_string()).collect());
+    let mut h: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    h.insert("a".into(), ["b".to_string()].into());
+    h.insert("b".into(), ["c".to_string()].into());
+    assert_eq!(circle(&h), None);
+    h.insert("c".into(), ["a".to_string()].into());
+    assert_eq!(circle(&h), Some(vec!["a".to_string(), "b".to_string(), "c".to_string()]));
     let (_, lib) = sources().into_iter().find(|(p, _)| p == Path::new("src/store/mod.rs")).unwrap();
     assert!(code(&lib).contains("CACHEDIR"), "the store itself holds what the first rule looks for");
 }
