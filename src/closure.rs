@@ -101,6 +101,8 @@ pub struct ArchiveUse {
     /// The members ld pulls in, in the order it pulls them (all of them
     /// under `--whole-archive`): what the provenance note records.
     pub members: Vec<String>,
+    /// What those members' sections add to the output, by kind.
+    pub sizes: crate::symbols::Sizes,
     /// Members with `.init_array`/`.ctors` contents that ld leaves out,
     /// each with a global symbol it defines (strong first), if any: the
     /// constructors a plain link silently drops (issue 13 §4).

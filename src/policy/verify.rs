@@ -136,6 +136,8 @@ pub fn summarize(facts: &LinkFacts) -> Summary {
         };
         let pulled = *whole || !taken.is_empty();
         let members = taken.iter().map(|&m| syms.members[m].name.clone()).collect();
+        let sizes =
+            taken.iter().fold(crate::symbols::Sizes::default(), |s, &m| s.plus(syms.members[m].sizes));
         let ctors_left = syms
             .members
             .iter()
@@ -144,7 +146,15 @@ pub fn summarize(facts: &LinkFacts) -> Summary {
             .map(|(_, o)| (o.name.clone(), anchor(o)))
             .collect();
         let users = if pulled { Vec::new() } else { users_of(syms, &linked) };
-        out.archives.push(ArchiveUse { path: path.clone(), pulled, missing, members, ctors_left, users });
+        out.archives.push(ArchiveUse {
+            path: path.clone(),
+            pulled,
+            missing,
+            members,
+            sizes,
+            ctors_left,
+            users,
+        });
     }
     out
 }
@@ -458,7 +468,7 @@ mod tests {
                     None => (n(u), Ref::Strong),
                 })
                 .collect(),
-            ctors: false,
+            ..ObjectSyms::default()
         }
     }
 
