@@ -622,6 +622,9 @@ mod tests {
             members: vec!["m.o".into()],
             hidden,
             exported: false,
+            version: None,
+            purl: provenance::purl(library, None),
+            sizes: None,
         }
     }
 
