@@ -190,6 +190,10 @@ fn run_configured(
         exports: extras.exports.as_ref().map(explain::export_lines).unwrap_or_default(),
         host: extras.host.clone(),
         warnings,
+        added: match &entries {
+            (entries, Some(_)) if !options.print_resolved => explain::added(entries),
+            _ => None,
+        },
     };
     if log.wanted() {
         log.link(&explain::json(&cmd, &decisions, &command_line, &about), &command_line);
@@ -874,6 +878,9 @@ fn report(
         let _ = err.write_all(&line);
         if cmd.is_shared_link() {
             let _ = writeln!(err, "{}", explain::summary(cmd, decisions, about.warnings.len()));
+        }
+        if let Some(added) = about.added {
+            let _ = writeln!(err, "{}", explain::added_line(added));
         }
         return Vec::new();
     }
