@@ -1,6 +1,6 @@
-//! Issue 22 §1 and §3: the note's format 2 (package version, package URL
-//! and the bytes the pulled members add), and the sizes in `--audit` and
-//! `--explain`. Real gcc links, loaded and run;
+//! Issue 22 §1–3: the note's format 2 (package version, package URL and
+//! the bytes the pulled members add), `--audit --format cyclonedx`, and
+//! the sizes in `--audit` and `--explain`. Real gcc links, loaded and run;
 //! sizes checked against binutils' `size` on the members.
 
 use std::fs;
@@ -8,6 +8,7 @@ use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
+use solink::provenance::Digest;
 
 use crate::util::*;
 
@@ -81,6 +82,18 @@ fn embeds<'a>(audit: &'a Value, suffix: &str) -> &'a Vec<Value> {
     o["embeds"].as_array().unwrap()
 }
 
+/// `--audit --format cyclonedx ARGS`: the exit code and each document,
+/// every one validated against the CycloneDX 1.5 schema.
+fn cyclonedx(dir: &Dir, files: &[&str]) -> (Option<i32>, Vec<Value>) {
+    let out = dir.solink().args(["--format", "cyclonedx", "--audit"]).args(files).output();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let docs: Vec<Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    for d in &docs {
+        assert_cyclonedx_schema(d);
+    }
+    (out.status.code(), docs)
+}
+
 /// `size`'s Berkeley figures (text, data, bss) summed over `objects`.
 fn size_of(dir: &Dir, objects: &[&str]) -> (u64, u64, u64) {
     let out = sh(Command::new("size").current_dir(dir.root()).args(objects));
@@ -98,6 +111,11 @@ fn bytes_of(entry: &Value) -> (u64, u64, u64) {
     let n = |k: &str| b[k].as_u64().unwrap_or_else(|| panic!("no {k} in {entry}"));
     assert_eq!(n("total"), n("code") + n("data") + n("bss"));
     (n("code"), n("data"), n("bss"))
+}
+
+/// A nested component's property `name`.
+fn prop<'a>(component: &'a Value, name: &str) -> Option<&'a str> {
+    component["properties"].as_array()?.iter().find(|p| p["name"] == name)?["value"].as_str()
 }
 
 #[test]
@@ -225,6 +243,74 @@ fn the_bytes_embedding_adds_are_what_size_says_of_the_pulled_members() {
     );
 }
 
+#[test]
+fn cyclonedx_names_each_embedded_archive_with_its_digest_version_purl_and_size() {
+    if !tools() {
+        return;
+    }
+    let dir = Dir::new();
+    archives_with_a_pc(&dir);
+    solink_lib(&dir, "a", &["foo_get"], &["-lfoo"]);
+    solink_lib(&dir, "b", &["bar_get"], &["-lbar"]);
+    assert_eq!(run_prog(&dir, &["a", "b"]), "7\n");
+    let (code, docs) = cyclonedx(&dir, &["prog"]);
+    assert_eq!((code, docs.len()), (Some(0), 1), "{docs:?}");
+    let doc = &docs[0];
+    assert_eq!((doc["bomFormat"].as_str(), doc["specVersion"].as_str()), (Some("CycloneDX"), Some("1.5")));
+    let root = &doc["metadata"]["component"];
+    assert_eq!((root["name"].as_str(), root["type"].as_str()), (Some("prog"), Some("application")));
+    let digest = |p: &str| Digest::of_file(&dir.path(p)).unwrap().hex();
+    assert_eq!(root["hashes"][0], serde_json::json!({"alg": "SHA-256", "content": digest("prog")}));
+    let components = doc["components"].as_array().unwrap();
+    let object =
+        |name: &str| components.iter().find(|c| c["name"] == name).unwrap_or_else(|| panic!("{name}: {doc}"));
+    let foo = &object("liba.so")["components"][0];
+    assert_eq!(foo["name"], "foo");
+    assert_eq!(foo["version"], "1.2.3+git");
+    assert_eq!(foo["purl"], "pkg:generic/foo@1.2.3%2Bgit");
+    assert_eq!(foo["hashes"][0], serde_json::json!({"alg": "SHA-256", "content": digest("l/libfoo.a")}));
+    assert_eq!(prop(foo, "solink:file"), Some("libfoo.a"));
+    let (text, data, bss) = size_of(&dir, &["foo.o"]);
+    assert_eq!(prop(foo, "solink:bytes:code"), Some(text.to_string().as_str()));
+    assert_eq!(prop(foo, "solink:bytes:data"), Some(data.to_string().as_str()));
+    assert_eq!(prop(foo, "solink:bytes:bss"), Some(bss.to_string().as_str()));
+    let bar = &object("libb.so")["components"][0];
+    assert_eq!((bar["name"].as_str(), bar["purl"].as_str()), (Some("bar"), Some("pkg:generic/bar")));
+    assert!(bar.get("version").is_none(), "no .pc, no version: {bar}");
+    assert!(object("libc.so.6").get("components").is_none(), "libc embeds nothing solink knows of");
+    // prog needs both libraries.
+    let deps = doc["dependencies"].as_array().unwrap();
+    let of_prog = deps.iter().find(|d| d["ref"] == "prog").unwrap();
+    let on: Vec<&str> =
+        of_prog["dependsOn"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert!(
+        on.iter().any(|r| r.ends_with("lib/liba.so")) && on.iter().any(|r| r.ends_with("lib/libb.so")),
+        "{on:?}"
+    );
+    // Two FILEs, two documents; a library is a library.
+    let (code, docs) = cyclonedx(&dir, &["prog", "lib/liba.so"]);
+    assert_eq!((code, docs.len()), (Some(0), 2));
+    assert_eq!(docs[1]["metadata"]["component"]["type"], "library");
+}
+
+#[test]
+fn cyclonedx_of_a_process_with_two_copies_still_validates_and_exits_1() {
+    if !tools() {
+        return;
+    }
+    let dir = Dir::new();
+    archives_with_a_pc(&dir);
+    solink_lib(&dir, "a", &["foo_get"], &["-lfoo"]);
+    solink_lib(&dir, "b", &["foo_get"], &["-lfoo"]);
+    assert_eq!(run_prog(&dir, &["a", "b"]), "6\n");
+    let (code, docs) = cyclonedx(&dir, &["prog"]);
+    assert_eq!(code, Some(1), "a duplicate is exit 1 in every format");
+    let props = docs[0]["metadata"]["properties"].as_array().unwrap();
+    let dup = props[0]["value"].as_str().unwrap();
+    assert!(props[0]["name"] == "solink:duplicate" && dup.starts_with("-lfoo: "), "{props:?}");
+    assert!(dup.contains("liba.so (libfoo.a)") && dup.contains("libb.so (libfoo.a)"), "{dup}");
+}
+
 /// The fixture linked by a solink that wrote format 1 (tests/fixtures/provenance).
 fn format_1_fixture(dir: &Dir) {
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/provenance/format1.so");
@@ -245,6 +331,11 @@ fn a_format_1_note_still_reads_in_every_format() {
     let audit = audit_json(&dir, "format1.so");
     let e = &embeds(&audit, "format1.so")[0];
     assert!(e["version"].is_null() && e["bytes"].is_null() && e["purl"] == "pkg:generic/foo", "{e}");
+    let (code, docs) = cyclonedx(&dir, &["format1.so"]);
+    assert_eq!(code, Some(0));
+    let foo = &docs[0]["metadata"]["component"]["components"][0];
+    assert_eq!(foo["hashes"][0]["content"], digest);
+    assert!(prop(foo, "solink:bytes:total").is_none(), "format 1 records no size: {foo}");
 }
 
 #[test]
@@ -268,5 +359,36 @@ fn a_damaged_format_2_note_is_reported_never_a_crash() {
             let out = dir.solink().args(["--format", format, "--audit", "bad.so"]).output();
             assert!(matches!(out.status.code(), Some(0..=2)), "byte {i}, {format}: {:?}", out.status);
         }
+        let (code, _) = cyclonedx(&dir, &["bad.so"]);
+        assert!(matches!(code, Some(0..=2)), "byte {i}, cyclonedx: {code:?}");
+    }
+}
+
+#[test]
+fn cyclonedx_is_for_audit_not_explain() {
+    let dir = Dir::new();
+    let line = dir
+        .solink()
+        .args(["--explain", "--format", "cyclonedx", "--", "gcc", "-shared", "-o", "x.so"])
+        .refused();
+    assert!(line.contains("--explain prints text or json"), "{line}");
+    let line = dir.solink().env("SOLINK_FORMAT", "yaml").args(["--audit", "x"]).refused();
+    assert!(line.contains("use text, json or cyclonedx"), "{line}");
+}
+
+#[test]
+fn the_schema_check_rejects_what_is_not_cyclonedx() {
+    let valid = serde_json::json!({"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1});
+    assert_cyclonedx_schema(&valid);
+    for bad in [
+        serde_json::json!({"bomFormat": "SPDX", "specVersion": "1.5"}),
+        serde_json::json!({"bomFormat": "CycloneDX", "specVersion": "1.5", "components": [{"name": "x"}]}),
+        serde_json::json!({"bomFormat": "CycloneDX", "specVersion": "1.5", "components": [
+            {"type": "library", "name": "x", "hashes": [{"alg": "SHA-256", "content": "not hex"}]}]}),
+        serde_json::json!({"bomFormat": "CycloneDX", "specVersion": "1.5", "components": [
+            {"type": "library", "name": "x", "licenses": [{"license": {"id": "Not-A-Licence"}}]}]}),
+    ] {
+        let rejected = std::panic::catch_unwind(|| assert_cyclonedx_schema(&bad));
+        assert!(rejected.is_err(), "accepted: {bad}");
     }
 }
