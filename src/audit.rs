@@ -539,6 +539,7 @@ pub fn text(audits: &[Audit]) -> String {
                     e.members.len(),
                     e.members.join(" ")
                 );
+                let _ = writeln!(out, "      {}; {}", e.purl, bytes_phrase(e.sizes));
             }
         }
         for (i, name) in &a.closure.missing {
@@ -564,6 +565,24 @@ pub fn text(audits: &[Audit]) -> String {
     out
 }
 
+/// What an entry's members add, for people: `adds 1234 bytes (code 1000,
+/// data 200, bss 34)`.
+fn bytes_phrase(sizes: Option<provenance::Sizes>) -> String {
+    match sizes {
+        Some(z) => format!("adds {} bytes (code {}, data {}, bss {})", z.total(), z.code, z.data, z.bss),
+        None => "its size is not recorded (a format-1 note)".to_string(),
+    }
+}
+
+/// An entry's sizes for tools: `{"code", "data", "bss", "total"}`, or
+/// null when the note does not record them (format 1).
+fn bytes_json(sizes: Option<provenance::Sizes>) -> serde_json::Value {
+    match sizes {
+        Some(z) => serde_json::json!({"code": z.code, "data": z.data, "bss": z.bss, "total": z.total()}),
+        None => serde_json::Value::Null,
+    }
+}
+
 /// The audit for tools: one JSON document.
 pub fn json(audits: &[Audit]) -> serde_json::Value {
     use serde_json::json;
@@ -584,6 +603,9 @@ pub fn json(audits: &[Audit]) -> serde_json::Value {
                         "members": e.members,
                         "hidden": e.hidden,
                         "exported": e.exported,
+                        "version": e.version,
+                        "purl": e.purl,
+                        "bytes": bytes_json(e.sizes),
                     })).collect::<Vec<_>>(),
                 })).collect::<Vec<_>>(),
                 "missing": a.closure.missing.iter().map(|(i, n)| json!({
@@ -622,6 +644,9 @@ mod tests {
             members: vec!["m.o".into()],
             hidden,
             exported: false,
+            version: None,
+            purl: provenance::purl(library, None),
+            sizes: None,
         }
     }
 

@@ -91,8 +91,8 @@ struct Cli {
     /// Add -rpath (-Xlinker -rpath -Xlinker DIR) for libraries that stay dynamic in a -L dir (absolute, or $ORIGIN-relative with =origin) [env: SOLINK_RPATH_DYNAMIC=1|origin]
     #[arg(long, value_name = "FORM", num_args = 0..=1, require_equals = true, default_missing_value = "absolute", value_parser = ["absolute", "origin"])]
     rpath_dynamic: Option<String>,
-    /// With --explain: text lines, or one line of JSON for tools [env: SOLINK_FORMAT]
-    #[arg(long, value_name = "FORMAT", value_parser = ["text", "json"])]
+    /// With --explain or --audit: text lines, or one line of JSON for tools; cyclonedx: --audit's CycloneDX 1.5 SBOM [env: SOLINK_FORMAT]
+    #[arg(long, value_name = "FORMAT", value_parser = ["text", "json", "cyclonedx"])]
     format: Option<String>,
     /// Keep the verdict cache in DIR (default: $XDG_CACHE_HOME/solink, ~/.cache/solink) [env: SOLINK_CACHE_DIR]
     #[arg(long, value_name = "DIR")]
@@ -126,6 +126,17 @@ struct Cli {
     solink_version: Option<bool>,
 }
 
+/// The form of `--explain` and `--audit` output (`--format`, `SOLINK_FORMAT`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Format {
+    #[default]
+    Text,
+    /// One JSON document for tools.
+    Json,
+    /// `--audit` only: a CycloneDX 1.5 JSON document per FILE.
+    CycloneDx,
+}
+
 /// solink's settings, with the environment already folded in.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Options {
@@ -155,7 +166,8 @@ pub struct Options {
     pub rpath_dynamic: Option<RpathForm>,
     pub depfile: Option<PathBuf>,
     pub print_resolved: bool,
-    pub json: bool,
+    /// `--format` or `SOLINK_FORMAT`.
+    pub format: Format,
     /// `--cache-dir` or `SOLINK_CACHE_DIR`.
     pub cache_dir: Option<PathBuf>,
     pub no_cache: bool,
@@ -274,14 +286,21 @@ pub fn parse(argv: Vec<OsString>, env: &Env) -> Result<Parsed, Error> {
         disable: env_flag(env, "SOLINK_DISABLE")?,
         notes: near_misses(last_own.as_deref(), &rest, env),
         command_line,
-        json: match cli.format.or_else(|| env.get("SOLINK_FORMAT").map(|v| v.to_string_lossy().into_owned()))
+        format: match cli
+            .format
+            .or_else(|| env.get("SOLINK_FORMAT").map(|v| v.to_string_lossy().into_owned()))
         {
-            None => false,
-            Some(f) if f == "text" || f.is_empty() => false,
-            Some(f) if f == "json" => true,
+            None => Format::Text,
+            Some(f) if f == "text" || f.is_empty() => Format::Text,
+            Some(f) if f == "json" => Format::Json,
+            Some(f) if f == "cyclonedx" => Format::CycloneDx,
             Some(f) => return Err(Error::Usage(Usage::UnknownFormat { value: f })),
         },
     };
+    // A CycloneDX document describes files, not a link's decisions.
+    if options.format == Format::CycloneDx && options.explain && !cli.audit {
+        return Err(Error::Usage(Usage::FormatNotForExplain));
+    }
     if cli.clear_cache {
         return Ok(Parsed::Manage(Manage::ClearCache, Box::new(options)));
     }
@@ -431,7 +450,9 @@ fn quick(own: &[OsString]) -> Option<Cli> {
             ("export-archive", Some(v)) => cli.export_archive.push(v.to_owned()),
             ("depfile", Some(v)) => cli.depfile = Some(v.into()),
             ("cache-dir", Some(v)) => cli.cache_dir = Some(v.into()),
-            ("format", Some(_)) => cli.format = Some(text().filter(|f| f == "text" || f == "json")?),
+            ("format", Some(_)) => {
+                cli.format = Some(text().filter(|f| matches!(f.as_str(), "text" | "json" | "cyclonedx"))?)
+            }
             ("whole-archive", v) => cli.whole_archive.push(v.unwrap_or_default().to_owned()),
             ("hide", v) => cli.hide.push(v.unwrap_or_default().to_owned()),
             ("rpath-dynamic", None) => cli.rpath_dynamic = Some("absolute".to_string()),

@@ -101,6 +101,8 @@ pub struct ArchiveUse {
     /// The members ld pulls in, in the order it pulls them (all of them
     /// under `--whole-archive`): what the provenance note records.
     pub members: Vec<String>,
+    /// What those members' sections add to the output, by kind.
+    pub sizes: crate::symbols::Sizes,
     /// Members with `.init_array`/`.ctors` contents that ld leaves out,
     /// each with a global symbol it defines (strong first), if any: the
     /// constructors a plain link silently drops (issue 13 §4).
@@ -572,6 +574,8 @@ pub fn summarize(facts: &LinkFacts) -> Summary {
         };
         let pulled = *whole || !taken.is_empty();
         let members = taken.iter().map(|&m| syms.members[m].name.clone()).collect();
+        let sizes =
+            taken.iter().fold(crate::symbols::Sizes::default(), |s, &m| s.plus(syms.members[m].sizes));
         let ctors_left = syms
             .members
             .iter()
@@ -580,7 +584,15 @@ pub fn summarize(facts: &LinkFacts) -> Summary {
             .map(|(_, o)| (o.name.clone(), anchor(o)))
             .collect();
         let users = if pulled { Vec::new() } else { users_of(syms, &linked) };
-        out.archives.push(ArchiveUse { path: path.clone(), pulled, missing, members, ctors_left, users });
+        out.archives.push(ArchiveUse {
+            path: path.clone(),
+            pulled,
+            missing,
+            members,
+            sizes,
+            ctors_left,
+            users,
+        });
     }
     out
 }

@@ -44,7 +44,7 @@ enum Kind {
     Text,
     /// A command split as a shell would (`ccache gcc`).
     Command,
-    /// `text` or `json`.
+    /// `text`, `json` or `cyclonedx`.
     Format,
     /// A boolean, or `origin`/`absolute` (`rpath_dynamic`).
     Rpath,
@@ -177,8 +177,8 @@ fn parse(path: &Path, text: &[u8]) -> Result<Vec<(usize, OsString)>, Error> {
             Kind::Rpath if parse_bool(&text).is_none() && !matches!(&*text, "origin" | "absolute") => {
                 Some("is not a boolean, origin or absolute")
             }
-            Kind::Format if !matches!(&*text, "" | "text" | "json") => {
-                Some("is not a format; use text or json")
+            Kind::Format if !matches!(&*text, "" | "text" | "json" | "cyclonedx") => {
+                Some("is not a format; use text, json or cyclonedx")
             }
             // Empty is unset, as `SOLINK_CC=` is.
             Kind::Command if !text.is_empty() && shell_words::split(&text).map_or(true, |w| w.is_empty()) => {

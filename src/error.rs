@@ -266,6 +266,8 @@ pub enum Usage {
     NotABoolean { variable: String, value: String },
     /// `SOLINK_FORMAT` (or `--format`) is neither text nor json.
     UnknownFormat { value: String },
+    /// `--format cyclonedx` (or `SOLINK_FORMAT=cyclonedx`) with `--explain`.
+    FormatNotForExplain,
     /// `--cc`/`SOLINK_CC` cannot be split into words.
     DriverQuoting { command: String, reason: String },
     /// `--cc`/`SOLINK_CC` holds no word.
@@ -282,8 +284,12 @@ impl fmt::Display for Usage {
                 write!(f, "{variable}={value} is not a boolean; set it to 1 or 0")
             }
             Usage::UnknownFormat { value } => {
-                write!(f, "SOLINK_FORMAT={value} is not a format; use text or json")
+                write!(f, "SOLINK_FORMAT={value} is not a format; use text, json or cyclonedx")
             }
+            Usage::FormatNotForExplain => write!(
+                f,
+                "--explain prints text or json; cyclonedx is a form of --audit's report (set --format text or json)"
+            ),
             Usage::DriverQuoting { command, reason } => {
                 write!(f, "cannot split the driver command {command:?}: {reason}; check its quoting")
             }

@@ -525,6 +525,29 @@ pub struct About {
     pub host: Option<crate::model::HostLink>,
     /// The warnings beside the decisions' (the exports', nvcc's), in words.
     pub warnings: Vec<String>,
+    /// What embedding adds to the output (the members ld pulls, by kind),
+    /// and from how many archives: the entries of the note (issue 22 §3).
+    pub added: Option<(crate::provenance::Sizes, usize)>,
+}
+
+/// What the entries of a link's note add, and from how many archives;
+/// `None` when nothing is embedded or nothing was measured.
+pub fn added(entries: &[crate::provenance::Entry]) -> Option<(crate::provenance::Sizes, usize)> {
+    let measured: Vec<_> = entries.iter().filter_map(|e| e.sizes).collect();
+    let sum = measured.iter().fold(crate::provenance::Sizes::default(), |s, z| s.plus(*z));
+    (!measured.is_empty()).then_some((sum, measured.len()))
+}
+
+/// `--explain`'s last line: what embedding added to the output.
+pub fn added_line((z, archives): (crate::provenance::Sizes, usize)) -> String {
+    format!(
+        "solink: embedding adds {} bytes to the output: code {}, data {}, bss {} (the members ld pulls from {archives} {})",
+        z.total(),
+        z.code,
+        z.data,
+        z.bss,
+        if archives == 1 { "archive" } else { "archives" }
+    )
 }
 
 /// The line that says the link carries a provenance note.
@@ -586,6 +609,9 @@ pub fn json(cmd: &Command, decisions: &[Decision], command: &[OsString], about: 
         "driver": about.driver.as_deref().map(lossy),
         "notes": about.notes,
         "recorded": about.recorded,
+        "embedded_bytes": about.added.map(|(z, archives)| json!({
+            "code": z.code, "data": z.data, "bss": z.bss, "total": z.total(), "archives": archives,
+        })),
         "shared_link": cmd.is_shared_link(),
         "decisions": decisions,
         "direct_archives": direct,

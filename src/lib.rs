@@ -30,6 +30,7 @@ pub(crate) mod probe;
 pub mod provenance;
 pub mod resolve;
 pub mod rewrite;
+pub(crate) mod sbom;
 pub mod store;
 pub mod symbols;
 pub mod text;
@@ -190,6 +191,10 @@ fn run_configured(
         exports: extras.exports.as_ref().map(explain::export_lines).unwrap_or_default(),
         host: extras.host.clone(),
         warnings,
+        added: match &entries {
+            (entries, Some(_)) if !options.print_resolved => explain::added(entries),
+            _ => None,
+        },
     };
     if log.wanted() {
         log.link(&explain::json(&cmd, &decisions, &command_line, &about), &command_line);
@@ -461,7 +466,12 @@ fn manage(what: cli::Manage, options: &Options, env: &Env, config: &config::Conf
 /// 0 when none is (docs/provenance.md).
 fn run_audit(files: &[PathBuf], options: &Options, env: &Env) -> anyhow::Result<u8> {
     let audits = audit::audit(files, &audit::Loader::system(env))?;
-    let mut text = if options.json { audit::json(&audits).to_string() + "\n" } else { audit::text(&audits) };
+    let mut text = match options.format {
+        cli::Format::Text => audit::text(&audits),
+        cli::Format::Json => audit::json(&audits).to_string() + "\n",
+        // One document per FILE, each on a line of its own.
+        cli::Format::CycloneDx => sbom::cyclonedx(&audits).iter().map(|d| d.to_string() + "\n").collect(),
+    };
     if text.is_empty() {
         text.push('\n');
     }
@@ -835,7 +845,7 @@ fn report(
 ) -> Vec<u8> {
     use std::io::IsTerminal;
     let mut err = std::io::stderr().lock();
-    if options.explain && options.json {
+    if options.explain && options.format == cli::Format::Json {
         let _ = writeln!(err, "{}", explain::json(cmd, decisions, command, about));
         return Vec::new();
     }
@@ -875,6 +885,9 @@ fn report(
         let _ = err.write_all(&line);
         if cmd.is_shared_link() {
             let _ = writeln!(err, "{}", explain::summary(cmd, decisions, about.warnings.len()));
+        }
+        if let Some(added) = about.added {
+            let _ = writeln!(err, "{}", explain::added_line(added));
         }
         return Vec::new();
     }

@@ -20,7 +20,7 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
     ("SOLINK_CC", "The real compiler driver, possibly with arguments (\"ccache gcc\"); default cc."),
     ("SOLINK_DRY_RUN", "1: print the final command on stdout and run nothing."),
     ("SOLINK_EXPLAIN", "1: explain every library decision on stderr."),
-    ("SOLINK_FORMAT", "text or json: the form of \\-\\-explain and \\-\\-audit output."),
+    ("SOLINK_FORMAT", "text, json or cyclonedx: the form of \\-\\-explain and \\-\\-audit output (cyclonedx: \\-\\-audit only)."),
     ("SOLINK_EMBED", "Libraries to embed even if they are a runtime or not position\\-independent."),
     ("SOLINK_NO_EMBED", "Libraries to keep dynamic."),
     ("SOLINK_STRICT", "1: every fallback and warning is an error (exit status 2, before the link)."),

@@ -286,6 +286,9 @@ pub struct Decision {
     /// For an embedded archive: the flags its `.pc` (`flags_from`) requires.
     pub flags: Vec<Flag>,
     pub flags_from: Option<PathBuf>,
+    /// For an embedded archive: the package its `.pc` says it is, which
+    /// the provenance note records (issue 22).
+    pub package: Option<Package>,
 }
 
 impl Decision {
@@ -300,6 +303,7 @@ impl Decision {
             warning: None,
             flags: Vec::new(),
             flags_from: None,
+            package: None,
         }
     }
 }
@@ -427,6 +431,17 @@ pub struct DepFacts {
     pub via: PathBuf,
     /// Why the `.pc` could not be read or walked.
     pub pc_error: Option<String>,
+    /// The package the `.pc` is (its file name's stem), with its `Version`.
+    pub package: Option<Package>,
+}
+
+/// The package an embedded archive is part of, from the `.pc` that names
+/// it: the `.pc`'s name (its file name's stem, what `pkg-config` is asked
+/// for) and its `Version`. The provenance note records it (issue 22).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Package {
+    pub name: String,
+    pub version: Option<String>,
 }
 
 /// How a dependency that stays dynamic could be linked.

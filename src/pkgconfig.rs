@@ -1409,6 +1409,17 @@ impl Walk<'_> {
 /// `Requires` and `Requires.private`, de-duplicated and ordered as pkgconf
 /// does, with system `-L` directories dropped unless `keep_system_libs`.
 pub fn static_libs(config: &Config, name: &OsStr) -> Result<Vec<Fragment>, PcError> {
+    static_libs_and_version(config, name).map(|(frags, _)| frags)
+}
+
+/// [`static_libs`], and the `Version` of the package `NAME` itself (from
+/// the walk's own read of its `.pc`, so asking costs no file call): the
+/// provenance note records it (issue 22). `None` when `NAME` was satisfied
+/// by another package's `Provides`.
+pub fn static_libs_and_version(
+    config: &Config,
+    name: &OsStr,
+) -> Result<(Vec<Fragment>, Option<Vec<u8>>), PcError> {
     let mut walk = Walk {
         client: Client { config, sysroot: config.sysroot.clone() },
         dirs: config.search_dirs(),
@@ -1432,7 +1443,8 @@ pub fn static_libs(config: &Config, name: &OsStr) -> Result<Vec<Fragment>, PcErr
             fragment_copy(&mut out, f, true);
         }
     }
-    Ok(out.items)
+    let version = walk.cache.get(name.as_bytes()).cloned().flatten().and_then(|p| p.version.clone());
+    Ok((out.items, version))
 }
 
 #[cfg(test)]
@@ -1458,6 +1470,23 @@ mod tests {
 
     fn pc(body: &str) -> Vec<u8> {
         format!("{HEAD}{body}").into_bytes()
+    }
+
+    #[test]
+    fn the_version_is_the_packages_own_expanded() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("zlib.pc"),
+            "major=1.3\nName: zlib\nDescription: z\nVersion: ${major}.1\nRequires: dep\nLibs: -lz\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("dep.pc"), "Name: d\nDescription: d\nVersion: 9\nLibs: -ld\n")
+            .unwrap();
+        let config =
+            Config { libdir: Some(vec![dir.path().as_os_str().as_bytes().to_vec()]), ..Config::default() };
+        let (frags, version) = static_libs_and_version(&config, OsStr::new("zlib")).unwrap();
+        assert_eq!(version.as_deref(), Some(&b"1.3.1"[..]), "zlib's, not its requirement's");
+        assert_eq!(String::from_utf8_lossy(&render(&frags)).trim_end(), "-lz -ld");
     }
 
     #[test]

@@ -25,6 +25,7 @@ use object::{Endianness, FileKind};
 use sha2::{Digest as _, Sha256};
 
 use crate::archive::ElfId;
+pub use crate::symbols::Sizes;
 
 /// The note's owner name (the bytes before the NUL of `namesz`).
 pub const NOTE_NAME: &[u8] = b"solink";
@@ -33,8 +34,12 @@ pub const NOTE_NAME: &[u8] = b"solink";
 pub const NT_SOLINK_PROVENANCE: u32 = 1;
 /// The section the note lives in.
 pub const SECTION: &str = ".note.solink";
-/// The payload format version this solink writes and reads.
-pub const VERSION: u32 = 1;
+/// The payload format version this solink writes. It reads this one and
+/// [`VERSION_1`].
+pub const VERSION: u32 = 2;
+/// The first format, which solinks before issue 22 wrote: an entry without
+/// package version, package URL or sizes.
+pub const VERSION_1: u32 = 1;
 /// The digest algorithm of [`Digest`]: SHA-256 of the archive file's bytes.
 pub const DIGEST_SHA256: u32 = 1;
 
@@ -146,6 +151,9 @@ impl fmt::Display for Digest {
     }
 }
 
+/// The package of an archive, as the dependency walk found it.
+pub use crate::model::Package;
+
 /// One embedded archive.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
@@ -163,7 +171,44 @@ pub struct Entry {
     /// Whether the link exports some of its symbols by name (`--export`,
     /// `--export-archive`: issue 23), whatever `--hide` says of the rest.
     pub exported: bool,
+    /// The package's version, when a `.pc` that names the archive says one
+    /// (format 2; `None` in a format-1 note).
+    pub version: Option<String>,
+    /// A package URL (`pkg:generic/NAME@VERSION`, [`purl`]): the `.pc`'s
+    /// name, else the library name. A format-1 entry reads as
+    /// `pkg:generic/LIBRARY`, what a format-2 writer without a `.pc` writes.
+    pub purl: String,
+    /// What the members ld pulled add to the output, by kind (format 2;
+    /// `None` in a format-1 note, or when they were not measured).
+    pub sizes: Option<Sizes>,
 }
+
+/// The package URL of a package (purl-spec, `PURL-SPECIFICATION.rst`):
+/// type `generic`, no namespace; the name and the version percent-encoded,
+/// every byte but ASCII letters, digits and `.-_~` as `%XX` (so `+` is
+/// `%2B`, as the spec requires); no `@VERSION` without a version.
+pub fn purl(name: &str, version: Option<&str>) -> String {
+    fn encoded(out: &mut String, s: &str) {
+        for b in s.bytes() {
+            if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~') {
+                out.push(char::from(b));
+            } else {
+                out.push('%');
+                out.push(char::from(HEX_UPPER[usize::from(b >> 4)]));
+                out.push(char::from(HEX_UPPER[usize::from(b & 0xf)]));
+            }
+        }
+    }
+    let mut out = String::from("pkg:generic/");
+    encoded(&mut out, name);
+    if let Some(v) = version.filter(|v| !v.is_empty()) {
+        out.push('@');
+        encoded(&mut out, v);
+    }
+    out
+}
+
+const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
 
 impl Entry {
     /// The entry for the archive at `path`: its base name and its digest.
@@ -176,6 +221,9 @@ impl Entry {
             members,
             hidden,
             exported: false,
+            version: None,
+            purl: purl(library, None),
+            sizes: None,
         })
     }
 }
@@ -216,15 +264,18 @@ impl fmt::Display for FormatError {
 
 impl std::error::Error for FormatError {}
 
-/// The payload (the note's descriptor) for `entries`, version 1. All
-/// integers are little-endian u32, whatever the target's byte order: the
+/// The payload (the note's descriptor) for `entries`, version 2. All
+/// integers are little-endian, whatever the target's byte order: the
 /// payload is opaque bytes to ELF, and one layout is simpler to read.
 ///
 /// ```text
-/// version u32 (1), count u32, then per entry:
-///   flags u32 (bit 0: hidden; bit 1: exported by name), library str, file str,
+/// version u32 (2), count u32, then per entry:
+///   flags u32 (bit 0: hidden; bit 1: exported by name; bit 2: sizes not
+///   measured), library str, file str,
 ///   digest algorithm u32 (1: SHA-256), digest length u32, digest bytes,
-///   member count u32, member str...
+///   member count u32, member str...,
+///   (format 2 from here) package version str (empty: none), purl str,
+///   code u64, data u64, bss u64
 /// str = length u32, UTF-8 bytes (no NUL)
 /// ```
 pub fn encode(entries: &[Entry]) -> Result<Vec<u8>, FormatError> {
@@ -241,7 +292,8 @@ pub fn encode(entries: &[Entry]) -> Result<Vec<u8>, FormatError> {
         if e.members.len() > MAX_MEMBERS {
             return Err(FormatError::TooLarge("members"));
         }
-        put_u32(&mut out, u32::from(e.hidden) | u32::from(e.exported) << 1);
+        let flags = u32::from(e.hidden) | u32::from(e.exported) << 1 | u32::from(e.sizes.is_none()) << 2;
+        put_u32(&mut out, flags);
         put_str(&mut out, &e.library)?;
         put_str(&mut out, &e.file)?;
         put_u32(&mut out, DIGEST_SHA256);
@@ -250,6 +302,12 @@ pub fn encode(entries: &[Entry]) -> Result<Vec<u8>, FormatError> {
         put_u32(&mut out, e.members.len() as u32);
         for m in &e.members {
             put_str(&mut out, m)?;
+        }
+        put_str(&mut out, e.version.as_deref().unwrap_or_default())?;
+        put_str(&mut out, &e.purl)?;
+        let sizes = e.sizes.unwrap_or_default();
+        for n in [sizes.code, sizes.data, sizes.bss] {
+            out.extend_from_slice(&n.to_le_bytes());
         }
         if out.len() > MAX_PAYLOAD {
             return Err(FormatError::TooLarge("bytes"));
@@ -279,7 +337,7 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<Entry>, FormatError> {
     }
     let mut r = Reader(bytes);
     let version = r.u32()?;
-    if version != VERSION {
+    if version != VERSION && version != VERSION_1 {
         return Err(FormatError::UnknownVersion(version));
     }
     let count = r.u32()? as usize;
@@ -288,8 +346,8 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<Entry>, FormatError> {
     }
     let mut entries = Vec::new();
     for _ in 0..count {
-        // Bits other than 0 are reserved: a later version may set them for
-        // facts an older reader can ignore.
+        // Bits other than 0 to 2 are reserved: a later version may set them
+        // for facts an older reader can ignore.
         let flags = r.u32()?;
         let (hidden, exported) = (flags & 1 == 1, flags & 2 == 2);
         let library = r.string()?;
@@ -311,7 +369,15 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<Entry>, FormatError> {
         for _ in 0..members_count {
             members.push(r.string()?);
         }
-        entries.push(Entry { library, file, digest, members, hidden, exported });
+        let (version, purl, sizes) = if version == VERSION_1 {
+            (None, self::purl(&library, None), None)
+        } else {
+            let v = Some(r.string()?).filter(|v| !v.is_empty());
+            let purl = r.string()?;
+            let sizes = Sizes { code: r.u64()?, data: r.u64()?, bss: r.u64()? };
+            (v, purl, (flags & 4 == 0).then_some(sizes))
+        };
+        entries.push(Entry { library, file, digest, members, hidden, exported, version, purl, sizes });
     }
     if !r.0.is_empty() {
         return Err(FormatError::TrailingBytes);
@@ -333,6 +399,10 @@ impl<'a> Reader<'a> {
 
     fn u32(&mut self) -> Result<u32, FormatError> {
         Ok(u32::from_le_bytes(self.take(4)?.try_into().map_err(|_| FormatError::Truncated)?))
+    }
+
+    fn u64(&mut self) -> Result<u64, FormatError> {
+        Ok(u64::from_le_bytes(self.take(8)?.try_into().map_err(|_| FormatError::Truncated)?))
     }
 
     fn string(&mut self) -> Result<String, FormatError> {
@@ -635,8 +705,14 @@ pub fn link_entries(
             }
             seen.push(archive);
             let file = archive.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let library = library_name(&d.lib, &file);
+            let version = d.package.as_ref().and_then(|p| p.version.clone());
+            let package = d.package.as_ref().map_or(library.as_str(), |p| p.name.as_str());
             out.push(Entry {
-                library: library_name(&d.lib, &file),
+                purl: purl(package, version.as_deref()),
+                version,
+                sizes: Some(used.sizes),
+                library,
                 file,
                 digest: Digest::of_file_known(archive, id_of(archive), cache)?,
                 members: used.members.clone(),
@@ -708,6 +784,9 @@ mod tests {
             members: vec!["a.o".into(), "b.o".into()],
             hidden,
             exported: false,
+            version: Some("1.2".into()),
+            purl: purl(library, Some("1.2")),
+            sizes: Some(Sizes { code: 100, data: 8, bss: 1 << 40 }),
         }
     }
 
@@ -716,24 +795,21 @@ mod tests {
     #[test]
     fn entries_round_trip() {
         let exported = Entry { exported: true, ..entry("api", true) };
-        for entries in
-            [vec![], vec![entry("foo", false)], vec![entry("foo", true), entry("bär", false), exported]]
-        {
+        let unmeasured = Entry { sizes: None, version: None, purl: purl("x", None), ..entry("x", false) };
+        for entries in [
+            vec![],
+            vec![entry("foo", false)],
+            vec![entry("foo", true), entry("bär", false), exported, unmeasured],
+        ] {
             let bytes = encode(&entries).unwrap();
             assert_eq!(decode(&bytes).unwrap(), entries);
         }
     }
 
-    #[test]
-    fn the_layout_is_the_documented_one() {
-        let e = Entry {
-            library: "z".into(),
-            file: "libz.a".into(),
-            digest: Digest([7; 32]),
-            members: vec!["m.o".into()],
-            hidden: true,
-            exported: false,
-        };
+    /// A format-1 payload for one entry (`libz.a`, hidden, member `m.o`),
+    /// laid out as docs/provenance.md says and as solinks before issue 22
+    /// wrote it.
+    fn format_1_payload() -> Vec<u8> {
         let mut want = Vec::new();
         // version, count, flags (hidden), then the library name's length.
         for w in [1u32, 1, 1, 1] {
@@ -748,7 +824,70 @@ mod tests {
         want.extend_from_slice(&1u32.to_le_bytes());
         want.extend_from_slice(&3u32.to_le_bytes());
         want.extend_from_slice(b"m.o");
+        want
+    }
+
+    fn z_entry() -> Entry {
+        Entry {
+            library: "z".into(),
+            file: "libz.a".into(),
+            digest: Digest([7; 32]),
+            members: vec!["m.o".into()],
+            hidden: true,
+            exported: false,
+            version: None,
+            purl: "pkg:generic/z".into(),
+            sizes: None,
+        }
+    }
+
+    #[test]
+    fn a_format_1_payload_still_reads() {
+        assert_eq!(decode(&format_1_payload()).unwrap(), vec![z_entry()]);
+        let mut v2_flag = format_1_payload();
+        v2_flag[8] = 1 | 4;
+        assert_eq!(decode(&v2_flag).unwrap(), vec![z_entry()], "bit 2 means nothing in format 1");
+    }
+
+    #[test]
+    fn the_layout_is_the_documented_one() {
+        let e = Entry {
+            version: Some("1.3.1".into()),
+            purl: "pkg:generic/zlib@1.3.1".into(),
+            sizes: Some(Sizes { code: 0x1_0000_0002, data: 3, bss: 4 }),
+            ..z_entry()
+        };
+        // Format 1's entry, under version 2, then the package version, the
+        // purl and three u64 sizes.
+        let mut want = format_1_payload();
+        want[..4].copy_from_slice(&2u32.to_le_bytes());
+        want.extend_from_slice(&5u32.to_le_bytes());
+        want.extend_from_slice(b"1.3.1");
+        want.extend_from_slice(&22u32.to_le_bytes());
+        want.extend_from_slice(b"pkg:generic/zlib@1.3.1");
+        for n in [0x1_0000_0002u64, 3, 4] {
+            want.extend_from_slice(&n.to_le_bytes());
+        }
         assert_eq!(encode(&[e]).unwrap(), want);
+        // Not measured: bit 2, and zeros.
+        let mut want = format_1_payload();
+        want[..4].copy_from_slice(&2u32.to_le_bytes());
+        want[8] = 1 | 4;
+        want.extend_from_slice(&0u32.to_le_bytes());
+        want.extend_from_slice(&13u32.to_le_bytes());
+        want.extend_from_slice(b"pkg:generic/z");
+        want.extend_from_slice(&[0; 24]);
+        assert_eq!(encode(&[z_entry()]).unwrap(), want);
+    }
+
+    #[test]
+    fn package_urls_are_percent_encoded() {
+        assert_eq!(purl("zlib", Some("1.3.1")), "pkg:generic/zlib@1.3.1");
+        assert_eq!(purl("foo", None), "pkg:generic/foo");
+        assert_eq!(purl("foo", Some("")), "pkg:generic/foo", "an empty Version is none");
+        assert_eq!(purl("gtk+-3.0", Some("3.24.38+git 1")), "pkg:generic/gtk%2B-3.0@3.24.38%2Bgit%201");
+        assert_eq!(purl("a/b@c", Some("1:2")), "pkg:generic/a%2Fb%40c@1%3A2");
+        assert_eq!(purl("bär", None), "pkg:generic/b%C3%A4r");
     }
 
     #[test]
@@ -778,7 +917,18 @@ mod tests {
         let mut many = 1u32.to_le_bytes().to_vec();
         many.extend_from_slice(&u32::MAX.to_le_bytes());
         assert_eq!(decode(&many), Err(FormatError::TooLarge("entries")));
-        assert_eq!(decode(&2u32.to_le_bytes()), Err(FormatError::UnknownVersion(2)));
+        assert_eq!(decode(&3u32.to_le_bytes()), Err(FormatError::UnknownVersion(3)));
+        assert_eq!(decode(&0u32.to_le_bytes()), Err(FormatError::UnknownVersion(0)));
+        // Format 1, cut and altered everywhere, likewise.
+        let v1 = format_1_payload();
+        for n in 0..v1.len() {
+            assert!(decode(&v1[..n]).is_err(), "format 1 truncated at {n}");
+        }
+        for i in 0..v1.len() {
+            let mut bad = v1.clone();
+            bad[i] ^= 0xff;
+            let _ = decode(&bad);
+        }
         // A pseudo-random stream of inputs.
         let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
         for len in 0..2000 {

@@ -83,6 +83,58 @@ pub struct ObjectSyms {
     /// Has non-empty `.init_array`/`.ctors` (or `.preinit_array`) contents:
     /// code that runs at load time when the member is linked.
     pub ctors: bool,
+    /// The bytes its allocated sections add to a link, by kind.
+    pub sizes: Sizes,
+}
+
+/// The bytes an object's allocated sections add to a link, by kind, as
+/// binutils' `size` counts them in its default (Berkeley) format, so the
+/// figures can be checked against it (`size.c`, `berkeley_or_gnu_sum`;
+/// bfd's `SEC_CODE` is `SHF_EXECINSTR`, `SEC_READONLY` is no `SHF_WRITE`,
+/// `SEC_HAS_CONTENTS` is not `SHT_NOBITS`):
+/// - `code`: executable or read-only sections (`.text`, `.rodata`,
+///   `.eh_frame`, notes), `size`'s "text";
+/// - `data`: writable sections with contents (`.data`, `.init_array`);
+/// - `bss`: writable sections without (`.bss`, `.tbss`).
+///
+/// Sections outside the output (`SHF_ALLOC` clear: symbols, debug
+/// information, relocations) count for nothing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Sizes {
+    pub code: u64,
+    pub data: u64,
+    pub bss: u64,
+}
+
+impl Sizes {
+    /// The bytes of one allocated section, counted under its kind.
+    pub fn add_section(&mut self, sh_type: u32, sh_flags: u64, size: u64) {
+        if sh_flags & u64::from(elf::SHF_ALLOC) == 0 {
+            return;
+        }
+        let kind =
+            if sh_flags & u64::from(elf::SHF_EXECINSTR) != 0 || sh_flags & u64::from(elf::SHF_WRITE) == 0 {
+                &mut self.code
+            } else if sh_type != elf::SHT_NOBITS {
+                &mut self.data
+            } else {
+                &mut self.bss
+            };
+        *kind = kind.saturating_add(size);
+    }
+
+    /// `self` and `other` added up.
+    pub fn plus(self, other: Sizes) -> Sizes {
+        Sizes {
+            code: self.code.saturating_add(other.code),
+            data: self.data.saturating_add(other.data),
+            bss: self.bss.saturating_add(other.bss),
+        }
+    }
+
+    pub fn total(&self) -> u64 {
+        self.code.saturating_add(self.data).saturating_add(self.bss)
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -280,6 +332,13 @@ fn elf_file<E: FileHeader<Endian = Endianness>>(data: &[u8], name: &str) -> io::
                     || named.starts_with(b".init_array");
                 init && s.sh_size(endian).into() > 0
             });
+            for s in sections.iter() {
+                object.sizes.add_section(
+                    s.sh_type(endian),
+                    s.sh_flags(endian).into(),
+                    s.sh_size(endian).into(),
+                );
+            }
             Ok(Digest::Object(object))
         }
         elf::ET_DYN => shared::<E>(header, endian, data, &sections),

@@ -994,6 +994,9 @@ mod tests {
             members: vec!["foo.o".to_string()],
             hidden,
             exported: false,
+            version: None,
+            purl: crate::provenance::purl(library, None),
+            sizes: None,
         };
         let so = PathBuf::from("/l/libbar.so");
         let digests = [(PathBuf::from("/l/libfoo.a"), digest)];
@@ -1067,6 +1070,9 @@ mod tests {
             members: vec!["m.o".into()],
             hidden,
             exported: false,
+            version: None,
+            purl: crate::provenance::purl(library, None),
+            sizes: None,
         };
         let ea = || entry("foo", "libfoo_a.a", da, false);
         let eb = || entry("foo", "libfoo_b.a", db, false);

@@ -278,7 +278,7 @@ mod tests {
                     None => (n(u), Ref::Strong),
                 })
                 .collect(),
-            ctors: false,
+            ..ObjectSyms::default()
         }
     }
 

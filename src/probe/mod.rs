@@ -242,9 +242,9 @@ impl<'a> Probe<'a> {
             file.push(".pc");
             pc_dirs.iter().map(|d| d.join(&file)).find(|p| fsx::is_file(p))
         });
-        let (mut pc_deps, mut flags, mut pc_error) = match &pc {
+        let (mut pc_deps, mut flags, mut pc_error, mut version) = match &pc {
             Some(pc) => self.pkg_config(pc, name),
-            None => (Vec::new(), Vec::new(), None),
+            None => (Vec::new(), Vec::new(), None, None),
         };
         // The package's own `-L${libdir}` is where the archive was found:
         // the embedded archive needs no search directory.
@@ -273,7 +273,7 @@ impl<'a> Probe<'a> {
                     .is_some_and(|a| d == a.join("pkgconfig") || d == a.join("../share/pkgconfig"))
             });
             if !(beside || names_own_dir) {
-                (pc, pc_deps, pc_error) = (None, Vec::new(), None);
+                (pc, pc_deps, pc_error, version) = (None, Vec::new(), None, None);
                 flags.clear();
             }
         }
@@ -286,6 +286,10 @@ impl<'a> Probe<'a> {
             Stage::System => self.search.find(&model::shared_file_name(name)),
             _ => self.search.find_where(&model::shared_file_name(name), Reach::BeforeSystem, &mut |_| true),
         };
+        let package = pc.as_ref().map(|pc| crate::model::Package {
+            name: pc.file_stem().unwrap_or_default().to_string_lossy().into_owned(),
+            version: version.map(|v| String::from_utf8_lossy(&v).into_owned()),
+        });
         let needed = so.as_ref().and_then(|so| deps::from_shared_object(&so.path));
         let deps = deps::merge(pc_deps, needed.clone().unwrap_or_default());
         let via = match (pc, so) {
@@ -293,24 +297,25 @@ impl<'a> Probe<'a> {
             (None, Some(so)) if needed.is_some() => so.path,
             _ => return None,
         };
-        Some(DepFacts { deps, flags, via, pc_error })
+        Some(DepFacts { deps, flags, via, pc_error, package })
     }
 
     /// `pkgconf --static --libs` for the package of `pc`, found first (its
     /// directory goes before `PKG_CONFIG_PATH`, so the name resolves to this
     /// very file); the packages it requires are found as pkgconf finds them.
-    fn pkg_config(&self, pc: &Path, name: &OsStr) -> (Vec<Dep>, Vec<Flag>, Option<String>) {
+    /// Last, the package's `Version`.
+    fn pkg_config(&self, pc: &Path, name: &OsStr) -> (Vec<Dep>, Vec<Flag>, Option<String>, Option<Vec<u8>>) {
         let mut config = self.pkg_config.clone();
         if let Some(dir) = pc.parent() {
             config.path.insert(0, dir.as_os_str().as_bytes().to_vec());
         }
         let package = pc.file_stem().unwrap_or_default();
-        match pkgconfig::static_libs(&config, package) {
-            Ok(frags) => {
+        match pkgconfig::static_libs_and_version(&config, package) {
+            Ok((frags, version)) => {
                 let (deps, flags) = deps::from_fragments(&frags, name);
-                (deps, flags, None)
+                (deps, flags, None, version)
             }
-            Err(e) => (Vec::new(), Vec::new(), Some(e.to_string())),
+            Err(e) => (Vec::new(), Vec::new(), Some(e.to_string()), None),
         }
     }
 

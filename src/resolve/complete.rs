@@ -64,6 +64,8 @@ pub struct Completion {
     pub flags_from: Option<PathBuf>,
     /// Its `.pc` could not be read or walked: the file and why.
     pub pc_error: Option<(PathBuf, String)>,
+    /// The package its `.pc` names, with that file's `Version`.
+    pub package: Option<crate::model::Package>,
 }
 
 impl Completion {
@@ -73,6 +75,7 @@ impl Completion {
     pub fn settle(&mut self, d: &mut Decision) {
         d.flags = std::mem::take(&mut self.flags);
         d.flags_from = self.flags_from.take();
+        d.package = self.package.take();
         if let (Some((pc, error)), None) = (self.pc_error.take(), &d.warning) {
             d.warning = Some(Warning::PkgConfig { pc, lib: d.lib.clone(), error });
         }
@@ -118,7 +121,7 @@ fn walk(
     if depth > MAX_DEPTH {
         return Ok(Completion::default());
     }
-    let Some(DepFacts { deps, flags, via, pc_error }) = r.probe.deps(n, found) else {
+    let Some(DepFacts { deps, flags, via, pc_error, package }) = r.probe.deps(n, found) else {
         return Ok(Completion::default());
     };
     placed.insert(name);
@@ -162,7 +165,7 @@ fn walk(
     }
     let pc_error = pc_error.map(|e| (via.clone(), e));
     let flags_from = (!flags.is_empty()).then(|| via.clone());
-    Ok(Completion { decisions: out, flags, flags_from, pc_error })
+    Ok(Completion { decisions: out, flags, flags_from, pc_error, package })
 }
 
 #[cfg(test)]

@@ -11,7 +11,9 @@ use crate::archive::pic::ElfId;
 use crate::closure::{ArchiveUse, Summary};
 use crate::symbols::{self, escape, unescape, ArchiveSyms, Def, Digest, Name, ObjectSyms, Ref, SharedSyms};
 
-const FORMAT: &str = "solink-symbols 1";
+// 2: each member has a `Z CODE DATA BSS` line (its section sizes); an
+// entry of format 1 has none and is a miss, not a member of no bytes.
+const FORMAT: &str = "solink-symbols 2";
 
 /// `head`, then each of `names` escaped, space-separated.
 fn with_names(mut head: String, names: &[Name]) -> String {
@@ -28,16 +30,26 @@ fn esc(bytes: &[u8]) -> String {
     s
 }
 
-/// The summary as cache lines: `U PULLED PATH`, then `T MEMBER` for each
+/// The summary as cache lines: `V PULLED CODE DATA BSS PATH` (the pulled
+/// members' sizes), then `T MEMBER` for each
 /// member pulled, `C MEMBER [ANCHOR]` for each constructor left, `R USER`
 /// for each user of an archive ld takes nothing from, and `M MEMBER
 /// SYM...` for each member with missing symbols; `end` last.
 pub(super) fn encode_summary(s: &Summary) -> Vec<String> {
     let mut lines = Vec::new();
     for a in &s.archives {
-        // `U`, not the `A` of before members were recorded: an entry of
-        // that older shape is a miss, not a summary without members.
-        lines.push(format!("U {} {}", u8::from(a.pulled), esc(a.path.as_os_str().as_bytes())));
+        // `V`, not the `U` of before sizes were recorded (nor the `A` of
+        // before members were): an entry of an older shape is a miss, not
+        // a summary of members without bytes.
+        let z = a.sizes;
+        lines.push(format!(
+            "V {} {} {} {} {}",
+            u8::from(a.pulled),
+            z.code,
+            z.data,
+            z.bss,
+            esc(a.path.as_os_str().as_bytes())
+        ));
         for member in &a.members {
             lines.push(format!("T {}", esc(member.as_bytes())));
         }
@@ -105,14 +117,17 @@ pub(super) fn decode_summary(lines: &[String]) -> Option<Summary> {
     for l in body {
         let mut words = l.split(' ');
         match words.next()? {
-            "U" => {
+            "V" => {
                 let pulled = words.next()? == "1";
+                let mut size = || words.next()?.parse::<u64>().ok();
+                let sizes = symbols::Sizes { code: size()?, data: size()?, bss: size()? };
                 let path = PathBuf::from(OsStr::from_bytes(&unescape(words.next()?)?));
                 s.archives.push(ArchiveUse {
                     path,
                     pulled,
                     missing: Vec::new(),
                     members: Vec::new(),
+                    sizes,
                     ctors_left: Vec::new(),
                     users: Vec::new(),
                 });
@@ -160,6 +175,8 @@ pub fn encode(d: &Digest) -> Option<String> {
     let mut out = format!("{FORMAT}\n");
     let object = |out: &mut String, o: &ObjectSyms| {
         line(out, if o.ctors { "member+ctors" } else { "member" }, o.name.as_bytes());
+        let z = o.sizes;
+        out.push_str(&format!("Z {} {} {}\n", z.code, z.data, z.bss));
         for (n, d) in &o.defined {
             let tag = match d {
                 Def::Data => "D",
@@ -230,6 +247,15 @@ pub fn decode(text: &str) -> Option<Digest> {
             continue;
         }
         let (tag, value) = l.split_once(' ')?;
+        if tag == "Z" {
+            let o = objects.last_mut()?;
+            let mut n = value.split(' ').map(|w| w.parse::<u64>().ok());
+            o.sizes = symbols::Sizes { code: n.next()??, data: n.next()??, bss: n.next()?? };
+            if n.next().is_some() {
+                return None;
+            }
+            continue;
+        }
         if tag == "I" {
             let (member, value) = value.split_once(' ')?;
             let member: u32 = member.parse().ok()?;
@@ -297,6 +323,7 @@ mod tests {
                 (b"odd \n\\\xff".to_vec().into(), Ref::Strong),
             ],
             ctors,
+            sizes: symbols::Sizes { code: 7, data: u64::from(ctors), bss: u64::MAX },
         };
         let archive = Digest::Archive(ArchiveSyms {
             index: Some(vec![(n("a"), 0), (n("v"), 1)]),
@@ -345,12 +372,12 @@ mod tests {
     #[test]
     fn what_is_not_one_of_ours_does_not_decode() {
         assert_eq!(decode(""), None);
-        assert_eq!(decode("solink-symbols 1\nobject\nend\n"), None, "an object needs its member line");
-        assert_eq!(decode("solink-symbols 1\narchive indexed\nI 3 a\nend\n"), None, "index past the members");
-        assert_eq!(decode("solink-symbols 1\nshared\nE \\zz\nend\n"), None, "bad escape");
-        assert_eq!(decode("solink-symbols 2\nshared\nend\n"), None);
-        assert_eq!(decode("solink-symbols 1\nshared\nE a\n"), None, "no end line");
-        assert!(decode("solink-symbols 1\nshared\nE a\nend\n").is_some());
+        assert_eq!(decode("solink-symbols 2\nobject\nend\n"), None, "an object needs its member line");
+        assert_eq!(decode("solink-symbols 2\narchive indexed\nI 3 a\nend\n"), None, "index past the members");
+        assert_eq!(decode("solink-symbols 2\nshared\nE \\zz\nend\n"), None, "bad escape");
+        assert_eq!(decode("solink-symbols 1\nshared\nend\n"), None, "format 1 had no sizes");
+        assert_eq!(decode("solink-symbols 2\nshared\nE a\n"), None, "no end line");
+        assert!(decode("solink-symbols 2\nshared\nE a\nend\n").is_some());
         let thin = Digest::Archive(ArchiveSyms { thin: true, ..ArchiveSyms::default() });
         assert_eq!(encode(&thin), None, "a thin archive's digest depends on other files");
     }
@@ -364,6 +391,7 @@ mod tests {
                     pulled: true,
                     missing: vec![("m\\1.o".into(), vec![Name::from(&b"f\xff"[..])])],
                     members: vec!["m\\1.o".into(), "n o.o".into()],
+                    sizes: symbols::Sizes { code: 10, data: 2, bss: 3 },
                     ctors_left: vec![
                         ("reg.o".into(), Some(Name::from(&b"reg_x"[..]))),
                         ("r2.o".into(), None),
@@ -375,6 +403,7 @@ mod tests {
                     pulled: false,
                     missing: vec![],
                     members: vec![],
+                    sizes: symbols::Sizes::default(),
                     ctors_left: vec![],
                     users: vec!["t 1.o".into(), "liby.a(y.o)".into()],
                 },

@@ -360,6 +360,9 @@ fn the_note_keeps_cet_and_bti_properties() {
             members: vec![],
             hidden: false,
             exported: false,
+            version: None,
+            purl: provenance::purl("p", None),
+            sizes: None,
         };
         let note = dir.write(&format!("note-{cc}.o"), provenance::note_object(&[entry], target).unwrap());
         let link = |out: &str, extra: &[&std::path::Path]| {

@@ -101,7 +101,7 @@ fn a_bad_config_file_is_refused_naming_file_line_and_key() {
     for (text, want) in [
         ("# ok\nlibdir = /x\n", ":2: unknown key libdir; did you mean libsdir?"),
         ("explain = maybe\n", ":1: explain = maybe is not a boolean; use true or false"),
-        ("\n\nformat = yaml\n", ":3: format = yaml is not a format; use text or json"),
+        ("\n\nformat = yaml\n", ":3: format = yaml is not a format; use text, json or cyclonedx"),
         ("just words\n", ":1: expected \"key = value\", got just words"),
     ] {
         dir.write("home/.config/solink/solink.conf", text);

@@ -30,6 +30,7 @@ mod provenance_links;
 mod real;
 mod reliability;
 mod rpath;
+mod sbom;
 mod stock;
 #[path = "../support/mod.rs"]
 mod support;

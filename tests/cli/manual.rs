@@ -72,6 +72,28 @@ fn readme_example() -> (Vec<String>, String) {
     (commands, output)
 }
 
+/// `text` with the figures of its `embedding adds` line as `N`: the bytes
+/// calc.o's member compiles to depend on the machine's gcc, the rest of
+/// the example does not.
+fn sizes_as_n(text: &str) -> String {
+    text.lines()
+        .map(|l| match l.starts_with("solink: embedding adds ") {
+            true => {
+                let mut out = String::new();
+                for c in l.chars() {
+                    match (c.is_ascii_digit(), out.ends_with('N')) {
+                        (true, true) => {}
+                        (true, false) => out.push('N'),
+                        (false, _) => out.push(c),
+                    }
+                }
+                out + "\n"
+            }
+            false => format!("{l}\n"),
+        })
+        .collect()
+}
+
 #[test]
 fn readme_example_runs_as_written_after_the_main_job() {
     if !require_tool("make") {
@@ -93,7 +115,7 @@ fn readme_example_runs_as_written_after_the_main_job() {
         .unwrap();
     let actual = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{actual}");
-    assert_eq!(actual, expected);
+    assert_eq!(sizes_as_n(&actual), sizes_as_n(&expected));
     assert!(dir.path("build/example/libcalc.so").exists(), "the example links libcalc.so");
 }
 

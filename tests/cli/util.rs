@@ -310,6 +310,31 @@ pub fn assert_explain_schema(json: &serde_json::Value) {
     }
 }
 
+/// Asserts `json` is a valid CycloneDX 1.5 document, against the official
+/// schema vendored in tests/fixtures/cyclonedx (with the two schemas it
+/// references, each added under its `$id`, so boon reads nothing from the
+/// network).
+#[track_caller]
+pub fn assert_cyclonedx_schema(json: &serde_json::Value) {
+    use std::sync::OnceLock;
+    static SCHEMA: OnceLock<(boon::Schemas, boon::SchemaIndex)> = OnceLock::new();
+    let (schemas, index) = SCHEMA.get_or_init(|| {
+        let mut schemas = boon::Schemas::new();
+        let mut compiler = boon::Compiler::new();
+        for name in ["bom-1.5.schema.json", "spdx.schema.json", "jsf-0.82.schema.json"] {
+            let path = format!("{}/tests/fixtures/cyclonedx/{name}", env!("CARGO_MANIFEST_DIR"));
+            let schema: serde_json::Value = serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
+            compiler.add_resource(&format!("http://cyclonedx.org/schema/{name}"), schema).unwrap();
+        }
+        let index =
+            compiler.compile("http://cyclonedx.org/schema/bom-1.5.schema.json", &mut schemas).unwrap();
+        (schemas, index)
+    });
+    if let Err(e) = schemas.validate(json, *index) {
+        panic!("not a valid CycloneDX 1.5 document: {e:#}\n{json}");
+    }
+}
+
 /// `make -f Makefile.example ARGS SOLINK=...` in the repository, with its
 /// cache in `dir` and no outer make's flags; the run must succeed. Its stdout.
 pub fn make_example(dir: &Dir, args: &[String]) -> String {

@@ -1,0 +1,238 @@
+//! `solink --audit --format cyclonedx`: an audit as a CycloneDX 1.5 JSON
+//! document per FILE (issue 22 §2), for the SBOM tools that miss vendored
+//! static copies.
+//!
+//! Each object of the FILE's `DT_NEEDED` closure is a component (the FILE
+//! itself is the document's `metadata.component`), with the SHA-256 of its
+//! bytes; each archive its `.note.solink` records is a component nested in
+//! it, with the archive's SHA-256, the package version and the package URL
+//! the note carries, and the bytes its members add as properties. The
+//! `dependencies` say which object needs which.
+//!
+//! Built with `serde_json`, not the `cyclonedx-bom` crate: that crate
+//! brings about fifteen dependencies (regex, time, uuid, xml-rs, spdx, a
+//! proc-macro) into a binary that runs in front of every link, for a
+//! document of a few fixed fields. The tests validate every document
+//! against the official schema (tests/fixtures/cyclonedx).
+//!
+//! Nothing here depends on the time or on chance: no `timestamp`, no
+//! random `serialNumber` (both optional), so the same files give the same
+//! document.
+
+use serde_json::{json, Value};
+
+use crate::audit::Audit;
+use crate::provenance::{self, Entry};
+
+/// The CycloneDX specification version the documents follow.
+pub const SPEC_VERSION: &str = "1.5";
+
+/// One CycloneDX document per audited FILE, in order.
+pub fn cyclonedx(audits: &[Audit]) -> Vec<Value> {
+    audits.iter().map(document).collect()
+}
+
+fn lossy(p: &std::path::Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+fn document(a: &Audit) -> Value {
+    let objects = &a.closure.objects;
+    let refs: Vec<String> = objects.iter().map(|o| lossy(&o.path)).collect();
+    let mut components: Vec<Value> = objects
+        .iter()
+        .enumerate()
+        .map(|(i, o)| {
+            let missing: Vec<&str> =
+                a.closure.missing.iter().filter(|(by, _)| *by == i).map(|(_, n)| n.as_str()).collect();
+            object_component(i, o, &refs[i], &missing)
+        })
+        .collect();
+    let root = components.remove(0);
+    // Which object needs which: each DT_NEEDED name matched to the object
+    // of the closure that has it as its path, SONAME or file name (the
+    // loader's `_dl_name_match_p`), and the object that loaded each one.
+    let dependencies: Vec<Value> = objects
+        .iter()
+        .enumerate()
+        .map(|(i, o)| {
+            let mut on: Vec<usize> =
+                objects.iter().enumerate().filter_map(|(j, p)| (p.loader == Some(i)).then_some(j)).collect();
+            for name in &o.facts.needed {
+                let found = objects.iter().position(|p| {
+                    p.facts.soname.as_deref() == Some(name.as_slice())
+                        || p.path.as_os_str().as_encoded_bytes() == name.as_slice()
+                        || p.path.file_name().is_some_and(|f| f.as_encoded_bytes() == name.as_slice())
+                });
+                if let Some(j) = found.filter(|j| *j != i && !on.contains(j)) {
+                    on.push(j);
+                }
+            }
+            on.sort_unstable();
+            json!({"ref": refs[i], "dependsOn": on.iter().map(|&j| refs[j].clone()).collect::<Vec<_>>()})
+        })
+        .collect();
+    let duplicates: Vec<Value> = a
+        .duplicates
+        .iter()
+        .map(|d| {
+            let copies: Vec<String> =
+                d.copies.iter().map(|c| format!("{} ({})", refs[c.object], c.file)).collect();
+            property("solink:duplicate", &format!("-l{}: {}", d.library, copies.join(", ")))
+        })
+        .collect();
+    let mut metadata = json!({
+        "tools": {"components": [{
+            "type": "application",
+            "name": "solink",
+            "version": env!("CARGO_PKG_VERSION"),
+        }]},
+        "component": root,
+    });
+    if !duplicates.is_empty() {
+        metadata["properties"] = Value::Array(duplicates);
+    }
+    json!({
+        "bomFormat": "CycloneDX",
+        "specVersion": SPEC_VERSION,
+        "version": 1,
+        "metadata": metadata,
+        "components": components,
+        "dependencies": dependencies,
+    })
+}
+
+fn property(name: &str, value: &str) -> Value {
+    json!({"name": name, "value": value})
+}
+
+/// The SHA-256 of the file at `path`, and whether it is a program (an
+/// `ET_EXEC` file, or an `ET_DYN` one with a `PT_INTERP`: a PIE) rather
+/// than a library. `None` for a file that went away since it was read.
+fn read_object(path: &std::path::Path) -> Option<(provenance::Digest, bool)> {
+    use object::read::elf::{FileHeader, ProgramHeader};
+    fn program<E: FileHeader<Endian = object::Endianness>>(data: &[u8]) -> Option<bool> {
+        let h = E::parse(data).ok()?;
+        let endian = h.endian().ok()?;
+        let interp =
+            h.program_headers(endian, data).ok()?.iter().any(|p| p.p_type(endian) == object::elf::PT_INTERP);
+        Some(h.e_type(endian) == object::elf::ET_EXEC || interp)
+    }
+    let (file, _) = crate::fsx::open_regular(path).ok()?;
+    let map = crate::fsx::map(&file).ok()?;
+    let is_program = match object::FileKind::parse(&*map) {
+        Ok(object::FileKind::Elf32) => program::<object::elf::FileHeader32<object::Endianness>>(&map),
+        Ok(object::FileKind::Elf64) => program::<object::elf::FileHeader64<object::Endianness>>(&map),
+        _ => None,
+    };
+    Some((provenance::Digest::of_bytes(&map), is_program.unwrap_or(false)))
+}
+
+/// An object of the closure: the FILE an application when it is a program,
+/// everything else a library (what `DT_NEEDED` loads serves as one, even
+/// libc, which can also run).
+fn object_component(index: usize, o: &crate::audit::Object, bom_ref: &str, missing: &[&str]) -> Value {
+    let name = o.path.file_name().map_or_else(|| bom_ref.to_string(), |n| n.to_string_lossy().into_owned());
+    let read = read_object(&o.path);
+    let kind = if index == 0 && read.is_some_and(|(_, program)| program) { "application" } else { "library" };
+    let mut c = json!({"type": kind, "bom-ref": bom_ref, "name": name});
+    if let Some((d, _)) = read {
+        c["hashes"] = json!([{"alg": "SHA-256", "content": d.hex()}]);
+    }
+    let mut props = vec![property("solink:path", bom_ref)];
+    if let Some(soname) = &o.facts.soname {
+        props.push(property("solink:soname", &String::from_utf8_lossy(soname)));
+    }
+    if let Some(e) = &o.facts.note_error {
+        props.push(property("solink:note-error", e));
+    }
+    for name in missing {
+        props.push(property("solink:missing", name));
+    }
+    c["properties"] = Value::Array(props);
+    let mut seen: Vec<String> = Vec::new();
+    let nested: Vec<Value> = o
+        .facts
+        .entries
+        .iter()
+        .map(|e| {
+            // Unique within the document, even for one archive recorded twice.
+            let mut r = format!("{bom_ref}!{}", e.file);
+            let n = seen.iter().filter(|s| **s == r).count();
+            seen.push(r.clone());
+            if n > 0 {
+                r = format!("{r}#{n}");
+            }
+            archive_component(e, &r)
+        })
+        .collect();
+    if !nested.is_empty() {
+        c["components"] = Value::Array(nested);
+    }
+    c
+}
+
+/// An archive an object embeds, as its note records it.
+fn archive_component(e: &Entry, bom_ref: &str) -> Value {
+    let mut c = json!({
+        "type": "library",
+        "bom-ref": bom_ref,
+        "name": package_name(&e.purl).unwrap_or_else(|| e.library.clone()),
+        "purl": e.purl,
+        "hashes": [{"alg": "SHA-256", "content": e.digest.hex()}],
+    });
+    if let Some(v) = &e.version {
+        c["version"] = json!(v);
+    }
+    let mut props = vec![
+        property("solink:library", &e.library),
+        property("solink:file", &e.file),
+        property("solink:members", &e.members.join(" ")),
+        property("solink:symbols", if e.hidden { "hidden" } else { "exported" }),
+    ];
+    if e.exported {
+        props.push(property("solink:exported-by-name", "true"));
+    }
+    if let Some(z) = e.sizes {
+        for (kind, n) in [("code", z.code), ("data", z.data), ("bss", z.bss), ("total", z.total())] {
+            props.push(property(&format!("solink:bytes:{kind}"), &n.to_string()));
+        }
+    }
+    c["properties"] = Value::Array(props);
+    c
+}
+
+/// The name part of a `pkg:generic/NAME[@VERSION]` package URL, decoded.
+fn package_name(purl: &str) -> Option<String> {
+    let rest = purl.strip_prefix("pkg:generic/")?;
+    let encoded = rest.split('@').next()?;
+    let bytes = encoded.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok().filter(|n| !n.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_name_of_a_package_url() {
+        assert_eq!(package_name("pkg:generic/zlib@1.3.1").as_deref(), Some("zlib"));
+        assert_eq!(package_name("pkg:generic/gtk%2B-3.0").as_deref(), Some("gtk+-3.0"));
+        assert_eq!(package_name(&provenance::purl("bär", Some("1"))).as_deref(), Some("bär"));
+        assert_eq!(package_name("pkg:npm/x"), None);
+        assert_eq!(package_name("pkg:generic/%zz"), None);
+        assert_eq!(package_name("pkg:generic/"), None);
+    }
+}

@@ -1,0 +1,394 @@
+//! Issue 22 §1–3: the note's format 2 (package version, package URL and
+//! the bytes the pulled members add), `--audit --format cyclonedx`, and
+//! the sizes in `--audit` and `--explain`. Real gcc links, loaded and run;
+//! sizes checked against binutils' `size` on the members.
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+use solink::provenance::Digest;
+
+use crate::util::*;
+
+fn tools() -> bool {
+    require_tool("gcc") && require_tool("ar") && require_tool("size")
+}
+
+/// `l/libfoo.a` (one member, `foo.o`) with `l/pkgconfig/foo.pc` saying
+/// `Version: 1.2.3+git`, and `l/libbar.a` with no `.pc`.
+fn archives_with_a_pc(dir: &Dir) {
+    dir.write("foo.c", "int foo_count = 3;\nint foo_get(void) { return foo_count; }\n");
+    dir.write("bar.c", "int bar_get(void) { return 4; }\n");
+    gcc(dir.root(), &["-fPIC", "-c", "foo.c", "bar.c"]);
+    dir.mkdir("l/pkgconfig");
+    sh(Command::new("ar").current_dir(dir.root()).args(["rcs", "l/libfoo.a", "foo.o"]));
+    sh(Command::new("ar").current_dir(dir.root()).args(["rcs", "l/libbar.a", "bar.o"]));
+    dir.write(
+        "l/pkgconfig/foo.pc",
+        "libdir=${pcfiledir}/..\nName: foo\nDescription: the foo library\nVersion: 1.2.3+git\nLibs: -L${libdir} -lfoo\n",
+    );
+}
+
+/// `lib/libNAME.so` from `NAME.o` (which calls each `GET`) and `libs`,
+/// linked by solink.
+fn solink_lib(dir: &Dir, name: &str, gets: &[&str], libs: &[&str]) {
+    let mut c = String::new();
+    for g in gets {
+        c.push_str(&format!("int {g}(void);\n"));
+    }
+    let sum: Vec<String> = gets.iter().map(|g| format!("{g}()")).collect();
+    c.push_str(&format!("int {name}_get(void) {{ return {}; }}\n", sum.join(" + ")));
+    dir.write(&format!("{name}.c"), c);
+    gcc(dir.root(), &["-fPIC", "-c", &format!("{name}.c"), "-o", &format!("{name}.o")]);
+    dir.mkdir("lib");
+    let out = format!("lib/lib{name}.so");
+    let obj = format!("{name}.o");
+    let mut args = vec!["--", "gcc", "-shared", "-o", &out, &obj, "-Ll"];
+    args.extend_from_slice(libs);
+    dir.solink().args(&args).ok();
+}
+
+/// `prog`, needing each `lib/libNAME.so` through `$ORIGIN/lib` and printing
+/// the sum of their answers; what it prints.
+fn run_prog(dir: &Dir, libs: &[&str]) -> String {
+    let decls: String = libs.iter().map(|n| format!("int {n}_get(void);\n")).collect();
+    let sum: Vec<String> = libs.iter().map(|n| format!("{n}_get()")).collect();
+    dir.write(
+        "main.c",
+        format!(
+            "#include <stdio.h>\n{decls}int main(void) {{ printf(\"%d\\n\", {}); return 0; }}\n",
+            sum.join(" + ")
+        ),
+    );
+    let mut args: Vec<String> = vec!["main.c".into(), "-o".into(), "prog".into(), "-Llib".into()];
+    args.extend(libs.iter().map(|n| format!("-l{n}")));
+    args.push("-Wl,-rpath,$ORIGIN/lib".into());
+    gcc(dir.root(), &args);
+    sh(&mut Command::new(dir.path("prog")))
+}
+
+fn audit_json(dir: &Dir, file: &str) -> Value {
+    let out = dir.solink().args(["--format", "json", "--audit", file]).ok();
+    serde_json::from_str(&out).unwrap()
+}
+
+/// The entries `--audit --format json` shows for the object whose path
+/// ends with `suffix`.
+fn embeds<'a>(audit: &'a Value, suffix: &str) -> &'a Vec<Value> {
+    let objects = audit["files"][0]["objects"].as_array().unwrap();
+    let o = objects.iter().find(|o| o["path"].as_str().unwrap().ends_with(suffix)).unwrap();
+    o["embeds"].as_array().unwrap()
+}
+
+/// `--audit --format cyclonedx ARGS`: the exit code and each document,
+/// every one validated against the CycloneDX 1.5 schema.
+fn cyclonedx(dir: &Dir, files: &[&str]) -> (Option<i32>, Vec<Value>) {
+    let out = dir.solink().args(["--format", "cyclonedx", "--audit"]).args(files).output();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let docs: Vec<Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    for d in &docs {
+        assert_cyclonedx_schema(d);
+    }
+    (out.status.code(), docs)
+}
+
+/// `size`'s Berkeley figures (text, data, bss) summed over `objects`.
+fn size_of(dir: &Dir, objects: &[&str]) -> (u64, u64, u64) {
+    let out = sh(Command::new("size").current_dir(dir.root()).args(objects));
+    let mut sum = (0, 0, 0);
+    for line in out.lines().skip(1) {
+        let n: Vec<u64> = line.split_whitespace().take(3).map(|w| w.parse().unwrap()).collect();
+        sum = (sum.0 + n[0], sum.1 + n[1], sum.2 + n[2]);
+    }
+    assert_eq!(out.lines().count(), objects.len() + 1, "{out}");
+    sum
+}
+
+fn bytes_of(entry: &Value) -> (u64, u64, u64) {
+    let b = &entry["bytes"];
+    let n = |k: &str| b[k].as_u64().unwrap_or_else(|| panic!("no {k} in {entry}"));
+    assert_eq!(n("total"), n("code") + n("data") + n("bss"));
+    (n("code"), n("data"), n("bss"))
+}
+
+/// A nested component's property `name`.
+fn prop<'a>(component: &'a Value, name: &str) -> Option<&'a str> {
+    component["properties"].as_array()?.iter().find(|p| p["name"] == name)?["value"].as_str()
+}
+
+#[test]
+fn the_note_carries_the_version_of_the_pc_that_names_the_archive_and_a_purl() {
+    if !tools() {
+        return;
+    }
+    let (one, two) = (Dir::new(), Dir::new());
+    for dir in [&one, &two] {
+        archives_with_a_pc(dir);
+        solink_lib(dir, "a", &["foo_get", "bar_get"], &["-lfoo", "-lbar"]);
+    }
+    assert_eq!(run_prog(&one, &["a"]), "7\n");
+    let audit = audit_json(&one, "prog");
+    let e = embeds(&audit, "liba.so");
+    assert_eq!(e.len(), 2, "{audit}");
+    assert_eq!((e[0]["file"].as_str(), e[0]["version"].as_str()), (Some("libfoo.a"), Some("1.2.3+git")));
+    assert_eq!(e[0]["purl"], "pkg:generic/foo@1.2.3%2Bgit", "+ is percent-encoded, as the purl spec says");
+    assert_eq!(e[1]["file"], "libbar.a");
+    assert!(e[1]["version"].is_null(), "no .pc, no version: {}", e[1]);
+    assert_eq!(e[1]["purl"], "pkg:generic/bar", "no version, no @");
+    let text = one.solink().args(["--audit", "prog"]).ok();
+    assert!(text.contains("      pkg:generic/foo@1.2.3%2Bgit; adds "), "{text}");
+    // Still no path and no time in it: the two directories link the same bytes.
+    assert!(
+        fs::read(one.path("lib/liba.so")).unwrap() == fs::read(two.path("lib/liba.so")).unwrap(),
+        "two links in two directories differ"
+    );
+}
+
+/// `l/libsz.a`: members with code and read-only data, writable data and a
+/// constructor, zeroed and thread-local data, and one nothing needs.
+fn sized_archive(dir: &Dir) {
+    dir.write(
+        "code.c",
+        "static const char code_msg[] = \"a read-only string that size counts as text\";\n\
+         int code_fn(int x) { return x * 3 + code_msg[x & 15]; }\n",
+    );
+    dir.write(
+        "data.c",
+        "int data_table[16] = {1, 2, 3, 4, 5, 6, 7, 8};\n\
+         __attribute__((constructor)) static void data_init(void) { data_table[0]++; }\n\
+         int data_fn(int i) { return data_table[i & 15]; }\n",
+    );
+    dir.write(
+        "bss.c",
+        "static int bss_buf[1000];\n__thread int bss_tls;\n\
+         int bss_fn(int i) { bss_tls++; bss_buf[i % 1000] += i; return bss_buf[i % 1000] + bss_tls; }\n",
+    );
+    dir.write("unused.c", "int unused_fn(int x) { return x * 7 + 1; }\nint unused_data[64] = {1};\n");
+    for m in ["code", "data", "bss", "unused"] {
+        gcc(dir.root(), &["-fPIC", "-O1", "-g", "-c", &format!("{m}.c"), "-o", &format!("{m}.o")]);
+    }
+    dir.mkdir("l");
+    sh(Command::new("ar").current_dir(dir.root()).args([
+        "rcs",
+        "l/libsz.a",
+        "code.o",
+        "data.o",
+        "bss.o",
+        "unused.o",
+    ]));
+}
+
+#[test]
+fn the_bytes_embedding_adds_are_what_size_says_of_the_pulled_members() {
+    if !tools() {
+        return;
+    }
+    let dir = Dir::new();
+    sized_archive(&dir);
+    dir.write("a.c", "int code_fn(int);\nint data_fn(int);\nint bss_fn(int);\nint a_get(void) { return code_fn(1) + data_fn(0) + bss_fn(2); }\n");
+    gcc(dir.root(), &["-fPIC", "-c", "a.c"]);
+    dir.mkdir("lib");
+    let out = dir
+        .solink()
+        .args(["--explain", "--", "gcc", "-shared", "-o", "lib/liba.so", "a.o", "-Ll", "-lsz"])
+        .output();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stderr}");
+    let (code, data, bss) = size_of(&dir, &["code.o", "data.o", "bss.o"]);
+    assert!(code > 0 && data > 0 && bss > 0, "each kind is there to count: {code} {data} {bss}");
+    let unused = size_of(&dir, &["unused.o"]);
+    assert!(unused.0 > 0 && unused.1 > 0, "the member left out would change the sums");
+    // --explain ends with it.
+    assert_eq!(
+        stderr.lines().last().unwrap(),
+        format!(
+            "solink: embedding adds {} bytes to the output: code {code}, data {data}, bss {bss} (the members ld pulls from 1 archive)",
+            code + data + bss
+        ),
+        "{stderr}"
+    );
+    // The note says the same, and --audit shows it.
+    assert_eq!(run_prog(&dir, &["a"]), format!("{}\n", (3 + i32::from(b' ')) + 2 + (2 + 1)));
+    let audit = audit_json(&dir, "prog");
+    let e = embeds(&audit, "liba.so");
+    assert_eq!(e[0]["members"], serde_json::json!(["code.o", "data.o", "bss.o"]), "{audit}");
+    assert_eq!(bytes_of(&e[0]), (code, data, bss));
+    let text = dir.solink().args(["--audit", "prog"]).ok();
+    let phrase = format!("adds {} bytes (code {code}, data {data}, bss {bss})", code + data + bss);
+    assert!(text.contains(&phrase), "{text}");
+    // --explain --format json carries it too, valid against its schema.
+    let out = dir
+        .solink()
+        .args([
+            "--explain",
+            "--format",
+            "json",
+            "--",
+            "gcc",
+            "-shared",
+            "-o",
+            "lib/liba.so",
+            "a.o",
+            "-Ll",
+            "-lsz",
+        ])
+        .output();
+    let json: Value = serde_json::from_str(String::from_utf8_lossy(&out.stderr).trim()).unwrap();
+    assert_explain_schema(&json);
+    assert_eq!(
+        json["embedded_bytes"],
+        serde_json::json!({"code": code, "data": data, "bss": bss, "total": code + data + bss, "archives": 1})
+    );
+}
+
+#[test]
+fn cyclonedx_names_each_embedded_archive_with_its_digest_version_purl_and_size() {
+    if !tools() {
+        return;
+    }
+    let dir = Dir::new();
+    archives_with_a_pc(&dir);
+    solink_lib(&dir, "a", &["foo_get"], &["-lfoo"]);
+    solink_lib(&dir, "b", &["bar_get"], &["-lbar"]);
+    assert_eq!(run_prog(&dir, &["a", "b"]), "7\n");
+    let (code, docs) = cyclonedx(&dir, &["prog"]);
+    assert_eq!((code, docs.len()), (Some(0), 1), "{docs:?}");
+    let doc = &docs[0];
+    assert_eq!((doc["bomFormat"].as_str(), doc["specVersion"].as_str()), (Some("CycloneDX"), Some("1.5")));
+    let root = &doc["metadata"]["component"];
+    assert_eq!((root["name"].as_str(), root["type"].as_str()), (Some("prog"), Some("application")));
+    let digest = |p: &str| Digest::of_file(&dir.path(p)).unwrap().hex();
+    assert_eq!(root["hashes"][0], serde_json::json!({"alg": "SHA-256", "content": digest("prog")}));
+    let components = doc["components"].as_array().unwrap();
+    let object =
+        |name: &str| components.iter().find(|c| c["name"] == name).unwrap_or_else(|| panic!("{name}: {doc}"));
+    let foo = &object("liba.so")["components"][0];
+    assert_eq!(foo["name"], "foo");
+    assert_eq!(foo["version"], "1.2.3+git");
+    assert_eq!(foo["purl"], "pkg:generic/foo@1.2.3%2Bgit");
+    assert_eq!(foo["hashes"][0], serde_json::json!({"alg": "SHA-256", "content": digest("l/libfoo.a")}));
+    assert_eq!(prop(foo, "solink:file"), Some("libfoo.a"));
+    let (text, data, bss) = size_of(&dir, &["foo.o"]);
+    assert_eq!(prop(foo, "solink:bytes:code"), Some(text.to_string().as_str()));
+    assert_eq!(prop(foo, "solink:bytes:data"), Some(data.to_string().as_str()));
+    assert_eq!(prop(foo, "solink:bytes:bss"), Some(bss.to_string().as_str()));
+    let bar = &object("libb.so")["components"][0];
+    assert_eq!((bar["name"].as_str(), bar["purl"].as_str()), (Some("bar"), Some("pkg:generic/bar")));
+    assert!(bar.get("version").is_none(), "no .pc, no version: {bar}");
+    assert!(object("libc.so.6").get("components").is_none(), "libc embeds nothing solink knows of");
+    // prog needs both libraries.
+    let deps = doc["dependencies"].as_array().unwrap();
+    let of_prog = deps.iter().find(|d| d["ref"] == "prog").unwrap();
+    let on: Vec<&str> =
+        of_prog["dependsOn"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert!(
+        on.iter().any(|r| r.ends_with("lib/liba.so")) && on.iter().any(|r| r.ends_with("lib/libb.so")),
+        "{on:?}"
+    );
+    // Two FILEs, two documents; a library is a library.
+    let (code, docs) = cyclonedx(&dir, &["prog", "lib/liba.so"]);
+    assert_eq!((code, docs.len()), (Some(0), 2));
+    assert_eq!(docs[1]["metadata"]["component"]["type"], "library");
+}
+
+#[test]
+fn cyclonedx_of_a_process_with_two_copies_still_validates_and_exits_1() {
+    if !tools() {
+        return;
+    }
+    let dir = Dir::new();
+    archives_with_a_pc(&dir);
+    solink_lib(&dir, "a", &["foo_get"], &["-lfoo"]);
+    solink_lib(&dir, "b", &["foo_get"], &["-lfoo"]);
+    assert_eq!(run_prog(&dir, &["a", "b"]), "6\n");
+    let (code, docs) = cyclonedx(&dir, &["prog"]);
+    assert_eq!(code, Some(1), "a duplicate is exit 1 in every format");
+    let props = docs[0]["metadata"]["properties"].as_array().unwrap();
+    let dup = props[0]["value"].as_str().unwrap();
+    assert!(props[0]["name"] == "solink:duplicate" && dup.starts_with("-lfoo: "), "{props:?}");
+    assert!(dup.contains("liba.so (libfoo.a)") && dup.contains("libb.so (libfoo.a)"), "{dup}");
+}
+
+/// The fixture linked by a solink that wrote format 1 (tests/fixtures/provenance).
+fn format_1_fixture(dir: &Dir) {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/provenance/format1.so");
+    fs::copy(fixture, dir.path("format1.so")).unwrap();
+}
+
+#[test]
+fn a_format_1_note_still_reads_in_every_format() {
+    let dir = Dir::new();
+    format_1_fixture(&dir);
+    let digest = "75b8d3913645ce96e3a1a15b36120f88af7b8cc4bb778d3e99333fd9d41a324d";
+    let text = dir.solink().args(["--audit", "format1.so"]).ok();
+    assert!(
+        text.contains(&format!("embeds libfoo.a (-lfoo) sha256:{digest} exported, 1 members: foo.o")),
+        "{text}"
+    );
+    assert!(text.contains("pkg:generic/foo; its size is not recorded (a format-1 note)"), "{text}");
+    let audit = audit_json(&dir, "format1.so");
+    let e = &embeds(&audit, "format1.so")[0];
+    assert!(e["version"].is_null() && e["bytes"].is_null() && e["purl"] == "pkg:generic/foo", "{e}");
+    let (code, docs) = cyclonedx(&dir, &["format1.so"]);
+    assert_eq!(code, Some(0));
+    let foo = &docs[0]["metadata"]["component"]["components"][0];
+    assert_eq!(foo["hashes"][0]["content"], digest);
+    assert!(prop(foo, "solink:bytes:total").is_none(), "format 1 records no size: {foo}");
+}
+
+#[test]
+fn a_damaged_format_2_note_is_reported_never_a_crash() {
+    if !tools() {
+        return;
+    }
+    let dir = Dir::new();
+    archives_with_a_pc(&dir);
+    solink_lib(&dir, "a", &["foo_get"], &["-lfoo"]);
+    let so = fs::read(dir.path("lib/liba.so")).unwrap();
+    let payload = solink::provenance::read_note_payloads(&dir.path("lib/liba.so")).unwrap().remove(0);
+    assert_eq!(u32::from_le_bytes(payload[..4].try_into().unwrap()), 2, "solink writes format 2");
+    let at = so.windows(payload.len()).position(|w| w == payload.as_slice()).unwrap();
+    // Every byte of the descriptor, and of its note header before it.
+    for i in at - 12..at + payload.len() {
+        let mut bad = so.clone();
+        bad[i] ^= 0xa5;
+        fs::write(dir.path("bad.so"), &bad).unwrap();
+        for format in ["text", "json"] {
+            let out = dir.solink().args(["--format", format, "--audit", "bad.so"]).output();
+            assert!(matches!(out.status.code(), Some(0..=2)), "byte {i}, {format}: {:?}", out.status);
+        }
+        let (code, _) = cyclonedx(&dir, &["bad.so"]);
+        assert!(matches!(code, Some(0..=2)), "byte {i}, cyclonedx: {code:?}");
+    }
+}
+
+#[test]
+fn cyclonedx_is_for_audit_not_explain() {
+    let dir = Dir::new();
+    let line = dir
+        .solink()
+        .args(["--explain", "--format", "cyclonedx", "--", "gcc", "-shared", "-o", "x.so"])
+        .refused();
+    assert!(line.contains("--explain prints text or json"), "{line}");
+    let line = dir.solink().env("SOLINK_FORMAT", "yaml").args(["--audit", "x"]).refused();
+    assert!(line.contains("use text, json or cyclonedx"), "{line}");
+}
+
+#[test]
+fn the_schema_check_rejects_what_is_not_cyclonedx() {
+    let valid = serde_json::json!({"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1});
+    assert_cyclonedx_schema(&valid);
+    for bad in [
+        serde_json::json!({"bomFormat": "SPDX", "specVersion": "1.5"}),
+        serde_json::json!({"bomFormat": "CycloneDX", "specVersion": "1.5", "components": [{"name": "x"}]}),
+        serde_json::json!({"bomFormat": "CycloneDX", "specVersion": "1.5", "components": [
+            {"type": "library", "name": "x", "hashes": [{"alg": "SHA-256", "content": "not hex"}]}]}),
+        serde_json::json!({"bomFormat": "CycloneDX", "specVersion": "1.5", "components": [
+            {"type": "library", "name": "x", "licenses": [{"license": {"id": "Not-A-Licence"}}]}]}),
+    ] {
+        let rejected = std::panic::catch_unwind(|| assert_cyclonedx_schema(&bad));
+        assert!(rejected.is_err(), "accepted: {bad}");
+    }
+}
