@@ -1,0 +1,200 @@
+//! A shared link: the resolver set up for this command, its decisions,
+//! the closure check's extras, and the rewritten arguments.
+
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
+
+use crate::args::{self, Command};
+use crate::cli::Options;
+use crate::exec::Driver;
+use crate::probe::search;
+use crate::probe::search::SearchPath;
+use crate::probe::sysdirs::{self, SystemDirs};
+use crate::{fsx, model, nvcc, pkgconfig, policy, probe, provenance, resolve, rewrite, store, Env, Error};
+
+use super::*;
+
+/// The rewritten arguments of a shared link, the decisions behind them,
+/// and what the provenance note is to record.
+pub(super) type LinkArgs =
+    (Vec<OsString>, Vec<resolve::Decision>, (Vec<provenance::Entry>, Option<provenance::Target>), Extras);
+
+/// What a shared link comes to beside its arguments and decisions: what
+/// `--export` and `--export-archive` came to and the version script solink
+/// wrote when it is a temporary file (issue 23), and for nvcc what its
+/// host link adds (issue 20 §8).
+#[derive(Default)]
+pub(super) struct Extras {
+    pub(super) exports: Option<policy::export::Exports>,
+    pub(super) script: Option<tempfile::TempPath>,
+    pub(super) host: Option<model::HostLink>,
+}
+
+/// The rewritten arguments of a shared link, and the decisions behind them.
+pub(super) fn link_args(
+    options: &Options,
+    cmd: &Command,
+    (driver_name, driver): (&OsStr, Option<&Driver>),
+    cache: Option<&store::Store>,
+    env: &Env,
+) -> Result<LinkArgs, Error> {
+    if let Some(option) = &cmd.missing_value {
+        return Err(Error::MissingValue { option: option.clone() });
+    }
+    if let Some(path) = cmd.direct_archives.iter().find(|p| !fsx::exists(p)) {
+        return Err(Error::ArchiveNotFound { path: path.clone() });
+    }
+    // nvcc's system dirs are its host compiler's, which links.
+    let host = match driver {
+        Some(nvcc) if cmd.syntax == args::Syntax::Nvcc => host_compiler(nvcc, cmd, env),
+        _ => None,
+    };
+    let system = match driver {
+        _ if options.no_system_dirs => None,
+        Some(_) if host.is_some() => {
+            let (host, flags) = host.as_ref().expect("just matched");
+            Some(SystemDirs::of_driver(host, args::Syntax::Gcc, flags, env, cache.cloned()))
+        }
+        Some(driver) => {
+            Some(SystemDirs::of_driver(driver, cmd.syntax, &cmd.target_flags, env, cache.cloned()))
+        }
+        None => Some(SystemDirs::listed(sysdirs::fallback_system_dirs())),
+    };
+    let search = SearchPath::new(&options.libsdir, &cmd.lib_dirs, options.workspace.as_deref(), system);
+    let policy = resolve::Policy {
+        embed: options.embed.clone(),
+        no_embed: options.no_embed.clone(),
+        no_deps: options.no_deps,
+        pkg_config: pkgconfig::Config::from_env(env),
+        driver_libs: policy::driver_libraries(driver_name, cmd.syntax),
+        no_default_libs: cmd.no_default_libs,
+        archive_first: options.archive_first,
+    };
+    let target = probe::target::link_target(cmd);
+    let mut resolver = resolve::Resolver::new(search, policy, target, cache.cloned());
+    resolver.probe.use_pack(pack_key(cmd, options, env));
+    resolver.probe.cross_check = env.get("SOLINK_CROSS_CHECK").is_some_and(|v| !v.is_empty() && v != "0");
+    if cmd.syntax == args::Syntax::Nvcc {
+        resolver.probe.nvcc = driver.cloned();
+    }
+    let mut decisions = resolver.resolve(cmd);
+    let mut shape = rewrite::Shape {
+        group: !options.no_group,
+        whole_archive: options.whole_archive.clone(),
+        hide: options.hide.clone(),
+        unhidden: Vec::new(),
+        rpaths: Vec::new(),
+    };
+    // The closure check reads the link as rewritten, so it comes after
+    // the decisions and before the rpaths (which change no symbol).
+    // Issue 13 §3: what a dynamic dependency already embeds is not
+    // embedded again. Before the closure check, so the check reads the
+    // link without it, and so the reason given is this one (after it, with
+    // the dependency first, the check would call the archive unused).
+    resolver.carried(cmd, &mut decisions);
+    resolver.verify(cmd, &mut decisions, &shape, driver_name);
+    resolver.probe.store_pack();
+    // Issue 13 §4: constructor members ld would leave out are pulled in
+    // with `--whole-archive=auto`, else named in a warning.
+    let auto = matches!(&options.whole_archive, rewrite::Select::Names(n) if n.iter().any(|x| x == "auto"));
+    let mut undefined = Vec::new();
+    if let Some(summary) = resolver.summary_mut() {
+        if auto {
+            undefined = policy::verify::pull_ctors(&decisions, summary).0;
+        }
+        policy::verify::ctors_left(&mut decisions, summary);
+    }
+    // Last, so every warning any step gave (the check's too) is judged the same way.
+    decisions.iter_mut().for_each(policy::system_warning_to_note);
+    // Issue 20 §1: the user's own file, unfit, with nothing to swap in and
+    // a member ld pulls: ld would fail on it, so solink says so first.
+    if let Some((archive, problem)) = policy::verify::refused(&decisions, resolver.summary()) {
+        let twin = model::twin_name(&archive);
+        return Err(Error::NotPic { archive, problem, twin });
+    }
+    if let Some(form) = options.rpath_dynamic {
+        shape.rpaths = resolver.rpath_dirs(&mut decisions, form, &output_dir(cmd));
+    }
+    let mut extras = Extras::default();
+    if !options.export.is_empty() || !options.export_archive.is_empty() {
+        let summary = resolver.summary_for_exports(cmd, &decisions, &shape, driver_name);
+        let exports = exports_of(options, cmd, &decisions, &mut resolver, summary.as_ref(), &shape.hide)?;
+        shape.unhidden = exports.unhidden.iter().map(|(p, _)| p.clone()).collect();
+        undefined.extend(exports.pull.iter().cloned());
+        extras.exports = Some(exports);
+    }
+    extras.host = resolver.host_facts(cmd, &decisions, &shape, driver_name);
+    // The note records what the closure check says ld pulls; without the
+    // check there is nothing true to record.
+    let from = extras.exports.as_ref().map(|e| e.from_archives.clone()).unwrap_or_default();
+    let entries = match resolver.summary() {
+        Some(summary) => {
+            provenance::link_entries(&decisions, summary, &shape.hide, &from, cache, |p| resolver.file_id(p))
+                .unwrap_or_default()
+        }
+        None => Vec::new(),
+    };
+    let note_target = (!entries.is_empty()).then(|| provenance::Target::of_link(cmd, target));
+    let mut args = rewrite::rewrite(cmd, &decisions, &shape);
+    // `-u` is global in ld (its symbol is undefined from the start of the
+    // link), so where it stands does not matter; `-Xlinker` keeps a comma
+    // in a symbol name whole.
+    for sym in &undefined {
+        let mut word = OsString::from("--undefined=");
+        word.push(std::ffi::OsStr::from_bytes(sym));
+        if cmd.syntax != args::Syntax::Ld {
+            args.push("-Xlinker".into());
+        }
+        args.push(word);
+    }
+    // The resolver holds every symbol table the closure check read (libc's
+    // exports among them); freeing them one by one was a tenth of a
+    // relink's instructions, in a process that execs or exits next. `run`
+    // is called once per process.
+    std::mem::forget(resolver);
+    if let Some(exports) = extras.exports.as_ref().filter(|e| e.touches_script()) {
+        extras.script = version_script(exports, cmd.syntax, &mut args, cache, env)?;
+    }
+    Ok((args, decisions, (entries, note_target), extras))
+}
+
+/// nvcc's host compiler, the driver whose library dirs ld searches in an
+/// nvcc link, with the target flags nvcc gives it: from one dry run of the
+/// command (issue 20 §8). `None` when nvcc shows no host link.
+pub(super) fn host_compiler(nvcc: &Driver, cmd: &Command, env: &Env) -> Option<(Driver, Vec<OsString>)> {
+    let out = nvcc.dry_run(&cmd.tokens).ok()?;
+    let host = nvcc::host_link(&out).ok()?;
+    let compiler = Driver::find(std::slice::from_ref(&host.compiler), env).ok()?;
+    let flags = args::classify_as(host.args, args::Syntax::Gcc).ok()?.target_flags;
+    Some((compiler, flags))
+}
+
+/// The key of a link's pack of verdicts: a digest of where it runs and
+/// what it names. It only groups entries (each is checked against its
+/// file's identity), so two links with the same key cannot mislead each
+/// other; the same link finds its own pack again.
+pub(super) fn pack_key(cmd: &Command, options: &Options, env: &Env) -> String {
+    let mut h = store::KeyHasher::default();
+    h.add(env.cwd.as_deref().unwrap_or(std::path::Path::new("")).as_os_str().as_bytes());
+    for dir in &options.libsdir {
+        h.add(dir.as_os_str().as_bytes());
+    }
+    h.add(options.workspace.as_deref().unwrap_or(std::path::Path::new("")).as_os_str().as_bytes());
+    for token in &cmd.tokens {
+        h.add(token.as_bytes());
+    }
+    h.hex()
+}
+
+/// The search's notes (directories skipped, and why), for a shared link.
+pub(super) fn search_notes(options: &Options, cmd: &Command) -> Vec<String> {
+    if !cmd.is_shared_link() {
+        return Vec::new();
+    }
+    let mut dirs: Vec<(PathBuf, model::Stage)> =
+        options.libsdir.iter().map(|d| (d.clone(), model::Stage::LibsDir)).collect();
+    dirs.extend(cmd.lib_dirs.iter().map(|d| (d.clone(), model::Stage::LDir)));
+    dirs.extend(options.workspace.iter().map(|w| (w.join("test/lib"), model::Stage::Workspace)));
+    search::dir_notes(&dirs)
+}

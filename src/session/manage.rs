@@ -1,0 +1,71 @@
+//! The management options: `--clear-cache`, `--show-cache`, `--show-config`
+//! and `--audit` (with `--embeds`).
+
+use std::path::PathBuf;
+
+use crate::cli::{self, Options};
+use crate::exec::Driver;
+use crate::{audit, config, sbom, store, Env, Error};
+
+use super::*;
+
+/// `--clear-cache`, `--show-cache`, `--show-config` and `--audit`.
+pub(super) fn manage(
+    what: cli::Manage,
+    options: &Options,
+    env: &Env,
+    config: &config::Config,
+) -> anyhow::Result<u8> {
+    if what == cli::Manage::ShowConfig {
+        let words = options.cc.clone().unwrap_or_else(|| vec!["cc".into()]);
+        let driver = match Driver::find(&words, env) {
+            Ok(d) => d.path.display().to_string(),
+            Err(e) => format!("none ({e})"),
+        };
+        let text = config.show(
+            env!("CARGO_PKG_VERSION"),
+            &driver,
+            &options.command_line,
+            cache_root(options, env).as_deref(),
+        );
+        print_out(text.as_bytes())?;
+        return Ok(0);
+    }
+    let root = || cache_root(options, env).ok_or(Error::NoCacheDir);
+    let text = match what {
+        cli::Manage::ClearCache => {
+            let root = root()?;
+            store::clear(&root).map_err(|e| match e {
+                store::NoStore::Distrusted(path, why) => Error::CacheClear { path, why: why.to_string() },
+                store::NoStore::Unavailable => Error::NoCacheDir,
+            })?;
+            format!("cleared the cache at {}\n", root.display())
+        }
+        cli::Manage::ShowCache => {
+            let root = root()?;
+            let (entries, bytes) = store::usage(&root);
+            format!("cache directory: {}\nentries: {entries}\nsize: {bytes} bytes\n", root.display())
+        }
+        cli::Manage::ShowConfig => unreachable!("handled above"),
+        cli::Manage::Audit(files) => return run_audit(&files, options, env),
+    };
+    print_out(text.as_bytes())?;
+    Ok(0)
+}
+
+/// `--audit FILE...`: 1 when an archive is embedded twice in a closure,
+/// 0 when none is (docs/provenance.md).
+pub(super) fn run_audit(files: &[PathBuf], options: &Options, env: &Env) -> anyhow::Result<u8> {
+    let audits = audit::audit(files, &audit::Loader::system(env))?;
+    let mut text = match options.format {
+        cli::Format::Text => audit::text(&audits),
+        cli::Format::Json => audit::json(&audits).to_string() + "\n",
+        // One document per FILE, each on a line of its own.
+        cli::Format::CycloneDx => sbom::cyclonedx(&audits).iter().map(|d| d.to_string() + "\n").collect(),
+    };
+    if text.is_empty() {
+        text.push('\n');
+    }
+    print_out(text.as_bytes())?;
+    Ok(u8::from(audits.iter().any(|a| !a.duplicates.is_empty())))
+}

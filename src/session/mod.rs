@@ -1,0 +1,22 @@
+//! One run of solink, in one place: the only rooms that print, write the
+//! user's files (the depfile, the log) or choose the exit status
+//! (`tests/architecture.rs`). `run` is the way in.
+
+pub(crate) mod colour;
+pub(crate) mod depfile;
+mod exports;
+mod link;
+pub(crate) mod logfile;
+mod manage;
+mod note;
+mod report;
+mod run;
+
+use exports::*;
+use link::*;
+use manage::*;
+use note::*;
+use report::*;
+use run::*;
+
+pub use run::run;

@@ -1,0 +1,59 @@
+//! The provenance note object a link that embeds gets (docs/provenance.md).
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::PathBuf;
+
+use crate::cli::Options;
+use crate::{provenance, store, Env};
+
+use super::*;
+
+/// The provenance note object of a link.
+pub(super) enum Note {
+    /// The link embeds nothing: no note.
+    Absent,
+    /// In the cache, content-addressed, with its size.
+    Cached(PathBuf, u64),
+    /// A temporary file, removed after the link.
+    Temporary(tempfile::TempPath),
+    /// It could not be made (a warning said so).
+    Failed,
+}
+
+/// Issue 13 §1: when the link embeds archives, the `.note.solink` object
+/// that records them goes last on the command line (it defines and needs
+/// no symbol, so where it stands changes no member ld pulls). It is stored
+/// content-addressed in the cache directory, so the driver can be exec'd
+/// with nothing to clean up; with no cache (`--no-cache`, or none
+/// writable) it is a temporary file, returned so the driver is spawned and
+/// the file removed after. A link that embeds nothing gets nothing, so its
+/// output is the plain link's. A note that cannot be made is a warning,
+/// never the end of the link.
+pub(super) fn add_note(
+    options: &Options,
+    (entries, target): &(Vec<provenance::Entry>, Option<provenance::Target>),
+    args: &mut Vec<OsString>,
+    store: Option<&store::Store>,
+    env: &Env,
+) -> Note {
+    let Some(target) = target else { return Note::Absent };
+    if entries.is_empty() || options.print_resolved {
+        return Note::Absent;
+    }
+    let tmpdir = temp_dir(env);
+    let placed = provenance::note_object(entries, *target)
+        .map_err(|e| e.to_string())
+        .and_then(|bytes| store::note::place(store, &bytes, &tmpdir).map_err(|e| e.to_string()));
+    let (path, note) = match placed {
+        Ok(store::note::Placed::Stored(path, size)) => (path.clone(), Note::Cached(path, size)),
+        Ok(store::note::Placed::Temporary(path)) => (path.to_path_buf(), Note::Temporary(path)),
+        Err(e) => {
+            let _ =
+                writeln!(std::io::stderr().lock(), "solink: warning: no provenance note in the output: {e}");
+            return Note::Failed;
+        }
+    };
+    args.push(path.into_os_string());
+    note
+}

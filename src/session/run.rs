@@ -1,0 +1,322 @@
+//! One invocation, start to end: the configuration folded in, the usage, the
+//! driver chosen, the cache opened, and the steps of a link in order
+//! (classify, resolve, rewrite, run), with the log record of every way out.
+
+use std::ffi::{OsStr, OsString};
+use std::io::Write;
+use std::path::PathBuf;
+
+use super::colour;
+use crate::args::{self, Command};
+use crate::cli::{self, Options, Parsed};
+use crate::exec::{self, Driver};
+use crate::{config, explain, fsx, store, Env};
+
+use super::*;
+
+/// Runs solink with `argv` (program name first) and `env`. On success the
+/// driver usually replaces this process, so this returns only for
+/// `--dry-run`, `--solink-help`, the management options, a command run
+/// through a response file (with the driver's status), or an error.
+///
+/// The configuration files are folded into `env` first, and with
+/// `SOLINK_LOGFILE` every way out is recorded there (an exec before it
+/// happens, since exec never returns).
+pub fn run(argv: Vec<OsString>, env: &Env) -> anyhow::Result<u8> {
+    let config = match config::load(env) {
+        Ok(config) => config,
+        Err(e) => {
+            logfile::Log::new(env, &argv).refusal(&e.to_string());
+            return Err(e.into());
+        }
+    };
+    let env = &config.env;
+    // `solink` alone: a short usage, as ccache does, rather than a bare
+    // `cc` that only says "no input files".
+    if argv.len() <= 1 && argv.first().and_then(|p| masquerade_name(p)).is_none() {
+        let _ = std::io::stderr().lock().write_all(usage().as_bytes());
+        return Ok(2);
+    }
+    let mut log = logfile::Log::new(env, &argv);
+    let result = run_configured(argv, env, &config, &mut log);
+    match &result {
+        Ok(code) => log.status(*code),
+        Err(e) => log.refusal(&format!("{e:#}")),
+    }
+    result
+}
+
+/// What `solink` with no arguments prints on stderr.
+pub(super) fn usage() -> String {
+    format!(
+        "solink {}: a drop-in for `gcc -shared` that embeds the static archives a shared library links against\n\
+         usage: solink [OPTIONS] [--] ARGS...\n\
+         \x20      solink [OPTIONS] DRIVER ARGS...\n\
+         solink --solink-help lists its options, --show-config its settings, --man prints the manual\n",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+// Long on purpose: the pipeline's steps in order, each a call; splitting it would hide the order.
+
+pub(super) fn run_configured(
+    argv: Vec<OsString>,
+    env: &Env,
+    config: &config::Config,
+    log: &mut logfile::Log,
+) -> anyhow::Result<u8> {
+    // Everything this run reads of the environment and the file system is
+    // recorded, for direct mode (stopped when it is not used).
+    fsx::start_recording();
+    exec::check_depth(env)?;
+    let started_ns = store::direct::now_ns();
+    let whole = argv.clone();
+    let mut argv = argv.into_iter();
+    let program = argv.next().unwrap_or_default();
+    let rest: Vec<OsString> = argv.collect();
+    let masquerade = masquerade_name(&program);
+    let (options, args) = match &masquerade {
+        // A command line that belongs to gcc: solink's options come only
+        // from the environment.
+        Some(_) => (cli::from_env(env)?, rest),
+        None => match cli::parse(rest, env)? {
+            Parsed::Info(text) => {
+                print_out(text.as_bytes())?;
+                return Ok(0);
+            }
+            Parsed::Run(options, args) => (*options, args),
+            Parsed::Manage(what, options) => return manage(what, &options, env, config),
+        },
+    };
+    let (driver_words, args) = match (&masquerade, &options.cc) {
+        (Some(name), None) => (vec![name.clone()], args),
+        _ => choose_driver(&options, args, env),
+    };
+    if options.disable {
+        return pass_through(&options, &driver_words, &args, env, log);
+    }
+    let syntax = args::Syntax::of_driver(&driver_words[0]);
+    // Near misses are judged against gcc's options; ld has long options of
+    // its own (`--format`, `--trace`) that must not draw a note.
+    if syntax == args::Syntax::Gcc {
+        for note in &options.notes {
+            let _ = writeln!(std::io::stderr().lock(), "solink: note: {note}");
+        }
+    }
+    // Found once, up front (a PATH walk, no process): the system dirs are
+    // asked of it, and it is what runs. Not found is an error only when it
+    // must run: `--dry-run` and `--print-resolved` work without it.
+    let driver = Driver::find(&driver_words, env);
+    let driver_path = driver.as_ref().map(|d| d.path.clone()).unwrap_or_default();
+    let cmd = args::classify_as(args.clone(), syntax)?;
+    // Direct mode, for a shared link (anything else goes to the driver with
+    // no search and no cache): the whole answer from one entry, when every
+    // file it was worked out from is as it was; else everything it asks is
+    // recorded.
+    let store = if cmd.is_shared_link() { open_store(&options, env) } else { None };
+    let direct = direct_key(&options, &cmd, store.as_ref(), log, &whole, (&driver_words, &args), env);
+    match &direct {
+        Some((cache, key)) => match store::direct::lookup(cache, key, |name| env.peek(name)) {
+            Some(answer) if answer.driver == driver_path => {
+                // Best effort, as `report` is: a closed stderr must not stop the link.
+                let _ = std::io::stderr().lock().write_all(&answer.said);
+                if options.dry_run {
+                    return print_command(&driver_words, &answer.args);
+                }
+                return Ok(driver?.run(&answer.args, env)?);
+            }
+            _ => {}
+        },
+        None => drop(fsx::take_recording()),
+    }
+    let (mut final_args, decisions, entries, extras) = if cmd.is_shared_link() {
+        link_args(&options, &cmd, (&driver_words[0], driver.as_ref().ok()), store.as_ref(), env)?
+    } else {
+        (args, Vec::new(), (Vec::new(), None), Extras::default())
+    };
+    let mut warnings = extras.exports.as_ref().map(explain::export_warnings).unwrap_or_default();
+    warnings.extend(extras.host.as_ref().map(explain::host_warnings).unwrap_or_default());
+    if let Some(status) = before_link(&options, &cmd, &decisions, &warnings)? {
+        return Ok(status);
+    }
+    let mut command_line = driver_words.clone();
+    command_line.extend(final_args.iter().cloned());
+    let about = explain::About {
+        driver: driver.as_ref().ok().map(|d| d.path.clone()),
+        // Only asked for when someone reads them: each costs a stat and a
+        // directory open (tests/cli/budget.rs counts a plain link's calls).
+        notes: if options.explain || log.wanted() { search_notes(&options, &cmd) } else { Vec::new() },
+        recorded: match &entries {
+            (entries, Some(_)) if !options.print_resolved => entries.iter().map(|e| e.file.clone()).collect(),
+            _ => Vec::new(),
+        },
+        exports: extras.exports.as_ref().map(explain::export_lines).unwrap_or_default(),
+        host: extras.host.clone(),
+        warnings,
+        added: match &entries {
+            (entries, Some(_)) if !options.print_resolved => explain::added(entries),
+            _ => None,
+        },
+    };
+    if log.wanted() {
+        log.link(&explain::json(&cmd, &decisions, &command_line, &about), &command_line);
+    }
+    let said = report(&options, &cmd, &decisions, &command_line, &about, env);
+    // What direct mode stores: a shared link's answer, with the warnings
+    // it printed.
+    let recording = fsx::take_recording().filter(|r| !r.conflicted && cmd.is_shared_link());
+    let keep_answer = |args: &[OsString], note: Option<(PathBuf, u64)>| {
+        if let (Some((cache, key)), Some(recording)) = (&direct, &recording) {
+            let answer = store::direct::Answer {
+                driver: driver_path.clone(),
+                args: args.to_vec(),
+                note,
+                said: said.clone(),
+            };
+            store::direct::store(cache, key, &answer, recording, started_ns);
+        }
+    };
+    if options.dry_run {
+        keep_answer(&final_args, None);
+        return print_command(&driver_words, &final_args);
+    }
+    // After the dry run and the printed command: the note object's path
+    // lies in the cache (or is temporary), and a command shown to a person
+    // or compared across directories must not depend on where that is;
+    // `--explain` names it on a line of its own.
+    let mut keep: Vec<tempfile::TempPath> = extras.script.into_iter().collect();
+    match add_note(&options, &entries, &mut final_args, store.as_ref(), env) {
+        Note::Absent => keep_answer(&final_args, None),
+        Note::Cached(path, size) => keep_answer(&final_args, Some((path, size))),
+        Note::Temporary(path) => keep.push(path),
+        Note::Failed => {}
+    }
+    let driver = driver?;
+    log.before_run(keep.is_empty() && driver.will_exec(&final_args, env));
+    Ok(driver.run_keeping(&final_args, env, keep)?)
+}
+
+/// Prints the command a dry run shows: the driver's words and `args`.
+pub(super) fn print_command(driver_words: &[OsString], args: &[OsString]) -> anyhow::Result<u8> {
+    let mut line = explain::quote_command(&[driver_words, args].concat());
+    line.push(b'\n');
+    print_out(&line)?;
+    Ok(0)
+}
+
+/// Direct mode's cache and key for this run (`store/direct.rs`), when its answer
+/// may be replayed or stored: a shared link, no option that prints or
+/// writes more than the link and its warnings (`--explain`,
+/// `--print-resolved`, `--depfile`, a log file), and a cache.
+pub(super) fn direct_key(
+    options: &Options,
+    cmd: &Command,
+    store: Option<&store::Store>,
+    log: &logfile::Log,
+    argv: &[OsString],
+    (driver_words, args): (&[OsString], &[OsString]),
+    env: &Env,
+) -> Option<(store::Store, String)> {
+    // The exports' version script is a file of the cache or a temporary
+    // one, and `@FILE` lists are read at the link: never replayed.
+    if !cmd.is_shared_link()
+        || !options.export.is_empty()
+        || !options.export_archive.is_empty()
+        || options.explain
+        || options.print_resolved
+        || options.depfile.is_some()
+        || log.wanted()
+    {
+        return None;
+    }
+    use std::io::IsTerminal;
+    let cache = store?.clone();
+    // The warnings' colour depends on it.
+    let terminal = std::io::stderr().is_terminal();
+    Some((cache, store::direct::key(env, argv, driver_words, args, terminal)?))
+}
+
+/// The output's directory, canonical (for `--rpath-dynamic=origin`); the
+/// current directory when the output names none.
+pub(super) fn output_dir(cmd: &Command) -> PathBuf {
+    let out = cmd.output.clone().unwrap_or_else(|| PathBuf::from("a.out"));
+    let dir = match out.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    fsx::canonicalize(&dir).unwrap_or_else(|_| std::path::absolute(&dir).unwrap_or(dir))
+}
+
+/// `SOLINK_DISABLE=1`: the driver gets the arguments as they came, with no
+/// search, no inspection, no cache and no log record. A dry run still runs
+/// nothing: it prints that unchanged command.
+pub(super) fn pass_through(
+    options: &Options,
+    driver_words: &[OsString],
+    args: &[OsString],
+    env: &Env,
+    log: &mut logfile::Log,
+) -> anyhow::Result<u8> {
+    log.skip();
+    if options.dry_run {
+        return print_command(driver_words, args);
+    }
+    Ok(Driver::find(driver_words, env)?.run(args, env)?)
+}
+
+/// Where the cache lives for these options and this environment.
+pub(super) fn cache_root(options: &Options, env: &Env) -> Option<PathBuf> {
+    let path = |name| env.get(name).map(std::path::Path::new);
+    store::root(options.cache_dir.as_deref(), path("XDG_CACHE_HOME"), path("HOME"))
+}
+
+/// This run's cache, opened once and checked; `None` with `--no-cache`,
+/// with nowhere to put it, or when it fails the trust check (then after
+/// one warning: the link goes on without it).
+pub(super) fn open_store(options: &Options, env: &Env) -> Option<store::Store> {
+    if options.no_cache {
+        return None;
+    }
+    match store::Store::open(&cache_root(options, env)?) {
+        Ok(store) => Some(store),
+        Err(store::NoStore::Distrusted(path, why)) => {
+            let prefix = colour::warning_prefix(colour::choice(
+                env,
+                std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            ));
+            let _ = writeln!(std::io::stderr().lock(), "{prefix} {}", explain::cache_not_used(&path, &why));
+            None
+        }
+        Err(store::NoStore::Unavailable) => None,
+    }
+}
+
+/// The compiler a symlink named `cc`, `gcc`, `g++`, `c++`, `clang`,
+/// `clang++` or `TRIPLE-gcc` (and `TRIPLE-g++`) stands for.
+pub(super) fn masquerade_name(program: &OsStr) -> Option<OsString> {
+    let base = std::path::Path::new(program).file_name()?;
+    let b = base.as_encoded_bytes();
+    let known = [&b"cc"[..], b"gcc", b"g++", b"c++", b"clang", b"clang++"].contains(&b)
+        || b.ends_with(b"-gcc")
+        || b.ends_with(b"-g++");
+    known.then(|| base.to_os_string())
+}
+
+/// The driver comes from `--cc` on the command line, else the launcher form
+/// (`solink DRIVER ARGS...`), else `SOLINK_CC`, else `cc`.
+pub(super) fn choose_driver(
+    options: &Options,
+    mut args: Vec<OsString>,
+    env: &Env,
+) -> (Vec<OsString>, Vec<OsString>) {
+    if let (Some(cc), true) = (&options.cc, options.cc_on_command_line) {
+        return (cc.clone(), args);
+    }
+    if let Some(first) = args.first() {
+        if args::could_be_driver(first) && exec::find_program(first, env).is_some() {
+            let driver = args.remove(0);
+            return (vec![driver], args);
+        }
+    }
+    (options.cc.clone().unwrap_or_else(|| vec!["cc".into()]), args)
+}
