@@ -435,14 +435,8 @@ pub struct DepFacts {
     pub package: Option<Package>,
 }
 
-/// The package an embedded archive is part of, from the `.pc` that names
-/// it: the `.pc`'s name (its file name's stem, what `pkg-config` is asked
-/// for) and its `Version`. The provenance note records it (issue 22).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Package {
-    pub name: String,
-    pub version: Option<String>,
-}
+// The package an embedded archive is part of: the note's own type.
+pub use crate::provenance::Package;
 
 /// How a dependency that stays dynamic could be linked.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -516,6 +510,18 @@ pub fn may_need_twin(verdict: &Verdict) -> bool {
 
 pub fn is_runtime(name: &OsStr) -> bool {
     RUNTIME_LIBS.iter().any(|r| OsStr::new(r) == name)
+}
+
+/// `foo` for `-lfoo`, and for `-l:libfoo.a` (or any archive named
+/// `libfoo.a`): the name another link would ask for it by.
+pub fn library_name(lib: &LibName, file: &str) -> String {
+    match lib {
+        LibName::Name(n) => n.to_string_lossy().into_owned(),
+        LibName::Verbatim(_) | LibName::Path(_) => {
+            let stem = file.strip_suffix(".a").unwrap_or(file);
+            stem.strip_prefix("lib").unwrap_or(stem).to_string()
+        }
+    }
 }
 
 /// `libNAME.a`.

@@ -17,7 +17,7 @@
 
 use std::fmt;
 use std::io::{self, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use object::elf;
 use object::read::elf::{FileHeader, NoteIterator, ProgramHeader, SectionHeader};
@@ -64,58 +64,29 @@ impl Digest {
     }
 
     /// The digest of a regular file, read in pieces (an archive can be
-    /// 100 MB; it is never held in memory whole).
+    /// 100 MB; it is never held in memory whole). Cached by the file's
+    /// identity: `store::file_digest`.
     pub fn of_file(path: &Path) -> io::Result<Digest> {
-        Digest::of_file_cached(path, None)
+        let (file, _) = crate::fsx::open_regular(path)?;
+        Digest::of_read(file)
     }
 
-    /// [`Digest::of_file`], kept in the verdict cache by the file's
-    /// identity (the `fstat` of the descriptor read), so a warm link
-    /// hashes nothing.
-    pub fn of_file_cached(path: &Path, cache: Option<&crate::store::Store>) -> io::Result<Digest> {
-        Digest::of_file_known(path, None, cache)
-    }
-
-    /// [`Digest::of_file_cached`] where the file's identity is already
-    /// known (the probe opened it to judge it): a warm lookup opens only
-    /// the cache entry. A digest computed here is stored under the
-    /// identity of the descriptor it was read from.
-    pub fn of_file_known(
-        path: &Path,
-        known: Option<crate::fsx::FileId>,
-        cache: Option<&crate::store::Store>,
-    ) -> io::Result<Digest> {
-        let lookup = |id: &crate::fsx::FileId| {
-            let hex = cache?.file_sha256(id)?;
-            Digest::from_hex(&hex)
-        };
-        if let Some(d) = known.as_ref().and_then(lookup) {
-            return Ok(d);
-        }
-        let (mut file, id) = crate::fsx::open_regular(path)?;
-        if known.is_none() {
-            if let Some(d) = lookup(&id) {
-                return Ok(d);
-            }
-        }
+    /// The digest of everything `r` reads, in pieces.
+    pub fn of_read(mut r: impl Read) -> io::Result<Digest> {
         let mut hasher = Sha256::new();
         let mut buf = vec![0; 1 << 16];
         loop {
-            match file.read(&mut buf) {
+            match r.read(&mut buf) {
                 Ok(0) => break,
                 Ok(n) => hasher.update(&buf[..n]),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
             }
         }
-        let digest = Digest(hasher.finalize().into());
-        if let Some(c) = cache {
-            c.put_file_sha256(&id, &digest.hex());
-        }
-        Ok(digest)
+        Ok(Digest(hasher.finalize().into()))
     }
 
-    fn from_hex(hex: &str) -> Option<Digest> {
+    pub fn from_hex(hex: &str) -> Option<Digest> {
         let b = hex.as_bytes();
         if b.len() != 64 {
             return None;
@@ -151,8 +122,14 @@ impl fmt::Display for Digest {
     }
 }
 
-/// The package of an archive, as the dependency walk found it.
-pub use crate::model::Package;
+/// The package an embedded archive is part of, from the `.pc` that names
+/// it: the `.pc`'s name (its file name's stem, what `pkg-config` is asked
+/// for) and its `Version`. The provenance note records it (issue 22).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Package {
+    pub name: String,
+    pub version: Option<String>,
+}
 
 /// One embedded archive.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -677,98 +654,6 @@ pub fn read_notes(path: &Path) -> Result<Vec<Entry>, ReadError> {
         entries.extend(decoded);
     }
     Ok(entries)
-}
-
-/// The note entries of a link: one per archive an embedding decision links
-/// that ld pulls a member from (per the closure check's summary), each once,
-/// in link order. `hide` is `--hide`: those archives' symbols are hidden.
-pub fn link_entries(
-    decisions: &[crate::model::Decision],
-    summary: &crate::closure::Summary,
-    hide: &crate::rewrite::Select,
-    exported: &[PathBuf],
-    cache: Option<&crate::store::Store>,
-    id_of: impl Fn(&Path) -> Option<crate::fsx::FileId>,
-) -> io::Result<Vec<Entry>> {
-    use crate::model::Outcome;
-    let mut out: Vec<Entry> = Vec::new();
-    let mut seen: Vec<&Path> = Vec::new();
-    for d in decisions {
-        let Outcome::Embed { archives, .. } = &d.outcome else { continue };
-        let name = d.lib.name();
-        for archive in archives {
-            let Some(used) = summary.archives.iter().find(|u| &u.path == archive && u.pulled) else {
-                continue;
-            };
-            if seen.contains(&archive.as_path()) {
-                continue;
-            }
-            seen.push(archive);
-            let file = archive.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let library = library_name(&d.lib, &file);
-            let version = d.package.as_ref().and_then(|p| p.version.clone());
-            let package = d.package.as_ref().map_or(library.as_str(), |p| p.name.as_str());
-            out.push(Entry {
-                purl: purl(package, version.as_deref()),
-                version,
-                sizes: Some(used.sizes),
-                library,
-                file,
-                digest: Digest::of_file_known(archive, id_of(archive), cache)?,
-                members: used.members.clone(),
-                hidden: hide.wants(&name),
-                exported: exported.contains(archive),
-            });
-        }
-    }
-    Ok(out)
-}
-
-/// `foo` for `-lfoo`, and for `-l:libfoo.a` (or any archive named
-/// `libfoo.a`): the name another link would ask for it by.
-pub fn library_name(lib: &crate::args::LibName, file: &str) -> String {
-    match lib {
-        crate::args::LibName::Name(n) => n.to_string_lossy().into_owned(),
-        crate::args::LibName::Verbatim(_) | crate::args::LibName::Path(_) => {
-            let stem = file.strip_suffix(".a").unwrap_or(file);
-            stem.strip_prefix("lib").unwrap_or(stem).to_string()
-        }
-    }
-}
-
-impl Target {
-    /// The target of a link: from its first input object when one can be
-    /// read (its `e_flags`, which ld compares on ARM, RISC-V and MIPS),
-    /// else the link's ELF identity, little-endian, no flags.
-    /// `id` is `archive::target::link_target(cmd)`, which the caller has
-    /// already asked (it reads an object).
-    pub fn of_link(cmd: &crate::args::Command, id: ElfId) -> Target {
-        use std::os::unix::ffi::OsStrExt;
-        // x86 has no e_flags and one byte order: nothing more to read.
-        if matches!(id.machine, elf::EM_X86_64 | elf::EM_386) {
-            return Target::of_id(id);
-        }
-        for arg in &cmd.args {
-            let tokens = cmd.arg_tokens(arg);
-            if tokens.len() != 1 || arg.linker.is_some() {
-                continue;
-            }
-            let t = tokens[0].as_bytes();
-            if !(t.ends_with(b".o") || t.ends_with(b".lo")) {
-                continue;
-            }
-            let Ok((file, _)) = crate::fsx::open_regular(Path::new(std::ffi::OsStr::from_bytes(t))) else {
-                continue;
-            };
-            let mut head = Vec::new();
-            if file.take(64).read_to_end(&mut head).is_ok() {
-                if let Some(target) = Target::of_object(&head) {
-                    return target;
-                }
-            }
-        }
-        Target::of_id(id)
-    }
 }
 
 #[cfg(test)]

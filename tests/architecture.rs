@@ -154,12 +154,6 @@ const FLOORS: &[&[&str]] = &[
 const UPWARD: &[(&str, &str)] = &[
     // The audit's ELF reader is the probe's too: it belongs with the formats.
     ("probe", "audit"),
-    // The note's link-time half (entries of a link, the cached digest, the
-    // stored object) lives with its format: it belongs to the run.
-    ("provenance", "args"),
-    ("provenance", "model"),
-    ("provenance", "rewrite"),
-    ("provenance", "store"),
 ];
 
 /// The room a file of `src/` is: its folder, or its own name.

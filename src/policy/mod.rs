@@ -421,7 +421,7 @@ fn held<'a>(
 ) -> Held<'a> {
     let Some((_, digest)) = digests.iter().find(|(p, _)| p == archive) else { return Held::None };
     let file = archive.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let library = crate::provenance::library_name(lib, &file);
+    let library = crate::model::library_name(lib, &file);
     let same = |e: &crate::provenance::Entry| &e.digest == digest && (e.library == library || e.file == file);
     let exported = |c: &'a Carrier| c.entries.iter().find(|e| same(e) && !e.hidden).map(|e| (c, e));
     let before = carriers.iter().filter(|c| !c.after).find_map(exported);

@@ -371,7 +371,7 @@ impl<'a> Probe<'a> {
     /// The SHA-256 of an archive, from the cache when this run's identity
     /// of it has one (the note's digests are computed the same way).
     pub fn archive_digest(&self, path: &Path) -> Option<crate::provenance::Digest> {
-        crate::provenance::Digest::of_file_known(path, self.file_id(path), self.cache.as_ref()).ok()
+        crate::store::file_digest(path, self.file_id(path), self.cache.as_ref()).ok()
     }
 
     /// Issue 20 §7, for a `-lNAME` ld's own search will not find: the

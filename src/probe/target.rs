@@ -12,6 +12,7 @@ use std::path::Path;
 
 use crate::archive::pic::{elf_id, ElfId};
 use crate::args::Command;
+use crate::provenance::Target;
 
 /// The class and machine of the link's first ELF input object, or else the
 /// host's, adjusted by `-m32`/`-mx32`.
@@ -63,6 +64,39 @@ pub fn host_target() -> ElfId {
         _ => EM_NONE,
     };
     ElfId { class64: cfg!(target_pointer_width = "64"), machine }
+}
+
+/// The target of a link: from its first input object when one can be
+/// read (its `e_flags`, which ld compares on ARM, RISC-V and MIPS),
+/// else the link's ELF identity, little-endian, no flags.
+/// `id` is [`link_target`]`(cmd)`, which the caller has
+/// already asked (it reads an object).
+pub fn note_target(cmd: &crate::args::Command, id: ElfId) -> Target {
+    use std::os::unix::ffi::OsStrExt;
+    // x86 has no e_flags and one byte order: nothing more to read.
+    if matches!(id.machine, object::elf::EM_X86_64 | object::elf::EM_386) {
+        return Target::of_id(id);
+    }
+    for arg in &cmd.args {
+        let tokens = cmd.arg_tokens(arg);
+        if tokens.len() != 1 || arg.linker.is_some() {
+            continue;
+        }
+        let t = tokens[0].as_bytes();
+        if !(t.ends_with(b".o") || t.ends_with(b".lo")) {
+            continue;
+        }
+        let Ok((file, _)) = crate::fsx::open_regular(Path::new(std::ffi::OsStr::from_bytes(t))) else {
+            continue;
+        };
+        let mut head = Vec::new();
+        if file.take(64).read_to_end(&mut head).is_ok() {
+            if let Some(target) = Target::of_object(&head) {
+                return target;
+            }
+        }
+    }
+    Target::of_id(id)
 }
 
 #[cfg(test)]

@@ -130,12 +130,12 @@ pub(super) fn link_args(
     let from = extras.exports.as_ref().map(|e| e.from_archives.clone()).unwrap_or_default();
     let entries = match resolver.summary() {
         Some(summary) => {
-            provenance::link_entries(&decisions, summary, &shape.hide, &from, cache, |p| resolver.file_id(p))
+            super::note::link_entries(&decisions, summary, &shape.hide, &from, cache, |p| resolver.file_id(p))
                 .unwrap_or_default()
         }
         None => Vec::new(),
     };
-    let note_target = (!entries.is_empty()).then(|| provenance::Target::of_link(cmd, target));
+    let note_target = (!entries.is_empty()).then(|| probe::target::note_target(cmd, target));
     let mut args = rewrite::rewrite(cmd, &decisions, &shape);
     // `-u` is global in ld (its symbol is undefined from the start of the
     // link), so where it stands does not matter; `-Xlinker` keeps a comma

@@ -2,7 +2,7 @@
 
 use std::ffi::OsString;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::cli::Options;
 use crate::{provenance, store, Env};
@@ -56,4 +56,49 @@ pub(super) fn add_note(
     };
     args.push(path.into_os_string());
     note
+}
+
+/// The note entries of a link: one per archive an embedding decision links
+/// that ld pulls a member from (per the closure check's summary), each once,
+/// in link order. `hide` is `--hide`: those archives' symbols are hidden.
+pub(super) fn link_entries(
+    decisions: &[crate::model::Decision],
+    summary: &crate::closure::Summary,
+    hide: &crate::rewrite::Select,
+    exported: &[PathBuf],
+    cache: Option<&crate::store::Store>,
+    id_of: impl Fn(&Path) -> Option<crate::fsx::FileId>,
+) -> std::io::Result<Vec<crate::provenance::Entry>> {
+    use crate::model::Outcome;
+    let mut out: Vec<crate::provenance::Entry> = Vec::new();
+    let mut seen: Vec<&Path> = Vec::new();
+    for d in decisions {
+        let Outcome::Embed { archives, .. } = &d.outcome else { continue };
+        let name = d.lib.name();
+        for archive in archives {
+            let Some(used) = summary.archives.iter().find(|u| &u.path == archive && u.pulled) else {
+                continue;
+            };
+            if seen.contains(&archive.as_path()) {
+                continue;
+            }
+            seen.push(archive);
+            let file = archive.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let library = crate::model::library_name(&d.lib, &file);
+            let version = d.package.as_ref().and_then(|p| p.version.clone());
+            let package = d.package.as_ref().map_or(library.as_str(), |p| p.name.as_str());
+            out.push(crate::provenance::Entry {
+                purl: crate::provenance::purl(package, version.as_deref()),
+                version,
+                sizes: Some(used.sizes),
+                library,
+                file,
+                digest: crate::store::file_digest(archive, id_of(archive), cache)?,
+                members: used.members.clone(),
+                hidden: hide.wants(&name),
+                exported: exported.contains(archive),
+            });
+        }
+    }
+    Ok(out)
 }

@@ -28,6 +28,7 @@
 
 mod checked;
 pub mod codec;
+mod digests;
 pub mod dir;
 pub(crate) mod direct;
 mod key;
@@ -45,6 +46,7 @@ use crate::closure::Summary;
 use crate::fsx::FileId;
 use crate::symbols::{Digest, Name, Provider};
 
+pub use digests::file_digest;
 pub use dir::Distrust;
 pub use key::KeyHasher;
 

@@ -1,0 +1,35 @@
+//! An archive's SHA-256 (the provenance note's digest), kept by the file's
+//! identity (the `fstat` of the descriptor read), so a warm link hashes
+//! nothing (docs/provenance.md, "In the link").
+
+use std::io;
+use std::path::Path;
+
+use super::Store;
+use crate::fsx::{self, FileId};
+use crate::provenance::Digest;
+
+/// The digest of the regular file `path`. `known` is its identity when the
+/// probe already opened it to judge it: a warm lookup then opens only the
+/// cache entry. A digest computed here is stored under the identity of the
+/// descriptor it was read from.
+pub fn file_digest(path: &Path, known: Option<FileId>, cache: Option<&Store>) -> io::Result<Digest> {
+    let lookup = |id: &FileId| {
+        let hex = cache?.file_sha256(id)?;
+        Digest::from_hex(&hex)
+    };
+    if let Some(d) = known.as_ref().and_then(lookup) {
+        return Ok(d);
+    }
+    let (file, id) = fsx::open_regular(path)?;
+    if known.is_none() {
+        if let Some(d) = lookup(&id) {
+            return Ok(d);
+        }
+    }
+    let digest = Digest::of_read(file)?;
+    if let Some(c) = cache {
+        c.put_file_sha256(&id, &digest.hex());
+    }
+    Ok(digest)
+}
