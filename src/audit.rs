@@ -26,9 +26,9 @@ use object::elf;
 use object::read::elf::{Dyn, FileHeader};
 use object::{Endianness, FileKind};
 
-use crate::archive::ElfId;
 use crate::env::Env;
-use crate::provenance::{self, Digest, Entry};
+use crate::formats::archive::ElfId;
+use crate::formats::provenance::{self, Digest, Entry};
 use crate::Error;
 
 /// The most objects one closure may hold; a real process has a few

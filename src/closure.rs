@@ -1,7 +1,7 @@
 //! GNU ld's archive member extraction, as a pure function of symbol facts.
 //!
 //! Given a link's inputs in command-line order (objects, archives, shared
-//! libraries and group bounds, each with the symbols [`crate::symbols`]
+//! libraries and group bounds, each with the symbols [`crate::formats::symbols`]
 //! read), [`closure`] works out which archive members ld will pull in and
 //! which strong undefined references the final link leaves unresolved. No
 //! I/O happens here.
@@ -61,7 +61,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use crate::symbols::{ArchiveSyms, Def, Name, ObjectSyms, Ref, SharedSyms};
+use crate::formats::symbols::{ArchiveSyms, Def, Name, ObjectSyms, Ref, SharedSyms};
 
 /// One input of the link with its symbol facts, in ld's order. The facts
 /// are shared (`Rc`) with the probe's digests of this run: a check runs a
@@ -102,7 +102,7 @@ pub struct ArchiveUse {
     /// under `--whole-archive`): what the provenance note records.
     pub members: Vec<String>,
     /// What those members' sections add to the output, by kind.
-    pub sizes: crate::symbols::Sizes,
+    pub sizes: crate::formats::symbols::Sizes,
     /// Members with `.init_array`/`.ctors` contents that ld leaves out,
     /// each with a global symbol it defines (strong first), if any: the
     /// constructors a plain link silently drops (issue 13 §4).
@@ -574,8 +574,9 @@ pub fn summarize(facts: &LinkFacts) -> Summary {
         };
         let pulled = *whole || !taken.is_empty();
         let members = taken.iter().map(|&m| syms.members[m].name.clone()).collect();
-        let sizes =
-            taken.iter().fold(crate::symbols::Sizes::default(), |s, &m| s.plus(syms.members[m].sizes));
+        let sizes = taken
+            .iter()
+            .fold(crate::formats::symbols::Sizes::default(), |s, &m| s.plus(syms.members[m].sizes));
         let ctors_left = syms
             .members
             .iter()
@@ -638,7 +639,7 @@ fn users_of(archive: &ArchiveSyms, linked: &[(String, &ObjectSyms)]) -> Vec<Stri
         .iter()
         .filter(|(_, o)| {
             o.undefined.iter().any(|(n, r)| {
-                *r == crate::symbols::Ref::Strong
+                *r == crate::formats::symbols::Ref::Strong
                     && defines.contains(&n[..])
                     && !defined_anyway.contains(&n[..])
             })
@@ -658,7 +659,7 @@ fn anchor(o: &ObjectSyms) -> Option<Name> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::symbols::SharedSyms;
+    use crate::formats::symbols::SharedSyms;
 
     /// One input in a small language:
     /// - `t.o: a =v *w %c -b ~x`: an object defining the function `a`, the

@@ -33,7 +33,7 @@ pub enum Error {
     /// position-independent, and no shared twin is beside it (issue 20 §1).
     NotPic {
         archive: PathBuf,
-        problem: crate::archive::Problem,
+        problem: crate::formats::archive::Problem,
         /// The shared twin's file name that would stand in for it.
         twin: PathBuf,
     },

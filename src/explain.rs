@@ -527,19 +527,21 @@ pub struct About {
     pub warnings: Vec<String>,
     /// What embedding adds to the output (the members ld pulls, by kind),
     /// and from how many archives: the entries of the note (issue 22 §3).
-    pub added: Option<(crate::provenance::Sizes, usize)>,
+    pub added: Option<(crate::formats::provenance::Sizes, usize)>,
 }
 
 /// What the entries of a link's note add, and from how many archives;
 /// `None` when nothing is embedded or nothing was measured.
-pub fn added(entries: &[crate::provenance::Entry]) -> Option<(crate::provenance::Sizes, usize)> {
+pub fn added(
+    entries: &[crate::formats::provenance::Entry],
+) -> Option<(crate::formats::provenance::Sizes, usize)> {
     let measured: Vec<_> = entries.iter().filter_map(|e| e.sizes).collect();
-    let sum = measured.iter().fold(crate::provenance::Sizes::default(), |s, z| s.plus(*z));
+    let sum = measured.iter().fold(crate::formats::provenance::Sizes::default(), |s, z| s.plus(*z));
     (!measured.is_empty()).then_some((sum, measured.len()))
 }
 
 /// `--explain`'s last line: what embedding added to the output.
-pub fn added_line((z, archives): (crate::provenance::Sizes, usize)) -> String {
+pub fn added_line((z, archives): (crate::formats::provenance::Sizes, usize)) -> String {
     format!(
         "solink: embedding adds {} bytes to the output: code {}, data {}, bss {} (the members ld pulls from {archives} {})",
         z.total(),
@@ -554,7 +556,7 @@ pub fn added_line((z, archives): (crate::provenance::Sizes, usize)) -> String {
 pub fn recorded_line(files: &[String]) -> String {
     format!(
         "solink: note: adds {} to the output, recording what it embeds: {}",
-        crate::provenance::SECTION,
+        crate::formats::provenance::SECTION,
         files.join(" ")
     )
 }
@@ -663,7 +665,7 @@ pub fn quote_command(words: &[OsString]) -> Vec<u8> {
 /// A symbol name for people (escaped as the closure check's are).
 fn symbol_text(name: &[u8]) -> String {
     let mut out = String::new();
-    crate::symbols::escape(&mut out, name);
+    crate::formats::symbols::escape(&mut out, name);
     out
 }
 
@@ -792,7 +794,7 @@ mod tests {
         assert_eq!(back, words);
     }
 
-    use crate::archive::{Finding, Problem, ProblemKind};
+    use crate::formats::archive::{Finding, Problem, ProblemKind};
     use std::path::PathBuf;
 
     fn problem(kind: ProblemKind) -> Problem {

@@ -7,7 +7,6 @@
 //! `exec` execs the real driver. The library never reads the process
 //! environment or argv itself: [`run`] gets both as arguments.
 
-pub mod archive;
 pub mod args;
 pub(crate) mod audit;
 pub(crate) mod cli;
@@ -17,24 +16,24 @@ mod env;
 mod error;
 pub(crate) mod exec;
 pub(crate) mod explain;
+pub mod formats;
 pub mod fsx;
 pub(crate) mod man;
 pub(crate) mod model;
 pub(crate) mod nvcc;
-pub mod pkgconfig;
 pub(crate) mod policy;
 pub(crate) mod probe;
-pub mod provenance;
 pub mod resolve;
 pub mod rewrite;
 pub(crate) mod sbom;
 mod session;
 pub mod store;
-pub mod symbols;
 pub mod text;
 
 pub use env::Env;
+// The formats by their own names, for the tests, benches and fuzz targets.
 pub use error::{Error, Usage};
+pub use formats::{archive, pkgconfig, provenance, symbols};
 // The search order, for the tests and benches that compare it with gcc.
 pub use probe::search;
 pub use session::run;

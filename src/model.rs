@@ -14,8 +14,8 @@ use std::fmt;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use crate::archive::{ElfId, Problem, Verdict};
 use crate::args::{LibName, Site};
+use crate::formats::archive::{ElfId, Problem, Verdict};
 
 /// Which library reference a decision is about.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -436,7 +436,7 @@ pub struct DepFacts {
 }
 
 // The package an embedded archive is part of: the note's own type.
-pub use crate::provenance::Package;
+pub use crate::formats::provenance::Package;
 
 /// How a dependency that stays dynamic could be linked.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

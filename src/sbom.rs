@@ -22,7 +22,7 @@
 use serde_json::{json, Value};
 
 use crate::audit::Audit;
-use crate::provenance::{self, Entry};
+use crate::formats::provenance::{self, Entry};
 
 /// The CycloneDX specification version the documents follow.
 pub const SPEC_VERSION: &str = "1.5";

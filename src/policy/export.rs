@@ -19,7 +19,7 @@ use std::path::PathBuf;
 
 use std::ffi::OsString;
 
-use crate::symbols::Name;
+use crate::formats::symbols::Name;
 
 /// An input of the link that defines symbols.
 #[derive(Clone, Debug, PartialEq, Eq)]

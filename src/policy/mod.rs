@@ -12,8 +12,8 @@ use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use crate::archive::{ElfId, Verdict};
 use crate::args::LibName;
+use crate::formats::archive::{ElfId, Verdict};
 use crate::model::Dep;
 use crate::model::{archive_file_name, fit_for, is_runtime, Candidate, DynFacts, LibFacts, ScriptInput};
 use crate::model::{Decision, Note, Outcome, Reason, ScriptProblem, Subject, TwinWhy, Unreadable, Warning};
@@ -27,7 +27,7 @@ pub struct Policy {
     pub no_deps: bool,
     /// pkgconf's settings (a probe input: where `.pc` files are looked for
     /// and how they are read).
-    pub pkg_config: crate::pkgconfig::Config,
+    pub pkg_config: crate::formats::pkgconfig::Config,
     /// The libraries the driver links by itself (`c`, `gcc`, `gcc_s`, and
     /// `stdc++`, `m` for a C++ driver; none for ld): never added as a
     /// dependency.
@@ -310,7 +310,7 @@ pub fn twin_outcome(lib: &LibName, so: &Path) -> Outcome {
 #[derive(Clone, Debug)]
 pub struct Carrier {
     pub so: PathBuf,
-    pub entries: Vec<crate::provenance::Entry>,
+    pub entries: Vec<crate::formats::provenance::Entry>,
     /// Whether it comes after the reference judged on the command line.
     pub after: bool,
 }
@@ -346,7 +346,7 @@ pub struct Carrier {
 /// rest from the script. Returns whether the decision went back to dynamic.
 pub fn carried(
     d: &mut Decision,
-    digests: &[(PathBuf, crate::provenance::Digest)],
+    digests: &[(PathBuf, crate::formats::provenance::Digest)],
     carriers: &[Carrier],
 ) -> bool {
     let Outcome::Embed { file, archives } = &d.outcome else { return false };
@@ -354,7 +354,7 @@ pub fn carried(
         return false;
     }
     let held: Vec<Held> = archives.iter().map(|a| held(&d.lib, a, digests, carriers)).collect();
-    let exported: Vec<(&Carrier, &crate::provenance::Entry)> = held
+    let exported: Vec<(&Carrier, &crate::formats::provenance::Entry)> = held
         .iter()
         .filter_map(|h| match h {
             Held::Exported(c, e) => Some((*c, *e)),
@@ -406,7 +406,7 @@ pub fn carried(
 enum Held<'a> {
     /// An exported copy, in this carrier (one before the reference when
     /// any has one): the one ld can resolve against.
-    Exported(&'a Carrier, &'a crate::provenance::Entry),
+    Exported(&'a Carrier, &'a crate::formats::provenance::Entry),
     /// Only hidden copies; this carrier has one.
     Hidden(&'a Carrier),
     None,
@@ -416,13 +416,15 @@ enum Held<'a> {
 fn held<'a>(
     lib: &LibName,
     archive: &Path,
-    digests: &[(PathBuf, crate::provenance::Digest)],
+    digests: &[(PathBuf, crate::formats::provenance::Digest)],
     carriers: &'a [Carrier],
 ) -> Held<'a> {
     let Some((_, digest)) = digests.iter().find(|(p, _)| p == archive) else { return Held::None };
     let file = archive.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let library = crate::model::library_name(lib, &file);
-    let same = |e: &crate::provenance::Entry| &e.digest == digest && (e.library == library || e.file == file);
+    let same = |e: &crate::formats::provenance::Entry| {
+        &e.digest == digest && (e.library == library || e.file == file)
+    };
     let exported = |c: &'a Carrier| c.entries.iter().find(|e| same(e) && !e.hidden).map(|e| (c, e));
     let before = carriers.iter().filter(|c| !c.after).find_map(exported);
     if let Some((c, e)) = before.or_else(|| carriers.iter().find_map(exported)) {
@@ -620,8 +622,8 @@ mod tests {
         assert_eq!(dynamic_lib(&d(Outcome::Drop)), None);
         assert_eq!(dynamic_lib(&d(Outcome::embed(PathBuf::from("/l/libacl.a")))), None);
     }
-    use crate::archive::{Problem, ProblemKind};
     use crate::args::Site;
+    use crate::formats::archive::{Problem, ProblemKind};
     use crate::model::Note;
     use crate::model::{Found, Stage};
 
@@ -680,7 +682,7 @@ mod tests {
     }
 
     fn not_pic() -> Problem {
-        use crate::archive::Finding;
+        use crate::formats::archive::Finding;
         Problem {
             member: "a.o".into(),
             kind: ProblemKind::Finding(Finding::NotPic { reloc: "R_X86_64_32".into(), symbol: None }),
@@ -984,7 +986,7 @@ mod tests {
 
     #[test]
     fn carried_by_a_dependency_table() {
-        use crate::provenance::{Digest, Entry};
+        use crate::formats::provenance::{Digest, Entry};
         let digest = Digest::of_bytes(b"libfoo.a bytes");
         let other = Digest::of_bytes(b"another build of libfoo.a");
         let entry = |library: &str, digest: Digest, hidden: bool| Entry {
@@ -995,7 +997,7 @@ mod tests {
             hidden,
             exported: false,
             version: None,
-            purl: crate::provenance::purl(library, None),
+            purl: crate::formats::provenance::purl(library, None),
             sizes: None,
         };
         let so = PathBuf::from("/l/libbar.so");
@@ -1058,7 +1060,7 @@ mod tests {
     /// archive: `libfoo.a` = `GROUP(libfoo_a.a libfoo_b.a)`.
     #[test]
     fn carried_scripts_table() {
-        use crate::provenance::{Digest, Entry};
+        use crate::formats::provenance::{Digest, Entry};
         let (a, b) = (PathBuf::from("/l/libfoo_a.a"), PathBuf::from("/l/libfoo_b.a"));
         let (da, db) = (Digest::of_bytes(b"libfoo_a.a"), Digest::of_bytes(b"libfoo_b.a"));
         let other = Digest::of_bytes(b"another build of libfoo_a.a");
@@ -1071,7 +1073,7 @@ mod tests {
             hidden,
             exported: false,
             version: None,
-            purl: crate::provenance::purl(library, None),
+            purl: crate::formats::provenance::purl(library, None),
             sizes: None,
         };
         let ea = || entry("foo", "libfoo_a.a", da, false);

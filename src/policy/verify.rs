@@ -10,7 +10,7 @@
 //!   undefined symbol needs nothing (ELF gABI, "Symbol Table": an unresolved
 //!   weak reference is zero); an unversioned reference binds to an
 //!   unversioned or default-version definition only (the GNU versioning
-//!   extension of the gABI), which [`crate::symbols`] already applies.
+//!   extension of the gABI), which [`crate::formats::symbols`] already applies.
 //! - `--wrap=SYM` (GNU ld manual, "--wrap=symbol"): an undefined reference
 //!   to `SYM` resolves to `__wrap_SYM`, and one to `__real_SYM` to `SYM`.
 //!
@@ -23,7 +23,7 @@ use std::path::PathBuf;
 use crate::closure::member_name;
 use crate::model::{Decision, Outcome, Reason, Subject, Warning};
 
-use crate::symbols::Name;
+use crate::formats::symbols::Name;
 
 /// The most symbols a reason or warning names; the rest are counted.
 pub const SHOWN_SYMBOLS: usize = 3;
@@ -159,7 +159,7 @@ pub fn is_twin_token(lib: &crate::args::LibName, token: &std::ffi::OsStr) -> boo
 pub fn refused(
     decisions: &[Decision],
     summary: Option<&Summary>,
-) -> Option<(PathBuf, crate::archive::Problem)> {
+) -> Option<(PathBuf, crate::formats::archive::Problem)> {
     let summary = summary?;
     decisions.iter().find_map(|d| {
         let (crate::args::LibName::Path(path), Outcome::Embed { file, .. }) = (&d.lib, &d.outcome) else {
@@ -264,7 +264,7 @@ mod tests {
     use super::*;
     use crate::args::{LibName, Site};
     use crate::closure::{summarize, Fact, LinkFacts, Needed};
-    use crate::symbols::{ArchiveSyms, Def, ObjectSyms, Ref, SharedSyms};
+    use crate::formats::symbols::{ArchiveSyms, Def, ObjectSyms, Ref, SharedSyms};
 
     fn obj(name: &str, defs: &[&str], undefs: &[&str]) -> ObjectSyms {
         let n = |s: &str| -> Name { s.as_bytes().into() };

@@ -1,5 +1,5 @@
 //! What an embedded archive needs that its shared twin would have brought:
-//! what `pkgconf --static --libs` says (read by `crate::pkgconfig`), and the
+//! what `pkgconf --static --libs` says (read by `crate::formats::pkgconfig`), and the
 //! `DT_NEEDED` list of `libNAME.so`.
 
 use std::collections::{HashMap, HashSet};
@@ -10,10 +10,10 @@ use std::path::Path;
 use object::read::elf::{Dyn, ElfFile64, FileHeader};
 use object::{elf, Endianness};
 
-use crate::archive::script;
 use crate::args::LibName;
+use crate::formats::archive::script;
+use crate::formats::pkgconfig::{Fragment, Meaning};
 use crate::model::Flag;
-use crate::pkgconfig::{Fragment, Meaning};
 
 pub use crate::model::Dep;
 
@@ -227,12 +227,12 @@ mod tests {
             "Name: z\nDescription: d\nVersion: 1\nLibs: -L/opt/z/lib -lz -pthread\nLibs.private: -fopenmp -l:libq.so.1 -rdynamic libextra.a /opt/z/lib/libabs.a\n",
         )
         .unwrap();
-        let config = crate::pkgconfig::Config {
+        let config = crate::formats::pkgconfig::Config {
             path: vec![d.as_os_str().as_encoded_bytes().to_vec()],
             libdir: Some(Vec::new()),
             ..Default::default()
         };
-        let frags = crate::pkgconfig::static_libs(&config, OsStr::new("libpsx")).unwrap();
+        let frags = crate::formats::pkgconfig::static_libs(&config, OsStr::new("libpsx")).unwrap();
         let (deps, flags) = from_fragments(&frags, OsStr::new("psx"));
         let lib = |n: &str| Dep::name(n);
         let verbatim = Dep { lib: LibName::Verbatim("libq.so.1".into()), runtime_file: None };

@@ -25,14 +25,14 @@ use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use crate::archive::script;
 use crate::args::{LibName, Syntax};
 use crate::closure::Needed;
 use crate::closure::{Fact, LinkFacts, Summary};
+use crate::formats::archive::script;
+use crate::formats::symbols::escape;
+use crate::formats::symbols::{self, Digest, Name};
 use crate::fsx::{self, FileId};
 use crate::model::Unchecked;
-use crate::symbols::escape;
-use crate::symbols::{self, Digest, Name};
 
 use super::Probe;
 

@@ -25,11 +25,11 @@ use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 
-use crate::archive::{self, script, ElfId, Verdict};
 use crate::args::LibName;
+use crate::formats::archive::{self, script, ElfId, Verdict};
+use crate::formats::pkgconfig;
 use crate::model::{self, Candidate, Dep, DepFacts, DynFacts, Found, LibFacts, ScriptInput, Stage};
 use crate::model::{Flag, Note};
-use crate::pkgconfig;
 use crate::store::Store;
 use search::{Reach, SearchPath};
 
@@ -359,18 +359,21 @@ impl<'a> Probe<'a> {
     /// libraries carry no note (solink does not build them), and skipping
     /// them keeps the warm path to a lookup. A file without a note, or one
     /// that cannot be read, carries nothing.
-    pub fn carried_notes(&mut self, lib: &LibName) -> Option<(PathBuf, Vec<crate::provenance::Entry>)> {
+    pub fn carried_notes(
+        &mut self,
+        lib: &LibName,
+    ) -> Option<(PathBuf, Vec<crate::formats::provenance::Entry>)> {
         let found = self.search.ld_pick_in(lib, Reach::BeforeSystem)?;
         if found.stage != Stage::LDir || !is_shared_name(&found.path) {
             return None;
         }
-        let entries = crate::provenance::read_notes(&found.path).unwrap_or_default();
+        let entries = crate::formats::provenance::read_notes(&found.path).unwrap_or_default();
         Some((found.path, entries))
     }
 
     /// The SHA-256 of an archive, from the cache when this run's identity
     /// of it has one (the note's digests are computed the same way).
-    pub fn archive_digest(&self, path: &Path) -> Option<crate::provenance::Digest> {
+    pub fn archive_digest(&self, path: &Path) -> Option<crate::formats::provenance::Digest> {
         crate::store::file_digest(path, self.file_id(path), self.cache.as_ref()).ok()
     }
 

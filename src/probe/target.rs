@@ -10,9 +10,9 @@ use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-use crate::archive::pic::{elf_id, ElfId};
 use crate::args::Command;
-use crate::provenance::Target;
+use crate::formats::archive::pic::{elf_id, ElfId};
+use crate::formats::provenance::Target;
 
 /// The class and machine of the link's first ELF input object, or else the
 /// host's, adjusted by `-m32`/`-mx32`.

@@ -13,15 +13,15 @@ use std::path::{Path, PathBuf};
 
 use complete::{complete, Placed};
 
-use crate::archive::ElfId;
 use crate::args::{Command, LibName, LibRef, LinkerForm, Site};
+use crate::formats::archive::ElfId;
+use crate::formats::symbols::Name;
 use crate::policy::verify::{self, Finding};
 use crate::policy::{self, Place, Search};
 use crate::probe::search::SearchPath;
 use crate::probe::{link, Probe};
 use crate::rewrite::{self, Shape};
 use crate::store::Store;
-use crate::symbols::Name;
 
 pub use crate::model::{archive_file_name, is_runtime, RUNTIME_LIBS};
 pub use crate::model::{
@@ -203,7 +203,7 @@ impl<'a> Resolver<'a> {
         }
         // (position on the command line, library, entries, the library a
         // dependency was added for)
-        type Found = (usize, PathBuf, Vec<crate::provenance::Entry>, Option<LibName>);
+        type Found = (usize, PathBuf, Vec<crate::formats::provenance::Entry>, Option<LibName>);
         let mut carriers: Vec<Found> = Vec::new();
         for d in decisions.iter() {
             // The final link's dynamic libraries: the command's own, and
@@ -220,7 +220,7 @@ impl<'a> Resolver<'a> {
             }
         }
         for (at, path) in &cmd.direct_shared {
-            let entries = crate::provenance::read_notes(path).unwrap_or_default();
+            let entries = crate::formats::provenance::read_notes(path).unwrap_or_default();
             if !entries.is_empty() {
                 carriers.push((*at, path.clone(), entries, None));
             }
@@ -396,7 +396,10 @@ impl<'a> Resolver<'a> {
 
     /// The global symbols each member of an archive (or an object)
     /// defines, as the closure check reads them (issue 23's exports).
-    pub fn defined_symbols(&mut self, path: &Path) -> Option<Vec<(String, Vec<crate::symbols::Name>)>> {
+    pub fn defined_symbols(
+        &mut self,
+        path: &Path,
+    ) -> Option<Vec<(String, Vec<crate::formats::symbols::Name>)>> {
         self.probe.defined_symbols(path)
     }
 
@@ -484,7 +487,7 @@ fn missing_symbols(findings: &[(usize, Finding)], searched: &HashSet<Name>) -> V
 fn add_providers(
     decisions: &mut Vec<Decision>,
     findings: &[(usize, Finding)],
-    providers: Vec<crate::symbols::Provider>,
+    providers: Vec<crate::formats::symbols::Provider>,
     nowhere: &mut HashSet<Name>,
 ) -> bool {
     let mut changed = false;

@@ -7,7 +7,8 @@ use std::path::PathBuf;
 
 use crate::args::{self, Command};
 use crate::cli::Options;
-use crate::{closure, fsx, model, policy, resolve, rewrite, store, symbols, Env, Error};
+use crate::formats::symbols;
+use crate::{closure, fsx, model, policy, resolve, rewrite, store, Env, Error};
 
 /// The names `--export` gives, each `@FILE` read (one name a line; blank
 /// lines and `#` comments skipped).

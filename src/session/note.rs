@@ -5,7 +5,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::cli::Options;
-use crate::{provenance, store, Env};
+use crate::formats::provenance;
+use crate::{store, Env};
 
 use super::*;
 
@@ -68,9 +69,9 @@ pub(super) fn link_entries(
     exported: &[PathBuf],
     cache: Option<&crate::store::Store>,
     id_of: impl Fn(&Path) -> Option<crate::fsx::FileId>,
-) -> std::io::Result<Vec<crate::provenance::Entry>> {
+) -> std::io::Result<Vec<crate::formats::provenance::Entry>> {
     use crate::model::Outcome;
-    let mut out: Vec<crate::provenance::Entry> = Vec::new();
+    let mut out: Vec<crate::formats::provenance::Entry> = Vec::new();
     let mut seen: Vec<&Path> = Vec::new();
     for d in decisions {
         let Outcome::Embed { archives, .. } = &d.outcome else { continue };
@@ -87,8 +88,8 @@ pub(super) fn link_entries(
             let library = crate::model::library_name(&d.lib, &file);
             let version = d.package.as_ref().and_then(|p| p.version.clone());
             let package = d.package.as_ref().map_or(library.as_str(), |p| p.name.as_str());
-            out.push(crate::provenance::Entry {
-                purl: crate::provenance::purl(package, version.as_deref()),
+            out.push(crate::formats::provenance::Entry {
+                purl: crate::formats::provenance::purl(package, version.as_deref()),
                 version,
                 sizes: Some(used.sizes),
                 library,

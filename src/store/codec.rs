@@ -7,9 +7,11 @@ use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
-use crate::archive::pic::ElfId;
 use crate::closure::{ArchiveUse, Summary};
-use crate::symbols::{self, escape, unescape, ArchiveSyms, Def, Digest, Name, ObjectSyms, Ref, SharedSyms};
+use crate::formats::archive::pic::ElfId;
+use crate::formats::symbols::{
+    self, escape, unescape, ArchiveSyms, Def, Digest, Name, ObjectSyms, Ref, SharedSyms,
+};
 
 // 2: each member has a `Z CODE DATA BSS` line (its section sizes); an
 // entry of format 1 has none and is a miss, not a member of no bytes.

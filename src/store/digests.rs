@@ -6,8 +6,8 @@ use std::io;
 use std::path::Path;
 
 use super::Store;
+use crate::formats::provenance::Digest;
 use crate::fsx::{self, FileId};
-use crate::provenance::Digest;
 
 /// The digest of the regular file `path`. `known` is its identity when the
 /// probe already opened it to judge it: a warm lookup then opens only the

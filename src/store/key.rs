@@ -17,6 +17,6 @@ impl KeyHasher {
     /// The digest, in lower-case hex.
     pub fn hex(self) -> String {
         use sha2::Digest as _;
-        crate::provenance::Digest(self.0.finalize().into()).hex()
+        crate::formats::provenance::Digest(self.0.finalize().into()).hex()
     }
 }

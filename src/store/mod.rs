@@ -40,11 +40,11 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::archive::pic::ElfId;
-use crate::archive::{Finding, Problem, ProblemKind, Verdict};
 use crate::closure::Summary;
+use crate::formats::archive::pic::ElfId;
+use crate::formats::archive::{Finding, Problem, ProblemKind, Verdict};
+use crate::formats::symbols::{Digest, Name, Provider};
 use crate::fsx::FileId;
-use crate::symbols::{Digest, Name, Provider};
 
 pub use digests::file_digest;
 pub use dir::Distrust;

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use super::dir::no_sigxfsz;
 use super::Store;
-use crate::provenance::Digest;
+use crate::formats::provenance::Digest;
 
 /// The largest note object solink makes is far below this.
 const MAX_NOTE: u64 = 1 << 20;

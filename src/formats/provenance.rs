@@ -24,8 +24,8 @@ use object::read::elf::{FileHeader, NoteIterator, ProgramHeader, SectionHeader};
 use object::{Endianness, FileKind};
 use sha2::{Digest as _, Sha256};
 
-use crate::archive::ElfId;
-pub use crate::symbols::Sizes;
+use crate::formats::archive::ElfId;
+pub use crate::formats::symbols::Sizes;
 
 /// The note's owner name (the bytes before the NUL of `namesz`).
 pub const NOTE_NAME: &[u8] = b"solink";

@@ -32,8 +32,8 @@ use object::read::archive::ArchiveFile;
 use object::read::elf::{FileHeader, SectionHeader, Sym};
 use object::{Endianness, FileKind};
 
-use crate::archive::script::{self, Input as ScriptInput};
-use crate::archive::{aligned, ElfId};
+use crate::formats::archive::script::{self, Input as ScriptInput};
+use crate::formats::archive::{aligned, ElfId};
 use crate::fsx::{self, FileId};
 
 /// A symbol name: any bytes but NUL, as ELF string tables hold them.
