@@ -30,6 +30,9 @@ use crate::archive::ElfId;
 use crate::provenance::{self, Digest, Entry};
 use crate::{Env, Error};
 
+mod search;
+pub use search::Work;
+
 /// The most objects one closure may hold; a real process has a few
 /// hundred at most.
 const MAX_OBJECTS: usize = 4096;
@@ -166,6 +169,9 @@ pub struct ElfFacts {
     pub runpath: Option<Vec<u8>>,
     /// `-z nodeflib`: no cache and no default directories for its needs.
     pub nodeflib: bool,
+    /// An executable (`ET_EXEC`, or `ET_DYN` marked `DF_1_PIE`), which
+    /// `dlopen` refuses and of which a process holds one.
+    pub executable: bool,
     pub entries: Vec<Entry>,
     /// A solink note that could not be decoded (a newer format, damage).
     pub note_error: Option<String>,
@@ -208,6 +214,7 @@ fn dynamic<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> Result<ElfFacts, 
     let endian = header.endian().map_err(damaged)?;
     let mut facts = ElfFacts {
         id: Some(ElfId { class64: header.is_class_64(), machine: header.e_machine(endian) }),
+        executable: header.e_type(endian) == elf::ET_EXEC,
         ..Default::default()
     };
     let sections = header.sections(endian, data).map_err(damaged)?;
@@ -223,7 +230,9 @@ fn dynamic<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> Result<ElfFacts, 
             break;
         }
         if tag == Some(elf::DT_FLAGS_1) {
-            facts.nodeflib = d.d_val(endian).into() & u64::from(elf::DF_1_NODEFLIB) != 0;
+            let flags = d.d_val(endian).into();
+            facts.nodeflib = flags & u64::from(elf::DF_1_NODEFLIB) != 0;
+            facts.executable |= flags & u64::from(elf::DF_1_PIE) != 0;
             continue;
         }
         if !d.is_string(endian) {
@@ -257,46 +266,73 @@ pub struct Closure {
     pub objects: Vec<Object>,
     /// Needs no directory satisfies: (the object that needs it, the name).
     pub missing: Vec<(usize, String)>,
+    /// What the search cost (the tests count it; nothing is timed).
+    #[allow(dead_code)]
+    pub work: Work,
 }
 
 /// Walks `file`'s `DT_NEEDED` closure breadth first, in glibc's load order.
 /// `Err` when `file` itself is not a readable ELF file.
 pub fn closure(file: &Path, loader: &Loader) -> Result<Closure, String> {
     let facts = read_elf(file)?;
-    let target = facts.id;
-    let mut objects = vec![Object { path: file.to_path_buf(), loader: None, facts }];
+    process(vec![(file.to_path_buf(), facts)], loader)
+}
+
+/// The objects of one process: the first root and its closure, as the
+/// loader maps them at start-up, then each other root with what it needs
+/// that is not loaded yet, as `dlopen` adds them (a plugin has no loader:
+/// glibc's `l_loader` is NULL for it). A root already loaded (by its
+/// soname or its file) is not loaded again; one of another ELF class or
+/// machine than the first is left out, as `dlopen` refuses it.
+pub fn process(roots: Vec<(PathBuf, ElfFacts)>, loader: &Loader) -> Result<Closure, String> {
+    let target = roots.first().and_then(|(_, f)| f.id);
+    let mut objects: Vec<Object> = Vec::new();
     let mut missing = Vec::new();
+    let mut search = search::Search::default();
     // Objects already loaded, by the names a later DT_NEEDED may use
     // (`_dl_name_match_p`: the name it was asked by, and its soname) and
     // by file identity (the same file under two paths is one object).
     let mut by_name: HashMap<Vec<u8>, usize> = HashMap::new();
     let mut by_file: HashMap<(u64, u64), usize> = HashMap::new();
-    remember(&objects[0], 0, None, &mut by_name, &mut by_file);
-    let mut queue = VecDeque::from([0]);
-    while let Some(i) = queue.pop_front() {
-        for name in objects[i].facts.needed.clone() {
-            if by_name.contains_key(&name) {
-                continue;
+    for (path, facts) in roots {
+        if facts.id != target
+            || facts.soname.as_ref().is_some_and(|s| by_name.contains_key(s))
+            || file_key(&path).is_some_and(|k| by_file.contains_key(&k))
+        {
+            continue;
+        }
+        if objects.len() >= MAX_OBJECTS {
+            return Err(format!("its closure has more than {MAX_OBJECTS} objects"));
+        }
+        let first = objects.len();
+        objects.push(Object { path, loader: None, facts });
+        remember(&objects[first], first, None, &mut by_name, &mut by_file);
+        let mut queue = VecDeque::from([first]);
+        while let Some(i) = queue.pop_front() {
+            for name in objects[i].facts.needed.clone() {
+                if by_name.contains_key(&name) {
+                    continue;
+                }
+                let Some((path, facts)) = search.find(&name, i, &objects, loader, target) else {
+                    missing.push((i, String::from_utf8_lossy(&name).into_owned()));
+                    continue;
+                };
+                let key = file_key(&path);
+                if let Some(&j) = key.as_ref().and_then(|k| by_file.get(k)) {
+                    by_name.insert(name, j);
+                    continue;
+                }
+                if objects.len() >= MAX_OBJECTS {
+                    return Err(format!("its closure has more than {MAX_OBJECTS} objects"));
+                }
+                let j = objects.len();
+                objects.push(Object { path, loader: Some(i), facts });
+                remember(&objects[j], j, Some(name), &mut by_name, &mut by_file);
+                queue.push_back(j);
             }
-            let Some((path, facts)) = find(&name, i, &objects, loader, target) else {
-                missing.push((i, String::from_utf8_lossy(&name).into_owned()));
-                continue;
-            };
-            let key = file_key(&path);
-            if let Some(&j) = key.as_ref().and_then(|k| by_file.get(k)) {
-                by_name.insert(name, j);
-                continue;
-            }
-            if objects.len() >= MAX_OBJECTS {
-                return Err(format!("its closure has more than {MAX_OBJECTS} objects"));
-            }
-            let j = objects.len();
-            objects.push(Object { path, loader: Some(i), facts });
-            remember(&objects[j], j, Some(name), &mut by_name, &mut by_file);
-            queue.push_back(j);
         }
     }
-    Ok(Closure { objects, missing })
+    Ok(Closure { objects, missing, work: search.work })
 }
 
 fn remember(
@@ -320,51 +356,6 @@ fn remember(
 fn file_key(path: &Path) -> Option<(u64, u64)> {
     use std::os::unix::fs::MetadataExt;
     std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
-}
-
-/// Finds `name`, needed by object `requester`, in glibc's order: a name
-/// with a `/` is a path; otherwise the DT_RPATHs of the requester and of
-/// its loaders up to the first object (only while the requester has no
-/// DT_RUNPATH, and each only if that object has none), `LD_LIBRARY_PATH`,
-/// the requester's own DT_RUNPATH, the `ld.so.conf` directories, then the
-/// default ones (these two skipped under `-z nodeflib`). A file of another
-/// ELF class or machine is skipped, as ld.so skips it ("wrong ELF class").
-fn find(
-    name: &[u8],
-    requester: usize,
-    objects: &[Object],
-    loader: &Loader,
-    target: Option<ElfId>,
-) -> Option<(PathBuf, ElfFacts)> {
-    let try_path = |path: PathBuf| -> Option<(PathBuf, ElfFacts)> {
-        let facts = read_elf(&path).ok()?;
-        (facts.id == target).then_some((path, facts))
-    };
-    let req = &objects[requester];
-    if name.contains(&b'/') {
-        let expanded = expand_tokens(name, &origin(objects, requester))?;
-        return try_path(PathBuf::from(OsStr::from_bytes(&expanded)));
-    }
-    let mut dirs: Vec<PathBuf> = Vec::new();
-    if req.facts.runpath.is_none() {
-        let mut at = Some(requester);
-        while let Some(k) = at {
-            let o = &objects[k];
-            if let (Some(rpath), None) = (&o.facts.rpath, &o.facts.runpath) {
-                dirs.extend(expand_path_list(rpath, &origin(objects, k)));
-            }
-            at = o.loader;
-        }
-    }
-    dirs.extend(loader.library_path.iter().cloned());
-    if let Some(runpath) = &req.facts.runpath {
-        dirs.extend(expand_path_list(runpath, &origin(objects, requester)));
-    }
-    if !req.facts.nodeflib {
-        dirs.extend(loader.conf_dirs.iter().cloned());
-        dirs.extend(loader.default_dirs.iter().cloned());
-    }
-    dirs.into_iter().find_map(|d| try_path(d.join(OsStr::from_bytes(name))))
 }
 
 /// The directory `$ORIGIN` stands for in object `k`: for the first object
@@ -636,6 +627,7 @@ mod tests {
                 })
                 .collect(),
             missing: Vec::new(),
+            work: Work::default(),
         }
     }
 
@@ -693,6 +685,42 @@ mod tests {
             [PathBuf::from("/opt/x/lib"), PathBuf::from("."), PathBuf::from("/x")]
         );
         assert_eq!(split_search_path(OsStr::new("/a;/b::/c")), ["/a", "/b", ".", "/c"].map(PathBuf::from));
+    }
+
+    /// Issue 22 §7: each directory is asked once, each name once per
+    /// search list, and no candidate is opened that its directory's
+    /// listing does not hold.
+    #[test]
+    fn the_search_asks_each_directory_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real");
+        std::fs::create_dir(&real).unwrap();
+        std::fs::write(real.join("libnot-elf.so"), "text").unwrap();
+        let mut rpath: Vec<u8> = Vec::new();
+        for i in 0..300 {
+            rpath.extend_from_slice(format!("/nonexistent/solink/{i}:").as_bytes());
+        }
+        // The same real directory under two spellings is listed once.
+        std::os::unix::fs::symlink(&real, dir.path().join("link")).unwrap();
+        for spelling in [real.clone(), dir.path().join("link")] {
+            rpath.extend_from_slice(spelling.as_os_str().as_bytes());
+            rpath.push(b':');
+        }
+        rpath.pop();
+        let needed: Vec<Vec<u8>> = (0..500).map(|i| format!("libm{i}.so").into_bytes()).collect();
+        let facts = |needed: Vec<Vec<u8>>| ElfFacts {
+            id: Some(ElfId { class64: true, machine: elf::EM_X86_64 }),
+            needed,
+            rpath: Some(rpath.clone()),
+            ..Default::default()
+        };
+        let mut twice = needed.clone();
+        twice.extend(needed.iter().cloned());
+        twice.push(b"libnot-elf.so".to_vec());
+        let roots = vec![(PathBuf::from("/nonexistent/prog"), facts(twice))];
+        let c = process(roots, &Loader::default()).unwrap();
+        assert_eq!(c.missing.len(), 1001);
+        assert_eq!(c.work, Work { dirs: 302, listings: 1, opens: 1 });
     }
 
     #[test]
