@@ -30,7 +30,9 @@ use crate::archive::ElfId;
 use crate::provenance::{self, Digest, Entry};
 use crate::{Env, Error};
 
+pub mod embeds;
 mod search;
+mod walk;
 pub use search::Work;
 
 /// The most objects one closure may hold; a real process has a few

@@ -502,6 +502,7 @@ fn manage(what: cli::Manage, options: &Options, env: &Env, config: &config::Conf
         }
         cli::Manage::ShowConfig => unreachable!("handled above"),
         cli::Manage::Audit(files) => return run_audit(&files, options, env),
+        cli::Manage::Embeds(query, dirs) => return run_embeds(&query, &dirs, options),
     };
     print_out(text.as_bytes())?;
     Ok(0)
@@ -517,6 +518,16 @@ fn run_audit(files: &[PathBuf], options: &Options, env: &Env) -> anyhow::Result<
     }
     print_out(text.as_bytes())?;
     Ok(u8::from(audits.iter().any(|a| !a.duplicates.is_empty())))
+}
+
+/// `--audit --embeds NAME[=SHA256] DIR...`: 0 when a file embeds it, 1
+/// when none does (docs/provenance.md).
+fn run_embeds(query: &audit::embeds::Query, dirs: &[PathBuf], options: &Options) -> anyhow::Result<u8> {
+    let found = audit::embeds::find(query, dirs)?;
+    let text =
+        if options.json { audit::embeds::json(&found).to_string() + "\n" } else { audit::embeds::text(&found) };
+    print_out(text.as_bytes())?;
+    Ok(u8::from(found.hits.is_empty()))
 }
 
 /// Writes all of `bytes` to stdout and flushes them (`print!` panics on a

@@ -376,3 +376,83 @@ fn the_note_keeps_cet_and_bti_properties() {
         assert!(noted.contains("solink"), "{noted}");
     }
 }
+
+/// Issue 22 §6: which files under a tree carry libfoo.a, by their notes:
+/// nested, next to files that are not ELF, a symlink loop and a library
+/// without a note; by name, by name and digest, and none.
+#[test]
+fn embeds_lists_every_file_under_a_tree_that_carries_the_archive() {
+    let dir = Dir::new();
+    stack(&dir, &[("a", false), ("b", true)]);
+    dir.mkdir("tree/x/y");
+    fs::copy(dir.path("lib/liba.so"), dir.path("tree/liba.so")).unwrap();
+    fs::copy(dir.path("lib/libb.so"), dir.path("tree/x/y/libb.so")).unwrap();
+    gcc(dir.root(), &["-shared", "-fPIC", "-o", "tree/x/plain.so", "a.c"]);
+    fs::copy(dir.path("prog"), dir.path("tree/x/prog")).unwrap();
+    dir.write("tree/x/README", "not ELF\n");
+    dir.write("tree/x/short", "\x7fE");
+    std::os::unix::fs::symlink(dir.path("tree"), dir.path("tree/x/loop")).unwrap();
+    std::os::unix::fs::symlink(dir.path("tree/liba.so"), dir.path("tree/x/alias.so")).unwrap();
+    let digest = provenance::Digest::of_file(&dir.path("libfoo.a")).unwrap();
+    let out = dir.solink().args(["--audit", "--embeds", "foo", "tree"]).output();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert_eq!(
+        text,
+        format!(
+            "tree/liba.so: embeds libfoo.a (-lfoo) sha256:{digest} exported\n\
+             tree/x/y/libb.so: embeds libfoo.a (-lfoo) sha256:{digest} hidden\n"
+        )
+    );
+    // libfoo.a by its file name, and that build by its digest.
+    let out = dir.solink().args(["--audit", "--embeds", &format!("libfoo.a={digest}"), "tree", "lib"]).output();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 4);
+    let other = "0".repeat(64);
+    let out = dir.solink().args(["--audit", "--embeds", &format!("foo={other}"), "tree"]).output();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("none of the 4 ELF files under tree embeds libfoo.a with sha256 {other}\n")
+    );
+    let out = dir.solink().args(["--audit", "--embeds", "bar", "tree"]).output();
+    assert_eq!(out.status.code(), Some(1));
+    // JSON for tools.
+    let out = dir.solink().args(["--format", "json", "--audit", "--embeds", "foo", "tree"]).output();
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["elf_files"], 4);
+    let found: Vec<&str> = v["found"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert_eq!(found, ["tree/liba.so", "tree/x/y/libb.so"]);
+    assert_eq!(v["found"][1]["embeds"][0]["sha256"], digest.hex());
+    assert_eq!(v["found"][1]["embeds"][0]["hidden"], true);
+}
+
+#[test]
+fn embeds_refuses_bad_input_with_one_line() {
+    let dir = Dir::new();
+    dir.mkdir("tree");
+    for (args, want) in [
+        (
+            &["--audit", "--embeds", "z=12ab", "tree"][..],
+            "solink: --embeds z=12ab: the digest is not a SHA-256 (64 hex digits); write --embeds NAME or --embeds NAME=SHA256 (sha256sum libNAME.a)",
+        ),
+        (
+            &["--audit", "--embeds", "z", "tree", "nowhere"][..],
+            "solink: cannot search nowhere for --embeds: No such file or directory (os error 2); name a directory (or an ELF file) that exists",
+        ),
+        (
+            &["--audit", "--embeds", "z"][..],
+            "solink: --audit --embeds needs at least one directory: solink --audit --embeds NAME[=SHA256] DIR...",
+        ),
+        (
+            &["--embeds", "z", "tree"][..],
+            "solink: --embeds goes with --audit: solink --audit --embeds NAME[=SHA256] DIR...",
+        ),
+    ] {
+        let out = dir.solink().args(args).output();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr).trim_end(), want, "{args:?}");
+    }
+}
