@@ -30,6 +30,7 @@ use crate::archive::ElfId;
 use crate::provenance::{self, Digest, Entry};
 use crate::{Env, Error};
 
+pub mod copies;
 pub mod embeds;
 mod search;
 mod walk;
@@ -174,6 +175,8 @@ pub struct ElfFacts {
     /// An executable (`ET_EXEC`, or `ET_DYN` marked `DF_1_PIE`), which
     /// `dlopen` refuses and of which a process holds one.
     pub executable: bool,
+    /// A shared object: `ET_DYN` and no executable.
+    pub shared: bool,
     pub entries: Vec<Entry>,
     /// A solink note that could not be decoded (a newer format, damage).
     pub note_error: Option<String>,
@@ -217,6 +220,7 @@ fn dynamic<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> Result<ElfFacts, 
     let mut facts = ElfFacts {
         id: Some(ElfId { class64: header.is_class_64(), machine: header.e_machine(endian) }),
         executable: header.e_type(endian) == elf::ET_EXEC,
+        shared: header.e_type(endian) == elf::ET_DYN,
         ..Default::default()
     };
     let sections = header.sections(endian, data).map_err(damaged)?;
@@ -249,6 +253,7 @@ fn dynamic<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> Result<ElfFacts, 
             _ => {}
         }
     }
+    facts.shared &= !facts.executable;
     Ok(facts)
 }
 
@@ -259,6 +264,8 @@ pub struct Object {
     pub path: PathBuf,
     /// The object whose `DT_NEEDED` loaded it first (glibc's `l_loader`).
     pub loader: Option<usize>,
+    /// The directory given to `--audit` it was found under, for a plugin.
+    pub plugin_of: Option<PathBuf>,
     pub facts: ElfFacts,
 }
 
@@ -277,8 +284,12 @@ pub struct Closure {
 /// `Err` when `file` itself is not a readable ELF file.
 pub fn closure(file: &Path, loader: &Loader) -> Result<Closure, String> {
     let facts = read_elf(file)?;
-    process(vec![(file.to_path_buf(), facts)], loader)
+    process(vec![(file.to_path_buf(), facts, None)], loader)
 }
+
+/// A file to load: its path, its facts, and the directory it was found
+/// under (a plugin) or `None` (a FILE).
+pub type Root = (PathBuf, ElfFacts, Option<PathBuf>);
 
 /// The objects of one process: the first root and its closure, as the
 /// loader maps them at start-up, then each other root with what it needs
@@ -286,8 +297,8 @@ pub fn closure(file: &Path, loader: &Loader) -> Result<Closure, String> {
 /// glibc's `l_loader` is NULL for it). A root already loaded (by its
 /// soname or its file) is not loaded again; one of another ELF class or
 /// machine than the first is left out, as `dlopen` refuses it.
-pub fn process(roots: Vec<(PathBuf, ElfFacts)>, loader: &Loader) -> Result<Closure, String> {
-    let target = roots.first().and_then(|(_, f)| f.id);
+pub fn process(roots: Vec<Root>, loader: &Loader) -> Result<Closure, String> {
+    let target = roots.first().and_then(|(_, f, _)| f.id);
     let mut objects: Vec<Object> = Vec::new();
     let mut missing = Vec::new();
     let mut search = search::Search::default();
@@ -296,7 +307,7 @@ pub fn process(roots: Vec<(PathBuf, ElfFacts)>, loader: &Loader) -> Result<Closu
     // by file identity (the same file under two paths is one object).
     let mut by_name: HashMap<Vec<u8>, usize> = HashMap::new();
     let mut by_file: HashMap<(u64, u64), usize> = HashMap::new();
-    for (path, facts) in roots {
+    for (path, facts, plugin_of) in roots {
         if facts.id != target
             || facts.soname.as_ref().is_some_and(|s| by_name.contains_key(s))
             || file_key(&path).is_some_and(|k| by_file.contains_key(&k))
@@ -307,7 +318,7 @@ pub fn process(roots: Vec<(PathBuf, ElfFacts)>, loader: &Loader) -> Result<Closu
             return Err(format!("its closure has more than {MAX_OBJECTS} objects"));
         }
         let first = objects.len();
-        objects.push(Object { path, loader: None, facts });
+        objects.push(Object { path, loader: None, plugin_of, facts });
         remember(&objects[first], first, None, &mut by_name, &mut by_file);
         let mut queue = VecDeque::from([first]);
         while let Some(i) = queue.pop_front() {
@@ -328,7 +339,7 @@ pub fn process(roots: Vec<(PathBuf, ElfFacts)>, loader: &Loader) -> Result<Closu
                     return Err(format!("its closure has more than {MAX_OBJECTS} objects"));
                 }
                 let j = objects.len();
-                objects.push(Object { path, loader: Some(i), facts });
+                objects.push(Object { path, loader: Some(i), plugin_of: None, facts });
                 remember(&objects[j], j, Some(name), &mut by_name, &mut by_file);
                 queue.push_back(j);
             }
@@ -470,28 +481,80 @@ pub fn duplicates(c: &Closure) -> Vec<Duplicate> {
         .collect()
 }
 
-/// The audit of one FILE.
+/// The audit of one FILE, or of one process (FILEs and plugin dirs).
 #[derive(Clone, Debug)]
 pub struct Audit {
+    /// The FILE, or for a process every argument, space-separated.
     pub file: PathBuf,
+    /// Whether directories were given: the arguments are one process.
+    pub process: bool,
     pub closure: Closure,
     pub duplicates: Vec<Duplicate>,
+    /// Objects defining the same global symbols, note or no note.
+    pub symbol_copies: Vec<copies::SymbolCopy>,
+    /// The static CUDA runtime beside the shared one.
+    pub cuda: Vec<copies::TwoRuntimes>,
+}
+
+impl Audit {
+    /// Whether anything was found that makes `--audit` exit 1.
+    pub fn found(&self) -> bool {
+        !self.duplicates.is_empty() || !self.symbol_copies.is_empty() || !self.cuda.is_empty()
+    }
+
+    fn of(file: PathBuf, process: bool, closure: Closure) -> Audit {
+        let exports: Vec<copies::Exports> =
+            closure.objects.iter().map(|o| copies::exports(&o.path)).collect();
+        Audit {
+            file,
+            process,
+            duplicates: duplicates(&closure),
+            symbol_copies: copies::symbol_copies(&closure, &exports),
+            cuda: copies::cuda_runtimes(&closure, &exports),
+            closure,
+        }
+    }
 }
 
 /// Audits every file; refuses (exit 2) at the first that does not exist or
-/// is not ELF, before printing anything.
+/// is not ELF, before printing anything. With a directory among them, the
+/// FILEs and the shared objects under the directories (each `dlopen`ed,
+/// after the FILEs, in the walk's order) are one process.
 pub fn audit(files: &[PathBuf], loader: &Loader) -> Result<Vec<Audit>, Error> {
     if files.is_empty() {
         return Err(Error::Usage(crate::error::Usage::AuditWithoutFiles));
     }
-    files
-        .iter()
-        .map(|f| {
-            let closure = closure(f, loader).map_err(|problem| Error::Audit { path: f.clone(), problem })?;
-            let duplicates = duplicates(&closure);
-            Ok(Audit { file: f.clone(), closure, duplicates })
-        })
-        .collect()
+    let refuse = |path: &Path, problem: String| Error::Audit { path: path.to_path_buf(), problem };
+    if !files.iter().any(|f| std::fs::metadata(f).is_ok_and(|m| m.is_dir())) {
+        return files
+            .iter()
+            .map(|f| Ok(Audit::of(f.clone(), false, closure(f, loader).map_err(|p| refuse(f, p))?)))
+            .collect();
+    }
+    let mut roots = Vec::new();
+    let mut plugins = Vec::new();
+    for f in files {
+        if !std::fs::metadata(f).is_ok_and(|m| m.is_dir()) {
+            roots.push((f.clone(), read_elf(f).map_err(|p| refuse(f, p))?, None));
+            continue;
+        }
+        let w = walk::walk(f).map_err(|e| refuse(f, e.to_string()))?;
+        for path in w.files {
+            if !walk::is_elf(&path).unwrap_or(false) {
+                continue;
+            }
+            // What `dlopen` takes: a shared object, not an executable
+            // (glibc refuses a PIE) nor a relocatable object.
+            match read_elf(&path) {
+                Ok(facts) if facts.shared => plugins.push((path, facts, Some(f.clone()))),
+                _ => {}
+            }
+        }
+    }
+    roots.extend(plugins);
+    let label: Vec<String> = files.iter().map(|f| lossy(f)).collect();
+    let closure = process(roots, loader).map_err(|p| refuse(&files[0], p))?;
+    Ok(vec![Audit::of(PathBuf::from(label.join(" ")), true, closure)])
 }
 
 fn lossy(p: &Path) -> String {
@@ -512,7 +575,8 @@ pub fn text(audits: &[Audit]) -> String {
     let mut out = String::new();
     for a in audits {
         let objects = &a.closure.objects;
-        let _ = writeln!(out, "{}: {} objects in its closure", lossy(&a.file), objects.len());
+        let whose = if a.process { "in one process" } else { "in its closure" };
+        let _ = writeln!(out, "{}: {} objects {whose}", lossy(&a.file), objects.len());
         for o in objects {
             let by =
                 o.loader.map(|l| format!(" (needed by {})", lossy(&objects[l].path))).unwrap_or_default();
@@ -549,7 +613,44 @@ pub fn text(audits: &[Audit]) -> String {
                 let _ = writeln!(out, "    {} ({}, {how})", lossy(&objects[c.object].path), c.file);
             }
         }
-        if a.duplicates.is_empty() {
+        for d in &a.symbol_copies {
+            let (x, y) = d.objects;
+            let more = if d.shared > d.examples.len() { ", ..." } else { "" };
+            let _ = write!(
+                out,
+                "  probable double copy: {} and {} both define {} global symbols ({}{more})",
+                lossy(&objects[x].path),
+                lossy(&objects[y].path),
+                d.shared,
+                d.examples.join(", ")
+            );
+            for o in [x, y] {
+                let files: Vec<&str> =
+                    d.archives.iter().filter(|(i, _)| *i == o).map(|(_, f)| f.as_str()).collect();
+                if !files.is_empty() {
+                    let _ =
+                        write!(out, "; by its note {} embeds {}", lossy(&objects[o].path), files.join(", "));
+                }
+            }
+            out.push('\n');
+        }
+        for t in &a.cuda {
+            let how = match t.how {
+                copies::StaticCudart::Note => "libcudart_static.a, by its note".to_string(),
+                copies::StaticCudart::Symbols => {
+                    "it defines __cudaRegisterFatBinary and cudaGetDeviceCount".to_string()
+                }
+            };
+            let needs: Vec<String> =
+                t.needed_by.iter().map(|(i, n)| format!("{} needs {n}", lossy(&objects[*i].path))).collect();
+            let _ = writeln!(
+                out,
+                "  two CUDA runtimes: {} embeds the static one ({how}) while {}",
+                lossy(&objects[t.embeds].path),
+                needs.join(", ")
+            );
+        }
+        if !a.found() {
             let _ = writeln!(out, "  no archive is embedded twice");
         }
     }
@@ -565,6 +666,7 @@ pub fn json(audits: &[Audit]) -> serde_json::Value {
             let objects = &a.closure.objects;
             json!({
                 "file": lossy(&a.file),
+                "process": a.process,
                 "objects": objects.iter().map(|o| json!({
                     "path": lossy(&o.path),
                     "needed_by": o.loader.map(|l| lossy(&objects[l].path)),
@@ -592,12 +694,32 @@ pub fn json(audits: &[Audit]) -> serde_json::Value {
                         "exports": c.exports,
                     })).collect::<Vec<_>>(),
                 })).collect::<Vec<_>>(),
+                "symbol_copies": a.symbol_copies.iter().map(|d| json!({
+                    "objects": [lossy(&objects[d.objects.0].path), lossy(&objects[d.objects.1].path)],
+                    "shared_symbols": d.shared,
+                    "examples": d.examples,
+                    "archives": d.archives.iter().map(|(o, f)| json!({
+                        "object": lossy(&objects[*o].path),
+                        "file": f,
+                    })).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+                "cuda_runtimes": a.cuda.iter().map(|t| json!({
+                    "static": lossy(&objects[t.embeds].path),
+                    "evidence": match t.how {
+                        copies::StaticCudart::Note => "note",
+                        copies::StaticCudart::Symbols => "symbols",
+                    },
+                    "needed_by": t.needed_by.iter().map(|(i, n)| json!({
+                        "object": lossy(&objects[*i].path),
+                        "name": n,
+                    })).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
             })
         })
         .collect();
     json!({
         "version": 1,
-        "duplicates_found": audits.iter().any(|a| !a.duplicates.is_empty()),
+        "duplicates_found": audits.iter().any(Audit::found),
         "files": files,
     })
 }
@@ -625,6 +747,7 @@ mod tests {
                 .map(|(i, entries)| Object {
                     path: PathBuf::from(format!("o{i}")),
                     loader: i.checked_sub(1),
+                    plugin_of: None,
                     facts: ElfFacts { entries, ..Default::default() },
                 })
                 .collect(),
@@ -719,7 +842,7 @@ mod tests {
         let mut twice = needed.clone();
         twice.extend(needed.iter().cloned());
         twice.push(b"libnot-elf.so".to_vec());
-        let roots = vec![(PathBuf::from("/nonexistent/prog"), facts(twice))];
+        let roots = vec![(PathBuf::from("/nonexistent/prog"), facts(twice), None)];
         let c = process(roots, &Loader::default()).unwrap();
         assert_eq!(c.missing.len(), 1001);
         assert_eq!(c.work, Work { dirs: 302, listings: 1, opens: 1 });

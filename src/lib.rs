@@ -517,15 +517,18 @@ fn run_audit(files: &[PathBuf], options: &Options, env: &Env) -> anyhow::Result<
         text.push('\n');
     }
     print_out(text.as_bytes())?;
-    Ok(u8::from(audits.iter().any(|a| !a.duplicates.is_empty())))
+    Ok(u8::from(audits.iter().any(audit::Audit::found)))
 }
 
 /// `--audit --embeds NAME[=SHA256] DIR...`: 0 when a file embeds it, 1
 /// when none does (docs/provenance.md).
 fn run_embeds(query: &audit::embeds::Query, dirs: &[PathBuf], options: &Options) -> anyhow::Result<u8> {
     let found = audit::embeds::find(query, dirs)?;
-    let text =
-        if options.json { audit::embeds::json(&found).to_string() + "\n" } else { audit::embeds::text(&found) };
+    let text = if options.json {
+        audit::embeds::json(&found).to_string() + "\n"
+    } else {
+        audit::embeds::text(&found)
+    };
     print_out(text.as_bytes())?;
     Ok(u8::from(found.hits.is_empty()))
 }

@@ -26,7 +26,10 @@ impl Query {
     /// `NAME` or `NAME=SHA256`; `NAME` may also be written `libNAME.a`.
     pub fn parse(value: &OsStr) -> Result<Query, Error> {
         let bad = |why: &str| {
-            Error::Usage(Usage::BadEmbeds { value: value.to_string_lossy().into_owned(), why: why.to_string() })
+            Error::Usage(Usage::BadEmbeds {
+                value: value.to_string_lossy().into_owned(),
+                why: why.to_string(),
+            })
         };
         let text = value.to_str().ok_or_else(|| bad("it is not UTF-8"))?;
         let (name, digest) = match text.split_once('=') {
@@ -39,7 +42,9 @@ impl Query {
         }
         let digest = match digest {
             None => None,
-            Some(hex) => Some(parse_sha256(hex).ok_or_else(|| bad("the digest is not a SHA-256 (64 hex digits)"))?),
+            Some(hex) => {
+                Some(parse_sha256(hex).ok_or_else(|| bad("the digest is not a SHA-256 (64 hex digits)"))?)
+            }
         };
         Ok(Query { library: name.to_string(), digest })
     }
@@ -49,7 +54,7 @@ impl Query {
     /// under the script's name), with the digest asked for, if any.
     pub fn matches(&self, e: &Entry) -> bool {
         (e.file == format!("lib{}.a", self.library) || e.library == self.library)
-            && self.digest.is_none_or(|d| d == e.digest)
+            && self.digest.map_or(true, |d| d == e.digest)
     }
 
     /// `libz.a`, or `libz.a with sha256 HEX`.
@@ -116,7 +121,9 @@ pub fn find(query: &Query, roots: &[PathBuf]) -> Result<Found, Error> {
                     for p in payloads {
                         match provenance::decode(&p) {
                             Ok(entries) => hits.extend(entries.into_iter().filter(|e| query.matches(e))),
-                            Err(e) => found.unknown.push((path.clone(), format!("unreadable solink note: {e}"))),
+                            Err(e) => {
+                                found.unknown.push((path.clone(), format!("unreadable solink note: {e}")))
+                            }
                         }
                     }
                     if !hits.is_empty() {
@@ -157,7 +164,12 @@ pub fn text(f: &Found) -> String {
         let _ = writeln!(out, "{}: cannot tell: {why}", lossy(path));
     }
     if f.truncated {
-        let _ = writeln!(out, "stopped after {} files or {} levels: not every file was read", walk::MAX_FILES, 64);
+        let _ = writeln!(
+            out,
+            "stopped after {} files or {} levels: not every file was read",
+            walk::MAX_FILES,
+            64
+        );
     }
     if f.hits.is_empty() {
         let roots: Vec<String> = f.roots.iter().map(|r| lossy(r)).collect();

@@ -287,3 +287,39 @@ fn audit_of_2000_missing_needs_and_1000_rpath_dirs_is_linear() {
     // (name, directory) pair: 2000 × 1000 before.
     assert!(calls < 2 * (2000 + 1000), "{calls} file calls");
 }
+
+/// Damaged shared objects, truncated and with bytes changed, as FILEs, in
+/// a plugin directory and under `--embeds`: issue 22's readers (plugin
+/// walk, symbols, notes only) answer 0, 1 or 2, never a panic or a hang.
+#[test]
+fn audit_of_damaged_objects_exits_0_1_or_2() {
+    let dir = Dir::new();
+    dir.write(
+        "d.c",
+        "int d_count;\nint d_get(void) { return d_count; }\nint d_set(int v) { return d_count = v; }\n",
+    );
+    sh(Command::new("gcc").current_dir(dir.root()).args(["-shared", "-fPIC", "-o", "libd.so", "d.c", "-lm"]));
+    let good = std::fs::read(dir.path("libd.so")).unwrap();
+    dir.mkdir("bad");
+    let mut names = Vec::new();
+    for (i, cut) in (0..good.len()).step_by(good.len() / 40 + 1).enumerate() {
+        names.push(format!("bad/cut{i}.so"));
+        dir.write(names.last().unwrap(), &good[..cut]);
+    }
+    for (i, at) in (0..good.len()).step_by(good.len() / 200 + 1).enumerate() {
+        let mut bad = good.clone();
+        bad[at] ^= 0xff;
+        names.push(format!("bad/flip{i}.so"));
+        dir.write(names.last().unwrap(), bad);
+    }
+    let ok = |run: &Run, what: &str| {
+        let code = run.status.code();
+        assert!(matches!(code, Some(0..=2)), "{what}: {:?}\n{}", run.status, run.stderr);
+    };
+    ok(&within(120, dir.solink().args(["--audit", "bad"]), &dir), "--audit bad");
+    ok(&within(120, dir.solink().args(["--audit", "libd.so", "bad"]), &dir), "--audit libd.so bad");
+    ok(&within(120, dir.solink().args(["--audit", "--embeds", "d", "bad"]), &dir), "--embeds d bad");
+    for name in names.iter().step_by(5) {
+        ok(&within(60, dir.solink().args(["--audit", name]), &dir), name);
+    }
+}
