@@ -10,6 +10,12 @@
 //! (hidden). Most of a system carries no note; such objects embed nothing
 //! as far as solink knows, and are read without complaint.
 //!
+//! Issue 22 adds what no note records: two objects that define the same
+//! global symbols and a process with two CUDA runtimes ([`copies`]),
+//! plugin directories audited with the FILEs as one process ([`process`],
+//! `walk`), `--embeds` over a tree ([`embeds`]), and a search that asks
+//! each directory once (`search`).
+//!
 //! Facts, then policy: [`Loader`] holds what the search needs from the
 //! environment and `/etc/ld.so.conf`, [`closure`] walks the files, and
 //! [`duplicates`] is a pure function of the closure.

@@ -29,7 +29,8 @@ use super::{Closure, MAX_ELF};
 /// remains is alternatives that really clash when loaded together
 /// (malloc replacements, libGL and libOpenGL) and real vendored copies
 /// (gnulib's obstack in libgettextlib and libopcodes, libiberty in libbfd
-/// and libcc1).
+/// and libcc1). Between two plugins, a name that three or more plugins
+/// define is a plugin interface and not counted.
 pub const THRESHOLD: usize = 4;
 
 /// At most this many objects are compared for one symbol: a name defined
@@ -179,17 +180,15 @@ pub fn symbol_copies(c: &Closure, exports: &[Exports]) -> Vec<SymbolCopy> {
     let mut pairs: HashMap<(usize, usize), Vec<&[u8]>> = HashMap::new();
     for (name, objects) in &definers {
         let objects = &objects[..objects.len().min(MAX_DEFINERS)];
-        // A name that three or more plugins of one directory define is
-        // that directory's plugin interface (PAM's `pam_sm_*`, GTK's
-        // `im_module_*`, ggml's `ggml_backend_init`): looked up with
-        // `dlsym` in each, not a copy of anything between them.
-        let interface = |dir: &Path| objects.iter().filter(|&&o| plugin_dir[o] == Some(dir)).count() >= 3;
+        // A name that three or more plugins define is a plugin interface
+        // (PAM's `pam_sm_*`, GTK's `im_module_*`, ggml's
+        // `ggml_backend_init`): looked up with `dlsym` in each, not a copy
+        // of anything between them.
+        let interface = objects.iter().filter(|&&o| plugin_dir[o].is_some()).count() >= 3;
         for (k, &a) in objects.iter().enumerate() {
             for &b in &objects[k + 1..] {
-                if let (Some(x), Some(y)) = (plugin_dir[a], plugin_dir[b]) {
-                    if x == y && interface(x) {
-                        continue;
-                    }
+                if interface && plugin_dir[a].is_some() && plugin_dir[b].is_some() {
+                    continue;
                 }
                 pairs.entry((a.min(b), a.max(b))).or_default().push(name);
             }
@@ -355,5 +354,95 @@ mod tests {
         // Two executables (0, 4) are never one process; (x, 2) share 3.
         assert_eq!(got, [((0, 1), 4), ((0, 3), 4), ((1, 3), 4), ((1, 4), 4), ((3, 4), 4)]);
         assert_eq!(symbol_copies(&c, &e)[0].examples, ["foo_a", "foo_b", "foo_c"]);
+    }
+
+    #[test]
+    fn a_plugin_interface_is_no_copy_and_a_noted_pair_is_reported_once() {
+        let plugin = |dir: &str| (PathBuf::from(dir), vec!["init", "run", "stop", "exit"]);
+        let mut objects = Vec::new();
+        for (dir, mut names) in [plugin("p"), plugin("p"), plugin("p"), plugin("q"), plugin("q")] {
+            if objects.len() < 2 {
+                names.extend(["bar_a", "bar_b", "bar_c", "bar_d"]);
+            }
+            objects.push((ElfFacts::default(), names, Some(dir)));
+        }
+        let exports = objects
+            .iter()
+            .map(|(_, n, _)| Exports {
+                names: n.iter().map(|n| n.as_bytes().to_vec()).collect(),
+                cudart: false,
+            })
+            .collect::<Vec<_>>();
+        let objects = objects
+            .into_iter()
+            .enumerate()
+            .map(|(i, (facts, _, plugin_of))| Object {
+                path: PathBuf::from(format!("o{i}")),
+                loader: None,
+                plugin_of,
+                facts,
+            })
+            .collect();
+        let mut c = Closure { objects, missing: Vec::new(), work: Work::default() };
+        let got = |c: &Closure| {
+            symbol_copies(c, &exports).iter().map(|s| (s.objects, s.shared)).collect::<Vec<_>>()
+        };
+        // Five plugins define the interface: only the two that also embed
+        // bar share anything, wherever they are.
+        assert_eq!(got(&c), [((0, 1), 4)]);
+        let entry = |library: &str| crate::provenance::Entry {
+            library: library.into(),
+            file: format!("lib{library}.a"),
+            digest: crate::provenance::Digest([7; 32]),
+            members: vec![],
+            hidden: false,
+            exported: false,
+        };
+        c.objects[0].facts.entries = vec![entry("bar")];
+        assert_eq!(symbol_copies(&c, &exports)[0].archives, [(0, "libbar.a".to_string())]);
+        c.objects[1].facts.entries = vec![entry("bar")];
+        assert!(got(&c).is_empty(), "the notes' duplicate says it");
+    }
+
+    #[test]
+    fn cuda_rules() {
+        let facts = |soname: Option<&str>, needed: &[&str]| ElfFacts {
+            soname: soname.map(|s| s.as_bytes().to_vec()),
+            needed: needed.iter().map(|n| n.as_bytes().to_vec()).collect(),
+            ..Default::default()
+        };
+        let objects: Vec<Object> = [
+            facts(None, &["liba.so"]),
+            facts(Some("liba.so"), &[]),
+            facts(Some("libcudart.so.12"), &[]),
+            facts(Some("libb.so"), &["libcudart.so.12"]),
+        ]
+        .into_iter()
+        .enumerate()
+        .map(|(i, facts)| Object {
+            path: PathBuf::from(format!("o{i}")),
+            loader: None,
+            plugin_of: None,
+            facts,
+        })
+        .collect();
+        let mut c = Closure { objects, missing: Vec::new(), work: Work::default() };
+        let cudart = |flags: [bool; 4]| {
+            flags.iter().map(|&f| Exports { names: vec![], cudart: f }).collect::<Vec<_>>()
+        };
+        // The shared runtime defines the symbols too, and is none.
+        let got = cuda_runtimes(&c, &cudart([false, true, true, false]));
+        assert_eq!(
+            got,
+            [TwoRuntimes {
+                embeds: 1,
+                how: StaticCudart::Symbols,
+                needed_by: vec![(3, "libcudart.so.12".into())]
+            }]
+        );
+        assert!(cuda_runtimes(&c, &cudart([false, false, true, false])).is_empty());
+        // Nobody needs the shared one: one runtime.
+        c.objects[3].facts.needed.clear();
+        assert!(cuda_runtimes(&c, &cudart([false, true, true, false])).is_empty());
     }
 }
