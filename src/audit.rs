@@ -10,6 +10,12 @@
 //! (hidden). Most of a system carries no note; such objects embed nothing
 //! as far as solink knows, and are read without complaint.
 //!
+//! Issue 22 adds what no note records: two objects that define the same
+//! global symbols and a process with two CUDA runtimes ([`copies`]),
+//! plugin directories audited with the FILEs as one process ([`process`],
+//! `walk`), `--embeds` over a tree ([`embeds`]), and a search that asks
+//! each directory once (`search`).
+//!
 //! Facts, then policy: [`Loader`] holds what the search needs from the
 //! environment and `/etc/ld.so.conf`, [`closure`] walks the files, and
 //! [`duplicates`] is a pure function of the closure.
@@ -30,6 +36,12 @@ use crate::env::Env;
 use crate::formats::archive::ElfId;
 use crate::formats::provenance::{self, Digest, Entry};
 use crate::Error;
+
+pub mod copies;
+pub mod embeds;
+mod search;
+mod walk;
+pub use search::Work;
 
 /// The most objects one closure may hold; a real process has a few
 /// hundred at most.
@@ -167,6 +179,11 @@ pub struct ElfFacts {
     pub runpath: Option<Vec<u8>>,
     /// `-z nodeflib`: no cache and no default directories for its needs.
     pub nodeflib: bool,
+    /// An executable (`ET_EXEC`, or `ET_DYN` marked `DF_1_PIE`), which
+    /// `dlopen` refuses and of which a process holds one.
+    pub executable: bool,
+    /// A shared object: `ET_DYN` and no executable.
+    pub shared: bool,
     pub entries: Vec<Entry>,
     /// A solink note that could not be decoded (a newer format, damage).
     pub note_error: Option<String>,
@@ -209,6 +226,8 @@ fn dynamic<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> Result<ElfFacts, 
     let endian = header.endian().map_err(damaged)?;
     let mut facts = ElfFacts {
         id: Some(ElfId { class64: header.is_class_64(), machine: header.e_machine(endian) }),
+        executable: header.e_type(endian) == elf::ET_EXEC,
+        shared: header.e_type(endian) == elf::ET_DYN,
         ..Default::default()
     };
     let sections = header.sections(endian, data).map_err(damaged)?;
@@ -224,7 +243,9 @@ fn dynamic<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> Result<ElfFacts, 
             break;
         }
         if tag == Some(elf::DT_FLAGS_1) {
-            facts.nodeflib = d.d_val(endian).into() & u64::from(elf::DF_1_NODEFLIB) != 0;
+            let flags = d.d_val(endian).into();
+            facts.nodeflib = flags & u64::from(elf::DF_1_NODEFLIB) != 0;
+            facts.executable |= flags & u64::from(elf::DF_1_PIE) != 0;
             continue;
         }
         if !d.is_string(endian) {
@@ -239,6 +260,7 @@ fn dynamic<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> Result<ElfFacts, 
             _ => {}
         }
     }
+    facts.shared &= !facts.executable;
     Ok(facts)
 }
 
@@ -249,6 +271,8 @@ pub struct Object {
     pub path: PathBuf,
     /// The object whose `DT_NEEDED` loaded it first (glibc's `l_loader`).
     pub loader: Option<usize>,
+    /// The directory given to `--audit` it was found under, for a plugin.
+    pub plugin_of: Option<PathBuf>,
     pub facts: ElfFacts,
 }
 
@@ -258,46 +282,77 @@ pub struct Closure {
     pub objects: Vec<Object>,
     /// Needs no directory satisfies: (the object that needs it, the name).
     pub missing: Vec<(usize, String)>,
+    /// What the search cost (the tests count it; nothing is timed).
+    #[allow(dead_code)]
+    pub work: Work,
 }
 
 /// Walks `file`'s `DT_NEEDED` closure breadth first, in glibc's load order.
 /// `Err` when `file` itself is not a readable ELF file.
 pub fn closure(file: &Path, loader: &Loader) -> Result<Closure, String> {
     let facts = read_elf(file)?;
-    let target = facts.id;
-    let mut objects = vec![Object { path: file.to_path_buf(), loader: None, facts }];
+    process(vec![(file.to_path_buf(), facts, None)], loader)
+}
+
+/// A file to load: its path, its facts, and the directory it was found
+/// under (a plugin) or `None` (a FILE).
+pub type Root = (PathBuf, ElfFacts, Option<PathBuf>);
+
+/// The objects of one process: the first root and its closure, as the
+/// loader maps them at start-up, then each other root with what it needs
+/// that is not loaded yet, as `dlopen` adds them (a plugin has no loader:
+/// glibc's `l_loader` is NULL for it). A root already loaded (by its
+/// soname or its file) is not loaded again; one of another ELF class or
+/// machine than the first is left out, as `dlopen` refuses it.
+pub fn process(roots: Vec<Root>, loader: &Loader) -> Result<Closure, String> {
+    let target = roots.first().and_then(|(_, f, _)| f.id);
+    let mut objects: Vec<Object> = Vec::new();
     let mut missing = Vec::new();
+    let mut search = search::Search::default();
     // Objects already loaded, by the names a later DT_NEEDED may use
     // (`_dl_name_match_p`: the name it was asked by, and its soname) and
     // by file identity (the same file under two paths is one object).
     let mut by_name: HashMap<Vec<u8>, usize> = HashMap::new();
     let mut by_file: HashMap<(u64, u64), usize> = HashMap::new();
-    remember(&objects[0], 0, None, &mut by_name, &mut by_file);
-    let mut queue = VecDeque::from([0]);
-    while let Some(i) = queue.pop_front() {
-        for name in objects[i].facts.needed.clone() {
-            if by_name.contains_key(&name) {
-                continue;
+    for (path, facts, plugin_of) in roots {
+        if facts.id != target
+            || facts.soname.as_ref().is_some_and(|s| by_name.contains_key(s))
+            || file_key(&path).is_some_and(|k| by_file.contains_key(&k))
+        {
+            continue;
+        }
+        if objects.len() >= MAX_OBJECTS {
+            return Err(format!("its closure has more than {MAX_OBJECTS} objects"));
+        }
+        let first = objects.len();
+        objects.push(Object { path, loader: None, plugin_of, facts });
+        remember(&objects[first], first, None, &mut by_name, &mut by_file);
+        let mut queue = VecDeque::from([first]);
+        while let Some(i) = queue.pop_front() {
+            for name in objects[i].facts.needed.clone() {
+                if by_name.contains_key(&name) {
+                    continue;
+                }
+                let Some((path, facts)) = search.find(&name, i, &objects, loader, target) else {
+                    missing.push((i, String::from_utf8_lossy(&name).into_owned()));
+                    continue;
+                };
+                let key = file_key(&path);
+                if let Some(&j) = key.as_ref().and_then(|k| by_file.get(k)) {
+                    by_name.insert(name, j);
+                    continue;
+                }
+                if objects.len() >= MAX_OBJECTS {
+                    return Err(format!("its closure has more than {MAX_OBJECTS} objects"));
+                }
+                let j = objects.len();
+                objects.push(Object { path, loader: Some(i), plugin_of: None, facts });
+                remember(&objects[j], j, Some(name), &mut by_name, &mut by_file);
+                queue.push_back(j);
             }
-            let Some((path, facts)) = find(&name, i, &objects, loader, target) else {
-                missing.push((i, String::from_utf8_lossy(&name).into_owned()));
-                continue;
-            };
-            let key = file_key(&path);
-            if let Some(&j) = key.as_ref().and_then(|k| by_file.get(k)) {
-                by_name.insert(name, j);
-                continue;
-            }
-            if objects.len() >= MAX_OBJECTS {
-                return Err(format!("its closure has more than {MAX_OBJECTS} objects"));
-            }
-            let j = objects.len();
-            objects.push(Object { path, loader: Some(i), facts });
-            remember(&objects[j], j, Some(name), &mut by_name, &mut by_file);
-            queue.push_back(j);
         }
     }
-    Ok(Closure { objects, missing })
+    Ok(Closure { objects, missing, work: search.work })
 }
 
 fn remember(
@@ -321,51 +376,6 @@ fn remember(
 fn file_key(path: &Path) -> Option<(u64, u64)> {
     use std::os::unix::fs::MetadataExt;
     std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
-}
-
-/// Finds `name`, needed by object `requester`, in glibc's order: a name
-/// with a `/` is a path; otherwise the DT_RPATHs of the requester and of
-/// its loaders up to the first object (only while the requester has no
-/// DT_RUNPATH, and each only if that object has none), `LD_LIBRARY_PATH`,
-/// the requester's own DT_RUNPATH, the `ld.so.conf` directories, then the
-/// default ones (these two skipped under `-z nodeflib`). A file of another
-/// ELF class or machine is skipped, as ld.so skips it ("wrong ELF class").
-fn find(
-    name: &[u8],
-    requester: usize,
-    objects: &[Object],
-    loader: &Loader,
-    target: Option<ElfId>,
-) -> Option<(PathBuf, ElfFacts)> {
-    let try_path = |path: PathBuf| -> Option<(PathBuf, ElfFacts)> {
-        let facts = read_elf(&path).ok()?;
-        (facts.id == target).then_some((path, facts))
-    };
-    let req = &objects[requester];
-    if name.contains(&b'/') {
-        let expanded = expand_tokens(name, &origin(objects, requester))?;
-        return try_path(PathBuf::from(OsStr::from_bytes(&expanded)));
-    }
-    let mut dirs: Vec<PathBuf> = Vec::new();
-    if req.facts.runpath.is_none() {
-        let mut at = Some(requester);
-        while let Some(k) = at {
-            let o = &objects[k];
-            if let (Some(rpath), None) = (&o.facts.rpath, &o.facts.runpath) {
-                dirs.extend(expand_path_list(rpath, &origin(objects, k)));
-            }
-            at = o.loader;
-        }
-    }
-    dirs.extend(loader.library_path.iter().cloned());
-    if let Some(runpath) = &req.facts.runpath {
-        dirs.extend(expand_path_list(runpath, &origin(objects, requester)));
-    }
-    if !req.facts.nodeflib {
-        dirs.extend(loader.conf_dirs.iter().cloned());
-        dirs.extend(loader.default_dirs.iter().cloned());
-    }
-    dirs.into_iter().find_map(|d| try_path(d.join(OsStr::from_bytes(name))))
 }
 
 /// The directory `$ORIGIN` stands for in object `k`: for the first object
@@ -478,28 +488,80 @@ pub fn duplicates(c: &Closure) -> Vec<Duplicate> {
         .collect()
 }
 
-/// The audit of one FILE.
+/// The audit of one FILE, or of one process (FILEs and plugin dirs).
 #[derive(Clone, Debug)]
 pub struct Audit {
+    /// The FILE, or for a process every argument, space-separated.
     pub file: PathBuf,
+    /// Whether directories were given: the arguments are one process.
+    pub process: bool,
     pub closure: Closure,
     pub duplicates: Vec<Duplicate>,
+    /// Objects defining the same global symbols, note or no note.
+    pub symbol_copies: Vec<copies::SymbolCopy>,
+    /// The static CUDA runtime beside the shared one.
+    pub cuda: Vec<copies::TwoRuntimes>,
+}
+
+impl Audit {
+    /// Whether anything was found that makes `--audit` exit 1.
+    pub fn found(&self) -> bool {
+        !self.duplicates.is_empty() || !self.symbol_copies.is_empty() || !self.cuda.is_empty()
+    }
+
+    fn of(file: PathBuf, process: bool, closure: Closure) -> Audit {
+        let exports: Vec<copies::Exports> =
+            closure.objects.iter().map(|o| copies::exports(&o.path)).collect();
+        Audit {
+            file,
+            process,
+            duplicates: duplicates(&closure),
+            symbol_copies: copies::symbol_copies(&closure, &exports),
+            cuda: copies::cuda_runtimes(&closure, &exports),
+            closure,
+        }
+    }
 }
 
 /// Audits every file; refuses (exit 2) at the first that does not exist or
-/// is not ELF, before printing anything.
+/// is not ELF, before printing anything. With a directory among them, the
+/// FILEs and the shared objects under the directories (each `dlopen`ed,
+/// after the FILEs, in the walk's order) are one process.
 pub fn audit(files: &[PathBuf], loader: &Loader) -> Result<Vec<Audit>, Error> {
     if files.is_empty() {
         return Err(Error::Usage(crate::error::Usage::AuditWithoutFiles));
     }
-    files
-        .iter()
-        .map(|f| {
-            let closure = closure(f, loader).map_err(|problem| Error::Audit { path: f.clone(), problem })?;
-            let duplicates = duplicates(&closure);
-            Ok(Audit { file: f.clone(), closure, duplicates })
-        })
-        .collect()
+    let refuse = |path: &Path, problem: String| Error::Audit { path: path.to_path_buf(), problem };
+    if !files.iter().any(|f| std::fs::metadata(f).is_ok_and(|m| m.is_dir())) {
+        return files
+            .iter()
+            .map(|f| Ok(Audit::of(f.clone(), false, closure(f, loader).map_err(|p| refuse(f, p))?)))
+            .collect();
+    }
+    let mut roots = Vec::new();
+    let mut plugins = Vec::new();
+    for f in files {
+        if !std::fs::metadata(f).is_ok_and(|m| m.is_dir()) {
+            roots.push((f.clone(), read_elf(f).map_err(|p| refuse(f, p))?, None));
+            continue;
+        }
+        let w = walk::walk(f).map_err(|e| refuse(f, e.to_string()))?;
+        for path in w.files {
+            if !walk::is_elf(&path).unwrap_or(false) {
+                continue;
+            }
+            // What `dlopen` takes: a shared object, not an executable
+            // (glibc refuses a PIE) nor a relocatable object.
+            match read_elf(&path) {
+                Ok(facts) if facts.shared => plugins.push((path, facts, Some(f.clone()))),
+                _ => {}
+            }
+        }
+    }
+    roots.extend(plugins);
+    let label: Vec<String> = files.iter().map(|f| lossy(f)).collect();
+    let closure = process(roots, loader).map_err(|p| refuse(&files[0], p))?;
+    Ok(vec![Audit::of(PathBuf::from(label.join(" ")), true, closure)])
 }
 
 fn lossy(p: &Path) -> String {
@@ -520,7 +582,8 @@ pub fn text(audits: &[Audit]) -> String {
     let mut out = String::new();
     for a in audits {
         let objects = &a.closure.objects;
-        let _ = writeln!(out, "{}: {} objects in its closure", lossy(&a.file), objects.len());
+        let whose = if a.process { "in one process" } else { "in its closure" };
+        let _ = writeln!(out, "{}: {} objects {whose}", lossy(&a.file), objects.len());
         for o in objects {
             let by =
                 o.loader.map(|l| format!(" (needed by {})", lossy(&objects[l].path))).unwrap_or_default();
@@ -558,7 +621,44 @@ pub fn text(audits: &[Audit]) -> String {
                 let _ = writeln!(out, "    {} ({}, {how})", lossy(&objects[c.object].path), c.file);
             }
         }
-        if a.duplicates.is_empty() {
+        for d in &a.symbol_copies {
+            let (x, y) = d.objects;
+            let more = if d.shared > d.examples.len() { ", ..." } else { "" };
+            let _ = write!(
+                out,
+                "  probable double copy: {} and {} both define {} global symbols ({}{more})",
+                lossy(&objects[x].path),
+                lossy(&objects[y].path),
+                d.shared,
+                d.examples.join(", ")
+            );
+            for o in [x, y] {
+                let files: Vec<&str> =
+                    d.archives.iter().filter(|(i, _)| *i == o).map(|(_, f)| f.as_str()).collect();
+                if !files.is_empty() {
+                    let _ =
+                        write!(out, "; by its note {} embeds {}", lossy(&objects[o].path), files.join(", "));
+                }
+            }
+            out.push('\n');
+        }
+        for t in &a.cuda {
+            let how = match t.how {
+                copies::StaticCudart::Note => "libcudart_static.a, by its note".to_string(),
+                copies::StaticCudart::Symbols => {
+                    "it defines __cudaRegisterFatBinary and cudaGetDeviceCount".to_string()
+                }
+            };
+            let needs: Vec<String> =
+                t.needed_by.iter().map(|(i, n)| format!("{} needs {n}", lossy(&objects[*i].path))).collect();
+            let _ = writeln!(
+                out,
+                "  two CUDA runtimes: {} embeds the static one ({how}) while {}",
+                lossy(&objects[t.embeds].path),
+                needs.join(", ")
+            );
+        }
+        if !a.found() {
             let _ = writeln!(out, "  no archive is embedded twice");
         }
     }
@@ -592,6 +692,7 @@ pub fn json(audits: &[Audit]) -> serde_json::Value {
             let objects = &a.closure.objects;
             json!({
                 "file": lossy(&a.file),
+                "process": a.process,
                 "objects": objects.iter().map(|o| json!({
                     "path": lossy(&o.path),
                     "needed_by": o.loader.map(|l| lossy(&objects[l].path)),
@@ -622,12 +723,32 @@ pub fn json(audits: &[Audit]) -> serde_json::Value {
                         "exports": c.exports,
                     })).collect::<Vec<_>>(),
                 })).collect::<Vec<_>>(),
+                "symbol_copies": a.symbol_copies.iter().map(|d| json!({
+                    "objects": [lossy(&objects[d.objects.0].path), lossy(&objects[d.objects.1].path)],
+                    "shared_symbols": d.shared,
+                    "examples": d.examples,
+                    "archives": d.archives.iter().map(|(o, f)| json!({
+                        "object": lossy(&objects[*o].path),
+                        "file": f,
+                    })).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+                "cuda_runtimes": a.cuda.iter().map(|t| json!({
+                    "static": lossy(&objects[t.embeds].path),
+                    "evidence": match t.how {
+                        copies::StaticCudart::Note => "note",
+                        copies::StaticCudart::Symbols => "symbols",
+                    },
+                    "needed_by": t.needed_by.iter().map(|(i, n)| json!({
+                        "object": lossy(&objects[*i].path),
+                        "name": n,
+                    })).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
             })
         })
         .collect();
     json!({
         "version": 1,
-        "duplicates_found": audits.iter().any(|a| !a.duplicates.is_empty()),
+        "duplicates_found": audits.iter().any(Audit::found),
         "files": files,
     })
 }
@@ -658,10 +779,12 @@ mod tests {
                 .map(|(i, entries)| Object {
                     path: PathBuf::from(format!("o{i}")),
                     loader: i.checked_sub(1),
+                    plugin_of: None,
                     facts: ElfFacts { entries, ..Default::default() },
                 })
                 .collect(),
             missing: Vec::new(),
+            work: Work::default(),
         }
     }
 
@@ -719,6 +842,42 @@ mod tests {
             [PathBuf::from("/opt/x/lib"), PathBuf::from("."), PathBuf::from("/x")]
         );
         assert_eq!(split_search_path(OsStr::new("/a;/b::/c")), ["/a", "/b", ".", "/c"].map(PathBuf::from));
+    }
+
+    /// Issue 22 §7: each directory is asked once, each name once per
+    /// search list, and no candidate is opened that its directory's
+    /// listing does not hold.
+    #[test]
+    fn the_search_asks_each_directory_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real");
+        std::fs::create_dir(&real).unwrap();
+        std::fs::write(real.join("libnot-elf.so"), "text").unwrap();
+        let mut rpath: Vec<u8> = Vec::new();
+        for i in 0..300 {
+            rpath.extend_from_slice(format!("/nonexistent/solink/{i}:").as_bytes());
+        }
+        // The same real directory under two spellings is listed once.
+        std::os::unix::fs::symlink(&real, dir.path().join("link")).unwrap();
+        for spelling in [real.clone(), dir.path().join("link")] {
+            rpath.extend_from_slice(spelling.as_os_str().as_bytes());
+            rpath.push(b':');
+        }
+        rpath.pop();
+        let needed: Vec<Vec<u8>> = (0..500).map(|i| format!("libm{i}.so").into_bytes()).collect();
+        let facts = |needed: Vec<Vec<u8>>| ElfFacts {
+            id: Some(ElfId { class64: true, machine: elf::EM_X86_64 }),
+            needed,
+            rpath: Some(rpath.clone()),
+            ..Default::default()
+        };
+        let mut twice = needed.clone();
+        twice.extend(needed.iter().cloned());
+        twice.push(b"libnot-elf.so".to_vec());
+        let roots = vec![(PathBuf::from("/nonexistent/prog"), facts(twice), None)];
+        let c = process(roots, &Loader::default()).unwrap();
+        assert_eq!(c.missing.len(), 1001);
+        assert_eq!(c.work, Work { dirs: 302, listings: 1, opens: 1 });
     }
 
     #[test]

@@ -109,6 +109,9 @@ struct Cli {
     /// Print what each FILE... and its DT_NEEDED closure embed; exit 1 if an archive is embedded twice
     #[arg(long)]
     audit: bool,
+    /// With --audit: list every ELF file under DIR... whose note says it embeds libNAME.a (that build, with =SHA256); exit 1 if none does
+    #[arg(long, value_name = "NAME[=SHA256]")]
+    embeds: Option<OsString>,
     /// Print a completion script for SHELL (bash, zsh, fish, elvish, powershell) and exit
     #[arg(long, value_name = "SHELL")]
     completions: Option<clap_complete::Shell>,
@@ -190,6 +193,8 @@ pub enum Manage {
     ShowConfig,
     /// `--audit FILE...`: the files are the arguments after solink's options.
     Audit(Vec<PathBuf>),
+    /// `--audit --embeds NAME[=SHA256] DIR...`.
+    Embeds(crate::audit::embeds::Query, Vec<PathBuf>),
 }
 
 /// What solink was asked to do.
@@ -310,6 +315,15 @@ pub fn parse(argv: Vec<OsString>, env: &Env) -> Result<Parsed, Error> {
     if cli.show_config {
         return Ok(Parsed::Manage(Manage::ShowConfig, Box::new(options)));
     }
+    match (&cli.embeds, cli.audit) {
+        (Some(_), false) => return Err(Error::Usage(Usage::EmbedsWithoutAudit)),
+        (Some(value), true) => {
+            let query = crate::audit::embeds::Query::parse(value)?;
+            let dirs = rest.into_iter().map(PathBuf::from).collect();
+            return Ok(Parsed::Manage(Manage::Embeds(query, dirs), Box::new(options)));
+        }
+        (None, _) => {}
+    }
     if cli.audit {
         let files = rest.into_iter().map(PathBuf::from).collect();
         return Ok(Parsed::Manage(Manage::Audit(files), Box::new(options)));
@@ -364,6 +378,7 @@ const OPTIONS: &[(&str, Takes)] = &[
     ("depfile", Takes::Value),
     ("dry-run", Takes::Nothing),
     ("embed", Takes::Value),
+    ("embeds", Takes::Value),
     ("explain", Takes::Nothing),
     ("export", Takes::Value),
     ("export-archive", Takes::Value),

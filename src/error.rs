@@ -95,6 +95,12 @@ pub enum Error {
         path: PathBuf,
         problem: String,
     },
+    /// `--audit --embeds` was given a directory that does not exist or
+    /// cannot be read.
+    EmbedsRoot {
+        path: PathBuf,
+        problem: String,
+    },
     /// `SOLINK_DEPTH` (solink's recursion guard) holds something other than
     /// a small number.
     BadDepth {
@@ -217,6 +223,11 @@ impl fmt::Display for Error {
                 "cannot audit {}: {problem}; name an executable or a shared object",
                 shown(path)
             ),
+            Error::EmbedsRoot { path, problem } => write!(
+                f,
+                "cannot search {} for --embeds: {problem}; name a directory (or an ELF file) that exists",
+                shown(path)
+            ),
             Error::BadDepth { value } => write!(
                 f,
                 "SOLINK_DEPTH={} is not a number; unset it (solink sets it for the driver it runs, to stop loops)",
@@ -274,6 +285,12 @@ pub enum Usage {
     EmptyDriver,
     /// `--audit` names no file.
     AuditWithoutFiles,
+    /// `--embeds` with a value that is not `NAME` or `NAME=SHA256`.
+    BadEmbeds { value: String, why: String },
+    /// `--audit --embeds NAME` names no directory.
+    EmbedsWithoutDirs,
+    /// `--embeds` without `--audit`.
+    EmbedsWithoutAudit,
 }
 
 impl fmt::Display for Usage {
@@ -295,6 +312,17 @@ impl fmt::Display for Usage {
             }
             Usage::EmptyDriver => write!(f, "the driver command given by --cc/SOLINK_CC is empty"),
             Usage::AuditWithoutFiles => write!(f, "--audit needs at least one file: solink --audit FILE..."),
+            Usage::BadEmbeds { value, why } => write!(
+                f,
+                "--embeds {value}: {why}; write --embeds NAME or --embeds NAME=SHA256 (sha256sum libNAME.a)"
+            ),
+            Usage::EmbedsWithoutDirs => write!(
+                f,
+                "--audit --embeds needs at least one directory: solink --audit --embeds NAME[=SHA256] DIR..."
+            ),
+            Usage::EmbedsWithoutAudit => {
+                write!(f, "--embeds goes with --audit: solink --audit --embeds NAME[=SHA256] DIR...")
+            }
         }
     }
 }
@@ -319,6 +347,7 @@ mod tests {
             (Usage::DriverQuoting { command: "gcc '".into(), reason: "missing quote".into() }, "\"gcc '\""),
             (Usage::EmptyDriver, "--cc/SOLINK_CC"),
             (Usage::Options { message: "unexpected argument '--bogus'".into() }, "--bogus"),
+            (Usage::BadEmbeds { value: "z=12".into(), why: "not a digest".into() }, "--embeds z=12"),
         ];
         for (usage, culprit) in cases {
             let text = Error::Usage(usage).to_string();

@@ -31,8 +31,8 @@ pub mod store;
 pub mod text;
 
 pub use env::Env;
-// The formats by their own names, for the tests, benches and fuzz targets.
 pub use error::{Error, Usage};
+// The formats by their own names, for the tests, benches and fuzz targets.
 pub use formats::{archive, pkgconfig, provenance, symbols};
 // The search order, for the tests and benches that compare it with gcc.
 pub use probe::search;

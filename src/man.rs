@@ -141,7 +141,10 @@ variable or configuration line, a missing direct archive, a driver that cannot b
 depfile that cannot be written, stdout that cannot be written, with \fB\-\-strict\fR any embedding
 warning, and \fBsolink\fR with no arguments (which prints its usage).
 .PP
-\fB\-\-audit\fR exits with 1 when an archive is embedded in two of the files, 0 when not.
+\fB\-\-audit\fR exits with 1 when an archive is embedded in two of the files, two of them define
+at least 4 of the same global symbols, or one embeds the static CUDA runtime while another needs
+libcudart.so; 0 when not. \fB\-\-audit \-\-embeds\fR \fINAME\fR exits with 0 when a file under the
+directories embeds lib\fINAME\fR.a, 1 when none does, 2 on a bad digest or a missing directory.
 .SH FILES
 .TP
 \fI$XDG_CONFIG_HOME/solink/solink.conf\fR (\fI~/.config/solink/solink.conf\fR)

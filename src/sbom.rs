@@ -80,6 +80,25 @@ fn document(a: &Audit) -> Value {
                 d.copies.iter().map(|c| format!("{} ({})", refs[c.object], c.file)).collect();
             property("solink:duplicate", &format!("-l{}: {}", d.library, copies.join(", ")))
         })
+        // The findings without notes (issue 22 §4, §5) are said the same way.
+        .chain(a.symbol_copies.iter().map(|c| {
+            let (x, y) = c.objects;
+            property(
+                "solink:probable-copy",
+                &format!("{} and {} define {} of the same global symbols", refs[x], refs[y], c.shared),
+            )
+        }))
+        .chain(a.cuda.iter().map(|t| {
+            let by: Vec<String> = t.needed_by.iter().map(|(o, n)| format!("{} ({n})", refs[*o])).collect();
+            property(
+                "solink:two-cuda-runtimes",
+                &format!(
+                    "{} embeds the static CUDA runtime; needed shared by {}",
+                    refs[t.embeds],
+                    by.join(", ")
+                ),
+            )
+        }))
         .collect();
     let mut metadata = json!({
         "tools": {"components": [{

@@ -48,6 +48,7 @@ pub(super) fn manage(
         }
         cli::Manage::ShowConfig => unreachable!("handled above"),
         cli::Manage::Audit(files) => return run_audit(&files, options, env),
+        cli::Manage::Embeds(query, dirs) => return run_embeds(&query, &dirs, options),
     };
     print_out(text.as_bytes())?;
     Ok(0)
@@ -67,5 +68,22 @@ pub(super) fn run_audit(files: &[PathBuf], options: &Options, env: &Env) -> anyh
         text.push('\n');
     }
     print_out(text.as_bytes())?;
-    Ok(u8::from(audits.iter().any(|a| !a.duplicates.is_empty())))
+    Ok(u8::from(audits.iter().any(audit::Audit::found)))
+}
+
+/// `--audit --embeds NAME[=SHA256] DIR...`: 0 when a file embeds it, 1
+/// when none does (docs/provenance.md).
+pub(super) fn run_embeds(
+    query: &audit::embeds::Query,
+    dirs: &[PathBuf],
+    options: &Options,
+) -> anyhow::Result<u8> {
+    let found = audit::embeds::find(query, dirs)?;
+    let text = match options.format {
+        cli::Format::Json => audit::embeds::json(&found).to_string() + "\n",
+        // A list of files has no CycloneDX form: it is said as text.
+        cli::Format::Text | cli::Format::CycloneDx => audit::embeds::text(&found),
+    };
+    print_out(text.as_bytes())?;
+    Ok(u8::from(found.hits.is_empty()))
 }

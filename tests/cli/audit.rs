@@ -379,3 +379,346 @@ fn the_note_keeps_cet_and_bti_properties() {
         assert!(noted.contains("solink"), "{noted}");
     }
 }
+
+/// Issue 22 §6: which files under a tree carry libfoo.a, by their notes:
+/// nested, next to files that are not ELF, a symlink loop and a library
+/// without a note; by name, by name and digest, and none.
+#[test]
+fn embeds_lists_every_file_under_a_tree_that_carries_the_archive() {
+    let dir = Dir::new();
+    stack(&dir, &[("a", false), ("b", true)]);
+    dir.mkdir("tree/x/y");
+    fs::copy(dir.path("lib/liba.so"), dir.path("tree/liba.so")).unwrap();
+    fs::copy(dir.path("lib/libb.so"), dir.path("tree/x/y/libb.so")).unwrap();
+    gcc(dir.root(), &["-shared", "-fPIC", "-o", "tree/x/plain.so", "a.c"]);
+    fs::copy(dir.path("prog"), dir.path("tree/x/prog")).unwrap();
+    dir.write("tree/x/README", "not ELF\n");
+    dir.write("tree/x/short", "\x7fE");
+    std::os::unix::fs::symlink(dir.path("tree"), dir.path("tree/x/loop")).unwrap();
+    std::os::unix::fs::symlink(dir.path("tree/liba.so"), dir.path("tree/x/alias.so")).unwrap();
+    let digest = provenance::Digest::of_file(&dir.path("libfoo.a")).unwrap();
+    let out = dir.solink().args(["--audit", "--embeds", "foo", "tree"]).output();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert_eq!(
+        text,
+        format!(
+            "tree/liba.so: embeds libfoo.a (-lfoo) sha256:{digest} exported\n\
+             tree/x/y/libb.so: embeds libfoo.a (-lfoo) sha256:{digest} hidden\n"
+        )
+    );
+    // libfoo.a by its file name, and that build by its digest.
+    let out =
+        dir.solink().args(["--audit", "--embeds", &format!("libfoo.a={digest}"), "tree", "lib"]).output();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 4);
+    let other = "0".repeat(64);
+    let out = dir.solink().args(["--audit", "--embeds", &format!("foo={other}"), "tree"]).output();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("none of the 4 ELF files under tree embeds libfoo.a with sha256 {other}\n")
+    );
+    let out = dir.solink().args(["--audit", "--embeds", "bar", "tree"]).output();
+    assert_eq!(out.status.code(), Some(1));
+    // JSON for tools.
+    let out = dir.solink().args(["--format", "json", "--audit", "--embeds", "foo", "tree"]).output();
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["elf_files"], 4);
+    let found: Vec<&str> =
+        v["found"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert_eq!(found, ["tree/liba.so", "tree/x/y/libb.so"]);
+    assert_eq!(v["found"][1]["embeds"][0]["sha256"], digest.hex());
+    assert_eq!(v["found"][1]["embeds"][0]["hidden"], true);
+}
+
+#[test]
+fn embeds_refuses_bad_input_with_one_line() {
+    let dir = Dir::new();
+    dir.mkdir("tree");
+    for (args, want) in [
+        (
+            &["--audit", "--embeds", "z=12ab", "tree"][..],
+            "solink: --embeds z=12ab: the digest is not a SHA-256 (64 hex digits); write --embeds NAME or --embeds NAME=SHA256 (sha256sum libNAME.a)",
+        ),
+        (
+            &["--audit", "--embeds", "z", "tree", "nowhere"][..],
+            "solink: cannot search nowhere for --embeds: No such file or directory (os error 2); name a directory (or an ELF file) that exists",
+        ),
+        (
+            &["--audit", "--embeds", "z"][..],
+            "solink: --audit --embeds needs at least one directory: solink --audit --embeds NAME[=SHA256] DIR...",
+        ),
+        (
+            &["--embeds", "z", "tree"][..],
+            "solink: --embeds goes with --audit: solink --audit --embeds NAME[=SHA256] DIR...",
+        ),
+    ] {
+        let out = dir.solink().args(args).output();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr).trim_end(), want, "{args:?}");
+    }
+}
+
+/// A registry with a constructor, and four more globals: what a small
+/// static library embedded twice shares (issue 22 §4).
+const BAR: &str = "int bar_count;\n\
+                   __attribute__((constructor)) static void bar_register(void) { bar_count++; }\n\
+                   int bar_get(void) { return bar_count; }\n\
+                   void bar_reset(void) { bar_count = 0; }\n\
+                   int bar_limit = 8;\n\
+                   int bar_twice(void) { return 2 * bar_count; }\n";
+
+/// `libbar.a`, and `lib/libNAME.so` for each name, each linked by plain
+/// gcc with `-lbar` (no solink, no note) and defining `NAME_get`.
+fn plain_stack(dir: &Dir, libs: &[&str]) {
+    dir.write("bar.c", BAR);
+    gcc(dir.root(), &["-fPIC", "-c", "bar.c", "-o", "bar.o"]);
+    sh(Command::new("ar").current_dir(dir.root()).args(["rcs", "libbar.a", "bar.o"]));
+    dir.mkdir("lib");
+    for name in libs {
+        dir.write(
+            &format!("{name}.c"),
+            format!("int bar_get(void);\nint {name}_get(void) {{ return bar_get(); }}\n"),
+        );
+        gcc(
+            dir.root(),
+            &["-shared", "-fPIC", "-o", &format!("lib/lib{name}.so"), &format!("{name}.c"), "-L.", "-lbar"],
+        );
+    }
+}
+
+#[test]
+fn audit_finds_an_archive_embedded_twice_by_plain_gcc_without_any_note() {
+    let dir = Dir::new();
+    plain_stack(&dir, &["a", "b"]);
+    dir.write(
+        "main.c",
+        "#include <stdio.h>\nint a_get(void); int b_get(void);\n\
+         int main(void) { printf(\"a=%d b=%d\\n\", a_get(), b_get()); return 0; }\n",
+    );
+    gcc(dir.root(), &["main.c", "-o", "prog", "-Llib", "-la", "-lb", "-Wl,-rpath,$ORIGIN/lib"]);
+    // The double copy is real: both constructors ran on one registry.
+    assert_eq!(sh(&mut Command::new(dir.path("prog"))), "a=2 b=2\n");
+    for lib in ["liba.so", "libb.so"] {
+        assert!(provenance::read_notes(&dir.path(&format!("lib/{lib}"))).unwrap().is_empty(), "no note");
+    }
+    let (code, out, err) = audit(&dir, &["prog"]);
+    assert_eq!(code, Some(1), "{out}{err}");
+    // bar_count, bar_get, bar_limit, bar_reset, bar_twice; not the static
+    // constructor, _init/_fini or what the linker defines.
+    let want = format!(
+        "  probable double copy: {} and {} both define 5 global symbols (bar_count, bar_get, bar_limit, ...)\n",
+        dir.path("lib/liba.so").display(),
+        dir.path("lib/libb.so").display()
+    );
+    assert!(out.contains(&want), "{want}\n{out}");
+    assert!(!out.contains("no archive is embedded twice"), "{out}");
+    // With a note on one of them, the finding names its archive.
+    dir.write("c.c", "int bar_get(void);\nint c_get(void) { return bar_get(); }\n");
+    gcc(dir.root(), &["-fPIC", "-c", "c.c", "-o", "c.o"]);
+    let entry = Entry::for_archive("bar", &dir.path("libbar.a"), vec!["bar.o".into()], false).unwrap();
+    let target = Target::of_object(&fs::read(dir.path("c.o")).unwrap()).unwrap();
+    dir.write("note.o", provenance::note_object(&[entry], target).unwrap());
+    gcc(dir.root(), &["-shared", "-o", "lib/libc.so", "c.o", "note.o", "-L.", "-lbar"]);
+    let (code, out, _) = audit(&dir, &["lib/libc.so", "lib/liba.so", "lib"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains(&format!(
+            "both define 5 global symbols (bar_count, bar_get, bar_limit, ...); by its note {} embeds libbar.a\n",
+            "lib/libc.so"
+        )),
+        "{out}"
+    );
+    let json = dir.solink().args(["--format", "json", "--audit", "prog"]).output();
+    assert_eq!(json.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let copy = &v["files"][0]["symbol_copies"][0];
+    assert_eq!(copy["shared_symbols"], 5);
+    assert_eq!(copy["examples"], serde_json::json!(["bar_count", "bar_get", "bar_limit"]));
+    assert_eq!(v["duplicates_found"], true);
+    // The CycloneDX document says it too, and still validates.
+    let cdx = cyclonedx_properties(&dir, "prog");
+    assert!(
+        cdx.iter().any(|p| p.starts_with("solink:probable-copy=") && p.contains("define 5 of the same")),
+        "{cdx:?}"
+    );
+}
+
+/// `--format cyclonedx --audit FILE`: exit 1 (a finding), the document
+/// valid against the schema, and its `metadata.properties` as NAME=VALUE.
+fn cyclonedx_properties(dir: &Dir, file: &str) -> Vec<String> {
+    let out = dir.solink().args(["--format", "cyclonedx", "--audit", file]).output();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_cyclonedx_schema(&doc);
+    doc["metadata"]["properties"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| format!("{}={}", p["name"].as_str().unwrap(), p["value"].as_str().unwrap()))
+        .collect()
+}
+
+/// Plugins are `dlopen`ed, so in no closure: `--audit DIR` takes them as
+/// one process with the FILEs. Two plugins embed libbar.a; all three
+/// implement one plugin interface, which is not a copy.
+#[test]
+fn audit_of_a_plugin_dir_finds_two_plugins_embedding_one_archive() {
+    let dir = Dir::new();
+    plain_stack(&dir, &[]);
+    dir.mkdir("plugins/sub");
+    let interface = "int plugin_init(void) { return 1; }\nint plugin_run(void) { return 2; }\n\
+                     int plugin_stop(void) { return 3; }\nint plugin_exit(void) { return 4; }\n";
+    for (name, embeds) in [("p1", true), ("p2", true), ("p3", false)] {
+        let body = if embeds { "int bar_get(void);\nint value(void) { return bar_get(); }\n" } else { "" };
+        dir.write(&format!("{name}.c"), format!("{interface}{body}"));
+        let out = format!("plugins/{}lib{name}.so", if name == "p2" { "sub/" } else { "" });
+        let mut args: Vec<String> =
+            vec!["-shared".into(), "-fPIC".into(), "-o".into(), out, format!("{name}.c")];
+        if embeds {
+            args.extend(["-L.".into(), "-lbar".into()]);
+        }
+        gcc(dir.root(), &args);
+    }
+    // What the walk passes over: not ELF, an object, an executable, a loop.
+    dir.write("plugins/README", "plugins\n");
+    gcc(dir.root(), &["-fPIC", "-c", "p3.c", "-o", "plugins/p3.o"]);
+    dir.write(
+        "host.c",
+        "#include <dlfcn.h>\n#include <stdio.h>\n\
+        int main(int argc, char **argv) {\n\
+          for (int i = 1; i < argc; i++) {\n\
+            void *h = dlopen(argv[i], RTLD_NOW | RTLD_LOCAL);\n\
+            if (!h) { fprintf(stderr, \"%s\\n\", dlerror()); return 1; }\n\
+            int (*value)(void) = (int (*)(void))dlsym(h, \"value\");\n\
+            printf(\"%d\\n\", value ? value() : -1);\n\
+          }\n\
+          return 0;\n\
+        }\n",
+    );
+    gcc(dir.root(), &["host.c", "-o", "host", "-ldl"]);
+    fs::copy(dir.path("host"), dir.path("plugins/host")).unwrap();
+    std::os::unix::fs::symlink(dir.path("plugins"), dir.path("plugins/sub/loop")).unwrap();
+    // The host really loads them: each plugin's copy has its own registry
+    // (RTLD_LOCAL), counted once by its own constructor.
+    let run = sh(Command::new(dir.path("host"))
+        .arg(dir.path("plugins/libp1.so"))
+        .arg(dir.path("plugins/sub/libp2.so"))
+        .arg(dir.path("plugins/libp3.so")));
+    assert_eq!(run, "1\n1\n-1\n");
+    let (code, out, err) = audit(&dir, &["host", "plugins"]);
+    assert_eq!(code, Some(1), "{out}{err}");
+    assert!(out.starts_with("host plugins: "), "{out}");
+    assert!(out.contains(" objects in one process\n"), "{out}");
+    assert!(out.contains("  plugins/libp1.so\n") && out.contains("  plugins/sub/libp2.so\n"), "{out}");
+    assert!(!out.contains("p3.o") && !out.contains("plugins/host") && !out.contains("README"), "{out}");
+    assert_eq!(out.matches("probable double copy").count(), 1, "{out}");
+    assert!(
+        out.contains(
+            "  probable double copy: plugins/libp1.so and plugins/sub/libp2.so both define 6 global symbols (bar_count, bar_get, bar_limit, ...)\n"
+        ),
+        "{out}"
+    );
+    // A directory alone is a process of its plugins.
+    let (code, out, _) = audit(&dir, &["plugins"]);
+    assert_eq!(code, Some(1), "{out}");
+    // Without p2 there is no copy; the shared interface is not one.
+    fs::remove_file(dir.path("plugins/sub/libp2.so")).unwrap();
+    fs::copy(dir.path("plugins/libp3.so"), dir.path("plugins/sub/libp4.so")).unwrap();
+    let (code, out, _) = audit(&dir, &["plugins"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("no archive is embedded twice"), "{out}");
+}
+
+/// Issue 22 §5: one library embeds the static CUDA runtime (by its note,
+/// or by cudart's own symbols, exported or hidden) while another needs the
+/// shared one. A stub stands in for each runtime.
+#[test]
+fn audit_flags_two_cuda_runtimes_in_one_process() {
+    let dir = Dir::new();
+    dir.mkdir("lib");
+    let runtime = "int cudaGetDeviceCount(int *n) { *n = 1; return 0; }\n\
+                   void **__cudaRegisterFatBinary(void *fat) { return (void **)fat; }\n";
+    dir.write("cudart.c", runtime);
+    gcc(dir.root(), &["-fPIC", "-c", "cudart.c", "-o", "cudart.o"]);
+    sh(Command::new("ar").current_dir(dir.root()).args(["rcs", "libcudart_static.a", "cudart.o"]));
+    // The shared runtime defines the same symbols, and is no static copy.
+    gcc(dir.root(), &["-shared", "-o", "lib/libcudart.so.12", "cudart.o", "-Wl,-soname,libcudart.so.12"]);
+    dir.write(
+        "a.c",
+        "int cudaGetDeviceCount(int *);\nint a_count(void) { int n; cudaGetDeviceCount(&n); return n; }\n",
+    );
+    dir.write(
+        "b.c",
+        "int cudaGetDeviceCount(int *);\nint b_count(void) { int n; cudaGetDeviceCount(&n); return n; }\n",
+    );
+    gcc(dir.root(), &["-shared", "-fPIC", "-o", "lib/libgpua.so", "a.c", "-L.", "-lcudart_static"]);
+    gcc(
+        dir.root(),
+        &[
+            "-shared",
+            "-fPIC",
+            "-o",
+            "lib/libgpuh.so",
+            "a.c",
+            "-L.",
+            "-lcudart_static",
+            "-Wl,--exclude-libs,ALL",
+        ],
+    );
+    gcc(
+        dir.root(),
+        &[
+            "-shared",
+            "-fPIC",
+            "-o",
+            "lib/libgpub.so",
+            "b.c",
+            "-Llib",
+            "-l:libcudart.so.12",
+            "-Wl,-rpath,$ORIGIN",
+        ],
+    );
+    dir.write(
+        "main.c",
+        "#include <stdio.h>\nint a_count(void); int b_count(void);\n\
+         int main(void) { printf(\"%d %d\\n\", a_count(), b_count()); return 0; }\n",
+    );
+    for (prog, lib) in [("prog", "-lgpua"), ("progh", "-lgpuh")] {
+        gcc(dir.root(), &["main.c", "-o", prog, "-Llib", lib, "-lgpub", "-Wl,-rpath,$ORIGIN/lib"]);
+        assert_eq!(sh(&mut Command::new(dir.path(prog))), "1 1\n");
+        let (code, out, err) = audit(&dir, &[prog]);
+        assert_eq!(code, Some(1), "{out}{err}");
+        let so = if lib == "-lgpua" { "libgpua.so" } else { "libgpuh.so" };
+        let want = format!(
+            "  two CUDA runtimes: {} embeds the static one (it defines __cudaRegisterFatBinary and cudaGetDeviceCount) while {} needs libcudart.so.12\n",
+            dir.path(&format!("lib/{so}")).display(),
+            dir.path("lib/libgpub.so").display()
+        );
+        assert!(out.contains(&want), "{want}\n{out}");
+        assert_eq!(out.matches("two CUDA runtimes").count(), 1, "{out}");
+        let cdx = cyclonedx_properties(&dir, prog);
+        assert!(cdx.iter().any(|p| p.starts_with("solink:two-cuda-runtimes=") && p.contains(so)), "{cdx:?}");
+    }
+    // By its note: a library that records libcudart_static.a.
+    dir.write("c.c", "int c(void) { return 3; }\n");
+    gcc(dir.root(), &["-fPIC", "-c", "c.c", "-o", "c.o"]);
+    let entry =
+        Entry::for_archive("cudart_static", &dir.path("libcudart_static.a"), vec!["cudart.o".into()], true)
+            .unwrap();
+    let target = Target::of_object(&fs::read(dir.path("c.o")).unwrap()).unwrap();
+    dir.write("note.o", provenance::note_object(&[entry], target).unwrap());
+    gcc(dir.root(), &["-shared", "-o", "lib/libnoted.so", "c.o", "note.o"]);
+    let (code, out, _) = audit(&dir, &["lib/libnoted.so", "lib/libgpub.so", "lib"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("two CUDA runtimes: lib/libnoted.so embeds the static one (libcudart_static.a, by its note) while lib/libgpub.so needs libcudart.so.12"),
+        "{out}"
+    );
+    // One runtime alone is no finding.
+    let (code, out, _) = audit(&dir, &["lib/libgpub.so"]);
+    assert_eq!(code, Some(0), "{out}");
+}
