@@ -28,12 +28,7 @@ use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use object::elf;
-use object::read::elf::{Dyn, FileHeader};
-use object::{Endianness, FileKind};
-
 use crate::env::Env;
-use crate::formats::archive::ElfId;
 use crate::formats::provenance::{self, Digest, Entry};
 use crate::Error;
 
@@ -50,8 +45,6 @@ const MAX_OBJECTS: usize = 4096;
 const MAX_CONF_FILES: usize = 256;
 const MAX_CONF_DEPTH: usize = 8;
 const MAX_CONF_BYTES: u64 = 1 << 20;
-/// The most files mapped for one audit's ELF reads.
-const MAX_ELF: u64 = 16 << 30;
 
 /// What the loader's search needs besides the objects themselves.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -169,100 +162,7 @@ fn glob_match(pattern: &[u8], name: &[u8]) -> bool {
     }
 }
 
-/// What the loader and the audit need from one ELF file.
-#[derive(Clone, Debug, Default)]
-pub struct ElfFacts {
-    pub id: Option<ElfId>,
-    pub needed: Vec<Vec<u8>>,
-    pub soname: Option<Vec<u8>>,
-    pub rpath: Option<Vec<u8>>,
-    pub runpath: Option<Vec<u8>>,
-    /// `-z nodeflib`: no cache and no default directories for its needs.
-    pub nodeflib: bool,
-    /// An executable (`ET_EXEC`, or `ET_DYN` marked `DF_1_PIE`), which
-    /// `dlopen` refuses and of which a process holds one.
-    pub executable: bool,
-    /// A shared object: `ET_DYN` and no executable.
-    pub shared: bool,
-    pub entries: Vec<Entry>,
-    /// A solink note that could not be decoded (a newer format, damage).
-    pub note_error: Option<String>,
-}
-
-/// Reads the facts of the ELF file at `path`. `Err` says why it is not a
-/// readable ELF file.
-pub fn read_elf(path: &Path) -> Result<ElfFacts, String> {
-    let (file, id) = crate::fsx::open_regular(path).map_err(|e| e.to_string())?;
-    if id.size == 0 {
-        return Err("an empty file, not ELF".into());
-    }
-    if id.size > MAX_ELF {
-        return Err("too large to be read".into());
-    }
-    // SAFETY: a private read-only mapping of a regular file.
-    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| e.to_string())?;
-    let mut facts = match FileKind::parse(&*map) {
-        Ok(FileKind::Elf32) => dynamic::<elf::FileHeader32<Endianness>>(&map),
-        Ok(FileKind::Elf64) => dynamic::<elf::FileHeader64<Endianness>>(&map),
-        _ => Err("not an ELF file".into()),
-    }?;
-    match provenance::payloads_in(&map) {
-        Ok(payloads) => {
-            for payload in payloads {
-                match provenance::decode(&payload) {
-                    Ok(entries) => facts.entries.extend(entries),
-                    Err(e) => facts.note_error = Some(e.to_string()),
-                }
-            }
-        }
-        Err(e) => facts.note_error = Some(e.to_string()),
-    }
-    Ok(facts)
-}
-
-fn dynamic<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> Result<ElfFacts, String> {
-    let damaged = |e: object::read::Error| format!("a damaged ELF file ({e})");
-    let header = E::parse(data).map_err(damaged)?;
-    let endian = header.endian().map_err(damaged)?;
-    let mut facts = ElfFacts {
-        id: Some(ElfId { class64: header.is_class_64(), machine: header.e_machine(endian) }),
-        executable: header.e_type(endian) == elf::ET_EXEC,
-        shared: header.e_type(endian) == elf::ET_DYN,
-        ..Default::default()
-    };
-    let sections = header.sections(endian, data).map_err(damaged)?;
-    // A file without section headers (sstrip) keeps PT_DYNAMIC only; it is
-    // read as having no dependencies, which the report shows.
-    let Some((entries, link)) = sections.dynamic(endian, data).map_err(damaged)? else {
-        return Ok(facts);
-    };
-    let strings = sections.strings(endian, data, link).map_err(damaged)?;
-    for d in entries {
-        let tag = d.tag32(endian);
-        if tag == Some(elf::DT_NULL) {
-            break;
-        }
-        if tag == Some(elf::DT_FLAGS_1) {
-            let flags = d.d_val(endian).into();
-            facts.nodeflib = flags & u64::from(elf::DF_1_NODEFLIB) != 0;
-            facts.executable |= flags & u64::from(elf::DF_1_PIE) != 0;
-            continue;
-        }
-        if !d.is_string(endian) {
-            continue;
-        }
-        let value = d.string(endian, strings).map_err(damaged)?.to_vec();
-        match tag {
-            Some(elf::DT_NEEDED) => facts.needed.push(value),
-            Some(elf::DT_SONAME) => facts.soname = Some(value),
-            Some(elf::DT_RPATH) => facts.rpath = Some(value),
-            Some(elf::DT_RUNPATH) => facts.runpath = Some(value),
-            _ => {}
-        }
-    }
-    facts.shared &= !facts.executable;
-    Ok(facts)
-}
+pub use crate::formats::elf::{read_elf, ElfFacts, MAX_ELF};
 
 /// One object of a closure.
 #[derive(Clone, Debug)]
@@ -756,6 +656,8 @@ pub fn json(audits: &[Audit]) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::archive::ElfId;
+    use object::elf;
 
     fn entry(library: &str, digest: u8, hidden: bool) -> Entry {
         Entry {

@@ -450,7 +450,8 @@ impl Probe<'_> {
             let is_so = path.file_name().is_some_and(|n| {
                 n.as_bytes().ends_with(b".so") || n.as_bytes().windows(4).any(|w| w == b".so.")
             });
-            if is_so && crate::audit::read_elf(&path).is_ok_and(|f| f.needed.iter().any(|n| shared(n))) {
+            if is_so && crate::formats::elf::read_elf(&path).is_ok_and(|f| f.needed.iter().any(|n| shared(n)))
+            {
                 return Some((static_, path));
             }
         }
