@@ -9,16 +9,13 @@
 
 pub mod args;
 pub(crate) mod audit;
-pub(crate) mod cli;
 pub mod closure;
-pub(crate) mod config;
 mod env;
 mod error;
 pub(crate) mod exec;
 pub(crate) mod explain;
 pub mod formats;
 pub mod fsx;
-pub(crate) mod man;
 pub(crate) mod model;
 pub(crate) mod nvcc;
 pub(crate) mod policy;
@@ -27,6 +24,7 @@ pub mod resolve;
 pub mod rewrite;
 pub(crate) mod sbom;
 mod session;
+mod settings;
 pub mod store;
 pub mod text;
 

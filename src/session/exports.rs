@@ -6,8 +6,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
 use crate::args::{self, Command};
-use crate::cli::Options;
 use crate::formats::symbols;
+use crate::settings::cli::Options;
 use crate::{closure, fsx, model, policy, resolve, rewrite, store, Env, Error};
 
 /// The names `--export` gives, each `@FILE` read (one name a line; blank

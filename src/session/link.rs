@@ -6,12 +6,12 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
 use crate::args::{self, Command};
-use crate::cli::Options;
 use crate::exec::Driver;
 use crate::formats::{pkgconfig, provenance};
 use crate::probe::search;
 use crate::probe::search::SearchPath;
 use crate::probe::sysdirs::{self, SystemDirs};
+use crate::settings::cli::Options;
 use crate::{fsx, model, nvcc, policy, probe, resolve, rewrite, store, Env, Error};
 
 use super::*;

@@ -3,9 +3,10 @@
 
 use std::path::PathBuf;
 
-use crate::cli::{self, Options};
 use crate::exec::Driver;
-use crate::{audit, config, sbom, store, Env, Error};
+use crate::settings::cli::{self, Options};
+use crate::settings::config;
+use crate::{audit, sbom, store, Env, Error};
 
 use super::*;
 

@@ -4,8 +4,8 @@ use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::cli::Options;
 use crate::formats::provenance;
+use crate::settings::cli::Options;
 use crate::{store, Env};
 
 use super::*;

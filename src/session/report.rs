@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use super::{colour, depfile};
 use crate::args::Command;
-use crate::cli::{self, Options};
+use crate::settings::cli::{self, Options};
 use crate::{explain, resolve, Env, Error};
 
 /// What comes between the decisions and the link: `--strict` refuses on

@@ -8,9 +8,10 @@ use std::path::PathBuf;
 
 use super::colour;
 use crate::args::{self, Command};
-use crate::cli::{self, Options, Parsed};
 use crate::exec::{self, Driver};
-use crate::{config, explain, fsx, store, Env};
+use crate::settings::cli::{self, Options, Parsed};
+use crate::settings::config;
+use crate::{explain, fsx, store, Env};
 
 use super::*;
 

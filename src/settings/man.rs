@@ -225,7 +225,7 @@ mod tests {
 
     fn page() -> String {
         let mut out = Vec::new();
-        render(crate::cli::command(), &mut out).unwrap();
+        render(crate::settings::cli::command(), &mut out).unwrap();
         String::from_utf8(out).unwrap()
     }
 
@@ -254,7 +254,7 @@ mod tests {
     fn every_setting_variable_is_in_environment() {
         let page = page();
         let env = &page[page.find(".SH ENVIRONMENT").unwrap()..page.find(".SH EXIT STATUS").unwrap()];
-        for var in crate::config::variables() {
+        for var in crate::settings::config::variables() {
             assert!(env.contains(&format!("\\fB{var}\\fR")), "{var} is not in ENVIRONMENT");
         }
     }

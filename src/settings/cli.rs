@@ -11,10 +11,10 @@ use std::path::PathBuf;
 
 use clap::{ArgAction, CommandFactory, Parser};
 
-use crate::config::parse_bool;
 use crate::env::Env;
 use crate::policy::RpathForm;
 use crate::rewrite::Select;
+use crate::settings::config::parse_bool;
 use crate::{Error, Usage};
 
 #[derive(Parser, Debug, Default, PartialEq)]
@@ -246,7 +246,7 @@ pub fn parse(argv: Vec<OsString>, env: &Env) -> Result<Parsed, Error> {
     }
     if cli.man {
         let mut out = Vec::new();
-        crate::man::render(Cli::command(), &mut out).map_err(|e| Error::Output { source: e })?;
+        crate::settings::man::render(Cli::command(), &mut out).map_err(|e| Error::Output { source: e })?;
         return Ok(Parsed::Info(String::from_utf8_lossy(&out).into_owned()));
     }
     let options = Options {
@@ -544,7 +544,7 @@ fn settings_given(own: &[OsString]) -> Vec<(String, String)> {
             "workspace" => "workspace_folder".to_string(),
             n => n.replace('-', "_"),
         };
-        if !crate::config::is_key(&key) {
+        if !crate::settings::config::is_key(&key) {
             continue;
         }
         match out.iter_mut().find(|(k, _)| *k == key) {
