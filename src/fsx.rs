@@ -180,7 +180,7 @@ pub fn take_recording() -> Option<Recording> {
 
 /// Runs `work` with a recording of its own (a recording under way goes
 /// on, and gets every question too) and returns what it asked: the facts
-/// a cached answer is checked against ([`crate::store::Store::recall`]).
+/// a cached answer is checked against (`store::Store::recall`).
 pub fn nested<T>(work: impl FnOnce() -> T) -> (T, Recording) {
     RECORDING.with(|r| r.borrow_mut().push(Recording::now()));
     let out = work();

@@ -118,7 +118,7 @@ pub enum Syntax {
     /// A linker called directly: ld, ld.bfd, ld.gold, ld.lld, mold.
     Ld,
     /// NVIDIA's CUDA driver: gcc's syntax with options of its own
-    /// ([`table::NVCC_TABLE`]), a comma list in `-Xlinker`, and a host
+    /// (`table::NVCC_TABLE`), a comma list in `-Xlinker`, and a host
     /// compiler that does the link in an order of nvcc's choosing (the
     /// closure check reads the host link nvcc shows, `src/nvcc.rs`).
     Nvcc,

@@ -5,7 +5,7 @@
 //! reads them with `object`, opening every file through [`crate::fsx`] and
 //! mapping it (never reading it whole), and keeps them as a small
 //! [`Digest`] per file that a cache can store (keyed by the [`FileId`] of
-//! the descriptor it was read from; see [`encode`] and [`decode`]).
+//! the descriptor it was read from; see `encode` and `decode` in the store's codec).
 //!
 //! - **Archives**: the archive symbol index (ld consults only that: GNU ld
 //!   refuses an archive without one, "archive has no index; run ranlib to

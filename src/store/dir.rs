@@ -109,7 +109,7 @@ impl Dir {
     /// driver (the note object), which looks them up again: so the path
     /// kept is the one the descriptor has (`/proc/self/fd/N`, no symlink
     /// left), and each of its ancestors must be one nobody else can change
-    /// ([`safe_ancestors`]), or the directory is not used.
+    /// (`safe_ancestors`), or the directory is not used.
     pub fn open_root(path: &Path) -> Opened {
         let fd =
             match rustix::fs::open(path, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())

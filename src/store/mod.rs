@@ -21,7 +21,7 @@
 //! - **Correctness never depends on it**: a miss only costs a scan. Every
 //!   key holds every input of the answer it stores (the keys' owners say
 //!   how), and an answer whose inputs cannot all be named is checked again
-//!   by its recorded facts on every hit ([`Store::checked_lines`]).
+//!   by its recorded facts on every hit (`checked.rs`).
 // The cache's own files are no input of a link: nothing here is recorded
 // for direct mode (clippy.toml).
 #![allow(clippy::disallowed_methods)]
