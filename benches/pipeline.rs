@@ -19,9 +19,9 @@ use std::sync::OnceLock;
 
 use divan::counter::BytesCount;
 use divan::Bencher;
-use solink::archive::ElfId;
-use solink::resolve::{Policy, Resolver};
-use solink::search::SearchPath;
+use solink::testing::archive::ElfId;
+use solink::testing::resolve::{Policy, Resolver};
+use solink::testing::search::SearchPath;
 
 fn main() {
     divan::main();
@@ -44,7 +44,7 @@ fn classify_1000_tokens(bencher: Bencher) {
                 .map(OsString::from),
         );
     }
-    bencher.bench(|| solink::args::classify(divan::black_box(argv.clone())).unwrap());
+    bencher.bench(|| solink::testing::args::classify(divan::black_box(argv.clone())).unwrap());
 }
 
 /// (libs, dirs, archives) as the curve names them.
@@ -63,10 +63,10 @@ fn scale_tree(libs: usize, dirs: usize, archives: usize) -> (PathBuf, Vec<OsStri
 fn resolve(bencher: Bencher, &(libs, dirs, archives): &(usize, usize, usize)) {
     let (dir, argv) = scale_tree(libs, dirs, archives);
     let cache_dir = dir.join("cache");
-    let cmd = solink::args::classify(argv).unwrap();
+    let cmd = solink::testing::args::classify(argv).unwrap();
     let run = || {
         let search = SearchPath::new(&[], &cmd.lib_dirs, None, None);
-        let cache = solink::store::Store::open(&cache_dir).ok();
+        let cache = solink::testing::store::Store::open(&cache_dir).ok();
         Resolver::new(search, Policy::default(), X86_64, cache).resolve(&cmd)
     };
     run(); // warms the cache
@@ -85,19 +85,19 @@ fn inspect_100mb_cold(bencher: Bencher) {
     let size = std::fs::metadata(path).unwrap().len();
     bencher
         .counter(BytesCount::new(size))
-        .bench(|| solink::archive::inspect(divan::black_box(path)).unwrap());
+        .bench(|| solink::testing::archive::inspect(divan::black_box(path)).unwrap());
 }
 
 /// The same archive's verdict, read from the cache.
 #[divan::bench]
 fn inspect_cached(bencher: Bencher) {
     let path = big_archive();
-    let cache = solink::store::Store::open(&root().join("verdicts")).unwrap();
-    let (_, id) = solink::fsx::open_regular(path).unwrap();
-    cache.put(&id, &solink::archive::inspect(path).unwrap());
+    let cache = solink::testing::store::Store::open(&root().join("verdicts")).unwrap();
+    let (_, id) = solink::testing::fsx::open_regular(path).unwrap();
+    cache.put(&id, &solink::testing::archive::inspect(path).unwrap());
     // A warm lookup is an open and an fstat of the archive, then the entry.
     bencher.bench(|| {
-        let (_, id) = solink::fsx::open_regular(divan::black_box(path)).unwrap();
+        let (_, id) = solink::testing::fsx::open_regular(divan::black_box(path)).unwrap();
         cache.get(&id).unwrap()
     });
 }
@@ -135,7 +135,7 @@ fn symbol_input_names() -> Vec<String> {
 #[divan::bench(args = symbol_input_names(), sample_count = 20)]
 fn symbols_read(bencher: Bencher, name: &str) {
     let path = symbol_inputs().into_iter().find(|p| p.file_name().unwrap() == name).unwrap();
-    bencher.bench(|| solink::symbols::read(divan::black_box(&path)).unwrap());
+    bencher.bench(|| solink::testing::symbols::read(divan::black_box(&path)).unwrap());
 }
 
 /// The same digest as a cache hit: an open and fstat for the key, and the
@@ -143,16 +143,17 @@ fn symbols_read(bencher: Bencher, name: &str) {
 #[divan::bench(args = symbol_input_names(), sample_count = 20)]
 fn symbols_cached(bencher: Bencher, name: &str) {
     let path = symbol_inputs().into_iter().find(|p| p.file_name().unwrap() == name).unwrap();
-    let text = solink::store::codec::encode(&solink::symbols::read(&path).unwrap().1).unwrap();
+    let text =
+        solink::testing::store::codec::encode(&solink::testing::symbols::read(&path).unwrap().1).unwrap();
     bencher.bench(|| {
-        let (_, id) = solink::fsx::open_regular(divan::black_box(&path)).unwrap();
-        (id, solink::store::codec::decode(divan::black_box(&text)).unwrap())
+        let (_, id) = solink::testing::fsx::open_regular(divan::black_box(&path)).unwrap();
+        (id, solink::testing::store::codec::decode(divan::black_box(&text)).unwrap())
     });
 }
 
 fn driver_dirs() -> Vec<PathBuf> {
     let out = std::process::Command::new("gcc").arg("-print-search-dirs").output().unwrap();
-    solink::search::parse_print_search_dirs(&out.stdout).unwrap()
+    solink::testing::search::parse_print_search_dirs(&out.stdout).unwrap()
 }
 
 /// Looking for the providers of missing symbols in gcc's library
@@ -162,8 +163,8 @@ fn driver_dirs() -> Vec<PathBuf> {
 #[divan::bench(args = ["omp_get_thread_num", "no_such_symbol_anywhere"], sample_count = 5)]
 fn providers(bencher: Bencher, symbol: &str) {
     let dirs = driver_dirs();
-    let missing: Vec<solink::symbols::Name> = vec![symbol.as_bytes().into()];
-    bencher.bench(|| solink::symbols::providers(&dirs, divan::black_box(&missing), X86_64));
+    let missing: Vec<solink::testing::symbols::Name> = vec![symbol.as_bytes().into()];
+    bencher.bench(|| solink::testing::symbols::providers(&dirs, divan::black_box(&missing), X86_64));
 }
 
 /// A `-fPIE` object with 100,000 PC-relative references to undefined
@@ -201,8 +202,8 @@ fn inspect_100k_external_refs(bencher: Bencher) {
     let Some(path) = many_refs_object() else { return };
     let size = std::fs::metadata(path).unwrap().len();
     bencher.counter(BytesCount::new(size)).bench(|| {
-        let v = solink::archive::inspect(divan::black_box(path)).unwrap();
-        assert!(matches!(v, solink::archive::Verdict::Objects { problem: Some(_), .. }), "{v:?}");
+        let v = solink::testing::archive::inspect(divan::black_box(path)).unwrap();
+        assert!(matches!(v, solink::testing::archive::Verdict::Objects { problem: Some(_), .. }), "{v:?}");
         v
     });
 }

@@ -5,7 +5,7 @@
 fn main() {
     for path in std::env::args_os().skip(1) {
         let path = std::path::PathBuf::from(path);
-        match solink::archive::inspect(&path) {
+        match solink::testing::archive::inspect(&path) {
             Ok(v) => println!("{}: {v:?}", path.display()),
             Err(e) => println!("{}: {e}", path.display()),
         }

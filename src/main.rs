@@ -56,7 +56,7 @@ fn internal_error(
         .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
         .unwrap_or("a panic");
     let at = location.map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
-    format!("solink: internal error: {}{at}; please report it\n", solink::text::shown(what))
+    format!("solink: internal error: {}{at}; please report it\n", solink::shown(what))
 }
 
 /// Best effort: a message that cannot be written (stderr full or closed)

@@ -1,4 +1,4 @@
-//! `solink::closure` against GNU ld itself.
+//! `solink::testing::closure` against GNU ld itself.
 //!
 //! Small archives are built with gcc and ar in a temporary directory, and
 //! each link is run for real as `gcc -shared -o out.so ... -Wl,-t,-t
@@ -21,8 +21,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Mutex, OnceLock};
 
-use solink::closure::{self, Input, Needed};
-use solink::symbols::{self, Digest, Expanded};
+use solink::testing::closure::{self, Input, Needed};
+use solink::testing::symbols::{self, Digest, Expanded};
 
 /// Whether gcc and ar run; in CI they must.
 fn toolchain() -> bool {
@@ -416,7 +416,7 @@ __attribute__((constructor)) static void at_load(void) { strong_data = 4; }
 
 #[test]
 fn symbols_of_objects_and_archives_built_by_gcc_and_ar() {
-    use solink::symbols::{Def, Ref};
+    use solink::testing::symbols::{Def, Ref};
     if !toolchain() {
         return;
     }
@@ -454,8 +454,8 @@ fn symbols_of_objects_and_archives_built_by_gcc_and_ar() {
         a.index.iter().flatten().map(|(n, m)| (String::from_utf8_lossy(n).into_owned(), *m)).collect();
     assert!(index.contains(&("strong_fn".into(), 0)) && index.contains(&("plain".into(), 1)), "{index:?}");
     assert!(!index.iter().any(|(n, _)| n == "need"), "undefined symbols are not in the index");
-    let text = solink::store::codec::encode(&Digest::Archive(a.clone())).unwrap();
-    assert_eq!(solink::store::codec::decode(&text), Some(Digest::Archive(a.clone())));
+    let text = solink::testing::store::codec::encode(&Digest::Archive(a.clone())).unwrap();
+    assert_eq!(solink::testing::store::codec::decode(&text), Some(Digest::Archive(a.clone())));
 
     let ar = |flags: &str, lib: &str| {
         let ok =
@@ -481,7 +481,7 @@ fn symbols_of_objects_and_archives_built_by_gcc_and_ar() {
     assert!(t.thin);
     assert_eq!(t.members, a.members, "a thin archive's members are read from their files");
     assert_eq!(
-        solink::store::codec::encode(&Digest::Archive(t)),
+        solink::testing::store::codec::encode(&Digest::Archive(t)),
         None,
         "and its digest is not cached by its own identity"
     );
@@ -551,7 +551,8 @@ fn providers_of_missing_symbols() {
         .output()
         .unwrap();
     assert!(out.status.success());
-    let target = solink::archive::pic::elf_id(&std::fs::read(lab.path().join("ov.o")).unwrap()).unwrap();
+    let target =
+        solink::testing::archive::pic::elf_id(&std::fs::read(lab.path().join("ov.o")).unwrap()).unwrap();
     // gcc's own directory, where libgomp.so is.
     let gomp = Command::new("gcc").arg("-print-file-name=libgomp.so").output().unwrap();
     let gomp = PathBuf::from(String::from_utf8(gomp.stdout).unwrap().trim());

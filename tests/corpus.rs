@@ -43,8 +43,8 @@ fn real_elf(path: &Path, depth: usize) -> Option<PathBuf> {
         return None;
     }
     let dir = path.parent()?;
-    solink::archive::script::inputs(&data, dir).into_iter().find_map(|i| match i {
-        solink::archive::script::Input::File(f) if f.to_string_lossy().contains(".so") => {
+    solink::testing::archive::script::inputs(&data, dir).into_iter().find_map(|i| match i {
+        solink::testing::archive::script::Input::File(f) if f.to_string_lossy().contains(".so") => {
             real_elf(&f, depth + 1)
         }
         _ => None,

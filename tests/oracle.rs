@@ -12,7 +12,7 @@ mod support;
 
 use std::path::Path;
 
-use solink::archive::{self, script, ElfId, Verdict};
+use solink::testing::archive::{self, script, ElfId, Verdict};
 use support::system;
 use support::tools::{gcc, gcc_in};
 

@@ -13,7 +13,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use solink::pkgconfig::{render, static_libs, Config, PcError};
+use solink::testing::pkgconfig::{render, static_libs, Config, PcError};
 
 /// A documented way in which solink's answer may differ from pkgconf's.
 struct Rule {

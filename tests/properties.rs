@@ -13,11 +13,11 @@ use std::sync::OnceLock;
 mod support;
 
 use proptest::prelude::*;
-use solink::archive::ElfId;
-use solink::args::{classify, respfile, Site};
-use solink::resolve::{Decision, Outcome, Policy, Reason, Resolver, Subject};
-use solink::rewrite::{rewrite, Shape};
-use solink::search::SearchPath;
+use solink::testing::archive::ElfId;
+use solink::testing::args::{classify, respfile, Site};
+use solink::testing::resolve::{Decision, Outcome, Policy, Reason, Resolver, Subject};
+use solink::testing::rewrite::{rewrite, Shape};
+use solink::testing::search::SearchPath;
 
 const X86_64: ElfId = ElfId { class64: true, machine: 62 };
 
@@ -63,7 +63,7 @@ fn argv() -> impl Strategy<Value = Vec<OsString>> {
     proptest::collection::vec(token(), 0..24)
 }
 
-fn keep_all(cmd: &solink::args::Command) -> Vec<Decision> {
+fn keep_all(cmd: &solink::testing::args::Command) -> Vec<Decision> {
     cmd.libs
         .iter()
         .map(|r| {

@@ -62,11 +62,12 @@ fn wrap_archive_loads_only_with_the_flag_its_pc_file_gives() {
     let entry = v.entry(WRAP.entry);
     let entry = entry.to_str().unwrap();
     // The flags, read from wrapfix.pc by solink's reader.
-    let config = solink::pkgconfig::Config {
+    let config = solink::testing::pkgconfig::Config {
         libdir: Some(vec![v.lib_dir().as_os_str().as_bytes().to_vec()]),
         ..Default::default()
     };
-    let frags = solink::pkgconfig::static_libs(&config, OsStr::new("wrapfix")).expect("wrapfix.pc reads");
+    let frags =
+        solink::testing::pkgconfig::static_libs(&config, OsStr::new("wrapfix")).expect("wrapfix.pc reads");
     let words: Vec<String> =
         frags.iter().flat_map(|f| f.words()).map(|w| w.to_string_lossy().into_owned()).collect();
     let lib_dir = format!("-L{}", v.lib_dir().display());

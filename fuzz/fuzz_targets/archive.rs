@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
-use solink::archive::inspect_bytes;
+use solink::testing::archive::inspect_bytes;
 
 fuzz_target!(|data: &[u8]| {
     let nowhere = Path::new("/nonexistent/solink-fuzz");

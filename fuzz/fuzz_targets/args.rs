@@ -5,9 +5,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use solink::args::{classify_as, respfile, Syntax};
-use solink::resolve::{Decision, Outcome, Reason, Subject};
-use solink::rewrite::{rewrite, Shape};
+use solink::testing::args::{classify_as, respfile, Syntax};
+use solink::testing::resolve::{Decision, Outcome, Reason, Subject};
+use solink::testing::rewrite::{rewrite, Shape};
 
 fuzz_target!(|data: &[u8]| {
     let words = respfile::parse(data);

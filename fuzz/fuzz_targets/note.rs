@@ -8,7 +8,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use solink::provenance::{decode, encode, payloads_in, VERSION, VERSION_1};
+use solink::testing::provenance::{decode, encode, payloads_in, VERSION, VERSION_1};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(entries) = decode(data) {

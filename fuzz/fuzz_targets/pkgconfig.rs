@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
-use solink::pkgconfig::{parse, render, Config, PcError};
+use solink::testing::pkgconfig::{parse, render, Config, PcError};
 
 fuzz_target!(|data: &[u8]| {
     let config = Config { sysroot: Some(b"/sys root".to_vec()), ..Config::default() };

@@ -12,7 +12,7 @@ use std::ffi::OsString;
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use solink::args::respfile;
+use solink::testing::args::respfile;
 use solink::Error;
 
 fn workdir() {

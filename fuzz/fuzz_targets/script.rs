@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
-use solink::archive::script::{self, Command};
+use solink::testing::archive::script::{self, Command};
 
 fuzz_target!(|data: &[u8]| {
     let parsed = script::parse(data);

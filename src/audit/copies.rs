@@ -390,10 +390,10 @@ mod tests {
         // Five plugins define the interface: only the two that also embed
         // bar share anything, wherever they are.
         assert_eq!(got(&c), [((0, 1), 4)]);
-        let entry = |library: &str| crate::provenance::Entry {
+        let entry = |library: &str| crate::formats::provenance::Entry {
             library: library.into(),
             file: format!("lib{library}.a"),
-            digest: crate::provenance::Digest([7; 32]),
+            digest: crate::formats::provenance::Digest([7; 32]),
             members: vec![],
             hidden: false,
             exported: false,

@@ -11,7 +11,7 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 use super::walk;
-use crate::provenance::{self, Digest, Entry};
+use crate::formats::provenance::{self, Digest, Entry};
 use crate::{Error, Usage};
 
 /// What `--embeds` asks for.

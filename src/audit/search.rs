@@ -20,7 +20,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use super::{expand_path_list, expand_tokens, read_elf, ElfFacts, Loader, Object};
-use crate::archive::ElfId;
+use crate::formats::archive::ElfId;
 
 /// A directory with more entries than this is not listed: each name is
 /// tried in it by `open`, as the loader does (a listing that large costs

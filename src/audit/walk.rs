@@ -103,7 +103,7 @@ pub fn notes(path: &Path) -> io::Result<Option<Result<Vec<Vec<u8>>, String>>> {
     }
     // SAFETY: a private read-only mapping of a regular file.
     let map = unsafe { memmap2::Mmap::map(&file) }?;
-    Ok(Some(crate::provenance::payloads_in(&map).map_err(|e| e.to_string())))
+    Ok(Some(crate::formats::provenance::payloads_in(&map).map_err(|e| e.to_string())))
 }
 
 #[cfg(test)]

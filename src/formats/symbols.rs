@@ -1,8 +1,8 @@
 //! Symbol facts of link inputs: what each file defines and needs.
 //!
-//! The closure check ([`crate::closure`]) needs, for every input of a link,
+//! The closure check (`closure`) needs, for every input of a link,
 //! the symbols it defines and the symbols it leaves undefined. This module
-//! reads them with `object`, opening every file through [`crate::fsx`] and
+//! reads them with `object`, opening every file through `fsx` and
 //! mapping it (never reading it whole), and keeps them as a small
 //! [`Digest`] per file that a cache can store (keyed by the [`FileId`] of
 //! the descriptor it was read from; see `encode` and `decode` in the store's codec).

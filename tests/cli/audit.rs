@@ -6,7 +6,7 @@ use std::fs;
 use std::path::PathBuf;
 use std::process::Command;
 
-use solink::provenance::{self, Entry, Target};
+use solink::testing::provenance::{self, Entry, Target};
 
 use crate::util::*;
 

@@ -5,7 +5,7 @@
 use std::process::Command;
 
 use object::Object;
-use solink::archive;
+use solink::testing::archive;
 
 use crate::elf::Elf;
 use crate::util::{fixtures, require_tool, sh, Dir};
@@ -56,7 +56,7 @@ fn aarch64_verdicts_agree_with_the_cross_linker() {
             String::from_utf8_lossy(&ld.stderr)
         );
         let verdict = archive::inspect(&a).unwrap();
-        let aarch64 = solink::archive::ElfId { class64: true, machine: object::elf::EM_AARCH64 };
+        let aarch64 = solink::testing::archive::ElfId { class64: true, machine: object::elf::EM_AARCH64 };
         assert_eq!(verdict.links_into_shared_object(aarch64), Some(*links), "{src} {flags:?}: {verdict:?}");
     }
 }

@@ -141,7 +141,7 @@ fn a_command_too_long_for_exec_goes_through_a_response_file() {
     let rsp = argv[0].to_str().unwrap().strip_prefix('@').unwrap().to_string();
     assert!(!std::path::Path::new(&rsp).exists(), "the response file is removed");
     assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0, "nothing left in TMPDIR");
-    let args = solink::args::respfile::parse(&std::fs::read(dir.path("fakecc.log.rsp")).unwrap());
+    let args = solink::testing::args::respfile::parse(&std::fs::read(dir.path("fakecc.log.rsp")).unwrap());
     // The group is solink's, so -Xlinker pairs (issue 20 §8).
     assert_eq!(args.len(), 4 + 10_000 + 4, "a.o, -shared -o x.so, 10,000 archives and a group");
     assert_eq!(args[4..6], ["-Xlinker", "--start-group"]);

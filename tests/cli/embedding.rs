@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use solink::archive::{self, ElfId, Finding, ProblemKind, Verdict};
+use solink::testing::archive::{self, ElfId, Finding, ProblemKind, Verdict};
 
 use crate::elf::Elf;
 use crate::util::{fixtures, sh, skip_unless, Dir};

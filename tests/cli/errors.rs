@@ -229,7 +229,7 @@ fn a_10_mb_response_file_and_100_000_arguments() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let argv = dir.fake_argv();
     assert_eq!(argv.len(), 1, "too long for exec: one @file");
-    let args = solink::args::respfile::parse(&std::fs::read(dir.path("fakecc.log.rsp")).unwrap());
+    let args = solink::testing::args::respfile::parse(&std::fs::read(dir.path("fakecc.log.rsp")).unwrap());
     assert_eq!(args.len(), 2 + 100_000 + 1);
     assert_eq!(args[2], OsString::from(format!("{name}0.o")));
     assert_eq!(args.last().unwrap(), "L/libbig.a");

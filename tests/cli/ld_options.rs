@@ -136,7 +136,9 @@ fn the_plan_reads_what_ld_reads() {
         stdout.lines().filter(|l| !l.starts_with('/') && !l.is_empty()).map(PathBuf::from).collect();
     assert_eq!(ld_reads, [PathBuf::from("obj/calc.o"), PathBuf::from("libvalue.a")], "{stdout}");
     let os: Vec<std::ffi::OsString> = args.iter().map(Into::into).collect();
-    let planned = solink::resolve::planned_files(&os, solink::args::Syntax::Gcc, "gcc".as_ref()).unwrap();
+    let planned =
+        solink::testing::resolve::planned_files(&os, solink::testing::args::Syntax::Gcc, "gcc".as_ref())
+            .unwrap();
     assert_eq!(planned, ld_reads);
 
     // ld as the driver: `--opt val` and `--opt=val`.
@@ -170,7 +172,9 @@ fn the_plan_reads_what_ld_reads() {
     let ld_reads: Vec<PathBuf> = stdout.lines().filter(|l| !l.is_empty()).map(PathBuf::from).collect();
     assert_eq!(ld_reads, [PathBuf::from("obj/calc.o"), PathBuf::from("libvalue.a")], "{stdout}");
     let os: Vec<std::ffi::OsString> = ld_args.iter().map(Into::into).collect();
-    let planned = solink::resolve::planned_files(&os, solink::args::Syntax::Ld, "ld".as_ref()).unwrap();
+    let planned =
+        solink::testing::resolve::planned_files(&os, solink::testing::args::Syntax::Ld, "ld".as_ref())
+            .unwrap();
     assert_eq!(planned, ld_reads);
 }
 

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
-use solink::provenance::Digest;
+use solink::testing::provenance::Digest;
 
 use crate::util::*;
 
@@ -347,7 +347,8 @@ fn a_damaged_format_2_note_is_reported_never_a_crash() {
     archives_with_a_pc(&dir);
     solink_lib(&dir, "a", &["foo_get"], &["-lfoo"]);
     let so = fs::read(dir.path("lib/liba.so")).unwrap();
-    let payload = solink::provenance::read_note_payloads(&dir.path("lib/liba.so")).unwrap().remove(0);
+    let payload =
+        solink::testing::provenance::read_note_payloads(&dir.path("lib/liba.so")).unwrap().remove(0);
     assert_eq!(u32::from_le_bytes(payload[..4].try_into().unwrap()), 2, "solink writes format 2");
     let at = so.windows(payload.len()).position(|w| w == payload.as_slice()).unwrap();
     // Every byte of the descriptor, and of its note header before it.
