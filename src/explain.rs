@@ -635,6 +635,45 @@ pub fn json(cmd: &Command, decisions: &[Decision], command: &[OsString], about: 
     doc.to_string()
 }
 
+/// What `solink` with no arguments prints on stderr.
+pub fn usage() -> String {
+    format!(
+        "solink {}: a drop-in for `gcc -shared` that embeds the static archives a shared library links against\n\
+         usage: solink [OPTIONS] [--] ARGS...\n\
+         \x20      solink [OPTIONS] DRIVER ARGS...\n\
+         solink --solink-help lists its options, --show-config its settings, --man prints the manual\n",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// `--explain` of a command that is not a shared link.
+pub fn not_a_shared_link() -> &'static str {
+    "solink: not a shared link (no -shared, or it stops before linking); passing it through"
+}
+
+/// A note for a person: it changes nothing.
+pub fn note_line(note: &str) -> String {
+    format!("solink: note: {note}")
+}
+
+/// `--explain`'s line of the final command, shell-quoted, with its newline.
+pub fn command_line(command: &[OsString]) -> Vec<u8> {
+    let mut line = b"solink: command: ".to_vec();
+    line.extend(quote_command(command));
+    line.push(b'\n');
+    line
+}
+
+/// The note object could not be made: the link goes on without it.
+pub fn no_note(problem: &str) -> String {
+    format!("solink: warning: no provenance note in the output: {problem}")
+}
+
+/// The log file (`SOLINK_LOGFILE`) could not be written: the link goes on.
+pub fn log_not_written(path: &std::path::Path, problem: &str) -> String {
+    note_line(&format!("cannot write the log file {}: {problem}", crate::text::shown(path)))
+}
+
 /// A command as one line that a POSIX shell reads back as the same words.
 pub fn quote_command(words: &[OsString]) -> Vec<u8> {
     let mut line = Vec::new();

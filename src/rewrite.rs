@@ -31,6 +31,7 @@
 
 use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
+use std::ops::Range;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
 
@@ -70,6 +71,10 @@ pub struct Shape {
     pub unhidden: Vec<PathBuf>,
     /// `-Xlinker -rpath -Xlinker DIR` for each.
     pub rpaths: Vec<PathBuf>,
+    /// `-Xlinker --undefined=SYMBOL` for each, last: the members whose
+    /// constructors must run (`--whole-archive=auto`) and the exports'
+    /// definitions, pulled by name.
+    pub undefined: Vec<crate::formats::symbols::Name>,
 }
 
 impl Default for Shape {
@@ -80,6 +85,7 @@ impl Default for Shape {
             hide: Select::None,
             unhidden: Vec::new(),
             rpaths: Vec::new(),
+            undefined: Vec::new(),
         }
     }
 }
@@ -247,7 +253,36 @@ fn apply(cmd: &Command, plan: Plan, shape: &Shape) -> Vec<OsString> {
     for dir in &shape.rpaths {
         out.extend(linker_option(cmd.syntax, "-rpath", dir.as_os_str()));
     }
+    for sym in &shape.undefined {
+        let mut word = OsString::from("--undefined=");
+        word.push(OsStr::from_bytes(sym));
+        out.extend(linker_words(cmd.syntax, &[word]));
+    }
     out
+}
+
+/// The provenance note object, an input of the link: last, after
+/// everything the rewrite emitted.
+pub fn add_note(args: &mut Vec<OsString>, note: PathBuf) {
+    args.push(note.into_os_string());
+}
+
+/// The link's version script becomes `path`: in place where the command
+/// names one (`at`, from [`script_at`]), else added as `--version-script=`.
+pub fn use_version_script(
+    args: &mut Vec<OsString>,
+    at: Option<(usize, Range<usize>)>,
+    path: &OsStr,
+    syntax: Syntax,
+) {
+    match at {
+        Some(at) => replace_script(args, at, path.as_bytes()),
+        None => {
+            let mut word = OsString::from("--version-script=");
+            word.push(path);
+            args.extend(linker_words(syntax, &[word]));
+        }
+    }
 }
 
 /// A linker flag solink adds, as the driver takes it: `-Xlinker FLAG`,
@@ -399,6 +434,61 @@ fn intact(cmd: &Command, g: &Group, emitted: &[Option<Vec<OsString>>]) -> bool {
     covered == g.span.end
 }
 
+/// Where the command's version script is named: the argument's index and
+/// the bytes of the file name in it, for `-Wl,--version-script=FILE`,
+/// `-Wl,--version-script,FILE`, `-Xlinker --version-script=FILE`,
+/// `-Xlinker --version-script -Xlinker FILE`, and ld's own
+/// `--version-script=FILE` / `--version-script FILE`. The first one only:
+/// the names go into one script.
+pub fn script_at(args: &[OsString]) -> Option<(usize, Range<usize>)> {
+    let is_option = |w: &[u8]| w == b"--version-script" || w == b"-version-script";
+    let joined = |w: &[u8]| {
+        let eq = w.iter().position(|&c| c == b'=')?;
+        is_option(&w[..eq]).then_some(eq + 1)
+    };
+    for (i, arg) in args.iter().enumerate() {
+        let b = arg.as_bytes();
+        if let Some(rest) = b.strip_prefix(b"-Wl,") {
+            let mut start = 4;
+            let pieces: Vec<&[u8]> = rest.split(|&c| c == b',').collect();
+            for (k, piece) in pieces.iter().enumerate() {
+                if let Some(at) = joined(piece) {
+                    return Some((i, start + at..start + piece.len()));
+                }
+                if is_option(piece) && k + 1 < pieces.len() {
+                    let from = start + piece.len() + 1;
+                    return Some((i, from..from + pieces[k + 1].len()));
+                }
+                start += piece.len() + 1;
+            }
+            continue;
+        }
+        let after_xlinker = i > 0 && args[i - 1] == "-Xlinker";
+        let bare = !after_xlinker && !args.iter().take(i).any(|a| a == "-Xlinker");
+        if let Some(at) = joined(b) {
+            if after_xlinker || bare {
+                return Some((i, at..b.len()));
+            }
+        }
+        if is_option(b) {
+            if after_xlinker && args.get(i + 1).is_some_and(|a| a == "-Xlinker") {
+                return args.get(i + 2).map(|f| (i + 2, 0..f.len()));
+            }
+            if bare {
+                return args.get(i + 1).map(|f| (i + 1, 0..f.len()));
+            }
+        }
+    }
+    None
+}
+
+/// `args[i]` with the bytes `range` replaced by `path`.
+pub fn replace_script(args: &mut [OsString], (i, range): (usize, Range<usize>), path: &[u8]) {
+    let mut b = args[i].as_bytes().to_vec();
+    b.splice(range, path.iter().copied());
+    args[i] = std::ffi::OsStr::from_bytes(&b).to_os_string();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -519,13 +609,14 @@ mod tests {
     }
 
     #[test]
-    fn whole_archive_hide_and_rpath() {
+    fn whole_archive_hide_rpath_and_undefined() {
         let shape = Shape {
             group: true,
             whole_archive: Select::Names(vec!["x".into()]),
             hide: Select::All,
             unhidden: Vec::new(),
             rpaths: vec![PathBuf::from("/opt/cuda"), PathBuf::from("/odd,dir")],
+            undefined: vec![b"init_x".as_slice().into()],
         };
         check_shaped(
             &["-lx", "-Wl,-ly"],
@@ -560,6 +651,8 @@ mod tests {
                 "-rpath",
                 "-Xlinker",
                 "/odd,dir",
+                "-Xlinker",
+                "--undefined=init_x",
             ],
         );
     }
@@ -651,5 +744,25 @@ mod tests {
         let (k, c, e) = (at(&keep), at(&change), at(&empty));
         check(&["-shared", &k, &c, &e, "z.o"], &["x"], &[], &["-shared", &k, "/A/libx.a", "-ly", &e, "z.o"]);
         check(&[&e], &[], &[], &[&e]);
+    }
+
+    #[test]
+    fn the_script_is_found_in_each_spelling() {
+        let check = |args: &[&str], want: Option<(usize, &str)>| {
+            let args: Vec<OsString> = args.iter().map(OsString::from).collect();
+            let got = script_at(&args)
+                .map(|(i, r)| (i, String::from_utf8(args[i].as_bytes()[r].to_vec()).unwrap()));
+            assert_eq!(got, want.map(|(i, s)| (i, s.to_string())), "{args:?}");
+        };
+        check(&["-shared", "-Wl,--version-script=v.map"], Some((1, "v.map")));
+        check(&["-Wl,-z,now,--version-script,v.map,-O1"], Some((0, "v.map")));
+        check(&["-Xlinker", "--version-script=/t/list"], Some((1, "/t/list")));
+        check(&["-Xlinker", "--version-script", "-Xlinker", "v.map"], Some((3, "v.map")));
+        check(&["--version-script", "v.map"], Some((1, "v.map")));
+        check(&["-shared", "v.map"], None);
+        let mut args = vec![OsString::from("-Wl,--version-script=v.map,-O1")];
+        let at = script_at(&args).unwrap();
+        replace_script(&mut args, at, b"/c/vers-1.map");
+        assert_eq!(args[0], "-Wl,--version-script=/c/vers-1.map,-O1");
     }
 }

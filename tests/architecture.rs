@@ -127,6 +127,33 @@ fn only_exec_starts_processes() {
     assert!(found.is_empty(), "{found:#?}");
 }
 
+/// The run prints, but its words are explain.rs's: no line of solink's
+/// is spelled in `src/session/` (the colour of the `solink:` prefix is).
+#[test]
+fn the_words_live_in_explain() {
+    let found: Vec<String> = sources()
+        .into_iter()
+        .filter(|(p, _)| p.starts_with("src/session"))
+        .filter_map(|(p, t)| {
+            let text = t.split("#[cfg(test)]\nmod tests").next().unwrap_or(&t).to_string();
+            code(&text).contains("\"solink: ").then(|| p.display().to_string())
+        })
+        .collect();
+    assert!(found.is_empty(), "English outside explain.rs: {found:#?}");
+}
+
+/// `rewrite.rs` is the only producer of the final argv: the words solink
+/// adds to a link (`-Xlinker` pairs, `--undefined=`, the version script)
+/// are spelled nowhere else above the command line's own reader.
+#[test]
+fn only_rewrite_adds_to_the_argv() {
+    let found = offenders(
+        &["src/rewrite.rs", "src/args", "src/nvcc.rs", "src/settings"],
+        &["\"-Xlinker\"", "\"--undefined", "\"--version-script", "\"--whole-archive", "\"--exclude-libs"],
+    );
+    assert!(found.is_empty(), "{found:#?}");
+}
+
 /// The crate exports what the binary needs and one hidden door for the
 /// tests, benches and fuzz targets; no room goes through that door.
 #[test]

@@ -13,8 +13,6 @@
 //! - a script whose `local:` lists names (no `*`) leaves every other
 //!   symbol as it was, so a script solink makes changes nothing else.
 
-use std::ops::Range;
-use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
 use std::ffi::OsString;
@@ -256,61 +254,6 @@ pub fn merge_script(text: &[u8], global: &[Name], local: &[Name]) -> Vec<u8> {
     out
 }
 
-/// Where the command's version script is named: the argument's index and
-/// the bytes of the file name in it, for `-Wl,--version-script=FILE`,
-/// `-Wl,--version-script,FILE`, `-Xlinker --version-script=FILE`,
-/// `-Xlinker --version-script -Xlinker FILE`, and ld's own
-/// `--version-script=FILE` / `--version-script FILE`. The first one only:
-/// the names go into one script.
-pub fn script_at(args: &[OsString]) -> Option<(usize, Range<usize>)> {
-    let is_option = |w: &[u8]| w == b"--version-script" || w == b"-version-script";
-    let joined = |w: &[u8]| {
-        let eq = w.iter().position(|&c| c == b'=')?;
-        is_option(&w[..eq]).then_some(eq + 1)
-    };
-    for (i, arg) in args.iter().enumerate() {
-        let b = arg.as_bytes();
-        if let Some(rest) = b.strip_prefix(b"-Wl,") {
-            let mut start = 4;
-            let pieces: Vec<&[u8]> = rest.split(|&c| c == b',').collect();
-            for (k, piece) in pieces.iter().enumerate() {
-                if let Some(at) = joined(piece) {
-                    return Some((i, start + at..start + piece.len()));
-                }
-                if is_option(piece) && k + 1 < pieces.len() {
-                    let from = start + piece.len() + 1;
-                    return Some((i, from..from + pieces[k + 1].len()));
-                }
-                start += piece.len() + 1;
-            }
-            continue;
-        }
-        let after_xlinker = i > 0 && args[i - 1] == "-Xlinker";
-        let bare = !after_xlinker && !args.iter().take(i).any(|a| a == "-Xlinker");
-        if let Some(at) = joined(b) {
-            if after_xlinker || bare {
-                return Some((i, at..b.len()));
-            }
-        }
-        if is_option(b) {
-            if after_xlinker && args.get(i + 1).is_some_and(|a| a == "-Xlinker") {
-                return args.get(i + 2).map(|f| (i + 2, 0..f.len()));
-            }
-            if bare {
-                return args.get(i + 1).map(|f| (i + 1, 0..f.len()));
-            }
-        }
-    }
-    None
-}
-
-/// `args[i]` with the bytes `range` replaced by `path`.
-pub fn replace_script(args: &mut [OsString], (i, range): (usize, Range<usize>), path: &[u8]) {
-    let mut b = args[i].as_bytes().to_vec();
-    b.splice(range, path.iter().copied());
-    args[i] = std::ffi::OsStr::from_bytes(&b).to_os_string();
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -371,25 +314,5 @@ mod tests {
         );
         check("{ global: f; local: g; };", &[], &["x"], "{ global: f; local: \"x\"; g; };");
         assert_eq!(new_script(&[n("c")], &[]), b"/* solink: --export */\n{\n  global: \"c\";\n};\n");
-    }
-
-    #[test]
-    fn the_script_is_found_in_each_spelling() {
-        let check = |args: &[&str], want: Option<(usize, &str)>| {
-            let args: Vec<OsString> = args.iter().map(OsString::from).collect();
-            let got = script_at(&args)
-                .map(|(i, r)| (i, String::from_utf8(args[i].as_bytes()[r].to_vec()).unwrap()));
-            assert_eq!(got, want.map(|(i, s)| (i, s.to_string())), "{args:?}");
-        };
-        check(&["-shared", "-Wl,--version-script=v.map"], Some((1, "v.map")));
-        check(&["-Wl,-z,now,--version-script,v.map,-O1"], Some((0, "v.map")));
-        check(&["-Xlinker", "--version-script=/t/list"], Some((1, "/t/list")));
-        check(&["-Xlinker", "--version-script", "-Xlinker", "v.map"], Some((3, "v.map")));
-        check(&["--version-script", "v.map"], Some((1, "v.map")));
-        check(&["-shared", "v.map"], None);
-        let mut args = vec![OsString::from("-Wl,--version-script=v.map,-O1")];
-        let at = script_at(&args).unwrap();
-        replace_script(&mut args, at, b"/c/vers-1.map");
-        assert_eq!(args[0], "-Wl,--version-script=/c/vers-1.map,-O1");
     }
 }

@@ -6,12 +6,14 @@
 //! job and applying them is `rewrite`'s.
 
 mod complete;
+mod finish;
 
 use std::collections::HashSet;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 use complete::{complete, Placed};
+pub use finish::Last;
 
 use crate::args::{Command, LibName, LibRef, LinkerForm, Site};
 use crate::formats::archive::ElfId;
@@ -70,8 +72,6 @@ impl<'a> Resolver<'a> {
             let added = self.complete_all(cmd, &mut decisions);
             decisions.extend(added);
         }
-        // Last, so every warning any step gave is judged the same way.
-        decisions.iter_mut().for_each(policy::system_warning_to_note);
         decisions
     }
 

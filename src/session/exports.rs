@@ -108,7 +108,7 @@ pub(super) fn version_script(
     env: &Env,
 ) -> Result<Option<tempfile::TempPath>, Error> {
     let (global, local) = (exports.global(), exports.local.clone());
-    let at = policy::export::script_at(args);
+    let at = rewrite::script_at(args);
     let bytes = match &at {
         Some((i, range)) => {
             let path = PathBuf::from(OsStr::from_bytes(&args[*i].as_bytes()[range.clone()]));
@@ -124,17 +124,7 @@ pub(super) fn version_script(
         store::note::Placed::Stored(path, _) => (path, None),
         store::note::Placed::Temporary(path) => (path.to_path_buf(), Some(path)),
     };
-    match at {
-        Some(at) => policy::export::replace_script(args, at, path.as_os_str().as_bytes()),
-        None => {
-            let mut word = OsString::from("--version-script=");
-            word.push(&path);
-            if syntax != args::Syntax::Ld {
-                args.push("-Xlinker".into());
-            }
-            args.push(word);
-        }
-    }
+    rewrite::use_version_script(args, at, path.as_os_str(), syntax);
     Ok(temp)
 }
 

@@ -84,39 +84,14 @@ pub(super) fn link_args(
         group: !options.no_group,
         whole_archive: options.whole_archive.clone(),
         hide: options.hide.clone(),
-        unhidden: Vec::new(),
-        rpaths: Vec::new(),
+        ..rewrite::Shape::default()
     };
-    // The closure check reads the link as rewritten, so it comes after
-    // the decisions and before the rpaths (which change no symbol).
-    // Issue 13 §3: what a dynamic dependency already embeds is not
-    // embedded again. Before the closure check, so the check reads the
-    // link without it, and so the reason given is this one (after it, with
-    // the dependency first, the check would call the archive unused).
-    resolver.carried(cmd, &mut decisions);
-    resolver.verify(cmd, &mut decisions, &shape, driver_name);
-    resolver.probe.store_pack();
-    // Issue 13 §4: constructor members ld would leave out are pulled in
-    // with `--whole-archive=auto`, else named in a warning.
-    let auto = matches!(&options.whole_archive, rewrite::Select::Names(n) if n.iter().any(|x| x == "auto"));
-    let mut undefined = Vec::new();
-    if let Some(summary) = resolver.summary_mut() {
-        if auto {
-            undefined = policy::verify::pull_ctors(&decisions, summary).0;
-        }
-        policy::verify::ctors_left(&mut decisions, summary);
-    }
-    // Last, so every warning any step gave (the check's too) is judged the same way.
-    decisions.iter_mut().for_each(policy::system_warning_to_note);
-    // Issue 20 §1: the user's own file, unfit, with nothing to swap in and
-    // a member ld pulls: ld would fail on it, so solink says so first.
-    if let Some((archive, problem)) = policy::verify::refused(&decisions, resolver.summary()) {
-        let twin = model::twin_name(&archive);
-        return Err(Error::NotPic { archive, problem, twin });
-    }
-    if let Some(form) = options.rpath_dynamic {
-        shape.rpaths = resolver.rpath_dirs(&mut decisions, form, &output_dir(cmd));
-    }
+    let output_dir = options.rpath_dynamic.map(|_| output_dir(cmd));
+    let last = resolve::Last {
+        pull_ctors: matches!(&options.whole_archive, rewrite::Select::Names(n) if n.iter().any(|x| x == "auto")),
+        rpath: options.rpath_dynamic.zip(output_dir.as_deref()),
+    };
+    let mut undefined = resolver.finish(cmd, &mut decisions, &mut shape, driver_name, last)?;
     let mut extras = Extras::default();
     if !options.export.is_empty() || !options.export_archive.is_empty() {
         let summary = resolver.summary_for_exports(cmd, &decisions, &shape, driver_name);
@@ -137,22 +112,8 @@ pub(super) fn link_args(
         None => Vec::new(),
     };
     let note_target = (!entries.is_empty()).then(|| probe::target::note_target(cmd, target));
+    shape.undefined = undefined;
     let mut args = rewrite::rewrite(cmd, &decisions, &shape);
-    // `-u` is global in ld (its symbol is undefined from the start of the
-    // link), so where it stands does not matter; `-Xlinker` keeps a comma
-    // in a symbol name whole.
-    for sym in &undefined {
-        let mut word = OsString::from("--undefined=");
-        word.push(std::ffi::OsStr::from_bytes(sym));
-        if cmd.syntax != args::Syntax::Ld {
-            args.push("-Xlinker".into());
-        }
-        args.push(word);
-    }
-    // The resolver holds every symbol table the closure check read (libc's
-    // exports among them); freeing them one by one was a tenth of a
-    // relink's instructions, in a process that execs or exits next. `run`
-    // is called once per process.
     std::mem::forget(resolver);
     if let Some(exports) = extras.exports.as_ref().filter(|e| e.touches_script()) {
         extras.script = version_script(exports, cmd.syntax, &mut args, cache, env)?;

@@ -108,11 +108,7 @@ impl Log {
             Err(e) => e.to_string(),
         };
         // Best effort: the log must not stop the link.
-        let _ = writeln!(
-            std::io::stderr().lock(),
-            "solink: note: cannot write the log file {}: {problem}",
-            crate::text::shown(path)
-        );
+        let _ = writeln!(std::io::stderr().lock(), "{}", crate::explain::log_not_written(path, &problem));
     }
 }
 

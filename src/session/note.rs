@@ -50,12 +50,11 @@ pub(super) fn add_note(
         Ok(store::note::Placed::Stored(path, size)) => (path.clone(), Note::Cached(path, size)),
         Ok(store::note::Placed::Temporary(path)) => (path.to_path_buf(), Note::Temporary(path)),
         Err(e) => {
-            let _ =
-                writeln!(std::io::stderr().lock(), "solink: warning: no provenance note in the output: {e}");
+            let _ = writeln!(std::io::stderr().lock(), "{}", crate::explain::no_note(&e));
             return Note::Failed;
         }
     };
-    args.push(path.into_os_string());
+    crate::rewrite::add_note(args, path);
     note
 }
 

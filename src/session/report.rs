@@ -82,13 +82,10 @@ pub(super) fn report(
     let prefix = colour::warning_prefix(colour::choice(env, err.is_terminal()));
     if options.explain {
         if !cmd.is_shared_link() {
-            let _ = writeln!(
-                err,
-                "solink: not a shared link (no -shared, or it stops before linking); passing it through"
-            );
+            let _ = writeln!(err, "{}", explain::not_a_shared_link());
         }
         for note in &about.notes {
-            let _ = writeln!(err, "solink: note: {note}");
+            let _ = writeln!(err, "{}", explain::note_line(note));
         }
         // Each warning once, right after the decision it explains.
         for d in decisions {
@@ -109,10 +106,7 @@ pub(super) fn report(
         if !about.recorded.is_empty() {
             let _ = writeln!(err, "{}", explain::recorded_line(&about.recorded));
         }
-        let mut line = b"solink: command: ".to_vec();
-        line.extend(explain::quote_command(command));
-        line.push(b'\n');
-        let _ = err.write_all(&line);
+        let _ = err.write_all(&explain::command_line(command));
         if cmd.is_shared_link() {
             let _ = writeln!(err, "{}", explain::summary(cmd, decisions, about.warnings.len()));
         }

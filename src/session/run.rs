@@ -35,7 +35,7 @@ pub fn run(argv: Vec<OsString>, env: &Env) -> anyhow::Result<u8> {
     // `solink` alone: a short usage, as ccache does, rather than a bare
     // `cc` that only says "no input files".
     if argv.len() <= 1 && argv.first().and_then(|p| masquerade_name(p)).is_none() {
-        let _ = std::io::stderr().lock().write_all(usage().as_bytes());
+        let _ = std::io::stderr().lock().write_all(explain::usage().as_bytes());
         return Ok(2);
     }
     let mut log = logfile::Log::new(env, &argv);
@@ -45,17 +45,6 @@ pub fn run(argv: Vec<OsString>, env: &Env) -> anyhow::Result<u8> {
         Err(e) => log.refusal(&format!("{e:#}")),
     }
     result
-}
-
-/// What `solink` with no arguments prints on stderr.
-pub(super) fn usage() -> String {
-    format!(
-        "solink {}: a drop-in for `gcc -shared` that embeds the static archives a shared library links against\n\
-         usage: solink [OPTIONS] [--] ARGS...\n\
-         \x20      solink [OPTIONS] DRIVER ARGS...\n\
-         solink --solink-help lists its options, --show-config its settings, --man prints the manual\n",
-        env!("CARGO_PKG_VERSION")
-    )
 }
 
 // Long on purpose: the pipeline's steps in order, each a call; splitting it would hide the order.
@@ -101,7 +90,7 @@ pub(super) fn run_configured(
     // its own (`--format`, `--trace`) that must not draw a note.
     if syntax == args::Syntax::Gcc {
         for note in &options.notes {
-            let _ = writeln!(std::io::stderr().lock(), "solink: note: {note}");
+            let _ = writeln!(std::io::stderr().lock(), "{}", explain::note_line(note));
         }
     }
     // Found once, up front (a PATH walk, no process): the system dirs are
