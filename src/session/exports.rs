@@ -5,7 +5,7 @@ use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
-use crate::args::{self, Command};
+use super::Ctx;
 use crate::formats::symbols;
 use crate::settings::cli::Options;
 use crate::{closure, fsx, model, policy, resolve, rewrite, store, Env, Error};
@@ -38,14 +38,14 @@ pub(super) fn export_names(options: &Options) -> Result<Vec<symbols::Name>, Erro
 /// members (pulled or not, as the closure check says; all of them when it
 /// did not run).
 pub(super) fn exports_of(
-    options: &Options,
-    cmd: &Command,
+    ctx: &Ctx,
     decisions: &[resolve::Decision],
     resolver: &mut resolve::Resolver,
     summary: Option<&closure::Summary>,
     hide: &rewrite::Select,
 ) -> Result<policy::export::Exports, Error> {
     use policy::export::{Member, Source};
+    let Ctx { options, cmd, .. } = *ctx;
     let names = export_names(options)?;
     let mut sources = Vec::new();
     for arg in &cmd.args {
@@ -101,12 +101,12 @@ pub(super) fn exports_of(
 /// The copy is content-addressed in the cache, else a temporary file,
 /// returned so that it is removed after the link.
 pub(super) fn version_script(
+    ctx: &Ctx,
     exports: &policy::export::Exports,
-    syntax: args::Syntax,
     args: &mut Vec<OsString>,
-    store: Option<&store::Store>,
-    env: &Env,
 ) -> Result<Option<tempfile::TempPath>, Error> {
+    let Ctx { store, env, .. } = *ctx;
+    let syntax = ctx.cmd.syntax;
     let (global, local) = (exports.global(), exports.local.clone());
     let at = rewrite::script_at(args);
     let bytes = match &at {

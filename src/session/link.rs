@@ -1,7 +1,7 @@
 //! A shared link: the resolver set up for this command, its decisions,
 //! the closure check's extras, and the rewritten arguments.
 
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
@@ -11,7 +11,6 @@ use crate::formats::{pkgconfig, provenance};
 use crate::probe::search;
 use crate::probe::search::SearchPath;
 use crate::probe::sysdirs::{self, SystemDirs};
-use crate::settings::cli::Options;
 use crate::{fsx, model, nvcc, policy, probe, resolve, rewrite, store, Env, Error};
 
 use super::*;
@@ -33,13 +32,9 @@ pub(super) struct Extras {
 }
 
 /// The rewritten arguments of a shared link, and the decisions behind them.
-pub(super) fn link_args(
-    options: &Options,
-    cmd: &Command,
-    (driver_name, driver): (&OsStr, Option<&Driver>),
-    cache: Option<&store::Store>,
-    env: &Env,
-) -> Result<LinkArgs, Error> {
+pub(super) fn link_args(ctx: &Ctx) -> Result<LinkArgs, Error> {
+    let Ctx { options, cmd, driver, env, store: cache, .. } = *ctx;
+    let driver_name = &ctx.driver_words[0];
     if let Some(option) = &cmd.missing_value {
         return Err(Error::MissingValue { option: option.clone() });
     }
@@ -74,7 +69,7 @@ pub(super) fn link_args(
     };
     let target = probe::target::link_target(cmd);
     let mut resolver = resolve::Resolver::new(search, policy, target, cache.cloned());
-    resolver.probe.use_pack(pack_key(cmd, options, env));
+    resolver.probe.use_pack(pack_key(ctx));
     resolver.probe.cross_check = env.get("SOLINK_CROSS_CHECK").is_some_and(|v| !v.is_empty() && v != "0");
     if cmd.syntax == args::Syntax::Nvcc {
         resolver.probe.nvcc = driver.cloned();
@@ -95,7 +90,7 @@ pub(super) fn link_args(
     let mut extras = Extras::default();
     if !options.export.is_empty() || !options.export_archive.is_empty() {
         let summary = resolver.summary_for_exports(cmd, &decisions, &shape, driver_name);
-        let exports = exports_of(options, cmd, &decisions, &mut resolver, summary.as_ref(), &shape.hide)?;
+        let exports = exports_of(ctx, &decisions, &mut resolver, summary.as_ref(), &shape.hide)?;
         shape.unhidden = exports.unhidden.iter().map(|(p, _)| p.clone()).collect();
         undefined.extend(exports.pull.iter().cloned());
         extras.exports = Some(exports);
@@ -116,7 +111,7 @@ pub(super) fn link_args(
     let mut args = rewrite::rewrite(cmd, &decisions, &shape);
     std::mem::forget(resolver);
     if let Some(exports) = extras.exports.as_ref().filter(|e| e.touches_script()) {
-        extras.script = version_script(exports, cmd.syntax, &mut args, cache, env)?;
+        extras.script = version_script(ctx, exports, &mut args)?;
     }
     Ok((args, decisions, (entries, note_target), extras))
 }
@@ -136,7 +131,8 @@ pub(super) fn host_compiler(nvcc: &Driver, cmd: &Command, env: &Env) -> Option<(
 /// what it names. It only groups entries (each is checked against its
 /// file's identity), so two links with the same key cannot mislead each
 /// other; the same link finds its own pack again.
-pub(super) fn pack_key(cmd: &Command, options: &Options, env: &Env) -> String {
+pub(super) fn pack_key(ctx: &Ctx) -> String {
+    let Ctx { cmd, options, env, .. } = *ctx;
     let mut h = store::KeyHasher::default();
     h.add(env.cwd.as_deref().unwrap_or(std::path::Path::new("")).as_os_str().as_bytes());
     for dir in &options.libsdir {
@@ -150,7 +146,8 @@ pub(super) fn pack_key(cmd: &Command, options: &Options, env: &Env) -> String {
 }
 
 /// The search's notes (directories skipped, and why), for a shared link.
-pub(super) fn search_notes(options: &Options, cmd: &Command) -> Vec<String> {
+pub(super) fn search_notes(ctx: &Ctx) -> Vec<String> {
+    let Ctx { options, cmd, .. } = *ctx;
     if !cmd.is_shared_link() {
         return Vec::new();
     }

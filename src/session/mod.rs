@@ -3,6 +3,7 @@
 //! (`tests/architecture.rs`). `run` is the way in.
 
 pub(crate) mod colour;
+mod ctx;
 pub(crate) mod depfile;
 mod exports;
 mod link;
@@ -12,6 +13,7 @@ mod note;
 mod report;
 mod run;
 
+use ctx::*;
 use exports::*;
 use link::*;
 use manage::*;

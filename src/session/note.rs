@@ -5,8 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::formats::provenance;
-use crate::settings::cli::Options;
-use crate::{store, Env};
+use crate::store;
 
 use super::*;
 
@@ -32,12 +31,11 @@ pub(super) enum Note {
 /// output is the plain link's. A note that cannot be made is a warning,
 /// never the end of the link.
 pub(super) fn add_note(
-    options: &Options,
+    ctx: &Ctx,
     (entries, target): &(Vec<provenance::Entry>, Option<provenance::Target>),
     args: &mut Vec<OsString>,
-    store: Option<&store::Store>,
-    env: &Env,
 ) -> Note {
+    let Ctx { options, store, env, .. } = *ctx;
     let Some(target) = target else { return Note::Absent };
     if entries.is_empty() || options.print_resolved {
         return Note::Absent;

@@ -5,21 +5,20 @@ use std::ffi::OsString;
 use std::io::Write;
 use std::path::PathBuf;
 
-use super::{colour, depfile};
-use crate::args::Command;
-use crate::settings::cli::{self, Options};
-use crate::{explain, resolve, Env, Error};
+use super::{colour, depfile, Ctx};
+use crate::settings::cli;
+use crate::{explain, resolve, Error};
 
 /// What comes between the decisions and the link: `--strict` refuses on
 /// any warning, `--print-resolved` prints the embedded files and stops
 /// (`Some(0)`), `--depfile` writes them. The embedded files are computed
 /// only for those two options.
 pub(super) fn before_link(
-    options: &Options,
-    cmd: &Command,
+    ctx: &Ctx,
     decisions: &[resolve::Decision],
     warnings: &[String],
 ) -> Result<Option<u8>, Error> {
+    let Ctx { options, cmd, .. } = *ctx;
     if options.strict {
         // Every warning, not just the first: a build log should show them all.
         let lines: Vec<String> = decisions
@@ -66,13 +65,12 @@ pub(super) fn print_out(bytes: &[u8]) -> Result<(), Error> {
 /// closed stderr must not stop the link. Returns what it wrote without
 /// `--explain` (the warnings), which direct mode replays.
 pub(super) fn report(
-    options: &Options,
-    cmd: &Command,
+    ctx: &Ctx,
     decisions: &[resolve::Decision],
     command: &[OsString],
     about: &explain::About,
-    env: &Env,
 ) -> Vec<u8> {
+    let Ctx { options, cmd, env, .. } = *ctx;
     use std::io::IsTerminal;
     let mut err = std::io::stderr().lock();
     if options.explain && options.format == cli::Format::Json {

@@ -1,12 +1,12 @@
-//! One invocation, start to end: the configuration folded in, the usage, the
-//! driver chosen, the cache opened, and the steps of a link in order
-//! (classify, resolve, rewrite, run), with the log record of every way out.
+//! One invocation, start to end: the configuration folded in, the usage,
+//! the driver chosen and the cache opened (`ctx.rs`), and the steps of a
+//! link in order (classify, resolve, finish, rewrite, run), each lent the
+//! one `Ctx`, with the log record of every way out.
 
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsString;
 use std::io::Write;
 use std::path::PathBuf;
 
-use super::colour;
 use crate::args::{self, Command};
 use crate::exec::{self, Driver};
 use crate::settings::cli::{self, Options, Parsed};
@@ -104,7 +104,15 @@ pub(super) fn run_configured(
     // file it was worked out from is as it was; else everything it asks is
     // recorded.
     let store = if cmd.is_shared_link() { open_store(&options, env) } else { None };
-    let direct = direct_key(&options, &cmd, store.as_ref(), log, &whole, (&driver_words, &args), env);
+    let ctx = Ctx {
+        env,
+        options: &options,
+        cmd: &cmd,
+        driver_words: &driver_words,
+        driver: driver.as_ref().ok(),
+        store: store.as_ref(),
+    };
+    let direct = direct_key(&ctx, log, &whole, &args);
     match &direct {
         Some((cache, key)) => match store::direct::lookup(cache, key, |name| env.peek(name)) {
             Some(answer) if answer.driver == driver_path => {
@@ -120,13 +128,13 @@ pub(super) fn run_configured(
         None => drop(fsx::take_recording()),
     }
     let (mut final_args, decisions, entries, extras) = if cmd.is_shared_link() {
-        link_args(&options, &cmd, (&driver_words[0], driver.as_ref().ok()), store.as_ref(), env)?
+        link_args(&ctx)?
     } else {
         (args, Vec::new(), (Vec::new(), None), Extras::default())
     };
     let mut warnings = extras.exports.as_ref().map(explain::export_warnings).unwrap_or_default();
     warnings.extend(extras.host.as_ref().map(explain::host_warnings).unwrap_or_default());
-    if let Some(status) = before_link(&options, &cmd, &decisions, &warnings)? {
+    if let Some(status) = before_link(&ctx, &decisions, &warnings)? {
         return Ok(status);
     }
     let mut command_line = driver_words.clone();
@@ -135,7 +143,7 @@ pub(super) fn run_configured(
         driver: driver.as_ref().ok().map(|d| d.path.clone()),
         // Only asked for when someone reads them: each costs a stat and a
         // directory open (tests/cli/budget.rs counts a plain link's calls).
-        notes: if options.explain || log.wanted() { search_notes(&options, &cmd) } else { Vec::new() },
+        notes: if options.explain || log.wanted() { search_notes(&ctx) } else { Vec::new() },
         recorded: match &entries {
             (entries, Some(_)) if !options.print_resolved => entries.iter().map(|e| e.file.clone()).collect(),
             _ => Vec::new(),
@@ -151,7 +159,7 @@ pub(super) fn run_configured(
     if log.wanted() {
         log.link(&explain::json(&cmd, &decisions, &command_line, &about), &command_line);
     }
-    let said = report(&options, &cmd, &decisions, &command_line, &about, env);
+    let said = report(&ctx, &decisions, &command_line, &about);
     // What direct mode stores: a shared link's answer, with the warnings
     // it printed.
     let recording = fsx::take_recording().filter(|r| !r.conflicted && cmd.is_shared_link());
@@ -175,7 +183,7 @@ pub(super) fn run_configured(
     // or compared across directories must not depend on where that is;
     // `--explain` names it on a line of its own.
     let mut keep: Vec<tempfile::TempPath> = extras.script.into_iter().collect();
-    match add_note(&options, &entries, &mut final_args, store.as_ref(), env) {
+    match add_note(&ctx, &entries, &mut final_args) {
         Note::Absent => keep_answer(&final_args, None),
         Note::Cached(path, size) => keep_answer(&final_args, Some((path, size))),
         Note::Temporary(path) => keep.push(path),
@@ -199,14 +207,12 @@ pub(super) fn print_command(driver_words: &[OsString], args: &[OsString]) -> any
 /// writes more than the link and its warnings (`--explain`,
 /// `--print-resolved`, `--depfile`, a log file), and a cache.
 pub(super) fn direct_key(
-    options: &Options,
-    cmd: &Command,
-    store: Option<&store::Store>,
+    ctx: &Ctx,
     log: &logfile::Log,
     argv: &[OsString],
-    (driver_words, args): (&[OsString], &[OsString]),
-    env: &Env,
+    args: &[OsString],
 ) -> Option<(store::Store, String)> {
+    let Ctx { options, cmd, store, env, driver_words, .. } = *ctx;
     // The exports' version script is a file of the cache or a temporary
     // one, and `@FILE` lists are read at the link: never replayed.
     if !cmd.is_shared_link()
@@ -252,61 +258,4 @@ pub(super) fn pass_through(
         return print_command(driver_words, args);
     }
     Ok(Driver::find(driver_words, env)?.run(args, env)?)
-}
-
-/// Where the cache lives for these options and this environment.
-pub(super) fn cache_root(options: &Options, env: &Env) -> Option<PathBuf> {
-    let path = |name| env.get(name).map(std::path::Path::new);
-    store::root(options.cache_dir.as_deref(), path("XDG_CACHE_HOME"), path("HOME"))
-}
-
-/// This run's cache, opened once and checked; `None` with `--no-cache`,
-/// with nowhere to put it, or when it fails the trust check (then after
-/// one warning: the link goes on without it).
-pub(super) fn open_store(options: &Options, env: &Env) -> Option<store::Store> {
-    if options.no_cache {
-        return None;
-    }
-    match store::Store::open(&cache_root(options, env)?) {
-        Ok(store) => Some(store),
-        Err(store::NoStore::Distrusted(path, why)) => {
-            let prefix = colour::warning_prefix(colour::choice(
-                env,
-                std::io::IsTerminal::is_terminal(&std::io::stderr()),
-            ));
-            let _ = writeln!(std::io::stderr().lock(), "{prefix} {}", explain::cache_not_used(&path, &why));
-            None
-        }
-        Err(store::NoStore::Unavailable) => None,
-    }
-}
-
-/// The compiler a symlink named `cc`, `gcc`, `g++`, `c++`, `clang`,
-/// `clang++` or `TRIPLE-gcc` (and `TRIPLE-g++`) stands for.
-pub(super) fn masquerade_name(program: &OsStr) -> Option<OsString> {
-    let base = std::path::Path::new(program).file_name()?;
-    let b = base.as_encoded_bytes();
-    let known = [&b"cc"[..], b"gcc", b"g++", b"c++", b"clang", b"clang++"].contains(&b)
-        || b.ends_with(b"-gcc")
-        || b.ends_with(b"-g++");
-    known.then(|| base.to_os_string())
-}
-
-/// The driver comes from `--cc` on the command line, else the launcher form
-/// (`solink DRIVER ARGS...`), else `SOLINK_CC`, else `cc`.
-pub(super) fn choose_driver(
-    options: &Options,
-    mut args: Vec<OsString>,
-    env: &Env,
-) -> (Vec<OsString>, Vec<OsString>) {
-    if let (Some(cc), true) = (&options.cc, options.cc_on_command_line) {
-        return (cc.clone(), args);
-    }
-    if let Some(first) = args.first() {
-        if args::could_be_driver(first) && exec::find_program(first, env).is_some() {
-            let driver = args.remove(0);
-            return (vec![driver], args);
-        }
-    }
-    (options.cc.clone().unwrap_or_else(|| vec!["cc".into()]), args)
 }
