@@ -148,7 +148,7 @@ fn the_words_live_in_explain() {
 #[test]
 fn only_rewrite_adds_to_the_argv() {
     let found = offenders(
-        &["src/rewrite.rs", "src/args", "src/nvcc.rs", "src/settings"],
+        &["src/rewrite.rs", "src/args", "src/probe/nvcc.rs", "src/settings"],
         &["\"-Xlinker\"", "\"--undefined", "\"--version-script", "\"--whole-archive", "\"--exclude-libs"],
     );
     assert!(found.is_empty(), "{found:#?}");
@@ -187,7 +187,7 @@ const FLOORS: &[&[&str]] = &[
     // The ground: the doors to the outside and the plain helpers.
     &["env", "fsx", "text"],
     // File formats and ld's extraction: nothing of links or of solink.
-    &["formats", "closure", "nvcc"],
+    &["formats", "closure"],
     // The command line, and solink's refusals (which name culprits of
     // every floor as plain values).
     &["args", "error"],
@@ -198,7 +198,7 @@ const FLOORS: &[&[&str]] = &[
     &["probe", "policy"],
     &["resolve", "explain"],
     // One run: the root, the options, the reports.
-    &["lib", "main", "session", "settings", "audit", "sbom"],
+    &["lib", "main", "session", "settings", "audit"],
 ];
 
 /// The imports that still run up a floor, each a known debt with the move

@@ -120,7 +120,7 @@ pub enum Syntax {
     /// NVIDIA's CUDA driver: gcc's syntax with options of its own
     /// (`table::NVCC_TABLE`), a comma list in `-Xlinker`, and a host
     /// compiler that does the link in an order of nvcc's choosing (the
-    /// closure check reads the host link nvcc shows, `src/nvcc.rs`).
+    /// closure check reads the host link nvcc shows, `src/probe/nvcc.rs`).
     Nvcc,
 }
 

@@ -389,10 +389,10 @@ impl Probe<'_> {
         Ok(plan)
     }
 
-    fn host_plan(&self, args: &[OsString]) -> Result<(crate::nvcc::HostLink, Plan), Unchecked> {
+    fn host_plan(&self, args: &[OsString]) -> Result<(crate::probe::nvcc::HostLink, Plan), Unchecked> {
         let nvcc = self.nvcc.as_ref().ok_or_else(|| Unchecked::HostLink("nvcc was not found".into()))?;
         let out = nvcc.dry_run(args).map_err(Unchecked::HostLink)?;
-        let host = crate::nvcc::host_link(&out).map_err(Unchecked::HostLink)?;
+        let host = crate::probe::nvcc::host_link(&out).map_err(Unchecked::HostLink)?;
         let plan = plan(&host.args, Syntax::Gcc, &host.compiler).ok_or(Unchecked::Unknown)?;
         Ok((host, plan))
     }
@@ -410,7 +410,7 @@ impl Probe<'_> {
         let (host, plan) = self.last_host.clone()?;
         let dirs = self.ld_dirs(&plan);
         let mut libraries = Vec::new();
-        for name in crate::nvcc::own_libraries(&host.args, given) {
+        for name in crate::probe::nvcc::own_libraries(&host.args, given) {
             let lib = LibName::from_value(&name.as_bytes()[2..]);
             let file = ld_find(&lib, false, &dirs, &mut self.link.finder);
             let members = file

@@ -14,6 +14,7 @@
 
 pub mod deps;
 pub mod link;
+pub mod nvcc;
 pub mod search;
 pub mod sysdirs;
 pub mod target;
@@ -60,9 +61,10 @@ pub struct Probe<'a> {
     /// nvcc, when it is the driver: the closure check reads its host link.
     pub nvcc: Option<crate::exec::Driver>,
     /// Each command's host link and its plan, asked of nvcc once.
-    host_plans: HashMap<Vec<OsString>, Result<(crate::nvcc::HostLink, link::Plan), crate::model::Unchecked>>,
+    host_plans:
+        HashMap<Vec<OsString>, Result<(crate::probe::nvcc::HostLink, link::Plan), crate::model::Unchecked>>,
     /// The host link last planned.
-    last_host: Option<(crate::nvcc::HostLink, link::Plan)>,
+    last_host: Option<(crate::probe::nvcc::HostLink, link::Plan)>,
 }
 
 impl<'a> Probe<'a> {

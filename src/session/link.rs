@@ -8,10 +8,11 @@ use std::path::PathBuf;
 use crate::args::{self, Command};
 use crate::exec::Driver;
 use crate::formats::{pkgconfig, provenance};
+use crate::probe::nvcc;
 use crate::probe::search;
 use crate::probe::search::SearchPath;
 use crate::probe::sysdirs::{self, SystemDirs};
-use crate::{fsx, model, nvcc, policy, probe, resolve, rewrite, store, Env, Error};
+use crate::{fsx, model, policy, probe, resolve, rewrite, store, Env, Error};
 
 use super::*;
 

@@ -3,10 +3,11 @@
 
 use std::path::PathBuf;
 
+use crate::audit::{self, sbom};
 use crate::exec::Driver;
 use crate::settings::cli::{self, Options};
 use crate::settings::config;
-use crate::{audit, sbom, store, Env, Error};
+use crate::{store, Env, Error};
 
 use super::*;
 

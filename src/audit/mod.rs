@@ -34,6 +34,7 @@ use crate::Error;
 
 pub mod copies;
 pub mod embeds;
+pub mod sbom;
 mod search;
 mod walk;
 pub use search::Work;
