@@ -16,7 +16,7 @@ use std::process::{Command, Stdio};
 
 use crate::args::respfile;
 use crate::env::Env;
-use crate::Error;
+use crate::error::Error;
 
 /// How many solinks may stand in one chain of processes. Two is legitimate
 /// (ccache calling a masquerading solink); a third means a loop.

@@ -178,6 +178,41 @@ fn the_crate_exports_only_what_the_binary_needs() {
     assert!(lib.contains("#[doc(hidden)]\npub mod testing"), "the testing door is hidden from the docs");
     let found = offenders(&["src/lib.rs"], &["crate::testing", "solink::testing"]);
     assert!(found.is_empty(), "a room uses the testing door: {found:#?}");
+    // The root is a table of contents above every room: a room that took
+    // `Error` or `Env` through it would import upward.
+    let through_root: Vec<String> = sources()
+        .into_iter()
+        .filter(|(p, _)| p != Path::new("src/lib.rs"))
+        .flat_map(|(p, t)| {
+            root_words(&code(&t)).into_iter().map(move |w| format!("{}: crate::{w}", p.display()))
+        })
+        .collect();
+    assert!(through_root.is_empty(), "name the room, not the root's re-export: {through_root:#?}");
+}
+
+/// The root's re-exports that `code` names through `crate::` (`crate::Env`,
+/// `use crate::{fsx, Error}`).
+fn root_words(code: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = code;
+    while let Some(at) = rest.find("crate::") {
+        rest = &rest[at + "crate::".len()..];
+        let words: Vec<&str> = match rest.strip_prefix('{') {
+            Some(group) => {
+                group[..group.find('}').unwrap_or(group.len())].split(',').map(str::trim).collect()
+            }
+            None => {
+                vec![&rest[..rest.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(rest.len())]]
+            }
+        };
+        out.extend(
+            words
+                .into_iter()
+                .filter(|w| ["Env", "Error", "Usage", "run", "shown"].contains(w))
+                .map(String::from),
+        );
+    }
+    out
 }
 
 /// The floors of the house, lowest first (docs/ARCHITECTURE.md, "The
@@ -353,6 +388,8 @@ fn the_rules_find_what_breaks_them() {
     assert_eq!(circle(&h), None);
     h.insert("c".into(), ["a".to_string()].into());
     assert_eq!(circle(&h), Some(vec!["a".to_string(), "b".to_string(), "c".to_string()]));
+    assert_eq!(root_words("use crate::{fsx, Error};\nlet e = crate::Env::new();"), ["Error", "Env"]);
+    assert!(root_words("use crate::error::Error;\nuse crate::env::Env;").is_empty());
     let (_, lib) = sources().into_iter().find(|(p, _)| p == Path::new("src/store/mod.rs")).unwrap();
     assert!(code(&lib).contains("CACHEDIR"), "the store itself holds what the first rule looks for");
 }

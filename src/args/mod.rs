@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 pub use respfile::Group;
 use table::{Opt, Value};
 
-use crate::Error;
+use crate::error::Error;
 
 /// How a library is asked for.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

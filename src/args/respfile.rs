@@ -22,7 +22,7 @@ use std::ops::Range;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 
-use crate::Error;
+use crate::error::Error;
 
 /// libiberty's `iteration_limit`: `expandargv` fails when it meets this
 /// many `@` arguments.

@@ -11,8 +11,8 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 use super::walk;
+use crate::error::{Error, Usage};
 use crate::formats::provenance::{self, Digest, Entry};
-use crate::{Error, Usage};
 
 /// What `--embeds` asks for.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -29,8 +29,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use crate::env::Env;
+use crate::error::Error;
 use crate::formats::provenance::{self, Digest, Entry};
-use crate::Error;
 
 pub mod copies;
 pub mod embeds;

@@ -10,11 +10,11 @@ use std::path::Path;
 
 use super::Resolver;
 use crate::args::Command;
+use crate::error::Error;
 use crate::formats::symbols::Name;
 use crate::model::{self, Decision};
 use crate::policy::{self, verify, RpathForm};
 use crate::rewrite::Shape;
-use crate::Error;
 
 /// What the last rules are asked to do beyond the decisions.
 pub struct Last<'p> {

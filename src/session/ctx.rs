@@ -11,9 +11,10 @@ use std::path::PathBuf;
 
 use super::colour;
 use crate::args::Command;
+use crate::env::Env;
 use crate::exec::{self, Driver};
 use crate::settings::cli::Options;
-use crate::{args, explain, store, Env};
+use crate::{args, explain, store};
 
 pub(super) struct Ctx<'r> {
     pub env: &'r Env,

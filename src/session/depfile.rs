@@ -11,7 +11,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use crate::Error;
+use crate::error::Error;
 
 /// `--depfile=auto` (or `SOLINK_DEPFILE=auto`): the depfile is `OUTPUT.d`
 /// next to the output, as gcc's `-MMD` names `x.d` after `-o x.o`, so one

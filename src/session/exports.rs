@@ -6,9 +6,11 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
 use super::Ctx;
+use crate::env::Env;
+use crate::error::Error;
 use crate::formats::symbols;
 use crate::settings::cli::Options;
-use crate::{closure, fsx, model, policy, resolve, rewrite, store, Env, Error};
+use crate::{closure, fsx, model, policy, resolve, rewrite, store};
 
 /// The names `--export` gives, each `@FILE` read (one name a line; blank
 /// lines and `#` comments skipped).

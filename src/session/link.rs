@@ -6,13 +6,15 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
 use crate::args::{self, Command};
+use crate::env::Env;
+use crate::error::Error;
 use crate::exec::Driver;
 use crate::formats::{pkgconfig, provenance};
 use crate::probe::nvcc;
 use crate::probe::search;
 use crate::probe::search::SearchPath;
 use crate::probe::sysdirs::{self, SystemDirs};
-use crate::{fsx, model, policy, probe, resolve, rewrite, store, Env, Error};
+use crate::{fsx, model, policy, probe, resolve, rewrite, store};
 
 use super::*;
 

@@ -4,10 +4,12 @@
 use std::path::PathBuf;
 
 use crate::audit::{self, sbom};
+use crate::env::Env;
+use crate::error::Error;
 use crate::exec::Driver;
 use crate::settings::cli::{self, Options};
 use crate::settings::config;
-use crate::{store, Env, Error};
+use crate::store;
 
 use super::*;
 

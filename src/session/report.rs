@@ -6,8 +6,9 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use super::{colour, depfile, Ctx};
+use crate::error::Error;
 use crate::settings::cli;
-use crate::{explain, resolve, Error};
+use crate::{explain, resolve};
 
 /// What comes between the decisions and the link: `--strict` refuses on
 /// any warning, `--print-resolved` prints the embedded files and stops

@@ -8,10 +8,11 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use crate::args::{self, Command};
+use crate::env::Env;
 use crate::exec::{self, Driver};
 use crate::settings::cli::{self, Options, Parsed};
 use crate::settings::config;
-use crate::{explain, fsx, store, Env};
+use crate::{explain, fsx, store};
 
 use super::*;
 

@@ -12,10 +12,10 @@ use std::path::PathBuf;
 use clap::{ArgAction, CommandFactory, Parser};
 
 use crate::env::Env;
+use crate::error::{Error, Usage};
 use crate::policy::RpathForm;
 use crate::rewrite::Select;
 use crate::settings::config::parse_bool;
-use crate::{Error, Usage};
 
 #[derive(Parser, Debug, Default, PartialEq)]
 #[command(

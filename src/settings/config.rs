@@ -19,7 +19,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use crate::env::Env;
-use crate::Error;
+use crate::error::Error;
 
 /// The largest configuration file solink reads. A real one is a few lines.
 const CAP: u64 = 64 * 1024;
