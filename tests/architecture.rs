@@ -154,6 +154,20 @@ fn only_rewrite_adds_to_the_argv() {
     assert!(found.is_empty(), "{found:#?}");
 }
 
+/// docs/ARCHITECTURE.md's code map names every file of `src/`: a new room
+/// is drawn where a newcomer looks for it.
+#[test]
+fn every_source_file_is_in_the_code_map() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let map = fs::read_to_string(root.join("docs/ARCHITECTURE.md")).unwrap();
+    let missing: Vec<String> = sources()
+        .into_iter()
+        .map(|(p, _)| p.display().to_string())
+        .filter(|p| !map.contains(&format!("`{p}`")))
+        .collect();
+    assert!(missing.is_empty(), "not in docs/ARCHITECTURE.md's code map: {missing:#?}");
+}
+
 /// The crate exports what the binary needs and one hidden door for the
 /// tests, benches and fuzz targets; no room goes through that door.
 #[test]
