@@ -154,6 +154,29 @@ fn only_rewrite_adds_to_the_argv() {
     assert!(found.is_empty(), "{found:#?}");
 }
 
+/// Resolution orchestrates and does no I/O of its own: what the file system
+/// says comes through the probe.
+#[test]
+fn resolve_reads_nothing_itself() {
+    let mut found = Vec::new();
+    for (path, text) in sources() {
+        if !path.starts_with("src/resolve") {
+            continue;
+        }
+        let text = text.split("#[cfg(test)]\nmod tests").next().unwrap_or(&text).to_string();
+        let code = code(&text);
+        // `FileId` and `Store` are values handed through to the probe, not
+        // questions asked.
+        let code = code.replace("fsx::FileId", "").replace("crate::store::Store;", "");
+        for n in ["fsx::", "store::", "read_notes", "std::fs", "crate::exec"] {
+            if code.contains(n) {
+                found.push(format!("{}: {n}", path.display()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{found:#?}");
+}
+
 /// docs/ARCHITECTURE.md's code map names every file of `src/`: a new room
 /// is drawn where a newcomer looks for it.
 #[test]

@@ -373,6 +373,12 @@ impl<'a> Probe<'a> {
         Some((found.path, entries))
     }
 
+    /// The `.note.solink` entries of a shared library the command names by
+    /// path; one without a note, or that cannot be read, carries nothing.
+    pub fn notes_of(&self, path: &Path) -> Vec<crate::formats::provenance::Entry> {
+        crate::formats::provenance::read_notes(path).unwrap_or_default()
+    }
+
     /// The SHA-256 of an archive, from the cache when this run's identity
     /// of it has one (the note's digests are computed the same way).
     pub fn archive_digest(&self, path: &Path) -> Option<crate::formats::provenance::Digest> {

@@ -220,7 +220,7 @@ impl<'a> Resolver<'a> {
             }
         }
         for (at, path) in &cmd.direct_shared {
-            let entries = crate::formats::provenance::read_notes(path).unwrap_or_default();
+            let entries = self.probe.notes_of(path);
             if !entries.is_empty() {
                 carriers.push((*at, path.clone(), entries, None));
             }
