@@ -117,12 +117,14 @@ fn only_the_run_prints() {
     assert!(found.is_empty(), "{found:#?}");
 }
 
-/// Only `exec.rs` starts processes.
+/// Only `exec.rs` starts processes. (A process is started through
+/// `std::process`'s `Command`, so its import is what is looked for: clap's
+/// `Command`, the description of solink's options, starts nothing.)
 #[test]
 fn only_exec_starts_processes() {
     let found = offenders(
         &["src/exec.rs"],
-        &["process::Command", "Command::new", ".spawn()", "libc::fork", "libc::execv", "CommandExt"],
+        &["process::Command", "process::{", ".spawn()", "libc::fork", "libc::execv", "CommandExt"],
     );
     assert!(found.is_empty(), "{found:#?}");
 }

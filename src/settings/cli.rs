@@ -9,124 +9,99 @@ use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
-use clap::{ArgAction, CommandFactory, Parser};
+use clap::builder::PossibleValuesParser;
+use clap::parser::ValueSource;
+use clap::{value_parser, Arg, ArgAction, Command};
 
 use crate::env::Env;
 use crate::error::{Error, Usage};
 use crate::policy::RpathForm;
 use crate::rewrite::Select;
 use crate::settings::config::parse_bool;
+use crate::settings::table::{by_flag, row, Kind, Takes, SETTINGS};
 
-#[derive(Parser, Debug, Default, PartialEq)]
-#[command(
-    name = "solink",
-    version,
-    about = "A drop-in for `gcc -shared` that embeds the static archives a shared library links against.",
-    override_usage = "solink [OPTIONS] [--] ARGS...\n       solink [OPTIONS] DRIVER ARGS...",
-    after_help = "Every option also has an environment variable and a key in the configuration file \
-                  (see docs/usage.md): the command line wins over the environment, which wins over \
-                  ~/.config/solink/solink.conf, which wins over /etc/solink.conf.\n\n\
-                  --version, --help, -v, -dumpversion and -dumpmachine are the compiler's: \
-                  `solink --version` prints the driver's version, so that a build system that \
-                  probes CC=solink sees the real compiler. solink's own version: --solink-version, \
-                  --show-config, or solink with no arguments.",
-    disable_help_flag = true,
-    disable_version_flag = true
-)]
-struct Cli {
-    /// Search DIR first for libNAME.a (repeatable, in order) [env: SOLINK_LIBSDIR]
-    #[arg(long, value_name = "DIR")]
-    libsdir: Vec<PathBuf>,
-    /// Search DIR/test/lib after the -L directories [env: WORKSPACE_FOLDER]
-    #[arg(long, value_name = "DIR")]
-    workspace: Option<PathBuf>,
-    /// Do not search the driver's system library directories [env: SOLINK_NO_SYSTEM_DIRS=1]
-    #[arg(long)]
-    no_system_dirs: bool,
-    /// The real compiler driver, possibly with arguments ("ccache gcc") [env: SOLINK_CC]
-    #[arg(long, value_name = "PROGRAM")]
-    cc: Option<OsString>,
-    /// Print the final command as one shell-quoted line and run nothing [env: SOLINK_DRY_RUN=1]
-    #[arg(long)]
-    dry_run: bool,
-    /// Explain every library decision on stderr [env: SOLINK_EXPLAIN=1]
-    #[arg(long)]
-    explain: bool,
-    /// Embed libNAME.a even if it is a runtime library or not PIC (repeatable) [env: SOLINK_EMBED]
-    #[arg(long, value_name = "NAME")]
-    embed: Vec<OsString>,
-    /// Keep -lNAME dynamic (repeatable) [env: SOLINK_NO_EMBED]
-    #[arg(long, value_name = "NAME")]
-    no_embed: Vec<OsString>,
-    /// Make every fallback and warning an error, before the link [env: SOLINK_STRICT=1]
-    #[arg(long)]
-    strict: bool,
-    /// The seed's literal rule: the first libNAME.a wins even behind a libNAME.so that ld finds first [env: SOLINK_ARCHIVE_FIRST=1]
-    #[arg(long)]
-    archive_first: bool,
-    /// Do not add the dependencies of embedded archives [env: SOLINK_NO_DEPS=1]
-    #[arg(long)]
-    no_deps: bool,
-    /// Do not group two or more embedded archives [env: SOLINK_NO_GROUP=1]
-    #[arg(long)]
-    no_group: bool,
-    /// Link embedded archives (all, or NAME) whole [env: SOLINK_WHOLE_ARCHIVE=1|NAMES]
-    #[arg(long, value_name = "NAME", num_args = 0..=1, require_equals = true, default_missing_value = "")]
-    whole_archive: Vec<OsString>,
-    /// Hide embedded archives' symbols (all, or NAME) from the dynamic symbol table [env: SOLINK_HIDE=1|NAMES]
-    #[arg(long, value_name = "NAME", num_args = 0..=1, require_equals = true, default_missing_value = "")]
-    hide: Vec<OsString>,
-    /// Export SYMBOL from the shared library even where a version script or --hide would not; @FILE: each name of FILE, one a line (repeatable) [env: SOLINK_EXPORT]
-    #[arg(long, value_name = "SYMBOL")]
-    export: Vec<OsString>,
-    /// Export every global symbol the pulled members of the embedded libNAME.a define (repeatable) [env: SOLINK_EXPORT_ARCHIVE]
-    #[arg(long, value_name = "NAME")]
-    export_archive: Vec<OsString>,
-    /// Write a make rule: the output depends on every archive embedded [env: SOLINK_DEPFILE]
-    #[arg(long, value_name = "FILE")]
-    depfile: Option<PathBuf>,
-    /// Print the archives that would be embedded, one absolute path per line; run nothing
-    #[arg(long)]
-    print_resolved: bool,
-    /// Add -rpath (-Xlinker -rpath -Xlinker DIR) for libraries that stay dynamic in a -L dir (absolute, or $ORIGIN-relative with =origin) [env: SOLINK_RPATH_DYNAMIC=1|origin]
-    #[arg(long, value_name = "FORM", num_args = 0..=1, require_equals = true, default_missing_value = "absolute", value_parser = ["absolute", "origin"])]
-    rpath_dynamic: Option<String>,
-    /// With --explain or --audit: text lines, or one line of JSON for tools; cyclonedx: --audit's CycloneDX 1.5 SBOM [env: SOLINK_FORMAT]
-    #[arg(long, value_name = "FORMAT", value_parser = ["text", "json", "cyclonedx"])]
-    format: Option<String>,
-    /// Keep the verdict cache in DIR (default: $XDG_CACHE_HOME/solink, ~/.cache/solink) [env: SOLINK_CACHE_DIR]
-    #[arg(long, value_name = "DIR")]
-    cache_dir: Option<PathBuf>,
-    /// Use no cache: inspect every archive afresh [env: SOLINK_NO_CACHE=1]
-    #[arg(long)]
-    no_cache: bool,
-    /// Remove everything in the cache directory and exit
-    #[arg(long)]
-    clear_cache: bool,
-    /// Print the cache directory, its entries and its size, and exit
-    #[arg(long)]
-    show_cache: bool,
-    /// Print what each FILE... and its DT_NEEDED closure embed; exit 1 if an archive is embedded twice
-    #[arg(long)]
-    audit: bool,
-    /// With --audit: list every ELF file under DIR... whose note says it embeds libNAME.a (that build, with =SHA256); exit 1 if none does
-    #[arg(long, value_name = "NAME[=SHA256]")]
-    embeds: Option<OsString>,
-    /// Print a completion script for SHELL (bash, zsh, fish, elvish, powershell) and exit
-    #[arg(long, value_name = "SHELL")]
-    completions: Option<clap_complete::Shell>,
-    /// Print the man page (roff) and exit
-    #[arg(long)]
-    man: bool,
-    /// Print every effective setting with its origin, solink's version and the driver, and exit
-    #[arg(long)]
-    show_config: bool,
-    /// Print solink's help (--help is the compiler's)
-    #[arg(long, action = ArgAction::Help)]
-    solink_help: Option<bool>,
-    /// Print solink's version (--version is the compiler's)
-    #[arg(long, action = ArgAction::Version)]
-    solink_version: Option<bool>,
+/// The text of `--solink-help` around the options.
+const ABOUT: &str =
+    "A drop-in for `gcc -shared` that embeds the static archives a shared library links against.";
+const USAGE: &str = "solink [OPTIONS] [--] ARGS...\n       solink [OPTIONS] DRIVER ARGS...";
+const AFTER_HELP: &str = "Every option also has an environment variable and a key in the configuration file \
+                          (see docs/usage.md): the command line wins over the environment, which wins over \
+                          ~/.config/solink/solink.conf, which wins over /etc/solink.conf.\n\n\
+                          --version, --help, -v, -dumpversion and -dumpmachine are the compiler's: \
+                          `solink --version` prints the driver's version, so that a build system that \
+                          probes CC=solink sees the real compiler. solink's own version: --solink-version, \
+                          --show-config, or solink with no arguments.";
+
+/// solink's options as clap sees them, built from the table: for help,
+/// the man page, completions and every reading the quick one leaves.
+pub(crate) fn command() -> Command {
+    let args = SETTINGS.iter().filter_map(|s| {
+        let flag = s.flag?;
+        let arg = Arg::new(flag).long(flag).help(s.help);
+        let arg = match s.kind.takes() {
+            Takes::Nothing => arg,
+            Takes::Value | Takes::EqualsOnly => arg.value_name(s.value_name),
+        };
+        let arg = match s.kind.missing_value() {
+            Some(missing) => arg.num_args(0..=1).require_equals(true).default_missing_value(missing),
+            None => arg,
+        };
+        Some(match s.kind {
+            Kind::Flag | Kind::Act => arg.action(ArgAction::SetTrue),
+            Kind::Help => arg.action(ArgAction::Help),
+            Kind::Version => arg.action(ArgAction::Version),
+            Kind::Path => arg.action(ArgAction::Set).value_parser(value_parser!(PathBuf)),
+            Kind::Paths => arg.action(ArgAction::Append).value_parser(value_parser!(PathBuf)),
+            Kind::Names | Kind::Select => arg.action(ArgAction::Append).value_parser(value_parser!(OsString)),
+            Kind::Command | Kind::ActValue => {
+                arg.action(ArgAction::Set).value_parser(value_parser!(OsString))
+            }
+            Kind::Format | Kind::Rpath => arg.action(ArgAction::Set).value_parser(PossibleValuesParser::new(
+                s.kind.choices().unwrap_or_default().iter().copied(),
+            )),
+            Kind::Shell => arg.action(ArgAction::Set).value_parser(value_parser!(clap_complete::Shell)),
+        })
+    });
+    Command::new("solink")
+        .version(env!("CARGO_PKG_VERSION"))
+        .about(ABOUT)
+        .override_usage(USAGE)
+        .after_help(AFTER_HELP)
+        .disable_help_flag(true)
+        .disable_version_flag(true)
+        .args(args)
+}
+
+/// solink's options as given: per row of [`SETTINGS`], the value of each
+/// time the option was given (empty for a flag). The quick reader and clap
+/// both give this, so they can be held equal.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Given {
+    values: Vec<Vec<OsString>>,
+}
+
+impl Given {
+    fn new() -> Given {
+        Given { values: vec![Vec::new(); SETTINGS.len()] }
+    }
+
+    fn present(&self, name: &str) -> bool {
+        !self.values[row(name)].is_empty()
+    }
+
+    /// The values of `name`'s option; none when it was not given.
+    fn values(&self, name: &str) -> Vec<OsString> {
+        self.values[row(name)].clone()
+    }
+
+    fn value(&self, name: &str) -> Option<OsString> {
+        self.values[row(name)].last().cloned()
+    }
+}
+
+/// The variable of a setting's row.
+fn var(name: &str) -> &'static str {
+    SETTINGS[row(name)].var.unwrap_or_else(|| unreachable!("{name} has no variable"))
 }
 
 /// The form of `--explain` and `--audit` output (`--format`, `SOLINK_FORMAT`).
@@ -225,10 +200,10 @@ pub fn parse(argv: Vec<OsString>, env: &Env) -> Result<Parsed, Error> {
     // clap is built only when the quick reading cannot vouch for its
     // answer: its Command costs a sixth of a millisecond per link, most of
     // solink's own time on a warm one (docs/performance.md).
-    let cli = match quick(&own) {
-        Some(cli) => cli,
+    let given = match quick(&own) {
+        Some(given) => given,
         None => match clap_parse(own) {
-            Ok(cli) => cli,
+            Ok(given) => given,
             Err(e) => match e.kind() {
                 clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
                     return Ok(Parsed::Info(e.render().to_string()))
@@ -239,96 +214,99 @@ pub fn parse(argv: Vec<OsString>, env: &Env) -> Result<Parsed, Error> {
             },
         },
     };
-    if let Some(shell) = cli.completions {
+    if let Some(shell) = given.value("completions") {
+        let shell = <clap_complete::Shell as clap::ValueEnum>::from_str(&shell.to_string_lossy(), false)
+            .unwrap_or_else(|_| unreachable!("clap has checked the shell"));
         let mut out = Vec::new();
-        clap_complete::generate(shell, &mut Cli::command(), "solink", &mut out);
+        clap_complete::generate(shell, &mut command(), "solink", &mut out);
         return Ok(Parsed::Info(String::from_utf8_lossy(&out).into_owned()));
     }
-    if cli.man {
+    if given.present("man") {
         let mut out = Vec::new();
-        crate::settings::man::render(Cli::command(), &mut out).map_err(|e| Error::Output { source: e })?;
+        crate::settings::man::render(command(), &mut out).map_err(|e| Error::Output { source: e })?;
         return Ok(Parsed::Info(String::from_utf8_lossy(&out).into_owned()));
     }
+    let path =
+        |name| given.value(name).map(PathBuf::from).or_else(|| nonempty(env, var(name)).map(PathBuf::from));
+    let flag = |name| Ok::<bool, Error>(given.present(name) || env_flag(env, var(name))?);
     let options = Options {
-        libsdir: if cli.libsdir.is_empty() {
-            env.get("SOLINK_LIBSDIR").map(split_dir_list).unwrap_or_default()
-        } else {
-            cli.libsdir
+        libsdir: match given.values("libsdir") {
+            dirs if dirs.is_empty() => env.get(var("libsdir")).map(split_dir_list).unwrap_or_default(),
+            dirs => dirs.into_iter().map(PathBuf::from).collect(),
         },
-        workspace: cli
-            .workspace
-            .or_else(|| env.get("WORKSPACE_FOLDER").filter(|v| !v.is_empty()).map(PathBuf::from)),
-        no_system_dirs: cli.no_system_dirs || env_flag(env, "SOLINK_NO_SYSTEM_DIRS")?,
-        cc_on_command_line: cli.cc.is_some(),
-        cc: match cli.cc.as_deref().or_else(|| env.get("SOLINK_CC").filter(|v| !v.is_empty())) {
-            Some(cc) => Some(split_command(cc)?),
+        workspace: path("workspace"),
+        no_system_dirs: flag("no-system-dirs")?,
+        cc_on_command_line: given.present("cc"),
+        cc: match given.value("cc").or_else(|| nonempty(env, var("cc")).map(OsStr::to_owned)) {
+            Some(cc) => Some(split_command(&cc)?),
             None => None,
         },
-        dry_run: cli.dry_run || env_flag(env, "SOLINK_DRY_RUN")?,
-        explain: cli.explain || env_flag(env, "SOLINK_EXPLAIN")?,
-        embed: names_or_env(cli.embed, env, "SOLINK_EMBED"),
-        no_embed: names_or_env(cli.no_embed, env, "SOLINK_NO_EMBED"),
-        strict: cli.strict || env_flag(env, "SOLINK_STRICT")?,
-        no_deps: cli.no_deps || env_flag(env, "SOLINK_NO_DEPS")?,
-        archive_first: cli.archive_first || env_flag(env, "SOLINK_ARCHIVE_FIRST")?,
-        no_group: cli.no_group || env_flag(env, "SOLINK_NO_GROUP")?,
-        whole_archive: select(cli.whole_archive, env, "SOLINK_WHOLE_ARCHIVE"),
-        hide: select(cli.hide, env, "SOLINK_HIDE"),
-        export: names_or_env(cli.export, env, "SOLINK_EXPORT"),
-        export_archive: names_or_env(cli.export_archive, env, "SOLINK_EXPORT_ARCHIVE"),
-        rpath_dynamic: match cli.rpath_dynamic {
-            Some(form) => rpath_form(&form),
+        dry_run: flag("dry-run")?,
+        explain: flag("explain")?,
+        embed: names_or_env(given.values("embed"), env, var("embed")),
+        no_embed: names_or_env(given.values("no-embed"), env, var("no-embed")),
+        strict: flag("strict")?,
+        no_deps: flag("no-deps")?,
+        archive_first: flag("archive-first")?,
+        no_group: flag("no-group")?,
+        whole_archive: select(given.values("whole-archive"), env, var("whole-archive")),
+        hide: select(given.values("hide"), env, var("hide")),
+        export: names_or_env(given.values("export"), env, var("export")),
+        export_archive: names_or_env(given.values("export-archive"), env, var("export-archive")),
+        rpath_dynamic: match given.value("rpath-dynamic") {
+            Some(form) => rpath_form(&form.to_string_lossy()),
             None => rpath_from_env(env)?,
         },
-        depfile: cli
-            .depfile
-            .or_else(|| env.get("SOLINK_DEPFILE").filter(|v| !v.is_empty()).map(PathBuf::from)),
-        print_resolved: cli.print_resolved,
-        cache_dir: cli
-            .cache_dir
-            .or_else(|| env.get("SOLINK_CACHE_DIR").filter(|v| !v.is_empty()).map(PathBuf::from)),
-        no_cache: cli.no_cache || env_flag(env, "SOLINK_NO_CACHE")?,
-        disable: env_flag(env, "SOLINK_DISABLE")?,
+        depfile: path("depfile"),
+        print_resolved: given.present("print-resolved"),
+        cache_dir: path("cache-dir"),
+        no_cache: flag("no-cache")?,
+        disable: env_flag(env, var("disable"))?,
         notes: near_misses(last_own.as_deref(), &rest, env),
         command_line,
-        format: match cli
-            .format
-            .or_else(|| env.get("SOLINK_FORMAT").map(|v| v.to_string_lossy().into_owned()))
-        {
+        format: match given.value("format").or_else(|| env.get(var("format")).map(OsStr::to_owned)) {
             None => Format::Text,
             Some(f) if f == "text" || f.is_empty() => Format::Text,
             Some(f) if f == "json" => Format::Json,
             Some(f) if f == "cyclonedx" => Format::CycloneDx,
-            Some(f) => return Err(Error::Usage(Usage::UnknownFormat { value: f })),
+            Some(f) => {
+                return Err(Error::Usage(Usage::UnknownFormat { value: f.to_string_lossy().into_owned() }))
+            }
         },
     };
+    let audit = given.present("audit");
     // A CycloneDX document describes files, not a link's decisions.
-    if options.format == Format::CycloneDx && options.explain && !cli.audit {
+    if options.format == Format::CycloneDx && options.explain && !audit {
         return Err(Error::Usage(Usage::FormatNotForExplain));
     }
-    if cli.clear_cache {
+    if given.present("clear-cache") {
         return Ok(Parsed::Manage(Manage::ClearCache, Box::new(options)));
     }
-    if cli.show_cache {
+    if given.present("show-cache") {
         return Ok(Parsed::Manage(Manage::ShowCache, Box::new(options)));
     }
-    if cli.show_config {
+    if given.present("show-config") {
         return Ok(Parsed::Manage(Manage::ShowConfig, Box::new(options)));
     }
-    match (&cli.embeds, cli.audit) {
+    match (given.value("embeds"), audit) {
         (Some(_), false) => return Err(Error::Usage(Usage::EmbedsWithoutAudit)),
         (Some(value), true) => {
-            let query = crate::audit::embeds::Query::parse(value)?;
+            let query = crate::audit::embeds::Query::parse(&value)?;
             let dirs = rest.into_iter().map(PathBuf::from).collect();
             return Ok(Parsed::Manage(Manage::Embeds(query, dirs), Box::new(options)));
         }
         (None, _) => {}
     }
-    if cli.audit {
+    if audit {
         let files = rest.into_iter().map(PathBuf::from).collect();
         return Ok(Parsed::Manage(Manage::Audit(files), Box::new(options)));
     }
     Ok(Parsed::Run(Box::new(options), rest))
+}
+
+/// A variable's value, unless it is unset or empty.
+fn nonempty<'e>(env: &'e Env, name: &str) -> Option<&'e OsStr> {
+    env.get(name).filter(|v| !v.is_empty())
 }
 
 /// solink's settings from the environment alone (a masquerading solink).
@@ -339,76 +317,34 @@ pub fn from_env(env: &Env) -> Result<Options, Error> {
     }
 }
 
-/// solink's own options as clap sees them, for the man page.
-#[cfg(test)]
-pub fn command() -> clap::Command {
-    Cli::command()
-}
-
 /// solink's options as clap reads them: help, version, management options
 /// and every mistake, with clap's own message.
-fn clap_parse(own: Vec<OsString>) -> Result<Cli, clap::Error> {
+fn clap_parse(own: Vec<OsString>) -> Result<Given, clap::Error> {
     let argv = std::iter::once(OsString::from("solink")).chain(own);
-    Cli::command()
-        .try_get_matches_from(argv)
-        .and_then(|mut m| <Cli as clap::FromArgMatches>::from_arg_matches_mut(&mut m))
+    let matches = command().try_get_matches_from(argv)?;
+    let mut given = Given::new();
+    for (values, s) in given.values.iter_mut().zip(SETTINGS) {
+        let Some(flag) = s.flag else { continue };
+        if matches.value_source(flag) != Some(ValueSource::CommandLine) {
+            continue;
+        }
+        *values = match s.kind.takes() {
+            Takes::Nothing => vec![OsString::new()],
+            Takes::Value | Takes::EqualsOnly => {
+                matches.get_raw(flag).into_iter().flatten().map(OsStr::to_owned).collect()
+            }
+        };
+    }
+    Ok(given)
 }
-
-/// How a long option of solink's takes its value.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Takes {
-    /// A flag: `--explain`.
-    Nothing,
-    /// `--libsdir DIR` or `--libsdir=DIR`.
-    Value,
-    /// Optional, and only after `=`: `--hide` or `--hide=NAME`.
-    EqualsOnly,
-}
-
-/// Every long option of [`Cli`], sorted, with how it takes its value: what
-/// splitting the command line needs, without building clap's `Command`.
-/// `options_table_is_clap_s` holds it equal to the derive.
-const OPTIONS: &[(&str, Takes)] = &[
-    ("archive-first", Takes::Nothing),
-    ("audit", Takes::Nothing),
-    ("cache-dir", Takes::Value),
-    ("cc", Takes::Value),
-    ("clear-cache", Takes::Nothing),
-    ("completions", Takes::Value),
-    ("depfile", Takes::Value),
-    ("dry-run", Takes::Nothing),
-    ("embed", Takes::Value),
-    ("embeds", Takes::Value),
-    ("explain", Takes::Nothing),
-    ("export", Takes::Value),
-    ("export-archive", Takes::Value),
-    ("format", Takes::Value),
-    ("hide", Takes::EqualsOnly),
-    ("libsdir", Takes::Value),
-    ("man", Takes::Nothing),
-    ("no-cache", Takes::Nothing),
-    ("no-deps", Takes::Nothing),
-    ("no-embed", Takes::Value),
-    ("no-group", Takes::Nothing),
-    ("no-system-dirs", Takes::Nothing),
-    ("print-resolved", Takes::Nothing),
-    ("rpath-dynamic", Takes::EqualsOnly),
-    ("show-cache", Takes::Nothing),
-    ("show-config", Takes::Nothing),
-    ("solink-help", Takes::Nothing),
-    ("solink-version", Takes::Nothing),
-    ("strict", Takes::Nothing),
-    ("whole-archive", Takes::EqualsOnly),
-    ("workspace", Takes::Value),
-];
 
 fn takes(name: &[u8]) -> Option<Takes> {
-    OPTIONS.binary_search_by(|(o, _)| o.as_bytes().cmp(name)).ok().map(|i| OPTIONS[i].1)
+    by_flag(name).map(|i| SETTINGS[i].kind.takes())
 }
 
-/// One of solink's options in `own`: its name and its value, if any.
+/// One of solink's options in `own`: its row and its value, if any.
 struct OwnOption<'a> {
-    name: &'a str,
+    row: usize,
     value: Option<&'a OsStr>,
 }
 
@@ -423,14 +359,15 @@ fn own_options(own: &[OsString]) -> impl Iterator<Item = OwnOption<'_>> {
             Some(eq) => (&long[..eq], Some(OsStr::from_bytes(&long[eq + 1..]))),
             None => (long, None),
         };
-        let value = match (takes(name)?, value) {
+        let row = by_flag(name)?;
+        let value = match (SETTINGS[row].kind.takes(), value) {
             (Takes::Value, None) => {
                 i += 1;
                 own.get(i - 1).map(OsString::as_os_str)
             }
             (_, value) => value,
         };
-        Some(OwnOption { name: std::str::from_utf8(name).ok()?, value })
+        Some(OwnOption { row, value })
     })
 }
 
@@ -438,64 +375,28 @@ fn own_options(own: &[OsString]) -> impl Iterator<Item = OwnOption<'_>> {
 /// for anything else (help, management options, a repeated option, an
 /// empty or odd value), which clap then reads and judges. Where this gives
 /// an answer it is clap's (`quick_reading_is_clap_s`, a property test).
-fn quick(own: &[OsString]) -> Option<Cli> {
-    let mut cli = Cli::default();
-    let mut seen = Vec::new();
-    for OwnOption { name, value } in own_options(own) {
-        if seen.contains(&name)
-            && !matches!(
-                name,
-                "libsdir" | "embed" | "no-embed" | "hide" | "whole-archive" | "export" | "export-archive"
-            )
-        {
+fn quick(own: &[OsString]) -> Option<Given> {
+    let mut given = Given::new();
+    for OwnOption { row, value } in own_options(own) {
+        let kind = SETTINGS[row].kind;
+        if !given.values[row].is_empty() && !kind.repeats() {
             return None;
         }
-        seen.push(name);
         if value.is_some_and(|v| v.is_empty() || v.as_bytes().starts_with(b"-")) {
             return None;
         }
-        let text = || value.and_then(OsStr::to_str).map(str::to_string);
-        match (name, value) {
-            ("libsdir", Some(v)) => cli.libsdir.push(v.into()),
-            ("workspace", Some(v)) => cli.workspace = Some(v.into()),
-            ("cc", Some(v)) => cli.cc = Some(v.to_owned()),
-            ("embed", Some(v)) => cli.embed.push(v.to_owned()),
-            ("no-embed", Some(v)) => cli.no_embed.push(v.to_owned()),
-            ("export", Some(v)) => cli.export.push(v.to_owned()),
-            ("export-archive", Some(v)) => cli.export_archive.push(v.to_owned()),
-            ("depfile", Some(v)) => cli.depfile = Some(v.into()),
-            ("cache-dir", Some(v)) => cli.cache_dir = Some(v.into()),
-            ("format", Some(_)) => {
-                cli.format = Some(text().filter(|f| matches!(f.as_str(), "text" | "json" | "cyclonedx"))?)
+        let value = match (kind, value) {
+            (Kind::Flag, None) => OsString::new(),
+            (Kind::Select | Kind::Rpath, None) => kind.missing_value()?.into(),
+            (Kind::Format | Kind::Rpath, Some(v)) => {
+                kind.choices()?.iter().find(|c| v.as_bytes() == c.as_bytes())?.into()
             }
-            ("whole-archive", v) => cli.whole_archive.push(v.unwrap_or_default().to_owned()),
-            ("hide", v) => cli.hide.push(v.unwrap_or_default().to_owned()),
-            ("rpath-dynamic", None) => cli.rpath_dynamic = Some("absolute".to_string()),
-            ("rpath-dynamic", Some(_)) => {
-                cli.rpath_dynamic = Some(text().filter(|f| f == "absolute" || f == "origin")?)
-            }
-            (flag, None) => *flag_of(&mut cli, flag)? = true,
+            (Kind::Path | Kind::Paths | Kind::Names | Kind::Command | Kind::Select, Some(v)) => v.to_owned(),
             _ => return None,
-        }
+        };
+        given.values[row].push(value);
     }
-    Some(cli)
-}
-
-/// The field of a flag that only sets `true`; `None` for the flags that
-/// act (help, management options), which are clap's to read.
-fn flag_of<'a>(cli: &'a mut Cli, name: &str) -> Option<&'a mut bool> {
-    Some(match name {
-        "no-system-dirs" => &mut cli.no_system_dirs,
-        "dry-run" => &mut cli.dry_run,
-        "explain" => &mut cli.explain,
-        "strict" => &mut cli.strict,
-        "archive-first" => &mut cli.archive_first,
-        "no-deps" => &mut cli.no_deps,
-        "no-group" => &mut cli.no_group,
-        "print-resolved" => &mut cli.print_resolved,
-        "no-cache" => &mut cli.no_cache,
-        _ => return None,
-    })
+    Some(given)
 }
 
 /// How many leading tokens are solink's own options (with their values).
@@ -534,25 +435,20 @@ fn own_options_len(argv: &[OsString]) -> Result<usize, Error> {
 /// `true`, `--hide` alone is `1`. Management options are not settings.
 fn settings_given(own: &[OsString]) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
-    for OwnOption { name, value } in own_options(own) {
-        let value = match (value, takes(name.as_bytes())) {
+    for OwnOption { row, value } in own_options(own) {
+        let setting = &SETTINGS[row];
+        let Some(key) = setting.key else { continue };
+        let value = match (value, setting.kind.takes()) {
             (Some(v), _) => v.to_string_lossy().into_owned(),
-            (None, Some(Takes::EqualsOnly)) => "1".to_string(),
+            (None, Takes::EqualsOnly) => "1".to_string(),
             (None, _) => "true".to_string(),
         };
-        let key = match name {
-            "workspace" => "workspace_folder".to_string(),
-            n => n.replace('-', "_"),
-        };
-        if !crate::settings::config::is_key(&key) {
-            continue;
-        }
-        match out.iter_mut().find(|(k, _)| *k == key) {
+        match out.iter_mut().find(|(k, _)| k == key) {
             Some((_, v)) => {
                 v.push(':');
                 v.push_str(&value);
             }
-            None => out.push((key, value)),
+            None => out.push((key.to_string(), value)),
         }
     }
     out
@@ -704,7 +600,8 @@ fn near_misses(last_own: Option<&OsStr>, rest: &[OsString], env: &Env) -> Vec<St
     for token in candidates {
         let long = String::from_utf8_lossy(&token.as_bytes()[2..]).into_owned();
         let name = long.split('=').next().unwrap_or_default();
-        let best = OPTIONS.iter().map(|(o, _)| (strsim::damerau_levenshtein(name, o), *o)).min();
+        let best =
+            SETTINGS.iter().filter_map(|s| s.flag).map(|o| (strsim::damerau_levenshtein(name, o), o)).min();
         match best {
             Some((0, o)) => notes.push(format!(
                 "--{o} is solink's option, but it comes after the compiler's arguments; \
@@ -1040,9 +937,8 @@ mod tests {
     }
 
     #[test]
-    fn options_table_is_clap_s() {
-        let command = Cli::command();
-        let from_clap: Vec<(String, Takes)> = command
+    fn clap_takes_each_option_as_the_table_says() {
+        let from_clap: Vec<(String, Takes, bool)> = command()
             .get_arguments()
             .filter_map(|a| {
                 let takes = match (a.get_action().takes_values(), a.is_require_equals_set()) {
@@ -1050,13 +946,18 @@ mod tests {
                     (true, false) => Takes::Value,
                     (true, true) => Takes::EqualsOnly,
                 };
-                Some((a.get_long()?.to_string(), takes))
+                let repeats = matches!(a.get_action(), ArgAction::Append);
+                Some((a.get_long()?.to_string(), takes, repeats))
             })
             .collect();
-        let mut sorted = from_clap.clone();
-        sorted.sort_by(|a, b| a.0.cmp(&b.0));
-        let table: Vec<(String, Takes)> = OPTIONS.iter().map(|(n, t)| (n.to_string(), *t)).collect();
-        assert_eq!(table, sorted, "OPTIONS must list Cli's long options, sorted, as clap declares them");
+        let table: Vec<(String, Takes, bool)> = SETTINGS
+            .iter()
+            .filter_map(|s| Some((s.flag?.to_string(), s.kind.takes(), s.kind.repeats())))
+            .collect();
+        assert_eq!(
+            from_clap, table,
+            "clap must take every option of SETTINGS, in its order, as its row says"
+        );
     }
 
     #[test]
@@ -1081,6 +982,7 @@ mod tests {
 
     mod quick_reading {
         use super::*;
+        use crate::settings::table::Setting;
         use proptest::prelude::*;
         use std::os::unix::ffi::OsStringExt;
 
@@ -1104,8 +1006,9 @@ mod tests {
 
         /// One option of the table, in one of its spellings.
         fn option() -> impl Strategy<Value = Vec<OsString>> {
-            (0..OPTIONS.len(), value(), any::<bool>()).prop_map(|(i, v, inline)| {
-                let (name, takes) = OPTIONS[i];
+            let flags: Vec<&Setting> = SETTINGS.iter().filter(|s| s.flag.is_some()).collect();
+            (0..flags.len(), value(), any::<bool>()).prop_map(move |(i, v, inline)| {
+                let (name, takes) = (flags[i].flag.unwrap_or_default(), flags[i].kind.takes());
                 match (takes, inline) {
                     (Takes::Nothing, false) => vec![format!("--{name}").into()],
                     (Takes::EqualsOnly, false) => vec![format!("--{name}").into()],

@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 use crate::env::Env;
 use crate::error::Error;
+use crate::settings::table::{by_key, Kind, Setting, SETTINGS};
 
 /// The largest configuration file solink reads. A real one is a few lines.
 const CAP: u64 = 64 * 1024;
@@ -35,53 +36,19 @@ pub(crate) fn parse_bool(value: &str) -> Option<bool> {
     }
 }
 
-/// What a key's value must be.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
-    /// `1`/`true`/`yes`/`on` or `0`/`false`/`no`/`off`.
-    Bool,
-    /// Any text (a path, a list of names or directories).
-    Text,
-    /// A command split as a shell would (`ccache gcc`).
-    Command,
-    /// `text`, `json` or `cyclonedx`.
-    Format,
-    /// A boolean, or `origin`/`absolute` (`rpath_dynamic`).
-    Rpath,
+/// The rows of the settings that have a key (and a variable), in the order
+/// of their keys, as `--show-config` lists them.
+fn keyed() -> Vec<(usize, &'static Setting)> {
+    let mut rows: Vec<(usize, &Setting)> =
+        SETTINGS.iter().enumerate().filter(|(_, s)| s.key.is_some()).collect();
+    rows.sort_by_key(|(_, s)| s.key);
+    rows
 }
-
-/// Every setting that has a variable, sorted by key: the key, the variable,
-/// what the value must be, and the default shown by `--show-config`.
-const SETTINGS: &[(&str, &str, Kind, &str)] = &[
-    ("archive_first", "SOLINK_ARCHIVE_FIRST", Kind::Bool, "false"),
-    ("cache_dir", "SOLINK_CACHE_DIR", Kind::Text, ""),
-    ("cc", "SOLINK_CC", Kind::Command, "cc"),
-    ("depfile", "SOLINK_DEPFILE", Kind::Text, ""),
-    ("disable", "SOLINK_DISABLE", Kind::Bool, "false"),
-    ("dry_run", "SOLINK_DRY_RUN", Kind::Bool, "false"),
-    ("embed", "SOLINK_EMBED", Kind::Text, ""),
-    ("explain", "SOLINK_EXPLAIN", Kind::Bool, "false"),
-    ("export", "SOLINK_EXPORT", Kind::Text, ""),
-    ("export_archive", "SOLINK_EXPORT_ARCHIVE", Kind::Text, ""),
-    ("format", "SOLINK_FORMAT", Kind::Format, "text"),
-    ("hide", "SOLINK_HIDE", Kind::Text, ""),
-    ("libsdir", "SOLINK_LIBSDIR", Kind::Text, ""),
-    ("logfile", "SOLINK_LOGFILE", Kind::Text, ""),
-    ("no_cache", "SOLINK_NO_CACHE", Kind::Bool, "false"),
-    ("no_deps", "SOLINK_NO_DEPS", Kind::Bool, "false"),
-    ("no_embed", "SOLINK_NO_EMBED", Kind::Text, ""),
-    ("no_group", "SOLINK_NO_GROUP", Kind::Bool, "false"),
-    ("no_system_dirs", "SOLINK_NO_SYSTEM_DIRS", Kind::Bool, "false"),
-    ("rpath_dynamic", "SOLINK_RPATH_DYNAMIC", Kind::Rpath, "false"),
-    ("strict", "SOLINK_STRICT", Kind::Bool, "false"),
-    ("whole_archive", "SOLINK_WHOLE_ARCHIVE", Kind::Text, ""),
-    ("workspace_folder", "WORKSPACE_FOLDER", Kind::Text, ""),
-];
 
 /// The variables of the settings, for the man page's ENVIRONMENT.
 #[cfg(test)]
 pub fn variables() -> impl Iterator<Item = &'static str> {
-    SETTINGS.iter().map(|s| s.1)
+    SETTINGS.iter().filter_map(|s| s.var)
 }
 
 /// Where an effective setting comes from.
@@ -98,7 +65,7 @@ pub enum Origin {
 pub struct Config {
     /// What solink reads from here on.
     pub env: Env,
-    /// Per key of [`SETTINGS`], in its order.
+    /// Per row of [`SETTINGS`] (`Default` for the rows without a key).
     origins: Vec<Origin>,
     /// The files consulted, and whether each was there.
     files: Vec<(PathBuf, bool)>,
@@ -136,7 +103,11 @@ pub fn load(env: &Env) -> Result<Config, Error> {
     }
     let mut merged = env.clone();
     let mut origins = Vec::with_capacity(SETTINGS.len());
-    for ((_, var, _, _), file) in SETTINGS.iter().zip(from_files) {
+    for (setting, file) in SETTINGS.iter().zip(from_files) {
+        let Some(var) = setting.var else {
+            origins.push(Origin::Default);
+            continue;
+        };
         origins.push(if env.get(var).is_some() {
             Origin::Environment
         } else if let Some((value, path)) = file {
@@ -167,17 +138,16 @@ fn parse(path: &Path, text: &[u8]) -> Result<Vec<(usize, OsString)>, Error> {
         };
         let key = String::from_utf8_lossy(line[..eq].trim_ascii()).into_owned();
         let value = std::ffi::OsStr::from_bytes(line[eq + 1..].trim_ascii()).to_owned();
-        let Some(index) = SETTINGS.iter().position(|s| s.0 == key) else {
+        let Some(index) = by_key(&key) else {
             return Err(err(unknown_key(&key)));
         };
-        let (_, _, kind, _) = SETTINGS[index];
         let text = value.to_string_lossy();
-        let bad = match kind {
-            Kind::Bool if parse_bool(&text).is_none() => Some("is not a boolean; use true or false"),
-            Kind::Rpath if parse_bool(&text).is_none() && !matches!(&*text, "origin" | "absolute") => {
+        let bad = match SETTINGS[index].kind {
+            Kind::Flag if parse_bool(&text).is_none() => Some("is not a boolean; use true or false"),
+            Kind::Rpath if parse_bool(&text).is_none() && !Kind::Rpath.allows(&text) => {
                 Some("is not a boolean, origin or absolute")
             }
-            Kind::Format if !matches!(&*text, "" | "text" | "json" | "cyclonedx") => {
+            Kind::Format if !text.is_empty() && !Kind::Format.allows(&text) => {
                 Some("is not a format; use text, json or cyclonedx")
             }
             // Empty is unset, as `SOLINK_CC=` is.
@@ -196,8 +166,12 @@ fn parse(path: &Path, text: &[u8]) -> Result<Vec<(usize, OsString)>, Error> {
 
 /// The message for a key no setting has, with the nearest one if any.
 fn unknown_key(key: &str) -> String {
-    let near =
-        SETTINGS.iter().map(|s| (strsim::damerau_levenshtein(key, s.0), s.0)).filter(|(d, _)| *d <= 2).min();
+    let near = SETTINGS
+        .iter()
+        .filter_map(|s| s.key)
+        .map(|k| (strsim::damerau_levenshtein(key, k), k))
+        .filter(|(d, _)| *d <= 2)
+        .min();
     let hint = match near {
         Some((_, k)) => format!("did you mean {k}? "),
         None => String::new(),
@@ -206,11 +180,6 @@ fn unknown_key(key: &str) -> String {
         "unknown key {}; {hint}keys are solink's variables without SOLINK_, in lower case (see docs/usage.md)",
         crate::text::shown(key)
     )
-}
-
-/// Whether `key` is a configuration key.
-pub fn is_key(key: &str) -> bool {
-    SETTINGS.iter().any(|s| s.0 == key)
 }
 
 impl Config {
@@ -230,17 +199,19 @@ impl Config {
             let state = if *present { "read" } else { "absent" };
             out.push_str(&format!("config file: {} ({state})\n", path.display()));
         }
-        for ((key, var, _, default), origin) in SETTINGS.iter().zip(&self.origins) {
+        for (index, setting) in keyed() {
+            let (Some(key), Some(var)) = (setting.key, setting.var) else { continue };
+            let origin = &self.origins[index];
             let given = command_line.iter().find(|(k, _)| k == key);
             let (label, value) = match (given, origin) {
                 (Some((_, v)), _) => ("command line".to_string(), v.clone()),
                 (None, Origin::Environment) => ("environment".to_string(), self.value(var)),
                 (None, Origin::File(p)) => (p.display().to_string(), self.value(var)),
-                (None, Origin::Default) if *key == "cache_dir" => (
+                (None, Origin::Default) if key == "cache_dir" => (
                     "default".to_string(),
                     default_cache.map(|p| p.display().to_string()).unwrap_or_default(),
                 ),
-                (None, Origin::Default) => ("default".to_string(), default.to_string()),
+                (None, Origin::Default) => ("default".to_string(), setting.default.to_string()),
             };
             out.push_str(&format!("({label}) {key} = {value}\n"));
         }
@@ -254,7 +225,7 @@ impl Config {
     /// Where `key` came from (for tests).
     #[cfg(test)]
     pub fn origin(&self, key: &str) -> Option<&Origin> {
-        SETTINGS.iter().position(|s| s.0 == key).map(|i| &self.origins[i])
+        by_key(key).map(|i| &self.origins[i])
     }
 }
 
@@ -270,8 +241,10 @@ mod tests {
         let got = parse(Path::new("/c.conf"), text.as_bytes());
         match (got, expected) {
             (Ok(pairs), Ok(want)) => {
-                let pairs: Vec<(&str, String)> =
-                    pairs.iter().map(|(i, v)| (SETTINGS[*i].0, v.to_string_lossy().into_owned())).collect();
+                let pairs: Vec<(&str, String)> = pairs
+                    .iter()
+                    .map(|(i, v)| (SETTINGS[*i].key.unwrap_or_default(), v.to_string_lossy().into_owned()))
+                    .collect();
                 let want: Vec<(&str, String)> = want.iter().map(|(k, v)| (*k, v.to_string())).collect();
                 assert_eq!(pairs, want, "{text:?}");
             }
@@ -298,16 +271,6 @@ mod tests {
         check("format = yaml\n", Err("/c.conf:1: format = yaml is not a format"));
         check("cc = 'gcc\n", Err("/c.conf:1: cc = 'gcc is not a command"));
         check("cc =\n", Ok(&[("cc", "")]));
-    }
-
-    #[test]
-    fn settings_are_sorted_and_cover_every_variable_once() {
-        assert!(SETTINGS.windows(2).all(|w| w[0].0 < w[1].0));
-        for (key, var, _, _) in SETTINGS {
-            if *var != "WORKSPACE_FOLDER" {
-                assert_eq!(format!("SOLINK_{}", key.to_uppercase()), *var);
-            }
-        }
     }
 
     #[test]

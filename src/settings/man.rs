@@ -7,58 +7,11 @@
 
 use std::io::{self, Write};
 
-/// Every variable solink reads, with what it does. The test below checks
-/// that each variable of the configuration's SETTINGS is here, so a new
-/// option cannot be left out of the page.
-pub const ENVIRONMENT: &[(&str, &str)] = &[
-    (
-        "SOLINK_LIBSDIR",
-        "Directories searched first for libNAME.a, separated by : , or whitespace (\\-\\-libsdir).",
-    ),
-    ("WORKSPACE_FOLDER", "DIR/test/lib is searched after the \\-L directories (\\-\\-workspace)."),
-    ("SOLINK_NO_SYSTEM_DIRS", "1: do not search the driver's own library directories."),
-    ("SOLINK_CC", "The real compiler driver, possibly with arguments (\"ccache gcc\"); default cc."),
-    ("SOLINK_DRY_RUN", "1: print the final command on stdout and run nothing."),
-    ("SOLINK_EXPLAIN", "1: explain every library decision on stderr."),
-    ("SOLINK_FORMAT", "text, json or cyclonedx: the form of \\-\\-explain and \\-\\-audit output (cyclonedx: \\-\\-audit only)."),
-    ("SOLINK_EMBED", "Libraries to embed even if they are a runtime or not position\\-independent."),
-    ("SOLINK_NO_EMBED", "Libraries to keep dynamic."),
-    ("SOLINK_STRICT", "1: every fallback and warning is an error (exit status 2, before the link)."),
-    ("SOLINK_NO_DEPS", "1: do not add the dependencies of embedded archives."),
-    (
-        "SOLINK_ARCHIVE_FIRST",
-        "1: the first libNAME.a wins even behind a libNAME.so that ld finds in an earlier directory.",
-    ),
-    ("SOLINK_NO_GROUP", "1: do not wrap embedded archives in \\-\\-start\\-group/\\-\\-end\\-group."),
-    ("SOLINK_WHOLE_ARCHIVE", "1, or a list of names: link embedded archives whole."),
-    (
-        "SOLINK_HIDE",
-        "1, or a list of names: hide the symbols of embedded archives (\\-Wl,\\-\\-exclude\\-libs).",
-    ),
-    (
-        "SOLINK_EXPORT",
-        "Symbols to export from the shared library, or @FILE of names one a line, separated by : , or \
-         whitespace (\\-\\-export): added to the link's version script, and exported under \\-\\-hide.",
-    ),
-    (
-        "SOLINK_EXPORT_ARCHIVE",
-        "Libraries whose pulled members' global symbols are all exported (\\-\\-export\\-archive).",
-    ),
-    ("SOLINK_DEPFILE", "Write a make rule naming the archives, linker scripts and .pc files the link read."),
-    (
-        "SOLINK_RPATH_DYNAMIC",
-        "1 or origin: add \\-Wl,\\-rpath for libraries that stay dynamic in a \\-L directory.",
-    ),
-    ("SOLINK_CACHE_DIR", "The directory of the archive verdict cache."),
-    ("SOLINK_NO_CACHE", "1: inspect every archive afresh."),
-    (
-        "SOLINK_LOGFILE",
-        "Append one JSON record per invocation to this file (for build systems that hide stderr).",
-    ),
-    (
-        "SOLINK_DISABLE",
-        "1: pass everything through to the driver untouched, with no search and no inspection.",
-    ),
+use crate::settings::table::SETTINGS;
+
+/// The variables solink reads that are not settings, with what they do;
+/// the settings' own come first, from the table.
+const OTHER_VARIABLES: &[(&str, &str)] = &[
     ("SOLINK_CONFIG", "The one configuration file to read, instead of the user's and the system's."),
     ("SOLINK_SYSTEM_CONFIG", "The system configuration file, instead of /etc/solink.conf."),
     ("SOLINK_DEPTH", "solink's recursion guard, set by solink itself for the driver it runs."),
@@ -103,7 +56,8 @@ pub fn render(cmd: clap::Command, w: &mut dyn Write) -> io::Result<()> {
     w.write_all(DESCRIPTION.as_bytes())?;
     man.render_options_section(w)?;
     w.write_all(b".SH ENVIRONMENT\n")?;
-    for (var, what) in ENVIRONMENT {
+    let settings = SETTINGS.iter().filter_map(|s| Some((s.var?, s.env_doc)));
+    for (var, what) in settings.chain(OTHER_VARIABLES.iter().copied()) {
         writeln!(w, ".TP\n\\fB{var}\\fR\n{}", what.replace('\'', "\\*(Aq"))?;
     }
     w.write_all(REST.as_bytes())?;
