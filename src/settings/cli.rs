@@ -18,7 +18,7 @@ use crate::error::{Error, Usage};
 use crate::policy::RpathForm;
 use crate::rewrite::Select;
 use crate::settings::config::parse_bool;
-use crate::settings::table::{by_flag, row, Kind, Takes, SETTINGS};
+use crate::settings::table::{by_flag, Kind, Takes, SETTINGS};
 
 /// The text of `--solink-help` around the options.
 const ABOUT: &str =
@@ -85,23 +85,31 @@ impl Given {
         Given { values: vec![Vec::new(); SETTINGS.len()] }
     }
 
-    fn present(&self, name: &str) -> bool {
-        !self.values[row(name)].is_empty()
+    fn present(&self, row: usize) -> bool {
+        !self.values[row].is_empty()
     }
 
-    /// The values of `name`'s option; none when it was not given.
-    fn values(&self, name: &str) -> Vec<OsString> {
-        self.values[row(name)].clone()
+    /// The values of the row's option; none when it was not given.
+    fn values(&self, row: usize) -> Vec<OsString> {
+        self.values[row].clone()
     }
 
-    fn value(&self, name: &str) -> Option<OsString> {
-        self.values[row(name)].last().cloned()
+    fn value(&self, row: usize) -> Option<OsString> {
+        self.values[row].last().cloned()
     }
 }
 
+/// The row of the option or key `$name`, found when solink is compiled: a
+/// name that is no row's does not compile.
+macro_rules! row {
+    ($name:literal) => {
+        const { crate::settings::table::row($name) }
+    };
+}
+
 /// The variable of a setting's row.
-fn var(name: &str) -> &'static str {
-    SETTINGS[row(name)].var.unwrap_or_else(|| unreachable!("{name} has no variable"))
+fn var(row: usize) -> &'static str {
+    SETTINGS[row].var.unwrap_or_else(|| unreachable!("{:?} has no variable", SETTINGS[row].flag))
 }
 
 /// The form of `--explain` and `--audit` output (`--format`, `SOLINK_FORMAT`).
@@ -214,14 +222,14 @@ pub fn parse(argv: Vec<OsString>, env: &Env) -> Result<Parsed, Error> {
             },
         },
     };
-    if let Some(shell) = given.value("completions") {
+    if let Some(shell) = given.value(row!("completions")) {
         let shell = <clap_complete::Shell as clap::ValueEnum>::from_str(&shell.to_string_lossy(), false)
             .unwrap_or_else(|_| unreachable!("clap has checked the shell"));
         let mut out = Vec::new();
         clap_complete::generate(shell, &mut command(), "solink", &mut out);
         return Ok(Parsed::Info(String::from_utf8_lossy(&out).into_owned()));
     }
-    if given.present("man") {
+    if given.present(row!("man")) {
         let mut out = Vec::new();
         crate::settings::man::render(command(), &mut out).map_err(|e| Error::Output { source: e })?;
         return Ok(Parsed::Info(String::from_utf8_lossy(&out).into_owned()));
@@ -230,41 +238,44 @@ pub fn parse(argv: Vec<OsString>, env: &Env) -> Result<Parsed, Error> {
         |name| given.value(name).map(PathBuf::from).or_else(|| nonempty(env, var(name)).map(PathBuf::from));
     let flag = |name| Ok::<bool, Error>(given.present(name) || env_flag(env, var(name))?);
     let options = Options {
-        libsdir: match given.values("libsdir") {
-            dirs if dirs.is_empty() => env.get(var("libsdir")).map(split_dir_list).unwrap_or_default(),
+        libsdir: match given.values(row!("libsdir")) {
+            dirs if dirs.is_empty() => env.get(var(row!("libsdir"))).map(split_dir_list).unwrap_or_default(),
             dirs => dirs.into_iter().map(PathBuf::from).collect(),
         },
-        workspace: path("workspace"),
-        no_system_dirs: flag("no-system-dirs")?,
-        cc_on_command_line: given.present("cc"),
-        cc: match given.value("cc").or_else(|| nonempty(env, var("cc")).map(OsStr::to_owned)) {
+        workspace: path(row!("workspace")),
+        no_system_dirs: flag(row!("no-system-dirs"))?,
+        cc_on_command_line: given.present(row!("cc")),
+        cc: match given.value(row!("cc")).or_else(|| nonempty(env, var(row!("cc"))).map(OsStr::to_owned)) {
             Some(cc) => Some(split_command(&cc)?),
             None => None,
         },
-        dry_run: flag("dry-run")?,
-        explain: flag("explain")?,
-        embed: names_or_env(given.values("embed"), env, var("embed")),
-        no_embed: names_or_env(given.values("no-embed"), env, var("no-embed")),
-        strict: flag("strict")?,
-        no_deps: flag("no-deps")?,
-        archive_first: flag("archive-first")?,
-        no_group: flag("no-group")?,
-        whole_archive: select(given.values("whole-archive"), env, var("whole-archive")),
-        hide: select(given.values("hide"), env, var("hide")),
-        export: names_or_env(given.values("export"), env, var("export")),
-        export_archive: names_or_env(given.values("export-archive"), env, var("export-archive")),
-        rpath_dynamic: match given.value("rpath-dynamic") {
+        dry_run: flag(row!("dry-run"))?,
+        explain: flag(row!("explain"))?,
+        embed: names_or_env(given.values(row!("embed")), env, var(row!("embed"))),
+        no_embed: names_or_env(given.values(row!("no-embed")), env, var(row!("no-embed"))),
+        strict: flag(row!("strict"))?,
+        no_deps: flag(row!("no-deps"))?,
+        archive_first: flag(row!("archive-first"))?,
+        no_group: flag(row!("no-group"))?,
+        whole_archive: select(given.values(row!("whole-archive")), env, var(row!("whole-archive"))),
+        hide: select(given.values(row!("hide")), env, var(row!("hide"))),
+        export: names_or_env(given.values(row!("export")), env, var(row!("export"))),
+        export_archive: names_or_env(given.values(row!("export-archive")), env, var(row!("export-archive"))),
+        rpath_dynamic: match given.value(row!("rpath-dynamic")) {
             Some(form) => rpath_form(&form.to_string_lossy()),
             None => rpath_from_env(env)?,
         },
-        depfile: path("depfile"),
-        print_resolved: given.present("print-resolved"),
-        cache_dir: path("cache-dir"),
-        no_cache: flag("no-cache")?,
-        disable: env_flag(env, var("disable"))?,
+        depfile: path(row!("depfile")),
+        print_resolved: given.present(row!("print-resolved")),
+        cache_dir: path(row!("cache-dir")),
+        no_cache: flag(row!("no-cache"))?,
+        disable: env_flag(env, var(row!("disable")))?,
         notes: near_misses(last_own.as_deref(), &rest, env),
         command_line,
-        format: match given.value("format").or_else(|| env.get(var("format")).map(OsStr::to_owned)) {
+        format: match given
+            .value(row!("format"))
+            .or_else(|| env.get(var(row!("format"))).map(OsStr::to_owned))
+        {
             None => Format::Text,
             Some(f) if f == "text" || f.is_empty() => Format::Text,
             Some(f) if f == "json" => Format::Json,
@@ -274,21 +285,21 @@ pub fn parse(argv: Vec<OsString>, env: &Env) -> Result<Parsed, Error> {
             }
         },
     };
-    let audit = given.present("audit");
+    let audit = given.present(row!("audit"));
     // A CycloneDX document describes files, not a link's decisions.
     if options.format == Format::CycloneDx && options.explain && !audit {
         return Err(Error::Usage(Usage::FormatNotForExplain));
     }
-    if given.present("clear-cache") {
+    if given.present(row!("clear-cache")) {
         return Ok(Parsed::Manage(Manage::ClearCache, Box::new(options)));
     }
-    if given.present("show-cache") {
+    if given.present(row!("show-cache")) {
         return Ok(Parsed::Manage(Manage::ShowCache, Box::new(options)));
     }
-    if given.present("show-config") {
+    if given.present(row!("show-config")) {
         return Ok(Parsed::Manage(Manage::ShowConfig, Box::new(options)));
     }
-    match (given.value("embeds"), audit) {
+    match (given.value(row!("embeds")), audit) {
         (Some(_), false) => return Err(Error::Usage(Usage::EmbedsWithoutAudit)),
         (Some(value), true) => {
             let query = crate::audit::embeds::Query::parse(&value)?;

@@ -420,13 +420,34 @@ pub(crate) const SETTINGS: &[Setting] = &[
     },
 ];
 
-/// The row whose option or key is `name`. Every caller names a row of the
-/// table; the tests of `cli` and `config` reach each one.
-pub(crate) fn row(name: &str) -> usize {
-    SETTINGS
-        .iter()
-        .position(|s| s.flag == Some(name) || s.key == Some(name))
-        .unwrap_or_else(|| unreachable!("{name} is no row of SETTINGS"))
+/// The row whose option or key is `name`, for `const` use: a name that is
+/// no row's fails to compile.
+pub(crate) const fn row(name: &str) -> usize {
+    let mut i = 0;
+    while i < SETTINGS.len() {
+        if names(SETTINGS[i].flag, name) || names(SETTINGS[i].key, name) {
+            return i;
+        }
+        i += 1;
+    }
+    panic!("no row of SETTINGS has this option or key")
+}
+
+/// `Some(name)`, in a `const fn`.
+const fn names(field: Option<&str>, name: &str) -> bool {
+    let Some(field) = field else { return false };
+    let (a, b) = (field.as_bytes(), name.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 /// The row of the long option `name` (without `--`), if it is solink's.
