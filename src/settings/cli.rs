@@ -947,6 +947,41 @@ mod tests {
         assert!(notes(&["-shared", "-Xlinker", "--exclude-lib"]).is_empty(), "a value for ld");
     }
 
+    /// A value of `kind` that is not its default.
+    fn set(kind: Kind) -> &'static str {
+        match kind {
+            Kind::Flag | Kind::Select => "1",
+            Kind::Rpath => "origin",
+            Kind::Format => "json",
+            Kind::Command => "gcc",
+            _ => "/x",
+        }
+    }
+
+    /// A row of the table that `parse` does not read would be a setting
+    /// that does nothing: each variable, and each option that is a
+    /// setting, changes the options it gives.
+    #[test]
+    fn every_row_of_the_table_is_read() {
+        let plain = run(&[], &[]).0;
+        for s in SETTINGS {
+            // The log's variable is the run's to read (session/run.rs).
+            let Some(var) = s.var.filter(|v| *v != "SOLINK_LOGFILE") else { continue };
+            let (o, _) = run(&[], &[(var, set(s.kind))]);
+            assert_ne!(o, plain, "{var} changes nothing");
+        }
+        for s in SETTINGS.iter().filter(|s| s.key.is_some() || s.kind == Kind::Flag) {
+            let Some(flag) = s.flag else { continue };
+            let argv = match s.kind.takes() {
+                Takes::Nothing => format!("--{flag}"),
+                _ => format!("--{flag}={}", set(s.kind)),
+            };
+            let (mut o, _) = run(&[argv.as_str()], &[]);
+            o.command_line.clear();
+            assert_ne!(o, plain, "--{flag} changes nothing");
+        }
+    }
+
     #[test]
     fn clap_takes_each_option_as_the_table_says() {
         let from_clap: Vec<(String, Takes, bool)> = command()
