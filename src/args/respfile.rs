@@ -300,9 +300,7 @@ mod tests {
     fn files_that_are_not_regular_stay_literal_without_blocking() {
         let dir = tempfile::tempdir().unwrap();
         let fifo = dir.path().join("fifo");
-        let c = std::ffi::CString::new(fifo.as_os_str().as_bytes()).unwrap();
-        // SAFETY: a valid NUL-terminated path.
-        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        crate::fsx::test_support::mkfifo(&fifo);
         // Reading the FIFO waited for a writer forever before.
         for path in [fifo.as_path(), dir.path(), Path::new("/dev/zero")] {
             let token = OsString::from(format!("@{}", path.display()));

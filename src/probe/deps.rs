@@ -308,9 +308,7 @@ mod tests {
         std::fs::write(d.join("libtext.so"), "See INPUTS.md\n").unwrap();
         assert_eq!(from_shared_object(&d.join("libtext.so")), None);
         let fifo = d.join("libfifo.so");
-        let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
-        // SAFETY: a valid NUL-terminated path.
-        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        crate::fsx::test_support::mkfifo(&fifo);
         assert_eq!(from_shared_object(&fifo), None);
     }
 }

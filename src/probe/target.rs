@@ -107,9 +107,7 @@ mod tests {
     fn a_fifo_named_like_an_object_is_not_waited_on() {
         let t = tempfile::tempdir().unwrap();
         let fifo = t.path().join("x.o");
-        let c = std::ffi::CString::new(fifo.as_os_str().as_bytes()).unwrap();
-        // SAFETY: a valid NUL-terminated path.
-        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        crate::fsx::test_support::mkfifo(&fifo);
         assert_eq!(object_target(&fifo), None, "returns at once, without an ELF id");
     }
 

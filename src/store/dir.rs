@@ -303,9 +303,7 @@ mod tests {
         std::fs::write(t.path().join("target"), b"theirs").unwrap();
         std::os::unix::fs::symlink(t.path().join("target"), t.path().join("sym")).unwrap();
         std::fs::hard_link(t.path().join("target"), t.path().join("hard")).unwrap();
-        let c = std::ffi::CString::new(t.path().join("fifo").into_os_string().into_encoded_bytes()).unwrap();
-        // SAFETY: a valid NUL-terminated path.
-        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        crate::fsx::test_support::mkfifo(&t.path().join("fifo"));
         for name in ["sym", "hard", "fifo"] {
             assert!(d.read(name, 100).is_err(), "{name}");
         }

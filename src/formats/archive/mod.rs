@@ -355,9 +355,7 @@ mod tests {
         let member = dir.path().join("m.o");
         // Without the file-type check, reading a FIFO waits for a writer
         // forever, and /dev/zero reads until memory runs out.
-        let c = std::ffi::CString::new(member.as_os_str().as_bytes()).unwrap();
-        // SAFETY: a valid NUL-terminated path.
-        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        crate::fsx::test_support::mkfifo(&member);
         let kind = thin_problem(dir.path(), 10);
         assert!(matches!(&kind, ProblemKind::Damaged(e) if e.contains("not a regular file")), "{kind:?}");
         std::fs::remove_file(&member).unwrap();
