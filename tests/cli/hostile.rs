@@ -7,21 +7,14 @@
 //! deadline, so a reverted fix fails instead of stalling the suite.
 
 use std::path::Path;
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::util::{os, sh, tiny_archive, Dir, TestCommand};
-
-/// What a run left: its status, stderr, and stdout.
-struct Run {
-    status: ExitStatus,
-    stderr: String,
-    stdout: String,
-}
+use crate::util::{assert_text, mkfifo, os, sh, tiny_archive, with_dir, Dir, Ran, TestCommand};
 
 /// Runs `cmd` and waits at most `secs` (generous, for a loaded machine);
 /// past that it is killed and the test fails: that is a hang.
-fn within(secs: u64, mut cmd: TestCommand, dir: &Dir) -> Run {
+fn within(secs: u64, mut cmd: TestCommand, dir: &Dir) -> Ran {
     let (out, err) = (dir.path("solink.out"), dir.path("solink.err"));
     cmd.cmd.stdout(Stdio::from(std::fs::File::create(&out).unwrap()));
     cmd.cmd.stderr(Stdio::from(std::fs::File::create(&err).unwrap()));
@@ -39,20 +32,14 @@ fn within(secs: u64, mut cmd: TestCommand, dir: &Dir) -> Run {
         std::thread::sleep(Duration::from_millis(20));
     };
     let read = |p: &Path| String::from_utf8_lossy(&std::fs::read(p).unwrap()).into_owned();
-    Run { status, stderr: read(&err), stdout: read(&out) }
+    Ran { status, stderr: read(&err), stdout: read(&out) }
 }
 
 /// A fake-driver link in `dir` with `--explain`; the driver exits with 7.
-fn link(dir: &Dir, args: &[&str]) -> Run {
+fn link(dir: &Dir, args: &[&str]) -> Ran {
     let fake = dir.fake_driver();
     let cmd = dir.solink().env("FAKECC_EXIT", "7").arg("--explain").arg("--cc").arg(fake).args(args);
     within(120, cmd, dir)
-}
-
-fn mkfifo(path: &Path) {
-    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
-    // SAFETY: a valid NUL-terminated path.
-    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
 }
 
 /// A position-independent object `L/NAME` compiled from `src`.
@@ -86,15 +73,21 @@ fn thin_archive_members_that_are_fifos_devices_or_of_the_wrong_size() {
     let run = link(&dir, &["-shared", "a.o", "-LL", "-lfifo", "-lzero", "-lsize"]);
     assert_eq!(run.status.code(), Some(7), "{}", run.stderr);
     assert_eq!(dir.fake_argv(), os(&["-shared", "a.o", "-LL", "-lfifo", "-lzero", "-lsize"]));
+    let mut want = String::new();
     for name in ["fifo", "zero"] {
-        let expected = format!(
-            "solink: L/lib{name}.a cannot go into a shared object ({name}.o: damaged (its file L/{name}.o is not a regular file)); linking -l{name} dynamically."
+        want += &format!(
+            "solink: -l{name}: dynamic (stage 2, -L at L/lib{name}.a): see the warning that follows\n\
+             solink: L/lib{name}.a cannot go into a shared object ({name}.o: damaged (its file L/{name}.o is not a regular file)); linking -l{name} dynamically.\n"
         );
-        assert!(run.stderr.contains(&expected), "{expected}\n{}", run.stderr);
     }
-    let expected =
-        format!("(size.o: damaged (the archive says {size} bytes, but its file L/size.o has {}))", size + 1);
-    assert!(run.stderr.contains(&expected), "{expected}\n{}", run.stderr);
+    want += &format!(
+        "solink: -lsize: dynamic (stage 2, -L at L/libsize.a): see the warning that follows\n\
+         solink: L/libsize.a cannot go into a shared object (size.o: damaged (the archive says {size} bytes, but its file L/size.o has {})); linking -lsize dynamically.\n\
+         solink: command: $DIR/bin/fakecc -shared a.o -LL -lfifo -lzero -lsize\n\
+         solink: 0 embedded, 3 dynamic, 3 warnings\n",
+        size + 1
+    );
+    assert_text(with_dir(&run.stderr, dir.root()), want);
 }
 
 #[test]
@@ -106,10 +99,14 @@ fn text_that_mentions_script_commands_is_not_a_script() {
     let run = link(&dir, &["-shared", "a.o", "-LL", "-lnotes"]);
     assert_eq!(run.status.code(), Some(7), "{}", run.stderr);
     assert_eq!(dir.fake_argv(), os(&["-shared", "a.o", "-LL", "-lnotes"]));
-    assert!(
-        run.stderr.contains("solink: L/libnotes.a is not an archive; linking -lnotes dynamically."),
-        "{}",
-        run.stderr
+    assert_text(
+        with_dir(&run.stderr, dir.root()),
+        "\
+solink: -lnotes: dynamic (stage 2, -L at L/libnotes.a): see the warning that follows
+solink: L/libnotes.a is not an archive; linking -lnotes dynamically. Rebuild or remove it.
+solink: command: $DIR/bin/fakecc -shared a.o -LL -lnotes
+solink: 0 embedded, 1 dynamic, 1 warning
+",
     );
 }
 
@@ -312,7 +309,7 @@ fn audit_of_damaged_objects_exits_0_1_or_2() {
         names.push(format!("bad/flip{i}.so"));
         dir.write(names.last().unwrap(), bad);
     }
-    let ok = |run: &Run, what: &str| {
+    let ok = |run: &Ran, what: &str| {
         let code = run.status.code();
         assert!(matches!(code, Some(0..=2)), "{what}: {:?}\n{}", run.status, run.stderr);
     };

@@ -16,8 +16,10 @@ use std::process::{Child, Command, Output, Stdio};
 
 // `fixtures` is both the module (`fixtures::compile(..)`) and, in the value
 // namespace, the function below that older tests call as `fixtures()`.
+pub use crate::support::files::mkfifo;
 pub use crate::support::fixtures::{self, tiny_archive, tiny_user};
-pub use crate::support::tools::{gcc, os, require_tool, sh, skip_unless};
+pub use crate::support::text::{assert_text, with_dir};
+pub use crate::support::tools::{gcc, os, require_tool, sh, skip_unless, Ran};
 
 pub const SOLINK: &str = env!("CARGO_BIN_EXE_solink");
 
@@ -210,6 +212,12 @@ impl TestCommand {
 
     pub fn output(mut self) -> Output {
         self.cmd.output().unwrap()
+    }
+
+    /// Runs it to its end, whatever its status: the status, stdout and
+    /// stderr as text.
+    pub fn run(mut self) -> Ran {
+        crate::support::tools::run(&mut self.cmd)
     }
 
     /// Runs and asserts success; returns stdout.

@@ -4,11 +4,47 @@
 use std::ffi::{OsStr, OsString};
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitStatus, Output, Stdio};
 
 /// Arguments as `OsString`s.
 pub fn os(v: &[&str]) -> Vec<OsString> {
     v.iter().map(OsString::from).collect()
+}
+
+/// What a finished command left: its status and its output as text (lossy
+/// UTF-8). The one shape every test binary reads a run of solink in.
+#[derive(Debug)]
+pub struct Ran {
+    pub status: ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Ran {
+    /// The exit code (`None`: killed by a signal).
+    pub fn code(&self) -> Option<i32> {
+        self.status.code()
+    }
+
+    pub fn success(&self) -> bool {
+        self.status.success()
+    }
+}
+
+impl From<Output> for Ran {
+    fn from(out: Output) -> Ran {
+        Ran {
+            status: out.status,
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+/// Runs a command to its end, whatever its status (see [`sh`] for one that
+/// must succeed).
+pub fn run(cmd: &mut Command) -> Ran {
+    cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}")).into()
 }
 
 /// Runs a command and asserts success; returns stdout.
