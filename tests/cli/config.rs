@@ -6,7 +6,10 @@
 use std::fs;
 use std::process::Stdio;
 
-use crate::util::{assert_explain_schema, os, require_tool, tiny_archive, Dir, TestCommand, SOLINK};
+use crate::util::{
+    assert_explain_schema, assert_text, assert_text_of, os, require_tool, tiny_archive, with_dir, Dir,
+    TestCommand, SOLINK,
+};
 
 /// A fake driver and `lib/libtiny.a`, a PIC archive that a link naming
 /// `-ltiny` with `SOLINK_LIBSDIR=lib` embeds.
@@ -21,11 +24,6 @@ fn setup() -> (Dir, String) {
 /// machine's /etc/solink.conf cannot leak in.
 fn solink(dir: &Dir) -> TestCommand {
     dir.solink().env("SOLINK_SYSTEM_CONFIG", dir.path("etc/solink.conf"))
-}
-
-fn stderr_of(t: TestCommand) -> (Option<i32>, String) {
-    let out = t.output();
-    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
 #[test]
@@ -57,11 +55,17 @@ fn config_files_in_order_command_line_environment_user_system() {
     assert_eq!(dir.fake_argv(), os(&["-shared", "-o", "x.so", "a.o", "-ltiny"]));
     // SOLINK_CONFIG names the only file read: no cc from the system file.
     let only = dir.write("only.conf", "explain = 1\n");
-    let (code, stderr) = stderr_of(
-        solink(&dir).env("SOLINK_CONFIG", &only).env("PATH", "/nonexistent").args(["-shared", "a.o"]),
+    let run =
+        solink(&dir).env("SOLINK_CONFIG", &only).env("PATH", "/nonexistent").args(["-shared", "a.o"]).run();
+    assert_eq!(run.code(), Some(2), "{}", run.stderr);
+    assert_text(
+        run.stderr,
+        "\
+solink: command: cc -shared a.o
+solink: 0 embedded, 0 dynamic, 0 warnings
+solink: cannot find the compiler driver cc on PATH; set --cc or SOLINK_CC to the real compiler
+",
     );
-    assert_eq!(code, Some(2), "{stderr}");
-    assert!(stderr.contains("cannot find the compiler driver cc"), "{stderr}");
 }
 
 #[test]
@@ -97,23 +101,37 @@ fn show_config_names_every_setting_its_origin_the_version_and_the_driver() {
 #[test]
 fn a_bad_config_file_is_refused_naming_file_line_and_key() {
     let dir = Dir::new();
-    let conf = dir.path("home/.config/solink/solink.conf");
     for (text, want) in [
-        ("# ok\nlibdir = /x\n", ":2: unknown key libdir; did you mean libsdir?"),
+        (
+            "# ok\nlibdir = /x\n",
+            ":2: unknown key libdir; did you mean libsdir? \
+             keys are solink's variables without SOLINK_, in lower case (see docs/usage.md)",
+        ),
         ("explain = maybe\n", ":1: explain = maybe is not a boolean; use true or false"),
         ("\n\nformat = yaml\n", ":3: format = yaml is not a format; use text, json or cyclonedx"),
         ("just words\n", ":1: expected \"key = value\", got just words"),
     ] {
         dir.write("home/.config/solink/solink.conf", text);
         let line = solink(&dir).args(["-shared", "a.o"]).refused();
-        assert!(line.starts_with(&format!("solink: {}{want}", conf.display())), "{text:?}: {line}");
+        assert_text_of(
+            &format!("{text:?}"),
+            &with_dir(&line, dir.root()),
+            &format!("solink: $DIR/home/.config/solink/solink.conf{want}\n"),
+        );
     }
     let missing = dir.path("missing.conf");
     let line = solink(&dir).env("SOLINK_CONFIG", &missing).args(["-shared", "a.o"]).refused();
-    assert!(line.contains(&format!("cannot read the configuration file {}", missing.display())), "{line}");
+    assert_text(
+        with_dir(&line, dir.root()),
+        "solink: cannot read the configuration file $DIR/missing.conf: No such file or directory (os error 2); \
+         fix it or point SOLINK_CONFIG elsewhere\n",
+    );
     // A directory is not a file.
     let line = solink(&dir).env("SOLINK_CONFIG", dir.root()).args(["-shared", "a.o"]).refused();
-    assert!(line.contains("not a regular file"), "{line}");
+    assert_text(
+        with_dir(&line, dir.root()),
+        "solink: cannot read the configuration file $DIR: not a regular file; fix it or point SOLINK_CONFIG elsewhere\n",
+    );
 }
 
 #[test]
@@ -202,7 +220,10 @@ fn logfile_records_refusals_dry_runs_compiles_and_spawned_links() {
     assert_eq!(records[3]["command"][5].as_str().unwrap().len(), huge.len());
     assert!(records[3].get("spawned").is_none());
     assert_eq!(records[0]["exit"]["path"], "refusal");
-    assert!(records[0]["exit"]["message"].as_str().unwrap().contains("nothere.a does not exist"));
+    assert_text(
+        records[0]["exit"]["message"].as_str().unwrap(),
+        "archive nothere.a does not exist; build it first or fix the path",
+    );
     assert_eq!(records[1]["exit"], serde_json::json!({"path": "status", "status": 0}));
     assert_eq!(records[1]["command"], serde_json::json!([fake, "-shared", "-o", "x.so", "a.o"]));
     assert_eq!(records[2]["exit"]["path"], "exec");
@@ -248,10 +269,19 @@ fn disable_passes_everything_through_with_no_search_and_no_cache() {
 #[test]
 fn no_arguments_prints_usage_and_exits_2_without_running_cc() {
     let (dir, fake) = setup();
-    let (code, stderr) = stderr_of(solink(&dir).env("SOLINK_CC", &fake));
-    assert_eq!(code, Some(2));
-    assert!(stderr.starts_with(&format!("solink {}: ", env!("CARGO_PKG_VERSION"))), "{stderr}");
-    assert!(stderr.contains("usage: solink [OPTIONS]") && stderr.contains("--solink-help"), "{stderr}");
+    let run = solink(&dir).env("SOLINK_CC", &fake).run();
+    assert_eq!(run.code(), Some(2));
+    assert_text(
+        run.stderr,
+        format!(
+            "solink {}: a drop-in for `gcc -shared` that embeds the static archives a shared library links against
+usage: solink [OPTIONS] [--] ARGS...
+       solink [OPTIONS] DRIVER ARGS...
+solink --solink-help lists its options, --show-config its settings, --man prints the manual
+",
+            env!("CARGO_PKG_VERSION")
+        ),
+    );
     assert!(!dir.path("fakecc.log").exists(), "cc was not run");
 }
 
@@ -264,24 +294,20 @@ fn near_misses_get_one_note_and_the_driver_gets_the_argv_as_is() {
         (&["--no-embedd=z", "-shared", "a.o"], "did you mean --no-embed?"),
         (&["--hide", "calcbase", "-shared", "a.o"], "did you mean --hide=calcbase?"),
     ] {
-        let (code, stderr) = stderr_of(solink(&dir).env("SOLINK_CC", &fake).args(args));
-        assert_eq!(code, Some(0), "{stderr}");
-        assert_eq!(stderr, format!("solink: note: {note} (passed to the compiler as is)\n"));
+        let run = solink(&dir).env("SOLINK_CC", &fake).args(args).run();
+        assert_eq!(run.code(), Some(0), "{}", run.stderr);
+        assert_text(run.stderr, format!("solink: note: {note} (passed to the compiler as is)\n"));
         let passed = if args[0] == "--hide" { &args[1..] } else { args };
         assert_eq!(dir.fake_argv(), os(passed));
     }
     // ld as the driver has long options of its own: no notes.
     let ld = dir.executable("bin/ld", &format!("#!/bin/sh\nexec {fake} \"$@\"\n"));
-    let (_, stderr) = stderr_of(solink(&dir).arg(&ld).args(["--format=elf64-x86-64", "-shared", "a.o"]));
-    assert_eq!(stderr, "");
+    let run = solink(&dir).arg(&ld).args(["--format=elf64-x86-64", "-shared", "a.o"]).run();
+    assert_text(run.stderr, "");
     // gcc's own long options are never near misses.
-    let (_, stderr) = stderr_of(solink(&dir).env("SOLINK_CC", &fake).args([
-        "--sysroot=/",
-        "--param=x=1",
-        "-shared",
-        "a.o",
-    ]));
-    assert_eq!(stderr, "");
+    let run =
+        solink(&dir).env("SOLINK_CC", &fake).args(["--sysroot=/", "--param=x=1", "-shared", "a.o"]).run();
+    assert_text(run.stderr, "");
 }
 
 #[test]
@@ -293,7 +319,10 @@ fn an_option_missing_its_value_is_named() {
         "solink: --libsdir needs a value (got -shared, which looks like a compiler option); write --libsdir=VALUE\n"
     );
     let line = solink(&dir).args(["--cc", "--explain", "-shared"]).refused();
-    assert!(line.starts_with("solink: --cc needs a value (got --explain"), "{line}");
+    assert_text(
+        line,
+        "solink: --cc needs a value (got --explain, which looks like a compiler option); write --cc=VALUE\n",
+    );
 }
 
 #[test]
