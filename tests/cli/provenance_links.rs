@@ -46,21 +46,16 @@ fn solink_lib(dir: &Dir, name: &str, extra: &[&str]) -> String {
         .ok()
 }
 
-/// `prog`, needing every library (by `$ORIGIN/lib`) and printing each one's
-/// view of the registry; its output.
-fn run_prog(dir: &Dir, libs: &[&str]) -> String {
+/// What `prog` prints when it prints each library's view of the registry,
+/// one `NAME=COUNT` line each (see [`run_prog`]).
+fn each_registry_view(dir: &Dir, libs: &[&str]) -> String {
     let mut main = String::from("#include <stdio.h>\n");
     let mut calls = String::new();
     for name in libs {
         main.push_str(&format!("int {name}_get(void);\n"));
         calls.push_str(&format!("  printf(\"{name}=%d\\n\", {name}_get());\n"));
     }
-    dir.write("main.c", format!("{main}int main(void) {{\n{calls}  return 0;\n}}\n"));
-    let mut args: Vec<String> = vec!["main.c".into(), "-o".into(), "prog".into(), "-Llib".into()];
-    args.extend(libs.iter().map(|n| format!("-l{n}")));
-    args.push("-Wl,-rpath,$ORIGIN/lib".into());
-    gcc(dir.root(), &args);
-    sh(&mut Command::new(dir.path("prog")))
+    run_prog(dir, &format!("{main}int main(void) {{\n{calls}  return 0;\n}}\n"), libs)
 }
 
 fn readelf_notes(path: &Path) -> String {
@@ -90,7 +85,7 @@ fn two_libraries_embedding_foo_register_twice_and_audit_flags_them() {
         assert!(notes.contains(".note.solink") && notes.contains("solink"), "{lib}: {notes}");
     }
     // Exported: one set of data, both constructors ran.
-    assert_eq!(run_prog(&dir, &["a", "b"]), "a=2\nb=2\n");
+    assert_eq!(each_registry_view(&dir, &["a", "b"]), "a=2\nb=2\n");
     let (code, text) = audit(&dir);
     assert_eq!(code, Some(1), "{text}");
     assert!(text.contains("liba.so") && text.contains("libb.so"), "{text}");
@@ -105,7 +100,7 @@ fn hidden_copies_keep_two_states_and_audit_flags_them() {
     foo_archive(&dir);
     solink_lib(&dir, "a", &["--hide=foo"]);
     solink_lib(&dir, "b", &["--hide=foo"]);
-    assert_eq!(run_prog(&dir, &["a", "b"]), "a=1\nb=1\n", "two copies, two states");
+    assert_eq!(each_registry_view(&dir, &["a", "b"]), "a=1\nb=1\n", "two copies, two states");
     let (code, text) = audit(&dir);
     assert_eq!(code, Some(1), "{text}");
     let json = dir.solink().args(["--format", "json", "--audit", "prog"]).output();
@@ -196,13 +191,13 @@ fn a_constructor_member_left_out_is_named_and_whole_archive_auto_pulls_it_in() {
     let stderr = String::from_utf8_lossy(&plain.stderr).into_owned();
     assert!(plain.status.success(), "{stderr}");
     assert!(stderr.contains("(plugin.o)") && stderr.contains("--whole-archive=plug"), "{stderr}");
-    assert_eq!(run_prog(&dir, &["p"]), "p=0\n", "the plain link drops the registration");
+    assert_eq!(each_registry_view(&dir, &["p"]), "p=0\n", "the plain link drops the registration");
     let strict = link(&["--strict"]);
     assert_eq!(strict.status.code(), Some(2), "--strict refuses a constructor left behind");
     let auto = link(&["--whole-archive=auto"]);
     let stderr = String::from_utf8_lossy(&auto.stderr).into_owned();
     assert!(auto.status.success() && !stderr.contains("leaves out"), "{stderr}");
-    assert_eq!(run_prog(&dir, &["p"]), "p=1\n", "--whole-archive=auto pulls the plugin in");
+    assert_eq!(each_registry_view(&dir, &["p"]), "p=1\n", "--whole-archive=auto pulls the plugin in");
 }
 
 /// `lib/libb.so` from `b.c` (which uses foo) linked by solink with `libs`
@@ -222,15 +217,15 @@ fn link_b_from(dir: &Dir, source: &str, libs: &[&str], extra: &[&str]) -> std::p
         .output()
 }
 
-/// The symbols `path` defines, as `nm` lists them.
 /// The stderr of a link that must have succeeded (`what` says which, in
 /// the failure message).
-fn linked(out: &std::process::Output, what: &str) -> String {
+fn stderr_of_success(out: &std::process::Output, what: &str) -> String {
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "{what}: {stderr}");
     stderr
 }
 
+/// The symbols `path` defines, as `nm` lists them.
 fn defined(path: &Path) -> String {
     sh(Command::new("nm").arg("--defined-only").arg(path))
 }
@@ -246,7 +241,7 @@ fn a_dependency_that_embeds_foo_exported_carries_it_in_either_order() {
         solink_lib(&dir, "a", &[]);
         assert!(defined(&dir.path("lib/liba.so")).contains("foo_get"), "liba.so embeds foo");
         let out = link_b(&dir, &libs, &["--explain"]);
-        let stderr = linked(&out, &format!("{libs:?}"));
+        let stderr = stderr_of_success(&out, &format!("{libs:?}"));
         assert!(
             stderr.contains(
                 "liba.so already embeds libfoo.a (same digest); linking it again would give this process two copies"
@@ -259,7 +254,7 @@ fn a_dependency_that_embeds_foo_exported_carries_it_in_either_order() {
             "{libs:?}: libb.so embeds foo again: {b}"
         );
         // One copy in the process: its constructor ran once.
-        assert_eq!(run_prog(&dir, &["a", "b"]), "a=1\nb=1\n", "{libs:?}");
+        assert_eq!(each_registry_view(&dir, &["a", "b"]), "a=1\nb=1\n", "{libs:?}");
     }
 }
 
@@ -272,7 +267,7 @@ fn a_dependency_that_embeds_foo_hidden_is_embedded_again_with_a_warning() {
     foo_archive(&dir);
     solink_lib(&dir, "a", &["--hide=foo"]);
     let out = link_b(&dir, &["-lfoo", "-la"], &[]);
-    let stderr = linked(&out, "");
+    let stderr = stderr_of_success(&out, "");
     assert!(stderr.contains("liba.so already embeds") && stderr.contains("hidden"), "{stderr}");
     assert!(defined(&dir.path("lib/libb.so")).contains("foo_get"), "libb.so embeds its own copy");
     let strict = link_b(&dir, &["-lfoo", "-la"], &["--strict"]);
@@ -336,13 +331,13 @@ fn a_dependency_solink_adds_carries_foo_too() {
             "-lbaz",
         ])
         .output();
-    let stderr = linked(&out, "");
+    let stderr = stderr_of_success(&out, "");
     assert!(stderr.contains("liba.so already embeds libfoo.a"), "{stderr}");
     assert!(stderr.contains("-la (dependency of -lbaz, from l/pkgconfig/baz.pc): dynamic -la"), "{stderr}");
     let b = defined(&dir.path("lib/libb.so"));
     assert!(!b.contains("foo_get") && b.contains("baz_get"), "foo not embedded again, baz embedded: {b}");
     // One copy of foo in the process, and b reaches it through liba.so.
-    assert_eq!(run_prog(&dir, &["a", "b"]), "a=1\nb=17\n");
+    assert_eq!(each_registry_view(&dir, &["a", "b"]), "a=1\nb=17\n");
 }
 
 /// `l/libfoo_a.a` (the registry of [`FOO`]), `l/libfoo_b.a` (a member
@@ -395,7 +390,7 @@ fn a_dependency_that_embeds_every_archive_of_a_script_carries_it_in_either_order
         assert!(a.contains("foo_get") && a.contains("foo_b_get"), "liba.so embeds both: {a}");
         let b_c = format!("{USES_BOTH}int b_get(void) {{ return foo_get() + foo_b_get(); }}\n");
         let out = link_b_from(&dir, &b_c, &libs, &["--explain"]);
-        let stderr = linked(&out, &format!("{libs:?}"));
+        let stderr = stderr_of_success(&out, &format!("{libs:?}"));
         assert!(stderr.contains("liba.so already embeds libfoo_a.a and libfoo_b.a"), "{libs:?}: {stderr}");
         assert!(stderr.contains(", 0 warnings"), "{libs:?}: {stderr}");
         let b = defined(&dir.path("lib/libb.so"));
@@ -404,7 +399,7 @@ fn a_dependency_that_embeds_every_archive_of_a_script_carries_it_in_either_order
             "{libs:?}: libb.so embeds the script's archives again: {b}"
         );
         // One copy of each: two constructors ran, not four.
-        assert_eq!(run_prog(&dir, &["a", "b"]), "a=22\nb=22\n", "{libs:?}");
+        assert_eq!(each_registry_view(&dir, &["a", "b"]), "a=22\nb=22\n", "{libs:?}");
     }
 }
 
@@ -420,7 +415,7 @@ fn a_script_whose_archives_a_later_dependency_carries_in_part_warns_and_strict_r
     let b_c = format!("{USES_BOTH}int b_get(void) {{ return foo_get() + foo_b_get(); }}\n");
     // liba.so after -lfoo: ld pulls libfoo_a.a in at -lfoo all the same.
     let out = link_b_from(&dir, &b_c, &["-lfoo", "-la"], &[]);
-    let stderr = linked(&out, "");
+    let stderr = stderr_of_success(&out, "");
     assert!(stderr.contains("already embed: ") && stderr.contains("libfoo_a.a (lib/liba.so)"), "{stderr}");
     assert!(defined(&dir.path("lib/libb.so")).contains("foo_b_get"), "the rest is still embedded");
     let strict = link_b_from(&dir, &b_c, &["-lfoo", "-la"], &["--strict"]);
@@ -437,5 +432,5 @@ fn a_script_whose_archives_a_later_dependency_carries_in_part_warns_and_strict_r
     assert!(out.status.success() && !stderr.contains("already embed"), "{stderr}");
     let b = defined(&dir.path("lib/libb.so"));
     assert!(b.contains("foo_b_get") && !b.contains("foo_get") && !b.contains("foo_count"), "{b}");
-    assert_eq!(run_prog(&dir, &["a", "b"]), "a=2\nb=22\n");
+    assert_eq!(each_registry_view(&dir, &["a", "b"]), "a=2\nb=22\n");
 }

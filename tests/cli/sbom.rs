@@ -50,23 +50,16 @@ fn solink_lib(dir: &Dir, name: &str, gets: &[&str], libs: &[&str]) {
     dir.solink().args(&args).ok();
 }
 
-/// `prog`, needing each `lib/libNAME.so` through `$ORIGIN/lib` and printing
-/// the sum of their answers; what it prints.
-fn run_prog(dir: &Dir, libs: &[&str]) -> String {
+/// What `prog` prints when it prints the sum of each library's
+/// `NAME_get()` (see [`run_prog`]).
+fn sum_of_answers(dir: &Dir, libs: &[&str]) -> String {
     let decls: String = libs.iter().map(|n| format!("int {n}_get(void);\n")).collect();
     let sum: Vec<String> = libs.iter().map(|n| format!("{n}_get()")).collect();
-    dir.write(
-        "main.c",
-        format!(
-            "#include <stdio.h>\n{decls}int main(void) {{ printf(\"%d\\n\", {}); return 0; }}\n",
-            sum.join(" + ")
-        ),
+    let main = format!(
+        "#include <stdio.h>\n{decls}int main(void) {{ printf(\"%d\\n\", {}); return 0; }}\n",
+        sum.join(" + ")
     );
-    let mut args: Vec<String> = vec!["main.c".into(), "-o".into(), "prog".into(), "-Llib".into()];
-    args.extend(libs.iter().map(|n| format!("-l{n}")));
-    args.push("-Wl,-rpath,$ORIGIN/lib".into());
-    gcc(dir.root(), &args);
-    sh(&mut Command::new(dir.path("prog")))
+    run_prog(dir, &main, libs)
 }
 
 fn audit_json(dir: &Dir, file: &str) -> Value {
@@ -128,7 +121,7 @@ fn the_note_carries_the_version_of_the_pc_that_names_the_archive_and_a_purl() {
         archives_with_a_pc(dir);
         solink_lib(dir, "a", &["foo_get", "bar_get"], &["-lfoo", "-lbar"]);
     }
-    assert_eq!(run_prog(&one, &["a"]), "7\n");
+    assert_eq!(sum_of_answers(&one, &["a"]), "7\n");
     let audit = audit_json(&one, "prog");
     let e = embeds(&audit, "liba.so");
     assert_eq!(e.len(), 2, "{audit}");
@@ -210,7 +203,7 @@ fn the_bytes_embedding_adds_are_what_size_says_of_the_pulled_members() {
         "{stderr}"
     );
     // The note says the same, and --audit shows it.
-    assert_eq!(run_prog(&dir, &["a"]), format!("{}\n", (3 + i32::from(b' ')) + 2 + (2 + 1)));
+    assert_eq!(sum_of_answers(&dir, &["a"]), format!("{}\n", (3 + i32::from(b' ')) + 2 + (2 + 1)));
     let audit = audit_json(&dir, "prog");
     let e = embeds(&audit, "liba.so");
     assert_eq!(e[0]["members"], serde_json::json!(["code.o", "data.o", "bss.o"]), "{audit}");
@@ -252,7 +245,7 @@ fn cyclonedx_names_each_embedded_archive_with_its_digest_version_purl_and_size()
     archives_with_a_pc(&dir);
     solink_lib(&dir, "a", &["foo_get"], &["-lfoo"]);
     solink_lib(&dir, "b", &["bar_get"], &["-lbar"]);
-    assert_eq!(run_prog(&dir, &["a", "b"]), "7\n");
+    assert_eq!(sum_of_answers(&dir, &["a", "b"]), "7\n");
     let (code, docs) = cyclonedx(&dir, &["prog"]);
     assert_eq!((code, docs.len()), (Some(0), 1), "{docs:?}");
     let doc = &docs[0];
@@ -302,7 +295,7 @@ fn cyclonedx_of_a_process_with_two_copies_still_validates_and_exits_1() {
     archives_with_a_pc(&dir);
     solink_lib(&dir, "a", &["foo_get"], &["-lfoo"]);
     solink_lib(&dir, "b", &["foo_get"], &["-lfoo"]);
-    assert_eq!(run_prog(&dir, &["a", "b"]), "6\n");
+    assert_eq!(sum_of_answers(&dir, &["a", "b"]), "6\n");
     let (code, docs) = cyclonedx(&dir, &["prog"]);
     assert_eq!(code, Some(1), "a duplicate is exit 1 in every format");
     let props = docs[0]["metadata"]["properties"].as_array().unwrap();

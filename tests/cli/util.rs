@@ -360,6 +360,17 @@ pub fn make_example(dir: &Dir, args: &[String]) -> String {
     stdout
 }
 
+/// `prog`, compiled from `main_c` (written to `main.c`) and needing each
+/// `lib/libNAME.so` of `libs` through `$ORIGIN/lib`, run: what it prints.
+pub fn run_prog(dir: &Dir, main_c: &str, libs: &[&str]) -> String {
+    dir.write("main.c", main_c);
+    let mut args: Vec<String> = vec!["main.c".into(), "-o".into(), "prog".into(), "-Llib".into()];
+    args.extend(libs.iter().map(|n| format!("-l{n}")));
+    args.push("-Wl,-rpath,$ORIGIN/lib".into());
+    gcc(dir.root(), &args);
+    sh(&mut Command::new(dir.path("prog")))
+}
+
 /// `L/libbig.a` and `big.rsp`: 30,000 long object names and `-lbig`, a
 /// command too long for exec, so solink spawns the driver with a response
 /// file.
