@@ -13,7 +13,7 @@ use crate::util::{
 
 /// A fake driver and `lib/libtiny.a`, a PIC archive that a link naming
 /// `-ltiny` with `SOLINK_LIBSDIR=lib` embeds.
-fn setup() -> (Dir, String) {
+fn tiny_lib_and_fake_driver() -> (Dir, String) {
     let dir = Dir::new();
     tiny_archive(&dir.path("lib/libtiny.a"));
     let fake = dir.fake_driver().display().to_string();
@@ -28,7 +28,7 @@ fn solink(dir: &Dir) -> TestCommand {
 
 #[test]
 fn config_files_in_order_command_line_environment_user_system() {
-    let (dir, fake) = setup();
+    let (dir, fake) = tiny_lib_and_fake_driver();
     let lib = dir.path("lib");
     dir.write("etc/solink.conf", format!("# system\ncc = {fake}\nlibsdir = /nowhere\nno_system_dirs = 1\n"));
     dir.write("home/.config/solink/solink.conf", format!("libsdir = {}\n\nexplain = 0\n", lib.display()));
@@ -70,7 +70,7 @@ solink: cannot find the compiler driver cc on PATH; set --cc or SOLINK_CC to the
 
 #[test]
 fn show_config_names_every_setting_its_origin_the_version_and_the_driver() {
-    let (dir, fake) = setup();
+    let (dir, fake) = tiny_lib_and_fake_driver();
     let system = dir.write("etc/solink.conf", "strict = 1\nlibsdir = /sys\n");
     let user = dir.write("home/.config/solink/solink.conf", format!("libsdir = /a:/b\ncc = {fake}\n"));
     let stdout = solink(&dir).env("SOLINK_EXPLAIN", "1").arg("--show-config").ok();
@@ -136,7 +136,7 @@ fn a_bad_config_file_is_refused_naming_file_line_and_key() {
 
 #[test]
 fn logfile_16_parallel_links_append_whole_lines() {
-    let (dir, fake) = setup();
+    let (dir, fake) = tiny_lib_and_fake_driver();
     let log = dir.path("solink.log");
     // Long records (a few hundred arguments each), so a record split into
     // several writes would show up as broken lines.
@@ -185,7 +185,7 @@ fn logfile_16_parallel_links_append_whole_lines() {
 
 #[test]
 fn logfile_records_refusals_dry_runs_compiles_and_spawned_links() {
-    let (dir, fake) = setup();
+    let (dir, fake) = tiny_lib_and_fake_driver();
     let log = dir.path("sub/log");
     fs::create_dir_all(dir.path("sub")).unwrap();
     let base = || solink(&dir).env("SOLINK_LOGFILE", &log).env("SOLINK_CC", &fake);
@@ -232,7 +232,7 @@ fn logfile_records_refusals_dry_runs_compiles_and_spawned_links() {
 
 #[test]
 fn disable_passes_everything_through_with_no_search_and_no_cache() {
-    let (dir, fake) = setup();
+    let (dir, fake) = tiny_lib_and_fake_driver();
     let args = ["-shared", "-o", "x.so", "a.o", "-ltiny"];
     let t = || {
         solink(&dir)
@@ -268,7 +268,7 @@ fn disable_passes_everything_through_with_no_search_and_no_cache() {
 
 #[test]
 fn no_arguments_prints_usage_and_exits_2_without_running_cc() {
-    let (dir, fake) = setup();
+    let (dir, fake) = tiny_lib_and_fake_driver();
     let run = solink(&dir).env("SOLINK_CC", &fake).run();
     assert_eq!(run.code(), Some(2));
     assert_text(
@@ -287,7 +287,7 @@ solink --solink-help lists its options, --show-config its settings, --man prints
 
 #[test]
 fn near_misses_get_one_note_and_the_driver_gets_the_argv_as_is() {
-    let (dir, fake) = setup();
+    let (dir, fake) = tiny_lib_and_fake_driver();
     for (args, note) in [
         (&["--libdir", "/x", "-shared", "a.o"][..], "did you mean --libsdir?"),
         (&["--explian", "-shared", "a.o"], "did you mean --explain?"),
@@ -327,7 +327,7 @@ fn an_option_missing_its_value_is_named() {
 
 #[test]
 fn the_bare_forms_probes_get_the_drivers_answer() {
-    let (dir, fake) = setup();
+    let (dir, fake) = tiny_lib_and_fake_driver();
     for probe in
         [&["--version"][..], &["--help"], &["--help=warnings"], &["-v"], &["-dumpversion"], &["-dumpmachine"]]
     {
@@ -372,7 +372,7 @@ fn meson_setup_and_build_with_bare_cc_solink() {
 
 #[test]
 fn an_unwritable_log_file_is_a_note_and_the_link_goes_on() {
-    let (dir, fake) = setup();
+    let (dir, fake) = tiny_lib_and_fake_driver();
     let log = dir.path("nodir/log");
     let out =
         solink(&dir).env("SOLINK_LOGFILE", &log).env("SOLINK_CC", &fake).args(["-shared", "a.o"]).output();

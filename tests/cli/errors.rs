@@ -10,7 +10,7 @@ use crate::util::{assert_text, os, require_tool, tiny_archive, with_dir, write_b
 
 /// A directory with a fake driver and an old `out.so` that a refusal must
 /// leave alone.
-fn setup() -> (Dir, String) {
+fn fake_driver_and_old_output() -> (Dir, String) {
     let dir = Dir::new();
     let fake = dir.fake_driver().display().to_string();
     dir.write("out.so", "old");
@@ -34,7 +34,7 @@ fn explained_fake_link(dir: &Dir, fake: &str, args: &[&str]) -> (Option<i32>, St
 
 #[test]
 fn missing_values_at_the_end() {
-    let (dir, fake) = setup();
+    let (dir, fake) = fake_driver_and_old_output();
     for opt in ["-l", "-o", "-L"] {
         refused(
             &dir,
@@ -47,7 +47,7 @@ fn missing_values_at_the_end() {
 
 #[test]
 fn direct_archive_that_does_not_exist() {
-    let (dir, fake) = setup();
+    let (dir, fake) = fake_driver_and_old_output();
     refused(
         &dir,
         &fake,
@@ -58,7 +58,7 @@ fn direct_archive_that_does_not_exist() {
 
 #[test]
 fn garbage_truncated_and_non_elf_archives_stay_dynamic_with_a_warning() {
-    let (dir, fake) = setup();
+    let (dir, fake) = fake_driver_and_old_output();
     dir.write("L/libgarbage.a", "this is not an archive\n");
     tiny_archive(&dir.path("L/libwhole.a"));
     let whole = std::fs::read(dir.path("L/libwhole.a")).unwrap();
@@ -98,7 +98,7 @@ solink: 0 embedded, 3 dynamic, 3 warnings
 
 #[test]
 fn linker_script_naming_missing_files() {
-    let (dir, fake) = setup();
+    let (dir, fake) = fake_driver_and_old_output();
     dir.write("L/libscript.a", "GROUP ( /nonexistent/libinner.a )\n");
     let (code, stderr, argv) = explained_fake_link(&dir, &fake, &["-shared", "a.o", "-LL", "-lscript"]);
     assert_eq!(code, Some(7));
@@ -116,7 +116,7 @@ solink: 0 embedded, 1 dynamic, 1 warning
 
 #[test]
 fn empty_archive() {
-    let (dir, fake) = setup();
+    let (dir, fake) = fake_driver_and_old_output();
     dir.write("L/libempty.a", "!<arch>\n");
     let (code, stderr, argv) = explained_fake_link(&dir, &fake, &["-shared", "a.o", "-LL", "-lempty"]);
     assert_eq!(code, Some(7));
@@ -133,7 +133,7 @@ solink: 0 embedded, 1 dynamic, 0 warnings
 
 #[test]
 fn symlink_loop_and_dangling_symlink_named_like_archives() {
-    let (dir, fake) = setup();
+    let (dir, fake) = fake_driver_and_old_output();
     dir.mkdir("L");
     symlink("libloop.a", dir.path("L/libloop.a")).unwrap();
     symlink("/nonexistent/libx.a", dir.path("L/libdangling.a")).unwrap();
@@ -156,7 +156,7 @@ solink: 0 embedded, 2 dynamic, 2 warnings
 
 #[test]
 fn search_directories_that_cannot_serve_are_noted_not_errors() {
-    let (dir, fake) = setup();
+    let (dir, fake) = fake_driver_and_old_output();
     dir.write("afile", "x");
     let (code, stderr, _) =
         explained_fake_link(&dir, &fake, &["--libsdir", "nodir", "-shared", "a.o", "-Lafile", "-lx"]);
@@ -177,7 +177,7 @@ solink: 0 embedded, 1 dynamic, 1 warning
 #[test]
 fn unreadable_search_directory_is_noted() {
     use std::os::unix::fs::PermissionsExt;
-    let (dir, _) = setup();
+    let (dir, _) = fake_driver_and_old_output();
     let locked = dir.mkdir("locked");
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
     // Root reads any directory, so as root solink runs as nobody (setpriv,
@@ -210,7 +210,7 @@ solink: 0 embedded, 1 dynamic, 1 warning
 
 #[test]
 fn odd_bytes_in_paths_reach_the_driver_exactly() {
-    let (dir, fake) = setup();
+    let (dir, fake) = fake_driver_and_old_output();
     let odd = OsString::from_vec(b"lib \xff 'q\" $d #h\nnl".to_vec());
     let libdir = dir.root().join(&odd);
     tiny_archive(&libdir.join("libodd.a"));
@@ -238,7 +238,7 @@ fn odd_bytes_in_paths_reach_the_driver_exactly() {
 
 #[test]
 fn response_file_that_does_not_exist_stays_literal() {
-    let (dir, fake) = setup();
+    let (dir, fake) = fake_driver_and_old_output();
     let (code, _, argv) = explained_fake_link(&dir, &fake, &["-shared", "a.o", "@missing.rsp"]);
     assert_eq!(code, Some(7));
     assert_eq!(argv, os(&["-shared", "a.o", "@missing.rsp"]));
@@ -246,7 +246,7 @@ fn response_file_that_does_not_exist_stays_literal() {
 
 #[test]
 fn response_file_that_includes_itself() {
-    let (dir, fake) = setup();
+    let (dir, fake) = fake_driver_and_old_output();
     dir.write("self.rsp", "-lx @self.rsp");
     refused(
         &dir,
@@ -258,7 +258,7 @@ fn response_file_that_includes_itself() {
 
 #[test]
 fn a_10_mb_response_file_and_100_000_arguments() {
-    let (dir, fake) = setup();
+    let (dir, fake) = fake_driver_and_old_output();
     tiny_archive(&dir.path("L/libbig.a"));
     // 100,000 arguments, 10 MB: long object names, one library to rewrite.
     let name = "o".repeat(100);
@@ -290,7 +290,7 @@ fn a_10_mb_response_file_and_100_000_arguments() {
 /// solink would hand it.
 #[test]
 fn a_command_too_long_for_nvcc_is_refused() {
-    let (dir, fake) = setup();
+    let (dir, fake) = fake_driver_and_old_output();
     tiny_archive(&dir.path("L/libbig.a"));
     symlink(&fake, dir.path("bin/nvcc")).unwrap();
     let mut text = String::new();
@@ -314,7 +314,7 @@ fn a_command_too_long_for_nvcc_is_refused() {
 
 #[test]
 fn driver_not_found_or_not_executable() {
-    let (dir, fake) = setup();
+    let (dir, fake) = fake_driver_and_old_output();
     let _ = fake;
     let msg = dir.solink().args(["--cc", "no-such-cc-anywhere", "-shared", "-o", "out.so", "a.o"]).refused();
     assert_eq!(
@@ -335,14 +335,14 @@ fn driver_not_found_or_not_executable() {
 
 #[test]
 fn driver_resolving_to_solink_itself() {
-    let (dir, _) = setup();
+    let (dir, _) = fake_driver_and_old_output();
     let msg = dir.solink().args(["--cc", SOLINK, "-shared", "-o", "out.so", "a.o"]).refused();
     assert_eq!(msg, "solink: the real compiler resolves to solink itself (check SOLINK_CC and PATH)\n");
 }
 
 #[test]
 fn depfile_location_that_cannot_be_written() {
-    let (dir, fake) = setup();
+    let (dir, fake) = fake_driver_and_old_output();
     let msg = dir
         .solink()
         .args(["--cc", &fake, "--depfile", "no/dir/out.so.d", "-shared", "-o", "out.so", "a.o"])
@@ -356,7 +356,7 @@ fn depfile_location_that_cannot_be_written() {
 
 #[test]
 fn cache_that_cannot_be_written_changes_nothing() {
-    let (dir, fake) = setup();
+    let (dir, fake) = fake_driver_and_old_output();
     tiny_archive(&dir.path("L/libx.a"));
     let args = ["--dry-run", "--cc", &fake, "-shared", "a.o", "-LL", "-lx"];
     let with_cache = dir.solink().args(args).ok();
@@ -370,7 +370,7 @@ fn cache_that_cannot_be_written_changes_nothing() {
 
 #[test]
 fn sigint_to_the_process_group_during_a_spawned_link() {
-    let (dir, fake) = setup();
+    let (dir, fake) = fake_driver_and_old_output();
     write_big_link(&dir);
     let tmp = dir.mkdir("tmp");
     let mut child = dir

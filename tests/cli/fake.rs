@@ -6,8 +6,9 @@ use std::os::unix::process::ExitStatusExt;
 
 use crate::util::{assert_explain_schema, assert_golden, os, tiny_archive, Dir};
 
-/// A workspace with `prod/calc/lib/libcalcbase.a` and a fake driver.
-fn workspace() -> (Dir, String) {
+/// The seed's example 1 with a fake driver: `ws/prod/calc/lib/libcalcbase.a`
+/// and the driver's path.
+fn calc_with_fake_driver() -> (Dir, String) {
     let dir = Dir::new();
     tiny_archive(&dir.path("ws/prod/calc/lib/libcalcbase.a"));
     let fake = dir.fake_driver().display().to_string();
@@ -16,7 +17,7 @@ fn workspace() -> (Dir, String) {
 
 #[test]
 fn seed_example_1_rewrites_in_place() {
-    let (dir, fake) = workspace();
+    let (dir, fake) = calc_with_fake_driver();
     let lib = dir.path("ws/prod/calc/lib");
     dir.solink()
         .args(["--cc", &fake, "--libsdir", lib.to_str().unwrap(), "--no-system-dirs"])
@@ -28,7 +29,7 @@ fn seed_example_1_rewrites_in_place() {
 
 #[test]
 fn dry_run_prints_one_shell_quoted_line_and_runs_nothing() {
-    let (dir, fake) = workspace();
+    let (dir, fake) = calc_with_fake_driver();
     let lib = dir.path("ws/prod/calc/lib");
     let stdout = dir
         .solink()
@@ -44,7 +45,7 @@ fn dry_run_prints_one_shell_quoted_line_and_runs_nothing() {
 
 #[test]
 fn compile_only_and_executable_links_pass_through_byte_for_byte() {
-    let (dir, fake) = workspace();
+    let (dir, fake) = calc_with_fake_driver();
     let lib = dir.path("ws/prod/calc/lib");
     let odd = OsString::from_vec(b"-DNAME=\xff\xfe".to_vec());
     for mode in [&["-shared", "-c"][..], &["-o", "app"][..], &["-shared", "-E"][..]] {
@@ -57,7 +58,7 @@ fn compile_only_and_executable_links_pass_through_byte_for_byte() {
 
 #[test]
 fn non_utf8_bytes_survive_a_rewrite() {
-    let (dir, fake) = workspace();
+    let (dir, fake) = calc_with_fake_driver();
     let lib = dir.path("ws/prod/calc/lib");
     let odd = OsString::from_vec(b"obj/\xff.o".to_vec());
     dir.solink()
@@ -69,7 +70,7 @@ fn non_utf8_bytes_survive_a_rewrite() {
 
 #[test]
 fn driver_exit_status_passes_through() {
-    let (dir, fake) = workspace();
+    let (dir, fake) = calc_with_fake_driver();
     let out = dir.solink().env("FAKECC_EXIT", "3").args(["--cc", &fake, "-shared", "a.o"]).output();
     assert_eq!(out.status.code(), Some(3));
     assert!(out.stderr.is_empty(), "solink adds nothing: {}", String::from_utf8_lossy(&out.stderr));
@@ -77,7 +78,7 @@ fn driver_exit_status_passes_through() {
 
 #[test]
 fn driver_death_by_signal_shows_as_such() {
-    let (dir, fake) = workspace();
+    let (dir, fake) = calc_with_fake_driver();
     let out = dir.solink().env("FAKECC_SIGNAL", "SEGV").args(["--cc", &fake, "-shared", "a.o"]).output();
     assert_eq!(out.status.signal(), Some(11), "{:?}", out.status);
     // And from a shell, as make sees it.
@@ -91,7 +92,7 @@ fn driver_death_by_signal_shows_as_such() {
 
 #[test]
 fn launcher_form_takes_the_driver_from_the_command_line() {
-    let (dir, fake) = workspace();
+    let (dir, fake) = calc_with_fake_driver();
     let lib = dir.path("ws/prod/calc/lib");
     dir.solink()
         .env("SOLINK_LIBSDIR", &lib)
@@ -104,14 +105,14 @@ fn launcher_form_takes_the_driver_from_the_command_line() {
 
 #[test]
 fn driver_command_may_carry_arguments() {
-    let (dir, fake) = workspace();
+    let (dir, fake) = calc_with_fake_driver();
     dir.solink().env("SOLINK_CC", format!("'{fake}' --first 'two words'")).args(["-shared", "a.o"]).ok();
     assert_eq!(dir.fake_argv(), os(&["--first", "two words", "-shared", "a.o"]));
 }
 
 #[test]
 fn explain_shows_every_decision_then_the_command() {
-    let (dir, fake) = workspace();
+    let (dir, fake) = calc_with_fake_driver();
     tiny_archive(&dir.path("sys/libsysonly.a"));
     let lib = dir.path("ws/prod/calc/lib");
     let out = dir
@@ -140,7 +141,7 @@ fn explain_shows_every_decision_then_the_command() {
 
 #[test]
 fn no_system_dirs_skips_stage_4() {
-    let (dir, fake) = workspace();
+    let (dir, fake) = calc_with_fake_driver();
     tiny_archive(&dir.path("sys/libsysonly.a"));
     dir.solink()
         .env("FAKECC_LIBDIRS", dir.path("sys"))
@@ -152,7 +153,7 @@ fn no_system_dirs_skips_stage_4() {
 
 #[test]
 fn user_static_regions_are_left_alone() {
-    let (dir, fake) = workspace();
+    let (dir, fake) = calc_with_fake_driver();
     let lib = dir.path("ws/prod/calc/lib");
     let args = ["-shared", "a.o", "-Wl,-Bstatic", "-lcalcbase", "-Wl,-Bdynamic"];
     dir.solink().env("SOLINK_LIBSDIR", &lib).args(["--cc", &fake]).args(args).ok();
@@ -161,7 +162,7 @@ fn user_static_regions_are_left_alone() {
 
 #[test]
 fn libraries_inside_response_files_are_rewritten() {
-    let (dir, fake) = workspace();
+    let (dir, fake) = calc_with_fake_driver();
     let lib = dir.path("ws/prod/calc/lib");
     dir.write("link.rsp", "-lcalcbase -lm");
     dir.write("objs.rsp", "'a b.o' c.o");
@@ -172,7 +173,7 @@ fn libraries_inside_response_files_are_rewritten() {
 
 #[test]
 fn missing_direct_archive_is_refused_before_the_link() {
-    let (dir, fake) = workspace();
+    let (dir, fake) = calc_with_fake_driver();
     let msg = dir.solink().args(["--cc", &fake, "-shared", "-o", "x.so", "a.o", "nothere.a"]).refused();
     assert!(msg.contains("nothere.a"), "{msg}");
     assert!(!dir.path("fakecc.log").exists());
@@ -180,7 +181,7 @@ fn missing_direct_archive_is_refused_before_the_link() {
 
 #[test]
 fn option_missing_its_value_is_refused() {
-    let (dir, fake) = workspace();
+    let (dir, fake) = calc_with_fake_driver();
     let msg = dir.solink().args(["--cc", &fake, "-shared", "a.o", "-l"]).refused();
     assert!(msg.contains("-l at the end"), "{msg}");
 }
@@ -194,7 +195,7 @@ fn unknown_driver_is_refused() {
 
 #[test]
 fn explain_as_json_for_tools() {
-    let (dir, fake) = workspace();
+    let (dir, fake) = calc_with_fake_driver();
     let lib = dir.path("ws/prod/calc/lib");
     let out = dir
         .solink()
@@ -229,7 +230,7 @@ fn explain_as_json_for_tools() {
 
 #[test]
 fn no_colour_when_stderr_is_not_a_terminal() {
-    let (dir, fake) = workspace();
+    let (dir, fake) = calc_with_fake_driver();
     dir.write("L/libbad.a", "garbage");
     let out = dir.solink().args(["--cc", &fake, "-shared", "a.o", "-LL", "-lbad"]).output();
     let stderr = String::from_utf8(out.stderr).unwrap();

@@ -5,22 +5,14 @@ use std::process::Command;
 use std::time::Duration;
 
 use crate::elf::Elf;
-use crate::util::{sh, tiny_archive, tiny_user, Dir};
+use crate::util::{sh, tiny_link_dir, Dir};
 
 /// The link every test here makes: `use.o` against `lib/libtiny.a`.
 const LINK: [&str; 7] = ["--cc", "gcc", "--libsdir", "lib", "-shared", "use.o", "-ltiny"];
 
-/// A directory with `lib/libtiny.a` and `use.o` that calls into it.
-fn linkable() -> Dir {
-    let dir = Dir::new();
-    tiny_archive(&dir.path("lib/libtiny.a"));
-    tiny_user(&dir.path("use.o"));
-    dir
-}
-
 #[test]
 fn thirty_two_links_at_once_with_a_cold_cache() {
-    let dir = linkable();
+    let dir = tiny_link_dir();
     let children: Vec<_> =
         (0..32).map(|i| dir.solink().args(LINK).args(["-o", &format!("out{i}.so")]).spawn()).collect();
     for (i, mut child) in children.into_iter().enumerate() {
@@ -31,7 +23,7 @@ fn thirty_two_links_at_once_with_a_cold_cache() {
 
 #[test]
 fn cache_writers_killed_mid_write_never_change_the_answer() {
-    let dir = linkable();
+    let dir = tiny_link_dir();
     // A larger archive makes the window between scan and write wider.
     let big = dir.mkdir("big");
     let members: Vec<String> = (0..400).map(|i| format!("m{i}.o")).collect();
@@ -70,8 +62,8 @@ fn cache_writers_killed_mid_write_never_change_the_answer() {
 
 #[test]
 fn same_inputs_same_command_and_the_same_bytes_anywhere() {
-    let a = linkable();
-    let b = linkable();
+    let a = tiny_link_dir();
+    let b = tiny_link_dir();
     let link = |dir: &Dir, env_home: bool| {
         let mut cmd = dir.solink();
         if !env_home {

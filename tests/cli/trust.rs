@@ -7,15 +7,7 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use crate::util::{require_tool, tiny_archive, tiny_user, Dir, TestCommand};
-
-/// `libtiny.a` under `lib/` and an object that uses it.
-fn workspace() -> Dir {
-    let dir = Dir::new();
-    tiny_archive(&dir.path("lib/libtiny.a"));
-    tiny_user(&dir.path("use.o"));
-    dir
-}
+use crate::util::{require_tool, tiny_link_dir, tiny_user, Dir, TestCommand};
 
 /// The link every test here makes: `use.o` with `libtiny.a` from `lib/`.
 const LINK: [&str; 9] = ["--cc", "gcc", "--libsdir", "lib", "-shared", "-o", "libuse.so", "use.o", "-ltiny"];
@@ -49,7 +41,7 @@ fn settle() {
 /// leaves all of them as they were.
 #[test]
 fn foreign_files_in_the_cache_root_survive_every_command() {
-    let dir = workspace();
+    let dir = tiny_link_dir();
     let root = dir.mkdir("home/.cache");
     fs::set_permissions(&root, fs::Permissions::from_mode(0o700)).unwrap();
     for d in ["venv-3.11", "vscode-server", "v1-0.1.0", "v2-x", "solink-v1-0.0.9", "solink-v2-0.0.1"] {
@@ -95,7 +87,7 @@ fn foreign_files_in_the_cache_root_survive_every_command() {
 /// refused.
 #[test]
 fn a_cache_dir_others_can_write_is_not_used() {
-    let dir = workspace();
+    let dir = tiny_link_dir();
     let root = dir.mkdir("shared");
     fs::set_permissions(&root, fs::Permissions::from_mode(0o1777)).unwrap();
     let out = link(&dir, &root).output();
@@ -127,7 +119,7 @@ fn a_cache_another_user_owns_is_never_read() {
     if !require_tool("setpriv") || !require_tool("strace") {
         return;
     }
-    let dir = workspace();
+    let dir = tiny_link_dir();
     // Sticky, as /tmp is: they may make their own directory in it.
     fs::set_permissions(dir.root(), fs::Permissions::from_mode(0o1777)).unwrap();
     let root = dir.path("theirs");
@@ -165,7 +157,7 @@ fn a_cache_another_user_owns_is_never_read() {
 /// the link, in a replayed link too, so the output records what it embeds.
 #[test]
 fn a_swapped_note_object_is_never_linked() {
-    let dir = workspace();
+    let dir = tiny_link_dir();
     let root = dir.mkdir("cache-root");
     fs::set_permissions(&root, fs::Permissions::from_mode(0o700)).unwrap();
     link(&dir, &root).ok();
@@ -258,7 +250,7 @@ fn a_root_reached_through_another_users_directory_is_not_used() {
     if !crate::util::skip_unless(is_root, "not root, so no second user to own a directory") {
         return;
     }
-    let dir = workspace();
+    let dir = tiny_link_dir();
     let mine = dir.mkdir("mine");
     fs::set_permissions(&mine, fs::Permissions::from_mode(0o700)).unwrap();
     let theirs = dir.mkdir("theirs");

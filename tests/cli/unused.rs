@@ -20,7 +20,7 @@ fn loader(dir: &Dir) -> std::path::PathBuf {
 
 /// `m.o` (defines `m_value`, calling `q_value` when `uses_q`) and
 /// `L/libNAME.a` for each name (each defining `NAME_value`).
-fn workspace(uses_q: bool, names: &[&str]) -> Dir {
+fn m_and_archives(uses_q: bool, names: &[&str]) -> Dir {
     let dir = Dir::new();
     let body = if uses_q {
         "int q_value(void);\nint m_value(void) { return q_value() + 1; }\n"
@@ -71,7 +71,7 @@ fn an_unused_archive_in_libsdir_is_given_by_path() {
     if !require_tool("gcc") {
         return;
     }
-    let dir = workspace(false, &["q"]);
+    let dir = m_and_archives(false, &["q"]);
     let out = explain(&dir, &["--libsdir", "L", "-shared", "-o", "x.so", "m.o", "-lq"]);
     let q = line(&out, "-lq");
     assert!(q.contains("by path L/libq.a"), "{q}");
@@ -90,7 +90,7 @@ fn many_unused_archives_link() {
     }
     let names: Vec<String> = (0..80).map(|i| format!("u{i}")).collect();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-    let dir = workspace(false, &refs);
+    let dir = m_and_archives(false, &refs);
     dir.mkdir("ws/test/lib");
     std::fs::rename(dir.path("L/libu0.a"), dir.path("ws/test/lib/libu0.a")).unwrap();
     let mut args: Vec<String> =
@@ -112,7 +112,7 @@ fn an_unused_archive_ld_finds_itself_stays_as_given() {
     if !require_tool("gcc") {
         return;
     }
-    let dir = workspace(false, &["q"]);
+    let dir = m_and_archives(false, &["q"]);
     let out = explain(&dir, &["-shared", "-o", "x.so", "m.o", "-LL", "-lq"]);
     let q = line(&out, "-lq");
     assert!(q.contains("as given"), "{q}");
@@ -121,7 +121,7 @@ fn an_unused_archive_ld_finds_itself_stays_as_given() {
     assert_eq!(sh(Command::new(loader(&dir)).arg(dir.path("x.so"))), "7\n");
 
     // Before the object that uses it: named.
-    let dir = workspace(true, &["q"]);
+    let dir = m_and_archives(true, &["q"]);
     let out = explain(&dir, &["-shared", "-o", "x.so", "-LL", "-lq", "m.o"]);
     let q = line(&out, "-lq");
     assert!(
@@ -140,7 +140,7 @@ fn an_archive_before_its_user_in_libsdir_is_given_by_path() {
     if !require_tool("gcc") {
         return;
     }
-    let dir = workspace(true, &["q"]);
+    let dir = m_and_archives(true, &["q"]);
     let out = explain(&dir, &["--libsdir", "L", "-shared", "-o", "x.so", "-lq", "m.o"]);
     let q = line(&out, "-lq");
     assert!(q.contains("by path L/libq.a"), "{q}");

@@ -360,6 +360,15 @@ pub fn make_example(dir: &Dir, args: &[String]) -> String {
     stdout
 }
 
+/// A directory with `lib/libtiny.a` and `use.o`, which calls into it: the
+/// smallest real link that embeds (`-shared use.o -ltiny`, LIBSDIR `lib`).
+pub fn tiny_link_dir() -> Dir {
+    let dir = Dir::new();
+    tiny_archive(&dir.path("lib/libtiny.a"));
+    tiny_user(&dir.path("use.o"));
+    dir
+}
+
 /// `prog`, compiled from `main_c` (written to `main.c`) and needing each
 /// `lib/libNAME.so` of `libs` through `$ORIGIN/lib`, run: what it prints.
 pub fn run_prog(dir: &Dir, main_c: &str, libs: &[&str]) -> String {
