@@ -14,18 +14,18 @@ mod support;
 mod verified;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use object::{Object, ObjectSymbol};
-use support::tools::require_tool;
+use support::tools::{require_tool, run, sh, Ran};
 use verified::{Verified, OPENMP, WRAP};
 
 const SOLINK: &str = env!("CARGO_BIN_EXE_solink");
 
 /// `solink OPTIONS gcc -shared -o OUT ARGS` in the fixture's dir, with a
 /// clean environment and its cache there.
-fn solink(v: &Verified, options: &[&str], out: &str, args: &[&str]) -> Output {
-    Command::new(SOLINK)
+fn solink(v: &Verified, options: &[&str], out: &str, args: &[&str]) -> Ran {
+    run(Command::new(SOLINK)
         .current_dir(v.dir.path())
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -34,13 +34,7 @@ fn solink(v: &Verified, options: &[&str], out: &str, args: &[&str]) -> Output {
         .arg(v.path("cache"))
         .args(options)
         .args(["gcc", "-shared", "-o", out])
-        .args(args)
-        .output()
-        .expect("solink runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
+        .args(args))
 }
 
 /// A link that must succeed, with `--explain`: its stderr.
@@ -48,8 +42,8 @@ fn link(v: &Verified, options: &[&str], out: &str, args: &[&str]) -> String {
     let mut all = vec!["--explain"];
     all.extend(options);
     let o = solink(v, &all, out, args);
-    assert!(o.status.success(), "solink {args:?} failed:\n{}", stderr(&o));
-    stderr(&o)
+    assert!(o.success(), "solink {args:?} failed:\n{}", o.stderr);
+    o.stderr
 }
 
 /// The final command (`solink: command: ...`), as words.
@@ -114,8 +108,8 @@ fn hide_and_the_note_see_an_archive_by_path() {
     assert!(!exports(&v.path("hidden.so")).contains(&"ompfix_entry".to_string()), "hidden by name");
     assert_eq!(v.load(&v.path("hidden.so")), Ok(OPENMP.value));
     for (so, how) in [("shown.so", "exported"), ("hidden.so", "hidden")] {
-        let o = Command::new(SOLINK).current_dir(v.dir.path()).args(["--audit", so]).output().unwrap();
-        let text = String::from_utf8_lossy(&o.stdout);
+        let o = run(Command::new(SOLINK).current_dir(v.dir.path()).args(["--audit", so]));
+        let text = &o.stdout;
         assert!(text.contains("embeds libompfix.a (-lompfix)"), "{so}: {text}");
         assert!(text.contains(how), "{so}: {text}");
     }
@@ -132,9 +126,9 @@ fn whole_archive_by_name_takes_every_member_of_an_archive_by_path() {
     std::fs::write(v.path("spare.c"), "int spare_unused(void) { return 3; }\n").unwrap();
     std::fs::write(v.path("used.c"), "int used_entry(void) { return 4; }\n").unwrap();
     for name in ["spare", "used"] {
-        run(Command::new("gcc").current_dir(v.dir.path()).args(["-c", "-fPIC", &format!("{name}.c")]));
+        sh(Command::new("gcc").current_dir(v.dir.path()).args(["-c", "-fPIC", &format!("{name}.c")]));
     }
-    run(Command::new("ar").current_dir(v.dir.path()).args(["rcs", "lib/libtwo.a", "used.o", "spare.o"]));
+    sh(Command::new("ar").current_dir(v.dir.path()).args(["rcs", "lib/libtwo.a", "used.o", "spare.o"]));
     let e = entry(&v, "used_entry");
     link(&v, &[], "some.so", &[&e, "lib/libtwo.a"]);
     link(&v, &["--whole-archive=two"], "whole.so", &[&e, "lib/libtwo.a"]);
@@ -179,7 +173,7 @@ fn depfile_and_print_resolved_list_an_archive_by_path() {
     let rule = std::fs::read_to_string(v.path("omp.d")).unwrap();
     assert!(rule.contains(&archive.display().to_string()), "{rule}");
     let o = solink(&v, &["--print-resolved"], "omp.so", &[&e, "lib/libompfix.a"]);
-    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), archive.display().to_string());
+    assert_eq!(o.stdout.trim(), archive.display().to_string());
 }
 
 /// `DIR/libnp.a`: `np.o` is built without `-fPIC` (its counter is reached
@@ -190,20 +184,15 @@ fn non_pic(v: &Verified, dir: &str, twin: bool) -> PathBuf {
     std::fs::write(&src, "int np_counter;\nint np_entry(void) { return ++np_counter + 41; }\n").unwrap();
     let d = v.path(dir);
     std::fs::create_dir_all(&d).unwrap();
-    run(Command::new("gcc").args(["-c", "-O1", "-fno-pic", "-o"]).arg(d.join("np.o")).arg(&src));
-    run(Command::new("ar").current_dir(&d).args(["rcs", "libnp.a", "np.o"]));
+    sh(Command::new("gcc").args(["-c", "-O1", "-fno-pic", "-o"]).arg(d.join("np.o")).arg(&src));
+    sh(Command::new("ar").current_dir(&d).args(["rcs", "libnp.a", "np.o"]));
     if twin {
         // With a SONAME, as real libraries have: ld records that, not the
         // path the twin is linked by.
         let so = d.join("libnp.so");
-        run(Command::new("gcc").args(["-shared", "-fPIC", "-Wl,-soname,libnp.so", "-o"]).arg(so).arg(&src));
+        sh(Command::new("gcc").args(["-shared", "-fPIC", "-Wl,-soname,libnp.so", "-o"]).arg(so).arg(&src));
     }
     d.join("libnp.a")
-}
-
-fn run(cmd: &mut Command) {
-    let out = cmd.output().unwrap();
-    assert!(out.status.success(), "{cmd:?}: {}", String::from_utf8_lossy(&out.stderr));
 }
 
 /// Loads `so` with `dir` on the loader's path.
@@ -228,8 +217,8 @@ fn a_non_pic_archive_by_path_with_a_twin_links_the_twin_with_a_warning() {
     let twin = archive.with_file_name("libnp.so");
     let e = entry(&v, "np_entry");
     let o = solink(&v, &[], "np.so", &[&e, "np/libnp.a"]);
-    let err = stderr(&o);
-    assert!(o.status.success(), "{err}");
+    let err = &o.stderr;
+    assert!(o.success(), "{err}");
     assert!(
         err.contains(
             "solink: np/libnp.a is not position-independent (np.o: R_X86_64_PC32 against np_counter); \
@@ -239,8 +228,8 @@ fn a_non_pic_archive_by_path_with_a_twin_links_the_twin_with_a_warning() {
     );
     assert_eq!(load_with(&v, &v.path("np.so"), &v.path("np")), Ok(42));
     let o = solink(&v, &["--strict"], "strict.so", &[&e, "np/libnp.a"]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("(an error with --strict)"), "{}", stderr(&o));
+    assert_eq!(o.code(), Some(2), "{}", o.stderr);
+    assert!(o.stderr.contains("(an error with --strict)"), "{}", o.stderr);
     assert!(!v.path("strict.so").exists(), "ld never ran");
     // -l:libnp.a names that one file too: its twin beside it serves.
     let explain = link(&v, &[], "verbatim.so", &[&e, "-Lnp", "-l:libnp.a"]);
@@ -261,8 +250,8 @@ fn a_non_pic_archive_by_path_without_a_twin_is_refused_before_ld() {
     non_pic(&v, "np", false);
     let e = entry(&v, "np_entry");
     let o = solink(&v, &[], "np.so", &[&e, "np/libnp.a"]);
-    let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(2), "{err}");
+    let err = &o.stderr;
+    assert_eq!(o.code(), Some(2), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(
         err.starts_with(
@@ -275,9 +264,9 @@ fn a_non_pic_archive_by_path_without_a_twin_is_refused_before_ld() {
     assert!(!v.path("np.so").exists());
     // A member nothing pulls fails no link: the plain link works, so does solink's.
     std::fs::write(v.path("other.c"), "int other_entry(void) { return 9; }\n").unwrap();
-    run(Command::new("gcc").current_dir(v.dir.path()).args(["-c", "-fPIC", "other.c"]));
+    sh(Command::new("gcc").current_dir(v.dir.path()).args(["-c", "-fPIC", "other.c"]));
     let e2 = entry(&v, "other_entry");
     let o = solink(&v, &[], "ok.so", &[&e2, "other.o", "np/libnp.a"]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(o.success(), "{}", o.stderr);
     assert_eq!(v.load(&v.path("ok.so")), Ok(9));
 }

@@ -6,11 +6,14 @@
 // through fsx (clippy.toml).
 #![allow(clippy::disallowed_methods)]
 
+#[path = "support/mod.rs"]
+mod support;
 #[path = "support/verified.rs"]
 mod verified;
 
 use std::process::Command;
 
+use support::tools::run;
 use verified::{Verified, WRAP};
 
 const SOLINK: &str = env!("CARGO_BIN_EXE_solink");
@@ -32,15 +35,13 @@ fn a_wrap_flag_from_the_pc_file_travels_with_the_embedded_archive() {
     let v = Verified::new();
     v.archive(&WRAP);
     let entry = v.entry(WRAP.entry);
-    let out = solink(&v)
+    let out = run(solink(&v)
         .args(["--explain", "--cc", "gcc", "-shared", "-o", "wrap.so"])
         .arg(&entry)
         .arg(format!("-L{}", v.lib_dir().display()))
-        .arg("-lwrapfix")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
+        .arg("-lwrapfix"));
+    let stderr = &out.stderr;
+    assert!(out.success(), "{stderr}");
     let pc = v.lib_dir().join("wrapfix.pc");
     assert!(
         stderr.contains(&format!("-lwrapfix: embed {}", v.lib_dir().join("libwrapfix.a").display())),
@@ -64,7 +65,7 @@ fn a_pc_file_that_cannot_be_read_is_a_warning() {
     }
     bomb.push_str("Name: wrapfix\nDescription: d\nVersion: 1\nLibs: -lwrapfix ${v39}\n");
     std::fs::write(v.lib_dir().join("wrapfix.pc"), bomb).unwrap();
-    let run = |strict: bool| {
+    let linked = |strict: bool| {
         let mut cmd = solink(&v);
         if strict {
             cmd.arg("--strict");
@@ -72,19 +73,19 @@ fn a_pc_file_that_cannot_be_read_is_a_warning() {
         cmd.args(["--dry-run", "--cc", "gcc", "-shared", "-o", "x.so", "x.o"])
             .arg(format!("-L{}", v.lib_dir().display()))
             .arg("-lwrapfix");
-        cmd.output().unwrap()
+        run(&mut cmd)
     };
-    let out = run(false);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
+    let out = linked(false);
+    let stderr = &out.stderr;
+    assert!(out.success(), "{stderr}");
     let pc = v.lib_dir().join("wrapfix.pc");
     assert!(
         stderr.starts_with(&format!("solink: {} (for -lwrapfix) cannot be read: ", pc.display())),
         "{stderr}"
     );
     assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
-    let strict = run(true);
-    assert_eq!(strict.status.code(), Some(2), "{}", String::from_utf8_lossy(&strict.stderr));
+    let strict = linked(true);
+    assert_eq!(strict.code(), Some(2), "{}", strict.stderr);
 }
 
 /// The `.pc` whose flags changed the link is in the depfile: editing it
@@ -95,15 +96,13 @@ fn the_pc_file_that_gave_the_flags_is_in_the_depfile() {
     let v = Verified::new();
     v.archive(&WRAP);
     let entry = v.entry(WRAP.entry);
-    let out = solink(&v)
+    let out = run(solink(&v)
         .env("SOLINK_DEPFILE", "auto")
         .args(["--dry-run", "--cc", "gcc", "-shared", "-o", "wrap.so"])
         .arg(&entry)
         .arg(format!("-L{}", v.lib_dir().display()))
-        .arg("-lwrapfix")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        .arg("-lwrapfix"));
+    assert!(out.success(), "{}", out.stderr);
     let d = std::fs::read_to_string(v.path("wrap.so.d")).unwrap();
     let pc = std::fs::canonicalize(v.lib_dir().join("wrapfix.pc")).unwrap();
     let listed: Vec<std::path::PathBuf> = d

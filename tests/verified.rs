@@ -14,7 +14,9 @@ mod support;
 mod verified;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
+
+use support::tools::{run, sh, Ran};
 
 use verified::{Fixture, Verified, CXX, GGML, OPENMP};
 
@@ -22,8 +24,8 @@ const SOLINK: &str = env!("CARGO_BIN_EXE_solink");
 
 /// `solink --explain DRIVER -shared -o OUT ARGS` in the fixture's dir, with
 /// its cache there too.
-fn solink(v: &Verified, extra: &[&str], driver: &str, out: &str, args: &[&str]) -> Output {
-    Command::new(SOLINK)
+fn solink(v: &Verified, extra: &[&str], driver: &str, out: &str, args: &[&str]) -> Ran {
+    run(Command::new(SOLINK)
         .current_dir(v.dir.path())
         // The closed answers of the closure check against the whole one.
         .env("SOLINK_CROSS_CHECK", "1")
@@ -34,17 +36,14 @@ fn solink(v: &Verified, extra: &[&str], driver: &str, out: &str, args: &[&str]) 
         .arg(v.path("cache"))
         .args(extra)
         .args([driver, "-shared", "-o", out])
-        .args(args)
-        .output()
-        .expect("solink runs")
+        .args(args))
 }
 
 /// A link that must succeed: its stderr (the explanation).
 fn link(v: &Verified, driver: &str, out: &str, args: &[&str]) -> String {
     let o = solink(v, &[], driver, out, args);
-    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
-    assert!(o.status.success(), "solink {driver} {args:?} failed:\n{stderr}");
-    stderr
+    assert!(o.success(), "solink {driver} {args:?} failed:\n{}", o.stderr);
+    o.stderr
 }
 
 /// The final command solink ran (`solink: command: ...`), as words.
@@ -149,22 +148,17 @@ fn noprov(v: &Verified, twin: bool) -> PathBuf {
     let helper = v.path("helper.c");
     std::fs::write(&helper, "int noprov_helper(void) { return 6; }\n").unwrap();
     let obj = v.path("obj/noprov.o");
-    run(Command::new("gcc").args(["-c", "-fPIC", "-o"]).arg(&obj).arg(&src));
+    sh(Command::new("gcc").args(["-c", "-fPIC", "-o"]).arg(&obj).arg(&src));
     let archive = v.path("lib/libnoprov.a");
-    run(Command::new("ar").arg("rcs").arg(&archive).arg(&obj));
+    sh(Command::new("ar").arg("rcs").arg(&archive).arg(&obj));
     if twin {
-        run(Command::new("gcc")
+        sh(Command::new("gcc")
             .args(["-shared", "-fPIC", "-o"])
             .arg(v.path("lib/libnoprov.so"))
             .arg(&src)
             .arg(&helper));
     }
     archive
-}
-
-fn run(cmd: &mut Command) {
-    let out = cmd.output().unwrap();
-    assert!(out.status.success(), "{cmd:?}: {}", String::from_utf8_lossy(&out.stderr));
 }
 
 /// Loads `so` with the fixture's lib dir on the loader's path.
@@ -207,8 +201,8 @@ fn a_symbol_nobody_provides_without_a_twin_embeds_with_a_warning_and_strict_refu
     assert!(warning.contains("embedding it anyway"), "{warning}");
 
     let strict = solink(&v, &["--strict"], "gcc", "strict.so", &[entry, &l, "-lnoprov"]);
-    assert_eq!(strict.status.code(), Some(2), "{}", String::from_utf8_lossy(&strict.stderr));
-    let stderr = String::from_utf8_lossy(&strict.stderr);
+    assert_eq!(strict.code(), Some(2), "{}", strict.stderr);
+    let stderr = &strict.stderr;
     assert!(stderr.contains("noprov_helper"), "{stderr}");
     assert!(!v.path("strict.so").exists(), "refused before the link");
 }
@@ -222,8 +216,10 @@ fn json_names_the_symbols_the_member_and_unused() {
     let (entry, l) = (entry(&v, &OPENMP), lib_dir(&v));
     let json = |args: &[&str]| -> serde_json::Value {
         let o = solink(&v, &["--format", "json", "--dry-run"], "gcc", "j.so", args);
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        serde_json::from_slice(&o.stderr).expect("one line of JSON")
+        assert!(o.success(), "{}", o.stderr);
+        // Ran's text is lossy UTF-8: JSON is UTF-8, and nothing was replaced.
+        assert!(!o.stderr.contains(char::REPLACEMENT_CHARACTER), "not UTF-8: {}", o.stderr);
+        serde_json::from_str(&o.stderr).expect("one line of JSON")
     };
     let doc = json(&[&entry, &l, "-lompfix"]);
     assert_eq!(doc["schema"], 1);
@@ -262,17 +258,15 @@ fn a_warm_link_reads_no_symbol_table() {
     std::thread::sleep(std::time::Duration::from_millis(110));
     link(&v, "gcc", "settled.so", &[&entry, &l, "-lompfix"]);
     let log = v.path("strace.log");
-    let out = Command::new("strace")
+    let out = run(Command::new("strace")
         .current_dir(v.dir.path())
         .args(["-f", "-qq", "-e", "trace=openat,execve", "-o"])
         .arg(&log)
         .arg(SOLINK)
         .arg("--cache-dir")
         .arg(v.path("cache"))
-        .args(["gcc", "-shared", "-o", "warm.so", &entry, &l, "-lompfix"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        .args(["gcc", "-shared", "-o", "warm.so", &entry, &l, "-lompfix"]));
+    assert!(out.success(), "{}", out.stderr);
     let text = std::fs::read_to_string(&log).unwrap();
     // solink's own opens, before it runs the driver: every file it reads
     // goes through fsx (O_NONBLOCK); the dynamic loader's opens of
