@@ -365,9 +365,13 @@ fn cyclonedx_is_for_audit_not_explain() {
         .solink()
         .args(["--explain", "--format", "cyclonedx", "--", "gcc", "-shared", "-o", "x.so"])
         .refused();
-    assert!(line.contains("--explain prints text or json"), "{line}");
+    assert_text(
+        line,
+        "solink: --explain prints text or json; cyclonedx is a form of --audit's report \
+         (set --format text or json)\n",
+    );
     let line = dir.solink().env("SOLINK_FORMAT", "yaml").args(["--audit", "x"]).refused();
-    assert!(line.contains("use text, json or cyclonedx"), "{line}");
+    assert_text(line, "solink: SOLINK_FORMAT=yaml is not a format; use text, json or cyclonedx\n");
 }
 
 #[test]

@@ -6,7 +6,7 @@
 
 use std::process::Command;
 
-use crate::util::{gcc, require_tool, sh, Dir};
+use crate::util::{assert_text, gcc, require_tool, sh, Dir};
 
 /// `loader SO` dlopens SO with `RTLD_NOW` and prints `m_value()`.
 fn loader(dir: &Dir) -> std::path::PathBuf {
@@ -74,9 +74,11 @@ fn an_unused_archive_in_libsdir_is_given_by_path() {
     let dir = m_and_archives(false, &["q"]);
     let out = explain(&dir, &["--libsdir", "L", "-shared", "-o", "x.so", "m.o", "-lq"]);
     let q = line(&out, "-lq");
-    assert!(q.contains("by path L/libq.a"), "{q}");
-    assert!(q.contains("nothing in the link uses libq.a, so ld takes nothing from it"), "{q}");
-    assert!(!q.contains("comes before"), "{q}");
+    assert_text(
+        q,
+        "solink: -lq: by path L/libq.a (stage 1, LIBSDIR): nothing in the link uses libq.a, \
+         so ld takes nothing from it; its path stands in for -lq, which ld's own search would not find",
+    );
     assert!(command(&out).contains(&"L/libq.a".to_string()), "{out}");
     assert_eq!(sh(Command::new(loader(&dir)).arg(dir.path("x.so"))), "7\n");
 }
@@ -98,9 +100,18 @@ fn many_unused_archives_link() {
     args.extend(names.iter().map(|n| format!("-l{n}")));
     let words: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = explain(&dir, &words);
-    assert!(line(&out, "-lu0").contains("by path ws/test/lib/libu0.a"), "{out}");
+    let unused = |n: &str, path: &str, stage: &str| {
+        format!(
+            "solink: -l{n}: by path {path} ({stage}): nothing in the link uses lib{n}.a, so ld takes nothing \
+             from it; its path stands in for -l{n}, which ld's own search would not find"
+        )
+    };
+    assert_text(
+        line(&out, "-lu0"),
+        unused("u0", "ws/test/lib/libu0.a", "stage 3, WORKSPACE_FOLDER/test/lib"),
+    );
     for n in &names[1..] {
-        assert!(line(&out, &format!("-l{n}")).contains(&format!("by path L/lib{n}.a")), "{out}");
+        assert_text(line(&out, &format!("-l{n}")), unused(n, &format!("L/lib{n}.a"), "stage 1, LIBSDIR"));
     }
     assert_eq!(sh(Command::new(loader(&dir)).arg(dir.path("x.so"))), "7\n");
 }
@@ -115,8 +126,11 @@ fn an_unused_archive_ld_finds_itself_stays_as_given() {
     let dir = m_and_archives(false, &["q"]);
     let out = explain(&dir, &["-shared", "-o", "x.so", "m.o", "-LL", "-lq"]);
     let q = line(&out, "-lq");
-    assert!(q.contains("as given"), "{q}");
-    assert!(q.contains("nothing in the link uses libq.a, so ld takes nothing from it; left as given"), "{q}");
+    assert_text(
+        q,
+        "solink: -lq: as given (stage 2, -L at L/libq.a): nothing in the link uses libq.a, \
+         so ld takes nothing from it; left as given",
+    );
     assert_eq!(command(&out), ["gcc", "-shared", "-o", "x.so", "m.o", "-LL", "-lq"]);
     assert_eq!(sh(Command::new(loader(&dir)).arg(dir.path("x.so"))), "7\n");
 
@@ -124,11 +138,10 @@ fn an_unused_archive_ld_finds_itself_stays_as_given() {
     let dir = m_and_archives(true, &["q"]);
     let out = explain(&dir, &["-shared", "-o", "x.so", "-LL", "-lq", "m.o"]);
     let q = line(&out, "-lq");
-    assert!(
-        q.contains(
-            "libq.a comes before every object that uses it (m.o), so ld takes nothing from it; left as given"
-        ),
-        "{q}"
+    assert_text(
+        q,
+        "solink: -lq: as given (stage 2, -L at L/libq.a): libq.a comes before every object that uses it (m.o), \
+         so ld takes nothing from it; left as given",
     );
     assert_eq!(command(&out), ["gcc", "-shared", "-o", "x.so", "-LL", "-lq", "m.o"]);
 }
@@ -143,6 +156,9 @@ fn an_archive_before_its_user_in_libsdir_is_given_by_path() {
     let dir = m_and_archives(true, &["q"]);
     let out = explain(&dir, &["--libsdir", "L", "-shared", "-o", "x.so", "-lq", "m.o"]);
     let q = line(&out, "-lq");
-    assert!(q.contains("by path L/libq.a"), "{q}");
-    assert!(q.contains("its path stands in for -lq"), "{q}");
+    assert_text(
+        q,
+        "solink: -lq: by path L/libq.a (stage 1, LIBSDIR): libq.a comes before every object that uses it (m.o), \
+         so ld takes nothing from it; its path stands in for -lq, which ld's own search would not find",
+    );
 }

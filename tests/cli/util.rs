@@ -18,7 +18,7 @@ use std::process::{Child, Command, Output, Stdio};
 // namespace, the function below that older tests call as `fixtures()`.
 pub use crate::support::files::mkfifo;
 pub use crate::support::fixtures::{self, tiny_archive, tiny_user};
-pub use crate::support::text::{assert_text, assert_text_of, with_dir};
+pub use crate::support::text::{assert_line, assert_text, assert_text_of, with_dir};
 pub use crate::support::tools::{gcc, os, require_tool, sh, skip_unless, Ran};
 
 pub const SOLINK: &str = env!("CARGO_BIN_EXE_solink");

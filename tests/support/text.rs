@@ -25,6 +25,13 @@ pub fn assert_text_of(what: &str, got: &str, want: &str) {
     );
 }
 
+/// Asserts that one line of `text` is `want`, whole (for an output whose
+/// other lines depend on the machine); on failure prints `text` whole.
+#[track_caller]
+pub fn assert_line(text: &str, want: &str) {
+    assert!(text.lines().any(|l| l == want), "no line is exactly\n{want}\n----- in -----\n{text}");
+}
+
 /// `text` with every occurrence of `dir` (a temporary directory's path)
 /// written `$DIR`, so a message naming files in it can be compared whole.
 pub fn with_dir(text: &str, dir: &std::path::Path) -> String {
