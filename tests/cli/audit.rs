@@ -67,12 +67,8 @@ fn note_for(dir: &Dir, object: &str, hidden: bool) -> PathBuf {
 }
 
 fn audit(dir: &Dir, args: &[&str]) -> (Option<i32>, String, String) {
-    let out = dir.solink().arg("--audit").args(args).output();
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let out = dir.solink().arg("--audit").args(args).run();
+    (out.code(), out.stdout, out.stderr)
 }
 
 #[test]

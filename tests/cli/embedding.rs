@@ -101,10 +101,9 @@ fn verdict_for_a_32_bit_archive() {
 
 /// `solink --dry-run --explain --cc gcc ARGS`: (stdout, stderr).
 fn dry_run(dir: &Dir, args: &[&str]) -> (String, String) {
-    let out = dir.solink().args(["--dry-run", "--explain", "--cc", "gcc"]).args(args).output();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.status.success(), "solink failed: {stderr}");
-    (String::from_utf8_lossy(&out.stdout).into_owned(), stderr)
+    let out = dir.solink().args(["--dry-run", "--explain", "--cc", "gcc"]).args(args).run();
+    assert!(out.success(), "solink failed: {}", out.stderr);
+    (out.stdout, out.stderr)
 }
 
 /// The final command of a dry run, as words.

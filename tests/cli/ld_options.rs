@@ -20,10 +20,9 @@ fn link_soname(calc: &Calc, args: &[&str]) -> String {
         .args(["--explain", "--cc", "gcc", "-shared", "-o", "libcalc.so.1", "obj/calc.o"])
         .args(args)
         .args(["-Lws/prod/calc/lib", "-lcalcbase", "-lm"])
-        .output();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.status.success(), "solink failed: {stderr}");
-    stderr
+        .run();
+    assert!(out.success(), "solink failed: {}", out.stderr);
+    out.stderr
 }
 
 /// The library was embedded and checked, and the program runs.

@@ -63,8 +63,8 @@ fn readelf_notes(path: &Path) -> String {
 }
 
 fn audit(dir: &Dir) -> (Option<i32>, String) {
-    let out = dir.solink().args(["--audit", "prog"]).output();
-    (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+    let out = dir.solink().args(["--audit", "prog"]).run();
+    (out.code(), out.stdout)
 }
 
 fn tools() -> bool {
@@ -202,27 +202,26 @@ fn a_constructor_member_left_out_is_named_and_whole_archive_auto_pulls_it_in() {
 
 /// `lib/libb.so` from `b.c` (which uses foo) linked by solink with `libs`
 /// after `-Ll -Llib` (plus `extra` solink options); the output.
-fn link_b(dir: &Dir, libs: &[&str], extra: &[&str]) -> std::process::Output {
+fn link_b(dir: &Dir, libs: &[&str], extra: &[&str]) -> Ran {
     link_b_from(dir, "int foo_get(void);\nint b_get(void) { return foo_get(); }\n", libs, extra)
 }
 
 /// [`link_b`] with `b.c` made of `source`.
-fn link_b_from(dir: &Dir, source: &str, libs: &[&str], extra: &[&str]) -> std::process::Output {
+fn link_b_from(dir: &Dir, source: &str, libs: &[&str], extra: &[&str]) -> Ran {
     dir.write("b.c", source);
     gcc(dir.root(), &["-fPIC", "-c", "b.c", "-o", "b.o"]);
     dir.solink()
         .args(extra)
         .args(["--", "gcc", "-shared", "-o", "lib/libb.so", "b.o", "-Ll", "-Llib"])
         .args(libs)
-        .output()
+        .run()
 }
 
 /// The stderr of a link that must have succeeded (`what` says which, in
 /// the failure message).
-fn stderr_of_success(out: &std::process::Output, what: &str) -> String {
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.status.success(), "{what}: {stderr}");
-    stderr
+fn stderr_of_success(out: &Ran, what: &str) -> String {
+    assert!(out.success(), "{what}: {}", out.stderr);
+    out.stderr.clone()
 }
 
 /// The symbols `path` defines, as `nm` lists them.
@@ -287,12 +286,7 @@ fn a_dependency_that_embeds_foo_hidden_is_embedded_again_with_a_warning() {
     );
     assert!(defined(&dir.path("lib/libb.so")).contains("foo_get"), "libb.so embeds its own copy");
     let strict = link_b(&dir, &["-lfoo", "-la"], &["--strict"]);
-    assert_eq!(
-        strict.status.code(),
-        Some(2),
-        "--strict refuses: {}",
-        String::from_utf8_lossy(&strict.stderr)
-    );
+    assert_eq!(strict.status.code(), Some(2), "--strict refuses: {}", strict.stderr);
 }
 
 #[test]
@@ -304,7 +298,7 @@ fn a_shared_library_named_by_path_carries_foo_too() {
     foo_archive(&dir);
     solink_lib(&dir, "a", &[]);
     let out = link_b(&dir, &["-lfoo", "lib/liba.so"], &["--explain"]);
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let stderr = out.stderr.clone();
     assert!(out.status.success(), "{stderr}");
     assert_text(
         stderr,
@@ -354,7 +348,7 @@ fn a_dependency_solink_adds_carries_foo_too() {
             "-lfoo",
             "-lbaz",
         ])
-        .output();
+        .run();
     let stderr = stderr_of_success(&out, "");
     // The explanation ends with the bytes this machine's compiler made: its
     // lines are compared one by one.
@@ -475,16 +469,11 @@ fn a_script_whose_archives_a_later_dependency_carries_in_part_warns_and_strict_r
     );
     assert!(defined(&dir.path("lib/libb.so")).contains("foo_b_get"), "the rest is still embedded");
     let strict = link_b_from(&dir, &b_c, &["-lfoo", "-la"], &["--strict"]);
-    assert_eq!(
-        strict.status.code(),
-        Some(2),
-        "--strict refuses: {}",
-        String::from_utf8_lossy(&strict.stderr)
-    );
+    assert_eq!(strict.status.code(), Some(2), "--strict refuses: {}", strict.stderr);
     // liba.so first: ld takes libfoo_a.a's symbols from it and pulls only
     // libfoo_b.a in: one copy of each, nothing to warn about.
     let out = link_b_from(&dir, &b_c, &["-la", "-lfoo"], &["--strict"]);
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let stderr = out.stderr.clone();
     assert!(out.status.success() && !stderr.contains("already embed"), "{stderr}");
     let b = defined(&dir.path("lib/libb.so"));
     assert!(b.contains("foo_b_get") && !b.contains("foo_get") && !b.contains("foo_count"), "{b}");

@@ -29,9 +29,8 @@ fn dry_run(dir: &Dir, fake: &str, extra: &[&str], args: &[&str]) -> (Option<i32>
         .args(extra)
         .args(["-shared", "-o", "x.so", "x.o"])
         .args(args)
-        .output();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    (out.status.code(), stdout, String::from_utf8_lossy(&out.stderr).into_owned())
+        .run();
+    (out.code(), out.stdout, out.stderr)
 }
 
 #[test]

@@ -44,10 +44,9 @@ fn m_and_archives(uses_q: bool, names: &[&str]) -> Dir {
 
 /// `solink --explain --cc gcc ARGS`: its explain output; asserts success.
 fn explain(dir: &Dir, args: &[&str]) -> String {
-    let out = dir.solink().args(["--explain", "--cc", "gcc"]).args(args).output();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.status.success(), "solink failed: {stderr}");
-    stderr
+    let out = dir.solink().args(["--explain", "--cc", "gcc"]).args(args).run();
+    assert!(out.success(), "solink failed: {}", out.stderr);
+    out.stderr
 }
 
 fn line<'a>(explain: &'a str, token: &str) -> &'a str {
