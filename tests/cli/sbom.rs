@@ -316,11 +316,14 @@ fn a_format_1_note_still_reads_in_every_format() {
     format_1_fixture(&dir);
     let digest = "75b8d3913645ce96e3a1a15b36120f88af7b8cc4bb778d3e99333fd9d41a324d";
     let text = dir.solink().args(["--audit", "format1.so"]).ok();
-    assert!(
-        text.contains(&format!("embeds libfoo.a (-lfoo) sha256:{digest} exported, 1 members: foo.o")),
-        "{text}"
+    assert_text(
+        text,
+        format!(
+            "format1.so: 1 objects in its closure\n  format1.so\n    \
+             embeds libfoo.a (-lfoo) sha256:{digest} exported, 1 members: foo.o\n      \
+             pkg:generic/foo; its size is not recorded (a format-1 note)\n  no archive is embedded twice\n"
+        ),
     );
-    assert!(text.contains("pkg:generic/foo; its size is not recorded (a format-1 note)"), "{text}");
     let audit = audit_json(&dir, "format1.so");
     let e = &embeds(&audit, "format1.so")[0];
     assert!(e["version"].is_null() && e["bytes"].is_null() && e["purl"] == "pkg:generic/foo", "{e}");

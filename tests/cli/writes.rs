@@ -9,7 +9,7 @@ use std::os::unix::fs::{symlink, FileTypeExt, PermissionsExt};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Command, Stdio};
 
-use crate::util::{tiny_archive, write_big_link, Dir};
+use crate::util::{assert_text, tiny_archive, write_big_link, Dir};
 
 /// Skips (or under `CI` fails) when `tool` is not on PATH.
 fn have(tool: &str) -> bool {
@@ -207,7 +207,15 @@ fn echoed_input_is_escaped_and_kept_short() {
     assert_eq!(msg, "solink: archive a\\nsolink: forged.a does not exist; build it first or fix the path\n");
     let long = format!("cc-{}", "x".repeat(100_000));
     let msg = dir.solink().args(["--cc", &long, "-shared", "a.o"]).refused();
-    assert!(msg.len() < 400 && msg.contains("..."), "{} bytes", msg.len());
+    assert!(msg.len() < 400, "{} bytes", msg.len());
+    assert_text(
+        msg,
+        format!(
+            "solink: cannot find the compiler driver cc-{}...{} on PATH; set --cc or SOLINK_CC to the real compiler\n",
+            "x".repeat(95),
+            "x".repeat(99)
+        ),
+    );
 }
 
 /// A shared link whose command is too long for exec, so solink spawns the
