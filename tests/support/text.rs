@@ -2,8 +2,6 @@
 //! are equal, and on a difference prints both whole and a line diff (as
 //! ripgrep's `eqnice!` does), so a changed message shows what it became.
 
-use std::fmt::Write;
-
 /// Asserts that `got` equals `want`; on a difference panics with both texts
 /// whole and the lines that differ (`-` wanted, `+` got).
 #[track_caller]
@@ -38,37 +36,17 @@ pub fn with_dir(text: &str, dir: &std::path::Path) -> String {
     text.replace(&dir.display().to_string(), "$DIR")
 }
 
-/// A line diff of `a` into `b`, from their longest common subsequence:
-/// ` ` for a line both have, `-` for one only `a` has, `+` for `b`'s.
+/// A unified line diff of `a` into `b` (`-` for a line only `a` has, `+`
+/// for `b`'s), from `similar`, the diff crate insta and pretty_assertions
+/// use.
 pub fn line_diff(a: &str, b: &str) -> String {
-    let (a, b): (Vec<&str>, Vec<&str>) = (a.split('\n').collect(), b.split('\n').collect());
-    // lcs[i][j]: the longest common subsequence of a[i..] and b[j..].
-    let mut lcs = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for i in (0..a.len()).rev() {
-        for j in (0..b.len()).rev() {
-            lcs[i][j] = if a[i] == b[j] { lcs[i + 1][j + 1] + 1 } else { lcs[i + 1][j].max(lcs[i][j + 1]) };
-        }
-    }
-    let (mut i, mut j, mut out) = (0, 0, String::new());
-    while i < a.len() || j < b.len() {
-        if i < a.len() && j < b.len() && a[i] == b[j] {
-            let _ = writeln!(out, " {}", a[i]);
-            (i, j) = (i + 1, j + 1);
-        } else if i < a.len() && (j == b.len() || lcs[i + 1][j] >= lcs[i][j + 1]) {
-            let _ = writeln!(out, "-{}", a[i]);
-            i += 1;
-        } else {
-            let _ = writeln!(out, "+{}", b[j]);
-            j += 1;
-        }
-    }
-    out
+    similar::TextDiff::from_lines(a, b).unified_diff().context_radius(3).to_string()
 }
 
 #[test]
 fn a_line_diff_marks_what_each_side_alone_has() {
-    assert_eq!(line_diff("a\nb\nc", "a\nx\nc"), " a\n-b\n+x\n c\n");
-    assert_eq!(line_diff("", "a"), "-\n+a\n");
+    assert_eq!(line_diff("a\nb\nc\n", "a\nx\nc\n"), "@@ -1,3 +1,3 @@\n a\n-b\n+x\n c\n");
+    assert_eq!(line_diff("", "a\n"), "@@ -0,0 +1 @@\n+a\n");
     assert_text("same\n", "same\n");
     let differs = std::panic::catch_unwind(|| assert_text_of("a test", "one\n", "two\n"));
     assert!(differs.is_err(), "different texts fail");
