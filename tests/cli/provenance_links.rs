@@ -248,21 +248,7 @@ fn a_dependency_that_embeds_foo_exported_carries_it_in_either_order() {
         let out = link_b(&dir, &libs, &["--explain"]);
         let stderr = stderr_of_success(&out, &format!("{libs:?}"));
         let why = "liba.so already embeds libfoo.a (same digest); linking it again would give this process two copies";
-        let want = if libs[0] == "-lfoo" {
-            format!(
-                "solink: -lfoo: dropped (stage 2, -L at l/libfoo.a): {why}\n\
-                 solink: -la: dynamic: no liba.a in the search order\n\
-                 solink: command: gcc -shared -o lib/libb.so b.o -Ll -Llib -la\n\
-                 solink: 0 embedded, 1 dynamic, 1 dropped, 0 warnings\n"
-            )
-        } else {
-            format!(
-                "solink: -la: dynamic: no liba.a in the search order\n\
-                 solink: -lfoo: dynamic (stage 2, -L at l/libfoo.a): {why}\n\
-                 solink: command: gcc -shared -o lib/libb.so b.o -Ll -Llib -la -lfoo\n\
-                 solink: 0 embedded, 2 dynamic, 0 warnings\n"
-            )
-        };
+        let want = explained_b_link(libs[0], why);
         assert_text_of(&format!("{libs:?}"), &stderr, &want);
         let b = defined(&dir.path("lib/libb.so"));
         assert!(
@@ -426,21 +412,7 @@ fn a_dependency_that_embeds_every_archive_of_a_script_carries_it_in_either_order
         let stderr = stderr_of_success(&out, &format!("{libs:?}"));
         let why = "liba.so already embeds libfoo_a.a and libfoo_b.a: every archive of this linker script \
                    (same digests); linking them again would give this process two copies";
-        let want = if libs[0] == "-lfoo" {
-            format!(
-                "solink: -lfoo: dropped (stage 2, -L at l/libfoo.a): {why}\n\
-                 solink: -la: dynamic: no liba.a in the search order\n\
-                 solink: command: gcc -shared -o lib/libb.so b.o -Ll -Llib -la\n\
-                 solink: 0 embedded, 1 dynamic, 1 dropped, 0 warnings\n"
-            )
-        } else {
-            format!(
-                "solink: -la: dynamic: no liba.a in the search order\n\
-                 solink: -lfoo: dynamic (stage 2, -L at l/libfoo.a): {why}\n\
-                 solink: command: gcc -shared -o lib/libb.so b.o -Ll -Llib -la -lfoo\n\
-                 solink: 0 embedded, 2 dynamic, 0 warnings\n"
-            )
-        };
+        let want = explained_b_link(libs[0], why);
         assert_text_of(&format!("{libs:?}"), &stderr, &want);
         let b = defined(&dir.path("lib/libb.so"));
         assert!(
@@ -484,4 +456,25 @@ fn a_script_whose_archives_a_later_dependency_carries_in_part_warns_and_strict_r
     let b = defined(&dir.path("lib/libb.so"));
     assert!(b.contains("foo_b_get") && !b.contains("foo_get") && !b.contains("foo_count"), "{b}");
     assert_eq!(each_registry_view(&dir, &["a", "b"]), "a=2\nb=22\n");
+}
+
+/// What `--explain` says of `libb.so`'s link when `liba.so` already embeds
+/// libfoo's archives (`why`): `-lfoo` first is dropped; after `-la` it stays
+/// dynamic, since `liba.so` provides it.
+fn explained_b_link(first: &str, why: &str) -> String {
+    if first == "-lfoo" {
+        format!(
+            "solink: -lfoo: dropped (stage 2, -L at l/libfoo.a): {why}\n\
+             solink: -la: dynamic: no liba.a in the search order\n\
+             solink: command: gcc -shared -o lib/libb.so b.o -Ll -Llib -la\n\
+             solink: 0 embedded, 1 dynamic, 1 dropped, 0 warnings\n"
+        )
+    } else {
+        format!(
+            "solink: -la: dynamic: no liba.a in the search order\n\
+             solink: -lfoo: dynamic (stage 2, -L at l/libfoo.a): {why}\n\
+             solink: command: gcc -shared -o lib/libb.so b.o -Ll -Llib -la -lfoo\n\
+             solink: 0 embedded, 2 dynamic, 0 warnings\n"
+        )
+    }
 }
