@@ -18,6 +18,10 @@ use std::path::PathBuf;
 use serde_json::{json, Map, Value};
 
 use crate::env::Env;
+use crate::settings::table;
+
+/// The variable that names the log (its row in the settings table).
+const LOGFILE: &str = table::var("logfile");
 
 /// The record of this invocation, written once.
 #[derive(Debug)]
@@ -31,7 +35,7 @@ impl Log {
     /// A record for `argv` (program name first), if `SOLINK_LOGFILE` names
     /// a file; otherwise a log that writes nothing.
     pub fn new(env: &Env, argv: &[OsString]) -> Log {
-        let path = env.get("SOLINK_LOGFILE").filter(|v| !v.is_empty()).map(PathBuf::from);
+        let path = env.get(LOGFILE).filter(|v| !v.is_empty()).map(PathBuf::from);
         let mut record = Map::new();
         if path.is_some() {
             let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();

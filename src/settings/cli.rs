@@ -237,6 +237,8 @@ pub fn parse(argv: Vec<OsString>, env: &Env) -> Result<Parsed, Error> {
     let path =
         |name| given.value(name).map(PathBuf::from).or_else(|| nonempty(env, var(name)).map(PathBuf::from));
     let flag = |name| Ok::<bool, Error>(given.present(name) || env_flag(env, var(name))?);
+    let names = |name| names_or_env(given.values(name), env, var(name));
+    let selected = |name| select(given.values(name), env, var(name));
     let options = Options {
         libsdir: match given.values(row!("libsdir")) {
             dirs if dirs.is_empty() => env.get(var(row!("libsdir"))).map(split_dir_list).unwrap_or_default(),
@@ -251,16 +253,16 @@ pub fn parse(argv: Vec<OsString>, env: &Env) -> Result<Parsed, Error> {
         },
         dry_run: flag(row!("dry-run"))?,
         explain: flag(row!("explain"))?,
-        embed: names_or_env(given.values(row!("embed")), env, var(row!("embed"))),
-        no_embed: names_or_env(given.values(row!("no-embed")), env, var(row!("no-embed"))),
+        embed: names(row!("embed")),
+        no_embed: names(row!("no-embed")),
         strict: flag(row!("strict"))?,
         no_deps: flag(row!("no-deps"))?,
         archive_first: flag(row!("archive-first"))?,
         no_group: flag(row!("no-group"))?,
-        whole_archive: select(given.values(row!("whole-archive")), env, var(row!("whole-archive"))),
-        hide: select(given.values(row!("hide")), env, var(row!("hide"))),
-        export: names_or_env(given.values(row!("export")), env, var(row!("export"))),
-        export_archive: names_or_env(given.values(row!("export-archive")), env, var(row!("export-archive"))),
+        whole_archive: selected(row!("whole-archive")),
+        hide: selected(row!("hide")),
+        export: names(row!("export")),
+        export_archive: names(row!("export-archive")),
         rpath_dynamic: match given.value(row!("rpath-dynamic")) {
             Some(form) => rpath_form(&form.to_string_lossy()),
             None => rpath_from_env(env)?,
@@ -712,7 +714,7 @@ fn rpath_form(value: &str) -> Option<RpathForm> {
 
 /// `SOLINK_RPATH_DYNAMIC`: a boolean, or `origin` (or `absolute`) for the form.
 fn rpath_from_env(env: &Env) -> Result<Option<RpathForm>, Error> {
-    let name = "SOLINK_RPATH_DYNAMIC";
+    let name = const { crate::settings::table::var("rpath-dynamic") };
     match env.get(name).map(|v| v.to_string_lossy().to_ascii_lowercase()) {
         Some(v) if v == "origin" || v == "absolute" => Ok(rpath_form(&v)),
         _ => Ok(env_flag(env, name)?.then_some(RpathForm::Absolute)),

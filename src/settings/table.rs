@@ -433,6 +433,16 @@ pub(crate) const fn row(name: &str) -> usize {
     panic!("no row of SETTINGS has this option or key")
 }
 
+/// The variable of the row whose option or key is `name`, for `const`
+/// use: a name that is no row's, or a row without a variable, fails to
+/// compile.
+pub(crate) const fn var(name: &str) -> &'static str {
+    match SETTINGS[row(name)].var {
+        Some(var) => var,
+        None => panic!("this row of SETTINGS has no variable"),
+    }
+}
+
 /// `Some(name)`, in a `const fn`.
 const fn names(field: Option<&str>, name: &str) -> bool {
     let Some(field) = field else { return false };
