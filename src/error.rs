@@ -25,6 +25,15 @@ pub enum Error {
     MissingValue {
         option: OsString,
     },
+    /// A state option ld refuses where it stands (issue 31): a
+    /// `--pop-state` with nothing pushed, a `--end-group` with no group.
+    /// `before` is the option that must come first (`--push-state`,
+    /// `--start-group`), `ld_says` ld's own words.
+    StateMisuse {
+        option: OsString,
+        before: &'static str,
+        ld_says: &'static str,
+    },
     /// A direct `.a` argument names no file.
     ArchiveNotFound {
         path: PathBuf,
@@ -155,6 +164,12 @@ impl fmt::Display for Error {
             Error::MissingValue { option } => write!(
                 f,
                 "{} at the end of the command needs a value; complete the command",
+                shown(option)
+            ),
+            Error::StateMisuse { option, before, ld_says } => write!(
+                f,
+                "{} has no {before} before it, and ld refuses the link (\"{ld_says}\"); \
+                 remove it or add {before} before it",
                 shown(option)
             ),
             Error::ExportList { path, source } => write!(

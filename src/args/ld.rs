@@ -11,6 +11,7 @@ use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
+use super::state::{is_state_option, LdState, Modifiers};
 use super::table::{self, Opt, Value};
 use super::{LibName, Site, Syntax};
 
@@ -45,11 +46,15 @@ type PieceAt = (usize, usize);
 /// gcc and clang pass `--as-needed` to every link on this machine's
 /// Debian builds (`gcc -dumpspecs`: `%{!fsanitize=*:--as-needed}`); that is
 /// assumed for every gcc-syntax driver rather than asked (asking costs a
-/// process per link). For gcc and clang the implicit libraries come last:
-/// `-lgcc --as-needed -lgcc_s --no-as-needed -lc -lgcc` (gcc's
-/// `LIBGCC_SPEC`/`LIB_SPEC`), after `-lstdc++ -lm` for a C++ driver (by its
-/// name) and `-lgomp` for `-fopenmp`; none with `-nostdlib` or
-/// `-nodefaultlibs`, and none for ld itself.
+/// process per link). ld's state (`state.rs`) is walked as ld walks it:
+/// each change of `--as-needed` or `--whole-archive`, whichever option or
+/// `--pop-state` makes it, is an item. For gcc and clang the implicit
+/// libraries come last: `-lgcc --push-state --as-needed -lgcc_s
+/// --pop-state -lc -lgcc` (gcc's `LIBGCC_SPEC`/`LIB_SPEC`; with `-static`
+/// or `-static-pie`, `--start-group -lgcc -lgcc_eh -lc --end-group`),
+/// after `-lstdc++ -lm` for a C++ driver (by its name) and `-lgomp` for
+/// `-fopenmp`, searched in the state the command ends in; none with
+/// `-nostdlib` or `-nodefaultlibs`, and none for ld itself.
 // Long on purpose: one walk over the rewritten argv, as ld reads it (state: as-needed, whole-archive, groups).
 pub fn plan(args: &[OsString], syntax: Syntax, driver: &OsStr) -> Option<Plan> {
     // nvcc's own order is not its command's: its host link is read instead
@@ -75,15 +80,17 @@ pub fn plan(args: &[OsString], syntax: Syntax, driver: &OsStr) -> Option<Plan> {
     }
     let mut plan = Plan { lib_dirs: cmd.lib_dirs.clone(), ..Plan::default() };
     let gcc = syntax == Syntax::Gcc;
+    let mut state = LdState::starting(Modifiers { as_needed: gcc, ..Modifiers::default() });
     if gcc {
         plan.items.push(Item::AsNeeded(true));
     }
+    let all_static = cmd.all_static || cmd.static_pie;
     let (mut nodefault, mut openmp) = (false, false);
     let mut skip_to: Option<PieceAt> = None;
     let mut pending: Option<Opt> = None;
     for (ai, arg) in cmd.args.iter().enumerate() {
         if let Some((name, static_)) = driver_libs.get(&ai) {
-            plan.items.push(Item::Lib { name: name.clone(), static_: *static_ });
+            plan.items.push(Item::Lib { name: name.clone(), static_: *static_ || all_static });
             continue;
         }
         if let Some((_, pieces)) = &arg.linker {
@@ -95,11 +102,11 @@ pub fn plan(args: &[OsString], syntax: Syntax, driver: &OsStr) -> Option<Plan> {
                     skip_to = None;
                 }
                 if let Some((name, static_, last)) = piece_libs.get(&(ai, pi)) {
-                    plan.items.push(Item::Lib { name: name.clone(), static_: *static_ });
+                    plan.items.push(Item::Lib { name: name.clone(), static_: *static_ || all_static });
                     skip_to = Some(*last);
                     continue;
                 }
-                ld_piece(piece, &mut pending, &mut plan);
+                ld_piece(piece, &mut pending, &mut state, &mut plan);
             }
             continue;
         }
@@ -110,7 +117,7 @@ pub fn plan(args: &[OsString], syntax: Syntax, driver: &OsStr) -> Option<Plan> {
             b"-fopenmp" if gcc => openmp = true,
             _ if !gcc => {
                 for t in tokens {
-                    ld_piece(t, &mut pending, &mut plan);
+                    ld_piece(t, &mut pending, &mut state, &mut plan);
                 }
             }
             _ if tokens.len() == 1 && !first.starts_with(b"-") && super::looks_like_input(&tokens[0]) => {
@@ -120,7 +127,8 @@ pub fn plan(args: &[OsString], syntax: Syntax, driver: &OsStr) -> Option<Plan> {
         }
     }
     if gcc && !nodefault {
-        let lib = |n: &str| Item::Lib { name: LibName::Name(n.into()), static_: false };
+        let static_ = all_static || state.now().static_;
+        let lib = |n: &str| Item::Lib { name: LibName::Name(n.into()), static_ };
         let base = Path::new(driver).file_name().map(OsStr::as_bytes).unwrap_or_default();
         if openmp {
             plan.items.push(lib("gomp"));
@@ -128,22 +136,46 @@ pub fn plan(args: &[OsString], syntax: Syntax, driver: &OsStr) -> Option<Plan> {
         if base.windows(2).any(|w| w == b"++") {
             plan.items.extend([lib("stdc++"), lib("m")]);
         }
-        plan.items.extend([
-            lib("gcc"),
-            Item::AsNeeded(true),
-            lib("gcc_s"),
-            Item::AsNeeded(false),
-            lib("c"),
-            lib("gcc"),
-        ]);
+        if all_static {
+            plan.items.extend([Item::GroupStart, lib("gcc"), lib("gcc_eh"), lib("c"), Item::GroupEnd]);
+        } else {
+            plan.items.push(lib("gcc"));
+            change(&mut state, &[Opt::PushState, Opt::AsNeeded], &mut plan);
+            plan.items.push(lib("gcc_s"));
+            change(&mut state, &[Opt::PopState], &mut plan);
+            plan.items.extend([lib("c"), lib("gcc")]);
+        }
     }
     Some(plan)
+}
+
+/// Applies state options to `state` as ld does, and adds to the plan what
+/// changes for the inputs after them: a group's bounds, and each change
+/// of `--as-needed` or `--whole-archive` (a `--pop-state` may change
+/// both). A misuse ld refuses is the classifier's to report.
+fn change(state: &mut LdState, opts: &[Opt], plan: &mut Plan) {
+    for &opt in opts {
+        let before = state.now();
+        let _ = state.apply(opt);
+        let now = state.now();
+        match opt {
+            Opt::GroupStart => plan.items.push(Item::GroupStart),
+            Opt::GroupEnd => plan.items.push(Item::GroupEnd),
+            _ => {}
+        }
+        if now.as_needed != before.as_needed {
+            plan.items.push(Item::AsNeeded(now.as_needed));
+        }
+        if now.whole_archive != before.whole_archive {
+            plan.items.push(Item::Whole(now.whole_archive));
+        }
+    }
 }
 
 /// One ld argument that is not a library reference, read through
 /// `LD_TABLE` as the classifier reads it: an option's value (the next piece
 /// when it is not inline) is never an input.
-fn ld_piece(piece: &OsStr, pending: &mut Option<Opt>, plan: &mut Plan) {
+fn ld_piece(piece: &OsStr, pending: &mut Option<Opt>, state: &mut LdState, plan: &mut Plan) {
     let p = piece.as_bytes();
     if let Some(option) = pending.take() {
         if option == Opt::Wrap {
@@ -166,12 +198,7 @@ fn ld_piece(piece: &OsStr, pending: &mut Option<Opt>, plan: &mut Plan) {
         Value::None => &[],
     };
     match row.opt {
-        Opt::GroupStart => plan.items.push(Item::GroupStart),
-        Opt::GroupEnd => plan.items.push(Item::GroupEnd),
-        Opt::AsNeeded => plan.items.push(Item::AsNeeded(true)),
-        Opt::NoAsNeeded => plan.items.push(Item::AsNeeded(false)),
-        Opt::WholeArchive => plan.items.push(Item::Whole(true)),
-        Opt::NoWholeArchive => plan.items.push(Item::Whole(false)),
+        opt if is_state_option(opt) => change(state, &[opt], plan),
         Opt::Wrap => plan.wraps.push(inline.into()),
         _ => {}
     }
@@ -247,6 +274,84 @@ mod tests {
             p.items,
             [Item::File("a.o".into()), Item::GroupStart, lib("x"), Item::GroupEnd],
             "ld: nothing implicit"
+        );
+    }
+
+    /// Issue 31: ld's state is one value with a stack, read the same in
+    /// every spelling; a `--pop-state` ends what it restores (once, the
+    /// `--whole-archive` before it was kept on past it, and the note
+    /// recorded an archive ld took nothing from).
+    #[test]
+    fn the_state_is_pushed_and_popped_whole() {
+        let st = |n: &str| Item::Lib { name: LibName::Name(n.into()), static_: true };
+        let cases: &[(&[&str], Vec<Item>)] = &[
+            (
+                &["-Wl,--push-state,--whole-archive", "-lfoo", "-Wl,--pop-state", "-lbar"],
+                vec![Item::Whole(true), lib("foo"), Item::Whole(false), lib("bar")],
+            ),
+            (
+                &[
+                    "-Xlinker",
+                    "--push-state",
+                    "-Xlinker",
+                    "--whole-archive",
+                    "-lfoo",
+                    "-Xlinker",
+                    "--pop-state",
+                ],
+                vec![Item::Whole(true), lib("foo"), Item::Whole(false)],
+            ),
+            (
+                &[
+                    "-Wl,--whole-archive,--push-state,--no-whole-archive,-Bstatic",
+                    "-lfoo",
+                    "-Wl,--pop-state",
+                    "-lbar",
+                ],
+                vec![Item::Whole(true), Item::Whole(false), st("foo"), Item::Whole(true), lib("bar")],
+            ),
+            (
+                &["-Wl,--push-state,--no-as-needed,-Bstatic", "-lfoo", "-Wl,--pop-state,-lbar"],
+                vec![Item::AsNeeded(false), st("foo"), Item::AsNeeded(true), lib("bar")],
+            ),
+            (&["-Wl,-dn", "-lfoo", "-Wl,-dy", "-lbar"], vec![st("foo"), lib("bar")]),
+        ];
+        for (args, expected) in cases {
+            let mut argv = os(&["-shared"]);
+            argv.extend(os(args));
+            let p = plan(&argv, Syntax::Gcc, OsStr::new("gcc")).unwrap();
+            assert_eq!(p.items[1..=expected.len()], expected[..], "{args:?}");
+        }
+        // ld as the driver, bare.
+        let p = plan(
+            &os(&["-shared", "--push-state", "--whole-archive", "-lfoo", "--pop-state", "-lbar"]),
+            Syntax::Ld,
+            OsStr::new("ld"),
+        )
+        .unwrap();
+        assert_eq!(p.items, [Item::Whole(true), lib("foo"), Item::Whole(false), lib("bar")]);
+    }
+
+    /// The driver's own libraries are searched in the state the command
+    /// ends in: an unclosed `-Bstatic` reaches them; `-static` groups them.
+    #[test]
+    fn the_implicit_libraries_follow_the_end_state() {
+        let p = plan(&os(&["-shared", "a.o", "-Wl,-Bstatic"]), Syntax::Gcc, OsStr::new("gcc")).unwrap();
+        assert!(p.items.iter().all(|i| !matches!(i, Item::Lib { static_: false, .. })), "{:?}", p.items);
+        let p = plan(&os(&["-static", "a.o", "-lx"]), Syntax::Gcc, OsStr::new("gcc")).unwrap();
+        let st = |n: &str| Item::Lib { name: LibName::Name(n.into()), static_: true };
+        assert_eq!(
+            p.items,
+            [
+                Item::AsNeeded(true),
+                Item::File("a.o".into()),
+                st("x"),
+                Item::GroupStart,
+                st("gcc"),
+                st("gcc_eh"),
+                st("c"),
+                Item::GroupEnd
+            ]
         );
     }
 

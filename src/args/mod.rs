@@ -9,6 +9,7 @@
 
 pub mod ld;
 pub mod respfile;
+pub mod state;
 pub(crate) mod table;
 
 use std::ffi::{OsStr, OsString};
@@ -17,6 +18,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 pub use respfile::Group;
+use state::{LdState, Misuse, Modifiers};
 use table::{Opt, Value};
 
 use crate::error::Error;
@@ -163,6 +165,10 @@ pub struct Command {
     pub stops_before_link: bool,
     /// `-static`: the driver links every library statically.
     pub all_static: bool,
+    /// `-pie` (true) or `-no-pie` (false), the last one given.
+    pub pie: Option<bool>,
+    /// `-static-pie`.
+    pub static_pie: bool,
     /// `-nostdlib` or `-nodefaultlibs`: the driver adds none of its own
     /// libraries (libc, libgcc, libstdc++), and solink adds none either.
     pub no_default_libs: bool,
@@ -176,12 +182,56 @@ pub struct Command {
     pub direct_shared: Vec<(usize, PathBuf)>,
     /// The first option that wanted a value and found the end of the command.
     pub missing_value: Option<OsString>,
+    /// The first state option ld refuses where it stands (a `--pop-state`
+    /// with nothing pushed, a `--end-group` with no group open), as given.
+    pub state_misuse: Option<(OsString, Misuse)>,
+    /// ld's state after the last argument: a static region that never
+    /// closes reaches the driver's own libraries (`-lc`, `-lgcc_s`).
+    pub end_state: Modifiers,
+}
+
+/// What a link makes, as far as solink's checks go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Output {
+    /// `-shared`: every archive embedded must be position-independent.
+    Shared,
+    /// An executable: position-independent or not (gcc's default on
+    /// Debian is a PIE; `-no-pie` and `-static` are not, `-static-pie`
+    /// is), and static (`-static`, `-static-pie`: no shared library at
+    /// all) or not.
+    Program { pie: bool, static_: bool },
+}
+
+impl Output {
+    /// Whether an archive linked into it must be position-independent.
+    pub fn needs_pic(self) -> bool {
+        match self {
+            Output::Shared => true,
+            Output::Program { pie, .. } => pie,
+        }
+    }
 }
 
 impl Command {
     /// Only links that produce a shared object are rewritten.
     pub fn is_shared_link(&self) -> bool {
         self.shared && !self.stops_before_link
+    }
+
+    /// What the link makes; `None` when the command links nothing
+    /// (`-c`, `-E`, `-r`, a probe).
+    pub fn output_kind(&self) -> Option<Output> {
+        if self.stops_before_link {
+            return None;
+        }
+        if self.shared {
+            return Some(Output::Shared);
+        }
+        // ld itself makes a PIE only when told; a compiler driver on
+        // Debian does unless told not to.
+        let default_pie = self.syntax != Syntax::Ld;
+        let pie = self.static_pie || (!self.all_static && self.pie.unwrap_or(default_pie));
+        Some(Output::Program { pie, static_: self.all_static || self.static_pie })
     }
 
     pub fn arg_tokens(&self, arg: &Arg) -> &[OsString] {
@@ -232,6 +282,7 @@ pub fn classify_as(argv: Vec<OsString>, syntax: Syntax) -> Result<Command, Error
         i += 1;
         cmd.args.push(Arg { span: start..i, linker });
     }
+    cmd.end_state = state.ld.now();
     let sysroot = sysroot_of(&cmd.target_flags);
     for dir in &mut cmd.lib_dirs {
         if let Some(resolved) = in_sysroot(dir, sysroot.as_deref()) {
@@ -272,26 +323,26 @@ fn in_sysroot(dir: &Path, sysroot: Option<&OsStr>) -> Option<PathBuf> {
     Some(PathBuf::from(OsStr::from_bytes(&out)))
 }
 
-/// Whether libraries are linked statically at this point of the command.
+/// The classifier's walk: ld's state (`state.rs`), and a linker option
+/// waiting for its value.
 #[derive(Default)]
 struct LinkState {
-    static_now: bool,
-    pushed: Vec<bool>,
+    ld: LdState,
     /// A linker option waiting for its value in the next piece.
     pending: Option<(Pending, Piece)>,
 }
 
 impl LinkState {
-    /// ld's `-Bstatic`/`-Bdynamic` (and synonyms) and `--push-state`/
-    /// `--pop-state`, the same whether ld is the driver or `-Wl,` carries
-    /// them. An unmatched `--pop-state` goes back to ld's default, dynamic.
-    fn apply(&mut self, opt: Opt) {
-        match opt {
-            Opt::LinkStatic => self.static_now = true,
-            Opt::LinkDynamic => self.static_now = false,
-            Opt::PushState => self.pushed.push(self.static_now),
-            Opt::PopState => self.static_now = self.pushed.pop().unwrap_or(false),
-            _ => {}
+    /// Whether `-l` is searched statically here.
+    fn static_now(&self) -> bool {
+        self.ld.now().static_
+    }
+
+    /// One of ld's options, the same whether ld is the driver or `-Wl,`
+    /// carries it; the first misuse ld would refuse is kept, as spelled.
+    fn apply(&mut self, cmd: &mut Command, opt: Opt, spelled: &[u8]) {
+        if let Err(misuse) = self.ld.apply(opt) {
+            cmd.state_misuse.get_or_insert_with(|| (OsStr::from_bytes(spelled).to_owned(), misuse));
         }
     }
 }
@@ -324,7 +375,7 @@ fn classify_one(
             cmd.libs.push(LibRef {
                 name: LibName::Path(path.clone()),
                 site: Site::Driver { arg: arg_index },
-                static_region: state.static_now,
+                static_region: state.static_now(),
             });
             cmd.direct_archives.push(path);
         } else if token.ends_with(b".so") || token.windows(4).any(|w| w == b".so.") {
@@ -359,7 +410,7 @@ fn classify_one(
         Opt::Lib => cmd.libs.push(LibRef {
             name: LibName::from_value(&value),
             site: Site::Driver { arg: arg_index },
-            static_region: state.static_now,
+            static_region: state.static_now(),
         }),
         Opt::Wl => {
             let pieces: Vec<OsString> =
@@ -384,17 +435,27 @@ fn classify_one(
         }
         Opt::Shared => cmd.shared = true,
         Opt::Static => cmd.all_static = true,
+        Opt::Pie => cmd.pie = Some(true),
+        Opt::NoPie => cmd.pie = Some(false),
+        Opt::StaticPie => cmd.static_pie = true,
         Opt::StopsBeforeLink => cmd.stops_before_link = true,
-        Opt::LinkStatic | Opt::LinkDynamic | Opt::PushState | Opt::PopState => state.apply(row.opt),
-        Opt::NoStdlib | Opt::NoDefaultLibs => cmd.no_default_libs = true,
-        // What ld makes of its inputs: read by the closure check's plan.
-        Opt::GroupStart
+        // ld's state, when ld is the driver (`state.rs`).
+        Opt::LinkStatic
+        | Opt::LinkDynamic
+        | Opt::PushState
+        | Opt::PopState
+        | Opt::GroupStart
         | Opt::GroupEnd
         | Opt::AsNeeded
         | Opt::NoAsNeeded
         | Opt::WholeArchive
-        | Opt::NoWholeArchive
-        | Opt::Wrap => {}
+        | Opt::NoWholeArchive => {
+            let spelled = cmd.tokens[*i].clone();
+            state.apply(cmd, row.opt, spelled.as_bytes());
+        }
+        Opt::NoStdlib | Opt::NoDefaultLibs => cmd.no_default_libs = true,
+        // What ld makes of its inputs: read by the closure check's plan.
+        Opt::Wrap => {}
         Opt::PassThrough => {}
     }
     None
@@ -414,7 +475,7 @@ fn linker_pieces(cmd: &mut Command, state: &mut LinkState, arg: usize, pieces: &
                 Pending::Lib => cmd.libs.push(LibRef {
                     name: LibName::from_value(p),
                     site: Site::Linker { first, last: here },
-                    static_region: state.static_now,
+                    static_region: state.static_now(),
                 }),
                 Pending::Value => {}
             }
@@ -443,12 +504,12 @@ fn linker_pieces(cmd: &mut Command, state: &mut LinkState, arg: usize, pieces: &
             Opt::Lib if !inline.is_empty() => cmd.libs.push(LibRef {
                 name: LibName::from_value(inline),
                 site: Site::Linker { first: here, last: here },
-                static_region: state.static_now,
+                static_region: state.static_now(),
             }),
             // The driver's own options decide the output, the target and
             // whether the link is shared; passed to ld behind its back they
             // are not solink's business.
-            _ => state.apply(row.opt),
+            _ => state.apply(cmd, row.opt, p),
         }
     }
 }

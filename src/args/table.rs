@@ -43,8 +43,15 @@ pub enum Opt {
     Static,
     NoStdlib,
     NoDefaultLibs,
-    /// The driver stops before linking (`-c`, `-E`, `-print-*`, ...).
+    /// The driver stops before linking (`-c`, `-E`, `-print-*`, ...), or
+    /// links no output solink checks (`-r`, a relocatable object).
     StopsBeforeLink,
+    /// A position-independent executable (`-pie`; gcc's default on Debian).
+    Pie,
+    /// An executable that is not position-independent (`-no-pie`).
+    NoPie,
+    /// `-static-pie`: a static, position-independent executable.
+    StaticPie,
     /// Not solink's business, but it may take a separate value.
     PassThrough,
     /// ld's own syntax: `-Bstatic` and its synonyms.
@@ -131,13 +138,18 @@ pub static TABLE: &[Row] = &[
     row("-m32", Flag, Target),
     row("-m64", Flag, Target),
     row("-mx32", Flag, Target),
+    row("-no-pie", Flag, NoPie),
     row("-nodefaultlibs", Flag, NoDefaultLibs),
     row("-nostdlib", Flag, NoStdlib),
     row("-o", JoinedOrSeparate, Output),
+    row("-pie", Flag, Pie),
     row("-print-", Prefix, StopsBeforeLink),
+    // A relocatable object: ld combines objects, nothing is linked in.
+    row("-r", Flag, StopsBeforeLink),
     row("-shared", Flag, Shared),
     row("-specs=", Joined, Sysroot),
     row("-static", Flag, Static),
+    row("-static-pie", Flag, StaticPie),
     // clang's spelling of --target.
     row("-target", Separate, Target),
     row("-u", JoinedOrSeparate, PassThrough),
@@ -195,11 +207,13 @@ pub static LD_TABLE: &[Row] = &[
     row("--max-cache-size", EqualsOrSeparate, PassThrough),
     row("--mri-script", EqualsOrSeparate, PassThrough),
     row("--no-as-needed", Flag, NoAsNeeded),
+    row("--no-pie", Flag, NoPie),
     row("--no-whole-archive", Flag, NoWholeArchive),
     row("--oformat", EqualsOrSeparate, PassThrough),
     row("--orphan-handling", EqualsOrSeparate, PassThrough),
     row("--out-implib", EqualsOrSeparate, PassThrough),
     row("--output", EqualsOrSeparate, Output),
+    row("--pic-executable", Flag, Pie),
     row("--pop-state", Flag, PopState),
     row("--push-state", Flag, PushState),
     row("--require-defined", EqualsOrSeparate, PassThrough),
@@ -261,6 +275,7 @@ pub static LD_TABLE: &[Row] = &[
     row("-m", JoinedOrSeparate, Target),
     row("-non_shared", Flag, LinkStatic),
     row("-o", JoinedOrSeparate, Output),
+    row("-pie", Flag, Pie),
     row("-plugin", EqualsOrSeparate, PassThrough),
     row("-plugin-opt", EqualsOrSeparate, PassThrough),
     // A relocatable link: not a shared object, so not rewritten.

@@ -41,6 +41,10 @@ pub(super) fn link_args(ctx: &Ctx) -> Result<LinkArgs, Error> {
     if let Some(option) = &cmd.missing_value {
         return Err(Error::MissingValue { option: option.clone() });
     }
+    if let Some((option, misuse)) = &cmd.state_misuse {
+        let (before, ld_says) = misuse.ld_words();
+        return Err(Error::StateMisuse { option: option.clone(), before, ld_says });
+    }
     if let Some(path) = cmd.direct_archives.iter().find(|p| !fsx::exists(p)) {
         return Err(Error::ArchiveNotFound { path: path.clone() });
     }

@@ -45,6 +45,31 @@ fn missing_values_at_the_end() {
     }
 }
 
+/// Issue 31: a state option ld refuses where it stands, in each spelling,
+/// is named before ld runs, never read as ld's default state.
+#[test]
+fn unbalanced_state_options_are_refused_by_name() {
+    let (dir, fake) = fake_driver_and_old_output();
+    let pop = "has no --push-state before it, and ld refuses the link (\"no state pushed before popping\"); \
+               remove it or add --push-state before it";
+    for (args, option) in [
+        (&["-Wl,--pop-state", "-lfoo"][..], "--pop-state"),
+        (&["-Wl,--push-state,--pop-state,--pop-state"], "--pop-state"),
+        (&["-Xlinker", "-pop-state"], "-pop-state"),
+    ] {
+        let mut argv = vec!["-shared", "-o", "out.so", "a.o"];
+        argv.extend(args);
+        refused(&dir, &fake, &argv, &format!("{option} {pop}"));
+    }
+    refused(
+        &dir,
+        &fake,
+        &["-shared", "-o", "out.so", "a.o", "-Wl,--end-group"],
+        "--end-group has no --start-group before it, and ld refuses the link (\"group ended before it began\"); \
+         remove it or add --start-group before it",
+    );
+}
+
 #[test]
 fn direct_archive_that_does_not_exist() {
     let (dir, fake) = fake_driver_and_old_output();
