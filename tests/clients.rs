@@ -23,6 +23,9 @@ mod support;
 #[allow(dead_code)]
 mod elf;
 
+#[path = "support/verified.rs"]
+mod verified;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -33,8 +36,10 @@ use object::read::elf::{Dyn, ElfFile64, FileHeader};
 use object::{Endianness, Object, ObjectSymbol};
 
 use elf::Elf;
+use support::cargo::{self as native, Native, Via};
 use support::fixtures::{self, Compile};
 use support::tools::{require_tool, sh, skip_unless};
+use verified::{Verified, CXX, OPENMP};
 
 const SOLINK: &str = env!("CARGO_BIN_EXE_solink");
 
@@ -372,6 +377,144 @@ fn cargo_bin_crate_is_byte_identical_through_solink() {
     assert_ne!(bin.metadata().unwrap().modified().unwrap(), mtime, "cargo did not relink");
     assert!(std::fs::read(&bin).unwrap() == plain, "client_bin differs through solink");
     assert_eq!(sh(&mut Command::new(&bin)), "client_bin\n");
+}
+
+/// `fixtures/verified/`'s C++ archive (`std::string`, a throw, RTTI) and
+/// OpenMP archive, both PIC, in `v.lib_dir()`; what the cdylib's
+/// `native_NAME` functions return and the program prints when they work.
+fn cxx_and_openmp(v: &Verified) -> Native {
+    v.archive(&CXX);
+    v.archive(&OPENMP);
+    Native::new(&[] as &[&str], &[CXX.entry, OPENMP.entry], &[&v.lib_dir()])
+}
+
+fn cxx_and_openmp_values() -> String {
+    format!("{} {}\n{} {}\n", CXX.entry, CXX.value, OPENMP.entry, OPENMP.value)
+}
+
+/// What is wrong with the cdylib and the program `native::build` left in
+/// `project`: each must load (`RTLD_NOW`, a separate process) or run and
+/// give the archives' values; with `noted`, each one's `.note.solink`
+/// records both archives.
+fn native_problems(project: &Path, v: &Verified, native: &Native, noted: bool) -> Vec<String> {
+    let mut problems = Vec::new();
+    let want = cxx_and_openmp_values();
+    match native::run_program(project) {
+        Ok(out) if out == want => {}
+        Ok(out) => problems.push(format!("the program printed {out:?}, not {want:?}")),
+        Err(e) => problems.push(format!("the program: {e}")),
+    }
+    match native::load_cdylib(project, &v.loader(), &native.entries) {
+        Ok(out) if out == want => {}
+        Ok(out) => problems.push(format!("the cdylib gave {out:?}, not {want:?}")),
+        Err(e) => problems.push(format!("the cdylib: {e}")),
+    }
+    if noted {
+        for output in [native::cdylib(project), native::program(project)] {
+            if !output.exists() {
+                continue;
+            }
+            match solink::testing::provenance::read_notes(&output) {
+                Ok(entries) => {
+                    let libraries: BTreeSet<String> = entries.into_iter().map(|e| e.library).collect();
+                    if !libraries.contains(CXX.lib) || !libraries.contains(OPENMP.lib) {
+                        problems.push(format!("{}: .note.solink records {libraries:?}", output.display()));
+                    }
+                }
+                Err(e) => problems.push(format!("{}: .note.solink: {e}", output.display())),
+            }
+        }
+    }
+    problems
+}
+
+/// Issue 31 §4, seed 000's spelling: `cargo:rustc-link-lib=static=NAME`
+/// over a C++ archive and an OpenMP archive. rustc passes them as
+/// `-Wl,-Bstatic -lcxxfix -lompfix <std's rlibs> -Wl,-Bdynamic -lgcc_s
+/// ... -nodefaultlibs`: nothing provides libstdc++'s or libgomp's symbols.
+/// Plain, the cdylib fails at dlopen and the program does not link.
+/// Through solink (`linker` in `.cargo/config.toml`) the region's
+/// archives get the closure check, their providers after the region and
+/// the note: both load and run.
+#[test]
+fn cargo_static_kind_over_cxx_and_openmp_archives_loads_and_runs_through_solink() {
+    if !require_tool("cargo") || !require_tool("rustc") {
+        return;
+    }
+    let p = Project::new("cargo/native");
+    let v = Verified::new();
+    let native = Native { link: vec!["static=cxxfix".into(), "static=ompfix".into()], ..cxx_and_openmp(&v) };
+
+    let plain = native::build(&p.path("plain"), Via::Plain, &native);
+    assert!(!plain.success(), "the plain program links: the case proves nothing");
+    // rust-lld (rustc's default linker) says `undefined symbol:`, GNU ld
+    // `undefined reference to`.
+    let says = |sym: &str| {
+        plain.stderr.contains(&format!("undefined symbol: {sym}"))
+            || plain.stderr.contains(&format!("undefined reference to `{sym}"))
+    };
+    assert!(says("__cxa_") || says("__gxx_personality_v0"), "{}", plain.stderr);
+    assert!(says("GOMP_") || says("omp_"), "{}", plain.stderr);
+    let err = native::load_cdylib(&p.path("plain"), &v.loader(), &native.entries).unwrap_err();
+    assert!(err.contains("undefined symbol: "), "the plain cdylib: {err}");
+
+    let ran = native::build(&p.path("solink"), Via::Config, &native);
+    let problems = native_problems(&p.path("solink"), &v, &native, true);
+    let errors = native::errors(&ran.stderr, 8);
+    assert!(ran.success() && problems.is_empty(), "{}\n{errors}", problems.join("\n"));
+}
+
+/// Issue 31 §4: every native-library kind, each for the cdylib and the
+/// program, over the same C++ and OpenMP archives, through
+/// `RUSTFLAGS=-Clinker=solink`; one target directory, relinked per kind.
+/// Every kind must load and run; where the archive reaches the link by
+/// name, the note records it. All the kinds are tried before the test
+/// fails, and the failure lists each.
+#[test]
+fn cargo_every_native_kind_over_cxx_and_openmp_archives_loads_and_runs_through_solink() {
+    if !require_tool("cargo") || !require_tool("rustc") {
+        return;
+    }
+    let p = Project::new("cargo/native");
+    let v = Verified::new();
+    let base = cxx_and_openmp(&v);
+    let both = |kind: &str, a: &str, b: &str| vec![format!("{kind}={a}"), format!("{kind}={b}")];
+    // (what, the package's words, the -sys crate's words, noted)
+    let cases = [
+        // `-Wl,-Bstatic -Wl,--whole-archive -lcxxfix -Wl,--no-whole-archive ...`
+        ("static:+whole-archive", both("static:+whole-archive", "cxxfix", "ompfix"), vec![], true),
+        // In a -sys crate, `-bundle` leaves the archive out of its rlib:
+        // the final link names it, `-Wl,-Bstatic <the rlib> -lcxxfix ...`.
+        ("static:-bundle in a -sys crate", vec![], both("static:-bundle", "cxxfix", "ompfix"), true),
+        // The default, +bundle: the archive's members travel inside the
+        // -sys crate's rlib, which the final link takes by path in the
+        // static region; no -lcxxfix is left to name.
+        ("static= in a -sys crate (bundled)", vec![], both("static", "cxxfix", "ompfix"), false),
+        // `-Wl,-Bdynamic -lcxxfix ...`: only libcxxfix.a is there, so ld
+        // takes it; solink embeds it, with its providers.
+        ("dylib= over an archive", both("dylib", "cxxfix", "ompfix"), vec![], true),
+        // `-Wl,-Bstatic -l:libcxxfix.a ...`
+        ("static:+verbatim", both("static:+verbatim", "libcxxfix.a", "libompfix.a"), vec![], true),
+        // `-Wl,-Bdynamic -l:libcxxfix.a ...`
+        ("dylib:+verbatim", both("dylib:+verbatim", "libcxxfix.a", "libompfix.a"), vec![], true),
+    ];
+    let dir = p.path("solink");
+    let total = cases.len();
+    let mut failed = Vec::new();
+    for (what, link, sys_link, noted) in cases {
+        let native = Native { link, sys_link, ..base.clone() };
+        let ran = native::build(&dir, Via::Rustflags, &native);
+        let problems = native_problems(&dir, &v, &native, noted);
+        if !ran.success() || !problems.is_empty() {
+            let errors = native::errors(&ran.stderr, 4);
+            failed.push(format!(
+                "- {what}:\n  {}\n  {}",
+                problems.join("\n  "),
+                errors.replace('\n', "\n  ")
+            ));
+        }
+    }
+    assert!(failed.is_empty(), "{} of {total} kinds fail:\n{}", failed.len(), failed.join("\n"));
 }
 
 #[test]

@@ -11,13 +11,20 @@
 //! driver; a separate process dlopens the result with RTLD_NOW and calls
 //! it. Without a GPU the adapter returns `cudaGetDeviceCount`'s error code
 //! (negated), which proves the runtime and cuBLAS were found and ran.
+//!
+//! Seed 000's own build (issue 31 §5) is here too, for the same toolkit: a
+//! Rust program and cdylib (`fixtures/clients/cargo/native`) over that
+//! archive and `fixtures/verified/`'s C++ and OpenMP archives, linked by
+//! rustc through `linker = "solink"`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::elf::Elf;
+use crate::support::cargo::{self as native, Native, Via};
 use crate::support::tools::skip_unless;
 use crate::util::{sh, Dir};
+use crate::verified::{Verified, CXX, OPENMP};
 
 const KERNEL: &str = r#"
 #include <cuda_runtime.h>
@@ -420,4 +427,93 @@ fn nvcc_link_without_a_cache_gets_its_note_and_leaves_no_file() {
     assert!(sections.contains(".note.solink"), "{sections}");
     let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().flatten().map(|e| e.file_name()).collect();
     assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+/// Issue 31 §5: seed 000 end to end, as its user builds it. A Rust program
+/// and a Rust cdylib whose `build.rs` says, in the seed's words:
+///
+/// ```text
+/// cargo:rustc-link-lib=static=cxxfix      (llama.cpp's C++: std::string, a throw)
+/// cargo:rustc-link-lib=static=ompfix      (ggml-cpu's OpenMP)
+/// cargo:rustc-link-lib=static=adapter     (ggml-cuda: a kernel and cuBLAS, by nvcc)
+/// cargo:rustc-link-lib=dylib:+verbatim=libcudart.so.12
+/// cargo:rustc-link-lib=dylib:+verbatim=libcublas.so.12
+/// cargo:rustc-link-arg=-Wl,-rpath,<the wheels' lib directories>
+/// ```
+///
+/// with `linker = "solink"` in `.cargo/config.toml`. (`+verbatim`: the
+/// wheels ship only the versioned names, as `wheel_libs` says.) Plain, the
+/// program does not link and the cdylib does not load: nothing provides
+/// libstdc++'s and libgomp's symbols. Through solink both work: the
+/// program runs, the cdylib loads with `RTLD_NOW` in a separate process,
+/// each calls all three archives, CUDA's libraries stay dynamic with the
+/// rpath, and the note records the three archives.
+#[test]
+fn seed_000_rust_program_and_cdylib_over_cxx_openmp_and_cuda_archives_load_and_run() {
+    let Some(cuda) = Cuda::find() else { return };
+    let v = Verified::new();
+    v.archive(&CXX);
+    v.archive(&OPENMP);
+    let lib = v.lib_dir();
+    std::fs::write(lib.join("k.cu"), KERNEL).unwrap();
+    let include = |wheel: &str| format!("-I{}", cuda.nvidia.join(wheel).join("include").display());
+    sh(Command::new(cuda.nvcc_dir().join("nvcc")).current_dir(&lib).args([
+        "-Xcompiler",
+        "-fPIC",
+        &include("cublas"),
+        &include("cuda_runtime"),
+        "-c",
+        "k.cu",
+    ]));
+    sh(Command::new("ar").current_dir(&lib).args(["rcs", "libadapter.a", "k.o"]));
+
+    let (runtime, cublas) = (cuda.runtime(), cuda.cublas());
+    let mut link: Vec<String> =
+        ["static=cxxfix", "static=ompfix", "static=adapter"].map(String::from).to_vec();
+    link.push("dylib:+verbatim=libcudart.so.12".into());
+    link.push("dylib:+verbatim=libcublas.so.12".into());
+    link.push(format!("-Wl,-rpath,{}", runtime.display()));
+    link.push(format!("-Wl,-rpath,{}", cublas.display()));
+    let native = Native::new(&link, &[CXX.entry, OPENMP.entry, "adapter_run"], &[&lib, &runtime, &cublas]);
+
+    let dir = Dir::new();
+    native::copy_fixture(&dir.path("plain"));
+    let plain = native::build(&dir.path("plain"), Via::Plain, &native);
+    assert!(!plain.success(), "the plain program links: the case proves nothing");
+    let err = native::load_cdylib(&dir.path("plain"), &v.loader(), &native.entries).unwrap_err();
+    assert!(err.contains("undefined symbol: "), "the plain cdylib: {err}");
+
+    native::copy_fixture(&dir.path("solink"));
+    let project = dir.path("solink");
+    let ran = native::build(&project, Via::Config, &native);
+    assert!(ran.success(), "through solink:\n{}", native::errors(&ran.stderr, 8));
+    let program = native::run_program(&project).unwrap();
+    let cdylib = native::load_cdylib(&project, &v.loader(), &native.entries).unwrap();
+    for (what, out) in [("the program", &program), ("the cdylib", &cdylib)] {
+        let values: Vec<(&str, i32)> = out
+            .lines()
+            .map(|l| l.split_once(' ').unwrap())
+            .map(|(name, value)| (name, value.parse().unwrap()))
+            .collect();
+        assert_eq!(values[..2], [(CXX.entry, CXX.value), (OPENMP.entry, OPENMP.value)], "{what}: {out}");
+        assert_eq!(values[2].0, "adapter_run", "{what}: {out}");
+        assert_ran(values[2].1);
+    }
+    for output in [native::program(&project), native::cdylib(&project)] {
+        let elf = Elf::open(&output);
+        let needed = elf.needed();
+        assert!(
+            needed.contains(&"libcudart.so.12".into()) && needed.contains(&"libcublas.so.12".into()),
+            "{}: {needed:?}",
+            output.display()
+        );
+        let runpath = elf.runpath().join(":");
+        for want in [&runtime, &cublas] {
+            assert!(runpath.split(':').any(|d| Path::new(d) == want), "{}: {runpath}", output.display());
+        }
+        let entries = solink::testing::provenance::read_notes(&output).unwrap();
+        let mut libraries: Vec<String> = entries.into_iter().map(|e| e.library).collect();
+        libraries.sort();
+        assert_eq!(libraries, ["adapter", "cxxfix", "ompfix"], "{}'s .note.solink", output.display());
+    }
 }

@@ -38,4 +38,6 @@ mod toolchains;
 mod trust;
 mod unused;
 mod util;
+#[path = "../support/verified.rs"]
+mod verified;
 mod writes;

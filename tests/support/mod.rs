@@ -9,11 +9,14 @@
 //! - `text`: `assert_text`, exact comparison of whole texts with a line diff;
 //! - `files`: `mkfifo`;
 //! - `fixtures`: the repository's `fixtures/` and what is built from them;
-//! - `system`: the machine's own archives, as gcc sees them.
+//! - `system`: the machine's own archives, as gcc sees them;
+//! - `cargo`: `fixtures/clients/cargo/native` built by cargo, plain or
+//!   through solink, and its cdylib loaded and its program run.
 
 // Each binary uses a different part of the toolkit.
 #![allow(dead_code)]
 
+pub mod cargo;
 pub mod files;
 pub mod fixtures;
 pub mod system;
