@@ -1,6 +1,6 @@
 //! Helpers shared by every test binary: `tests/cli/` (through `util.rs`),
 //! `tests/oracle.rs`, `tests/corpus.rs`, `tests/properties.rs`, `tests/by_path.rs`,
-//! `tests/clients.rs`, `tests/verified.rs` and `tests/pc_flags.rs`, each of
+//! `tests/clients.rs`, `tests/verified.rs`, `tests/pc_flags.rs` and `tests/ld_state.rs`, each of
 //! which includes this module with `#[path = "support/mod.rs"] mod support;`.
 //!
 //! - `tools`: running commands (`run`, giving a `Ran`: status, stdout and
