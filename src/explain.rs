@@ -25,6 +25,7 @@ pub fn decision_line(cmd: &Command, d: &Decision) -> String {
         Outcome::Embed { file, .. } if matches!(d.reason, Reason::Unused { .. }) => {
             format!("by path {}", file.display())
         }
+        Outcome::Embed { file, .. } if d.as_written => format!("ld takes {}", file.display()),
         Outcome::Embed { file, .. } => format!("embed {}", file.display()),
         Outcome::Add { token } => format!("dynamic {}", token.to_string_lossy()),
         Outcome::Twin { so } => format!("dynamic {}", so.display()),
@@ -334,7 +335,14 @@ fn script_problem_text(why: &ScriptProblem) -> String {
 fn outcome_word(d: &Decision) -> &'static str {
     match &d.outcome {
         Outcome::Embed { .. } => "embed",
-        Outcome::Keep if matches!(d.reason, Reason::StaticRegion | Reason::Unused { .. }) => "as-given",
+        Outcome::Keep
+            if matches!(
+                d.reason,
+                Reason::StaticRegion | Reason::Unused { .. } | Reason::NamedElsewhere { .. }
+            ) =>
+        {
+            "as-given"
+        }
         // An archive named by path that stays where it is: still linked.
         Outcome::Keep if matches!(d.lib, LibName::Path(_)) => "as-given",
         Outcome::Keep | Outcome::Twin { .. } => "dynamic",
@@ -352,6 +360,8 @@ fn reason_code(r: &Reason) -> &'static str {
         Reason::NotFound => "not-found",
         Reason::RuntimeLibrary => "runtime-library",
         Reason::StaticRegion => "static-region",
+        Reason::Program => "program",
+        Reason::NamedElsewhere { .. } => "named-elsewhere",
         Reason::SelfReference => "self-reference",
         Reason::NotAnArchiveName => "not-an-archive-name",
         Reason::CommaInPath => "comma-in-path",
@@ -394,7 +404,24 @@ fn reason_text(cmd: &Command, d: &Decision) -> String {
         }
         Reason::NotFound => format!("no {file} in the search order"),
         Reason::RuntimeLibrary => "a C/C++ runtime library, never embedded".to_string(),
-        Reason::StaticRegion => "the user made this region static; the linker picks the archive".to_string(),
+        Reason::StaticRegion if d.as_written => {
+            "the user made this region static, so ld takes the archive its own search finds; \
+             solink checks what it pulls and never replaces it"
+                .to_string()
+        }
+        Reason::StaticRegion => format!("the user made this region static; ld's own search finds no {file}"),
+        Reason::NamedElsewhere { by } => {
+            format!("the command names the {file} found for it as {by}, which brings it; left as given")
+        }
+        Reason::Program if d.as_written => {
+            "a program: ld takes the archive its own search finds first; \
+             solink checks what it pulls and never replaces it"
+                .to_string()
+        }
+        Reason::Program => match &d.found {
+            Some(f) => format!("a program: ld takes {} itself", f.path.display()),
+            None => "a program: ld's own search finds no such library".to_string(),
+        },
         Reason::SelfReference => {
             let out = cmd.output.as_deref().map(|o| o.display().to_string()).unwrap_or_default();
             format!("the output {out} is this library")
@@ -647,6 +674,17 @@ pub fn usage() -> String {
 }
 
 /// `--explain` of a command that is not a shared link.
+/// Issue 31: a `-Bstatic` region that is still open where the command
+/// ends reaches the driver's own libraries, which gcc adds after it.
+pub fn open_region_warning(cmd: &Command) -> Option<String> {
+    let driver_adds = cmd.syntax != crate::args::Syntax::Ld && !cmd.no_default_libs;
+    (cmd.end_state.static_ && driver_adds && !cmd.all_static && !cmd.static_pie).then(|| {
+        "the command ends inside a -Bstatic region, so ld searches the driver's own libraries \
+         (-lgcc_s, -lc) as archives too; close the region with -Wl,-Bdynamic"
+            .to_string()
+    })
+}
+
 pub fn not_a_shared_link() -> &'static str {
     "solink: not a shared link (no -shared, or it stops before linking); passing it through"
 }

@@ -86,8 +86,18 @@ pub enum Reason {
     NotFound,
     /// A C or C++ runtime library.
     RuntimeLibrary,
-    /// After `-Wl,-Bstatic` (or with `-static`): the user already chose.
+    /// After `-Wl,-Bstatic` (or with `-static`): the user already chose;
+    /// ld takes the first `libNAME.a` of its own search (issue 31: checked
+    /// like an embedded archive when it is one, never replaced).
     StaticRegion,
+    /// A program's link (issue 31): ld's own search decides, and solink
+    /// checks the archives it takes.
+    Program,
+    /// The archive the search found is one the command names itself, at
+    /// `by` (`-l:libx.a`, a path, a static region): that reference brings
+    /// it, and this one stays as given, as in the plain link (taking it
+    /// twice would duplicate it under `--whole-archive`).
+    NamedElsewhere { by: String },
     /// `-o libNAME.so` links `-lNAME`: the library itself.
     SelfReference,
     /// `-l:FILE` where FILE is not an archive.
@@ -289,6 +299,11 @@ pub struct Decision {
     /// For an embedded archive: the package its `.pc` says it is, which
     /// the provenance note records (issue 22).
     pub package: Option<Package>,
+    /// The reference stays as written and ld itself takes the outcome's
+    /// archive from it (issue 31: a `-Bstatic` region, a program's link):
+    /// solink checks and records what ld takes, adds what its members
+    /// need, and never changes which file that is.
+    pub as_written: bool,
 }
 
 impl Decision {
@@ -304,6 +319,7 @@ impl Decision {
             flags: Vec::new(),
             flags_from: None,
             package: None,
+            as_written: false,
         }
     }
 }

@@ -151,7 +151,8 @@ fn plan(cmd: &Command, decisions: &[Decision], shape: &Shape) -> Plan {
             // An archive the command names by path is where the user put
             // it: it is not what makes solink add a group, so solink's own
             // command read back gets no second one.
-            if !matches!(d.lib, LibName::Path(_)) {
+            // Nor is what ld takes as written (issue 31): the user's order.
+            if !matches!(d.lib, LibName::Path(_)) && !d.as_written {
                 plan.embedded_count += 1;
             }
             if shape.hide.wants(&lib_name(&d.lib)) {
@@ -165,6 +166,12 @@ fn plan(cmd: &Command, decisions: &[Decision], shape: &Shape) -> Plan {
         }
         match (&d.outcome, site) {
             (Outcome::Keep, _) => {}
+            // What ld takes as written stays as written (issue 31); what its
+            // members need still follows it.
+            (Outcome::Embed { .. }, Some(site)) if d.as_written => plan.embedded_args.push(match site {
+                Site::Driver { arg } => *arg,
+                Site::Linker { last, .. } => last.arg,
+            }),
             (Outcome::Add { token }, None) => plan.dep_dynamic.push(token.clone()),
             (Outcome::Embed { file, .. }, None) => {
                 plan.dep_archives.extend(wrap(file, members, Form::Args(cmd.syntax)))
@@ -225,7 +232,18 @@ fn apply(cmd: &Command, plan: Plan, shape: &Shape) -> Vec<OsString> {
         if grouped {
             tokens.extend(linker_flag(cmd.syntax, "--end-group"));
         }
-        tokens.extend(plan.dep_dynamic);
+        // Inside the user's `-Bstatic` region (issue 31: rustc's `static=`)
+        // the shared libraries solink adds are searched dynamically, and
+        // the region goes on as it was; a `-static` link has no shared
+        // library to take.
+        let in_region = cmd.args[last].after.static_ && !cmd.all_static && !cmd.static_pie;
+        if in_region && !plan.dep_dynamic.is_empty() {
+            tokens.extend(linker_flag(cmd.syntax, "-Bdynamic"));
+            tokens.extend(plan.dep_dynamic);
+            tokens.extend(linker_flag(cmd.syntax, "-Bstatic"));
+        } else {
+            tokens.extend(plan.dep_dynamic);
+        }
         tokens.extend(plan.flags);
     }
 

@@ -735,9 +735,10 @@ fn whole_archive_in_pushed_state_ends_at_pop_state() {
     );
 }
 
-// Issue 31 §1: a `-Bstatic` region inside pushed state takes `libdyn.a`
-// (as given: not solink's to record), and `--pop-state` ends it, so the
-// archives after it are embedded and recorded.
+// Issue 31 §1-§2: a `-Bstatic` region inside pushed state takes
+// `libdyn.a`, which solink checks and records as ld takes it, and
+// `--pop-state` ends it, so the archives after it are embedded and
+// recorded.
 #[test]
 fn bstatic_region_in_pushed_state_ends_at_pop_state() {
     let Some(lab) = lab() else { return };
@@ -764,7 +765,7 @@ fn bstatic_region_in_pushed_state_ends_at_pop_state() {
     );
     assert_text(
         members_text(&linked.noted),
-        "libbar.a: bar1.o bar2.o\nlibbaz.a: baz1.o\nlibfoo.a: foo1.o foo2.o\n",
+        "libbar.a: bar1.o bar2.o\nlibbaz.a: baz1.o\nlibdyn.a: dyn2.o\nlibfoo.a: foo1.o foo2.o\n",
     );
 }
 

@@ -109,6 +109,9 @@ pub struct Arg {
     pub span: Range<usize>,
     /// Set for `-Wl,` and `-Xlinker`: the linker arguments it carries.
     pub linker: Option<(LinkerForm, Vec<OsString>)>,
+    /// ld's state after it (`state.rs`): what an input added right after
+    /// it is read in.
+    pub after: Modifiers,
 }
 
 /// Whose command-line syntax the arguments are in.
@@ -191,9 +194,10 @@ pub struct Command {
 }
 
 /// What a link makes, as far as solink's checks go.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Output {
     /// `-shared`: every archive embedded must be position-independent.
+    #[default]
     Shared,
     /// An executable: position-independent or not (gcc's default on
     /// Debian is a PIE; `-no-pie` and `-static` are not, `-static-pie`
@@ -216,6 +220,18 @@ impl Command {
     /// Only links that produce a shared object are rewritten.
     pub fn is_shared_link(&self) -> bool {
         self.shared && !self.stops_before_link
+    }
+
+    /// Whether solink looks at the link at all: a shared link, or a
+    /// program that names a library or an archive ld may take (issue 31:
+    /// a program's archives are checked). Anything else goes to the
+    /// driver before any search.
+    pub fn is_checked_link(&self) -> bool {
+        match self.output_kind() {
+            Some(Output::Shared) => true,
+            Some(Output::Program { .. }) => !self.libs.is_empty(),
+            None => false,
+        }
     }
 
     /// What the link makes; `None` when the command links nothing
@@ -280,7 +296,7 @@ pub fn classify_as(argv: Vec<OsString>, syntax: Syntax) -> Result<Command, Error
         let start = i;
         let linker = classify_one(&mut cmd, &mut state, &mut i);
         i += 1;
-        cmd.args.push(Arg { span: start..i, linker });
+        cmd.args.push(Arg { span: start..i, linker, after: state.ld.now() });
     }
     cmd.end_state = state.ld.now();
     let sysroot = sysroot_of(&cmd.target_flags);

@@ -38,6 +38,10 @@ pub struct Policy {
     /// The seed's literal rule (`--archive-first`): the first `libNAME.a`
     /// wins even behind a `libNAME.so` in a directory ld searches first.
     pub archive_first: bool,
+    /// What the link makes (issue 31): a program's libraries are what
+    /// ld's own search takes, checked; only a shared object's are
+    /// searched for and replaced.
+    pub output: crate::args::Output,
 }
 
 impl Policy {
@@ -63,6 +67,12 @@ pub struct Place {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Search {
     File(OsString),
+    /// What ld itself takes for the reference, statically or not, judged
+    /// as written (`taken`): a static region, a program's library.
+    Taken {
+        static_: bool,
+        reason: Reason,
+    },
     /// An archive named by its path: ld reads that very file, so it is
     /// judged where it is, never searched for (issue 20 §1).
     Given(PathBuf),
@@ -74,14 +84,31 @@ pub enum Search {
 pub fn before_search(lib: &LibName, place: Place, policy: &Policy) -> Search {
     // The user chose that file; a static region changes only what `-l`
     // finds, and no runtime rule applies to a file the user built or named.
+    let program = matches!(policy.output, crate::args::Output::Program { .. });
     if let LibName::Path(p) = lib {
-        return Search::Given(p.clone());
+        return match program {
+            // A program's archive is what it is: checked, never swapped.
+            true => Search::Taken { static_: false, reason: Reason::Given },
+            false => Search::Given(p.clone()),
+        };
     }
-    if place.self_reference {
+    if place.self_reference && !program {
         return Search::Decided(Outcome::Drop, Reason::SelfReference);
     }
+    // Issue 31: the user chose; ld's own static search picks the file,
+    // which is checked and recorded like an embedded archive, never
+    // replaced. A runtime the user links statically is theirs to link.
     if place.static_region {
-        return Search::Decided(Outcome::Keep, Reason::StaticRegion);
+        return match lib {
+            LibName::Name(n) if is_runtime(n) => Search::Decided(Outcome::Keep, Reason::StaticRegion),
+            _ => Search::Taken { static_: true, reason: Reason::StaticRegion },
+        };
+    }
+    if program {
+        return match lib {
+            LibName::Name(n) if is_runtime(n) => Search::Decided(Outcome::Keep, Reason::RuntimeLibrary),
+            _ => Search::Taken { static_: false, reason: Reason::Program },
+        };
     }
     match lib {
         LibName::Name(n) if policy.refuses_embedding(n) => {
@@ -122,6 +149,85 @@ fn dynamic_outcome(lib: &LibName, so: &Path) -> Outcome {
     match names_one_file(lib) {
         true => Outcome::Twin { so: so.to_path_buf() },
         false => Outcome::Keep,
+    }
+}
+
+/// Issue 31: the file ld itself takes for a reference as written (a
+/// static region, a program's library), never replaced: an archive ld
+/// takes is embedded as written (`Decision::as_written`), so the closure
+/// check, the note, `--hide` and the warnings see it; anything else (a
+/// shared library, nothing found, a file ld cannot read) stays as given.
+/// A relocation problem warns only where the output needs
+/// position-independent code (`needs_pic`).
+pub fn taken(
+    lib: &LibName,
+    subject: Subject,
+    facts: LibFacts,
+    reason: Reason,
+    needs_pic: bool,
+    target: ElfId,
+) -> Decision {
+    let LibFacts { notes, candidate } = facts;
+    let Some(c) = candidate else {
+        let mut d = Decision::new(lib.clone(), subject, Outcome::Keep, reason);
+        d.notes = notes;
+        return d;
+    };
+    let archive = c.found.path.clone();
+    let (outcome, warning) = match &c.verdict {
+        Verdict::Objects { problem: None, .. } => (Outcome::embed(archive), None),
+        Verdict::Objects { problem: Some(p), .. } if p.is_not_pic() && !needs_pic => {
+            (Outcome::embed(archive), None)
+        }
+        Verdict::Objects { problem: Some(p), .. } if p.ld_refuses() => (Outcome::Keep, None),
+        Verdict::Objects { problem: Some(p), .. } => {
+            let warning = Warning::Unfit {
+                archive: archive.clone(),
+                lib: lib.clone(),
+                problem: p.clone(),
+                shared: false,
+            };
+            (Outcome::embed(archive), Some(warning))
+        }
+        Verdict::Script(_) => match script_archives(&c.script, target) {
+            Ok(archives) => (Outcome::Embed { file: archive, archives }, None),
+            Err(_) => (Outcome::Keep, None),
+        },
+        Verdict::Empty | Verdict::NotArchive | Verdict::Damaged(_) => (Outcome::Keep, None),
+    };
+    let mut d = Decision::new(lib.clone(), subject, outcome, reason);
+    d.as_written = matches!(d.outcome, Outcome::Embed { .. });
+    d.found = Some(c.found);
+    d.notes = notes;
+    d.warning = warning;
+    system_warning_to_note(&mut d);
+    d
+}
+
+/// An archive solink found for a reference (`-lNAME`) that another
+/// reference of the command names itself (`same` says which decisions
+/// embed one file) stays as given: the command already brings it.
+pub fn named_elsewhere(decisions: &mut [Decision], same: impl Fn(&Path, &Path) -> bool) {
+    for i in 0..decisions.len() {
+        let d = &decisions[i];
+        let (Outcome::Embed { file, .. }, LibName::Name(_), false) = (&d.outcome, &d.lib, d.as_written)
+        else {
+            continue;
+        };
+        let by = decisions.iter().enumerate().find_map(|(j, o)| match &o.outcome {
+            Outcome::Embed { file: other, .. }
+                if j != i && (o.as_written || names_one_file(&o.lib)) && same(file, other) =>
+            {
+                Some(o.lib.display())
+            }
+            _ => None,
+        });
+        if let Some(by) = by {
+            let d = &mut decisions[i];
+            d.outcome = Outcome::Keep;
+            d.reason = Reason::NamedElsewhere { by };
+            d.warning = None;
+        }
     }
 }
 
@@ -660,8 +766,26 @@ mod tests {
             &none,
             Decided(Outcome::Drop, Reason::SelfReference),
         );
-        check_before(name("z"), stat, &none, Decided(Outcome::Keep, Reason::StaticRegion));
-        check_before(name("z"), stat, &policy(&["z"], &[]), Decided(Outcome::Keep, Reason::StaticRegion));
+        // Issue 31: what ld takes in a static region is checked as written.
+        let taken_static = Taken { static_: true, reason: Reason::StaticRegion };
+        check_before(name("z"), stat, &none, taken_static.clone());
+        check_before(name("z"), stat, &policy(&["z"], &[]), taken_static.clone());
+        check_before(LibName::Verbatim("libz.a".into()), stat, &none, taken_static.clone());
+        check_before(name("c"), stat, &none, Decided(Outcome::Keep, Reason::StaticRegion));
+        // A program's libraries: ld's own pick, checked; its runtimes alone.
+        let program =
+            Policy { output: crate::args::Output::Program { pie: true, static_: false }, ..none.clone() };
+        check_before(name("z"), free, &program, Taken { static_: false, reason: Reason::Program });
+        check_before(name("z"), stat, &program, taken_static);
+        check_before(name("calc"), this, &program, Taken { static_: false, reason: Reason::Program });
+        check_before(name("m"), free, &program, Decided(Outcome::Keep, Reason::RuntimeLibrary));
+        check_before(
+            LibName::Path("x/libz.a".into()),
+            free,
+            &program,
+            Taken { static_: false, reason: Reason::Given },
+        );
+        check_before(LibName::Path("x/libz.a".into()), free, &none, Given("x/libz.a".into()));
         check_before(name("z"), free, &policy(&[], &["z"]), Decided(Outcome::Keep, Reason::UserNoEmbed));
         check_before(name("z"), free, &policy(&["z"], &["z"]), Decided(Outcome::Keep, Reason::UserNoEmbed));
         check_before(name("m"), free, &none, Decided(Outcome::Keep, Reason::RuntimeLibrary));
@@ -728,6 +852,30 @@ mod tests {
         c.found.stage = stage;
         c.shadowed_by = shadowed_by.map(PathBuf::from);
         facts
+    }
+
+    /// Issue 31: what ld takes as written, one line a rule: (facts, the
+    /// output needs PIC) -> (outcome, as written, warns).
+    #[test]
+    fn what_ld_takes_is_checked_as_written() {
+        let z = || LibName::Name("z".into());
+        let pic = || objects(X86_64, None);
+        let bad = || objects(X86_64, Some(not_pic()));
+        let embed = || Outcome::embed(PathBuf::from("/L/libz.a"));
+        let check_taken = |facts: LibFacts, needs_pic: bool, expected: (Outcome, bool, bool)| {
+            let subject = Subject::Ref { site: crate::args::Site::Driver { arg: 0 } };
+            let d = taken(&z(), subject, facts, Reason::StaticRegion, needs_pic, X86_64);
+            assert_eq!((d.outcome, d.as_written, d.warning.is_some()), expected);
+            assert_eq!(d.reason, Reason::StaticRegion, "the reason is the caller's");
+        };
+        check_taken(facts(pic(), vec![], None), true, (embed(), true, false));
+        // Never swapped for a twin, even one beside it: the user chose.
+        check_taken(facts(bad(), vec![], Some("/L/libz.so")), true, (embed(), true, true));
+        // A program that is no PIE takes code that is not PIC.
+        check_taken(facts(bad(), vec![], None), false, (embed(), true, false));
+        check_taken(facts(Verdict::NotArchive, vec![], None), true, (Outcome::Keep, false, false));
+        check_taken(facts(Verdict::Empty, vec![], None), true, (Outcome::Keep, false, false));
+        check_taken(LibFacts { notes: vec![], candidate: None }, true, (Outcome::Keep, false, false));
     }
 
     #[test]

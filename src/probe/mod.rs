@@ -156,6 +156,30 @@ impl<'a> Probe<'a> {
         }
     }
 
+    /// The facts about the file ld itself takes for `lib` (issue 31: a
+    /// static region, a program), found by ld's own search, statically
+    /// (`static_`) or not; judged like an archive named by path, where it
+    /// was found. A shared library ld takes is not an archive (`NotArchive`).
+    pub fn taken(&mut self, lib: &LibName, static_: bool) -> LibFacts {
+        let found = match static_ {
+            true => self.search.ld_pick_static(lib),
+            false => self.search.ld_pick(lib),
+        };
+        let Some(found) = found else { return LibFacts { notes: Vec::new(), candidate: None } };
+        let verdict = match is_shared_name(&found.path) {
+            true => Verdict::NotArchive,
+            false => self.verdict(&found.path),
+        };
+        let script = match &verdict {
+            Verdict::Script(inputs) => inputs.iter().map(|i| self.script_input(i)).collect(),
+            _ => Vec::new(),
+        };
+        LibFacts {
+            notes: Vec::new(),
+            candidate: Some(Candidate { found, verdict, script, shared: None, shadowed_by: None }),
+        }
+    }
+
     /// The shared twin of an archive ld reads exactly (`DIR/libfoo.a` by
     /// path, or `-l:libfoo.a`): `DIR/libfoo.so`, beside it. Not one found
     /// elsewhere in the search path: the user chose that directory's

@@ -260,6 +260,19 @@ impl<'a> SearchPath<'a> {
         self.walk(&names, reach, Look::Ld, None, &mut |_, _| true)
     }
 
+    /// What ld takes for `-lNAME` or `-l:FILE` after `-Bstatic`: the first
+    /// `libNAME.a` (or `FILE`) of its `-L` directories and then its own
+    /// (GNU ld manual, `-Bstatic`: "do not link against shared
+    /// libraries").
+    pub fn ld_pick_static(&mut self, lib: &LibName) -> Option<Found> {
+        let name = match lib {
+            LibName::Name(n) => crate::model::archive_file_name(n),
+            LibName::Verbatim(f) => f.clone(),
+            LibName::Path(_) => return self.ld_pick(lib),
+        };
+        self.walk(&[name.as_os_str()], Reach::All, Look::Ld, None, &mut |_, _| true)
+    }
+
     /// The first `file` (a `libNAME.so`) in a directory ld searches (`-L`,
     /// then its own) strictly before `dir`: what ld would link instead of
     /// an archive found in `dir`. `None` when `dir` is not one of ld's.

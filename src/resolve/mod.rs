@@ -67,6 +67,10 @@ impl<'a> Resolver<'a> {
                 d
             })
             .collect();
+        let probe = &self.probe;
+        policy::named_elsewhere(&mut decisions, |a, b| {
+            a == b || matches!((probe.file_id(a), probe.file_id(b)), (Some(x), Some(y)) if x == y)
+        });
         self.say_what_ld_will_say(&mut decisions);
         if !self.policy.no_deps {
             let added = self.complete_all(cmd, &mut decisions);
@@ -106,6 +110,12 @@ impl<'a> Resolver<'a> {
             let (Outcome::Embed { .. }, Some(found)) = (&d.outcome, d.found.clone()) else {
                 continue;
             };
+            // What ld takes as written gets the closure check's providers,
+            // not the `.pc` walk: its place is the user's, and a dependency
+            // that cannot be found must not turn it into something else.
+            if d.as_written {
+                continue;
+            }
             match complete(self, &d.lib.clone(), &found, &mut placed, 0) {
                 Ok(mut c) => {
                     c.settle(d);
@@ -234,6 +244,10 @@ impl<'a> Resolver<'a> {
                 continue;
             }
             let Outcome::Embed { archives, .. } = &d.outcome else { continue };
+            // What ld takes as written stays: the user chose it.
+            if d.as_written {
+                continue;
+            }
             // Each archive it brings: the file itself, or a script's.
             let digests: Vec<_> =
                 archives.iter().filter_map(|a| Some((a.clone(), self.probe.archive_digest(a)?))).collect();
@@ -268,11 +282,15 @@ impl<'a> Resolver<'a> {
         findings: &[(usize, Finding)],
         plan: &link::Plan,
     ) -> bool {
-        let unused: Vec<(LibName, PathBuf, Vec<String>)> = findings
+        // By index: two references may name the same library (`-l:x.a`
+        // twice), and each is settled. Only references are found unused,
+        // and they stand before every added dependency, which is all that
+        // `verify::unused` removes, so the indices hold.
+        let unused: Vec<(usize, LibName, PathBuf, Vec<String>)> = findings
             .iter()
             .filter_map(|(i, f)| match (f, &decisions[*i].outcome) {
                 (Finding::Unused { users }, Outcome::Embed { file, .. }) => {
-                    Some((decisions[*i].lib.clone(), file.clone(), users.clone()))
+                    Some((*i, decisions[*i].lib.clone(), file.clone(), users.clone()))
                 }
                 _ => None,
             })
@@ -280,13 +298,14 @@ impl<'a> Resolver<'a> {
         if unused.is_empty() {
             return false;
         }
-        let wanted: Vec<(LibName, PathBuf)> = unused.iter().map(|(l, f, _)| (l.clone(), f.clone())).collect();
+        let wanted: Vec<(LibName, PathBuf)> =
+            unused.iter().map(|(_, l, f, _)| (l.clone(), f.clone())).collect();
         let found = self.probe.ld_finds(plan, &wanted);
-        for ((lib, _, users), ld_finds_it) in unused.into_iter().zip(found) {
-            let at = decisions.iter().position(|d| d.lib == lib && matches!(d.subject, Subject::Ref { .. }));
-            if let Some(at) = at {
-                verify::unused(decisions, at, users, ld_finds_it);
-            }
+        for ((at, _, _, users), ld_finds_it) in unused.into_iter().zip(found) {
+            debug_assert!(matches!(decisions[at].subject, Subject::Ref { .. }));
+            // What ld takes as written, it found itself.
+            let ld_finds_it = ld_finds_it || decisions[at].as_written;
+            verify::unused(decisions, at, users, ld_finds_it);
         }
         true
     }
@@ -325,7 +344,12 @@ impl<'a> Resolver<'a> {
             let mut names: Vec<Name> = stuck.iter().flat_map(|(_, n)| n.iter().cloned()).collect();
             names.dedup();
             let d = &decisions[*i];
-            let shared = self.probe.twin(&d.lib.clone(), d.found.clone().as_ref());
+            // What ld takes as written is never swapped for its twin: it
+            // stays, with the warning.
+            let shared = match d.as_written {
+                true => None,
+                false => self.probe.twin(&d.lib.clone(), d.found.clone().as_ref()),
+            };
             let member = (*member).clone();
             verify::unresolved(&mut decisions[*i], member, &names, shared);
             if !matches!(decisions[*i].outcome, Outcome::Embed { .. }) {
@@ -419,6 +443,11 @@ impl<'a> Resolver<'a> {
             Search::Given(path) => {
                 let facts = self.probe.given(&path);
                 policy::judge(lib, subject, facts, &self.policy, self.probe.target())
+            }
+            Search::Taken { static_, reason } => {
+                let facts = self.probe.taken(lib, static_);
+                let needs_pic = self.policy.output.needs_pic();
+                policy::taken(lib, subject, facts, reason, needs_pic, self.probe.target())
             }
         }
     }

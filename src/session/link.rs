@@ -73,6 +73,7 @@ pub(super) fn link_args(ctx: &Ctx) -> Result<LinkArgs, Error> {
         driver_libs: policy::driver_libraries(driver_name, cmd.syntax),
         no_default_libs: cmd.no_default_libs,
         archive_first: options.archive_first,
+        output: cmd.output_kind().unwrap_or_default(),
     };
     let target = probe::target::link_target(cmd);
     let mut resolver = resolve::Resolver::new(search, policy, target, cache.cloned());

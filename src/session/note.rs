@@ -74,13 +74,23 @@ pub(super) fn link_entries(
         let Outcome::Embed { archives, .. } = &d.outcome else { continue };
         let name = d.lib.name();
         for archive in archives {
-            let Some(used) = summary.archives.iter().find(|u| &u.path == archive && u.pulled) else {
-                continue;
-            };
-            if seen.contains(&archive.as_path()) {
+            // An archive the link names twice is read twice by ld, which
+            // may pull members from each place: the entry has them all.
+            let uses: Vec<&crate::closure::ArchiveUse> =
+                summary.archives.iter().filter(|u| &u.path == archive && u.pulled).collect();
+            if uses.is_empty() || seen.contains(&archive.as_path()) {
                 continue;
             }
             seen.push(archive);
+            let mut members: Vec<String> = Vec::new();
+            let mut sizes = crate::formats::symbols::Sizes::default();
+            for u in &uses {
+                members
+                    .extend(u.members.iter().filter(|m| !members.contains(m)).cloned().collect::<Vec<_>>());
+                sizes.code += u.sizes.code;
+                sizes.data += u.sizes.data;
+                sizes.bss += u.sizes.bss;
+            }
             let file = archive.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             let library = crate::model::library_name(&d.lib, &file);
             let version = d.package.as_ref().and_then(|p| p.version.clone());
@@ -88,11 +98,11 @@ pub(super) fn link_entries(
             out.push(crate::formats::provenance::Entry {
                 purl: crate::formats::provenance::purl(package, version.as_deref()),
                 version,
-                sizes: Some(used.sizes),
+                sizes: Some(sizes),
                 library,
                 file,
                 digest: crate::store::file_digest(archive, id_of(archive), cache)?,
-                members: used.members.clone(),
+                members,
                 hidden: hide.wants(&name),
                 exported: exported.contains(archive),
             });

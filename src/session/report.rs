@@ -41,7 +41,7 @@ pub(super) fn before_link(
         print_out(&out)?;
         return Ok(Some(0));
     }
-    if let (Some(path), true) = (&options.depfile, cmd.is_shared_link()) {
+    if let (Some(path), true) = (&options.depfile, cmd.is_shared_link() || !decisions.is_empty()) {
         let target = cmd.output.clone().unwrap_or_else(|| PathBuf::from("a.out"));
         let mut prereqs = resolve::embedded_files(cmd, decisions);
         let members: Vec<PathBuf> = prereqs.iter().flat_map(|a| depfile::thin_members(a)).collect();
@@ -80,7 +80,7 @@ pub(super) fn report(
     }
     let prefix = colour::warning_prefix(colour::choice(env, err.is_terminal()));
     if options.explain {
-        if !cmd.is_shared_link() {
+        if !cmd.is_shared_link() && decisions.is_empty() {
             let _ = writeln!(err, "{}", explain::not_a_shared_link());
         }
         for note in &about.notes {
@@ -106,7 +106,7 @@ pub(super) fn report(
             let _ = writeln!(err, "{}", explain::recorded_line(&about.recorded));
         }
         let _ = err.write_all(&explain::command_line(command));
-        if cmd.is_shared_link() {
+        if cmd.is_shared_link() || !decisions.is_empty() {
             let _ = writeln!(err, "{}", explain::summary(cmd, decisions, about.warnings.len()));
         }
         if let Some(added) = about.added {

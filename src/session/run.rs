@@ -104,7 +104,7 @@ pub(super) fn run_configured(
     // no search and no cache): the whole answer from one entry, when every
     // file it was worked out from is as it was; else everything it asks is
     // recorded.
-    let store = if cmd.is_shared_link() { open_store(&options, env) } else { None };
+    let store = if cmd.is_checked_link() { open_store(&options, env) } else { None };
     let ctx = Ctx {
         env,
         options: &options,
@@ -128,13 +128,22 @@ pub(super) fn run_configured(
         },
         None => drop(fsx::take_recording()),
     }
-    let (mut final_args, decisions, entries, extras) = if cmd.is_shared_link() {
-        link_args(&ctx)?
-    } else {
-        (args, Vec::new(), (Vec::new(), None), Extras::default())
+    let (mut final_args, decisions, entries, extras) = match cmd.is_checked_link() {
+        // A program that takes no archive reaches the driver as it came
+        // (issue 31), with nothing said.
+        true => match link_args(&ctx)? {
+            (_, decisions, ..) if !cmd.is_shared_link() && !takes_archives(&decisions) => {
+                (args, Vec::new(), (Vec::new(), None), Extras::default())
+            }
+            answer => answer,
+        },
+        false => (args, Vec::new(), (Vec::new(), None), Extras::default()),
     };
     let mut warnings = extras.exports.as_ref().map(explain::export_warnings).unwrap_or_default();
     warnings.extend(extras.host.as_ref().map(explain::host_warnings).unwrap_or_default());
+    if cmd.is_shared_link() || !decisions.is_empty() {
+        warnings.extend(explain::open_region_warning(&cmd));
+    }
     if let Some(status) = before_link(&ctx, &decisions, &warnings)? {
         return Ok(status);
     }
@@ -163,7 +172,7 @@ pub(super) fn run_configured(
     let said = report(&ctx, &decisions, &command_line, &about);
     // What direct mode stores: a shared link's answer, with the warnings
     // it printed.
-    let recording = fsx::take_recording().filter(|r| !r.conflicted && cmd.is_shared_link());
+    let recording = fsx::take_recording().filter(|r| !r.conflicted && cmd.is_checked_link());
     let keep_answer = |args: &[OsString], note: Option<(PathBuf, u64)>| {
         if let (Some((cache, key)), Some(recording)) = (&direct, &recording) {
             let answer = store::direct::Answer {
@@ -195,6 +204,11 @@ pub(super) fn run_configured(
     Ok(driver.run_keeping(&final_args, env, keep)?)
 }
 
+/// Whether a program's link takes an archive, which it is then checked for.
+fn takes_archives(decisions: &[crate::model::Decision]) -> bool {
+    decisions.iter().any(|d| matches!(d.outcome, crate::model::Outcome::Embed { .. }))
+}
+
 /// Prints the command a dry run shows: the driver's words and `args`.
 pub(super) fn print_command(driver_words: &[OsString], args: &[OsString]) -> anyhow::Result<u8> {
     let mut line = explain::quote_command(&[driver_words, args].concat());
@@ -216,7 +230,7 @@ pub(super) fn direct_key(
     let Ctx { options, cmd, store, env, driver_words, .. } = *ctx;
     // The exports' version script is a file of the cache or a temporary
     // one, and `@FILE` lists are read at the link: never replayed.
-    if !cmd.is_shared_link()
+    if !cmd.is_checked_link()
         || !options.export.is_empty()
         || !options.export_archive.is_empty()
         || options.explain
