@@ -646,11 +646,6 @@ pub fn usage() -> String {
     )
 }
 
-/// `--explain` of a command that is not a shared link.
-pub fn not_a_shared_link() -> &'static str {
-    "solink: not a shared link (no -shared, or it stops before linking); passing it through"
-}
-
 /// A note for a person: it changes nothing.
 pub fn note_line(note: &str) -> String {
     format!("solink: note: {note}")

@@ -128,11 +128,13 @@ pub(super) fn run_configured(
         },
         None => drop(fsx::take_recording()),
     }
-    let (mut final_args, decisions, entries, extras) = if cmd.is_shared_link() {
-        link_args(&ctx)?
-    } else {
-        (args, Vec::new(), (Vec::new(), None), Extras::default())
-    };
+    // solink's part is the link it may rewrite; any other command goes to
+    // the driver as it came and writes nothing on stderr, whatever
+    // `--explain` says (issue 31 §7: libtool's probes take any stderr for
+    // a failure). The log file still records it.
+    let handled = cmd.is_shared_link();
+    let (mut final_args, decisions, entries, extras) =
+        if handled { link_args(&ctx)? } else { (args, Vec::new(), (Vec::new(), None), Extras::default()) };
     let mut warnings = extras.exports.as_ref().map(explain::export_warnings).unwrap_or_default();
     warnings.extend(extras.host.as_ref().map(explain::host_warnings).unwrap_or_default());
     if let Some(status) = before_link(&ctx, &decisions, &warnings)? {
@@ -160,7 +162,7 @@ pub(super) fn run_configured(
     if log.wanted() {
         log.link(&explain::json(&cmd, &decisions, &command_line, &about), &command_line);
     }
-    let said = report(&ctx, &decisions, &command_line, &about);
+    let said = if handled { report(&ctx, &decisions, &command_line, &about) } else { Vec::new() };
     // What direct mode stores: a shared link's answer, with the warnings
     // it printed.
     let recording = fsx::take_recording().filter(|r| !r.conflicted && cmd.is_shared_link());
