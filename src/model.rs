@@ -14,7 +14,7 @@ use std::fmt;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use crate::args::{LibName, Site};
+use crate::args::{archive_library_name, LibName, Site};
 use crate::formats::archive::{ElfId, Problem, Verdict};
 
 /// Which library reference a decision is about.
@@ -513,13 +513,13 @@ pub fn is_runtime(name: &OsStr) -> bool {
 }
 
 /// `foo` for `-lfoo`, and for `-l:libfoo.a` (or any archive named
-/// `libfoo.a`): the name another link would ask for it by.
+/// `libfoo.a`, `libfoo.pic.a`, `libfoo.lo`: `args::archive_library_name`):
+/// the name another link would ask for it by.
 pub fn library_name(lib: &LibName, file: &str) -> String {
     match lib {
         LibName::Name(n) => n.to_string_lossy().into_owned(),
         LibName::Verbatim(_) | LibName::Path(_) => {
-            let stem = file.strip_suffix(".a").unwrap_or(file);
-            stem.strip_prefix("lib").unwrap_or(stem).to_string()
+            String::from_utf8_lossy(archive_library_name(file.as_bytes())).into_owned()
         }
     }
 }

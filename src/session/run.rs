@@ -133,6 +133,11 @@ pub(super) fn run_configured(
     // `--explain` says (issue 31 §7: libtool's probes take any stderr for
     // a failure). The log file still records it.
     let handled = cmd.is_shared_link();
+    // A `.lo` is an archive or an object: read now that direct mode has
+    // missed, and only for a link solink handles (issue 31 §6).
+    let by_content = if handled { archives_by_content(&cmd) } else { None };
+    let ctx = Ctx { cmd: by_content.as_ref().unwrap_or(&cmd), ..ctx };
+    let cmd = ctx.cmd;
     let (mut final_args, decisions, entries, extras) =
         if handled { link_args(&ctx)? } else { (args, Vec::new(), (Vec::new(), None), Extras::default()) };
     let mut warnings = extras.exports.as_ref().map(explain::export_warnings).unwrap_or_default();
@@ -160,7 +165,7 @@ pub(super) fn run_configured(
         },
     };
     if log.wanted() {
-        log.link(&explain::json(&cmd, &decisions, &command_line, &about), &command_line);
+        log.link(&explain::json(cmd, &decisions, &command_line, &about), &command_line);
     }
     let said = if handled { report(&ctx, &decisions, &command_line, &about) } else { Vec::new() };
     // What direct mode stores: a shared link's answer, with the warnings
