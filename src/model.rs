@@ -554,3 +554,29 @@ pub fn shared_file_name(name: &OsStr) -> OsString {
     file.push(".so");
     file
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The name the note, the audit and `--hide` know a library by, however
+    /// it was named (issue 31 §6: Bazel's `.pic` and `.lo` dropped).
+    #[test]
+    fn library_names() {
+        let name = |n: &str| LibName::Name(n.into());
+        let verbatim = |f: &str| LibName::Verbatim(f.into());
+        let path = |p: &str| LibName::Path(p.into());
+        for (lib, file, expected) in [
+            (name("foo"), "libfoo.a", "foo"),
+            (name("foo"), "libfoo_pic.a", "foo"),
+            (verbatim("libfoo.a"), "libfoo.a", "foo"),
+            (verbatim("libfoo.pic.a"), "libfoo.pic.a", "foo"),
+            (path("b/libfoo.pic.a"), "libfoo.pic.a", "foo"),
+            (path("b/libfoo.lo"), "libfoo.lo", "foo"),
+            (path("b/libfoo.pic.lo"), "libfoo.pic.lo", "foo"),
+            (path("b/foo.a"), "foo.a", "foo"),
+        ] {
+            assert_eq!(library_name(&lib, file), expected, "{lib:?} {file}");
+        }
+    }
+}
