@@ -673,7 +673,6 @@ pub fn usage() -> String {
     )
 }
 
-/// `--explain` of a command that is not a shared link.
 /// Issue 31: a `-Bstatic` region that is still open where the command
 /// ends reaches the driver's own libraries, which gcc adds after it.
 pub fn open_region_warning(cmd: &Command) -> Option<String> {
@@ -683,10 +682,6 @@ pub fn open_region_warning(cmd: &Command) -> Option<String> {
          (-lgcc_s, -lc) as archives too; close the region with -Wl,-Bdynamic"
             .to_string()
     })
-}
-
-pub fn not_a_shared_link() -> &'static str {
-    "solink: not a shared link (no -shared, or it stops before linking); passing it through"
 }
 
 /// A note for a person: it changes nothing.

@@ -14,7 +14,7 @@ use std::fmt;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use crate::args::{LibName, Site};
+use crate::args::{archive_library_name, LibName, Site};
 use crate::formats::archive::{ElfId, Problem, Verdict};
 
 /// Which library reference a decision is about.
@@ -529,13 +529,13 @@ pub fn is_runtime(name: &OsStr) -> bool {
 }
 
 /// `foo` for `-lfoo`, and for `-l:libfoo.a` (or any archive named
-/// `libfoo.a`): the name another link would ask for it by.
+/// `libfoo.a`, `libfoo.pic.a`, `libfoo.lo`: `args::archive_library_name`):
+/// the name another link would ask for it by.
 pub fn library_name(lib: &LibName, file: &str) -> String {
     match lib {
         LibName::Name(n) => n.to_string_lossy().into_owned(),
         LibName::Verbatim(_) | LibName::Path(_) => {
-            let stem = file.strip_suffix(".a").unwrap_or(file);
-            stem.strip_prefix("lib").unwrap_or(stem).to_string()
+            String::from_utf8_lossy(archive_library_name(file.as_bytes())).into_owned()
         }
     }
 }
@@ -569,4 +569,30 @@ pub fn shared_file_name(name: &OsStr) -> OsString {
     file.push(name);
     file.push(".so");
     file
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The name the note, the audit and `--hide` know a library by, however
+    /// it was named (issue 31 §6: Bazel's `.pic` and `.lo` dropped).
+    #[test]
+    fn library_names() {
+        let name = |n: &str| LibName::Name(n.into());
+        let verbatim = |f: &str| LibName::Verbatim(f.into());
+        let path = |p: &str| LibName::Path(p.into());
+        for (lib, file, expected) in [
+            (name("foo"), "libfoo.a", "foo"),
+            (name("foo"), "libfoo_pic.a", "foo"),
+            (verbatim("libfoo.a"), "libfoo.a", "foo"),
+            (verbatim("libfoo.pic.a"), "libfoo.pic.a", "foo"),
+            (path("b/libfoo.pic.a"), "libfoo.pic.a", "foo"),
+            (path("b/libfoo.lo"), "libfoo.lo", "foo"),
+            (path("b/libfoo.pic.lo"), "libfoo.pic.lo", "foo"),
+            (path("b/foo.a"), "foo.a", "foo"),
+        ] {
+            assert_eq!(library_name(&lib, file), expected, "{lib:?} {file}");
+        }
+    }
 }

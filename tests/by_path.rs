@@ -280,3 +280,112 @@ fn a_non_pic_archive_by_path_without_a_twin_is_refused_before_ld() {
     assert!(o.success(), "{}", o.stderr);
     assert_eq!(v.load(&v.path("ok.so")), Ok(9));
 }
+
+/// Issue 31 §6: Bazel names its archives `libNAME.lo` (`alwayslink`),
+/// `libNAME.pic.lo` and `libNAME.pic.a`, and passes them by path inside
+/// `-Wl,-whole-archive`; a thin archive may be named so too. ld goes by the
+/// content, and so does solink: each is checked (the OpenMP fixture gets
+/// `-lgomp`, and loads), recorded in the note and audited as `ompfix`.
+/// Before the fix a `.lo` was left to ld unrecorded, and `.pic.a` was
+/// recorded as the library `ompfix.pic`.
+#[test]
+fn bazel_archive_names_and_a_thin_archive_are_checked_recorded_and_audited() {
+    if !require_tool("gcc") || !require_tool("ar") {
+        return;
+    }
+    let v = Verified::new();
+    let archive = v.archive(&OPENMP);
+    let e = entry(&v, OPENMP.entry);
+    for copy in ["lib/libompfix.lo", "lib/libompfix.pic.a", "lib/libompfix.pic.lo"] {
+        std::fs::copy(&archive, v.path(copy)).unwrap();
+    }
+    std::fs::create_dir(v.path("thin")).unwrap();
+    let member = v.path("obj/ompfix-ompfix.o");
+    sh(Command::new("ar").arg("rcsT").arg(v.path("thin/libompfix.lo")).arg(&member));
+    for (i, path) in ["lib/libompfix.lo", "lib/libompfix.pic.a", "lib/libompfix.pic.lo", "thin/libompfix.lo"]
+        .iter()
+        .enumerate()
+    {
+        let out = format!("b{i}.so");
+        let explain = link(&v, &[], &out, &[&e, "-Wl,-whole-archive", path, "-Wl,-no-whole-archive"]);
+        assert_line(
+            &explain,
+            &format!("solink: {path}: embed {path} (named by path): the archive the command names; position-independent"),
+        );
+        assert!(command(&explain).contains(&"-lgomp".to_string()), "{explain}");
+        assert_eq!(v.load(&v.path(&out)), Ok(OPENMP.value), "{path}: {explain}");
+        let file = Path::new(path).file_name().unwrap().to_str().unwrap();
+        let o = run(Command::new(SOLINK).current_dir(v.dir.path()).args(["--audit", &out]));
+        assert_eq!(o.code(), Some(0), "{path}: {}", o.stdout);
+        assert!(o.stdout.contains(&format!("embeds {file} (-lompfix)")), "{path}: {}", o.stdout);
+    }
+    // `--hide=ompfix` and `--whole-archive=ompfix` know it by that name too.
+    link(&v, &["--hide=ompfix"], "hidden.so", &[&e, "lib/libompfix.pic.lo"]);
+    assert!(!exports(&v.path("hidden.so")).contains(&"ompfix_entry".to_string()), "hidden by name");
+    assert!(exports(&v.path("b2.so")).contains(&"ompfix_entry".to_string()));
+    assert_eq!(v.load(&v.path("hidden.so")), Ok(OPENMP.value));
+}
+
+/// Two shared objects that both embed the same `libompfix.lo`, loaded as
+/// plugins of one process: `--audit` flags the archive embedded twice
+/// (exit 1), as it does for a `.a`. Before the fix neither note named it,
+/// and the audit was clean.
+#[test]
+fn two_objects_that_embed_one_lo_archive_are_flagged_by_audit() {
+    if !require_tool("gcc") || !require_tool("ar") {
+        return;
+    }
+    let v = Verified::new();
+    std::fs::copy(v.archive(&OPENMP), v.path("lib/libompfix.lo")).unwrap();
+    let e = entry(&v, OPENMP.entry);
+    std::fs::create_dir(v.path("plugins")).unwrap();
+    for out in ["plugins/one.so", "plugins/two.so"] {
+        link(&v, &[], out, &[&e, "-Wl,-whole-archive", "lib/libompfix.lo", "-Wl,-no-whole-archive"]);
+    }
+    let o = run(Command::new(SOLINK).current_dir(v.dir.path()).args(["--audit", "plugins"]));
+    assert_eq!(o.code(), Some(1), "{}", o.stdout);
+    assert_line(&o.stdout, "  duplicate: -lompfix is embedded in 2 objects of this process (same digest):");
+    for so in ["one", "two"] {
+        assert_line(&o.stdout, &format!("    plugins/{so}.so (libompfix.lo, exports its symbols)"));
+    }
+}
+
+/// A `.lo` that is no archive stays an ordinary input, untouched: an ELF
+/// object named `.lo` (linked, and the result loads; a replayed answer is
+/// not reused once the file becomes an archive), and libtool's own text
+/// `.lo` (shown with `--dry-run`: ld would take it for a script).
+#[test]
+fn a_lo_that_is_an_object_or_a_libtool_file_is_an_ordinary_input() {
+    if !require_tool("gcc") {
+        return;
+    }
+    let v = Verified::new();
+    std::fs::write(v.path("seven.c"), "int seven_entry(void) { return 7; }\n").unwrap();
+    sh(Command::new("gcc").current_dir(v.dir.path()).args(["-c", "-fPIC", "seven.c", "-o", "seven.lo"]));
+    let e = entry(&v, "seven_entry");
+    let explain = link(&v, &[], "seven.so", &[&e, "seven.lo"]);
+    assert_eq!(command(&explain)[1..], ["-shared", "-o", "seven.so", &e, "seven.lo"], "{explain}");
+    assert_line(&explain, "solink: 0 embedded, 0 dynamic, 0 warnings");
+    assert_eq!(v.load(&v.path("seven.so")), Ok(7));
+    // Direct mode (no --explain) stores that answer and replays it; the
+    // same `.lo` turned into an archive is asked again, and embedded.
+    let audit = |so: &str| run(Command::new(SOLINK).current_dir(v.dir.path()).args(["--audit", so])).stdout;
+    for _ in 0..2 {
+        assert!(solink(&v, &[], "replay.so", &[&e, "seven.lo"]).success());
+    }
+    assert!(!audit("replay.so").contains("embeds"), "{}", audit("replay.so"));
+    std::fs::rename(v.path("seven.lo"), v.path("seven.o")).unwrap();
+    sh(Command::new("ar").current_dir(v.dir.path()).args(["rcs", "seven.lo", "seven.o"]));
+    assert!(solink(&v, &[], "replay.so", &[&e, "seven.lo"]).success());
+    assert!(audit("replay.so").contains("embeds seven.lo (-lseven)"), "{}", audit("replay.so"));
+    assert_eq!(v.load(&v.path("replay.so")), Ok(7));
+    std::fs::write(
+        v.path("text.lo"),
+        "# text.lo - a libtool object file\n# Generated by libtool\npic_object='.libs/text.o'\nnon_pic_object='text.o'\n",
+    )
+    .unwrap();
+    let o = solink(&v, &["--dry-run", "--explain"], "text.so", &[&e, "text.lo"]);
+    assert!(o.success(), "{}", o.stderr);
+    assert_eq!(o.stdout, format!("gcc -shared -o text.so {e} text.lo\n"));
+    assert!(!o.stderr.contains("text.lo:"), "no decision for it: {}", o.stderr);
+}

@@ -584,17 +584,38 @@ fn autotools_libtool_library_is_the_same_through_solink() {
     // not depend on the compiler.
     sh(p.command("autoreconf", "plain").args(["-fi"]));
     p.copy_tree(&p.path("plain"), "solink");
-    let build = |dir: &str, cc: &str| -> PathBuf {
-        sh(p.command("./configure", dir).arg("--quiet").env("CC", cc));
-        sh(p.command("make", dir).args(["-s", "check"]));
+    p.copy_tree(&p.path("plain"), "explain");
+    let build = |dir: &str, cc: &str, explain: bool| -> PathBuf {
+        let with = |mut cmd: Command| {
+            match explain {
+                true => cmd.env("SOLINK_EXPLAIN", "1"),
+                false => cmd.env_remove("SOLINK_EXPLAIN"),
+            };
+            cmd
+        };
+        sh(with(p.command("./configure", dir)).arg("--quiet").env("CC", cc));
+        sh(with(p.command("make", dir)).args(["-s", "check"]));
         p.path(dir).join(".libs/libclient.so.1.0.0")
     };
-    let plain = build("plain", "gcc");
-    let solinked = build("solink", SOLINK);
+    let plain = build("plain", "gcc", false);
+    let solinked = build("solink", SOLINK, false);
     let i = interface(&plain);
     assert_eq!(i.soname.as_deref(), Some("libclient.so.1"));
     assert!(i.exports.contains("client_answer"), "{i:?}");
     assert_eq!(interface(&solinked), i);
+    // Issue 31 §7: with SOLINK_EXPLAIN=1 exported, configure's probes (a
+    // compile whose stderr must stay empty for libtool to keep -fPIC) see
+    // nothing of solink's, so the library is the same: libtool's PIC flag,
+    // the interface, and it loads (client.c's global needs -fPIC).
+    let explained = build("explain", SOLINK, true);
+    let pic_flag = |dir: &str| {
+        let script = std::fs::read_to_string(p.path(dir).join("libtool")).unwrap();
+        script.lines().find(|l| l.starts_with("pic_flag=")).map(str::to_string)
+    };
+    assert_eq!(pic_flag("plain").as_deref(), Some("pic_flag=\" -fPIC -DPIC\""));
+    assert_eq!(pic_flag("explain"), pic_flag("plain"));
+    assert_eq!(interface(&explained), i);
+    assert_eq!(call(&explained, "client_answer"), "7");
 }
 
 #[test]

@@ -54,20 +54,29 @@ impl LibName {
 
     /// The name `--hide=NAME`, `--whole-archive=NAME`, `--embed NAME` and
     /// the provenance note know the library by: `NAME` of `-lNAME`, `FILE`
-    /// of `-l:FILE`, and `foo` for an archive named `.../libfoo.a` by path
-    /// (what `-lfoo` would be), its file name without `.a` when it has no
-    /// `lib` prefix.
+    /// of `-l:FILE`, and for an archive named by path its
+    /// [`archive_library_name`] (`foo` for `.../libfoo.a`).
     pub fn name(&self) -> std::borrow::Cow<'_, OsStr> {
         match self {
             LibName::Name(n) | LibName::Verbatim(n) => std::borrow::Cow::Borrowed(n.as_os_str()),
             LibName::Path(p) => {
                 let file = p.file_name().map(OsStr::as_bytes).unwrap_or_default();
-                let stem = file.strip_suffix(b".a").unwrap_or(file);
-                let name = stem.strip_prefix(b"lib").filter(|n| !n.is_empty()).unwrap_or(stem);
-                std::borrow::Cow::Owned(OsStr::from_bytes(name).to_owned())
+                std::borrow::Cow::Owned(OsStr::from_bytes(archive_library_name(file)).to_owned())
             }
         }
     }
+}
+
+/// The library an archive's file name stands for, what `-lNAME` would be:
+/// the name without `lib`, without the extension (`.a`, or `.lo`, which
+/// Bazel gives its `alwayslink` archives) and without Bazel's `.pic`
+/// before it (issue 31 §6). `libfoo.a`, `libfoo.pic.a`, `libfoo.lo` and
+/// `libfoo.pic.lo` are all `foo`; a name without the prefix keeps the
+/// rest (`foo.a` is `foo`), and `lib.a` is `lib`.
+pub fn archive_library_name(file: &[u8]) -> &[u8] {
+    let stem = [&b".a"[..], b".lo"].iter().find_map(|ext| file.strip_suffix(*ext)).unwrap_or(file);
+    let stem = stem.strip_suffix(b".pic").unwrap_or(stem);
+    stem.strip_prefix(b"lib").filter(|n| !n.is_empty()).unwrap_or(stem)
 }
 
 /// One piece of linker arguments: piece `index` of argument `arg`.
@@ -150,7 +159,7 @@ impl Syntax {
 }
 
 /// A classified command line.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Command {
     pub syntax: Syntax,
     /// Every token, with `@file`s expanded.
@@ -183,6 +192,11 @@ pub struct Command {
     /// Shared libraries given by path (`libx.so`, `/p/libx.so.1`), with
     /// the index of their argument: where they stand among the `-l`s.
     pub direct_shared: Vec<(usize, PathBuf)>,
+    /// Inputs named by path whose name does not say whether they are
+    /// archives (`libx.lo`: Bazel's `alwayslink` archives, or libtool's
+    /// objects), each as the reference it is if it is one: only its
+    /// content says ([`Command::with_archives_by_content`], issue 31 §6).
+    pub maybe_archives: Vec<LibRef>,
     /// The first option that wanted a value and found the end of the command.
     pub missing_value: Option<OsString>,
     /// The first state option ld refuses where it stands (a `--pop-state`
@@ -229,7 +243,7 @@ impl Command {
     pub fn is_checked_link(&self) -> bool {
         match self.output_kind() {
             Some(Output::Shared) => true,
-            Some(Output::Program { .. }) => !self.libs.is_empty(),
+            Some(Output::Program { .. }) => !self.libs.is_empty() || !self.maybe_archives.is_empty(),
             None => false,
         }
     }
@@ -248,6 +262,40 @@ impl Command {
         let default_pie = self.syntax != Syntax::Ld;
         let pie = self.static_pie || (!self.all_static && self.pie.unwrap_or(default_pie));
         Some(Output::Program { pie, static_: self.all_static || self.static_pie })
+    }
+
+    /// The command with those of its [`Command::maybe_archives`] that
+    /// `is_archive` (the probe, reading their first bytes) finds to be
+    /// archives taken as archives named by path, like `libx.a`: in `libs`
+    /// at their place in command-line order, and in `direct_archives`.
+    /// `None` when there is none, so a link without one is left as it is.
+    pub fn with_archives_by_content(&self, mut is_archive: impl FnMut(&Path) -> bool) -> Option<Command> {
+        let found: Vec<&LibRef> = self
+            .maybe_archives
+            .iter()
+            .filter(|r| matches!(&r.name, LibName::Path(p) if is_archive(p)))
+            .collect();
+        if found.is_empty() {
+            return None;
+        }
+        let first_arg = |r: &LibRef| match r.site {
+            Site::Driver { arg } => arg,
+            Site::Linker { first, .. } => first.arg,
+        };
+        let mut cmd = self.clone();
+        for r in found {
+            let at = cmd.libs.partition_point(|l| first_arg(l) <= first_arg(r));
+            cmd.libs.insert(at, r.clone());
+        }
+        cmd.direct_archives = cmd
+            .libs
+            .iter()
+            .filter_map(|l| match &l.name {
+                LibName::Path(p) => Some(p.clone()),
+                _ => None,
+            })
+            .collect();
+        Some(cmd)
     }
 
     pub fn arg_tokens(&self, arg: &Arg) -> &[OsString] {
@@ -384,16 +432,21 @@ fn classify_one(
     let arg_index = cmd.args.len();
     let token = cmd.tokens[*i].as_bytes();
     if token.len() < 2 || token[0] != b'-' {
+        let path = || PathBuf::from(OsStr::from_bytes(token));
+        // A reference of its own kind, decided like every other
+        // (issue 20 §1); a static region changes nothing for it.
+        let by_path = || LibRef {
+            name: LibName::Path(path()),
+            site: Site::Driver { arg: arg_index },
+            static_region: state.static_now(),
+        };
         if token.ends_with(b".a") {
-            let path = PathBuf::from(OsStr::from_bytes(token));
-            // A reference of its own kind, decided like every other
-            // (issue 20 §1); a static region changes nothing for it.
-            cmd.libs.push(LibRef {
-                name: LibName::Path(path.clone()),
-                site: Site::Driver { arg: arg_index },
-                static_region: state.static_now(),
-            });
-            cmd.direct_archives.push(path);
+            cmd.libs.push(by_path());
+            cmd.direct_archives.push(path());
+        } else if token.ends_with(b".lo") {
+            // An archive (Bazel's `alwayslink`) or an object (libtool's):
+            // its content says, read only for a link solink handles.
+            cmd.maybe_archives.push(by_path());
         } else if token.ends_with(b".so") || token.windows(4).any(|w| w == b".so.") {
             cmd.direct_shared.push((arg_index, PathBuf::from(OsStr::from_bytes(token))));
         }
@@ -546,6 +599,66 @@ mod tests {
     fn check_libs(args: &[&str], expected: &[(&str, bool)]) {
         let want: Vec<(String, bool)> = expected.iter().map(|(n, s)| (n.to_string(), *s)).collect();
         assert_eq!(libs(args), want, "libraries of {args:?}");
+    }
+
+    /// Issue 31 §6: the name an archive's file stands for, one line each.
+    #[test]
+    fn archive_library_names() {
+        for (file, name) in [
+            ("libfoo.a", "foo"),
+            ("libfoo.pic.a", "foo"),
+            ("libfoo.lo", "foo"),
+            ("libfoo.pic.lo", "foo"),
+            ("libfoo_bar.pic.a", "foo_bar"),
+            ("libfoo.so.a", "foo.so"),
+            ("foo.a", "foo"),
+            ("foo.pic.lo", "foo"),
+            ("libpic.a", "pic"),
+            ("lib.a", "lib"),
+            ("lib.pic.a", "lib"),
+            ("libfoo", "foo"),
+            ("libfoo.pic", "foo"),
+        ] {
+            let got = archive_library_name(file.as_bytes());
+            assert_eq!(String::from_utf8_lossy(got), name, "{file}");
+            let by_path = LibName::Path(PathBuf::from("/x").join(file));
+            assert_eq!(by_path.name(), OsStr::new(name), "{file} by path");
+        }
+    }
+
+    /// Issue 31 §6: a `.lo` is an archive only by its content, which the
+    /// classifier does not read; the probe's answer makes it a reference
+    /// at its place, static region and all.
+    #[test]
+    fn lo_inputs_are_archives_by_content() {
+        let cmd = classify(os(&[
+            "-shared",
+            "a.o",
+            "-la",
+            "libx.lo",
+            "-Wl,-lb",
+            "y.lo",
+            "z.a",
+            "-Wl,-Bstatic",
+            "w.pic.lo",
+            "c.o",
+        ]))
+        .unwrap();
+        let names = |cmd: &Command| -> Vec<(String, bool)> {
+            cmd.libs.iter().map(|l| (l.name.display(), l.static_region)).collect()
+        };
+        let own = |v: &[(&str, bool)]| v.iter().map(|(n, s)| (n.to_string(), *s)).collect::<Vec<_>>();
+        assert_eq!(names(&cmd), own(&[("-la", false), ("-lb", false), ("z.a", false)]));
+        let maybe: Vec<String> = cmd.maybe_archives.iter().map(|l| l.name.display()).collect();
+        assert_eq!(maybe, ["libx.lo", "y.lo", "w.pic.lo"]);
+        assert!(cmd.with_archives_by_content(|_| false).is_none(), "no archive: the command as it is");
+        let with = cmd.with_archives_by_content(|p| p != Path::new("y.lo")).unwrap();
+        assert_eq!(
+            names(&with),
+            own(&[("-la", false), ("libx.lo", false), ("-lb", false), ("z.a", false), ("w.pic.lo", true)])
+        );
+        assert_eq!(with.direct_archives, ["libx.lo", "z.a", "w.pic.lo"].map(PathBuf::from));
+        assert_eq!(with.tokens, cmd.tokens, "the tokens are untouched");
     }
 
     #[test]

@@ -13,6 +13,7 @@
 //! unfit, and dependencies only for an archive that is embedded.
 
 pub mod deps;
+pub mod inputs;
 pub mod link;
 pub mod nvcc;
 pub mod search;

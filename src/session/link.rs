@@ -124,6 +124,13 @@ pub(super) fn link_args(ctx: &Ctx) -> Result<LinkArgs, Error> {
     Ok((args, decisions, (entries, note_target), extras))
 }
 
+/// The command with its inputs named `.lo` that are archives by their
+/// content taken as archives named by path (issue 31 §6); `None` when none
+/// is, and then no file was read unless one was named `.lo`.
+pub(super) fn archives_by_content(cmd: &Command) -> Option<Command> {
+    cmd.with_archives_by_content(probe::inputs::is_archive)
+}
+
 /// nvcc's host compiler, the driver whose library dirs ld searches in an
 /// nvcc link, with the target flags nvcc gives it: from one dry run of the
 /// command (issue 20 §8). `None` when nvcc shows no host link.

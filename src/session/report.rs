@@ -62,9 +62,10 @@ pub(super) fn print_out(bytes: &[u8]) -> Result<(), Error> {
     out.write_all(bytes).and_then(|()| out.flush()).map_err(|source| Error::Output { source })
 }
 
-/// Explain output (text or JSON) and warnings, on stderr. Best effort: a
-/// closed stderr must not stop the link. Returns what it wrote without
-/// `--explain` (the warnings), which direct mode replays.
+/// Explain output (text or JSON) and warnings, on stderr, for a link
+/// solink handles (a command it passes through says nothing). Best
+/// effort: a closed stderr must not stop the link. Returns what it wrote
+/// without `--explain` (the warnings), which direct mode replays.
 pub(super) fn report(
     ctx: &Ctx,
     decisions: &[resolve::Decision],
@@ -80,9 +81,6 @@ pub(super) fn report(
     }
     let prefix = colour::warning_prefix(colour::choice(env, err.is_terminal()));
     if options.explain {
-        if !cmd.is_shared_link() && decisions.is_empty() {
-            let _ = writeln!(err, "{}", explain::not_a_shared_link());
-        }
         for note in &about.notes {
             let _ = writeln!(err, "{}", explain::note_line(note));
         }

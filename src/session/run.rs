@@ -128,21 +128,32 @@ pub(super) fn run_configured(
         },
         None => drop(fsx::take_recording()),
     }
-    let (mut final_args, decisions, entries, extras) = match cmd.is_checked_link() {
-        // A program that takes no archive reaches the driver as it came
-        // (issue 31), with nothing said.
+    // solink's part is the link it may rewrite: a shared link, or a
+    // program that takes an archive (issue 31 §3); any other command goes
+    // to the driver as it came and writes nothing on stderr, whatever
+    // `--explain` says (issue 31 §7: libtool's probes take any stderr for
+    // a failure). The log file still records it.
+    let checked = cmd.is_checked_link();
+    // A `.lo` is an archive or an object: read now that direct mode has
+    // missed, and only for a link solink checks (issue 31 §6).
+    let by_content = if checked { archives_by_content(&cmd) } else { None };
+    let ctx = Ctx { cmd: by_content.as_ref().unwrap_or(&cmd), ..ctx };
+    let cmd = ctx.cmd;
+    let passed = |args| (args, Vec::new(), (Vec::new(), None), Extras::default());
+    let (mut final_args, decisions, entries, extras) = match checked {
         true => match link_args(&ctx)? {
-            (_, decisions, ..) if !cmd.is_shared_link() && !takes_archives(&decisions) => {
-                (args, Vec::new(), (Vec::new(), None), Extras::default())
-            }
+            // A program that takes no archive reaches the driver as it
+            // came (issue 31), with nothing said.
+            (_, decisions, ..) if !cmd.is_shared_link() && !takes_archives(&decisions) => passed(args),
             answer => answer,
         },
-        false => (args, Vec::new(), (Vec::new(), None), Extras::default()),
+        false => passed(args),
     };
+    let handled = cmd.is_shared_link() || !decisions.is_empty();
     let mut warnings = extras.exports.as_ref().map(explain::export_warnings).unwrap_or_default();
     warnings.extend(extras.host.as_ref().map(explain::host_warnings).unwrap_or_default());
-    if cmd.is_shared_link() || !decisions.is_empty() {
-        warnings.extend(explain::open_region_warning(&cmd));
+    if handled {
+        warnings.extend(explain::open_region_warning(cmd));
     }
     if let Some(status) = before_link(&ctx, &decisions, &warnings)? {
         return Ok(status);
@@ -167,9 +178,9 @@ pub(super) fn run_configured(
         },
     };
     if log.wanted() {
-        log.link(&explain::json(&cmd, &decisions, &command_line, &about), &command_line);
+        log.link(&explain::json(cmd, &decisions, &command_line, &about), &command_line);
     }
-    let said = report(&ctx, &decisions, &command_line, &about);
+    let said = if handled { report(&ctx, &decisions, &command_line, &about) } else { Vec::new() };
     // What direct mode stores: a shared link's answer, with the warnings
     // it printed.
     let recording = fsx::take_recording().filter(|r| !r.conflicted && cmd.is_checked_link());

@@ -191,7 +191,8 @@ pub(crate) const SETTINGS: &[Setting] = &[
         var: Some("SOLINK_EXPLAIN"),
         default: "false",
         help: "Explain every library decision on stderr [env: SOLINK_EXPLAIN=1]",
-        env_doc: "1: explain every library decision on stderr.",
+        env_doc: "1: explain every library decision on stderr; a command solink passes through (a compile, \
+                  a link that is not shared) stays silent.",
         ..Setting::NONE
     },
     Setting {

@@ -56,6 +56,37 @@ fn compile_only_and_executable_links_pass_through_byte_for_byte() {
     }
 }
 
+/// Issue 31 §7: libtool's configure takes any stderr from a compile probe
+/// for a failure (and builds without -fPIC), so a command solink passes
+/// through says nothing, even with `--explain` in either format; the log
+/// file still records it.
+#[test]
+fn a_command_passed_through_says_nothing_even_with_explain() {
+    let (dir, fake) = calc_with_fake_driver();
+    let log = dir.path("log");
+    let modes = [
+        &["-c", "calc.c", "-fPIC", "-DPIC", "-o", "calc.o"][..],
+        &["-o", "app", "calc.o", "-lm"],
+        &["-shared", "-E", "calc.c"],
+    ];
+    for (mode, format) in modes.iter().flat_map(|m| [(m, "text"), (m, "json")]) {
+        let out = dir
+            .solink()
+            .env("SOLINK_EXPLAIN", "1")
+            .env("SOLINK_FORMAT", format)
+            .env("SOLINK_LOGFILE", &log)
+            .args(["--explain", "--cc", &fake])
+            .args(*mode)
+            .output();
+        assert!(out.status.success(), "{mode:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{mode:?} with {format}");
+        assert_eq!(dir.fake_argv(), os(mode), "{mode:?}");
+    }
+    let records = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(records.lines().count(), 6, "each recorded:\n{records}");
+    assert!(records.lines().all(|r| r.contains("\"shared_link\":false")), "{records}");
+}
+
 #[test]
 fn non_utf8_bytes_survive_a_rewrite() {
     let (dir, fake) = calc_with_fake_driver();

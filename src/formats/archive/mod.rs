@@ -136,10 +136,17 @@ pub fn inspect_open(file: &File, path: &Path) -> std::io::Result<Verdict> {
     Ok(inspect_bytes(&map, dir))
 }
 
+/// Whether a file's first bytes are an ar archive's magic, GNU or thin:
+/// ld goes by them, not by the file's name (a Bazel `libfoo.lo` is an
+/// archive, a libtool `foo.lo` is not; issue 31 §6).
+pub fn is_archive_head(head: &[u8]) -> bool {
+    head.starts_with(b"!<arch>\n") || head.starts_with(b"!<thin>\n")
+}
+
 /// Inspects file contents; `dir` is where a thin archive's members and a
 /// script's relative inputs are looked for.
 pub fn inspect_bytes(data: &[u8], dir: &Path) -> Verdict {
-    if data.starts_with(b"!<arch>\n") || data.starts_with(b"!<thin>\n") {
+    if is_archive_head(data) {
         return inspect_archive(data, dir);
     }
     if pic::elf_id(data).is_some() {
