@@ -316,3 +316,157 @@ fn a_warm_link_reads_no_symbol_table() {
     }
     assert_eq!(v.load(&v.path("warm.so")), Ok(OPENMP.value));
 }
+
+/// Runs `solink --explain gcc ARGS` (no `-shared`) in the fixture's dir,
+/// with `extra` of solink's own options first.
+fn solink_program(v: &Verified, extra: &[&str], args: &[&str]) -> Ran {
+    run(Command::new(SOLINK)
+        .current_dir(v.dir.path())
+        .env_remove("SOLINK_STRICT")
+        .env_remove("SOLINK_LIBSDIR")
+        .env_remove("SOLINK_NO_PROGRAMS")
+        .arg("--explain")
+        .arg("--cache-dir")
+        .arg(v.path("cache"))
+        .args(extra)
+        .arg("gcc")
+        .args(args))
+}
+
+/// A program that calls the C++ and the OpenMP fixtures, compiled.
+fn program_object(v: &Verified) -> String {
+    let main = v.path("obj/main.c");
+    std::fs::write(
+        &main,
+        "#include <stdio.h>\nint cxxfix_entry(void); int ompfix_entry(void);\n\
+         int main(void) { printf(\"%d %d\\n\", cxxfix_entry(), ompfix_entry()); return 0; }\n",
+    )
+    .unwrap();
+    let obj = v.path("obj/main.o");
+    sh(Command::new("gcc").args(["-c", "-o"]).arg(&obj).arg(&main));
+    obj.to_str().unwrap().to_string()
+}
+
+/// What `solink --audit FILE` says FILE embeds: `libx.a: members` lines.
+fn audited(file: &Path) -> String {
+    let out = sh(Command::new(SOLINK).arg("--audit").arg("--format").arg("json").arg(file));
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let mut lines = Vec::new();
+    let files = json["files"].as_array().into_iter().flatten();
+    let objects = files.flat_map(|f| f["objects"].as_array().into_iter().flatten());
+    for o in objects.filter(|o| o["needed_by"].is_null()) {
+        for e in o["embeds"].as_array().into_iter().flatten() {
+            let members: Vec<&str> =
+                e["members"].as_array().unwrap().iter().filter_map(|m| m.as_str()).collect();
+            lines.push(format!("{}: {}\n", e["file"].as_str().unwrap(), members.join(" ")));
+        }
+    }
+    lines.sort();
+    lines.concat()
+}
+
+/// Issue 31 §2: a C shared library over a C++ archive in a static region
+/// (`-Wl,-Bstatic -lcxxfix -Wl,-Bdynamic`): plain gcc makes a `.so` that
+/// fails at dlopen on a C++ runtime symbol; through solink ld still takes
+/// that very archive, which the closure check gives `-lstdc++` after it,
+/// dynamically, and the note records.
+#[test]
+fn a_static_region_over_a_cxx_archive_gets_its_runtime_and_loads() {
+    let v = Verified::new();
+    v.archive(&CXX);
+    let (entry, l) = (entry(&v, &CXX), lib_dir(&v));
+    let region = [entry.as_str(), &l, "-Wl,-Bstatic", "-lcxxfix", "-Wl,-Bdynamic"];
+    let plain = v.link("gcc", "plain.so", &region);
+    let err = v.load(&plain).expect_err("the plain link misses the C++ runtime");
+    assert!(err.contains("undefined symbol: _Z"), "{err}");
+    let explain = link(&v, "gcc", "region.so", &region);
+    assert_line(
+        &with_dir(&explain, v.dir.path()),
+        "solink: -lcxxfix: ld takes $DIR/lib/libcxxfix.a (stage 2, -L): the user made this region static, so ld \
+         takes the archive its own search finds; solink checks what it pulls and never replaces it",
+    );
+    // Left as written; the runtime after it, dynamic, and the region goes on.
+    let cmd = command(&explain);
+    let at = cmd.iter().position(|w| w == "-lcxxfix").expect(&explain);
+    assert_eq!(cmd[at + 1..at + 5], ["-Xlinker", "-Bdynamic", "-lstdc++", "-Xlinker"], "{explain}");
+    assert_eq!(cmd[at + 5..at + 7], ["-Bstatic", "-Wl,-Bdynamic"], "{explain}");
+    assert_eq!(v.load(&v.path("region.so")), Ok(CXX.value));
+    assert_text(audited(&v.path("region.so")), "libcxxfix.a: cxxfix-cxxfix.o\n");
+}
+
+/// Issue 31 §3: a C program over the C++ and the OpenMP archives does not
+/// link with plain gcc (`undefined reference`); through solink it gets
+/// `-lstdc++ -lgomp`, runs, and `--audit PROGRAM` reads its note. A
+/// program whose libraries are all shared reaches gcc unchanged, and
+/// `--no-programs` passes every program through.
+#[test]
+fn a_program_over_cxx_and_openmp_archives_gets_their_runtimes_and_runs() {
+    let v = Verified::new();
+    v.archive(&CXX);
+    v.archive(&OPENMP);
+    let main = program_object(&v);
+    let l = lib_dir(&v);
+    let args = ["-o", "app", main.as_str(), &l, "-lcxxfix", "-lompfix"];
+    let plain = run(Command::new("gcc").current_dir(v.dir.path()).args(args));
+    assert!(!plain.success() && plain.stderr.contains("undefined reference"), "{}", plain.stderr);
+    let linked = solink_program(&v, &[], &args);
+    assert!(linked.success(), "{}", linked.stderr);
+    let explain = with_dir(&linked.stderr, v.dir.path());
+    assert_line(
+        &explain,
+        "solink: -lompfix: ld takes $DIR/lib/libompfix.a (stage 2, -L): a program: ld takes the archive its own \
+         search finds first; solink checks what it pulls and never replaces it",
+    );
+    let cmd = command(&linked.stderr);
+    assert!(cmd.contains(&"-lstdc++".to_string()) && cmd.contains(&"-lgomp".to_string()), "{explain}");
+    assert_text(sh(&mut Command::new(v.path("app"))), format!("{} {}\n", CXX.value, OPENMP.value));
+    assert_text(audited(&v.path("app")), "libcxxfix.a: cxxfix-cxxfix.o\nlibompfix.a: ompfix-ompfix.o\n");
+
+    // Turned off, the program link is gcc's own, and fails as gcc's does.
+    let off = solink_program(&v, &["--no-programs"], &args);
+    assert!(!off.success() && off.stderr.contains("undefined reference"), "{}", off.stderr);
+    assert!(!off.stderr.contains("solink:"), "{}", off.stderr);
+}
+
+/// Issue 31 §3: the check follows the output's kind. Code that is not PIC
+/// in a PIE draws the warning; `-no-pie` takes it as it is.
+#[test]
+fn a_programs_pic_warning_follows_its_kind() {
+    let v = Verified::new();
+    let src = v.path("obj/np.c");
+    std::fs::write(&src, "int np_counter; int np_next(void) { return ++np_counter; }\n").unwrap();
+    let obj = v.path("obj/np.o");
+    sh(Command::new("gcc").args(["-c", "-fno-pic", "-O1", "-o"]).arg(&obj).arg(&src));
+    sh(Command::new("ar").arg("rcs").arg(v.path("lib/libnp.a")).arg(&obj));
+    let main = v.path("obj/npmain.c");
+    std::fs::write(&main, "int np_next(void);\nint main(void) { return np_next() == 1 ? 0 : 1; }\n").unwrap();
+    let main_o = v.path("obj/npmain.o");
+    sh(Command::new("gcc").args(["-c", "-fno-pic", "-o"]).arg(&main_o).arg(&main));
+    let (m, l) = (main_o.to_str().unwrap(), lib_dir(&v));
+    let no_pie = solink_program(&v, &[], &["-no-pie", "-o", "np", m, &l, "-lnp"]);
+    assert!(no_pie.success(), "{}", no_pie.stderr);
+    assert!(!no_pie.stderr.contains("not position-independent"), "{}", no_pie.stderr);
+    assert!(run(&mut Command::new(v.path("np"))).success());
+    let pie = solink_program(&v, &["--dry-run"], &["-pie", "-o", "np2", m, &l, "-lnp"]);
+    assert_line(
+        &with_dir(&pie.stderr, v.dir.path()),
+        "solink: $DIR/lib/libnp.a is not position-independent (np.o: R_X86_64_PC32 against np_counter); \
+         embedding it anyway, as ld would link it, and ld may refuse its relocations. Rebuild it with -fPIC \
+         (CMake: POSITION_INDEPENDENT_CODE ON; autotools: --with-pic) so that it links cleanly.",
+    );
+}
+
+/// Issue 31: a region that never closes reaches gcc's own libraries,
+/// which solink says before ld fails on `-lgcc_s`.
+#[test]
+fn a_static_region_that_never_closes_is_warned_about() {
+    let v = Verified::new();
+    v.archive(&CXX);
+    let (entry, l) = (entry(&v, &CXX), lib_dir(&v));
+    let o = solink(&v, &["--dry-run"], "gcc", "open.so", &[&entry, &l, "-Wl,-Bstatic", "-lcxxfix"]);
+    assert_line(
+        &o.stderr,
+        "solink: the command ends inside a -Bstatic region, so ld searches the driver's own libraries (-lgcc_s, \
+         -lc) as archives too; close the region with -Wl,-Bdynamic",
+    );
+}

@@ -236,14 +236,16 @@ impl Command {
         self.shared && !self.stops_before_link
     }
 
-    /// Whether solink looks at the link at all: a shared link, or a
-    /// program that names a library or an archive ld may take (issue 31:
-    /// a program's archives are checked). Anything else goes to the
-    /// driver before any search.
-    pub fn is_checked_link(&self) -> bool {
+    /// Whether solink looks at the link at all: a shared link, or, when
+    /// `programs` are checked, a program that names a library or an
+    /// archive ld may take (issue 31: a program's archives are checked).
+    /// Anything else goes to the driver before any search.
+    pub fn is_checked_link(&self, programs: bool) -> bool {
         match self.output_kind() {
             Some(Output::Shared) => true,
-            Some(Output::Program { .. }) => !self.libs.is_empty() || !self.maybe_archives.is_empty(),
+            Some(Output::Program { .. }) => {
+                programs && (!self.libs.is_empty() || !self.maybe_archives.is_empty())
+            }
             None => false,
         }
     }

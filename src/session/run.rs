@@ -104,7 +104,7 @@ pub(super) fn run_configured(
     // no search and no cache): the whole answer from one entry, when every
     // file it was worked out from is as it was; else everything it asks is
     // recorded.
-    let store = if cmd.is_checked_link() { open_store(&options, env) } else { None };
+    let store = if cmd.is_checked_link(!options.no_programs) { open_store(&options, env) } else { None };
     let ctx = Ctx {
         env,
         options: &options,
@@ -133,7 +133,7 @@ pub(super) fn run_configured(
     // to the driver as it came and writes nothing on stderr, whatever
     // `--explain` says (issue 31 §7: libtool's probes take any stderr for
     // a failure). The log file still records it.
-    let checked = cmd.is_checked_link();
+    let checked = cmd.is_checked_link(!options.no_programs);
     // A `.lo` is an archive or an object: read now that direct mode has
     // missed, and only for a link solink checks (issue 31 §6).
     let by_content = if checked { archives_by_content(&cmd) } else { None };
@@ -183,7 +183,8 @@ pub(super) fn run_configured(
     let said = if handled { report(&ctx, &decisions, &command_line, &about) } else { Vec::new() };
     // What direct mode stores: a shared link's answer, with the warnings
     // it printed.
-    let recording = fsx::take_recording().filter(|r| !r.conflicted && cmd.is_checked_link());
+    let recording =
+        fsx::take_recording().filter(|r| !r.conflicted && cmd.is_checked_link(!options.no_programs));
     let keep_answer = |args: &[OsString], note: Option<(PathBuf, u64)>| {
         if let (Some((cache, key)), Some(recording)) = (&direct, &recording) {
             let answer = store::direct::Answer {
@@ -241,7 +242,7 @@ pub(super) fn direct_key(
     let Ctx { options, cmd, store, env, driver_words, .. } = *ctx;
     // The exports' version script is a file of the cache or a temporary
     // one, and `@FILE` lists are read at the link: never replayed.
-    if !cmd.is_checked_link()
+    if !cmd.is_checked_link(!options.no_programs)
         || !options.export.is_empty()
         || !options.export_archive.is_empty()
         || options.explain

@@ -140,6 +140,8 @@ pub struct Options {
     pub no_embed: Vec<OsString>,
     pub strict: bool,
     pub no_deps: bool,
+    /// `--no-programs`: a program's link passes through unchecked.
+    pub no_programs: bool,
     pub archive_first: bool,
     pub no_group: bool,
     pub whole_archive: Select,
@@ -257,6 +259,7 @@ pub fn parse(argv: Vec<OsString>, env: &Env) -> Result<Parsed, Error> {
         no_embed: names(row!("no-embed")),
         strict: flag(row!("strict"))?,
         no_deps: flag(row!("no-deps"))?,
+        no_programs: flag(row!("no-programs"))?,
         archive_first: flag(row!("archive-first"))?,
         no_group: flag(row!("no-group"))?,
         whole_archive: selected(row!("whole-archive")),

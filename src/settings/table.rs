@@ -244,6 +244,16 @@ pub(crate) const SETTINGS: &[Setting] = &[
         ..Setting::NONE
     },
     Setting {
+        flag: Some("no-programs"),
+        key: Some("no_programs"),
+        var: Some("SOLINK_NO_PROGRAMS"),
+        default: "false",
+        help: "Pass links that make a program through unchecked [env: SOLINK_NO_PROGRAMS=1]",
+        env_doc: "1: pass links that make a program (an executable) through unchecked, as solink did before \
+                  issue 31: no closure check, no providers, no note.",
+        ..Setting::NONE
+    },
+    Setting {
         flag: Some("no-group"),
         key: Some("no_group"),
         var: Some("SOLINK_NO_GROUP"),
