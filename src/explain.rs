@@ -362,6 +362,7 @@ fn reason_code(r: &Reason) -> &'static str {
         Reason::StaticRegion => "static-region",
         Reason::Program => "program",
         Reason::NamedElsewhere { .. } => "named-elsewhere",
+        Reason::SharedOutsideLd { .. } => "shared-outside-ld",
         Reason::SelfReference => "self-reference",
         Reason::NotAnArchiveName => "not-an-archive-name",
         Reason::CommaInPath => "comma-in-path",
@@ -410,6 +411,13 @@ fn reason_text(cmd: &Command, d: &Decision) -> String {
                 .to_string()
         }
         Reason::StaticRegion => format!("the user made this region static; ld's own search finds no {file}"),
+        Reason::SharedOutsideLd { so, dir } => format!(
+            "ld's own search finds no library, and {} is only where solink searches; solink gives ld -L {} \
+             after the command's own -L dirs (no run path: the loader needs LD_LIBRARY_PATH, or \
+             --rpath-dynamic)",
+            so.display(),
+            dir.display()
+        ),
         Reason::NamedElsewhere { by } => {
             format!("the command names the {file} found for it as {by}, which brings it; left as given")
         }

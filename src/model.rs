@@ -98,6 +98,11 @@ pub enum Reason {
     /// it, and this one stays as given, as in the plain link (taking it
     /// twice would duplicate it under `--whole-archive`).
     NamedElsewhere { by: String },
+    /// Issue 31 §8: the reference stays dynamic, ld's own search finds no
+    /// library for it, and only `so`, in a directory ld does not search
+    /// (LIBSDIR, the workspace), holds it: that directory is given to ld
+    /// as a `-L` (`dir`), after the command's own.
+    SharedOutsideLd { so: PathBuf, dir: PathBuf },
     /// `-o libNAME.so` links `-lNAME`: the library itself.
     SelfReference,
     /// `-l:FILE` where FILE is not an archive.

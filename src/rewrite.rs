@@ -71,6 +71,9 @@ pub struct Shape {
     pub unhidden: Vec<PathBuf>,
     /// `-Xlinker -rpath -Xlinker DIR` for each.
     pub rpaths: Vec<PathBuf>,
+    /// `-L DIR` for each, last (issue 31 §8): a directory only solink
+    /// searches that holds a shared library ld must find.
+    pub lib_dirs: Vec<PathBuf>,
     /// `-Xlinker --undefined=SYMBOL` for each, last: the members whose
     /// constructors must run (`--whole-archive=auto`) and the exports'
     /// definitions, pulled by name.
@@ -85,6 +88,7 @@ impl Default for Shape {
             hide: Select::None,
             unhidden: Vec::new(),
             rpaths: Vec::new(),
+            lib_dirs: Vec::new(),
             undefined: Vec::new(),
         }
     }
@@ -270,6 +274,11 @@ fn apply(cmd: &Command, plan: Plan, shape: &Shape) -> Vec<OsString> {
     }
     for dir in &shape.rpaths {
         out.extend(linker_option(cmd.syntax, "-rpath", dir.as_os_str()));
+    }
+    // ld applies every -L to every -l, wherever it stands (GNU ld manual,
+    // "-L searchdir"), after the ones before it: last is after the user's.
+    for dir in &shape.lib_dirs {
+        out.extend([OsString::from("-L"), dir.as_os_str().to_os_string()]);
     }
     for sym in &shape.undefined {
         let mut word = OsString::from("--undefined=");

@@ -135,6 +135,26 @@ pub fn ld_will_not_find(d: &mut Decision, only: Option<(PathBuf, OsString)>) {
     }
 }
 
+/// Issue 31 §8: a reference left dynamic whose only `libNAME.so` is in
+/// `dir`, which ld does not search: ld is given the directory.
+pub fn shared_outside_ld(d: &mut Decision, so: PathBuf, dir: PathBuf) {
+    d.reason = Reason::SharedOutsideLd { so, dir };
+    d.warning = None;
+}
+
+/// The directories ld is given for `shared_outside_ld`, each once, in order.
+pub fn added_lib_dirs(decisions: &[Decision]) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    for d in decisions {
+        if let (Outcome::Keep, Reason::SharedOutsideLd { dir, .. }) = (&d.outcome, &d.reason) {
+            if !dirs.contains(dir) {
+                dirs.push(dir.clone());
+            }
+        }
+    }
+    dirs
+}
+
 /// Whether ld reads exactly the file the reference names (a path, or
 /// `-l:FILE`): leaving it as given then links the archive, so "dynamic"
 /// means the shared twin beside it, put in its place.

@@ -181,6 +181,25 @@ impl<'a> Probe<'a> {
         }
     }
 
+    /// `libNAME.so` where only solink searches (LIBSDIR, the workspace):
+    /// the first one in the search order, when it is in one of those.
+    pub fn shared_outside_ld(&mut self, name: &OsStr) -> Option<Found> {
+        let found = self.search.find(&model::shared_file_name(name))?;
+        matches!(found.stage, Stage::LibsDir | Stage::Workspace).then_some(found)
+    }
+
+    /// `dir` canonical, or as given when it cannot be resolved.
+    pub fn canonical(&self, dir: &Path) -> PathBuf {
+        fsx::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf())
+    }
+
+    /// Whether `dir` holds `libNAME.so` or `libNAME.a`.
+    pub fn dir_holds(&self, dir: &Path, name: &OsStr) -> bool {
+        [model::shared_file_name(name), model::archive_file_name(name)]
+            .iter()
+            .any(|f| self.search.is_file(&dir.join(f)))
+    }
+
     /// The shared twin of an archive ld reads exactly (`DIR/libfoo.a` by
     /// path, or `-l:libfoo.a`): `DIR/libfoo.so`, beside it. Not one found
     /// elsewhere in the search path: the user chose that directory's

@@ -57,6 +57,7 @@ impl Resolver<'_> {
             let twin = model::twin_name(&archive);
             return Err(Error::NotPic { archive, problem, twin });
         }
+        shape.lib_dirs = policy::added_lib_dirs(decisions);
         if let Some((form, output_dir)) = last.rpath {
             shape.rpaths = self.rpath_dirs(decisions, form, output_dir);
         }

@@ -18,6 +18,7 @@ pub use finish::Last;
 use crate::args::{Command, LibName, LibRef, LinkerForm, Site};
 use crate::formats::archive::ElfId;
 use crate::formats::symbols::Name;
+use crate::model::Stage;
 use crate::policy::verify::{self, Finding};
 use crate::policy::{self, Place, Search};
 use crate::probe::search::SearchPath;
@@ -88,16 +89,47 @@ impl<'a> Resolver<'a> {
         if !self.probe.knows_ld_dirs() {
             return;
         }
-        for d in decisions.iter_mut().filter(|d| d.reason == Reason::NotFound && d.outcome == Outcome::Keep) {
-            if self.probe.ld_pick(&d.lib).is_some() {
+        let unfound = |d: &Decision| {
+            d.outcome == Outcome::Keep
+                && (d.reason == Reason::NotFound || (d.reason == Reason::Program && d.found.is_none()))
+        };
+        for i in 0..decisions.len() {
+            if !unfound(&decisions[i]) || self.probe.ld_pick(&decisions[i].lib).is_some() {
                 continue;
             }
+            if let Some((so, dir)) = self.outside_ld(decisions, i) {
+                policy::shared_outside_ld(&mut decisions[i], so, dir);
+                continue;
+            }
+            let d = &mut decisions[i];
             let only = match &d.lib {
                 LibName::Name(n) => self.probe.versioned_only(n),
                 _ => None,
             };
             policy::ld_will_not_find(d, only);
         }
+    }
+
+    /// Issue 31 §8: the `libNAME.so` only LIBSDIR or the workspace holds
+    /// for reference `i`, with its directory, when giving ld that
+    /// directory changes nothing else: no other reference ld finds in its
+    /// own directories has a library of its name there.
+    fn outside_ld(&mut self, decisions: &[Decision], i: usize) -> Option<(PathBuf, PathBuf)> {
+        let LibName::Name(name) = &decisions[i].lib else { return None };
+        let found = self.probe.shared_outside_ld(name)?;
+        let dir = found.path.parent()?.to_path_buf();
+        for (j, other) in decisions.iter().enumerate() {
+            let (LibName::Name(n), true) = (&other.lib, j != i) else { continue };
+            let system = self.probe.ld_pick(&other.lib).is_some_and(|(f, _)| f.stage == Stage::System);
+            if system && self.probe.dir_holds(&dir, n) {
+                return None;
+            }
+        }
+        // Nor the driver's own libraries (`-lc`, `-lgcc_s`), which follow.
+        if self.policy.driver_libs.iter().any(|n| self.probe.dir_holds(&dir, n)) {
+            return None;
+        }
+        Some((found.path, dir))
     }
 
     /// The dependencies of every embedded reference, each library placed
@@ -474,7 +506,16 @@ impl<'a> Resolver<'a> {
             if matches!(&lib, LibName::Name(n) if crate::model::is_runtime(n)) {
                 continue;
             }
-            let Some((found, dir)) = self.probe.ld_pick(&lib) else { continue };
+            let picked = match &d.reason {
+                // Found where only solink searches, and given to ld as a
+                // -L directory: one of ld's for this link.
+                Reason::SharedOutsideLd { so, dir } => {
+                    let dir = self.probe.canonical(dir);
+                    Some((crate::model::Found { path: so.clone(), stage: Stage::LDir }, dir))
+                }
+                _ => self.probe.ld_pick(&lib),
+            };
+            let Some((found, dir)) = picked else { continue };
             // Only where the rules give an entry at all does the SONAME matter.
             if policy::rpath_entry(&found, &dir, form, output_dir).is_none() {
                 continue;

@@ -216,9 +216,13 @@ pub(super) fn run_configured(
     Ok(driver.run_keeping(&final_args, env, keep)?)
 }
 
-/// Whether a program's link takes an archive, which it is then checked for.
+/// Whether a program's link is solink's to change: it takes an archive,
+/// which is then checked, or needs a directory only solink searches.
 fn takes_archives(decisions: &[crate::model::Decision]) -> bool {
-    decisions.iter().any(|d| matches!(d.outcome, crate::model::Outcome::Embed { .. }))
+    use crate::model::{Outcome, Reason};
+    decisions.iter().any(|d| {
+        matches!(d.outcome, Outcome::Embed { .. }) || matches!(d.reason, Reason::SharedOutsideLd { .. })
+    })
 }
 
 /// Prints the command a dry run shows: the driver's words and `args`.

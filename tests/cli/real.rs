@@ -169,3 +169,78 @@ fn shared_only_library_stays_dynamic() {
     assert!(so.needed().contains(&"libshonly.so".to_string()), "needed: {:?}", so.needed());
     assert!(so.imports("shonly_value"), "shonly_value stays in libshonly.so");
 }
+
+/// Issue 31 §8: LIBSDIR is "the" library directory of the seed's
+/// framework. When it holds only `libcalc.so`, an application's `-lcalc`
+/// stays dynamic and ld is given the directory (after the command's own
+/// `-L`s), so the link finds it; no run path unless asked.
+#[test]
+fn a_libsdir_that_holds_only_the_shared_library_reaches_ld() {
+    let calc = Calc::new();
+    let lib = calc.path("ws/prod/calc/lib");
+    calc.dir.mkdir("only");
+    gcc(
+        calc.dir.root(),
+        &["-shared", "-o", "only/libcalc.so", "obj/calc.o", &format!("-L{lib}"), "-lcalcbase", "-lm"],
+    );
+    let only = calc.path("only");
+    // Plain gcc cannot find it: LIBSDIR is solink's, not ld's.
+    let plain = calc.dir.command("gcc").args(["-o", "app", "obj/main.o", "-lcalc"]).run();
+    assert!(!plain.success() && plain.stderr.contains("cannot find -lcalc"), "{}", plain.stderr);
+    let run = calc
+        .dir
+        .solink()
+        .args(["--libsdir", &only, "--explain", "gcc", "-o", "app", "obj/main.o", "-lcalc"])
+        .run();
+    assert!(run.success(), "{}", run.stderr);
+    let said = crate::util::with_dir(&run.stderr, calc.dir.root());
+    crate::util::assert_line(
+        &said,
+        "solink: -lcalc: dynamic: ld's own search finds no library, and $DIR/only/libcalc.so is only where solink \
+         searches; solink gives ld -L $DIR/only after the command's own -L dirs (no run path: the loader needs \
+         LD_LIBRARY_PATH, or --rpath-dynamic)",
+    );
+    crate::util::assert_line(&said, "solink: command: gcc -o app obj/main.o -lcalc -L $DIR/only");
+    let app = Elf::open(&calc.dir.path("app"));
+    assert!(app.needed().contains(&"libcalc.so".to_string()), "{:?}", app.needed());
+    assert!(app.runpath().is_empty(), "no run path unless asked: {:?}", app.runpath());
+    let out = sh(Command::new(calc.dir.path("app")).env("LD_LIBRARY_PATH", &only));
+    assert_eq!(out, PROD_OUTPUT);
+    // The same for a shared library, and --rpath-dynamic gives the loader the directory.
+    calc.dir
+        .solink()
+        .args(["--libsdir", &only, "--rpath-dynamic", "gcc", "-o", "app2", "obj/main.o", "-lcalc"])
+        .ok();
+    let canonical = std::fs::canonicalize(calc.dir.path("only")).unwrap();
+    assert_eq!(Elf::open(&calc.dir.path("app2")).runpath(), [canonical.display().to_string()]);
+    assert_eq!(sh(&mut Command::new(calc.dir.path("app2"))), PROD_OUTPUT);
+}
+
+/// Issue 31 §8: the directory is given to ld only when it changes no
+/// other library ld takes: a LIBSDIR that also holds a `libgcc_s.so`
+/// (which gcc links after) is not, and ld's "cannot find" is said first.
+#[test]
+fn a_libsdir_that_would_shadow_another_library_is_not_given_to_ld() {
+    let calc = Calc::new();
+    let lib = calc.path("ws/prod/calc/lib");
+    calc.dir.mkdir("only");
+    gcc(
+        calc.dir.root(),
+        &["-shared", "-o", "only/libcalc.so", "obj/calc.o", &format!("-L{lib}"), "-lcalcbase", "-lm"],
+    );
+    std::fs::copy(calc.dir.path("only/libcalc.so"), calc.dir.path("only/libgcc_s.so")).unwrap();
+    let only = calc.path("only");
+    let run = calc
+        .dir
+        .solink()
+        .args(["--libsdir", &only, "--dry-run", "gcc", "-o", "app", "obj/main.o", "-lcalc"])
+        .run();
+    assert_eq!(run.stdout, "gcc -o app obj/main.o -lcalc\n", "{}", run.stderr);
+    let run = calc
+        .dir
+        .solink()
+        .args(["--libsdir", &only, "--dry-run", "gcc", "-shared", "-o", "libx.so", "obj/calc.o", "-lcalc"])
+        .run();
+    assert_eq!(run.stdout, "gcc -shared -o libx.so obj/calc.o -lcalc\n", "{}", run.stderr);
+    assert!(run.stderr.contains("-lcalc") && run.stderr.contains("ld will not find"), "{}", run.stderr);
+}
