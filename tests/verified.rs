@@ -392,6 +392,14 @@ fn a_static_region_over_a_cxx_archive_gets_its_runtime_and_loads() {
     assert_eq!(cmd[at + 5..at + 7], ["-Bstatic", "-Wl,-Bdynamic"], "{explain}");
     assert_eq!(v.load(&v.path("region.so")), Ok(CXX.value));
     assert_text(audited(&v.path("region.so")), "libcxxfix.a: cxxfix-cxxfix.o\n");
+    // --hide reaches what ld takes in the region too: its symbols are
+    // no longer exported, and the library still loads.
+    let exported = |so: &str| sh(Command::new("nm").args(["-D", "--defined-only"]).arg(v.path(so)));
+    assert!(exported("region.so").contains(CXX.entry), "exported before --hide");
+    let hidden = solink(&v, &["--hide=cxxfix"], "gcc", "hidden.so", &region);
+    assert!(hidden.success(), "{}", hidden.stderr);
+    assert!(!exported("hidden.so").contains(CXX.entry), "{}", exported("hidden.so"));
+    assert_eq!(v.load(&v.path("hidden.so")), Ok(CXX.value));
 }
 
 /// Issue 31 §3: a C program over the C++ and the OpenMP archives does not
