@@ -572,6 +572,56 @@ mod tests {
         check_shaped(args, embed, drop, &[], &Shape::default(), expected);
     }
 
+    /// Issue 31: what ld takes as written stays as written, is grouped with
+    /// nothing, and what it needs follows it, dynamically inside a region
+    /// (the region going on as it was); `lib_dirs` go last as `-L DIR`.
+    #[test]
+    fn as_written_stays_and_its_providers_follow_dynamically() {
+        let rewritten = |args: &[&str], shape: &Shape| {
+            let cmd = classify(os(args)).unwrap();
+            let mut decisions: Vec<Decision> = cmd
+                .libs
+                .iter()
+                .map(|r| {
+                    let name = lib_name(&r.name).to_string_lossy().into_owned();
+                    let mut d = decision(
+                        r.name.clone(),
+                        Subject::Ref { site: r.site.clone() },
+                        Outcome::embed(PathBuf::from(format!("/L/lib{name}.a"))),
+                    );
+                    d.as_written = true;
+                    d
+                })
+                .collect();
+            let of = decisions[0].lib.clone();
+            let token = OsString::from("-lstdc++");
+            decisions.push(decision(
+                LibName::Name("stdc++".into()),
+                Subject::Dep { of, via: PathBuf::from("/usr/lib/libstdc++.so") },
+                Outcome::Add { token },
+            ));
+            rewrite(&cmd, &decisions, shape)
+        };
+        let x = |w: &str| [OsString::from("-Xlinker"), OsString::from(w)];
+        let mut want: Vec<OsString> = os(&["a.o", "-Wl,-Bstatic", "-la", "-lb"]);
+        want.extend(x("-Bdynamic"));
+        want.push("-lstdc++".into());
+        want.extend(x("-Bstatic"));
+        want.push("-Wl,-Bdynamic".into());
+        assert_eq!(
+            rewritten(&["a.o", "-Wl,-Bstatic", "-la", "-lb", "-Wl,-Bdynamic"], &Shape::default()),
+            want
+        );
+        // Outside a region (a program's -la): after it, as for any embedding.
+        let shape = Shape { lib_dirs: vec![PathBuf::from("/only")], ..Shape::default() };
+        assert_eq!(rewritten(&["a.o", "-la"], &shape), ["a.o", "-la", "-lstdc++", "-L", "/only"]);
+        // In a -static link there is no shared library to take.
+        assert_eq!(
+            rewritten(&["-static", "a.o", "-Wl,-Bstatic", "-la"], &Shape::default()),
+            ["-static", "a.o", "-Wl,-Bstatic", "-la", "-lstdc++"]
+        );
+    }
+
     #[test]
     fn rewrites_in_place() {
         check(
@@ -643,6 +693,7 @@ mod tests {
             hide: Select::All,
             unhidden: Vec::new(),
             rpaths: vec![PathBuf::from("/opt/cuda"), PathBuf::from("/odd,dir")],
+            lib_dirs: Vec::new(),
             undefined: vec![b"init_x".as_slice().into()],
         };
         check_shaped(
