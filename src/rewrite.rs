@@ -529,6 +529,18 @@ mod tests {
         Decision::new(lib, subject, outcome, crate::model::Reason::FirstArchive)
     }
 
+    /// Each reference of `cmd` embedded as `DIR/libNAME.a`.
+    fn each_embedded(cmd: &Command, dir: &str) -> Vec<Decision> {
+        cmd.libs
+            .iter()
+            .map(|r| {
+                let name = lib_name(&r.name).to_string_lossy().into_owned();
+                let archive = PathBuf::from(format!("{dir}/lib{name}.a"));
+                decision(r.name.clone(), Subject::Ref { site: r.site.clone() }, Outcome::embed(archive))
+            })
+            .collect()
+    }
+
     /// Rewrites `args`, embedding each library named in `embed` as
     /// `/A/libNAME.a`, dropping those in `drop`, then adding `deps`
     /// (`/path` embeds, anything else is a dynamic token).
@@ -579,20 +591,8 @@ mod tests {
     fn as_written_stays_and_its_providers_follow_dynamically() {
         let rewritten = |args: &[&str], shape: &Shape| {
             let cmd = classify(os(args)).unwrap();
-            let mut decisions: Vec<Decision> = cmd
-                .libs
-                .iter()
-                .map(|r| {
-                    let name = lib_name(&r.name).to_string_lossy().into_owned();
-                    let mut d = decision(
-                        r.name.clone(),
-                        Subject::Ref { site: r.site.clone() },
-                        Outcome::embed(PathBuf::from(format!("/L/lib{name}.a"))),
-                    );
-                    d.as_written = true;
-                    d
-                })
-                .collect();
+            let mut decisions = each_embedded(&cmd, "/L");
+            decisions.iter_mut().for_each(|d| d.as_written = true);
             let of = decisions[0].lib.clone();
             let token = OsString::from("-lstdc++");
             decisions.push(decision(
@@ -742,21 +742,12 @@ mod tests {
     fn pc_flags_are_xlinker_pairs_each_once() {
         let cmd = crate::args::classify(os(&["-shared", "-lx", "-ly"])).unwrap();
         let linker = |w: &[&str]| Flag::Linker(w.iter().map(OsString::from).collect());
-        let decisions: Vec<Decision> = cmd
-            .libs
-            .iter()
-            .map(|r| {
-                let name = lib_name(&r.name).to_string_lossy().into_owned();
-                let mut d = decision(
-                    r.name.clone(),
-                    Subject::Ref { site: r.site.clone() },
-                    Outcome::embed(PathBuf::from(format!("/A/lib{name}.a"))),
-                );
-                d.flags = vec![linker(&["-wrap", &format!("open_{name}")]), linker(&["--as-needed"])];
-                d.flags.push(Flag::Driver("-pthread".into()));
-                d
-            })
-            .collect();
+        let mut decisions = each_embedded(&cmd, "/A");
+        for d in &mut decisions {
+            let name = lib_name(&d.lib).to_string_lossy().into_owned();
+            d.flags = vec![linker(&["-wrap", &format!("open_{name}")]), linker(&["--as-needed"])];
+            d.flags.push(Flag::Driver("-pthread".into()));
+        }
         let shape = Shape { group: false, ..Shape::default() };
         let want = [
             "-shared",

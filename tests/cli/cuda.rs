@@ -102,6 +102,20 @@ impl Cuda {
         self.nvidia.join("cublas/lib")
     }
 
+    /// `DIR/k.o` from `DIR/k.cu`, position-independent, with the wheels'
+    /// headers.
+    fn compile_kernel(&self, dir: &Path) {
+        let include = |wheel: &str| format!("-I{}", self.nvidia.join(wheel).join("include").display());
+        sh(Command::new(self.nvcc_dir().join("nvcc")).current_dir(dir).args([
+            "-Xcompiler",
+            "-fPIC",
+            &include("cublas"),
+            &include("cuda_runtime"),
+            "-c",
+            "k.cu",
+        ]));
+    }
+
     /// PATH with nvcc first, as a user who installed the wheel has it.
     fn path(&self) -> std::ffi::OsString {
         let mut path = self.nvcc_dir().into_os_string();
@@ -119,15 +133,7 @@ impl Cuda {
         dir.write("wrap.c", "int adapter_run(void);\nint calc_cuda(void) { return adapter_run(); }\n");
         dir.write("extra.c", "int adapter_extra(void) { return 7; }\n");
         dir.write("loader.c", LOADER);
-        let include = |wheel: &str| format!("-I{}", self.nvidia.join(wheel).join("include").display());
-        sh(Command::new(self.nvcc_dir().join("nvcc")).current_dir(dir.root()).args([
-            "-Xcompiler",
-            "-fPIC",
-            &include("cublas"),
-            &include("cuda_runtime"),
-            "-c",
-            "k.cu",
-        ]));
+        self.compile_kernel(dir.root());
         let gcc = |args: &[&str]| sh(Command::new("gcc").current_dir(dir.root()).args(args));
         gcc(&["-fPIC", "-c", "wrap.c", "extra.c"]);
         gcc(&["-o", "loader", "loader.c", "-ldl"]);
@@ -456,15 +462,7 @@ fn seed_000_rust_program_and_cdylib_over_cxx_openmp_and_cuda_archives_load_and_r
     v.archive(&OPENMP);
     let lib = v.lib_dir();
     std::fs::write(lib.join("k.cu"), KERNEL).unwrap();
-    let include = |wheel: &str| format!("-I{}", cuda.nvidia.join(wheel).join("include").display());
-    sh(Command::new(cuda.nvcc_dir().join("nvcc")).current_dir(&lib).args([
-        "-Xcompiler",
-        "-fPIC",
-        &include("cublas"),
-        &include("cuda_runtime"),
-        "-c",
-        "k.cu",
-    ]));
+    cuda.compile_kernel(&lib);
     sh(Command::new("ar").current_dir(&lib).args(["rcs", "libadapter.a", "k.o"]));
 
     let (runtime, cublas) = (cuda.runtime(), cuda.cublas());

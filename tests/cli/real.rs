@@ -57,6 +57,14 @@ impl Calc {
         Elf::open(&self.dir.path("out/libcalc.so"))
     }
 
+    /// `DIR/libcalc.so` over the prod archive, alone in `DIR`.
+    fn shared_only_in(&self, dir: &str) {
+        let lib = format!("-L{}", self.path("ws/prod/calc/lib"));
+        self.dir.mkdir(dir);
+        let so = format!("{dir}/libcalc.so");
+        gcc(self.dir.root(), &["-shared", "-o", &so, "obj/calc.o", &lib, "-lcalcbase", "-lm"]);
+    }
+
     /// Links the program against libcalc.so alone and runs it.
     pub(crate) fn run_app(&self) -> String {
         let out = self.path("out");
@@ -177,12 +185,7 @@ fn shared_only_library_stays_dynamic() {
 #[test]
 fn a_libsdir_that_holds_only_the_shared_library_reaches_ld() {
     let calc = Calc::new();
-    let lib = calc.path("ws/prod/calc/lib");
-    calc.dir.mkdir("only");
-    gcc(
-        calc.dir.root(),
-        &["-shared", "-o", "only/libcalc.so", "obj/calc.o", &format!("-L{lib}"), "-lcalcbase", "-lm"],
-    );
+    calc.shared_only_in("only");
     let only = calc.path("only");
     // Plain gcc cannot find it: LIBSDIR is solink's, not ld's.
     let plain = calc.dir.command("gcc").args(["-o", "app", "obj/main.o", "-lcalc"]).run();
@@ -222,12 +225,7 @@ fn a_libsdir_that_holds_only_the_shared_library_reaches_ld() {
 #[test]
 fn a_libsdir_that_would_shadow_another_library_is_not_given_to_ld() {
     let calc = Calc::new();
-    let lib = calc.path("ws/prod/calc/lib");
-    calc.dir.mkdir("only");
-    gcc(
-        calc.dir.root(),
-        &["-shared", "-o", "only/libcalc.so", "obj/calc.o", &format!("-L{lib}"), "-lcalcbase", "-lm"],
-    );
+    calc.shared_only_in("only");
     std::fs::copy(calc.dir.path("only/libcalc.so"), calc.dir.path("only/libgcc_s.so")).unwrap();
     let only = calc.path("only");
     let run = calc
