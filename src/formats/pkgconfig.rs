@@ -1717,7 +1717,7 @@ mod tests {
         assert_eq!(words(&config), ["-lun"]);
         assert_eq!(words(&Config { no_uninstalled: true, ..config.clone() }), ["-lfrom_a"]);
         // A dangling symlink is passed over, as pkgconf's fopen fails on it.
-        std::os::unix::fs::symlink("/nonexistent", b.path().join("y.pc")).unwrap();
+        std::os::unix::fs::symlink(b.path().join("no-such-file"), b.path().join("y.pc")).unwrap();
         std::fs::write(a.path().join("y.pc"), pc("Libs: -ly_a\n")).unwrap();
         let config = Config { path: vec![bytes(b.path())], ..config };
         assert_eq!(static_libs(&config, OsStr::new("y")).unwrap()[0].words(), ["-ly_a"]);

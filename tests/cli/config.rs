@@ -193,7 +193,10 @@ fn logfile_records_refusals_dry_runs_compiles_and_spawned_links() {
     base().args(["--dry-run", "-shared", "-o", "x.so", "a.o"]).ok();
     // A config file can name the log file too.
     dir.write("home/.config/solink/solink.conf", format!("logfile = {}\n", log.display()));
-    dir.solink().env("SOLINK_CC", &fake).env("SOLINK_SYSTEM_CONFIG", "/nonexistent").args(["-c", "a.c"]).ok();
+    // No system configuration: a path in the test's own directory that
+    // nothing makes (`/nonexistent` may exist on a machine).
+    let no_system = dir.path("no-system.conf");
+    dir.solink().env("SOLINK_CC", &fake).env("SOLINK_SYSTEM_CONFIG", &no_system).args(["-c", "a.c"]).ok();
     // One argument past Linux's 128 KiB MAX_ARG_STRLEN, from a response
     // file that a rewrite expands: spawned through a response file of its
     // own, and the record carries the driver's status.
@@ -202,7 +205,7 @@ fn logfile_records_refusals_dry_runs_compiles_and_spawned_links() {
     let out = dir
         .solink()
         .env("SOLINK_CC", &fake)
-        .env("SOLINK_SYSTEM_CONFIG", "/nonexistent")
+        .env("SOLINK_SYSTEM_CONFIG", &no_system)
         .env("SOLINK_LIBSDIR", dir.path("lib"))
         .env("SOLINK_NO_SYSTEM_DIRS", "1")
         .env("FAKECC_EXIT", "3")
