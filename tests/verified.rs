@@ -436,32 +436,61 @@ fn a_program_over_cxx_and_openmp_archives_gets_their_runtimes_and_runs() {
     assert!(!off.stderr.contains("solink:"), "{}", off.stderr);
 }
 
-/// Issue 31 §3: the check follows the output's kind. Code that is not PIC
-/// in a PIE draws the warning; `-no-pie` takes it as it is.
+/// Issue 31 §3: the check follows the output's kind. A PIE binds its own
+/// symbols locally, so the PC-relative code a shared object refuses
+/// (`R_X86_64_PC32` against a global) links, silently; a narrow absolute
+/// address (`R_X86_64_32`) does not, and is refused before ld as in a
+/// shared link (issue 36 §7); `-no-pie` takes both. Each as plain gcc does.
 #[test]
-fn a_programs_pic_warning_follows_its_kind() {
+fn a_programs_pic_check_follows_its_kind() {
     let v = Verified::new();
-    let src = v.path("obj/np.c");
-    std::fs::write(&src, "int np_counter; int np_next(void) { return ++np_counter; }\n").unwrap();
-    let obj = v.path("obj/np.o");
-    sh(Command::new("gcc").args(["-c", "-fno-pic", "-O1", "-o"]).arg(&obj).arg(&src));
-    sh(Command::new("ar").arg("rcs").arg(v.path("lib/libnp.a")).arg(&obj));
-    let main = v.path("obj/npmain.c");
-    std::fs::write(&main, "int np_next(void);\nint main(void) { return np_next() == 1 ? 0 : 1; }\n").unwrap();
-    let main_o = v.path("obj/npmain.o");
-    sh(Command::new("gcc").args(["-c", "-fno-pic", "-o"]).arg(&main_o).arg(&main));
-    let (m, l) = (main_o.to_str().unwrap(), lib_dir(&v));
-    let no_pie = solink_program(&v, &[], &["-no-pie", "-o", "np", m, &l, "-lnp"]);
-    assert!(no_pie.success(), "{}", no_pie.stderr);
-    assert!(!no_pie.stderr.contains("not position-independent"), "{}", no_pie.stderr);
-    assert!(run(&mut Command::new(v.path("np"))).success());
-    let pie = solink_program(&v, &["--dry-run"], &["-pie", "-o", "np2", m, &l, "-lnp"]);
-    assert_line(
-        &with_dir(&pie.stderr, v.dir.path()),
-        "solink: $DIR/lib/libnp.a is not position-independent (np.o: R_X86_64_PC32 against np_counter); \
-         embedding it anyway, as ld would link it, and ld may refuse its relocations. Rebuild it with -fPIC \
-         (CMake: POSITION_INDEPENDENT_CODE ON; autotools: --with-pic) so that it links cleanly.",
+    let archive = |name: &str, src: &str| {
+        let c = v.path(&format!("obj/{name}.c"));
+        std::fs::write(&c, src).unwrap();
+        let o = v.path(&format!("obj/{name}.o"));
+        sh(Command::new("gcc").args(["-c", "-fno-pic", "-O1", "-o"]).arg(&o).arg(&c));
+        sh(Command::new("ar").arg("rcs").arg(v.path(&format!("lib/lib{name}.a"))).arg(&o));
+    };
+    archive("np", "int np_counter; int np_next(void) { return ++np_counter; }\n");
+    archive("abs", "int abs_g[4]; long abs_next(void) { return (long)&abs_g[1]; }\n");
+    let object = |name: &str, src: &str| {
+        let c = v.path(&format!("obj/{name}.c"));
+        std::fs::write(&c, src).unwrap();
+        let o = v.path(&format!("obj/{name}.o"));
+        sh(Command::new("gcc").args(["-c", "-o"]).arg(&o).arg(&c));
+        o.to_str().unwrap().to_string()
+    };
+    let np_main = object("npmain", "int np_next(void);\nint main(void) { return np_next() == 1 ? 0 : 1; }\n");
+    let m = object(
+        "bothmain",
+        "int np_next(void); long abs_next(void);\nint main(void) { return np_next() == 1 && abs_next() ? 0 : 1; }\n",
     );
+    let (m, l) = (m.as_str(), lib_dir(&v));
+    // PC-relative only, in a PIE: links and runs, nothing said.
+    let pie = solink_program(&v, &[], &["-pie", "-o", "np", &np_main, &l, "-lnp"]);
+    assert!(pie.success(), "{}", pie.stderr);
+    assert!(!pie.stderr.contains("position-independent"), "{}", pie.stderr);
+    assert!(run(&mut Command::new(v.path("np"))).success());
+    // A narrow absolute address in a PIE: gcc fails in ld; solink first.
+    let args = ["-pie", "-o", "np2", m, &l, "-lnp", "-labs"];
+    let plain = run(Command::new("gcc").current_dir(v.dir.path()).args(args));
+    assert!(
+        !plain.success() && plain.stderr.contains("can not be used when making a PIE object"),
+        "{}",
+        plain.stderr
+    );
+    let refused = solink_program(&v, &[], &args);
+    assert_eq!(refused.code(), Some(2), "{}", refused.stderr);
+    assert_line(
+        &with_dir(&refused.stderr, v.dir.path()),
+        "solink: $DIR/lib/libabs.a is not position-independent (abs.o: R_X86_64_32 against abs_g), ld pulls that \
+         member, and no shared twin is beside it, so ld would refuse the link. Rebuild it with -fPIC (CMake: \
+         POSITION_INDEPENDENT_CODE ON; autotools: --with-pic), or put a shared libabs.so beside it",
+    );
+    // -no-pie takes both, and runs.
+    let no_pie = solink_program(&v, &[], &["-no-pie", "-o", "np3", m, &l, "-lnp", "-labs"]);
+    assert!(no_pie.success() && !no_pie.stderr.contains("position-independent"), "{}", no_pie.stderr);
+    assert!(run(&mut Command::new(v.path("np3"))).success());
 }
 
 /// Issue 31: a region that never closes reaches gcc's own libraries,

@@ -221,11 +221,15 @@ pub enum Output {
 }
 
 impl Output {
-    /// Whether an archive linked into it must be position-independent.
-    pub fn needs_pic(self) -> bool {
+    /// Whether code with `problem`, a relocation that is not
+    /// position-independent, cannot go into this output: a shared object
+    /// takes none, a PIE none with a narrow absolute address
+    /// (`Problem::refused_in_pie`), any other program all of them.
+    pub fn refuses(self, problem: &crate::formats::archive::Problem) -> bool {
         match self {
             Output::Shared => true,
-            Output::Program { pie, .. } => pie,
+            Output::Program { pie: true, .. } => problem.refused_in_pie(),
+            Output::Program { pie: false, .. } => false,
         }
     }
 }

@@ -177,14 +177,14 @@ fn dynamic_outcome(lib: &LibName, so: &Path) -> Outcome {
 /// takes is embedded as written (`Decision::as_written`), so the closure
 /// check, the note, `--hide` and the warnings see it; anything else (a
 /// shared library, nothing found, a file ld cannot read) stays as given.
-/// A relocation problem warns only where the output needs
-/// position-independent code (`needs_pic`).
+/// A relocation problem warns only where the output cannot hold it
+/// (`Output::refuses`).
 pub fn taken(
     lib: &LibName,
     subject: Subject,
     facts: LibFacts,
     reason: Reason,
-    needs_pic: bool,
+    output: crate::args::Output,
     target: ElfId,
 ) -> Decision {
     let LibFacts { notes, candidate } = facts;
@@ -196,7 +196,7 @@ pub fn taken(
     let archive = c.found.path.clone();
     let (outcome, warning) = match &c.verdict {
         Verdict::Objects { problem: None, .. } => (Outcome::embed(archive), None),
-        Verdict::Objects { problem: Some(p), .. } if p.is_not_pic() && !needs_pic => {
+        Verdict::Objects { problem: Some(p), .. } if p.is_not_pic() && !output.refuses(p) => {
             (Outcome::embed(archive), None)
         }
         Verdict::Objects { problem: Some(p), .. } if p.ld_refuses() => (Outcome::Keep, None),
@@ -882,20 +882,37 @@ mod tests {
         let pic = || objects(X86_64, None);
         let bad = || objects(X86_64, Some(not_pic()));
         let embed = || Outcome::embed(PathBuf::from("/L/libz.a"));
-        let check_taken = |facts: LibFacts, needs_pic: bool, expected: (Outcome, bool, bool)| {
+        use crate::args::Output;
+        let (shared, pie, no_pie) = (
+            Output::Shared,
+            Output::Program { pie: true, static_: false },
+            Output::Program { pie: false, static_: false },
+        );
+        let check_taken = |facts: LibFacts, output: Output, expected: (Outcome, bool, bool)| {
             let subject = Subject::Ref { site: crate::args::Site::Driver { arg: 0 } };
-            let d = taken(&z(), subject, facts, Reason::StaticRegion, needs_pic, X86_64);
+            let d = taken(&z(), subject, facts, Reason::StaticRegion, output, X86_64);
             assert_eq!((d.outcome, d.as_written, d.warning.is_some()), expected);
             assert_eq!(d.reason, Reason::StaticRegion, "the reason is the caller's");
         };
-        check_taken(facts(pic(), vec![], None), true, (embed(), true, false));
+        check_taken(facts(pic(), vec![], None), shared, (embed(), true, false));
         // Never swapped for a twin, even one beside it: the user chose.
-        check_taken(facts(bad(), vec![], Some("/L/libz.so")), true, (embed(), true, true));
-        // A program that is no PIE takes code that is not PIC.
-        check_taken(facts(bad(), vec![], None), false, (embed(), true, false));
-        check_taken(facts(Verdict::NotArchive, vec![], None), true, (Outcome::Keep, false, false));
-        check_taken(facts(Verdict::Empty, vec![], None), true, (Outcome::Keep, false, false));
-        check_taken(LibFacts { notes: vec![], candidate: None }, true, (Outcome::Keep, false, false));
+        check_taken(facts(bad(), vec![], Some("/L/libz.so")), shared, (embed(), true, true));
+        // A program that is no PIE takes code that is not PIC; a PIE only
+        // refuses a narrow absolute address (not_pic() is R_X86_64_32).
+        check_taken(facts(bad(), vec![], None), no_pie, (embed(), true, false));
+        check_taken(facts(bad(), vec![], None), pie, (embed(), true, true));
+        let pc32 = || {
+            let kind = ProblemKind::Finding(crate::formats::archive::Finding::NotPic {
+                reloc: "R_X86_64_PC32".into(),
+                symbol: Some("np_counter".into()),
+            });
+            objects(X86_64, Some(Problem { member: "a.o".into(), kind }))
+        };
+        check_taken(facts(pc32(), vec![], None), pie, (embed(), true, false));
+        check_taken(facts(pc32(), vec![], None), shared, (embed(), true, true));
+        check_taken(facts(Verdict::NotArchive, vec![], None), shared, (Outcome::Keep, false, false));
+        check_taken(facts(Verdict::Empty, vec![], None), shared, (Outcome::Keep, false, false));
+        check_taken(LibFacts { notes: vec![], candidate: None }, shared, (Outcome::Keep, false, false));
     }
 
     #[test]

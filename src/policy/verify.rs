@@ -151,23 +151,33 @@ pub fn is_twin_token(lib: &crate::args::LibName, token: &std::ffi::OsStr) -> boo
     token.as_bytes().strip_prefix(b"-l") == Some(lib.name().as_bytes())
 }
 
-/// Issue 20 §1: an archive named by path that is not position-independent
+/// Issue 20 §1 and issue 36 §7: an archive that is not position-independent
 /// and has no shared twin is refused before ld runs, when the closure
 /// check shows ld pulls the member that is not (ld would fail on its
 /// relocation; a member nothing pulls fails no link, and then the archive
-/// stays, with the warning). Returns the archive and the problem.
+/// stays, with the warning). The same whether it is named by path, found
+/// for `-lNAME` or `-l:FILE`, or taken by a PIE's own search; not in a
+/// static region, where the user's `-Bstatic` leaves ld no other file.
+/// Returns the archive (as the command names it, for a path) and the
+/// problem.
 pub fn refused(
     decisions: &[Decision],
     summary: Option<&Summary>,
 ) -> Option<(PathBuf, crate::formats::archive::Problem)> {
     let summary = summary?;
     decisions.iter().find_map(|d| {
-        let (crate::args::LibName::Path(path), Outcome::Embed { file, .. }) = (&d.lib, &d.outcome) else {
-            return None;
+        let Outcome::Embed { file, .. } = &d.outcome else { return None };
+        let problem = match (&d.reason, &d.warning) {
+            (Reason::NotPic { problem, shared: None }, _) => problem,
+            (Reason::Program, Some(Warning::Unfit { problem, shared: false, .. })) => problem,
+            _ => return None,
         };
-        let Reason::NotPic { problem, shared: None } = &d.reason else { return None };
         let pulled = summary.archives.iter().any(|u| &u.path == file && u.members.contains(&problem.member));
-        (problem.is_not_pic() && pulled).then(|| (path.clone(), problem.clone()))
+        let named = match &d.lib {
+            crate::args::LibName::Path(path) => path.clone(),
+            _ => file.clone(),
+        };
+        (problem.is_not_pic() && pulled).then(|| (named, problem.clone()))
     })
 }
 

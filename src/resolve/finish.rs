@@ -23,6 +23,9 @@ pub struct Last<'p> {
     pub pull_ctors: bool,
     /// `--rpath-dynamic[=FORM]`, with the output's directory.
     pub rpath: Option<(RpathForm, &'p Path)>,
+    /// `--strict`: every warning is refused, all of them said, so the one
+    /// refusal here gives way to that report (which names it too).
+    pub strict: bool,
 }
 
 impl Resolver<'_> {
@@ -53,7 +56,8 @@ impl Resolver<'_> {
         }
         // And what the checks warned about.
         decisions.iter_mut().for_each(policy::system_warning_to_note);
-        if let Some((archive, problem)) = verify::refused(decisions, self.summary()) {
+        let refused = if last.strict { None } else { verify::refused(decisions, self.summary()) };
+        if let Some((archive, problem)) = refused {
             let twin = model::twin_name(&archive);
             return Err(Error::NotPic { archive, problem, twin });
         }

@@ -478,8 +478,7 @@ impl<'a> Resolver<'a> {
             }
             Search::Taken { static_, reason } => {
                 let facts = self.probe.taken(lib, static_);
-                let needs_pic = self.policy.output.needs_pic();
-                policy::taken(lib, subject, facts, reason, needs_pic, self.probe.target())
+                policy::taken(lib, subject, facts, reason, self.policy.output, self.probe.target())
             }
         }
     }

@@ -93,6 +93,7 @@ pub(super) fn link_args(ctx: &Ctx) -> Result<LinkArgs, Error> {
     let last = resolve::Last {
         pull_ctors: matches!(&options.whole_archive, rewrite::Select::Names(n) if n.iter().any(|x| x == "auto")),
         rpath: options.rpath_dynamic.zip(output_dir.as_deref()),
+        strict: options.strict,
     };
     let mut undefined = resolver.finish(cmd, &mut decisions, &mut shape, driver_name, last)?;
     let mut extras = Extras::default();

@@ -136,14 +136,34 @@ fn not_pic_with_a_shared_twin_stays_dynamic_and_says_why() {
     assert!(warning.contains("POSITION_INDEPENDENT_CODE ON") && warning.contains("--with-pic"), "{warning}");
 }
 
+/// Issue 36 §7: a non-PIC archive with no shared twin whose offending
+/// member ld pulls gets one behaviour, however it is named: found for
+/// `-lanswer`, it is refused before ld with the words an archive named by
+/// path gets (`tests/by_path.rs`), where it was embedded "as ld would"
+/// and ld then failed on its raw relocation error.
 #[test]
-fn not_pic_without_a_shared_twin_is_embedded_with_a_warning() {
+fn not_pic_without_a_shared_twin_is_refused_as_by_path() {
     let dir = Dir::new();
     let a = not_pic(&dir, "L/libanswer.a");
+    dir.write("out.so", "old");
     let l = format!("-L{}", dir.path("L").display());
-    let (stdout, stderr) = dry_run(&dir, &["-shared", "-o", "x.so", &a_o(&dir), &l, "-lanswer"]);
-    assert!(words(&stdout).contains(&a.display().to_string()), "{stdout}");
-    assert!(stderr.contains("embedding it anyway, as ld would link it"), "{stderr}");
+    let o = a_o(&dir);
+    let msg = dir.solink().args(["--cc", "gcc", "-shared", "-o", "out.so", &o, &l, "-lanswer"]).refused();
+    let Verdict::Objects { problem: Some(p), .. } = archive::inspect(&a).unwrap() else { panic!("not PIC") };
+    assert_eq!(
+        msg,
+        format!(
+            "solink: {} is not position-independent ({p}), ld pulls that member, and no shared \
+             twin is beside it, so ld would refuse the link. Rebuild it with -fPIC (CMake: \
+             POSITION_INDEPENDENT_CODE ON; autotools: --with-pic), or put a shared libanswer.so beside it\n",
+            a.display()
+        )
+    );
+    assert_eq!(std::fs::read_to_string(dir.path("out.so")).unwrap(), "old", "the linker never ran");
+    // By path, the same words.
+    let by_path =
+        dir.solink().args(["--cc", "gcc", "-shared", "-o", "out.so", &o, a.to_str().unwrap()]).refused();
+    assert_eq!(by_path, msg);
 }
 
 #[test]

@@ -69,6 +69,35 @@ impl Problem {
         matches!(self.kind, ProblemKind::Finding(Finding::NotPic { .. }))
     }
 
+    /// A relocation a position-independent executable cannot hold either
+    /// (issue 31): an absolute address narrower than a pointer. A PIE binds
+    /// its own symbols locally, so the PC-relative relocations a shared
+    /// object refuses against a preemptible symbol are fine there (GNU ld:
+    /// "relocation R_X86_64_32 against symbol ... can not be used when
+    /// making a PIE object"). Only the first problem of an archive is
+    /// known: a later member's may still stop ld, which says so itself.
+    pub fn refused_in_pie(&self) -> bool {
+        const ABSOLUTE: &[&str] = &[
+            "R_X86_64_32",
+            "R_X86_64_32S",
+            "R_X86_64_16",
+            "R_X86_64_8",
+            "R_AARCH64_ABS32",
+            "R_AARCH64_ABS16",
+            "R_AARCH64_MOVW_UABS_G0",
+            "R_AARCH64_MOVW_UABS_G0_NC",
+            "R_AARCH64_MOVW_UABS_G1",
+            "R_AARCH64_MOVW_UABS_G1_NC",
+            "R_AARCH64_MOVW_UABS_G2",
+            "R_AARCH64_MOVW_UABS_G2_NC",
+            "R_AARCH64_MOVW_UABS_G3",
+        ];
+        match &self.kind {
+            ProblemKind::Finding(Finding::NotPic { reloc, .. }) => ABSOLUTE.contains(&reloc.as_str()),
+            _ => false,
+        }
+    }
+
     /// ld refuses the archive itself: no link takes it, embedded or not.
     pub fn ld_refuses(&self) -> bool {
         matches!(self.kind, ProblemKind::NoIndex)
