@@ -1,10 +1,11 @@
 //! solink: a drop-in for `gcc -shared` that embeds the static archives a
 //! shared library links against.
 //!
-//! The pipeline is **classify → resolve → rewrite → run**: `args::classify`
-//! reads the gcc command line, `resolve::Resolver::resolve` decides each
-//! `-lNAME`, `rewrite::rewrite` builds the final argv, and `exec` execs the
-//! real driver. The library never reads the process environment or argv
+//! The pipeline is **classify → resolve → finish → rewrite → run**:
+//! `args::classify` reads the gcc command line, `resolve::Resolver::resolve`
+//! decides each `-lNAME`, `Resolver::finish` applies the last rules (the
+//! closure check among them), `rewrite::rewrite` builds the final argv, and
+//! `exec` execs the real driver. The library never reads the process environment or argv
 //! itself: [`run`] gets both as arguments.
 //!
 //! The public surface is what the binary needs: [`run`], [`Env`], [`Error`]

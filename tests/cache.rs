@@ -408,7 +408,7 @@ fn check(s: &Scenario) -> Result<(), TestCaseError> {
     let first = world.link(&s.libs, None);
     prop_assert_eq!(world.link(&s.libs, Some(&warm)), first.clone(), "a cold cache changed the answer");
     // Past direct mode's settling time, so the warm links store and replay
-    // whole answers too (`src/direct.rs`).
+    // whole answers too (`src/store/direct.rs`).
     settle();
     prop_assert_eq!(world.link(&s.libs, Some(&warm)), first.clone(), "a warm cache changed the answer");
     prop_assert_eq!(world.link(&s.libs, Some(&warm)), first, "a direct-mode answer changed the answer");

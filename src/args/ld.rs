@@ -55,7 +55,7 @@ type PieceAt = (usize, usize);
 /// after `-lstdc++ -lm` for a C++ driver (by its name) and `-lgomp` for
 /// `-fopenmp`, searched in the state the command ends in; none with
 /// `-nostdlib` or `-nodefaultlibs`, and none for ld itself.
-// Long on purpose: one walk over the rewritten argv, as ld reads it (state: as-needed, whole-archive, groups).
+// Long on purpose: one walk over the rewritten argv, as ld reads it (ld's state from state.rs, pushed and popped).
 pub fn plan(args: &[OsString], syntax: Syntax, driver: &OsStr) -> Option<Plan> {
     // nvcc's own order is not its command's: its host link is read instead
     // (`Probe::host_plan`).

@@ -2,10 +2,10 @@
 //!
 //! For a library the policy wants searched, the probe walks the search path
 //! for the first compatible archive (the verdict of each candidate comes
-//! through the cache, which lives here and nowhere else), looks beside it
+//! through the store, `src/store/`, the cache's one owner), looks beside it
 //! for Debian's `_pic` variant, follows a linker script to its inputs, and
 //! looks for the shared twin. For an archive that will be embedded it
-//! gathers the dependency facts. The policy (`policy.rs`) then decides from
+//! gathers the dependency facts. The policy (`policy/mod.rs`) then decides from
 //! these facts alone.
 //!
 //! The probe asks only what a decision can use, so a small link costs few

@@ -1,7 +1,9 @@
-//! Resolve: one decision per library, with its reason. The thin driver of
-//! two steps: the probe (`probe/`) gathers what the file system says, the
-//! policy (`policy.rs`) decides from that alone, and dependency completion
-//! (`resolve/complete.rs`) repeats both for what an embedded archive needs.
+//! Resolve: one decision per library, with its reason. It orchestrates two
+//! steps: the probe (`probe/`) gathers what the file system says, the
+//! policy (`policy/mod.rs`) decides from that alone; dependency completion
+//! (`resolve/complete.rs`) repeats both for what an embedded archive needs,
+//! and the last rules (`resolve/finish.rs`: carried copies, the closure
+//! check's rounds, here, and the refusal) run once every library is decided.
 //! Decisions are plain data (`model.rs`); printing them is `explain`'s
 //! job and applying them is `rewrite`'s.
 

@@ -118,6 +118,10 @@ pub(super) fn link_args(ctx: &Ctx) -> Result<LinkArgs, Error> {
     let note_target = (!entries.is_empty()).then(|| probe::target::note_target(cmd, target));
     shape.undefined = undefined;
     let mut args = rewrite::rewrite(cmd, &decisions, &shape);
+    // The resolver holds every symbol table the closure check read (libc's
+    // exports among them); freeing them one by one was a tenth of a
+    // relink's instructions (cf5cd70), in a process that execs or exits
+    // next. `run` is called once per process.
     std::mem::forget(resolver);
     if let Some(exports) = extras.exports.as_ref().filter(|e| e.touches_script()) {
         extras.script = version_script(ctx, exports, &mut args)?;

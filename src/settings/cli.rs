@@ -24,9 +24,11 @@ use crate::settings::table::{by_flag, Kind, Takes, SETTINGS};
 const ABOUT: &str =
     "A drop-in for `gcc -shared` that embeds the static archives a shared library links against.";
 const USAGE: &str = "solink [OPTIONS] [--] ARGS...\n       solink [OPTIONS] DRIVER ARGS...";
-const AFTER_HELP: &str = "Every option also has an environment variable and a key in the configuration file \
-                          (see docs/usage.md): the command line wins over the environment, which wins over \
-                          ~/.config/solink/solink.conf, which wins over /etc/solink.conf.\n\n\
+const AFTER_HELP: &str = "Each option shown with [env: VAR] also has that environment variable and a key in \
+                          the configuration file, the variable without SOLINK_ in lower case (see \
+                          docs/usage.md); the command line wins over the environment, which wins over \
+                          ~/.config/solink/solink.conf, which wins over /etc/solink.conf. The options that \
+                          act and exit (--audit, --show-config, ...) have neither.\n\n\
                           --version, --help, -v, -dumpversion and -dumpmachine are the compiler's: \
                           `solink --version` prints the driver's version, so that a build system that \
                           probes CC=solink sees the real compiler. solink's own version: --solink-version, \

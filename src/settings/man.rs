@@ -75,16 +75,18 @@ ARGS is a gcc command line. In a shared link (\fB\-shared\fR), each \fB\-l\fR\fI
 lib\fINAME\fR.a in the search path (the \fB\-\-libsdir\fR directories, every \fB\-L\fR directory,
 WORKSPACE_FOLDER/test/lib, then the driver's own directories) is replaced by that archive when it
 can live in a shared object, with its own dependencies added; everything else reaches the driver
-byte for byte. Links that are not shared pass through untouched.
+byte for byte. A program's link is checked when it takes an archive (\fB\-\-no\-programs\fR turns
+that off); anything else passes through untouched.
 .PP
 In the launcher form, DRIVER (gcc, clang, cc, ...) is the real compiler, as with ccache(1).
 \fB\-\-version\fR, \fB\-\-help\fR, \fB\-v\fR, \fB\-dumpversion\fR and \fB\-dumpmachine\fR are the
 driver's, so that a build system probing CC=solink sees the real compiler; solink's own are
 \fB\-\-solink\-version\fR and \fB\-\-solink\-help\fR.
 .PP
-Every option also has an environment variable and a key in the configuration file (the variable
-without SOLINK_, in lower case): the command line wins over the environment, which wins over the
-user's file, which wins over the system's.
+Each option listed with an environment variable also has a key in the configuration file (the
+variable without SOLINK_, in lower case); the options that act and exit (\fB\-\-audit\fR,
+\fB\-\-show\-config\fR, ...) have neither. The command line wins over the environment, which wins
+over the user's file, which wins over the system's.
 "#;
 
 const REST: &str = r#".SH EXIT STATUS

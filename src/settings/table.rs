@@ -529,4 +529,28 @@ mod tests {
         assert_eq!(by_key("no-cache"), None, "keys are spelled with _");
         assert_eq!(by_flag(b"logfile"), None, "SOLINK_LOGFILE has no option");
     }
+
+    /// What `--solink-help` and the man page claim of each option holds
+    /// for every row (issue 36 §5: they said every option had a variable,
+    /// and ten of them have none): an option with a variable shows it as
+    /// `[env: VAR` and has the key that is the variable without
+    /// `SOLINK_` in lower case; one without a variable has no key and acts
+    /// and exits (or only prints).
+    #[test]
+    fn the_help_says_what_each_row_has() {
+        for s in SETTINGS.iter().filter(|s| s.flag.is_some()) {
+            let flag = s.flag.unwrap();
+            match s.var {
+                Some(var) => {
+                    assert!(s.help.contains(&format!("[env: {var}")), "--{flag}: {:?}", s.help);
+                    let key = var.strip_prefix("SOLINK_").unwrap_or(var).to_lowercase();
+                    assert_eq!(s.key, Some(key.as_str()), "--{flag}");
+                }
+                None => {
+                    assert!(!s.help.contains("[env:"), "--{flag}: {:?}", s.help);
+                    assert_eq!(s.key, None, "--{flag}");
+                }
+            }
+        }
+    }
 }

@@ -104,7 +104,7 @@ fn a_warm_link_is_one_exec_and_a_bounded_number_of_file_calls() {
     assert!(file_calls <= 68, "{file_calls} file-system calls before the exec: {warm:?}");
 }
 
-/// Direct mode (`src/direct.rs`): once the inputs are older than its
+/// Direct mode (`src/store/direct.rs`): once the inputs are older than its
 /// settling time, a warm link stores its whole answer, and the next one
 /// replays it after a `stat` of each file it was worked out from: the
 /// object is never opened, nor any cache entry but the one.
