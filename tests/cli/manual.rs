@@ -275,3 +275,22 @@ fn colour_is_forced_by_clicolor_force_and_refused_by_no_color() {
     assert_eq!(run(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]), plain);
     assert_eq!(run(&[("TERM", "dumb")]), plain);
 }
+
+/// Issue 36 §5: the README's two commands for a fresh clone are, word for
+/// word, what CI runs (`.ci/run`); the main job and the "In 30 seconds"
+/// block run as written above
+/// (`readme_example_runs_as_written_after_the_main_job`).
+#[test]
+fn readme_fresh_clone_commands_are_what_ci_runs() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let section = &readme[readme.find("## On a fresh clone").expect("the README says what to run")..];
+    let block = &section[section.find("```sh\n").unwrap() + 6..];
+    let block = &block[..block.find("```").unwrap()];
+    let commands: Vec<&str> = block.lines().map(|l| l.split('#').next().unwrap().trim()).collect();
+    assert_eq!(commands, ["make -f Makefile.example", "cargo test"]);
+    let ci = std::fs::read_to_string(root.join(".ci/run")).unwrap();
+    for command in commands {
+        assert!(ci.lines().any(|l| l.trim() == command), ".ci/run does not run `{command}` as written");
+    }
+}
