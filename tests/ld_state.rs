@@ -806,3 +806,23 @@ fn pop_state_turns_whole_archive_back_on() {
         "libbar.a: bar1.o\nlibdyn.a: dyn1.o dyn2.o\nlibfoo.a: foo1.o\n",
     );
 }
+
+// Found by the generator (seed 1234): `-ldyn` twice under
+// `--whole-archive` was replaced twice by `libdyn.a`, which ld then read
+// whole twice ("multiple definition"), where plain gcc takes `libdyn.so`
+// twice. Both stay as given; ld takes nothing from an archive.
+#[test]
+fn the_same_library_twice_under_whole_archive_stays_as_given() {
+    fixed(
+        "twice_whole",
+        "use.o",
+        &["-Wl,--whole-archive", "-ldyn", "-ldyn", "-Wl,--no-whole-archive"],
+        "(none)\n",
+    );
+    fixed(
+        "twice_whole_wl",
+        "use.o",
+        &["-Wl,--whole-archive", "-ldyn", "-Wl,-ldyn", "-Wl,--no-whole-archive"],
+        "(none)\n",
+    );
+}

@@ -101,6 +101,8 @@ pub struct LibRef {
     pub site: Site,
     /// The user put it in a static region (`-Wl,-Bstatic ... -Wl,-Bdynamic`).
     pub static_region: bool,
+    /// It stands where ld takes every member (`--whole-archive`).
+    pub whole: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -445,6 +447,7 @@ fn classify_one(
             name: LibName::Path(path()),
             site: Site::Driver { arg: arg_index },
             static_region: state.static_now(),
+            whole: state.ld.now().whole_archive,
         };
         if token.ends_with(b".a") {
             cmd.libs.push(by_path());
@@ -486,6 +489,7 @@ fn classify_one(
             name: LibName::from_value(&value),
             site: Site::Driver { arg: arg_index },
             static_region: state.static_now(),
+            whole: state.ld.now().whole_archive,
         }),
         Opt::Wl => {
             let pieces: Vec<OsString> =
@@ -551,6 +555,7 @@ fn linker_pieces(cmd: &mut Command, state: &mut LinkState, arg: usize, pieces: &
                     name: LibName::from_value(p),
                     site: Site::Linker { first, last: here },
                     static_region: state.static_now(),
+                    whole: state.ld.now().whole_archive,
                 }),
                 Pending::Value => {}
             }
@@ -580,6 +585,7 @@ fn linker_pieces(cmd: &mut Command, state: &mut LinkState, arg: usize, pieces: &
                 name: LibName::from_value(inline),
                 site: Site::Linker { first: here, last: here },
                 static_region: state.static_now(),
+                whole: state.ld.now().whole_archive,
             }),
             // The driver's own options decide the output, the target and
             // whether the link is shared; passed to ld behind its back they

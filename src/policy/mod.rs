@@ -226,28 +226,39 @@ pub fn taken(
 
 /// An archive solink found for a reference (`-lNAME`) that another
 /// reference of the command names itself (`same` says which decisions
-/// embed one file) stays as given: the command already brings it.
-pub fn named_elsewhere(decisions: &mut [Decision], same: impl Fn(&Path, &Path) -> bool) {
-    for i in 0..decisions.len() {
-        let d = &decisions[i];
-        let (Outcome::Embed { file, .. }, LibName::Name(_), false) = (&d.outcome, &d.lib, d.as_written)
-        else {
-            continue;
-        };
+/// embed one file) stays as given: the command already brings it. So does
+/// an archive solink would put in place of two references when either
+/// stands where ld takes every member (`whole`, the user's
+/// `--whole-archive`): ld would read it whole twice and define every
+/// symbol twice, where the plain link takes `libNAME.so` twice.
+pub fn named_elsewhere(
+    decisions: &mut [Decision],
+    same: impl Fn(&Path, &Path) -> bool,
+    whole: impl Fn(&Decision) -> bool,
+) {
+    let substituted = |d: &Decision| {
+        matches!((&d.outcome, &d.lib, d.as_written), (Outcome::Embed { .. }, LibName::Name(_), false))
+    };
+    let mut keep: Vec<(usize, String)> = Vec::new();
+    for (i, d) in decisions.iter().enumerate() {
+        let (true, Outcome::Embed { file, .. }) = (substituted(d), &d.outcome) else { continue };
         let by = decisions.iter().enumerate().find_map(|(j, o)| match &o.outcome {
-            Outcome::Embed { file: other, .. }
-                if j != i && (o.as_written || names_one_file(&o.lib)) && same(file, other) =>
-            {
-                Some(o.lib.display())
+            Outcome::Embed { file: other, .. } if j != i && same(file, other) => {
+                let named = o.as_written || names_one_file(&o.lib);
+                let twice_whole = substituted(o) && (whole(d) || whole(o));
+                (named || twice_whole).then(|| o.lib.display())
             }
             _ => None,
         });
         if let Some(by) = by {
-            let d = &mut decisions[i];
-            d.outcome = Outcome::Keep;
-            d.reason = Reason::NamedElsewhere { by };
-            d.warning = None;
+            keep.push((i, by));
         }
+    }
+    for (i, by) in keep {
+        let d = &mut decisions[i];
+        d.outcome = Outcome::Keep;
+        d.reason = Reason::NamedElsewhere { by };
+        d.warning = None;
     }
 }
 

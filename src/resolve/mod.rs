@@ -71,9 +71,16 @@ impl<'a> Resolver<'a> {
             })
             .collect();
         let probe = &self.probe;
-        policy::named_elsewhere(&mut decisions, |a, b| {
-            a == b || matches!((probe.file_id(a), probe.file_id(b)), (Some(x), Some(y)) if x == y)
-        });
+        // Whether a reference stands where ld takes every member.
+        let whole = |d: &Decision| match &d.subject {
+            Subject::Ref { site } => cmd.libs.iter().any(|r| &r.site == site && r.whole),
+            Subject::Dep { .. } => false,
+        };
+        policy::named_elsewhere(
+            &mut decisions,
+            |a, b| a == b || matches!((probe.file_id(a), probe.file_id(b)), (Some(x), Some(y)) if x == y),
+            whole,
+        );
         self.say_what_ld_will_say(&mut decisions);
         if !self.policy.no_deps {
             let added = self.complete_all(cmd, &mut decisions);
