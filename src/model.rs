@@ -502,10 +502,15 @@ pub const RUNTIME_LIBS: &[&str] = &[
     "gcc_s",
     "gomp",
     "hwasan",
+    // OpenMP runtimes (issue 35 §4): one per process, libomp aborts when it
+    // meets another, so none is ever embedded: `gomp` (GCC's), `iomp5`
+    // (Intel's), `omp` (LLVM's).
+    "iomp5",
     "lsan",
     "m",
     "mvec",
     "nsl",
+    "omp",
     "pthread",
     "quadmath",
     "resolv",
