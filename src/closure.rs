@@ -120,6 +120,28 @@ pub struct ArchiveUse {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Summary {
     pub archives: Vec<ArchiveUse>,
+    /// Two copies of one strong symbol (issue 35 §2, §3), in link order.
+    pub clashes: Vec<Clash>,
+}
+
+/// Two inputs that define the same strong global symbols, found by their
+/// symbols alone (whether the two copies are the same bytes is the
+/// probe's to say): either the second archive's members that use them are
+/// bound to the first copy while its own stays out (`taken` false: what
+/// ld does silently), or both copies are linked (`taken` true: a member of
+/// an archive linked whole; ld refuses "multiple definition").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Clash {
+    /// The symbols both define, sorted.
+    pub symbols: Vec<Name>,
+    /// The copy ld binds: an object (no member) or an archive's member.
+    pub first: (PathBuf, Option<String>),
+    /// The second copy: an archive and its member.
+    pub second: (PathBuf, String),
+    /// The second archive's linked members that reference the symbols
+    /// (for `taken` false: the users bound to the first copy).
+    pub users: Vec<String>,
+    pub taken: bool,
 }
 
 /// One input of the link, in command-line order.
@@ -594,6 +616,136 @@ pub fn summarize(facts: &LinkFacts) -> Summary {
             ctors_left,
             users,
         });
+    }
+    out.clashes = clashes(facts_in, &c, &source);
+    out
+}
+
+/// Issue 35 §2 and §3: the pairs of copies of strong symbols, by their
+/// symbols. ld binds a symbol to its first definition in the order it
+/// reads objects and pulls members; a later archive whose linked members
+/// reference a symbol it defines itself, in a member left out, gets the
+/// first copy instead; a later copy linked whole is a second definition.
+fn clashes(facts: &[Fact], c: &Closure, source: &[(usize, Option<usize>)]) -> Vec<Clash> {
+    // The first strong definer of each symbol, in link order: (fact, member).
+    let mut first: HashMap<&[u8], (usize, Option<usize>)> = HashMap::new();
+    let strong = |d: &Def| matches!(d, Def::Func | Def::Data);
+    let mut linked: Vec<(usize, Option<usize>)> = Vec::new();
+    for (i, f) in facts.iter().enumerate() {
+        match f {
+            Fact::Object(_) => linked.push((i, None)),
+            Fact::Archive { syms, whole: true, .. } => {
+                linked.extend((0..syms.members.len()).map(|m| (i, Some(m))))
+            }
+            Fact::Archive { .. } => {
+                let pulled = c.pulled.iter().filter(|(pos, _)| source[*pos].0 == i);
+                linked.extend(pulled.flat_map(|(_, m)| m.iter().map(move |&m| (i, Some(m)))));
+            }
+            _ => {}
+        }
+    }
+    let object = |(i, m): (usize, Option<usize>)| -> Option<&ObjectSyms> {
+        match (&facts[i], m) {
+            (Fact::Object(o), None) => Some(o),
+            (Fact::Archive { syms, .. }, Some(m)) => syms.members.get(m),
+            _ => None,
+        }
+    };
+    let mut out: Vec<Clash> = Vec::new();
+    let add = |out: &mut Vec<Clash>,
+               at: (usize, Option<usize>),
+               second: (usize, usize),
+               name: &[u8],
+               taken: bool| {
+        let path_of = |i: usize| match &facts[i] {
+            Fact::Archive { path, .. } => path.clone(),
+            Fact::Object(o) => PathBuf::from(&o.name),
+            _ => PathBuf::new(),
+        };
+        let member_of = |(i, m): (usize, usize)| match &facts[i] {
+            Fact::Archive { syms, .. } => syms.members[m].name.clone(),
+            _ => String::new(),
+        };
+        let first = (path_of(at.0), at.1.map(|m| member_of((at.0, m))));
+        let second_id = (path_of(second.0), member_of(second));
+        match out.iter_mut().find(|k| k.first == first && k.second == second_id) {
+            Some(k) => k.symbols.push(name.into()),
+            None => out.push(Clash {
+                symbols: vec![name.into()],
+                first,
+                second: second_id,
+                users: Vec::new(),
+                taken,
+            }),
+        }
+    };
+    for &at in &linked {
+        let Some(o) = object(at) else { continue };
+        for (name, d) in &o.defined {
+            if !strong(d) {
+                continue;
+            }
+            match first.get(&name[..]) {
+                None => {
+                    first.insert(name, at);
+                }
+                // Both linked: a second definition (ld refuses it unless one
+                // is an object's and the other a whole archive's... either
+                // way two copies). Only an archive's member counts as the
+                // second: two objects are the user's own.
+                Some(&f) if f.0 != at.0 => {
+                    if let (Fact::Archive { .. }, Some(m)) = (&facts[at.0], at.1) {
+                        add(&mut out, f, (at.0, m), name, true);
+                    }
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    // A later archive's own copy left out while its members use the first.
+    for (i, f) in facts.iter().enumerate() {
+        let Fact::Archive { syms, whole: false, .. } = f else { continue };
+        let taken: Vec<usize> = linked.iter().filter(|(j, _)| *j == i).filter_map(|(_, m)| *m).collect();
+        if taken.is_empty() {
+            continue;
+        }
+        for (m, member) in syms.members.iter().enumerate() {
+            if taken.contains(&m) {
+                continue;
+            }
+            for (name, d) in &member.defined {
+                if !strong(d) {
+                    continue;
+                }
+                let Some(&at) = first.get(&name[..]) else { continue };
+                if at.0 == i {
+                    continue;
+                }
+                let used = taken.iter().any(|&t| {
+                    syms.members[t].undefined.iter().any(|(n, r)| *r == Ref::Strong && n[..] == name[..])
+                });
+                if used {
+                    add(&mut out, at, (i, m), name, false);
+                }
+            }
+        }
+        // The users, per clash of this archive.
+        for k in out
+            .iter_mut()
+            .filter(|k| !k.taken && matches!(f, Fact::Archive { path, .. } if *path == k.second.0))
+        {
+            k.users = taken
+                .iter()
+                .filter(|&&t| {
+                    syms.members[t].undefined.iter().any(|(n, _)| k.symbols.iter().any(|s| s[..] == n[..]))
+                })
+                .map(|&t| syms.members[t].name.clone())
+                .collect();
+        }
+    }
+    for k in &mut out {
+        k.symbols.sort();
+        k.symbols.dedup();
     }
     out
 }

@@ -34,6 +34,13 @@ pub enum Error {
         before: &'static str,
         ld_says: &'static str,
     },
+    /// Issue 35: the private copy of an embedded archive (`ld -r` through
+    /// the driver, then objcopy) could not be made; `said` is the step's
+    /// first line.
+    NoPrivateCopy {
+        archive: PathBuf,
+        said: String,
+    },
     /// A direct `.a` argument names no file.
     ArchiveNotFound {
         path: PathBuf,
@@ -181,6 +188,12 @@ impl fmt::Display for Error {
                 f,
                 "cannot read or copy the version script {} to add the exported symbols: {source}",
                 shown(path)
+            ),
+            Error::NoPrivateCopy { archive, said } => write!(
+                f,
+                "cannot make the private copy of {} for --isolate: {said}; the link did not run. Install \
+                 binutils (objcopy), or leave the archive out of --isolate",
+                shown(archive)
             ),
             Error::ArchiveNotFound { path } => {
                 write!(f, "archive {} does not exist; build it first or fix the path", shown(path))

@@ -111,6 +111,14 @@ impl Driver {
         out.status.success().then_some(out.stdout)
     }
 
+    /// A step before the link (issue 35: `ld -r` through the driver):
+    /// the driver with `args`, waited for; what it said when it failed.
+    pub fn step(&self, args: &[OsString]) -> Result<(), String> {
+        crate::fsx::spoil_recording();
+        let out = self.command().args(args).stdin(Stdio::null()).stdout(Stdio::null()).output();
+        said(&self.name, out)
+    }
+
     /// `nvcc --dryrun ARGS`: the steps nvcc would run, as it prints them
     /// (on stderr), or the first line of what it said when it refused.
     pub fn dry_run(&self, args: &[OsString]) -> Result<Vec<u8>, String> {
@@ -369,6 +377,29 @@ fn candidates<'a>(
         .flat_map(std::env::split_paths)
         .map(move |dir| dir.join(name))
         .filter_map(|c| c.metadata().ok().filter(executable).map(|m| (c, m)))
+}
+
+/// A tool run as a step before the link (issue 35: binutils' objcopy),
+/// waited for; what it said when it failed.
+pub fn run_tool(path: &Path, args: &[OsString]) -> Result<(), String> {
+    crate::fsx::spoil_recording();
+    let out = Command::new(path).args(args).stdin(Stdio::null()).stdout(Stdio::null()).output();
+    said(path.as_os_str(), out)
+}
+
+/// A step's outcome: `Ok` when it succeeded, else its name and the first
+/// line it said (or why it could not start).
+fn said(name: &OsStr, out: std::io::Result<std::process::Output>) -> Result<(), String> {
+    let name = name.to_string_lossy();
+    match out {
+        Err(e) => Err(format!("{name} could not run: {e}")),
+        Ok(o) if o.status.success() => Ok(()),
+        Ok(o) => {
+            let text = String::from_utf8_lossy(&o.stderr);
+            let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim().to_string();
+            Err(format!("{name} failed: {line}"))
+        }
+    }
 }
 
 /// The first executable named `name` on PATH that is not solink itself.

@@ -250,6 +250,29 @@ pub fn warning(w: &Warning) -> String {
             soname.to_string_lossy(),
             soname.to_string_lossy()
         ),
+        Warning::Conflict { archive, lib, symbols, more, first, member, users, both } => {
+            let more = match more {
+                0 => String::new(),
+                n => format!(" and {n} more"),
+            };
+            let own = crate::closure::member_name(archive, member);
+            let what = if *both {
+                format!("both are linked ({} is linked whole), and ld refuses the second definition", own)
+            } else {
+                let users = match users.as_slice() {
+                    [] => "its members".to_string(),
+                    u => u.iter().map(|m| crate::closure::member_name(archive, m)).collect::<Vec<_>>().join(", "),
+                };
+                format!("ld binds {users} to the first copy and leaves {own} out")
+            };
+            format!(
+                "{} and {first} define {}{more} with different contents: {what}. Give each archive its own \
+                 copy with --isolate={}.",
+                archive.display(),
+                symbols.join(", "),
+                lib.name().to_string_lossy()
+            )
+        }
         Warning::CtorsLeft { archive, lib, members } => {
             let name = lib.name();
             format!(
@@ -556,6 +579,8 @@ pub struct About {
     pub recorded: Vec<String>,
     /// `--explain`'s lines for the exports (issue 23).
     pub exports: Vec<String>,
+    /// `--explain`'s lines for the private copies (issue 35).
+    pub private: Vec<String>,
     /// What nvcc's host link adds (issue 20 §8).
     pub host: Option<crate::model::HostLink>,
     /// The warnings beside the decisions' (the exports', nvcc's), in words.
@@ -563,6 +588,46 @@ pub struct About {
     /// What embedding adds to the output (the members ld pulls, by kind),
     /// and from how many archives: the entries of the note (issue 22 §3).
     pub added: Option<(crate::formats::provenance::Sizes, usize)>,
+}
+
+/// `--explain`'s lines for the private copies (issue 35): each isolated
+/// archive and what it keeps global, each whole archive whose members an
+/// earlier input brings byte for byte.
+pub fn private_lines(privates: &[crate::policy::isolate::Private]) -> Vec<String> {
+    let names = |n: &[crate::formats::symbols::Name]| -> String {
+        let shown: Vec<String> = n.iter().take(8).map(|s| String::from_utf8_lossy(s).into_owned()).collect();
+        match n.len() {
+            0 => "nothing".to_string(),
+            l if l > 8 => format!("{} and {} more", shown.join(", "), l - 8),
+            _ => shown.join(", "),
+        }
+    };
+    let mut out = Vec::new();
+    for p in privates {
+        let lib = p.lib.name();
+        if let Some(iso) = &p.isolate {
+            out.push(format!(
+                "solink: -l{}: isolated: {} is linked as a private copy (ld -r of the members ld takes{}, every \
+                 other symbol made local); kept global: {} (what the rest of the link uses from it, and what \
+                 --export names)",
+                lib.to_string_lossy(),
+                p.archive.display(),
+                if p.whole { ", all of them" } else { "" },
+                names(&iso.keep)
+            ));
+        }
+        if !p.dropped.is_empty() {
+            out.push(format!(
+                "solink: -l{}: taken once: {} of {} are byte for byte the copies linked first; theirs are bound \
+                 ({} made weak here)",
+                lib.to_string_lossy(),
+                p.dropped.join(", "),
+                p.archive.display(),
+                names(&p.weaken)
+            ));
+        }
+    }
+    out
 }
 
 /// What the entries of a link's note add, and from how many archives;

@@ -274,6 +274,21 @@ pub enum Warning {
     /// and ld pulls the carried archives in again at the reference, so the
     /// process holds two copies of them (issue 13 §3).
     CarriedPartly { script: PathBuf, lib: LibName, carried: Vec<(PathBuf, PathBuf)>, rest: Vec<PathBuf> },
+    /// Issue 35 §2: this archive and `first` (an object, or another
+    /// archive's member, as ld names it) define the same strong symbols
+    /// with different bytes. `both` false: ld binds this archive's `users`
+    /// to `first`'s copy and leaves its own out; `both` true: both copies
+    /// are linked (a member linked whole), which ld refuses.
+    Conflict {
+        archive: PathBuf,
+        lib: LibName,
+        symbols: Vec<String>,
+        more: usize,
+        first: String,
+        member: String,
+        users: Vec<String>,
+        both: bool,
+    },
 }
 
 /// A flag an embedded archive's `.pc` file requires beside its libraries
@@ -487,10 +502,15 @@ pub const RUNTIME_LIBS: &[&str] = &[
     "gcc_s",
     "gomp",
     "hwasan",
+    // OpenMP runtimes (issue 35 §4): one per process, libomp aborts when it
+    // meets another, so none is ever embedded: `gomp` (GCC's), `iomp5`
+    // (Intel's), `omp` (LLVM's).
+    "iomp5",
     "lsan",
     "m",
     "mvec",
     "nsl",
+    "omp",
     "pthread",
     "quadmath",
     "resolv",

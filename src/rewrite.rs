@@ -78,6 +78,12 @@ pub struct Shape {
     /// constructors must run (`--whole-archive=auto`) and the exports'
     /// definitions, pulled by name.
     pub undefined: Vec<crate::formats::symbols::Name>,
+    /// `--isolate[=NAME]` (issue 35).
+    pub isolate: Select,
+    /// Embedded archives linked as a file solink made from them (an
+    /// isolated relocatable object, or a copy with weakened duplicates):
+    /// that file stands where the archive would.
+    pub replaced: Vec<(PathBuf, PathBuf)>,
 }
 
 impl Default for Shape {
@@ -90,8 +96,63 @@ impl Default for Shape {
             rpaths: Vec::new(),
             lib_dirs: Vec::new(),
             undefined: Vec::new(),
+            isolate: Select::None,
+            replaced: Vec::new(),
         }
     }
+}
+
+impl Shape {
+    /// The file that stands for `archive` on the command line.
+    fn stand_in<'a>(&'a self, archive: &'a std::path::Path) -> &'a std::path::Path {
+        self.replaced.iter().find(|(a, _)| a == archive).map_or(archive, |(_, by)| by.as_path())
+    }
+}
+
+/// Issue 35: `DRIVER [target flags] -r -nostdlib -o OUT` with the
+/// archive (`--whole-archive` around it when `whole`) and
+/// `--undefined=SYM` for each anchor: ld's relocatable link through the
+/// driver, so the linker is the one the link uses (`-fuse-ld`, `-B`).
+pub fn relocatable_args(
+    target_flags: &[OsString],
+    archive: &std::path::Path,
+    whole: bool,
+    anchors: &[crate::formats::symbols::Name],
+    out: &std::path::Path,
+) -> Vec<OsString> {
+    let mut args = target_flags.to_vec();
+    args.extend(["-r".into(), "-nostdlib".into(), "-o".into(), out.as_os_str().to_os_string()]);
+    for sym in anchors {
+        let mut word = OsString::from("-Wl,--undefined=");
+        word.push(OsStr::from_bytes(sym));
+        args.push(word);
+    }
+    args.extend(wrap(archive, if whole { Members::All } else { Members::Needed }, Form::Args(Syntax::Gcc)));
+    args
+}
+
+/// Issue 35: objcopy's arguments that make every global of `object`
+/// local but those `keep` lists (`--keep-global-symbols`), or weaken
+/// those `weaken` lists (`--weaken-symbols`), writing `out`.
+pub fn objcopy_args(
+    input: &std::path::Path,
+    keep: Option<&std::path::Path>,
+    weaken: Option<&std::path::Path>,
+    out: &std::path::Path,
+) -> Vec<OsString> {
+    let mut args = Vec::new();
+    if let Some(list) = keep {
+        let mut word = OsString::from("--keep-global-symbols=");
+        word.push(list.as_os_str());
+        args.push(word);
+    }
+    if let Some(list) = weaken {
+        let mut word = OsString::from("--weaken-symbols=");
+        word.push(list.as_os_str());
+        args.push(word);
+    }
+    args.extend([input.as_os_str().to_os_string(), out.as_os_str().to_os_string()]);
+    args
 }
 
 #[derive(Clone, Debug)]
@@ -178,17 +239,19 @@ fn plan(cmd: &Command, decisions: &[Decision], shape: &Shape) -> Plan {
             }),
             (Outcome::Add { token }, None) => plan.dep_dynamic.push(token.clone()),
             (Outcome::Embed { file, .. }, None) => {
-                plan.dep_archives.extend(wrap(file, members, Form::Args(cmd.syntax)))
+                plan.dep_archives.extend(wrap(shape.stand_in(file), members, Form::Args(cmd.syntax)))
             }
             (Outcome::Embed { file, .. }, Some(Site::Driver { arg })) => {
-                plan.arg_edits.insert(*arg, Edit::Replace(wrap(file, members, Form::Args(cmd.syntax))));
+                plan.arg_edits
+                    .insert(*arg, Edit::Replace(wrap(shape.stand_in(file), members, Form::Args(cmd.syntax))));
                 plan.embedded_args.push(*arg);
                 if !matches!(d.lib, LibName::Path(_)) {
                     plan.substituted_args.push(*arg);
                 }
             }
             (Outcome::Embed { file, .. }, Some(Site::Linker { first, last })) => {
-                plan.piece_edits.insert(*first, Edit::Replace(wrap(file, members, Form::Pieces)));
+                plan.piece_edits
+                    .insert(*first, Edit::Replace(wrap(shape.stand_in(file), members, Form::Pieces)));
                 remove_pieces(cmd, *first, *last, &mut plan.piece_edits);
                 plan.embedded_args.push(first.arg);
                 plan.substituted_args.push(first.arg);
@@ -695,6 +758,7 @@ mod tests {
             rpaths: vec![PathBuf::from("/opt/cuda"), PathBuf::from("/odd,dir")],
             lib_dirs: Vec::new(),
             undefined: vec![b"init_x".as_slice().into()],
+            ..Shape::default()
         };
         check_shaped(
             &["-lx", "-Wl,-ly"],

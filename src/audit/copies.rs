@@ -397,6 +397,7 @@ mod tests {
             members: vec![],
             hidden: false,
             exported: false,
+            private: false,
             version: None,
             purl: String::new(),
             sizes: None,

@@ -234,6 +234,7 @@ mod tests {
             members: vec![],
             hidden: false,
             exported: false,
+            private: false,
             version: None,
             purl: String::new(),
             sizes: None,

@@ -668,6 +668,7 @@ mod tests {
             members: vec!["m.o".into()],
             hidden,
             exported: false,
+            private: false,
             version: None,
             purl: provenance::purl(library, None),
             sizes: None,

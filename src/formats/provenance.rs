@@ -148,6 +148,10 @@ pub struct Entry {
     /// Whether the link exports some of its symbols by name (`--export`,
     /// `--export-archive`: issue 23), whatever `--hide` says of the rest.
     pub exported: bool,
+    /// Issue 35: linked as a private copy (`--isolate`): its symbols are
+    /// local to it but those the rest of the link uses, so another copy in
+    /// the process is no clash.
+    pub private: bool,
     /// The package's version, when a `.pc` that names the archive says one
     /// (format 2; `None` in a format-1 note).
     pub version: Option<String>,
@@ -198,6 +202,7 @@ impl Entry {
             members,
             hidden,
             exported: false,
+            private: false,
             version: None,
             purl: purl(library, None),
             sizes: None,
@@ -248,7 +253,7 @@ impl std::error::Error for FormatError {}
 /// ```text
 /// version u32 (2), count u32, then per entry:
 ///   flags u32 (bit 0: hidden; bit 1: exported by name; bit 2: sizes not
-///   measured), library str, file str,
+///   measured; bit 3: a private copy, issue 35), library str, file str,
 ///   digest algorithm u32 (1: SHA-256), digest length u32, digest bytes,
 ///   member count u32, member str...,
 ///   (format 2 from here) package version str (empty: none), purl str,
@@ -269,7 +274,10 @@ pub fn encode(entries: &[Entry]) -> Result<Vec<u8>, FormatError> {
         if e.members.len() > MAX_MEMBERS {
             return Err(FormatError::TooLarge("members"));
         }
-        let flags = u32::from(e.hidden) | u32::from(e.exported) << 1 | u32::from(e.sizes.is_none()) << 2;
+        let flags = u32::from(e.hidden)
+            | u32::from(e.exported) << 1
+            | u32::from(e.sizes.is_none()) << 2
+            | u32::from(e.private) << 3;
         put_u32(&mut out, flags);
         put_str(&mut out, &e.library)?;
         put_str(&mut out, &e.file)?;
@@ -326,7 +334,7 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<Entry>, FormatError> {
         // Bits other than 0 to 2 are reserved: a later version may set them
         // for facts an older reader can ignore.
         let flags = r.u32()?;
-        let (hidden, exported) = (flags & 1 == 1, flags & 2 == 2);
+        let (hidden, exported, private) = (flags & 1 == 1, flags & 2 == 2, flags & 8 == 8);
         let library = r.string()?;
         let file = r.string()?;
         if file.contains('/') {
@@ -354,7 +362,18 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<Entry>, FormatError> {
             let sizes = Sizes { code: r.u64()?, data: r.u64()?, bss: r.u64()? };
             (v, purl, (flags & 4 == 0).then_some(sizes))
         };
-        entries.push(Entry { library, file, digest, members, hidden, exported, version, purl, sizes });
+        entries.push(Entry {
+            library,
+            file,
+            digest,
+            members,
+            hidden,
+            exported,
+            private,
+            version,
+            purl,
+            sizes,
+        });
     }
     if !r.0.is_empty() {
         return Err(FormatError::TrailingBytes);
@@ -669,6 +688,7 @@ mod tests {
             members: vec!["a.o".into(), "b.o".into()],
             hidden,
             exported: false,
+            private: false,
             version: Some("1.2".into()),
             purl: purl(library, Some("1.2")),
             sizes: Some(Sizes { code: 100, data: 8, bss: 1 << 40 }),
@@ -720,6 +740,7 @@ mod tests {
             members: vec!["m.o".into()],
             hidden: true,
             exported: false,
+            private: false,
             version: None,
             purl: "pkg:generic/z".into(),
             sizes: None,

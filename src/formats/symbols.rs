@@ -208,6 +208,32 @@ pub fn read(path: &Path) -> io::Result<(FileId, Digest)> {
     Ok((id, digest_bytes(&map, &name, dir)?))
 }
 
+/// The bytes of the first member named `member` of the archive at
+/// `path`, or of the whole file when `member` is `None` (issue 35: two
+/// copies of a symbol are compared by their bytes); `None` when the
+/// archive has no such member.
+pub fn member_bytes(path: &Path, member: Option<&str>) -> io::Result<Option<Vec<u8>>> {
+    let (file, id) = fsx::open_regular(path)?;
+    if id.size > MAX_FILE {
+        return Err(invalid(format!("larger than {MAX_FILE} bytes")));
+    }
+    let map = fsx::map(&file)?;
+    let Some(member) = member else { return Ok(Some(map.to_vec())) };
+    let archive = ArchiveFile::parse(&*map).map_err(invalid)?;
+    for m in archive.members() {
+        let m = m.map_err(invalid)?;
+        if m.name() != member.as_bytes() {
+            continue;
+        }
+        if archive.is_thin() {
+            let dir = path.parent().unwrap_or(Path::new("."));
+            return fsx::read_regular(&dir.join(OsStr::from_bytes(m.name())), MAX_MEMBER).map(Some);
+        }
+        return Ok(Some(m.data(&*map).map_err(invalid)?.to_vec()));
+    }
+    Ok(None)
+}
+
 /// The digest of file contents; `dir` is where a thin archive's members
 /// and a script's relative inputs are.
 pub fn digest_bytes(data: &[u8], name: &str, dir: &Path) -> io::Result<Digest> {

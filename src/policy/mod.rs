@@ -6,6 +6,7 @@
 //! cache bug can change a fact but never a rule.
 
 pub mod export;
+pub mod isolate;
 pub mod verify;
 
 use std::ffi::{OsStr, OsString};
@@ -1192,6 +1193,7 @@ mod tests {
             members: vec!["foo.o".to_string()],
             hidden,
             exported: false,
+            private: false,
             version: None,
             purl: crate::formats::provenance::purl(library, None),
             sizes: None,
@@ -1268,6 +1270,7 @@ mod tests {
             members: vec!["m.o".into()],
             hidden,
             exported: false,
+            private: false,
             version: None,
             purl: crate::formats::provenance::purl(library, None),
             sizes: None,

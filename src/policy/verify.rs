@@ -225,16 +225,24 @@ pub fn ctors_left(decisions: &mut [Decision], summary: &Summary) {
             continue;
         }
         for u in summary.archives.iter().filter(|u| archives.contains(&u.path) && u.pulled) {
-            if !u.ctors_left.is_empty() {
-                d.warning = Some(Warning::CtorsLeft {
-                    archive: u.path.clone(),
-                    lib: d.lib.clone(),
-                    members: u.ctors_left.iter().map(|(m, _)| m.clone()).collect(),
-                });
+            let members: Vec<String> =
+                u.ctors_left.iter().map(|(m, _)| m.clone()).filter(|m| !rust_std_member(m)).collect();
+            if !members.is_empty() {
+                d.warning = Some(Warning::CtorsLeft { archive: u.path.clone(), lib: d.lib.clone(), members });
                 break;
             }
         }
     }
+}
+
+/// Issue 35 §5: Rust's std in a staticlib (`std-HASH.std.HASH-cgu.0.rcgu.o`).
+/// Its one constructor records argc/argv for `std::env::args` when the
+/// program starts, which a library loaded later has no use for; pulling
+/// it (the advice of [`ctors_left`]) pulls the rest of std after it, and a
+/// second staticlib's std then collides with it ("multiple definition of
+/// `rust_eh_personality`").
+pub fn rust_std_member(member: &str) -> bool {
+    member.starts_with("std-") && member.ends_with(".rcgu.o")
 }
 
 /// `--whole-archive=auto`: the symbol to ask ld for (`--undefined=SYM`) for
@@ -250,6 +258,10 @@ pub fn pull_ctors(decisions: &[Decision], summary: &mut Summary) -> (Vec<Name>, 
         let Outcome::Embed { archives, .. } = &d.outcome else { continue };
         for u in summary.archives.iter_mut().filter(|u| archives.contains(&u.path)) {
             for (member, anchor) in std::mem::take(&mut u.ctors_left) {
+                if rust_std_member(&member) {
+                    u.ctors_left.push((member, anchor));
+                    continue;
+                }
                 match anchor {
                     Some(sym) => {
                         if !symbols.contains(&sym) {
@@ -484,6 +496,9 @@ mod tests {
         let mut ds = vec![embedded("x", "/L/libx.a")];
         ctors_left(&mut ds, &summary);
         assert!(matches!(&ds[0].warning, Some(Warning::CtorsLeft { members, .. }) if members == &["anon.o"]));
+        // Rust's std in a staticlib draws no advice (issue 35 §5).
+        assert!(rust_std_member("std-d1237ef7159db0a2.std.e28293b1aa0f68bd-cgu.0.rcgu.o"));
+        assert!(!rust_std_member("stdio.o"));
         // An earlier warning is kept.
         let mut ds = vec![embedded("x", "/L/libx.a")];
         unresolved(&mut ds[0], "libx.a(x.o)".into(), &[Name::from(&b"f"[..])], None);

@@ -194,6 +194,40 @@ impl Probe<'_> {
     /// The closure's result, worked out, and whether it may be cached (no
     /// thin archive, whose members' files its identity does not cover).
     fn link_summary_in(&mut self, plan: &Plan, dirs: &[PathBuf]) -> (Option<Summary>, bool) {
+        let Some(entries) = self.entries_of(plan, dirs) else { return (None, false) };
+        let cacheable =
+            !entries.iter().any(|e| matches!(e, Entry::File { kind: Kind::Archive { thin: true }, .. }));
+        let mut object_key = |path: &Path, id: FileId| match self.digest(path, id, Kind::Object)? {
+            Fact::Object(o) => Some(object_symbols_key(&o)),
+            _ => None,
+        };
+        let Some(key) = summary_key(&entries, &plan.wraps, &mut object_key) else { return (None, false) };
+        if let (Some(cache), true) = (&self.cache, cacheable) {
+            if let Some(summary) = cache.summary(&key) {
+                return (Some(summary), true);
+            }
+        }
+        let Some(facts) = self.facts(&entries, &plan.wraps) else { return (None, false) };
+        let summary = crate::closure::summarize(&facts);
+        if let (Some(cache), true) = (&self.cache, cacheable) {
+            cache.put_summary(&key, &summary);
+        }
+        (Some(summary), cacheable)
+    }
+
+    /// Issue 35: the symbol facts of the link `plan` describes, read as
+    /// the closure check reads them (`--isolate` needs every linked
+    /// object's references, which the cached summary does not keep).
+    pub fn link_facts(&mut self, plan: &Plan) -> Option<LinkFacts> {
+        let dirs = self.ld_dirs(plan);
+        self.link.finder = Finder::default();
+        let entries = self.entries_of(plan, &dirs)?;
+        self.facts(&entries, &plan.wraps)
+    }
+
+    /// The plan's files found as ld finds them, scripts followed; `None`
+    /// when one cannot be found or read.
+    fn entries_of(&mut self, plan: &Plan, dirs: &[PathBuf]) -> Option<Vec<Entry>> {
         let mut entries = Vec::new();
         let mut needed = Needed::Always;
         let mut whole = false;
@@ -222,28 +256,9 @@ impl Probe<'_> {
                     })
                 }
             };
-            if found.is_none() {
-                return (None, false);
-            }
+            found?;
         }
-        let cacheable =
-            !entries.iter().any(|e| matches!(e, Entry::File { kind: Kind::Archive { thin: true }, .. }));
-        let mut object_key = |path: &Path, id: FileId| match self.digest(path, id, Kind::Object)? {
-            Fact::Object(o) => Some(object_symbols_key(&o)),
-            _ => None,
-        };
-        let Some(key) = summary_key(&entries, &plan.wraps, &mut object_key) else { return (None, false) };
-        if let (Some(cache), true) = (&self.cache, cacheable) {
-            if let Some(summary) = cache.summary(&key) {
-                return (Some(summary), true);
-            }
-        }
-        let Some(facts) = self.facts(&entries, &plan.wraps) else { return (None, false) };
-        let summary = crate::closure::summarize(&facts);
-        if let (Some(cache), true) = (&self.cache, cacheable) {
-            cache.put_summary(&key, &summary);
-        }
-        (Some(summary), cacheable)
+        Some(entries)
     }
 
     fn facts(&mut self, entries: &[Entry], wraps: &[Name]) -> Option<LinkFacts> {
@@ -272,6 +287,24 @@ impl Probe<'_> {
     /// not cached under the old identity. A script is `None`.
     fn digest(&mut self, path: &Path, id: FileId, kind: Kind) -> Option<Fact> {
         digest_in(&mut self.link.digests, self.cache.as_ref(), path, id, kind)
+    }
+
+    /// Issue 35: for each clash, whether its two copies are the same
+    /// bytes. A copy that cannot be read (an object named by its file
+    /// name alone, a member gone) counts as different: said, not assumed.
+    pub fn same_copies(&mut self, clashes: &[crate::closure::Clash]) -> Vec<bool> {
+        let read = |path: &Path, member: Option<&str>| symbols::member_bytes(path, member).ok().flatten();
+        clashes
+            .iter()
+            .map(|k| {
+                let first = match &k.first.1 {
+                    Some(m) => read(&k.first.0, Some(m)),
+                    None => None,
+                };
+                let second = read(&k.second.0, Some(&k.second.1));
+                matches!((first, second), (Some(a), Some(b)) if a == b)
+            })
+            .collect()
     }
 
     /// Issue 23: the global symbols each member of the archive, or the

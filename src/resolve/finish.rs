@@ -47,12 +47,21 @@ impl Resolver<'_> {
         self.carried(cmd, decisions);
         self.verify(cmd, decisions, shape, driver);
         self.probe.store_pack();
+        // Issue 35 §2: two copies of a symbol with different bytes; said
+        // before the constructors a left-out copy takes with it.
+        if let Some(clashes) = self.summary().map(|s| s.clashes.clone()).filter(|c| !c.is_empty()) {
+            let same = self.same_copies(&clashes);
+            if let Some(summary) = self.summary() {
+                policy::isolate::conflicts(decisions, summary, &same, &shape.isolate);
+            }
+        }
         let mut pull = Vec::new();
         if let Some(summary) = self.summary_mut() {
             if last.pull_ctors {
                 pull = verify::pull_ctors(decisions, summary).0;
             }
             verify::ctors_left(decisions, summary);
+            policy::isolate::ctors_taken(decisions, summary, &shape.isolate);
         }
         // And what the checks warned about.
         decisions.iter_mut().for_each(policy::system_warning_to_note);

@@ -468,6 +468,24 @@ impl<'a> Resolver<'a> {
         self.probe.defined_symbols(path)
     }
 
+    /// Issue 35: the link's symbol facts as rewritten, for `--isolate`.
+    pub fn link_facts(
+        &mut self,
+        cmd: &Command,
+        decisions: &[Decision],
+        shape: &Shape,
+        driver: &OsStr,
+    ) -> Option<crate::closure::LinkFacts> {
+        let args = rewrite::rewrite(cmd, decisions, shape);
+        let plan = self.probe.plan_of(&args, cmd.syntax, driver).ok()?;
+        self.probe.link_facts(&plan)
+    }
+
+    /// Issue 35: whether each clash's two copies are the same bytes.
+    pub fn same_copies(&mut self, clashes: &[crate::closure::Clash]) -> Vec<bool> {
+        self.probe.same_copies(clashes)
+    }
+
     /// The identity a file had when this run judged it, if it did.
     pub fn file_id(&self, path: &Path) -> Option<crate::fsx::FileId> {
         self.probe.file_id(path)

@@ -32,6 +32,8 @@ pub(super) struct Extras {
     pub(super) exports: Option<policy::export::Exports>,
     pub(super) script: Option<tempfile::TempPath>,
     pub(super) host: Option<model::HostLink>,
+    /// Issue 35: the private copies made before the link, and their files.
+    pub(super) copies: Copies,
 }
 
 /// The rewritten arguments of a shared link, and the decisions behind them.
@@ -87,6 +89,7 @@ pub(super) fn link_args(ctx: &Ctx) -> Result<LinkArgs, Error> {
         group: !options.no_group,
         whole_archive: options.whole_archive.clone(),
         hide: options.hide.clone(),
+        isolate: options.isolate.clone(),
         ..rewrite::Shape::default()
     };
     let output_dir = options.rpath_dynamic.map(|_| output_dir(cmd));
@@ -117,6 +120,14 @@ pub(super) fn link_args(ctx: &Ctx) -> Result<LinkArgs, Error> {
     };
     let note_target = (!entries.is_empty()).then(|| probe::target::note_target(cmd, target));
     shape.undefined = undefined;
+    let exported: Vec<crate::formats::symbols::Name> = extras
+        .exports
+        .as_ref()
+        .map(|e| e.exported.iter().map(|(n, _)| n.clone()).collect())
+        .unwrap_or_default();
+    extras.copies = private_copies(ctx, &mut resolver, &decisions, &mut shape, &exported)?;
+    let mut entries = entries;
+    super::note::mark_private(&mut entries, &extras.copies.privates);
     let mut args = rewrite::rewrite(cmd, &decisions, &shape);
     // The resolver holds every symbol table the closure check read (libc's
     // exports among them); freeing them one by one was a tenth of a

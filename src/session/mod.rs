@@ -6,6 +6,7 @@ pub(crate) mod colour;
 mod ctx;
 pub(crate) mod depfile;
 mod exports;
+mod isolate;
 mod link;
 pub(crate) mod logfile;
 mod manage;
@@ -15,6 +16,7 @@ mod run;
 
 use ctx::*;
 use exports::*;
+use isolate::*;
 use link::*;
 use manage::*;
 use note::*;

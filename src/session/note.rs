@@ -56,6 +56,19 @@ pub(super) fn add_note(
     note
 }
 
+/// Issue 35: an isolated archive's entry says it is a private copy; a
+/// member taken once (a byte-identical copy linked first) is recorded once,
+/// by the archive linked first.
+pub(super) fn mark_private(entries: &mut [provenance::Entry], privates: &[crate::policy::isolate::Private]) {
+    for p in privates {
+        let file = p.archive.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        for e in entries.iter_mut().filter(|e| e.file == file) {
+            e.private |= p.isolate.is_some();
+            e.members.retain(|m| !p.dropped.contains(m));
+        }
+    }
+}
+
 /// The note entries of a link: one per archive an embedding decision links
 /// that ld pulls a member from (per the closure check's summary), each once,
 /// in link order. `hide` is `--hide`: those archives' symbols are hidden.
@@ -105,6 +118,7 @@ pub(super) fn link_entries(
                 members,
                 hidden: hide.wants(&name),
                 exported: exported.contains(archive),
+                private: false,
             });
         }
     }

@@ -91,6 +91,9 @@ pub(super) fn report(
                 let _ = writeln!(err, "{prefix} {}", explain::warning(warning));
             }
         }
+        for line in &about.private {
+            let _ = writeln!(err, "{line}");
+        }
         for line in &about.exports {
             let _ = writeln!(err, "{line}");
         }

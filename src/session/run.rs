@@ -170,6 +170,7 @@ pub(super) fn run_configured(
             _ => Vec::new(),
         },
         exports: extras.exports.as_ref().map(explain::export_lines).unwrap_or_default(),
+        private: explain::private_lines(&extras.copies.privates),
         host: extras.host.clone(),
         warnings,
         added: match &entries {
@@ -185,8 +186,10 @@ pub(super) fn run_configured(
     // it printed.
     let recording =
         fsx::take_recording().filter(|r| !r.conflicted && cmd.is_checked_link(!options.no_programs));
+    // Private copies (issue 35) are temporary files: never replayed.
+    let replayable = extras.copies.files.is_empty();
     let keep_answer = |args: &[OsString], note: Option<(PathBuf, u64)>| {
-        if let (Some((cache, key)), Some(recording)) = (&direct, &recording) {
+        if let (Some((cache, key)), Some(recording), true) = (&direct, &recording, replayable) {
             let answer = store::direct::Answer {
                 driver: driver_path.clone(),
                 args: args.to_vec(),
@@ -205,6 +208,7 @@ pub(super) fn run_configured(
     // or compared across directories must not depend on where that is;
     // `--explain` names it on a line of its own.
     let mut keep: Vec<tempfile::TempPath> = extras.script.into_iter().collect();
+    keep.extend(extras.copies.files);
     match add_note(&ctx, &entries, &mut final_args) {
         Note::Absent => keep_answer(&final_args, None),
         Note::Cached(path, size) => keep_answer(&final_args, Some((path, size))),
@@ -249,6 +253,7 @@ pub(super) fn direct_key(
     if !cmd.is_checked_link(!options.no_programs)
         || !options.export.is_empty()
         || !options.export_archive.is_empty()
+        || options.isolate != crate::rewrite::Select::None
         || options.explain
         || options.print_resolved
         || options.depfile.is_some()

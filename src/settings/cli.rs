@@ -148,6 +148,8 @@ pub struct Options {
     pub no_group: bool,
     pub whole_archive: Select,
     pub hide: Select,
+    /// `--isolate`: embedded archives linked as private copies (issue 35).
+    pub isolate: Select,
     /// `--export`: symbol names, and `@FILE`s of names (read at the link).
     pub export: Vec<OsString>,
     /// `--export-archive`: library names.
@@ -266,6 +268,7 @@ pub fn parse(argv: Vec<OsString>, env: &Env) -> Result<Parsed, Error> {
         no_group: flag(row!("no-group"))?,
         whole_archive: selected(row!("whole-archive")),
         hide: selected(row!("hide")),
+        isolate: selected(row!("isolate")),
         export: names(row!("export")),
         export_archive: names(row!("export-archive")),
         rpath_dynamic: match given.value(row!("rpath-dynamic")) {

@@ -283,6 +283,18 @@ pub(crate) const SETTINGS: &[Setting] = &[
         ..Setting::NONE
     },
     Setting {
+        flag: Some("isolate"),
+        key: Some("isolate"),
+        var: Some("SOLINK_ISOLATE"),
+        kind: Kind::Select,
+        value_name: "NAME",
+        help: "Give each embedded archive (all, or NAME) a private copy of what it links: one relocatable object \
+               whose symbols are local but those the rest of the link uses [env: SOLINK_ISOLATE=1|NAMES]",
+        env_doc: "1, or a list of names: link each embedded archive as a private copy (ld \\-r, its symbols made \
+                  local but those the rest of the link uses).",
+        ..Setting::NONE
+    },
+    Setting {
         flag: Some("export"),
         key: Some("export"),
         var: Some("SOLINK_EXPORT"),

@@ -36,7 +36,10 @@ fn esc(bytes: &[u8]) -> String {
 /// members' sizes), then `T MEMBER` for each
 /// member pulled, `C MEMBER [ANCHOR]` for each constructor left, `R USER`
 /// for each user of an archive ld takes nothing from, and `M MEMBER
-/// SYM...` for each member with missing symbols; `end` last.
+/// SYM...` for each member with missing symbols; then `K TAKEN FIRST
+/// FIRST-MEMBER SECOND SECOND-MEMBER` for each clash (`-` for an object's
+/// member) with `KS SYM...` and `KU USER...`, and `clashes N` (an entry
+/// without it is of an older shape: a miss); `end` last.
 pub(super) fn encode_summary(s: &Summary) -> Vec<String> {
     let mut lines = Vec::new();
     for a in &s.archives {
@@ -70,6 +73,21 @@ pub(super) fn encode_summary(s: &Summary) -> Vec<String> {
             lines.push(with_names(format!("M {}", esc(member.as_bytes())), names));
         }
     }
+    for k in &s.clashes {
+        let first_member = k.first.1.as_deref().map_or_else(|| "-".to_string(), |m| esc(m.as_bytes()));
+        lines.push(format!(
+            "K {} {} {} {} {}",
+            u8::from(k.taken),
+            esc(k.first.0.as_os_str().as_bytes()),
+            first_member,
+            esc(k.second.0.as_os_str().as_bytes()),
+            esc(k.second.1.as_bytes())
+        ));
+        lines.push(with_names("KS".to_string(), &k.symbols));
+        let users: Vec<Name> = k.users.iter().map(|u| Name::from(u.as_bytes())).collect();
+        lines.push(with_names("KU".to_string(), &users));
+    }
+    lines.push(format!("clashes {}", s.clashes.len()));
     lines.push("end".to_string());
     lines
 }
@@ -116,9 +134,33 @@ pub(super) fn decode_summary(lines: &[String]) -> Option<Summary> {
         return None;
     }
     let mut s = Summary::default();
+    let (count, body) = body.split_last()?;
+    let count: usize = count.strip_prefix("clashes ")?.parse().ok()?;
+    let text = |w: &str| String::from_utf8(unescape(w).map(|n| n.into_vec())?).ok();
     for l in body {
         let mut words = l.split(' ');
         match words.next()? {
+            "K" => {
+                let taken = words.next()? == "1";
+                let first = PathBuf::from(OsStr::from_bytes(&unescape(words.next()?)?));
+                let first_member = match words.next()? {
+                    "-" => None,
+                    w => Some(text(w)?),
+                };
+                let second = PathBuf::from(OsStr::from_bytes(&unescape(words.next()?)?));
+                let second_member = text(words.next()?)?;
+                s.clashes.push(crate::closure::Clash {
+                    symbols: Vec::new(),
+                    first: (first, first_member),
+                    second: (second, second_member),
+                    users: Vec::new(),
+                    taken,
+                });
+            }
+            "KS" => s.clashes.last_mut()?.symbols = words.map(unescape).collect::<Option<Vec<Name>>>()?,
+            "KU" => {
+                s.clashes.last_mut()?.users = words.map(text).collect::<Option<Vec<String>>>()?;
+            }
             "V" => {
                 let pulled = words.next()? == "1";
                 let mut size = || words.next()?.parse::<u64>().ok();
@@ -158,7 +200,7 @@ pub(super) fn decode_summary(lines: &[String]) -> Option<Summary> {
             _ => return None,
         }
     }
-    Some(s)
+    (s.clashes.len() == count).then_some(s)
 }
 
 fn line(out: &mut String, tag: &str, bytes: &[u8]) {
@@ -410,8 +452,28 @@ mod tests {
                     users: vec!["t 1.o".into(), "liby.a(y.o)".into()],
                 },
             ],
+            clashes: vec![
+                crate::closure::Clash {
+                    symbols: vec![Name::from(&b"vend_version"[..]), Name::from(&b"x y"[..])],
+                    first: ("/a b/libx.a".into(), Some("v 1.o".into())),
+                    second: ("/L/liby.a".into(), "v.o".into()),
+                    users: vec!["api.o".into()],
+                    taken: false,
+                },
+                crate::closure::Clash {
+                    symbols: vec![Name::from(&b"f"[..])],
+                    first: ("t.o".into(), None),
+                    second: ("/L/liby.a".into(), "f.o".into()),
+                    users: vec![],
+                    taken: true,
+                },
+            ],
         };
         assert_eq!(decode_summary(&encode_summary(&s)), Some(s.clone()));
+        // An entry of before clashes were recorded is a miss.
+        let mut old = encode_summary(&s);
+        old.retain(|l| !l.starts_with('K') && !l.starts_with("clashes"));
+        assert_eq!(decode_summary(&old), None);
         let mut torn = encode_summary(&s);
         torn.pop();
         assert_eq!(decode_summary(&torn), None, "a torn entry is a miss");

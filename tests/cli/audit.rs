@@ -355,6 +355,7 @@ fn the_note_keeps_cet_and_bti_properties() {
             members: vec![],
             hidden: false,
             exported: false,
+            private: false,
             version: None,
             purl: provenance::purl("p", None),
             sizes: None,
