@@ -4,8 +4,6 @@
 //! ccache gcc"` and `SOLINK_CC="ccache gcc"` compile through ccache (a hit
 //! the second time, a miss for another real compiler) and link.
 
-use std::path::PathBuf;
-
 use crate::util::{require_tool, tiny_link_dir, Dir, SOLINK};
 
 /// ccache's counters, as `ccache --print-stats` prints them.
@@ -72,5 +70,5 @@ fn solink_in_front_of_ccache_and_solink_cc_ccache_gcc_compile_through_ccache_and
         .env("SOLINK_CC", "ccache gcc")
         .args(["--libsdir", "lib", "-shared", "-o", "liba.so", "a.o", "-ltiny"])
         .ok();
-    assert!(crate::elf::Elf::open(&PathBuf::from(dir.path("liba.so"))).defines("tiny_answer"));
+    assert!(crate::elf::Elf::open(&dir.path("liba.so")).defines("tiny_answer"));
 }
