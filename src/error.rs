@@ -106,6 +106,15 @@ pub enum Error {
         /// error names no type of a higher floor.
         why: String,
     },
+    /// `--clear-cache` left some of solink's files in place (a read-only
+    /// cache, a directory of another mode), or could not open the cache.
+    CacheNotCleared {
+        path: PathBuf,
+        /// What is left and why, as words.
+        problem: String,
+    },
+    /// ccache runs solink as its compiler (`CC="ccache solink"`).
+    CcacheInFront,
     /// `--audit` was given a file that does not exist or is not ELF.
     Audit {
         path: PathBuf,
@@ -245,6 +254,17 @@ impl fmt::Display for Error {
                 "not clearing the cache at {}: it {why}, so what is in it may not be solink's; \
                  make it yours and private (chmod go-w) first",
                 shown(path)
+            ),
+            Error::CacheNotCleared { path, problem } => write!(
+                f,
+                "the cache at {} is not cleared: {problem}; make it writable (or remount it read-write) \
+                 and run --clear-cache again",
+                shown(path)
+            ),
+            Error::CcacheInFront => f.write_str(
+                "ccache runs solink as its compiler, so it knows the compiler by solink's file and can serve \
+                 objects another compiler made; put solink first (CC=\"solink ccache gcc\"), or keep CC=solink \
+                 and set SOLINK_CC=\"ccache gcc\"",
             ),
             Error::Audit { path, problem } => write!(
                 f,

@@ -18,6 +18,26 @@ use crate::args::respfile;
 use crate::env::Env;
 use crate::error::Error;
 
+/// The most solink reads of a driver's answer to `-print-search-dirs`
+/// (or `ld --verbose`): gcc's is about 2 kB.
+const MAX_ANSWER: u64 = 16 << 20;
+
+/// The most solink reads of `nvcc --dryrun`: each step repeats the command,
+/// so a link of 100,000 arguments prints a few tens of MB.
+const MAX_DRY_RUN: u64 = 64 << 20;
+
+thread_local! {
+    /// What a child printed past its cap, for the run to say once
+    /// ([`take_overflows`]): the question is asked deep in the probe,
+    /// which goes on with what it knows without it.
+    static OVERFLOWS: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The children whose output went past its cap in this run, each once.
+pub fn take_overflows() -> Vec<String> {
+    OVERFLOWS.with(|o| std::mem::take(&mut *o.borrow_mut()))
+}
+
 /// How many solinks may stand in one chain of processes. Two is legitimate
 /// (ccache calling a masquerading solink); a third means a loop.
 const MAX_DEPTH: u32 = 2;
@@ -93,22 +113,69 @@ impl Driver {
     fn command(&self) -> Command {
         let mut cmd = Command::new(&self.path);
         cmd.args(&self.args).env(DEPTH_VAR, (self.depth + 1).to_string());
+        // SAFETY: restore_sigxfsz only calls sigaction(2), which is
+        // async-signal-safe, so it may run between fork and exec. solink
+        // ignores SIGXFSZ for its own writes (`fsx::ignore_sigxfsz`); the
+        // driver gets the caller's disposition back, as if run directly.
+        unsafe {
+            cmd.pre_exec(|| {
+                crate::fsx::restore_sigxfsz();
+                Ok(())
+            });
+        }
         cmd
+    }
+
+    /// Runs `cmd` and reads one of its outputs (`stdout`, else stderr) to
+    /// at most `cap` bytes; past the cap the child is killed and the
+    /// answer is an error that says so: a driver that prints without end
+    /// (1 GB from `nvcc --dryrun`) must not take solink's memory with it.
+    fn bounded(
+        &self,
+        mut cmd: Command,
+        stdout: bool,
+        cap: u64,
+        what: &str,
+    ) -> Result<(bool, Vec<u8>), String> {
+        use std::io::Read;
+        cmd.stdin(Stdio::null());
+        if stdout {
+            cmd.stdout(Stdio::piped()).stderr(Stdio::null());
+        } else {
+            cmd.stdout(Stdio::null()).stderr(Stdio::piped());
+        }
+        let mut child = cmd.spawn().map_err(|e| format!("{what} could not run: {e}"))?;
+        let mut out = Vec::new();
+        let read = match (child.stdout.take(), child.stderr.take()) {
+            (Some(pipe), _) => pipe.take(cap + 1).read_to_end(&mut out),
+            (_, Some(pipe)) => pipe.take(cap + 1).read_to_end(&mut out),
+            _ => Ok(0),
+        };
+        if read.is_err() || out.len() as u64 > cap {
+            let _ = child.kill();
+            let _ = child.wait();
+            let message = match read {
+                Err(e) => format!("{what}: reading its output failed: {e}"),
+                Ok(_) => format!("{what} printed more than {} MiB, where solink stops reading", cap >> 20),
+            };
+            OVERFLOWS.with(|o| o.borrow_mut().push(message.clone()));
+            return Err(message);
+        }
+        let status = child.wait().map_err(|e| format!("{what} could not run: {e}"))?;
+        Ok((status.success(), out))
     }
 
     /// `DRIVER [target flags] -print-search-dirs` (or `ld --verbose`), or
     /// `None` when the driver cannot answer.
     pub fn ask(&self, flags: &[OsString], question: &str) -> Option<Vec<u8>> {
         crate::fsx::spoil_recording();
-        let out = self
-            .command()
-            .args(flags)
-            .arg(question)
-            .stdin(Stdio::null())
-            .stderr(Stdio::null())
-            .output()
-            .ok()?;
-        out.status.success().then_some(out.stdout)
+        let mut cmd = self.command();
+        cmd.args(flags).arg(question);
+        let what = format!("{} {question}", self.name.to_string_lossy());
+        match self.bounded(cmd, true, MAX_ANSWER, &what) {
+            Ok((true, out)) => Some(out),
+            _ => None,
+        }
     }
 
     /// A step before the link (issue 35: `ld -r` through the driver):
@@ -123,23 +190,15 @@ impl Driver {
     /// (on stderr), or the first line of what it said when it refused.
     pub fn dry_run(&self, args: &[OsString]) -> Result<Vec<u8>, String> {
         crate::fsx::spoil_recording();
-        let out = self
-            .command()
-            .arg("--dryrun")
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .output()
-            .map_err(|e| format!("{} --dryrun could not run: {e}", self.name.to_string_lossy()))?;
-        if out.status.success() {
-            return Ok(out.stderr);
+        let mut cmd = self.command();
+        cmd.arg("--dryrun").args(args);
+        let what = format!("{} --dryrun", self.name.to_string_lossy());
+        let (ok, out) = self.bounded(cmd, false, MAX_DRY_RUN, &what)?;
+        if ok {
+            return Ok(out);
         }
-        let said = String::from_utf8_lossy(&out.stderr);
-        Err(format!(
-            "{} --dryrun failed: {}",
-            self.name.to_string_lossy(),
-            said.lines().next().unwrap_or("").trim()
-        ))
+        let said = String::from_utf8_lossy(&out);
+        Err(format!("{what} failed: {}", said.lines().next().unwrap_or("").trim()))
     }
 
     /// Whether [`Driver::run`] will exec (rather than spawn through a
@@ -400,6 +459,18 @@ fn said(name: &OsStr, out: std::io::Result<std::process::Output>) -> Result<(), 
             Err(format!("{name} failed: {line}"))
         }
     }
+}
+
+/// Whether the process that started solink is ccache (`CC="ccache
+/// solink"`): ccache then names the compiler by solink's file (its
+/// `compiler_check` is the compiler's mtime, or its `-v`), so a change of
+/// the real compiler behind solink (`SOLINK_CC`, a configuration file,
+/// `PATH`) would go unseen and ccache would serve objects another compiler
+/// made (issue 33 §8). Read from `/proc`: false where it cannot be told.
+pub fn started_by_ccache() -> bool {
+    let parent = rustix::process::getppid().map_or(0, |p| p.as_raw_nonzero().get());
+    std::fs::read_link(format!("/proc/{parent}/exe"))
+        .is_ok_and(|exe| exe.file_name().is_some_and(|n| n.as_bytes().starts_with(b"ccache")))
 }
 
 /// The first executable named `name` on PATH that is not solink itself.

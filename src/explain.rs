@@ -100,6 +100,63 @@ pub fn cache_not_used(path: &std::path::Path, why: &crate::store::Distrust) -> S
     )
 }
 
+/// A configuration file solink found on its own that fails the trust rule
+/// (issue 33 §1): ignored, never the end of the link.
+pub fn config_not_used(path: &std::path::Path, why: &crate::fsx::Distrust) -> String {
+    format!(
+        "warning: configuration file {} {why}; ignored (make it yours or root's and not writable by others: \
+         chown, chmod go-w; or remove it)",
+        crate::text::shown(path)
+    )
+}
+
+/// A configuration file solink found on its own that is there but cannot
+/// be read (a directory, a FIFO, too large): ignored.
+pub fn config_unreadable(path: &std::path::Path, e: &std::io::Error) -> String {
+    format!(
+        "warning: configuration file {} cannot be read ({e}); ignored (fix or remove it)",
+        crate::text::shown(path)
+    )
+}
+
+/// A program a configuration file names (`cc = ./evil`) that fails the
+/// trust rule: that line is ignored.
+pub fn config_program_not_used(
+    key: &str,
+    value: &std::ffi::OsStr,
+    path: &std::path::Path,
+    program: &std::path::Path,
+    why: &crate::fsx::Distrust,
+) -> String {
+    format!(
+        "warning: {key} = {} in {}: {} {why}; that line is ignored (make the program yours or root's and not \
+         writable by others)",
+        crate::text::shown(value),
+        crate::text::shown(path),
+        crate::text::shown(program)
+    )
+}
+
+/// What `--clear-cache` could not remove: how many, and the first.
+pub fn not_removed(n: usize, first: &std::path::Path, e: &std::io::Error) -> String {
+    let files = if n == 1 { "file" } else { "files" };
+    format!("{n} {files} of solink's could not be removed ({}: {e})", crate::text::shown(first))
+}
+
+/// A child's output past its cap (issue 33 §4): the run goes on without it.
+pub fn child_overflow(problem: &str) -> String {
+    format!("warning: {problem}; going on without that answer (check the driver)")
+}
+
+/// A cache named explicitly (`--cache-dir`, `SOLINK_CACHE_DIR`) that cannot
+/// be used: said once, and the link goes on without a cache.
+pub fn cache_unusable(path: &std::path::Path, problem: &str) -> String {
+    format!(
+        "warning: cache {} cannot be used ({problem}); linking with no cache (choose another with --cache-dir)",
+        crate::text::shown(path)
+    )
+}
+
 pub fn warning(w: &Warning) -> String {
     match w {
         Warning::Unreadable { archive, lib, what } => format!(

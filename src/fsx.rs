@@ -389,6 +389,127 @@ pub fn is_transient(e: &io::Error) -> bool {
 }
 
 /// What the unit tests of every room share.
+/// Why a file or a directory is not trusted: the cache's rule, after ssh's
+/// `StrictModes`, for everything that can change what solink runs or
+/// writes (the cache, the configuration files, a program they name).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Distrust {
+    /// Owned by another user (its uid).
+    Owner(u32),
+    /// Writable by its group or by others.
+    Writable,
+    /// Not a directory (or a symlink where solink made a directory).
+    NotDir,
+    /// Not a regular file.
+    NotFile,
+    /// A directory above it that another user can change (rename or
+    /// replace what is in it), so a path through it may lead elsewhere.
+    Ancestor(std::path::PathBuf),
+}
+
+impl std::fmt::Display for Distrust {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Distrust::Owner(uid) => write!(f, "is owned by another user (uid {uid})"),
+            Distrust::Writable => f.write_str("is writable by others"),
+            Distrust::NotDir => f.write_str("is not a directory"),
+            Distrust::NotFile => f.write_str("is not a regular file"),
+            Distrust::Ancestor(dir) => {
+                write!(f, "lies under {}, which another user can change", crate::text::shown(dir))
+            }
+        }
+    }
+}
+
+/// Whether every directory above `real` (canonical) is one only root or
+/// this user can change, as ssh's `StrictModes` asks of a home: owned by
+/// root or the effective user, and writable by nobody else unless it is
+/// sticky (`/tmp`: there others cannot rename or remove what is not
+/// theirs, and the next directory down is checked in turn).
+pub fn safe_ancestors(real: &Path) -> Result<(), Distrust> {
+    let me = rustix::process::geteuid().as_raw();
+    for dir in real.ancestors().skip(1) {
+        let st = rustix::fs::lstat(dir).map_err(|_| Distrust::Ancestor(dir.to_path_buf()))?;
+        let is_dir = rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::Directory;
+        let owner_ok = st.st_uid == 0 || st.st_uid == me;
+        let sticky = st.st_mode & 0o1000 != 0;
+        if !is_dir || !owner_ok || (st.st_mode & 0o022 != 0 && !sticky) {
+            return Err(Distrust::Ancestor(dir.to_path_buf()));
+        }
+    }
+    Ok(())
+}
+
+/// Whether the file `path` (already opened or `stat`ed, `meta`) may
+/// change what solink runs or writes: a regular file owned by the
+/// effective user or root, writable by nobody else, whose canonical
+/// path's directories are safe ([`safe_ancestors`]). Never recorded: a
+/// configuration file or a driver is no input of a link's answer.
+pub fn trusted_file(path: &Path, meta: &Metadata) -> Result<(), Distrust> {
+    if !meta.is_file() {
+        return Err(Distrust::NotFile);
+    }
+    let me = rustix::process::geteuid().as_raw();
+    if meta.uid() != 0 && meta.uid() != me {
+        return Err(Distrust::Owner(meta.uid()));
+    }
+    if meta.mode() & 0o022 != 0 {
+        return Err(Distrust::Writable);
+    }
+    #[allow(clippy::disallowed_methods)] // the trust check itself, never recorded
+    let real = std::fs::canonicalize(path).map_err(|_| Distrust::Ancestor(path.to_path_buf()))?;
+    safe_ancestors(&real)
+}
+
+/// [`read_regular`] for a file that can change what solink runs (a
+/// configuration file): read only when it passes [`trusted_file`],
+/// checked on the descriptor that is read. Never recorded.
+pub fn read_trusted(path: &Path, cap: u64) -> io::Result<Result<Vec<u8>, Distrust>> {
+    let (file, meta) = open_unrecorded(path)?;
+    if let Err(why) = trusted_file(path, &meta) {
+        return Ok(Err(why));
+    }
+    read_capped(file, meta.len(), cap).map(Ok)
+}
+
+/// `SIGXFSZ` as this process found it, saved by [`ignore_sigxfsz`].
+static SAVED_SIGXFSZ: std::sync::OnceLock<SavedAction> = std::sync::OnceLock::new();
+
+struct SavedAction(libc::sigaction);
+// SAFETY: a plain C struct of a handler address, flags and a mask.
+unsafe impl Send for SavedAction {}
+unsafe impl Sync for SavedAction {}
+
+/// Ignores `SIGXFSZ` for the rest of this run, so that every write solink
+/// makes past `RLIMIT_FSIZE` (a response file, a note object, a depfile,
+/// a log record, a cache entry, a script) fails with `EFBIG` and is
+/// handled as the error it is, instead of killing solink and leaving its
+/// temporary files behind (`ulimit -f`). The disposition found is kept
+/// for [`restore_sigxfsz`], which the driver gets back before it runs.
+pub fn ignore_sigxfsz() {
+    // SAFETY: a zeroed sigaction is a valid "ignore" action once
+    // sa_sigaction is SIG_IGN; both calls get valid pointers.
+    unsafe {
+        let mut ignore: libc::sigaction = std::mem::zeroed();
+        ignore.sa_sigaction = libc::SIG_IGN;
+        let mut old: libc::sigaction = std::mem::zeroed();
+        if libc::sigaction(libc::SIGXFSZ, &ignore, &mut old) == 0 {
+            let _ = SAVED_SIGXFSZ.set(SavedAction(old));
+        }
+    }
+}
+
+/// Puts back the `SIGXFSZ` disposition [`ignore_sigxfsz`] found. Called
+/// between fork and exec (so it only calls `sigaction`, which is
+/// async-signal-safe): the driver inherits the caller's disposition, not
+/// solink's.
+pub fn restore_sigxfsz() {
+    if let Some(SavedAction(old)) = SAVED_SIGXFSZ.get() {
+        // SAFETY: a valid saved action and a null old-action pointer.
+        unsafe { libc::sigaction(libc::SIGXFSZ, old, std::ptr::null_mut()) };
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod test_support {
     use std::path::Path;

@@ -59,6 +59,10 @@ pub struct Probe<'a> {
     /// `SOLINK_CROSS_CHECK` (tests): every closed answer of the closure
     /// check is compared with the whole check's.
     pub cross_check: bool,
+    /// `--hermetic`: a `.pc` is looked for only in `PKG_CONFIG_PATH`,
+    /// never beside the archive or in the system's directories, which a
+    /// sandbox that shows only the declared inputs would not have.
+    pub hermetic: bool,
     /// nvcc, when it is the driver: the closure check reads its host link.
     pub nvcc: Option<crate::exec::Driver>,
     /// Each command's host link and its plan, asked of nvcc once.
@@ -86,6 +90,7 @@ impl<'a> Probe<'a> {
             link: link::Memo::default(),
             pack: Pack::default(),
             cross_check: false,
+            hermetic: false,
             nvcc: None,
             host_plans: HashMap::new(),
             last_host: None,
@@ -370,6 +375,9 @@ impl<'a> Probe<'a> {
     fn pc_dirs(&self, found: &Found) -> Vec<PathBuf> {
         let mut dirs: Vec<PathBuf> =
             self.pkg_config.path.iter().map(|p| PathBuf::from(OsStr::from_bytes(p))).collect();
+        if self.hermetic {
+            return dirs;
+        }
         if let Some(dir) = found.path.parent() {
             dirs.push(dir.join("pkgconfig"));
             dirs.push(dir.join("../share/pkgconfig"));

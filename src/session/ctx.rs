@@ -46,15 +46,26 @@ pub(super) fn open_store(options: &Options, env: &Env) -> Option<store::Store> {
     match store::Store::open(&cache_root(options, env)?) {
         Ok(store) => Some(store),
         Err(store::NoStore::Distrusted(path, why)) => {
-            let prefix = colour::warning_prefix(colour::choice(
-                env,
-                std::io::IsTerminal::is_terminal(&std::io::stderr()),
-            ));
-            let _ = writeln!(std::io::stderr().lock(), "{prefix} {}", explain::cache_not_used(&path, &why));
+            warn(env, &explain::cache_not_used(&path, &why));
             None
         }
-        Err(store::NoStore::Unavailable) => None,
+        // A cache the user named that cannot be used is said, once: the
+        // default one is quietly off (a read-only HOME, none at all).
+        Err(store::NoStore::Unavailable(problem)) => {
+            if let (Some(named), Some(problem)) = (&options.cache_dir, problem) {
+                warn(env, &explain::cache_unusable(named, &problem));
+            }
+            None
+        }
     }
+}
+
+/// Prints one warning line (`text` starts with `warning:`), with the
+/// `solink:` prefix coloured as the run's.
+pub(super) fn warn(env: &Env, text: &str) {
+    let prefix =
+        colour::warning_prefix(colour::choice(env, std::io::IsTerminal::is_terminal(&std::io::stderr())));
+    let _ = writeln!(std::io::stderr().lock(), "{prefix} {text}");
 }
 
 /// The compiler a symlink named `cc`, `gcc`, `g++`, `c++`, `clang`,

@@ -190,7 +190,7 @@ fn write_through(path: &Path, text: &[u8]) -> std::io::Result<()> {
     file.write_all(text)
 }
 
-fn write_atomically(path: &Path, text: &[u8]) -> std::io::Result<()> {
+pub(super) fn write_atomically(path: &Path, text: &[u8]) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),

@@ -10,7 +10,7 @@ use crate::env::Env;
 use crate::error::Error;
 use crate::formats::symbols;
 use crate::settings::cli::Options;
-use crate::{closure, fsx, model, policy, resolve, rewrite, store};
+use crate::{closure, fsx, model, policy, resolve, rewrite};
 
 /// The names `--export` gives, each `@FILE` read (one name a line; blank
 /// lines and `#` comments skipped).
@@ -100,15 +100,18 @@ pub(super) fn exports_of(
 /// Issue 23 §2: the link's version script, with the exports merged in, is
 /// a copy that takes the original's place on the command line (the
 /// original is never written); with none, solink's own script is added.
-/// The copy is content-addressed in the cache, else a temporary file,
-/// returned so that it is removed after the link.
+/// The copy lies beside the output (`note::sidecar`: the same path in every
+/// HOME, TMPDIR and cache state, so `--dry-run` prints the same command
+/// warm and cold, and ld's depfile names a file that stays), else in a
+/// temporary file, returned so that it is removed after the link. A dry
+/// run writes nothing.
 pub(super) fn version_script(
     ctx: &Ctx,
     exports: &policy::export::Exports,
     args: &mut Vec<OsString>,
 ) -> Result<Option<tempfile::TempPath>, Error> {
-    let Ctx { store, env, .. } = *ctx;
-    let syntax = ctx.cmd.syntax;
+    let Ctx { env, options, cmd, .. } = *ctx;
+    let syntax = cmd.syntax;
     let (global, local) = (exports.global(), exports.local.clone());
     let at = rewrite::script_at(args);
     let bytes = match &at {
@@ -120,12 +123,13 @@ pub(super) fn version_script(
         }
         None => policy::export::new_script(&global, &local),
     };
-    let placed = store::note::place_script(store, &bytes, &temp_dir(env))
-        .map_err(|source| Error::VersionScript { path: temp_dir(env), source })?;
-    let (path, temp) = match placed {
-        store::note::Placed::Stored(path, _) => (path, None),
-        store::note::Placed::Temporary(path) => (path.to_path_buf(), Some(path)),
+    let beside = super::note::sidecar(cmd, "vers.map");
+    let temp = match options.dry_run {
+        true => None,
+        false => super::note::place(&beside, &bytes, &temp_dir(env), ("solink-vers-", ".map"))
+            .map_err(|source| Error::VersionScript { path: temp_dir(env), source })?,
     };
+    let path = temp.as_ref().map_or(beside, |t| t.to_path_buf());
     rewrite::use_version_script(args, at, path.as_os_str(), syntax);
     Ok(temp)
 }

@@ -71,7 +71,13 @@ pub(super) fn link_args(ctx: &Ctx) -> Result<LinkArgs, Error> {
         embed: options.embed.clone(),
         no_embed: options.no_embed.clone(),
         no_deps: options.no_deps,
-        pkg_config: pkgconfig::Config::from_env(env),
+        pkg_config: match options.hermetic {
+            // Issue 33 §6: only the directories PKG_CONFIG_PATH names; no
+            // default directory (PKG_CONFIG_LIBDIR set empty), none beside
+            // the archive (`Probe::hermetic`).
+            true => pkgconfig::Config { libdir: Some(Vec::new()), ..pkgconfig::Config::from_env(env) },
+            false => pkgconfig::Config::from_env(env),
+        },
         driver_libs: policy::driver_libraries(driver_name, cmd.syntax),
         no_default_libs: cmd.no_default_libs,
         archive_first: options.archive_first,
@@ -80,6 +86,7 @@ pub(super) fn link_args(ctx: &Ctx) -> Result<LinkArgs, Error> {
     let target = probe::target::link_target(cmd);
     let mut resolver = resolve::Resolver::new(search, policy, target, cache.cloned());
     resolver.probe.use_pack(pack_key(ctx));
+    resolver.probe.hermetic = options.hermetic;
     resolver.probe.cross_check = env.get("SOLINK_CROSS_CHECK").is_some_and(|v| !v.is_empty() && v != "0");
     if cmd.syntax == args::Syntax::Nvcc {
         resolver.probe.nvcc = driver.cloned();

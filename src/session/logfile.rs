@@ -105,10 +105,25 @@ impl Log {
             .create(true)
             .custom_flags(libc::O_CLOEXEC | libc::O_NOCTTY | libc::O_NONBLOCK)
             .open(path)
-            .and_then(|mut f| f.write(&line));
+            .and_then(|mut f| f.write(&line).map(|n| (f, n)));
         let problem = match written {
-            Ok(n) if n == line.len() => return,
-            Ok(n) => format!("only {n} of {} bytes written", line.len()),
+            Ok((_, n)) if n == line.len() => return,
+            Ok((f, n)) => {
+                // A record is whole or absent (issue 33 §5): a short write
+                // (a full disk, `ulimit -f`) is cut back, so the next record
+                // starts a line of its own. O_APPEND put it at the end, so it
+                // ends where the file's offset is now.
+                use std::io::Seek;
+                let mut f = f;
+                let cut =
+                    f.stream_position().map(|end| end.saturating_sub(n as u64)).and_then(|at| f.set_len(at));
+                match cut {
+                    Ok(()) => format!("only {n} of {} bytes written; the record was removed", line.len()),
+                    Err(e) => {
+                        format!("only {n} of {} bytes written, and cutting it back failed: {e}", line.len())
+                    }
+                }
+            }
             Err(e) => e.to_string(),
         };
         // Best effort: the log must not stop the link.

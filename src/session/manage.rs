@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::exec::Driver;
 use crate::settings::cli::{self, Options};
 use crate::settings::config;
-use crate::store;
+use crate::{explain, store};
 
 use super::*;
 
@@ -39,10 +39,19 @@ pub(super) fn manage(
     let text = match what {
         cli::Manage::ClearCache => {
             let root = root()?;
-            store::clear(&root).map_err(|e| match e {
+            let cleared = store::clear(&root).map_err(|e| match e {
                 store::NoStore::Distrusted(path, why) => Error::CacheClear { path, why: why.to_string() },
-                store::NoStore::Unavailable => Error::NoCacheDir,
+                store::NoStore::Unavailable(problem) => {
+                    Error::CacheNotCleared { path: root.clone(), problem: problem.unwrap_or_default() }
+                }
             })?;
+            // What could not be removed is said, and the status is not 0:
+            // a read-only cache is not "cleared" (issue 33 §5).
+            if let Some((first, e)) = cleared.failed.first() {
+                let n = cleared.failed.len();
+                let problem = explain::not_removed(n, first, e);
+                return Err(Error::CacheNotCleared { path: root, problem }.into());
+            }
             format!("cleared the cache at {}\n", root.display())
         }
         cli::Manage::ShowCache => {

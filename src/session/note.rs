@@ -5,7 +5,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::formats::provenance;
-use crate::store;
 
 use super::*;
 
@@ -13,40 +12,97 @@ use super::*;
 pub(super) enum Note {
     /// The link embeds nothing: no note.
     Absent,
-    /// In the cache, content-addressed, with its size.
-    Cached(PathBuf, u64),
-    /// A temporary file, removed after the link.
+    /// Beside the output (`sidecar`), with its bytes.
+    Beside(PathBuf, Vec<u8>),
+    /// A temporary file, removed after the link (the output's directory
+    /// cannot take the note).
     Temporary(tempfile::TempPath),
     /// It could not be made (a warning said so).
     Failed,
 }
 
+/// The file beside the output that holds what solink hands ld for it
+/// (`what`: `note.o`, the note object; `vers.map`, the version script):
+/// `DIR/.NAME.solink-WHAT` for the output `DIR/NAME`, as the output is
+/// spelled on the command line.
+///
+/// Issue 33 §3 and §7: ld names its inputs in its secondary outputs
+/// (`-Map`, `--dependency-file`, `--trace`), so the path must be the same
+/// in every HOME, TMPDIR and cache state, and must still be there after the
+/// link (make reads ld's depfile and relinks for a prerequisite that is
+/// gone). And nothing a running link hands ld may lie in the cache, which
+/// `--clear-cache`, a newer solink's cleanup or another link may change
+/// under it. A path derived from the output alone is all three: only a
+/// link of the same output writes it, and only with the same kind of bytes.
+pub(super) fn sidecar(cmd: &crate::args::Command, what: &str) -> PathBuf {
+    let out = cmd.output.clone().unwrap_or_else(|| PathBuf::from("a.out"));
+    let mut name = OsString::from(".");
+    name.push(out.file_name().unwrap_or(std::ffi::OsStr::new("a.out")));
+    name.push(".solink-");
+    name.push(what);
+    out.with_file_name(name)
+}
+
+/// The largest file solink puts beside an output (a version script with the
+/// exported names, a note object); ld's own are far smaller.
+const MAX_SIDECAR: u64 = 16 << 20;
+
+/// Makes the file `path` hold `bytes`: left as it is when it already does
+/// (make then sees no newer prerequisite), else written whole to a
+/// temporary file beside it and renamed into place, so a link of the same
+/// output running at the same time reads one whole version or the other.
+pub(super) fn put_beside(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if crate::fsx::read_own(path, MAX_SIDECAR).ok().as_deref() == Some(bytes) {
+        return Ok(());
+    }
+    super::depfile::write_atomically(path, bytes)
+}
+
+/// `bytes` beside the output, else (its directory cannot take them) in a
+/// private temporary file in `tmpdir`, named `PREFIX…SUFFIX`, removed
+/// after the link.
+pub(super) fn place(
+    beside: &Path,
+    bytes: &[u8],
+    tmpdir: &Path,
+    (prefix, suffix): (&str, &str),
+) -> std::io::Result<Option<tempfile::TempPath>> {
+    if put_beside(beside, bytes).is_ok() {
+        return Ok(None);
+    }
+    let mut file = tempfile::Builder::new().prefix(prefix).suffix(suffix).tempfile_in(tmpdir)?;
+    file.write_all(bytes)?;
+    Ok(Some(file.into_temp_path()))
+}
+
 /// Issue 13 §1: when the link embeds archives, the `.note.solink` object
 /// that records them goes last on the command line (it defines and needs
-/// no symbol, so where it stands changes no member ld pulls). It is stored
-/// content-addressed in the cache directory, so the driver can be exec'd
-/// with nothing to clean up; with no cache (`--no-cache`, or none
-/// writable) it is a temporary file, returned so the driver is spawned and
-/// the file removed after. A link that embeds nothing gets nothing, so its
-/// output is the plain link's. A note that cannot be made is a warning,
-/// never the end of the link.
+/// no symbol, so where it stands changes no member ld pulls). It lies
+/// beside the output ([`sidecar`]), so the driver can be exec'd with
+/// nothing to clean up; where that cannot be written it is a temporary
+/// file, returned so the driver is spawned and the file removed after. A
+/// link that embeds nothing gets nothing, so its output is the plain
+/// link's. A note that cannot be made is a warning, never the end of the
+/// link.
 pub(super) fn add_note(
     ctx: &Ctx,
     (entries, target): &(Vec<provenance::Entry>, Option<provenance::Target>),
     args: &mut Vec<OsString>,
 ) -> Note {
-    let Ctx { options, store, env, .. } = *ctx;
+    let Ctx { options, env, cmd, .. } = *ctx;
     let Some(target) = target else { return Note::Absent };
     if entries.is_empty() || options.print_resolved {
         return Note::Absent;
     }
-    let tmpdir = temp_dir(env);
-    let placed = provenance::note_object(entries, *target)
-        .map_err(|e| e.to_string())
-        .and_then(|bytes| store::note::place(store, &bytes, &tmpdir).map_err(|e| e.to_string()));
+    let beside = sidecar(cmd, "note.o");
+    let placed = provenance::note_object(entries, *target).map_err(|e| e.to_string()).and_then(|bytes| {
+        place(&beside, &bytes, &temp_dir(env), ("solink-note-", ".o"))
+            .map(|t| (bytes, t))
+            .map_err(|e| e.to_string())
+    });
     let (path, note) = match placed {
-        Ok(store::note::Placed::Stored(path, size)) => (path.clone(), Note::Cached(path, size)),
-        Ok(store::note::Placed::Temporary(path)) => (path.to_path_buf(), Note::Temporary(path)),
+        Ok((bytes, None)) => (beside.clone(), Note::Beside(beside, bytes)),
+        Ok((_, Some(temp))) => (temp.to_path_buf(), Note::Temporary(temp)),
         Err(e) => {
             let _ = writeln!(std::io::stderr().lock(), "{}", crate::explain::no_note(&e));
             return Note::Failed;

@@ -25,7 +25,11 @@ use super::*;
 /// `SOLINK_LOGFILE` every way out is recorded there (an exec before it
 /// happens, since exec never returns).
 pub fn run(argv: Vec<OsString>, env: &Env) -> anyhow::Result<u8> {
-    let config = match config::load(env) {
+    // Every write solink makes fails with EFBIG past `ulimit -f`, and is
+    // handled, rather than killing it (issue 33 §4).
+    fsx::ignore_sigxfsz();
+    let masquerading = argv.first().and_then(|p| masquerade_name(p)).is_some();
+    let config = match config::load(env, config::hermetic(&argv, masquerading, env)) {
         Ok(config) => config,
         Err(e) => {
             logfile::Log::new(env, &argv).refusal(&e.to_string());
@@ -33,6 +37,9 @@ pub fn run(argv: Vec<OsString>, env: &Env) -> anyhow::Result<u8> {
         }
     };
     let env = &config.env;
+    for warning in &config.warnings {
+        warn(env, warning);
+    }
     // `solink` alone: a short usage, as ccache does, rather than a bare
     // `cc` that only says "no input files".
     if argv.len() <= 1 && argv.first().and_then(|p| masquerade_name(p)).is_none() {
@@ -60,6 +67,12 @@ pub(super) fn run_configured(
     // recorded, for direct mode (stopped when it is not used).
     fsx::start_recording();
     exec::check_depth(env)?;
+    // Issue 33 §8: ccache in front of solink would cache objects under
+    // solink's identity; refused, naming the order that works. Not for
+    // SOLINK_DISABLE, which passes everything through.
+    if exec::started_by_ccache() && !cli::from_env(env).is_ok_and(|o| o.disable) {
+        return Err(crate::error::Error::CcacheInFront.into());
+    }
     let started_ns = store::direct::now_ns();
     let whole = argv.clone();
     let mut argv = argv.into_iter();
@@ -116,7 +129,16 @@ pub(super) fn run_configured(
     let direct = direct_key(&ctx, log, &whole, &args);
     match &direct {
         Some((cache, key)) => match store::direct::lookup(cache, key, |name| env.peek(name)) {
-            Some(answer) if answer.driver == driver_path => {
+            // The note beside the output is made to hold the answer's
+            // bytes again (it may have been removed since); where it cannot
+            // be, the link is worked out afresh.
+            Some(answer)
+                if answer.driver == driver_path
+                    && answer
+                        .note
+                        .as_ref()
+                        .map_or(true, |(path, bytes)| note::put_beside(path, bytes).is_ok()) =>
+            {
                 // Best effort, as `report` is: a closed stderr must not stop the link.
                 let _ = std::io::stderr().lock().write_all(&answer.said);
                 if options.dry_run {
@@ -149,6 +171,11 @@ pub(super) fn run_configured(
         },
         false => passed(args),
     };
+    // A child that printed past its cap (issue 33 §4) is said once; the
+    // probe went on without its answer.
+    for problem in exec::take_overflows() {
+        warn(env, &explain::child_overflow(&problem));
+    }
     let handled = cmd.is_shared_link() || !decisions.is_empty();
     let mut warnings = extras.exports.as_ref().map(explain::export_warnings).unwrap_or_default();
     warnings.extend(extras.host.as_ref().map(explain::host_warnings).unwrap_or_default());
@@ -188,7 +215,7 @@ pub(super) fn run_configured(
         fsx::take_recording().filter(|r| !r.conflicted && cmd.is_checked_link(!options.no_programs));
     // Private copies (issue 35) are temporary files: never replayed.
     let replayable = extras.copies.files.is_empty();
-    let keep_answer = |args: &[OsString], note: Option<(PathBuf, u64)>| {
+    let keep_answer = |args: &[OsString], note: Option<(PathBuf, Vec<u8>)>| {
         if let (Some((cache, key)), Some(recording), true) = (&direct, &recording, replayable) {
             let answer = store::direct::Answer {
                 driver: driver_path.clone(),
@@ -211,7 +238,7 @@ pub(super) fn run_configured(
     keep.extend(extras.copies.files);
     match add_note(&ctx, &entries, &mut final_args) {
         Note::Absent => keep_answer(&final_args, None),
-        Note::Cached(path, size) => keep_answer(&final_args, Some((path, size))),
+        Note::Beside(path, bytes) => keep_answer(&final_args, Some((path, bytes))),
         Note::Temporary(path) => keep.push(path),
         Note::Failed => {}
     }

@@ -163,6 +163,9 @@ pub struct Options {
     /// `--cache-dir` or `SOLINK_CACHE_DIR`.
     pub cache_dir: Option<PathBuf>,
     pub no_cache: bool,
+    /// `--hermetic` or `SOLINK_HERMETIC`: no configuration file, no `.pc`
+    /// beyond `PKG_CONFIG_PATH`, no cache (issue 33 §6).
+    pub hermetic: bool,
     /// `SOLINK_DISABLE`: pass everything through untouched.
     pub disable: bool,
     /// One-line notes for a person (near misses of solink's options), to
@@ -278,7 +281,9 @@ pub fn parse(argv: Vec<OsString>, env: &Env) -> Result<Parsed, Error> {
         depfile: path(row!("depfile")),
         print_resolved: given.present(row!("print-resolved")),
         cache_dir: path(row!("cache-dir")),
-        no_cache: flag(row!("no-cache"))?,
+        // A hermetic run uses no cache (issue 33 §6).
+        no_cache: flag(row!("no-cache"))? || flag(row!("hermetic"))?,
+        hermetic: flag(row!("hermetic"))?,
         disable: env_flag(env, var(row!("disable")))?,
         notes: near_misses(last_own.as_deref(), &rest, env),
         command_line,

@@ -67,14 +67,52 @@ pub struct Config {
     pub env: Env,
     /// Per row of [`SETTINGS`] (`Default` for the rows without a key).
     origins: Vec<Origin>,
-    /// The files consulted, and whether each was there.
-    files: Vec<(PathBuf, bool)>,
+    /// The files consulted, and what became of each.
+    files: Vec<(PathBuf, FileState)>,
+    /// One line per file (or program it names) ignored, for the run to say.
+    pub warnings: Vec<String>,
 }
 
-/// Reads the configuration files `env` points to and folds them in.
-pub fn load(env: &Env) -> Result<Config, Error> {
+/// What became of a configuration file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileState {
+    Read,
+    Absent,
+    /// There, but failing the trust rule or unreadable: not used.
+    Ignored,
+}
+
+/// Whether this run is hermetic (`--hermetic` among solink's own options,
+/// or `SOLINK_HERMETIC`): decided before any configuration file is read,
+/// since a hermetic run reads none. A masquerading solink's command line is
+/// gcc's, so there only the variable counts.
+pub fn hermetic(argv: &[OsString], masquerade: bool, env: &Env) -> bool {
+    let var = env.get(crate::settings::table::var("hermetic")).and_then(|v| parse_bool(&v.to_string_lossy()));
+    let flag = !masquerade && argv.iter().skip(1).take_while(|a| *a != "--").any(|a| a == "--hermetic");
+    flag || var == Some(true)
+}
+
+/// Whether an error opening a configuration file that solink looks for on
+/// its own (not one `SOLINK_CONFIG` names) means there is none: missing,
+/// or a `HOME` that cannot lead to it (not searchable, too long, not a
+/// directory, a symlink loop). Such a HOME is "no configuration", never a
+/// refused link (issue 33 §2).
+fn means_absent(e: &io::Error) -> bool {
+    use rustix::io::Errno;
+    let absent = [Errno::NOENT, Errno::ACCESS, Errno::NAMETOOLONG, Errno::NOTDIR, Errno::LOOP, Errno::PERM];
+    e.raw_os_error().is_some_and(|n| absent.iter().any(|a| a.raw_os_error() == n))
+}
+
+/// Reads the configuration files `env` points to and folds them in; a
+/// hermetic run reads none (issue 33 §6).
+pub fn load(env: &Env, hermetic: bool) -> Result<Config, Error> {
     let nonempty = |name| env.get(name).filter(|v| !v.is_empty()).map(PathBuf::from);
-    let (paths, required) = match nonempty("SOLINK_CONFIG") {
+    // `SOLINK_CONFIG=` (set, empty) and `SOLINK_CONFIG=/dev/null` both say
+    // "no configuration file", as `CCACHE_CONFIGPATH=/dev/null` does.
+    let named = env.get("SOLINK_CONFIG").map(PathBuf::from);
+    let (paths, required) = match named {
+        _ if hermetic => (Vec::new(), false),
+        Some(only) if only.as_os_str().is_empty() || only == Path::new("/dev/null") => (Vec::new(), true),
         Some(only) => (vec![only], true),
         None => {
             let user = nonempty("XDG_CONFIG_HOME")
@@ -87,19 +125,40 @@ pub fn load(env: &Env) -> Result<Config, Error> {
     };
     let mut from_files: Vec<Option<(OsString, PathBuf)>> = vec![None; SETTINGS.len()];
     let mut files = Vec::new();
+    let mut warnings = Vec::new();
     for path in paths {
-        let text = match crate::fsx::read_regular(&path, CAP) {
-            Ok(text) => text,
-            Err(e) if e.kind() == io::ErrorKind::NotFound && !required => {
-                files.push((path, false));
+        // The file SOLINK_CONFIG names was chosen by whoever set the
+        // variable; the files solink finds on its own must pass the cache's
+        // trust rule (ssh's StrictModes), since they choose the program it
+        // runs and the files it writes. One that fails is ignored, with one
+        // warning: never the end of the link.
+        let text = if required {
+            crate::fsx::read_regular(&path, CAP).map(Ok)
+        } else {
+            crate::fsx::read_trusted(&path, CAP)
+        };
+        let text = match text {
+            Ok(Ok(text)) => text,
+            Ok(Err(why)) => {
+                warnings.push(crate::explain::config_not_used(&path, &why));
+                files.push((path, FileState::Ignored));
                 continue;
             }
-            Err(source) => return Err(Error::ConfigRead { path, source }),
+            Err(e) if !required && means_absent(&e) => {
+                files.push((path, FileState::Absent));
+                continue;
+            }
+            Err(source) if required => return Err(Error::ConfigRead { path, source }),
+            Err(e) => {
+                warnings.push(crate::explain::config_unreadable(&path, &e));
+                files.push((path, FileState::Ignored));
+                continue;
+            }
         };
         for (index, value) in parse(&path, &text)? {
             from_files[index] = Some((value, path.clone()));
         }
-        files.push((path, true));
+        files.push((path, FileState::Read));
     }
     let mut merged = env.clone();
     let mut origins = Vec::with_capacity(SETTINGS.len());
@@ -111,13 +170,45 @@ pub fn load(env: &Env) -> Result<Config, Error> {
         origins.push(if env.get(var).is_some() {
             Origin::Environment
         } else if let Some((value, path)) = file {
+            // A program a file names is run: it must pass the same rule.
+            if let Some((program, why)) = untrusted_program(setting, &value, env) {
+                warnings.push(crate::explain::config_program_not_used(
+                    setting.key.unwrap_or_default(),
+                    &value,
+                    &path,
+                    &program,
+                    &why,
+                ));
+                origins.push(Origin::Default);
+                continue;
+            }
             merged.set(var, value);
             Origin::File(path)
         } else {
             Origin::Default
         });
     }
-    Ok(Config { env: merged, origins, files })
+    Ok(Config { env: merged, origins, files, warnings })
+}
+
+/// For a setting that names a program solink runs (`cc`), the program and
+/// why it is not trusted, if it is not: found as the driver would be (on
+/// `PATH`, or as a path), it must be a file owned by the effective user or
+/// root, writable by nobody else, with safe directories above it. A
+/// program that is not found is left to the driver's own error.
+fn untrusted_program(
+    setting: &Setting,
+    value: &OsString,
+    env: &Env,
+) -> Option<(PathBuf, crate::fsx::Distrust)> {
+    if setting.kind != Kind::Command {
+        return None;
+    }
+    let words = shell_words::split(&value.to_string_lossy()).ok()?;
+    let program = crate::exec::find_program(std::ffi::OsStr::new(words.first()?), env)?;
+    #[allow(clippy::disallowed_methods)] // the trust check, never an input of a link
+    let meta = std::fs::metadata(&program).ok()?;
+    crate::fsx::trusted_file(&program, &meta).err().map(|why| (program, why))
 }
 
 /// The settings of one file, as (index into [`SETTINGS`], value); the last
@@ -195,8 +286,12 @@ impl Config {
         default_cache: Option<&Path>,
     ) -> String {
         let mut out = format!("solink {version}\ndriver: {driver}\n");
-        for (path, present) in &self.files {
-            let state = if *present { "read" } else { "absent" };
+        for (path, state) in &self.files {
+            let state = match state {
+                FileState::Read => "read",
+                FileState::Absent => "absent",
+                FileState::Ignored => "ignored",
+            };
             out.push_str(&format!("config file: {} ({state})\n", path.display()));
         }
         for (index, setting) in keyed() {
@@ -288,7 +383,7 @@ mod tests {
             ("XDG_CONFIG_HOME", xdg.to_str().unwrap()),
             ("SOLINK_CC", "clang"),
         ]);
-        let c = load(&e).unwrap();
+        let c = load(&e, false).unwrap();
         assert_eq!(c.env.get("SOLINK_LIBSDIR").unwrap(), "/user");
         assert_eq!(c.env.get("SOLINK_EXPLAIN").unwrap(), "0");
         assert_eq!(c.env.get("SOLINK_STRICT").unwrap(), "1");
@@ -303,12 +398,12 @@ mod tests {
         std::fs::write(&only, "no_deps = yes\n").unwrap();
         let mut vars = vec![("SOLINK_CONFIG", only.to_str().unwrap()), ("SOLINK_SYSTEM_CONFIG", sys)];
         vars.push(("XDG_CONFIG_HOME", xdg.to_str().unwrap()));
-        let c = load(&env(&vars)).unwrap();
+        let c = load(&env(&vars), false).unwrap();
         assert_eq!(c.env.get("SOLINK_NO_DEPS").unwrap(), "yes");
         assert_eq!(c.env.get("SOLINK_LIBSDIR"), None);
         // ... and must exist.
         let missing = dir.path().join("missing.conf");
-        let err = load(&env(&[("SOLINK_CONFIG", missing.to_str().unwrap())])).unwrap_err();
+        let err = load(&env(&[("SOLINK_CONFIG", missing.to_str().unwrap())]), false).unwrap_err();
         assert!(matches!(err, Error::ConfigRead { .. }), "{err:?}");
     }
 
@@ -317,8 +412,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let home = dir.path().to_str().unwrap();
         let nosys = dir.path().join("nosys.conf");
-        let c = load(&env(&[("HOME", home), ("SOLINK_SYSTEM_CONFIG", nosys.to_str().unwrap())])).unwrap();
-        assert_eq!(c.files, [(nosys, false), (dir.path().join(".config/solink/solink.conf"), false)]);
+        let c =
+            load(&env(&[("HOME", home), ("SOLINK_SYSTEM_CONFIG", nosys.to_str().unwrap())]), false).unwrap();
+        let absent = FileState::Absent;
+        assert_eq!(c.files, [(nosys, absent), (dir.path().join(".config/solink/solink.conf"), absent)]);
         let given = [("strict".to_string(), "true".to_string())];
         let shown = c.show("0.0.0", "/usr/bin/cc", &given, Some(Path::new("/c")));
         assert!(shown.contains("(command line) strict = true\n"), "{shown}");

@@ -376,6 +376,17 @@ pub(crate) const SETTINGS: &[Setting] = &[
         ..Setting::NONE
     },
     Setting {
+        flag: Some("hermetic"),
+        key: Some("hermetic"),
+        var: Some("SOLINK_HERMETIC"),
+        default: "false",
+        help: "Read only what the command line and the environment name: no configuration file, no .pc file \
+               beyond PKG_CONFIG_PATH, no cache [env: SOLINK_HERMETIC=1]",
+        env_doc: "1: read no configuration file, no .pc file beyond PKG_CONFIG_PATH and no cache, for \
+                  sandboxes and remote execution (Bazel).",
+        ..Setting::NONE
+    },
+    Setting {
         flag: Some("clear-cache"),
         kind: Kind::Act,
         help: "Remove everything in the cache directory and exit",

@@ -26,32 +26,8 @@ use std::path::{Path, PathBuf};
 
 use rustix::fs::{AtFlags, Mode, OFlags};
 
-/// Why a directory is not used as solink's cache.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Distrust {
-    /// Owned by another user (its uid).
-    Owner(u32),
-    /// Writable by its group or by others.
-    Writable,
-    /// Not a directory (or a symlink where solink made a directory).
-    NotDir,
-    /// A directory above it that another user can change (rename or
-    /// replace what is in it), so a path through it may lead elsewhere.
-    Ancestor(PathBuf),
-}
-
-impl std::fmt::Display for Distrust {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Distrust::Owner(uid) => write!(f, "is owned by another user (uid {uid})"),
-            Distrust::Writable => f.write_str("is writable by others"),
-            Distrust::NotDir => f.write_str("is not a directory"),
-            Distrust::Ancestor(dir) => {
-                write!(f, "lies under {}, which another user can change", crate::text::shown(dir))
-            }
-        }
-    }
-}
+use crate::fsx::safe_ancestors;
+pub use crate::fsx::Distrust;
 
 /// A directory that passed the trust check, held open.
 #[derive(Debug)]
@@ -72,25 +48,6 @@ fn judge(st: &rustix::fs::Stat) -> Result<(), Distrust> {
     }
     if st.st_mode & 0o022 != 0 {
         return Err(Distrust::Writable);
-    }
-    Ok(())
-}
-
-/// Whether every directory above `real` (canonical) is one only root or
-/// this user can change, as ssh's `StrictModes` asks of a home: owned by
-/// root or the effective user, and writable by nobody else unless it is
-/// sticky (`/tmp`: there others cannot rename or remove what is not
-/// theirs, and the next directory down is checked in turn).
-fn safe_ancestors(real: &Path) -> Result<(), Distrust> {
-    let me = rustix::process::geteuid().as_raw();
-    for dir in real.ancestors().skip(1) {
-        let st = rustix::fs::lstat(dir).map_err(|_| Distrust::Ancestor(dir.to_path_buf()))?;
-        let is_dir = rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::Directory;
-        let owner_ok = st.st_uid == 0 || st.st_uid == me;
-        let sticky = st.st_mode & 0o1000 != 0;
-        if !is_dir || !owner_ok || (st.st_mode & 0o022 != 0 && !sticky) {
-            return Err(Distrust::Ancestor(dir.to_path_buf()));
-        }
     }
     Ok(())
 }
@@ -214,6 +171,14 @@ impl Dir {
             let _ = rustix::fs::unlinkat(&self.fd, tmp.as_str(), AtFlags::empty());
         }
         written
+    }
+
+    /// Whether this process may make and remove files here (`EROFS` on a
+    /// read-only mount, `EACCES` where the mode says no).
+    pub fn writable(&self) -> io::Result<()> {
+        use rustix::fs::Access;
+        rustix::fs::accessat(&self.fd, ".", Access::WRITE_OK | Access::EXEC_OK, AtFlags::EACCESS)
+            .map_err(Into::into)
     }
 
     /// The names in this directory (`.` and `..` left out).

@@ -35,7 +35,8 @@ use super::Store;
 use crate::env::Env;
 use crate::fsx::{self, Ask, FileId, Recording, Seen};
 
-const FORMAT: &str = "solink-direct 1";
+// 2: the note is a file beside the output, kept with its bytes.
+const FORMAT: &str = "solink-direct 2";
 
 /// How old a timestamp must be, at the run's start, for an answer that
 /// saw it to be stored: file times come from the kernel's coarse clock,
@@ -53,9 +54,10 @@ pub struct Answer {
     pub driver: PathBuf,
     /// The arguments it got (the provenance note last, when there is one).
     pub args: Vec<OsString>,
-    /// The provenance note object in the cache, and its size: it must still
-    /// be there.
-    pub note: Option<(PathBuf, u64)>,
+    /// The provenance note object beside the output, and its bytes: the
+    /// replay puts them there again (`session/note.rs`); nothing the link
+    /// hands ld lies in the cache.
+    pub note: Option<(PathBuf, Vec<u8>)>,
     /// What the link wrote on stderr (its warnings), written again.
     pub said: Vec<u8>,
 }
@@ -95,11 +97,6 @@ pub fn lookup<'e>(cache: &Store, key: &str, var: impl Fn(&str) -> Option<&'e OsS
         facts.env.iter().all(|(name, value)| name.to_str().is_some_and(|n| var(n) == value.as_deref()));
     if !same_env {
         return None;
-    }
-    if let Some((note, size)) = &answer.note {
-        if !cache.holds_note(note, *size) {
-            return None;
-        }
     }
     facts.files.iter().all(|(ask, path, seen)| fsx::ask_again(*ask, path) == *seen).then_some(answer)
 }
@@ -164,10 +161,10 @@ fn encode<'a>(
         out.push(ARG);
         put(&mut out, arg.as_bytes());
     }
-    if let Some((note, size)) = &answer.note {
+    if let Some((note, bytes)) = &answer.note {
         out.push(NOTE);
         put(&mut out, note.as_os_str().as_bytes());
-        out.extend_from_slice(&size.to_le_bytes());
+        put(&mut out, bytes);
     }
     if !answer.said.is_empty() {
         out.push(SAID);
@@ -233,7 +230,7 @@ fn decode(bytes: &[u8]) -> Option<(Answer, Facts)> {
         match tag {
             DRIVER => driver = Some(r.path()?),
             ARG => answer.args.push(OsString::from_vec(r.bytes()?.to_vec())),
-            NOTE => answer.note = Some((r.path()?, u64::from_le_bytes(r.array()?))),
+            NOTE => answer.note = Some((r.path()?, r.bytes()?.to_vec())),
             SAID => answer.said = r.bytes()?.to_vec(),
             _ => return None,
         }
@@ -358,7 +355,7 @@ mod tests {
         });
         assert_eq!(rec.facts().count(), 5, "{rec:?}");
         let mut a = answer();
-        a.note = Some((dir.path().join("n.o"), 7));
+        a.note = Some((dir.path().join("n.o"), b"1234567".to_vec()));
         let env = vec![("SET".into(), Some(OsString::from_vec(b"v\xff".to_vec()))), ("UNSET".into(), None)];
         let bytes = encode(&a, &env, rec.facts());
         let (got, facts) = decode(&bytes).unwrap();
@@ -432,24 +429,13 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_or_swapped_note_is_a_miss() {
+    fn the_note_round_trips_with_its_bytes() {
         let dir = tempfile::tempdir().unwrap();
         let cache = Store::open(dir.path()).unwrap();
-        let note = cache.note(b"1234").unwrap();
         let mut a = answer();
-        a.note = Some((note.clone(), 4));
+        a.note = Some((PathBuf::from(".libx.so.solink-note.o"), b"\x7fELF".to_vec()));
         store(&cache, "k", &a, &recorded(|| ()), LATER);
-        assert_eq!(lookup(&cache, "k", no_env), Some(a.clone()));
-        std::fs::write(&note, "1235").unwrap();
-        assert_eq!(lookup(&cache, "k", no_env), None, "the same size, other bytes");
-        std::fs::remove_file(&note).unwrap();
-        assert_eq!(lookup(&cache, "k", no_env), None);
-        // A note outside the store, whatever its bytes.
-        let outside = dir.path().join(note.file_name().unwrap());
-        std::fs::write(&outside, "1234").unwrap();
-        a.note = Some((outside, 4));
-        store(&cache, "k", &a, &recorded(|| ()), LATER);
-        assert_eq!(lookup(&cache, "k", no_env), None);
+        assert_eq!(lookup(&cache, "k", no_env), Some(a));
     }
 
     #[test]

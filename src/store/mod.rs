@@ -32,7 +32,6 @@ mod digests;
 pub mod dir;
 pub(crate) mod direct;
 mod key;
-pub(crate) mod note;
 
 use std::collections::HashMap;
 use std::ffi::OsStr;
@@ -109,24 +108,41 @@ pub enum NoStore {
     /// The root or solink's directory in it fails the trust check: the
     /// run warns once and links with no cache.
     Distrusted(PathBuf, Distrust),
-    /// It cannot be made or opened (a read-only or missing place): no cache,
-    /// quietly, as before.
-    Unavailable,
+    /// It cannot be made, opened or written (a read-only or missing
+    /// place), with what went wrong when something did: no cache, said
+    /// only when the user named the directory (issue 33 §5).
+    Unavailable(Option<String>),
+}
+
+impl NoStore {
+    fn because(e: impl std::fmt::Display) -> NoStore {
+        NoStore::Unavailable(Some(e.to_string()))
+    }
+}
+
+/// What `--clear-cache` did: the directories it cleared, and each file or
+/// directory of solink's it could not remove, with why (issue 33 §5: a
+/// read-only cache is not "cleared").
+#[derive(Debug, Default)]
+pub struct Cleared {
+    pub dirs: u64,
+    pub failed: Vec<(PathBuf, std::io::Error)>,
 }
 
 /// The root, opened and checked; made (private) when it is missing.
 fn open_root(root: &Path, create: bool) -> Result<dir::Dir, NoStore> {
     let mut opened = dir::Dir::open_root(root);
     if create && matches!(&opened, dir::Opened::Absent(e) if e.kind() == std::io::ErrorKind::NotFound) {
-        if dir::Dir::create_root(root).is_err() {
-            return Err(NoStore::Unavailable);
+        if let Err(e) = dir::Dir::create_root(root) {
+            return Err(NoStore::because(e));
         }
         opened = dir::Dir::open_root(root);
     }
     match opened {
         dir::Opened::Trusted(d) => Ok(d),
         dir::Opened::Distrusted(why) => Err(NoStore::Distrusted(root.to_path_buf(), why)),
-        dir::Opened::Absent(_) => Err(NoStore::Unavailable),
+        dir::Opened::Absent(e) if e.kind() == std::io::ErrorKind::NotFound => Err(NoStore::Unavailable(None)),
+        dir::Opened::Absent(e) => Err(NoStore::because(e)),
     }
 }
 
@@ -140,30 +156,48 @@ fn own_dir(root: &dir::Dir, name: &OsStr) -> Option<dir::Dir> {
 
 /// Removes what solink made in its directory `name` of `root`: each of its
 /// own names, then the tag, then the directory if that left it empty.
-fn remove_own_dir(root: &dir::Dir, name: &OsStr) -> bool {
+/// Whether it was solink's; what could not be removed goes to `failed`.
+fn remove_own_dir(root: &dir::Dir, name: &OsStr, failed: &mut Vec<(PathBuf, std::io::Error)>) -> bool {
     let Some(d) = own_dir(root, name) else { return false };
+    let mut fail = |what: &OsStr, e: std::io::Error| failed.push((d.path.join(what), e));
     for entry in d.names() {
         let regular = d.stat(&entry).is_ok_and(|st| {
             rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::RegularFile
         });
         if is_own_name(&entry) && entry != TAG_NAME && regular {
-            let _ = d.remove_file(&entry);
+            if let Err(e) = d.remove_file(&entry) {
+                fail(&entry, e);
+            }
         }
     }
-    let _ = d.remove_file(OsStr::new(TAG_NAME));
-    let _ = root.remove_dir(name.to_str().unwrap_or_default());
+    if let Err(e) = d.remove_file(OsStr::new(TAG_NAME)) {
+        fail(OsStr::new(TAG_NAME), e);
+    }
+    // A directory left holding a user's file stays, and that is no failure:
+    // only what solink made goes.
+    if let Err(e) = root.remove_dir(name.to_str().unwrap_or_default()) {
+        if e.raw_os_error() != Some(libc::ENOTEMPTY) && e.raw_os_error() != Some(libc::EEXIST) {
+            failed.push((d.path.clone(), e));
+        }
+    }
     true
 }
 
 /// Removes every directory solink made under `root` (every version's).
 /// A root that does not exist is already clear; one that fails the trust
 /// check is refused, since what is in it may not be solink's.
-pub fn clear(root: &Path) -> Result<u64, NoStore> {
+pub fn clear(root: &Path) -> Result<Cleared, NoStore> {
     let r = match open_root(root, false) {
-        Err(NoStore::Unavailable) => return Ok(0),
+        Err(NoStore::Unavailable(None)) => return Ok(Cleared::default()),
         other => other?,
     };
-    Ok(r.names().iter().filter(|n| remove_own_dir(&r, n)).count() as u64)
+    let mut cleared = Cleared::default();
+    for name in r.names() {
+        if remove_own_dir(&r, &name, &mut cleared.failed) {
+            cleared.dirs += 1;
+        }
+    }
+    Ok(cleared)
 }
 
 /// The number of entries solink made under `root` and their total size.
@@ -189,15 +223,15 @@ impl Store {
         let r = open_root(root, true)?;
         let mut opened = r.open_sub(VERSION_DIR);
         if matches!(&opened, dir::Opened::Absent(e) if e.kind() == std::io::ErrorKind::NotFound) {
-            if r.make_sub(VERSION_DIR).is_err() {
-                return Err(NoStore::Unavailable);
+            if let Err(e) = r.make_sub(VERSION_DIR) {
+                return Err(NoStore::because(e));
             }
             opened = r.open_sub(VERSION_DIR);
             if let dir::Opened::Trusted(_) = &opened {
                 // Done once, when this version's directory is made: the
                 // others' entries can never be read by this version.
                 for name in r.names().iter().filter(|n| n.as_bytes() != VERSION_DIR.as_bytes()) {
-                    remove_own_dir(&r, name);
+                    remove_own_dir(&r, name, &mut Vec::new());
                 }
             }
         }
@@ -211,13 +245,17 @@ impl Store {
                     rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::RegularFile
                         && st.st_size as usize == TAG.len()
                 });
-                if !tagged && d.write(TAG_NAME, TAG).is_err() {
-                    return Err(NoStore::Unavailable);
+                if !tagged {
+                    d.write(TAG_NAME, TAG).map_err(NoStore::because)?;
                 }
+                // A cache solink cannot write to (a read-only mount, a
+                // directory of 0500) is no cache: it could never be cleared
+                // or kept in step, and a named one is said (issue 33 §5).
+                d.writable().map_err(NoStore::because)?;
                 Ok(Store { dir: Arc::new(d) })
             }
             dir::Opened::Distrusted(why) => Err(NoStore::Distrusted(root.join(VERSION_DIR), why)),
-            dir::Opened::Absent(_) => Err(NoStore::Unavailable),
+            dir::Opened::Absent(e) => Err(NoStore::because(e)),
         }
     }
 
@@ -740,11 +778,11 @@ mod tests {
         // The old directory lost its tag when its entries went; only this
         // version's is left to clear.
         assert!(!old.join(TAG_NAME).exists());
-        assert_eq!(clear(&root).unwrap(), 1);
+        assert_eq!(clear(&root).unwrap().dirs, 1);
         assert!(root.join("notes.txt").exists() && root.join("venv-3.11/keep").exists());
         assert!(!root.join(VERSION_DIR).exists(), "solink's own directory is gone");
         assert_eq!(usage(&root), (0, 0));
-        assert_eq!(clear(&dir.path().join("none")).unwrap(), 0);
+        assert_eq!(clear(&dir.path().join("none")).unwrap().dirs, 0);
     }
 
     #[test]
@@ -758,7 +796,7 @@ mod tests {
         Store::open(dir.path()).unwrap();
         assert_eq!(fs::read(&tag).unwrap(), TAG);
         assert_eq!(usage(dir.path()).0, 1);
-        assert_eq!(clear(dir.path()).unwrap(), 1);
+        assert_eq!(clear(dir.path()).unwrap().dirs, 1);
     }
 
     #[test]
@@ -776,18 +814,6 @@ mod tests {
         // A sticky one (as /tmp is) lets nobody else rename what is not theirs.
         fs::set_permissions(&open, fs::Permissions::from_mode(0o1777)).unwrap();
         assert!(Store::open(&open.join("mine")).is_ok());
-    }
-
-    /// The path handed to the driver is the directory's own, not a symlink
-    /// someone could point elsewhere after the check.
-    #[test]
-    fn paths_handed_out_go_through_no_symlink() {
-        let dir = tempfile::tempdir().unwrap();
-        fs::create_dir(dir.path().join("real")).unwrap();
-        std::os::unix::fs::symlink(dir.path().join("real"), dir.path().join("link")).unwrap();
-        let store = Store::open(&dir.path().join("link")).unwrap();
-        let note = store.note(b"bytes").unwrap();
-        assert!(note.starts_with(dir.path().canonicalize().unwrap().join("real")), "{}", note.display());
     }
 
     #[test]
@@ -814,6 +840,6 @@ mod tests {
 
     #[test]
     fn unwritable_cache_is_off_not_an_error() {
-        assert!(matches!(Store::open(Path::new("/proc/solink-no-such-dir")), Err(NoStore::Unavailable)));
+        assert!(matches!(Store::open(Path::new("/proc/solink-no-such-dir")), Err(NoStore::Unavailable(_))));
     }
 }

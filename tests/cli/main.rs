@@ -11,6 +11,7 @@
 
 mod audit;
 mod budget;
+mod chains;
 mod cmake;
 mod config;
 mod cross;
@@ -30,6 +31,7 @@ mod provenance_links;
 mod real;
 mod reliability;
 mod rpath;
+mod sandbox;
 mod sbom;
 mod stock;
 #[path = "../support/mod.rs"]
