@@ -644,6 +644,7 @@ mod tests {
             unhidden: Vec::new(),
             rpaths: vec![PathBuf::from("/opt/cuda"), PathBuf::from("/odd,dir")],
             undefined: vec![b"init_x".as_slice().into()],
+            lib_dirs: Vec::new(),
         };
         check_shaped(
             &["-lx", "-Wl,-ly"],

@@ -1165,7 +1165,8 @@ mod tests {
             hidden,
             exported: false,
             version: None,
-            purl: crate::formats::provenance::purl(library, None),
+            purl: None,
+            symbols: None,
             sizes: None,
         };
         let so = PathBuf::from("/l/libbar.so");
@@ -1241,7 +1242,8 @@ mod tests {
             hidden,
             exported: false,
             version: None,
-            purl: crate::formats::provenance::purl(library, None),
+            purl: None,
+            symbols: None,
             sizes: None,
         };
         let ea = || entry("foo", "libfoo_a.a", da, false);

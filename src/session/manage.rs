@@ -58,8 +58,9 @@ pub(super) fn manage(
     Ok(0)
 }
 
-/// `--audit FILE...`: 1 when an archive is embedded twice in a closure,
-/// 0 when none is (docs/provenance.md).
+/// `--audit FILE...`: 1 when an archive is embedded twice in a closure
+/// and a copy can interpose, 3 when something could not be seen, 0 when
+/// neither (docs/provenance.md).
 pub(super) fn run_audit(files: &[PathBuf], options: &Options, env: &Env) -> anyhow::Result<u8> {
     let audits = audit::audit(files, &audit::Loader::system(env))?;
     let mut text = match options.format {
@@ -72,11 +73,11 @@ pub(super) fn run_audit(files: &[PathBuf], options: &Options, env: &Env) -> anyh
         text.push('\n');
     }
     print_out(text.as_bytes())?;
-    Ok(u8::from(audits.iter().any(audit::Audit::found)))
+    Ok(audit::status(&audits))
 }
 
 /// `--audit --embeds NAME[=SHA256] DIR...`: 0 when a file embeds it, 1
-/// when none does (docs/provenance.md).
+/// when none does, 3 when something could not be seen (docs/provenance.md).
 pub(super) fn run_embeds(
     query: &audit::embeds::Query,
     dirs: &[PathBuf],
@@ -89,5 +90,5 @@ pub(super) fn run_embeds(
         cli::Format::Text | cli::Format::CycloneDx => audit::embeds::text(&found),
     };
     print_out(text.as_bytes())?;
-    Ok(u8::from(found.hits.is_empty()))
+    Ok(found.status())
 }

@@ -56,9 +56,12 @@ fn stack(dir: &Dir, libs: &[(&str, bool)]) -> PathBuf {
 }
 
 /// The note object for `libfoo.a` in this directory, built for the target
-/// of `object`, written beside it.
+/// of `object`, written beside it, recording the globals `foo.o` defines
+/// as solink does.
 fn note_for(dir: &Dir, object: &str, hidden: bool) -> PathBuf {
-    let entry = Entry::for_archive("foo", &dir.path("libfoo.a"), vec!["foo.o".into()], hidden).unwrap();
+    let mut entry = Entry::for_archive("foo", &dir.path("libfoo.a"), vec!["foo.o".into()], hidden).unwrap();
+    entry.symbols =
+        Some(provenance::Symbols { names: vec!["foo_count".into(), "foo_get".into()], cut: false });
     let target = Target::of_object(&fs::read(dir.path(object)).unwrap()).unwrap();
     let bytes = provenance::note_object(&[entry], target).unwrap();
     let path = dir.path(&format!("note-{}.o", u8::from(hidden)));
@@ -153,7 +156,10 @@ fn audit_flags_an_archive_embedded_in_two_libraries() {
     // its findings are compared line by line, each line whole.
     assert_line(&out, "  duplicate: -lfoo is embedded in 2 objects of this process (same digest):");
     for lib in [&liba, &libb] {
-        assert_line(&out, &format!("    {} (libfoo.a, exports its symbols)", lib.display()));
+        assert_line(
+            &out,
+            &format!("    {} (libfoo.a, interposable: exports foo_count, foo_get)", lib.display()),
+        );
     }
 }
 
@@ -163,13 +169,45 @@ fn audit_says_a_hidden_copy_keeps_its_own_state() {
     let prog = stack(&dir, &[("a", false), ("b", true)]);
     // Two states: each copy counts only its own constructor.
     assert_eq!(sh(&mut Command::new(&prog)), "a=1\nb=1\n");
+    // One copy can interpose (liba's exported globals bind libb's
+    // references too, were libb not hidden): exit 1.
     let (code, out, _) = audit(&dir, &["prog"]);
     assert_eq!(code, Some(1), "{out}");
-    assert_line(&out, &format!("    {} (libfoo.a, exports its symbols)", dir.path("lib/liba.so").display()));
     assert_line(
         &out,
-        &format!("    {} (libfoo.a, symbols hidden: its own state)", dir.path("lib/libb.so").display()),
+        &format!(
+            "    {} (libfoo.a, interposable: exports foo_count, foo_get)",
+            dir.path("lib/liba.so").display()
+        ),
     );
+    assert_line(
+        &out,
+        &format!(
+            "    {} (libfoo.a, private: none of its symbols in .dynsym)",
+            dir.path("lib/libb.so").display()
+        ),
+    );
+}
+
+/// Issue 32 §1: two copies hidden in the output (`--exclude-libs` here)
+/// are reported as private, exit 0; the note's `hidden` flag plays no part.
+#[test]
+fn audit_says_two_private_copies_are_no_duplicate() {
+    let dir = Dir::new();
+    let prog = stack(&dir, &[("a", true), ("b", true)]);
+    assert_eq!(sh(&mut Command::new(&prog)), "a=1\nb=1\n");
+    let (code, out, err) = audit(&dir, &["prog"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert_line(
+        &out,
+        "  private copies: -lfoo is embedded in 2 objects of this process (same digest); each keeps its own code and state:",
+    );
+    for lib in ["lib/liba.so", "lib/libb.so"] {
+        assert_line(
+            &out,
+            &format!("    {} (libfoo.a, private: none of its symbols in .dynsym)", dir.path(lib).display()),
+        );
+    }
 }
 
 #[test]
@@ -201,14 +239,16 @@ fn audit_json_carries_the_same_facts() {
     assert_eq!(dup["library"], "foo");
     assert_eq!(dup["same_digest"], true);
     let digest = provenance::Digest::of_file(&dir.path("libfoo.a")).unwrap().hex();
-    let copies: Vec<(String, bool, String)> = dup["copies"]
+    assert_eq!(v["version"], 2);
+    assert_eq!((&dup["private"], &v["complete"]), (&serde_json::json!(false), &serde_json::json!(true)));
+    let copies: Vec<(String, String, String)> = dup["copies"]
         .as_array()
         .unwrap()
         .iter()
         .map(|c| {
             (
                 c["object"].as_str().unwrap().to_string(),
-                c["exports"].as_bool().unwrap(),
+                c["symbols"].as_str().unwrap().to_string(),
                 c["sha256"].to_string(),
             )
         })
@@ -217,13 +257,25 @@ fn audit_json_carries_the_same_facts() {
     assert_eq!(
         copies,
         [
-            (dir.path("lib/liba.so").display().to_string(), true, q.clone()),
-            (dir.path("lib/libb.so").display().to_string(), false, q)
+            (dir.path("lib/liba.so").display().to_string(), "interposable".into(), q.clone()),
+            (dir.path("lib/libb.so").display().to_string(), "private".into(), q)
         ]
     );
-    let liba =
-        file["objects"].as_array().unwrap().iter().find(|o| o["path"].as_str().unwrap().ends_with("liba.so"));
-    assert_eq!(liba.unwrap()["embeds"][0]["members"], serde_json::json!(["foo.o"]));
+    let embeds = |name: &str| {
+        let o =
+            file["objects"].as_array().unwrap().iter().find(|o| o["path"].as_str().unwrap().ends_with(name));
+        o.unwrap()["embeds"][0].clone()
+    };
+    assert_eq!(embeds("liba.so")["members"], serde_json::json!(["foo.o"]));
+    // One word per meaning: what the output shows, and what the link asked.
+    for (lib, symbols, hide) in [("liba.so", "interposable", false), ("libb.so", "private", true)] {
+        let e = embeds(lib);
+        assert_eq!(
+            (e["symbols"].as_str(), e["hide"].as_bool(), e["export_by_name"].as_bool()),
+            (Some(symbols), Some(hide), Some(false))
+        );
+        assert!(e.get("exported").is_none() && e.get("hidden").is_none(), "{e}");
+    }
 }
 
 #[test]
@@ -356,8 +408,9 @@ fn the_note_keeps_cet_and_bti_properties() {
             hidden: false,
             exported: false,
             version: None,
-            purl: provenance::purl("p", None),
+            purl: None,
             sizes: None,
+            symbols: None,
         };
         let note = dir.write(&format!("note-{cc}.o"), provenance::note_object(&[entry], target).unwrap());
         let link = |out: &str, extra: &[&std::path::Path]| {
@@ -398,8 +451,8 @@ fn embeds_lists_every_file_under_a_tree_that_carries_the_archive() {
     assert_eq!(
         text,
         format!(
-            "tree/liba.so: embeds libfoo.a (-lfoo) sha256:{digest} exported\n\
-             tree/x/y/libb.so: embeds libfoo.a (-lfoo) sha256:{digest} hidden\n"
+            "tree/liba.so: embeds libfoo.a (-lfoo) sha256:{digest} interposable\n\
+             tree/x/y/libb.so: embeds libfoo.a (-lfoo) sha256:{digest} private\n"
         )
     );
     // libfoo.a by its file name, and that build by its digest.
@@ -412,7 +465,7 @@ fn embeds_lists_every_file_under_a_tree_that_carries_the_archive() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        format!("none of the 4 ELF files under tree embeds libfoo.a with sha256 {other}\n")
+        format!("none of the 4 linked ELF files under tree embeds libfoo.a with sha256 {other}\n")
     );
     let out = dir.solink().args(["--audit", "--embeds", "bar", "tree"]).output();
     assert_eq!(out.status.code(), Some(1));
@@ -425,7 +478,8 @@ fn embeds_lists_every_file_under_a_tree_that_carries_the_archive() {
         v["found"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
     assert_eq!(found, ["tree/liba.so", "tree/x/y/libb.so"]);
     assert_eq!(v["found"][1]["embeds"][0]["sha256"], digest.hex());
-    assert_eq!(v["found"][1]["embeds"][0]["hidden"], true);
+    assert_eq!(v["found"][1]["embeds"][0]["symbols"], "private");
+    assert_eq!(v["found"][1]["embeds"][0]["hide"], true);
 }
 
 #[test]

@@ -112,7 +112,7 @@ fn prop<'a>(component: &'a Value, name: &str) -> Option<&'a str> {
 }
 
 #[test]
-fn the_note_carries_the_version_of_the_pc_that_names_the_archive_and_a_purl() {
+fn the_note_carries_the_version_of_the_pc_that_names_the_archive_and_a_purl_and_invents_none() {
     if !tools() {
         return;
     }
@@ -129,9 +129,15 @@ fn the_note_carries_the_version_of_the_pc_that_names_the_archive_and_a_purl() {
     assert_eq!(e[0]["purl"], "pkg:generic/foo@1.2.3%2Bgit", "+ is percent-encoded, as the purl spec says");
     assert_eq!(e[1]["file"], "libbar.a");
     assert!(e[1]["version"].is_null(), "no .pc, no version: {}", e[1]);
-    assert_eq!(e[1]["purl"], "pkg:generic/bar", "no version, no @");
+    // Issue 32 §6: nothing names libbar.a as a package: the project's own
+    // code, recorded by name, file and digest, with no invented purl.
+    assert!(e[1]["purl"].is_null(), "no .pc, no package: {}", e[1]);
     let text = one.solink().args(["--audit", "prog"]).ok();
     assert!(text.contains("      pkg:generic/foo@1.2.3%2Bgit; adds "), "{text}");
+    assert!(
+        text.contains("      no package identity (no .pc names it: the project's own code); adds "),
+        "{text}"
+    );
     // Still no path and no time in it: the two directories link the same bytes.
     assert!(
         fs::read(one.path("lib/liba.so")).unwrap() == fs::read(two.path("lib/liba.so")).unwrap(),
@@ -268,7 +274,8 @@ fn cyclonedx_names_each_embedded_archive_with_its_digest_version_purl_and_size()
     assert_eq!(prop(foo, "solink:bytes:data"), Some(data.to_string().as_str()));
     assert_eq!(prop(foo, "solink:bytes:bss"), Some(bss.to_string().as_str()));
     let bar = &object("libb.so")["components"][0];
-    assert_eq!((bar["name"].as_str(), bar["purl"].as_str()), (Some("bar"), Some("pkg:generic/bar")));
+    assert_eq!((bar["name"].as_str(), bar.get("purl")), (Some("bar"), None), "no package, no purl: {bar}");
+    assert_eq!(prop(bar, "solink:symbols"), Some("interposable"));
     assert!(bar.get("version").is_none(), "no .pc, no version: {bar}");
     assert!(object("libc.so.6").get("components").is_none(), "libc embeds nothing solink knows of");
     // prog needs both libraries.
@@ -320,13 +327,16 @@ fn a_format_1_note_still_reads_in_every_format() {
         text,
         format!(
             "format1.so: 1 objects in its closure\n  format1.so\n    \
-             embeds libfoo.a (-lfoo) sha256:{digest} exported, 1 members: foo.o\n      \
-             pkg:generic/foo; its size is not recorded (a format-1 note)\n  no archive is embedded twice\n"
+             embeds libfoo.a (-lfoo) sha256:{digest} unknown (a note older than format 3 records no symbols), \
+             1 members: foo.o\n      \
+             no package identity (no .pc names it: the project's own code); \
+             its size is not recorded (a format-1 note)\n  no archive is embedded twice\n"
         ),
     );
     let audit = audit_json(&dir, "format1.so");
     let e = &embeds(&audit, "format1.so")[0];
-    assert!(e["version"].is_null() && e["bytes"].is_null() && e["purl"] == "pkg:generic/foo", "{e}");
+    assert!(e["version"].is_null() && e["bytes"].is_null() && e["purl"].is_null(), "{e}");
+    assert_eq!(e["symbols"], "unknown");
     let (code, docs) = cyclonedx(&dir, &["format1.so"]);
     assert_eq!(code, Some(0));
     let foo = &docs[0]["metadata"]["component"]["components"][0];
@@ -335,7 +345,7 @@ fn a_format_1_note_still_reads_in_every_format() {
 }
 
 #[test]
-fn a_damaged_format_2_note_is_reported_never_a_crash() {
+fn a_damaged_note_is_reported_never_a_crash() {
     if !tools() {
         return;
     }
@@ -345,7 +355,7 @@ fn a_damaged_format_2_note_is_reported_never_a_crash() {
     let so = fs::read(dir.path("lib/liba.so")).unwrap();
     let payload =
         solink::testing::provenance::read_note_payloads(&dir.path("lib/liba.so")).unwrap().remove(0);
-    assert_eq!(u32::from_le_bytes(payload[..4].try_into().unwrap()), 2, "solink writes format 2");
+    assert_eq!(u32::from_le_bytes(payload[..4].try_into().unwrap()), 3, "solink writes format 3");
     let at = so.windows(payload.len()).position(|w| w == payload.as_slice()).unwrap();
     // Every byte of the descriptor, and of its note header before it.
     for i in at - 12..at + payload.len() {
@@ -354,10 +364,10 @@ fn a_damaged_format_2_note_is_reported_never_a_crash() {
         fs::write(dir.path("bad.so"), &bad).unwrap();
         for format in ["text", "json"] {
             let out = dir.solink().args(["--format", format, "--audit", "bad.so"]).output();
-            assert!(matches!(out.status.code(), Some(0..=2)), "byte {i}, {format}: {:?}", out.status);
+            assert!(matches!(out.status.code(), Some(0..=3)), "byte {i}, {format}: {:?}", out.status);
         }
         let (code, _) = cyclonedx(&dir, &["bad.so"]);
-        assert!(matches!(code, Some(0..=2)), "byte {i}, cyclonedx: {code:?}");
+        assert!(matches!(code, Some(0..=3)), "byte {i}, cyclonedx: {code:?}");
     }
 }
 
