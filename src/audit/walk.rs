@@ -81,7 +81,8 @@ pub fn walk(root: &Path) -> io::Result<Walk> {
                 }
                 match std::fs::symlink_metadata(&path) {
                     Ok(m) if seen.insert((m.dev(), m.ino())) => subdirs.push(path),
-                    _ => {}
+                    Ok(_) => {}
+                    Err(e) => out.unseen.push(Unseen { path, why: Why::Unreadable(e.to_string()) }),
                 }
             }
         }

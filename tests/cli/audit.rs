@@ -771,3 +771,142 @@ fn audit_flags_two_cuda_runtimes_in_one_process() {
     let (code, out, _) = audit(&dir, &["lib/libgpub.so"]);
     assert_eq!(code, Some(0), "{out}");
 }
+
+/// Issue 32 §2, one test per class of what `--audit` could not see: each
+/// was reported as "no archive is embedded twice", exit 0. `liba.so`
+/// embeds libfoo.a with its globals exported; a second copy where the
+/// audit cannot see it must make the audit say so, exit 3, never 0.
+fn hidden_duplicate(dir: &Dir) -> PathBuf {
+    stack(dir, &[("a", false), ("b", false)]);
+    dir.mkdir("plugins");
+    dir.path("lib/libb.so")
+}
+
+#[test]
+fn a_duplicate_in_a_directory_that_cannot_be_read_is_not_silence() {
+    let dir = Dir::new();
+    let libb = hidden_duplicate(&dir);
+    // A path longer than PATH_MAX cannot be opened, even by root (whom
+    // no permission bit stops): 17 levels of 250 bytes.
+    let level = "x".repeat(250);
+    let script = format!(
+        "cd plugins && for i in $(seq 17); do mkdir {level} && cd -P {level} || exit 1; done && cp {} libb.so",
+        libb.display()
+    );
+    sh(Command::new("sh").current_dir(dir.root()).args(["-c", &script]));
+    let (code, out, err) = audit(&dir, &["lib/liba.so", "plugins"]);
+    assert_eq!(code, Some(3), "{out}{err}");
+    let unseen: Vec<&str> = out.lines().filter(|l| l.starts_with("  not seen: ")).collect();
+    assert_eq!(unseen.len(), 1, "{out}");
+    assert!(unseen[0].ends_with("cannot be read: File name too long (os error 36)"), "{out}");
+    assert_line(&out, "  no archive is embedded twice in what could be read");
+    assert_line(&out, "  incomplete: 1 file or directory could not be seen (exit status 3)");
+    // In JSON, and in CycloneDX as an incomplete composition.
+    let json = dir.solink().args(["--format", "json", "--audit", "lib/liba.so", "plugins"]).output();
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!((json.status.code(), &v["complete"]), (Some(3), &serde_json::json!(false)));
+    assert_eq!(v["files"][0]["unseen"][0]["kind"], "unreadable");
+    let cdx = dir.solink().args(["--format", "cyclonedx", "--audit", "lib/liba.so", "plugins"]).output();
+    assert_eq!(cdx.status.code(), Some(3));
+    let doc: serde_json::Value = serde_json::from_slice(&cdx.stdout).unwrap();
+    assert_cyclonedx_schema(&doc);
+    assert_eq!(doc["compositions"][0]["aggregate"], "incomplete");
+    assert!(doc.to_string().contains("solink:unseen"), "{doc}");
+}
+
+#[test]
+fn a_duplicate_deeper_than_the_walk_goes_is_not_silence() {
+    let dir = Dir::new();
+    let libb = hidden_duplicate(&dir);
+    let deep = format!("plugins/{}", ["d"; 65].join("/"));
+    dir.mkdir(&deep);
+    fs::copy(&libb, dir.path(&format!("{deep}/libb.so"))).unwrap();
+    let (code, out, err) = audit(&dir, &["lib/liba.so", "plugins"]);
+    assert_eq!(code, Some(3), "{out}{err}");
+    assert_line(&out, &format!("  not seen: {deep}: deeper than 64 levels: not walked"));
+}
+
+#[test]
+fn a_file_that_cannot_be_parsed_is_not_silence() {
+    let dir = Dir::new();
+    let libb = hidden_duplicate(&dir);
+    // ELF by its magic, damaged after it: a plugin the audit cannot read.
+    let mut bytes = fs::read(&libb).unwrap();
+    bytes.truncate(64);
+    bytes[40..48].copy_from_slice(&u64::MAX.to_le_bytes());
+    dir.write("plugins/libb.so", bytes);
+    let (code, out, err) = audit(&dir, &["lib/liba.so", "plugins"]);
+    assert_eq!(code, Some(3), "{out}{err}");
+    let line = out.lines().find(|l| l.starts_with("  not seen: plugins/libb.so: cannot be parsed: "));
+    assert!(line.is_some(), "{out}");
+}
+
+#[test]
+fn a_note_that_cannot_be_decoded_is_not_silence() {
+    let dir = Dir::new();
+    let libb = hidden_duplicate(&dir);
+    // The note's format version, made one this solink does not know.
+    let mut so = fs::read(&libb).unwrap();
+    let payload = provenance::read_note_payloads(&libb).unwrap().remove(0);
+    let at = so.windows(payload.len()).position(|w| w == payload.as_slice()).unwrap();
+    so[at..at + 4].copy_from_slice(&99u32.to_le_bytes());
+    fs::write(&libb, so).unwrap();
+    let (code, out, err) = audit(&dir, &["prog"]);
+    assert_eq!(code, Some(3), "{out}{err}");
+    assert_line(
+        &out,
+        &format!(
+            "  not seen: {}: unreadable solink note: the note has format version 99, which this solink \
+             does not read; use a newer solink",
+            libb.display()
+        ),
+    );
+    // --embeds says it cannot tell, and exits 3 too.
+    let out = dir.solink().args(["--audit", "--embeds", "foo", "lib"]).run();
+    assert_eq!(out.code(), Some(3), "{}", out.stdout);
+    assert!(out.stdout.contains(": cannot tell: unreadable solink note: "), "{}", out.stdout);
+}
+
+/// Issue 32 §3: `--embeds` counts only linked objects, so solink's own
+/// cached note objects (relocatable, `note-*.o`) embed nothing; and a tree
+/// tagged as a cache is not walked.
+#[test]
+fn embeds_looks_only_at_linked_objects_outside_caches() {
+    let dir = Dir::new();
+    stack(&dir, &[("a", false)]);
+    dir.mkdir("tree/objs");
+    fs::copy(dir.path("note-0.o"), dir.path("tree/objs/note-0.o")).unwrap();
+    let out = dir.solink().args(["--audit", "--embeds", "foo", "tree"]).run();
+    assert_eq!(out.code(), Some(1), "{}", out.stdout);
+    assert_text(out.stdout, "none of the 0 linked ELF files under tree embeds libfoo.a\n");
+    // solink's own cache, filled by a real link, is passed over.
+    dir.mkdir("tree/cache");
+    let cache = dir.path("tree/cache");
+    foo_pc_less_link(&dir, &cache);
+    fs::copy(dir.path("lib/liba.so"), dir.path("tree/liba.so")).unwrap();
+    let out = dir.solink().args(["--audit", "--embeds", "foo", "tree"]).run();
+    assert_eq!(out.code(), Some(0), "{}", out.stdout);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", out.stdout);
+    assert!(lines[0].starts_with("tree/liba.so: embeds libfoo.a (-lfoo) sha256:"), "{}", out.stdout);
+    assert!(
+        lines[1].starts_with("tree/cache/")
+            && lines[1].ends_with(": a cache directory (its tag says so), not searched"),
+        "{}",
+        out.stdout
+    );
+}
+
+/// A link through solink with its cache under `cache`, which fills it with
+/// its note object.
+fn foo_pc_less_link(dir: &Dir, cache: &std::path::Path) {
+    dir.solink()
+        .env("XDG_CACHE_HOME", cache)
+        .args(["--", "gcc", "-shared", "-o", "solinked.so", "a.o", "-L.", "-lfoo"])
+        .ok();
+    let notes = walkdir::WalkDir::new(cache)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("note-"));
+    assert!(notes.count() > 0, "the link cached its note object");
+}
