@@ -33,9 +33,11 @@ use crate::error::Error;
 use crate::formats::provenance::{self, Digest, Entry};
 
 pub mod copies;
+pub mod distro;
 pub mod embeds;
 pub mod sbom;
 mod search;
+pub mod spdx;
 mod walk;
 pub use search::Work;
 

@@ -156,7 +156,7 @@ fn property(name: &str, value: &str) -> Value {
 /// The SHA-256 of the file at `path`, and whether it is a program (an
 /// `ET_EXEC` file, or an `ET_DYN` one with a `PT_INTERP`: a PIE) rather
 /// than a library. `None` for a file that went away since it was read.
-fn read_object(path: &std::path::Path) -> Option<(provenance::Digest, bool)> {
+pub(crate) fn read_object(path: &std::path::Path) -> Option<(provenance::Digest, bool)> {
     use object::read::elf::{FileHeader, ProgramHeader};
     fn program<E: FileHeader<Endian = object::Endianness>>(data: &[u8]) -> Option<bool> {
         let h = E::parse(data).ok()?;

@@ -68,6 +68,9 @@ pub(super) fn run_audit(files: &[PathBuf], options: &Options, env: &Env) -> anyh
         cli::Format::Json => audit::json(&audits).to_string() + "\n",
         // One document per FILE, each on a line of its own.
         cli::Format::CycloneDx => sbom::cyclonedx(&audits).iter().map(|d| d.to_string() + "\n").collect(),
+        cli::Format::Spdx => audit::spdx::spdx(&audits, env).iter().map(|d| d.to_string() + "\n").collect(),
+        cli::Format::Debian => audit::distro::debian(&audits, env)?,
+        cli::Format::Rpm => audit::distro::rpm(&audits),
     };
     if text.is_empty() {
         text.push('\n');
@@ -86,8 +89,8 @@ pub(super) fn run_embeds(
     let found = audit::embeds::find(query, dirs)?;
     let text = match options.format {
         cli::Format::Json => audit::embeds::json(&found).to_string() + "\n",
-        // A list of files has no CycloneDX form: it is said as text.
-        cli::Format::Text | cli::Format::CycloneDx => audit::embeds::text(&found),
+        // A list of files has no record form: it is said as text.
+        _ => audit::embeds::text(&found),
     };
     print_out(text.as_bytes())?;
     Ok(found.status())
