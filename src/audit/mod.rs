@@ -39,6 +39,7 @@ pub mod sbom;
 mod search;
 pub mod spdx;
 mod walk;
+pub mod wheel;
 pub use search::Work;
 
 /// The most objects one closure may hold; a real process has a few
@@ -500,6 +501,10 @@ pub enum Why {
     TooDeep,
     /// The walk stopped at its count of files here.
     TooManyFiles,
+    /// A wheel member that inflates past this many bytes: not read.
+    TooLarge(u64),
+    /// A wheel with more members than this: the rest not read.
+    TooMany(usize),
 }
 
 impl Why {
@@ -510,6 +515,8 @@ impl Why {
             Why::Note(e) => format!("unreadable solink note: {e}"),
             Why::TooDeep => format!("deeper than {} levels: not walked", walk::MAX_DEPTH),
             Why::TooManyFiles => format!("the walk stopped here, after {} files", walk::MAX_FILES),
+            Why::TooLarge(n) => format!("inflates to more than {n} bytes: not read"),
+            Why::TooMany(n) => format!("more than {n} members: the rest not read"),
         }
     }
 
@@ -519,7 +526,7 @@ impl Why {
             Why::Unreadable(_) => "unreadable",
             Why::Damaged(_) => "damaged",
             Why::Note(_) => "note",
-            Why::TooDeep | Why::TooManyFiles => "limit",
+            Why::TooDeep | Why::TooManyFiles | Why::TooLarge(_) | Why::TooMany(_) => "limit",
         }
     }
 }
@@ -545,6 +552,9 @@ pub struct Audit {
     pub reach: Vec<Vec<Reach>>,
     /// What was asked about but not seen.
     pub unseen: Vec<Unseen>,
+    /// Each object's SHA-256 and whether it is a program, read before its
+    /// file went away (a wheel's members); empty: read when asked.
+    pub files: Vec<Option<(Digest, bool)>>,
 }
 
 impl Audit {
@@ -554,6 +564,14 @@ impl Audit {
         self.duplicates.iter().any(|d| !d.private())
             || !self.symbol_copies.is_empty()
             || !self.cuda.is_empty()
+    }
+
+    /// Object `i`'s SHA-256 and whether it is a program (`sbom::read_object`).
+    pub fn object_file(&self, i: usize) -> Option<(Digest, bool)> {
+        match self.files.get(i) {
+            Some(f) => *f,
+            None => sbom::read_object(&self.closure.objects[i].path),
+        }
     }
 
     /// Whether it could not see everything it was asked about.
@@ -579,6 +597,7 @@ impl Audit {
         Audit {
             file,
             process,
+            files: Vec::new(),
             duplicates: duplicates(&closure, &reach),
             symbol_copies: copies::symbol_copies(&closure, &exports),
             cuda: copies::cuda_runtimes(&closure, &exports),
@@ -606,11 +625,25 @@ pub fn status(audits: &[Audit]) -> u8 {
 /// is not ELF, before printing anything. With a directory among them, the
 /// FILEs and the shared objects under the directories (each `dlopen`ed,
 /// after the FILEs, in the walk's order) are one process.
-pub fn audit(files: &[PathBuf], loader: &Loader) -> Result<Vec<Audit>, Error> {
+pub fn audit(files: &[PathBuf], loader: &Loader, tmp: &Path) -> Result<Vec<Audit>, Error> {
     if files.is_empty() {
         return Err(Error::Usage(crate::error::Usage::AuditWithoutFiles));
     }
     let refuse = |path: &Path, problem: String| Error::Audit { path: path.to_path_buf(), problem };
+    let is_wheel = |f: &PathBuf| wheel::is_wheel(f) && std::fs::metadata(f).is_ok_and(|m| m.is_file());
+    if files.iter().any(is_wheel) {
+        // Each wheel is a process of its own; the other FILEs are audited
+        // as they would be alone.
+        let mut out = Vec::new();
+        let others: Vec<PathBuf> = files.iter().filter(|f| !is_wheel(f)).cloned().collect();
+        for f in files.iter().filter(|f| is_wheel(f)) {
+            out.push(audit_wheel(f, loader, tmp).map_err(|p| refuse(f, p))?);
+        }
+        if !others.is_empty() {
+            out.extend(audit(&others, loader, tmp)?);
+        }
+        return Ok(out);
+    }
     if !files.iter().any(|f| std::fs::metadata(f).is_ok_and(|m| m.is_dir())) {
         return files
             .iter()
@@ -652,6 +685,30 @@ pub fn audit(files: &[PathBuf], loader: &Loader) -> Result<Vec<Audit>, Error> {
     let label: Vec<String> = files.iter().map(|f| lossy(f)).collect();
     let closure = process(roots, loader).map_err(|p| refuse(&files[0], p))?;
     Ok(vec![Audit::of(PathBuf::from(label.join(" ")), true, closure, unseen)])
+}
+
+/// The audit of a wheel: its ELF members as one process, reported by
+/// their paths inside it (issue 32 §5).
+fn audit_wheel(path: &Path, loader: &Loader, tmp: &Path) -> Result<Audit, String> {
+    let unpacked = wheel::unpack(path, tmp)?;
+    let root = unpacked.dir.path().to_path_buf();
+    let mut a = match audit(std::slice::from_ref(&root), loader, tmp) {
+        Ok(mut audits) => audits.remove(0),
+        Err(e) => return Err(e.to_string()),
+    };
+    // Read now: the files go with the directory.
+    a.files = (0..a.closure.objects.len()).map(|i| a.object_file(i)).collect();
+    let inside = |p: &Path| p.strip_prefix(&root).map(Path::to_path_buf).unwrap_or_else(|_| p.to_path_buf());
+    for o in &mut a.closure.objects {
+        o.path = inside(&o.path);
+        o.plugin_of = o.plugin_of.as_deref().map(|_| PathBuf::from(""));
+    }
+    for u in &mut a.unseen {
+        u.path = inside(&u.path);
+    }
+    a.unseen.extend(unpacked.unseen);
+    a.file = path.to_path_buf();
+    Ok(a)
 }
 
 /// A path in a report: every byte kept, escaped (`text::escaped`), so two
@@ -1030,6 +1087,7 @@ mod tests {
                 cuda: Vec::new(),
                 reach,
                 unseen: Vec::new(),
+                files: Vec::new(),
             }
         };
         let private = audit([Reach::Private, Reach::Private]);

@@ -186,7 +186,7 @@ fn object_component(
     missing: &[&str],
 ) -> Value {
     let name = o.path.file_name().map_or_else(|| bom_ref.to_string(), crate::text::escaped);
-    let read = read_object(&o.path);
+    let read = a.object_file(index);
     let kind = if index == 0 && read.is_some_and(|(_, program)| program) { "application" } else { "library" };
     let mut c = json!({"type": kind, "bom-ref": bom_ref, "name": name});
     if let Some((d, _)) = read {

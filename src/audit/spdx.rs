@@ -30,9 +30,10 @@ pub fn spdx(audits: &[Audit], env: &Env) -> Vec<Value> {
 
 fn document(a: &Audit, env: &Env) -> Value {
     let objects = &a.closure.objects;
-    let digests: Vec<Option<String>> =
-        objects.iter().map(|o| crate::audit::sbom::read_object(&o.path).map(|(d, _)| d.hex())).collect();
-    let program = crate::audit::sbom::read_object(&objects[0].path).is_some_and(|(_, p)| p);
+    let files: Vec<Option<(crate::formats::provenance::Digest, bool)>> =
+        (0..objects.len()).map(|i| a.object_file(i)).collect();
+    let digests: Vec<Option<String>> = files.iter().map(|f| f.map(|(d, _)| d.hex())).collect();
+    let program = files[0].is_some_and(|(_, p)| p);
     let mut packages = Vec::new();
     let mut relationships = vec![relation("SPDXRef-DOCUMENT", "DESCRIBES", "SPDXRef-Object-0")];
     for (i, o) in objects.iter().enumerate() {

@@ -62,7 +62,7 @@ pub(super) fn manage(
 /// and a copy can interpose, 3 when something could not be seen, 0 when
 /// neither (docs/provenance.md).
 pub(super) fn run_audit(files: &[PathBuf], options: &Options, env: &Env) -> anyhow::Result<u8> {
-    let audits = audit::audit(files, &audit::Loader::system(env))?;
+    let audits = audit::audit(files, &audit::Loader::system(env), &super::exports::temp_dir(env))?;
     let mut text = match options.format {
         cli::Format::Text => audit::text(&audits),
         cli::Format::Json => audit::json(&audits).to_string() + "\n",

@@ -910,3 +910,72 @@ fn foo_pc_less_link(dir: &Dir, cache: &std::path::Path) {
         .filter(|e| e.file_name().to_string_lossy().starts_with("note-"));
     assert!(notes.count() > 0, "the link cached its note object");
 }
+
+/// Issue 32 §5: `--audit FILE.whl` audits every ELF member of a wheel (an
+/// extension module and the vendored `.libs/`) as the one process Python
+/// makes of them, each reported by its path inside the wheel. The wheel is
+/// hostile input: a member named outside it is reported, never written,
+/// and the private directory the members were read into is gone after.
+#[test]
+fn a_wheel_is_audited_member_by_member() {
+    if !require_tool("python3") {
+        return;
+    }
+    let dir = Dir::new();
+    stack(&dir, &[("a", false), ("b", false)]);
+    let script = "import sys, zipfile\n\
+                  z = zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED)\n\
+                  z.write(sys.argv[2], 'pkg/_ext.cpython-311-x86_64-linux-gnu.so')\n\
+                  z.write(sys.argv[3], 'pkg.libs/libb-1a2b3c4d.so')\n\
+                  z.writestr('pkg-1.0.dist-info/METADATA', 'Name: pkg\\n')\n\
+                  z.writestr('../evil.so', b'\\x7fELF' + bytes(60))\n\
+                  z.close()\n";
+    sh(Command::new("python3").current_dir(dir.root()).args([
+        "-c",
+        script,
+        "pkg-1.0-cp311-cp311-linux_x86_64.whl",
+        "lib/liba.so",
+        "lib/libb.so",
+    ]));
+    dir.mkdir("tmp");
+    let out = dir
+        .solink()
+        .env("TMPDIR", dir.path("tmp"))
+        .args(["--audit", "pkg-1.0-cp311-cp311-linux_x86_64.whl"])
+        .run();
+    assert_eq!(out.code(), Some(1), "{}{}", out.stdout, out.stderr);
+    let text = &out.stdout;
+    assert!(text.starts_with("pkg-1.0-cp311-cp311-linux_x86_64.whl: "), "{text}");
+    assert_line(text, "  duplicate: -lfoo is embedded in 2 objects of this process (same digest):");
+    assert_line(
+        text,
+        "    pkg/_ext.cpython-311-x86_64-linux-gnu.so (libfoo.a, interposable: exports foo_count, foo_get)",
+    );
+    assert_line(text, "    pkg.libs/libb-1a2b3c4d.so (libfoo.a, interposable: exports foo_count, foo_get)");
+    assert_line(text, "  not seen: ../evil.so: cannot be parsed: a name outside the wheel");
+    assert!(!dir.path("evil.so").exists() && !dir.path("tmp/../evil.so").exists());
+    assert_eq!(fs::read_dir(dir.path("tmp")).unwrap().count(), 0, "the private directory is removed");
+    // The records describe the wheel's files, ready for .dist-info/sboms/.
+    let cdx = dir
+        .solink()
+        .env("TMPDIR", dir.path("tmp"))
+        .args(["--format", "cyclonedx", "--audit", "pkg-1.0-cp311-cp311-linux_x86_64.whl"])
+        .output();
+    let doc: serde_json::Value = serde_json::from_slice(&cdx.stdout).unwrap();
+    assert_cyclonedx_schema(&doc);
+    let refs: Vec<&str> =
+        doc["components"].as_array().unwrap().iter().filter_map(|c| c["bom-ref"].as_str()).collect();
+    assert!(refs.contains(&"pkg.libs/libb-1a2b3c4d.so"), "{refs:?}");
+    let digest = provenance::Digest::of_file(&dir.path("lib/liba.so")).unwrap().hex();
+    assert_eq!(
+        doc["metadata"]["component"]["hashes"][0]["content"], digest,
+        "hashed before the files went away"
+    );
+    let spdx = dir
+        .solink()
+        .env("TMPDIR", dir.path("tmp"))
+        .args(["--format", "spdx", "--audit", "pkg-1.0-cp311-cp311-linux_x86_64.whl"])
+        .output();
+    let doc: serde_json::Value = serde_json::from_slice(&spdx.stdout).unwrap();
+    assert_spdx_schema(&doc);
+}
