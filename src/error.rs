@@ -120,6 +120,12 @@ pub enum Error {
         path: PathBuf,
         problem: String,
     },
+    /// `--audit --format debian` needs `dpkg-query`, which cannot run.
+    AuditTool {
+        format: &'static str,
+        tool: &'static str,
+        problem: String,
+    },
     /// `--audit --embeds` was given a directory that does not exist or
     /// cannot be read.
     EmbedsRoot {
@@ -266,6 +272,11 @@ impl fmt::Display for Error {
                  objects another compiler made; put solink first (CC=\"solink ccache gcc\"), or keep CC=solink \
                  and set SOLINK_CC=\"ccache gcc\"",
             ),
+            Error::AuditTool { format, tool, problem } => write!(
+                f,
+                "--format {format} asks {tool}, which cannot run ({problem}); use it where {tool} is installed, \
+                 or another --format"
+            ),
             Error::Audit { path, problem } => write!(
                 f,
                 "cannot audit {}: {problem}; name an executable or a shared object",
@@ -325,7 +336,8 @@ pub enum Usage {
     NotABoolean { variable: String, value: String },
     /// `SOLINK_FORMAT` (or `--format`) is neither text nor json.
     UnknownFormat { value: String },
-    /// `--format cyclonedx` (or `SOLINK_FORMAT=cyclonedx`) with `--explain`.
+    /// `--format cyclonedx`, `spdx`, `debian` or `rpm` (or `SOLINK_FORMAT`) with
+    /// `--explain`.
     FormatNotForExplain,
     /// `--cc`/`SOLINK_CC` cannot be split into words.
     DriverQuoting { command: String, reason: String },
@@ -349,11 +361,12 @@ impl fmt::Display for Usage {
                 write!(f, "{variable}={value} is not a boolean; set it to 1 or 0")
             }
             Usage::UnknownFormat { value } => {
-                write!(f, "SOLINK_FORMAT={value} is not a format; use text, json or cyclonedx")
+                write!(f, "SOLINK_FORMAT={value} is not a format; use text, json, cyclonedx, spdx, debian or rpm")
             }
             Usage::FormatNotForExplain => write!(
                 f,
-                "--explain prints text or json; cyclonedx is a form of --audit's report (set --format text or json)"
+                "--explain prints text or json; cyclonedx, spdx, debian and rpm are forms of --audit's report \
+                 (set --format text or json)"
             ),
             Usage::DriverQuoting { command, reason } => {
                 write!(f, "cannot split the driver command {command:?}: {reason}; check its quoting")

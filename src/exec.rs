@@ -504,3 +504,26 @@ fn is_executable(path: &Path) -> bool {
 fn executable(meta: &std::fs::Metadata) -> bool {
     meta.is_file() && meta.permissions().mode() & 0o111 != 0
 }
+
+/// What a query program printed: its status, stdout and stderr.
+#[derive(Debug)]
+pub struct Answer {
+    pub success: bool,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
+/// Runs `program` (found on `env`'s PATH) with `args` and no stdin, and
+/// collects what it prints: a read-only question to a tool of the system,
+/// such as `dpkg-query --search` for `--audit --format debian` (issue 32
+/// §4). `Err` when it cannot be found or started.
+pub fn query(program: &OsStr, args: &[OsString], env: &Env) -> std::io::Result<Answer> {
+    let path = find_program(program, env).ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!("{} is not on PATH", program.to_string_lossy()),
+        )
+    })?;
+    let out = Command::new(path).args(args).stdin(Stdio::null()).env("LC_ALL", "C").output()?;
+    Ok(Answer { success: out.status.success(), stdout: out.stdout, stderr: out.stderr })
+}

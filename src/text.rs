@@ -22,6 +22,27 @@ pub fn shown(s: impl AsRef<OsStr>) -> String {
     truncate_middle(escaped, MAX_SHOWN)
 }
 
+/// `s` whole, as a name in a document for tools (an SBOM's names and
+/// references): every byte kept, none replaced. Escaped as [`shown`]
+/// escapes (`\xff` for a byte that is not UTF-8), with a backslash of the
+/// name itself doubled, so two different names never give one text
+/// (`lib\xff.so` and `lib\xfe.so` stay two; issue 32 §4). Never shortened.
+pub fn escaped(s: impl AsRef<OsStr>) -> String {
+    let bytes = s.as_ref().as_encoded_bytes();
+    if !bytes.contains(&b'\\') {
+        return escape(bytes);
+    }
+    // Double each backslash first: a `\` that escape writes is then
+    // always an escape, never a byte of the name.
+    let mut parts = bytes.split(|b| *b == b'\\').map(escape);
+    let mut out = parts.next().unwrap_or_default();
+    for p in parts {
+        out.push_str("\\\\");
+        out.push_str(&p);
+    }
+    out
+}
+
 fn escape(mut bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len());
     while !bytes.is_empty() {
@@ -101,6 +122,16 @@ mod tests {
         check("unicode caf\u{e9} ok".as_bytes(), "unicode caf\u{e9} ok");
         check(b"back\\slash", "back\\slash");
         check(b"", "");
+    }
+
+    #[test]
+    fn escaped_keeps_every_name_distinct() {
+        let e = |b: &[u8]| escaped(OsStr::from_bytes(b));
+        assert_eq!(e(b"lib\xff.so"), "lib\\xff.so");
+        assert_ne!(e(b"lib\xff.so"), e(b"lib\xfe.so"));
+        assert_eq!(e(b"lib\\xff.so"), "lib\\\\xff.so", "a backslash of the name is doubled");
+        assert_ne!(e(b"lib\\xff.so"), e(b"lib\xff.so"));
+        assert_eq!(e("x".repeat(1000).as_bytes()).len(), 1000, "never shortened");
     }
 
     #[test]

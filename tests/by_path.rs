@@ -113,7 +113,7 @@ fn hide_and_the_note_see_an_archive_by_path() {
     assert!(exports(&v.path("shown.so")).contains(&"ompfix_entry".to_string()));
     assert!(!exports(&v.path("hidden.so")).contains(&"ompfix_entry".to_string()), "hidden by name");
     assert_eq!(v.load(&v.path("hidden.so")), Ok(OPENMP.value));
-    for (so, how) in [("shown.so", "exported"), ("hidden.so", "hidden")] {
+    for (so, how) in [("shown.so", " interposable "), ("hidden.so", " private ")] {
         let o = run(Command::new(SOLINK).current_dir(v.dir.path()).args(["--audit", so]));
         let text = &o.stdout;
         assert!(text.contains("embeds libompfix.a (-lompfix)"), "{so}: {text}");
@@ -346,7 +346,10 @@ fn two_objects_that_embed_one_lo_archive_are_flagged_by_audit() {
     assert_eq!(o.code(), Some(1), "{}", o.stdout);
     assert_line(&o.stdout, "  duplicate: -lompfix is embedded in 2 objects of this process (same digest):");
     for so in ["one", "two"] {
-        assert_line(&o.stdout, &format!("    plugins/{so}.so (libompfix.lo, exports its symbols)"));
+        assert_line(
+            &o.stdout,
+            &format!("    plugins/{so}.so (libompfix.lo, interposable: exports ompfix_entry)"),
+        );
     }
 }
 

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use object::elf;
-use object::read::elf::{FileHeader, Sym};
+use object::read::elf::{FileHeader, SectionHeader, Sym};
 use object::{Endianness, FileKind};
 
 use super::{Closure, MAX_ELF};
@@ -54,6 +54,11 @@ pub struct Exports {
     /// not (a static runtime linked with `--exclude-libs` keeps them in
     /// `.symtab` as locals until stripped).
     pub cudart: bool,
+    /// Every symbol its `.dynsym` defines and binds outside it (global,
+    /// weak or unique; default or protected visibility), sorted: what an
+    /// embedded archive's code can interpose with (issue 32 §1). `None`
+    /// when its `.dynsym` could not be read.
+    pub visible: Option<Vec<Vec<u8>>>,
 }
 
 /// Reads the exports of the ELF file at `path`; a file that cannot be
@@ -85,7 +90,10 @@ fn exports_of<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> object::read::
         .collect();
     let dynsym = sections.symbols(endian, data, elf::SHT_DYNSYM)?;
     let versions = sections.versions(endian, data)?;
-    let mut out = Exports::default();
+    // No `.dynsym` section (a file stripped of its section headers): what
+    // it exports is unknown, never "nothing".
+    let has_dynsym = sections.iter().any(|s| s.sh_type(endian) == elf::SHT_DYNSYM);
+    let mut out = Exports { visible: has_dynsym.then(Vec::new), ..Default::default() };
     let (mut internal, mut api) = (false, false);
     for (index, sym) in dynsym.enumerate() {
         let Ok(name) = sym.name(endian, dynsym.strings()) else { continue };
@@ -102,6 +110,13 @@ fn exports_of<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> object::read::
         if counted(sym.st_bind(), sym.st_type(), sym.st_visibility(), shndx, &runtime, versioned) {
             out.names.push(name.to_vec());
         }
+        if sym.st_bind() != elf::STB_LOCAL
+            && matches!(sym.st_visibility(), elf::STV_DEFAULT | elf::STV_PROTECTED)
+        {
+            if let Some(v) = out.visible.as_mut() {
+                v.push(name.to_vec());
+            }
+        }
     }
     if let (false, Ok(symtab)) = (internal && api, sections.symbols(endian, data, elf::SHT_SYMTAB)) {
         for sym in symtab.symbols() {
@@ -116,6 +131,10 @@ fn exports_of<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> object::read::
     out.cudart = internal && api;
     out.names.sort();
     out.names.dedup();
+    if let Some(v) = out.visible.as_mut() {
+        v.sort();
+        v.dedup();
+    }
     Ok(out)
 }
 
@@ -322,6 +341,7 @@ mod tests {
             .map(|(_, names)| Exports {
                 names: names.iter().map(|n| n.as_bytes().to_vec()).collect(),
                 cudart: false,
+                visible: None,
             })
             .collect();
         let objects = objects
@@ -371,6 +391,7 @@ mod tests {
             .map(|(_, n, _)| Exports {
                 names: n.iter().map(|n| n.as_bytes().to_vec()).collect(),
                 cudart: false,
+                visible: None,
             })
             .collect::<Vec<_>>();
         let objects = objects
@@ -399,7 +420,8 @@ mod tests {
             exported: false,
             private: false,
             version: None,
-            purl: String::new(),
+            purl: None,
+            symbols: None,
             sizes: None,
         };
         c.objects[0].facts.entries = vec![entry("bar")];
@@ -432,7 +454,7 @@ mod tests {
         .collect();
         let mut c = Closure { objects, missing: Vec::new(), work: Work::default() };
         let cudart = |flags: [bool; 4]| {
-            flags.iter().map(|&f| Exports { names: vec![], cudart: f }).collect::<Vec<_>>()
+            flags.iter().map(|&f| Exports { names: vec![], cudart: f, visible: None }).collect::<Vec<_>>()
         };
         // The shared runtime defines the symbols too, and is none.
         let got = cuda_runtimes(&c, &cudart([false, true, true, false]));

@@ -8,9 +8,9 @@
 //! (docs/performance.md).
 
 use std::ffi::OsStr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use super::walk;
+use super::{walk, Reach, Unseen, Why};
 use crate::error::{Error, Usage};
 use crate::formats::provenance::{self, Digest, Entry};
 
@@ -86,12 +86,27 @@ pub struct Found {
     pub roots: Vec<PathBuf>,
     /// ELF files read.
     pub elf_files: usize,
-    /// Each file that embeds the archive, with the matching entries.
-    pub hits: Vec<(PathBuf, Vec<Entry>)>,
-    /// Files and directories that could not be read, or whose note could
-    /// not be decoded: what they embed is unknown.
-    pub unknown: Vec<(PathBuf, String)>,
-    pub truncated: bool,
+    /// Each file that embeds the archive, with the matching entries and
+    /// each copy's reach, read from the file's `.dynsym`.
+    pub hits: Vec<(PathBuf, Vec<(Entry, Reach)>)>,
+    /// Files and directories that could not be read, whose note could not
+    /// be decoded, and the limits the walk hit: what they embed is unknown.
+    pub unknown: Vec<Unseen>,
+    /// Trees tagged with `CACHEDIR.TAG`, not walked.
+    pub caches: Vec<PathBuf>,
+}
+
+impl Found {
+    /// The exit status: [`super::INCOMPLETE`] when anything was not seen
+    /// (a file not read may embed it, so neither answer is sure), else 0
+    /// when a file embeds it and 1 when none does.
+    pub fn status(&self) -> u8 {
+        if !self.unknown.is_empty() {
+            super::INCOMPLETE
+        } else {
+            u8::from(self.hits.is_empty())
+        }
+    }
 }
 
 /// Walks every root and reads every ELF file's notes. A root that does not
@@ -106,14 +121,14 @@ pub fn find(query: &Query, roots: &[PathBuf]) -> Result<Found, Error> {
         .collect::<Result<_, _>>()?;
     let mut found = Found { query: Some(query.clone()), roots: roots.to_vec(), ..Default::default() };
     for w in walks {
-        found.truncated |= w.truncated;
-        found.unknown.extend(w.unreadable);
+        found.unknown.extend(w.unseen);
+        found.caches.extend(w.caches);
         for path in w.files {
             match walk::notes(&path) {
                 Ok(None) => {}
                 Ok(Some(Err(e))) => {
                     found.elf_files += 1;
-                    found.unknown.push((path, format!("a damaged ELF file ({e})")));
+                    found.unknown.push(Unseen { path, why: Why::Damaged(e) });
                 }
                 Ok(Some(Ok(payloads))) => {
                     found.elf_files += 1;
@@ -121,25 +136,33 @@ pub fn find(query: &Query, roots: &[PathBuf]) -> Result<Found, Error> {
                     for p in payloads {
                         match provenance::decode(&p) {
                             Ok(entries) => hits.extend(entries.into_iter().filter(|e| query.matches(e))),
-                            Err(e) => {
-                                found.unknown.push((path.clone(), format!("unreadable solink note: {e}")))
-                            }
+                            Err(e) => found
+                                .unknown
+                                .push(Unseen { path: path.clone(), why: Why::Note(e.to_string()) }),
                         }
                     }
                     if !hits.is_empty() {
+                        // Only a hit's symbols are read: the walk stays a
+                        // read of notes.
+                        let visible = super::copies::exports(&path).visible;
+                        let hits = hits
+                            .into_iter()
+                            .map(|e| {
+                                let r = super::reach(&e, visible.as_deref());
+                                (e, r)
+                            })
+                            .collect();
                         found.hits.push((path, hits));
                     }
                 }
-                Err(e) => found.unknown.push((path, e.to_string())),
+                Err(e) => found.unknown.push(Unseen { path, why: Why::Unreadable(e.to_string()) }),
             }
         }
     }
     Ok(found)
 }
 
-fn lossy(p: &Path) -> String {
-    p.to_string_lossy().into_owned()
-}
+use super::lossy;
 
 /// For people: one line per file that embeds it, then what could not be
 /// read; a line saying so when none does.
@@ -148,7 +171,7 @@ pub fn text(f: &Found) -> String {
     let mut out = String::new();
     let q = f.query.as_ref().map(Query::shown).unwrap_or_default();
     for (path, entries) in &f.hits {
-        for e in entries {
+        for (e, r) in entries {
             let _ = writeln!(
                 out,
                 "{}: embeds {} (-l{}) sha256:{} {}",
@@ -156,24 +179,33 @@ pub fn text(f: &Found) -> String {
                 e.file,
                 e.library,
                 e.digest,
-                super::hidden_word(e.hidden)
+                r.word()
             );
         }
     }
-    for (path, why) in &f.unknown {
-        let _ = writeln!(out, "{}: cannot tell: {why}", lossy(path));
+    for u in &f.unknown {
+        let _ = writeln!(out, "{}: cannot tell: {}", lossy(&u.path), u.why.text());
     }
-    if f.truncated {
-        let _ = writeln!(
-            out,
-            "stopped after {} files or {} levels: not every file was read",
-            walk::MAX_FILES,
-            64
-        );
+    for c in &f.caches {
+        let _ = writeln!(out, "{}: a cache directory (its tag says so), not searched", lossy(c));
     }
     if f.hits.is_empty() {
         let roots: Vec<String> = f.roots.iter().map(|r| lossy(r)).collect();
-        let _ = writeln!(out, "none of the {} ELF files under {} embeds {q}", f.elf_files, roots.join(" "));
+        let _ = writeln!(
+            out,
+            "none of the {} linked ELF files under {} embeds {q}",
+            f.elf_files,
+            roots.join(" ")
+        );
+    }
+    if !f.unknown.is_empty() {
+        let _ = writeln!(
+            out,
+            "incomplete: {} {} could not be seen (exit status {})",
+            f.unknown.len(),
+            if f.unknown.len() == 1 { "file or directory" } else { "files or directories" },
+            super::INCOMPLETE
+        );
     }
     out
 }
@@ -182,7 +214,7 @@ pub fn text(f: &Found) -> String {
 pub fn json(f: &Found) -> serde_json::Value {
     use serde_json::json;
     json!({
-        "version": 1,
+        "version": super::JSON_VERSION,
         "embeds": f.query.as_ref().map(|q| json!({
             "library": q.library,
             "sha256": q.digest.map(|d| d.hex()),
@@ -191,16 +223,18 @@ pub fn json(f: &Found) -> serde_json::Value {
         "elf_files": f.elf_files,
         "found": f.hits.iter().map(|(path, entries)| json!({
             "path": lossy(path),
-            "embeds": entries.iter().map(|e| json!({
+            "embeds": entries.iter().map(|(e, r)| json!({
                 "library": e.library,
                 "file": e.file,
                 "sha256": e.digest.hex(),
-                "hidden": e.hidden,
-                "exported": e.exported,
+                "symbols": r.word(),
+                "hide": e.hidden,
+                "export_by_name": e.exported,
             })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
-        "unknown": f.unknown.iter().map(|(p, why)| json!({"path": lossy(p), "problem": why})).collect::<Vec<_>>(),
-        "truncated": f.truncated,
+        "unseen": super::unseen_json(&f.unknown),
+        "caches": f.caches.iter().map(|c| lossy(c)).collect::<Vec<_>>(),
+        "complete": f.unknown.is_empty(),
     })
 }
 
@@ -236,8 +270,9 @@ mod tests {
             exported: false,
             private: false,
             version: None,
-            purl: String::new(),
+            purl: None,
             sizes: None,
+            symbols: None,
         };
         let q = |l: &str, d: Option<u8>| Query { library: l.into(), digest: d.map(|d| Digest([d; 32])) };
         assert!(q("foo", None).matches(&e));

@@ -33,10 +33,13 @@ use crate::error::Error;
 use crate::formats::provenance::{self, Digest, Entry};
 
 pub mod copies;
+pub mod distro;
 pub mod embeds;
 pub mod sbom;
 mod search;
+pub mod spdx;
 mod walk;
+pub mod wheel;
 pub use search::Work;
 
 /// The most objects one closure may hold; a real process has a few
@@ -328,6 +331,81 @@ fn expand_tokens(s: &[u8], origin: &Path) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// Whether one embedded copy's code can interpose (issue 32 §1): a fact of
+/// the object's `.dynsym`, not of the flags it was linked with. A
+/// library's own version script (libpng's), a Rust cdylib's, or
+/// `--exclude-libs` make an archive's globals local: the copy then binds
+/// only inside its object, and a second copy elsewhere is harmless to it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reach {
+    /// Some of the globals its members define are in the object's
+    /// `.dynsym` (the first few, sorted): the loader may bind another
+    /// object's references to them, or theirs to another copy.
+    Interposable(Vec<String>),
+    /// None of them is: the copy keeps its own code and state.
+    Private,
+    /// It cannot be told, and why.
+    Unknown(Unknown),
+}
+
+/// Why a copy's reach cannot be told.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unknown {
+    /// The note predates format 3 and records no symbols.
+    OldNote,
+    /// The object's `.dynsym` could not be read (no section headers).
+    NoDynsym,
+    /// The note could not record every global the members define, and
+    /// none of those it records is exported.
+    NotAllRecorded,
+}
+
+/// How many interposable names a report shows.
+const REACH_EXAMPLES: usize = 3;
+
+/// The reach of `e`'s copy in an object whose `.dynsym` makes `visible`
+/// visible (`None`: unreadable).
+pub fn reach(e: &Entry, visible: Option<&[Vec<u8>]>) -> Reach {
+    let Some(symbols) = &e.symbols else { return Reach::Unknown(Unknown::OldNote) };
+    let Some(visible) = visible else { return Reach::Unknown(Unknown::NoDynsym) };
+    let seen: Vec<String> = symbols
+        .names
+        .iter()
+        .filter(|n| visible.binary_search_by(|v| v.as_slice().cmp(n.as_bytes())).is_ok())
+        .take(REACH_EXAMPLES)
+        .cloned()
+        .collect();
+    match (seen.is_empty(), symbols.cut) {
+        (false, _) => Reach::Interposable(seen),
+        (true, false) => Reach::Private,
+        (true, true) => Reach::Unknown(Unknown::NotAllRecorded),
+    }
+}
+
+impl Reach {
+    /// The one word for it, the same in every format.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Reach::Interposable(_) => "interposable",
+            Reach::Private => "private",
+            Reach::Unknown(_) => "unknown",
+        }
+    }
+
+    /// What it rests on, for people.
+    pub fn detail(&self) -> String {
+        match self {
+            Reach::Interposable(names) => format!("exports {}", names.join(", ")),
+            Reach::Private => "none of its symbols in .dynsym".to_string(),
+            Reach::Unknown(Unknown::OldNote) => "a note older than format 3 records no symbols".to_string(),
+            Reach::Unknown(Unknown::NoDynsym) => "no readable .dynsym".to_string(),
+            Reach::Unknown(Unknown::NotAllRecorded) => {
+                "its note records only some of its symbols".to_string()
+            }
+        }
+    }
+}
+
 /// One copy of an archive in one object.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Copy {
@@ -335,9 +413,8 @@ pub struct Copy {
     pub object: usize,
     pub file: String,
     pub digest: Digest,
-    /// Whether this copy's symbols are in the object's dynamic symbol table
-    /// (not `--hide`).
-    pub exports: bool,
+    /// Whether this copy's code can interpose, read from the object.
+    pub reach: Reach,
 }
 
 /// An archive embedded in two or more objects of one closure.
@@ -351,43 +428,112 @@ pub struct Duplicate {
     pub copies: Vec<Copy>,
 }
 
+impl Duplicate {
+    /// Every copy is private: each object keeps its own code and state,
+    /// which is what their links asked for, and no exit 1.
+    pub fn private(&self) -> bool {
+        self.copies.iter().all(|c| c.reach == Reach::Private)
+    }
+}
+
 /// Every archive that two or more objects of `c` embed. Two entries are
 /// the same archive when they have the same library name (whatever their
 /// digests: another build of libfoo is still libfoo, and its globals and
 /// constructors clash the same way) or the same digest (the same bytes
 /// under another name). Two entries in one object are one object's
 /// business (ld linked them both), not a duplicate across objects.
-pub fn duplicates(c: &Closure) -> Vec<Duplicate> {
-    let mut groups: Vec<Vec<(usize, &Entry)>> = Vec::new();
+/// `reach[object][entry]` is each copy's reach.
+pub fn duplicates(c: &Closure, reach: &[Vec<Reach>]) -> Vec<Duplicate> {
+    let mut groups: Vec<Vec<(usize, usize, &Entry)>> = Vec::new();
     for (i, o) in c.objects.iter().enumerate() {
-        for e in &o.facts.entries {
+        for (k, e) in o.facts.entries.iter().enumerate() {
             match groups
                 .iter_mut()
-                .find(|g| g.iter().any(|(_, f)| f.library == e.library || f.digest == e.digest))
+                .find(|g| g.iter().any(|(_, _, f)| f.library == e.library || f.digest == e.digest))
             {
-                Some(g) => g.push((i, e)),
-                None => groups.push(vec![(i, e)]),
+                Some(g) => g.push((i, k, e)),
+                None => groups.push(vec![(i, k, e)]),
             }
         }
     }
     groups
         .into_iter()
-        .filter(|g| g.iter().any(|(i, _)| *i != g[0].0))
+        .filter(|g| g.iter().any(|(i, _, _)| *i != g[0].0))
         .map(|g| Duplicate {
-            library: g[0].1.library.clone(),
-            same_digest: g.iter().all(|(_, e)| e.digest == g[0].1.digest),
+            library: g[0].2.library.clone(),
+            same_digest: g.iter().all(|(_, _, e)| e.digest == g[0].2.digest),
             copies: g
                 .iter()
-                .map(|(i, e)| Copy {
+                .map(|(i, k, e)| Copy {
                     object: *i,
                     file: e.file.clone(),
                     digest: e.digest,
-                    exports: !e.hidden || e.exported,
+                    reach: reach
+                        .get(*i)
+                        .and_then(|r| r.get(*k))
+                        .cloned()
+                        .unwrap_or(Reach::Unknown(Unknown::NoDynsym)),
                 })
                 .collect(),
         })
         .collect()
 }
+
+/// What the audit was asked about but could not see (issue 32 §2): each is
+/// reported, in every format, and the audit exits [`INCOMPLETE`] rather
+/// than 0.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unseen {
+    pub path: PathBuf,
+    pub why: Why,
+}
+
+/// Why something was not seen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Why {
+    /// A directory or file that could not be opened or listed.
+    Unreadable(String),
+    /// An ELF file that could not be parsed.
+    Damaged(String),
+    /// A solink note that could not be decoded.
+    Note(String),
+    /// A directory deeper than the walk goes.
+    TooDeep,
+    /// The walk stopped at its count of files here.
+    TooManyFiles,
+    /// A wheel member that inflates past this many bytes: not read.
+    TooLarge(u64),
+    /// A wheel with more members than this: the rest not read.
+    TooMany(usize),
+}
+
+impl Why {
+    pub fn text(&self) -> String {
+        match self {
+            Why::Unreadable(e) => format!("cannot be read: {e}"),
+            Why::Damaged(e) => format!("cannot be parsed: {e}"),
+            Why::Note(e) => format!("unreadable solink note: {e}"),
+            Why::TooDeep => format!("deeper than {} levels: not walked", walk::MAX_DEPTH),
+            Why::TooManyFiles => format!("the walk stopped here, after {} files", walk::MAX_FILES),
+            Why::TooLarge(n) => format!("inflates to more than {n} bytes: not read"),
+            Why::TooMany(n) => format!("more than {n} members: the rest not read"),
+        }
+    }
+
+    /// The one word for the kind, in JSON and the SBOMs.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Why::Unreadable(_) => "unreadable",
+            Why::Damaged(_) => "damaged",
+            Why::Note(_) => "note",
+            Why::TooDeep | Why::TooManyFiles | Why::TooLarge(_) | Why::TooMany(_) => "limit",
+        }
+    }
+}
+
+/// The exit status of an audit that found nothing but could not see
+/// everything: never 0, and not 1 (a finding) or 2 (bad input).
+pub const INCOMPLETE: u8 = 3;
 
 /// The audit of one FILE, or of one process (FILEs and plugin dirs).
 #[derive(Clone, Debug)]
@@ -402,25 +548,76 @@ pub struct Audit {
     pub symbol_copies: Vec<copies::SymbolCopy>,
     /// The static CUDA runtime beside the shared one.
     pub cuda: Vec<copies::TwoRuntimes>,
+    /// For each object, for each entry of its notes: its copy's reach.
+    pub reach: Vec<Vec<Reach>>,
+    /// What was asked about but not seen.
+    pub unseen: Vec<Unseen>,
+    /// Each object's SHA-256 and whether it is a program, read before its
+    /// file went away (a wheel's members); empty: read when asked.
+    pub files: Vec<Option<(Digest, bool)>>,
 }
 
 impl Audit {
-    /// Whether anything was found that makes `--audit` exit 1.
+    /// Whether anything was found that makes `--audit` exit 1. Copies
+    /// that are all private are reported, and are no finding.
     pub fn found(&self) -> bool {
-        !self.duplicates.is_empty() || !self.symbol_copies.is_empty() || !self.cuda.is_empty()
+        self.duplicates.iter().any(|d| !d.private())
+            || !self.symbol_copies.is_empty()
+            || !self.cuda.is_empty()
     }
 
-    fn of(file: PathBuf, process: bool, closure: Closure) -> Audit {
+    /// Object `i`'s SHA-256 and whether it is a program (`sbom::read_object`).
+    pub fn object_file(&self, i: usize) -> Option<(Digest, bool)> {
+        match self.files.get(i) {
+            Some(f) => *f,
+            None => sbom::read_object(&self.closure.objects[i].path),
+        }
+    }
+
+    /// Whether it could not see everything it was asked about.
+    pub fn incomplete(&self) -> bool {
+        !self.unseen.is_empty()
+    }
+
+    pub(crate) fn of(file: PathBuf, process: bool, closure: Closure, mut unseen: Vec<Unseen>) -> Audit {
         let exports: Vec<copies::Exports> =
             closure.objects.iter().map(|o| copies::exports(&o.path)).collect();
+        let reach: Vec<Vec<Reach>> = closure
+            .objects
+            .iter()
+            .zip(&exports)
+            .map(|(o, x)| o.facts.entries.iter().map(|e| reach(e, x.visible.as_deref())).collect())
+            .collect();
+        // A note that could not be read hides what its object embeds.
+        for o in &closure.objects {
+            if let Some(e) = &o.facts.note_error {
+                unseen.push(Unseen { path: o.path.clone(), why: Why::Note(e.clone()) });
+            }
+        }
         Audit {
             file,
             process,
-            duplicates: duplicates(&closure),
+            files: Vec::new(),
+            duplicates: duplicates(&closure, &reach),
             symbol_copies: copies::symbol_copies(&closure, &exports),
             cuda: copies::cuda_runtimes(&closure, &exports),
+            reach,
+            unseen,
             closure,
         }
+    }
+}
+
+/// The exit status of `--audit`: 1 when any audit found a copy that can
+/// interpose, a probable double copy or two CUDA runtimes; else
+/// [`INCOMPLETE`] when any could not see everything; else 0.
+pub fn status(audits: &[Audit]) -> u8 {
+    if audits.iter().any(Audit::found) {
+        1
+    } else if audits.iter().any(Audit::incomplete) {
+        INCOMPLETE
+    } else {
+        0
     }
 }
 
@@ -428,53 +625,96 @@ impl Audit {
 /// is not ELF, before printing anything. With a directory among them, the
 /// FILEs and the shared objects under the directories (each `dlopen`ed,
 /// after the FILEs, in the walk's order) are one process.
-pub fn audit(files: &[PathBuf], loader: &Loader) -> Result<Vec<Audit>, Error> {
+pub fn audit(files: &[PathBuf], loader: &Loader, tmp: &Path) -> Result<Vec<Audit>, Error> {
     if files.is_empty() {
         return Err(Error::Usage(crate::error::Usage::AuditWithoutFiles));
     }
     let refuse = |path: &Path, problem: String| Error::Audit { path: path.to_path_buf(), problem };
+    let is_wheel = |f: &PathBuf| wheel::is_wheel(f) && std::fs::metadata(f).is_ok_and(|m| m.is_file());
+    if files.iter().any(is_wheel) {
+        // Each wheel is a process of its own; the other FILEs are audited
+        // as they would be alone.
+        let mut out = Vec::new();
+        let others: Vec<PathBuf> = files.iter().filter(|f| !is_wheel(f)).cloned().collect();
+        for f in files.iter().filter(|f| is_wheel(f)) {
+            out.push(audit_wheel(f, loader, tmp).map_err(|p| refuse(f, p))?);
+        }
+        if !others.is_empty() {
+            out.extend(audit(&others, loader, tmp)?);
+        }
+        return Ok(out);
+    }
     if !files.iter().any(|f| std::fs::metadata(f).is_ok_and(|m| m.is_dir())) {
         return files
             .iter()
-            .map(|f| Ok(Audit::of(f.clone(), false, closure(f, loader).map_err(|p| refuse(f, p))?)))
+            .map(|f| {
+                Ok(Audit::of(f.clone(), false, closure(f, loader).map_err(|p| refuse(f, p))?, Vec::new()))
+            })
             .collect();
     }
     let mut roots = Vec::new();
     let mut plugins = Vec::new();
+    let mut unseen = Vec::new();
     for f in files {
         if !std::fs::metadata(f).is_ok_and(|m| m.is_dir()) {
             roots.push((f.clone(), read_elf(f).map_err(|p| refuse(f, p))?, None));
             continue;
         }
         let w = walk::walk(f).map_err(|e| refuse(f, e.to_string()))?;
+        unseen.extend(w.unseen);
         for path in w.files {
-            if !walk::is_elf(&path).unwrap_or(false) {
-                continue;
+            match walk::is_elf(&path) {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(e) => {
+                    unseen.push(Unseen { path, why: Why::Unreadable(e.to_string()) });
+                    continue;
+                }
             }
             // What `dlopen` takes: a shared object, not an executable
-            // (glibc refuses a PIE) nor a relocatable object.
+            // (glibc refuses a PIE) nor a relocatable object. An ELF file
+            // that cannot be parsed may be either: it is not seen.
             match read_elf(&path) {
                 Ok(facts) if facts.shared => plugins.push((path, facts, Some(f.clone()))),
-                _ => {}
+                Ok(_) => {}
+                Err(e) => unseen.push(Unseen { path, why: Why::Damaged(e) }),
             }
         }
     }
     roots.extend(plugins);
     let label: Vec<String> = files.iter().map(|f| lossy(f)).collect();
     let closure = process(roots, loader).map_err(|p| refuse(&files[0], p))?;
-    Ok(vec![Audit::of(PathBuf::from(label.join(" ")), true, closure)])
+    Ok(vec![Audit::of(PathBuf::from(label.join(" ")), true, closure, unseen)])
 }
 
-fn lossy(p: &Path) -> String {
-    p.to_string_lossy().into_owned()
-}
-
-fn hidden_word(hidden: bool) -> &'static str {
-    if hidden {
-        "hidden"
-    } else {
-        "exported"
+/// The audit of a wheel: its ELF members as one process, reported by
+/// their paths inside it (issue 32 §5).
+fn audit_wheel(path: &Path, loader: &Loader, tmp: &Path) -> Result<Audit, String> {
+    let unpacked = wheel::unpack(path, tmp)?;
+    let root = unpacked.dir.path().to_path_buf();
+    let mut a = match audit(std::slice::from_ref(&root), loader, tmp) {
+        Ok(mut audits) => audits.remove(0),
+        Err(e) => return Err(e.to_string()),
+    };
+    // Read now: the files go with the directory.
+    a.files = (0..a.closure.objects.len()).map(|i| a.object_file(i)).collect();
+    let inside = |p: &Path| p.strip_prefix(&root).map(Path::to_path_buf).unwrap_or_else(|_| p.to_path_buf());
+    for o in &mut a.closure.objects {
+        o.path = inside(&o.path);
+        o.plugin_of = o.plugin_of.as_deref().map(|_| PathBuf::from(""));
     }
+    for u in &mut a.unseen {
+        u.path = inside(&u.path);
+    }
+    a.unseen.extend(unpacked.unseen);
+    a.file = path.to_path_buf();
+    Ok(a)
+}
+
+/// A path in a report: every byte kept, escaped (`text::escaped`), so two
+/// different paths never read as one.
+pub(crate) fn lossy(p: &Path) -> String {
+    crate::text::escaped(p)
 }
 
 /// The audit for people.
@@ -492,18 +732,26 @@ pub fn text(audits: &[Audit]) -> String {
             if let Some(e) = &o.facts.note_error {
                 let _ = writeln!(out, "    unreadable solink note: {e}");
             }
-            for e in &o.facts.entries {
+            let i = objects.iter().position(|p| std::ptr::eq(p, o)).unwrap_or_default();
+            for (k, e) in o.facts.entries.iter().enumerate() {
+                let r = a
+                    .reach
+                    .get(i)
+                    .and_then(|r| r.get(k))
+                    .cloned()
+                    .unwrap_or(Reach::Unknown(Unknown::NoDynsym));
                 let _ = writeln!(
                     out,
-                    "    embeds {} (-l{}) sha256:{} {}, {} members: {}",
+                    "    embeds {} (-l{}) sha256:{} {} ({}), {} members: {}",
                     e.file,
                     e.library,
                     e.digest,
-                    hidden_word(e.hidden),
+                    r.word(),
+                    r.detail(),
                     e.members.len(),
                     e.members.join(" ")
                 );
-                let _ = writeln!(out, "      {}; {}", e.purl, bytes_phrase(e.sizes));
+                let _ = writeln!(out, "      {}; {}", identity_phrase(e), bytes_phrase(e.sizes));
             }
         }
         for (i, name) in &a.closure.missing {
@@ -512,14 +760,22 @@ pub fn text(audits: &[Audit]) -> String {
         for d in &a.duplicates {
             let _ = writeln!(
                 out,
-                "  duplicate: -l{} is embedded in {} objects of this process ({}):",
+                "  {}: -l{} is embedded in {} objects of this process ({}){}:",
+                if d.private() { "private copies" } else { "duplicate" },
                 d.library,
                 d.copies.len(),
-                if d.same_digest { "same digest" } else { "different digests: different builds" }
+                if d.same_digest { "same digest" } else { "different digests: different builds" },
+                if d.private() { "; each keeps its own code and state" } else { "" }
             );
             for c in &d.copies {
-                let how = if c.exports { "exports its symbols" } else { "symbols hidden: its own state" };
-                let _ = writeln!(out, "    {} ({}, {how})", lossy(&objects[c.object].path), c.file);
+                let _ = writeln!(
+                    out,
+                    "    {} ({}, {}: {})",
+                    lossy(&objects[c.object].path),
+                    c.file,
+                    c.reach.word(),
+                    c.reach.detail()
+                );
             }
         }
         for d in &a.symbol_copies {
@@ -559,11 +815,34 @@ pub fn text(audits: &[Audit]) -> String {
                 needs.join(", ")
             );
         }
-        if !a.found() {
-            let _ = writeln!(out, "  no archive is embedded twice");
+        for u in &a.unseen {
+            let _ = writeln!(out, "  not seen: {}: {}", lossy(&u.path), u.why.text());
+        }
+        if !a.found() && a.duplicates.is_empty() {
+            let _ = writeln!(
+                out,
+                "  no archive is embedded twice{}",
+                if a.incomplete() { " in what could be read" } else { "" }
+            );
+        }
+        if a.incomplete() {
+            let _ = writeln!(
+                out,
+                "  incomplete: {} {} could not be seen (exit status {INCOMPLETE})",
+                a.unseen.len(),
+                if a.unseen.len() == 1 { "file or directory" } else { "files or directories" }
+            );
         }
     }
     out
+}
+
+/// An entry's package identity for people: its purl, or that it has none.
+fn identity_phrase(e: &Entry) -> String {
+    match &e.purl {
+        Some(p) => p.clone(),
+        None => "no package identity (no .pc names it: the project's own code)".to_string(),
+    }
 }
 
 /// What an entry's members add, for people: `adds 1234 bytes (code 1000,
@@ -598,17 +877,22 @@ pub fn json(audits: &[Audit]) -> serde_json::Value {
                     "path": lossy(&o.path),
                     "needed_by": o.loader.map(|l| lossy(&objects[l].path)),
                     "note_error": o.facts.note_error,
-                    "embeds": o.facts.entries.iter().map(|e| json!({
-                        "library": e.library,
-                        "file": e.file,
-                        "sha256": e.digest.hex(),
-                        "members": e.members,
-                        "hidden": e.hidden,
-                        "exported": e.exported,
-                        "version": e.version,
-                        "purl": e.purl,
-                        "bytes": bytes_json(e.sizes),
-                    })).collect::<Vec<_>>(),
+                    "embeds": o.facts.entries.iter().enumerate().map(|(k, e)| {
+                        let r = reach_of(a, o, k);
+                        json!({
+                            "library": e.library,
+                            "file": e.file,
+                            "sha256": e.digest.hex(),
+                            "members": e.members,
+                            "symbols": r.word(),
+                            "interposing": match &r { Reach::Interposable(n) => n.clone(), _ => Vec::new() },
+                            "hide": e.hidden,
+                            "export_by_name": e.exported,
+                            "version": e.version,
+                            "purl": e.purl,
+                            "bytes": bytes_json(e.sizes),
+                        })
+                    }).collect::<Vec<_>>(),
                 })).collect::<Vec<_>>(),
                 "missing": a.closure.missing.iter().map(|(i, n)| json!({
                     "name": n,
@@ -617,13 +901,16 @@ pub fn json(audits: &[Audit]) -> serde_json::Value {
                 "duplicates": a.duplicates.iter().map(|d| json!({
                     "library": d.library,
                     "same_digest": d.same_digest,
+                    "private": d.private(),
                     "copies": d.copies.iter().map(|c| json!({
                         "object": lossy(&objects[c.object].path),
                         "file": c.file,
                         "sha256": c.digest.hex(),
-                        "exports": c.exports,
+                        "symbols": c.reach.word(),
                     })).collect::<Vec<_>>(),
                 })).collect::<Vec<_>>(),
+                "unseen": unseen_json(&a.unseen),
+                "complete": !a.incomplete(),
                 "symbol_copies": a.symbol_copies.iter().map(|d| json!({
                     "objects": [lossy(&objects[d.objects.0].path), lossy(&objects[d.objects.1].path)],
                     "shared_symbols": d.shared,
@@ -648,10 +935,30 @@ pub fn json(audits: &[Audit]) -> serde_json::Value {
         })
         .collect();
     json!({
-        "version": 1,
+        "version": JSON_VERSION,
         "duplicates_found": audits.iter().any(Audit::found),
+        "complete": !audits.iter().any(Audit::incomplete),
         "files": files,
     })
+}
+
+/// The version of `--audit`'s JSON: 2 since issue 32 replaced `hidden`,
+/// `exported` and `exports` (three words for two meanings) with `symbols`
+/// (`interposable`, `private`, `unknown`), `hide` and `export_by_name`.
+pub const JSON_VERSION: u32 = 2;
+
+/// The reach of entry `k` of object `o` in `a`.
+pub(crate) fn reach_of(a: &Audit, o: &Object, k: usize) -> Reach {
+    let i = a.closure.objects.iter().position(|p| std::ptr::eq(p, o)).unwrap_or_default();
+    a.reach.get(i).and_then(|r| r.get(k)).cloned().unwrap_or(Reach::Unknown(Unknown::NoDynsym))
+}
+
+/// What was not seen, for tools: `[{"path", "kind", "problem"}]`.
+pub fn unseen_json(unseen: &[Unseen]) -> serde_json::Value {
+    unseen
+        .iter()
+        .map(|u| serde_json::json!({"path": lossy(&u.path), "kind": u.why.word(), "problem": u.why.text()}))
+        .collect()
 }
 
 #[cfg(test)]
@@ -670,8 +977,9 @@ mod tests {
             exported: false,
             private: false,
             version: None,
-            purl: provenance::purl(library, None),
+            purl: None,
             sizes: None,
+            symbols: Some(provenance::Symbols { names: vec![format!("{library}_get")], cut: false }),
         }
     }
 
@@ -694,7 +1002,9 @@ mod tests {
 
     /// `check(entries per object, expected (library, same digest, objects))`.
     fn check(entries: Vec<Vec<Entry>>, expected: &[(&str, bool, &[usize])]) {
-        let got = duplicates(&closure_of(entries));
+        let reach: Vec<Vec<Reach>> =
+            entries.iter().map(|o| o.iter().map(|_| Reach::Private).collect()).collect();
+        let got = duplicates(&closure_of(entries), &reach);
         let got: Vec<(String, bool, Vec<usize>)> = got
             .iter()
             .map(|d| (d.library.clone(), d.same_digest, d.copies.iter().map(|c| c.object).collect()))
@@ -726,10 +1036,72 @@ mod tests {
         );
     }
 
+    /// Issue 32 §1: a copy's reach is what the object's `.dynsym` shows
+    /// of the globals its note records, whatever `--hide` said.
     #[test]
-    fn exports_follow_hidden() {
-        let d = duplicates(&closure_of(vec![vec![entry("foo", 1, false)], vec![entry("foo", 1, true)]]));
-        assert_eq!(d[0].copies.iter().map(|c| c.exports).collect::<Vec<_>>(), [true, false]);
+    fn reach_is_read_from_the_dynamic_symbols() {
+        let names = |n: &[&str]| n.iter().map(|s| s.as_bytes().to_vec()).collect::<Vec<_>>();
+        let with = |symbols: Option<(&[&str], bool)>| Entry {
+            symbols: symbols.map(|(n, cut)| provenance::Symbols {
+                names: n.iter().map(|s| s.to_string()).collect(),
+                cut,
+            }),
+            ..entry("foo", 1, true)
+        };
+        let check = |e: Entry, visible: Option<&[&str]>, want: Reach| {
+            let v = visible.map(names);
+            assert_eq!(reach(&e, v.as_deref()), want, "{e:?} {visible:?}");
+        };
+        let foo: &[&str] = &["foo_a", "foo_b", "foo_c", "foo_d"];
+        check(
+            with(Some((foo, false))),
+            Some(&["bar", "foo_b", "foo_d"]),
+            Reach::Interposable(vec!["foo_b".into(), "foo_d".into()]),
+        );
+        check(
+            with(Some((foo, false))),
+            Some(foo),
+            Reach::Interposable(vec!["foo_a".into(), "foo_b".into(), "foo_c".into()]),
+        );
+        check(with(Some((foo, false))), Some(&["bar"]), Reach::Private);
+        check(with(Some((&[], false))), Some(&["bar"]), Reach::Private);
+        check(with(Some((foo, true))), Some(&["bar"]), Reach::Unknown(Unknown::NotAllRecorded));
+        check(with(Some((foo, true))), Some(&["foo_c"]), Reach::Interposable(vec!["foo_c".into()]));
+        check(with(None), Some(foo), Reach::Unknown(Unknown::OldNote));
+        check(with(Some((foo, false))), None, Reach::Unknown(Unknown::NoDynsym));
+    }
+
+    /// Two private copies are reported and are no finding; one that can
+    /// interpose is (issue 32 §1).
+    #[test]
+    fn only_copies_that_can_interpose_are_a_finding() {
+        let c = closure_of(vec![vec![entry("foo", 1, false)], vec![entry("foo", 1, true)]]);
+        let audit = |reach: [Reach; 2]| {
+            let reach: Vec<Vec<Reach>> = reach.into_iter().map(|r| vec![r]).collect();
+            let d = duplicates(&c, &reach);
+            Audit {
+                file: PathBuf::from("o0"),
+                process: false,
+                closure: c.clone(),
+                duplicates: d,
+                symbol_copies: Vec::new(),
+                cuda: Vec::new(),
+                reach,
+                unseen: Vec::new(),
+                files: Vec::new(),
+            }
+        };
+        let private = audit([Reach::Private, Reach::Private]);
+        assert!(private.duplicates[0].private() && !private.found());
+        assert_eq!(status(&[private]), 0);
+        let one = audit([Reach::Private, Reach::Interposable(vec!["foo_get".into()])]);
+        assert!(one.found());
+        assert_eq!(status(&[one]), 1);
+        let unknown = audit([Reach::Private, Reach::Unknown(Unknown::OldNote)]);
+        assert!(unknown.found(), "what cannot be told is not private");
+        let mut unseen = audit([Reach::Private, Reach::Private]);
+        unseen.unseen.push(Unseen { path: PathBuf::from("d"), why: Why::TooDeep });
+        assert_eq!(status(&[unseen]), INCOMPLETE);
     }
 
     #[test]

@@ -19,6 +19,8 @@
 //! random `serialNumber` (both optional), so the same files give the same
 //! document.
 
+use std::os::unix::ffi::OsStrExt;
+
 use serde_json::{json, Value};
 
 use crate::audit::Audit;
@@ -32,20 +34,36 @@ pub fn cyclonedx(audits: &[Audit]) -> Vec<Value> {
     audits.iter().map(document).collect()
 }
 
-fn lossy(p: &std::path::Path) -> String {
-    p.to_string_lossy().into_owned()
+use crate::audit::lossy;
+
+/// Each object's `bom-ref`: its path, escaped (never replaced, so two
+/// paths are two texts), and made unique should two objects still share
+/// one (`#2`, `#3`).
+pub(crate) fn object_refs(objects: &[crate::audit::Object]) -> Vec<String> {
+    let mut refs: Vec<String> = Vec::with_capacity(objects.len());
+    for o in objects {
+        let base = lossy(&o.path);
+        let mut r = base.clone();
+        let mut n = 1;
+        while refs.contains(&r) {
+            n += 1;
+            r = format!("{base}#{n}");
+        }
+        refs.push(r);
+    }
+    refs
 }
 
 fn document(a: &Audit) -> Value {
     let objects = &a.closure.objects;
-    let refs: Vec<String> = objects.iter().map(|o| lossy(&o.path)).collect();
+    let refs = object_refs(objects);
     let mut components: Vec<Value> = objects
         .iter()
         .enumerate()
         .map(|(i, o)| {
             let missing: Vec<&str> =
                 a.closure.missing.iter().filter(|(by, _)| *by == i).map(|(_, n)| n.as_str()).collect();
-            object_component(i, o, &refs[i], &missing)
+            object_component(a, i, o, &refs[i], &missing)
         })
         .collect();
     let root = components.remove(0);
@@ -108,17 +126,27 @@ fn document(a: &Audit) -> Value {
         }]},
         "component": root,
     });
-    if !duplicates.is_empty() {
-        metadata["properties"] = Value::Array(duplicates);
+    let mut properties = duplicates;
+    // What was not seen (issue 32 §2): each is said, and the document's
+    // composition is incomplete.
+    properties.extend(
+        a.unseen.iter().map(|u| property("solink:unseen", &format!("{}: {}", lossy(&u.path), u.why.text()))),
+    );
+    if !properties.is_empty() {
+        metadata["properties"] = Value::Array(properties);
     }
-    json!({
+    let mut doc = json!({
         "bomFormat": "CycloneDX",
         "specVersion": SPEC_VERSION,
         "version": 1,
         "metadata": metadata,
         "components": components,
         "dependencies": dependencies,
-    })
+    });
+    if a.incomplete() {
+        doc["compositions"] = json!([{"aggregate": "incomplete", "assemblies": [refs[0]]}]);
+    }
+    doc
 }
 
 fn property(name: &str, value: &str) -> Value {
@@ -128,7 +156,7 @@ fn property(name: &str, value: &str) -> Value {
 /// The SHA-256 of the file at `path`, and whether it is a program (an
 /// `ET_EXEC` file, or an `ET_DYN` one with a `PT_INTERP`: a PIE) rather
 /// than a library. `None` for a file that went away since it was read.
-fn read_object(path: &std::path::Path) -> Option<(provenance::Digest, bool)> {
+pub(crate) fn read_object(path: &std::path::Path) -> Option<(provenance::Digest, bool)> {
     use object::read::elf::{FileHeader, ProgramHeader};
     fn program<E: FileHeader<Endian = object::Endianness>>(data: &[u8]) -> Option<bool> {
         let h = E::parse(data).ok()?;
@@ -150,9 +178,15 @@ fn read_object(path: &std::path::Path) -> Option<(provenance::Digest, bool)> {
 /// An object of the closure: the FILE an application when it is a program,
 /// everything else a library (what `DT_NEEDED` loads serves as one, even
 /// libc, which can also run).
-fn object_component(index: usize, o: &crate::audit::Object, bom_ref: &str, missing: &[&str]) -> Value {
-    let name = o.path.file_name().map_or_else(|| bom_ref.to_string(), |n| n.to_string_lossy().into_owned());
-    let read = read_object(&o.path);
+fn object_component(
+    a: &Audit,
+    index: usize,
+    o: &crate::audit::Object,
+    bom_ref: &str,
+    missing: &[&str],
+) -> Value {
+    let name = o.path.file_name().map_or_else(|| bom_ref.to_string(), crate::text::escaped);
+    let read = a.object_file(index);
     let kind = if index == 0 && read.is_some_and(|(_, program)| program) { "application" } else { "library" };
     let mut c = json!({"type": kind, "bom-ref": bom_ref, "name": name});
     if let Some((d, _)) = read {
@@ -160,7 +194,7 @@ fn object_component(index: usize, o: &crate::audit::Object, bom_ref: &str, missi
     }
     let mut props = vec![property("solink:path", bom_ref)];
     if let Some(soname) = &o.facts.soname {
-        props.push(property("solink:soname", &String::from_utf8_lossy(soname)));
+        props.push(property("solink:soname", &crate::text::escaped(std::ffi::OsStr::from_bytes(soname))));
     }
     if let Some(e) = &o.facts.note_error {
         props.push(property("solink:note-error", e));
@@ -169,21 +203,10 @@ fn object_component(index: usize, o: &crate::audit::Object, bom_ref: &str, missi
         props.push(property("solink:missing", name));
     }
     c["properties"] = Value::Array(props);
-    let mut seen: Vec<String> = Vec::new();
-    let nested: Vec<Value> = o
-        .facts
-        .entries
+    let nested: Vec<Value> = archive_refs(bom_ref, &o.facts.entries)
         .iter()
-        .map(|e| {
-            // Unique within the document, even for one archive recorded twice.
-            let mut r = format!("{bom_ref}!{}", e.file);
-            let n = seen.iter().filter(|s| **s == r).count();
-            seen.push(r.clone());
-            if n > 0 {
-                r = format!("{r}#{n}");
-            }
-            archive_component(e, &r)
-        })
+        .enumerate()
+        .map(|(k, r)| archive_component(&o.facts.entries[k], &crate::audit::reach_of(a, o, k), r))
         .collect();
     if !nested.is_empty() {
         c["components"] = Value::Array(nested);
@@ -191,15 +214,35 @@ fn object_component(index: usize, o: &crate::audit::Object, bom_ref: &str, missi
     c
 }
 
-/// An archive an object embeds, as its note records it.
-fn archive_component(e: &Entry, bom_ref: &str) -> Value {
+/// Each entry's `bom-ref` under its object's: `OBJECT!FILE`, unique within
+/// the document even for one archive recorded twice (`#2`).
+pub(crate) fn archive_refs(object_ref: &str, entries: &[Entry]) -> Vec<String> {
+    let mut refs: Vec<String> = Vec::with_capacity(entries.len());
+    for e in entries {
+        let base = format!("{object_ref}!{}", e.file);
+        let mut r = base.clone();
+        let mut n = 1;
+        while refs.contains(&r) {
+            n += 1;
+            r = format!("{base}#{n}");
+        }
+        refs.push(r);
+    }
+    refs
+}
+
+/// An archive an object embeds, as its note records it: a package URL
+/// only when the note has one (issue 32 §6), and its reach.
+fn archive_component(e: &Entry, reach: &crate::audit::Reach, bom_ref: &str) -> Value {
     let mut c = json!({
         "type": "library",
         "bom-ref": bom_ref,
-        "name": package_name(&e.purl).unwrap_or_else(|| e.library.clone()),
-        "purl": e.purl,
+        "name": e.purl.as_deref().and_then(package_name).unwrap_or_else(|| e.library.clone()),
         "hashes": [{"alg": "SHA-256", "content": e.digest.hex()}],
     });
+    if let Some(p) = &e.purl {
+        c["purl"] = json!(p);
+    }
     if let Some(v) = &e.version {
         c["version"] = json!(v);
     }
@@ -207,10 +250,13 @@ fn archive_component(e: &Entry, bom_ref: &str) -> Value {
         property("solink:library", &e.library),
         property("solink:file", &e.file),
         property("solink:members", &e.members.join(" ")),
-        property("solink:symbols", if e.hidden { "hidden" } else { "exported" }),
+        property("solink:symbols", reach.word()),
     ];
+    if e.hidden {
+        props.push(property("solink:hide", "true"));
+    }
     if e.exported {
-        props.push(property("solink:exported-by-name", "true"));
+        props.push(property("solink:export-by-name", "true"));
     }
     if let Some(z) = e.sizes {
         for (kind, n) in [("code", z.code), ("data", z.data), ("bss", z.bss), ("total", z.total())] {
@@ -222,7 +268,7 @@ fn archive_component(e: &Entry, bom_ref: &str) -> Value {
 }
 
 /// The name part of a `pkg:generic/NAME[@VERSION]` package URL, decoded.
-fn package_name(purl: &str) -> Option<String> {
+pub(crate) fn package_name(purl: &str) -> Option<String> {
     let rest = purl.strip_prefix("pkg:generic/")?;
     let encoded = rest.split('@').next()?;
     let bytes = encoded.as_bytes();

@@ -34,9 +34,13 @@ pub const NOTE_NAME: &[u8] = b"solink";
 pub const NT_SOLINK_PROVENANCE: u32 = 1;
 /// The section the note lives in.
 pub const SECTION: &str = ".note.solink";
-/// The payload format version this solink writes. It reads this one and
-/// [`VERSION_1`].
-pub const VERSION: u32 = 2;
+/// The payload format version this solink writes. It reads this one,
+/// [`VERSION_2`] and [`VERSION_1`].
+pub const VERSION: u32 = 3;
+/// The format of issue 22: each entry without the global symbols its
+/// members define (so the audit cannot tell from the output whether its
+/// code can interpose), and with a package URL even without a package.
+pub const VERSION_2: u32 = 2;
 /// The first format, which solinks before issue 22 wrote: an entry without
 /// package version, package URL or sizes.
 pub const VERSION_1: u32 = 1;
@@ -49,6 +53,9 @@ pub const MAX_PAYLOAD: usize = 16 << 20;
 pub const MAX_ENTRIES: usize = 4096;
 pub const MAX_MEMBERS: usize = 1 << 16;
 pub const MAX_STRING: usize = 4096;
+/// The most global symbol names one entry records (format 3); past it, the
+/// first ones in name order and bit 3 of its flags.
+pub const MAX_SYMBOLS: usize = 1 << 16;
 /// The most bytes of notes [`read_notes`] collects from one file.
 const MAX_NOTES_TOTAL: usize = 64 << 20;
 
@@ -155,13 +162,56 @@ pub struct Entry {
     /// The package's version, when a `.pc` that names the archive says one
     /// (format 2; `None` in a format-1 note).
     pub version: Option<String>,
-    /// A package URL (`pkg:generic/NAME@VERSION`, [`purl`]): the `.pc`'s
-    /// name, else the library name. A format-1 entry reads as
-    /// `pkg:generic/LIBRARY`, what a format-2 writer without a `.pc` writes.
-    pub purl: String,
+    /// A package URL (`pkg:generic/NAME[@VERSION]`, [`purl`]) from the
+    /// `.pc` that names the archive. `None` when nothing gives the archive
+    /// a package identity (no `.pc`, no version): the project's own code,
+    /// a convenience archive, never an invented package (issue 32 §6). A
+    /// format-1 entry has none; a format-2 entry whose purl was made from
+    /// the library name alone, with no version, reads as none.
+    pub purl: Option<String>,
     /// What the members ld pulled add to the output, by kind (format 2;
     /// `None` in a format-1 note, or when they were not measured).
     pub sizes: Option<Sizes>,
+    /// The global symbols the pulled members define, sorted (format 3;
+    /// `None` before it). The audit reads the output's `.dynsym` for them:
+    /// any of them there, defined and visible, and this copy's code can
+    /// interpose; none, and the copy is private (issue 32 §1).
+    pub symbols: Option<Symbols>,
+}
+
+/// The global symbols an entry's members define, as format 3 records them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Symbols {
+    /// Sorted, each once.
+    pub names: Vec<String>,
+    /// Not every one is recorded: past [`MAX_SYMBOLS`], or a name that is
+    /// not UTF-8 (flag bit 3). Then no name of the output's `.dynsym`
+    /// proves a copy private.
+    pub cut: bool,
+}
+
+impl Symbols {
+    /// The names of `defined` (any bytes), sorted and bounded.
+    pub fn of<'a>(defined: impl IntoIterator<Item = &'a [u8]>) -> Symbols {
+        let mut cut = false;
+        let mut names: Vec<String> = defined
+            .into_iter()
+            .filter_map(|n| match std::str::from_utf8(n) {
+                Ok(s) if s.len() <= MAX_STRING => Some(s.to_string()),
+                _ => {
+                    cut = true;
+                    None
+                }
+            })
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        if names.len() > MAX_SYMBOLS {
+            names.truncate(MAX_SYMBOLS);
+            cut = true;
+        }
+        Symbols { names, cut }
+    }
 }
 
 /// The package URL of a package (purl-spec, `PURL-SPECIFICATION.rst`):
@@ -204,8 +254,9 @@ impl Entry {
             exported: false,
             private: false,
             version: None,
-            purl: purl(library, None),
+            purl: None,
             sizes: None,
+            symbols: None,
         })
     }
 }
@@ -246,18 +297,20 @@ impl fmt::Display for FormatError {
 
 impl std::error::Error for FormatError {}
 
-/// The payload (the note's descriptor) for `entries`, version 2. All
+/// The payload (the note's descriptor) for `entries`, version 3. All
 /// integers are little-endian, whatever the target's byte order: the
 /// payload is opaque bytes to ELF, and one layout is simpler to read.
 ///
 /// ```text
-/// version u32 (2), count u32, then per entry:
+/// version u32 (3), count u32, then per entry:
 ///   flags u32 (bit 0: hidden; bit 1: exported by name; bit 2: sizes not
-///   measured; bit 3: a private copy, issue 35), library str, file str,
+///   measured; bit 3: not every global symbol recorded; bit 4: a private
+///   copy, issue 35), library str, file str,
 ///   digest algorithm u32 (1: SHA-256), digest length u32, digest bytes,
 ///   member count u32, member str...,
 ///   (format 2 from here) package version str (empty: none), purl str,
-///   code u64, data u64, bss u64
+///   code u64, data u64, bss u64,
+///   (format 3 from here) symbol count u32, symbol str...
 /// str = length u32, UTF-8 bytes (no NUL)
 /// ```
 pub fn encode(entries: &[Entry]) -> Result<Vec<u8>, FormatError> {
@@ -274,10 +327,15 @@ pub fn encode(entries: &[Entry]) -> Result<Vec<u8>, FormatError> {
         if e.members.len() > MAX_MEMBERS {
             return Err(FormatError::TooLarge("members"));
         }
+        let symbols = e.symbols.clone().unwrap_or(Symbols { names: Vec::new(), cut: true });
+        if symbols.names.len() > MAX_SYMBOLS {
+            return Err(FormatError::TooLarge("symbols"));
+        }
         let flags = u32::from(e.hidden)
             | u32::from(e.exported) << 1
             | u32::from(e.sizes.is_none()) << 2
-            | u32::from(e.private) << 3;
+            | u32::from(symbols.cut) << 3
+            | u32::from(e.private) << 4;
         put_u32(&mut out, flags);
         put_str(&mut out, &e.library)?;
         put_str(&mut out, &e.file)?;
@@ -289,10 +347,14 @@ pub fn encode(entries: &[Entry]) -> Result<Vec<u8>, FormatError> {
             put_str(&mut out, m)?;
         }
         put_str(&mut out, e.version.as_deref().unwrap_or_default())?;
-        put_str(&mut out, &e.purl)?;
+        put_str(&mut out, e.purl.as_deref().unwrap_or_default())?;
         let sizes = e.sizes.unwrap_or_default();
         for n in [sizes.code, sizes.data, sizes.bss] {
             out.extend_from_slice(&n.to_le_bytes());
+        }
+        put_u32(&mut out, symbols.names.len() as u32);
+        for name in &symbols.names {
+            put_str(&mut out, name)?;
         }
         if out.len() > MAX_PAYLOAD {
             return Err(FormatError::TooLarge("bytes"));
@@ -322,7 +384,7 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<Entry>, FormatError> {
     }
     let mut r = Reader(bytes);
     let version = r.u32()?;
-    if version != VERSION && version != VERSION_1 {
+    if !matches!(version, VERSION | VERSION_2 | VERSION_1) {
         return Err(FormatError::UnknownVersion(version));
     }
     let count = r.u32()? as usize;
@@ -331,10 +393,10 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<Entry>, FormatError> {
     }
     let mut entries = Vec::new();
     for _ in 0..count {
-        // Bits other than 0 to 2 are reserved: a later version may set them
+        // Bits other than 0 to 4 are reserved: a later version may set them
         // for facts an older reader can ignore.
         let flags = r.u32()?;
-        let (hidden, exported, private) = (flags & 1 == 1, flags & 2 == 2, flags & 8 == 8);
+        let (hidden, exported, private) = (flags & 1 == 1, flags & 2 == 2, flags & 16 == 16);
         let library = r.string()?;
         let file = r.string()?;
         if file.contains('/') {
@@ -354,13 +416,30 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<Entry>, FormatError> {
         for _ in 0..members_count {
             members.push(r.string()?);
         }
-        let (version, purl, sizes) = if version == VERSION_1 {
-            (None, self::purl(&library, None), None)
+        let (package_version, purl, sizes) = if version == VERSION_1 {
+            (None, None, None)
         } else {
             let v = Some(r.string()?).filter(|v| !v.is_empty());
-            let purl = r.string()?;
+            let purl = Some(r.string()?).filter(|p| !p.is_empty());
+            // Format 2 wrote `pkg:generic/LIBRARY` for an archive nothing
+            // named: an identity it invented, not one it read.
+            let purl =
+                purl.filter(|p| version != VERSION_2 || v.is_some() || *p != self::purl(&library, None));
             let sizes = Sizes { code: r.u64()?, data: r.u64()?, bss: r.u64()? };
             (v, purl, (flags & 4 == 0).then_some(sizes))
+        };
+        let symbols = if version == VERSION {
+            let n = r.u32()? as usize;
+            if n > MAX_SYMBOLS {
+                return Err(FormatError::TooLarge("symbols"));
+            }
+            let mut names = Vec::new();
+            for _ in 0..n {
+                names.push(r.string()?);
+            }
+            Some(Symbols { names, cut: flags & 8 == 8 })
+        } else {
+            None
         };
         entries.push(Entry {
             library,
@@ -370,9 +449,10 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<Entry>, FormatError> {
             hidden,
             exported,
             private,
-            version,
+            version: package_version,
             purl,
             sizes,
+            symbols,
         });
     }
     if !r.0.is_empty() {
@@ -690,8 +770,9 @@ mod tests {
             exported: false,
             private: false,
             version: Some("1.2".into()),
-            purl: purl(library, Some("1.2")),
+            purl: Some(purl(library, Some("1.2"))),
             sizes: Some(Sizes { code: 100, data: 8, bss: 1 << 40 }),
+            symbols: Some(Symbols { names: vec!["a_get".into(), format!("{library}_get")], cut: false }),
         }
     }
 
@@ -700,7 +781,13 @@ mod tests {
     #[test]
     fn entries_round_trip() {
         let exported = Entry { exported: true, ..entry("api", true) };
-        let unmeasured = Entry { sizes: None, version: None, purl: purl("x", None), ..entry("x", false) };
+        let unmeasured = Entry {
+            sizes: None,
+            version: None,
+            purl: None,
+            symbols: Some(Symbols { names: vec![], cut: true }),
+            ..entry("x", false)
+        };
         for entries in [
             vec![],
             vec![entry("foo", false)],
@@ -742,8 +829,9 @@ mod tests {
             exported: false,
             private: false,
             version: None,
-            purl: "pkg:generic/z".into(),
+            purl: None,
             sizes: None,
+            symbols: None,
         }
     }
 
@@ -759,14 +847,15 @@ mod tests {
     fn the_layout_is_the_documented_one() {
         let e = Entry {
             version: Some("1.3.1".into()),
-            purl: "pkg:generic/zlib@1.3.1".into(),
+            purl: Some("pkg:generic/zlib@1.3.1".into()),
             sizes: Some(Sizes { code: 0x1_0000_0002, data: 3, bss: 4 }),
+            symbols: Some(Symbols { names: vec!["deflate".into()], cut: false }),
             ..z_entry()
         };
-        // Format 1's entry, under version 2, then the package version, the
-        // purl and three u64 sizes.
+        // Format 1's entry, under version 3, then the package version, the
+        // purl, three u64 sizes and the symbols.
         let mut want = format_1_payload();
-        want[..4].copy_from_slice(&2u32.to_le_bytes());
+        want[..4].copy_from_slice(&3u32.to_le_bytes());
         want.extend_from_slice(&5u32.to_le_bytes());
         want.extend_from_slice(b"1.3.1");
         want.extend_from_slice(&22u32.to_le_bytes());
@@ -774,16 +863,53 @@ mod tests {
         for n in [0x1_0000_0002u64, 3, 4] {
             want.extend_from_slice(&n.to_le_bytes());
         }
-        assert_eq!(encode(&[e]).unwrap(), want);
-        // Not measured: bit 2, and zeros.
+        want.extend_from_slice(&1u32.to_le_bytes());
+        want.extend_from_slice(&7u32.to_le_bytes());
+        want.extend_from_slice(b"deflate");
+        assert_eq!(encode(std::slice::from_ref(&e)).unwrap(), want);
+        assert_eq!(decode(&want).unwrap(), vec![e]);
+        // Not measured: bit 2, and zeros; no package: an empty purl; the
+        // symbols not known: bit 3 and none.
         let mut want = format_1_payload();
-        want[..4].copy_from_slice(&2u32.to_le_bytes());
-        want[8] = 1 | 4;
+        want[..4].copy_from_slice(&3u32.to_le_bytes());
+        want[8] = 1 | 4 | 8;
         want.extend_from_slice(&0u32.to_le_bytes());
-        want.extend_from_slice(&13u32.to_le_bytes());
-        want.extend_from_slice(b"pkg:generic/z");
+        want.extend_from_slice(&0u32.to_le_bytes());
         want.extend_from_slice(&[0; 24]);
+        want.extend_from_slice(&0u32.to_le_bytes());
         assert_eq!(encode(&[z_entry()]).unwrap(), want);
+    }
+
+    /// Format 2 as issue 22's solinks wrote it: a purl made from the
+    /// library name alone, with no version, was invented and reads as none;
+    /// one with a version was read from a `.pc` and is kept.
+    #[test]
+    fn a_format_2_payload_still_reads_without_invented_purls() {
+        let format_2 = |version: &str, purl: &str| {
+            let mut p = format_1_payload();
+            p[..4].copy_from_slice(&2u32.to_le_bytes());
+            p[8] = 1 | 4;
+            p.extend_from_slice(&(version.len() as u32).to_le_bytes());
+            p.extend_from_slice(version.as_bytes());
+            p.extend_from_slice(&(purl.len() as u32).to_le_bytes());
+            p.extend_from_slice(purl.as_bytes());
+            p.extend_from_slice(&[0; 24]);
+            p
+        };
+        assert_eq!(decode(&format_2("", "pkg:generic/z")).unwrap(), vec![z_entry()]);
+        let zlib = decode(&format_2("1.3", "pkg:generic/zlib@1.3")).unwrap();
+        assert_eq!((zlib[0].purl.as_deref(), zlib[0].symbols.as_ref()), (Some("pkg:generic/zlib@1.3"), None));
+        let named = decode(&format_2("", "pkg:generic/zlib")).unwrap();
+        assert_eq!(named[0].purl.as_deref(), Some("pkg:generic/zlib"), "a .pc's name, not the library's");
+    }
+
+    #[test]
+    fn symbols_are_sorted_once_and_bounded() {
+        let s = Symbols::of([&b"b"[..], b"a", b"b", b"\xff"]);
+        assert_eq!(s, Symbols { names: vec!["a".into(), "b".into()], cut: true });
+        let many: Vec<Vec<u8>> = (0..MAX_SYMBOLS + 1).map(|i| format!("s{i:06}").into_bytes()).collect();
+        let s = Symbols::of(many.iter().map(Vec::as_slice));
+        assert!(s.cut && s.names.len() == MAX_SYMBOLS);
     }
 
     #[test]
@@ -823,7 +949,7 @@ mod tests {
         let mut many = 1u32.to_le_bytes().to_vec();
         many.extend_from_slice(&u32::MAX.to_le_bytes());
         assert_eq!(decode(&many), Err(FormatError::TooLarge("entries")));
-        assert_eq!(decode(&3u32.to_le_bytes()), Err(FormatError::UnknownVersion(3)));
+        assert_eq!(decode(&4u32.to_le_bytes()), Err(FormatError::UnknownVersion(4)));
         assert_eq!(decode(&0u32.to_le_bytes()), Err(FormatError::UnknownVersion(0)));
         // Format 1, cut and altered everywhere, likewise.
         let v1 = format_1_payload();

@@ -1195,7 +1195,8 @@ mod tests {
             exported: false,
             private: false,
             version: None,
-            purl: crate::formats::provenance::purl(library, None),
+            purl: None,
+            symbols: None,
             sizes: None,
         };
         let so = PathBuf::from("/l/libbar.so");
@@ -1272,7 +1273,8 @@ mod tests {
             exported: false,
             private: false,
             version: None,
-            purl: crate::formats::provenance::purl(library, None),
+            purl: None,
+            symbols: None,
             sizes: None,
         };
         let ea = || entry("foo", "libfoo_a.a", da, false);

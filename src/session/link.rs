@@ -118,10 +118,26 @@ pub(super) fn link_args(ctx: &Ctx) -> Result<LinkArgs, Error> {
     // The note records what the closure check says ld pulls; without the
     // check there is nothing true to record.
     let from = extras.exports.as_ref().map(|e| e.from_archives.clone()).unwrap_or_default();
-    let entries = match resolver.summary() {
+    let entries = match resolver.summary().cloned() {
         Some(summary) => {
-            super::note::link_entries(&decisions, summary, &shape.hide, &from, cache, |p| resolver.file_id(p))
-                .unwrap_or_default()
+            // What each pulled archive's members define, read before the
+            // entries (the resolver lends itself once at a time).
+            let mut defined = std::collections::HashMap::new();
+            for u in summary.archives.iter().filter(|u| u.pulled) {
+                if !defined.contains_key(&u.path) {
+                    defined.insert(u.path.clone(), resolver.defined_symbols(&u.path));
+                }
+            }
+            super::note::link_entries(
+                &decisions,
+                &summary,
+                &shape.hide,
+                &from,
+                cache,
+                |p| resolver.file_id(p),
+                |p| defined.get(p).cloned().flatten(),
+            )
+            .unwrap_or_default()
         }
         None => Vec::new(),
     };

@@ -67,25 +67,29 @@ pub(super) fn manage(
     Ok(0)
 }
 
-/// `--audit FILE...`: 1 when an archive is embedded twice in a closure,
-/// 0 when none is (docs/provenance.md).
+/// `--audit FILE...`: 1 when an archive is embedded twice in a closure
+/// and a copy can interpose, 3 when something could not be seen, 0 when
+/// neither (docs/provenance.md).
 pub(super) fn run_audit(files: &[PathBuf], options: &Options, env: &Env) -> anyhow::Result<u8> {
-    let audits = audit::audit(files, &audit::Loader::system(env))?;
+    let audits = audit::audit(files, &audit::Loader::system(env), &super::exports::temp_dir(env))?;
     let mut text = match options.format {
         cli::Format::Text => audit::text(&audits),
         cli::Format::Json => audit::json(&audits).to_string() + "\n",
         // One document per FILE, each on a line of its own.
         cli::Format::CycloneDx => sbom::cyclonedx(&audits).iter().map(|d| d.to_string() + "\n").collect(),
+        cli::Format::Spdx => audit::spdx::spdx(&audits, env).iter().map(|d| d.to_string() + "\n").collect(),
+        cli::Format::Debian => audit::distro::debian(&audits, env)?,
+        cli::Format::Rpm => audit::distro::rpm(&audits),
     };
     if text.is_empty() {
         text.push('\n');
     }
     print_out(text.as_bytes())?;
-    Ok(u8::from(audits.iter().any(audit::Audit::found)))
+    Ok(audit::status(&audits))
 }
 
 /// `--audit --embeds NAME[=SHA256] DIR...`: 0 when a file embeds it, 1
-/// when none does (docs/provenance.md).
+/// when none does, 3 when something could not be seen (docs/provenance.md).
 pub(super) fn run_embeds(
     query: &audit::embeds::Query,
     dirs: &[PathBuf],
@@ -94,9 +98,9 @@ pub(super) fn run_embeds(
     let found = audit::embeds::find(query, dirs)?;
     let text = match options.format {
         cli::Format::Json => audit::embeds::json(&found).to_string() + "\n",
-        // A list of files has no CycloneDX form: it is said as text.
-        cli::Format::Text | cli::Format::CycloneDx => audit::embeds::text(&found),
+        // A list of files has no record form: it is said as text.
+        _ => audit::embeds::text(&found),
     };
     print_out(text.as_bytes())?;
-    Ok(u8::from(found.hits.is_empty()))
+    Ok(found.status())
 }

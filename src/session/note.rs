@@ -135,6 +135,7 @@ pub(super) fn link_entries(
     exported: &[PathBuf],
     cache: Option<&crate::store::Store>,
     id_of: impl Fn(&Path) -> Option<crate::fsx::FileId>,
+    mut defined: impl FnMut(&Path) -> Option<Vec<(String, Vec<crate::formats::symbols::Name>)>>,
 ) -> std::io::Result<Vec<crate::formats::provenance::Entry>> {
     use crate::model::Outcome;
     let mut out: Vec<crate::formats::provenance::Entry> = Vec::new();
@@ -163,9 +164,26 @@ pub(super) fn link_entries(
             let file = archive.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             let library = crate::model::library_name(&d.lib, &file);
             let version = d.package.as_ref().and_then(|p| p.version.clone());
-            let package = d.package.as_ref().map_or(library.as_str(), |p| p.name.as_str());
+            // The globals the pulled members define: the audit looks for
+            // them in the output's `.dynsym` (issue 32 §1). Unknown (no
+            // symbol facts) is recorded as such, never as none.
+            let symbols = match defined(archive) {
+                Some(by_member) => crate::formats::provenance::Symbols::of(
+                    by_member
+                        .iter()
+                        .filter(|(m, _)| members.contains(m))
+                        .flat_map(|(_, names)| names.iter().map(|n| &n[..])),
+                ),
+                None => crate::formats::provenance::Symbols { names: Vec::new(), cut: true },
+            };
             out.push(crate::formats::provenance::Entry {
-                purl: crate::formats::provenance::purl(package, version.as_deref()),
+                // Only a `.pc` gives an archive a package identity; without
+                // one it is the project's own code (issue 32 §6).
+                purl: d
+                    .package
+                    .as_ref()
+                    .map(|p| crate::formats::provenance::purl(&p.name, version.as_deref())),
+                symbols: Some(symbols),
                 version,
                 sizes: Some(sizes),
                 library,

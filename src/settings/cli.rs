@@ -123,6 +123,19 @@ pub enum Format {
     Json,
     /// `--audit` only: a CycloneDX 1.5 JSON document per FILE.
     CycloneDx,
+    /// `--audit` only: an SPDX 2.3 JSON document per FILE.
+    Spdx,
+    /// `--audit` only: Debian's `Static-Built-Using` field.
+    Debian,
+    /// `--audit` only: Fedora's `Provides: bundled(NAME) = VERSION` lines.
+    Rpm,
+}
+
+impl Format {
+    /// A record of files, which only `--audit` writes.
+    pub fn is_record(self) -> bool {
+        !matches!(self, Format::Text | Format::Json)
+    }
 }
 
 /// solink's settings, with the environment already folded in.
@@ -295,14 +308,17 @@ pub fn parse(argv: Vec<OsString>, env: &Env) -> Result<Parsed, Error> {
             Some(f) if f == "text" || f.is_empty() => Format::Text,
             Some(f) if f == "json" => Format::Json,
             Some(f) if f == "cyclonedx" => Format::CycloneDx,
+            Some(f) if f == "spdx" => Format::Spdx,
+            Some(f) if f == "debian" => Format::Debian,
+            Some(f) if f == "rpm" => Format::Rpm,
             Some(f) => {
                 return Err(Error::Usage(Usage::UnknownFormat { value: f.to_string_lossy().into_owned() }))
             }
         },
     };
     let audit = given.present(row!("audit"));
-    // A CycloneDX document describes files, not a link's decisions.
-    if options.format == Format::CycloneDx && options.explain && !audit {
+    // A record describes files, not a link's decisions.
+    if options.format.is_record() && options.explain && !audit {
         return Err(Error::Usage(Usage::FormatNotForExplain));
     }
     if given.present(row!("clear-cache")) {

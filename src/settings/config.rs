@@ -239,7 +239,7 @@ fn parse(path: &Path, text: &[u8]) -> Result<Vec<(usize, OsString)>, Error> {
                 Some("is not a boolean, origin or absolute")
             }
             Kind::Format if !text.is_empty() && !Kind::Format.allows(&text) => {
-                Some("is not a format; use text, json or cyclonedx")
+                Some("is not a format; use text, json, cyclonedx, spdx, debian or rpm")
             }
             // Empty is unset, as `SOLINK_CC=` is.
             Kind::Command if !text.is_empty() && shell_words::split(&text).map_or(true, |w| w.is_empty()) => {

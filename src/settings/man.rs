@@ -97,10 +97,15 @@ variable or configuration line, a missing direct archive, a driver that cannot b
 depfile that cannot be written, stdout that cannot be written, with \fB\-\-strict\fR any embedding
 warning, and \fBsolink\fR with no arguments (which prints its usage).
 .PP
-\fB\-\-audit\fR exits with 1 when an archive is embedded in two of the files, two of them define
-at least 4 of the same global symbols, or one embeds the static CUDA runtime while another needs
-libcudart.so; 0 when not. \fB\-\-audit \-\-embeds\fR \fINAME\fR exits with 0 when a file under the
-directories embeds lib\fINAME\fR.a, 1 when none does, 2 on a bad digest or a missing directory.
+\fB\-\-audit\fR exits with 1 when an archive is embedded in two of the files and a copy can
+interpose (its symbols are in its object's .dynsym; copies that are all private are reported and
+allowed), two of them define at least 4 of the same global symbols, or one embeds the static CUDA
+runtime while another needs libcudart.so; with 3 when it found none of these but could not see
+something it was asked about (a directory it cannot read, a limit of its walk, a file or note it
+cannot parse, a wheel member past its bounds), each said in its report; 0 when it saw everything
+and found nothing. \fB\-\-audit \-\-embeds\fR \fINAME\fR exits with 0 when a file under the
+directories embeds lib\fINAME\fR.a, 1 when none does, 3 when something could not be seen, 2 on a
+bad digest or a missing directory.
 .SH FILES
 .TP
 \fI$XDG_CONFIG_HOME/solink/solink.conf\fR (\fI~/.config/solink/solink.conf\fR)

@@ -11,6 +11,10 @@
 //! The rows are in the order `--solink-help` lists them; the variable-only
 //! settings (`SOLINK_LOGFILE`, `SOLINK_DISABLE`) come last.
 
+/// The values of `--format`: `text` and `json` for `--explain` and
+/// `--audit`, the rest `--audit`'s records (docs/provenance.md).
+pub const FORMATS: &[&str] = &["text", "json", "cyclonedx", "spdx", "debian", "rpm"];
+
 /// What a setting's value is: how the option takes it, how clap checks it,
 /// how the variable and the configuration line spell it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,7 +35,8 @@ pub(crate) enum Kind {
     /// `--rpath-dynamic` or `--rpath-dynamic=FORM`; the variable is a
     /// boolean or a form.
     Rpath,
-    /// `text`, `json` or `cyclonedx`.
+    /// `text`, `json`, or one of `--audit`'s record formats (`cyclonedx`,
+    /// `spdx`, `debian`, `rpm`).
     Format,
     /// A management option that acts and exits: `--show-cache`.
     Act,
@@ -79,7 +84,7 @@ impl Kind {
     /// The values clap accepts, where it accepts only some.
     pub(crate) fn choices(self) -> Option<&'static [&'static str]> {
         match self {
-            Kind::Format => Some(&["text", "json", "cyclonedx"]),
+            Kind::Format => Some(FORMATS),
             Kind::Rpath => Some(&["absolute", "origin"]),
             _ => None,
         }
@@ -350,10 +355,11 @@ pub(crate) const SETTINGS: &[Setting] = &[
         kind: Kind::Format,
         value_name: "FORMAT",
         default: "text",
-        help: "With --explain or --audit: text lines, or one line of JSON for tools; cyclonedx: --audit's \
-               CycloneDX 1.5 SBOM [env: SOLINK_FORMAT]",
-        env_doc: "text, json or cyclonedx: the form of \\-\\-explain and \\-\\-audit output (cyclonedx: \
-                  \\-\\-audit only).",
+        help: "With --explain or --audit: text lines, or one line of JSON for tools; --audit's records: \
+               cyclonedx (CycloneDX 1.5), spdx (SPDX 2.3), debian (Static-Built-Using), rpm (bundled() \
+               Provides) [env: SOLINK_FORMAT]",
+        env_doc: "text, json, cyclonedx, spdx, debian or rpm: the form of \\-\\-explain and \\-\\-audit \
+                  output (cyclonedx, spdx, debian, rpm: \\-\\-audit only).",
     },
     Setting {
         flag: Some("cache-dir"),

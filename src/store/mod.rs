@@ -70,6 +70,29 @@ const TAG: &[u8] = b"Signature: 8a477f597d28d172789f06886806bc55\n\
 # This file is a cache directory tag created by solink.\n\
 # For information about cache directory tags see https://bford.info/cachedir/\n";
 
+/// The first line any cache's tag starts with (bford.info/cachedir).
+const TAG_SIGNATURE: &[u8] = b"Signature: 8a477f597d28d172789f06886806bc55";
+
+/// Whether `dir` is a cache directory by the Cache Directory Tagging
+/// convention: it holds a `CACHEDIR.TAG` that starts with the signature
+/// (solink's own cache, cargo's `target/`, ccache's, pip's). `--audit`'s
+/// walks pass over such trees (issue 32 §3): they hold solink's note
+/// objects and build products, no file anyone ships.
+#[allow(clippy::disallowed_methods)] // a question of `--audit`'s, no input of a link
+pub fn is_cache_dir(dir: &Path) -> bool {
+    use std::os::unix::fs::FileExt;
+    let Ok((file, _)) = crate::fsx::open_regular(&dir.join(TAG_NAME)) else { return false };
+    let mut head = [0u8; TAG_SIGNATURE.len()];
+    file.read_exact_at(&mut head, 0).is_ok() && head == TAG_SIGNATURE
+}
+
+/// Tags `dir` as a cache, as solink tags its own (for other rooms' tests).
+#[cfg(test)]
+#[allow(clippy::disallowed_methods)]
+pub fn tag_as_cache(dir: &Path) {
+    std::fs::write(dir.join(TAG_NAME), TAG).unwrap();
+}
+
 /// Whether `name` is one solink gives the files of its directory: an
 /// entry (`v-`, `sym-`, `blob-`), a note object, a temporary file, or the
 /// tag. Nothing else is ever removed.

@@ -56,9 +56,12 @@ fn stack(dir: &Dir, libs: &[(&str, bool)]) -> PathBuf {
 }
 
 /// The note object for `libfoo.a` in this directory, built for the target
-/// of `object`, written beside it.
+/// of `object`, written beside it, recording the globals `foo.o` defines
+/// as solink does.
 fn note_for(dir: &Dir, object: &str, hidden: bool) -> PathBuf {
-    let entry = Entry::for_archive("foo", &dir.path("libfoo.a"), vec!["foo.o".into()], hidden).unwrap();
+    let mut entry = Entry::for_archive("foo", &dir.path("libfoo.a"), vec!["foo.o".into()], hidden).unwrap();
+    entry.symbols =
+        Some(provenance::Symbols { names: vec!["foo_count".into(), "foo_get".into()], cut: false });
     let target = Target::of_object(&fs::read(dir.path(object)).unwrap()).unwrap();
     let bytes = provenance::note_object(&[entry], target).unwrap();
     let path = dir.path(&format!("note-{}.o", u8::from(hidden)));
@@ -153,7 +156,10 @@ fn audit_flags_an_archive_embedded_in_two_libraries() {
     // its findings are compared line by line, each line whole.
     assert_line(&out, "  duplicate: -lfoo is embedded in 2 objects of this process (same digest):");
     for lib in [&liba, &libb] {
-        assert_line(&out, &format!("    {} (libfoo.a, exports its symbols)", lib.display()));
+        assert_line(
+            &out,
+            &format!("    {} (libfoo.a, interposable: exports foo_count, foo_get)", lib.display()),
+        );
     }
 }
 
@@ -163,13 +169,45 @@ fn audit_says_a_hidden_copy_keeps_its_own_state() {
     let prog = stack(&dir, &[("a", false), ("b", true)]);
     // Two states: each copy counts only its own constructor.
     assert_eq!(sh(&mut Command::new(&prog)), "a=1\nb=1\n");
+    // One copy can interpose (liba's exported globals bind libb's
+    // references too, were libb not hidden): exit 1.
     let (code, out, _) = audit(&dir, &["prog"]);
     assert_eq!(code, Some(1), "{out}");
-    assert_line(&out, &format!("    {} (libfoo.a, exports its symbols)", dir.path("lib/liba.so").display()));
     assert_line(
         &out,
-        &format!("    {} (libfoo.a, symbols hidden: its own state)", dir.path("lib/libb.so").display()),
+        &format!(
+            "    {} (libfoo.a, interposable: exports foo_count, foo_get)",
+            dir.path("lib/liba.so").display()
+        ),
     );
+    assert_line(
+        &out,
+        &format!(
+            "    {} (libfoo.a, private: none of its symbols in .dynsym)",
+            dir.path("lib/libb.so").display()
+        ),
+    );
+}
+
+/// Issue 32 §1: two copies hidden in the output (`--exclude-libs` here)
+/// are reported as private, exit 0; the note's `hidden` flag plays no part.
+#[test]
+fn audit_says_two_private_copies_are_no_duplicate() {
+    let dir = Dir::new();
+    let prog = stack(&dir, &[("a", true), ("b", true)]);
+    assert_eq!(sh(&mut Command::new(&prog)), "a=1\nb=1\n");
+    let (code, out, err) = audit(&dir, &["prog"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert_line(
+        &out,
+        "  private copies: -lfoo is embedded in 2 objects of this process (same digest); each keeps its own code and state:",
+    );
+    for lib in ["lib/liba.so", "lib/libb.so"] {
+        assert_line(
+            &out,
+            &format!("    {} (libfoo.a, private: none of its symbols in .dynsym)", dir.path(lib).display()),
+        );
+    }
 }
 
 #[test]
@@ -201,14 +239,16 @@ fn audit_json_carries_the_same_facts() {
     assert_eq!(dup["library"], "foo");
     assert_eq!(dup["same_digest"], true);
     let digest = provenance::Digest::of_file(&dir.path("libfoo.a")).unwrap().hex();
-    let copies: Vec<(String, bool, String)> = dup["copies"]
+    assert_eq!(v["version"], 2);
+    assert_eq!((&dup["private"], &v["complete"]), (&serde_json::json!(false), &serde_json::json!(true)));
+    let copies: Vec<(String, String, String)> = dup["copies"]
         .as_array()
         .unwrap()
         .iter()
         .map(|c| {
             (
                 c["object"].as_str().unwrap().to_string(),
-                c["exports"].as_bool().unwrap(),
+                c["symbols"].as_str().unwrap().to_string(),
                 c["sha256"].to_string(),
             )
         })
@@ -217,13 +257,25 @@ fn audit_json_carries_the_same_facts() {
     assert_eq!(
         copies,
         [
-            (dir.path("lib/liba.so").display().to_string(), true, q.clone()),
-            (dir.path("lib/libb.so").display().to_string(), false, q)
+            (dir.path("lib/liba.so").display().to_string(), "interposable".into(), q.clone()),
+            (dir.path("lib/libb.so").display().to_string(), "private".into(), q)
         ]
     );
-    let liba =
-        file["objects"].as_array().unwrap().iter().find(|o| o["path"].as_str().unwrap().ends_with("liba.so"));
-    assert_eq!(liba.unwrap()["embeds"][0]["members"], serde_json::json!(["foo.o"]));
+    let embeds = |name: &str| {
+        let o =
+            file["objects"].as_array().unwrap().iter().find(|o| o["path"].as_str().unwrap().ends_with(name));
+        o.unwrap()["embeds"][0].clone()
+    };
+    assert_eq!(embeds("liba.so")["members"], serde_json::json!(["foo.o"]));
+    // One word per meaning: what the output shows, and what the link asked.
+    for (lib, symbols, hide) in [("liba.so", "interposable", false), ("libb.so", "private", true)] {
+        let e = embeds(lib);
+        assert_eq!(
+            (e["symbols"].as_str(), e["hide"].as_bool(), e["export_by_name"].as_bool()),
+            (Some(symbols), Some(hide), Some(false))
+        );
+        assert!(e.get("exported").is_none() && e.get("hidden").is_none(), "{e}");
+    }
 }
 
 #[test]
@@ -357,8 +409,9 @@ fn the_note_keeps_cet_and_bti_properties() {
             exported: false,
             private: false,
             version: None,
-            purl: provenance::purl("p", None),
+            purl: None,
             sizes: None,
+            symbols: None,
         };
         let note = dir.write(&format!("note-{cc}.o"), provenance::note_object(&[entry], target).unwrap());
         let link = |out: &str, extra: &[&std::path::Path]| {
@@ -399,8 +452,8 @@ fn embeds_lists_every_file_under_a_tree_that_carries_the_archive() {
     assert_eq!(
         text,
         format!(
-            "tree/liba.so: embeds libfoo.a (-lfoo) sha256:{digest} exported\n\
-             tree/x/y/libb.so: embeds libfoo.a (-lfoo) sha256:{digest} hidden\n"
+            "tree/liba.so: embeds libfoo.a (-lfoo) sha256:{digest} interposable\n\
+             tree/x/y/libb.so: embeds libfoo.a (-lfoo) sha256:{digest} private\n"
         )
     );
     // libfoo.a by its file name, and that build by its digest.
@@ -413,7 +466,7 @@ fn embeds_lists_every_file_under_a_tree_that_carries_the_archive() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        format!("none of the 4 ELF files under tree embeds libfoo.a with sha256 {other}\n")
+        format!("none of the 4 linked ELF files under tree embeds libfoo.a with sha256 {other}\n")
     );
     let out = dir.solink().args(["--audit", "--embeds", "bar", "tree"]).output();
     assert_eq!(out.status.code(), Some(1));
@@ -426,7 +479,8 @@ fn embeds_lists_every_file_under_a_tree_that_carries_the_archive() {
         v["found"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
     assert_eq!(found, ["tree/liba.so", "tree/x/y/libb.so"]);
     assert_eq!(v["found"][1]["embeds"][0]["sha256"], digest.hex());
-    assert_eq!(v["found"][1]["embeds"][0]["hidden"], true);
+    assert_eq!(v["found"][1]["embeds"][0]["symbols"], "private");
+    assert_eq!(v["found"][1]["embeds"][0]["hide"], true);
 }
 
 #[test]
@@ -717,4 +771,212 @@ fn audit_flags_two_cuda_runtimes_in_one_process() {
     // One runtime alone is no finding.
     let (code, out, _) = audit(&dir, &["lib/libgpub.so"]);
     assert_eq!(code, Some(0), "{out}");
+}
+
+/// Issue 32 §2, one test per class of what `--audit` could not see: each
+/// was reported as "no archive is embedded twice", exit 0. `liba.so`
+/// embeds libfoo.a with its globals exported; a second copy where the
+/// audit cannot see it must make the audit say so, exit 3, never 0.
+fn hidden_duplicate(dir: &Dir) -> PathBuf {
+    stack(dir, &[("a", false), ("b", false)]);
+    dir.mkdir("plugins");
+    dir.path("lib/libb.so")
+}
+
+#[test]
+fn a_duplicate_in_a_directory_that_cannot_be_read_is_not_silence() {
+    let dir = Dir::new();
+    let libb = hidden_duplicate(&dir);
+    // A path longer than PATH_MAX cannot be opened, even by root (whom
+    // no permission bit stops): 17 levels of 250 bytes.
+    let level = "x".repeat(250);
+    let script = format!(
+        "cd plugins && for i in $(seq 17); do mkdir {level} && cd -P {level} || exit 1; done && cp {} libb.so",
+        libb.display()
+    );
+    sh(Command::new("sh").current_dir(dir.root()).args(["-c", &script]));
+    let (code, out, err) = audit(&dir, &["lib/liba.so", "plugins"]);
+    assert_eq!(code, Some(3), "{out}{err}");
+    let unseen: Vec<&str> = out.lines().filter(|l| l.starts_with("  not seen: ")).collect();
+    assert_eq!(unseen.len(), 1, "{out}");
+    assert!(unseen[0].ends_with("cannot be read: File name too long (os error 36)"), "{out}");
+    assert_line(&out, "  no archive is embedded twice in what could be read");
+    assert_line(&out, "  incomplete: 1 file or directory could not be seen (exit status 3)");
+    // In JSON, and in CycloneDX as an incomplete composition.
+    let json = dir.solink().args(["--format", "json", "--audit", "lib/liba.so", "plugins"]).output();
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!((json.status.code(), &v["complete"]), (Some(3), &serde_json::json!(false)));
+    assert_eq!(v["files"][0]["unseen"][0]["kind"], "unreadable");
+    let cdx = dir.solink().args(["--format", "cyclonedx", "--audit", "lib/liba.so", "plugins"]).output();
+    assert_eq!(cdx.status.code(), Some(3));
+    let doc: serde_json::Value = serde_json::from_slice(&cdx.stdout).unwrap();
+    assert_cyclonedx_schema(&doc);
+    assert_eq!(doc["compositions"][0]["aggregate"], "incomplete");
+    assert!(doc.to_string().contains("solink:unseen"), "{doc}");
+}
+
+#[test]
+fn a_duplicate_deeper_than_the_walk_goes_is_not_silence() {
+    let dir = Dir::new();
+    let libb = hidden_duplicate(&dir);
+    let deep = format!("plugins/{}", ["d"; 65].join("/"));
+    dir.mkdir(&deep);
+    fs::copy(&libb, dir.path(&format!("{deep}/libb.so"))).unwrap();
+    let (code, out, err) = audit(&dir, &["lib/liba.so", "plugins"]);
+    assert_eq!(code, Some(3), "{out}{err}");
+    assert_line(&out, &format!("  not seen: {deep}: deeper than 64 levels: not walked"));
+}
+
+#[test]
+fn a_file_that_cannot_be_parsed_is_not_silence() {
+    let dir = Dir::new();
+    let libb = hidden_duplicate(&dir);
+    // ELF by its magic, damaged after it: a plugin the audit cannot read.
+    let mut bytes = fs::read(&libb).unwrap();
+    bytes.truncate(64);
+    bytes[40..48].copy_from_slice(&u64::MAX.to_le_bytes());
+    dir.write("plugins/libb.so", bytes);
+    let (code, out, err) = audit(&dir, &["lib/liba.so", "plugins"]);
+    assert_eq!(code, Some(3), "{out}{err}");
+    let line = out.lines().find(|l| l.starts_with("  not seen: plugins/libb.so: cannot be parsed: "));
+    assert!(line.is_some(), "{out}");
+}
+
+#[test]
+fn a_note_that_cannot_be_decoded_is_not_silence() {
+    let dir = Dir::new();
+    let libb = hidden_duplicate(&dir);
+    // The note's format version, made one this solink does not know.
+    let mut so = fs::read(&libb).unwrap();
+    let payload = provenance::read_note_payloads(&libb).unwrap().remove(0);
+    let at = so.windows(payload.len()).position(|w| w == payload.as_slice()).unwrap();
+    so[at..at + 4].copy_from_slice(&99u32.to_le_bytes());
+    fs::write(&libb, so).unwrap();
+    let (code, out, err) = audit(&dir, &["prog"]);
+    assert_eq!(code, Some(3), "{out}{err}");
+    assert_line(
+        &out,
+        &format!(
+            "  not seen: {}: unreadable solink note: the note has format version 99, which this solink \
+             does not read; use a newer solink",
+            libb.display()
+        ),
+    );
+    // --embeds says it cannot tell, and exits 3 too.
+    let out = dir.solink().args(["--audit", "--embeds", "foo", "lib"]).run();
+    assert_eq!(out.code(), Some(3), "{}", out.stdout);
+    assert!(out.stdout.contains(": cannot tell: unreadable solink note: "), "{}", out.stdout);
+}
+
+/// Issue 32 §3: `--embeds` counts only linked objects, so solink's own
+/// cached note objects (relocatable, `note-*.o`) embed nothing; and a tree
+/// tagged as a cache is not walked.
+#[test]
+fn embeds_looks_only_at_linked_objects_outside_caches() {
+    let dir = Dir::new();
+    stack(&dir, &[("a", false)]);
+    dir.mkdir("tree/objs");
+    fs::copy(dir.path("note-0.o"), dir.path("tree/objs/note-0.o")).unwrap();
+    let out = dir.solink().args(["--audit", "--embeds", "foo", "tree"]).run();
+    assert_eq!(out.code(), Some(1), "{}", out.stdout);
+    assert_text(out.stdout, "none of the 0 linked ELF files under tree embeds libfoo.a\n");
+    // solink's own cache, filled by a real link, is passed over.
+    dir.mkdir("tree/cache");
+    let cache = dir.path("tree/cache");
+    foo_pc_less_link(&dir, &cache);
+    fs::copy(dir.path("lib/liba.so"), dir.path("tree/liba.so")).unwrap();
+    let out = dir.solink().args(["--audit", "--embeds", "foo", "tree"]).run();
+    assert_eq!(out.code(), Some(0), "{}", out.stdout);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", out.stdout);
+    assert!(lines[0].starts_with("tree/liba.so: embeds libfoo.a (-lfoo) sha256:"), "{}", out.stdout);
+    assert!(
+        lines[1].starts_with("tree/cache/")
+            && lines[1].ends_with(": a cache directory (its tag says so), not searched"),
+        "{}",
+        out.stdout
+    );
+}
+
+/// A link through solink with its cache under `cache`, which fills it with
+/// its note object.
+fn foo_pc_less_link(dir: &Dir, cache: &std::path::Path) {
+    dir.solink()
+        .env("XDG_CACHE_HOME", cache)
+        .args(["--", "gcc", "-shared", "-o", "solinked.so", "a.o", "-L.", "-lfoo"])
+        .ok();
+    let notes = walkdir::WalkDir::new(cache)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("note-"));
+    assert!(notes.count() > 0, "the link cached its note object");
+}
+
+/// Issue 32 §5: `--audit FILE.whl` audits every ELF member of a wheel (an
+/// extension module and the vendored `.libs/`) as the one process Python
+/// makes of them, each reported by its path inside the wheel. The wheel is
+/// hostile input: a member named outside it is reported, never written,
+/// and the private directory the members were read into is gone after.
+#[test]
+fn a_wheel_is_audited_member_by_member() {
+    if !require_tool("python3") {
+        return;
+    }
+    let dir = Dir::new();
+    stack(&dir, &[("a", false), ("b", false)]);
+    let script = "import sys, zipfile\n\
+                  z = zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED)\n\
+                  z.write(sys.argv[2], 'pkg/_ext.cpython-311-x86_64-linux-gnu.so')\n\
+                  z.write(sys.argv[3], 'pkg.libs/libb-1a2b3c4d.so')\n\
+                  z.writestr('pkg-1.0.dist-info/METADATA', 'Name: pkg\\n')\n\
+                  z.writestr('../evil.so', b'\\x7fELF' + bytes(60))\n\
+                  z.close()\n";
+    sh(Command::new("python3").current_dir(dir.root()).args([
+        "-c",
+        script,
+        "pkg-1.0-cp311-cp311-linux_x86_64.whl",
+        "lib/liba.so",
+        "lib/libb.so",
+    ]));
+    dir.mkdir("tmp");
+    let out = dir
+        .solink()
+        .env("TMPDIR", dir.path("tmp"))
+        .args(["--audit", "pkg-1.0-cp311-cp311-linux_x86_64.whl"])
+        .run();
+    assert_eq!(out.code(), Some(1), "{}{}", out.stdout, out.stderr);
+    let text = &out.stdout;
+    assert!(text.starts_with("pkg-1.0-cp311-cp311-linux_x86_64.whl: "), "{text}");
+    assert_line(text, "  duplicate: -lfoo is embedded in 2 objects of this process (same digest):");
+    assert_line(
+        text,
+        "    pkg/_ext.cpython-311-x86_64-linux-gnu.so (libfoo.a, interposable: exports foo_count, foo_get)",
+    );
+    assert_line(text, "    pkg.libs/libb-1a2b3c4d.so (libfoo.a, interposable: exports foo_count, foo_get)");
+    assert_line(text, "  not seen: ../evil.so: cannot be parsed: a name outside the wheel");
+    assert!(!dir.path("evil.so").exists() && !dir.path("tmp/../evil.so").exists());
+    assert_eq!(fs::read_dir(dir.path("tmp")).unwrap().count(), 0, "the private directory is removed");
+    // The records describe the wheel's files, ready for .dist-info/sboms/.
+    let cdx = dir
+        .solink()
+        .env("TMPDIR", dir.path("tmp"))
+        .args(["--format", "cyclonedx", "--audit", "pkg-1.0-cp311-cp311-linux_x86_64.whl"])
+        .output();
+    let doc: serde_json::Value = serde_json::from_slice(&cdx.stdout).unwrap();
+    assert_cyclonedx_schema(&doc);
+    let refs: Vec<&str> =
+        doc["components"].as_array().unwrap().iter().filter_map(|c| c["bom-ref"].as_str()).collect();
+    assert!(refs.contains(&"pkg.libs/libb-1a2b3c4d.so"), "{refs:?}");
+    let digest = provenance::Digest::of_file(&dir.path("lib/liba.so")).unwrap().hex();
+    assert_eq!(
+        doc["metadata"]["component"]["hashes"][0]["content"], digest,
+        "hashed before the files went away"
+    );
+    let spdx = dir
+        .solink()
+        .env("TMPDIR", dir.path("tmp"))
+        .args(["--format", "spdx", "--audit", "pkg-1.0-cp311-cp311-linux_x86_64.whl"])
+        .output();
+    let doc: serde_json::Value = serde_json::from_slice(&spdx.stdout).unwrap();
+    assert_spdx_schema(&doc);
 }

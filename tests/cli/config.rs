@@ -108,7 +108,10 @@ fn a_bad_config_file_is_refused_naming_file_line_and_key() {
              keys are solink's variables without SOLINK_, in lower case (see docs/usage.md)",
         ),
         ("explain = maybe\n", ":1: explain = maybe is not a boolean; use true or false"),
-        ("\n\nformat = yaml\n", ":3: format = yaml is not a format; use text, json or cyclonedx"),
+        (
+            "\n\nformat = yaml\n",
+            ":3: format = yaml is not a format; use text, json, cyclonedx, spdx, debian or rpm",
+        ),
         ("just words\n", ":1: expected \"key = value\", got just words"),
     ] {
         dir.write("home/.config/solink/solink.conf", text);

@@ -92,7 +92,7 @@ fn two_libraries_embedding_foo_register_twice_and_audit_flags_them() {
 }
 
 #[test]
-fn hidden_copies_keep_two_states_and_audit_flags_them() {
+fn hidden_copies_keep_two_states_and_audit_calls_them_private() {
     if !tools() {
         return;
     }
@@ -101,11 +101,17 @@ fn hidden_copies_keep_two_states_and_audit_flags_them() {
     solink_lib(&dir, "a", &["--hide=foo"]);
     solink_lib(&dir, "b", &["--hide=foo"]);
     assert_eq!(each_registry_view(&dir, &["a", "b"]), "a=1\nb=1\n", "two copies, two states");
+    // What the links asked for: no copy can interpose, so no finding
+    // (issue 32 §1).
     let (code, text) = audit(&dir);
-    assert_eq!(code, Some(1), "{text}");
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("  private copies: -lfoo is embedded in 2 objects"), "{text}");
     let json = dir.solink().args(["--format", "json", "--audit", "prog"]).output();
     let json = String::from_utf8_lossy(&json.stdout).into_owned();
-    assert!(json.contains("\"exports\":false"), "the note says the copies are hidden: {json}");
+    assert!(
+        json.contains("\"symbols\":\"private\""),
+        "the output's .dynsym says the copies are private: {json}"
+    );
 }
 
 #[test]
@@ -476,5 +482,111 @@ fn explained_b_link(first: &str, why: &str) -> String {
              solink: command: gcc -shared -o lib/libb.so b.o -Ll -Llib -la -lfoo\n\
              solink: 0 embedded, 2 dynamic, 0 warnings\n"
         )
+    }
+}
+
+/// Issue 32 §1: a library whose own version script exports only its API
+/// (as libpng's does: `nm` shows `t deflate` for the zlib inside) keeps
+/// its embedded copy private. Two of them in one process keep two states,
+/// which is what each asked for: reported as private copies, exit 0; the
+/// export status is read from each output's `.dynsym`.
+#[test]
+fn libraries_with_their_own_version_script_are_private_copies() {
+    if !tools() {
+        return;
+    }
+    let dir = Dir::new();
+    foo_archive(&dir);
+    for name in ["a", "b"] {
+        dir.write(&format!("{name}.map"), format!("{{ global: {name}_get; local: *; }};\n"));
+        solink_lib(&dir, name, &[]);
+        // Relinked with the version script, as the library's build does.
+        dir.solink()
+            .args(["--", "gcc", "-shared", "-o", &format!("lib/lib{name}.so"), &format!("{name}.o")])
+            .args(["-Ll", "-lfoo", &format!("-Wl,--version-script={name}.map")])
+            .ok();
+        let nm = sh(Command::new("nm").arg(dir.path(&format!("lib/lib{name}.so"))));
+        assert!(nm.lines().any(|l| l.ends_with(" t foo_get")), "foo_get is local: {nm}");
+    }
+    assert_eq!(each_registry_view(&dir, &["a", "b"]), "a=1\nb=1\n", "two copies, two states");
+    let (code, text) = audit(&dir);
+    assert_eq!(code, Some(0), "{text}");
+    assert_line(
+        &text,
+        "  private copies: -lfoo is embedded in 2 objects of this process (same digest); \
+         each keeps its own code and state:",
+    );
+    for lib in ["a", "b"] {
+        let so = dir.path(&format!("lib/lib{lib}.so"));
+        assert_line(
+            &text,
+            &format!("    {} (libfoo.a, private: none of its symbols in .dynsym)", so.display()),
+        );
+    }
+    // The same facts, one word each, in JSON and CycloneDX.
+    let json = dir.solink().args(["--format", "json", "--audit", "prog"]).output();
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(
+        (json.status.code(), &v["files"][0]["duplicates"][0]["private"]),
+        (Some(0), &serde_json::json!(true))
+    );
+    let cdx = dir.solink().args(["--format", "cyclonedx", "--audit", "prog"]).output();
+    assert_eq!(cdx.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&cdx.stdout).unwrap();
+    assert_cyclonedx_schema(&doc);
+    assert!(doc.to_string().contains(r#"{"name":"solink:symbols","value":"private"}"#), "{doc}");
+}
+
+/// Issue 32 §1, the other side: two plain gcc links that export their
+/// copies (no version script) are still caught, exit 1, with the names
+/// that can interpose.
+#[test]
+fn libraries_that_export_their_copies_are_still_caught() {
+    if !tools() {
+        return;
+    }
+    let dir = Dir::new();
+    foo_archive(&dir);
+    solink_lib(&dir, "a", &[]);
+    solink_lib(&dir, "b", &[]);
+    assert_eq!(each_registry_view(&dir, &["a", "b"]), "a=2\nb=2\n", "one registry, two constructors");
+    let (code, text) = audit(&dir);
+    assert_eq!(code, Some(1), "{text}");
+    assert_line(&text, "  duplicate: -lfoo is embedded in 2 objects of this process (same digest):");
+    for lib in ["a", "b"] {
+        let so = dir.path(&format!("lib/lib{lib}.so"));
+        assert_line(
+            &text,
+            &format!("    {} (libfoo.a, interposable: exports foo_count, foo_get)", so.display()),
+        );
+    }
+}
+
+/// Issue 32 §1 on a Rust cdylib: rustc's own version script makes every
+/// symbol of the archives it links local but the crate's exports, so two
+/// such cdylibs loaded as plugins keep private copies: exit 0.
+#[test]
+fn two_rust_cdylibs_keep_private_copies() {
+    if !tools() || !require_tool("cargo") {
+        return;
+    }
+    use crate::support::cargo::{self as native, Native, Via};
+    let dir = Dir::new();
+    foo_archive(&dir);
+    let project = dir.path("native");
+    native::copy_fixture(&project);
+    let libs = dir.path("l");
+    let ran = native::build(&project, Via::Config, &Native::new(&["static=foo"], &["foo_get"], &[&libs]));
+    assert!(ran.success(), "{}", native::errors(&ran.stderr, 20));
+    dir.mkdir("plugins");
+    for name in ["one", "two"] {
+        fs::copy(native::cdylib(&project), dir.path(&format!("plugins/lib{name}.so"))).unwrap();
+    }
+    let out = dir.solink().args(["--audit", "plugins"]).run();
+    assert_eq!(out.code(), Some(0), "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("  private copies: -lfoo is embedded in 2 objects"), "{}", out.stdout);
+    for name in ["one", "two"] {
+        let line = format!("    plugins/lib{name}.so (libfoo.a, private: none of its symbols in .dynsym)");
+        assert_line(&out.stdout, &line);
     }
 }

@@ -112,7 +112,7 @@ fn prop<'a>(component: &'a Value, name: &str) -> Option<&'a str> {
 }
 
 #[test]
-fn the_note_carries_the_version_of_the_pc_that_names_the_archive_and_a_purl() {
+fn the_note_carries_the_version_of_the_pc_that_names_the_archive_and_a_purl_and_invents_none() {
     if !tools() {
         return;
     }
@@ -129,9 +129,15 @@ fn the_note_carries_the_version_of_the_pc_that_names_the_archive_and_a_purl() {
     assert_eq!(e[0]["purl"], "pkg:generic/foo@1.2.3%2Bgit", "+ is percent-encoded, as the purl spec says");
     assert_eq!(e[1]["file"], "libbar.a");
     assert!(e[1]["version"].is_null(), "no .pc, no version: {}", e[1]);
-    assert_eq!(e[1]["purl"], "pkg:generic/bar", "no version, no @");
+    // Issue 32 §6: nothing names libbar.a as a package: the project's own
+    // code, recorded by name, file and digest, with no invented purl.
+    assert!(e[1]["purl"].is_null(), "no .pc, no package: {}", e[1]);
     let text = one.solink().args(["--audit", "prog"]).ok();
     assert!(text.contains("      pkg:generic/foo@1.2.3%2Bgit; adds "), "{text}");
+    assert!(
+        text.contains("      no package identity (no .pc names it: the project's own code); adds "),
+        "{text}"
+    );
     // Still no path and no time in it: the two directories link the same bytes.
     assert!(
         fs::read(one.path("lib/liba.so")).unwrap() == fs::read(two.path("lib/liba.so")).unwrap(),
@@ -268,7 +274,8 @@ fn cyclonedx_names_each_embedded_archive_with_its_digest_version_purl_and_size()
     assert_eq!(prop(foo, "solink:bytes:data"), Some(data.to_string().as_str()));
     assert_eq!(prop(foo, "solink:bytes:bss"), Some(bss.to_string().as_str()));
     let bar = &object("libb.so")["components"][0];
-    assert_eq!((bar["name"].as_str(), bar["purl"].as_str()), (Some("bar"), Some("pkg:generic/bar")));
+    assert_eq!((bar["name"].as_str(), bar.get("purl")), (Some("bar"), None), "no package, no purl: {bar}");
+    assert_eq!(prop(bar, "solink:symbols"), Some("interposable"));
     assert!(bar.get("version").is_none(), "no .pc, no version: {bar}");
     assert!(object("libc.so.6").get("components").is_none(), "libc embeds nothing solink knows of");
     // prog needs both libraries.
@@ -320,13 +327,16 @@ fn a_format_1_note_still_reads_in_every_format() {
         text,
         format!(
             "format1.so: 1 objects in its closure\n  format1.so\n    \
-             embeds libfoo.a (-lfoo) sha256:{digest} exported, 1 members: foo.o\n      \
-             pkg:generic/foo; its size is not recorded (a format-1 note)\n  no archive is embedded twice\n"
+             embeds libfoo.a (-lfoo) sha256:{digest} unknown (a note older than format 3 records no symbols), \
+             1 members: foo.o\n      \
+             no package identity (no .pc names it: the project's own code); \
+             its size is not recorded (a format-1 note)\n  no archive is embedded twice\n"
         ),
     );
     let audit = audit_json(&dir, "format1.so");
     let e = &embeds(&audit, "format1.so")[0];
-    assert!(e["version"].is_null() && e["bytes"].is_null() && e["purl"] == "pkg:generic/foo", "{e}");
+    assert!(e["version"].is_null() && e["bytes"].is_null() && e["purl"].is_null(), "{e}");
+    assert_eq!(e["symbols"], "unknown");
     let (code, docs) = cyclonedx(&dir, &["format1.so"]);
     assert_eq!(code, Some(0));
     let foo = &docs[0]["metadata"]["component"]["components"][0];
@@ -335,7 +345,7 @@ fn a_format_1_note_still_reads_in_every_format() {
 }
 
 #[test]
-fn a_damaged_format_2_note_is_reported_never_a_crash() {
+fn a_damaged_note_is_reported_never_a_crash() {
     if !tools() {
         return;
     }
@@ -345,7 +355,7 @@ fn a_damaged_format_2_note_is_reported_never_a_crash() {
     let so = fs::read(dir.path("lib/liba.so")).unwrap();
     let payload =
         solink::testing::provenance::read_note_payloads(&dir.path("lib/liba.so")).unwrap().remove(0);
-    assert_eq!(u32::from_le_bytes(payload[..4].try_into().unwrap()), 2, "solink writes format 2");
+    assert_eq!(u32::from_le_bytes(payload[..4].try_into().unwrap()), 3, "solink writes format 3");
     let at = so.windows(payload.len()).position(|w| w == payload.as_slice()).unwrap();
     // Every byte of the descriptor, and of its note header before it.
     for i in at - 12..at + payload.len() {
@@ -354,27 +364,32 @@ fn a_damaged_format_2_note_is_reported_never_a_crash() {
         fs::write(dir.path("bad.so"), &bad).unwrap();
         for format in ["text", "json"] {
             let out = dir.solink().args(["--format", format, "--audit", "bad.so"]).output();
-            assert!(matches!(out.status.code(), Some(0..=2)), "byte {i}, {format}: {:?}", out.status);
+            assert!(matches!(out.status.code(), Some(0..=3)), "byte {i}, {format}: {:?}", out.status);
         }
         let (code, _) = cyclonedx(&dir, &["bad.so"]);
-        assert!(matches!(code, Some(0..=2)), "byte {i}, cyclonedx: {code:?}");
+        assert!(matches!(code, Some(0..=3)), "byte {i}, cyclonedx: {code:?}");
     }
 }
 
 #[test]
-fn cyclonedx_is_for_audit_not_explain() {
+fn records_are_for_audit_not_explain() {
     let dir = Dir::new();
-    let line = dir
-        .solink()
-        .args(["--explain", "--format", "cyclonedx", "--", "gcc", "-shared", "-o", "x.so"])
-        .refused();
+    for format in ["cyclonedx", "spdx", "debian", "rpm"] {
+        let line = dir
+            .solink()
+            .args(["--explain", "--format", format, "--", "gcc", "-shared", "-o", "x.so"])
+            .refused();
+        assert_text(
+            line,
+            "solink: --explain prints text or json; cyclonedx, spdx, debian and rpm are forms of --audit's report \
+             (set --format text or json)\n",
+        );
+    }
+    let line = dir.solink().env("SOLINK_FORMAT", "yaml").args(["--audit", "x"]).refused();
     assert_text(
         line,
-        "solink: --explain prints text or json; cyclonedx is a form of --audit's report \
-         (set --format text or json)\n",
+        "solink: SOLINK_FORMAT=yaml is not a format; use text, json, cyclonedx, spdx, debian or rpm\n",
     );
-    let line = dir.solink().env("SOLINK_FORMAT", "yaml").args(["--audit", "x"]).refused();
-    assert_text(line, "solink: SOLINK_FORMAT=yaml is not a format; use text, json or cyclonedx\n");
 }
 
 #[test]
@@ -392,4 +407,195 @@ fn the_schema_check_rejects_what_is_not_cyclonedx() {
         let rejected = std::panic::catch_unwind(|| assert_cyclonedx_schema(&bad));
         assert!(rejected.is_err(), "accepted: {bad}");
     }
+}
+
+/// The system's `liblz4.a` (liblz4-dev, which .ci/run installs): a Debian
+/// archive that is position-independent, so solink embeds it. `None`
+/// (skipped, or failed under CI) where it is not installed.
+fn system_lz4() -> Option<std::path::PathBuf> {
+    if !require_tool("dpkg-query") {
+        return None;
+    }
+    let out = sh(Command::new("gcc").arg("-print-file-name=liblz4.a"));
+    let path = std::path::PathBuf::from(out.trim());
+    if path.is_absolute() {
+        // As dpkg records it: no `..`.
+        return Some(path.canonicalize().unwrap());
+    }
+    assert!(std::env::var_os("CI").is_none(), "liblz4-dev is not installed (.ci/run installs it)");
+    eprintln!("skipped: liblz4-dev not installed");
+    None
+}
+
+/// `lib/liba.so` linked by solink over `libfoo.a` (a `.pc` with a
+/// version), `libbar.a` (nothing names it: the project's own code) and
+/// the system's `liblz4.a`; then `prog` over it.
+fn three_archives(dir: &Dir) {
+    archives_with_a_pc(dir);
+    solink_lib(dir, "a", &["foo_get", "bar_get", "LZ4_versionNumber"], &["-lfoo", "-lbar", "-llz4"]);
+    // It loads and runs: 3 + 4 and lz4's version number.
+    let sum: i64 = sum_of_answers(dir, &["a"]).trim().parse().unwrap();
+    assert!(sum > 7, "{sum}");
+}
+
+/// Issue 32 §4: `--format debian` names the source package and source
+/// version of the Debian archive the output embeds, as dpkg's own
+/// database gives them, and lists the archives no package owns apart.
+#[test]
+fn debian_static_built_using_names_the_source_of_a_system_archive() {
+    let Some(lz4) = system_lz4() else { return };
+    if !tools() {
+        return;
+    }
+    let dir = Dir::new();
+    three_archives(&dir);
+    // What dpkg says, asked here as a packager would.
+    let owner = sh(Command::new("dpkg-query").arg("--search").arg(&lz4));
+    let package = owner.split(": ").next().unwrap().to_string();
+    let source = sh(Command::new("dpkg-query").args([
+        "--show",
+        "--showformat=${source:Package} (= ${source:Version})",
+        &package,
+    ]));
+    let digest = |p: &str| Digest::of_file(&dir.path(p)).unwrap();
+    let out = dir.solink().args(["--format", "debian", "--audit", "lib/liba.so"]).run();
+    assert_eq!(out.code(), Some(0), "{}", out.stderr);
+    assert_text(
+        out.stdout,
+        format!(
+            "Static-Built-Using: {source}\n\
+             # libfoo.a (-lfoo) sha256:{} in lib/liba.so: no Debian package owns it\n\
+             # libbar.a (-lbar) sha256:{} in lib/liba.so: no Debian package owns it\n",
+            digest("l/libfoo.a"),
+            digest("l/libbar.a")
+        ),
+    );
+    // A PATH without dpkg-query is refused, exit 2, one line.
+    let out = dir
+        .solink()
+        .env("PATH", dir.path("nowhere"))
+        .args(["--format", "debian", "--audit", "lib/liba.so"])
+        .run();
+    assert_eq!(out.code(), Some(2));
+    assert_text(
+        out.stderr,
+        "solink: --format debian asks dpkg-query, which cannot run (dpkg-query is not on PATH); use it where \
+         dpkg-query is installed, or another --format\n",
+    );
+}
+
+/// Issue 32 §4: `--format rpm` says what is bundled as Fedora's policy
+/// asks, from the note's package names and versions; an archive with no
+/// package identity is the project's own code, and said so.
+#[test]
+fn rpm_provides_bundled_from_the_notes_versions() {
+    let Some(_) = system_lz4() else { return };
+    if !tools() {
+        return;
+    }
+    let dir = Dir::new();
+    three_archives(&dir);
+    let version = sh(Command::new("pkg-config").args(["--modversion", "liblz4"]));
+    let out = dir.solink().args(["--format", "rpm", "--audit", "lib/liba.so"]).run();
+    assert_eq!(out.code(), Some(0), "{}", out.stderr);
+    assert_text(
+        out.stdout,
+        format!(
+            "Provides: bundled(foo) = 1.2.3+git\n\
+             # libbar.a (-lbar) sha256:{} in lib/liba.so: no package identity (no .pc names it): the project's own code\n\
+             Provides: bundled(liblz4) = {}\n",
+            Digest::of_file(&dir.path("l/libbar.a")).unwrap(),
+            version.trim()
+        ),
+    );
+}
+
+/// Issue 32 §4: `--format spdx` is SPDX 2.3, valid against the official
+/// schema: the output and each archive packages with their SHA-256,
+/// versions and purls where known, and `CONTAINS` relationships.
+#[test]
+fn spdx_documents_validate_and_say_what_each_object_contains() {
+    if !tools() {
+        return;
+    }
+    let dir = Dir::new();
+    archives_with_a_pc(&dir);
+    solink_lib(&dir, "a", &["foo_get", "bar_get"], &["-lfoo", "-lbar"]);
+    assert_eq!(sum_of_answers(&dir, &["a"]), "7\n");
+    let out = dir
+        .solink()
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .args(["--format", "spdx", "--audit", "prog"])
+        .output();
+    assert_eq!(out.status.code(), Some(0));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_spdx_schema(&doc);
+    assert_eq!(doc["spdxVersion"], "SPDX-2.3");
+    assert_eq!(doc["creationInfo"]["created"], "2023-11-14T22:13:20Z", "SOURCE_DATE_EPOCH, not the clock");
+    let packages = doc["packages"].as_array().unwrap();
+    let by_name = |n: &str| packages.iter().find(|p| p["name"] == n).unwrap_or_else(|| panic!("{n}: {doc}"));
+    assert_eq!(by_name("prog")["primaryPackagePurpose"], "APPLICATION");
+    let foo = by_name("foo");
+    assert_eq!(foo["versionInfo"], "1.2.3+git");
+    assert_eq!(foo["externalRefs"][0]["referenceLocator"], "pkg:generic/foo@1.2.3%2Bgit");
+    let digest = |p: &str| Digest::of_file(&dir.path(p)).unwrap().hex();
+    assert_eq!(
+        foo["checksums"][0],
+        serde_json::json!({"algorithm": "SHA256", "checksumValue": digest("l/libfoo.a")})
+    );
+    let bar = by_name("bar");
+    assert!(
+        bar.get("externalRefs").is_none() && bar.get("versionInfo").is_none(),
+        "no identity invented: {bar}"
+    );
+    let liba = by_name("liba.so")["SPDXID"].as_str().unwrap().to_string();
+    let contains: Vec<&str> = doc["relationships"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["relationshipType"] == "CONTAINS" && r["spdxElementId"] == liba.as_str())
+        .map(|r| r["relatedSpdxElement"].as_str().unwrap())
+        .collect();
+    assert_eq!(contains, [foo["SPDXID"].as_str().unwrap(), bar["SPDXID"].as_str().unwrap()]);
+    // The same file gives the same document.
+    let again = dir
+        .solink()
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .args(["--format", "spdx", "--audit", "prog"])
+        .output();
+    assert_eq!(again.stdout, out.stdout);
+}
+
+/// Issue 32 §4: two objects whose names differ only in bytes that are not
+/// UTF-8 keep two names and two bom-refs: escaped, never replaced.
+#[test]
+fn cyclonedx_names_keep_their_bytes() {
+    use std::os::unix::ffi::OsStrExt;
+    if !tools() {
+        return;
+    }
+    let dir = Dir::new();
+    dir.write("x.c", "int x_get(void) { return 1; }\n");
+    dir.mkdir("plugins");
+    for b in [0xffu8, 0xfe] {
+        let bytes = [b'l', b'i', b'b', b, b'.', b's', b'o'];
+        let out = dir.path("plugins").join(std::ffi::OsStr::from_bytes(&bytes));
+        sh(Command::new("gcc").current_dir(dir.root()).args(["-shared", "-fPIC", "-o"]).arg(&out).arg("x.c"));
+    }
+    dir.write("main.c", "int main(void) { return 0; }\n");
+    gcc(dir.root(), &["main.c", "-o", "prog"]);
+    let out = dir.solink().args(["--format", "cyclonedx", "--audit", "prog", "plugins"]).output();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_cyclonedx_schema(&doc);
+    let names: Vec<&str> = doc["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["name"].as_str())
+        .filter(|n| n.starts_with("lib\\x"))
+        .collect();
+    assert_eq!(names, ["lib\\xfe.so", "lib\\xff.so"]);
+    let refs: std::collections::HashSet<&str> =
+        doc["components"].as_array().unwrap().iter().filter_map(|c| c["bom-ref"].as_str()).collect();
+    assert_eq!(refs.len(), doc["components"].as_array().unwrap().len(), "every bom-ref is unique");
 }

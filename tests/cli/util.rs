@@ -343,6 +343,27 @@ pub fn assert_cyclonedx_schema(json: &serde_json::Value) {
     }
 }
 
+/// Asserts `json` is a valid SPDX 2.3 document, against the official
+/// schema vendored in tests/fixtures/spdx (added under its `$id`, so boon
+/// reads nothing from the network).
+#[track_caller]
+pub fn assert_spdx_schema(json: &serde_json::Value) {
+    use std::sync::OnceLock;
+    static SCHEMA: OnceLock<(boon::Schemas, boon::SchemaIndex)> = OnceLock::new();
+    let (schemas, index) = SCHEMA.get_or_init(|| {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/spdx/spdx-2.3.schema.json");
+        let schema: serde_json::Value = serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
+        let mut schemas = boon::Schemas::new();
+        let mut compiler = boon::Compiler::new();
+        compiler.add_resource("http://spdx.org/rdf/terms/2.3", schema).unwrap();
+        let index = compiler.compile("http://spdx.org/rdf/terms/2.3", &mut schemas).unwrap();
+        (schemas, index)
+    });
+    if let Err(e) = schemas.validate(json, *index) {
+        panic!("not a valid SPDX 2.3 document: {e:#}\n{json}");
+    }
+}
+
 /// `make -f Makefile.example ARGS SOLINK=...` in the repository, with its
 /// cache in `dir` and no outer make's flags; the run must succeed. Its stdout.
 pub fn make_example(dir: &Dir, args: &[String]) -> String {
