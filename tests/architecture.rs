@@ -452,6 +452,75 @@ fn the_formats_import_only_the_ground() {
     assert!(above.is_empty(), "src/formats/ imports {above:?}");
 }
 
+/// A file's code before its unit tests (`#[cfg(test)]`), whose
+/// `use super::*` is the file's own.
+fn before_tests(text: &str) -> &str {
+    text.find("#[cfg(test)]").map_or(text, |at| &text[..at])
+}
+
+/// The sibling files a file of a folder imports (`super::x`, `crate::folder::x`,
+/// either inside a `{...}` group), by name.
+fn sibling_imports(code: &str, folder: &str, siblings: &BTreeSet<String>) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for prefix in ["super::".to_string(), format!("crate::{folder}::")] {
+        let mut rest = code;
+        while let Some(at) = rest.find(&prefix) {
+            rest = &rest[at + prefix.len()..];
+            let words: Vec<&str> = match rest.strip_prefix('{') {
+                Some(group) => {
+                    let end = group.find('}').unwrap_or(group.len());
+                    group[..end].split(',').map(|w| w.trim().split("::").next().unwrap_or("")).collect()
+                }
+                None => {
+                    let end = rest.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(rest.len());
+                    vec![&rest[..end]]
+                }
+            };
+            out.extend(words.into_iter().filter(|w| siblings.contains(*w)).map(str::to_string));
+        }
+    }
+    out
+}
+
+/// Issue 36 §3: inside a folder, files import each other by name, never
+/// with a glob (`use super::*;`, or a `mod.rs` re-exporting a sibling's
+/// everything), and in one direction: no two files of a folder import each
+/// other, directly or round a circle.
+#[test]
+fn files_inside_a_folder_import_by_name_and_one_way() {
+    let mut globs = Vec::new();
+    let mut folders: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    for (path, text) in sources() {
+        let code = code(before_tests(&text));
+        let parts: Vec<String> = path.iter().map(|c| c.to_string_lossy().into_owned()).collect();
+        if parts.len() != 3 {
+            continue; // a file at the top has no folder; a deeper one is a wing of its own
+        }
+        let name = parts[2].trim_end_matches(".rs").to_string();
+        for line in code.lines() {
+            let glob = line.starts_with("use ") && line.trim_end().ends_with("::*;");
+            if glob && (line.starts_with("use super::") || name == "mod") {
+                globs.push(format!("{}: {line}", path.display()));
+            }
+        }
+        folders.entry(parts[1].clone()).or_default().insert(name, code);
+    }
+    assert!(globs.is_empty(), "glob imports inside a folder: {globs:#?}");
+    for (folder, files) in &folders {
+        let siblings: BTreeSet<String> = files.keys().filter(|n| *n != "mod").cloned().collect();
+        let graph: BTreeMap<String, BTreeSet<String>> = files
+            .iter()
+            .map(|(name, code)| {
+                let mut to = sibling_imports(code, folder, &siblings);
+                to.remove(name);
+                (name.clone(), to)
+            })
+            .collect();
+        assert_eq!(circle(&graph), None, "src/{folder}/: files that import each other");
+    }
+    assert!(folders.contains_key("session") && folders["session"].len() > 8, "the folders were read");
+}
+
 /// The rules above can fail: a file that breaks them is found.
 #[test]
 fn the_rules_find_what_breaks_them() {
@@ -471,4 +540,12 @@ fn the_rules_find_what_breaks_them() {
     assert!(root_words("use crate::error::Error;\nuse crate::env::Env;").is_empty());
     let (_, lib) = sources().into_iter().find(|(p, _)| p == Path::new("src/store/mod.rs")).unwrap();
     assert!(code(&lib).contains("CACHEDIR"), "the store itself holds what the first rule looks for");
+    let siblings: BTreeSet<String> = ["ctx", "link_args", "run"].iter().map(|r| r.to_string()).collect();
+    let found = sibling_imports(
+        "use super::ctx::Ctx;\nuse crate::session::{run::x, link_args};\n",
+        "session",
+        &siblings,
+    );
+    assert_eq!(found, siblings, "each spelling of a sibling import is seen");
+    assert_eq!(before_tests("fn a() {}\n#[cfg(test)]\nmod tests { use super::*; }"), "fn a() {}\n");
 }

@@ -4,7 +4,7 @@
 //! `--wrap`, and the driver's implicit libraries at the end. Every linker
 //! piece is read through `LD_TABLE`, as the classifier reads it, so an
 //! option's value is never an input. The closure check finds and reads the
-//! files (`probe/link.rs`).
+//! files (`probe/closure_facts.rs`).
 
 use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};

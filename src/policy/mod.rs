@@ -229,30 +229,37 @@ pub fn taken(
 /// reference of the command names itself (`same` says which decisions
 /// embed one file) stays as given: the command already brings it. So does
 /// an archive solink would put in place of two references when either
-/// stands where ld takes every member (`whole`, the user's
+/// stands where ld takes every member (`whole`, by index, the user's
 /// `--whole-archive`): ld would read it whole twice and define every
-/// symbol twice, where the plain link takes `libNAME.so` twice.
-pub fn named_elsewhere(
+/// symbol twice, where the plain link takes `libNAME.so` twice. `same`
+/// gives a file the key two names of one file share.
+pub fn named_elsewhere<K: std::hash::Hash + Eq>(
     decisions: &mut [Decision],
-    same: impl Fn(&Path, &Path) -> bool,
-    whole: impl Fn(&Decision) -> bool,
+    same: impl Fn(&Path) -> K,
+    whole: impl Fn(usize) -> bool,
 ) {
     let substituted = |d: &Decision| {
         matches!((&d.outcome, &d.lib, d.as_written), (Outcome::Embed { .. }, LibName::Name(_), false))
     };
-    let mut keep: Vec<(usize, String)> = Vec::new();
+    // Grouped by file, so a link of ten thousand archives compares each once.
+    let mut by_file: std::collections::HashMap<K, Vec<usize>> = std::collections::HashMap::new();
     for (i, d) in decisions.iter().enumerate() {
-        let (true, Outcome::Embed { file, .. }) = (substituted(d), &d.outcome) else { continue };
-        let by = decisions.iter().enumerate().find_map(|(j, o)| match &o.outcome {
-            Outcome::Embed { file: other, .. } if j != i && same(file, other) => {
+        if let Outcome::Embed { file, .. } = &d.outcome {
+            by_file.entry(same(file)).or_default().push(i);
+        }
+    }
+    let mut keep: Vec<(usize, String)> = Vec::new();
+    for group in by_file.values().filter(|g| g.len() > 1) {
+        for &i in group.iter().filter(|&&i| substituted(&decisions[i])) {
+            let by = group.iter().filter(|&&j| j != i).find_map(|&j| {
+                let o = &decisions[j];
                 let named = o.as_written || names_one_file(&o.lib);
-                let twice_whole = substituted(o) && (whole(d) || whole(o));
+                let twice_whole = substituted(o) && (whole(i) || whole(j));
                 (named || twice_whole).then(|| o.lib.display())
+            });
+            if let Some(by) = by {
+                keep.push((i, by));
             }
-            _ => None,
-        });
-        if let Some(by) = by {
-            keep.push((i, by));
         }
     }
     for (i, by) in keep {

@@ -15,7 +15,7 @@
 //!   to `SYM` resolves to `__wrap_SYM`, and one to `__real_SYM` to `SYM`.
 //!
 //! The probe gathers the facts and caches the [`Summary`]
-//! (`probe/link.rs`); the resolver runs these rules in rounds (facts,
+//! (`probe/closure_facts.rs`); the resolver runs these rules in rounds (facts,
 //! policy, facts, policy) until nothing changes.
 
 use std::path::PathBuf;

@@ -12,9 +12,9 @@
 //! system calls: the shared twin is looked for only when the archive is
 //! unfit, and dependencies only for an archive that is embedded.
 
+pub mod closure_facts;
 pub mod deps;
 pub mod inputs;
-pub mod link;
 pub mod nvcc;
 pub mod search;
 pub mod sysdirs;
@@ -53,7 +53,7 @@ pub struct Probe<'a> {
     /// archives in 64 directories look in the same few.
     pc_dir_exists: HashMap<PathBuf, bool>,
     /// The closure check's digests and ld's system dirs, for this run.
-    link: link::Memo,
+    link: closure_facts::Memo,
     /// This link's verdicts in one cache entry.
     pack: Pack,
     /// `SOLINK_CROSS_CHECK` (tests): every closed answer of the closure
@@ -66,10 +66,12 @@ pub struct Probe<'a> {
     /// nvcc, when it is the driver: the closure check reads its host link.
     pub nvcc: Option<crate::exec::Driver>,
     /// Each command's host link and its plan, asked of nvcc once.
-    host_plans:
-        HashMap<Vec<OsString>, Result<(crate::probe::nvcc::HostLink, link::Plan), crate::model::Unchecked>>,
+    host_plans: HashMap<
+        Vec<OsString>,
+        Result<(crate::probe::nvcc::HostLink, closure_facts::Plan), crate::model::Unchecked>,
+    >,
     /// The host link last planned.
-    last_host: Option<(crate::probe::nvcc::HostLink, link::Plan)>,
+    last_host: Option<(crate::probe::nvcc::HostLink, closure_facts::Plan)>,
 }
 
 impl<'a> Probe<'a> {
@@ -87,7 +89,7 @@ impl<'a> Probe<'a> {
             ids: HashMap::new(),
             pkg_config,
             pc_dir_exists: HashMap::new(),
-            link: link::Memo::default(),
+            link: closure_facts::Memo::default(),
             pack: Pack::default(),
             cross_check: false,
             hermetic: false,

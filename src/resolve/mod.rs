@@ -24,7 +24,7 @@ use crate::model::Stage;
 use crate::policy::verify::{self, Finding};
 use crate::policy::{self, Place, Search};
 use crate::probe::search::SearchPath;
-use crate::probe::{link, Probe};
+use crate::probe::{closure_facts, Probe};
 use crate::rewrite::{self, Shape};
 use crate::store::Store;
 
@@ -70,16 +70,12 @@ impl<'a> Resolver<'a> {
                 d
             })
             .collect();
+        // The references are the first decisions, in the command's order.
         let probe = &self.probe;
-        // Whether a reference stands where ld takes every member.
-        let whole = |d: &Decision| match &d.subject {
-            Subject::Ref { site } => cmd.libs.iter().any(|r| &r.site == site && r.whole),
-            Subject::Dep { .. } => false,
-        };
         policy::named_elsewhere(
             &mut decisions,
-            |a, b| a == b || matches!((probe.file_id(a), probe.file_id(b)), (Some(x), Some(y)) if x == y),
-            whole,
+            |file| probe.file_id(file).ok_or_else(|| file.to_path_buf()),
+            |i| cmd.libs.get(i).is_some_and(|r| r.whole),
         );
         self.say_what_ld_will_say(&mut decisions);
         if !self.policy.no_deps {
@@ -102,11 +98,12 @@ impl<'a> Resolver<'a> {
             d.outcome == Outcome::Keep
                 && (d.reason == Reason::NotFound || (d.reason == Reason::Program && d.found.is_none()))
         };
+        let (mut system, mut judged) = (None, std::collections::HashMap::new());
         for i in 0..decisions.len() {
             if !unfound(&decisions[i]) || self.probe.ld_pick(&decisions[i].lib).is_some() {
                 continue;
             }
-            if let Some((so, dir)) = self.outside_ld(decisions, i) {
+            if let Some((so, dir)) = self.outside_ld(decisions, i, &mut system, &mut judged) {
                 policy::shared_outside_ld(&mut decisions[i], so, dir);
                 continue;
             }
@@ -122,23 +119,34 @@ impl<'a> Resolver<'a> {
     /// Issue 31 §8: the `libNAME.so` only LIBSDIR or the workspace holds
     /// for reference `i`, with its directory, when giving ld that
     /// directory changes nothing else: no other reference ld finds in its
-    /// own directories has a library of its name there.
-    fn outside_ld(&mut self, decisions: &[Decision], i: usize) -> Option<(PathBuf, PathBuf)> {
+    /// own directories, and none of the driver's own libraries, has a
+    /// library of its name there. `system` holds those names, found once
+    /// per run, and `judged` each directory's answer.
+    fn outside_ld(
+        &mut self,
+        decisions: &[Decision],
+        i: usize,
+        system: &mut Option<Vec<std::ffi::OsString>>,
+        judged: &mut std::collections::HashMap<PathBuf, bool>,
+    ) -> Option<(PathBuf, PathBuf)> {
         let LibName::Name(name) = &decisions[i].lib else { return None };
         let found = self.probe.shared_outside_ld(name)?;
         let dir = found.path.parent()?.to_path_buf();
-        for (j, other) in decisions.iter().enumerate() {
-            let (LibName::Name(n), true) = (&other.lib, j != i) else { continue };
-            let system = self.probe.ld_pick(&other.lib).is_some_and(|(f, _)| f.stage == Stage::System);
-            if system && self.probe.dir_holds(&dir, n) {
-                return None;
+        if system.is_none() {
+            let mut names: Vec<std::ffi::OsString> = self.policy.driver_libs.clone();
+            for other in decisions {
+                let LibName::Name(n) = &other.lib else { continue };
+                if self.probe.ld_pick(&other.lib).is_some_and(|(f, _)| f.stage == Stage::System) {
+                    names.push(n.clone());
+                }
             }
+            *system = Some(names);
         }
-        // Nor the driver's own libraries (`-lc`, `-lgcc_s`), which follow.
-        if self.policy.driver_libs.iter().any(|n| self.probe.dir_holds(&dir, n)) {
-            return None;
-        }
-        Some((found.path, dir))
+        let names = system.as_deref().unwrap_or_default();
+        let free = *judged
+            .entry(dir.clone())
+            .or_insert_with(|| names.iter().all(|n| !self.probe.dir_holds(&dir, n)));
+        free.then_some((found.path, dir))
     }
 
     /// The dependencies of every embedded reference, each library placed
@@ -179,7 +187,7 @@ impl<'a> Resolver<'a> {
 
     /// The closure check (issue 11, docs/embedding.md "The closure
     /// check"), after completion: the link is rewritten, its inputs read
-    /// as ld will see them (`probe/link.rs`), and ld's member extraction
+    /// as ld will see them (`probe/closure_facts.rs`), and ld's member extraction
     /// run over them (`policy/verify.rs`). An embedded archive ld takes
     /// nothing from stays as given; symbols its pulled members leave
     /// undefined are looked for among the shared libraries of ld's search
@@ -321,7 +329,7 @@ impl<'a> Resolver<'a> {
         &mut self,
         decisions: &mut Vec<Decision>,
         findings: &[(usize, Finding)],
-        plan: &link::Plan,
+        plan: &closure_facts::Plan,
     ) -> bool {
         // By index: two references may name the same library (`-l:x.a`
         // twice), and each is settled. Only references are found unused,
@@ -677,12 +685,12 @@ pub fn planned_files(
     syntax: crate::args::Syntax,
     driver: &OsStr,
 ) -> Option<Vec<PathBuf>> {
-    let plan = link::plan(args, syntax, driver)?;
+    let plan = closure_facts::plan(args, syntax, driver)?;
     Some(
         plan.items
             .into_iter()
             .filter_map(|i| match i {
-                link::Item::File(f) => Some(f),
+                closure_facts::Item::File(f) => Some(f),
                 _ => None,
             })
             .collect(),

@@ -13,6 +13,7 @@ use super::colour;
 use crate::args::Command;
 use crate::env::Env;
 use crate::exec::{self, Driver};
+use crate::fsx;
 use crate::settings::cli::Options;
 use crate::{args, explain, store};
 
@@ -96,4 +97,12 @@ pub(super) fn choose_driver(
         }
     }
     (options.cc.clone().unwrap_or_else(|| vec!["cc".into()]), args)
+}
+
+/// Where temporary files go: `TMPDIR` when it is a directory, else `/tmp`.
+pub(super) fn temp_dir(env: &Env) -> PathBuf {
+    env.get("TMPDIR")
+        .filter(|d| fsx::is_dir(std::path::Path::new(d)))
+        .map(PathBuf::from)
+        .unwrap_or("/tmp".into())
 }

@@ -5,8 +5,7 @@ use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
-use super::Ctx;
-use crate::env::Env;
+use super::ctx::{temp_dir, Ctx};
 use crate::error::Error;
 use crate::formats::symbols;
 use crate::settings::cli::Options;
@@ -132,12 +131,4 @@ pub(super) fn version_script(
     let path = temp.as_ref().map_or(beside, |t| t.to_path_buf());
     rewrite::use_version_script(args, at, path.as_os_str(), syntax);
     Ok(temp)
-}
-
-/// Where temporary files go: `TMPDIR` when it is a directory, else `/tmp`.
-pub(super) fn temp_dir(env: &Env) -> PathBuf {
-    env.get("TMPDIR")
-        .filter(|d| fsx::is_dir(std::path::Path::new(d)))
-        .map(PathBuf::from)
-        .unwrap_or("/tmp".into())
 }

@@ -25,7 +25,7 @@ use crate::policy::isolate::{self, Private};
 use crate::resolve::{self, Decision};
 use crate::rewrite;
 
-use super::*;
+use super::ctx::{temp_dir, Ctx};
 
 /// The private copies of a link and the temporary files they live in,
 /// removed after the link.

@@ -11,7 +11,8 @@ use crate::settings::cli::{self, Options};
 use crate::settings::config;
 use crate::{explain, store};
 
-use super::*;
+use super::ctx::cache_root;
+use super::report::print_out;
 
 /// `--clear-cache`, `--show-cache`, `--show-config` and `--audit`.
 pub(super) fn manage(
@@ -71,7 +72,7 @@ pub(super) fn manage(
 /// and a copy can interpose, 3 when something could not be seen, 0 when
 /// neither (docs/provenance.md).
 pub(super) fn run_audit(files: &[PathBuf], options: &Options, env: &Env) -> anyhow::Result<u8> {
-    let audits = audit::audit(files, &audit::Loader::system(env), &super::exports::temp_dir(env))?;
+    let audits = audit::audit(files, &audit::Loader::system(env), &super::ctx::temp_dir(env))?;
     let mut text = match options.format {
         cli::Format::Text => audit::text(&audits),
         cli::Format::Json => audit::json(&audits).to_string() + "\n",

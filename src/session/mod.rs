@@ -7,20 +7,11 @@ mod ctx;
 pub(crate) mod depfile;
 mod exports;
 mod isolate;
-mod link;
+mod link_args;
 pub(crate) mod logfile;
 mod manage;
 mod note;
 mod report;
 mod run;
-
-use ctx::*;
-use exports::*;
-use isolate::*;
-use link::*;
-use manage::*;
-use note::*;
-use report::*;
-use run::*;
 
 pub use run::run;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::formats::provenance;
 
-use super::*;
+use super::ctx::{temp_dir, Ctx};
 
 /// The provenance note object of a link.
 pub(super) enum Note {

@@ -5,7 +5,8 @@ use std::ffi::OsString;
 use std::io::Write;
 use std::path::PathBuf;
 
-use super::{colour, depfile, Ctx};
+use super::ctx::Ctx;
+use super::{colour, depfile};
 use crate::error::Error;
 use crate::settings::cli;
 use crate::{explain, resolve};

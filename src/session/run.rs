@@ -7,14 +7,19 @@ use std::ffi::OsString;
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::args::{self, Command};
+use crate::args;
 use crate::env::Env;
 use crate::exec::{self, Driver};
 use crate::settings::cli::{self, Options, Parsed};
 use crate::settings::config;
 use crate::{explain, fsx, store};
 
-use super::*;
+use super::ctx::{choose_driver, masquerade_name, open_store, warn, Ctx};
+use super::link_args::{archives_by_content, link_args, search_notes, Extras};
+use super::logfile;
+use super::manage::manage;
+use super::note::{self, add_note, Note};
+use super::report::{before_link, print_out, report};
 
 /// Runs solink with `argv` (program name first) and `env`. On success the
 /// driver usually replaces this process, so this returns only for
@@ -293,17 +298,6 @@ pub(super) fn direct_key(
     // The warnings' colour depends on it.
     let terminal = std::io::stderr().is_terminal();
     Some((cache, store::direct::key(env, argv, driver_words, args, terminal)?))
-}
-
-/// The output's directory, canonical (for `--rpath-dynamic=origin`); the
-/// current directory when the output names none.
-pub(super) fn output_dir(cmd: &Command) -> PathBuf {
-    let out = cmd.output.clone().unwrap_or_else(|| PathBuf::from("a.out"));
-    let dir = match out.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    fsx::canonicalize(&dir).unwrap_or_else(|_| std::path::absolute(&dir).unwrap_or(dir))
 }
 
 /// `SOLINK_DISABLE=1`: the driver gets the arguments as they came, with no

@@ -378,7 +378,7 @@ impl Store {
     }
 
     /// The symbol digest stored for the file version `id` (an archive's:
-    /// see `probe/link.rs`), if whole.
+    /// see `probe/closure_facts.rs`), if whole.
     pub fn get_digest(&self, id: &FileId) -> Option<Digest> {
         let text = self.read(&digest_name(id), MAX_DIGEST)?;
         codec::decode(checked(&text)?)
@@ -394,7 +394,7 @@ impl Store {
     }
 
     /// The closure check's summary stored under its full key (the inputs'
-    /// identities and the objects' symbols: `probe/link.rs`).
+    /// identities and the objects' symbols: `probe/closure_facts.rs`).
     pub fn summary(&self, key: &str) -> Option<Summary> {
         codec::decode_summary(&self.get_lines(&format!("summary {key}"))?)
     }

@@ -16,7 +16,9 @@ use crate::probe::search::SearchPath;
 use crate::probe::sysdirs::{self, SystemDirs};
 use crate::{fsx, model, policy, probe, resolve, rewrite, store};
 
-use super::*;
+use super::ctx::Ctx;
+use super::exports::{exports_of, version_script};
+use super::isolate::{private_copies, Copies};
 
 /// The rewritten arguments of a shared link, the decisions behind them,
 /// and what the provenance note is to record.
@@ -210,4 +212,15 @@ pub(super) fn search_notes(ctx: &Ctx) -> Vec<String> {
     dirs.extend(cmd.lib_dirs.iter().map(|d| (d.clone(), model::Stage::LDir)));
     dirs.extend(options.workspace.iter().map(|w| (w.join("test/lib"), model::Stage::Workspace)));
     search::dir_notes(&dirs)
+}
+
+/// The output's directory, canonical (for `--rpath-dynamic=origin`); the
+/// current directory when the output names none.
+pub(super) fn output_dir(cmd: &Command) -> PathBuf {
+    let out = cmd.output.clone().unwrap_or_else(|| PathBuf::from("a.out"));
+    let dir = match out.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    fsx::canonicalize(&dir).unwrap_or_else(|_| std::path::absolute(&dir).unwrap_or(dir))
 }
