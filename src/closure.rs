@@ -668,6 +668,12 @@ fn clashes(facts: &[Fact], c: &Closure, source: &[(usize, Option<usize>)]) -> Ve
         };
         let first = (path_of(at.0), at.1.map(|m| member_of((at.0, m))));
         let second_id = (path_of(second.0), member_of(second));
+        // One archive read twice is not two copies: ld's own answer holds
+        // (a plain link refuses it whole twice), and there is no second
+        // file to record or take once (found by the ld-state generator).
+        if same_file(&first.0, &second_id.0) {
+            return;
+        }
         match out.iter_mut().find(|k| k.first == first && k.second == second_id) {
             Some(k) => k.symbols.push(name.into()),
             None => out.push(Clash {
@@ -748,6 +754,16 @@ fn clashes(facts: &[Fact], c: &Closure, source: &[(usize, Option<usize>)]) -> Ve
         k.symbols.dedup();
     }
     out
+}
+
+/// Whether two paths of the link name one file as written (`./x.a` and
+/// `x.a`); the closure reads no file system, so another spelling of it
+/// (a symlink, an absolute path) is not seen.
+fn same_file(a: &Path, b: &Path) -> bool {
+    fn plain(p: &Path) -> Vec<std::path::Component<'_>> {
+        p.components().filter(|c| *c != std::path::Component::CurDir).collect()
+    }
+    a == b || plain(a) == plain(b)
 }
 
 /// Every object the link takes, named as ld names it (`t.o`,
