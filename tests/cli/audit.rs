@@ -898,18 +898,17 @@ fn embeds_looks_only_at_linked_objects_outside_caches() {
     );
 }
 
-/// A link through solink with its cache under `cache`, which fills it with
-/// its note object.
+/// A link through solink with its cache under `cache`, which it fills
+/// (verdicts, the pack: the note object lies beside the output since
+/// issue 33) and tags as a cache.
 fn foo_pc_less_link(dir: &Dir, cache: &std::path::Path) {
     dir.solink()
         .env("XDG_CACHE_HOME", cache)
         .args(["--", "gcc", "-shared", "-o", "solinked.so", "a.o", "-L.", "-lfoo"])
         .ok();
-    let notes = walkdir::WalkDir::new(cache)
-        .into_iter()
-        .flatten()
-        .filter(|e| e.file_name().to_string_lossy().starts_with("note-"));
-    assert!(notes.count() > 0, "the link cached its note object");
+    let tags = walkdir::WalkDir::new(cache).into_iter().flatten().filter(|e| e.file_name() == "CACHEDIR.TAG");
+    assert!(tags.count() > 0, "the link made its cache");
+    assert!(dir.path(".solinked.so.solink-note.o").exists(), "the note object lies beside the output");
 }
 
 /// Issue 32 §5: `--audit FILE.whl` audits every ELF member of a wheel (an

@@ -89,7 +89,7 @@ fn show_config_names_every_setting_its_origin_the_version_and_the_driver() {
         assert!(lines.contains(&want.as_str()), "{want:?} missing from:\n{stdout}");
     }
     // One line per key, each a `(origin) key = value`.
-    assert_eq!(lines.iter().filter(|l| l.starts_with('(')).count(), 25, "{stdout}");
+    assert_eq!(lines.iter().filter(|l| l.starts_with('(')).count(), 26, "{stdout}");
     assert!(!dir.path("fakecc.log").exists(), "--show-config runs no driver");
     // The command line wins, and says so.
     let stdout =
