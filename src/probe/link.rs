@@ -645,8 +645,8 @@ impl LdIndex {
         for (i, dir) in dirs.iter().enumerate() {
             match fsx::read_dir(dir) {
                 Ok(entries) => {
-                    for e in entries.flatten() {
-                        first.entry(e.file_name()).or_insert(i);
+                    for name in entries {
+                        first.entry(name).or_insert(i);
                     }
                 }
                 Err(_) => unlisted.push(i),
@@ -732,7 +732,7 @@ pub struct Finder {
     index: Option<LdIndex>,
 }
 
-type Listing = Option<std::collections::HashSet<OsString>>;
+type Listing = Option<fsx::Listing>;
 
 const BUSY: usize = 8;
 
@@ -744,9 +744,7 @@ impl Finder {
         let (count, listing) = self.dirs.entry(dir.to_path_buf()).or_default();
         *count += 1;
         if listing.is_none() && *count > BUSY {
-            *listing = Some(
-                fsx::read_dir(dir).ok().map(|e| e.filter_map(|e| e.ok().map(|e| e.file_name())).collect()),
-            );
+            *listing = Some(fsx::list(dir).ok());
         }
         if let Some(Some(names)) = listing {
             if !names.contains(file) {
