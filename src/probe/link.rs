@@ -903,20 +903,12 @@ fn summary_key(
 /// name, its definitions and references with their kinds, and whether it
 /// has constructors.
 fn object_symbols_key(o: &symbols::ObjectSyms) -> String {
-    let mut h = crate::store::KeyHasher::default();
-    h.add(o.name.as_bytes());
-    h.add(&(o.defined.len() as u64).to_le_bytes());
-    for (name, def) in &o.defined {
-        h.add(name);
-        h.add(&[*def as u8]);
-    }
-    h.add(&(o.undefined.len() as u64).to_le_bytes());
-    for (name, r) in &o.undefined {
-        h.add(name);
-        h.add(&[*r as u8]);
-    }
-    h.add(&[u8::from(o.ctors)]);
-    h.hex()
+    crate::store::key::object_symbols(
+        &o.name,
+        o.defined.iter().map(|(name, def)| (&name[..], *def as u8)),
+        o.undefined.iter().map(|(name, r)| (&name[..], *r as u8)),
+        o.ctors,
+    )
 }
 
 #[cfg(test)]

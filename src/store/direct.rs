@@ -74,18 +74,8 @@ pub fn key(
     args: &[OsString],
     stderr_terminal: bool,
 ) -> Option<String> {
-    let mut h = crate::store::KeyHasher::default();
-    h.add(FORMAT.as_bytes());
-    h.add(env.self_file?.key().as_bytes());
-    h.add(env.cwd.as_deref()?.as_os_str().as_bytes());
-    h.add(&[u8::from(stderr_terminal)]);
-    for part in [argv, driver_words, args] {
-        h.add(&(part.len() as u64).to_le_bytes());
-        for word in part {
-            h.add(word.as_bytes());
-        }
-    }
-    Some(h.hex())
+    let (solink, cwd) = (env.self_file?, env.cwd.as_deref()?);
+    Some(super::key::direct(FORMAT, solink, cwd, stderr_terminal, [argv, driver_words, args]))
 }
 
 /// The answer stored under `key`, if every fact it was worked out from
