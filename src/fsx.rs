@@ -110,13 +110,32 @@ pub enum Seen {
     Is(u32, FileId),
     /// `realpath` gave this (or failed: `None`).
     Canonical(Option<std::path::PathBuf>),
+    /// A directory with this identity was listed, and this is what was
+    /// taken from its listing.
+    Listed(FileId, Names),
 }
 
-/// The two questions direct mode asks again: a `stat` and a `realpath`.
+/// What a run took from a directory's listing (issue 34 §1): the names it
+/// looked up, each with whether it was there, or (a scan, which saw every
+/// name) the whole listing, by a SHA-256 of its sorted names. A replay
+/// whose `stat` of the directory gives the same identity needs no more; one
+/// that does not (a build tree's relink wrote its output beside the
+/// archives) lists it again and compares only this, so an output rewritten
+/// in a searched directory is no miss, and a name the link looked up that
+/// appeared or went away is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Names {
+    Asked(std::collections::BTreeMap<std::ffi::OsString, bool>),
+    Whole([u8; 32]),
+}
+
+/// The three questions direct mode asks again: a `stat`, a `realpath` and
+/// a listing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Ask {
     Stat = 0,
     Canonical = 1,
+    Listed = 2,
 }
 
 /// Every question a run asked about the file system on the way to its
@@ -130,7 +149,7 @@ pub struct Recording {
     /// ([`Ask`] as the index). Keyed by the path's bytes: hashing a
     /// `PathBuf` walks its components, a tenth of a 10,000-library link's
     /// recording (callgrind).
-    files: std::collections::HashMap<std::ffi::OsString, [Option<Seen>; 2]>,
+    files: std::collections::HashMap<std::ffi::OsString, [Option<Seen>; 3]>,
     /// Every environment variable read (`Env::get`), with its value.
     pub env: Vec<(std::ffi::OsString, Option<std::ffi::OsString>)>,
     pub conflicted: bool,
@@ -152,7 +171,7 @@ impl Recording {
     /// Each question asked, with the answer it got first.
     pub fn facts(&self) -> impl Iterator<Item = (Ask, &Path, &Seen)> {
         self.files.iter().flat_map(|(path, answers)| {
-            [Ask::Stat, Ask::Canonical]
+            [Ask::Stat, Ask::Canonical, Ask::Listed]
                 .into_iter()
                 .zip(answers)
                 .filter_map(move |(ask, seen)| Some((ask, Path::new(path), seen.as_ref()?)))
@@ -208,6 +227,51 @@ fn record(ask: Ask, path: &Path, seen: impl FnOnce() -> Seen) {
     });
 }
 
+/// Records that the directory `dir` (identity `id`) was listed and `take`
+/// was taken from it: the names asked are merged into what earlier
+/// questions took, and a whole listing takes in every name. Two identities
+/// in one run, or one name seen both ways, is a change under the run.
+fn record_listed(dir: &Path, id: FileId, take: Option<(&std::ffi::OsStr, bool)>, whole: Option<[u8; 32]>) {
+    RECORDING.with(|r| {
+        for rec in r.borrow_mut().iter_mut() {
+            let slot = &mut rec.files.entry(dir.as_os_str().to_owned()).or_default()[Ask::Listed as usize];
+            let seen = slot.get_or_insert_with(|| Seen::Listed(id, Names::Asked(Default::default())));
+            let Seen::Listed(first, names) = seen else { unreachable!("a listing's slot holds listings") };
+            if *first != id {
+                rec.conflicted = true;
+                continue;
+            }
+            if let Some(digest) = whole {
+                match names {
+                    Names::Whole(d) if *d != digest => rec.conflicted = true,
+                    _ => *names = Names::Whole(digest),
+                }
+            }
+            if let (Some((name, there)), Names::Asked(asked)) = (take, &mut *names) {
+                match asked.get(name) {
+                    Some(&was) => rec.conflicted |= was != there,
+                    None => {
+                        asked.insert(name.to_owned(), there);
+                    }
+                }
+            }
+        }
+    });
+}
+
+/// Records that `names` were taken from the directory `dir` (identity `id`).
+fn take(dir: &Path, id: FileId, names: &Names) {
+    match names {
+        Names::Whole(d) => record_listed(dir, id, None, Some(*d)),
+        Names::Asked(asked) if asked.is_empty() => record_listed(dir, id, None, None),
+        Names::Asked(asked) => {
+            for (name, &there) in asked {
+                record_listed(dir, id, Some((name, there)), None);
+            }
+        }
+    }
+}
+
 /// Marks the recordings under way as unusable: a child process (the
 /// driver, asked for its directories) read files no recording can see.
 /// The next run, which finds that answer in the cache, records instead.
@@ -239,20 +303,47 @@ pub fn seen_of(result: &io::Result<Metadata>) -> Seen {
 /// through the recorded forms: a cached answer checked by its facts
 /// depends on them, and so does the run that uses it.
 pub fn holds(ask: Ask, path: &Path, seen: &Seen) -> bool {
-    let now = match ask {
-        Ask::Stat => seen_of(&metadata(path)),
-        Ask::Canonical => Seen::Canonical(canonicalize(path).ok()),
+    let now = match (ask, seen) {
+        (Ask::Stat, _) => seen_of(&metadata(path)),
+        (Ask::Canonical, _) => Seen::Canonical(canonicalize(path).ok()),
+        (Ask::Listed, Seen::Listed(id, names)) => {
+            // The same identity: the names are what they were, and the run
+            // that uses this answer took them too (its recording must say
+            // so, or its own entry would hold less than it depends on).
+            #[allow(clippy::disallowed_methods)]
+            if std::fs::metadata(path).is_ok_and(|m| FileId::of(&m) == *id) {
+                take(path, *id, names);
+                return true;
+            }
+            let Ok(listing) = list(path) else { return false };
+            return listing.gives(names);
+        }
+        (Ask::Listed, _) => return false,
     };
     now == *seen
 }
 
-/// Asks `question` of `path` again, as the recording asked it.
-pub fn ask_again(ask: Ask, path: &Path) -> Seen {
-    match ask {
-        #[allow(clippy::disallowed_methods)]
-        Ask::Stat => seen_of(&std::fs::metadata(path)),
-        #[allow(clippy::disallowed_methods)]
-        Ask::Canonical => Seen::Canonical(std::fs::canonicalize(path).ok()),
+/// Whether `question` of `path` gets the answer `seen` again, asked
+/// unrecorded (direct mode's replay): a listed directory with the same
+/// identity is taken as it was; with another, it is listed again and only
+/// what the run took from it is compared.
+#[allow(clippy::disallowed_methods)]
+pub fn still(ask: Ask, path: &Path, seen: &Seen) -> bool {
+    match (ask, seen) {
+        (Ask::Stat, _) => seen_of(&std::fs::metadata(path)) == *seen,
+        (Ask::Canonical, _) => Seen::Canonical(std::fs::canonicalize(path).ok()) == *seen,
+        (Ask::Listed, Seen::Listed(id, names)) => {
+            let Ok(meta) = std::fs::metadata(path) else { return false };
+            if FileId::of(&meta) == *id {
+                return true;
+            }
+            let Ok(entries) = std::fs::read_dir(path) else { return false };
+            let Ok(set) = entries.map(|e| e.map(|e| e.file_name())).collect::<io::Result<_>>() else {
+                return false;
+            };
+            Listing { dir: path.to_path_buf(), id: FileId::of(&meta), names: set }.gives_unrecorded(names)
+        }
+        (Ask::Listed, _) => false,
     }
 }
 
@@ -291,15 +382,92 @@ pub fn canonicalize(path: &Path) -> io::Result<std::path::PathBuf> {
     result
 }
 
-/// A directory's entries. Its `stat` is recorded first: an entry added,
+/// A directory's names, read once, for lookups: each [`Listing::contains`]
+/// is recorded as a name asked (issue 34 §1), and nothing else of the
+/// listing is.
+pub struct Listing {
+    dir: std::path::PathBuf,
+    id: FileId,
+    names: std::collections::HashSet<std::ffi::OsString>,
+}
+
+/// Lists `path` for lookups. Its `stat` comes first: an entry added,
 /// removed or renamed changes the directory's mtime, so the names read
-/// here are what that identity had (or older, and then the next run's
-/// `stat` differs). Only names may be taken from the entries: anything
-/// else about a file is asked of its path.
+/// here are what that identity had (or newer, and then a replay's `stat`
+/// differs and the names are compared). Only names may be taken from the
+/// entries: anything else about a file is asked of its path.
+pub fn list(path: &Path) -> io::Result<Listing> {
+    let (id, names) = read_names(path)?;
+    record_listed(path, id, None, None);
+    Ok(Listing { dir: path.to_path_buf(), id, names: names.into_iter().collect() })
+}
+
+/// A directory's identity, then its names in the order `readdir` gives.
 #[allow(clippy::disallowed_methods)]
-pub fn read_dir(path: &Path) -> io::Result<std::fs::ReadDir> {
-    metadata(path)?;
-    std::fs::read_dir(path).inspect_err(|_| spoil_recording())
+fn read_names(path: &Path) -> io::Result<(FileId, Vec<std::ffi::OsString>)> {
+    let meta = std::fs::metadata(path).inspect_err(|e| {
+        let seen = Seen::Missing(e.raw_os_error().unwrap_or(-1));
+        record(Ask::Stat, path, || seen);
+    })?;
+    let entries = std::fs::read_dir(path).inspect_err(|_| spoil_recording())?;
+    let names = entries
+        .map(|e| e.map(|e| e.file_name()))
+        .collect::<io::Result<_>>()
+        .inspect_err(|_| spoil_recording())?;
+    Ok((FileId::of(&meta), names))
+}
+
+/// A SHA-256 of a directory's names, sorted, each with its length.
+fn digest_of<'a>(names: impl Iterator<Item = &'a std::ffi::OsString>) -> [u8; 32] {
+    use sha2::Digest as _;
+    let mut sorted: Vec<&std::ffi::OsString> = names.collect();
+    sorted.sort_unstable();
+    let mut h = sha2::Sha256::new();
+    for n in sorted {
+        h.update((n.len() as u64).to_le_bytes());
+        h.update(n.as_encoded_bytes());
+    }
+    h.finalize().into()
+}
+
+impl Listing {
+    /// Whether the directory held `name`, recorded as a name asked of it.
+    pub fn contains(&self, name: &std::ffi::OsStr) -> bool {
+        let there = self.names.contains(name);
+        record_listed(&self.dir, self.id, Some((name, there)), None);
+        there
+    }
+
+    fn digest(&self) -> [u8; 32] {
+        digest_of(self.names.iter())
+    }
+
+    /// Whether this listing gives what `names` says was taken (recorded).
+    fn gives(&self, names: &Names) -> bool {
+        match names {
+            Names::Asked(asked) => asked.iter().all(|(n, &there)| self.contains(n) == there),
+            Names::Whole(d) => {
+                let now = self.digest();
+                record_listed(&self.dir, self.id, None, Some(now));
+                now == *d
+            }
+        }
+    }
+
+    fn gives_unrecorded(&self, names: &Names) -> bool {
+        match names {
+            Names::Asked(asked) => asked.iter().all(|(n, &there)| self.names.contains(n) == there),
+            Names::Whole(d) => self.digest() == *d,
+        }
+    }
+}
+
+/// A directory's names, for a scan that sees every one of them: recorded
+/// as the whole listing.
+pub fn read_dir(path: &Path) -> io::Result<Vec<std::ffi::OsString>> {
+    let (id, names) = read_names(path)?;
+    record_listed(path, id, None, Some(digest_of(names.iter())));
+    Ok(names)
 }
 
 /// Maps a file [`open_regular`] opened, read-only and private. A failure

@@ -55,6 +55,21 @@ fn offenders(inside: &[&str], needles: &[&str]) -> Vec<String> {
     found
 }
 
+/// Every cache key is spelled in `src/store/key.rs` (issue 34 §8): no
+/// other file builds a key's digest (`KeyHasher` is private to the store,
+/// and no other room hashes with `sha2`), and no other file spells a key's
+/// format name. The two digests of content elsewhere are no keys: an
+/// archive's SHA-256 for the note (`formats/provenance.rs`) and a scanned
+/// directory's names, a fact direct mode compares (`fsx.rs`).
+#[test]
+fn every_key_is_spelled_in_the_store() {
+    let found = offenders(
+        &["src/store/key.rs", "src/formats/provenance.rs", "src/fsx.rs"],
+        &["KeyHasher", "sha2::", "Sha256", "DefaultHasher", "\"dirs4", "\"dirs5"],
+    );
+    assert!(found.is_empty(), "a cache key built outside src/store/key.rs: {found:#?}");
+}
+
 /// The cache has one owner: only `src/store/` knows its layout, its trust
 /// check, its entries' names and codecs, and its checked entries.
 #[test]

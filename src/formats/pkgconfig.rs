@@ -1305,8 +1305,8 @@ impl Walk<'_> {
     fn scan_providers(&mut self, req: &Requirement) -> Option<Package> {
         for dir in self.dirs.clone() {
             let Ok(entries) = crate::fsx::read_dir(&dir) else { continue };
-            for e in entries.flatten() {
-                let path = e.path();
+            for name in entries {
+                let path = dir.join(name);
                 if !path.as_os_str().as_bytes().ends_with(b".pc") {
                     continue;
                 }

@@ -576,7 +576,7 @@ pub fn providers(dirs: &[PathBuf], missing: &[Name], target: ElfId) -> (Vec<Prov
         }
         let Ok(entries) = fsx::read_dir(dir) else { continue };
         let mut names: Vec<OsString> = entries
-            .filter_map(|e| e.ok().map(|e| e.file_name()))
+            .into_iter()
             .filter(|n| {
                 let b = n.as_bytes();
                 b.starts_with(b"lib") && (b.ends_with(b".so") || memmem(b, b".so."))

@@ -645,8 +645,8 @@ impl LdIndex {
         for (i, dir) in dirs.iter().enumerate() {
             match fsx::read_dir(dir) {
                 Ok(entries) => {
-                    for e in entries.flatten() {
-                        first.entry(e.file_name()).or_insert(i);
+                    for name in entries {
+                        first.entry(name).or_insert(i);
                     }
                 }
                 Err(_) => unlisted.push(i),
@@ -732,7 +732,7 @@ pub struct Finder {
     index: Option<LdIndex>,
 }
 
-type Listing = Option<std::collections::HashSet<OsString>>;
+type Listing = Option<fsx::Listing>;
 
 const BUSY: usize = 8;
 
@@ -744,9 +744,7 @@ impl Finder {
         let (count, listing) = self.dirs.entry(dir.to_path_buf()).or_default();
         *count += 1;
         if listing.is_none() && *count > BUSY {
-            *listing = Some(
-                fsx::read_dir(dir).ok().map(|e| e.filter_map(|e| e.ok().map(|e| e.file_name())).collect()),
-            );
+            *listing = Some(fsx::list(dir).ok());
         }
         if let Some(Some(names)) = listing {
             if !names.contains(file) {
@@ -905,20 +903,12 @@ fn summary_key(
 /// name, its definitions and references with their kinds, and whether it
 /// has constructors.
 fn object_symbols_key(o: &symbols::ObjectSyms) -> String {
-    let mut h = crate::store::KeyHasher::default();
-    h.add(o.name.as_bytes());
-    h.add(&(o.defined.len() as u64).to_le_bytes());
-    for (name, def) in &o.defined {
-        h.add(name);
-        h.add(&[*def as u8]);
-    }
-    h.add(&(o.undefined.len() as u64).to_le_bytes());
-    for (name, r) in &o.undefined {
-        h.add(name);
-        h.add(&[*r as u8]);
-    }
-    h.add(&[u8::from(o.ctors)]);
-    h.hex()
+    crate::store::key::object_symbols(
+        &o.name,
+        o.defined.iter().map(|(name, def)| (&name[..], *def as u8)),
+        o.undefined.iter().map(|(name, r)| (&name[..], *r as u8)),
+        o.ctors,
+    )
 }
 
 #[cfg(test)]

@@ -449,8 +449,7 @@ impl<'a> Probe<'a> {
         for dir in self.search.ld_dirs() {
             let Ok(entries) = fsx::read_dir(&dir) else { continue };
             let best = entries
-                .flatten()
-                .map(|e| e.file_name())
+                .into_iter()
                 .filter(|f| {
                     f.as_bytes()
                         .strip_prefix(&prefix[..])

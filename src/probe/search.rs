@@ -5,7 +5,7 @@
 //! library directories. The system directories cost a process start to
 //! learn, so they are asked for only when a lookup first reaches stage 4.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -68,7 +68,7 @@ struct Dir {
     /// The directory's entries, once listed; `None` inside when it cannot
     /// be listed (then lookups stay stats: a directory may be searchable
     /// without being readable).
-    listing: Option<Option<HashSet<OsString>>>,
+    listing: Option<Option<fsx::Listing>>,
 }
 
 impl Dir {
@@ -98,9 +98,8 @@ fn regular(path: PathBuf) -> Option<(PathBuf, FileId)> {
     Some((path, FileId::of(&meta)))
 }
 
-fn list(dir: &Path) -> Option<HashSet<OsString>> {
-    let entries = fsx::read_dir(dir).ok()?;
-    Some(entries.filter_map(|e| e.ok().map(|e| e.file_name())).collect())
+fn list(dir: &Path) -> Option<fsx::Listing> {
+    fsx::list(dir).ok()
 }
 
 pub struct SearchPath<'a> {
@@ -139,8 +138,8 @@ impl Index {
         for (i, dir) in dirs.iter().enumerate().skip(self.covered) {
             match fsx::read_dir(&dir.path) {
                 Ok(entries) => {
-                    for e in entries.flatten() {
-                        self.names.entry(e.file_name()).or_default().push(i as u32);
+                    for name in entries {
+                        self.names.entry(name).or_default().push(i as u32);
                     }
                     self.by_dir.entry(dir.path.as_os_str().to_owned()).or_insert(i as u32);
                 }

@@ -153,27 +153,15 @@ fn dedup(dirs: Vec<PathBuf>) -> Vec<PathBuf> {
 /// conda or an upgrade changes which gcc answers behind the same ccache).
 fn cache_key(driver: &Driver, question: &str, flags: &[OsString], env: &Env) -> Option<String> {
     let id = crate::fsx::FileId::of(&crate::fsx::metadata(&driver.path).ok()?);
-    let mut words = vec![driver.path.as_os_str().to_str()?.to_string()];
-    for w in driver.args.iter().chain(flags) {
-        words.push(w.to_str()?.to_string());
-    }
-    if let Some(compiler) = driver.args.first() {
-        words.push(format!("PATH={}", env.get("PATH").unwrap_or_default().to_str()?));
+    let words: Vec<&OsString> = driver.args.iter().chain(flags).collect();
+    let wrapped = driver.args.first().map(|compiler| {
         let found = crate::exec::find_program(compiler, env).and_then(|p| crate::fsx::metadata(&p).ok());
-        words.push(match found {
-            Some(m) => format!("compiler {}", crate::fsx::FileId::of(&m).key()),
-            None => "compiler none".to_string(),
-        });
-    }
-    for var in DRIVER_VARS {
-        // Set-but-empty and unset differ for gcc only in that an empty
-        // LIBRARY_PATH adds the current directory; keep them apart.
-        match env.get(var) {
-            Some(v) => words.push(format!("{var}={}", v.to_str()?)),
-            None => words.push(format!("{var} unset")),
-        }
-    }
-    Some(format!("dirs4 {} {question} {}", id.key(), words.join("\u{1f}")))
+        (env.get("PATH"), found.map(|m| crate::fsx::FileId::of(&m)))
+    });
+    // Set-but-empty and unset differ for gcc only in that an empty
+    // LIBRARY_PATH adds the current directory; the key keeps them apart.
+    let vars: Vec<(&str, Option<&std::ffi::OsStr>)> = DRIVER_VARS.iter().map(|v| (*v, env.get(v))).collect();
+    Some(crate::store::key::driver_dirs((&driver.path, id), question, &words, wrapped, &vars))
 }
 
 /// Parses the `libraries: =/a:/b` line of `gcc -print-search-dirs` (clang

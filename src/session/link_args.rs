@@ -2,7 +2,6 @@
 //! the closure check's extras, and the rewritten arguments.
 
 use std::ffi::OsString;
-use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
 use crate::args::{self, Command};
@@ -189,16 +188,7 @@ pub(super) fn host_compiler(nvcc: &Driver, cmd: &Command, env: &Env) -> Option<(
 /// other; the same link finds its own pack again.
 pub(super) fn pack_key(ctx: &Ctx) -> String {
     let Ctx { cmd, options, env, .. } = *ctx;
-    let mut h = store::KeyHasher::default();
-    h.add(env.cwd.as_deref().unwrap_or(std::path::Path::new("")).as_os_str().as_bytes());
-    for dir in &options.libsdir {
-        h.add(dir.as_os_str().as_bytes());
-    }
-    h.add(options.workspace.as_deref().unwrap_or(std::path::Path::new("")).as_os_str().as_bytes());
-    for token in &cmd.tokens {
-        h.add(token.as_bytes());
-    }
-    h.hex()
+    store::key::pack(env.cwd.as_deref(), &options.libsdir, options.workspace.as_deref(), &cmd.tokens)
 }
 
 /// The search's notes (directories skipped, and why), for a shared link.

@@ -84,6 +84,29 @@ mod tests {
         assert_eq!(store.recall("k"), None, "a file changed just now is too new to trust");
     }
 
+    /// A run that uses a recalled answer depends on every directory name
+    /// that answer took: a scan recalled with the directory unchanged is
+    /// recorded whole, so direct mode's entry of that run misses when a
+    /// name is added (found by `tests/cache.rs`, issue 19's first case).
+    #[test]
+    fn a_recalled_answer_puts_its_listings_in_the_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("c")).unwrap();
+        let d = dir.path().join("d");
+        std::fs::create_dir(&d).unwrap();
+        let (_, mut rec) = fsx::nested(|| fsx::read_dir(&d).map(|_| ()));
+        rec.started_ns = i128::MAX / 2;
+        store.remember("k", &["answer".into()], &rec);
+        fsx::start_recording();
+        assert!(store.recall("k").is_some());
+        let run = fsx::take_recording().unwrap();
+        let listed: Vec<_> = run.facts().filter(|(ask, ..)| *ask == fsx::Ask::Listed).collect();
+        assert!(
+            matches!(listed[..], [(_, p, fsx::Seen::Listed(_, fsx::Names::Whole(_)))] if p == d),
+            "{listed:?}"
+        );
+    }
+
     #[test]
     fn a_recording_sees_what_a_nested_one_asks() {
         let dir = tempfile::tempdir().unwrap();

@@ -33,10 +33,11 @@ use std::path::{Path, PathBuf};
 
 use super::Store;
 use crate::env::Env;
-use crate::fsx::{self, Ask, FileId, Recording, Seen};
+use crate::fsx::{self, Ask, FileId, Names, Recording, Seen};
 
 // 2: the note is a file beside the output, kept with its bytes.
-const FORMAT: &str = "solink-direct 2";
+// 3: a listed directory is kept as the names taken from it.
+const FORMAT: &str = "solink-direct 3";
 
 /// How old a timestamp must be, at the run's start, for an answer that
 /// saw it to be stored: file times come from the kernel's coarse clock,
@@ -73,18 +74,8 @@ pub fn key(
     args: &[OsString],
     stderr_terminal: bool,
 ) -> Option<String> {
-    let mut h = crate::store::KeyHasher::default();
-    h.add(FORMAT.as_bytes());
-    h.add(env.self_file?.key().as_bytes());
-    h.add(env.cwd.as_deref()?.as_os_str().as_bytes());
-    h.add(&[u8::from(stderr_terminal)]);
-    for part in [argv, driver_words, args] {
-        h.add(&(part.len() as u64).to_le_bytes());
-        for word in part {
-            h.add(word.as_bytes());
-        }
-    }
-    Some(h.hex())
+    let (solink, cwd) = (env.self_file?, env.cwd.as_deref()?);
+    Some(super::key::direct(FORMAT, solink, cwd, stderr_terminal, [argv, driver_words, args]))
 }
 
 /// The answer stored under `key`, if every fact it was worked out from
@@ -98,7 +89,7 @@ pub fn lookup<'e>(cache: &Store, key: &str, var: impl Fn(&str) -> Option<&'e OsS
     if !same_env {
         return None;
     }
-    facts.files.iter().all(|(ask, path, seen)| fsx::ask_again(*ask, path) == *seen).then_some(answer)
+    facts.files.iter().all(|(ask, path, seen)| fsx::still(*ask, path, seen)).then_some(answer)
 }
 
 /// Stores `answer` under `key` with the facts of `recording`, unless the
@@ -119,7 +110,7 @@ fn entry_name(key: &str) -> String {
 }
 
 pub(super) fn too_new(seen: &Seen, started_ns: i128) -> bool {
-    let Seen::Is(_, id) = seen else { return false };
+    let (Seen::Is(_, id) | Seen::Listed(id, _)) = seen else { return false };
     [id.mtime_ns, id.ctime_ns].iter().any(|&t| {
         let settle = if t % 1_000_000_000 == 0 { SETTLE_COARSE_NS } else { SETTLE_NS };
         t > started_ns - settle
@@ -139,6 +130,8 @@ const CANONICAL_NONE: u8 = b'-';
 const VAR: u8 = b'E';
 const SAID: u8 = b'W';
 const VAR_UNSET: u8 = b'e';
+const LISTED_ASKED: u8 = b'l';
+const LISTED_WHOLE: u8 = b'w';
 
 /// What an answer was worked out from.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -199,6 +192,8 @@ pub(super) fn push_facts<'a>(
             (Ask::Stat, Seen::Is(..)) => STAT_IS,
             (Ask::Canonical, Seen::Canonical(Some(_))) => CANONICAL,
             (Ask::Canonical, Seen::Canonical(None)) => CANONICAL_NONE,
+            (Ask::Listed, Seen::Listed(_, Names::Asked(_))) => LISTED_ASKED,
+            (Ask::Listed, Seen::Listed(_, Names::Whole(_))) => LISTED_WHOLE,
             // A recording pairs each question with its own kind of answer.
             _ => unreachable!("a {ask:?} question with a {seen:?} answer"),
         };
@@ -208,16 +203,33 @@ pub(super) fn push_facts<'a>(
             Seen::Missing(errno) => out.extend_from_slice(&errno.to_le_bytes()),
             Seen::Is(kind, id) => {
                 out.extend_from_slice(&kind.to_le_bytes());
-                for n in [id.dev, id.ino, id.size] {
-                    out.extend_from_slice(&n.to_le_bytes());
-                }
-                for t in [id.mtime_ns, id.ctime_ns] {
-                    out.extend_from_slice(&t.to_le_bytes());
-                }
+                put_id(out, id);
             }
             Seen::Canonical(Some(to)) => put(out, to.as_os_str().as_bytes()),
             Seen::Canonical(None) => {}
+            Seen::Listed(id, names) => {
+                put_id(out, id);
+                match names {
+                    Names::Asked(asked) => {
+                        out.extend_from_slice(&(asked.len() as u32).to_le_bytes());
+                        for (name, &there) in asked {
+                            out.push(u8::from(there));
+                            put(out, name.as_bytes());
+                        }
+                    }
+                    Names::Whole(digest) => out.extend_from_slice(digest),
+                }
+            }
         }
+    }
+}
+
+fn put_id(out: &mut Vec<u8>, id: &FileId) {
+    for n in [id.dev, id.ino, id.size] {
+        out.extend_from_slice(&n.to_le_bytes());
+    }
+    for t in [id.mtime_ns, id.ctime_ns] {
+        out.extend_from_slice(&t.to_le_bytes());
     }
 }
 
@@ -257,14 +269,28 @@ pub(super) fn decode_facts(
             STAT_IS => {
                 let path = r.path()?;
                 let kind = u32::from_le_bytes(r.array()?);
-                let id = FileId {
-                    dev: u64::from_le_bytes(r.array()?),
-                    ino: u64::from_le_bytes(r.array()?),
-                    size: u64::from_le_bytes(r.array()?),
-                    mtime_ns: i128::from_le_bytes(r.array()?),
-                    ctime_ns: i128::from_le_bytes(r.array()?),
-                };
+                let id = r.id()?;
                 facts.files.push((Ask::Stat, path, Seen::Is(kind, id)));
+            }
+            LISTED_ASKED => {
+                let path = r.path()?;
+                let id = r.id()?;
+                let n = u32::from_le_bytes(r.array()?);
+                let mut asked = std::collections::BTreeMap::new();
+                for _ in 0..n {
+                    let there = match r.take(1)?[0] {
+                        0 => false,
+                        1 => true,
+                        _ => return None,
+                    };
+                    asked.insert(OsString::from_vec(r.bytes()?.to_vec()), there);
+                }
+                facts.files.push((Ask::Listed, path, Seen::Listed(id, Names::Asked(asked))));
+            }
+            LISTED_WHOLE => {
+                let path = r.path()?;
+                let id = r.id()?;
+                facts.files.push((Ask::Listed, path, Seen::Listed(id, Names::Whole(r.array()?))));
             }
             CANONICAL => {
                 let path = r.path()?;
@@ -297,6 +323,16 @@ impl<'a> Reader<'a> {
 
     fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
         self.take(N)?.try_into().ok()
+    }
+
+    fn id(&mut self) -> Option<FileId> {
+        Some(FileId {
+            dev: u64::from_le_bytes(self.array()?),
+            ino: u64::from_le_bytes(self.array()?),
+            size: u64::from_le_bytes(self.array()?),
+            mtime_ns: i128::from_le_bytes(self.array()?),
+            ctime_ns: i128::from_le_bytes(self.array()?),
+        })
     }
 
     pub(super) fn bytes(&mut self) -> Option<&'a [u8]> {
@@ -426,6 +462,70 @@ mod tests {
         // A file no question was about changes nothing.
         std::fs::write(d.join("other"), "y").unwrap();
         assert_eq!(lookup(&cache, "k", no_env), Some(answer()));
+    }
+
+    /// Issue 34 §1: a directory listed for lookups is kept as the names
+    /// looked up, so a build tree's relink, which rewrites its output in a
+    /// searched directory, still hits; a name looked up that appears or
+    /// goes away is a miss, as is any change to a directory scanned whole.
+    #[test]
+    fn a_listed_dir_holds_the_names_asked_not_its_mtime() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir(d.join("lib")).unwrap();
+        std::fs::create_dir(d.join("scan")).unwrap();
+        std::fs::write(d.join("lib/libfoo.a"), "!<arch>\n").unwrap();
+        std::fs::write(d.join("lib/libout.so"), "1").unwrap();
+        let work = || {
+            let l = fsx::list(&d.join("lib")).unwrap();
+            assert!(l.contains(OsStr::new("libfoo.a")));
+            assert!(!l.contains(OsStr::new("libbar.a")));
+            assert!(!l.contains(OsStr::new("libfoo.so")));
+        };
+        let cache = Store::open(&d.join("cache")).unwrap();
+        let store_now = || store(&cache, "k", &answer(), &recorded(work), LATER);
+        store_now();
+        assert_eq!(lookup(&cache, "k", no_env), Some(answer()));
+        let tick = || std::thread::sleep(std::time::Duration::from_millis(20));
+        tick();
+        // The relink: its output replaced, and a note renamed into place.
+        std::fs::remove_file(d.join("lib/libout.so")).unwrap();
+        std::fs::write(d.join("lib/libout.so"), "2").unwrap();
+        std::fs::write(d.join("lib/.libout.so.solink-note.o"), "n").unwrap();
+        assert_eq!(lookup(&cache, "k", no_env), Some(answer()), "names no lookup asked for");
+        for (what, name) in [("a name looked up appears", "lib/libbar.a"), ("another", "lib/libfoo.so")] {
+            tick();
+            std::fs::write(d.join(name), "").unwrap();
+            assert_eq!(lookup(&cache, "k", no_env), None, "{what}");
+            std::fs::remove_file(d.join(name)).unwrap();
+            assert_eq!(lookup(&cache, "k", no_env), Some(answer()), "{what}: gone again");
+        }
+        tick();
+        std::fs::rename(d.join("lib/libfoo.a"), d.join("lib/libfoo.b")).unwrap();
+        assert_eq!(lookup(&cache, "k", no_env), None, "a name found went away");
+        // A scan saw every name: any name added is a miss.
+        let scan = recorded(|| {
+            fsx::read_dir(&d.join("scan")).unwrap();
+        });
+        store(&cache, "s", &answer(), &scan, LATER);
+        assert_eq!(lookup(&cache, "s", no_env), Some(answer()));
+        tick();
+        std::fs::write(d.join("scan/x"), "").unwrap();
+        assert_eq!(lookup(&cache, "s", no_env), None, "a scanned dir gained a name");
+        std::fs::remove_file(d.join("scan/x")).unwrap();
+        assert_eq!(lookup(&cache, "s", no_env), Some(answer()), "the same names again");
+    }
+
+    #[test]
+    fn a_name_seen_both_ways_in_one_run_is_a_change_under_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let rec = recorded(|| {
+            let l = fsx::list(dir.path()).unwrap();
+            assert!(!l.contains(OsStr::new("x")));
+            std::fs::write(dir.path().join("x"), "").unwrap();
+            assert!(fsx::list(dir.path()).unwrap().contains(OsStr::new("x")));
+        });
+        assert!(rec.conflicted);
     }
 
     #[test]

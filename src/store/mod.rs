@@ -31,7 +31,7 @@ pub mod codec;
 mod digests;
 pub mod dir;
 pub(crate) mod direct;
-mod key;
+pub mod key;
 
 use std::collections::HashMap;
 use std::ffi::OsStr;
@@ -47,7 +47,6 @@ use crate::fsx::FileId;
 
 pub use digests::file_digest;
 pub use dir::Distrust;
-pub use key::KeyHasher;
 
 // 2: an archive without a symbol index is a problem (ld refuses it); an
 // entry of 1 would call it fit.
