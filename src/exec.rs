@@ -245,7 +245,7 @@ impl Driver {
     /// Whether the driver reads gcc's `@FILE` response files: gcc, clang
     /// and ld do; nvcc does not.
     fn reads_response_files(&self) -> bool {
-        Path::new(&self.name).file_name().map_or(true, |n| n.as_bytes() != b"nvcc")
+        crate::args::family::Family::of_program(&self.name).reads_response_files()
     }
 
     /// Spawns the driver with `@FILE` and waits, standing in for the driver

@@ -536,6 +536,29 @@ fn files_inside_a_folder_import_by_name_and_one_way() {
     assert!(folders.contains_key("session") && folders["session"].len() > 8, "the folders were read");
 }
 
+/// Issue 36 §1: what kind of driver solink fronts is decided in one
+/// place, `src/args/family.rs`, from its name; no other file spells a
+/// driver's name to guess it (five did: the syntax, the masquerade, the
+/// response file, the driver's libraries, the plan's implicit ones).
+#[test]
+fn the_driver_family_is_decided_in_one_place() {
+    const NAMES: &[&str] =
+        &["b\"nvcc\"", "b\"clang", "b\"g++\"", "b\"++\"", "b\"mold\"", "b\"ld.", "b\"zig\""];
+    let spelled: Vec<String> = sources()
+        .into_iter()
+        .filter(|(p, _)| p != Path::new("src/args/family.rs"))
+        .flat_map(|(p, text)| {
+            let code = code(before_tests(&text));
+            NAMES
+                .iter()
+                .filter(|n| code.contains(*n))
+                .map(|n| format!("{}: {n}", p.display()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(spelled.is_empty(), "driver names guessed outside args/family.rs: {spelled:#?}");
+}
+
 /// The rules above can fail: a file that breaks them is found.
 #[test]
 fn the_rules_find_what_breaks_them() {

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::state::{is_state_option, LdState, Modifiers};
 use super::table::{self, Opt, Value};
@@ -129,11 +129,11 @@ pub fn plan(args: &[OsString], syntax: Syntax, driver: &OsStr) -> Option<Plan> {
     if gcc && !nodefault {
         let static_ = all_static || state.now().static_;
         let lib = |n: &str| Item::Lib { name: LibName::Name(n.into()), static_ };
-        let base = Path::new(driver).file_name().map(OsStr::as_bytes).unwrap_or_default();
+        let cxx = super::family::Family::of_program(driver).cxx();
         if openmp {
             plan.items.push(lib("gomp"));
         }
-        if base.windows(2).any(|w| w == b"++") {
+        if cxx {
             plan.items.extend([lib("stdc++"), lib("m")]);
         }
         if all_static {
@@ -207,6 +207,7 @@ fn ld_piece(piece: &OsStr, pending: &mut Option<Opt>, state: &mut LdState, plan:
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     type Name = Box<[u8]>;
 

@@ -7,6 +7,7 @@
 //! whether this is a shared link at all. Tokens keep their exact bytes; the
 //! rewrite step re-emits every token it does not change from here.
 
+pub mod family;
 pub mod ld;
 pub mod respfile;
 pub mod state;
@@ -141,22 +142,10 @@ pub enum Syntax {
 }
 
 impl Syntax {
-    /// ld's syntax when the driver is a linker, by its name.
+    /// ld's syntax when the driver is a linker, by its name
+    /// ([`family::Family`] decides).
     pub fn of_driver(program: &OsStr) -> Syntax {
-        let base = std::path::Path::new(program).file_name().map(OsStr::as_bytes).unwrap_or_default();
-        let linker = base == b"ld"
-            || base.starts_with(b"ld.")
-            || base.ends_with(b"-ld")
-            || base.windows(4).any(|w| w == b"-ld.")
-            || base == b"mold"
-            || base == b"lld";
-        if linker {
-            Syntax::Ld
-        } else if base == b"nvcc" {
-            Syntax::Nvcc
-        } else {
-            Syntax::Gcc
-        }
+        family::Family::of_program(program).syntax()
     }
 }
 

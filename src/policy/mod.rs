@@ -310,16 +310,13 @@ pub fn system_warning_to_note(d: &mut Decision) {
 /// `link_gcc_c_sequence` and `libgcc` specs: `-lgcc -lgcc_s -lc`, and g++
 /// adds `-lstdc++ -lm`; clang's are the same on Linux). A linker called
 /// directly adds none.
-pub fn driver_libraries(driver: &OsStr, syntax: crate::args::Syntax) -> Vec<OsString> {
-    if syntax == crate::args::Syntax::Ld {
+pub fn driver_libraries(family: crate::args::family::Family) -> Vec<OsString> {
+    if family == crate::args::family::Family::Ld {
         return Vec::new();
     }
-    let base = Path::new(driver).file_name().unwrap_or(driver).as_bytes();
-    // nvcc links with its host C++ compiler (g++ unless `-ccbin` says).
-    let cxx =
-        syntax == crate::args::Syntax::Nvcc || base.ends_with(b"++") || base.windows(3).any(|w| w == b"++-");
     let mut libs = vec!["c", "gcc", "gcc_s"];
-    if cxx {
+    // nvcc links with its host C++ compiler (g++ unless `-ccbin` says).
+    if family.cxx() {
         libs.extend(["stdc++", "m"]);
     }
     libs.into_iter().map(OsString::from).collect()
@@ -990,17 +987,14 @@ mod tests {
 
     #[test]
     fn driver_library_rules() {
-        use crate::args::Syntax;
-        let libs = |d: &str, s| driver_libraries(OsStr::new(d), s);
-        assert_eq!(libs("gcc", Syntax::Gcc), ["c", "gcc", "gcc_s"]);
-        assert_eq!(
-            libs("/usr/bin/x86_64-linux-gnu-g++-12", Syntax::Gcc),
-            ["c", "gcc", "gcc_s", "stdc++", "m"]
-        );
-        assert_eq!(libs("clang++", Syntax::Gcc), ["c", "gcc", "gcc_s", "stdc++", "m"]);
-        assert!(libs("ld.lld", Syntax::Ld).is_empty());
+        let libs = |d: &str| driver_libraries(crate::args::family::Family::of_program(OsStr::new(d)));
+        assert_eq!(libs("gcc"), ["c", "gcc", "gcc_s"]);
+        assert_eq!(libs("/usr/bin/x86_64-linux-gnu-g++-12"), ["c", "gcc", "gcc_s", "stdc++", "m"]);
+        assert_eq!(libs("clang++"), ["c", "gcc", "gcc_s", "stdc++", "m"]);
+        assert_eq!(libs("nvcc"), ["c", "gcc", "gcc_s", "stdc++", "m"]);
+        assert!(libs("ld.lld").is_empty());
         let mut p = policy(&[], &[]);
-        p.driver_libs = libs("gcc", Syntax::Gcc);
+        p.driver_libs = libs("gcc");
         assert_eq!(driver_library(&name("c"), &p), Some(Reason::DriverLibrary));
         assert_eq!(driver_library(&name("m"), &p), None, "a C driver does not add libm");
         assert_eq!(driver_library(&LibName::Verbatim("libc.so.6".into()), &p), None);

@@ -24,6 +24,8 @@ pub(super) struct Ctx<'r> {
     /// The driver as the user named it: program and its own arguments
     /// (`ccache gcc`), what a dry run prints.
     pub driver_words: &'r [OsString],
+    /// The driver's family, decided once from its words (`args/family.rs`).
+    pub family: args::family::Family,
     /// The driver found on PATH; `None` when it is not found (a dry run
     /// and `--print-resolved` work without it).
     pub driver: Option<&'r Driver>,
@@ -73,11 +75,7 @@ pub(super) fn warn(env: &Env, text: &str) {
 /// `clang++` or `TRIPLE-gcc` (and `TRIPLE-g++`) stands for.
 pub(super) fn masquerade_name(program: &OsStr) -> Option<OsString> {
     let base = std::path::Path::new(program).file_name()?;
-    let b = base.as_encoded_bytes();
-    let known = [&b"cc"[..], b"gcc", b"g++", b"c++", b"clang", b"clang++"].contains(&b)
-        || b.ends_with(b"-gcc")
-        || b.ends_with(b"-g++");
-    known.then(|| base.to_os_string())
+    args::family::is_compiler_name(base).then(|| base.to_os_string())
 }
 
 /// The driver comes from `--cc` on the command line, else the launcher form

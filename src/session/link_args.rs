@@ -39,7 +39,7 @@ pub(super) struct Extras {
 
 /// The rewritten arguments of a shared link, and the decisions behind them.
 pub(super) fn link_args(ctx: &Ctx) -> Result<LinkArgs, Error> {
-    let Ctx { options, cmd, driver, env, store: cache, .. } = *ctx;
+    let Ctx { options, cmd, driver, env, store: cache, family, .. } = *ctx;
     let driver_name = &ctx.driver_words[0];
     if let Some(option) = &cmd.missing_value {
         return Err(Error::MissingValue { option: option.clone() });
@@ -79,7 +79,7 @@ pub(super) fn link_args(ctx: &Ctx) -> Result<LinkArgs, Error> {
             true => pkgconfig::Config { libdir: Some(Vec::new()), ..pkgconfig::Config::from_env(env) },
             false => pkgconfig::Config::from_env(env),
         },
-        driver_libs: policy::driver_libraries(driver_name, cmd.syntax),
+        driver_libs: policy::driver_libraries(family),
         no_default_libs: cmd.no_default_libs,
         archive_first: options.archive_first,
         output: cmd.output_kind().unwrap_or_default(),

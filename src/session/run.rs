@@ -104,7 +104,8 @@ pub(super) fn run_configured(
     if options.disable {
         return pass_through(&options, &driver_words, &args, env, log);
     }
-    let syntax = args::Syntax::of_driver(&driver_words[0]);
+    let family = args::family::Family::of_words(&driver_words);
+    let syntax = family.syntax();
     // Near misses are judged against gcc's options; ld has long options of
     // its own (`--format`, `--trace`) that must not draw a note.
     if syntax == args::Syntax::Gcc {
@@ -128,6 +129,7 @@ pub(super) fn run_configured(
         options: &options,
         cmd: &cmd,
         driver_words: &driver_words,
+        family,
         driver: driver.as_ref().ok(),
         store: store.as_ref(),
     };
