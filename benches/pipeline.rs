@@ -153,7 +153,7 @@ fn symbols_cached(bencher: Bencher, name: &str) {
 
 fn driver_dirs() -> Vec<PathBuf> {
     let out = std::process::Command::new("gcc").arg("-print-search-dirs").output().unwrap();
-    solink::testing::search::parse_print_search_dirs(&out.stdout).unwrap()
+    solink::testing::sysdirs::parse_print_search_dirs(&out.stdout).unwrap()
 }
 
 /// Looking for the providers of missing symbols in gcc's library

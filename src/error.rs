@@ -102,7 +102,7 @@ pub enum Error {
     /// `--clear-cache` could not remove the cache.
     CacheClear {
         path: PathBuf,
-        /// Why the store distrusts it (`store::Distrust`), as words: the
+        /// Why the store distrusts it (`fsx::Distrust`), as words: the
         /// error names no type of a higher floor.
         why: String,
     },

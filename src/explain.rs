@@ -93,7 +93,7 @@ const FIX_PIC: &str =
 
 /// A warning in words, without the `solink:` prefix.
 /// Why this run links with no cache: its directory fails the trust check.
-pub fn cache_not_used(path: &std::path::Path, why: &crate::store::Distrust) -> String {
+pub fn cache_not_used(path: &std::path::Path, why: &crate::fsx::Distrust) -> String {
     format!(
         "warning: cache {} {why}; not used (make it yours and private: chmod go-w, or choose another with --cache-dir)",
         crate::text::shown(path)
@@ -644,7 +644,7 @@ pub struct About {
     pub warnings: Vec<String>,
     /// What embedding adds to the output (the members ld pulls, by kind),
     /// and from how many archives: the entries of the note (issue 22 §3).
-    pub added: Option<(crate::formats::provenance::Sizes, usize)>,
+    pub added: Option<(crate::formats::symbols::Sizes, usize)>,
 }
 
 /// `--explain`'s lines for the private copies (issue 35): each isolated
@@ -691,14 +691,14 @@ pub fn private_lines(privates: &[crate::policy::isolate::Private]) -> Vec<String
 /// `None` when nothing is embedded or nothing was measured.
 pub fn added(
     entries: &[crate::formats::provenance::Entry],
-) -> Option<(crate::formats::provenance::Sizes, usize)> {
+) -> Option<(crate::formats::symbols::Sizes, usize)> {
     let measured: Vec<_> = entries.iter().filter_map(|e| e.sizes).collect();
-    let sum = measured.iter().fold(crate::formats::provenance::Sizes::default(), |s, z| s.plus(*z));
+    let sum = measured.iter().fold(crate::formats::symbols::Sizes::default(), |s, z| s.plus(*z));
     (!measured.is_empty()).then_some((sum, measured.len()))
 }
 
 /// `--explain`'s last line: what embedding added to the output.
-pub fn added_line((z, archives): (crate::formats::provenance::Sizes, usize)) -> String {
+pub fn added_line((z, archives): (crate::formats::symbols::Sizes, usize)) -> String {
     format!(
         "solink: embedding adds {} bytes to the output: code {}, data {}, bss {} (the members ld pulls from {archives} {})",
         z.total(),

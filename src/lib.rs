@@ -42,7 +42,7 @@ pub use text::shown;
 #[doc(hidden)]
 pub mod testing {
     pub use crate::formats::{archive, pkgconfig, provenance, symbols};
-    pub use crate::probe::search;
+    pub use crate::probe::{search, sysdirs};
 
     /// The command line: classification, the ld plan, `@file`s.
     pub mod args {
@@ -58,6 +58,11 @@ pub mod testing {
     }
     /// The resolver and its decisions.
     pub mod resolve {
+        pub use crate::model::{
+            archive_file_name, is_runtime, Decision, Note, Outcome, Reason, ScriptProblem, Subject,
+            Unchecked, Unreadable, Warning, RUNTIME_LIBS,
+        };
+        pub use crate::policy::{Policy, RpathForm};
         pub use crate::resolve::*;
     }
     /// The final argv.

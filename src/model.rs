@@ -472,7 +472,7 @@ pub struct DepFacts {
 }
 
 // The package an embedded archive is part of: the note's own type.
-pub use crate::formats::provenance::Package;
+use crate::formats::provenance::Package;
 
 /// How a dependency that stays dynamic could be linked.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -559,6 +559,25 @@ fn the_driver_family_is_decided_in_one_place() {
     assert!(spelled.is_empty(), "driver names guessed outside args/family.rs: {spelled:#?}");
 }
 
+/// Issue 36 §4: one name per thing. No room re-exports another room's
+/// item (`pub use crate::…` outside `src/lib.rs`'s door), so grep finds
+/// the owner; a folder may still lift an item of its own files.
+#[test]
+fn no_room_gives_another_rooms_item_a_second_name() {
+    let second: Vec<String> = sources()
+        .into_iter()
+        .filter(|(p, _)| p != Path::new("src/lib.rs"))
+        .flat_map(|(p, text)| {
+            code(before_tests(&text))
+                .lines()
+                .filter(|l| l.trim_start().starts_with("pub use crate::"))
+                .map(|l| format!("{}: {}", p.display(), l.trim()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(second.is_empty(), "second names: {second:#?}");
+}
+
 /// The rules above can fail: a file that breaks them is found.
 #[test]
 fn the_rules_find_what_breaks_them() {

@@ -30,7 +30,7 @@ use std::path::{Path, PathBuf};
 
 use crate::env::Env;
 use crate::error::Error;
-use crate::formats::provenance::{self, Digest, Entry};
+use crate::formats::provenance::{Digest, Entry};
 
 pub mod copies;
 pub mod distro;
@@ -166,7 +166,7 @@ fn glob_match(pattern: &[u8], name: &[u8]) -> bool {
     }
 }
 
-pub use crate::formats::elf::{read_elf, ElfFacts, MAX_ELF};
+use crate::formats::elf::{read_elf, ElfFacts, MAX_ELF};
 
 /// One object of a closure.
 #[derive(Clone, Debug)]
@@ -847,7 +847,7 @@ fn identity_phrase(e: &Entry) -> String {
 
 /// What an entry's members add, for people: `adds 1234 bytes (code 1000,
 /// data 200, bss 34)`.
-fn bytes_phrase(sizes: Option<provenance::Sizes>) -> String {
+fn bytes_phrase(sizes: Option<crate::formats::symbols::Sizes>) -> String {
     match sizes {
         Some(z) => format!("adds {} bytes (code {}, data {}, bss {})", z.total(), z.code, z.data, z.bss),
         None => "its size is not recorded (a format-1 note)".to_string(),
@@ -856,7 +856,7 @@ fn bytes_phrase(sizes: Option<provenance::Sizes>) -> String {
 
 /// An entry's sizes for tools: `{"code", "data", "bss", "total"}`, or
 /// null when the note does not record them (format 1).
-fn bytes_json(sizes: Option<provenance::Sizes>) -> serde_json::Value {
+fn bytes_json(sizes: Option<crate::formats::symbols::Sizes>) -> serde_json::Value {
     match sizes {
         Some(z) => serde_json::json!({"code": z.code, "data": z.data, "bss": z.bss, "total": z.total()}),
         None => serde_json::Value::Null,
@@ -979,7 +979,10 @@ mod tests {
             version: None,
             purl: None,
             sizes: None,
-            symbols: Some(provenance::Symbols { names: vec![format!("{library}_get")], cut: false }),
+            symbols: Some(crate::formats::provenance::Symbols {
+                names: vec![format!("{library}_get")],
+                cut: false,
+            }),
         }
     }
 
@@ -1042,7 +1045,7 @@ mod tests {
     fn reach_is_read_from_the_dynamic_symbols() {
         let names = |n: &[&str]| n.iter().map(|s| s.as_bytes().to_vec()).collect::<Vec<_>>();
         let with = |symbols: Option<(&[&str], bool)>| Entry {
-            symbols: symbols.map(|(n, cut)| provenance::Symbols {
+            symbols: symbols.map(|(n, cut)| crate::formats::provenance::Symbols {
                 names: n.iter().map(|s| s.to_string()).collect(),
                 cut,
             }),

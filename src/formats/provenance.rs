@@ -25,7 +25,7 @@ use object::{Endianness, FileKind};
 use sha2::{Digest as _, Sha256};
 
 use crate::formats::archive::ElfId;
-pub use crate::formats::symbols::Sizes;
+use crate::formats::symbols::Sizes;
 
 /// The note's owner name (the bytes before the NUL of `namesz`).
 pub const NOTE_NAME: &[u8] = b"solink";

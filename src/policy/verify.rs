@@ -31,7 +31,7 @@ pub const SHOWN_SYMBOLS: usize = 3;
 // The facts of the link (`Fact`, `LinkFacts`) and its summary (ld's
 // extraction) are the closure's: the probe makes them and the store keeps
 // the summary without knowing these rules.
-pub use crate::closure::{ArchiveUse, Summary};
+use crate::closure::{ArchiveUse, Summary};
 
 /// What the check finds about one embedded decision.
 #[derive(Clone, Debug, PartialEq, Eq)]

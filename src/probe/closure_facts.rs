@@ -36,7 +36,7 @@ use crate::model::Unchecked;
 
 use super::Probe;
 
-pub use crate::args::ld::{plan, Item, Plan};
+use crate::args::ld::{plan, Item, Plan};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {

@@ -15,7 +15,7 @@ use crate::formats::archive::script;
 use crate::formats::pkgconfig::{Fragment, Meaning};
 use crate::model::Flag;
 
-pub use crate::model::Dep;
+use crate::model::Dep;
 
 #[cfg(test)]
 impl Dep {

@@ -68,10 +68,10 @@ pub struct Probe<'a> {
     /// Each command's host link and its plan, asked of nvcc once.
     host_plans: HashMap<
         Vec<OsString>,
-        Result<(crate::probe::nvcc::HostLink, closure_facts::Plan), crate::model::Unchecked>,
+        Result<(crate::probe::nvcc::HostLink, crate::args::ld::Plan), crate::model::Unchecked>,
     >,
     /// The host link last planned.
-    last_host: Option<(crate::probe::nvcc::HostLink, closure_facts::Plan)>,
+    last_host: Option<(crate::probe::nvcc::HostLink, crate::args::ld::Plan)>,
 }
 
 impl<'a> Probe<'a> {
@@ -339,7 +339,7 @@ impl<'a> Probe<'a> {
             Stage::System => self.search.find(&model::shared_file_name(name)),
             _ => self.search.find_where(&model::shared_file_name(name), Reach::BeforeSystem, &mut |_| true),
         };
-        let package = pc.as_ref().map(|pc| crate::model::Package {
+        let package = pc.as_ref().map(|pc| crate::formats::provenance::Package {
             name: pc.file_stem().unwrap_or_default().to_string_lossy().into_owned(),
             version: version.map(|v| String::from_utf8_lossy(&v).into_owned()),
         });

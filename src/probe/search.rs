@@ -14,11 +14,8 @@ use crate::args::LibName;
 use crate::fsx::{self, FileId};
 
 use crate::probe::sysdirs::SystemDirs;
-/// How gcc and ld print their library dirs, read as `sysdirs` reads them:
-/// for the tests and benches that compare solink with the real driver.
-pub use crate::probe::sysdirs::{parse_ld_verbose, parse_print_search_dirs};
 
-pub use crate::model::{Found, Stage};
+use crate::model::{Found, Stage};
 
 /// Where the system directories come from.
 enum System<'a> {

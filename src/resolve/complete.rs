@@ -65,7 +65,7 @@ pub struct Completion {
     /// Its `.pc` could not be read or walked: the file and why.
     pub pc_error: Option<(PathBuf, String)>,
     /// The package its `.pc` names, with that file's `Version`.
-    pub package: Option<crate::model::Package>,
+    pub package: Option<crate::formats::provenance::Package>,
 }
 
 impl Completion {

@@ -24,15 +24,12 @@ use crate::model::Stage;
 use crate::policy::verify::{self, Finding};
 use crate::policy::{self, Place, Search};
 use crate::probe::search::SearchPath;
-use crate::probe::{closure_facts, Probe};
+use crate::probe::Probe;
 use crate::rewrite::{self, Shape};
 use crate::store::Store;
 
-pub use crate::model::{archive_file_name, is_runtime, RUNTIME_LIBS};
-pub use crate::model::{
-    Decision, Note, Outcome, Reason, ScriptProblem, Subject, Unchecked, Unreadable, Warning,
-};
-pub use crate::policy::{Policy, RpathForm};
+use crate::model::{Decision, Note, Outcome, Reason, Subject};
+use crate::policy::{Policy, RpathForm};
 
 /// Rounds of the closure check: each adds providers or turns a library
 /// dynamic, which settles in two or three on real links.
@@ -44,7 +41,7 @@ pub struct Resolver<'a> {
     /// The closure of the link as last rewritten, when the check ran and
     /// its decisions stand: which members ld pulls from each archive, for
     /// the provenance note and the constructors left behind.
-    summary: Option<verify::Summary>,
+    summary: Option<crate::closure::Summary>,
 }
 
 impl<'a> Resolver<'a> {
@@ -329,7 +326,7 @@ impl<'a> Resolver<'a> {
         &mut self,
         decisions: &mut Vec<Decision>,
         findings: &[(usize, Finding)],
-        plan: &closure_facts::Plan,
+        plan: &crate::args::ld::Plan,
     ) -> bool {
         // By index: two references may name the same library (`-l:x.a`
         // twice), and each is settled. Only references are found unused,
@@ -411,13 +408,13 @@ impl<'a> Resolver<'a> {
 
     /// What the closure check found ld pulls from each archive of the
     /// final link; `None` when the check did not run (or did not settle).
-    pub fn summary(&self) -> Option<&verify::Summary> {
+    pub fn summary(&self) -> Option<&crate::closure::Summary> {
         self.summary.as_ref()
     }
 
     /// [`Resolver::summary`], to change: `--whole-archive=auto` adds the
     /// constructor members it pulls in.
-    pub fn summary_mut(&mut self) -> Option<&mut verify::Summary> {
+    pub fn summary_mut(&mut self) -> Option<&mut crate::closure::Summary> {
         self.summary.as_mut()
     }
 
@@ -431,7 +428,7 @@ impl<'a> Resolver<'a> {
         decisions: &[Decision],
         shape: &Shape,
         driver: &OsStr,
-    ) -> Option<verify::Summary> {
+    ) -> Option<crate::closure::Summary> {
         if let Some(summary) = &self.summary {
             return Some(summary.clone());
         }
@@ -685,12 +682,12 @@ pub fn planned_files(
     syntax: crate::args::Syntax,
     driver: &OsStr,
 ) -> Option<Vec<PathBuf>> {
-    let plan = closure_facts::plan(args, syntax, driver)?;
+    let plan = crate::args::ld::plan(args, syntax, driver)?;
     Some(
         plan.items
             .into_iter()
             .filter_map(|i| match i {
-                closure_facts::Item::File(f) => Some(f),
+                crate::args::ld::Item::File(f) => Some(f),
                 _ => None,
             })
             .collect(),

@@ -40,7 +40,7 @@ pub(super) fn export_names(options: &Options) -> Result<Vec<symbols::Name>, Erro
 /// did not run).
 pub(super) fn exports_of(
     ctx: &Ctx,
-    decisions: &[resolve::Decision],
+    decisions: &[crate::model::Decision],
     resolver: &mut resolve::Resolver,
     summary: Option<&closure::Summary>,
     hide: &rewrite::Select,

@@ -21,8 +21,9 @@ use std::path::PathBuf;
 use crate::error::Error;
 use crate::exec::{self, Driver};
 use crate::formats::symbols::Name;
+use crate::model::Decision;
 use crate::policy::isolate::{self, Private};
-use crate::resolve::{self, Decision};
+use crate::resolve;
 use crate::rewrite;
 
 use super::ctx::{temp_dir, Ctx};

@@ -22,7 +22,7 @@ use super::isolate::{private_copies, Copies};
 /// The rewritten arguments of a shared link, the decisions behind them,
 /// and what the provenance note is to record.
 pub(super) type LinkArgs =
-    (Vec<OsString>, Vec<resolve::Decision>, (Vec<provenance::Entry>, Option<provenance::Target>), Extras);
+    (Vec<OsString>, Vec<model::Decision>, (Vec<provenance::Entry>, Option<provenance::Target>), Extras);
 
 /// What a shared link comes to beside its arguments and decisions: what
 /// `--export` and `--export-archive` came to and the version script solink
@@ -68,7 +68,7 @@ pub(super) fn link_args(ctx: &Ctx) -> Result<LinkArgs, Error> {
         None => Some(SystemDirs::listed(sysdirs::fallback_system_dirs())),
     };
     let search = SearchPath::new(&options.libsdir, &cmd.lib_dirs, options.workspace.as_deref(), system);
-    let policy = resolve::Policy {
+    let policy = policy::Policy {
         embed: options.embed.clone(),
         no_embed: options.no_embed.clone(),
         no_deps: options.no_deps,

@@ -17,7 +17,7 @@ use crate::{explain, resolve};
 /// only for those two options.
 pub(super) fn before_link(
     ctx: &Ctx,
-    decisions: &[resolve::Decision],
+    decisions: &[crate::model::Decision],
     warnings: &[String],
 ) -> Result<Option<u8>, Error> {
     let Ctx { options, cmd, .. } = *ctx;
@@ -69,7 +69,7 @@ pub(super) fn print_out(bytes: &[u8]) -> Result<(), Error> {
 /// without `--explain` (the warnings), which direct mode replays.
 pub(super) fn report(
     ctx: &Ctx,
-    decisions: &[resolve::Decision],
+    decisions: &[crate::model::Decision],
     command: &[OsString],
     about: &explain::About,
 ) -> Vec<u8> {

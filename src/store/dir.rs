@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use rustix::fs::{AtFlags, Mode, OFlags};
 
 use crate::fsx::safe_ancestors;
-pub use crate::fsx::Distrust;
+use crate::fsx::Distrust;
 
 /// A directory that passed the trust check, held open.
 #[derive(Debug)]

@@ -45,8 +45,8 @@ use crate::formats::archive::{Finding, Problem, ProblemKind, Verdict};
 use crate::formats::symbols::{Digest, Name, Provider};
 use crate::fsx::FileId;
 
+use crate::fsx::Distrust;
 pub use digests::file_digest;
-pub use dir::Distrust;
 
 // 2: an archive without a symbol index is a problem (ld refuses it); an
 // entry of 1 would call it fit.

@@ -7,7 +7,7 @@ use std::process::Command;
 /// gcc's library directories, canonical and existing.
 pub fn system_dirs() -> Vec<PathBuf> {
     let out = Command::new("gcc").arg("-print-search-dirs").output().expect("gcc runs");
-    solink::testing::search::parse_print_search_dirs(&out.stdout).expect("gcc prints its libraries")
+    solink::testing::sysdirs::parse_print_search_dirs(&out.stdout).expect("gcc prints its libraries")
 }
 
 /// Every `lib*.a` in those directories, canonical, sorted, unique.
