@@ -3,6 +3,7 @@
 //!
 //!     cargo run --release --example genbench -- scale DIR LIBS DIRS ARCHIVES
 //!     cargo run --release --example genbench -- big DIR MEGABYTES
+//!     cargo run --release --example genbench -- ggml DIR MEGABYTES
 //!
 //! `scale` makes DIRS directories holding ARCHIVES PIC archives in all and
 //! writes DIR/args.rsp: a shared link naming LIBS libraries, about half of
@@ -90,6 +91,100 @@ pub fn big(root: &Path, megabytes: usize) -> PathBuf {
     root.join("libbig.a")
 }
 
+/// The four archives of `fixtures/verified/ggml`, in link order, with their
+/// sources.
+const GGML: [(&str, &[&str]); 4] = [
+    ("llama", &["llama.cpp"]),
+    ("ggml", &["ggml.c", "ggml_backend.c"]),
+    ("ggml-cpu", &["ggml_cpu.cpp"]),
+    ("ggml-base", &["ggml_base.c"]),
+];
+
+/// Functions per generated member: about 40 KB of PIC object at `-O1`,
+/// a member the size of a mid-sized ggml source file's.
+const FUNCTIONS: usize = 300;
+
+/// One generated member `{p}{m}` of an archive: functions over globals
+/// that call their neighbours (relocations against symbols of their own
+/// member) and the next member's first function (against another member's),
+/// as a library's own code does.
+fn member_source(p: &str, m: usize, last: bool) -> String {
+    let mut src = String::new();
+    if !last {
+        let _ = writeln!(src, "int {p}{}_f0(int x);", m + 1);
+    }
+    for i in 0..FUNCTIONS {
+        let _ = writeln!(src, "int {p}{m}_g{i} = {i};");
+    }
+    for i in (0..FUNCTIONS).rev() {
+        let next = if i + 1 < FUNCTIONS {
+            format!("{p}{m}_f{}(x - 1)", i + 1)
+        } else if last {
+            "0".to_string()
+        } else {
+            format!("{p}{}_f0(x - 1)", m + 1)
+        };
+        let _ = writeln!(
+            src,
+            "int {p}{m}_f{i}(int x) {{ return x <= 0 ? {p}{m}_g{i} : x * {p}{m}_g{i} + {next} - {i}; }}"
+        );
+    }
+    src
+}
+
+/// The ggml-shaped archives in DIR/lib, `megabytes` MB in all, and
+/// DIR/entry.o; returns the archives' paths.
+pub fn ggml(root: &Path, megabytes: usize) -> Vec<PathBuf> {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/verified");
+    let (lib, obj) = (root.join("lib"), root.join("obj"));
+    std::fs::create_dir_all(&lib).unwrap();
+    std::fs::create_dir_all(&obj).unwrap();
+    // One member measured, then as many as the size asks, spread evenly.
+    std::fs::write(obj.join("probe.c"), member_source("probe", 0, true)).unwrap();
+    run(Command::new("gcc").current_dir(&obj).args(["-fPIC", "-O1", "-c", "probe.c", "-o", "probe.o"]));
+    // A member's share of an archive: its object, and its globals' entries
+    // in the archive's index (an offset and a name of about 20 bytes each).
+    let size = std::fs::metadata(obj.join("probe.o")).unwrap().len() as usize + 2 * FUNCTIONS * 28;
+    let per_archive = (megabytes << 20).div_ceil(size * GGML.len()).max(1);
+    let mut entry = String::from(
+        "int llama_entry(void);
+",
+    );
+    let mut calls = String::from("int f(void) { return llama_entry()");
+    let mut archives = Vec::new();
+    for (name, sources) in GGML {
+        let prefix = format!("{}_m", name.replace('-', "_"));
+        let mut members = Vec::new();
+        for src in sources {
+            let o = format!("{name}-{src}.o");
+            let cc = if src.ends_with(".cpp") { "g++" } else { "gcc" };
+            run(Command::new(cc)
+                .current_dir(&obj)
+                .args(["-c", "-O1", "-fPIC", "-fopenmp", "-o", &o])
+                .arg(fixtures.join("ggml").join(src)));
+            members.push(o);
+        }
+        let mut sources = Vec::new();
+        for m in 0..per_archive {
+            let c = format!("{prefix}{m}.c");
+            std::fs::write(obj.join(&c), member_source(&prefix, m, m + 1 == per_archive)).unwrap();
+            sources.push(c);
+            members.push(format!("{prefix}{m}.o"));
+        }
+        // One driver for the archive's generated members.
+        run(Command::new("gcc").current_dir(&obj).args(["-fPIC", "-O1", "-c"]).args(&sources));
+        let _ = writeln!(entry, "int {prefix}0_f0(int x);");
+        let _ = write!(calls, " + {prefix}0_f0(3)");
+        let archive = lib.join(format!("lib{name}.a"));
+        let _ = std::fs::remove_file(&archive);
+        run(Command::new("ar").current_dir(&obj).arg("rcs").arg(&archive).args(&members));
+        archives.push(archive);
+    }
+    std::fs::write(root.join("entry.c"), format!("{entry}{calls};\n}}\n")).unwrap();
+    run(Command::new("gcc").current_dir(root).args(["-fPIC", "-O1", "-c", "entry.c", "-o", "entry.o"]));
+    archives
+}
+
 #[allow(dead_code)]
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -101,8 +196,15 @@ fn main() {
         Some("big") if args.len() == 3 => {
             println!("{}", big(Path::new(&args[1]), n(2)).display());
         }
+        Some("ggml") if args.len() == 3 => {
+            for a in ggml(Path::new(&args[1]), n(2)) {
+                println!("{}", a.display());
+            }
+        }
         _ => {
-            eprintln!("usage: genbench scale DIR LIBS DIRS ARCHIVES | genbench big DIR MEGABYTES");
+            eprintln!(
+                "usage: genbench scale DIR LIBS DIRS ARCHIVES | genbench big DIR MEGABYTES | genbench ggml DIR MEGABYTES"
+            );
             std::process::exit(2);
         }
     }

@@ -301,6 +301,13 @@ fn cargo_cdylib_with_a_static_kind_library_keeps_rustcs_link_and_gains_the_note(
 /// links the static C library `libcapi.a` (`capi_add`, `capi_answer`),
 /// built with `-C linker=solink` and the variables `vars`; the `.so`.
 fn capi_cdylib(p: &Project, dir: &str, vars: &[(&str, &str)]) -> PathBuf {
+    capi_cdylib_with(p, dir, vars, None)
+}
+
+/// [`capi_cdylib`], or with `config` the linker set as a user writes it:
+/// `linker = "solink"` in the project's `.cargo/config.toml`, followed by
+/// `config` (an `[env]` table, say).
+fn capi_cdylib_with(p: &Project, dir: &str, vars: &[(&str, &str)], config: Option<&str>) -> PathBuf {
     let capi = p.path("capi");
     Compile::source(fixtures::path("clients/capi/capi.c")).flags(["-fPIC"]).archive(&capi.join("libcapi.a"));
     let triple = host_triple();
@@ -309,7 +316,7 @@ fn capi_cdylib(p: &Project, dir: &str, vars: &[(&str, &str)]) -> PathBuf {
     cmd.args(["build", "--release", "--offline", "--quiet"])
         .env("CARGO_TARGET_DIR", p.path(dir).join("target"))
         .env("CAPI_DIR", &capi)
-        .env(&var, SOLINK)
+        .env_remove(&var)
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_BUILD_RUSTFLAGS")
         .env_remove("CARGO_ENCODED_RUSTFLAGS");
@@ -319,8 +326,68 @@ fn capi_cdylib(p: &Project, dir: &str, vars: &[(&str, &str)]) -> PathBuf {
     for (k, v) in vars {
         cmd.env(k, v);
     }
+    match config {
+        None => {
+            cmd.env(&var, SOLINK);
+        }
+        Some(more) => {
+            let cargo = p.path(dir).join(".cargo");
+            std::fs::create_dir_all(&cargo).unwrap();
+            std::fs::write(
+                cargo.join("config.toml"),
+                format!("[target.{triple}]\nlinker = \"{SOLINK}\"\n{more}"),
+            )
+            .unwrap();
+        }
+    }
     sh(&mut cmd);
     p.path(dir).join("target/release/libclient_capi.so")
+}
+
+/// Every name in `path`'s `.dynsym`, defined or not, read with `object`:
+/// (name, defined and global).
+fn dynsym(path: &Path) -> Vec<(String, bool)> {
+    let data = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let file = ElfFile64::<Endianness>::parse(&*data).unwrap();
+    file.dynamic_symbols()
+        .map(|s| (s.name().unwrap().to_string(), s.is_global() && !s.is_undefined()))
+        .filter(|(name, _)| !name.is_empty())
+        .collect()
+}
+
+/// Issue 35 §5: rustc with solink as its linker (`linker = "solink"` in
+/// `.cargo/config.toml`, `SOLINK_EXPORT` from its `[env]` table: the
+/// `--export` a cargo user can give, since cargo passes no arguments to a
+/// linker) makes a cdylib whose `.dynsym` holds its `#[no_mangle]` API, the
+/// names `--export` gives, and nothing of Rust's runtime: no
+/// `rust_eh_personality`, no `_ZN` (mangled std) symbol, defined or not.
+/// The static C archive is embedded (the note says so) and the rest of it
+/// stays local.
+#[test]
+fn cargo_cdylib_through_solink_exports_its_api_and_nothing_of_rusts_runtime() {
+    if !require_tool("cargo") || !require_tool("rustc") {
+        return;
+    }
+    let p = Project::new("cargo/capi");
+    let so = capi_cdylib_with(&p, "solink", &[], Some("[env]\nSOLINK_EXPORT = \"capi_add\"\n"));
+    let symbols = dynsym(&so);
+    let exported: BTreeSet<&str> = symbols.iter().filter(|(_, d)| *d).map(|(n, _)| n.as_str()).collect();
+    assert_eq!(exported, BTreeSet::from(["capi_add", "rust_answer"]), "{symbols:?}");
+    let runtime: Vec<&str> = symbols
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .filter(|n| n.starts_with("_ZN") || n.starts_with("_R") || n.contains("rust_eh_personality"))
+        .collect();
+    assert!(runtime.is_empty(), "Rust's runtime in .dynsym: {runtime:?}");
+    assert_eq!(call(&so, "rust_answer"), "44");
+    // Embedded, and recorded: the C archive's other function stays local.
+    let audit = crate::support::tools::run(Command::new(SOLINK).arg("--audit").arg(&so));
+    assert!(audit.stdout.contains("embeds libcapi.a (-lcapi)"), "{}", audit.stdout);
+    assert!(!interface(&so).needed.iter().any(|n| n.contains("capi")), "{:?}", interface(&so));
+    // Without the setting, the API alone.
+    let without = capi_cdylib_with(&p, "plain", &[], Some(""));
+    let exported: Vec<String> = dynsym(&without).into_iter().filter(|(_, d)| *d).map(|(n, _)| n).collect();
+    assert_eq!(exported, ["rust_answer"]);
 }
 
 /// Python's ctypes finds `capi_add` in `lib` with dlsym and calls it with 2

@@ -1,10 +1,11 @@
-//! Copies no note records (issue 22 §4 and §5): two objects of one process
-//! that define the same global symbols, and a process with two CUDA
-//! runtimes. Most objects of a system were not made by solink, so the
-//! notes alone miss most double copies; the dynamic symbol tables do not.
+//! Copies no note records (issue 22 §4): two objects of one process that
+//! define the same global symbols. Most objects of a system were not made
+//! by solink, so the notes alone miss most double copies; the dynamic
+//! symbol tables do not.
 //!
-//! Facts, then policy: [`exports`] reads what one object defines, and
-//! [`symbol_copies`] and [`cuda_runtimes`] are pure functions of them.
+//! Facts, then policy: [`exports`] reads what one object defines (with the
+//! symbols that mark a one-per-process runtime, for [`super::runtimes`]),
+//! and [`symbol_copies`] is a pure function of them.
 // `--audit` reads what the loader would, not the inputs of a link.
 #![allow(clippy::disallowed_methods)]
 
@@ -15,6 +16,7 @@ use object::elf;
 use object::read::elf::{FileHeader, SectionHeader, Sym};
 use object::{Endianness, FileKind};
 
+use super::runtimes::Marks;
 use super::{Closure, MAX_ELF};
 
 /// Two objects are a probable double copy when they share at least this
@@ -38,22 +40,15 @@ pub const THRESHOLD: usize = 4;
 /// the pairs would grow with the square of the objects.
 const MAX_DEFINERS: usize = 64;
 
-/// The symbol that only cudart defines: the registration entry point
-/// that nvcc's generated code calls for every fat binary.
-const CUDART_INTERNAL: &[u8] = b"__cudaRegisterFatBinary";
-/// And a runtime API function, so a lone shim of the entry point is not
-/// taken for the runtime.
-const CUDART_API: &[u8] = b"cudaGetDeviceCount";
-
 /// What one object defines, as far as double copies go.
 #[derive(Clone, Debug, Default)]
 pub struct Exports {
     /// The counted symbols (see [`counted`]), sorted.
     pub names: Vec<Vec<u8>>,
-    /// It defines cudart's internal entry point and its API, exported or
-    /// not (a static runtime linked with `--exclude-libs` keeps them in
-    /// `.symtab` as locals until stripped).
-    pub cudart: bool,
+    /// Which symbols that mark a one-per-process runtime it defines,
+    /// exported or not (a static runtime linked with `--exclude-libs`
+    /// keeps them in `.symtab` as locals until stripped).
+    pub runtime: Marks,
     /// Every symbol its `.dynsym` defines and binds outside it (global,
     /// weak or unique; default or protected visibility), sorted: what an
     /// embedded archive's code can interpose with (issue 32 §1). `None`
@@ -94,15 +89,13 @@ fn exports_of<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> object::read::
     // it exports is unknown, never "nothing".
     let has_dynsym = sections.iter().any(|s| s.sh_type(endian) == elf::SHT_DYNSYM);
     let mut out = Exports { visible: has_dynsym.then(Vec::new), ..Default::default() };
-    let (mut internal, mut api) = (false, false);
     for (index, sym) in dynsym.enumerate() {
         let Ok(name) = sym.name(endian, dynsym.strings()) else { continue };
         let shndx = sym.st_shndx(endian);
         if shndx == elf::SHN_UNDEF {
             continue;
         }
-        internal |= name == CUDART_INTERNAL;
-        api |= name == CUDART_API;
+        out.runtime.add(name);
         let versioned = versions.as_ref().is_some_and(|v| {
             let vi = v.version_index(endian, index);
             !vi.is_hidden() && matches!(v.version(vi), Ok(Some(ver)) if ver.file().is_none())
@@ -118,17 +111,15 @@ fn exports_of<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> object::read::
             }
         }
     }
-    if let (false, Ok(symtab)) = (internal && api, sections.symbols(endian, data, elf::SHT_SYMTAB)) {
+    if let (false, Ok(symtab)) = (out.runtime.complete(), sections.symbols(endian, data, elf::SHT_SYMTAB)) {
         for sym in symtab.symbols() {
             if sym.st_shndx(endian) == elf::SHN_UNDEF {
                 continue;
             }
             let Ok(name) = sym.name(endian, symtab.strings()) else { continue };
-            internal |= name == CUDART_INTERNAL;
-            api |= name == CUDART_API;
+            out.runtime.add(name);
         }
     }
-    out.cudart = internal && api;
     out.names.sort();
     out.names.dedup();
     if let Some(v) = out.visible.as_mut() {
@@ -241,77 +232,6 @@ pub fn symbol_copies(c: &Closure, exports: &[Exports]) -> Vec<SymbolCopy> {
     out
 }
 
-/// How an object shows that it carries the static CUDA runtime.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum StaticCudart {
-    /// Its note records `libcudart_static.a`.
-    Note,
-    /// It defines `__cudaRegisterFatBinary` and `cudaGetDeviceCount`.
-    Symbols,
-}
-
-/// One object with the static CUDA runtime in a process where others
-/// (or itself) need the shared one: two runtimes, each with its own
-/// contexts, module registrations and error state.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TwoRuntimes {
-    pub embeds: usize,
-    pub how: StaticCudart,
-    /// Each object that needs `libcudart.so*`, and the name it needs.
-    pub needed_by: Vec<(usize, String)>,
-}
-
-fn is_shared_cudart(name: &[u8]) -> bool {
-    name.starts_with(b"libcudart.so")
-}
-
-/// Every object of `c` that embeds the static CUDA runtime while an object
-/// of `c` needs `libcudart.so*` (`DT_NEEDED`, found or not). The shared
-/// runtime itself (its soname, or its file name, is `libcudart.so*`)
-/// defines the same symbols and is not taken for a static copy.
-pub fn cuda_runtimes(c: &Closure, exports: &[Exports]) -> Vec<TwoRuntimes> {
-    let needed_by: Vec<(usize, String)> = c
-        .objects
-        .iter()
-        .enumerate()
-        .flat_map(|(i, o)| {
-            o.facts
-                .needed
-                .iter()
-                .filter(|n| is_shared_cudart(n))
-                .map(move |n| (i, String::from_utf8_lossy(n).into_owned()))
-        })
-        .collect();
-    if needed_by.is_empty() {
-        return Vec::new();
-    }
-    c.objects
-        .iter()
-        .enumerate()
-        .filter_map(|(i, o)| {
-            let name = o.facts.soname.clone().unwrap_or_else(|| {
-                o.path.file_name().map(|f| f.as_encoded_bytes().to_vec()).unwrap_or_default()
-            });
-            if is_shared_cudart(&name) {
-                return None;
-            }
-            let noted = o
-                .facts
-                .entries
-                .iter()
-                .any(|e| e.file == "libcudart_static.a" || e.library == "cudart_static");
-            let how = if noted {
-                StaticCudart::Note
-            } else if exports.get(i).is_some_and(|e| e.cudart) {
-                StaticCudart::Symbols
-            } else {
-                return None;
-            };
-            Some(TwoRuntimes { embeds: i, how, needed_by: needed_by.clone() })
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -340,7 +260,7 @@ mod tests {
             .iter()
             .map(|(_, names)| Exports {
                 names: names.iter().map(|n| n.as_bytes().to_vec()).collect(),
-                cudart: false,
+                runtime: Marks::default(),
                 visible: None,
             })
             .collect();
@@ -390,7 +310,7 @@ mod tests {
             .iter()
             .map(|(_, n, _)| Exports {
                 names: n.iter().map(|n| n.as_bytes().to_vec()).collect(),
-                cudart: false,
+                runtime: Marks::default(),
                 visible: None,
             })
             .collect::<Vec<_>>();
@@ -428,47 +348,5 @@ mod tests {
         assert_eq!(symbol_copies(&c, &exports)[0].archives, [(0, "libbar.a".to_string())]);
         c.objects[1].facts.entries = vec![entry("bar")];
         assert!(got(&c).is_empty(), "the notes' duplicate says it");
-    }
-
-    #[test]
-    fn cuda_rules() {
-        let facts = |soname: Option<&str>, needed: &[&str]| ElfFacts {
-            soname: soname.map(|s| s.as_bytes().to_vec()),
-            needed: needed.iter().map(|n| n.as_bytes().to_vec()).collect(),
-            ..Default::default()
-        };
-        let objects: Vec<Object> = [
-            facts(None, &["liba.so"]),
-            facts(Some("liba.so"), &[]),
-            facts(Some("libcudart.so.12"), &[]),
-            facts(Some("libb.so"), &["libcudart.so.12"]),
-        ]
-        .into_iter()
-        .enumerate()
-        .map(|(i, facts)| Object {
-            path: PathBuf::from(format!("o{i}")),
-            loader: None,
-            plugin_of: None,
-            facts,
-        })
-        .collect();
-        let mut c = Closure { objects, missing: Vec::new(), work: Work::default() };
-        let cudart = |flags: [bool; 4]| {
-            flags.iter().map(|&f| Exports { names: vec![], cudart: f, visible: None }).collect::<Vec<_>>()
-        };
-        // The shared runtime defines the symbols too, and is none.
-        let got = cuda_runtimes(&c, &cudart([false, true, true, false]));
-        assert_eq!(
-            got,
-            [TwoRuntimes {
-                embeds: 1,
-                how: StaticCudart::Symbols,
-                needed_by: vec![(3, "libcudart.so.12".into())]
-            }]
-        );
-        assert!(cuda_runtimes(&c, &cudart([false, false, true, false])).is_empty());
-        // Nobody needs the shared one: one runtime.
-        c.objects[3].facts.needed.clear();
-        assert!(cuda_runtimes(&c, &cudart([false, true, true, false])).is_empty());
     }
 }

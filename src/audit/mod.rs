@@ -11,7 +11,8 @@
 //! as far as solink knows, and are read without complaint.
 //!
 //! Issue 22 adds what no note records: two objects that define the same
-//! global symbols and a process with two CUDA runtimes ([`copies`]),
+//! global symbols ([`copies`]) and a process with two CUDA runtimes
+//! ([`runtimes`], where issue 35 adds two OpenMP runtimes),
 //! plugin directories audited with the FILEs as one process ([`process`],
 //! `walk`), `--embeds` over a tree ([`embeds`]), and a search that asks
 //! each directory once (`search`).
@@ -35,6 +36,7 @@ use crate::formats::provenance::{Digest, Entry};
 pub mod copies;
 pub mod distro;
 pub mod embeds;
+pub mod runtimes;
 pub mod sbom;
 mod search;
 pub mod spdx;
@@ -547,7 +549,9 @@ pub struct Audit {
     /// Objects defining the same global symbols, note or no note.
     pub symbol_copies: Vec<copies::SymbolCopy>,
     /// The static CUDA runtime beside the shared one.
-    pub cuda: Vec<copies::TwoRuntimes>,
+    pub cuda: Vec<runtimes::TwoCudaRuntimes>,
+    /// Every OpenMP runtime of the process, when it holds two or more.
+    pub openmp: Vec<runtimes::OpenMpRuntime>,
     /// For each object, for each entry of its notes: its copy's reach.
     pub reach: Vec<Vec<Reach>>,
     /// What was asked about but not seen.
@@ -564,6 +568,7 @@ impl Audit {
         self.duplicates.iter().any(|d| !d.private())
             || !self.symbol_copies.is_empty()
             || !self.cuda.is_empty()
+            || !self.openmp.is_empty()
     }
 
     /// Object `i`'s SHA-256 and whether it is a program (`sbom::read_object`).
@@ -582,11 +587,20 @@ impl Audit {
     pub(crate) fn of(file: PathBuf, process: bool, closure: Closure, mut unseen: Vec<Unseen>) -> Audit {
         let exports: Vec<copies::Exports> =
             closure.objects.iter().map(|o| copies::exports(&o.path)).collect();
+        let marks: Vec<runtimes::Marks> = exports.iter().map(|x| x.runtime).collect();
         let reach: Vec<Vec<Reach>> = closure
             .objects
             .iter()
             .zip(&exports)
             .map(|(o, x)| o.facts.entries.iter().map(|e| reach(e, x.visible.as_deref())).collect())
+            .collect();
+        let openmp = runtimes::openmp_runtimes(&closure, &marks);
+        // Two OpenMP runtimes define many of the same names (libomp defines
+        // libgomp's API and entries too): the pair is said once, as two
+        // runtimes, as a pair two notes name is said once as a duplicate.
+        let symbol_copies: Vec<copies::SymbolCopy> = copies::symbol_copies(&closure, &exports)
+            .into_iter()
+            .filter(|s| !runtimes::both_openmp(&openmp, s.objects))
             .collect();
         // A note that could not be read hides what its object embeds.
         for o in &closure.objects {
@@ -599,8 +613,9 @@ impl Audit {
             process,
             files: Vec::new(),
             duplicates: duplicates(&closure, &reach),
-            symbol_copies: copies::symbol_copies(&closure, &exports),
-            cuda: copies::cuda_runtimes(&closure, &exports),
+            symbol_copies,
+            cuda: runtimes::cuda_runtimes(&closure, &marks),
+            openmp,
             reach,
             unseen,
             closure,
@@ -609,7 +624,8 @@ impl Audit {
 }
 
 /// The exit status of `--audit`: 1 when any audit found a copy that can
-/// interpose, a probable double copy or two CUDA runtimes; else
+/// interpose, a probable double copy, two CUDA runtimes or two OpenMP
+/// runtimes; else
 /// [`INCOMPLETE`] when any could not see everything; else 0.
 pub fn status(audits: &[Audit]) -> u8 {
     if audits.iter().any(Audit::found) {
@@ -800,12 +816,7 @@ pub fn text(audits: &[Audit]) -> String {
             out.push('\n');
         }
         for t in &a.cuda {
-            let how = match t.how {
-                copies::StaticCudart::Note => "libcudart_static.a, by its note".to_string(),
-                copies::StaticCudart::Symbols => {
-                    "it defines __cudaRegisterFatBinary and cudaGetDeviceCount".to_string()
-                }
-            };
+            let how = runtimes::known(runtimes::Runtime::Cudart).how(t.how);
             let needs: Vec<String> =
                 t.needed_by.iter().map(|(i, n)| format!("{} needs {n}", lossy(&objects[*i].path))).collect();
             let _ = writeln!(
@@ -813,6 +824,33 @@ pub fn text(audits: &[Audit]) -> String {
                 "  two CUDA runtimes: {} embeds the static one ({how}) while {}",
                 lossy(&objects[t.embeds].path),
                 needs.join(", ")
+            );
+        }
+        if !a.openmp.is_empty() {
+            let each: Vec<String> = a
+                .openmp
+                .iter()
+                .map(|r| {
+                    let how = runtimes::known(r.runtime).how(r.how);
+                    let what = match r.how {
+                        runtimes::Evidence::Name => format!("{}, {how}", r.runtime.word()),
+                        _ => format!("{}, embedded: {how}", r.runtime.word()),
+                    };
+                    let needs: Vec<String> = r
+                        .needed_by
+                        .iter()
+                        .map(|(i, n)| format!("{} needs {n}", lossy(&objects[*i].path)))
+                        .collect();
+                    let needs =
+                        if needs.is_empty() { String::new() } else { format!(": {}", needs.join(", ")) };
+                    format!("{} ({what}){needs}", lossy(&objects[r.object].path))
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "  {} OpenMP runtimes in one process: {}",
+                runtimes::count_word(a.openmp.len()),
+                each.join("; ")
             );
         }
         for u in &a.unseen {
@@ -922,11 +960,17 @@ pub fn json(audits: &[Audit]) -> serde_json::Value {
                 })).collect::<Vec<_>>(),
                 "cuda_runtimes": a.cuda.iter().map(|t| json!({
                     "static": lossy(&objects[t.embeds].path),
-                    "evidence": match t.how {
-                        copies::StaticCudart::Note => "note",
-                        copies::StaticCudart::Symbols => "symbols",
-                    },
+                    "evidence": t.how.word(),
                     "needed_by": t.needed_by.iter().map(|(i, n)| json!({
+                        "object": lossy(&objects[*i].path),
+                        "name": n,
+                    })).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+                "openmp_runtimes": a.openmp.iter().map(|r| json!({
+                    "object": lossy(&objects[r.object].path),
+                    "runtime": r.runtime.word(),
+                    "evidence": r.how.word(),
+                    "needed_by": r.needed_by.iter().map(|(i, n)| json!({
                         "object": lossy(&objects[*i].path),
                         "name": n,
                     })).collect::<Vec<_>>(),
@@ -1089,6 +1133,7 @@ mod tests {
                 duplicates: d,
                 symbol_copies: Vec::new(),
                 cuda: Vec::new(),
+                openmp: Vec::new(),
                 reach,
                 unseen: Vec::new(),
                 files: Vec::new(),

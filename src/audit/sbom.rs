@@ -98,7 +98,7 @@ fn document(a: &Audit) -> Value {
                 d.copies.iter().map(|c| format!("{} ({})", refs[c.object], c.file)).collect();
             property("solink:duplicate", &format!("-l{}: {}", d.library, copies.join(", ")))
         })
-        // The findings without notes (issue 22 §4, §5) are said the same way.
+        // The findings without notes (issue 22 §4, §5; issue 35 §4) are said the same way.
         .chain(a.symbol_copies.iter().map(|c| {
             let (x, y) = c.objects;
             property(
@@ -116,6 +116,20 @@ fn document(a: &Audit) -> Value {
                     by.join(", ")
                 ),
             )
+        }))
+        .chain((!a.openmp.is_empty()).then(|| {
+            let each: Vec<String> = a
+                .openmp
+                .iter()
+                .map(|r| {
+                    let by: Vec<String> =
+                        r.needed_by.iter().map(|(o, n)| format!("{} ({n})", refs[*o])).collect();
+                    let by =
+                        if by.is_empty() { String::new() } else { format!(", needed by {}", by.join(", ")) };
+                    format!("{} ({}, by {}{by})", refs[r.object], r.runtime.word(), r.how.word())
+                })
+                .collect();
+            property("solink:two-openmp-runtimes", &each.join("; "))
         }))
         .collect();
     let mut metadata = json!({

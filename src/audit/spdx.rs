@@ -118,6 +118,16 @@ fn document(a: &Audit, env: &Env) -> Value {
         let what = if d.private() { "private copies" } else { "duplicate" };
         comment.push(format!("{what}: -l{}: {}", d.library, copies.join(", ")));
     }
+    if !a.openmp.is_empty() {
+        let each: Vec<String> = a
+            .openmp
+            .iter()
+            .map(|r| {
+                format!("{} ({}, by {})", lossy(&objects[r.object].path), r.runtime.word(), r.how.word())
+            })
+            .collect();
+        comment.push(format!("OpenMP runtimes in one process: {}", each.join(", ")));
+    }
     for u in &a.unseen {
         comment.push(format!("not seen: {}: {}", lossy(&u.path), u.why.text()));
     }

@@ -99,8 +99,9 @@ warning, and \fBsolink\fR with no arguments (which prints its usage).
 .PP
 \fB\-\-audit\fR exits with 1 when an archive is embedded in two of the files and a copy can
 interpose (its symbols are in its object's .dynsym; copies that are all private are reported and
-allowed), two of them define at least 4 of the same global symbols, or one embeds the static CUDA
-runtime while another needs libcudart.so; with 3 when it found none of these but could not see
+allowed), two of them define at least 4 of the same global symbols, one embeds the static CUDA
+runtime while another needs libcudart.so, or two of them are (or embed) OpenMP runtimes (libgomp,
+libomp, libiomp5); with 3 when it found none of these but could not see
 something it was asked about (a directory it cannot read, a limit of its walk, a file or note it
 cannot parse, a wheel member past its bounds), each said in its report; 0 when it saw everything
 and found nothing. \fB\-\-audit \-\-embeds\fR \fINAME\fR exits with 0 when a file under the

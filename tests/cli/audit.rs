@@ -773,6 +773,169 @@ fn audit_flags_two_cuda_runtimes_in_one_process() {
     assert_eq!(code, Some(0), "{out}");
 }
 
+/// Issue 35 §4: a process that loads two OpenMP runtimes (GCC's libgomp
+/// through a library `gcc -fopenmp` built, LLVM's libomp through one
+/// `clang -fopenmp` built) is flagged, each runtime named with the objects
+/// that need it: by `DT_NEEDED`, by `dlopen` (a plugin directory), and by
+/// symbols where a library carries a runtime under a name that says
+/// nothing. A process with one runtime is clean.
+#[test]
+fn audit_flags_two_openmp_runtimes_in_one_process() {
+    if !require_tool("clang") {
+        return;
+    }
+    let dir = Dir::new();
+    dir.mkdir("lib");
+    dir.mkdir("plugins");
+    let user = |name: &str| {
+        format!(
+            "#include <omp.h>\nint {name}_threads(void) {{\n  int n = 0;\n#pragma omp parallel\n  {{\n\
+             #pragma omp single\n    n = omp_get_num_threads();\n  }}\n  return n > 0;\n}}\n"
+        )
+    };
+    dir.write("a.c", user("a"));
+    dir.write("b.c", user("b"));
+    gcc(dir.root(), &["-fopenmp", "-fPIC", "-shared", "-o", "lib/liba.so", "a.c"]);
+    let clang = Command::new("clang")
+        .current_dir(dir.root())
+        .args(["-fopenmp", "-fPIC", "-shared", "-o", "lib/libb.so", "b.c"])
+        .output()
+        .unwrap();
+    if !skip_unless(
+        clang.status.success(),
+        "libomp not installed (clang -fopenmp cannot link; apt-get install libomp-dev)",
+    ) {
+        return;
+    }
+    std::fs::copy(dir.path("lib/libb.so"), dir.path("plugins/libb.so")).unwrap();
+    dir.write(
+        "main.c",
+        "#include <stdio.h>\nint a_threads(void); int b_threads(void);\n\
+         int main(void) { printf(\"%d %d\\n\", a_threads(), b_threads()); return 0; }\n",
+    );
+    dir.write(
+        "one.c",
+        "#include <stdio.h>\nint a_threads(void);\nint main(void) { printf(\"%d\\n\", a_threads()); return 0; }\n",
+    );
+    let rpath = "-Wl,-rpath,$ORIGIN/lib";
+    gcc(dir.root(), &["main.c", "-o", "prog", "-Llib", "-la", "-lb", rpath]);
+    gcc(dir.root(), &["one.c", "-o", "one", "-Llib", "-la", rpath]);
+    // Both runtimes really are in one process, and it runs.
+    assert_eq!(sh(&mut Command::new(dir.path("prog"))), "1 1\n");
+    assert_eq!(sh(&mut Command::new(dir.path("one"))), "1\n");
+
+    // Where the loader finds each runtime is the machine's: read it from
+    // the JSON, then hold the text to it.
+    let json = dir.solink().args(["--format", "json", "--audit", "prog"]).output();
+    assert_eq!(json.status.code(), Some(1), "{}", String::from_utf8_lossy(&json.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(doc["duplicates_found"], true);
+    let found = doc["files"][0]["openmp_runtimes"].as_array().unwrap();
+    let row = |r: &serde_json::Value| {
+        (
+            r["runtime"].as_str().unwrap().to_string(),
+            r["evidence"].as_str().unwrap().to_string(),
+            r["needed_by"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| n["object"].as_str().unwrap().to_string())
+                .collect(),
+        )
+    };
+    let (liba, libb) =
+        (dir.path("lib/liba.so").display().to_string(), dir.path("lib/libb.so").display().to_string());
+    assert_eq!(
+        found.iter().map(row).collect::<Vec<(String, String, Vec<String>)>>(),
+        [
+            ("libgomp".into(), "name".into(), vec![liba.clone()]),
+            ("libomp".into(), "name".into(), vec![libb.clone()])
+        ],
+        "{found:?}"
+    );
+    let path = |i: usize| found[i]["object"].as_str().unwrap().to_string();
+    let (gomp, omp) = (path(0), path(1));
+    assert!(gomp.ends_with("/libgomp.so.1") && omp.contains("libomp"), "{gomp} {omp}");
+    let (code, out, err) = audit(&dir, &["prog"]);
+    assert_eq!(code, Some(1), "{out}{err}");
+    assert_line(
+        &out,
+        &format!(
+            "  two OpenMP runtimes in one process: {gomp} (libgomp, by its name): {liba} needs libgomp.so.1; \
+             {omp} (libomp, by its name): {libb} needs libomp.so.5"
+        ),
+    );
+    // libomp defines libgomp's names too: said once, as two runtimes.
+    assert!(!out.contains("probable double copy"), "{out}");
+    let cdx = cyclonedx_properties(&dir, "prog");
+    assert!(
+        cdx.iter().any(|p| p.starts_with("solink:two-openmp-runtimes=")
+            && p.contains(&format!("{gomp} (libgomp, by name, needed by {liba} (libgomp.so.1))"))
+            && p.contains(&format!("{omp} (libomp, by name, needed by {libb} (libomp.so.5))"))),
+        "{cdx:?}"
+    );
+    let spdx = dir.solink().args(["--format", "spdx", "--audit", "prog"]).output();
+    assert_eq!(spdx.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&spdx.stdout).unwrap();
+    assert_spdx_schema(&doc);
+    let comment = doc["comment"].as_str().unwrap_or_default();
+    assert_line(
+        comment,
+        &format!("OpenMP runtimes in one process: {gomp} (libgomp, by name), {omp} (libomp, by name)"),
+    );
+
+    // One runtime, alone or needed twice, is no finding.
+    let (code, out, _) = audit(&dir, &["one"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(!out.contains("OpenMP"), "{out}");
+    let (code, out, _) = audit(&dir, &["lib/libb.so"]);
+    assert_eq!(code, Some(0), "{out}");
+
+    // The second runtime loaded by dlopen: a plugin directory.
+    let (code, out, _) = audit(&dir, &["one", "plugins"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("(libomp, by its name): plugins/libb.so needs libomp.so.5"), "{out}");
+
+    // A runtime carried under a name that says nothing, hidden with
+    // --exclude-libs: known by its symbols, in .symtab.
+    dir.write("kmp.c", "int omp_get_num_threads(void) { return 1; }\nvoid __kmpc_fork_call(void) {}\n");
+    gcc(dir.root(), &["-fPIC", "-c", "kmp.c", "-o", "kmp.o"]);
+    sh(Command::new("ar").current_dir(dir.root()).args(["rcs", "libkmp.a", "kmp.o"]));
+    dir.write(
+        "v.c",
+        "int omp_get_num_threads(void);\nint v_threads(void) { return omp_get_num_threads(); }\n",
+    );
+    gcc(
+        dir.root(),
+        &[
+            "-fPIC",
+            "-shared",
+            "-o",
+            "lib/libv.so",
+            "v.c",
+            "-L.",
+            "-lkmp",
+            "-Wl,--exclude-libs,ALL",
+            "-Wl,-soname,libv.so",
+        ],
+    );
+    dir.write(
+        "vmain.c",
+        "#include <stdio.h>\nint a_threads(void); int v_threads(void);\n\
+         int main(void) { printf(\"%d %d\\n\", a_threads(), v_threads()); return 0; }\n",
+    );
+    gcc(dir.root(), &["vmain.c", "-o", "vprog", "-Llib", "-la", "-lv", rpath]);
+    let (code, out, _) = audit(&dir, &["vprog"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains(&format!(
+            "{} (libomp or libiomp5, embedded: it defines omp_get_num_threads and __kmpc_fork_call): vprog needs libv.so",
+            dir.path("lib/libv.so").display()
+        )),
+        "{out}"
+    );
+}
+
 /// Issue 32 §2, one test per class of what `--audit` could not see: each
 /// was reported as "no archive is embedded twice", exit 0. `liba.so`
 /// embeds libfoo.a with its globals exported; a second copy where the
