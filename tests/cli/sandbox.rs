@@ -127,9 +127,11 @@ fn a_bubblewrap_sandbox_makes_the_same_bytes_and_writes_only_the_output() {
     let solink = Path::new(SOLINK).canonicalize().unwrap();
     // The test directory lies under /tmp, which the tmpfs hides: only the
     // declared inputs are bound back, read-only, and the output directory
-    // writable.
+    // writable; solink itself too, the toolchain, wherever the build is
+    // (a clone under /tmp would be hidden with it).
+    let bin = solink.display().to_string();
     let script = format!(
-        "\"$0\" --hermetic {} && find /tmp -type f -not -path '{w}/out/*' -not -path '{w}/use.o' -not -path '{w}/lib/libtiny.a' -print",
+        "\"$0\" --hermetic {} && find /tmp -type f -not -path '{w}/out/*' -not -path '{w}/use.o' -not -path '{w}/lib/libtiny.a' -not -path '{bin}' -print",
         LINK.join(" ")
     );
     let out = std::process::Command::new("bwrap")
@@ -137,6 +139,7 @@ fn a_bubblewrap_sandbox_makes_the_same_bytes_and_writes_only_the_output() {
         .args(["--ro-bind", &format!("{w}/use.o"), &format!("{w}/use.o")])
         .args(["--ro-bind", &format!("{w}/lib/libtiny.a"), &format!("{w}/lib/libtiny.a")])
         .args(["--bind", &format!("{w}/out"), &format!("{w}/out")])
+        .args(["--ro-bind", &bin, &bin])
         .args(["--unshare-user", "--uid", "1000", "--gid", "1000", "--unshare-pid", "--die-with-parent"])
         .args(["--chdir", &w, "--clearenv", "--setenv", "PATH", &std::env::var("PATH").unwrap()])
         .args(["--", "sh", "-c", &script])
