@@ -40,9 +40,13 @@ use crate::audit::lossy;
 /// paths are two texts), and made unique should two objects still share
 /// one (`#2`, `#3`).
 pub(crate) fn object_refs(objects: &[crate::audit::Object]) -> Vec<String> {
-    let mut refs: Vec<String> = Vec::with_capacity(objects.len());
-    for o in objects {
-        let base = lossy(&o.path);
+    unique(objects.iter().map(|o| lossy(&o.path)))
+}
+
+/// Each base once: a base seen before gets `#2`, `#3`, ...
+fn unique(bases: impl Iterator<Item = String>) -> Vec<String> {
+    let mut refs: Vec<String> = Vec::new();
+    for base in bases {
         let mut r = base.clone();
         let mut n = 1;
         while refs.contains(&r) {
@@ -231,18 +235,7 @@ fn object_component(
 /// Each entry's `bom-ref` under its object's: `OBJECT!FILE`, unique within
 /// the document even for one archive recorded twice (`#2`).
 pub(crate) fn archive_refs(object_ref: &str, entries: &[Entry]) -> Vec<String> {
-    let mut refs: Vec<String> = Vec::with_capacity(entries.len());
-    for e in entries {
-        let base = format!("{object_ref}!{}", e.file);
-        let mut r = base.clone();
-        let mut n = 1;
-        while refs.contains(&r) {
-            n += 1;
-            r = format!("{base}#{n}");
-        }
-        refs.push(r);
-    }
-    refs
+    unique(entries.iter().map(|e| format!("{object_ref}!{}", e.file)))
 }
 
 /// An archive an object embeds, as its note records it: a package URL

@@ -15,6 +15,7 @@
 //! the file, so the same file gives the same document. The tests validate
 //! every document against the official schema (tests/fixtures/spdx).
 
+use crate::text::utc;
 use serde_json::{json, Value};
 
 use crate::audit::{lossy, reach_of, Audit};
@@ -171,23 +172,6 @@ fn created(a: &Audit, env: &Env) -> String {
         .or_else(mtime)
         .unwrap_or(0);
     utc(secs)
-}
-
-/// Seconds since the epoch as `YYYY-MM-DDTHH:MM:SSZ` (the proleptic
-/// Gregorian calendar; Howard Hinnant's `civil_from_days`).
-pub fn utc(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
 #[cfg(test)]
