@@ -29,7 +29,6 @@ use crate::args::{LibName, Syntax};
 use crate::closure::Needed;
 use crate::closure::{Fact, LinkFacts, Summary};
 use crate::formats::archive::script;
-use crate::formats::symbols::escape;
 use crate::formats::symbols::{self, Digest, Name};
 use crate::fsx::{self, FileId};
 use crate::model::Unchecked;
@@ -364,15 +363,7 @@ impl Probe<'_> {
     /// read the shared libraries of the search dirs again.
     pub fn providers(&mut self, plan: &Plan, missing: &[Name]) -> (Vec<symbols::Provider>, Vec<Name>) {
         let dirs = self.ld_dirs(plan);
-        let mut key = format!("solink-providers 2 {}:{}", u8::from(self.target.class64), self.target.machine);
-        for dir in &dirs {
-            key.push(' ');
-            escape(&mut key, dir.as_os_str().as_bytes());
-        }
-        for n in missing {
-            key.push(' ');
-            escape(&mut key, n);
-        }
+        let key = crate::store::key::providers(self.target.class64, self.target.machine, &dirs, missing);
         let cache = self.cache.as_ref();
         if let Some(found) = cache.and_then(|c| c.recall_providers(&key)) {
             return found;
@@ -577,37 +568,26 @@ fn unreadable_input(
 /// What the files are is not in it: the entry's facts say that
 /// ([`crate::store::Store::recall`]).
 fn quick_key(plan: &Plan, dirs: &[PathBuf]) -> String {
-    let mut key = format!("{FORMAT} quick");
-    for item in &plan.items {
-        match item {
-            Item::File(path) => {
-                key.push_str(" f:");
-                escape(&mut key, path.as_os_str().as_bytes());
-            }
-            Item::Lib { name, static_ } => {
-                key.push_str(&format!(" l{}:", u8::from(*static_)));
-                let spelled = match name {
-                    LibName::Name(n) => [b"n", n.as_bytes()].concat(),
-                    LibName::Verbatim(f) => [b"v", f.as_bytes()].concat(),
-                    LibName::Path(p) => [b"p", p.as_os_str().as_bytes()].concat(),
-                };
-                escape(&mut key, &spelled);
-            }
-            Item::GroupStart => key.push_str(" ("),
-            Item::GroupEnd => key.push_str(" )"),
-            Item::AsNeeded(on) => key.push_str(if *on { " ?" } else { " !" }),
-            Item::Whole(on) => key.push_str(if *on { " w" } else { " -w" }),
-        }
-    }
-    for dir in dirs {
-        key.push_str(" d:");
-        escape(&mut key, dir.as_os_str().as_bytes());
-    }
-    for w in &plan.wraps {
-        key.push_str(" wrap:");
-        escape(&mut key, w);
-    }
-    key
+    use crate::store::key::Step;
+    let spelled: Vec<Vec<u8>> = plan
+        .items
+        .iter()
+        .map(|item| match item {
+            Item::Lib { name: LibName::Name(n), .. } => [b"n", n.as_bytes()].concat(),
+            Item::Lib { name: LibName::Verbatim(f), .. } => [b"v", f.as_bytes()].concat(),
+            Item::Lib { name: LibName::Path(p), .. } => [b"p", p.as_os_str().as_bytes()].concat(),
+            _ => Vec::new(),
+        })
+        .collect();
+    let steps = plan.items.iter().zip(&spelled).map(|(item, spelled)| match item {
+        Item::File(path) => Step::File(path),
+        Item::Lib { static_, .. } => Step::Lib { static_: *static_, spelled },
+        Item::GroupStart => Step::GroupStart,
+        Item::GroupEnd => Step::GroupEnd,
+        Item::AsNeeded(on) => Step::AsNeeded(*on),
+        Item::Whole(on) => Step::Whole(*on),
+    });
+    crate::store::key::closure_quick(steps, dirs, &plan.wraps)
 }
 
 /// The file ld picks for `name`: in each dir, `libNAME.so` (unless
@@ -854,49 +834,42 @@ fn read_head(file: &mut std::fs::File, buf: &mut [u8]) -> Option<usize> {
     Some(n)
 }
 
-// 3: a summary names the users of an archive ld takes nothing from (`R`);
-// an entry of 2 would read as "nothing uses it".
-const FORMAT: &str = "solink-closure 3";
-
-/// The cache key: every file's kind, `--as-needed` state, whole-archive
-/// state, identity and path, the groups and the wraps, in order.
-/// The check's full key: the command's structure and each input, an
-/// archive or shared library by its identity, an object by a digest of its
-/// symbol facts (`object_key`), which are all the check reads of it: a
-/// relink after an edit that changed no symbol finds its answer (`None`
-/// when an object cannot be read).
+/// The check's full key ([`crate::store::key::closure_full`]): the
+/// command's structure and each input, an archive or shared library by its
+/// identity, an object by a digest of its symbol facts (`object_key`),
+/// which are all the check reads of it: a relink after an edit that
+/// changed no symbol finds its answer (`None` when an object cannot be
+/// read).
 fn summary_key(
     entries: &[Entry],
     wraps: &[Name],
     object_key: &mut dyn FnMut(&Path, FileId) -> Option<String>,
 ) -> Option<String> {
-    let mut key = String::from(FORMAT);
-    for e in entries {
-        match e {
-            Entry::GroupStart => key.push_str(" ("),
-            Entry::GroupEnd => key.push_str(" )"),
-            Entry::File { path, id, kind, needed, whole } => {
-                let k = match kind {
-                    Kind::Object => 'O',
-                    Kind::Archive { .. } => 'a',
-                    Kind::Shared => 's',
-                };
-                let n = if *needed == Needed::AsNeeded { '?' } else { '!' };
-                let w = if *whole { 'w' } else { '-' };
-                let what = match kind {
-                    Kind::Object => object_key(path, *id)?,
-                    _ => id.key(),
-                };
-                key.push_str(&format!(" {k}{n}{w}:{what}:"));
-                escape(&mut key, path.as_os_str().as_bytes());
-            }
-        }
-    }
-    for w in wraps {
-        key.push_str(" wrap:");
-        escape(&mut key, w);
-    }
-    Some(key)
+    use crate::store::key::Step;
+    let what: Vec<String> = entries
+        .iter()
+        .map(|e| match e {
+            Entry::File { path, id, kind: Kind::Object, .. } => object_key(path, *id),
+            Entry::File { id, .. } => Some(id.key()),
+            Entry::GroupStart | Entry::GroupEnd => Some(String::new()),
+        })
+        .collect::<Option<_>>()?;
+    let steps = entries.iter().zip(&what).map(|(e, what)| match e {
+        Entry::GroupStart => Step::GroupStart,
+        Entry::GroupEnd => Step::GroupEnd,
+        Entry::File { path, kind, needed, whole, .. } => Step::Input {
+            kind: match kind {
+                Kind::Object => b'O',
+                Kind::Archive { .. } => b'a',
+                Kind::Shared => b's',
+            },
+            as_needed: *needed == Needed::AsNeeded,
+            whole: *whole,
+            what,
+            path,
+        },
+    });
+    Some(crate::store::key::closure_full(steps, wraps))
 }
 
 /// A SHA-256 of everything the closure check reads of an object: its

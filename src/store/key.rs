@@ -143,6 +143,129 @@ pub fn object_symbols<'a>(
     h.hex()
 }
 
+/// The closure check's entries' format. 3: a summary names the users of an
+/// archive ld takes nothing from (`R`); an entry of 2 would read as
+/// "nothing uses it". 4: the keys are digests.
+const CLOSURE: &str = "solink-closure 4";
+
+/// One step of a link as the closure check's keys spell it
+/// (`probe/closure_facts.rs`): the command's structure as written
+/// ([`closure_quick`]) or each input ld reads ([`closure_full`]).
+#[derive(Clone, Copy)]
+pub enum Step<'a> {
+    /// A file named on the command line, as written.
+    File(&'a Path),
+    /// A `-l`: searched statically or not, and its spelling, `n` + NAME,
+    /// `v` + FILE (`-l:FILE`) or `p` + a path.
+    Lib {
+        static_: bool,
+        spelled: &'a [u8],
+    },
+    /// An input ld reads: its kind (`O` object, `a` archive, `s` shared),
+    /// whether it is as-needed, whether it is read whole, what it is (an
+    /// identity or an object's symbols digest) and where.
+    Input {
+        kind: u8,
+        as_needed: bool,
+        whole: bool,
+        what: &'a str,
+        path: &'a Path,
+    },
+    GroupStart,
+    GroupEnd,
+    AsNeeded(bool),
+    Whole(bool),
+}
+
+impl Step<'_> {
+    fn add_to(&self, h: &mut KeyHasher) {
+        match self {
+            Step::File(path) => {
+                h.add(b"f");
+                h.add(path.as_os_str().as_bytes());
+            }
+            Step::Lib { static_, spelled } => {
+                h.add(if *static_ { b"l1" } else { b"l0" });
+                h.add(spelled);
+            }
+            Step::Input { kind, as_needed, whole, what, path } => {
+                h.add(&[b'i', *kind, u8::from(*as_needed), u8::from(*whole)]);
+                h.add(what.as_bytes());
+                h.add(path.as_os_str().as_bytes());
+            }
+            Step::GroupStart => h.add(b"("),
+            Step::GroupEnd => h.add(b")"),
+            Step::AsNeeded(on) => h.add(if *on { b"?1" } else { b"?0" }),
+            Step::Whole(on) => h.add(if *on { b"w1" } else { b"w0" }),
+        }
+    }
+}
+
+/// The closure check's quick key, from the plan alone: the command's
+/// structure (`Step::File`, `Step::Lib`, groups and states), ld's search
+/// dirs and the wraps. What the files are is not in it: the entry's facts
+/// say that.
+pub fn closure_quick<'a>(
+    steps: impl Iterator<Item = Step<'a>>,
+    dirs: &[PathBuf],
+    wraps: &[impl AsRef<[u8]>],
+) -> String {
+    let mut h = KeyHasher::default();
+    h.add(CLOSURE.as_bytes());
+    h.add(b"quick");
+    for step in steps {
+        step.add_to(&mut h);
+    }
+    h.add(b"dirs");
+    h.add(&(dirs.len() as u64).to_le_bytes());
+    for dir in dirs {
+        h.add(dir.as_os_str().as_bytes());
+    }
+    add_wraps(&mut h, wraps);
+    h.hex()
+}
+
+/// The closure check's full key: each input ld reads (`Step::Input`, an
+/// archive or shared library by its identity, an object by its symbols
+/// digest), the groups, and the wraps.
+pub fn closure_full<'a>(steps: impl Iterator<Item = Step<'a>>, wraps: &[impl AsRef<[u8]>]) -> String {
+    let mut h = KeyHasher::default();
+    h.add(CLOSURE.as_bytes());
+    h.add(b"full");
+    for step in steps {
+        step.add_to(&mut h);
+    }
+    add_wraps(&mut h, wraps);
+    h.hex()
+}
+
+fn add_wraps(h: &mut KeyHasher, wraps: &[impl AsRef<[u8]>]) {
+    h.add(b"wraps");
+    h.add(&(wraps.len() as u64).to_le_bytes());
+    for w in wraps {
+        h.add(w.as_ref());
+    }
+}
+
+/// The key of the providers of missing symbols (`probe/closure_facts.rs`):
+/// the target (ELF class and machine), ld's search dirs and the names
+/// asked for.
+pub fn providers(class64: bool, machine: u16, dirs: &[PathBuf], missing: &[impl AsRef<[u8]>]) -> String {
+    let mut h = KeyHasher::default();
+    h.add(b"solink-providers 3");
+    h.add(&[u8::from(class64)]);
+    h.add(&machine.to_le_bytes());
+    h.add(&(dirs.len() as u64).to_le_bytes());
+    for dir in dirs {
+        h.add(dir.as_os_str().as_bytes());
+    }
+    h.add(&(missing.len() as u64).to_le_bytes());
+    for n in missing {
+        h.add(n.as_ref());
+    }
+    h.hex()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,6 +306,83 @@ mod tests {
             k("a.o", &[(b"f", 1)], &[(b"g", 0)], true),
         ] {
             assert_ne!(other, base);
+        }
+    }
+    /// Each input of the closure check's quick key changes it.
+    #[test]
+    fn the_closure_quick_key_follows_each_input() {
+        let p = PathBuf::from;
+        let k = |steps: Vec<Step>, dirs: &[PathBuf], wraps: &[&str]| {
+            let wraps: Vec<&[u8]> = wraps.iter().map(|w| w.as_bytes()).collect();
+            closure_quick(steps.into_iter(), dirs, &wraps)
+        };
+        let a = Path::new("a.o");
+        let steps = || vec![Step::File(a), Step::Lib { static_: false, spelled: b"nx" }];
+        let base = k(steps(), &[p("/d")], &["w"]);
+        let others = [
+            k(
+                vec![Step::File(Path::new("b.o")), Step::Lib { static_: false, spelled: b"nx" }],
+                &[p("/d")],
+                &["w"],
+            ),
+            k(vec![Step::File(a), Step::Lib { static_: true, spelled: b"nx" }], &[p("/d")], &["w"]),
+            k(vec![Step::File(a), Step::Lib { static_: false, spelled: b"vx" }], &[p("/d")], &["w"]),
+            k(vec![Step::Lib { static_: false, spelled: b"nx" }, Step::File(a)], &[p("/d")], &["w"]),
+            k([steps(), vec![Step::GroupStart]].concat(), &[p("/d")], &["w"]),
+            k([steps(), vec![Step::GroupEnd]].concat(), &[p("/d")], &["w"]),
+            k([steps(), vec![Step::AsNeeded(true)]].concat(), &[p("/d")], &["w"]),
+            k([steps(), vec![Step::AsNeeded(false)]].concat(), &[p("/d")], &["w"]),
+            k([steps(), vec![Step::Whole(true)]].concat(), &[p("/d")], &["w"]),
+            k([steps(), vec![Step::Whole(false)]].concat(), &[p("/d")], &["w"]),
+            k(steps(), &[p("/e")], &["w"]),
+            k(steps(), &[p("/d"), p("/e")], &["w"]),
+            k(steps(), &[p("/d")], &["v"]),
+            k(steps(), &[p("/d")], &[]),
+        ];
+        for (i, other) in others.iter().enumerate() {
+            assert_ne!(*other, base, "input {i}");
+        }
+    }
+
+    /// Each input of the closure check's full key changes it.
+    #[test]
+    fn the_closure_full_key_follows_each_input() {
+        let input = |kind, as_needed, whole, what, path| Step::Input { kind, as_needed, whole, what, path };
+        let (x, y) = (Path::new("/x"), Path::new("/y"));
+        let k = |steps: Vec<Step>, wraps: &[&[u8]]| closure_full(steps.into_iter(), wraps);
+        let base = k(vec![input(b'a', false, false, "id1", x)], &[b"w"]);
+        let others = [
+            k(vec![input(b's', false, false, "id1", x)], &[b"w"]),
+            k(vec![input(b'a', true, false, "id1", x)], &[b"w"]),
+            k(vec![input(b'a', false, true, "id1", x)], &[b"w"]),
+            k(vec![input(b'a', false, false, "id2", x)], &[b"w"]),
+            k(vec![input(b'a', false, false, "id1", y)], &[b"w"]),
+            k(vec![Step::GroupStart, input(b'a', false, false, "id1", x), Step::GroupEnd], &[b"w"]),
+            k(vec![input(b'a', false, false, "id1", x)], &[b"v"]),
+            k(vec![input(b'a', false, false, "id1", x)], &[]),
+        ];
+        for (i, other) in others.iter().enumerate() {
+            assert_ne!(*other, base, "input {i}");
+        }
+    }
+
+    /// Each input of the providers key changes it.
+    #[test]
+    fn the_providers_key_follows_each_input() {
+        let d = [PathBuf::from("/d")];
+        let base = providers(true, 62, &d, &[b"f"]);
+        for (i, other) in [
+            providers(false, 62, &d, &[b"f"]),
+            providers(true, 3, &d, &[b"f"]),
+            providers(true, 62, &[PathBuf::from("/e")], &[b"f"]),
+            providers(true, 62, &[], &[b"f"]),
+            providers(true, 62, &d, &[b"g"]),
+            providers(true, 62, &d, &[&b"f"[..], b"g"]),
+        ]
+        .iter()
+        .enumerate()
+        {
+            assert_ne!(*other, base, "input {i}");
         }
     }
 }
