@@ -6,7 +6,7 @@ use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
-use crate::text::shown;
+use crate::text::{listed, shown};
 
 #[derive(Debug)]
 pub enum Error {
@@ -334,11 +334,11 @@ pub enum Usage {
     Options { message: String },
     /// A boolean variable (`SOLINK_STRICT=maybe`).
     NotABoolean { variable: String, value: String },
-    /// `SOLINK_FORMAT` (or `--format`) is neither text nor json.
-    UnknownFormat { value: String },
-    /// `--format cyclonedx`, `spdx`, `debian` or `rpm` (or `SOLINK_FORMAT`) with
-    /// `--explain`.
-    FormatNotForExplain,
+    /// `SOLINK_FORMAT` is none of `formats` (`--format`'s row's choices).
+    UnknownFormat { value: String, formats: &'static [&'static str] },
+    /// A record format of `--audit`'s (`records`, or `SOLINK_FORMAT`) with
+    /// `--explain`, which prints only the `plain` ones.
+    FormatNotForExplain { plain: Vec<&'static str>, records: Vec<&'static str> },
     /// `--cc`/`SOLINK_CC` cannot be split into words.
     DriverQuoting { command: String, reason: String },
     /// `--cc`/`SOLINK_CC` holds no word.
@@ -360,13 +360,14 @@ impl fmt::Display for Usage {
             Usage::NotABoolean { variable, value } => {
                 write!(f, "{variable}={value} is not a boolean; set it to 1 or 0")
             }
-            Usage::UnknownFormat { value } => {
-                write!(f, "SOLINK_FORMAT={value} is not a format; use text, json, cyclonedx, spdx, debian or rpm")
+            Usage::UnknownFormat { value, formats } => {
+                write!(f, "SOLINK_FORMAT={value} is not a format; use {}", listed(formats, "or"))
             }
-            Usage::FormatNotForExplain => write!(
+            Usage::FormatNotForExplain { plain, records } => write!(
                 f,
-                "--explain prints text or json; cyclonedx, spdx, debian and rpm are forms of --audit's report \
-                 (set --format text or json)"
+                "--explain prints {plain}; {} are forms of --audit's report (set --format {plain})",
+                listed(records, "and"),
+                plain = listed(plain, "or"),
             ),
             Usage::DriverQuoting { command, reason } => {
                 write!(f, "cannot split the driver command {command:?}: {reason}; check its quoting")
@@ -404,7 +405,7 @@ mod tests {
                 Usage::NotABoolean { variable: "SOLINK_STRICT".into(), value: "maybe".into() },
                 "SOLINK_STRICT=maybe",
             ),
-            (Usage::UnknownFormat { value: "xml".into() }, "SOLINK_FORMAT=xml"),
+            (Usage::UnknownFormat { value: "xml".into(), formats: &["text", "json"] }, "SOLINK_FORMAT=xml"),
             (Usage::DriverQuoting { command: "gcc '".into(), reason: "missing quote".into() }, "\"gcc '\""),
             (Usage::EmptyDriver, "--cc/SOLINK_CC"),
             (Usage::Options { message: "unexpected argument '--bogus'".into() }, "--bogus"),

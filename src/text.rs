@@ -120,10 +120,28 @@ pub fn utc(secs: i64) -> String {
     format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
+/// Words as a sentence lists them: `a, b, c or d` (`last` is `or` or
+/// `and`), for a message that names what a setting allows from its row.
+pub fn listed(words: &[&str], last: &str) -> String {
+    match words {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [rest @ .., end] => format!("{} {last} {end}", rest.join(", ")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::os::unix::ffi::OsStrExt;
+
+    #[test]
+    fn listed_reads_as_a_sentence() {
+        assert_eq!(listed(&[], "or"), "");
+        assert_eq!(listed(&["text"], "or"), "text");
+        assert_eq!(listed(&["text", "json"], "or"), "text or json");
+        assert_eq!(listed(&["a", "b", "c"], "and"), "a, b and c");
+    }
 
     fn check(input: &[u8], expected: &str) {
         assert_eq!(shown(OsStr::from_bytes(input)), expected, "{input:?}");

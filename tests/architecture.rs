@@ -170,6 +170,43 @@ fn the_words_live_in_explain() {
     assert!(found.is_empty(), "English outside explain.rs: {found:#?}");
 }
 
+/// An option's choices are spelled in its row of `src/settings/table.rs`
+/// (`FORMATS`, `RPATH_FORMS`, `SHELLS`) and nowhere else (issue 36 §4:
+/// `--format`'s were spelled in five places, and the list of the message
+/// for a wrong one fell behind): the parser, clap, the configuration
+/// file's refusals and the error texts read the row. `text` is left out,
+/// a word too common to hold. Tests may spell them.
+#[test]
+fn an_option_s_choices_are_spelled_in_its_row() {
+    let choices = [
+        "json",
+        "cyclonedx",
+        "spdx",
+        "debian",
+        "rpm",
+        "absolute",
+        "origin",
+        "bash",
+        "elvish",
+        "fish",
+        "powershell",
+        "zsh",
+    ];
+    let mut found = Vec::new();
+    for (path, text) in sources() {
+        if path == Path::new("src/settings/table.rs") {
+            continue;
+        }
+        let code = code(before_tests(&text));
+        for c in choices {
+            if code.contains(&format!("\"{c}\"")) {
+                found.push(format!("{}: \"{c}\"", path.display()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "a choice spelled outside its row of src/settings/table.rs: {found:#?}");
+}
+
 /// `rewrite.rs` is the only producer of the final argv: the words solink
 /// adds to a link (`-Xlinker` pairs, `--undefined=`, the version script)
 /// are spelled nowhere else above the command line's own reader.

@@ -56,9 +56,10 @@ pub enum Owner {
     None,
 }
 
-/// The owner of each of `entries`, asked of `dpkg-query`.
-fn owners(entries: &[(String, &Entry)], env: &Env) -> Result<Vec<Owner>, Error> {
-    let tool = |problem: String| Error::AuditTool { format: "debian", tool: "dpkg-query", problem };
+/// The owner of each of `entries`, asked of `dpkg-query` for `--format
+/// FORMAT`.
+fn owners(entries: &[(String, &Entry)], format: &'static str, env: &Env) -> Result<Vec<Owner>, Error> {
+    let tool = |problem: String| Error::AuditTool { format, tool: "dpkg-query", problem };
     let mut out = Vec::new();
     for (_, e) in entries {
         let asked = crate::exec::query(
@@ -125,10 +126,12 @@ pub fn parse_search(text: &str) -> Vec<(String, String)> {
     out
 }
 
-/// The `Static-Built-Using` field for what `audits` embed.
-pub fn debian(audits: &[Audit], env: &Env) -> Result<String, Error> {
+/// The `Static-Built-Using` field for what `audits` embed; `format` is
+/// the `--format` value that asked for it (the settings table spells it),
+/// for the message when `dpkg-query` cannot run.
+pub fn debian(audits: &[Audit], format: &'static str, env: &Env) -> Result<String, Error> {
     let entries = own_entries(audits);
-    let owners = owners(&entries, env)?;
+    let owners = owners(&entries, format, env)?;
     Ok(debian_text(&entries, &owners))
 }
 

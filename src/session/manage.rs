@@ -79,7 +79,7 @@ pub(super) fn run_audit(files: &[PathBuf], options: &Options, env: &Env) -> anyh
         // One document per FILE, each on a line of its own.
         cli::Format::CycloneDx => sbom::cyclonedx(&audits).iter().map(|d| d.to_string() + "\n").collect(),
         cli::Format::Spdx => audit::spdx::spdx(&audits, env).iter().map(|d| d.to_string() + "\n").collect(),
-        cli::Format::Debian => audit::distro::debian(&audits, env)?,
+        cli::Format::Debian => audit::distro::debian(&audits, options.format.name(), env)?,
         cli::Format::Rpm => audit::distro::rpm(&audits),
     };
     if text.is_empty() {

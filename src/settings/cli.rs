@@ -18,7 +18,7 @@ use crate::error::{Error, Usage};
 use crate::policy::RpathForm;
 use crate::rewrite::Select;
 use crate::settings::config::parse_bool;
-use crate::settings::table::{by_flag, Kind, Takes, SETTINGS};
+use crate::settings::table::{by_flag, Kind, Takes, FORMATS, RPATH_FORMS, SETTINGS};
 
 /// The text of `--solink-help` around the options.
 const ABOUT: &str =
@@ -44,7 +44,7 @@ pub(crate) fn command() -> Command {
             Takes::Nothing => arg,
             Takes::Value | Takes::EqualsOnly => arg.value_name(s.value_name),
         };
-        let arg = match s.kind.missing_value() {
+        let arg = match s.missing_value() {
             Some(missing) => arg.num_args(0..=1).require_equals(true).default_missing_value(missing),
             None => arg,
         };
@@ -58,10 +58,9 @@ pub(crate) fn command() -> Command {
             Kind::Command | Kind::ActValue => {
                 arg.action(ArgAction::Set).value_parser(value_parser!(OsString))
             }
-            Kind::Format | Kind::Rpath => arg.action(ArgAction::Set).value_parser(PossibleValuesParser::new(
-                s.kind.choices().unwrap_or_default().iter().copied(),
-            )),
-            Kind::Shell => arg.action(ArgAction::Set).value_parser(value_parser!(clap_complete::Shell)),
+            Kind::Format | Kind::Rpath | Kind::Shell => {
+                arg.action(ArgAction::Set).value_parser(PossibleValuesParser::new(s.choices.iter().copied()))
+            }
         })
     });
     Command::new("solink")
@@ -132,9 +131,30 @@ pub enum Format {
 }
 
 impl Format {
+    /// Every format, in the order of [`FORMATS`], which spells them: the
+    /// length is the table's, and `formats_are_read_by_position` holds the
+    /// order.
+    const ALL: [Format; FORMATS.len()] =
+        [Format::Text, Format::Json, Format::CycloneDx, Format::Spdx, Format::Debian, Format::Rpm];
+
+    /// The format `value` names, as the table spells it.
+    fn named(value: &OsStr) -> Option<Format> {
+        FORMATS.iter().position(|f| value == *f).map(|i| Format::ALL[i])
+    }
+
+    /// The format's name, as the table spells it.
+    pub fn name(self) -> &'static str {
+        FORMATS[self as usize]
+    }
+
     /// A record of files, which only `--audit` writes.
     pub fn is_record(self) -> bool {
         !matches!(self, Format::Text | Format::Json)
+    }
+
+    /// The names of the formats that are records (`records`) or not.
+    fn names(records: bool) -> Vec<&'static str> {
+        Format::ALL.iter().zip(FORMATS).filter(|(f, _)| f.is_record() == records).map(|(_, n)| *n).collect()
     }
 }
 
@@ -305,21 +325,22 @@ pub fn parse(argv: Vec<OsString>, env: &Env) -> Result<Parsed, Error> {
             .or_else(|| env.get(var(row!("format"))).map(OsStr::to_owned))
         {
             None => Format::Text,
-            Some(f) if f == "text" || f.is_empty() => Format::Text,
-            Some(f) if f == "json" => Format::Json,
-            Some(f) if f == "cyclonedx" => Format::CycloneDx,
-            Some(f) if f == "spdx" => Format::Spdx,
-            Some(f) if f == "debian" => Format::Debian,
-            Some(f) if f == "rpm" => Format::Rpm,
-            Some(f) => {
-                return Err(Error::Usage(Usage::UnknownFormat { value: f.to_string_lossy().into_owned() }))
-            }
+            Some(f) if f.is_empty() => Format::Text,
+            Some(f) => Format::named(&f).ok_or_else(|| {
+                Error::Usage(Usage::UnknownFormat {
+                    value: f.to_string_lossy().into_owned(),
+                    formats: FORMATS,
+                })
+            })?,
         },
     };
     let audit = given.present(row!("audit"));
     // A record describes files, not a link's decisions.
     if options.format.is_record() && options.explain && !audit {
-        return Err(Error::Usage(Usage::FormatNotForExplain));
+        return Err(Error::Usage(Usage::FormatNotForExplain {
+            plain: Format::names(false),
+            records: Format::names(true),
+        }));
     }
     if given.present(row!("clear-cache")) {
         return Ok(Parsed::Manage(Manage::ClearCache, Box::new(options)));
@@ -429,9 +450,9 @@ fn quick(own: &[OsString]) -> Option<Given> {
         }
         let value = match (kind, value) {
             (Kind::Flag, None) => OsString::new(),
-            (Kind::Select | Kind::Rpath, None) => kind.missing_value()?.into(),
+            (Kind::Select | Kind::Rpath, None) => SETTINGS[row].missing_value()?.into(),
             (Kind::Format | Kind::Rpath, Some(v)) => {
-                kind.choices()?.iter().find(|c| v.as_bytes() == c.as_bytes())?.into()
+                SETTINGS[row].choices.iter().find(|c| v.as_bytes() == c.as_bytes())?.into()
             }
             (Kind::Path | Kind::Paths | Kind::Names | Kind::Command | Kind::Select, Some(v)) => v.to_owned(),
             _ => return None,
@@ -734,18 +755,21 @@ fn env_flag(env: &Env, name: &str) -> Result<bool, Error> {
     })
 }
 
+/// The forms of `--rpath-dynamic`, in the order of [`RPATH_FORMS`], which
+/// spells them (`rpath_forms_are_read_by_position`).
+const RPATH: [RpathForm; RPATH_FORMS.len()] = [RpathForm::Absolute, RpathForm::Origin];
+
+/// The form one of [`RPATH_FORMS`] names (clap and the quick reader have
+/// checked it).
 fn rpath_form(value: &str) -> Option<RpathForm> {
-    match value {
-        "origin" => Some(RpathForm::Origin),
-        _ => Some(RpathForm::Absolute),
-    }
+    RPATH_FORMS.iter().position(|f| *f == value).map(|i| RPATH[i])
 }
 
-/// `SOLINK_RPATH_DYNAMIC`: a boolean, or `origin` (or `absolute`) for the form.
+/// `SOLINK_RPATH_DYNAMIC`: a boolean, or one of [`RPATH_FORMS`].
 fn rpath_from_env(env: &Env) -> Result<Option<RpathForm>, Error> {
     let name = const { crate::settings::table::var("rpath-dynamic") };
     match env.get(name).map(|v| v.to_string_lossy().to_ascii_lowercase()) {
-        Some(v) if v == "origin" || v == "absolute" => Ok(rpath_form(&v)),
+        Some(v) if RPATH_FORMS.contains(&v.as_str()) => Ok(rpath_form(&v)),
         _ => Ok(env_flag(env, name)?.then_some(RpathForm::Absolute)),
     }
 }
@@ -845,6 +869,42 @@ mod tests {
         assert_eq!(run(&[], &[("SOLINK_RPATH_DYNAMIC", "origin")]).0.rpath_dynamic, Some(RpathForm::Origin));
         assert_eq!(run(&[], &[("SOLINK_RPATH_DYNAMIC", "0")]).0.rpath_dynamic, None);
         assert!(parse(vec![], &env(&[("SOLINK_RPATH_DYNAMIC", "relative")])).is_err());
+        assert_eq!(run(&["--rpath-dynamic=absolute"], &[]).0.rpath_dynamic, Some(RpathForm::Absolute));
+        assert_eq!(
+            run(&[], &[("SOLINK_RPATH_DYNAMIC", "ABSOLUTE")]).0.rpath_dynamic,
+            Some(RpathForm::Absolute)
+        );
+    }
+
+    /// [`RPATH`] and [`Format::ALL`] are read by position in the table's
+    /// lists: each variant sits where its name does (`Origin` at `origin`).
+    #[test]
+    fn rpath_forms_and_formats_are_read_by_position() {
+        for (form, name) in RPATH.iter().zip(RPATH_FORMS) {
+            assert_eq!(format!("{form:?}").to_lowercase(), *name);
+            assert_eq!(rpath_form(name), Some(*form));
+        }
+        for (format, name) in Format::ALL.iter().zip(FORMATS) {
+            assert_eq!(format!("{format:?}").to_lowercase(), *name);
+            assert_eq!(Format::named(OsStr::new(name)), Some(*format));
+            assert_eq!(format.name(), *name);
+            let (o, _) = run(&["--format", name, "--dry-run"], &[]);
+            assert_eq!(o.format, *format, "--format {name}");
+            assert_eq!(run(&[], &[("SOLINK_FORMAT", name)]).0.format, *format, "SOLINK_FORMAT={name}");
+        }
+        assert_eq!(Format::named(OsStr::new("yaml")), None);
+        assert_eq!(Format::names(false), ["text", "json"]);
+        let text = parse(os(&["--format", "rpm", "--explain"]), &env(&[])).unwrap_err().to_string();
+        assert_eq!(
+            text,
+            "--explain prints text or json; cyclonedx, spdx, debian and rpm are forms of --audit's report \
+             (set --format text or json)"
+        );
+        let text = parse(vec![], &env(&[("SOLINK_FORMAT", "yaml")])).unwrap_err().to_string();
+        assert_eq!(
+            text,
+            "SOLINK_FORMAT=yaml is not a format; use text, json, cyclonedx, spdx, debian or rpm"
+        );
     }
 
     #[test]

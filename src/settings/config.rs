@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 use crate::env::Env;
 use crate::error::Error;
 use crate::settings::table::{by_key, Kind, Setting, SETTINGS};
+use crate::text::listed;
 
 /// The largest configuration file solink reads. A real one is a few lines.
 const CAP: u64 = 64 * 1024;
@@ -233,17 +234,20 @@ fn parse(path: &Path, text: &[u8]) -> Result<Vec<(usize, OsString)>, Error> {
             return Err(err(unknown_key(&key)));
         };
         let text = value.to_string_lossy();
-        let bad = match SETTINGS[index].kind {
-            Kind::Flag if parse_bool(&text).is_none() => Some("is not a boolean; use true or false"),
-            Kind::Rpath if parse_bool(&text).is_none() && !Kind::Rpath.allows(&text) => {
-                Some("is not a boolean, origin or absolute")
+        let setting = &SETTINGS[index];
+        let bad = match setting.kind {
+            Kind::Flag if parse_bool(&text).is_none() => {
+                Some("is not a boolean; use true or false".to_string())
             }
-            Kind::Format if !text.is_empty() && !Kind::Format.allows(&text) => {
-                Some("is not a format; use text, json, cyclonedx, spdx, debian or rpm")
+            Kind::Rpath if parse_bool(&text).is_none() && !setting.allows(&text) => {
+                Some(format!("is not a boolean, {}", listed(setting.choices, "or")))
+            }
+            Kind::Format if !text.is_empty() && !setting.allows(&text) => {
+                Some(format!("is not a format; use {}", listed(setting.choices, "or")))
             }
             // Empty is unset, as `SOLINK_CC=` is.
             Kind::Command if !text.is_empty() && shell_words::split(&text).map_or(true, |w| w.is_empty()) => {
-                Some("is not a command (check its quoting)")
+                Some("is not a command (check its quoting)".to_string())
             }
             _ => None,
         };
@@ -363,7 +367,15 @@ mod tests {
         check("explain\n", Err("/c.conf:1: expected \"key = value\", got explain"));
         check("\n\nlibdir = /x\n", Err("/c.conf:3: unknown key libdir; did you mean libsdir?"));
         check("explain = maybe\n", Err("/c.conf:1: explain = maybe is not a boolean"));
-        check("format = yaml\n", Err("/c.conf:1: format = yaml is not a format"));
+        check(
+            "format = yaml\n",
+            Err("/c.conf:1: format = yaml is not a format; use text, json, cyclonedx, spdx"),
+        );
+        check(
+            "rpath_dynamic = relative\n",
+            Err(":1: rpath_dynamic = relative is not a boolean, absolute or origin"),
+        );
+        check("rpath_dynamic = absolute\n", Ok(&[("rpath_dynamic", "absolute")]));
         check("cc = 'gcc\n", Err("/c.conf:1: cc = 'gcc is not a command"));
         check("cc =\n", Ok(&[("cc", "")]));
     }

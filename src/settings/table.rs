@@ -1,19 +1,32 @@
 //! solink's settings, one row each: the long option, the configuration key,
-//! the variable, the kind of value, the default `--show-config` shows, the
-//! option's help line and the variable's line in the man page.
+//! the variable, the kind of value, the values it allows where only some
+//! are, the default `--show-config` shows, the option's help line and the
+//! variable's line in the man page.
 //!
 //! Everything that names a setting reads this table: the quick reader and
 //! clap (built from it, only on the paths that need clap) in `cli.rs`, the
-//! configuration keys and `--show-config` in `config.rs`, and ENVIRONMENT
-//! in `man.rs`. A new option is one row here, one field of `cli::Options`
-//! with its line in `cli::parse`, and its test.
+//! configuration keys, their refusals and `--show-config` in `config.rs`,
+//! and ENVIRONMENT in `man.rs`; `usage_md.rs` holds docs/usage.md's table of
+//! options and its list of keys to it (ripgrep keeps an option's choices,
+//! parsing and documentation together in `flags/defs.rs`). A new option is
+//! one row here, one field of `cli::Options` with its line in `cli::parse`,
+//! its row in docs/usage.md, and its test.
 //!
 //! The rows are in the order `--solink-help` lists them; the variable-only
 //! settings (`SOLINK_LOGFILE`, `SOLINK_DISABLE`) come last.
 
 /// The values of `--format`: `text` and `json` for `--explain` and
-/// `--audit`, the rest `--audit`'s records (docs/provenance.md).
+/// `--audit`, the rest `--audit`'s records (docs/provenance.md). In the
+/// order of `cli::Format`'s variants, which are read by position.
 pub const FORMATS: &[&str] = &["text", "json", "cyclonedx", "spdx", "debian", "rpm"];
+
+/// The forms of `--rpath-dynamic=FORM`, in the order of
+/// `policy::RpathForm`'s variants; the first is the form without `=`.
+pub(crate) const RPATH_FORMS: &[&str] = &["absolute", "origin"];
+
+/// The shells of `--completions SHELL`: clap_complete's
+/// (`the_shells_are_clap_complete_s` holds them equal).
+pub(crate) const SHELLS: &[&str] = &["bash", "elvish", "fish", "powershell", "zsh"];
 
 /// What a setting's value is: how the option takes it, how clap checks it,
 /// how the variable and the configuration line spell it.
@@ -32,17 +45,16 @@ pub(crate) enum Kind {
     /// All, or the names given: `--hide` or `--hide=NAME` (repeated); the
     /// variable is `1` or a list.
     Select,
-    /// `--rpath-dynamic` or `--rpath-dynamic=FORM`; the variable is a
-    /// boolean or a form.
+    /// `--rpath-dynamic` or `--rpath-dynamic=FORM`, a form of the row's
+    /// choices; the variable is a boolean or a form.
     Rpath,
-    /// `text`, `json`, or one of `--audit`'s record formats (`cyclonedx`,
-    /// `spdx`, `debian`, `rpm`).
+    /// One of the row's choices ([`FORMATS`]).
     Format,
     /// A management option that acts and exits: `--show-cache`.
     Act,
     /// A management option with a value: `--embeds NAME[=SHA256]`.
     ActValue,
-    /// `--completions SHELL`.
+    /// `--completions SHELL`, one of the row's choices ([`SHELLS`]).
     Shell,
     /// `--solink-help`.
     Help,
@@ -80,29 +92,6 @@ impl Kind {
     pub(crate) fn repeats(self) -> bool {
         matches!(self, Kind::Paths | Kind::Names | Kind::Select)
     }
-
-    /// The values clap accepts, where it accepts only some.
-    pub(crate) fn choices(self) -> Option<&'static [&'static str]> {
-        match self {
-            Kind::Format => Some(FORMATS),
-            Kind::Rpath => Some(&["absolute", "origin"]),
-            _ => None,
-        }
-    }
-
-    /// Whether `value` is one of [`Kind::choices`].
-    pub(crate) fn allows(self, value: &str) -> bool {
-        self.choices().is_some_and(|c| c.contains(&value))
-    }
-
-    /// The value an option that takes it only after `=` has without one.
-    pub(crate) fn missing_value(self) -> Option<&'static str> {
-        match self {
-            Kind::Select => Some(""),
-            Kind::Rpath => Some("absolute"),
-            _ => None,
-        }
-    }
 }
 
 /// One setting.
@@ -116,6 +105,10 @@ pub(crate) struct Setting {
     /// The environment variable.
     pub var: Option<&'static str>,
     pub kind: Kind,
+    /// The values the option, the variable and the key take, where they
+    /// take only some (empty: any); clap, the quick reader, the
+    /// configuration file's refusals and the docs read them here.
+    pub choices: &'static [&'static str],
     /// The option's value as its help shows it (`DIR`).
     pub value_name: &'static str,
     /// What `--show-config` shows when nothing sets it.
@@ -127,11 +120,26 @@ pub(crate) struct Setting {
 }
 
 impl Setting {
+    /// Whether `value` is one of the row's [`choices`](Setting::choices).
+    pub(crate) fn allows(&self, value: &str) -> bool {
+        self.choices.contains(&value)
+    }
+
+    /// The value an option that takes it only after `=` has without one.
+    pub(crate) fn missing_value(&self) -> Option<&'static str> {
+        match self.kind {
+            Kind::Select => Some(""),
+            Kind::Rpath => self.choices.first().copied(),
+            _ => None,
+        }
+    }
+
     const NONE: Setting = Setting {
         flag: None,
         key: None,
         var: None,
         kind: Kind::Flag,
+        choices: &[],
         value_name: "",
         default: "",
         help: "",
@@ -176,6 +184,7 @@ pub(crate) const SETTINGS: &[Setting] = &[
         key: Some("cc"),
         var: Some("SOLINK_CC"),
         kind: Kind::Command,
+        choices: &[],
         value_name: "PROGRAM",
         default: "cc",
         help: "The real compiler driver, possibly with arguments (\"ccache gcc\") [env: SOLINK_CC]",
@@ -342,17 +351,20 @@ pub(crate) const SETTINGS: &[Setting] = &[
         key: Some("rpath_dynamic"),
         var: Some("SOLINK_RPATH_DYNAMIC"),
         kind: Kind::Rpath,
+        choices: RPATH_FORMS,
         value_name: "FORM",
         default: "false",
         help: "Add -rpath (-Xlinker -rpath -Xlinker DIR) for libraries that stay dynamic in a -L dir (absolute, \
                or $ORIGIN-relative with =origin) [env: SOLINK_RPATH_DYNAMIC=1|origin]",
-        env_doc: "1 or origin: add \\-Wl,\\-rpath for libraries that stay dynamic in a \\-L directory.",
+        env_doc: "1 or absolute, or origin: add \\-Wl,\\-rpath for libraries that stay dynamic in a \\-L \
+                  directory (origin: the path from the output's directory, after $ORIGIN).",
     },
     Setting {
         flag: Some("format"),
         key: Some("format"),
         var: Some("SOLINK_FORMAT"),
         kind: Kind::Format,
+        choices: FORMATS,
         value_name: "FORMAT",
         default: "text",
         help: "With --explain or --audit: text lines, or one line of JSON for tools; --audit's records: \
@@ -421,8 +433,9 @@ pub(crate) const SETTINGS: &[Setting] = &[
     Setting {
         flag: Some("completions"),
         kind: Kind::Shell,
+        choices: SHELLS,
         value_name: "SHELL",
-        help: "Print a completion script for SHELL (bash, zsh, fish, elvish, powershell) and exit",
+        help: "Print a completion script for SHELL and exit",
         ..Setting::NONE
     },
     Setting { flag: Some("man"), kind: Kind::Act, help: "Print the man page (roff) and exit", ..Setting::NONE },
@@ -547,6 +560,35 @@ mod tests {
                 assert_eq!(s.default, "false", "{s:?}");
             }
         }
+    }
+
+    /// An option's choices have one home, its row: a row whose kind takes
+    /// only some values lists them, and its man page line names each one
+    /// (clap adds them to the help line itself, `[possible values: ...]`).
+    #[test]
+    fn a_row_that_takes_only_some_values_lists_them() {
+        for s in SETTINGS {
+            let takes_some = matches!(s.kind, Kind::Format | Kind::Rpath | Kind::Shell);
+            assert_eq!(takes_some, !s.choices.is_empty(), "{s:?}");
+            for choice in s.choices.iter().filter(|_| s.var.is_some()) {
+                assert!(s.env_doc.contains(choice), "{:?}'s man page line names no {choice}", s.var);
+            }
+        }
+        assert_eq!(SETTINGS[row("format")].choices, FORMATS);
+        assert_eq!(SETTINGS[row("rpath-dynamic")].missing_value(), Some("absolute"));
+        assert!(SETTINGS[row("format")].allows("rpm") && !SETTINGS[row("format")].allows("yaml"));
+    }
+
+    /// `--completions` takes what clap_complete can write, no more, no less.
+    #[test]
+    fn the_shells_are_clap_complete_s() {
+        use clap::ValueEnum;
+        let shells: Vec<String> = clap_complete::Shell::value_variants()
+            .iter()
+            .filter_map(|s| s.to_possible_value())
+            .map(|v| v.get_name().to_string())
+            .collect();
+        assert_eq!(shells, SHELLS);
     }
 
     #[test]
