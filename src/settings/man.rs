@@ -11,7 +11,7 @@ use crate::settings::table::SETTINGS;
 
 /// The variables solink reads that are not settings, with what they do;
 /// the settings' own come first, from the table.
-const OTHER_VARIABLES: &[(&str, &str)] = &[
+pub(crate) const OTHER_VARIABLES: &[(&str, &str)] = &[
     ("SOLINK_CONFIG", "The one configuration file to read, instead of the user's and the system's."),
     ("SOLINK_SYSTEM_CONFIG", "The system configuration file, instead of /etc/solink.conf."),
     ("SOLINK_DEPTH", "solink's recursion guard, set by solink itself for the driver it runs."),
