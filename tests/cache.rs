@@ -430,8 +430,14 @@ fn settle() {
     std::thread::sleep(std::time::Duration::from_millis(110));
 }
 
+/// The scenarios each run tries: proptest's own `PROPTEST_CASES`, 12 by
+/// default for a quick `cargo test`, and 40 in CI, which `.ci/run` sets.
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(12)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
     #[test]
     fn no_cache_cold_cache_and_warm_cache_agree(s in scenario()) {
