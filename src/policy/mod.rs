@@ -250,15 +250,26 @@ pub fn named_elsewhere<K: std::hash::Hash + Eq>(
     }
     let mut keep: Vec<(usize, String)> = Vec::new();
     for group in by_file.values().filter(|g| g.len() > 1) {
+        // The first reference of the group ld reads as written, and the
+        // first two substituted ones, whole or not: each substituted
+        // reference is kept dynamic by the first other one that either
+        // names the file or would be read whole twice with it, found in
+        // one pass over the group, not one per reference.
+        let named =
+            group.iter().copied().find(|&j| decisions[j].as_written || names_one_file(&decisions[j].lib));
+        let first_two = |pick: &dyn Fn(usize) -> bool| {
+            let mut it = group.iter().copied().filter(|&j| substituted(&decisions[j]) && pick(j));
+            [it.next(), it.next()]
+        };
+        let subs = first_two(&|_| true);
+        let whole_subs = first_two(&|j| whole(j));
+        let other = |two: [Option<usize>; 2], i: usize| two.into_iter().flatten().find(|&j| j != i);
         for &i in group.iter().filter(|&&i| substituted(&decisions[i])) {
-            let by = group.iter().filter(|&&j| j != i).find_map(|&j| {
-                let o = &decisions[j];
-                let named = o.as_written || names_one_file(&o.lib);
-                let twice_whole = substituted(o) && (whole(i) || whole(j));
-                (named || twice_whole).then(|| o.lib.display())
-            });
-            if let Some(by) = by {
-                keep.push((i, by));
+            let twice_whole = if whole(i) { other(subs, i) } else { other(whole_subs, i) };
+            // The group is in command order, as its indices are.
+            let by = [named.filter(|&j| j != i), twice_whole].into_iter().flatten().min();
+            if let Some(j) = by {
+                keep.push((i, decisions[j].lib.display()));
             }
         }
     }
@@ -745,6 +756,68 @@ mod tests {
         check_rpath("/w/cuda/lib64/libcudart.so.12", Stage::LDir, Origin, Some("$ORIGIN/../../cuda/lib64"));
         check_rpath("/w/out/lib/libsib.so", Stage::LDir, Origin, Some("$ORIGIN"));
         check_rpath("/w/out/lib/sub/libsub.so", Stage::LDir, Origin, Some("$ORIGIN/sub"));
+    }
+
+    /// `named_elsewhere` in one pass per group against the rule as it
+    /// reads (each substituted reference scans the others in order), over
+    /// generated links of up to three files named every way.
+    #[test]
+    fn named_elsewhere_in_one_pass_is_the_rule() {
+        fn by_the_rule(decisions: &mut [Decision], whole: &[bool]) {
+            let substituted = |d: &Decision| {
+                matches!((&d.outcome, &d.lib, d.as_written), (Outcome::Embed { .. }, LibName::Name(_), false))
+            };
+            let file = |d: &Decision| match &d.outcome {
+                Outcome::Embed { file, .. } => Some(file.clone()),
+                _ => None,
+            };
+            let mut keep = Vec::new();
+            for i in (0..decisions.len()).filter(|&i| substituted(&decisions[i])) {
+                let by = (0..decisions.len())
+                    .filter(|&j| j != i && file(&decisions[j]) == file(&decisions[i]))
+                    .find_map(|j| {
+                        let o = &decisions[j];
+                        let named = o.as_written || names_one_file(&o.lib);
+                        (named || (substituted(o) && (whole[i] || whole[j]))).then(|| o.lib.display())
+                    });
+                keep.extend(by.map(|by| (i, by)));
+            }
+            for (i, by) in keep {
+                decisions[i].outcome = Outcome::Keep;
+                decisions[i].reason = Reason::NamedElsewhere { by };
+            }
+        }
+        let mut rng = fastrand::Rng::with_seed(36);
+        for _ in 0..2000 {
+            let n = rng.usize(1..9);
+            let whole: Vec<bool> = (0..n).map(|_| rng.u8(..4) == 0).collect();
+            let decisions: Vec<Decision> = (0..n)
+                .map(|k| {
+                    let f = PathBuf::from(format!("/l/lib{}.a", rng.usize(..3)));
+                    let lib = match rng.u8(..4) {
+                        0 => LibName::Path(f.clone()),
+                        1 => LibName::Verbatim(format!("n{k}").into()),
+                        _ => LibName::Name(format!("n{k}").into()),
+                    };
+                    let outcome = if rng.u8(..5) == 0 { Outcome::Keep } else { Outcome::embed(f) };
+                    let mut d = Decision::new(
+                        lib,
+                        Subject::Dep { of: name("x"), via: PathBuf::new() },
+                        outcome,
+                        Reason::NotFound,
+                    );
+                    d.as_written = rng.u8(..4) == 0;
+                    d
+                })
+                .collect();
+            let (mut fast, mut slow) = (decisions.clone(), decisions);
+            named_elsewhere(&mut fast, Path::to_path_buf, |i| whole[i]);
+            by_the_rule(&mut slow, &whole);
+            let seen = |ds: &[Decision]| {
+                ds.iter().map(|d| (d.outcome.clone(), d.reason.clone())).collect::<Vec<_>>()
+            };
+            assert_eq!(seen(&fast), seen(&slow), "whole: {whole:?}");
+        }
     }
 
     #[test]
