@@ -122,9 +122,12 @@ exit "${{FAKECC_EXIT:-0}}"
 
     /// Any program (a masquerading symlink, `sh`, `strace`) run as
     /// [`Dir::solink`] runs solink: in this directory, with only `PATH` from
-    /// the outside, and `HOME` and `XDG_CACHE_HOME` inside the directory.
+    /// the outside, `HOME` and `XDG_CACHE_HOME` inside the directory, and
+    /// the terminating signals at their default actions
+    /// ([`default_signals`]).
     pub fn command(&self, program: impl AsRef<OsStr>) -> TestCommand {
         let mut cmd = Command::new(program);
+        default_signals(&mut cmd);
         cmd.current_dir(self.root());
         cmd.env_clear();
         cmd.env("PATH", std::env::var_os("PATH").unwrap_or_default());
@@ -132,6 +135,30 @@ exit "${{FAKECC_EXIT:-0}}"
         cmd.env("XDG_CACHE_HOME", self.path("cache"));
         TestCommand { cmd }
     }
+}
+
+/// Starts `cmd` with the terminating signals at their default actions, as
+/// a terminal's foreground job has them: a test run in the background or
+/// under nohup inherits some of them ignored, which a child keeps, and the
+/// signal tests would test that instead.
+pub fn default_signals(cmd: &mut Command) {
+    // SAFETY: signal(2) is async-signal-safe.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(cmd, || {
+            for sig in [
+                libc::SIGHUP,
+                libc::SIGINT,
+                libc::SIGQUIT,
+                libc::SIGTERM,
+                libc::SIGUSR1,
+                libc::SIGUSR2,
+                libc::SIGALRM,
+            ] {
+                libc::signal(sig, libc::SIG_DFL);
+            }
+            Ok(())
+        })
+    };
 }
 
 /// A command being built. Every one starts from [`Dir::command`]'s clean

@@ -9,7 +9,7 @@ use std::os::unix::fs::{symlink, FileTypeExt, PermissionsExt};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Command, Stdio};
 
-use crate::util::{assert_text, tiny_archive, write_big_link, Dir};
+use crate::util::{assert_text, default_signals, tiny_archive, write_big_link, Dir};
 
 /// Skips (or under `CI` fails) when `tool` is not on PATH.
 fn have(tool: &str) -> bool {
@@ -307,6 +307,7 @@ fn ctrl_c_during_a_spawned_link_stops_the_calling_script() {
     cmd.envs(link.get_envs().filter_map(|(k, v)| Some((k, v?))));
     cmd.args(["-c", "\"$@\"; echo the script went on", "bash"]).arg(link.get_program()).args(link.get_args());
     cmd.stdout(Stdio::piped()).process_group(0);
+    default_signals(&mut cmd);
     let child = cmd.spawn().unwrap();
     dir.wait_for_fake_driver();
     // SAFETY: kill(2) on the process group of a child this test spawned,
