@@ -1305,7 +1305,7 @@ impl Walk<'_> {
     fn scan_providers(&mut self, req: &Requirement) -> Option<Package> {
         for dir in self.dirs.clone() {
             let Ok(entries) = crate::fsx::read_dir(&dir) else { continue };
-            for name in entries {
+            for name in entries.iter() {
                 let path = dir.join(name);
                 if !path.as_os_str().as_bytes().ends_with(b".pc") {
                     continue;

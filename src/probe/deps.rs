@@ -93,7 +93,7 @@ fn shared_object_deps(
     depth: usize,
     deps: &mut Vec<Dep>,
 ) -> Option<()> {
-    let (file, id) = crate::fsx::open_regular(so).ok()?;
+    let (data, id) = crate::fsx::mapped(so).ok()?;
     if depth > MAX_SCRIPT_DEPTH || !seen.insert((id.dev, id.ino)) {
         // Already read (a cycle, or a file two scripts share) or too deep:
         // it adds nothing new.
@@ -102,7 +102,6 @@ fn shared_object_deps(
     if id.size == 0 {
         return None;
     }
-    let data = crate::fsx::map(&file).ok()?;
     if let Some(names) = needed(&data) {
         deps.extend(names.iter().filter_map(|n| dep_for_needed(n)));
         return Some(());
@@ -131,11 +130,10 @@ pub fn soname_of(path: &Path) -> Option<Vec<u8>> {
         let entry = entries.iter().find(|d| d.tag32(endian) == Some(elf::DT_SONAME))?;
         entry.string(endian, strings).ok().map(<[u8]>::to_vec)
     }
-    let (file, id) = crate::fsx::open_regular(path).ok()?;
+    let (data, id) = crate::fsx::mapped(path).ok()?;
     if id.size == 0 {
         return None;
     }
-    let data = crate::fsx::map(&file).ok()?;
     of::<object::elf::FileHeader64<Endianness>>(&data)
         .or_else(|| of::<object::elf::FileHeader32<Endianness>>(&data))
 }

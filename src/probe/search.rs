@@ -135,8 +135,8 @@ impl Index {
         for (i, dir) in dirs.iter().enumerate().skip(self.covered) {
             match fsx::read_dir(&dir.path) {
                 Ok(entries) => {
-                    for name in entries {
-                        self.names.entry(name).or_default().push(i as u32);
+                    for name in entries.iter() {
+                        self.names.entry(name.to_owned()).or_default().push(i as u32);
                     }
                     self.by_dir.entry(dir.path.as_os_str().to_owned()).or_insert(i as u32);
                 }
