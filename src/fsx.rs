@@ -149,7 +149,7 @@ pub struct Recording {
     /// ([`Ask`] as the index). Keyed by the path's bytes: hashing a
     /// `PathBuf` walks its components, a tenth of a 10,000-library link's
     /// recording (callgrind).
-    files: std::collections::HashMap<std::ffi::OsString, [Option<Seen>; 3]>,
+    files: foldhash::HashMap<std::ffi::OsString, [Option<Seen>; 3]>,
     /// Every environment variable read (`Env::get`), with its value.
     pub env: Vec<(std::ffi::OsString, Option<std::ffi::OsString>)>,
     pub conflicted: bool,

@@ -21,7 +21,8 @@
 //! - **GNU ld scripts** (glibc's `libc.so`): their inputs; [`expand`] follows
 //!   them to the files they name.
 
-use std::collections::{BTreeMap, HashSet};
+use foldhash::HashSet;
+use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
 use std::io;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
@@ -278,7 +279,7 @@ fn archive(data: &[u8], dir: &Path) -> io::Result<ArchiveSyms> {
         None => None,
         Some(symbols) => {
             let mut index = Vec::new();
-            let mut member_at = std::collections::HashMap::new();
+            let mut member_at = foldhash::HashMap::default();
             for symbol in symbols {
                 let symbol = symbol.map_err(invalid)?;
                 let offset = symbol.offset().0;
@@ -570,7 +571,7 @@ pub struct Provider {
 pub fn providers(dirs: &[PathBuf], missing: &[Name], target: ElfId) -> (Vec<Provider>, Vec<Name>) {
     let mut left: Vec<Name> = missing.to_vec();
     let mut out: Vec<Provider> = Vec::new();
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     for dir in dirs {
         if left.is_empty() {
             break;
@@ -594,7 +595,7 @@ pub fn providers(dirs: &[PathBuf], missing: &[Name], target: ElfId) -> (Vec<Prov
             }
             let path = dir.join(file);
             let Ok(expanded) = expand(&path, std::slice::from_ref(dir)) else { continue };
-            let mut exports = HashSet::new();
+            let mut exports = HashSet::default();
             let mut compatible = true;
             for e in &expanded {
                 if let Expanded::File(p, id, Digest::Shared(s)) = e {

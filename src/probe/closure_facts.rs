@@ -19,7 +19,7 @@
 //! archive digests come from the cache by identity (shared libraries are
 //! read again: decoding libc.so.6's digest costs as much as its `.dynsym`).
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -617,7 +617,7 @@ pub struct LdIndex {
 
 impl LdIndex {
     pub fn build(dirs: &[PathBuf]) -> LdIndex {
-        let mut first = HashMap::new();
+        let mut first = HashMap::default();
         let mut unlisted = Vec::new();
         for (i, dir) in dirs.iter().enumerate() {
             match fsx::read_dir(dir) {

@@ -2,7 +2,7 @@
 //! what `pkgconf --static --libs` says (read by `crate::formats::pkgconfig`), and the
 //! `DT_NEEDED` list of `libNAME.so`.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::Path;
@@ -32,8 +32,8 @@ impl Dep {
 pub fn from_fragments(frags: &[Fragment], own_name: &OsStr) -> (Vec<Dep>, Vec<Flag>) {
     let mut deps = Vec::new();
     let mut flags = Vec::new();
-    let mut seen_deps = HashSet::new();
-    let mut seen_flags = HashSet::new();
+    let mut seen_deps = HashSet::default();
+    let mut seen_flags = HashSet::default();
     for meaning in frags.iter().flat_map(Fragment::meanings) {
         let dep = |lib| Some(Dep { lib, runtime_file: None });
         let (dep, flag) = match meaning {
@@ -81,7 +81,7 @@ const MAX_SCRIPT_DEPTH: usize = 8;
 /// mapped, not read whole.
 pub fn from_shared_object(so: &Path) -> Option<Vec<Dep>> {
     let mut deps = Vec::new();
-    shared_object_deps(so, &mut HashSet::new(), 0, &mut deps)?;
+    shared_object_deps(so, &mut HashSet::default(), 0, &mut deps)?;
     Some(deps)
 }
 
@@ -190,7 +190,7 @@ fn dep_for_needed(needed: &[u8]) -> Option<Dep> {
 /// (libgssapi_krb5.so.2), which fills in pkg-config's entry.
 pub fn merge(pc: Vec<Dep>, needed: Vec<Dep>) -> Vec<Dep> {
     let mut deps = pc;
-    let mut at: HashMap<LibName, usize> = HashMap::new();
+    let mut at: HashMap<LibName, usize> = HashMap::default();
     for (i, d) in deps.iter().enumerate() {
         at.entry(d.lib.clone()).or_insert(i);
     }

@@ -20,7 +20,7 @@ pub mod search;
 pub mod sysdirs;
 pub mod target;
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use crate::fsx::{self, FileId};
 use std::ffi::{OsStr, OsString};
@@ -85,16 +85,16 @@ impl<'a> Probe<'a> {
             search,
             target,
             cache,
-            verdicts: HashMap::new(),
-            ids: HashMap::new(),
+            verdicts: HashMap::default(),
+            ids: HashMap::default(),
             pkg_config,
-            pc_dir_exists: HashMap::new(),
+            pc_dir_exists: HashMap::default(),
             link: closure_facts::Memo::default(),
             pack: Pack::default(),
             cross_check: false,
             hermetic: false,
             nvcc: None,
-            host_plans: HashMap::new(),
+            host_plans: HashMap::default(),
             last_host: None,
         }
     }
@@ -517,7 +517,7 @@ struct Pack {
     loaded: Option<HashMap<FileId, Verdict>>,
     /// This run's verdicts that a cache keeps, by identity, each once.
     used: Vec<(FileId, Verdict)>,
-    seen: std::collections::HashSet<FileId>,
+    seen: foldhash::HashSet<FileId>,
     /// Whether `used` holds one the pack did not.
     changed: bool,
 }

@@ -264,7 +264,7 @@ struct Objects {
     problem: Option<Problem>,
     /// (member, relocation, symbol): judged once every member is read.
     preemptible_refs: Vec<(String, &'static str, String)>,
-    bound_locally: std::collections::HashSet<String>,
+    bound_locally: foldhash::HashSet<String>,
 }
 
 /// Member data aligned for ELF parsing. An ar archive aligns members to
