@@ -1136,6 +1136,27 @@ mod tests {
         assert!(take_recording().unwrap().conflicted, "replaced under the run");
     }
 
+    /// Past the descriptors a run keeps, an input whose first bytes were
+    /// read is opened again to be mapped, with the same bytes.
+    #[test]
+    fn past_the_kept_descriptors_an_input_is_opened_again_to_be_mapped() {
+        let dir = tempfile::tempdir().unwrap();
+        let _once = once_per_run();
+        let paths: Vec<_> = (0..MAX_KEPT_DESCRIPTORS + 3).map(|i| dir.path().join(format!("f{i}"))).collect();
+        for (i, p) in paths.iter().enumerate() {
+            std::fs::write(p, format!("file {i}")).unwrap();
+            assert_eq!(head(p).unwrap().0, format!("file {i}").as_bytes());
+        }
+        let kept = KEPT.with(|k| {
+            let k = k.borrow();
+            k.as_ref().unwrap().files.values().filter(|o| o.file.borrow().is_some()).count()
+        });
+        assert_eq!(kept, MAX_KEPT_DESCRIPTORS);
+        for (i, p) in paths.iter().enumerate().rev() {
+            assert_eq!(&*mapped(p).unwrap().0, format!("file {i}").as_bytes());
+        }
+    }
+
     /// Outside a run nothing is kept: each reading is a new one.
     #[test]
     fn outside_a_run_each_reading_is_new() {
