@@ -4,11 +4,13 @@
 //!     cargo run --release --example genbench -- scale DIR LIBS DIRS ARCHIVES
 //!     cargo run --release --example genbench -- big DIR MEGABYTES
 //!     cargo run --release --example genbench -- ggml DIR MEGABYTES
+//!     cargo run --release --example genbench -- members DIR COUNT
 //!
 //! `scale` makes DIRS directories holding ARCHIVES PIC archives in all and
 //! writes DIR/args.rsp: a shared link naming LIBS libraries, about half of
 //! which exist. `big` makes DIR/libbig.a, an archive of PIC objects of at
-//! least MEGABYTES MB.
+//! least MEGABYTES MB. `members` makes DIR/lib/libmany.a, COUNT members
+//! that call each other in a ring, and DIR/use.o, which calls the first.
 // Tests read and stat files freely: only the library's questions must go
 // through fsx (clippy.toml).
 #![allow(clippy::disallowed_methods)]
@@ -89,6 +91,50 @@ pub fn big(root: &Path, megabytes: usize) -> PathBuf {
         let _ = std::fs::remove_file(root.join(n));
     }
     root.join("libbig.a")
+}
+
+/// DIR/lib/libmany.a: `count` PIC members, each defining `m_N` and calling
+/// `m_N+1` (the last calls the first), so a link that uses `m_00000` takes
+/// every member (issue 34's 5,000-member archive); and DIR/use.o, which
+/// calls `m_00000`. One member is compiled by gcc and the others are its
+/// bytes with the two names patched (they have the same length), so it
+/// takes a second, not a gcc per member.
+pub fn members(root: &Path, count: usize) -> PathBuf {
+    assert!(count > 0 && count <= 100_000, "between 1 and 100,000 members");
+    let obj = root.join("obj");
+    std::fs::create_dir_all(&obj).unwrap();
+    std::fs::create_dir_all(root.join("lib")).unwrap();
+    std::fs::write(
+        obj.join("m.c"),
+        "int m_AAAAA(int);\nint m_BBBBB(int x) { return x ? m_AAAAA(x - 1) : 0; }\n",
+    )
+    .unwrap();
+    run(Command::new("gcc").current_dir(&obj).args(["-fPIC", "-O1", "-c", "m.c", "-o", "m.o"]));
+    std::fs::write(root.join("use.c"), "int m_00000(int);\nint use_many(int x) { return m_00000(x); }\n")
+        .unwrap();
+    run(Command::new("gcc").current_dir(root).args(["-fPIC", "-O1", "-c", "use.c", "-o", "use.o"]));
+    let template = std::fs::read(obj.join("m.o")).unwrap();
+    let at = |name: &[u8]| {
+        let found: Vec<usize> =
+            template.windows(name.len()).enumerate().filter(|(_, w)| *w == name).map(|(i, _)| i).collect();
+        assert_eq!(found.len(), 1, "{} once in m.o", String::from_utf8_lossy(name));
+        found[0]
+    };
+    let (calls, defines) = (at(b"m_AAAAA"), at(b"m_BBBBB"));
+    let mut names = Vec::new();
+    for i in 0..count {
+        let mut bytes = template.clone();
+        bytes[defines..defines + 7].copy_from_slice(format!("m_{i:05}").as_bytes());
+        bytes[calls..calls + 7].copy_from_slice(format!("m_{:05}", (i + 1) % count).as_bytes());
+        let name = format!("m{i:05}.o");
+        std::fs::write(obj.join(&name), bytes).unwrap();
+        names.push(name);
+    }
+    let archive = root.join("lib/libmany.a");
+    let _ = std::fs::remove_file(&archive);
+    run(Command::new("ar").current_dir(&obj).arg("rcs").arg(&archive).args(&names));
+    std::fs::remove_dir_all(&obj).unwrap();
+    archive
 }
 
 /// The four archives of `fixtures/verified/ggml`, in link order, with their
@@ -196,6 +242,9 @@ fn main() {
         Some("big") if args.len() == 3 => {
             println!("{}", big(Path::new(&args[1]), n(2)).display());
         }
+        Some("members") if args.len() == 3 => {
+            println!("{}", members(Path::new(&args[1]), n(2)).display());
+        }
         Some("ggml") if args.len() == 3 => {
             for a in ggml(Path::new(&args[1]), n(2)) {
                 println!("{}", a.display());
@@ -203,7 +252,7 @@ fn main() {
         }
         _ => {
             eprintln!(
-                "usage: genbench scale DIR LIBS DIRS ARCHIVES | genbench big DIR MEGABYTES | genbench ggml DIR MEGABYTES"
+                "usage: genbench scale DIR LIBS DIRS ARCHIVES | genbench big DIR MEGABYTES | genbench ggml DIR MEGABYTES | genbench members DIR COUNT"
             );
             std::process::exit(2);
         }

@@ -57,7 +57,7 @@
 //! Not modelled: `--whole-archive`, `--undefined`/`-u`,
 //! symbol wrapping (`--wrap`), and LTO plugin objects.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -376,7 +376,8 @@ pub fn closure(inputs: &[Input<'_>], grouped: bool) -> Closure {
             _ => 0,
         })
         .sum();
-    let mut state = State { symbols: HashMap::with_capacity(names), ..State::default() };
+    let mut state =
+        State { symbols: HashMap::with_capacity_and_hasher(names, Default::default()), ..State::default() };
     let mut kept = Vec::new();
     // The start of each open group: positions into `inputs`.
     let mut groups: Vec<usize> = Vec::new();
@@ -410,8 +411,10 @@ pub fn closure(inputs: &[Input<'_>], grouped: bool) -> Closure {
 
     // Every shared library the link keeps defines its exports for the
     // final check, wherever it sits on the line (see the module comment).
-    let mut defined: HashSet<&[u8]> =
-        HashSet::with_capacity(state.symbols.len() + kept.iter().map(|s| s.exports.len()).sum::<usize>());
+    let mut defined: HashSet<&[u8]> = HashSet::with_capacity_and_hasher(
+        state.symbols.len() + kept.iter().map(|s| s.exports.len()).sum::<usize>(),
+        Default::default(),
+    );
     defined.extend(
         state.symbols.iter().filter(|(_, s)| matches!(s, Status::Defined | Status::Common)).map(|(n, _)| *n),
     );
@@ -628,7 +631,7 @@ pub fn summarize(facts: &LinkFacts) -> Summary {
 /// first copy instead; a later copy linked whole is a second definition.
 fn clashes(facts: &[Fact], c: &Closure, source: &[(usize, Option<usize>)]) -> Vec<Clash> {
     // The first strong definer of each symbol, in link order: (fact, member).
-    let mut first: HashMap<&[u8], (usize, Option<usize>)> = HashMap::new();
+    let mut first: HashMap<&[u8], (usize, Option<usize>)> = HashMap::default();
     let strong = |d: &Def| matches!(d, Def::Func | Def::Data);
     let mut linked: Vec<(usize, Option<usize>)> = Vec::new();
     for (i, f) in facts.iter().enumerate() {
@@ -798,7 +801,7 @@ fn linked_objects<'f>(
 /// and nothing linked defines: what would use the archive, were it after
 /// them.
 fn users_of(archive: &ArchiveSyms, linked: &[(String, &ObjectSyms)]) -> Vec<String> {
-    use std::collections::HashSet;
+    use foldhash::HashSet;
     let defines: HashSet<&[u8]> =
         archive.members.iter().flat_map(|m| m.defined.iter().map(|(n, _)| &n[..])).collect();
     let defined_anyway: HashSet<&[u8]> =

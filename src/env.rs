@@ -4,7 +4,7 @@
 //! every test can hand it a made-up one; this is the ground floor that
 //! every room asking for a variable stands on.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::ffi::{OsStr, OsString};
 use std::path::PathBuf;
 

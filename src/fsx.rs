@@ -149,7 +149,7 @@ pub struct Recording {
     /// ([`Ask`] as the index). Keyed by the path's bytes: hashing a
     /// `PathBuf` walks its components, a tenth of a 10,000-library link's
     /// recording (callgrind).
-    files: std::collections::HashMap<std::ffi::OsString, [Option<Seen>; 3]>,
+    files: foldhash::HashMap<std::ffi::OsString, [Option<Seen>; 3]>,
     /// Every environment variable read (`Env::get`), with its value.
     pub env: Vec<(std::ffi::OsString, Option<std::ffi::OsString>)>,
     pub conflicted: bool,
@@ -341,7 +341,7 @@ pub fn still(ask: Ask, path: &Path, seen: &Seen) -> bool {
             let Ok(set) = entries.map(|e| e.map(|e| e.file_name())).collect::<io::Result<_>>() else {
                 return false;
             };
-            Listing { dir: path.to_path_buf(), id: FileId::of(&meta), names: set }.gives_unrecorded(names)
+            DirRead::new(FileId::of(&meta), set).gives_unrecorded(names)
         }
         (Ask::Listed, _) => false,
     }
@@ -387,8 +387,126 @@ pub fn canonicalize(path: &Path) -> io::Result<std::path::PathBuf> {
 /// listing is.
 pub struct Listing {
     dir: std::path::PathBuf,
+    read: std::rc::Rc<DirRead>,
+}
+
+/// One reading of a directory: its identity, then its names in the order
+/// `readdir` gave them, with the views the run's questions need made once
+/// each (a set for lookups, the sorted order for prefixes and the digest).
+/// Shared by every question of the run under [`once_per_run`].
+struct DirRead {
     id: FileId,
-    names: std::collections::HashSet<std::ffi::OsString>,
+    names: Vec<std::ffi::OsString>,
+    set: std::cell::OnceCell<foldhash::HashSet<std::ffi::OsString>>,
+    /// Indices into `names`, in byte order.
+    sorted: std::cell::OnceCell<Vec<u32>>,
+    digest: std::cell::OnceCell<[u8; 32]>,
+}
+
+impl DirRead {
+    fn new(id: FileId, names: Vec<std::ffi::OsString>) -> DirRead {
+        DirRead { id, names, set: Default::default(), sorted: Default::default(), digest: Default::default() }
+    }
+
+    fn contains(&self, name: &std::ffi::OsStr) -> bool {
+        self.set.get_or_init(|| self.names.iter().cloned().collect()).contains(name)
+    }
+
+    fn sorted(&self) -> &[u32] {
+        self.sorted.get_or_init(|| {
+            let mut order: Vec<u32> = (0..self.names.len() as u32).collect();
+            order.sort_unstable_by(|&a, &b| self.names[a as usize].cmp(&self.names[b as usize]));
+            order
+        })
+    }
+
+    /// A SHA-256 of the names, sorted, each with its length.
+    fn digest(&self) -> [u8; 32] {
+        *self.digest.get_or_init(|| {
+            use sha2::Digest as _;
+            let mut h = sha2::Sha256::new();
+            for &i in self.sorted() {
+                let n = &self.names[i as usize];
+                h.update((n.len() as u64).to_le_bytes());
+                h.update(n.as_encoded_bytes());
+            }
+            h.finalize().into()
+        })
+    }
+}
+
+/// What reading a directory gave, as the run keeps it.
+#[derive(Clone)]
+enum Reading {
+    Read(std::rc::Rc<DirRead>),
+    /// Its `stat` failed, with this `errno` (-1: none given).
+    NoStat(i32),
+    /// It could be `stat`ed but not listed (a failure that may pass).
+    Unreadable(io::ErrorKind),
+}
+
+/// What this run has read, while [`once_per_run`] holds (issue 34 §7).
+#[derive(Default)]
+struct Kept {
+    /// Each directory read, by its path as asked: a link of a thousand
+    /// `-l`s that no directory holds listed every library directory again
+    /// for each name (4,008 listings).
+    dirs: foldhash::HashMap<std::ffi::OsString, Reading>,
+    /// Each input mapped, by its path as asked, with the identity of the
+    /// descriptor it was mapped from: a cold link opened `calc.o` three
+    /// times (its target, its kind, its symbols) and an archive five (its
+    /// verdict, its kind, its symbols, its members' names, its digest).
+    files: foldhash::HashMap<std::ffi::OsString, std::rc::Rc<Opened>>,
+}
+
+/// At most this many files stay mapped for the run; past it, a file is
+/// mapped for each reader as before (a map per file, and the kernel's
+/// limit on a process's maps is 65,530 by default).
+const MAX_KEPT_FILES: usize = 4096;
+
+thread_local! {
+    /// What this run has read; `None` outside a run.
+    static KEPT: std::cell::RefCell<Option<Kept>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Held for one run: while it lives, each directory is read once (one
+/// `stat` and one `readdir`) and every later [`list`] or [`read_dir`] of the
+/// same path gets that reading; each input is opened and mapped once, and
+/// a later [`mapped`] of the same path whose `stat` gives the same identity
+/// gets that mapping. Only the system calls are saved: each question is
+/// still recorded as it is asked, with the identity of what answered it
+/// and what the question took from it, into every recording under way at
+/// that moment, so a cached answer's facts (`nested`) are exactly what it
+/// depended on. The run sees each directory as it was when first read; a
+/// change after that is found by the next run (direct mode's replay lists a
+/// directory whose identity changed again, and compares what was taken). A
+/// file replaced within the run is opened again, and its second identity
+/// marks the recording as changed under it, as before.
+pub struct OncePerRun {
+    /// Whether this guard began the memo (an inner one leaves it to the
+    /// outer).
+    owner: bool,
+}
+
+/// Starts reading each directory and each input once, for as long as the
+/// guard lives.
+pub fn once_per_run() -> OncePerRun {
+    KEPT.with(|k| {
+        let mut k = k.borrow_mut();
+        let owner = k.is_none();
+        if owner {
+            *k = Some(Kept::default());
+        }
+        OncePerRun { owner }
+    })
+}
+
+impl Drop for OncePerRun {
+    fn drop(&mut self) {
+        if self.owner {
+            KEPT.with(|k| *k.borrow_mut() = None);
+        }
+    }
 }
 
 /// Lists `path` for lookups. Its `stat` comes first: an entry added,
@@ -397,49 +515,64 @@ pub struct Listing {
 /// differs and the names are compared). Only names may be taken from the
 /// entries: anything else about a file is asked of its path.
 pub fn list(path: &Path) -> io::Result<Listing> {
-    let (id, names) = read_names(path)?;
-    record_listed(path, id, None, None);
-    Ok(Listing { dir: path.to_path_buf(), id, names: names.into_iter().collect() })
+    let read = read(path)?;
+    record_listed(path, read.id, None, None);
+    Ok(Listing { dir: path.to_path_buf(), read })
+}
+
+/// The directory `path` as this run read it (read now if it was not),
+/// with what a failure means said to the recordings under way.
+fn read(path: &Path) -> io::Result<std::rc::Rc<DirRead>> {
+    let kept = KEPT.with(|k| k.borrow().as_ref().and_then(|k| k.dirs.get(path.as_os_str()).cloned()));
+    let reading = match kept {
+        Some(reading) => reading,
+        None => {
+            let reading = read_fresh(path);
+            KEPT.with(|k| {
+                if let Some(k) = k.borrow_mut().as_mut() {
+                    k.dirs.insert(path.as_os_str().to_owned(), reading.clone());
+                }
+            });
+            reading
+        }
+    };
+    match reading {
+        Reading::Read(read) => Ok(read),
+        Reading::NoStat(errno) => {
+            record(Ask::Stat, path, || Seen::Missing(errno));
+            Err(match errno {
+                -1 => io::Error::other("cannot stat"),
+                errno => io::Error::from_raw_os_error(errno),
+            })
+        }
+        Reading::Unreadable(kind) => {
+            spoil_recording();
+            Err(io::Error::from(kind))
+        }
+    }
 }
 
 /// A directory's identity, then its names in the order `readdir` gives.
 #[allow(clippy::disallowed_methods)]
-fn read_names(path: &Path) -> io::Result<(FileId, Vec<std::ffi::OsString>)> {
-    let meta = std::fs::metadata(path).inspect_err(|e| {
-        let seen = Seen::Missing(e.raw_os_error().unwrap_or(-1));
-        record(Ask::Stat, path, || seen);
-    })?;
-    let entries = std::fs::read_dir(path).inspect_err(|_| spoil_recording())?;
-    let names = entries
-        .map(|e| e.map(|e| e.file_name()))
-        .collect::<io::Result<_>>()
-        .inspect_err(|_| spoil_recording())?;
-    Ok((FileId::of(&meta), names))
-}
-
-/// A SHA-256 of a directory's names, sorted, each with its length.
-fn digest_of<'a>(names: impl Iterator<Item = &'a std::ffi::OsString>) -> [u8; 32] {
-    use sha2::Digest as _;
-    let mut sorted: Vec<&std::ffi::OsString> = names.collect();
-    sorted.sort_unstable();
-    let mut h = sha2::Sha256::new();
-    for n in sorted {
-        h.update((n.len() as u64).to_le_bytes());
-        h.update(n.as_encoded_bytes());
+fn read_fresh(path: &Path) -> Reading {
+    let meta = match std::fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(e) => return Reading::NoStat(e.raw_os_error().unwrap_or(-1)),
+    };
+    let names =
+        std::fs::read_dir(path).and_then(|entries| entries.map(|e| e.map(|e| e.file_name())).collect());
+    match names {
+        Ok(names) => Reading::Read(std::rc::Rc::new(DirRead::new(FileId::of(&meta), names))),
+        Err(e) => Reading::Unreadable(e.kind()),
     }
-    h.finalize().into()
 }
 
 impl Listing {
     /// Whether the directory held `name`, recorded as a name asked of it.
     pub fn contains(&self, name: &std::ffi::OsStr) -> bool {
-        let there = self.names.contains(name);
-        record_listed(&self.dir, self.id, Some((name, there)), None);
+        let there = self.read.contains(name);
+        record_listed(&self.dir, self.read.id, Some((name, there)), None);
         there
-    }
-
-    fn digest(&self) -> [u8; 32] {
-        digest_of(self.names.iter())
     }
 
     /// Whether this listing gives what `names` says was taken (recorded).
@@ -447,27 +580,50 @@ impl Listing {
         match names {
             Names::Asked(asked) => asked.iter().all(|(n, &there)| self.contains(n) == there),
             Names::Whole(d) => {
-                let now = self.digest();
-                record_listed(&self.dir, self.id, None, Some(now));
+                let now = self.read.digest();
+                record_listed(&self.dir, self.read.id, None, Some(now));
                 now == *d
             }
         }
     }
+}
 
+impl DirRead {
     fn gives_unrecorded(&self, names: &Names) -> bool {
         match names {
-            Names::Asked(asked) => asked.iter().all(|(n, &there)| self.names.contains(n) == there),
+            Names::Asked(asked) => asked.iter().all(|(n, &there)| self.contains(n) == there),
             Names::Whole(d) => self.digest() == *d,
         }
     }
 }
 
+/// A directory's names, for a scan that sees every one of them.
+pub struct Entries(std::rc::Rc<DirRead>);
+
+impl Entries {
+    /// The names, in the order `readdir` gave them.
+    pub fn iter(&self) -> impl Iterator<Item = &std::ffi::OsStr> {
+        self.0.names.iter().map(std::ffi::OsString::as_os_str)
+    }
+
+    /// The names that start with `prefix`, in byte order: a binary search
+    /// of the run's one sorted copy, not a pass over every name (issue 20
+    /// §7's `libNAME.so.V` for each of a thousand missing names).
+    pub fn starting_with<'a>(&'a self, prefix: &'a [u8]) -> impl Iterator<Item = &'a std::ffi::OsStr> + 'a {
+        let read = &*self.0;
+        let sorted = read.sorted();
+        let name = move |i: &u32| read.names[*i as usize].as_os_str();
+        let from = sorted.partition_point(|i| name(i).as_encoded_bytes() < prefix);
+        sorted[from..].iter().map(name).take_while(move |n| n.as_encoded_bytes().starts_with(prefix))
+    }
+}
+
 /// A directory's names, for a scan that sees every one of them: recorded
 /// as the whole listing.
-pub fn read_dir(path: &Path) -> io::Result<Vec<std::ffi::OsString>> {
-    let (id, names) = read_names(path)?;
-    record_listed(path, id, None, Some(digest_of(names.iter())));
-    Ok(names)
+pub fn read_dir(path: &Path) -> io::Result<Entries> {
+    let read = read(path)?;
+    record_listed(path, read.id, None, Some(read.digest()));
+    Ok(Entries(read))
 }
 
 /// Maps a file [`open_regular`] opened, read-only and private. A failure
@@ -483,6 +639,181 @@ pub fn read_dir(path: &Path) -> io::Result<Vec<std::ffi::OsString>> {
 pub fn map(file: &File) -> io::Result<memmap2::Mmap> {
     // SAFETY: read-only and private; see above on truncation.
     unsafe { memmap2::Mmap::map(file) }.inspect_err(|_| spoil_recording())
+}
+
+/// A file's bytes as this run read them: mapped, or read where the file
+/// cannot be mapped; shared by every reader of the run ([`mapped`]).
+#[derive(Clone)]
+pub struct Bytes(std::rc::Rc<Held>);
+
+enum Held {
+    Empty,
+    Mapped(memmap2::Mmap),
+    Read(Vec<u8>),
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match &*self.0 {
+            Held::Empty => &[],
+            Held::Mapped(map) => map,
+            Held::Read(data) => data,
+        }
+    }
+}
+
+/// A file that cannot be mapped (a FUSE file system without `mmap`) is read
+/// instead, up to this size.
+const MAX_UNMAPPABLE: u64 = 16 << 20;
+
+/// How many first bytes [`head`] gives: enough for an ELF header's
+/// identity and type, and an archive's or a script's first line.
+pub const HEAD: usize = 64;
+
+/// An input as this run opened it: its identity, its first bytes, and its
+/// descriptor until it is mapped (then its bytes).
+struct Opened {
+    id: FileId,
+    head: Vec<u8>,
+    file: std::cell::RefCell<Option<File>>,
+    bytes: std::cell::OnceCell<Bytes>,
+}
+
+impl Opened {
+    /// `file` (identity `id`) mapped whole now.
+    fn mapped(file: File, id: FileId) -> io::Result<Opened> {
+        let bytes = map_whole(file, id.size)?;
+        let head = bytes[..bytes.len().min(HEAD)].to_vec();
+        let opened = Opened { id, head, file: std::cell::RefCell::new(None), bytes: Default::default() };
+        let _ = opened.bytes.set(bytes);
+        Ok(opened)
+    }
+
+    /// The first bytes of `file` (identity `id`) alone, read now.
+    fn head(file: File, id: FileId) -> io::Result<Opened> {
+        use std::os::unix::fs::FileExt;
+        let mut head = vec![0u8; HEAD.min(id.size as usize)];
+        let mut n = 0;
+        while n < head.len() {
+            match file.read_at(&mut head[n..], n as u64) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                // A read error after the open succeeded may go away by
+                // itself (see `map`).
+                Err(e) => {
+                    spoil_recording();
+                    return Err(e);
+                }
+            }
+        }
+        head.truncate(n);
+        Ok(Opened { id, head, file: std::cell::RefCell::new(Some(file)), bytes: Default::default() })
+    }
+
+    /// The whole file, mapped on first need from the descriptor kept (which
+    /// is then closed); `None` when the descriptor was not kept.
+    fn bytes(&self) -> Option<io::Result<Bytes>> {
+        if let Some(bytes) = self.bytes.get() {
+            return Some(Ok(bytes.clone()));
+        }
+        let file = self.file.borrow_mut().take()?;
+        let bytes = map_whole(file, self.id.size);
+        if let Ok(b) = &bytes {
+            let _ = self.bytes.set(b.clone());
+        }
+        Some(bytes)
+    }
+}
+
+/// Maps `file`, whose `fstat` said `size` (so the bytes are those of that
+/// identity, and memmap2 asks for no second `fstat`).
+fn map_whole(file: File, size: u64) -> io::Result<Bytes> {
+    let held = match size {
+        0 => Held::Empty,
+        size => {
+            // SAFETY: read-only and private; see `map` on truncation.
+            #[allow(clippy::disallowed_methods)]
+            match unsafe { memmap2::MmapOptions::new().len(size as usize).map(&file) } {
+                Ok(map) => Held::Mapped(map),
+                Err(_) if size <= MAX_UNMAPPABLE => Held::Read(read_capped(file, size, MAX_UNMAPPABLE)?),
+                Err(e) => {
+                    spoil_recording();
+                    return Err(e);
+                }
+            }
+        }
+    };
+    Ok(Bytes(std::rc::Rc::new(held)))
+}
+
+/// Only the first this many inputs of a run keep their descriptor open,
+/// waiting to be mapped (the usual limit is 1,024 per process); a later one
+/// is closed once its first bytes are read, and opened again if it is
+/// mapped.
+const MAX_KEPT_DESCRIPTORS: usize = 64;
+
+/// The run's opening of `path`, when it has one and a `stat` (recorded, as
+/// the open's `fstat` was) gives the same identity: a file replaced since
+/// is opened again, and its second identity marks the recording as changed
+/// under the run.
+fn kept_file(path: &Path) -> Option<std::rc::Rc<Opened>> {
+    let kept = KEPT.with(|k| k.borrow().as_ref().and_then(|k| k.files.get(path.as_os_str()).cloned()))?;
+    metadata(path).is_ok_and(|m| m.is_file() && FileId::of(&m) == kept.id).then_some(kept)
+}
+
+/// Opens `path` ([`open_regular`]), maps it (`map`) or reads its first
+/// bytes, and keeps it for the run.
+fn open_kept(path: &Path, map: bool) -> io::Result<std::rc::Rc<Opened>> {
+    let (file, id) = open_regular(path)?;
+    let opened = std::rc::Rc::new(if map { Opened::mapped(file, id)? } else { Opened::head(file, id)? });
+    KEPT.with(|k| {
+        let mut k = k.borrow_mut();
+        let Some(k) = k.as_mut() else { return };
+        let kept = k.files.len();
+        if kept >= MAX_KEPT_FILES && !k.files.contains_key(path.as_os_str()) {
+            return;
+        }
+        if kept >= MAX_KEPT_DESCRIPTORS {
+            opened.file.borrow_mut().take();
+        }
+        k.files.insert(path.as_os_str().to_owned(), opened.clone());
+    });
+    Ok(opened)
+}
+
+/// The first [`HEAD`] bytes of the regular file `path` (fewer when it is
+/// shorter), with its identity: what a reader needs to tell an archive, an
+/// object, a shared library and a script apart. Opened as
+/// [`open_regular`] opens it; within a run ([`once_per_run`]) once, and
+/// kept for a later [`mapped`] of the same path.
+pub fn head(path: &Path) -> io::Result<(Vec<u8>, FileId)> {
+    let opened = match kept_file(path) {
+        Some(opened) => opened,
+        None => open_kept(path, false)?,
+    };
+    Ok((opened.head.clone(), opened.id))
+}
+
+/// The bytes of the regular file `path` (symlinks followed, opened as
+/// [`open_regular`] opens it) with their identity. Within a run
+/// ([`once_per_run`]) a file is opened and mapped once: a later call for the
+/// same path `stat`s it (recorded, as the open's `fstat` was) and gets the
+/// same bytes when the identity is the same, or opens it again when it is
+/// not. Callers check sizes against their own caps: a mapping costs nothing
+/// until it is read.
+pub fn mapped(path: &Path) -> io::Result<(Bytes, FileId)> {
+    if let Some(opened) = kept_file(path) {
+        if let Some(bytes) = opened.bytes() {
+            return Ok((bytes?, opened.id));
+        }
+    }
+    let opened = open_kept(path, true)?;
+    match opened.bytes() {
+        Some(bytes) => Ok((bytes?, opened.id)),
+        None => Err(io::Error::other("not mapped")),
+    }
 }
 
 /// The error for a path that exists but is not a regular file.
@@ -694,6 +1025,7 @@ pub(crate) mod test_support {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::ffi::OsStr;
 
     #[test]
     fn the_key_is_format_s_hex_and_parses_back() {
@@ -741,6 +1073,121 @@ mod tests {
         start_recording();
         assert!(read_dir(&file).is_err(), "a file is no directory");
         assert!(take_recording().unwrap().conflicted);
+    }
+
+    /// Issue 34 §7: within a run each directory is read once, and each
+    /// question is still recorded with that reading's identity and what it
+    /// took, so a change after it is found by the next run's replay; the
+    /// next run reads the directory afresh.
+    #[test]
+    fn a_run_reads_each_directory_once_and_records_what_each_question_took() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("a"), "").unwrap();
+        let once = once_per_run();
+        start_recording();
+        assert!(list(d).unwrap().contains(OsStr::new("a")));
+        // Past a clock tick, so the directory's identity changes.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(d.join("b"), "").unwrap();
+        assert!(!list(d).unwrap().contains(OsStr::new("b")), "the run's one reading");
+        // A cached answer's own recording, begun after the reading, gets
+        // what it takes from it.
+        let (names, inner) =
+            nested(|| read_dir(d).unwrap().iter().map(OsStr::to_os_string).collect::<Vec<_>>());
+        assert_eq!(names, ["a"]);
+        let run = take_recording().unwrap();
+        assert!(!run.conflicted, "one reading, one identity");
+        for rec in [&run, &inner] {
+            let listed: Vec<_> = rec.facts().filter(|(ask, ..)| *ask == Ask::Listed).collect();
+            assert!(matches!(listed[..], [(_, p, Seen::Listed(_, Names::Whole(_)))] if p == d), "{listed:?}");
+            // What was taken no longer holds: "b" came after the reading.
+            assert!(!still(Ask::Listed, d, listed[0].2), "a replay finds the change");
+        }
+        drop(once);
+        assert!(list(d).unwrap().contains(OsStr::new("b")), "the next run reads it again");
+    }
+
+    /// Issue 34 §7: within a run each input is opened once; its first bytes
+    /// and its mapping come from that one open while a `stat` gives the
+    /// same identity, and a file replaced in the run is opened again and
+    /// marks the recording as changed under it.
+    #[test]
+    fn a_run_opens_each_input_once_and_again_when_it_is_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("f");
+        std::fs::write(&f, "first bytes").unwrap();
+        let _once = once_per_run();
+        start_recording();
+        let (head, id) = head(&f).unwrap();
+        assert_eq!(head, b"first bytes");
+        let (one, same) = mapped(&f).unwrap();
+        let (two, _) = mapped(&f).unwrap();
+        assert_eq!((&*one, same), (&b"first bytes"[..], id));
+        assert!(std::rc::Rc::ptr_eq(&one.0, &two.0), "one mapping for the run");
+        assert!(!take_recording().unwrap().conflicted);
+        start_recording();
+        let _ = mapped(&f).unwrap();
+        std::fs::write(dir.path().join("g"), "other").unwrap();
+        std::fs::rename(dir.path().join("g"), &f).unwrap();
+        let (three, other) = mapped(&f).unwrap();
+        assert_eq!(&*three, b"other");
+        assert_ne!(other, id);
+        assert!(take_recording().unwrap().conflicted, "replaced under the run");
+    }
+
+    /// Past the descriptors a run keeps, an input whose first bytes were
+    /// read is opened again to be mapped, with the same bytes.
+    #[test]
+    fn past_the_kept_descriptors_an_input_is_opened_again_to_be_mapped() {
+        let dir = tempfile::tempdir().unwrap();
+        let _once = once_per_run();
+        let paths: Vec<_> = (0..MAX_KEPT_DESCRIPTORS + 3).map(|i| dir.path().join(format!("f{i}"))).collect();
+        for (i, p) in paths.iter().enumerate() {
+            std::fs::write(p, format!("file {i}")).unwrap();
+            assert_eq!(head(p).unwrap().0, format!("file {i}").as_bytes());
+        }
+        let kept = KEPT.with(|k| {
+            let k = k.borrow();
+            k.as_ref().unwrap().files.values().filter(|o| o.file.borrow().is_some()).count()
+        });
+        assert_eq!(kept, MAX_KEPT_DESCRIPTORS);
+        for (i, p) in paths.iter().enumerate().rev() {
+            assert_eq!(&*mapped(p).unwrap().0, format!("file {i}").as_bytes());
+        }
+    }
+
+    /// Outside a run nothing is kept: each reading is a new one.
+    #[test]
+    fn outside_a_run_each_reading_is_new() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        assert!(!list(d).unwrap().contains(OsStr::new("a")));
+        std::fs::write(d.join("a"), "x").unwrap();
+        assert!(list(d).unwrap().contains(OsStr::new("a")));
+        assert_eq!(&*mapped(&d.join("a")).unwrap().0, b"x");
+        std::fs::write(d.join("a"), "yz").unwrap();
+        assert_eq!(&*mapped(&d.join("a")).unwrap().0, b"yz");
+    }
+
+    /// The names with a prefix, from the sorted copy, are those a pass
+    /// over every name finds.
+    #[test]
+    fn starting_with_agrees_with_a_scan() {
+        let dir = tempfile::tempdir().unwrap();
+        for n in
+            ["libz.so", "libz.so.1", "libz.so.1.2", "libzz.so.1", "liby.so.3", "libz.so.", "a", "libz.so0"]
+        {
+            std::fs::write(dir.path().join(n), "").unwrap();
+        }
+        let entries = read_dir(dir.path()).unwrap();
+        for prefix in ["libz.so.", "libz", "lib", "", "m", "libz.so.1.2.3"] {
+            let mut scan: Vec<&OsStr> =
+                entries.iter().filter(|n| n.as_encoded_bytes().starts_with(prefix.as_bytes())).collect();
+            scan.sort();
+            let got: Vec<&OsStr> = entries.starting_with(prefix.as_bytes()).collect();
+            assert_eq!(got, scan, "{prefix}");
+        }
     }
 
     #[test]

@@ -29,7 +29,7 @@
 //! because one argument can carry several libraries (`-Wl,-la,-lb`): its
 //! pieces are re-joined only after every decision has been seen.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::ffi::{OsStr, OsString};
 use std::ops::Range;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
@@ -192,7 +192,7 @@ struct Plan {
     /// What embedded archives' `.pc` files require beside libraries, each once.
     flags: Vec<OsString>,
     /// Each flag once, by its words (`-Xlinker` repeats within one).
-    seen_flags: std::collections::HashSet<Vec<OsString>>,
+    seen_flags: foldhash::HashSet<Vec<OsString>>,
 }
 
 fn plan(cmd: &Command, decisions: &[Decision], shape: &Shape) -> Plan {

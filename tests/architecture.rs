@@ -81,6 +81,30 @@ fn every_key_is_spelled_in_the_store() {
     assert!(found.is_empty(), "a cache key built outside src/store/key.rs: {found:#?}");
 }
 
+/// The fast hasher (foldhash, issue 34 §7) serves in-memory tables alone:
+/// its output is seeded per process and not collision-resistant, so a key
+/// made from it would never hit in the next run, or could collide. No file
+/// takes a hasher's output itself (`foldhash::HashMap` and `HashSet` are
+/// the tables' types, nothing more); keys are SHA-256, in
+/// `src/store/key.rs`.
+#[test]
+fn the_fast_hasher_serves_only_tables() {
+    let found = offenders(
+        &["src/store/key.rs"],
+        &[
+            "hash_one(",
+            "BuildHasher",
+            "std::hash::Hasher",
+            "DefaultHasher",
+            "FoldHasher",
+            "foldhash::fast",
+            "foldhash::quality",
+            "RandomState",
+        ],
+    );
+    assert!(found.is_empty(), "a hasher's output taken outside the tables: {found:#?}");
+}
+
 /// The cache has one owner: only `src/store/` knows its layout, its trust
 /// check, its entries' names and codecs, and its checked entries.
 #[test]

@@ -6,7 +6,7 @@
 //! option's value is never an input. The closure check finds and reads the
 //! files (`probe/closure_facts.rs`).
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
@@ -63,8 +63,8 @@ pub fn plan(args: &[OsString], syntax: Syntax, driver: &OsStr) -> Option<Plan> {
         return None;
     }
     let cmd = super::classify_as(args.to_vec(), syntax).ok()?;
-    let mut driver_libs: HashMap<usize, (LibName, bool)> = HashMap::new();
-    let mut piece_libs: HashMap<PieceAt, (LibName, bool, PieceAt)> = HashMap::new();
+    let mut driver_libs: HashMap<usize, (LibName, bool)> = HashMap::default();
+    let mut piece_libs: HashMap<PieceAt, (LibName, bool, PieceAt)> = HashMap::default();
     for r in cmd.libs.iter().filter(|r| !matches!(r.name, LibName::Path(_))) {
         match &r.site {
             Site::Driver { arg } => {

@@ -9,7 +9,7 @@
 // `--audit` reads what the loader would, not the inputs of a link.
 #![allow(clippy::disallowed_methods)]
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::path::Path;
 
 use object::elf;
@@ -179,7 +179,7 @@ pub struct SymbolCopy {
 /// each), and so is a pair whose notes already name one archive in both:
 /// [`super::duplicates`] reports that one, with its digests.
 pub fn symbol_copies(c: &Closure, exports: &[Exports]) -> Vec<SymbolCopy> {
-    let mut definers: HashMap<&[u8], Vec<usize>> = HashMap::new();
+    let mut definers: HashMap<&[u8], Vec<usize>> = HashMap::default();
     for (i, e) in exports.iter().enumerate() {
         for name in &e.names {
             definers.entry(name).or_default().push(i);
@@ -187,7 +187,7 @@ pub fn symbol_copies(c: &Closure, exports: &[Exports]) -> Vec<SymbolCopy> {
     }
     // The directory given to `--audit` that each plugin came from.
     let plugin_dir: Vec<Option<&Path>> = c.objects.iter().map(|o| o.plugin_of.as_deref()).collect();
-    let mut pairs: HashMap<(usize, usize), Vec<&[u8]>> = HashMap::new();
+    let mut pairs: HashMap<(usize, usize), Vec<&[u8]>> = HashMap::default();
     for (name, objects) in &definers {
         let objects = &objects[..objects.len().min(MAX_DEFINERS)];
         // A name that three or more plugins define is a plugin interface

@@ -18,7 +18,7 @@
 //! objects under a directory given): the other objects of the closure
 //! belong to other packages, which say what they embed themselves.
 
-use std::collections::HashSet;
+use foldhash::HashSet;
 use std::ffi::OsString;
 use std::fmt::Write;
 
@@ -30,7 +30,7 @@ use crate::formats::provenance::{Digest, Entry};
 /// The entries of the objects an audit was asked about, each archive
 /// (by digest) once, in order, with the object that embeds it.
 fn own_entries(audits: &[Audit]) -> Vec<(String, &Entry)> {
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     let mut out = Vec::new();
     for a in audits {
         for o in a.closure.objects.iter().filter(|o| o.loader.is_none()) {
@@ -178,7 +178,7 @@ pub fn debian_text(entries: &[(String, &Entry)], owners: &[Owner]) -> String {
 /// `Provides: bundled(NAME) = VERSION` lines for what `audits` embed.
 pub fn rpm(audits: &[Audit]) -> String {
     let mut out = String::new();
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     for (object, e) in own_entries(audits) {
         let name = e.purl.as_deref().and_then(crate::audit::sbom::package_name);
         let line = match (name, &e.version) {

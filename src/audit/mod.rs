@@ -24,7 +24,8 @@
 // its questions goes into a direct-mode recording (clippy.toml).
 #![allow(clippy::disallowed_methods)]
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use foldhash::{HashMap, HashSet};
+use std::collections::VecDeque;
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -97,7 +98,7 @@ pub fn read_ld_so_conf(path: &Path) -> Vec<PathBuf> {
     let mut dirs = Vec::new();
     let mut files = 0;
     conf_file(path, 0, &mut files, &mut dirs);
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     dirs.retain(|d| seen.insert(d.clone()));
     dirs
 }
@@ -218,8 +219,8 @@ pub fn process(roots: Vec<Root>, loader: &Loader) -> Result<Closure, String> {
     // Objects already loaded, by the names a later DT_NEEDED may use
     // (`_dl_name_match_p`: the name it was asked by, and its soname) and
     // by file identity (the same file under two paths is one object).
-    let mut by_name: HashMap<Vec<u8>, usize> = HashMap::new();
-    let mut by_file: HashMap<(u64, u64), usize> = HashMap::new();
+    let mut by_name: HashMap<Vec<u8>, usize> = HashMap::default();
+    let mut by_file: HashMap<(u64, u64), usize> = HashMap::default();
     for (path, facts, plugin_of) in roots {
         if facts.id != target
             || facts.soname.as_ref().is_some_and(|s| by_name.contains_key(s))

@@ -13,7 +13,7 @@
 // `--audit` reads what the loader would, not the inputs of a link.
 #![allow(clippy::disallowed_methods)]
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
@@ -213,7 +213,7 @@ impl Search {
 /// The names in `dir`, or `None` when it cannot be listed or holds more
 /// than [`MAX_LISTING`]: then every name is tried there by `open`.
 fn listing(dir: &Path) -> Option<HashSet<Vec<u8>>> {
-    let mut names = HashSet::new();
+    let mut names = HashSet::default();
     for entry in std::fs::read_dir(dir).ok()? {
         names.insert(entry.ok()?.file_name().as_bytes().to_vec());
         if names.len() > MAX_LISTING {

@@ -5,7 +5,7 @@
 // `--audit` reads what the loader would, not the inputs of a link.
 #![allow(clippy::disallowed_methods)]
 
-use std::collections::HashSet;
+use foldhash::HashSet;
 use std::io;
 use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
@@ -48,7 +48,7 @@ pub fn walk(root: &Path) -> io::Result<Walk> {
     }
     // Fails here, as `Err`, when the root itself cannot be listed.
     std::fs::read_dir(root)?;
-    let mut seen = HashSet::from([(meta.dev(), meta.ino())]);
+    let mut seen: HashSet<_> = [(meta.dev(), meta.ino())].into_iter().collect();
     let mut stack = vec![(root.to_path_buf(), 0usize)];
     while let Some((dir, depth)) = stack.pop() {
         let entries = match std::fs::read_dir(&dir) {

@@ -38,14 +38,13 @@ pub struct ElfFacts {
 /// Reads the facts of the ELF file at `path`. `Err` says why it is not a
 /// readable ELF file.
 pub fn read_elf(path: &Path) -> Result<ElfFacts, String> {
-    let (file, id) = crate::fsx::open_regular(path).map_err(|e| e.to_string())?;
+    let (map, id) = crate::fsx::mapped(path).map_err(|e| e.to_string())?;
     if id.size == 0 {
         return Err("an empty file, not ELF".into());
     }
     if id.size > MAX_ELF {
         return Err("too large to be read".into());
     }
-    let map = crate::fsx::map(&file).map_err(|e| e.to_string())?;
     let mut facts = match FileKind::parse(&*map) {
         Ok(FileKind::Elf32) => dynamic::<elf::FileHeader32<Endianness>>(&map),
         Ok(FileKind::Elf64) => dynamic::<elf::FileHeader64<Endianness>>(&map),

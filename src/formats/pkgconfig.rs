@@ -21,7 +21,7 @@
 //! Everything is bytes: a `.pc` file is not UTF-8 and non-UTF-8 bytes
 //! survive into the fragments.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::io;
@@ -1158,7 +1158,8 @@ fn parse_with(client: &Client, data: &[u8], path: &Path) -> Result<Package, PcEr
         filedir.push(b);
     }
     let expansion = |line: usize| PcError::Expansion { path: path.to_path_buf(), line };
-    let v = Expander { client, work: 0 }.expand(&HashMap::new(), &filedir, 0).map_err(|_| expansion(0))?;
+    let v =
+        Expander { client, work: 0 }.expand(&HashMap::default(), &filedir, 0).map_err(|_| expansion(0))?;
     pkg.vars.insert(b"pcfiledir".to_vec(), v);
     // The 1.8.1 tag turns the sysroot off for a file outside it (pkgconf
     // issue 213), but Debian's pkgconf 1.8.1-1 does not: it only defines a
@@ -1305,7 +1306,7 @@ impl Walk<'_> {
     fn scan_providers(&mut self, req: &Requirement) -> Option<Package> {
         for dir in self.dirs.clone() {
             let Ok(entries) = crate::fsx::read_dir(&dir) else { continue };
-            for name in entries {
+            for name in entries.iter() {
                 let path = dir.join(name);
                 if !path.as_os_str().as_bytes().ends_with(b".pc") {
                     continue;
@@ -1423,7 +1424,7 @@ pub fn static_libs_and_version(
     let mut walk = Walk {
         client: Client { config, sysroot: config.sysroot.clone() },
         dirs: config.search_dirs(),
-        cache: HashMap::new(),
+        cache: HashMap::default(),
         visits: 0,
         iter_private: false,
         root: name.to_os_string(),

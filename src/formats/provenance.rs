@@ -690,14 +690,13 @@ impl std::error::Error for ReadError {}
 /// `sstrip`), or for a file with no program headers (a relocatable object)
 /// from its `SHT_NOTE` sections.
 pub fn read_note_payloads(path: &Path) -> Result<Vec<Vec<u8>>, ReadError> {
-    let (file, id) = crate::fsx::open_regular(path).map_err(ReadError::Io)?;
+    let (map, id) = crate::fsx::mapped(path).map_err(ReadError::Io)?;
     if id.size > MAX_FILE {
         return Err(ReadError::Io(io::Error::new(io::ErrorKind::InvalidData, "too large")));
     }
     if id.size == 0 {
         return Err(ReadError::NotElf);
     }
-    let map = crate::fsx::map(&file).map_err(ReadError::Io)?;
     payloads_in(&map)
 }
 

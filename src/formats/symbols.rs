@@ -21,7 +21,8 @@
 //! - **GNU ld scripts** (glibc's `libc.so`): their inputs; [`expand`] follows
 //!   them to the files they name.
 
-use std::collections::{BTreeMap, HashSet};
+use foldhash::HashSet;
+use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
 use std::io;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
@@ -195,14 +196,13 @@ fn invalid(what: impl std::fmt::Display) -> io::Error {
 /// Reads the symbol facts of the file at `path` (symlinks followed), with
 /// the identity of the descriptor they were read from.
 pub fn read(path: &Path) -> io::Result<(FileId, Digest)> {
-    let (file, id) = fsx::open_regular(path)?;
+    let (map, id) = fsx::mapped(path)?;
     if id.size > MAX_FILE {
         return Err(invalid(format!("larger than {MAX_FILE} bytes")));
     }
     if id.size == 0 {
         return Err(invalid("an empty file"));
     }
-    let map = fsx::map(&file)?;
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
     Ok((id, digest_bytes(&map, &name, dir)?))
@@ -213,11 +213,10 @@ pub fn read(path: &Path) -> io::Result<(FileId, Digest)> {
 /// copies of a symbol are compared by their bytes); `None` when the
 /// archive has no such member.
 pub fn member_bytes(path: &Path, member: Option<&str>) -> io::Result<Option<Vec<u8>>> {
-    let (file, id) = fsx::open_regular(path)?;
+    let (map, id) = fsx::mapped(path)?;
     if id.size > MAX_FILE {
         return Err(invalid(format!("larger than {MAX_FILE} bytes")));
     }
-    let map = fsx::map(&file)?;
     let Some(member) = member else { return Ok(Some(map.to_vec())) };
     let archive = ArchiveFile::parse(&*map).map_err(invalid)?;
     for m in archive.members() {
@@ -266,7 +265,10 @@ fn archive(data: &[u8], dir: &Path) -> io::Result<ArchiveSyms> {
         let syms = if thin {
             // A thin archive names its members relative to itself.
             let path = dir.join(OsStr::from_bytes(member.name()));
-            let bytes = fsx::read_regular(&path, MAX_MEMBER)?;
+            let (bytes, id) = fsx::mapped(&path)?;
+            if id.size > MAX_MEMBER {
+                return Err(invalid(format!("larger than {MAX_MEMBER} bytes")));
+            }
             member_syms(aligned(&bytes, &mut buffer), name)
         } else {
             member_syms(aligned(member.data(data).map_err(invalid)?, &mut buffer), name)
@@ -277,7 +279,7 @@ fn archive(data: &[u8], dir: &Path) -> io::Result<ArchiveSyms> {
         None => None,
         Some(symbols) => {
             let mut index = Vec::new();
-            let mut member_at = std::collections::HashMap::new();
+            let mut member_at = foldhash::HashMap::default();
             for symbol in symbols {
                 let symbol = symbol.map_err(invalid)?;
                 let offset = symbol.offset().0;
@@ -569,14 +571,15 @@ pub struct Provider {
 pub fn providers(dirs: &[PathBuf], missing: &[Name], target: ElfId) -> (Vec<Provider>, Vec<Name>) {
     let mut left: Vec<Name> = missing.to_vec();
     let mut out: Vec<Provider> = Vec::new();
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     for dir in dirs {
         if left.is_empty() {
             break;
         }
         let Ok(entries) = fsx::read_dir(dir) else { continue };
         let mut names: Vec<OsString> = entries
-            .into_iter()
+            .iter()
+            .map(OsStr::to_os_string)
             .filter(|n| {
                 let b = n.as_bytes();
                 b.starts_with(b"lib") && (b.ends_with(b".so") || memmem(b, b".so."))
@@ -592,7 +595,7 @@ pub fn providers(dirs: &[PathBuf], missing: &[Name], target: ElfId) -> (Vec<Prov
             }
             let path = dir.join(file);
             let Ok(expanded) = expand(&path, std::slice::from_ref(dir)) else { continue };
-            let mut exports = HashSet::new();
+            let mut exports = HashSet::default();
             let mut compatible = true;
             for e in &expanded {
                 if let Expanded::File(p, id, Digest::Shared(s)) = e {

@@ -4,7 +4,7 @@
 //! whole archive whose byte-identical members an earlier input already
 //! brings.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 use std::path::PathBuf;
 
 use crate::args::LibName;
@@ -105,9 +105,9 @@ pub fn privates(
         summary.archives.iter().filter(|u| &u.path == path).flat_map(|u| u.members.iter().cloned()).collect()
     };
     let mut refs: Vec<(usize, HashSet<&[u8]>)> = Vec::new();
-    let mut defs_before: HashMap<&[u8], usize> = HashMap::new();
+    let mut defs_before: HashMap<&[u8], usize> = HashMap::default();
     for (i, f) in facts.inputs.iter().enumerate() {
-        let mut these: HashSet<&[u8]> = HashSet::new();
+        let mut these: HashSet<&[u8]> = HashSet::default();
         match f {
             Fact::Object(o) => {
                 these.extend(o.undefined.iter().map(|(n, _)| &n[..]));

@@ -242,7 +242,7 @@ pub fn named_elsewhere<K: std::hash::Hash + Eq>(
         matches!((&d.outcome, &d.lib, d.as_written), (Outcome::Embed { .. }, LibName::Name(_), false))
     };
     // Grouped by file, so a link of ten thousand archives compares each once.
-    let mut by_file: std::collections::HashMap<K, Vec<usize>> = std::collections::HashMap::new();
+    let mut by_file: foldhash::HashMap<K, Vec<usize>> = foldhash::HashMap::default();
     for (i, d) in decisions.iter().enumerate() {
         if let Outcome::Embed { file, .. } = &d.outcome {
             by_file.entry(same(file)).or_default().push(i);

@@ -19,9 +19,8 @@
 //! archive digests come from the cache by identity (shared libraries are
 //! read again: decoding libc.so.6's digest costs as much as its `.dynsym`).
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::ffi::{OsStr, OsString};
-use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
@@ -311,10 +310,8 @@ impl Probe<'_> {
     /// object), from this run's digests or the cache by identity, as the
     /// closure check reads them. `None` when it is neither.
     pub fn defined_symbols(&mut self, path: &Path) -> Option<Vec<(String, Vec<Name>)>> {
-        let (mut file, id) = fsx::open_regular(path).ok()?;
-        let mut head = [0u8; 8];
-        let n = read_head(&mut file, &mut head)?;
-        let kind = match &head[..n] {
+        let (head, id) = fsx::head(path).ok()?;
+        let kind = match &head[..head.len().min(8)] {
             b"!<arch>\n" => Kind::Archive { thin: false },
             b"!<thin>\n" => Kind::Archive { thin: true },
             h if h.starts_with(b"\x7fELF") => Kind::Object,
@@ -518,18 +515,14 @@ fn unreadable_input(
     if depth > MAX_SCRIPT_DEPTH {
         return Some(Unchecked::TooDeep(path.to_path_buf()));
     }
-    let (mut file, id) = match fsx::open_regular(path) {
+    let (head, id) = match fsx::head(path) {
         Ok(opened) => opened,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Some(Unchecked::Missing(path.to_path_buf()))
         }
         Err(e) => return Some(Unchecked::Unreadable { path: path.to_path_buf(), error: e.to_string() }),
     };
-    let mut head = [0u8; 20];
-    let Some(n) = read_head(&mut file, &mut head) else {
-        return Some(Unchecked::Unreadable { path: path.to_path_buf(), error: "a read failed".into() });
-    };
-    let head = &head[..n];
+    let n = head.len();
     if head.starts_with(b"!<arch>\n") || head.starts_with(b"!<thin>\n") {
         return None;
     }
@@ -541,16 +534,20 @@ fn unreadable_input(
         let linkable = [object::elf::ET_REL, object::elf::ET_DYN].contains(&e_type);
         return (!linkable).then(|| Unchecked::NotInput(path.to_path_buf()));
     }
-    use std::io::Seek;
-    let data = match file.rewind().and_then(|()| fsx::read_capped(file, id.size, MAX_SCRIPT)) {
-        Ok(data) => data,
+    if id.size > MAX_SCRIPT {
+        let error = format!("larger than {MAX_SCRIPT} bytes");
+        return Some(Unchecked::Unreadable { path: path.to_path_buf(), error });
+    }
+    let data = match fsx::mapped(path) {
+        Ok((data, _)) => data,
         Err(e) => return Some(Unchecked::Unreadable { path: path.to_path_buf(), error: e.to_string() }),
     };
-    if !script::looks_like_script(&data) {
+    let data = &data[..];
+    if !script::looks_like_script(data) {
         return Some(Unchecked::NotInput(path.to_path_buf()));
     }
     let dir = path.parent().unwrap_or(Path::new("."));
-    for input in script::inputs(&data, dir) {
+    for input in script::inputs(data, dir) {
         let file = match script_input(input, dirs, finder) {
             Ok(path) => path,
             Err(name) => return Some(Unchecked::NotFound(name.display())),
@@ -620,13 +617,13 @@ pub struct LdIndex {
 
 impl LdIndex {
     pub fn build(dirs: &[PathBuf]) -> LdIndex {
-        let mut first = HashMap::new();
+        let mut first = HashMap::default();
         let mut unlisted = Vec::new();
         for (i, dir) in dirs.iter().enumerate() {
             match fsx::read_dir(dir) {
                 Ok(entries) => {
-                    for name in entries {
-                        first.entry(name).or_insert(i);
+                    for name in entries.iter() {
+                        first.entry(name.to_owned()).or_insert(i);
                     }
                 }
                 Err(_) => unlisted.push(i),
@@ -751,10 +748,8 @@ fn expand(
     if depth > MAX_SCRIPT_DEPTH || out.len() > MAX_ENTRIES {
         return None;
     }
-    let (mut file, id) = fsx::open_regular(path).ok()?;
-    let mut head = [0u8; 20];
-    let n = read_head(&mut file, &mut head)?;
-    let head = &head[..n];
+    let (head, id) = fsx::head(path).ok()?;
+    let n = head.len();
     let kind = if head.starts_with(b"!<arch>\n") {
         Some(Kind::Archive { thin: false })
     } else if head.starts_with(b"!<thin>\n") {
@@ -779,18 +774,20 @@ fn expand(
     }
     // The script is read whole, from its first byte: the head is part of
     // it (a `/* GNU ld script` comment starts there).
-    use std::io::Seek;
-    file.rewind().ok()?;
-    let data = fsx::read_capped(file, id.size, MAX_SCRIPT).ok()?;
-    if !script::looks_like_script(&data) {
+    if id.size > MAX_SCRIPT {
+        return None;
+    }
+    let (data, _) = fsx::mapped(path).ok()?;
+    let data = &data[..];
+    if !script::looks_like_script(data) {
         return None;
     }
     let dir = path.parent().unwrap_or(Path::new("."));
-    let grouped = symbols::script_is_group(&data);
+    let grouped = symbols::script_is_group(data);
     if grouped {
         out.push(Entry::GroupStart);
     }
-    for input in script::inputs(&data, dir) {
+    for input in script::inputs(data, dir) {
         let file = script_input(input, dirs, finder).ok()?;
         expand(&file, dirs, finder, needed, whole, depth + 1, out)?;
     }
@@ -819,19 +816,6 @@ fn script_input(input: script::Input, dirs: &[PathBuf], finder: &mut Finder) -> 
             ld_find(&name, false, dirs, finder).ok_or(name)
         }
     }
-}
-
-fn read_head(file: &mut std::fs::File, buf: &mut [u8]) -> Option<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match file.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(_) => return None,
-        }
-    }
-    Some(n)
 }
 
 /// The check's full key ([`crate::store::key::closure_full`]): the

@@ -2,7 +2,7 @@
 //! what `pkgconf --static --libs` says (read by `crate::formats::pkgconfig`), and the
 //! `DT_NEEDED` list of `libNAME.so`.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::Path;
@@ -32,8 +32,8 @@ impl Dep {
 pub fn from_fragments(frags: &[Fragment], own_name: &OsStr) -> (Vec<Dep>, Vec<Flag>) {
     let mut deps = Vec::new();
     let mut flags = Vec::new();
-    let mut seen_deps = HashSet::new();
-    let mut seen_flags = HashSet::new();
+    let mut seen_deps = HashSet::default();
+    let mut seen_flags = HashSet::default();
     for meaning in frags.iter().flat_map(Fragment::meanings) {
         let dep = |lib| Some(Dep { lib, runtime_file: None });
         let (dep, flag) = match meaning {
@@ -81,7 +81,7 @@ const MAX_SCRIPT_DEPTH: usize = 8;
 /// mapped, not read whole.
 pub fn from_shared_object(so: &Path) -> Option<Vec<Dep>> {
     let mut deps = Vec::new();
-    shared_object_deps(so, &mut HashSet::new(), 0, &mut deps)?;
+    shared_object_deps(so, &mut HashSet::default(), 0, &mut deps)?;
     Some(deps)
 }
 
@@ -93,7 +93,7 @@ fn shared_object_deps(
     depth: usize,
     deps: &mut Vec<Dep>,
 ) -> Option<()> {
-    let (file, id) = crate::fsx::open_regular(so).ok()?;
+    let (data, id) = crate::fsx::mapped(so).ok()?;
     if depth > MAX_SCRIPT_DEPTH || !seen.insert((id.dev, id.ino)) {
         // Already read (a cycle, or a file two scripts share) or too deep:
         // it adds nothing new.
@@ -102,7 +102,6 @@ fn shared_object_deps(
     if id.size == 0 {
         return None;
     }
-    let data = crate::fsx::map(&file).ok()?;
     if let Some(names) = needed(&data) {
         deps.extend(names.iter().filter_map(|n| dep_for_needed(n)));
         return Some(());
@@ -131,11 +130,10 @@ pub fn soname_of(path: &Path) -> Option<Vec<u8>> {
         let entry = entries.iter().find(|d| d.tag32(endian) == Some(elf::DT_SONAME))?;
         entry.string(endian, strings).ok().map(<[u8]>::to_vec)
     }
-    let (file, id) = crate::fsx::open_regular(path).ok()?;
+    let (data, id) = crate::fsx::mapped(path).ok()?;
     if id.size == 0 {
         return None;
     }
-    let data = crate::fsx::map(&file).ok()?;
     of::<object::elf::FileHeader64<Endianness>>(&data)
         .or_else(|| of::<object::elf::FileHeader32<Endianness>>(&data))
 }
@@ -192,7 +190,7 @@ fn dep_for_needed(needed: &[u8]) -> Option<Dep> {
 /// (libgssapi_krb5.so.2), which fills in pkg-config's entry.
 pub fn merge(pc: Vec<Dep>, needed: Vec<Dep>) -> Vec<Dep> {
     let mut deps = pc;
-    let mut at: HashMap<LibName, usize> = HashMap::new();
+    let mut at: HashMap<LibName, usize> = HashMap::default();
     for (i, d) in deps.iter().enumerate() {
         at.entry(d.lib.clone()).or_insert(i);
     }

@@ -2,7 +2,6 @@
 //! a file's content, so a Bazel `libfoo.lo` is an archive and a libtool
 //! `foo.lo` an object (issue 31 §6).
 
-use std::io::Read;
 use std::path::Path;
 
 use crate::formats::archive;
@@ -12,9 +11,8 @@ use crate::fsx;
 /// eight bytes. The input is opened as a hostile file (a FIFO is not
 /// waited on), and the open is recorded, so direct mode asks again.
 pub fn is_archive(path: &Path) -> bool {
-    let Ok((file, _)) = fsx::open_regular(path) else { return false };
-    let mut head = [0u8; 8];
-    file.take(8).read_exact(&mut head).is_ok() && archive::is_archive_head(&head)
+    let Ok((head, _)) = fsx::head(path) else { return false };
+    archive::is_archive_head(&head)
 }
 
 #[cfg(test)]

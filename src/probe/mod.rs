@@ -20,7 +20,7 @@ pub mod search;
 pub mod sysdirs;
 pub mod target;
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use crate::fsx::{self, FileId};
 use std::ffi::{OsStr, OsString};
@@ -85,16 +85,16 @@ impl<'a> Probe<'a> {
             search,
             target,
             cache,
-            verdicts: HashMap::new(),
-            ids: HashMap::new(),
+            verdicts: HashMap::default(),
+            ids: HashMap::default(),
             pkg_config,
-            pc_dir_exists: HashMap::new(),
+            pc_dir_exists: HashMap::default(),
             link: closure_facts::Memo::default(),
             pack: Pack::default(),
             cross_check: false,
             hermetic: false,
             nvcc: None,
-            host_plans: HashMap::new(),
+            host_plans: HashMap::default(),
             last_host: None,
         }
     }
@@ -449,14 +449,11 @@ impl<'a> Probe<'a> {
         for dir in self.search.ld_dirs() {
             let Ok(entries) = fsx::read_dir(&dir) else { continue };
             let best = entries
-                .into_iter()
-                .filter(|f| {
-                    f.as_bytes()
-                        .strip_prefix(&prefix[..])
-                        .is_some_and(|v| v.first().is_some_and(u8::is_ascii_digit))
-                })
+                .starting_with(&prefix)
+                .filter(|f| f.as_bytes()[prefix.len()..].first().is_some_and(u8::is_ascii_digit))
                 .filter(|f| fsx::is_file(&dir.join(f)))
-                .min_by_key(|f| (f.len(), f.clone()));
+                .min_by_key(|f| (f.len(), *f))
+                .map(OsStr::to_os_string);
             if let Some(file) = best {
                 return Some((dir, file));
             }
@@ -520,7 +517,7 @@ struct Pack {
     loaded: Option<HashMap<FileId, Verdict>>,
     /// This run's verdicts that a cache keeps, by identity, each once.
     used: Vec<(FileId, Verdict)>,
-    seen: std::collections::HashSet<FileId>,
+    seen: foldhash::HashSet<FileId>,
     /// Whether `used` holds one the pack did not.
     changed: bool,
 }
@@ -582,25 +579,19 @@ fn verdict_of(
         verdicts.insert(path.as_os_str().to_owned(), v.clone());
         return v;
     }
-    let v = match crate::fsx::open_regular(path) {
+    let v = match crate::fsx::mapped(path) {
         Err(e) => Verdict::Damaged(e.to_string()),
-        Ok((file, id)) => {
+        Ok((bytes, id)) => {
             ids.insert(path.as_os_str().to_owned(), id);
-            let judged = match cache.and_then(|c| c.get(&id)) {
-                Some(v) => Ok(v),
-                None => archive::inspect_open(&file, path).inspect(|v| {
-                    if let Some(c) = cache {
-                        c.put(&id, v);
-                    }
-                }),
-            };
-            match judged {
-                Ok(v) => {
-                    pack.record(id, &v);
-                    v
+            let v = cache.and_then(|c| c.get(&id)).unwrap_or_else(|| {
+                let v = archive::inspect_mapped(&bytes, path);
+                if let Some(c) = cache {
+                    c.put(&id, &v);
                 }
-                Err(e) => Verdict::Damaged(e.to_string()),
-            }
+                v
+            });
+            pack.record(id, &v);
+            v
         }
     };
     verdicts.insert(path.as_os_str().to_owned(), v.clone());

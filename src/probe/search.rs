@@ -5,7 +5,7 @@
 //! library directories. The system directories cost a process start to
 //! learn, so they are asked for only when a lookup first reaches stage 4.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -135,8 +135,8 @@ impl Index {
         for (i, dir) in dirs.iter().enumerate().skip(self.covered) {
             match fsx::read_dir(&dir.path) {
                 Ok(entries) => {
-                    for name in entries {
-                        self.names.entry(name).or_default().push(i as u32);
+                    for name in entries.iter() {
+                        self.names.entry(name.to_owned()).or_default().push(i as u32);
                     }
                     self.by_dir.entry(dir.path.as_os_str().to_owned()).or_insert(i as u32);
                 }
@@ -171,7 +171,14 @@ impl<'a> SearchPath<'a> {
             Some(ask) => System::NotAsked(ask),
             None => System::Skipped,
         };
-        SearchPath { dirs, system, memo: HashMap::new(), walks: 0, index: None, stops: HashMap::new() }
+        SearchPath {
+            dirs,
+            system,
+            memo: HashMap::default(),
+            walks: 0,
+            index: None,
+            stops: HashMap::default(),
+        }
     }
 
     /// The first directory, in search order, that holds a regular file

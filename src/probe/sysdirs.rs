@@ -19,7 +19,7 @@
 //! cached list and dropped only when the list is used, so a directory made
 //! after the first run is searched by the next.
 
-use std::collections::HashSet;
+use foldhash::HashSet;
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
@@ -73,7 +73,7 @@ impl<'a> SystemDirs<'a> {
         };
         // One stat per directory per run: what did not exist when the list
         // was cached may exist now, and the reverse.
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         listed.into_iter().filter(|d| crate::fsx::is_dir(d) && seen.insert(d.clone())).collect()
     }
 }
@@ -139,7 +139,7 @@ fn from_line(line: &str) -> Option<PathBuf> {
 
 /// `dirs` in order, without repeats.
 fn dedup(dirs: Vec<PathBuf>) -> Vec<PathBuf> {
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     dirs.into_iter().filter(|d| seen.insert(d.clone())).collect()
 }
 
@@ -185,7 +185,7 @@ pub fn listed_print_search_dirs(output: &[u8]) -> Option<Vec<PathBuf>> {
 
 /// The directories that exist, canonical, in order, without repeats.
 fn existing_canonical(dirs: &[PathBuf]) -> Vec<PathBuf> {
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     dirs.iter()
         .filter_map(|d| fsx::canonicalize(d).ok())
         .filter(|d| fsx::is_dir(d) && seen.insert(d.clone()))
@@ -299,7 +299,7 @@ mod tests {
             key_with(&[], &["-m32"]),
             key_with(&[], &["--sysroot", "/s"]),
         ];
-        let mut all: HashSet<String> = HashSet::from([base.clone()]);
+        let mut all: HashSet<String> = [base.clone()].into_iter().collect();
         for v in variants {
             let v = v.unwrap();
             assert!(all.insert(v.clone()), "a key repeats: {v}");

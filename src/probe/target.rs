@@ -44,10 +44,8 @@ pub fn link_target(cmd: &Command) -> ElfId {
 /// a hostile file: a FIFO named `x.o` is not waited on, and only the header
 /// is read.
 fn object_target(path: &Path) -> Option<ElfId> {
-    let (file, _) = crate::fsx::open_regular(path).ok()?;
-    let mut head = [0u8; 64];
-    file.take(64).read_exact(&mut head).ok()?;
-    elf_id(&head)
+    let (head, _) = crate::fsx::head(path).ok()?;
+    elf_id(head.get(..64)?)
 }
 
 /// The machine solink itself was built for.

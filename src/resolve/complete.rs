@@ -2,7 +2,7 @@
 //! needs, recursively, through the same probe and policy as the libraries
 //! on the command line.
 
-use std::collections::HashSet;
+use foldhash::HashSet;
 
 use crate::args::LibName;
 use std::path::PathBuf;

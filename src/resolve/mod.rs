@@ -10,7 +10,7 @@
 mod complete;
 mod finish;
 
-use std::collections::HashSet;
+use foldhash::HashSet;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
@@ -95,7 +95,7 @@ impl<'a> Resolver<'a> {
             d.outcome == Outcome::Keep
                 && (d.reason == Reason::NotFound || (d.reason == Reason::Program && d.found.is_none()))
         };
-        let (mut system, mut judged) = (None, std::collections::HashMap::new());
+        let (mut system, mut judged) = (None, foldhash::HashMap::default());
         for i in 0..decisions.len() {
             if !unfound(&decisions[i]) || self.probe.ld_pick(&decisions[i].lib).is_some() {
                 continue;
@@ -124,7 +124,7 @@ impl<'a> Resolver<'a> {
         decisions: &[Decision],
         i: usize,
         system: &mut Option<Vec<std::ffi::OsString>>,
-        judged: &mut std::collections::HashMap<PathBuf, bool>,
+        judged: &mut foldhash::HashMap<PathBuf, bool>,
     ) -> Option<(PathBuf, PathBuf)> {
         let LibName::Name(name) = &decisions[i].lib else { return None };
         let found = self.probe.shared_outside_ld(name)?;
@@ -196,8 +196,8 @@ impl<'a> Resolver<'a> {
         if self.policy.no_deps {
             return;
         }
-        let mut searched: HashSet<Name> = HashSet::new();
-        let mut nowhere: HashSet<Name> = HashSet::new();
+        let mut searched: HashSet<Name> = HashSet::default();
+        let mut nowhere: HashSet<Name> = HashSet::default();
         for _ in 0..MAX_ROUNDS {
             if !decisions.iter().any(|d| matches!(d.outcome, Outcome::Embed { .. })) {
                 return;
@@ -530,7 +530,7 @@ impl<'a> Resolver<'a> {
         form: RpathForm,
         output_dir: &Path,
     ) -> Vec<PathBuf> {
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         let mut dirs = Vec::new();
         for d in decisions.iter_mut() {
             let Some(lib) = policy::dynamic_lib(d) else { continue };
@@ -569,7 +569,7 @@ impl<'a> Resolver<'a> {
 /// The symbols the findings miss that were not searched for yet, each
 /// once, in order.
 fn missing_symbols(findings: &[(usize, Finding)], searched: &HashSet<Name>) -> Vec<Name> {
-    let mut seen: HashSet<&Name> = HashSet::new();
+    let mut seen: HashSet<&Name> = HashSet::default();
     let mut out = Vec::new();
     for (_, f) in findings {
         if let Finding::Missing(list) = f {
@@ -646,7 +646,7 @@ pub fn embedded_files(_cmd: &Command, decisions: &[Decision]) -> Vec<PathBuf> {
             _ => {}
         }
     }
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     files
         .into_iter()
         .map(|f| std::path::absolute(f).unwrap_or_else(|_| f.clone()))

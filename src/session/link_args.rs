@@ -123,7 +123,7 @@ pub(super) fn link_args(ctx: &Ctx) -> Result<LinkArgs, Error> {
         Some(summary) => {
             // What each pulled archive's members define, read before the
             // entries (the resolver lends itself once at a time).
-            let mut defined = std::collections::HashMap::new();
+            let mut defined = foldhash::HashMap::default();
             for u in summary.archives.iter().filter(|u| u.pulled) {
                 if !defined.contains_key(&u.path) {
                     defined.insert(u.path.clone(), resolver.defined_symbols(&u.path));

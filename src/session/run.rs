@@ -71,6 +71,10 @@ pub(super) fn run_configured(
     // Everything this run reads of the environment and the file system is
     // recorded, for direct mode (stopped when it is not used).
     fsx::start_recording();
+    // Each directory is listed and each input mapped once in this run,
+    // however many questions ask them (issue 34 §7); each question is
+    // still recorded as it is asked.
+    let _once = fsx::once_per_run();
     exec::check_depth(env)?;
     // Issue 33 §8: ccache in front of solink would cache objects under
     // solink's identity; refused, naming the order that works. Not for

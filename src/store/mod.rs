@@ -33,7 +33,7 @@ pub mod dir;
 pub(crate) mod direct;
 pub mod key;
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -490,7 +490,7 @@ fn pack_name(key: &str) -> String {
 /// A pack's lines: for each file, `@ ID N` and the `N` lines of its
 /// verdict. Anything out of shape makes the whole pack a miss.
 fn decode_pack(lines: &[String]) -> Option<HashMap<FileId, Verdict>> {
-    let mut out = HashMap::with_capacity(lines.len() / 2);
+    let mut out = HashMap::with_capacity_and_hasher(lines.len() / 2, Default::default());
     let mut it = lines.iter().map(String::as_str);
     while let Some(head) = it.next() {
         let (id, n) = head.strip_prefix("@\t")?.split_once('\t')?;

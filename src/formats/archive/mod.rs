@@ -10,7 +10,6 @@ pub mod pic;
 pub mod script;
 
 use std::ffi::OsStr;
-use std::fs::File;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
@@ -149,20 +148,19 @@ impl Verdict {
 
 /// Inspects the file at `path` (symlinks followed).
 pub fn inspect(path: &Path) -> std::io::Result<Verdict> {
-    let (file, _) = crate::fsx::open_regular(path)?;
-    inspect_open(&file, path)
+    let (bytes, _) = crate::fsx::mapped(path)?;
+    Ok(inspect_mapped(&bytes, path))
 }
 
-/// Inspects a file already opened with [`crate::fsx::open_regular`]: the
-/// verdict describes exactly the bytes behind that descriptor, which is
-/// what a cache entry keyed by its `fstat` needs.
-pub fn inspect_open(file: &File, path: &Path) -> std::io::Result<Verdict> {
-    if file.metadata()?.len() == 0 {
-        return Ok(Verdict::Damaged("an empty file".into()));
+/// Inspects the bytes [`crate::fsx::mapped`] gave for `path`: the verdict
+/// describes exactly the bytes of the identity it gave with them, which is
+/// what a cache entry keyed by that identity needs.
+pub fn inspect_mapped(bytes: &[u8], path: &Path) -> Verdict {
+    if bytes.is_empty() {
+        return Verdict::Damaged("an empty file".into());
     }
-    let map = crate::fsx::map(file)?;
     let dir = path.parent().unwrap_or(Path::new("."));
-    Ok(inspect_bytes(&map, dir))
+    inspect_bytes(bytes, dir)
 }
 
 /// Whether a file's first bytes are an ar archive's magic, GNU or thin:
@@ -238,8 +236,8 @@ fn inspect_archive(data: &[u8], dir: &Path) -> Verdict {
 /// would hang a read, `/dev/zero` would fill memory, and a file of another
 /// size is not the member the archive was built with (ld reads exactly the
 /// header's size from it). `None` is an empty member.
-fn map_thin_member(path: &Path, size: u64) -> Result<Option<memmap2::Mmap>, ProblemKind> {
-    let (file, id) = match crate::fsx::open_regular(path) {
+fn map_thin_member(path: &Path, size: u64) -> Result<Option<crate::fsx::Bytes>, ProblemKind> {
+    let (bytes, id) = match crate::fsx::mapped(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
             return Err(ProblemKind::Damaged(format!("its file {} is not a regular file", path.display())))
@@ -256,8 +254,7 @@ fn map_thin_member(path: &Path, size: u64) -> Result<Option<memmap2::Mmap>, Prob
     if size == 0 {
         return Ok(None);
     }
-    let map = crate::fsx::map(&file);
-    map.map(Some).map_err(|_| ProblemKind::MissingMember(path.to_path_buf()))
+    Ok(Some(bytes))
 }
 
 #[derive(Default)]
@@ -267,7 +264,7 @@ struct Objects {
     problem: Option<Problem>,
     /// (member, relocation, symbol): judged once every member is read.
     preemptible_refs: Vec<(String, &'static str, String)>,
-    bound_locally: std::collections::HashSet<String>,
+    bound_locally: foldhash::HashSet<String>,
 }
 
 /// Member data aligned for ELF parsing. An ar archive aligns members to
