@@ -16,15 +16,11 @@
 // through fsx (clippy.toml).
 #![allow(clippy::disallowed_methods)]
 
-#[path = "support/mod.rs"]
-mod support;
+use crate::support;
 
-#[path = "cli/elf.rs"]
-#[allow(dead_code)]
-mod elf;
+use crate::elf;
 
-#[path = "support/verified.rs"]
-mod verified;
+use crate::verified;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

@@ -12,9 +12,7 @@
 // through fsx (clippy.toml).
 #![allow(clippy::disallowed_methods)]
 
-#[path = "support/system.rs"]
-#[allow(dead_code)] // only system_dirs is used here
-mod system;
+use crate::support::system;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};

@@ -9,8 +9,7 @@
 // through fsx (clippy.toml).
 #![allow(clippy::disallowed_methods)]
 
-#[path = "support/mod.rs"]
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -6,10 +6,8 @@
 // through fsx (clippy.toml).
 #![allow(clippy::disallowed_methods)]
 
-#[path = "support/mod.rs"]
-mod support;
-#[path = "support/verified.rs"]
-mod verified;
+use crate::support;
+use crate::verified;
 
 use std::process::Command;
 

@@ -9,8 +9,7 @@ use std::os::unix::ffi::OsStringExt;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-#[path = "support/mod.rs"]
-mod support;
+use crate::support;
 
 use proptest::prelude::*;
 use solink::testing::archive::ElfId;

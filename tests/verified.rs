@@ -8,10 +8,8 @@
 // through fsx (clippy.toml).
 #![allow(clippy::disallowed_methods)]
 
-#[path = "support/mod.rs"]
-mod support;
-#[path = "support/verified.rs"]
-mod verified;
+use crate::support;
+use crate::verified;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

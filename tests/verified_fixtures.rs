@@ -8,8 +8,7 @@
 // through fsx (clippy.toml).
 #![allow(clippy::disallowed_methods)]
 
-#[path = "support/verified.rs"]
-mod verified;
+use crate::verified;
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;

@@ -1,4 +1,12 @@
-//! solink's command-line tests: one integration binary.
+//! solink's integration tests: one binary (issue 36 §6), so the machine's
+//! cores stay busy across every file's tests instead of idling through the
+//! slowest test of each of sixteen binaries in turn, the fixtures of
+//! `tests/support/` are built once, and cargo links one test program.
+//!
+//! The modules of `tests/cli/` are the command-line tests; the files of
+//! `tests/` beside this folder are modules too, each under its own name
+//! (`cargo test --test cli cache::`), `tests/verified.rs` as
+//! `verified_links` (`verified` is the support module it uses).
 //!
 //! - `fake`: a fake driver that records its argv, for exact-argv, exit-code
 //!   and signal checks.
@@ -9,11 +17,23 @@
 // through fsx (clippy.toml).
 #![allow(clippy::disallowed_methods)]
 
+#[path = "../architecture.rs"]
+mod architecture;
 mod audit;
 mod budget;
+#[path = "../by_path.rs"]
+mod by_path;
+#[path = "../cache.rs"]
+mod cache;
 mod chains;
+#[path = "../clients.rs"]
+mod clients;
+#[path = "../closure.rs"]
+mod closure;
 mod cmake;
 mod config;
+#[path = "../corpus.rs"]
+mod corpus;
 mod cross;
 mod cuda;
 mod dropin;
@@ -23,10 +43,22 @@ mod errors;
 mod export;
 mod fake;
 mod hostile;
+#[path = "../isolate.rs"]
+mod isolate;
 mod ld_options;
 mod ld_says;
+#[path = "../ld_state.rs"]
+mod ld_state;
 mod make;
 mod manual;
+#[path = "../oracle.rs"]
+mod oracle;
+#[path = "../pc_flags.rs"]
+mod pc_flags;
+#[path = "../pkgconf.rs"]
+mod pkgconf;
+#[path = "../properties.rs"]
+mod properties;
 mod provenance_links;
 mod real;
 mod reliability;
@@ -42,4 +74,8 @@ mod unused;
 mod util;
 #[path = "../support/verified.rs"]
 mod verified;
+#[path = "../verified_fixtures.rs"]
+mod verified_fixtures;
+#[path = "../verified.rs"]
+mod verified_links;
 mod writes;

@@ -1,7 +1,7 @@
-//! Helpers shared by every test binary: `tests/cli/` (through `util.rs`),
-//! `tests/oracle.rs`, `tests/corpus.rs`, `tests/properties.rs`, `tests/by_path.rs`,
-//! `tests/clients.rs`, `tests/verified.rs`, `tests/pc_flags.rs` and `tests/ld_state.rs`, each of
-//! which includes this module with `#[path = "support/mod.rs"] mod support;`.
+//! Helpers shared by every test file: the one test binary's root
+//! (`tests/cli/main.rs`) declares this module once, so what a fixture
+//! builds is built once per run, and each file names it
+//! (`use crate::support;`; `tests/cli/` through `util.rs`).
 //!
 //! - `tools`: running commands (`run`, giving a `Ran`: status, stdout and
 //!   stderr), and `require_tool`, the one way a test skips for a missing tool
@@ -13,7 +13,7 @@
 //! - `cargo`: `fixtures/clients/cargo/native` built by cargo, plain or
 //!   through solink, and its cdylib loaded and its program run.
 
-// Each binary uses a different part of the toolkit.
+// Not every helper has a user in every build of the suite.
 #![allow(dead_code)]
 
 pub mod cargo;
