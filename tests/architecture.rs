@@ -678,3 +678,28 @@ fn the_rules_find_what_breaks_them() {
     assert_eq!(found, siblings, "each spelling of a sibling import is seen");
     assert_eq!(before_tests("fn a() {}\n#[cfg(test)]\nmod tests { use super::*; }"), "fn a() {}\n");
 }
+
+/// The suite is one binary (`autotests = false`): a test file of `tests/`
+/// that the root does not declare would never be built, and its tests
+/// would pass by not running.
+#[test]
+fn every_test_file_is_a_module_of_the_one_binary() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let main = fs::read_to_string(root.join("tests/cli/main.rs")).unwrap();
+    let mut missing = Vec::new();
+    for entry in fs::read_dir(root.join("tests")).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        if name.ends_with(".rs") && !main.contains(&format!("#[path = \"../{name}\"]")) {
+            missing.push(name);
+        }
+    }
+    for entry in fs::read_dir(root.join("tests/cli")).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        if let Some(module) = name.strip_suffix(".rs").filter(|m| *m != "main") {
+            if !main.lines().any(|l| l == format!("mod {module};")) {
+                missing.push(format!("cli/{name}"));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "test files tests/cli/main.rs does not declare: {missing:?}");
+}
