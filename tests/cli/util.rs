@@ -78,7 +78,10 @@ for a in "$@"; do
 done
 for a in "$@"; do printf '%s\0' "$a"; done > '{}'
 for a in "$@"; do case "$a" in @*) cp "${{a#@}}" '{}.rsp';; esac; done
-[ -n "$FAKECC_SLEEP" ] && sleep "$FAKECC_SLEEP"
+# In the background and waited for: a shell dies by a signal at once
+# while it waits, but holds SIGINT until a foreground child ends; the
+# sleep, left behind, holds none of the caller's pipes open.
+[ -n "$FAKECC_SLEEP" ] && {{ sleep "$FAKECC_SLEEP" </dev/null >/dev/null 2>&1 & wait $!; }}
 [ -n "$FAKECC_SIGNAL" ] && kill -"$FAKECC_SIGNAL" $$
 exit "${{FAKECC_EXIT:-0}}"
 "#,
