@@ -389,10 +389,16 @@ fn cross_check(closed: &Summary, full: Option<&Summary>) {
     }
 }
 
+/// CUDA's static runtime, which nvcc links by default.
+fn is_static_cudart(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| n.as_bytes() == b"libcudart_static.a")
+}
+
 impl Probe<'_> {
     /// The plan of the link `args` make, as ld will read it: [`plan`]'s,
-    /// or for nvcc its host link, asked of nvcc (`nvcc --dryrun`) once per
-    /// command. `Err` says why there is none.
+    /// or for nvcc its host link, asked of nvcc (`nvcc --dryrun`, kept in
+    /// the cache: `probe/dryrun.rs`) once per command. `Err` says why there
+    /// is none.
     pub fn plan_of(&mut self, args: &[OsString], syntax: Syntax, driver: &OsStr) -> Result<Plan, Unchecked> {
         if syntax != Syntax::Nvcc {
             return plan(args, syntax, driver).ok_or(Unchecked::Unknown);
@@ -429,9 +435,17 @@ impl Probe<'_> {
         summary: Option<&Summary>,
     ) -> Option<crate::model::HostLink> {
         let (host, plan) = self.last_host.clone()?;
-        let dirs = self.ld_dirs(&plan);
+        let own = crate::probe::nvcc::own_libraries(&host.args, given);
+        // ld's dirs (the system dirs, and for nvcc the dry run that names
+        // the host compiler) only when something is looked up in them.
+        let pulls_static =
+            summary.is_some_and(|s| s.archives.iter().any(|a| a.pulled && is_static_cudart(&a.path)));
+        let dirs = match own.is_empty() && !pulls_static {
+            true => Vec::new(),
+            false => self.ld_dirs(&plan),
+        };
         let mut libraries = Vec::new();
-        for name in crate::probe::nvcc::own_libraries(&host.args, given) {
+        for name in own {
             let lib = LibName::from_value(&name.as_bytes()[2..]);
             let file = ld_find(&lib, false, &dirs, &mut self.link.finder);
             let members = file
@@ -452,8 +466,7 @@ impl Probe<'_> {
         dirs: &[PathBuf],
         summary: &Summary,
     ) -> Option<(PathBuf, PathBuf)> {
-        let is_static = |p: &Path| p.file_name().is_some_and(|n| n.as_bytes() == b"libcudart_static.a");
-        let static_ = summary.archives.iter().find(|a| a.pulled && is_static(&a.path))?.path.clone();
+        let static_ = summary.archives.iter().find(|a| a.pulled && is_static_cudart(&a.path))?.path.clone();
         let shared = |name: &[u8]| name.starts_with(b"libcudart.so");
         for item in &plan.items {
             let path = match item {

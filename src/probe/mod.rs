@@ -14,6 +14,7 @@
 
 pub mod closure_facts;
 pub mod deps;
+pub mod dryrun;
 pub mod inputs;
 pub mod nvcc;
 pub mod search;
@@ -64,7 +65,7 @@ pub struct Probe<'a> {
     /// sandbox that shows only the declared inputs would not have.
     pub hermetic: bool,
     /// nvcc, when it is the driver: the closure check reads its host link.
-    pub nvcc: Option<crate::exec::Driver>,
+    pub nvcc: Option<dryrun::Nvcc<'a>>,
     /// Each command's host link and its plan, asked of nvcc once.
     host_plans: HashMap<
         Vec<OsString>,

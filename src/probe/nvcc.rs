@@ -15,6 +15,11 @@
 //! It does not exist until nvcc runs, and it holds the registration of the
 //! device code, which refers to nothing but the CUDA runtime and the
 //! objects' own registration stubs.
+//!
+//! Also here, as pure functions over nvcc's words: its temporary files'
+//! names spelled the same in every run, the host compiler its dry run
+//! ran, and the variables its `nvcc.profile` names (the dry run's cache
+//! key and entry, `probe/dryrun.rs`).
 
 use std::ffi::OsString;
 use std::path::Path;
@@ -79,6 +84,107 @@ pub fn host_link(dryrun: &[u8]) -> Result<HostLink, String> {
         compiler: link[0].clone().into(),
         args: link[1..].iter().filter(|w| !device.contains(&w.as_str())).map(OsString::from).collect(),
     })
+}
+
+/// What `dryrun` names of nvcc's temporary files (`TMPDIR/tmpxft_PID_N-K_...`,
+/// whose two hex fields change with every run) spelled the same in every
+/// run: each distinct pair becomes `00000000_` and its ordinal, in the
+/// order they first appear, so two names stay two and a dry run asked
+/// again, or kept in the cache, reads the same (issue 34 §2). Nothing the
+/// host link reads is such a file: the device-link objects are dropped
+/// ([`host_link`]), and an object another step makes stops the check
+/// either way.
+pub fn without_temp_names(dryrun: &[u8]) -> Vec<u8> {
+    const MARK: &[u8] = b"tmpxft_";
+    let is_id =
+        |w: &[u8]| w.len() == 17 && w[8] == b'_' && w[..8].iter().chain(&w[9..]).all(u8::is_ascii_hexdigit);
+    let mut seen: Vec<&[u8]> = Vec::new();
+    let mut out = Vec::with_capacity(dryrun.len());
+    let mut at = 0;
+    while at < dryrun.len() {
+        let rest = &dryrun[at..];
+        let id = rest.strip_prefix(MARK).and_then(|r| r.get(..17)).filter(|w| is_id(w));
+        match id {
+            Some(id) => {
+                let n = seen.iter().position(|s| *s == id).unwrap_or_else(|| {
+                    seen.push(id);
+                    seen.len() - 1
+                });
+                out.extend_from_slice(MARK);
+                out.extend_from_slice(format!("00000000_{n:08x}").as_bytes());
+                at += MARK.len() + 17;
+            }
+            None => {
+                out.push(dryrun[at]);
+                at += 1;
+            }
+        }
+    }
+    out
+}
+
+/// The host compiler nvcc runs, as it says in its device link's
+/// `--host-ccbin "X"`: the program it ran during the dry run itself to
+/// check the compiler (`X -E`, strace: `gcc` found on PATH by default,
+/// `-ccbin`'s or `NVCC_CCBIN`'s program, `DIR/gcc` for a directory).
+/// `None` when no step says, or two say different things.
+pub fn host_ccbin(dryrun: &[u8]) -> Option<OsString> {
+    let text = std::str::from_utf8(dryrun).ok()?;
+    let mut found: Option<String> = None;
+    for line in text.lines().filter_map(|l| l.strip_prefix("#$ ")) {
+        let words = shell_words::split(line).ok()?;
+        for pair in words.windows(2).filter(|w| w[0] == "--host-ccbin") {
+            match &found {
+                Some(f) if *f != pair[1] => return None,
+                _ => found = Some(pair[1].clone()),
+            }
+        }
+    }
+    found.map(OsString::from)
+}
+
+/// The most variables one `nvcc.profile` may name and still be read.
+const MAX_PROFILE_NAMES: usize = 256;
+
+/// The variables an `nvcc.profile` names: each one it sets (`NAME = v`,
+/// `+=`, `=+`, `?=`, which read the environment's value first) and each
+/// one it reads (`$(NAME)`), in order, each once. `None` when it cannot be
+/// read for sure (a `$(` or `${` that is no plain name, or more than
+/// [`MAX_PROFILE_NAMES`]): then nothing of nvcc's is cached.
+pub fn profile_names(profile: &[u8]) -> Option<Vec<String>> {
+    let is_name = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    let mut names: Vec<String> = Vec::new();
+    let mut add = |name: &[u8]| -> Option<()> {
+        let name = std::str::from_utf8(name).ok()?;
+        if !names.iter().any(|n| n == name) {
+            names.push(name.to_string());
+        }
+        (names.len() <= MAX_PROFILE_NAMES).then_some(())
+    };
+    for line in profile.split(|&c| c == b'\n') {
+        let line = line.trim_ascii();
+        let lhs = line.iter().position(|&c| !is_name(c)).unwrap_or(line.len());
+        let after = line[lhs..].trim_ascii_start();
+        let assigns = ["=", "+=", "?="].iter().any(|op| after.starts_with(op.as_bytes()));
+        if lhs > 0 && assigns {
+            add(&line[..lhs])?;
+        }
+        if line.windows(2).any(|w| w == b"${") {
+            return None;
+        }
+        let mut rest = line;
+        while let Some(at) = rest.windows(2).position(|w| w == b"$(") {
+            rest = &rest[at + 2..];
+            let end = rest.iter().position(|&c| c == b')')?;
+            let name = &rest[..end];
+            if name.is_empty() || !name.iter().all(|&c| is_name(c)) {
+                return None;
+            }
+            add(name)?;
+            rest = &rest[end + 1..];
+        }
+    }
+    Some(names)
 }
 
 /// `NAME=value`: nvcc setting one of its variables (`_SPACE_= `,
@@ -187,6 +293,81 @@ mod tests {
         let one = host_link(b"#$ A=1\n#$ /opt/bin/clang++ x.o -shared -o y.so\n").unwrap();
         assert_eq!(one.compiler, "/opt/bin/clang++");
         assert_eq!(one.args, os(&["x.o", "-shared", "-o", "y.so"]));
+    }
+
+    /// Two dry runs of one command differ only in the ids of nvcc's
+    /// temporary files: without them they are the same bytes, each file
+    /// keeps a name of its own, and the host link read is the same.
+    #[test]
+    fn temporary_names_are_spelled_the_same_in_every_run() {
+        let run = |pid: &str, n: &str| {
+            format!(
+                "#$ nvlink -o \"/tmp/tmpxft_{pid}_{n}-5_x.cubin\" --host-ccbin \"gcc\"\n\
+                 #$ gcc -c \"/w/crt/link.stub\" -o \"/tmp/tmpxft_{pid}_{n}-6_x_dlink.o\"\n\
+                 #$ g++ -m64 \"/tmp/tmpxft_{pid}_{n}-6_x_dlink.o\" \"/x/tmpxft_0000abcd_00000001-1.o\" w.o -o \"x.so\"\n"
+            )
+        };
+        let (a, b) = (run("00005078", "00000000"), run("0000507e", "00000003"));
+        assert_ne!(a, b);
+        let (na, nb) = (without_temp_names(a.as_bytes()), without_temp_names(b.as_bytes()));
+        assert_eq!(na, nb);
+        let text = String::from_utf8(na.clone()).unwrap();
+        assert!(text.contains("/tmp/tmpxft_00000000_00000000-6_x_dlink.o"), "{text}");
+        assert!(text.contains("/x/tmpxft_00000000_00000001-1.o"), "another id keeps its own name: {text}");
+        assert_eq!(
+            host_link(&na).unwrap().args,
+            os(&["-m64", "/x/tmpxft_00000000_00000001-1.o", "w.o", "-o", "x.so"])
+        );
+        // Nothing that is not such a name is touched.
+        for plain in ["tmpxft_", "tmpxft_0000507g_00000000", "tmpxft_00005078-00000000", "tmpxft_0000507"] {
+            assert_eq!(without_temp_names(plain.as_bytes()), plain.as_bytes());
+        }
+        assert_eq!(without_temp_names(DRYRUN.as_bytes()), DRYRUN.as_bytes());
+    }
+
+    #[test]
+    fn the_host_compiler_is_what_the_device_link_names() {
+        assert_eq!(host_ccbin(DRYRUN.as_bytes()), Some("gcc".into()));
+        let two = "#$ nvlink --host-ccbin \"gcc\"\n#$ nvlink --host-ccbin \"/usr/bin/g++-12\"\n";
+        assert_eq!(host_ccbin(two.as_bytes()), None, "two answers are none");
+        let dir = "#$ nvlink -o x --host-ccbin \"/usr/bin/gcc\"\n#$ \"/usr/bin\"/g++ x.o -o y\n";
+        assert_eq!(host_ccbin(dir.as_bytes()), Some("/usr/bin/gcc".into()));
+        assert_eq!(host_ccbin(b"#$ g++ x.o -o y\n"), None, "no device link: not known");
+        assert_eq!(host_ccbin(b"#$ nvlink --host-ccbin\n"), None);
+    }
+
+    /// nvcc 13.5's own profile, and what a profile can do wrong.
+    #[test]
+    fn the_profile_names_what_it_sets_and_reads() {
+        let profile = "\nTOP              = $(_HERE_)/..\n\nCICC_PATH        = $(TOP)/nvvm/bin\n\
+                       NVVMIR_LIBRARY_DIR = $(TOP)/nvvm/libdevice\n\nLD_LIBRARY_PATH += $(TOP)/lib:\n\
+                       PATH            += $(CICC_PATH):$(_HERE_):\n\n\
+                       INCLUDES        +=  \"-I$(TOP)/include\" $(_SPACE_)\n\
+                       LIBRARIES        =+ $(_SPACE_) \"-L$(TOP)/lib/stubs\" \"-L$(TOP)/lib\"\n\
+                       CUDAFE_FLAGS    +=\nOPT ?= $(MY_FLAGS)\n";
+        assert_eq!(
+            profile_names(profile.as_bytes()).unwrap(),
+            [
+                "TOP",
+                "_HERE_",
+                "CICC_PATH",
+                "NVVMIR_LIBRARY_DIR",
+                "LD_LIBRARY_PATH",
+                "PATH",
+                "INCLUDES",
+                "_SPACE_",
+                "LIBRARIES",
+                "CUDAFE_FLAGS",
+                "OPT",
+                "MY_FLAGS"
+            ]
+        );
+        assert_eq!(profile_names(b"").unwrap(), Vec::<String>::new());
+        for unsure in ["A = $(B", "A = $(B C)", "A = $()", "A = ${B}"] {
+            assert_eq!(profile_names(unsure.as_bytes()), None, "{unsure}");
+        }
+        let many: String = (0..300).map(|i| format!("V{i} = 1\n")).collect();
+        assert_eq!(profile_names(many.as_bytes()), None);
     }
 
     #[test]

@@ -28,6 +28,7 @@ use crate::args::Syntax;
 use crate::env::Env;
 use crate::exec::Driver;
 use crate::fsx;
+use crate::probe::dryrun::Nvcc;
 use crate::store::Store;
 
 /// The environment variables that change gcc's (and clang's) library path.
@@ -41,6 +42,11 @@ pub struct SystemDirs<'a> {
 enum Source<'a> {
     /// Asked of the driver (or taken from the cache under its key).
     Driver { driver: &'a Driver, syntax: Syntax, flags: &'a [OsString], env: &'a Env, cache: Option<Store> },
+    /// nvcc's: its host compiler's, asked of the host compiler nvcc's dry
+    /// run of `tokens` names (with the target flags nvcc gives it), or of
+    /// nvcc itself with `flags` when it names none. The dry run is asked
+    /// only here, when a lookup first reaches stage 4 (issue 34 §2).
+    Nvcc { nvcc: Nvcc<'a>, tokens: &'a [OsString], flags: &'a [OsString] },
     /// A list known up front: the built-in list when there is no driver,
     /// or a test's.
     Listed(Vec<PathBuf>),
@@ -58,6 +64,13 @@ impl<'a> SystemDirs<'a> {
         SystemDirs { source: Source::Driver { driver, syntax, flags, env, cache } }
     }
 
+    /// The directories of nvcc's host compiler for the command `tokens`
+    /// (`flags`: its target flags, for nvcc itself when its dry run names
+    /// no host compiler).
+    pub fn of_nvcc(nvcc: Nvcc<'a>, tokens: &'a [OsString], flags: &'a [OsString]) -> SystemDirs<'a> {
+        SystemDirs { source: Source::Nvcc { nvcc, tokens, flags } }
+    }
+
     /// A fixed list (the built-in one without a driver, or a test's).
     pub fn listed(dirs: Vec<PathBuf>) -> SystemDirs<'static> {
         SystemDirs { source: Source::Listed(dirs) }
@@ -70,6 +83,12 @@ impl<'a> SystemDirs<'a> {
             Source::Driver { driver, syntax, flags, env, cache } => {
                 ask_or_cached(driver, syntax, flags, env, cache.as_ref())
             }
+            Source::Nvcc { nvcc, tokens, flags } => match nvcc.host_compiler(tokens) {
+                Some((host, host_flags)) => {
+                    ask_or_cached(&host, Syntax::Gcc, &host_flags, nvcc.env, nvcc.cache.as_ref())
+                }
+                None => ask_or_cached(&nvcc.driver, Syntax::Nvcc, flags, nvcc.env, nvcc.cache.as_ref()),
+            },
         };
         // One stat per directory per run: what did not exist when the list
         // was cached may exist now, and the reverse.
@@ -86,7 +105,7 @@ fn ask_or_cached(
     cache: Option<&Store>,
 ) -> Vec<PathBuf> {
     let question = match syntax {
-        // nvcc's are asked of its host compiler (`lib.rs`); nvcc itself
+        // nvcc's are asked of its host compiler (`Source::Nvcc`); nvcc itself
         // refuses the question and gets the built-in list.
         Syntax::Gcc | Syntax::Nvcc => "-print-search-dirs",
         Syntax::Ld => "--verbose",

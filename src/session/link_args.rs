@@ -5,11 +5,9 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use crate::args::{self, Command};
-use crate::env::Env;
 use crate::error::Error;
-use crate::exec::Driver;
 use crate::formats::{pkgconfig, provenance};
-use crate::probe::nvcc;
+use crate::probe::dryrun::Nvcc;
 use crate::probe::search;
 use crate::probe::search::SearchPath;
 use crate::probe::sysdirs::{self, SystemDirs};
@@ -51,21 +49,19 @@ pub(super) fn link_args(ctx: &Ctx) -> Result<LinkArgs, Error> {
     if let Some(path) = cmd.direct_archives.iter().find(|p| !fsx::exists(p)) {
         return Err(Error::ArchiveNotFound { path: path.clone() });
     }
-    // nvcc's system dirs are its host compiler's, which links.
-    let host = match driver {
-        Some(nvcc) if cmd.syntax == args::Syntax::Nvcc => host_compiler(nvcc, cmd, env),
+    // nvcc's system dirs are its host compiler's, which links: named by
+    // its dry run, asked when a lookup first needs them.
+    let nvcc = match driver {
+        Some(nvcc) if cmd.syntax == args::Syntax::Nvcc => Some(Nvcc::new(nvcc.clone(), env, cache.cloned())),
         _ => None,
     };
-    let system = match driver {
+    let system = match (driver, &nvcc) {
         _ if options.no_system_dirs => None,
-        Some(_) if host.is_some() => {
-            let (host, flags) = host.as_ref().expect("just matched");
-            Some(SystemDirs::of_driver(host, args::Syntax::Gcc, flags, env, cache.cloned()))
-        }
-        Some(driver) => {
+        (_, Some(nvcc)) => Some(SystemDirs::of_nvcc(nvcc.clone(), &cmd.tokens, &cmd.target_flags)),
+        (Some(driver), None) => {
             Some(SystemDirs::of_driver(driver, cmd.syntax, &cmd.target_flags, env, cache.cloned()))
         }
-        None => Some(SystemDirs::listed(sysdirs::fallback_system_dirs())),
+        (None, None) => Some(SystemDirs::listed(sysdirs::fallback_system_dirs())),
     };
     let search = SearchPath::new(&options.libsdir, &cmd.lib_dirs, options.workspace.as_deref(), system);
     let policy = policy::Policy {
@@ -89,9 +85,7 @@ pub(super) fn link_args(ctx: &Ctx) -> Result<LinkArgs, Error> {
     resolver.probe.use_pack(pack_key(ctx));
     resolver.probe.hermetic = options.hermetic;
     resolver.probe.cross_check = env.get("SOLINK_CROSS_CHECK").is_some_and(|v| !v.is_empty() && v != "0");
-    if cmd.syntax == args::Syntax::Nvcc {
-        resolver.probe.nvcc = driver.cloned();
-    }
+    resolver.probe.nvcc = nvcc;
     let mut decisions = resolver.resolve(cmd);
     let mut shape = rewrite::Shape {
         group: !options.no_group,
@@ -169,17 +163,6 @@ pub(super) fn link_args(ctx: &Ctx) -> Result<LinkArgs, Error> {
 /// is, and then no file was read unless one was named `.lo`.
 pub(super) fn archives_by_content(cmd: &Command) -> Option<Command> {
     cmd.with_archives_by_content(probe::inputs::is_archive)
-}
-
-/// nvcc's host compiler, the driver whose library dirs ld searches in an
-/// nvcc link, with the target flags nvcc gives it: from one dry run of the
-/// command (issue 20 §8). `None` when nvcc shows no host link.
-pub(super) fn host_compiler(nvcc: &Driver, cmd: &Command, env: &Env) -> Option<(Driver, Vec<OsString>)> {
-    let out = nvcc.dry_run(&cmd.tokens).ok()?;
-    let host = nvcc::host_link(&out).ok()?;
-    let compiler = Driver::find(std::slice::from_ref(&host.compiler), env).ok()?;
-    let flags = args::classify_as(host.args, args::Syntax::Gcc).ok()?.target_flags;
-    Some((compiler, flags))
 }
 
 /// The key of a link's pack of verdicts: a digest of where it runs and

@@ -224,7 +224,7 @@ pub(super) fn push_facts<'a>(
     }
 }
 
-fn put_id(out: &mut Vec<u8>, id: &FileId) {
+pub(super) fn put_id(out: &mut Vec<u8>, id: &FileId) {
     for n in [id.dev, id.ino, id.size] {
         out.extend_from_slice(&n.to_le_bytes());
     }
@@ -312,7 +312,11 @@ pub(super) fn decode_facts(
 pub(super) struct Reader<'a>(&'a [u8]);
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+    pub(super) fn new(bytes: &'a [u8]) -> Reader<'a> {
+        Reader(bytes)
+    }
+
+    pub(super) fn take(&mut self, n: usize) -> Option<&'a [u8]> {
         if self.0.len() < n {
             return None;
         }
@@ -325,7 +329,7 @@ impl<'a> Reader<'a> {
         self.take(N)?.try_into().ok()
     }
 
-    fn id(&mut self) -> Option<FileId> {
+    pub(super) fn id(&mut self) -> Option<FileId> {
         Some(FileId {
             dev: u64::from_le_bytes(self.array()?),
             ino: u64::from_le_bytes(self.array()?),
@@ -340,7 +344,7 @@ impl<'a> Reader<'a> {
         self.take(usize::try_from(n).ok()?)
     }
 
-    fn path(&mut self) -> Option<PathBuf> {
+    pub(super) fn path(&mut self) -> Option<PathBuf> {
         Some(PathBuf::from(OsStr::from_bytes(self.bytes()?)))
     }
 }

@@ -118,6 +118,54 @@ pub fn driver_dirs(
     format!("dirs5 {}", h.hex())
 }
 
+/// The format of nvcc's dry-run entries (`store/dryrun.rs`): a change to
+/// what the key holds or how the answer is kept is a new name.
+const NVCC_DRY_RUN: &str = "solink-nvcc-dryrun 1";
+
+/// The key of `nvcc --dryrun ARGS` (`probe/dryrun.rs`, issue 34 §2):
+/// nvcc's path and identity (`_HERE_`, where it finds its profile and its
+/// `crt/link.stub`, is the path's directory); its `nvcc.profile`'s bytes
+/// (`None`: there is none, which nvcc takes as empty); each variable
+/// that changes the answer, set (with its value) or unset (nvcc's own,
+/// `PATH`, `NVCC_PREPEND_FLAGS`, `NVCC_APPEND_FLAGS`, `NVCC_CCBIN`,
+/// `TMPDIR`, ..., then every name the profile sets or reads); the working
+/// directory; and the exact arguments. The host compiler nvcc runs is
+/// named only by the answer (`--host-ccbin`): the entry holds its
+/// identity, and a hit whose host compiler is another file is a miss.
+pub fn nvcc_dry_run(
+    nvcc: (&Path, FileId),
+    profile: Option<&[u8]>,
+    vars: &[(&str, Option<&std::ffi::OsStr>)],
+    cwd: &Path,
+    args: &[OsString],
+) -> String {
+    let mut h = KeyHasher::default();
+    h.add(NVCC_DRY_RUN.as_bytes());
+    h.add(nvcc.0.as_os_str().as_bytes());
+    h.add(nvcc.1.key().as_bytes());
+    match profile {
+        Some(bytes) => {
+            h.add(b"profile");
+            h.add(bytes);
+        }
+        None => h.add(b"no profile"),
+    }
+    h.add(&(vars.len() as u64).to_le_bytes());
+    for (name, value) in vars {
+        h.add(name.as_bytes());
+        match value {
+            Some(v) => h.add(&[&b"="[..], v.as_bytes()].concat()),
+            None => h.add(b"unset"),
+        }
+    }
+    h.add(cwd.as_os_str().as_bytes());
+    h.add(&(args.len() as u64).to_le_bytes());
+    for a in args {
+        h.add(a.as_bytes());
+    }
+    h.hex()
+}
+
 /// A digest of everything the closure check reads of an object: its name,
 /// its definitions and references with their kinds, and whether it has
 /// constructors (`probe/link.rs`, in both of the check's keys).
@@ -287,6 +335,71 @@ mod tests {
         for (i, k) in others.iter().enumerate() {
             assert_ne!(*k, base, "input {i}");
         }
+    }
+
+    /// Each input of nvcc's dry-run key changes it (issue 34 §2): nvcc's
+    /// path and identity, the profile (its bytes, or none), each variable
+    /// (a value, set or unset, another name), the working directory and
+    /// each argument (one more, one changed, the order).
+    #[test]
+    fn the_nvcc_dry_run_key_follows_each_input() {
+        use std::ffi::OsStr;
+        let id = FileId { dev: 1, ino: 2, size: 3, mtime_ns: 4, ctime_ns: 5 };
+        let w = |s: &[&str]| s.iter().map(OsString::from).collect::<Vec<_>>();
+        let on = |v: &'static str| Some(OsStr::new(v));
+        let vars = |path, pre, app, ccbin, named| {
+            vec![
+                ("PATH", path),
+                ("NVCC_PREPEND_FLAGS", pre),
+                ("NVCC_APPEND_FLAGS", app),
+                ("NVCC_CCBIN", ccbin),
+                ("TOP", named),
+            ]
+        };
+        let base_vars = vars(on("/bin"), None, None, None, None);
+        let k =
+            |nvcc: (&Path, FileId),
+             profile: Option<&[u8]>,
+             vars: &[(&str, Option<&OsStr>)],
+             cwd: &str,
+             args: &[&str]| { nvcc_dry_run(nvcc, profile, vars, Path::new(cwd), &w(args)) };
+        let nv = Path::new("/cuda/bin/nvcc");
+        let p: Option<&[u8]> = Some(b"TOP = $(_HERE_)/..\n");
+        let args = ["-shared", "-o", "x.so", "w.o"];
+        let base = k((nv, id), p, &base_vars, "/w", &args);
+        let others = [
+            ("nvcc's path", k((Path::new("/cuda2/bin/nvcc"), id), p, &base_vars, "/w", &args)),
+            ("nvcc rebuilt", k((nv, FileId { mtime_ns: 6, ..id }), p, &base_vars, "/w", &args)),
+            ("the profile's bytes", k((nv, id), Some(b"TOP = $(_HERE_)/../..\n"), &base_vars, "/w", &args)),
+            ("no profile", k((nv, id), None, &base_vars, "/w", &args)),
+            ("an empty profile", k((nv, id), Some(b""), &base_vars, "/w", &args)),
+            ("PATH", k((nv, id), p, &vars(on("/usr/bin"), None, None, None, None), "/w", &args)),
+            ("PATH unset", k((nv, id), p, &vars(None, None, None, None, None), "/w", &args)),
+            ("PATH empty", k((nv, id), p, &vars(on(""), None, None, None, None), "/w", &args)),
+            (
+                "NVCC_PREPEND_FLAGS",
+                k((nv, id), p, &vars(on("/bin"), on("-g"), None, None, None), "/w", &args),
+            ),
+            ("NVCC_APPEND_FLAGS", k((nv, id), p, &vars(on("/bin"), None, on("-g"), None, None), "/w", &args)),
+            ("NVCC_CCBIN", k((nv, id), p, &vars(on("/bin"), None, None, on("clang++"), None), "/w", &args)),
+            (
+                "a variable the profile names",
+                k((nv, id), p, &vars(on("/bin"), None, None, None, on("/t")), "/w", &args),
+            ),
+            (
+                "one more variable",
+                k((nv, id), p, &[base_vars.clone(), vec![("CUDA_ROOT", None)]].concat(), "/w", &args),
+            ),
+            ("the working directory", k((nv, id), p, &base_vars, "/v", &args)),
+            ("one more argument", k((nv, id), p, &base_vars, "/w", &["-shared", "-o", "x.so", "w.o", "-g"])),
+            ("an argument changed", k((nv, id), p, &base_vars, "/w", &["-shared", "-o", "y.so", "w.o"])),
+            ("the arguments' order", k((nv, id), p, &base_vars, "/w", &["-shared", "w.o", "-o", "x.so"])),
+            ("two words as one", k((nv, id), p, &base_vars, "/w", &["-shared", "-o x.so", "w.o"])),
+        ];
+        for (what, other) in &others {
+            assert_ne!(*other, base, "{what}");
+        }
+        assert_eq!(k((nv, id), p, &base_vars, "/w", &args), base, "the same inputs, the same key");
     }
 
     /// Each input of the object-symbols digest changes it.

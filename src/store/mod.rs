@@ -31,6 +31,7 @@ pub mod codec;
 mod digests;
 pub mod dir;
 pub(crate) mod direct;
+pub mod dryrun;
 pub mod key;
 
 use foldhash::HashMap;

@@ -51,6 +51,7 @@ mod ld_says;
 mod ld_state;
 mod make;
 mod manual;
+mod nvcc_dryrun;
 #[path = "../oracle.rs"]
 mod oracle;
 #[path = "../pc_flags.rs"]
