@@ -23,7 +23,7 @@ use std::process::Command;
 use crate::elf::Elf;
 use crate::support::cargo::{self as native, Native, Via};
 use crate::support::tools::skip_unless;
-use crate::util::{sh, Dir};
+use crate::util::{require_tool, sh, Dir, SOLINK};
 use crate::verified::{Verified, CXX, OPENMP};
 
 const KERNEL: &str = r#"
@@ -411,6 +411,55 @@ fn nvcc_options_that_take_a_value_never_give_an_input() {
         "{stderr}"
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout), expected, "byte for byte");
+}
+
+/// Issue 34 §2: a warm nvcc link runs nvcc once, to link. The cold link
+/// asks two dry runs (the command as given, whose host compiler's dirs
+/// are the system dirs, and the rewritten one, whose host link the
+/// closure check reads); the next link finds both in the cache, and once
+/// the project has settled, direct mode replays the link. What each
+/// links loads and runs.
+#[test]
+fn a_warm_nvcc_link_runs_nvcc_only_to_link() {
+    let Some(cuda) = Cuda::find() else { return };
+    if !require_tool("strace") {
+        return;
+    }
+    let dir = cuda.project();
+    let nvcc = cuda.nvcc_dir().join("nvcc");
+    // How many times nvcc started in one link through solink.
+    let nvccs = || {
+        let log = dir.path("strace.log");
+        let out = dir
+            .command("strace")
+            .env("PATH", cuda.path())
+            .args(["-f", "-qq", "-e", "trace=execve", "-o"])
+            .arg(&log)
+            .arg(SOLINK)
+            .args([
+                "--rpath-dynamic",
+                "nvcc",
+                "-shared",
+                "-o",
+                "out/lib/libcalc.so",
+                "wrap.o",
+                "-L.",
+                "-ladapter",
+            ])
+            .args(cuda.wheel_libs())
+            .run();
+        assert!(out.success(), "{}", out.stderr);
+        let text = std::fs::read_to_string(&log).unwrap();
+        let started = format!("execve(\"{}\"", nvcc.display());
+        text.lines().filter(|l| l.contains(&started) && l.ends_with("= 0")).count()
+    };
+    assert_eq!(nvccs(), 3, "cold: two dry runs and the link");
+    assert_eq!(nvccs(), 1, "warm: the link alone");
+    assert_ran(call(&dir, &dir.path("out/lib/libcalc.so")));
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    assert_eq!(nvccs(), 1, "settled: stores the whole answer");
+    assert_eq!(nvccs(), 1, "and replays it");
+    assert_ran(call(&dir, &dir.path("out/lib/libcalc.so")));
 }
 
 /// Without a cache the note object is a temporary file, so solink cannot
