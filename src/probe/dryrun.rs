@@ -45,7 +45,7 @@ use crate::store::{self, Store};
 
 /// The variables nvcc reads itself (the names its binary holds, nvcc
 /// 13.5), besides those its profile names.
-pub const NVCC_VARS: &[&str] =
+const NVCC_VARS: &[&str] =
     &["PATH", "NVCC_PREPEND_FLAGS", "NVCC_APPEND_FLAGS", "NVCC_CCBIN", "TMPDIR", "CUDA_ROOT", "LIBRARY_PATH"];
 
 /// The profile nvcc reads beside itself.
@@ -172,6 +172,66 @@ mod tests {
     fn executable(path: &std::path::Path) {
         std::fs::write(path, "#!/bin/sh\n").unwrap();
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
+    /// The key holds every variable nvcc reads and every one its profile
+    /// names, the profile's bytes (or that there is none), nvcc's
+    /// identity, the working directory and the arguments; what cannot be
+    /// told is no key at all.
+    #[test]
+    fn the_key_follows_each_input_nvcc_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let bin = dir.path().join("bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        executable(&bin.join("nvcc"));
+        let profile = bin.join(PROFILE);
+        std::fs::write(&profile, "TOP = $(_HERE_)/..\nPATH += $(TOP)/bin:\n").unwrap();
+        let driver = Driver::find(&[bin.join("nvcc").into_os_string()], &Env::new([])).unwrap();
+        let args = [OsString::from("-shared"), OsString::from("w.o")];
+        let key = |vars: &[(&str, &str)], cwd: Option<&str>, args: &[OsString]| {
+            let env = Env::new(vars.iter().map(|(k, v)| (OsString::from(k), OsString::from(v))))
+                .with_cwd(cwd.map(PathBuf::from));
+            Nvcc::new(driver.clone(), &env, None).key(args).map(|k| k.key)
+        };
+        let base = key(&[], Some("/w"), &args).unwrap();
+        assert_eq!(key(&[("MAKEFLAGS", "-j2")], Some("/w"), &args).unwrap(), base, "a variable nobody reads");
+        for var in NVCC_VARS.iter().chain(&["TOP", "_HERE_"]) {
+            assert_ne!(key(&[(var, "x")], Some("/w"), &args).unwrap(), base, "{var} set");
+            assert_ne!(key(&[(var, "")], Some("/w"), &args).unwrap(), base, "{var} set empty");
+        }
+        assert_ne!(key(&[], Some("/v"), &args).unwrap(), base, "the working directory");
+        assert_ne!(key(&[], Some("/w"), &args[..1]).unwrap(), base, "the arguments");
+        assert_eq!(key(&[], None, &args), None, "no working directory");
+        std::fs::write(&profile, "TOP = $(_HERE_)/../..\nPATH += $(TOP)/bin:\n").unwrap();
+        let other = key(&[], Some("/w"), &args).unwrap();
+        assert_ne!(other, base, "the profile's bytes");
+        std::fs::write(&profile, "TOP = $(_HERE_)/..\nPATH += $(TOP)/bin:\nX = $(CUDA_EXTRA)\n").unwrap();
+        let named = key(&[], Some("/w"), &args).unwrap();
+        assert_ne!(
+            key(&[("CUDA_EXTRA", "1")], Some("/w"), &args).unwrap(),
+            named,
+            "a name the profile reads"
+        );
+        std::fs::remove_file(&profile).unwrap();
+        let none = key(&[], Some("/w"), &args).unwrap();
+        assert!(none != base && none != other, "no profile");
+        std::fs::write(&profile, "X = ${Y}\n").unwrap();
+        assert_eq!(key(&[], Some("/w"), &args), None, "a profile not read for sure");
+        std::fs::remove_file(&profile).unwrap();
+        fsx::test_support::mkfifo(&profile);
+        assert_eq!(key(&[], Some("/w"), &args), None, "a FIFO is no profile, and nothing is cached");
+        std::fs::remove_file(&profile).unwrap();
+        std::fs::write(&profile, vec![b'#'; MAX_PROFILE as usize + 1]).unwrap();
+        assert_eq!(key(&[], Some("/w"), &args), None, "past the bound");
+        std::fs::remove_file(&profile).unwrap();
+        // nvcc rebuilt.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(bin.join("nvcc"), "#!/bin/sh\n# rebuilt\n").unwrap();
+        assert_ne!(key(&[], Some("/w"), &args).unwrap(), none, "nvcc's identity");
+        let wrapped =
+            Driver::find(&[bin.join("nvcc").into_os_string(), "nvcc".into()], &Env::new([])).unwrap();
+        let env = Env::new([]).with_cwd(Some("/w".into()));
+        assert!(Nvcc::new(wrapped, &env, None).key(&args).is_none(), "behind a wrapper's words");
     }
 
     /// A program is found as execvp finds it: the first executable file

@@ -36,6 +36,12 @@ pub(crate) const OTHER_VARIABLES: &[(&str, &str)] = &[
         "With COMPILER_PATH and GCC_EXEC_PREFIX: not read by solink itself, but they change the \
          driver's library directories, so they are part of the key those are cached under.",
     ),
+    (
+        "NVCC_PREPEND_FLAGS",
+        "With NVCC_APPEND_FLAGS, NVCC_CCBIN, TMPDIR, CUDA_ROOT and the variables nvcc.profile \
+         names: not read by solink itself, but nvcc reads them, so with PATH they are part of the \
+         key its dry runs are cached under.",
+    ),
     ("NO_COLOR", "Set and not empty: no colour (it wins over CLICOLOR_FORCE)."),
     (
         "CLICOLOR_FORCE",
