@@ -85,7 +85,8 @@ impl Project {
         self.solink(cwd, env, &[], extra)
     }
 
-    /// `solink FLAGS nvcc -shared -o libx.so w.o -L. -lfoo EXTRA` in `cwd`.
+    /// `solink FLAGS nvcc -shared -o libx.so w.o -L. -lfoo EXTRA` in `cwd`,
+    /// with `env` set (a name `-`: the value is a variable to unset).
     fn solink(&self, cwd: &str, env: &[(&str, std::ffi::OsString)], flags: &[&str], extra: &[&str]) -> Ran {
         let mut cmd = self.dir.solink().current_dir(self.dir.path(cwd)).env("PATH", self.path());
         for (k, v) in env {
