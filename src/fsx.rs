@@ -470,19 +470,175 @@ pub fn read_dir(path: &Path) -> io::Result<Vec<std::ffi::OsString>> {
     Ok(names)
 }
 
-/// Maps a file [`open_regular`] opened, read-only and private. A failure
-/// after the open succeeded (no memory, too many maps) may go away by
-/// itself, and the answer worked out without the file must not be
-/// replayed: it spoils the recording, as a failed read or listing does.
+/// Maps a file [`open_regular`] opened, read-only and private, and gives
+/// its bytes to `read`: the one way solink reads a file through a mapping
+/// (no copy into a buffer: a 121 MB archive is hashed and scanned in
+/// place, issue 34 §6).
 ///
-/// If another process truncates the file while it is mapped, reading past
-/// the new end faults; archives and objects are not rewritten in place by
-/// ar, ld or a compiler (they are replaced), so that is a risk solink
-/// shares with ld itself.
+/// If another process truncates the file while it is mapped, a read past
+/// the new end raises `SIGBUS`, which would kill solink. While `read`
+/// runs, a fault inside this mapping (from any thread) is answered with
+/// zero pages over the rest of it ([`bus`]), and the result is an error,
+/// never an answer worked out from the zeros: the file changed while it
+/// was read. A fault anywhere else goes to the handler found, or kills as
+/// before.
+///
+/// A failure after the open succeeded (no memory, too many maps, the file
+/// changed) may go away by itself, and the answer worked out without the
+/// file must not be replayed: it spoils the recording, as a failed read or
+/// listing does; so must a caller that hands the mapping's error on from
+/// another thread (recordings are per thread).
+pub fn read_mapped<T>(file: &File, read: impl FnOnce(&[u8]) -> T) -> io::Result<T> {
+    mapped(file, read).inspect_err(|_| spoil_recording())
+}
+
 #[allow(clippy::disallowed_methods)]
-pub fn map(file: &File) -> io::Result<memmap2::Mmap> {
-    // SAFETY: read-only and private; see above on truncation.
-    unsafe { memmap2::Mmap::map(file) }.inspect_err(|_| spoil_recording())
+fn mapped<T>(file: &File, read: impl FnOnce(&[u8]) -> T) -> io::Result<T> {
+    // SAFETY: read-only and private; a truncation while it is read is
+    // caught below.
+    let map = unsafe { memmap2::Mmap::map(file) }?;
+    bus::guarded(&map, read)
+}
+
+/// Reading a mapping that another process truncates: `SIGBUS` caught for
+/// the pages of the mappings being read, and only for them.
+///
+/// Each read in progress holds a slot (the mapping's address range and
+/// whether it faulted), in a fixed table the handler can read without a
+/// lock or an allocation. The handler maps anonymous zero pages over the
+/// rest of the faulting slot's range (`MAP_FIXED`, which replaces those
+/// pages of the file's mapping, so the read goes on to its end and returns)
+/// and marks the slot. A fault outside every slot is passed to the
+/// disposition found when the handler was installed: called if it was a
+/// handler, else the default restored, so the fault, raised again, kills as
+/// it always did.
+mod bus {
+    use std::io;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+
+    /// Reads at once: solink has at most two (the hash beside the scan);
+    /// a test binary's threads wait for a free slot.
+    const SLOTS: usize = 64;
+    /// `start` of a slot taken but not yet (or no longer) live.
+    const CLAIMED: usize = usize::MAX;
+
+    struct Slot {
+        /// 0: free.
+        start: AtomicUsize,
+        end: AtomicUsize,
+        faulted: AtomicBool,
+    }
+
+    static TABLE: [Slot; SLOTS] = [const {
+        Slot { start: AtomicUsize::new(0), end: AtomicUsize::new(0), faulted: AtomicBool::new(false) }
+    }; SLOTS];
+    static PAGE: AtomicUsize = AtomicUsize::new(4096);
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    /// The `SIGBUS` disposition found; written once, before the handler
+    /// that reads it is installed.
+    static PREVIOUS: std::sync::OnceLock<super::SavedAction> = std::sync::OnceLock::new();
+
+    pub(super) fn guarded<T>(bytes: &[u8], read: impl FnOnce(&[u8]) -> T) -> io::Result<T> {
+        if bytes.is_empty() {
+            return Ok(read(bytes));
+        }
+        install();
+        let slot = claim();
+        slot.faulted.store(false, SeqCst);
+        slot.end.store(bytes.as_ptr() as usize + bytes.len(), SeqCst);
+        slot.start.store(bytes.as_ptr() as usize, SeqCst);
+        let out = read(bytes);
+        slot.start.store(CLAIMED, SeqCst);
+        let faulted = slot.faulted.load(SeqCst);
+        slot.start.store(0, SeqCst);
+        match faulted {
+            false => Ok(out),
+            true => Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the file changed while it was read")),
+        }
+    }
+
+    fn claim() -> &'static Slot {
+        loop {
+            for slot in &TABLE {
+                if slot.start.compare_exchange(0, CLAIMED, SeqCst, SeqCst).is_ok() {
+                    return slot;
+                }
+            }
+            std::thread::yield_now();
+        }
+    }
+
+    fn install() {
+        INSTALL.call_once(|| {
+            // SAFETY: sysconf has no preconditions; the sigaction structs
+            // are zeroed then filled, and the handler has the SA_SIGINFO
+            // signature.
+            unsafe {
+                let page = libc::sysconf(libc::_SC_PAGESIZE);
+                if page > 0 {
+                    PAGE.store(page as usize, SeqCst);
+                }
+                let mut old: libc::sigaction = std::mem::zeroed();
+                if libc::sigaction(libc::SIGBUS, std::ptr::null(), &mut old) != 0 {
+                    return;
+                }
+                let _ = PREVIOUS.set(super::SavedAction(old));
+                let mut action: libc::sigaction = std::mem::zeroed();
+                action.sa_sigaction = on_sigbus as *const () as usize;
+                action.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
+                libc::sigemptyset(&mut action.sa_mask);
+                libc::sigaction(libc::SIGBUS, &action, std::ptr::null_mut());
+            }
+        });
+    }
+
+    /// Async-signal-safe: atomics, `mmap` and `sigaction` only.
+    extern "C" fn on_sigbus(sig: libc::c_int, info: *mut libc::siginfo_t, context: *mut libc::c_void) {
+        // SAFETY: the kernel hands an SA_SIGINFO handler a valid siginfo.
+        let addr = unsafe { (*info).si_addr() } as usize;
+        let mut end = 0;
+        for slot in &TABLE {
+            let start = slot.start.load(SeqCst);
+            if start != 0 && start != CLAIMED && (start..slot.end.load(SeqCst)).contains(&addr) {
+                slot.faulted.store(true, SeqCst);
+                end = end.max(slot.end.load(SeqCst));
+            }
+        }
+        if end != 0 {
+            let page = PAGE.load(SeqCst);
+            let from = addr & !(page - 1);
+            let len = (end - from).div_ceil(page) * page;
+            let flags = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED;
+            // SAFETY: the range lies inside a mapping a live read holds
+            // (rounded up to its last page, which the mapping covers); its
+            // pages past the file's end are replaced by zeros.
+            let zeros = unsafe { libc::mmap(from as *mut libc::c_void, len, libc::PROT_READ, flags, -1, 0) };
+            if zeros != libc::MAP_FAILED {
+                return;
+            }
+        }
+        // SAFETY: the saved disposition is a valid sigaction; a handler in
+        // it is called with the arguments it was installed for.
+        unsafe {
+            match PREVIOUS.get() {
+                Some(super::SavedAction(old)) if old.sa_sigaction > libc::SIG_IGN => {
+                    if old.sa_flags & libc::SA_SIGINFO != 0 {
+                        let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) =
+                            std::mem::transmute(old.sa_sigaction);
+                        f(sig, info, context);
+                    } else {
+                        let f: extern "C" fn(libc::c_int) = std::mem::transmute(old.sa_sigaction);
+                        f(sig);
+                    }
+                }
+                _ => {
+                    let mut default: libc::sigaction = std::mem::zeroed();
+                    default.sa_sigaction = libc::SIG_DFL;
+                    libc::sigaction(libc::SIGBUS, &default, std::ptr::null_mut());
+                }
+            }
+        }
+    }
 }
 
 /// The error for a path that exists but is not a regular file.
@@ -741,6 +897,33 @@ mod tests {
         start_recording();
         assert!(read_dir(&file).is_err(), "a file is no directory");
         assert!(take_recording().unwrap().conflicted);
+    }
+
+    /// A mapped file cut short under the reader (as another process's
+    /// truncation would): the read ends, sees zeros past the cut, and
+    /// gives an error, where it used to kill solink with SIGBUS.
+    #[test]
+    #[allow(clippy::disallowed_methods)] // the test cuts the file short
+    fn a_file_truncated_while_it_is_read_is_an_error_not_a_crash() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big");
+        let size = 1 << 20;
+        std::fs::write(&path, vec![1u8; size]).unwrap();
+        let (file, _) = open_regular(&path).unwrap();
+        let whole = read_mapped(&file, |data| data.iter().map(|&b| u64::from(b)).sum::<u64>()).unwrap();
+        assert_eq!(whole, size as u64);
+        let cut = OpenOptions::new().write(true).open(&path).unwrap();
+        let read = read_mapped(&file, |data| {
+            let before = data[..4096].iter().map(|&b| u64::from(b)).sum::<u64>();
+            cut.set_len(4096).unwrap();
+            // Pages past the new end: each read would raise SIGBUS.
+            let after = data[4096..].iter().map(|&b| u64::from(b)).sum::<u64>();
+            (before, after, data.len())
+        });
+        let err = read.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof, "{err}");
+        // The next read of the (now short) file is a fresh mapping, whole.
+        assert_eq!(read_mapped(&file, <[u8]>::len).unwrap(), 4096);
     }
 
     #[test]

@@ -16,7 +16,7 @@
 //! reproducible across runs and directories.
 
 use std::fmt;
-use std::io::{self, Read};
+use std::io;
 use std::path::Path;
 
 use object::elf;
@@ -70,27 +70,12 @@ impl Digest {
         Digest(Sha256::digest(bytes).into())
     }
 
-    /// The digest of a regular file, read in pieces (an archive can be
-    /// 100 MB; it is never held in memory whole). Cached by the file's
-    /// identity: `store::file_digest`.
+    /// The digest of a regular file, hashed in place from a mapping (an
+    /// archive can be 100 MB: it is neither held in memory nor copied).
+    /// Cached by the file's identity: `store::file_digest`.
     pub fn of_file(path: &Path) -> io::Result<Digest> {
         let (file, _) = crate::fsx::open_regular(path)?;
-        Digest::of_read(file)
-    }
-
-    /// The digest of everything `r` reads, in pieces.
-    pub fn of_read(mut r: impl Read) -> io::Result<Digest> {
-        let mut hasher = Sha256::new();
-        let mut buf = vec![0; 1 << 16];
-        loop {
-            match r.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => hasher.update(&buf[..n]),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(Digest(hasher.finalize().into()))
+        crate::fsx::read_mapped(&file, Digest::of_bytes)
     }
 
     pub fn from_hex(hex: &str) -> Option<Digest> {
@@ -697,8 +682,7 @@ pub fn read_note_payloads(path: &Path) -> Result<Vec<Vec<u8>>, ReadError> {
     if id.size == 0 {
         return Err(ReadError::NotElf);
     }
-    let map = crate::fsx::map(&file).map_err(ReadError::Io)?;
-    payloads_in(&map)
+    crate::fsx::read_mapped(&file, payloads_in).map_err(ReadError::Io)?
 }
 
 /// [`read_note_payloads`] on bytes already read.

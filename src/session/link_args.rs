@@ -134,8 +134,7 @@ pub(super) fn link_args(ctx: &Ctx) -> Result<LinkArgs, Error> {
                 &summary,
                 &shape.hide,
                 &from,
-                cache,
-                |p| resolver.file_id(p),
+                |p| resolver.archive_digest(p),
                 |p| defined.get(p).cloned().flatten(),
             )
             .unwrap_or_default()

@@ -46,7 +46,7 @@ use crate::formats::symbols::{Digest, Name, Provider};
 use crate::fsx::FileId;
 
 use crate::fsx::Distrust;
-pub use digests::file_digest;
+pub use digests::{file_digest, Ahead};
 
 // 2: an archive without a symbol index is a problem (ld refuses it); an
 // entry of 1 would call it fit.

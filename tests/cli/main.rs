@@ -10,6 +10,7 @@
 #![allow(clippy::disallowed_methods)]
 
 mod audit;
+mod big;
 mod budget;
 mod chains;
 mod cmake;

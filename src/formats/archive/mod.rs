@@ -6,6 +6,7 @@
 //! memory at once; each member is scanned in place and the scan stops at the
 //! first problem.
 
+pub mod aligned;
 pub mod pic;
 pub mod script;
 
@@ -16,6 +17,7 @@ use std::path::{Path, PathBuf};
 
 use object::read::archive::ArchiveFile;
 
+pub use aligned::{aligned, Aligned};
 pub use pic::{ElfId, Finding};
 
 /// The verdict on one file.
@@ -160,9 +162,8 @@ pub fn inspect_open(file: &File, path: &Path) -> std::io::Result<Verdict> {
     if file.metadata()?.len() == 0 {
         return Ok(Verdict::Damaged("an empty file".into()));
     }
-    let map = crate::fsx::map(file)?;
     let dir = path.parent().unwrap_or(Path::new("."));
-    Ok(inspect_bytes(&map, dir))
+    crate::fsx::read_mapped(file, |data| inspect_bytes(data, dir))
 }
 
 /// Whether a file's first bytes are an ar archive's magic, GNU or thin:
@@ -209,9 +210,12 @@ fn inspect_archive(data: &[u8], dir: &Path) -> Verdict {
         let name = String::from_utf8_lossy(member.name()).into_owned();
         if thin {
             let path = dir.join(OsStr::from_bytes(member.name()));
-            match map_thin_member(&path, member.size()) {
-                Ok(map) => objects.add(&name, Ok(map.as_deref().unwrap_or_default())),
-                Err(kind) => objects.add(&name, Err(kind)),
+            if read_thin_member(&path, member.size(), |data| objects.add(&name, data)).is_err() {
+                // What was read of it says nothing: it is judged changed,
+                // for this run only (a thin archive's verdict is never
+                // cached).
+                let why = format!("its file {} changed while it was read", path.display());
+                objects.problem = Some(Problem { member: name.clone(), kind: ProblemKind::Damaged(why) });
             }
         } else {
             match member.data(data) {
@@ -237,27 +241,47 @@ fn inspect_archive(data: &[u8], dir: &Path) -> Verdict {
 /// the one the archive's header gives is read: a FIFO named as a member
 /// would hang a read, `/dev/zero` would fill memory, and a file of another
 /// size is not the member the archive was built with (ld reads exactly the
-/// header's size from it). `None` is an empty member.
-fn map_thin_member(path: &Path, size: u64) -> Result<Option<memmap2::Mmap>, ProblemKind> {
+/// header's size from it). Its bytes, or why there are none, go to `add`;
+/// an error when the file changed while `add` read it.
+fn read_thin_member(
+    path: &Path,
+    size: u64,
+    mut add: impl FnMut(Result<&[u8], ProblemKind>),
+) -> std::io::Result<()> {
     let (file, id) = match crate::fsx::open_regular(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
-            return Err(ProblemKind::Damaged(format!("its file {} is not a regular file", path.display())))
+            add(Err(ProblemKind::Damaged(format!("its file {} is not a regular file", path.display()))));
+            return Ok(());
         }
-        Err(_) => return Err(ProblemKind::MissingMember(path.to_path_buf())),
+        Err(_) => {
+            add(Err(ProblemKind::MissingMember(path.to_path_buf())));
+            return Ok(());
+        }
     };
     if id.size != size {
-        return Err(ProblemKind::Damaged(format!(
+        add(Err(ProblemKind::Damaged(format!(
             "the archive says {size} bytes, but its file {} has {}",
             path.display(),
             id.size
-        )));
+        ))));
+        return Ok(());
     }
     if size == 0 {
-        return Ok(None);
+        add(Ok(&[]));
+        return Ok(());
     }
-    let map = crate::fsx::map(&file);
-    map.map(Some).map_err(|_| ProblemKind::MissingMember(path.to_path_buf()))
+    let mut add = Some(add);
+    let read = crate::fsx::read_mapped(&file, |data| add.take().map(|mut add| add(Ok(data))));
+    match (read, add) {
+        (Ok(_), _) => Ok(()),
+        // It could not be mapped at all: missing, as before.
+        (Err(_), Some(mut add)) => {
+            add(Err(ProblemKind::MissingMember(path.to_path_buf())));
+            Ok(())
+        }
+        (Err(e), None) => Err(e),
+    }
 }
 
 #[derive(Default)]
@@ -270,26 +294,10 @@ struct Objects {
     bound_locally: std::collections::HashSet<String>,
 }
 
-/// Member data aligned for ELF parsing. An ar archive aligns members to
-/// two bytes only, and `object` reads ELF headers in place, so it needs
-/// 8-byte alignment; a misaligned member is copied once into `buffer`.
-pub(crate) fn aligned<'a>(data: &'a [u8], buffer: &'a mut Vec<u64>) -> &'a [u8] {
-    if data.as_ptr() as usize % 8 == 0 {
-        return data;
-    }
-    buffer.clear();
-    buffer.resize(data.len().div_ceil(8), 0);
-    // SAFETY: u64 has no padding and every byte pattern is a valid u64; the
-    // byte view covers the buffer's own memory, borrowed mutably once.
-    let bytes = unsafe { std::slice::from_raw_parts_mut(buffer.as_mut_ptr().cast::<u8>(), buffer.len() * 8) };
-    bytes[..data.len()].copy_from_slice(data);
-    &bytes[..data.len()]
-}
-
 impl Objects {
     fn add(&mut self, name: &str, data: Result<&[u8], ProblemKind>) {
         self.members += 1;
-        let mut buffer = Vec::new();
+        let mut buffer = Aligned::default();
         let kind_of = |e| match e {
             pic::ScanError::NotElf => ProblemKind::NotElf,
             pic::ScanError::NotRelocatable => ProblemKind::NotRelocatable,
