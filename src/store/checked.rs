@@ -6,6 +6,7 @@
 //! again. One different answer is a miss. This is direct mode's rule,
 //! for one step of a link rather than the whole of it.
 
+use super::bundle::Place;
 use super::direct::{decode_facts, push_facts, put, too_new};
 use super::Store;
 use crate::fsx::{self, Recording};
@@ -18,7 +19,7 @@ impl Store {
     /// question they were worked out from gets the same answer now (asked
     /// through `fsx`, so a recording under way sees them too).
     pub(super) fn recall(&self, key: &str) -> Option<Vec<String>> {
-        let bytes = self.get_bytes(&name(key), super::MAX_PACK)?;
+        let bytes = self.get_bytes(&name(key), super::MAX_PACK, Place::Link)?;
         let mut lines = Vec::new();
         let facts = decode_facts(&bytes, |tag, r| {
             (tag == LINE).then_some(())?;
@@ -50,7 +51,7 @@ impl Store {
         }
         push_facts(&mut out, &[], rec.facts());
         if (out.len() as u64) < super::MAX_PACK {
-            self.put_bytes(&name(key), &out);
+            self.put_bytes(&name(key), &out, Place::Link);
         }
     }
 }
