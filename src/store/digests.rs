@@ -2,12 +2,11 @@
 //! identity (the `fstat` of the descriptor read), so a warm link hashes
 //! nothing (docs/provenance.md, "In the link").
 //!
-//! Hashed in place, from a mapping (issue 34 §6: `read()` into a buffer
-//! was a fifth of a cold link over a 121 MB archive, in the kernel's copy
-//! and `memmove`), and, for an archive of [`AHEAD_MIN`] bytes or more,
-//! on a thread of its own from the moment its verdict says it can be
-//! embedded ([`Ahead`]), beside the rest of the link (the closure check's
-//! scan, the driver's questions), until the note asks for it.
+//! An archive of [`AHEAD_MIN`] bytes or more is hashed on a thread of its
+//! own from the moment its verdict says it can be embedded ([`Ahead`]),
+//! beside the rest of the link (the closure check's scan, the driver's
+//! questions), until the note asks for it (issue 34 §6). It is read in
+//! pieces, not mapped: `Digest::of_open` says why.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -44,7 +43,7 @@ impl Ahead {
         let Ok(file) = file.try_clone() else { return };
         let spawned = std::thread::Builder::new()
             .name("solink-sha256".into())
-            .spawn(move || fsx::read_mapped(&file, Digest::of_bytes));
+            .spawn(move || Digest::of_open(&file, id.size));
         if let Ok(handle) = spawned {
             self.running.insert(id, handle);
         }
@@ -92,7 +91,7 @@ pub fn file_digest(
             return Ok(d);
         }
     }
-    let digest = fsx::read_mapped(&file, Digest::of_bytes)?;
+    let digest = Digest::of_open(&file, id.size).inspect_err(|_| fsx::spoil_recording())?;
     if let Some(c) = cache {
         c.put_file_sha256(&id, &digest.hex());
     }
