@@ -187,7 +187,13 @@ pub(super) fn host_compiler(nvcc: &Driver, cmd: &Command, env: &Env) -> Option<(
 /// other; the same link finds its own pack again.
 pub(super) fn pack_key(ctx: &Ctx) -> String {
     let Ctx { cmd, options, env, .. } = *ctx;
-    store::key::pack(env.cwd.as_deref(), &options.libsdir, options.workspace.as_deref(), &cmd.tokens)
+    store::key::pack(
+        env.cwd.as_deref(),
+        &options.libsdir,
+        options.workspace.as_deref(),
+        &cmd.tokens,
+        cmd.output.as_deref(),
+    )
 }
 
 /// The search's notes (directories skipped, and why), for a shared link.

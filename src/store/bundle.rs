@@ -16,7 +16,11 @@
 //!   `f-FILEID`, which every link that reads it shares: its SHA-256 alone
 //!   is tens of milliseconds for a 100 MB archive.
 //! - **Own**: the driver's library dirs, asked of a process and the same
-//!   for every link of a build, stay in a file of their own.
+//!   for every link of a build, and the providers of missing symbols (the
+//!   same names are missing from many links), stay in files of their own.
+//!
+//! The link's key leaves out the file it writes (`key::pack`): the same
+//! inputs linked into another file find the closure check's answers.
 //!
 //! A cold link of the seed's calc library wrote six files (the verdict,
 //! the symbol digest and the SHA-256 of `libcalcbase.a`, the verdict pack,

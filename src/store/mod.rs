@@ -445,20 +445,20 @@ impl Store {
     /// The closure check's summary under its quick key (the plan alone),
     /// if every question its computation asked gets the same answer now.
     pub fn recall_summary(&self, key: &str) -> Option<Summary> {
-        codec::decode_summary(&self.recall(&format!("summary {key}"))?)
+        codec::decode_summary(&self.recall(&format!("summary {key}"), Place::Link)?)
     }
 
     /// Stores a summary under its quick key with the facts of `rec`, the
     /// recording of its computation.
     pub fn remember_summary(&self, key: &str, summary: &Summary, rec: &crate::fsx::Recording) {
-        self.remember(&format!("summary {key}"), &codec::encode_summary(summary), rec);
+        self.remember(&format!("summary {key}"), &codec::encode_summary(summary), rec, Place::Link);
     }
 
     /// The closure check's closed answer under `key` (the plan and its
     /// `-L` dirs), checked by facts: `Some(None)` when that part of the
     /// link was found not to settle it.
     pub fn recall_closed(&self, key: &str) -> Option<Option<Summary>> {
-        let lines = self.recall(&format!("closed {key}"))?;
+        let lines = self.recall(&format!("closed {key}"), Place::Link)?;
         let (first, rest) = lines.split_first()?;
         match first.as_str() {
             "open" if rest.is_empty() => Some(None),
@@ -472,13 +472,15 @@ impl Store {
             Some(s) => [vec!["closed".to_string()], codec::encode_summary(s)].concat(),
             None => vec!["open".to_string()],
         };
-        self.remember(&format!("closed {key}"), &lines, rec);
+        self.remember(&format!("closed {key}"), &lines, rec, Place::Link);
     }
 
     /// The providers of missing symbols (and what none provides) found for
     /// `key` (the target, the search dirs and the names), checked by facts.
     pub fn recall_providers(&self, key: &str) -> Option<(Vec<Provider>, Vec<Name>)> {
-        codec::decode_providers(&self.recall(&format!("providers {key}"))?)
+        // The same names are missing from many links of a build: a file
+        // of its own, which they share.
+        codec::decode_providers(&self.recall(&format!("providers {key}"), Place::Own)?)
     }
 
     pub fn remember_providers(
@@ -487,7 +489,7 @@ impl Store {
         found: &(Vec<Provider>, Vec<Name>),
         rec: &crate::fsx::Recording,
     ) {
-        self.remember(&format!("providers {key}"), &codec::encode_providers(found), rec);
+        self.remember(&format!("providers {key}"), &codec::encode_providers(found), rec, Place::Own);
     }
 
     /// The driver's library dirs, as `sysdirs.rs` writes them, under the
