@@ -626,25 +626,194 @@ pub fn read_dir(path: &Path) -> io::Result<Entries> {
     Ok(Entries(read))
 }
 
-/// Maps a file [`open_regular`] opened, read-only and private. A failure
-/// after the open succeeded (no memory, too many maps) may go away by
-/// itself, and the answer worked out without the file must not be
-/// replayed: it spoils the recording, as a failed read or listing does.
+/// Maps a file [`open_regular`] opened, read-only and private, and gives
+/// its bytes to `read`: the one way solink reads a file through a mapping
+/// (no copy into a buffer: a 121 MB archive is scanned in place, issue 34
+/// §6), with [`Bytes::read`] for the mappings the run keeps.
 ///
-/// If another process truncates the file while it is mapped, reading past
-/// the new end faults; archives and objects are not rewritten in place by
-/// ar, ld or a compiler (they are replaced), so that is a risk solink
-/// shares with ld itself.
+/// If another process truncates the file while it is mapped, a read past
+/// the new end raises `SIGBUS`, which would kill solink. While `read`
+/// runs, a fault inside this mapping (from any thread) is answered with
+/// zero pages over the rest of it ([`bus`]), and the result is an error,
+/// never an answer worked out from the zeros: the file changed while it
+/// was read. A fault anywhere else goes to the handler found, or kills as
+/// before.
+///
+/// A failure after the open succeeded (no memory, too many maps, the file
+/// changed) may go away by itself, and the answer worked out without the
+/// file must not be replayed: it spoils the recording, as a failed read or
+/// listing does; so must a caller that hands the mapping's error on from
+/// another thread (recordings are per thread).
+pub fn read_mapped<T>(file: &File, read: impl FnOnce(&[u8]) -> T) -> io::Result<T> {
+    map_and_read(file, read).inspect_err(|_| spoil_recording())
+}
+
 #[allow(clippy::disallowed_methods)]
-pub fn map(file: &File) -> io::Result<memmap2::Mmap> {
-    // SAFETY: read-only and private; see above on truncation.
-    unsafe { memmap2::Mmap::map(file) }.inspect_err(|_| spoil_recording())
+fn map_and_read<T>(file: &File, read: impl FnOnce(&[u8]) -> T) -> io::Result<T> {
+    // SAFETY: read-only and private; a truncation while it is read is
+    // caught below.
+    let map = unsafe { memmap2::Mmap::map(file) }?;
+    bus::guarded(&map, read)
+}
+
+/// Reading a mapping that another process truncates: `SIGBUS` caught for
+/// the pages of the mappings being read, and only for them.
+///
+/// Each read in progress holds a slot (the mapping's address range and
+/// whether it faulted), in a fixed table the handler can read without a
+/// lock or an allocation. The handler maps anonymous zero pages over the
+/// rest of the faulting slot's range (`MAP_FIXED`, which replaces those
+/// pages of the file's mapping, so the read goes on to its end and returns)
+/// and marks the slot. A fault outside every slot is passed to the
+/// disposition found when the handler was installed: called if it was a
+/// handler, else the default restored, so the fault, raised again, kills as
+/// it always did.
+mod bus {
+    use std::io;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+
+    /// Reads at once: solink has a few (a thin archive's member read
+    /// inside its archive's); a test binary's threads wait for a free
+    /// slot.
+    const SLOTS: usize = 64;
+    /// `start` of a slot taken but not yet (or no longer) live.
+    const CLAIMED: usize = usize::MAX;
+
+    struct Slot {
+        /// 0: free.
+        start: AtomicUsize,
+        end: AtomicUsize,
+        faulted: AtomicBool,
+    }
+
+    static TABLE: [Slot; SLOTS] = [const {
+        Slot { start: AtomicUsize::new(0), end: AtomicUsize::new(0), faulted: AtomicBool::new(false) }
+    }; SLOTS];
+    static PAGE: AtomicUsize = AtomicUsize::new(4096);
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    /// The `SIGBUS` disposition found; written once, before the handler
+    /// that reads it is installed.
+    static PREVIOUS: std::sync::OnceLock<super::SavedAction> = std::sync::OnceLock::new();
+
+    pub(super) fn guarded<T>(bytes: &[u8], read: impl FnOnce(&[u8]) -> T) -> io::Result<T> {
+        if bytes.is_empty() {
+            return Ok(read(bytes));
+        }
+        install();
+        let slot = claim();
+        slot.faulted.store(false, SeqCst);
+        slot.end.store(bytes.as_ptr() as usize + bytes.len(), SeqCst);
+        slot.start.store(bytes.as_ptr() as usize, SeqCst);
+        let out = read(bytes);
+        slot.start.store(CLAIMED, SeqCst);
+        let faulted = slot.faulted.load(SeqCst);
+        slot.start.store(0, SeqCst);
+        match faulted {
+            false => Ok(out),
+            true => Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the file changed while it was read")),
+        }
+    }
+
+    fn claim() -> &'static Slot {
+        loop {
+            for slot in &TABLE {
+                if slot.start.compare_exchange(0, CLAIMED, SeqCst, SeqCst).is_ok() {
+                    return slot;
+                }
+            }
+            std::thread::yield_now();
+        }
+    }
+
+    fn install() {
+        INSTALL.call_once(|| {
+            // SAFETY: sysconf has no preconditions; the sigaction structs
+            // are zeroed then filled, and the handler has the SA_SIGINFO
+            // signature.
+            unsafe {
+                let page = libc::sysconf(libc::_SC_PAGESIZE);
+                if page > 0 {
+                    PAGE.store(page as usize, SeqCst);
+                }
+                let mut old: libc::sigaction = std::mem::zeroed();
+                if libc::sigaction(libc::SIGBUS, std::ptr::null(), &mut old) != 0 {
+                    return;
+                }
+                let _ = PREVIOUS.set(super::SavedAction(old));
+                let mut action: libc::sigaction = std::mem::zeroed();
+                action.sa_sigaction = on_sigbus as *const () as usize;
+                action.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
+                libc::sigemptyset(&mut action.sa_mask);
+                libc::sigaction(libc::SIGBUS, &action, std::ptr::null_mut());
+            }
+        });
+    }
+
+    /// Async-signal-safe: atomics, `mmap` and `sigaction` only.
+    extern "C" fn on_sigbus(sig: libc::c_int, info: *mut libc::siginfo_t, context: *mut libc::c_void) {
+        // SAFETY: the kernel hands an SA_SIGINFO handler a valid siginfo.
+        let addr = unsafe { (*info).si_addr() } as usize;
+        let mut end = 0;
+        for slot in &TABLE {
+            let start = slot.start.load(SeqCst);
+            if start != 0 && start != CLAIMED && (start..slot.end.load(SeqCst)).contains(&addr) {
+                slot.faulted.store(true, SeqCst);
+                end = end.max(slot.end.load(SeqCst));
+            }
+        }
+        if end != 0 {
+            let page = PAGE.load(SeqCst);
+            let from = addr & !(page - 1);
+            let len = (end - from).div_ceil(page) * page;
+            let flags = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED;
+            // SAFETY: the range lies inside a mapping a live read holds
+            // (rounded up to its last page, which the mapping covers); its
+            // pages past the file's end are replaced by zeros.
+            let zeros = unsafe { libc::mmap(from as *mut libc::c_void, len, libc::PROT_READ, flags, -1, 0) };
+            if zeros != libc::MAP_FAILED {
+                return;
+            }
+        }
+        // SAFETY: the saved disposition is a valid sigaction; a handler in
+        // it is called with the arguments it was installed for.
+        unsafe {
+            match PREVIOUS.get() {
+                Some(super::SavedAction(old)) if old.sa_sigaction > libc::SIG_IGN => {
+                    if old.sa_flags & libc::SA_SIGINFO != 0 {
+                        let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) =
+                            std::mem::transmute(old.sa_sigaction);
+                        f(sig, info, context);
+                    } else {
+                        let f: extern "C" fn(libc::c_int) = std::mem::transmute(old.sa_sigaction);
+                        f(sig);
+                    }
+                }
+                _ => {
+                    let mut default: libc::sigaction = std::mem::zeroed();
+                    default.sa_sigaction = libc::SIG_DFL;
+                    libc::sigaction(libc::SIGBUS, &default, std::ptr::null_mut());
+                }
+            }
+        }
+    }
 }
 
 /// A file's bytes as this run read them: mapped, or read where the file
-/// cannot be mapped; shared by every reader of the run ([`mapped`]).
+/// cannot be mapped; shared by every reader of the run ([`mapped`]). Its
+/// bytes are lent only to a closure ([`Bytes::read`]), which reads a
+/// mapping under the `SIGBUS` guard of [`read_mapped`]: a kept mapping
+/// lives for the whole run, so a file another process cuts short at any
+/// moment of it must give an error, not kill solink.
 #[derive(Clone)]
-pub struct Bytes(std::rc::Rc<Held>);
+pub struct Bytes(std::rc::Rc<Shared>);
+
+struct Shared {
+    held: Held,
+    /// Set when a read of this mapping faulted: the guard has put zero
+    /// pages over the rest of it, so no later reader may see them
+    /// ([`kept_file`] opens the file again).
+    faulted: std::cell::Cell<bool>,
+}
 
 enum Held {
     Empty,
@@ -652,14 +821,46 @@ enum Held {
     Read(Vec<u8>),
 }
 
-impl std::ops::Deref for Bytes {
-    type Target = [u8];
-    fn deref(&self) -> &[u8] {
-        match &*self.0 {
-            Held::Empty => &[],
-            Held::Mapped(map) => map,
-            Held::Read(data) => data,
+impl Bytes {
+    fn new(held: Held) -> Bytes {
+        Bytes(std::rc::Rc::new(Shared { held, faulted: std::cell::Cell::new(false) }))
+    }
+
+    /// How many bytes the file had (its identity's size); reads none.
+    pub fn len(&self) -> usize {
+        match &self.0.held {
+            Held::Empty => 0,
+            Held::Mapped(map) => map.len(),
+            Held::Read(data) => data.len(),
         }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Gives the bytes to `read`. A mapping is read as [`read_mapped`]
+    /// reads one: a truncation under the read is an error (the recording
+    /// spoiled), never an answer worked out from the zeros the guard put
+    /// in, and the mapping is not read again by anyone.
+    pub fn read<T>(&self, read: impl FnOnce(&[u8]) -> T) -> io::Result<T> {
+        let changed = || io::Error::new(io::ErrorKind::UnexpectedEof, "the file changed while it was read");
+        match &self.0.held {
+            Held::Empty => Ok(read(&[])),
+            Held::Read(data) => Ok(read(data)),
+            Held::Mapped(_) if self.0.faulted.get() => {
+                spoil_recording();
+                Err(changed())
+            }
+            Held::Mapped(map) => bus::guarded(map, read).inspect_err(|_| {
+                self.0.faulted.set(true);
+                spoil_recording();
+            }),
+        }
+    }
+
+    fn faulted(&self) -> bool {
+        self.0.faulted.get()
     }
 }
 
@@ -684,7 +885,7 @@ impl Opened {
     /// `file` (identity `id`) mapped whole now.
     fn mapped(file: File, id: FileId) -> io::Result<Opened> {
         let bytes = map_whole(file, id.size)?;
-        let head = bytes[..bytes.len().min(HEAD)].to_vec();
+        let head = bytes.read(|b| b[..b.len().min(HEAD)].to_vec())?;
         let opened = Opened { id, head, file: std::cell::RefCell::new(None), bytes: Default::default() };
         let _ = opened.bytes.set(bytes);
         Ok(opened)
@@ -701,7 +902,7 @@ impl Opened {
                 Ok(k) => n += k,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 // A read error after the open succeeded may go away by
-                // itself (see `map`).
+                // itself (see `read_mapped`).
                 Err(e) => {
                     spoil_recording();
                     return Err(e);
@@ -733,7 +934,8 @@ fn map_whole(file: File, size: u64) -> io::Result<Bytes> {
     let held = match size {
         0 => Held::Empty,
         size => {
-            // SAFETY: read-only and private; see `map` on truncation.
+            // SAFETY: read-only and private; its bytes are read only
+            // through `Bytes::read`, under the guard against truncation.
             #[allow(clippy::disallowed_methods)]
             match unsafe { memmap2::MmapOptions::new().len(size as usize).map(&file) } {
                 Ok(map) => Held::Mapped(map),
@@ -745,7 +947,7 @@ fn map_whole(file: File, size: u64) -> io::Result<Bytes> {
             }
         }
     };
-    Ok(Bytes(std::rc::Rc::new(held)))
+    Ok(Bytes::new(held))
 }
 
 /// Only the first this many inputs of a run keep their descriptor open,
@@ -757,9 +959,13 @@ const MAX_KEPT_DESCRIPTORS: usize = 64;
 /// The run's opening of `path`, when it has one and a `stat` (recorded, as
 /// the open's `fstat` was) gives the same identity: a file replaced since
 /// is opened again, and its second identity marks the recording as changed
-/// under the run.
+/// under the run. A mapping whose read faulted is not given again: the
+/// file is opened afresh.
 fn kept_file(path: &Path) -> Option<std::rc::Rc<Opened>> {
     let kept = KEPT.with(|k| k.borrow().as_ref().and_then(|k| k.files.get(path.as_os_str()).cloned()))?;
+    if kept.bytes.get().is_some_and(Bytes::faulted) {
+        return None;
+    }
     metadata(path).is_ok_and(|m| m.is_file() && FileId::of(&m) == kept.id).then_some(kept)
 }
 
@@ -869,7 +1075,7 @@ pub fn read_capped(file: File, size: u64, cap: u64) -> io::Result<Vec<u8>> {
         return Err(too_large(cap));
     }
     let mut data = Vec::with_capacity(size as usize);
-    // A read error after the open succeeded may go away by itself (see `map`).
+    // A read error after the open succeeded may go away by itself (see `read_mapped`).
     file.take(cap + 1).read_to_end(&mut data).inspect_err(|_| spoil_recording())?;
     if data.len() as u64 > cap {
         return Err(too_large(cap));
@@ -1123,7 +1329,7 @@ mod tests {
         assert_eq!(head, b"first bytes");
         let (one, same) = mapped(&f).unwrap();
         let (two, _) = mapped(&f).unwrap();
-        assert_eq!((&*one, same), (&b"first bytes"[..], id));
+        assert_eq!((one.read(<[u8]>::to_vec).unwrap(), same), (b"first bytes".to_vec(), id));
         assert!(std::rc::Rc::ptr_eq(&one.0, &two.0), "one mapping for the run");
         assert!(!take_recording().unwrap().conflicted);
         start_recording();
@@ -1131,7 +1337,7 @@ mod tests {
         std::fs::write(dir.path().join("g"), "other").unwrap();
         std::fs::rename(dir.path().join("g"), &f).unwrap();
         let (three, other) = mapped(&f).unwrap();
-        assert_eq!(&*three, b"other");
+        assert_eq!(three.read(<[u8]>::to_vec).unwrap(), b"other");
         assert_ne!(other, id);
         assert!(take_recording().unwrap().conflicted, "replaced under the run");
     }
@@ -1153,7 +1359,7 @@ mod tests {
         });
         assert_eq!(kept, MAX_KEPT_DESCRIPTORS);
         for (i, p) in paths.iter().enumerate().rev() {
-            assert_eq!(&*mapped(p).unwrap().0, format!("file {i}").as_bytes());
+            assert_eq!(mapped(p).unwrap().0.read(<[u8]>::to_vec).unwrap(), format!("file {i}").as_bytes());
         }
     }
 
@@ -1165,9 +1371,9 @@ mod tests {
         assert!(!list(d).unwrap().contains(OsStr::new("a")));
         std::fs::write(d.join("a"), "x").unwrap();
         assert!(list(d).unwrap().contains(OsStr::new("a")));
-        assert_eq!(&*mapped(&d.join("a")).unwrap().0, b"x");
+        assert_eq!(mapped(&d.join("a")).unwrap().0.read(<[u8]>::to_vec).unwrap(), b"x");
         std::fs::write(d.join("a"), "yz").unwrap();
-        assert_eq!(&*mapped(&d.join("a")).unwrap().0, b"yz");
+        assert_eq!(mapped(&d.join("a")).unwrap().0.read(<[u8]>::to_vec).unwrap(), b"yz");
     }
 
     /// The names with a prefix, from the sorted copy, are those a pass
@@ -1188,6 +1394,69 @@ mod tests {
             let got: Vec<&OsStr> = entries.starting_with(prefix.as_bytes()).collect();
             assert_eq!(got, scan, "{prefix}");
         }
+    }
+
+    /// A mapped file cut short under the reader (as another process's
+    /// truncation would): the read ends, sees zeros past the cut, and
+    /// gives an error, where it used to kill solink with SIGBUS.
+    #[test]
+    #[allow(clippy::disallowed_methods)] // the test cuts the file short
+    fn a_file_truncated_while_it_is_read_is_an_error_not_a_crash() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big");
+        let size = 1 << 20;
+        std::fs::write(&path, vec![1u8; size]).unwrap();
+        let (file, _) = open_regular(&path).unwrap();
+        let whole = read_mapped(&file, |data| data.iter().map(|&b| u64::from(b)).sum::<u64>()).unwrap();
+        assert_eq!(whole, size as u64);
+        let cut = OpenOptions::new().write(true).open(&path).unwrap();
+        let read = read_mapped(&file, |data| {
+            let before = data[..4096].iter().map(|&b| u64::from(b)).sum::<u64>();
+            cut.set_len(4096).unwrap();
+            // Pages past the new end: each read would raise SIGBUS.
+            let after = data[4096..].iter().map(|&b| u64::from(b)).sum::<u64>();
+            (before, after, data.len())
+        });
+        let err = read.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof, "{err}");
+        // The next read of the (now short) file is a fresh mapping, whole.
+        assert_eq!(read_mapped(&file, <[u8]>::len).unwrap(), 4096);
+    }
+
+    /// The run's kept mapping (issue 34 §7) is read through the same guard
+    /// (issue 34 §6): an input cut short between two of the run's readers
+    /// is an error for the one reading it, the recording is spoiled, and
+    /// the next reader gets the file opened afresh, never the zeros the
+    /// guard put in.
+    #[test]
+    #[allow(clippy::disallowed_methods)] // the test cuts the file short
+    fn a_kept_mapping_cut_short_in_the_run_is_an_error_then_read_afresh() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big");
+        let size = 1 << 20;
+        std::fs::write(&path, vec![1u8; size]).unwrap();
+        let _once = once_per_run();
+        start_recording();
+        let (bytes, id) = mapped(&path).unwrap();
+        assert_eq!(bytes.len(), size);
+        assert_eq!(bytes.read(|d| d.iter().map(|&b| u64::from(b)).sum::<u64>()).unwrap(), size as u64);
+        let (again, _) = mapped(&path).unwrap();
+        assert!(std::rc::Rc::ptr_eq(&bytes.0, &again.0), "the run's one mapping");
+        assert!(!take_recording().unwrap().conflicted);
+        start_recording();
+        let cut = OpenOptions::new().write(true).open(&path).unwrap();
+        let read = again.read(|data| {
+            cut.set_len(4096).unwrap();
+            data[4096..].iter().map(|&b| u64::from(b)).sum::<u64>()
+        });
+        assert_eq!(read.unwrap_err().kind(), io::ErrorKind::UnexpectedEof);
+        // Every holder of the mapping sees the error, not the zeros.
+        assert_eq!(bytes.read(<[u8]>::len).unwrap_err().kind(), io::ErrorKind::UnexpectedEof);
+        assert!(take_recording().unwrap().conflicted, "the answer is not replayed");
+        let (fresh, other) = mapped(&path).unwrap();
+        assert!(!std::rc::Rc::ptr_eq(&bytes.0, &fresh.0), "opened again");
+        assert_ne!(other, id);
+        assert_eq!(fresh.read(|d| d.iter().map(|&b| u64::from(b)).sum::<u64>()).unwrap(), 4096);
     }
 
     #[test]

@@ -120,6 +120,7 @@ fn only_the_store_knows_the_cache_directory() {
             "CACHEDIR",
             "solink-v2",
             "\"blob-",
+            "\"link-",
             "\"note-",
         ],
     );

@@ -63,14 +63,12 @@ pub fn exports(path: &Path) -> Exports {
     if id.size == 0 || id.size > MAX_ELF {
         return Exports::default();
     }
-    // SAFETY: a private read-only mapping of a regular file.
-    let Ok(map) = (unsafe { memmap2::Mmap::map(&file) }) else { return Exports::default() };
-    let read = match FileKind::parse(&*map) {
-        Ok(FileKind::Elf32) => exports_of::<elf::FileHeader32<Endianness>>(&map),
-        Ok(FileKind::Elf64) => exports_of::<elf::FileHeader64<Endianness>>(&map),
-        _ => return Exports::default(),
-    };
-    read.unwrap_or_default()
+    let read = crate::fsx::read_mapped(&file, |map| match FileKind::parse(map) {
+        Ok(FileKind::Elf32) => exports_of::<elf::FileHeader32<Endianness>>(map).ok(),
+        Ok(FileKind::Elf64) => exports_of::<elf::FileHeader64<Endianness>>(map).ok(),
+        _ => None,
+    });
+    read.ok().flatten().unwrap_or_default()
 }
 
 fn exports_of<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> object::read::Result<Exports> {

@@ -184,13 +184,15 @@ pub(crate) fn read_object(path: &std::path::Path) -> Option<(provenance::Digest,
         Some(h.e_type(endian) == object::elf::ET_EXEC || interp)
     }
     let (file, _) = crate::fsx::open_regular(path).ok()?;
-    let map = crate::fsx::map(&file).ok()?;
-    let is_program = match object::FileKind::parse(&*map) {
-        Ok(object::FileKind::Elf32) => program::<object::elf::FileHeader32<object::Endianness>>(&map),
-        Ok(object::FileKind::Elf64) => program::<object::elf::FileHeader64<object::Endianness>>(&map),
-        _ => None,
-    };
-    Some((provenance::Digest::of_bytes(&map), is_program.unwrap_or(false)))
+    crate::fsx::read_mapped(&file, |map| {
+        let is_program = match object::FileKind::parse(map) {
+            Ok(object::FileKind::Elf32) => program::<object::elf::FileHeader32<object::Endianness>>(map),
+            Ok(object::FileKind::Elf64) => program::<object::elf::FileHeader64<object::Endianness>>(map),
+            _ => None,
+        };
+        (provenance::Digest::of_bytes(map), is_program.unwrap_or(false))
+    })
+    .ok()
 }
 
 /// An object of the closure: the FILE an application when it is a program,

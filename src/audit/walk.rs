@@ -113,9 +113,9 @@ pub fn notes(path: &Path) -> io::Result<Option<Result<Vec<Vec<u8>>, String>>> {
     if file.read_at(&mut head, 0)? != 18 || head[..4] != *b"\x7fELF" || !linked(&head) {
         return Ok(None);
     }
-    // SAFETY: a private read-only mapping of a regular file.
-    let map = unsafe { memmap2::Mmap::map(&file) }?;
-    Ok(Some(crate::formats::provenance::payloads_in(&map).map_err(|e| e.to_string())))
+    crate::fsx::read_mapped(&file, |map| {
+        Some(crate::formats::provenance::payloads_in(map).map_err(|e| e.to_string()))
+    })
 }
 
 /// Whether an ELF header's `e_type` (bytes 16 and 17, in the byte order

@@ -45,12 +45,16 @@ pub fn read_elf(path: &Path) -> Result<ElfFacts, String> {
     if id.size > MAX_ELF {
         return Err("too large to be read".into());
     }
-    let mut facts = match FileKind::parse(&*map) {
-        Ok(FileKind::Elf32) => dynamic::<elf::FileHeader32<Endianness>>(&map),
-        Ok(FileKind::Elf64) => dynamic::<elf::FileHeader64<Endianness>>(&map),
+    map.read(elf_facts).map_err(|e| e.to_string())?
+}
+
+fn elf_facts(map: &[u8]) -> Result<ElfFacts, String> {
+    let mut facts = match FileKind::parse(map) {
+        Ok(FileKind::Elf32) => dynamic::<elf::FileHeader32<Endianness>>(map),
+        Ok(FileKind::Elf64) => dynamic::<elf::FileHeader64<Endianness>>(map),
         _ => Err("not an ELF file".into()),
     }?;
-    match provenance::payloads_in(&map) {
+    match provenance::payloads_in(map) {
         Ok(payloads) => {
             for payload in payloads {
                 match provenance::decode(&payload) {

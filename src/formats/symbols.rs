@@ -34,7 +34,7 @@ use object::read::elf::{FileHeader, SectionHeader, Sym};
 use object::{Endianness, FileKind};
 
 use crate::formats::archive::script::{self, Input as ScriptInput};
-use crate::formats::archive::{aligned, ElfId};
+use crate::formats::archive::{aligned, Aligned, ElfId};
 use crate::fsx::{self, FileId};
 
 /// A symbol name: any bytes but NUL, as ELF string tables hold them.
@@ -205,7 +205,7 @@ pub fn read(path: &Path) -> io::Result<(FileId, Digest)> {
     }
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    Ok((id, digest_bytes(&map, &name, dir)?))
+    Ok((id, map.read(|data| digest_bytes(data, &name, dir))??))
 }
 
 /// The bytes of the first member named `member` of the archive at
@@ -217,20 +217,22 @@ pub fn member_bytes(path: &Path, member: Option<&str>) -> io::Result<Option<Vec<
     if id.size > MAX_FILE {
         return Err(invalid(format!("larger than {MAX_FILE} bytes")));
     }
-    let Some(member) = member else { return Ok(Some(map.to_vec())) };
-    let archive = ArchiveFile::parse(&*map).map_err(invalid)?;
-    for m in archive.members() {
-        let m = m.map_err(invalid)?;
-        if m.name() != member.as_bytes() {
-            continue;
+    map.read(|map| {
+        let Some(member) = member else { return Ok(Some(map.to_vec())) };
+        let archive = ArchiveFile::parse(map).map_err(invalid)?;
+        for m in archive.members() {
+            let m = m.map_err(invalid)?;
+            if m.name() != member.as_bytes() {
+                continue;
+            }
+            if archive.is_thin() {
+                let dir = path.parent().unwrap_or(Path::new("."));
+                return fsx::read_regular(&dir.join(OsStr::from_bytes(m.name())), MAX_MEMBER).map(Some);
+            }
+            return Ok(Some(m.data(map).map_err(invalid)?.to_vec()));
         }
-        if archive.is_thin() {
-            let dir = path.parent().unwrap_or(Path::new("."));
-            return fsx::read_regular(&dir.join(OsStr::from_bytes(m.name())), MAX_MEMBER).map(Some);
-        }
-        return Ok(Some(m.data(&*map).map_err(invalid)?.to_vec()));
-    }
-    Ok(None)
+        Ok(None)
+    })?
 }
 
 /// The digest of file contents; `dir` is where a thin archive's members
@@ -257,7 +259,7 @@ fn archive(data: &[u8], dir: &Path) -> io::Result<ArchiveSyms> {
     // The index names members by the offset of their header; members are
     // told apart by the offset of their data.
     let mut by_data_offset = BTreeMap::new();
-    let mut buffer = Vec::new();
+    let mut buffer = Aligned::default();
     for member in archive.members() {
         let member = member.map_err(invalid)?;
         let name = String::from_utf8_lossy(member.name()).into_owned();
@@ -269,7 +271,7 @@ fn archive(data: &[u8], dir: &Path) -> io::Result<ArchiveSyms> {
             if id.size > MAX_MEMBER {
                 return Err(invalid(format!("larger than {MAX_MEMBER} bytes")));
             }
-            member_syms(aligned(&bytes, &mut buffer), name)
+            bytes.read(|data| member_syms(aligned(data, &mut buffer), name))?
         } else {
             member_syms(aligned(member.data(data).map_err(invalid)?, &mut buffer), name)
         };

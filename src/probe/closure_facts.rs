@@ -551,16 +551,18 @@ fn unreadable_input(
         let error = format!("larger than {MAX_SCRIPT} bytes");
         return Some(Unchecked::Unreadable { path: path.to_path_buf(), error });
     }
-    let data = match fsx::mapped(path) {
-        Ok((data, _)) => data,
+    let dir = path.parent().unwrap_or(Path::new("."));
+    // The script's inputs, read under the mapping's guard; they are
+    // followed once that read is done.
+    let read = fsx::mapped(path).and_then(|(data, _)| {
+        data.read(|data| script::looks_like_script(data).then(|| script::inputs(data, dir)))
+    });
+    let inputs = match read {
+        Ok(Some(inputs)) => inputs,
+        Ok(None) => return Some(Unchecked::NotInput(path.to_path_buf())),
         Err(e) => return Some(Unchecked::Unreadable { path: path.to_path_buf(), error: e.to_string() }),
     };
-    let data = &data[..];
-    if !script::looks_like_script(data) {
-        return Some(Unchecked::NotInput(path.to_path_buf()));
-    }
-    let dir = path.parent().unwrap_or(Path::new("."));
-    for input in script::inputs(data, dir) {
+    for input in inputs {
         let file = match script_input(input, dirs, finder) {
             Ok(path) => path,
             Err(name) => return Some(Unchecked::NotFound(name.display())),
@@ -790,17 +792,18 @@ fn expand(
     if id.size > MAX_SCRIPT {
         return None;
     }
-    let (data, _) = fsx::mapped(path).ok()?;
-    let data = &data[..];
-    if !script::looks_like_script(data) {
-        return None;
-    }
     let dir = path.parent().unwrap_or(Path::new("."));
-    let grouped = symbols::script_is_group(data);
+    let (data, _) = fsx::mapped(path).ok()?;
+    let (grouped, inputs) = data
+        .read(|data| {
+            script::looks_like_script(data)
+                .then(|| (symbols::script_is_group(data), script::inputs(data, dir)))
+        })
+        .ok()??;
     if grouped {
         out.push(Entry::GroupStart);
     }
-    for input in script::inputs(data, dir) {
+    for input in inputs {
         let file = script_input(input, dirs, finder).ok()?;
         expand(&file, dirs, finder, needed, whole, depth + 1, out)?;
     }

@@ -102,11 +102,23 @@ fn shared_object_deps(
     if id.size == 0 {
         return None;
     }
-    if let Some(names) = needed(&data) {
-        deps.extend(names.iter().filter_map(|n| dep_for_needed(n)));
-        return Some(());
-    }
-    for input in script::inputs(&data, so.parent()?) {
+    let dir = so.parent()?;
+    // What the file says, read in place; a script's inputs are followed
+    // once that read is done.
+    let read = data
+        .read(|data| match needed(data) {
+            Some(names) => Ok(names),
+            None => Err((script::inputs(data, dir), script::looks_like_script(data))),
+        })
+        .ok()?;
+    let (inputs, script) = match read {
+        Ok(names) => {
+            deps.extend(names.iter().filter_map(|n| dep_for_needed(n)));
+            return Some(());
+        }
+        Err(read) => read,
+    };
+    for input in inputs {
         match input {
             script::Input::Lib(name) => deps.push(Dep { lib: LibName::Name(name), runtime_file: None }),
             script::Input::File(f) => {
@@ -114,7 +126,7 @@ fn shared_object_deps(
             }
         }
     }
-    script::looks_like_script(&data).then_some(())
+    script.then_some(())
 }
 
 /// The `DT_SONAME` of the shared object at `path` (a symlink followed),
@@ -134,8 +146,11 @@ pub fn soname_of(path: &Path) -> Option<Vec<u8>> {
     if id.size == 0 {
         return None;
     }
-    of::<object::elf::FileHeader64<Endianness>>(&data)
-        .or_else(|| of::<object::elf::FileHeader32<Endianness>>(&data))
+    data.read(|data| {
+        of::<object::elf::FileHeader64<Endianness>>(data)
+            .or_else(|| of::<object::elf::FileHeader32<Endianness>>(data))
+    })
+    .ok()?
 }
 
 fn needed(data: &[u8]) -> Option<Vec<Vec<u8>>> {

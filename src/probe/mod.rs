@@ -55,6 +55,9 @@ pub struct Probe<'a> {
     pc_dir_exists: HashMap<PathBuf, bool>,
     /// The closure check's digests and ld's system dirs, for this run.
     link: closure_facts::Memo,
+    /// Big archives' SHA-256s, hashed beside the link from their verdict
+    /// on, for the note (`store/digests.rs`).
+    ahead: crate::store::Ahead,
     /// This link's verdicts in one cache entry.
     pack: Pack,
     /// `SOLINK_CROSS_CHECK` (tests): every closed answer of the closure
@@ -91,6 +94,7 @@ impl<'a> Probe<'a> {
             pkg_config,
             pc_dir_exists: HashMap::default(),
             link: closure_facts::Memo::default(),
+            ahead: crate::store::Ahead::default(),
             pack: Pack::default(),
             cross_check: false,
             hermetic: false,
@@ -231,12 +235,18 @@ impl<'a> Probe<'a> {
     /// archives for another target are skipped, as ld skips them.
     fn first_compatible(&mut self, file: &OsStr, notes: &mut Vec<Note>) -> Option<Found> {
         let target = self.target;
-        let verdicts = &mut self.verdicts;
-        let ids = &mut self.ids;
+        let (verdicts, ids, pack, ahead) =
+            (&mut self.verdicts, &mut self.ids, &mut self.pack, &mut self.ahead);
         let cache = &self.cache;
-        let pack = &mut self.pack;
         self.search.find_identified(file, Reach::All, &mut |f, id| {
-            let v = verdict_of(verdicts, ids, cache.as_ref(), pack, &f.path, Some(id));
+            let memo = Memo {
+                verdicts: &mut *verdicts,
+                ids: &mut *ids,
+                pack: &mut *pack,
+                ahead: &mut *ahead,
+                target,
+            };
+            let v = verdict_of(memo, cache.as_ref(), &f.path, Some(id));
             match model::incompatible(&v, target) {
                 Some(id) => {
                     notes.push(Note::SkippedIncompatible { path: f.path.clone(), id });
@@ -274,7 +284,14 @@ impl<'a> Probe<'a> {
     }
 
     fn verdict(&mut self, path: &Path) -> Verdict {
-        verdict_of(&mut self.verdicts, &mut self.ids, self.cache.as_ref(), &mut self.pack, path, None)
+        let memo = Memo {
+            verdicts: &mut self.verdicts,
+            ids: &mut self.ids,
+            pack: &mut self.pack,
+            ahead: &mut self.ahead,
+            target: self.target,
+        };
+        verdict_of(memo, self.cache.as_ref(), path, None)
     }
 
     /// The identity `path` had when this run judged it, if it did.
@@ -434,10 +451,12 @@ impl<'a> Probe<'a> {
         crate::formats::provenance::read_notes(path).unwrap_or_default()
     }
 
-    /// The SHA-256 of an archive, from the cache when this run's identity
-    /// of it has one (the note's digests are computed the same way).
-    pub fn archive_digest(&self, path: &Path) -> Option<crate::formats::provenance::Digest> {
-        crate::store::file_digest(path, self.file_id(path), self.cache.as_ref()).ok()
+    /// The SHA-256 of an archive (the note's digest), from the cache when
+    /// this run's identity of it has one, else the one hashed ahead since
+    /// its verdict, else hashed now.
+    pub fn archive_digest(&mut self, path: &Path) -> std::io::Result<crate::formats::provenance::Digest> {
+        let known = self.file_id(path);
+        crate::store::file_digest(path, known, self.cache.as_ref(), &mut self.ahead)
     }
 
     /// Issue 20 §7, for a `-lNAME` ld's own search will not find: the
@@ -559,19 +578,24 @@ impl Pack {
     }
 }
 
+/// What the probe keeps of the files it judged, lent to [`verdict_of`].
+struct Memo<'p> {
+    verdicts: &'p mut HashMap<OsString, Verdict>,
+    ids: &'p mut HashMap<OsString, FileId>,
+    pack: &'p mut Pack,
+    ahead: &'p mut crate::store::Ahead,
+    /// The link's target: only an archive for it can be embedded.
+    target: ElfId,
+}
+
 /// The verdict on the file at `path`: from this run's memo, else from the
 /// cache under the identity of the descriptor opened here, else by
-/// inspecting that same descriptor. What cannot be opened or read (a
+/// inspecting the bytes mapped from that same descriptor (the run's one
+/// mapping of it, `fsx::mapped`). What cannot be opened or read (a
 /// directory, a FIFO, EACCES, EIO) is judged damaged for this run only and
 /// never cached, so it cannot outlive its cause.
-fn verdict_of(
-    verdicts: &mut HashMap<OsString, Verdict>,
-    ids: &mut HashMap<OsString, FileId>,
-    cache: Option<&Store>,
-    pack: &mut Pack,
-    path: &Path,
-    stat: Option<FileId>,
-) -> Verdict {
+fn verdict_of(memo: Memo, cache: Option<&Store>, path: &Path, stat: Option<FileId>) -> Verdict {
+    let Memo { verdicts, ids, pack, ahead, target } = memo;
     if let Some(v) = verdicts.get(path.as_os_str()) {
         return v.clone();
     }
@@ -584,15 +608,31 @@ fn verdict_of(
         Err(e) => Verdict::Damaged(e.to_string()),
         Ok((bytes, id)) => {
             ids.insert(path.as_os_str().to_owned(), id);
-            let v = cache.and_then(|c| c.get(&id)).unwrap_or_else(|| {
-                let v = archive::inspect_mapped(&bytes, path);
-                if let Some(c) = cache {
-                    c.put(&id, &v);
+            let judged = match cache.and_then(|c| c.get(&id)) {
+                Some(v) => Ok(v),
+                None => archive::inspect_mapped(&bytes, path).inspect(|v| {
+                    if let Some(c) = cache {
+                        c.put(&id, v);
+                    }
+                }),
+            };
+            match judged {
+                Ok(v) => {
+                    pack.record(id, &v);
+                    // An archive that can be embedded will want its
+                    // digest for the note if ld pulls from it: a big one
+                    // is hashed from now on, beside the link.
+                    if matches!(v, Verdict::Objects { problem: None, .. })
+                        && model::incompatible(&v, target).is_none()
+                    {
+                        ahead.start(path, id, cache);
+                    }
+                    v
                 }
-                v
-            });
-            pack.record(id, &v);
-            v
+                // It changed while it was read: judged damaged for this
+                // run only, never cached.
+                Err(e) => Verdict::Damaged(e.to_string()),
+            }
         }
     };
     verdicts.insert(path.as_os_str().to_owned(), v.clone());

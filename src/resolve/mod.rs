@@ -295,8 +295,10 @@ impl<'a> Resolver<'a> {
                 continue;
             }
             // Each archive it brings: the file itself, or a script's.
-            let digests: Vec<_> =
-                archives.iter().filter_map(|a| Some((a.clone(), self.probe.archive_digest(a)?))).collect();
+            let digests: Vec<_> = archives
+                .iter()
+                .filter_map(|a| Some((a.clone(), self.probe.archive_digest(a).ok()?)))
+                .collect();
             let at = ref_position(&d.subject);
             // A dependency added for this very library goes when it does
             // (`drop_added_for`), so it cannot carry it.
@@ -494,6 +496,11 @@ impl<'a> Resolver<'a> {
     /// The identity a file had when this run judged it, if it did.
     pub fn file_id(&self, path: &Path) -> Option<crate::fsx::FileId> {
         self.probe.file_id(path)
+    }
+
+    /// An archive's SHA-256, for the note (`Probe::archive_digest`).
+    pub fn archive_digest(&mut self, path: &Path) -> std::io::Result<crate::formats::provenance::Digest> {
+        self.probe.archive_digest(path)
     }
 
     /// One library: the rules that need no search, else probe and judge.

@@ -128,8 +128,7 @@ pub(super) fn link_args(ctx: &Ctx) -> Result<LinkArgs, Error> {
                 &summary,
                 &shape.hide,
                 &from,
-                cache,
-                |p| resolver.file_id(p),
+                |p| resolver.archive_digest(p),
                 |p| defined.get(p).cloned().flatten(),
             )
             .unwrap_or_default()
@@ -171,7 +170,13 @@ pub(super) fn archives_by_content(cmd: &Command) -> Option<Command> {
 /// other; the same link finds its own pack again.
 pub(super) fn pack_key(ctx: &Ctx) -> String {
     let Ctx { cmd, options, env, .. } = *ctx;
-    store::key::pack(env.cwd.as_deref(), &options.libsdir, options.workspace.as_deref(), &cmd.tokens)
+    store::key::pack(
+        env.cwd.as_deref(),
+        &options.libsdir,
+        options.workspace.as_deref(),
+        &cmd.tokens,
+        cmd.output.as_deref(),
+    )
 }
 
 /// The search's notes (directories skipped, and why), for a shared link.

@@ -133,8 +133,7 @@ pub(super) fn link_entries(
     summary: &crate::closure::Summary,
     hide: &crate::rewrite::Select,
     exported: &[PathBuf],
-    cache: Option<&crate::store::Store>,
-    id_of: impl Fn(&Path) -> Option<crate::fsx::FileId>,
+    mut digest_of: impl FnMut(&Path) -> std::io::Result<crate::formats::provenance::Digest>,
     mut defined: impl FnMut(&Path) -> Option<Vec<(String, Vec<crate::formats::symbols::Name>)>>,
 ) -> std::io::Result<Vec<crate::formats::provenance::Entry>> {
     use crate::model::Outcome;
@@ -195,7 +194,7 @@ pub(super) fn link_entries(
                 sizes: Some(sizes),
                 library,
                 file,
-                digest: crate::store::file_digest(archive, id_of(archive), cache)?,
+                digest: digest_of(archive)?,
                 members,
                 hidden: hide.wants(&name),
                 exported: exported.contains(archive),

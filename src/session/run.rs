@@ -15,7 +15,7 @@ use crate::settings::config;
 use crate::{explain, fsx, store};
 
 use super::ctx::{choose_driver, masquerade_name, open_store, warn, Ctx};
-use super::link_args::{archives_by_content, link_args, search_notes, Extras};
+use super::link_args::{archives_by_content, link_args, pack_key, search_notes, Extras};
 use super::logfile;
 use super::manage::manage;
 use super::note::{self, add_note, Note};
@@ -137,6 +137,13 @@ pub(super) fn run_configured(
         driver: driver.as_ref().ok(),
         store: store.as_ref(),
     };
+    // The link's entries go to one cache file, written before the driver
+    // runs (issue 34 §3); a run that ends early writes it when the guard
+    // goes.
+    let _flush = store.as_ref().map(|s| {
+        s.for_link(&pack_key(&ctx));
+        s.flush_on_drop()
+    });
     let direct = direct_key(&ctx, log, &whole, &args);
     match &direct {
         Some((cache, key)) => match store::direct::lookup(cache, key, |name| env.peek(name)) {
@@ -254,6 +261,10 @@ pub(super) fn run_configured(
         Note::Failed => {}
     }
     let driver = driver?;
+    // An exec runs no destructor: the cache is written now.
+    if let Some(s) = &store {
+        s.flush();
+    }
     log.before_run(keep.is_empty() && driver.will_exec(&final_args, env));
     Ok(driver.run_keeping(&final_args, env, keep)?)
 }

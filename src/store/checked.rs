@@ -6,6 +6,7 @@
 //! again. One different answer is a miss. This is direct mode's rule,
 //! for one step of a link rather than the whole of it.
 
+use super::bundle::Place;
 use super::direct::{decode_facts, push_facts, put, too_new};
 use super::Store;
 use crate::fsx::{self, Recording};
@@ -17,8 +18,8 @@ impl Store {
     /// The lines stored under `key` by [`Store::remember`], if every
     /// question they were worked out from gets the same answer now (asked
     /// through `fsx`, so a recording under way sees them too).
-    pub(super) fn recall(&self, key: &str) -> Option<Vec<String>> {
-        let bytes = self.get_bytes(&name(key), super::MAX_PACK)?;
+    pub(super) fn recall(&self, key: &str, place: Place) -> Option<Vec<String>> {
+        let bytes = self.get_bytes(&name(key), super::MAX_PACK, place)?;
         let mut lines = Vec::new();
         let facts = decode_facts(&bytes, |tag, r| {
             (tag == LINE).then_some(())?;
@@ -36,7 +37,7 @@ impl Store {
     /// their computation; not when it saw a path change under it, a
     /// timestamp too new to trust, or read a variable (the environment is
     /// no fact of such an answer: it goes in its key).
-    pub(super) fn remember(&self, key: &str, lines: &[String], rec: &Recording) {
+    pub(super) fn remember(&self, key: &str, lines: &[String], rec: &Recording, place: Place) {
         if rec.conflicted
             || !rec.env.is_empty()
             || rec.facts().any(|(_, _, seen)| too_new(seen, rec.started_ns))
@@ -50,7 +51,7 @@ impl Store {
         }
         push_facts(&mut out, &[], rec.facts());
         if (out.len() as u64) < super::MAX_PACK {
-            self.put_bytes(&name(key), &out);
+            self.put_bytes(&name(key), &out, place);
         }
     }
 }
@@ -73,15 +74,15 @@ mod tests {
         let (_, mut rec) = fsx::nested(|| fsx::open_regular(&f).map(|_| ()));
         // Long settled, as far as the rule can tell.
         rec.started_ns = i128::MAX / 2;
-        store.remember("k", &["answer".into()], &rec);
-        assert_eq!(store.recall("k"), Some(vec!["answer".to_string()]));
-        assert_eq!(store.recall("other"), None);
+        store.remember("k", &["answer".into()], &rec, Place::Link);
+        assert_eq!(store.recall("k", Place::Link), Some(vec!["answer".to_string()]));
+        assert_eq!(store.recall("other", Place::Link), None);
         // Rewritten in place: the same name and size, a new identity.
         std::fs::write(&f, "two").unwrap();
-        assert_eq!(store.recall("k"), None);
+        assert_eq!(store.recall("k", Place::Link), None);
         let (_, fresh) = fsx::nested(|| fsx::is_file(&f));
-        store.remember("k", &["new".into()], &fresh);
-        assert_eq!(store.recall("k"), None, "a file changed just now is too new to trust");
+        store.remember("k", &["new".into()], &fresh, Place::Link);
+        assert_eq!(store.recall("k", Place::Link), None, "a file changed just now is too new to trust");
     }
 
     /// A run that uses a recalled answer depends on every directory name
@@ -96,9 +97,9 @@ mod tests {
         std::fs::create_dir(&d).unwrap();
         let (_, mut rec) = fsx::nested(|| fsx::read_dir(&d).map(|_| ()));
         rec.started_ns = i128::MAX / 2;
-        store.remember("k", &["answer".into()], &rec);
+        store.remember("k", &["answer".into()], &rec, Place::Link);
         fsx::start_recording();
-        assert!(store.recall("k").is_some());
+        assert!(store.recall("k", Place::Link).is_some());
         let run = fsx::take_recording().unwrap();
         let listed: Vec<_> = run.facts().filter(|(ask, ..)| *ask == fsx::Ask::Listed).collect();
         assert!(

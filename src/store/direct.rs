@@ -31,6 +31,7 @@ use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 
+use super::bundle::Place;
 use super::Store;
 use crate::env::Env;
 use crate::fsx::{self, Ask, FileId, Names, Recording, Seen};
@@ -82,7 +83,7 @@ pub fn key(
 /// still holds: each variable it read (`var`: this run's value) and each
 /// question it asked of the file system.
 pub fn lookup<'e>(cache: &Store, key: &str, var: impl Fn(&str) -> Option<&'e OsStr>) -> Option<Answer> {
-    let bytes = cache.get_bytes(&entry_name(key), super::MAX_PACK)?;
+    let bytes = cache.get_bytes(&entry_name(key), super::MAX_PACK, Place::Link)?;
     let (answer, facts) = decode(&bytes)?;
     let same_env =
         facts.env.iter().all(|(name, value)| name.to_str().is_some_and(|n| var(n) == value.as_deref()));
@@ -101,7 +102,7 @@ pub fn store(cache: &Store, key: &str, answer: &Answer, recording: &Recording, s
     }
     let bytes = encode(answer, &recording.env, recording.facts());
     if (bytes.len() as u64) < super::MAX_PACK {
-        cache.put_bytes(&entry_name(key), &bytes);
+        cache.put_bytes(&entry_name(key), &bytes, Place::Link);
     }
 }
 

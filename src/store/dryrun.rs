@@ -9,12 +9,14 @@
 //!
 //! The entry is binary, through `direct.rs`'s records: the word, the
 //! path, the identity, then the text, each length-prefixed, and nothing
-//! after them.
+//! after them. It is the link's own answer, kept in the link's one cache
+//! file (`bundle.rs`, `Place::Link`).
 
 use std::ffi::OsString;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
 
+use super::bundle::Place;
 use super::direct::{put, put_id, too_new, Reader};
 use super::Store;
 use crate::fsx::{FileId, Seen};
@@ -39,7 +41,7 @@ impl Store {
     /// The dry run stored under `key`, if whole. The caller checks that
     /// its host compiler is still the same file.
     pub fn nvcc_dry_run(&self, key: &str) -> Option<DryRun> {
-        decode(&self.get_bytes(&entry_name(key), super::MAX_PACK)?)
+        decode(&self.get_bytes(&entry_name(key), super::MAX_PACK, Place::Link)?)
     }
 
     /// Stores `answer` under `key`, unless a file it was worked out from
@@ -52,7 +54,7 @@ impl Store {
         }
         let bytes = encode(answer);
         if (bytes.len() as u64) < super::MAX_PACK {
-            self.put_bytes(&entry_name(key), &bytes);
+            self.put_bytes(&entry_name(key), &bytes, Place::Link);
         }
     }
 }

@@ -33,15 +33,19 @@ use std::path::{Path, PathBuf};
 
 use crate::fsx::FileId;
 
-/// The key of a link's pack of verdicts: where it runs and what it names.
-/// It only groups entries (each is checked against its file's identity),
-/// so two links with the same key cannot mislead each other; the same
-/// link finds its own pack again.
+/// The key of a link's pack of verdicts and of its one cache file
+/// (`bundle.rs`): where it runs and what it names, less the file it writes
+/// (`output`, as `-o FILE` or `-oFILE` gave it), so the same inputs linked
+/// into another file find the same answers. It only groups entries (each
+/// is checked against its file's identity, or by its own key), so two
+/// links with the same key cannot mislead each other; the same link finds
+/// its own again.
 pub fn pack(
     cwd: Option<&Path>,
     libsdir: &[PathBuf],
     workspace: Option<&Path>,
     tokens: &[OsString],
+    output: Option<&Path>,
 ) -> String {
     let mut h = KeyHasher::default();
     h.add(cwd.unwrap_or(Path::new("")).as_os_str().as_bytes());
@@ -49,8 +53,13 @@ pub fn pack(
         h.add(dir.as_os_str().as_bytes());
     }
     h.add(workspace.unwrap_or(Path::new("")).as_os_str().as_bytes());
+    let output = output.map(|o| o.as_os_str().as_bytes());
     for token in tokens {
-        h.add(token.as_bytes());
+        let t = token.as_bytes();
+        match output {
+            Some(o) if t == o || t.strip_prefix(b"-o") == Some(o) => h.add(b"\0output"),
+            _ => h.add(t),
+        }
     }
     h.hex()
 }
@@ -323,18 +332,32 @@ mod tests {
     fn the_pack_key_follows_each_input() {
         let p = |s: &str| PathBuf::from(s);
         let w = |s: &[&str]| s.iter().map(OsString::from).collect::<Vec<_>>();
-        let base = pack(Some(&p("/w")), &[p("a")], Some(&p("ws")), &w(&["-la"]));
+        let k =
+            |cwd: Option<&str>, libsdir: &[&str], ws: Option<&str>, tokens: &[&str], out: Option<&str>| {
+                let libsdir: Vec<PathBuf> = libsdir.iter().map(|d| p(d)).collect();
+                pack(cwd.map(Path::new), &libsdir, ws.map(Path::new), &w(tokens), out.map(Path::new))
+            };
+        let base = k(Some("/w"), &["a"], Some("ws"), &["-la", "-o", "x.so"], Some("x.so"));
         let others = [
-            pack(Some(&p("/v")), &[p("a")], Some(&p("ws")), &w(&["-la"])),
-            pack(None, &[p("a")], Some(&p("ws")), &w(&["-la"])),
-            pack(Some(&p("/w")), &[p("b")], Some(&p("ws")), &w(&["-la"])),
-            pack(Some(&p("/w")), &[p("a")], None, &w(&["-la"])),
-            pack(Some(&p("/w")), &[p("a")], Some(&p("ws")), &w(&["-lb"])),
-            pack(Some(&p("/w")), &[p("a"), p("ws")], None, &w(&["-la"])),
+            k(Some("/v"), &["a"], Some("ws"), &["-la", "-o", "x.so"], Some("x.so")),
+            k(None, &["a"], Some("ws"), &["-la", "-o", "x.so"], Some("x.so")),
+            k(Some("/w"), &["b"], Some("ws"), &["-la", "-o", "x.so"], Some("x.so")),
+            k(Some("/w"), &["a"], None, &["-la", "-o", "x.so"], Some("x.so")),
+            k(Some("/w"), &["a"], Some("ws"), &["-lb", "-o", "x.so"], Some("x.so")),
+            k(Some("/w"), &["a", "ws"], None, &["-la", "-o", "x.so"], Some("x.so")),
+            k(Some("/w"), &["a"], Some("ws"), &["-la", "-o", "x.so"], None),
+            k(Some("/w"), &["a"], Some("ws"), &["-la", "-ox.so"], Some("x.so")),
         ];
         for (i, k) in others.iter().enumerate() {
             assert_ne!(*k, base, "input {i}");
         }
+        // The file it writes is left out: the same inputs into another file
+        // share the link's answers.
+        assert_eq!(k(Some("/w"), &["a"], Some("ws"), &["-la", "-o", "y.so"], Some("y.so")), base);
+        assert_eq!(
+            k(Some("/w"), &["a"], Some("ws"), &["-la", "-oy.so"], Some("y.so")),
+            k(Some("/w"), &["a"], Some("ws"), &["-la", "-oz.so"], Some("z.so")),
+        );
     }
 
     /// Each input of nvcc's dry-run key changes it (issue 34 §2): nvcc's

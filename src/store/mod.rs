@@ -26,6 +26,7 @@
 // for direct mode (clippy.toml).
 #![allow(clippy::disallowed_methods)]
 
+mod bundle;
 mod checked;
 pub mod codec;
 mod digests;
@@ -38,7 +39,7 @@ use foldhash::HashMap;
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::closure::Summary;
 use crate::formats::archive::pic::ElfId;
@@ -47,7 +48,8 @@ use crate::formats::symbols::{Digest, Name, Provider};
 use crate::fsx::FileId;
 
 use crate::fsx::Distrust;
-pub use digests::file_digest;
+use bundle::{Batch, Place};
+pub use digests::{file_digest, Ahead};
 
 // 2: an archive without a symbol index is a problem (ld refuses it); an
 // entry of 1 would call it fit.
@@ -94,7 +96,7 @@ pub fn tag_as_cache(dir: &Path) {
 }
 
 /// Whether `name` is one solink gives the files of its directory: an
-/// entry (`v-`, `sym-`, `blob-`), a note object, a temporary file, or the
+/// entry (`v-`, `sym-`, `blob-`), a bundle (`link-`, `f-`), a note object, a temporary file, or the
 /// tag. Nothing else is ever removed.
 fn is_own_name(name: &OsStr) -> bool {
     let b = name.as_bytes();
@@ -102,15 +104,28 @@ fn is_own_name(name: &OsStr) -> bool {
     let hex = |t: &[u8]| t.iter().all(|c| c.is_ascii_hexdigit() || *c == b'-');
     b == TAG_NAME.as_bytes()
         || tail(dir::TMP_PREFIX.as_bytes()).is_some_and(hex)
-        || [&b"v-"[..], b"sym-", b"blob-"].iter().any(|p| tail(p).is_some_and(hex))
+        || [&b"v-"[..], b"sym-", b"blob-", b"link-", b"f-"].iter().any(|p| tail(p).is_some_and(hex))
         || tail(b"note-").and_then(|t| t.strip_suffix(b".o")).is_some_and(hex)
         || tail(b"vers-").and_then(|t| t.strip_suffix(b".map")).is_some_and(hex)
 }
 
-/// The cache of this version of solink, open and checked.
+/// The cache of this version of solink, open and checked. Clones share
+/// one batch of entries (`bundle.rs`).
 #[derive(Clone, Debug)]
 pub struct Store {
     dir: Arc<dir::Dir>,
+    batch: Arc<Mutex<Batch>>,
+}
+
+/// Writes the store's batch when dropped: a run that ends early (an
+/// error, a refusal) keeps what it found. A run that execs flushes first,
+/// since an exec runs no destructor.
+pub struct Flush(Store);
+
+impl Drop for Flush {
+    fn drop(&mut self) {
+        self.0.flush();
+    }
 }
 
 /// Where solink's cache lives, as ccache finds its own: the directory given
@@ -275,31 +290,56 @@ impl Store {
                 // directory of 0500) is no cache: it could never be cleared
                 // or kept in step, and a named one is said (issue 33 §5).
                 d.writable().map_err(NoStore::because)?;
-                Ok(Store { dir: Arc::new(d) })
+                Ok(Store { dir: Arc::new(d), batch: Arc::default() })
             }
             dir::Opened::Distrusted(why) => Err(NoStore::Distrusted(root.join(VERSION_DIR), why)),
             dir::Opened::Absent(e) => Err(NoStore::because(e)),
         }
     }
 
+    /// From now on, this link's entries are kept together and written as
+    /// one file by [`Store::flush`] (`bundle.rs`); `key` names the link.
+    pub fn for_link(&self, key: &str) {
+        if let Ok(mut batch) = self.batch.lock() {
+            batch.for_link(key);
+        }
+    }
+
+    /// Writes the entries this run kept back, one file per bundle.
+    pub fn flush(&self) {
+        if let Ok(mut batch) = self.batch.lock() {
+            batch.flush(&self.dir);
+        }
+    }
+
+    /// A guard that flushes when it goes.
+    pub fn flush_on_drop(&self) -> Flush {
+        Flush(self.clone())
+    }
+
     /// The verdict stored for the file version `id`, if whole.
     pub fn get(&self, id: &FileId) -> Option<Verdict> {
-        decode(&self.read(&verdict_name(id), MAX_ENTRY)?)
+        decode(&self.read(&verdict_name(id), MAX_ENTRY, Place::File(*id))?)
+    }
+
+    /// A cache entry's bytes, from where `place` keeps it.
+    fn read_bytes(&self, name: &str, cap: u64, place: Place) -> Option<Vec<u8>> {
+        self.batch.lock().ok()?.read(&self.dir, name, cap, place)
     }
 
     /// A cache entry's text.
-    fn read(&self, name: &str, cap: u64) -> Option<String> {
-        String::from_utf8(self.dir.read(name, cap).ok()?).ok()
+    fn read(&self, name: &str, cap: u64, place: Place) -> Option<String> {
+        String::from_utf8(self.read_bytes(name, cap, place)?).ok()
     }
 
     /// The lines stored under `key` (any text without NUL), if whole.
-    fn get_lines(&self, key: &str) -> Option<Vec<String>> {
-        self.get_lines_capped(key, MAX_ENTRY)
+    fn get_lines(&self, key: &str, place: Place) -> Option<Vec<String>> {
+        self.get_lines_capped(key, MAX_ENTRY, place)
     }
 
     /// [`Store::get_lines`] with a larger cap than one entry's.
-    fn get_lines_capped(&self, key: &str, cap: u64) -> Option<Vec<String>> {
-        let text = self.read(&blob_name(key), cap)?;
+    fn get_lines_capped(&self, key: &str, cap: u64, place: Place) -> Option<Vec<String>> {
+        let text = self.read(&blob_name(key), cap, place)?;
         let mut lines = checked(&text)?.lines();
         // The key itself is stored too, so a hash collision is a miss.
         if lines.next()? != key.replace('\n', " ") {
@@ -309,21 +349,21 @@ impl Store {
     }
 
     /// Stores lines under `key`; lines must not contain newlines.
-    fn put_lines(&self, key: &str, lines: &[String]) {
+    fn put_lines(&self, key: &str, lines: &[String], place: Place) {
         let mut text = format!("{}\n", key.replace('\n', " "));
         for l in lines {
             text.push_str(l);
             text.push('\n');
         }
         let text = format!("{text}{:016x}\n", checksum(&text));
-        self.write(&blob_name(key), text.as_bytes());
+        self.write(&blob_name(key), text.as_bytes(), place);
     }
 
     /// The bytes stored under `name` with [`Store::put_bytes`], at most
     /// `cap`, if whole: they must start with `name` and a newline (so two
     /// names with one file name are a miss) and end with their checksum.
-    fn get_bytes(&self, name: &str, cap: u64) -> Option<Vec<u8>> {
-        let mut data = self.dir.read(&blob_name(name), cap).ok()?;
+    fn get_bytes(&self, name: &str, cap: u64, place: Place) -> Option<Vec<u8>> {
+        let mut data = self.read_bytes(&blob_name(name), cap, place)?;
         let at = data.len().checked_sub(8)?;
         let sum = u64::from_le_bytes(data[at..].try_into().ok()?);
         data.truncate(at);
@@ -333,14 +373,14 @@ impl Store {
     }
 
     /// Stores `bytes` under `name` (no newline in it).
-    fn put_bytes(&self, name: &str, bytes: &[u8]) {
+    fn put_bytes(&self, name: &str, bytes: &[u8], place: Place) {
         let mut data = Vec::with_capacity(name.len() + bytes.len() + 9);
         data.extend_from_slice(name.as_bytes());
         data.push(b'\n');
         data.extend_from_slice(bytes);
         let sum = checksum_bytes(&data);
         data.extend_from_slice(&sum.to_le_bytes());
-        self.write(&blob_name(name), &data);
+        self.write(&blob_name(name), &data, place);
     }
 
     /// Stores the verdict on the file version `id`, which must be the
@@ -349,14 +389,14 @@ impl Store {
     /// failure just leaves the cache without it.
     pub fn put(&self, id: &FileId, verdict: &Verdict) {
         if let Some(text) = encode(verdict) {
-            self.write(&verdict_name(id), text.as_bytes());
+            self.write(&verdict_name(id), text.as_bytes(), Place::File(*id));
         }
     }
 
     /// The verdicts in the pack stored under `key`, by file identity;
     /// empty when there is none or it is not whole.
     pub fn get_pack(&self, key: &str) -> HashMap<FileId, Verdict> {
-        self.get_lines_capped(&pack_name(key), MAX_PACK)
+        self.get_lines_capped(&pack_name(key), MAX_PACK, Place::Link)
             .and_then(|lines| decode_pack(&lines))
             .unwrap_or_default()
     }
@@ -373,14 +413,14 @@ impl Store {
             lines.extend(body.into_iter().map(str::to_string));
         }
         if lines.iter().map(|l| l.len() as u64 + 1).sum::<u64>() < MAX_PACK {
-            self.put_lines(&pack_name(key), &lines);
+            self.put_lines(&pack_name(key), &lines, Place::Link);
         }
     }
 
     /// The symbol digest stored for the file version `id` (an archive's:
     /// see `probe/closure_facts.rs`), if whole.
     pub fn get_digest(&self, id: &FileId) -> Option<Digest> {
-        let text = self.read(&digest_name(id), MAX_DIGEST)?;
+        let text = self.read(&digest_name(id), MAX_DIGEST, Place::File(*id))?;
         codec::decode(checked(&text)?)
     }
 
@@ -389,37 +429,37 @@ impl Store {
     pub fn put_digest(&self, id: &FileId, digest: &Digest) {
         if let Some(text) = codec::encode(digest) {
             let text = format!("{text}{:016x}\n", checksum(&text));
-            self.write(&digest_name(id), text.as_bytes());
+            self.write(&digest_name(id), text.as_bytes(), Place::File(*id));
         }
     }
 
     /// The closure check's summary stored under its full key (the inputs'
     /// identities and the objects' symbols: `probe/closure_facts.rs`).
     pub fn summary(&self, key: &str) -> Option<Summary> {
-        codec::decode_summary(&self.get_lines(&format!("summary {key}"))?)
+        codec::decode_summary(&self.get_lines(&format!("summary {key}"), Place::Link)?)
     }
 
     pub fn put_summary(&self, key: &str, summary: &Summary) {
-        self.put_lines(&format!("summary {key}"), &codec::encode_summary(summary));
+        self.put_lines(&format!("summary {key}"), &codec::encode_summary(summary), Place::Link);
     }
 
     /// The closure check's summary under its quick key (the plan alone),
     /// if every question its computation asked gets the same answer now.
     pub fn recall_summary(&self, key: &str) -> Option<Summary> {
-        codec::decode_summary(&self.recall(&format!("summary {key}"))?)
+        codec::decode_summary(&self.recall(&format!("summary {key}"), Place::Link)?)
     }
 
     /// Stores a summary under its quick key with the facts of `rec`, the
     /// recording of its computation.
     pub fn remember_summary(&self, key: &str, summary: &Summary, rec: &crate::fsx::Recording) {
-        self.remember(&format!("summary {key}"), &codec::encode_summary(summary), rec);
+        self.remember(&format!("summary {key}"), &codec::encode_summary(summary), rec, Place::Link);
     }
 
     /// The closure check's closed answer under `key` (the plan and its
     /// `-L` dirs), checked by facts: `Some(None)` when that part of the
     /// link was found not to settle it.
     pub fn recall_closed(&self, key: &str) -> Option<Option<Summary>> {
-        let lines = self.recall(&format!("closed {key}"))?;
+        let lines = self.recall(&format!("closed {key}"), Place::Link)?;
         let (first, rest) = lines.split_first()?;
         match first.as_str() {
             "open" if rest.is_empty() => Some(None),
@@ -433,13 +473,15 @@ impl Store {
             Some(s) => [vec!["closed".to_string()], codec::encode_summary(s)].concat(),
             None => vec!["open".to_string()],
         };
-        self.remember(&format!("closed {key}"), &lines, rec);
+        self.remember(&format!("closed {key}"), &lines, rec, Place::Link);
     }
 
     /// The providers of missing symbols (and what none provides) found for
     /// `key` (the target, the search dirs and the names), checked by facts.
     pub fn recall_providers(&self, key: &str) -> Option<(Vec<Provider>, Vec<Name>)> {
-        codec::decode_providers(&self.recall(&format!("providers {key}"))?)
+        // The same names are missing from many links of a build: a file
+        // of its own, which they share.
+        codec::decode_providers(&self.recall(&format!("providers {key}"), Place::Own)?)
     }
 
     pub fn remember_providers(
@@ -448,32 +490,35 @@ impl Store {
         found: &(Vec<Provider>, Vec<Name>),
         rec: &crate::fsx::Recording,
     ) {
-        self.remember(&format!("providers {key}"), &codec::encode_providers(found), rec);
+        self.remember(&format!("providers {key}"), &codec::encode_providers(found), rec, Place::Own);
     }
 
     /// The driver's library dirs, as `sysdirs.rs` writes them, under the
     /// key of every input of the driver's answer.
     pub fn driver_dirs(&self, key: &str) -> Option<Vec<String>> {
-        self.get_lines(&format!("driver-dirs {key}"))
+        self.get_lines(&format!("driver-dirs {key}"), Place::Own)
     }
 
     pub fn put_driver_dirs(&self, key: &str, lines: &[String]) {
-        self.put_lines(&format!("driver-dirs {key}"), lines);
+        self.put_lines(&format!("driver-dirs {key}"), lines, Place::Own);
     }
 
     /// The SHA-256 (hex) of the file version `id`.
     pub fn file_sha256(&self, id: &FileId) -> Option<String> {
-        self.get_lines(&format!("sha256 {}", id.key()))?.into_iter().next()
+        self.get_lines(&format!("sha256 {}", id.key()), Place::File(*id))?.into_iter().next()
     }
 
     pub fn put_file_sha256(&self, id: &FileId, hex: &str) {
-        self.put_lines(&format!("sha256 {}", id.key()), &[hex.to_string()]);
+        self.put_lines(&format!("sha256 {}", id.key()), &[hex.to_string()], Place::File(*id));
     }
 
-    /// Any failure (a full disk, `EFBIG` under `ulimit -f`, a read-only
-    /// file system) leaves the cache without the entry, and nothing else.
-    fn write(&self, name: &str, bytes: &[u8]) {
-        let _ = self.dir.write(name, bytes);
+    /// Keeps the entry where `place` says (`bundle.rs`). Any failure (a
+    /// full disk, `EFBIG` under `ulimit -f`, a read-only file system)
+    /// leaves the cache without it, and nothing else.
+    fn write(&self, name: &str, bytes: &[u8], place: Place) {
+        if let Ok(mut batch) = self.batch.lock() {
+            batch.write(&self.dir, name, bytes, place);
+        }
     }
 }
 
@@ -716,14 +761,17 @@ mod tests {
     #[test]
     fn lines_round_trip_under_their_key() {
         let (_dir, cache) = store();
-        assert_eq!(cache.get_lines("k1"), None);
-        cache.put_lines("k1", &["/usr/lib".into(), "/lib".into()]);
-        assert_eq!(cache.get_lines("k1"), Some(vec!["/usr/lib".to_string(), "/lib".to_string()]));
-        assert_eq!(cache.get_lines("k2"), None);
+        assert_eq!(cache.get_lines("k1", Place::Link), None);
+        cache.put_lines("k1", &["/usr/lib".into(), "/lib".into()], Place::Link);
+        assert_eq!(
+            cache.get_lines("k1", Place::Link),
+            Some(vec!["/usr/lib".to_string(), "/lib".to_string()])
+        );
+        assert_eq!(cache.get_lines("k2", Place::Link), None);
         let file = cache.dir.path.join(blob_name("k1"));
         let text = fs::read_to_string(&file).unwrap();
         fs::write(&file, &text[..text.len() - 3]).unwrap();
-        assert_eq!(cache.get_lines("k1"), None, "a torn entry is a miss");
+        assert_eq!(cache.get_lines("k1", Place::Link), None, "a torn entry is a miss");
     }
 
     #[test]
@@ -748,7 +796,7 @@ mod tests {
             assert!(cache.get_pack("p").is_empty(), "cut at {cut}");
         }
         // Whole, but out of shape: a count that overruns.
-        cache.put_lines(&pack_name("p"), &["@\t1-2-3-4-5\t3".into(), "empty".into()]);
+        cache.put_lines(&pack_name("p"), &["@\t1-2-3-4-5\t3".into(), "empty".into()], Place::Link);
         assert!(cache.get_pack("p").is_empty());
     }
 
@@ -756,20 +804,20 @@ mod tests {
     fn bytes_round_trip_and_a_torn_or_misnamed_entry_is_a_miss() {
         let (_dir, cache) = store();
         let bytes: Vec<u8> = (0..=255).collect();
-        assert_eq!(cache.get_bytes("n", 1 << 20), None);
-        cache.put_bytes("n", &bytes);
-        assert_eq!(cache.get_bytes("n", 1 << 20), Some(bytes.clone()));
-        assert_eq!(cache.get_bytes("n", 100), None, "past the cap");
+        assert_eq!(cache.get_bytes("n", 1 << 20, Place::Link), None);
+        cache.put_bytes("n", &bytes, Place::Link);
+        assert_eq!(cache.get_bytes("n", 1 << 20, Place::Link), Some(bytes.clone()));
+        assert_eq!(cache.get_bytes("n", 100, Place::Link), None, "past the cap");
         let file = cache.dir.path.join(blob_name("n"));
         let whole = fs::read(&file).unwrap();
         for cut in [0, 1, whole.len() / 2, whole.len() - 1] {
             fs::write(&file, &whole[..cut]).unwrap();
-            assert_eq!(cache.get_bytes("n", 1 << 20), None, "cut at {cut}");
+            assert_eq!(cache.get_bytes("n", 1 << 20, Place::Link), None, "cut at {cut}");
         }
         // Another name's entry under this name's file (a hash collision).
-        cache.put_bytes("other", &bytes);
+        cache.put_bytes("other", &bytes, Place::Link);
         fs::rename(cache.dir.path.join(blob_name("other")), &file).unwrap();
-        assert_eq!(cache.get_bytes("n", 1 << 20), None);
+        assert_eq!(cache.get_bytes("n", 1 << 20, Place::Link), None);
     }
 
     #[test]
@@ -790,7 +838,7 @@ mod tests {
         fs::write(old.join("my-notes.txt"), "a user's file").unwrap();
         fs::write(root.join("notes.txt"), "a user's file is left alone").unwrap();
         let cache = Store::open(&root).unwrap();
-        cache.put_lines("k", &["a".into()]);
+        cache.put_lines("k", &["a".into()], Place::Link);
         assert!(!old.join("blob-00ff").exists(), "an old version's entry is removed");
         assert!(old.join("my-notes.txt").exists(), "but not a user's file in it");
         for foreign in ["v1-0.0.1", "venv-3.11", "vscode-server", "solink-v2-untagged"] {
@@ -812,7 +860,7 @@ mod tests {
     fn a_directory_left_untagged_is_tagged_by_the_next_open() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
-        store.put_lines("k", &["a".into()]);
+        store.put_lines("k", &["a".into()], Place::Link);
         let tag = dir.path().join(VERSION_DIR).join(TAG_NAME);
         fs::remove_file(&tag).unwrap();
         assert_eq!(usage(dir.path()).0, 0, "untagged: not solink's, as far as anyone can tell");

@@ -123,7 +123,9 @@ fn a_settled_warm_link_replays_its_answer_without_reading_its_inputs() {
     };
     assert!(opens(&stored, "\"calc.o\"") > 0, "the warm link reads the object: {stored:#?}");
     assert_eq!(opens(&replayed, "\"calc.o\""), 0, "the replay only stats it: {replayed:#?}");
-    assert_eq!(opens(&replayed, "\"blob-"), 1, "one cache entry: {replayed:#?}");
+    // The link's one cache file (issue 34 §3), which holds its answer.
+    assert_eq!(opens(&replayed, "\"link-"), 1, "one cache entry: {replayed:#?}");
+    assert_eq!(opens(&replayed, "\"blob-"), 0, "no other: {replayed:#?}");
     assert!(replayed.iter().any(|l| l.starts_with("statx(") && l.contains("\"calc.o\"")), "{replayed:#?}");
     let file_calls = |t: &[String]| {
         t.iter().filter(|l| FILE_CALLS.iter().any(|c| l.starts_with(&format!("{c}(")))).count()
@@ -330,4 +332,33 @@ fn a_library_added_after_warm_runs_of_missing_names_is_found() {
     assert!(after.0.contains("libnowhere7.a") && !after.0.contains(" -lnowhere7 "), "{}", after.0);
     let nine: Vec<&str> = after.1.lines().filter(|l| l.contains("-lnowhere9:")).collect();
     assert!(nine.iter().any(|l| l.contains("libnowhere9.so.1")), "{nine:?}");
+}
+
+/// Issue 34 §3: a cold link writes its cache as one file, renamed into
+/// place once (beside the tag of a new cache directory): the archive's
+/// verdict, symbols and SHA-256, the verdict pack, the closure check's
+/// answer and direct mode's answer were six files. The next run replays
+/// from that file alone and writes nothing.
+#[test]
+fn a_cold_link_writes_one_cache_file() {
+    if !require_tool("strace") {
+        return;
+    }
+    let dir = calc_workspace();
+    // Settled inputs: the cold run stores its direct-mode answer too.
+    std::thread::sleep(std::time::Duration::from_millis(110));
+    let cold = trace_before_exec(&dir);
+    // The note object beside the output is no cache file.
+    let renames: Vec<&String> =
+        cold.iter().filter(|l| l.starts_with("rename") && !l.contains(".solink-note.o")).collect();
+    assert_eq!(renames.len(), 2, "{renames:#?}");
+    assert!(renames.iter().any(|l| l.contains("\"CACHEDIR.TAG\"")), "{renames:#?}");
+    assert!(renames.iter().any(|l| l.contains("\"link-")), "{renames:#?}");
+    let replayed = trace_before_exec(&dir);
+    assert!(!replayed.iter().any(|l| l.starts_with("rename")), "{replayed:#?}");
+    let opened: Vec<&String> =
+        replayed.iter().filter(|l| l.starts_with("openat(") && l.contains("solink-v2-")).collect();
+    assert!(opened.len() <= 1, "{opened:#?}");
+    assert_eq!(replayed.iter().filter(|l| l.starts_with("openat(") && l.contains("\"link-")).count(), 1);
+    assert!(!replayed.iter().any(|l| l.starts_with("openat(") && l.contains("calc.o\"")), "a replay");
 }

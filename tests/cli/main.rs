@@ -20,6 +20,7 @@
 #[path = "../architecture.rs"]
 mod architecture;
 mod audit;
+mod big;
 mod budget;
 #[path = "../by_path.rs"]
 mod by_path;

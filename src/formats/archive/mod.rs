@@ -6,6 +6,7 @@
 //! memory at once; each member is scanned in place and the scan stops at the
 //! first problem.
 
+pub mod aligned;
 pub mod pic;
 pub mod script;
 
@@ -15,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use object::read::archive::ArchiveFile;
 
+pub use aligned::{aligned, Aligned};
 pub use pic::{ElfId, Finding};
 
 /// The verdict on one file.
@@ -149,18 +151,19 @@ impl Verdict {
 /// Inspects the file at `path` (symlinks followed).
 pub fn inspect(path: &Path) -> std::io::Result<Verdict> {
     let (bytes, _) = crate::fsx::mapped(path)?;
-    Ok(inspect_mapped(&bytes, path))
+    inspect_mapped(&bytes, path)
 }
 
 /// Inspects the bytes [`crate::fsx::mapped`] gave for `path`: the verdict
 /// describes exactly the bytes of the identity it gave with them, which is
-/// what a cache entry keyed by that identity needs.
-pub fn inspect_mapped(bytes: &[u8], path: &Path) -> Verdict {
+/// what a cache entry keyed by that identity needs. An error when the file
+/// changed while it was read.
+pub fn inspect_mapped(bytes: &crate::fsx::Bytes, path: &Path) -> std::io::Result<Verdict> {
     if bytes.is_empty() {
-        return Verdict::Damaged("an empty file".into());
+        return Ok(Verdict::Damaged("an empty file".into()));
     }
     let dir = path.parent().unwrap_or(Path::new("."));
-    inspect_bytes(bytes, dir)
+    bytes.read(|data| inspect_bytes(data, dir))
 }
 
 /// Whether a file's first bytes are an ar archive's magic, GNU or thin:
@@ -207,9 +210,12 @@ fn inspect_archive(data: &[u8], dir: &Path) -> Verdict {
         let name = String::from_utf8_lossy(member.name()).into_owned();
         if thin {
             let path = dir.join(OsStr::from_bytes(member.name()));
-            match map_thin_member(&path, member.size()) {
-                Ok(map) => objects.add(&name, Ok(map.as_deref().unwrap_or_default())),
-                Err(kind) => objects.add(&name, Err(kind)),
+            if read_thin_member(&path, member.size(), |data| objects.add(&name, data)).is_err() {
+                // What was read of it says nothing: it is judged changed,
+                // for this run only (a thin archive's verdict is never
+                // cached).
+                let why = format!("its file {} changed while it was read", path.display());
+                objects.problem = Some(Problem { member: name.clone(), kind: ProblemKind::Damaged(why) });
             }
         } else {
             match member.data(data) {
@@ -235,26 +241,48 @@ fn inspect_archive(data: &[u8], dir: &Path) -> Verdict {
 /// the one the archive's header gives is read: a FIFO named as a member
 /// would hang a read, `/dev/zero` would fill memory, and a file of another
 /// size is not the member the archive was built with (ld reads exactly the
-/// header's size from it). `None` is an empty member.
-fn map_thin_member(path: &Path, size: u64) -> Result<Option<crate::fsx::Bytes>, ProblemKind> {
+/// header's size from it). Its bytes, or why there are none, go to `add`;
+/// an error when the file changed while `add` read it.
+fn read_thin_member(
+    path: &Path,
+    size: u64,
+    mut add: impl FnMut(Result<&[u8], ProblemKind>),
+) -> std::io::Result<()> {
     let (bytes, id) = match crate::fsx::mapped(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
-            return Err(ProblemKind::Damaged(format!("its file {} is not a regular file", path.display())))
+            add(Err(ProblemKind::Damaged(format!("its file {} is not a regular file", path.display()))));
+            return Ok(());
         }
-        Err(_) => return Err(ProblemKind::MissingMember(path.to_path_buf())),
+        Err(_) => {
+            add(Err(ProblemKind::MissingMember(path.to_path_buf())));
+            return Ok(());
+        }
     };
     if id.size != size {
-        return Err(ProblemKind::Damaged(format!(
+        add(Err(ProblemKind::Damaged(format!(
             "the archive says {size} bytes, but its file {} has {}",
             path.display(),
             id.size
-        )));
+        ))));
+        return Ok(());
     }
     if size == 0 {
-        return Ok(None);
+        add(Ok(&[]));
+        return Ok(());
     }
-    Ok(Some(bytes))
+    let mut add = Some(add);
+    let read = bytes.read(|data| add.take().map(|mut add| add(Ok(data))));
+    match (read, add) {
+        (Ok(_), _) => Ok(()),
+        // A mapping of the run already found cut short (not read again):
+        // missing, as a file that cannot be mapped.
+        (Err(_), Some(mut add)) => {
+            add(Err(ProblemKind::MissingMember(path.to_path_buf())));
+            Ok(())
+        }
+        (Err(e), None) => Err(e),
+    }
 }
 
 #[derive(Default)]
@@ -267,26 +295,10 @@ struct Objects {
     bound_locally: foldhash::HashSet<String>,
 }
 
-/// Member data aligned for ELF parsing. An ar archive aligns members to
-/// two bytes only, and `object` reads ELF headers in place, so it needs
-/// 8-byte alignment; a misaligned member is copied once into `buffer`.
-pub(crate) fn aligned<'a>(data: &'a [u8], buffer: &'a mut Vec<u64>) -> &'a [u8] {
-    if data.as_ptr() as usize % 8 == 0 {
-        return data;
-    }
-    buffer.clear();
-    buffer.resize(data.len().div_ceil(8), 0);
-    // SAFETY: u64 has no padding and every byte pattern is a valid u64; the
-    // byte view covers the buffer's own memory, borrowed mutably once.
-    let bytes = unsafe { std::slice::from_raw_parts_mut(buffer.as_mut_ptr().cast::<u8>(), buffer.len() * 8) };
-    bytes[..data.len()].copy_from_slice(data);
-    &bytes[..data.len()]
-}
-
 impl Objects {
     fn add(&mut self, name: &str, data: Result<&[u8], ProblemKind>) {
         self.members += 1;
-        let mut buffer = Vec::new();
+        let mut buffer = Aligned::default();
         let kind_of = |e| match e {
             pic::ScanError::NotElf => ProblemKind::NotElf,
             pic::ScanError::NotRelocatable => ProblemKind::NotRelocatable,
