@@ -197,7 +197,14 @@ fn own_dir(root: &dir::Dir, name: &OsStr) -> Option<dir::Dir> {
 /// Whether it was solink's; what could not be removed goes to `failed`.
 fn remove_own_dir(root: &dir::Dir, name: &OsStr, failed: &mut Vec<(PathBuf, std::io::Error)>) -> bool {
     let Some(d) = own_dir(root, name) else { return false };
-    let mut fail = |what: &OsStr, e: std::io::Error| failed.push((d.path.join(what), e));
+    // A name gone before its turn is no failure: a link running beside
+    // the clear renamed its temporary file into place (or another clear
+    // removed it), and what a concurrent link writes next is its own.
+    let mut fail = |what: &OsStr, e: std::io::Error| {
+        if e.kind() != std::io::ErrorKind::NotFound {
+            failed.push((d.path.join(what), e));
+        }
+    };
     for entry in d.names() {
         let regular = d.stat(&entry).is_ok_and(|st| {
             rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::RegularFile
