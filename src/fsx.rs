@@ -634,7 +634,7 @@ pub fn read_dir(path: &Path) -> io::Result<Entries> {
 /// If another process truncates the file while it is mapped, a read past
 /// the new end raises `SIGBUS`, which would kill solink. While `read`
 /// runs, a fault inside this mapping (from any thread) is answered with
-/// zero pages over the rest of it ([`bus`]), and the result is an error,
+/// zero pages over the rest of it (`bus` below), and the result is an error,
 /// never an answer worked out from the zeros: the file changed while it
 /// was read. A fault anywhere else goes to the handler found, or kills as
 /// before.
