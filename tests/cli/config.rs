@@ -55,8 +55,10 @@ fn config_files_in_order_command_line_environment_user_system() {
     assert_eq!(dir.fake_argv(), os(&["-shared", "-o", "x.so", "a.o", "-ltiny"]));
     // SOLINK_CONFIG names the only file read: no cc from the system file.
     let only = dir.write("only.conf", "explain = 1\n");
-    let run =
-        solink(&dir).env("SOLINK_CONFIG", &only).env("PATH", "/nonexistent").args(["-shared", "a.o"]).run();
+    // A PATH of one empty directory of the test's own: a path outside it
+    // may exist, and hold a cc (issue 36 §6).
+    let empty = dir.mkdir("empty-path");
+    let run = solink(&dir).env("SOLINK_CONFIG", &only).env("PATH", &empty).args(["-shared", "a.o"]).run();
     assert_eq!(run.code(), Some(2), "{}", run.stderr);
     assert_text(
         run.stderr,

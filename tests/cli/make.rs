@@ -182,7 +182,9 @@ fn print_resolved_lists_absolute_paths_and_runs_nothing() {
     tiny_archive(&dir.path("libdirect.a"));
     let stdout = dir
         .solink()
-        .args(["--print-resolved", "--cc", "/nonexistent/cc", "--libsdir", "lib", "-shared", "-o", "x.so"])
+        .args(["--print-resolved", "--cc"])
+        .arg(dir.path("no-such-cc"))
+        .args(["--libsdir", "lib", "-shared", "-o", "x.so"])
         .args(["libdirect.a", "-lcalcbase", "-lm"])
         .ok();
     let want =
