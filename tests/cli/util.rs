@@ -140,6 +140,11 @@ exit "${{FAKECC_EXIT:-0}}"
     }
 }
 
+/// The signals that end a process by default and that solink forwards to
+/// the driver (issue 12 §4).
+pub const TERMINATING_SIGNALS: [libc::c_int; 7] =
+    [libc::SIGHUP, libc::SIGINT, libc::SIGQUIT, libc::SIGTERM, libc::SIGUSR1, libc::SIGUSR2, libc::SIGALRM];
+
 /// Starts `cmd` with the terminating signals at their default actions, as
 /// a terminal's foreground job has them: a test run in the background or
 /// under nohup inherits some of them ignored, which a child keeps, and the
@@ -148,15 +153,7 @@ pub fn default_signals(cmd: &mut Command) {
     // SAFETY: signal(2) is async-signal-safe.
     unsafe {
         std::os::unix::process::CommandExt::pre_exec(cmd, || {
-            for sig in [
-                libc::SIGHUP,
-                libc::SIGINT,
-                libc::SIGQUIT,
-                libc::SIGTERM,
-                libc::SIGUSR1,
-                libc::SIGUSR2,
-                libc::SIGALRM,
-            ] {
+            for sig in TERMINATING_SIGNALS {
                 libc::signal(sig, libc::SIG_DFL);
             }
             Ok(())

@@ -9,7 +9,7 @@ use std::os::unix::fs::{symlink, FileTypeExt, PermissionsExt};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Command, Stdio};
 
-use crate::util::{assert_text, default_signals, tiny_archive, write_big_link, Dir};
+use crate::util::{assert_text, default_signals, tiny_archive, write_big_link, Dir, TERMINATING_SIGNALS};
 
 /// Skips (or under `CI` fails) when `tool` is not on PATH.
 fn have(tool: &str) -> bool {
@@ -245,15 +245,7 @@ fn a_driver_killed_by_a_signal_kills_solink_by_the_same_signal() {
 #[test]
 fn every_terminating_signal_is_forwarded_and_the_response_file_removed() {
     let dir = Dir::new();
-    for sig in [
-        libc::SIGHUP,
-        libc::SIGINT,
-        libc::SIGQUIT,
-        libc::SIGTERM,
-        libc::SIGUSR1,
-        libc::SIGUSR2,
-        libc::SIGALRM,
-    ] {
+    for sig in TERMINATING_SIGNALS {
         let _ = fs::remove_file(dir.path("fakecc.log.rsp"));
         let mut child = spawned_link(&dir, &[("FAKECC_SLEEP", "20")]).spawn().unwrap();
         dir.wait_for_fake_driver();
