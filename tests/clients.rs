@@ -68,7 +68,10 @@ impl Project {
         self.copy_tree(&fixtures::path(&format!("clients/{name}")), to);
     }
 
-    /// Copies `src` to `to` in the project (file modes kept).
+    /// Copies `src` to `to` in the project, file modes and modification
+    /// times kept: a copied autotools tree whose `Makefile.in` looked newer
+    /// than `configure` made `make` run aclocal, automake and autoconf again
+    /// (seconds of the test, asserting nothing).
     fn copy_tree(&self, src: &Path, to: &str) {
         for entry in walkdir::WalkDir::new(src) {
             let entry = entry.unwrap();
@@ -77,6 +80,8 @@ impl Project {
                 std::fs::create_dir_all(&dest).unwrap();
             } else {
                 std::fs::copy(entry.path(), &dest).unwrap();
+                let modified = entry.metadata().unwrap().modified().unwrap();
+                std::fs::File::options().write(true).open(&dest).unwrap().set_modified(modified).unwrap();
             }
         }
     }
