@@ -79,12 +79,17 @@ fn embeds<'a>(audit: &'a Value, suffix: &str) -> &'a Vec<Value> {
 /// every one validated against the CycloneDX 1.5 schema.
 fn cyclonedx(dir: &Dir, files: &[&str]) -> (Option<i32>, Vec<Value>) {
     let out = dir.solink().args(["--format", "cyclonedx", "--audit"]).args(files).output();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    (out.status.code(), cyclonedx_docs(&String::from_utf8_lossy(&out.stdout)))
+}
+
+/// `--format cyclonedx --audit`'s output: one document per line, each held
+/// to the schema.
+fn cyclonedx_docs(stdout: &str) -> Vec<Value> {
     let docs: Vec<Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     for d in &docs {
         assert_cyclonedx_schema(d);
     }
-    (out.status.code(), docs)
+    docs
 }
 
 /// `size`'s Berkeley figures (text, data, bss) summed over `objects`.
@@ -357,17 +362,36 @@ fn a_damaged_note_is_reported_never_a_crash() {
         solink::testing::provenance::read_note_payloads(&dir.path("lib/liba.so")).unwrap().remove(0);
     assert_eq!(u32::from_le_bytes(payload[..4].try_into().unwrap()), 3, "solink writes format 3");
     let at = so.windows(payload.len()).position(|w| w == payload.as_slice()).unwrap();
-    // Every byte of the descriptor, and of its note header before it.
-    for i in at - 12..at + payload.len() {
-        let mut bad = so.clone();
-        bad[i] ^= 0xa5;
-        fs::write(dir.path("bad.so"), &bad).unwrap();
-        for format in ["text", "json"] {
-            let out = dir.solink().args(["--format", format, "--audit", "bad.so"]).output();
-            assert!(matches!(out.status.code(), Some(0..=3)), "byte {i}, {format}: {:?}", out.status);
+    // Every byte of the descriptor, and of its note header before it: one
+    // damaged copy per byte, all audited by one process per format (each
+    // file is audited on its own, and each must be reported).
+    let damaged: Vec<String> = (at - 12..at + payload.len())
+        .map(|i| {
+            let mut bad = so.clone();
+            bad[i] ^= 0xa5;
+            let name = format!("bad-{i}.so");
+            fs::write(dir.path(&name), &bad).unwrap();
+            name
+        })
+        .collect();
+    let names: Vec<&str> = damaged.iter().map(String::as_str).collect();
+    for format in ["text", "json", "cyclonedx"] {
+        let out = dir.solink().args(["--format", format, "--audit"]).args(&names).output();
+        if !matches!(out.status.code(), Some(0..=3)) {
+            // Which byte: each copy alone.
+            for name in &names {
+                let one = dir.solink().args(["--format", format, "--audit", name]).output();
+                assert!(matches!(one.status.code(), Some(0..=3)), "{name}, {format}: {:?}", one.status);
+            }
+            panic!("{format}: {:?} for the copies together, none alone", out.status);
         }
-        let (code, _) = cyclonedx(&dir, &["bad.so"]);
-        assert!(matches!(code, Some(0..=3)), "byte {i}, cyclonedx: {code:?}");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let reported = match format {
+            "text" => stdout.lines().filter(|l| !l.starts_with(' ')).count(),
+            "json" => serde_json::from_str::<Value>(&stdout).unwrap()["files"].as_array().unwrap().len(),
+            _ => cyclonedx_docs(&stdout).len(),
+        };
+        assert_eq!(reported, names.len(), "{format}: one report per damaged copy");
     }
 }
 
