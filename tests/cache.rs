@@ -78,7 +78,7 @@ fn run_ok(cmd: &mut Command) {
 fn pool() -> &'static Pool {
     static POOL: OnceLock<Pool> = OnceLock::new();
     POOL.get_or_init(|| {
-        let dir = tempfile::Builder::new().prefix("solink-cache-pool").tempdir().unwrap().keep();
+        let dir = crate::support::files::scratch("solink-cache-pool");
         fs::write(dir.join("pic.c"), "int pic_answer(void) { return 42; }\n").unwrap();
         // `&x` under -fno-pic is an R_X86_64_32: never fit for a shared object.
         fs::write(dir.join("nopic.c"), "static int x;\nint *nopic_addr(void) { return &x; }\n").unwrap();

@@ -179,7 +179,7 @@ fn assert_embedded(plain: &Path, solinked: &Path, exported: bool) {
 fn loader() -> &'static Path {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     BUILT.get_or_init(|| {
-        let dir = tempfile::Builder::new().prefix("solink-client-loader").tempdir().unwrap().keep();
+        let dir = support::files::scratch("solink-client-loader");
         let src = dir.join("loader.c");
         std::fs::write(
             &src,

@@ -81,7 +81,7 @@ fn keep_all(cmd: &solink::testing::args::Command) -> Vec<Decision> {
 fn archives() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let dir = tempfile::Builder::new().prefix("solink-prop").tempdir().unwrap().keep();
+        let dir = support::files::scratch("solink-prop");
         support::fixtures::tiny_archive(&dir.join("liba.a"));
         support::fixtures::tiny_archive(&dir.join("libb.a"));
         dir

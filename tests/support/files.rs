@@ -1,6 +1,8 @@
-//! Files a test makes that `std::fs` cannot: a FIFO.
+//! Files a test makes that `std::fs` cannot: a FIFO, and a directory that
+//! lives as long as the test binary.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, Once};
 
 /// Makes a FIFO at `path` (mode 0600), asserting it was made: the file that
 /// is not regular and whose read or open waits for a writer.
@@ -8,4 +10,29 @@ pub fn mkfifo(path: &Path) {
     let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
     // SAFETY: a valid NUL-terminated path.
     assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "mkfifo {}", path.display());
+}
+
+/// The directories [`scratch`] made, removed when the process exits.
+static SCRATCH: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// A fresh directory `/tmp/PREFIX*` for a fixture built once per test
+/// binary (a `OnceLock`'s, which no destructor reaches): removed when the
+/// binary exits, passed or failed, through `atexit` (the harness ends with
+/// `exit`). Before, each run of the suite left five such directories in
+/// `/tmp`.
+pub fn scratch(prefix: &str) -> PathBuf {
+    static REGISTERED: Once = Once::new();
+    extern "C" fn remove_scratch() {
+        let dirs = std::mem::take(&mut *SCRATCH.lock().unwrap_or_else(|e| e.into_inner()));
+        for dir in dirs {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+    REGISTERED.call_once(|| {
+        // SAFETY: registers a plain `extern "C" fn` with no arguments.
+        assert_eq!(unsafe { libc::atexit(remove_scratch) }, 0, "atexit");
+    });
+    let dir = tempfile::Builder::new().prefix(prefix).tempdir().unwrap().keep();
+    SCRATCH.lock().unwrap().push(dir.clone());
+    dir
 }

@@ -91,7 +91,7 @@ impl Compile {
 pub fn tiny_archive(dest: &Path) {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     let built = BUILT.get_or_init(|| {
-        let dir = tempfile::Builder::new().prefix("solink-tiny").tempdir().unwrap().keep();
+        let dir = super::files::scratch("solink-tiny");
         let src = dir.join("tiny.c");
         fs::write(&src, "int tiny_answer(void) { return 42; }\n").unwrap();
         Compile::source(src).flags(["-fPIC"]).archive(&dir.join("libtiny.a"))
@@ -106,7 +106,7 @@ pub fn tiny_archive(dest: &Path) {
 pub fn tiny_user(dest: &Path) -> PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     let built = BUILT.get_or_init(|| {
-        let dir = tempfile::Builder::new().prefix("solink-tiny-user").tempdir().unwrap().keep();
+        let dir = super::files::scratch("solink-tiny-user");
         let src = dir.join("use.c");
         fs::write(&src, "int tiny_answer(void);\nint use_tiny(void) { return tiny_answer(); }\n").unwrap();
         Compile::source(src).flags(["-fPIC"]).object(&dir.join("use.o"))
