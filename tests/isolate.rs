@@ -13,6 +13,7 @@ use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
 use object::{Object, ObjectSymbol};
 use support::tools::{gcc, require_tool, run, Ran};
@@ -38,11 +39,27 @@ int main(int argc, char **argv) {
 
 struct Dir(tempfile::TempDir);
 
+/// `dir`'s file `name`, made once per test binary by `make` in a scratch
+/// directory, copied into `dir`.
+fn built_once(cell: &'static OnceLock<PathBuf>, dir: &Path, name: &str, make: impl FnOnce(&Path)) {
+    let built = cell.get_or_init(|| {
+        let scratch = support::files::scratch("solink-isolate");
+        make(&scratch);
+        scratch.join(name)
+    });
+    let dest = dir.join(name);
+    std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+    std::fs::copy(built, dest).unwrap();
+}
+
 impl Dir {
     fn new() -> Dir {
         let d = Dir(tempfile::tempdir().unwrap());
-        d.write("loader.c", LOADER);
-        gcc(d.path(), &["-o", "loader", "loader.c", "-ldl"]);
+        static LOADER_BUILT: OnceLock<PathBuf> = OnceLock::new();
+        built_once(&LOADER_BUILT, d.path(), "loader", |scratch| {
+            std::fs::write(scratch.join("loader.c"), LOADER).unwrap();
+            gcc(scratch, &["-o", "loader", "loader.c", "-ldl"]);
+        });
         d
     }
     fn path(&self) -> &Path {
@@ -103,11 +120,12 @@ impl Dir {
     }
 }
 
-/// A Rust staticlib `libNAME.a` whose `#[no_mangle]` `NAME_answer`
+/// A Rust staticlib `DIR/L/libNAME.a` whose `#[no_mangle]` `NAME_answer`
 /// formats a string with std (so std is linked), built by rustc offline.
-fn rust_staticlib(dir: &Dir, name: &str, answer: u32) {
-    let src = dir.write(
-        &format!("{name}.rs"),
+fn rust_staticlib(dir: &Path, name: &str, answer: u32) {
+    let src = dir.join(format!("{name}.rs"));
+    std::fs::write(
+        &src,
         &format!(
             r#"
 use std::ffi::{{c_char, CString}};
@@ -119,8 +137,9 @@ pub extern "C" fn {name}_answer() -> *const c_char {{
 }}
 "#
         ),
-    );
-    let out = dir.path().join("L").join(format!("lib{name}.a"));
+    )
+    .unwrap();
+    let out = dir.join("L").join(format!("lib{name}.a"));
     std::fs::create_dir_all(out.parent().unwrap()).unwrap();
     let mut rustc = Command::new("rustc");
     rustc
@@ -134,8 +153,11 @@ pub extern "C" fn {name}_answer() -> *const c_char {{
 
 fn two_rust_staticlibs() -> Dir {
     let dir = Dir::new();
-    rust_staticlib(&dir, "rsa", 1);
-    rust_staticlib(&dir, "rsb", 2);
+    // Built once for the tests that use them (rustc is seconds each).
+    static RSA: OnceLock<PathBuf> = OnceLock::new();
+    static RSB: OnceLock<PathBuf> = OnceLock::new();
+    built_once(&RSA, dir.path(), "L/librsa.a", |scratch| rust_staticlib(scratch, "rsa", 1));
+    built_once(&RSB, dir.path(), "L/librsb.a", |scratch| rust_staticlib(scratch, "rsb", 2));
     dir.write(
         "api.c",
         "const char *rsa_answer(void); const char *rsb_answer(void);\n\
