@@ -132,11 +132,10 @@ impl Cuda {
         dir.write("k.cu", KERNEL);
         dir.write("wrap.c", "int adapter_run(void);\nint calc_cuda(void) { return adapter_run(); }\n");
         dir.write("extra.c", "int adapter_extra(void) { return 7; }\n");
-        dir.write("loader.c", LOADER);
         self.compile_kernel(dir.root());
         let gcc = |args: &[&str]| sh(Command::new("gcc").current_dir(dir.root()).args(args));
         gcc(&["-fPIC", "-c", "wrap.c", "extra.c"]);
-        gcc(&["-o", "loader", "loader.c", "-ldl"]);
+        crate::support::fixtures::program(&dir.path("loader"), LOADER, &["-ldl"]);
         sh(Command::new("ar").current_dir(dir.root()).args(["rcs", "libadapter.a", "k.o", "extra.o"]));
         dir.mkdir("out/lib");
         dir

@@ -39,14 +39,13 @@ fn two_archives() -> Dir {
         "int api_add(int, int);\nint other_add(int, int);\n\
          int own_add(int a, int b) { return api_add(a, b) + other_add(a, b); }\n",
     );
-    dir.write("loader.c", LOADER);
     dir.mkdir("lib");
     for (src, lib) in [("api.c", "lib/libapi.a"), ("other.c", "lib/libother.a")] {
         cc(&["-fPIC", "-c", src, "-o", "m.o"]);
         sh(Command::new("ar").current_dir(dir.root()).args(["rcs", lib, "m.o"]));
     }
     cc(&["-fPIC", "-c", "own.c", "-o", "own.o"]);
-    cc(&["-o", "loader", "loader.c", "-ldl"]);
+    crate::support::fixtures::program(&dir.path("loader"), LOADER, &["-ldl"]);
     dir
 }
 

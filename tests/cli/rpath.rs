@@ -41,7 +41,6 @@ fn cuda_tree() -> Dir {
         "int cudaGetDeviceCount(void);\nint cuDeviceGet(void);\n\
          int adapter_devices(void) { return cudaGetDeviceCount() * 10 + cuDeviceGet(); }\n",
     );
-    dir.write("loader.c", LOADER);
     dir.mkdir("cuda/lib64/stubs");
     dir.mkdir("driver");
     dir.mkdir("libsdir");
@@ -54,7 +53,7 @@ fn cuda_tree() -> Dir {
     shared("stub.c", "libcuda.so.1", "cuda/lib64/stubs/libcuda.so");
     shared("driver.c", "libcuda.so.1", "driver/libcuda.so.1");
     cc(&["-fPIC", "-c", "adapter.c", "-o", "adapter.o"]);
-    cc(&["-o", "loader", "loader.c", "-ldl"]);
+    crate::support::fixtures::program(&dir.path("loader"), LOADER, &["-ldl"]);
     dir
 }
 

@@ -10,12 +10,13 @@ use crate::util::{assert_text, gcc, require_tool, sh, Dir};
 
 /// `loader SO` dlopens SO with `RTLD_NOW` and prints `m_value()`.
 fn loader(dir: &Dir) -> std::path::PathBuf {
-    dir.write(
-        "loader.c",
+    let loader = dir.path("loader");
+    crate::support::fixtures::program(
+        &loader,
         "#include <dlfcn.h>\n#include <stdio.h>\nint main(int c, char **v) {\n  void *h = dlopen(v[1], RTLD_NOW);\n  if (!h) { fprintf(stderr, \"dlopen: %s\\n\", dlerror()); return 1; }\n  int (*f)(void) = (int (*)(void))dlsym(h, \"m_value\");\n  if (!f) return 1;\n  printf(\"%d\\n\", f());\n  return 0;\n}\n",
+        &["-ldl"],
     );
-    gcc(dir.root(), &["-o", "loader", "loader.c", "-ldl"]);
-    dir.path("loader")
+    loader
 }
 
 /// `m.o` (defines `m_value`, calling `q_value` when `uses_q`) and

@@ -130,3 +130,27 @@ pub fn llama_stack(root: &Path) {
     compile("llama/adapter.c").flags(["-fPIC"]).object(&root.join("obj/adapter.o"));
     compile("llama/loader.c").flags(["-ldl"]).link(&root.join("loader"));
 }
+
+/// The program `gcc -o PROG SOURCE FLAGS...`, compiled once per test binary
+/// for each distinct source and flags (a loader, most often: a dozen tests
+/// built the same one each), copied to `dest`.
+pub fn program(dest: &Path, source: &str, flags: &[&str]) {
+    static BUILT: std::sync::Mutex<Vec<(String, Vec<String>, PathBuf)>> = std::sync::Mutex::new(Vec::new());
+    let flags: Vec<String> = flags.iter().map(|f| f.to_string()).collect();
+    let built = {
+        let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+        let known = built.iter().find(|(s, f, _)| s == source && *f == flags).map(|(.., p)| p.clone());
+        match known {
+            Some(path) => path,
+            None => {
+                let dir = super::files::scratch("solink-program");
+                fs::write(dir.join("program.c"), source).unwrap();
+                sh(Command::new("gcc").current_dir(&dir).args(["-o", "program", "program.c"]).args(&flags));
+                built.push((source.to_string(), flags, dir.join("program")));
+                dir.join("program")
+            }
+        }
+    };
+    fs::create_dir_all(dest.parent().unwrap()).unwrap();
+    fs::copy(built, dest).unwrap();
+}

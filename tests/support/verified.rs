@@ -55,7 +55,8 @@ impl Verified {
         std::fs::create_dir(dir.path().join("lib")).unwrap();
         std::fs::create_dir(dir.path().join("obj")).unwrap();
         let v = Verified { dir };
-        run(Command::new("gcc").arg("-o").arg(v.loader()).arg(source_dir().join("loader.c")).arg("-ldl"));
+        let source = std::fs::read_to_string(source_dir().join("loader.c")).unwrap();
+        crate::support::fixtures::program(&v.loader(), &source, &["-ldl"]);
         v
     }
 
