@@ -23,7 +23,13 @@
 //! - **Nothing too new:** a file whose mtime or ctime is within
 //!   [`SETTLE_NS`] of the run's start could still change within the same
 //!   clock tick without its timestamps changing (as ccache's "too new"
-//!   rule); an answer that saw one is not stored.
+//!   rule); an answer that saw one is not stored. A listed directory too
+//!   new to trust by its identity is the exception (issue 34 §1): it is
+//!   stored as [`UNSETTLED`], an identity no directory has, so every replay
+//!   lists it again and compares the names the link took. A link writing
+//!   into a searched directory (a build tree's `lib/`, filled by the links
+//!   before it) otherwise never stored its answer while its neighbours kept
+//!   writing there.
 //!
 //! The per-file caches stay as they were: a miss here is the warm link.
 
@@ -48,6 +54,11 @@ pub const SETTLE_NS: i128 = 100_000_000;
 /// A timestamp with no nanoseconds may come from a file system that keeps
 /// whole seconds (or two): it must be older.
 const SETTLE_COARSE_NS: i128 = 2_000_000_000;
+
+/// The identity stored for a listed directory too new to trust by its
+/// identity: no `stat` gives it (no file has inode 0 on device 0), so a
+/// replay always lists the directory again and compares names.
+pub const UNSETTLED: FileId = FileId { dev: 0, ino: 0, size: 0, mtime_ns: 0, ctime_ns: 0 };
 
 /// A whole link's answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -97,13 +108,30 @@ pub fn lookup<'e>(cache: &Store, key: &str, var: impl Fn(&str) -> Option<&'e OsS
 /// recording saw a path change under it or a timestamp too new to trust
 /// (`started_ns`: the run's start, in nanoseconds since the epoch).
 pub fn store(cache: &Store, key: &str, answer: &Answer, recording: &Recording, started_ns: i128) {
-    if recording.conflicted || recording.facts().any(|(_, _, seen)| too_new(seen, started_ns)) {
-        return;
-    }
-    let bytes = encode(answer, &recording.env, recording.facts());
+    let Some(facts) = settled(recording, started_ns) else { return };
+    let bytes = encode(answer, &recording.env, facts.iter().map(|(ask, path, seen)| (*ask, *path, seen)));
     if (bytes.len() as u64) < super::MAX_PACK {
         cache.put_bytes(&entry_name(key), &bytes, Place::Link);
     }
+}
+
+/// The recording's facts as they may be stored: `None` when it saw a path
+/// change under it or a file too new to trust; a listed directory too new
+/// to trust by its identity is kept as [`UNSETTLED`].
+fn settled(recording: &Recording, started_ns: i128) -> Option<Vec<(Ask, &Path, Seen)>> {
+    if recording.conflicted {
+        return None;
+    }
+    recording
+        .facts()
+        .map(|(ask, path, seen)| match seen {
+            Seen::Listed(_, names) if too_new(seen, started_ns) => {
+                Some((ask, path, Seen::Listed(UNSETTLED, names.clone())))
+            }
+            _ if too_new(seen, started_ns) => None,
+            _ => Some((ask, path, seen.clone())),
+        })
+        .collect()
 }
 
 fn entry_name(key: &str) -> String {
@@ -564,6 +592,49 @@ mod tests {
         assert!(torn.conflicted);
         store(&cache, "torn", &answer(), &torn, LATER);
         assert_eq!(lookup(&cache, "torn", no_env), None);
+    }
+
+    /// A listed directory written just now (a build tree's `lib/`, where
+    /// the link before wrote its output) is stored, as a directory no
+    /// replay trusts by identity: every replay lists it again and compares
+    /// the names looked up. A file that is too new still keeps the answer
+    /// out.
+    #[test]
+    fn a_listed_dir_written_just_now_is_stored_and_always_listed_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir(d.join("lib")).unwrap();
+        std::fs::write(d.join("lib/libfoo.a"), "!<arch>\n").unwrap();
+        let cache = Store::open(&d.join("cache")).unwrap();
+        let rec = recorded(|| {
+            let l = fsx::list(&d.join("lib")).unwrap();
+            assert!(l.contains(OsStr::new("libfoo.a")));
+            assert!(!l.contains(OsStr::new("libbar.a")));
+        });
+        let stored = settled(&rec, now_ns()).expect("stored");
+        assert!(
+            matches!(stored.as_slice(), [(Ask::Listed, _, Seen::Listed(id, _))] if *id == UNSETTLED),
+            "{stored:?}"
+        );
+        store(&cache, "k", &answer(), &rec, now_ns());
+        assert_eq!(lookup(&cache, "k", no_env), Some(answer()), "stored and replayed");
+        // A name looked up appears, with the directory's mtime put back.
+        let before = std::fs::metadata(d.join("lib")).unwrap();
+        std::fs::write(d.join("lib/libbar.a"), "").unwrap();
+        let lib = std::fs::File::open(d.join("lib")).unwrap();
+        lib.set_modified(before.modified().unwrap()).unwrap();
+        assert_eq!(lookup(&cache, "k", no_env), None, "listed again, not trusted by its identity");
+        std::fs::remove_file(d.join("lib/libbar.a")).unwrap();
+        assert_eq!(lookup(&cache, "k", no_env), Some(answer()), "the same names again");
+        // A file (not a listing) just written keeps the answer out.
+        let file = recorded(|| {
+            fsx::is_file(&d.join("lib/libfoo.a"));
+            fsx::list(&d.join("lib")).unwrap().contains(OsStr::new("libfoo.a"));
+        });
+        assert!(settled(&file, now_ns()).is_none());
+        assert!(settled(&file, LATER).is_some_and(|f| f
+            .iter()
+            .all(|(.., seen)| !matches!(seen, Seen::Listed(id, _) if *id == UNSETTLED))));
     }
 
     #[test]

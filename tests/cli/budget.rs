@@ -362,3 +362,55 @@ fn a_cold_link_writes_one_cache_file() {
     assert_eq!(replayed.iter().filter(|l| l.starts_with("openat(") && l.contains("\"link-")).count(), 1);
     assert!(!replayed.iter().any(|l| l.starts_with("openat(") && l.contains("calc.o\"")), "a replay");
 }
+
+/// Issue 34 §1 in a build tree: the output goes into the directory the link
+/// searches, and the links beside it keep writing there, so that directory
+/// is always newer than direct mode's settling time. The answer is stored
+/// all the same (the directory is listed again on each replay, its names
+/// compared) and replayed: the object is no longer read. Before, each such
+/// run worked the link out again and stored nothing.
+#[test]
+fn a_link_into_a_searched_dir_that_keeps_changing_is_replayed() {
+    if !require_tool("strace") {
+        return;
+    }
+    let dir = Dir::new();
+    tiny_archive(&dir.path("lib/libcalcbase.a"));
+    tiny_user(&dir.path("calc.o"));
+    // More than eight names to look up in lib/, so the search lists it
+    // (fewer are each a `stat`).
+    let more: Vec<String> = (1..=8).map(|i| format!("-lt{i}")).collect();
+    for i in 1..=8 {
+        tiny_archive(&dir.path(&format!("lib/libt{i}.a")));
+    }
+    // The inputs themselves have settled; only lib/ keeps changing.
+    std::thread::sleep(std::time::Duration::from_millis(110));
+    let reads_the_object = |round: usize| {
+        // A neighbour's link writes its output into lib/ just before.
+        dir.write(&format!("lib/libneighbour{round}.so"), "");
+        let log = dir.path("strace.log");
+        dir.command("strace")
+            .args(["-qq", "-e", "trace=%file,%desc", "-o"])
+            .arg(&log)
+            .arg(SOLINK)
+            .args(["--cc", "gcc", "-shared", "-o", "lib/libcalc.so", "calc.o", "-Llib", "-lcalcbase"])
+            .args(&more)
+            .arg("-lm")
+            .ok();
+        // solink's own calls: up to the exec of the driver.
+        let text = std::fs::read_to_string(log).unwrap();
+        let mut execs = text.lines().filter(|l| l.starts_with("execve(")).count();
+        assert!(execs >= 2, "solink exec'd the driver: {text}");
+        execs = 0;
+        let solinks = text.lines().take_while(|l| {
+            execs += usize::from(l.starts_with("execve("));
+            execs < 2
+        });
+        solinks.into_iter().any(|l| l.starts_with("openat(") && l.contains("\"calc.o\""))
+    };
+    let rounds: Vec<bool> = (0..5).map(reads_the_object).collect();
+    assert!(rounds[0], "the first link reads the object");
+    // The first run asks the driver for its directories, which keeps its
+    // answer out (`store/direct.rs`); the next stores; the rest replay.
+    assert_eq!(rounds[2..], [false, false, false], "rounds (true: the object read again): {rounds:?}");
+}
