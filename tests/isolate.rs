@@ -126,7 +126,7 @@ fn rust_staticlib(dir: &Path, name: &str, answer: u32) {
     let src = dir.join(format!("{name}.rs"));
     std::fs::write(
         &src,
-        &format!(
+        format!(
             r#"
 use std::ffi::{{c_char, CString}};
 static mut KEPT: *mut c_char = std::ptr::null_mut();
