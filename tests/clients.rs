@@ -81,7 +81,10 @@ impl Project {
             } else {
                 std::fs::copy(entry.path(), &dest).unwrap();
                 let modified = entry.metadata().unwrap().modified().unwrap();
-                std::fs::File::options().write(true).open(&dest).unwrap().set_modified(modified).unwrap();
+                // Through a read-only descriptor: a writable one, open as
+                // another test thread forks, could make `./configure`'s exec
+                // fail with ETXTBSY.
+                std::fs::File::open(&dest).unwrap().set_modified(modified).unwrap();
             }
         }
     }

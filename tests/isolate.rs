@@ -49,7 +49,7 @@ fn built_once(cell: &'static OnceLock<PathBuf>, dir: &Path, name: &str, make: im
     });
     let dest = dir.join(name);
     std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
-    std::fs::copy(built, dest).unwrap();
+    support::files::place_executable(built, &dest);
 }
 
 impl Dir {

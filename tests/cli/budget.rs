@@ -387,7 +387,7 @@ fn a_link_into_a_searched_dir_that_keeps_changing_is_replayed() {
     std::thread::sleep(std::time::Duration::from_millis(110));
     let reads_the_object = |round: usize| {
         // A neighbour's link writes its output into lib/ just before.
-        dir.write(&format!("lib/libneighbour{round}.so"), "");
+        tiny_archive(&dir.path(&format!("lib/libneighbour{round}.a")));
         let log = dir.path("strace.log");
         dir.command("strace")
             .args(["-qq", "-e", "trace=%file,%desc", "-o"])
@@ -413,4 +413,8 @@ fn a_link_into_a_searched_dir_that_keeps_changing_is_replayed() {
     // The first run asks the driver for its directories, which keeps its
     // answer out (`store/direct.rs`); the next stores; the rest replay.
     assert_eq!(rounds[2..], [false, false, false], "rounds (true: the object read again): {rounds:?}");
+    // And the replay is still checked: a name the link looks up there
+    // (`-lm` asks for libm.a) appearing is a miss.
+    tiny_archive(&dir.path("lib/libm.a"));
+    assert!(reads_the_object(5), "a name looked up appeared in lib/: worked out again");
 }

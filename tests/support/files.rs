@@ -36,3 +36,16 @@ pub fn scratch(prefix: &str) -> PathBuf {
     SCRATCH.lock().unwrap().push(dir.clone());
     dir
 }
+
+/// Puts the program `built` at `dest` without this process holding it open
+/// for writing: a hard link (a copy only across file systems, through `cp`,
+/// another process). A copy written by the test process itself can be
+/// inherited, still open, by a child another test thread forks at that
+/// moment, and the program's exec then fails with ETXTBSY
+/// (rust-lang/rust#114554).
+pub fn place_executable(built: &Path, dest: &Path) {
+    if std::fs::hard_link(built, dest).is_err() {
+        let status = std::process::Command::new("cp").arg(built).arg(dest).status().unwrap();
+        assert!(status.success(), "cp {} {}", built.display(), dest.display());
+    }
+}

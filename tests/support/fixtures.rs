@@ -152,5 +152,5 @@ pub fn program(dest: &Path, source: &str, flags: &[&str]) {
         }
     };
     fs::create_dir_all(dest.parent().unwrap()).unwrap();
-    fs::copy(built, dest).unwrap();
+    super::files::place_executable(&built, dest);
 }
