@@ -15,7 +15,6 @@
 
 use std::ffi::OsString;
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -266,15 +265,14 @@ impl World {
         let tmp = tempfile::Builder::new().prefix("solink-cache").tempdir().unwrap();
         let driver = tmp.path().join("bin/fakecc");
         fs::create_dir_all(driver.parent().unwrap()).unwrap();
-        fs::write(
+        crate::support::files::write_executable(
             &driver,
             "#!/bin/sh\nb=\nfor a in \"$@\"; do case \"$a\" in -B*) b=\"$b${a#-B}:\";; esac; done\n\
              lp=$LIBRARY_PATH\ncase \"$lp\" in *:) lp=\"$lp./\";; esac\n\
              for a in \"$@\"; do\n  if [ \"$a\" = -print-search-dirs ]; then\n    \
-             echo \"libraries: =$b${lp:+$lp:}${COMPILER_PATH:+$COMPILER_PATH:}$FAKECC_LIBDIRS\"; exit 0\n  fi\ndone\nexit 0\n",
-        )
-        .unwrap();
-        fs::set_permissions(&driver, fs::Permissions::from_mode(0o755)).unwrap();
+             echo \"libraries: =$b${lp:+$lp:}${COMPILER_PATH:+$COMPILER_PATH:}$FAKECC_LIBDIRS\"; exit 0\n  fi\ndone\nexit 0\n"
+                .as_bytes(),
+        );
         for d in 0..DIRS {
             fs::create_dir_all(tmp.path().join(dir_name(d))).unwrap();
         }

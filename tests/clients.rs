@@ -69,7 +69,7 @@ impl Project {
     }
 
     /// Copies `src` to `to` in the project, file modes and modification
-    /// times kept: a copied autotools tree whose `Makefile.in` looked newer
+    /// times kept (`cp -p`): a copied autotools tree whose `Makefile.in` looked newer
     /// than `configure` made `make` run aclocal, automake and autoconf again
     /// (seconds of the test, asserting nothing).
     fn copy_tree(&self, src: &Path, to: &str) {
@@ -79,12 +79,10 @@ impl Project {
             if entry.file_type().is_dir() {
                 std::fs::create_dir_all(&dest).unwrap();
             } else {
-                std::fs::copy(entry.path(), &dest).unwrap();
-                let modified = entry.metadata().unwrap().modified().unwrap();
-                // Through a read-only descriptor: a writable one, open as
-                // another test thread forks, could make `./configure`'s exec
-                // fail with ETXTBSY.
-                std::fs::File::open(&dest).unwrap().set_modified(modified).unwrap();
+                // `cp -p`, another process: a file this process held open
+                // for writing as another test thread forked could make
+                // `./configure`'s exec fail with ETXTBSY.
+                sh(Command::new("cp").arg("-p").arg(entry.path()).arg(&dest));
             }
         }
     }

@@ -128,7 +128,8 @@ fn wherever_dynamic_linking_loads_solinks_result_loads_too() {
     let cases = system::parallel(&candidates, |n, (name, function, archive, archive_function)| {
         let dir = root.path().join(format!("c{n}"));
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::copy(root.path().join("loader"), dir.join("loader")).unwrap();
+        // A link, not a copy this process writes (ETXTBSY at its exec).
+        support::files::place_executable(&root.path().join("loader"), &dir.join("loader"));
         let src = format!("extern char {function}[];\nvoid *t_ref(void) {{ return (void *){function}; }}\n");
         std::fs::write(dir.join("t.c"), src).unwrap();
         assert!(succeeds(gcc_in(&dir).args(["-fPIC", "-c", "t.c"])));

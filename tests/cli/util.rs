@@ -10,7 +10,6 @@
 use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::os::unix::ffi::OsStringExt;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
@@ -58,9 +57,12 @@ impl Dir {
         p
     }
 
+    /// `rel`, mode 0755, holding `script`; written by another process, so
+    /// its exec never meets ETXTBSY (`support::files::write_executable`).
     pub fn executable(&self, rel: &str, script: &str) -> PathBuf {
-        let p = self.write(rel, script);
-        fs::set_permissions(&p, fs::Permissions::from_mode(0o755)).unwrap();
+        let p = self.path(rel);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        crate::support::files::write_executable(&p, script.as_bytes());
         p
     }
 

@@ -49,3 +49,23 @@ pub fn place_executable(built: &Path, dest: &Path) {
         assert!(status.success(), "cp {} {}", built.display(), dest.display());
     }
 }
+
+/// Writes the script `contents` to `path`, mode 0755, through a child
+/// process (`sh -c 'cat > PATH'`), so this process never holds the file
+/// open for writing: a test that writes a script and has it run (a fake
+/// driver) could otherwise see the exec fail with ETXTBSY, when a child that
+/// another test thread forked at that moment inherited the descriptor
+/// (rust-lang/rust#114554). The tests start every child with `pre_exec`
+/// (`default_signals`), so each child is a fork, not a `posix_spawn`.
+pub fn write_executable(path: &Path, contents: &[u8]) {
+    use std::io::Write;
+    let mut child = std::process::Command::new("sh")
+        .args(["-c", "cat > \"$1\" && chmod 755 \"$1\"", "sh"])
+        .arg(path)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(contents).unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "writing {}: {status}", path.display());
+}
