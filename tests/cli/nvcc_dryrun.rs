@@ -176,7 +176,8 @@ fn a_warm_nvcc_link_asks_no_dry_run_and_each_input_asks_again() {
     p.dir.write("bin/nvcc.profile", format!("{PROFILE}OTHER = 1\n"));
     settle();
     p.asks_again("the profile", &[], &[], "a");
-    p.dir.write("bin/gcc", "#!/bin/sh\n# another gcc\nexec /usr/bin/gcc \"$@\"\n");
+    // Rewritten in place, by another process (ETXTBSY: `Dir::executable`).
+    p.dir.executable("bin/gcc", "#!/bin/sh\n# another gcc\nexec /usr/bin/gcc \"$@\"\n");
     settle();
     p.asks_again("the host compiler, changed", &[], &[], "a");
     // A gcc earlier on PATH is another host compiler.
@@ -186,7 +187,7 @@ fn a_warm_nvcc_link_asks_no_dry_run_and_each_input_asks_again() {
     path.push(":");
     path.push(p.path());
     p.asks_again("a host compiler earlier on PATH", &[("PATH", path)], &[], "a");
-    p.dir.write("bin/nvcc", format!("{NVCC}# rebuilt\n"));
+    p.dir.executable("bin/nvcc", &format!("{NVCC}# rebuilt\n"));
     settle();
     p.asks_again("nvcc", &[], &[], "a");
 }
