@@ -39,27 +39,10 @@ int main(int argc, char **argv) {
 
 struct Dir(tempfile::TempDir);
 
-/// `dir`'s file `name`, made once per test binary by `make` in a scratch
-/// directory, copied into `dir`.
-fn built_once(cell: &'static OnceLock<PathBuf>, dir: &Path, name: &str, make: impl FnOnce(&Path)) {
-    let built = cell.get_or_init(|| {
-        let scratch = support::files::scratch("solink-isolate");
-        make(&scratch);
-        scratch.join(name)
-    });
-    let dest = dir.join(name);
-    std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
-    support::files::place_executable(built, &dest);
-}
-
 impl Dir {
     fn new() -> Dir {
         let d = Dir(tempfile::tempdir().unwrap());
-        static LOADER_BUILT: OnceLock<PathBuf> = OnceLock::new();
-        built_once(&LOADER_BUILT, d.path(), "loader", |scratch| {
-            std::fs::write(scratch.join("loader.c"), LOADER).unwrap();
-            gcc(scratch, &["-o", "loader", "loader.c", "-ldl"]);
-        });
+        support::fixtures::program(&d.path().join("loader"), LOADER, &["-ldl"]);
         d
     }
     fn path(&self) -> &Path {
@@ -156,8 +139,15 @@ fn two_rust_staticlibs() -> Dir {
     // Built once for the tests that use them (rustc is seconds each).
     static RSA: OnceLock<PathBuf> = OnceLock::new();
     static RSB: OnceLock<PathBuf> = OnceLock::new();
-    built_once(&RSA, dir.path(), "L/librsa.a", |scratch| rust_staticlib(scratch, "rsa", 1));
-    built_once(&RSB, dir.path(), "L/librsb.a", |scratch| rust_staticlib(scratch, "rsb", 2));
+    for (cell, name, answer) in [(&RSA, "rsa", 1), (&RSB, "rsb", 2)] {
+        let lib = format!("L/lib{name}.a");
+        support::files::built_once(
+            cell,
+            &lib,
+            |scratch| rust_staticlib(scratch, name, answer),
+            &dir.path().join(&lib),
+        );
+    }
     dir.write(
         "api.c",
         "const char *rsa_answer(void); const char *rsb_answer(void);\n\

@@ -44,6 +44,16 @@ fn trace_before_exec(dir: &Dir) -> Vec<String> {
 }
 
 fn trace_with(dir: &Dir, extra: &[&str]) -> Vec<String> {
+    let mut args =
+        vec!["--cc", "gcc", "--libsdir", "ws/prod/calc/lib", "-shared", "-o", "libcalc.so", "calc.o"];
+    args.extend(["-lcalcbase", "-lm"]);
+    args.extend(extra);
+    trace_args(dir, &args)
+}
+
+/// The syscalls `solink ARGS` makes before it becomes the driver, as
+/// strace writes them.
+fn trace_args(dir: &Dir, args: &[&str]) -> Vec<String> {
     let log = dir.path("strace.log");
     // The clean environment: nothing from cargo's (LD_LIBRARY_PATH points
     // the loader at its own dirs) and the cache in the test directory.
@@ -51,9 +61,7 @@ fn trace_with(dir: &Dir, extra: &[&str]) -> Vec<String> {
         .args(["-qq", "-e", "trace=%process,%file,%desc", "-o"])
         .arg(&log)
         .arg(SOLINK)
-        .args(["--cc", "gcc", "--libsdir", "ws/prod/calc/lib", "-shared", "-o", "libcalc.so", "calc.o"])
-        .args(["-lcalcbase", "-lm"])
-        .args(extra)
+        .args(args)
         .ok();
     let text = std::fs::read_to_string(log).unwrap();
     let mut execs = 0;
@@ -388,25 +396,11 @@ fn a_link_into_a_searched_dir_that_keeps_changing_is_replayed() {
     let reads_the_object = |round: usize| {
         // A neighbour's link writes its output into lib/ just before.
         tiny_archive(&dir.path(&format!("lib/libneighbour{round}.a")));
-        let log = dir.path("strace.log");
-        dir.command("strace")
-            .args(["-qq", "-e", "trace=%file,%desc", "-o"])
-            .arg(&log)
-            .arg(SOLINK)
-            .args(["--cc", "gcc", "-shared", "-o", "lib/libcalc.so", "calc.o", "-Llib", "-lcalcbase"])
-            .args(&more)
-            .arg("-lm")
-            .ok();
-        // solink's own calls: up to the exec of the driver.
-        let text = std::fs::read_to_string(log).unwrap();
-        let mut execs = text.lines().filter(|l| l.starts_with("execve(")).count();
-        assert!(execs >= 2, "solink exec'd the driver: {text}");
-        execs = 0;
-        let solinks = text.lines().take_while(|l| {
-            execs += usize::from(l.starts_with("execve("));
-            execs < 2
-        });
-        solinks.into_iter().any(|l| l.starts_with("openat(") && l.contains("\"calc.o\""))
+        let mut args =
+            vec!["--cc", "gcc", "-shared", "-o", "lib/libcalc.so", "calc.o", "-Llib", "-lcalcbase"];
+        args.extend(more.iter().map(String::as_str));
+        args.push("-lm");
+        trace_args(&dir, &args).iter().any(|l| l.starts_with("openat(") && l.contains("\"calc.o\""))
     };
     let rounds: Vec<bool> = (0..5).map(reads_the_object).collect();
     assert!(rounds[0], "the first link reads the object");

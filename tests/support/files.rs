@@ -69,3 +69,26 @@ pub fn write_executable(path: &Path, contents: &[u8]) {
     let status = child.wait().unwrap();
     assert!(status.success(), "writing {}: {status}", path.display());
 }
+
+/// `name`, made by `make` in a scratch directory once per test binary (the
+/// `cell`'s), put at `dest`: a copy of its own for each test (one may
+/// rewrite it), or, for a program, a link ([`place_executable`]).
+pub fn built_once(
+    cell: &'static std::sync::OnceLock<PathBuf>,
+    name: &str,
+    make: impl FnOnce(&Path),
+    dest: &Path,
+) {
+    use std::os::unix::fs::PermissionsExt;
+    let built = cell.get_or_init(|| {
+        let dir = scratch("solink-once");
+        make(&dir);
+        dir.join(name)
+    });
+    std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+    if std::fs::metadata(built).unwrap().permissions().mode() & 0o111 != 0 {
+        place_executable(built, dest);
+    } else {
+        std::fs::copy(built, dest).unwrap();
+    }
+}

@@ -90,14 +90,16 @@ impl Compile {
 /// `tiny_answer`, built once per test binary, copied to `dest`.
 pub fn tiny_archive(dest: &Path) {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    let built = BUILT.get_or_init(|| {
-        let dir = super::files::scratch("solink-tiny");
-        let src = dir.join("tiny.c");
-        fs::write(&src, "int tiny_answer(void) { return 42; }\n").unwrap();
-        Compile::source(src).flags(["-fPIC"]).archive(&dir.join("libtiny.a"))
-    });
-    fs::create_dir_all(dest.parent().unwrap()).unwrap();
-    fs::copy(built, dest).unwrap();
+    super::files::built_once(
+        &BUILT,
+        "libtiny.a",
+        |dir| {
+            let src = dir.join("tiny.c");
+            fs::write(&src, "int tiny_answer(void) { return 42; }\n").unwrap();
+            Compile::source(src).flags(["-fPIC"]).archive(&dir.join("libtiny.a"));
+        },
+        dest,
+    );
 }
 
 /// A position-independent object that calls `tiny_answer` (from
@@ -105,14 +107,17 @@ pub fn tiny_archive(dest: &Path) {
 /// bytes in every directory.
 pub fn tiny_user(dest: &Path) -> PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    let built = BUILT.get_or_init(|| {
-        let dir = super::files::scratch("solink-tiny-user");
-        let src = dir.join("use.c");
-        fs::write(&src, "int tiny_answer(void);\nint use_tiny(void) { return tiny_answer(); }\n").unwrap();
-        Compile::source(src).flags(["-fPIC"]).object(&dir.join("use.o"))
-    });
-    fs::create_dir_all(dest.parent().unwrap()).unwrap();
-    fs::copy(built, dest).unwrap();
+    super::files::built_once(
+        &BUILT,
+        "use.o",
+        |dir| {
+            let src = dir.join("use.c");
+            fs::write(&src, "int tiny_answer(void);\nint use_tiny(void) { return tiny_answer(); }\n")
+                .unwrap();
+            Compile::source(src).flags(["-fPIC"]).object(&dir.join("use.o"));
+        },
+        dest,
+    );
     dest.to_path_buf()
 }
 
